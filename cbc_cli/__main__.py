@@ -1,0 +1,6 @@
+"""``python -m cbc_cli`` runs the command line."""
+
+from cbc_cli.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""Ages: age-band bounds ("18y", "6m") and a person's age at collection, compared honestly.
+
+A person's age is either exact (birth date and collection date) or declared in whole units
+(``--age 54`` means 54 whole years, somewhere from 54 y 0 d to 54 y 364 d). Comparing a declared
+age with a bound in another unit can be undecidable (``--age 0`` against a band ending at 1 month);
+:func:`at_least` then answers None and the caller says that no range can be chosen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from cbc_cli.errors import InputError
+
+UNITS = ("d", "w", "m", "y")
+_NAMES = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+# Shortest and longest length of one unit in days, for comparisons across units.
+_DAYS = {"d": (1, 1), "w": (7, 7), "m": (28, 31), "y": (365, 366)}
+# Exact conversions to a finer unit: a year is 12 months, a week 7 days.
+_EXACT = {("y", "m"): 12, ("w", "d"): 7}
+_BOUND = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AgeBound:
+    """One end of an age band: a whole number of days, weeks, months or years."""
+
+    n: int
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{self.n}{self.unit}"
+
+
+def parse_bound(text: str) -> AgeBound:
+    """Parse ``"18y"``, ``"6m"``, ``"2w"`` or ``"10d"``.
+
+    Raises:
+        ValueError: the text is not a whole number followed by d, w, m or y.
+    """
+    match = _BOUND.match(text)
+    if match is None:
+        raise ValueError(f"age {text!r} must be a whole number followed by d, w, m or y (e.g. 18y)")
+    return AgeBound(int(match[1]), match[2])
+
+
+def _full_months(born: date, on: date) -> int:
+    months = (on.year - born.year) * 12 + on.month - born.month
+    return months - 1 if on.day < born.day else months
+
+
+@dataclass(frozen=True, slots=True)
+class Age:
+    """A person's age at collection.
+
+    Exact when built by :meth:`from_dates`; otherwise ``n`` whole ``unit`` (declared).
+    """
+
+    n: int
+    unit: str
+    exact_days: int | None = None
+    exact_months: int | None = None
+
+    @classmethod
+    def from_dates(cls, born: date, collected: date) -> Age:
+        """Exact age on the collection date (not today).
+
+        Raises:
+            InputError: the collection date is before the birth date.
+        """
+        if collected < born:
+            raise InputError(
+                "the collection date is before the date of birth",
+                field="dob",
+                hint="check --dob and --collected (YYYY-MM-DD)",
+            )
+        days = (collected - born).days
+        months = _full_months(born, collected)
+        years = months // 12
+        if years >= 2:
+            return cls(years, "y", days, months)
+        if months >= 1:
+            return cls(months, "m", days, months)
+        return cls(days, "d", days, months)
+
+    @property
+    def is_exact(self) -> bool:
+        """True when the age comes from dates rather than a declared whole number."""
+        return self.exact_days is not None
+
+    def __str__(self) -> str:
+        return f"{self.n} {self.unit}"
+
+    def describe(self) -> str:
+        """Words for messages, e.g. ``54 years`` or ``10 days``."""
+        return f"{self.n} {_NAMES[self.unit]}" if self.n != 1 else f"1 {_NAMES[self.unit][:-1]}"
+
+    def years(self) -> float:
+        """Approximate age in years, for display and for columnar evaluation."""
+        if self.exact_days is not None:
+            return self.exact_days / 365.25
+        lo, hi = _DAYS[self.unit]
+        return self.n * (lo + hi) / 2 / 365.25
+
+
+def parse_age(text: str) -> Age:
+    """Parse a declared age: ``"54"`` (years), ``"54y"``, ``"6m"``, ``"3w"`` or ``"10d"``.
+
+    Raises:
+        InputError: not a whole number with an optional unit, or an implausible age.
+    """
+    raw = text.strip().lower().replace(" ", "")
+    raw = re.sub(r"(years?|yrs?)$", "y", raw)
+    raw = re.sub(r"(months?|mos?)$", "m", raw)
+    raw = re.sub(r"(weeks?|wks?)$", "w", raw)
+    raw = re.sub(r"(days?)$", "d", raw)
+    match = re.fullmatch(r"(\d{1,4})([dwmy]?)", raw)
+    if match is None:
+        hint = "give whole years (54), or months, weeks or days for a baby (6m, 3w, 10d)"
+        if re.fullmatch(r"\d+[.,]\d+", raw):
+            hint = "give a whole number; for a child under 2 use months (18m) or days (10d)"
+        raise InputError(
+            f"age {text.strip()!r} is not a whole number of years", field="age", hint=hint
+        )
+    age = Age(int(match[1]), match[2] or "y")
+    if age.years() > 130:
+        raise InputError(
+            f"age {text.strip()!r} is not possible",
+            field="age",
+            hint="give the age in years, e.g. 54",
+        )
+    return age
+
+
+def _count_in(age: Age, unit: str) -> int | None:
+    if age.exact_days is None or age.exact_months is None:
+        return None
+    return {
+        "d": age.exact_days,
+        "w": age.exact_days // 7,
+        "m": age.exact_months,
+        "y": age.exact_months // 12,
+    }[unit]
+
+
+def at_least(age: Age, bound: AgeBound) -> bool | None:
+    """Whether the person is at least ``bound`` old; None when a declared age cannot tell."""
+    exact = _count_in(age, bound.unit)
+    if exact is not None:
+        return exact >= bound.n
+    if age.unit == bound.unit:
+        return age.n >= bound.n
+    ratio = _EXACT.get((age.unit, bound.unit))
+    if ratio is not None:  # age n years spans months [12n, 12n + 12)
+        if age.n * ratio >= bound.n:
+            return True
+        return None if (age.n + 1) * ratio > bound.n else False
+    ratio = _EXACT.get((bound.unit, age.unit))
+    if ratio is not None:  # age n months against a bound in years: exact in months
+        return at_least(age, AgeBound(bound.n * ratio, age.unit))
+    age_lo = age.n * _DAYS[age.unit][0]
+    age_hi = (age.n + 1) * _DAYS[age.unit][1]  # excluded
+    bound_lo, bound_hi = (bound.n * d for d in _DAYS[bound.unit])
+    if age_lo >= bound_hi:
+        return True
+    if age_hi <= bound_lo:
+        return False
+    return None
+
+
+def in_band(age: Age, start: AgeBound, end: AgeBound | None) -> bool | None:
+    """Whether the age lies in [start, end); None when a declared age cannot tell."""
+    lower = at_least(age, start)
+    upper = True if end is None else (None if (r := at_least(age, end)) is None else not r)
+    if lower is False or upper is False:
+        return False
+    if lower is None or upper is None:
+        return None
+    return True
+
+
+def band_text(start: AgeBound, end: AgeBound | None) -> str:
+    """Words for an age band, e.g. ``18y and over`` or ``1m to 2m``."""
+    if end is None:
+        return "all ages" if start.n == 0 else f"{start} and over"
+    return f"{start} to {end}"

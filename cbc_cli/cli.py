@@ -1,0 +1,411 @@
+"""The command line: options, prompts, exit codes. The only module that touches stdin, stdout,
+the environment or the process exit; everything else is called through the library API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from cbc_cli import __version__
+from cbc_cli.analytes import ANALYTES, find_analyte
+from cbc_cli.api import (
+    build_panel,
+    build_patient,
+    default_ranges,
+    make_report,
+    parse_lab_range,
+    resolve_scheme,
+    scheme_info,
+)
+from cbc_cli.engine import interpret_panel
+from cbc_cli.errors import CbcError, InputError, UsageError
+from cbc_cli.models import Result
+from cbc_cli.panel import Panel, Patient
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+    from cbc_cli.grading import Scheme
+    from cbc_cli.ranges import RangeTable
+
+app = typer.Typer(
+    name="cbc",
+    help="Interpret complete blood counts: reference ranges, grades, plain-language flags.\n\n"
+    "Information only; not a medical device.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+ranges_app = typer.Typer(help="Show the reference ranges loaded, or check a lab's range file.",
+                         no_args_is_help=True)
+app.add_typer(ranges_app, name="ranges")
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    ndjson = "ndjson"
+    csv = "csv"
+
+
+class FailOn(str, Enum):
+    never = "never"
+    abnormal = "abnormal"
+    critical = "critical"
+
+
+class Grading(str, Enum):
+    ctcae5 = "ctcae5"
+    ctcae4 = "ctcae4"
+    daids = "daids"
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _print(renderable: RenderableType) -> None:
+    _console().print(renderable)
+
+
+def _range_files(options: list[Path] | None) -> tuple[str, ...]:
+    # CBC_RANGES is read here, at the edge, and passed down: the core never reads the environment.
+    from_env = [p for p in os.environ.get("CBC_RANGES", "").split(os.pathsep) if p.strip()]
+    return tuple([*from_env, *(str(p) for p in options or [])])
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cbc {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Interpret complete blood counts."""
+
+
+ValueOpt = Annotated[str | None, typer.Option(
+    help="Value, optionally with a unit (\"95 g/L\").", rich_help_panel="Counts")]
+
+# Values are prompted in this order on a terminal when none are given.
+PROMPT_ORDER = ("hgb", "wbc", "anc", "plt")
+
+
+def _fail_code(results: list[Result], fail_on: FailOn) -> int:
+    if fail_on is FailOn.abnormal and any(r.urgency != "none" for r in results):
+        return 1
+    if fail_on is FailOn.critical and any(r.urgency == "now" for r in results):
+        return 1
+    return 0
+
+
+def _ask(err: Console, label: str) -> str | None:
+    err.print(label, end="")
+    line = sys.stdin.readline()
+    if not line:
+        err.print()
+        return None
+    return line.strip()
+
+
+def _prompt_panel(err: Console, patient_args: dict[str, object]) -> dict[str, str]:
+    """Ask for the counts one by one on a terminal; an empty answer skips."""
+    err.print("Type each count from the lab report, with its unit if it is not the usual one. "
+              "Press Enter to skip.")
+    if patient_args.get("sex") is None:
+        patient_args["sex"] = _ask(err, "Sex (female/male): ") or None
+    if patient_args.get("age") is None and patient_args.get("dob") is None:
+        patient_args["age"] = _ask(err, "Age in years: ") or None
+    values: dict[str, str] = {}
+    for analyte_id in PROMPT_ORDER:
+        analyte = ANALYTES[analyte_id]
+        while True:
+            answer = _ask(err, f"{analyte.name} ({analyte.unit}): ")
+            if not answer:
+                break
+            try:
+                build_panel({analyte_id: answer})
+            except InputError as exc:
+                err.print(f"  {exc}")
+                continue
+            values[analyte_id] = answer
+            break
+    while True:
+        answer = _ask(err, "Other counts as NAME=VALUE (e.g. mcv=104), or Enter to finish: ")
+        if not answer:
+            break
+        name, _, value = answer.partition("=")
+        try:
+            build_panel({name.strip(): value.strip()})
+        except InputError as exc:
+            err.print(f"  {exc}")
+            continue
+        values[name.strip()] = value.strip()
+    return values
+
+
+@app.command()
+def check(
+    file: Annotated[str | None, typer.Argument(
+        help="A file of results (CSV, TSV, JSON, NDJSON), or - for standard input.",
+        show_default=False)] = None,
+    wbc: ValueOpt = None,
+    rbc: ValueOpt = None,
+    hgb: ValueOpt = None,
+    hct: ValueOpt = None,
+    mcv: ValueOpt = None,
+    mch: ValueOpt = None,
+    mchc: ValueOpt = None,
+    rdw: ValueOpt = None,
+    plt: ValueOpt = None,
+    anc: ValueOpt = None,
+    neut_pct: ValueOpt = None,
+    band_pct: ValueOpt = None,
+    alc: ValueOpt = None,
+    lymph_pct: ValueOpt = None,
+    sex: Annotated[str | None, typer.Option(help="female or male.", rich_help_panel="Person")] = None,
+    age: Annotated[str | None, typer.Option(
+        help="Age in whole years (54), or months/weeks/days for a baby (6m, 3w, 10d).",
+        rich_help_panel="Person")] = None,
+    dob: Annotated[str | None, typer.Option(help="Date of birth, YYYY-MM-DD (with --collected).",
+                                            rich_help_panel="Person")] = None,
+    collected: Annotated[str | None, typer.Option(help="Date the sample was taken, YYYY-MM-DD.",
+                                                  rich_help_panel="Person")] = None,
+    pregnant: Annotated[int | None, typer.Option(help="Pregnancy trimester: 1, 2 or 3.",
+                                                 rich_help_panel="Person")] = None,
+    profile: Annotated[list[str] | None, typer.Option(
+        help="Opt-in range profile: duffy-null (only when the person knows their status).",
+        rich_help_panel="Person")] = None,
+    temp: Annotated[str | None, typer.Option(
+        help="Body temperature in Celsius (or with F), to check for febrile neutropenia.",
+        rich_help_panel="Person")] = None,
+    days_since_chemo: Annotated[int | None, typer.Option(
+        help="Days since the last chemotherapy: adds where this is on the usual recovery timeline.",
+        rich_help_panel="Person")] = None,
+    ranges: Annotated[list[Path] | None, typer.Option(
+        "--ranges", help="A lab's range file layered over the defaults (repeatable; also "
+        "CBC_RANGES).", rich_help_panel="Ranges and grading")] = None,
+    lab_range: Annotated[list[str] | None, typer.Option(
+        help="The lab's printed range for one analyte, e.g. hgb=12.0-15.5 (repeatable).",
+        rich_help_panel="Ranges and grading")] = None,
+    grading: Annotated[Grading, typer.Option(help="Grading scheme.",
+                                             rich_help_panel="Ranges and grading")] = Grading.ctcae5,
+    output_format: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="Output format.", rich_help_panel="Output")] = OutputFormat.table,
+    fail_on: Annotated[FailOn, typer.Option(
+        help="Exit 1 when a result is abnormal (any finding or flag) or critical (urgency now).",
+        rich_help_panel="Output")] = FailOn.never,
+) -> None:
+    """Interpret one complete blood count given as options, or a file of results."""
+    given = {
+        name: value
+        for name, value in dict(wbc=wbc, rbc=rbc, hgb=hgb, hct=hct, mcv=mcv, mch=mch, mchc=mchc,
+                                rdw=rdw, plt=plt, anc=anc, neut_pct=neut_pct, band_pct=band_pct,
+                                alc=alc, lymph_pct=lymph_pct).items()
+        if value is not None
+    }
+    scheme = resolve_scheme(grading.value)
+    table = default_ranges(_range_files(ranges))
+    patient_args: dict[str, object] = dict(
+        sex=sex, age=age, dob=dob, collected=collected, pregnant=pregnant, profiles=profile or (),
+        temperature=temp, days_since_chemo=days_since_chemo,
+    )
+    if file is not None:
+        if given:
+            raise UsageError("give either a FILE or values as options, not both")
+        raise UsageError("reading files is not available yet", hint="give values as options")
+    if not given:
+        if not sys.stdin.isatty():
+            raise UsageError("no input: give values (--hgb 9.1 ...) or a FILE",
+                             hint="see cbc check --help")
+        given = _prompt_panel(_console(stderr=True), patient_args)
+        if not given:
+            raise UsageError("no values were given", hint="see cbc check --help")
+    patient = build_patient(**patient_args)  # type: ignore[arg-type]
+    if scheme.id == "daids21" and (patient.sex is None or patient.age is None):
+        raise UsageError("DAIDS grades by age and sex", hint="give --age (or --dob) and --sex")
+    lab = dict(parse_lab_range(text) for text in lab_range or [])
+    panel = build_panel(given, patient=patient)
+    panel = Panel(panel.values, patient, None, lab)
+    result = interpret_panel(panel, table, scheme)
+    _write_results([result], scheme, output_format, given)
+    raise typer.Exit(_fail_code([result], fail_on))
+
+
+def _write_results(
+    results: list[Result], scheme: Scheme, output_format: OutputFormat, given: dict[str, str]
+) -> None:
+    out = sys.stdout
+    if output_format is OutputFormat.json:
+        out.write(make_report(results, scheme).model_dump_json(indent=2) + "\n")
+    elif output_format is OutputFormat.ndjson:
+        for r in results:
+            out.write(r.model_dump_json() + "\n")
+    elif output_format is OutputFormat.csv:
+        from cbc_cli.writers.csv_writer import write_single
+
+        write_single(out, given, results[0], scheme)
+    else:
+        from cbc_cli.render import result_view
+
+        _print(result_view(results[0], scheme_info(scheme)))
+
+
+@app.command()
+def explain(
+    finding: Annotated[str | None, typer.Argument(help="A finding code, e.g. anemia.",
+                                                  show_default=False)] = None,
+) -> None:
+    """Explain a finding in plain language (no argument: list them)."""
+    from cbc_cli.explanations import EXPLANATIONS
+    from cbc_cli.render import explanation_list, explanation_view
+
+    if finding is None:
+        _print(explanation_list())
+        return
+    page = EXPLANATIONS.get(finding.strip().lower())
+    if page is None:
+        raise UsageError(f"unknown finding {finding!r}",
+                         hint="known: " + ", ".join(EXPLANATIONS))
+    _print(explanation_view(page))
+
+
+RangesOpt = Annotated[list[Path] | None, typer.Option(
+    "--ranges", help="A lab's range file layered over the defaults (repeatable).")]
+
+
+def _rows_json(table: RangeTable, analyte: str | None = None) -> str:
+    import json
+
+    rows = [
+        {"analyte": r.analyte, "sex": r.sex, "age_from": str(r.age_from),
+         "age_to": str(r.age_to) if r.age_to else None, "condition": r.condition, "low": r.low,
+         "high": r.high, "critical_low": r.critical_low, "critical_high": r.critical_high,
+         "unit": r.unit, "source": r.source, "origin": r.origin, "layer": r.layer}
+        for r in table.rows if analyte is None or r.analyte == analyte
+    ]
+    return json.dumps(rows, indent=2)
+
+
+@ranges_app.command("list")
+def ranges_list(
+    ranges: RangesOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+) -> None:
+    """List every loaded range row and the file it comes from."""
+    table = default_ranges(_range_files(ranges))
+    if as_json:
+        sys.stdout.write(_rows_json(table) + "\n")
+        return
+    from cbc_cli.render import ranges_view
+
+    _print(ranges_view(table.rows, "Loaded from: " + ", ".join(table.sources)))
+
+
+@ranges_app.command("show")
+def ranges_show(
+    analyte: Annotated[str, typer.Argument(help="Analyte id, alias or LOINC code.")],
+    ranges: RangesOpt = None,
+    sex: Annotated[str | None, typer.Option(help="Show the row chosen for this sex.")] = None,
+    age: Annotated[str | None, typer.Option(help="... and this age.")] = None,
+    pregnant: Annotated[int | None, typer.Option(help="... and this trimester.")] = None,
+    profile: Annotated[list[str] | None, typer.Option(help="... and this profile.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+) -> None:
+    """Show the rows for one analyte, their sources, and which applies to a person."""
+    found = find_analyte(analyte)
+    if found is None:
+        raise UsageError(f"unknown analyte {analyte!r}", hint="known: " + ", ".join(ANALYTES))
+    table = default_ranges(_range_files(ranges))
+    if as_json:
+        sys.stdout.write(_rows_json(table, found.id) + "\n")
+        return
+    from rich.text import Text
+
+    from cbc_cli.render import range_sources_view, ranges_view
+
+    rows = table.rows_for(found.id)
+    _print(ranges_view(rows, f"{found.name} ({found.id}), unit {found.unit}"))
+    if any(v is not None for v in (sex, age, pregnant)) or profile:
+        patient = build_patient(sex=sex, age=age, pregnant=pregnant, profiles=profile or ())
+        chosen = table.select(found.id, patient)
+        line = (f"Applies: {chosen.range.origin} ({chosen.range.describe()})" if chosen.range
+                else f"None applies: {chosen.reason}")
+        _print(Text(line, style="bold"))
+    _print(range_sources_view(type(table)(rows)))
+
+
+@ranges_app.command("validate")
+def ranges_validate(
+    files: Annotated[list[Path], typer.Argument(help="Range files to check.")],
+) -> None:
+    """Check lab range files: syntax, analytes, units, limits and overlapping bands."""
+    from cbc_cli.ranges import check_layer, load_range_file
+
+    for path in files:
+        rows = load_range_file(path, 1)
+        check_layer(rows)
+        typer.echo(f"{path}: {len(rows)} rows, valid")
+
+
+@app.command()
+def schema(
+    ranges_file: Annotated[bool, typer.Option("--ranges", help="Print the schema of a range "
+                                              "file instead.")] = False,
+) -> None:
+    """Print the JSON Schema of the JSON output (or of a range file)."""
+    import json
+
+    from cbc_cli.models import Report
+
+    if ranges_file:
+        from cbc_cli.ranges import range_file_schema
+
+        document = range_file_schema()
+    else:
+        document = Report.model_json_schema()
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+def _die(message: str, code: int) -> NoReturn:
+    sys.stderr.write(f"cbc: {message}\n")
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run the command line and exit with the documented code."""
+    if hasattr(signal, "SIGPIPE"):
+        # `cbc ... | head` closes the pipe early: end quietly as other Unix tools do.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="cbc", standalone_mode=False)
+    except CbcError as exc:
+        hint = f" ({exc.hint})" if exc.hint else ""
+        _die(f"error: {exc.message}{hint}", exc.exit_code)
+    except KeyboardInterrupt:
+        _die("interrupted", 130)
+    except Exception as exc:
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            # Typer's own usage errors (unknown option, bad choice): one line, exit 2.
+            message = exc.format_message().replace("\n", " ")
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            _die(f"error: {message}{where}", 2 if exc.exit_code in (1, 2) else exc.exit_code)
+        if os.environ.get("CBC_DEBUG"):
+            raise
+        _die(f"internal error (a bug): {exc.__class__.__name__}. Run again with CBC_DEBUG=1 to "
+             "see the traceback, and please report it.", 70)
+    sys.exit(code if isinstance(code, int) else 0)

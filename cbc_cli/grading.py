@@ -1,0 +1,308 @@
+"""Grading schemes (CTCAE v5.0, v4.03, DAIDS v2.1): reading the criteria files, grading a value.
+
+The criteria are data in ``reference_ranges/grading/``; this module only reads them and applies
+the comparison rules of ../shared/CLINICAL.md section 4: evaluate from the highest grade down, a
+value on a threshold takes the milder grade, both sides rounded to 12 significant digits, and
+"cannot grade" kept apart from grade 0.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cbc_cli.age import AgeBound, band_text, in_band, parse_bound
+from cbc_cli.analytes import ANALYTES, find_analyte
+from cbc_cli.errors import RangeFileError, UnitError, UsageError
+from cbc_cli.panel import Patient
+from cbc_cli.ranges import shipped_ranges_dir
+from cbc_cli.units import unit_factor
+
+SCHEMES = ("ctcae5", "ctcae4", "daids21")
+"""Scheme ids accepted by ``--grading``."""
+DEFAULT_SCHEME = "ctcae5"
+_OPS = ("below", "at_most", "above", "at_least")
+_LIMIT = re.compile(r"^(LLN|ULN)(?:\s*([+-])\s*(\d+(?:\.\d+)?))?$")
+
+
+def guard(x: float) -> float:
+    """Round to 12 significant digits so that 80 g/L and 8.0 g/dL compare equal."""
+    return float(f"{x:.12g}")
+
+
+class _GradeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grade: int = Field(ge=1, le=4)
+    below: float | str | None = None
+    at_most: float | str | None = None
+    above: float | str | None = None
+    at_least: float | str | None = None
+
+
+class _CriterionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    finding: str
+    term: str
+    analyte: str
+    unit: str
+    direction: Literal["low", "high"]
+    sex: Literal["female", "male", "any"] = "any"
+    age_from: str = "0d"
+    age_to: str | None = None
+    max_lab_grade: int = Field(ge=1, le=4)
+    note: str | None = None
+    grades: list[_GradeIn] = Field(min_length=1)
+
+
+class _SchemeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scheme: str
+    title: str
+    version: str
+    source: str
+    uses_lln: bool
+    grade_words: dict[str, str]
+    criterion: list[_CriterionIn] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """One grade's boundary: ``value <op> limit``, where limit is a number or LLN/ULN +- offset."""
+
+    grade: int
+    op: str
+    number: float
+    base: str | None
+    """None for an absolute number; "LLN" or "ULN" when ``number`` is an offset from it."""
+
+    def limit(self, lln: float | None, uln: float | None) -> float | None:
+        """The threshold in canonical units, or None when it needs an LLN/ULN that is unknown."""
+        if self.base is None:
+            return self.number
+        ref = lln if self.base == "LLN" else uln
+        return None if ref is None else ref + self.number
+
+    def holds(self, value: float, limit: float) -> bool:
+        """Whether ``value`` satisfies this threshold (after the 12-digit guard)."""
+        v, t = guard(value), guard(limit)
+        return {"below": v < t, "at_most": v <= t, "above": v > t, "at_least": v >= t}[self.op]
+
+    def describe(self) -> str:
+        """Words such as ``< 8 g/dL`` or ``< LLN``."""
+        sign = {"below": "<", "at_most": "<=", "above": ">", "at_least": ">="}[self.op]
+        if self.base is None:
+            return f"{sign} {self.number:g}"
+        offset = f"{self.number:+g}" if self.number else ""
+        return f"{sign} {self.base}{offset}"
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One graded term of a scheme, thresholds in the analyte's canonical unit."""
+
+    finding: str
+    term: str
+    analyte: str
+    direction: str
+    sex: str
+    age_from: AgeBound
+    age_to: AgeBound | None
+    max_lab_grade: int
+    note: str | None
+    thresholds: tuple[Threshold, ...]
+    """Highest grade first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """A grading scheme: its name, source and criteria."""
+
+    id: str
+    title: str
+    version: str
+    source: str
+    uses_lln: bool
+    grade_words: dict[int, str]
+    criteria: tuple[Criterion, ...]
+
+    def criteria_for(self, finding: str) -> list[Criterion]:
+        """Every criterion of this scheme that grades ``finding``."""
+        return [c for c in self.criteria if c.finding == finding]
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """The outcome of grading one value: a grade 0-4, or None ("cannot grade") with a reason."""
+
+    grade: int | None
+    note: str | None = None
+    criterion: Criterion | None = None
+
+
+def _threshold(grade: _GradeIn, factor: float, where: str) -> Threshold:
+    ops = [(op, getattr(grade, op)) for op in _OPS if getattr(grade, op) is not None]
+    if len(ops) != 1:
+        raise ValueError(f"{where}: grade {grade.grade} needs exactly one of {', '.join(_OPS)}")
+    op, raw = ops[0]
+    if isinstance(raw, str):
+        match = _LIMIT.match(raw.strip())
+        if match is None:
+            raise ValueError(f"{where}: limit {raw!r} must be a number, LLN, ULN or ULN+N")
+        offset = float(match[3] or 0) * (-1 if match[2] == "-" else 1)
+        return Threshold(grade.grade, op, offset * factor, match[1])
+    return Threshold(grade.grade, op, float(raw) * factor, None)
+
+
+def load_scheme_file(path: Path) -> Scheme:
+    """Read and validate one grading-criteria file.
+
+    Raises:
+        RangeFileError: missing or invalid, naming the file and the criterion.
+    """
+    name = str(path)
+    try:
+        parsed = _SchemeIn.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise RangeFileError("no such grading file", path=name) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RangeFileError(f"not valid TOML ({exc})", path=name) from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise RangeFileError(f"{loc}: {err['msg'].lower()}", path=name) from None
+    criteria: list[Criterion] = []
+    seen: set[tuple[str, str, str, str | None]] = set()
+    for i, c in enumerate(parsed.criterion, start=1):
+        where = f"criterion #{i}"
+        analyte = find_analyte(c.analyte)
+        if analyte is None:
+            raise RangeFileError(f"unknown analyte {c.analyte!r}", path=name, location=where)
+        try:
+            factor = unit_factor(analyte, c.unit)
+            thresholds = tuple(
+                sorted((_threshold(g, factor, where) for g in c.grades), key=lambda t: -t.grade)
+            )
+            start, end = parse_bound(c.age_from), (parse_bound(c.age_to) if c.age_to else None)
+        except (ValueError, UnitError) as exc:
+            raise RangeFileError(str(exc), path=name, location=where) from None
+        key = (c.finding, c.sex, c.age_from, c.age_to)
+        if key in seen:
+            raise RangeFileError(
+                f"duplicate criterion for {c.finding} ({c.sex}, {c.age_from})",
+                path=name,
+                location=where,
+            )
+        seen.add(key)
+        criteria.append(
+            Criterion(
+                c.finding,
+                c.term,
+                analyte.id,
+                c.direction,
+                c.sex,
+                start,
+                end,
+                c.max_lab_grade,
+                c.note,
+                thresholds,
+            )
+        )
+    words = {int(k): v for k, v in parsed.grade_words.items()}
+    return Scheme(
+        parsed.scheme,
+        parsed.title,
+        parsed.version,
+        parsed.source,
+        parsed.uses_lln,
+        words,
+        tuple(criteria),
+    )
+
+
+@cache
+def load_scheme(scheme_id: str = DEFAULT_SCHEME) -> Scheme:
+    """Load a shipped scheme by id (``ctcae5``, ``ctcae4``, ``daids21``).
+
+    Raises:
+        UsageError: an unknown scheme id.
+        RangeFileError: the shipped file is invalid.
+    """
+    if scheme_id not in SCHEMES:
+        raise UsageError(
+            f"unknown grading scheme {scheme_id!r}", hint="use one of " + ", ".join(SCHEMES)
+        )
+    return load_scheme_file(shipped_ranges_dir() / "grading" / f"{scheme_id}.toml")
+
+
+def choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade | Criterion:
+    """The criterion that grades ``finding`` for this person, or a Grade(None) saying why not."""
+    candidates = scheme.criteria_for(finding)
+    if not candidates:
+        return Grade(None, f"{scheme.title} has no criteria for {finding}")
+    matches: list[Criterion] = []
+    needs: set[str] = set()
+    for c in candidates:
+        sex_ok = c.sex == "any" or (None if patient.sex is None else c.sex == patient.sex)
+        if patient.age is None:
+            age_ok = True if c.age_from.n == 0 and c.age_to is None else None
+        else:
+            age_ok = in_band(patient.age, c.age_from, c.age_to)
+        if sex_ok is False or age_ok is False:
+            continue
+        if sex_ok is None:
+            needs.add("sex")
+        if age_ok is None:
+            needs.add("age" if patient.age is None else "a more precise age")
+        if sex_ok and age_ok:
+            matches.append(c)
+    if needs:
+        return Grade(
+            None,
+            f"{scheme.title} grades {finding} by age and sex: needs " + " and ".join(sorted(needs)),
+        )
+    if not matches:
+        age = f" at age {patient.age.describe()}" if patient.age else ""
+        bands = ", ".join(band_text(c.age_from, c.age_to) for c in candidates)
+        return Grade(None, f"{scheme.title} has no criteria for {finding}{age} (it covers {bands})")
+    return matches[0]
+
+
+def grade_value(criterion: Criterion, value: float, lln: float | None, uln: float | None) -> Grade:
+    """Grade ``value`` (canonical unit) by one criterion.
+
+    The first threshold that holds, from the highest grade down, gives the grade. When none holds
+    and a skipped threshold needed an LLN or ULN that is unknown, the value cannot be graded;
+    otherwise it is grade 0.
+
+    >>> c = load_scheme("ctcae5").criteria_for("neutropenia")[0]
+    >>> grade_value(c, 0.8, 1.8, 7.7).grade
+    3
+    """
+    missing: str | None = None
+    for t in criterion.thresholds:
+        limit = t.limit(lln, uln)
+        if limit is None:
+            missing = t.base
+            continue
+        if t.holds(value, limit):
+            return Grade(t.grade, criterion.note, criterion)
+    if missing is not None:
+        word = "lower" if missing == "LLN" else "upper"
+        return Grade(
+            None, f"cannot grade: no {word} limit of normal ({missing}) applies", criterion
+        )
+    return Grade(0, None, criterion)
+
+
+def analyte_unit(analyte_id: str) -> str:
+    """The canonical unit thresholds are stored in, for display."""
+    return ANALYTES[analyte_id].unit

@@ -1,0 +1,56 @@
+"""Input to the engine: a panel of values with the person's context and any lab-printed ranges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cbc_cli.age import Age
+from cbc_cli.units import Quantity
+
+Sex = Literal["female", "male"]
+PROFILES = ("duffy-null",)
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    """What is known about the person: each field may be unknown (None)."""
+
+    sex: Sex | None = None
+    age: Age | None = None
+    pregnancy_trimester: int | None = None
+    profiles: tuple[str, ...] = ()
+    temperature_c: float | None = None
+    days_since_chemo: int | None = None
+
+    @property
+    def conditions(self) -> frozenset[str]:
+        """The range-file conditions this person meets (``pregnancy-2``, ``profile-duffy-null``)."""
+        found = {f"profile-{p}" for p in self.profiles}
+        if self.pregnancy_trimester:
+            found.add(f"pregnancy-{self.pregnancy_trimester}")
+        return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
+class LabRange:
+    """A range printed by the lab for one analyte, in the analyte's canonical unit.
+
+    Either end may be None (a one-sided range such as ``>59``).
+    """
+
+    low: float | None
+    high: float | None
+    source: str = "lab range given with the result"
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """One sample: values in canonical units, the person, and lab ranges that override defaults."""
+
+    values: dict[str, Quantity]
+    patient: Patient = field(default_factory=Patient)
+    sample_id: str | None = None
+    lab_ranges: dict[str, LabRange] = field(default_factory=dict)
+    lab_flags: dict[str, str] = field(default_factory=dict)
+    """Flags the lab printed (HL7 OBX-8), kept to compare with cbc's own."""

@@ -1,0 +1,277 @@
+"""Terminal rendering with Rich: every function returns a renderable; the CLI prints it.
+
+Colour only repeats what the words already say, so the output reads the same with NO_COLOR.
+User-supplied text is escaped before it reaches Rich markup.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from cbc_cli.analytes import ANALYTES
+from cbc_cli.explanations import DISCLAIMER, EXPLANATIONS, Explanation
+from cbc_cli.models import AnalyteResult, Result, SchemeInfo
+from cbc_cli.ranges import RangeTable, ReferenceRange
+from cbc_cli.units import format_value
+
+FLAG_STYLE = {
+    "N": "green",
+    "L": "yellow",
+    "H": "yellow",
+    "LL": "bold red",
+    "HH": "bold red",
+    "no-range": "dim",
+}
+FLAG_WORDS = {
+    "N": "normal",
+    "L": "low",
+    "H": "high",
+    "LL": "critically low",
+    "HH": "critically high",
+    "no-range": "no range",
+}
+URGENCY_STYLE = {"none": "green", "routine": "cyan", "soon": "yellow", "now": "bold red"}
+URGENCY_TITLE = {
+    "none": "Nothing out of range",
+    "routine": "Mention at your next contact",
+    "soon": "Contact your care team soon",
+    "now": "Contact your care team now",
+}
+
+
+def _num(analyte_id: str, value: float | None) -> str:
+    return "" if value is None else format_value(ANALYTES[analyte_id], value)
+
+
+def range_text(analyte_id: str, low: float | None, high: float | None) -> str:
+    """``12.0-16.0``, ``>= 11.0`` or ``<= 5.0`` for a one-sided range."""
+    if low is not None and high is not None:
+        return f"{_num(analyte_id, low)}-{_num(analyte_id, high)}"
+    if low is not None:
+        return f">= {_num(analyte_id, low)}"
+    if high is not None:
+        return f"<= {_num(analyte_id, high)}"
+    return ""
+
+
+def _value_text(a: AnalyteResult) -> str:
+    cmp = a.comparator or ""
+    return f"{cmp}{_num(a.analyte, a.value)}" + (" (derived)" if a.derived else "")
+
+
+def analyte_table(result: Result) -> Table:
+    """One row per value: name, value, unit, range, flag."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    table.add_column("Count")
+    table.add_column("Value", justify="right")
+    table.add_column("Unit")
+    table.add_column("Range", justify="right")
+    table.add_column("Flag")
+    for a in result.analytes:
+        rng = a.reference_range
+        flag = a.flag or "?"
+        style = FLAG_STYLE.get(flag, "")
+        table.add_row(
+            escape(a.name),
+            Text(_value_text(a), style=style if flag not in ("N", "no-range") else ""),
+            a.unit,
+            range_text(a.analyte, rng.low, rng.high) if rng else Text("none applies", "dim"),
+            Text(
+                f"{flag} {FLAG_WORDS.get(flag, 'cannot flag')}"
+                if flag != "no-range"
+                else "no range",
+                style=style,
+            ),
+        )
+    return table
+
+
+def _grade_words(grade: int | None, severity: str, scheme: SchemeInfo) -> str:
+    if grade is None:
+        return "not graded"
+    if grade == 0:
+        return f"{scheme.title}: {severity}"
+    return f"{scheme.title} grade {grade} ({severity})"
+
+
+def findings_view(result: Result, scheme: SchemeInfo) -> RenderableType:
+    """The findings, each with its grade, explanation, what to do and any grading note."""
+    parts: list[RenderableType] = []
+    for f in result.findings:
+        head = Text()
+        head.append("• ", style="bold")
+        head.append(f.title, style="bold")
+        if f.pattern:
+            head.append(f", {f.pattern}")
+        graded = f.scheme is not None
+        head.append(
+            f" - {_grade_words(f.grade, f.severity, scheme) if graded else f.severity}",
+            style="yellow"
+            if (f.grade or 0) >= 3 or f.severity in ("critical", "emergency")
+            else "",
+        )
+        parts.append(head)
+        parts.append(Text(f.explanation, style=""))
+        parts.append(Text.assemble(("What to do: ", "bold"), f.action))
+        if f.grade_note:
+            parts.append(Text(f.grade_note, style="dim italic"))
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def sources_view(result: Result, scheme: SchemeInfo) -> RenderableType:
+    """Where the applied ranges and the grading scheme come from."""
+    seen: dict[str, list[str]] = {}
+    for a in result.analytes:
+        if a.reference_range:
+            seen.setdefault(a.reference_range.source, []).append(a.analyte)
+    text = Text(style="dim")
+    for source, analytes in seen.items():
+        text.append(f"Range for {', '.join(analytes)}: {source}\n")
+    text.append(f"Grading: {scheme.title}. {scheme.source}")
+    return text
+
+
+def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) -> RenderableType:
+    """The full terminal page for one sample."""
+    parts: list[RenderableType] = []
+    who = ", ".join(
+        filter(
+            None,
+            [
+                result.sample_id and f"sample {escape(result.sample_id)}",
+                result.patient.sex,
+                result.patient.age and f"age {result.patient.age}",
+                result.patient.pregnancy_trimester
+                and f"pregnant (trimester {result.patient.pregnancy_trimester})",
+                *(f"profile {p}" for p in result.patient.profiles),
+                result.patient.temperature_c is not None
+                and f"temperature {result.patient.temperature_c:g} C",
+            ],
+        )  # type: ignore[arg-type]
+    )
+    parts.append(
+        Text(f"Complete blood count - {who}" if who else "Complete blood count", style="bold")
+    )
+    if result.status == "error" and result.error:
+        parts.append(Text(f"Could not be read: {result.error.message}", style="red"))
+    if result.analytes:
+        parts.append(analyte_table(result))
+    notes = [f"{a.analyte}: {a.range_note}" for a in result.analytes if a.range_note]
+    if result.findings:
+        parts.append(Text("Findings", style="bold underline"))
+        parts.append(findings_view(result, scheme))
+    urgency = result.urgency
+    parts.append(
+        Panel(
+            Text(result.message),
+            title=URGENCY_TITLE[urgency],
+            title_align="left",
+            border_style=URGENCY_STYLE[urgency],
+            box=box.ROUNDED if urgency != "now" else box.HEAVY,
+        )
+    )
+    for note in [*notes, *result.notes]:
+        parts.append(Text(f"Note: {note}", style="dim"))
+    parts.append(sources_view(result, scheme))
+    if disclaimer:
+        parts.append(Text(DISCLAIMER, style="dim italic"))
+    return Group(*parts)
+
+
+def explanation_view(page: Explanation) -> RenderableType:
+    """The ``cbc explain FINDING`` page."""
+    return Group(
+        Text(page.title, style="bold"),
+        Text(""),
+        Text.assemble(("What it measures: ", "bold"), page.measures),
+        Text.assemble(("What it can mean: ", "bold"), page.meaning),
+        Text.assemble(("What you might notice: ", "bold"), page.notice),
+        Text.assemble(("What to do: ", "bold"), page.action),
+        Text(""),
+        Text(DISCLAIMER, style="dim italic"),
+    )
+
+
+def explanation_list() -> RenderableType:
+    """The list of finding codes with their titles."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    table.add_column("Finding")
+    table.add_column("Title")
+    for code, page in EXPLANATIONS.items():
+        table.add_row(code, page.title)
+    return Group(table, Text("cbc explain FINDING shows one in full.", style="dim"))
+
+
+def ranges_view(rows: Iterable[ReferenceRange], title: str) -> RenderableType:
+    """A table of range rows (``cbc ranges list`` and ``show``)."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left")
+    for col in ("Analyte", "Sex", "Age", "Condition", "Range", "Critical", "Unit", "From"):
+        table.add_column(col)
+    for r in rows:
+        critical = range_text(r.analyte, r.critical_low, r.critical_high)
+        table.add_row(
+            r.analyte,
+            r.sex,
+            r.describe().split(", ")[1],
+            r.condition or "",
+            range_text(r.analyte, r.low, r.high),
+            critical,
+            r.unit,
+            escape(r.origin),
+        )
+    return table
+
+
+def range_sources_view(table: RangeTable) -> RenderableType:
+    """Where each loaded row comes from, for ``cbc ranges show``."""
+    text = Text()
+    for source in sorted({r.source for r in table.rows}):
+        text.append(f"- {source}\n")
+    return text
+
+
+def batch_summary(results: Sequence[Result], scheme: SchemeInfo) -> RenderableType:
+    """Counts per finding and grade, and the rows that failed (for a batch on a terminal)."""
+    findings: Counter[tuple[str, str]] = Counter()
+    for r in results:
+        for f in r.findings:
+            findings[(f.code, "-" if f.grade is None else str(f.grade))] += 1
+    errors = [r for r in results if r.status == "error" or r.cell_errors]
+    table = Table(
+        title=f"{len(results)} samples, graded by {scheme.title}",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        title_justify="left",
+    )
+    table.add_column("Finding")
+    table.add_column("Grade", justify="right")
+    table.add_column("Samples", justify="right")
+    for (code, grade), n in sorted(findings.items()):
+        table.add_row(code, grade, str(n))
+    urgencies = Counter(r.urgency for r in results)
+    parts: list[RenderableType] = [
+        table,
+        Text(
+            "Urgency: "
+            + ", ".join(
+                f"{u} {urgencies[u]}" for u in ("now", "soon", "routine", "none") if urgencies[u]
+            )
+        ),
+    ]
+    if errors:
+        parts.append(Text(f"{len(errors)} samples with errors", style="red"))
+        for r in errors[:20]:
+            for e in ([r.error] if r.error else []) + list(r.cell_errors):
+                where = f"line {e.line}" if e.line else escape(r.sample_id or "?")
+                parts.append(Text(f"  {where}: {e.message}", style="red"))
+    parts.append(Text(DISCLAIMER, style="dim italic"))
+    return Group(*parts)

@@ -1,0 +1,243 @@
+"""Units: reading the spellings met in real lab exports and converting values to canonical units.
+
+A unit is always read in the context of the analyte's dimension: "G/L" is giga per litre for a
+count but grams per litre for hemoglobin. Case matters where it changes the meaning (M vs m,
+g vs G); the litre may be written l or L; u, µ (U+00B5), μ (U+03BC) and mc all mean micro. A unit
+that is not in the table is refused, never guessed. Facts from ../shared/CLINICAL.md section 2.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from cbc_cli.analytes import ANALYTES, Analyte
+from cbc_cli.errors import InputError, PlausibilityError, UnitError
+
+# Hemoglobin: g/dL x 0.6206 = mmol/L (monomer), CLINICAL.md section 2.
+HGB_MMOL_PER_G_DL = 0.6206
+
+# Factor that turns a value in the spelled unit into the canonical unit of the dimension.
+_DIMENSIONS: dict[str, dict[str, float]] = {
+    "count9": {  # canonical 10^9/L
+        "10^9/L": 1.0,
+        "10^3/uL": 1.0,
+        "10^3/mm3": 1.0,
+        "K/uL": 1.0,
+        "k/uL": 1.0,
+        "K/mm3": 1.0,
+        "G/L": 1.0,
+        "/nL": 1.0,
+        "thou/uL": 1.0,
+        "thou/mm3": 1.0,
+        "1000/uL": 1.0,
+        "/uL": 1e-3,
+        "/mm3": 1e-3,
+        "cells/uL": 1e-3,
+        "cells/mm3": 1e-3,
+    },
+    "count12": {  # canonical 10^12/L
+        "10^12/L": 1.0,
+        "10^6/uL": 1.0,
+        "10^6/mm3": 1.0,
+        "M/uL": 1.0,
+        "M/mm3": 1.0,
+        "T/L": 1.0,
+        "/pL": 1.0,
+        "mill/uL": 1.0,
+        "mill/mm3": 1.0,
+        "million/uL": 1.0,
+    },
+    "mass_concentration": {  # canonical g/dL
+        "g/dL": 1.0,
+        "gm/dL": 1.0,
+        "g/100mL": 1.0,
+        "g/L": 0.1,
+        "G/L": 0.1,
+        "mmol/L": 1.0 / HGB_MMOL_PER_G_DL,
+    },
+    "volume_fraction": {"%": 1.0, "L/L": 100.0},  # canonical %
+    "percent": {"%": 1.0},
+    "cell_volume": {"fL": 1.0, "um3": 1.0},
+    "cell_mass": {"pg": 1.0},
+}
+
+UNIT_SPELLINGS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
+    {dim: tuple(table) for dim, table in _DIMENSIONS.items()}
+)
+"""The accepted unit spellings per dimension, after normalisation."""
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_POWER = re.compile(r"^[xX*]?\s*10\s*(?:\^|\*|\*\*|[eE])?\s*([0-9]{1,2})(?=\s*/)")
+_SUPER_POWER = re.compile(r"^[xX*]?\s*10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+
+
+def normalize_unit(text: str) -> str:
+    """Return the canonical spelling of a unit text, before dimension lookup.
+
+    Folds the micro spellings to ``u``, ``×``/``x10E3``/``10*3``/``10³`` to ``10^3``, ``l`` to
+    ``L`` for the litre, and drops spaces. Does not decide what the unit means.
+
+    >>> normalize_unit("x10E3/µl")
+    '10^3/uL'
+    """
+    unit = text.strip().replace("×", "x").replace("\u00b5", "u").replace("\u03bc", "u")
+    sup = _SUPER_POWER.match(unit)
+    if sup:
+        unit = "10^" + sup.group(1).translate(_SUPERSCRIPTS) + unit[sup.end() :]
+    power = _POWER.match(unit)
+    if power:
+        unit = "10^" + power.group(1) + unit[power.end() :]
+    unit = re.sub(r"\s+", "", unit)
+    unit = re.sub(r"mc(?=[Lml]\b|L$|l$|m3$)", "u", unit)  # mcL, mcl: micro-litre
+    unit = unit.replace("cu mm", "mm3").replace("mm^3", "mm3").replace("um^3", "um3")
+    # The litre: "dl", "ul", "/l" and "l/l" are all litres; L is the UCUM spelling.
+    unit = re.sub(r"(?<=[/dumnpf])l$", "L", unit)
+    return re.sub(r"^l/", "L/", unit)
+
+
+def unit_factor(analyte: Analyte, unit: str) -> float:
+    """Return the factor that converts a value in ``unit`` to the analyte's canonical unit.
+
+    Raises:
+        UnitError: the unit is unknown, or belongs to another dimension; the message lists
+            the spellings accepted for this analyte.
+
+    >>> unit_factor(ANALYTES["hgb"], "g/L")
+    0.1
+    """
+    table = _DIMENSIONS[analyte.dimension]
+    factor = table.get(normalize_unit(unit))
+    if factor is None:
+        raise UnitError(
+            f"unknown unit {unit!r} for {analyte.id}",
+            field=analyte.id,
+            hint=f"accepted for {analyte.id}: " + ", ".join(table),
+        )
+    return factor
+
+
+def convert(value: float, analyte: Analyte, from_unit: str, to_unit: str) -> float:
+    """Convert ``value`` between two units of the analyte's dimension."""
+    return value * unit_factor(analyte, from_unit) / unit_factor(analyte, to_unit)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A value read from input, converted to the analyte's canonical unit.
+
+    ``comparator`` is "<", "<=", ">" or ">=" when the lab reported a bound ("<0.1"), else None:
+    the true value then lies beyond ``value`` in that direction.
+    """
+
+    analyte: str
+    value: float
+    comparator: str | None
+    input: str
+    """The text as given, for the output's ``input`` field."""
+
+
+_NUMBER = re.compile(
+    r"^\s*(?P<cmp><=|>=|≤|≥|<|>)?\s*(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$"
+)
+_CMP = {"≤": "<=", "≥": ">="}
+
+
+def parse_number(text: str, *, decimal_comma: bool = False) -> tuple[str | None, float, str]:
+    """Split ``"<0.1 10^9/L"`` into comparator, number and unit text.
+
+    Raises:
+        InputError: the text does not start with a number.
+    """
+    raw = text.replace(",", ".") if decimal_comma else text
+    match = _NUMBER.match(raw)
+    if match is None or not math.isfinite(float(match["num"])):
+        hint = 'write a number, optionally followed by a unit, e.g. 9.1 or "91 g/L"'
+        if "," in text and not decimal_comma:
+            hint = "write decimals with a dot (9.1, not 9,1)"
+        raise InputError(f"{text.strip()!r} is not a number", hint=hint)
+    if re.match(r"^[,.]\d", match["unit"]):
+        raise InputError(
+            f"{text.strip()!r} is not a number", hint="write decimals with a dot (9.1, not 9,1)"
+        )
+    cmp = match["cmp"]
+    return (_CMP.get(cmp, cmp) if cmp else None), float(match["num"]), match["unit"]
+
+
+def to_canonical(
+    analyte: Analyte,
+    text: str,
+    *,
+    unit: str | None = None,
+    decimal_comma: bool = False,
+) -> Quantity:
+    """Read a value such as ``"95 g/L"`` or ``"1500/uL"`` for ``analyte``.
+
+    A unit in the text wins over ``unit`` (a column's or a header's unit); with neither, the
+    number is read in the analyte's canonical unit.
+
+    Raises:
+        InputError: not a number, or negative.
+        UnitError: an unknown unit, or two different units for one value.
+        PlausibilityError: outside the plausibility limits, with a "did you mean" hint.
+
+    >>> to_canonical(ANALYTES["hgb"], "95 g/L").value
+    9.5
+    """
+    try:
+        cmp, number, text_unit = parse_number(text, decimal_comma=decimal_comma)
+    except InputError as exc:
+        raise InputError(f"{analyte.id}: {exc.message}", field=analyte.id, hint=exc.hint) from None
+    if number < 0:
+        raise InputError(
+            f"{analyte.id}: {number:g} is negative",
+            field=analyte.id,
+            hint="counts and concentrations cannot be below zero",
+        )
+    given_unit = text_unit or unit or analyte.unit
+    value = number * unit_factor(analyte, given_unit)
+    check_plausible(analyte, value, number, given_unit)
+    return Quantity(analyte.id, value, cmp, text.strip())
+
+
+def check_plausible(analyte: Analyte, value: float, number: float, unit: str) -> None:
+    """Refuse a canonical ``value`` outside the analyte's plausibility limits.
+
+    The hint names another accepted unit in which ``number`` would be plausible, when one exists.
+    """
+    low, high = analyte.plausible
+    # A hematocrit at or below 1 % is a fraction (L/L) typed as a percentage: no one lives at 1 %.
+    fraction_slip = analyte.id == "hct" and 0 < value <= 1.0 and normalize_unit(unit) == "%"
+    if low <= value <= high and not fraction_slip:
+        return
+    suggestions = [
+        spelled
+        for spelled, factor in _DIMENSIONS[analyte.dimension].items()
+        if low <= number * factor <= high and not (analyte.id == "hct" and spelled == "%")
+    ]
+    hint = (
+        f"did you mean {_with_unit(number, suggestions[0])}?"
+        if suggestions
+        else f"plausible values lie between {low:g} and {high:g} {analyte.unit}"
+    )
+    raise PlausibilityError(
+        f"{analyte.id} {_with_unit(number, unit)} is not possible",
+        field=analyte.id,
+        hint=hint,
+    )
+
+
+def _with_unit(number: float, unit: str) -> str:
+    return f"{number:g}{unit}" if unit.startswith("/") else f"{number:g} {unit}"
+
+
+def format_value(analyte: Analyte, value: float) -> str:
+    """Format a canonical value with the analyte's usual number of decimals."""
+    return f"{value:.{analyte.decimals}f}"
+
+
+def accepted_units(analyte_id: str) -> tuple[str, ...]:
+    """Return the unit spellings accepted for an analyte."""
+    return UNIT_SPELLINGS[ANALYTES[analyte_id].dimension]
