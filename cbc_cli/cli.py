@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -25,8 +25,8 @@ from cbc_cli.api import (
 )
 from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import CbcError, InputError, UsageError
-from cbc_cli.models import Result
-from cbc_cli.panel import Panel, Patient
+from cbc_cli.models import Result, to_json
+from cbc_cli.panel import Panel
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -42,25 +42,26 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-ranges_app = typer.Typer(help="Show the reference ranges loaded, or check a lab's range file.",
-                         no_args_is_help=True)
+ranges_app = typer.Typer(
+    help="Show the reference ranges loaded, or check a lab's range file.", no_args_is_help=True
+)
 app.add_typer(ranges_app, name="ranges")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     ndjson = "ndjson"
     csv = "csv"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     never = "never"
     abnormal = "abnormal"
     critical = "critical"
 
 
-class Grading(str, Enum):
+class Grading(StrEnum):
     ctcae5 = "ctcae5"
     ctcae4 = "ctcae4"
     daids = "daids"
@@ -79,7 +80,7 @@ def _print(renderable: RenderableType) -> None:
 def _range_files(options: list[Path] | None) -> tuple[str, ...]:
     # CBC_RANGES is read here, at the edge, and passed down: the core never reads the environment.
     from_env = [p for p in os.environ.get("CBC_RANGES", "").split(os.pathsep) if p.strip()]
-    return tuple([*from_env, *(str(p) for p in options or [])])
+    return (*from_env, *(str(p) for p in options or []))
 
 
 def _version(value: bool) -> None:
@@ -90,14 +91,20 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Interpret complete blood counts."""
 
 
-ValueOpt = Annotated[str | None, typer.Option(
-    help="Value, optionally with a unit (\"95 g/L\").", rich_help_panel="Counts")]
+ValueOpt = Annotated[
+    str | None,
+    typer.Option(help='Value, optionally with a unit ("95 g/L").', rich_help_panel="Counts"),
+]
 
 # Values are prompted in this order on a terminal when none are given.
 PROMPT_ORDER = ("hgb", "wbc", "anc", "plt")
@@ -122,8 +129,10 @@ def _ask(err: Console, label: str) -> str | None:
 
 def _prompt_panel(err: Console, patient_args: dict[str, object]) -> dict[str, str]:
     """Ask for the counts one by one on a terminal; an empty answer skips."""
-    err.print("Type each count from the lab report, with its unit if it is not the usual one. "
-              "Press Enter to skip.")
+    err.print(
+        "Type each count from the lab report, with its unit if it is not the usual one. "
+        "Press Enter to skip."
+    )
     if patient_args.get("sex") is None:
         patient_args["sex"] = _ask(err, "Sex (female/male): ") or None
     if patient_args.get("age") is None and patient_args.get("dob") is None:
@@ -158,9 +167,13 @@ def _prompt_panel(err: Console, patient_args: dict[str, object]) -> dict[str, st
 
 @app.command()
 def check(
-    file: Annotated[str | None, typer.Argument(
-        help="A file of results (CSV, TSV, JSON, NDJSON), or - for standard input.",
-        show_default=False)] = None,
+    file: Annotated[
+        str | None,
+        typer.Argument(
+            help="A file of results (CSV, TSV, JSON, NDJSON), or - for standard input.",
+            show_default=False,
+        ),
+    ] = None,
     wbc: ValueOpt = None,
     rbc: ValueOpt = None,
     hgb: ValueOpt = None,
@@ -175,61 +188,122 @@ def check(
     band_pct: ValueOpt = None,
     alc: ValueOpt = None,
     lymph_pct: ValueOpt = None,
-    sex: Annotated[str | None, typer.Option(help="female or male.", rich_help_panel="Person")] = None,
-    age: Annotated[str | None, typer.Option(
-        help="Age in whole years (54), or months/weeks/days for a baby (6m, 3w, 10d).",
-        rich_help_panel="Person")] = None,
-    dob: Annotated[str | None, typer.Option(help="Date of birth, YYYY-MM-DD (with --collected).",
-                                            rich_help_panel="Person")] = None,
-    collected: Annotated[str | None, typer.Option(help="Date the sample was taken, YYYY-MM-DD.",
-                                                  rich_help_panel="Person")] = None,
-    pregnant: Annotated[int | None, typer.Option(help="Pregnancy trimester: 1, 2 or 3.",
-                                                 rich_help_panel="Person")] = None,
-    profile: Annotated[list[str] | None, typer.Option(
-        help="Opt-in range profile: duffy-null (only when the person knows their status).",
-        rich_help_panel="Person")] = None,
-    temp: Annotated[str | None, typer.Option(
-        help="Body temperature in Celsius (or with F), to check for febrile neutropenia.",
-        rich_help_panel="Person")] = None,
-    days_since_chemo: Annotated[int | None, typer.Option(
-        help="Days since the last chemotherapy: adds where this is on the usual recovery timeline.",
-        rich_help_panel="Person")] = None,
-    ranges: Annotated[list[Path] | None, typer.Option(
-        "--ranges", help="A lab's range file layered over the defaults (repeatable; also "
-        "CBC_RANGES).", rich_help_panel="Ranges and grading")] = None,
-    lab_range: Annotated[list[str] | None, typer.Option(
-        help="The lab's printed range for one analyte, e.g. hgb=12.0-15.5 (repeatable).",
-        rich_help_panel="Ranges and grading")] = None,
-    grading: Annotated[Grading, typer.Option(help="Grading scheme.",
-                                             rich_help_panel="Ranges and grading")] = Grading.ctcae5,
-    output_format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="Output format.", rich_help_panel="Output")] = OutputFormat.table,
-    fail_on: Annotated[FailOn, typer.Option(
-        help="Exit 1 when a result is abnormal (any finding or flag) or critical (urgency now).",
-        rich_help_panel="Output")] = FailOn.never,
+    sex: Annotated[
+        str | None, typer.Option(help="female or male.", rich_help_panel="Person")
+    ] = None,
+    age: Annotated[
+        str | None,
+        typer.Option(
+            help="Age in whole years (54), or months/weeks/days for a baby (6m, 3w, 10d).",
+            rich_help_panel="Person",
+        ),
+    ] = None,
+    dob: Annotated[
+        str | None,
+        typer.Option(
+            help="Date of birth, YYYY-MM-DD (with --collected).", rich_help_panel="Person"
+        ),
+    ] = None,
+    collected: Annotated[
+        str | None,
+        typer.Option(help="Date the sample was taken, YYYY-MM-DD.", rich_help_panel="Person"),
+    ] = None,
+    pregnant: Annotated[
+        int | None, typer.Option(help="Pregnancy trimester: 1, 2 or 3.", rich_help_panel="Person")
+    ] = None,
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Opt-in range profile: duffy-null (only when the person knows their status).",
+            rich_help_panel="Person",
+        ),
+    ] = None,
+    temp: Annotated[
+        str | None,
+        typer.Option(
+            help="Body temperature in Celsius (or with F), to check for febrile neutropenia.",
+            rich_help_panel="Person",
+        ),
+    ] = None,
+    days_since_chemo: Annotated[
+        int | None,
+        typer.Option(
+            help="Days since the last chemotherapy: adds the usual recovery timeline.",
+            rich_help_panel="Person",
+        ),
+    ] = None,
+    ranges: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--ranges",
+            help="A lab's range file layered over the defaults (repeatable; also CBC_RANGES).",
+            rich_help_panel="Ranges and grading",
+        ),
+    ] = None,
+    lab_range: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="The lab's printed range for one analyte, e.g. hgb=12.0-15.5 (repeatable).",
+            rich_help_panel="Ranges and grading",
+        ),
+    ] = None,
+    grading: Annotated[
+        Grading, typer.Option(help="Grading scheme.", rich_help_panel="Ranges and grading")
+    ] = Grading.ctcae5,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output"),
+    ] = OutputFormat.table,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            help="Exit 1 on an abnormal result (finding or flag) or a critical one (urgency now).",
+            rich_help_panel="Output",
+        ),
+    ] = FailOn.never,
 ) -> None:
     """Interpret one complete blood count given as options, or a file of results."""
     given = {
         name: value
-        for name, value in dict(wbc=wbc, rbc=rbc, hgb=hgb, hct=hct, mcv=mcv, mch=mch, mchc=mchc,
-                                rdw=rdw, plt=plt, anc=anc, neut_pct=neut_pct, band_pct=band_pct,
-                                alc=alc, lymph_pct=lymph_pct).items()
+        for name, value in {
+            "wbc": wbc,
+            "rbc": rbc,
+            "hgb": hgb,
+            "hct": hct,
+            "mcv": mcv,
+            "mch": mch,
+            "mchc": mchc,
+            "rdw": rdw,
+            "plt": plt,
+            "anc": anc,
+            "neut_pct": neut_pct,
+            "band_pct": band_pct,
+            "alc": alc,
+            "lymph_pct": lymph_pct,
+        }.items()
         if value is not None
     }
     scheme = resolve_scheme(grading.value)
     table = default_ranges(_range_files(ranges))
-    patient_args: dict[str, object] = dict(
-        sex=sex, age=age, dob=dob, collected=collected, pregnant=pregnant, profiles=profile or (),
-        temperature=temp, days_since_chemo=days_since_chemo,
-    )
+    patient_args: dict[str, object] = {
+        "sex": sex,
+        "age": age,
+        "dob": dob,
+        "collected": collected,
+        "pregnant": pregnant,
+        "profiles": profile or (),
+        "temperature": temp,
+        "days_since_chemo": days_since_chemo,
+    }
     if file is not None:
         if given:
             raise UsageError("give either a FILE or values as options, not both")
         raise UsageError("reading files is not available yet", hint="give values as options")
     if not given:
         if not sys.stdin.isatty():
-            raise UsageError("no input: give values (--hgb 9.1 ...) or a FILE",
-                             hint="see cbc check --help")
+            raise UsageError(
+                "no input: give values (--hgb 9.1 ...) or a FILE", hint="see cbc check --help"
+            )
         given = _prompt_panel(_console(stderr=True), patient_args)
         if not given:
             raise UsageError("no values were given", hint="see cbc check --help")
@@ -249,10 +323,10 @@ def _write_results(
 ) -> None:
     out = sys.stdout
     if output_format is OutputFormat.json:
-        out.write(make_report(results, scheme).model_dump_json(indent=2) + "\n")
+        out.write(to_json(make_report(results, scheme), indent=2) + "\n")
     elif output_format is OutputFormat.ndjson:
         for r in results:
-            out.write(r.model_dump_json() + "\n")
+            out.write(to_json(r) + "\n")
     elif output_format is OutputFormat.csv:
         from cbc_cli.writers.csv_writer import write_single
 
@@ -265,8 +339,9 @@ def _write_results(
 
 @app.command()
 def explain(
-    finding: Annotated[str | None, typer.Argument(help="A finding code, e.g. anemia.",
-                                                  show_default=False)] = None,
+    finding: Annotated[
+        str | None, typer.Argument(help="A finding code, e.g. anemia.", show_default=False)
+    ] = None,
 ) -> None:
     """Explain a finding in plain language (no argument: list them)."""
     from cbc_cli.explanations import EXPLANATIONS
@@ -277,24 +352,37 @@ def explain(
         return
     page = EXPLANATIONS.get(finding.strip().lower())
     if page is None:
-        raise UsageError(f"unknown finding {finding!r}",
-                         hint="known: " + ", ".join(EXPLANATIONS))
+        raise UsageError(f"unknown finding {finding!r}", hint="known: " + ", ".join(EXPLANATIONS))
     _print(explanation_view(page))
 
 
-RangesOpt = Annotated[list[Path] | None, typer.Option(
-    "--ranges", help="A lab's range file layered over the defaults (repeatable).")]
+RangesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--ranges", help="A lab's range file layered over the defaults (repeatable)."),
+]
 
 
 def _rows_json(table: RangeTable, analyte: str | None = None) -> str:
     import json
 
     rows = [
-        {"analyte": r.analyte, "sex": r.sex, "age_from": str(r.age_from),
-         "age_to": str(r.age_to) if r.age_to else None, "condition": r.condition, "low": r.low,
-         "high": r.high, "critical_low": r.critical_low, "critical_high": r.critical_high,
-         "unit": r.unit, "source": r.source, "origin": r.origin, "layer": r.layer}
-        for r in table.rows if analyte is None or r.analyte == analyte
+        {
+            "analyte": r.analyte,
+            "sex": r.sex,
+            "age_from": str(r.age_from),
+            "age_to": str(r.age_to) if r.age_to else None,
+            "condition": r.condition,
+            "low": r.low,
+            "high": r.high,
+            "critical_low": r.critical_low,
+            "critical_high": r.critical_high,
+            "unit": r.unit,
+            "source": r.source,
+            "origin": r.origin,
+            "layer": r.layer,
+        }
+        for r in table.rows
+        if analyte is None or r.analyte == analyte
     ]
     return json.dumps(rows, indent=2)
 
@@ -341,8 +429,11 @@ def ranges_show(
     if any(v is not None for v in (sex, age, pregnant)) or profile:
         patient = build_patient(sex=sex, age=age, pregnant=pregnant, profiles=profile or ())
         chosen = table.select(found.id, patient)
-        line = (f"Applies: {chosen.range.origin} ({chosen.range.describe()})" if chosen.range
-                else f"None applies: {chosen.reason}")
+        line = (
+            f"Applies: {chosen.range.origin} ({chosen.range.describe()})"
+            if chosen.range
+            else f"None applies: {chosen.reason}"
+        )
         _print(Text(line, style="bold"))
     _print(range_sources_view(type(table)(rows)))
 
@@ -362,20 +453,21 @@ def ranges_validate(
 
 @app.command()
 def schema(
-    ranges_file: Annotated[bool, typer.Option("--ranges", help="Print the schema of a range "
-                                              "file instead.")] = False,
+    ranges_file: Annotated[
+        bool, typer.Option("--ranges", help="Print the schema of a range file instead.")
+    ] = False,
 ) -> None:
     """Print the JSON Schema of the JSON output (or of a range file)."""
     import json
 
-    from cbc_cli.models import Report
+    from cbc_cli.models import json_schema
 
     if ranges_file:
         from cbc_cli.ranges import range_file_schema
 
         document = range_file_schema()
     else:
-        document = Report.model_json_schema()
+        document = json_schema()
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
@@ -406,6 +498,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
             _die(f"error: {message}{where}", 2 if exc.exit_code in (1, 2) else exc.exit_code)
         if os.environ.get("CBC_DEBUG"):
             raise
-        _die(f"internal error (a bug): {exc.__class__.__name__}. Run again with CBC_DEBUG=1 to "
-             "see the traceback, and please report it.", 70)
+        _die(
+            f"internal error (a bug): {exc.__class__.__name__}. Run again with CBC_DEBUG=1 to "
+            "see the traceback, and please report it.",
+            70,
+        )
     sys.exit(code if isinstance(code, int) else 0)

@@ -13,15 +13,14 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, Literal
 
 from cbc_cli.age import AgeBound, band_text, in_band, parse_bound
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import RangeFileError, UnitError, UsageError
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import shipped_ranges_dir
+from cbc_cli.shape import Spec, conforms, first_error, with_defaults
 from cbc_cli.units import unit_factor
 
 SCHEMES = ("ctcae5", "ctcae4", "daids21")
@@ -36,42 +35,35 @@ def guard(x: float) -> float:
     return float(f"{x:.12g}")
 
 
-class _GradeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    grade: int = Field(ge=1, le=4)
-    below: float | str | None = None
-    at_most: float | str | None = None
-    above: float | str | None = None
-    at_least: float | str | None = None
-
-
-class _CriterionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    finding: str
-    term: str
-    analyte: str
-    unit: str
-    direction: Literal["low", "high"]
-    sex: Literal["female", "male", "any"] = "any"
-    age_from: str = "0d"
-    age_to: str | None = None
-    max_lab_grade: int = Field(ge=1, le=4)
-    note: str | None = None
-    grades: list[_GradeIn] = Field(min_length=1)
-
-
-class _SchemeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    scheme: str
-    title: str
-    version: str
-    source: str
-    uses_lln: bool
-    grade_words: dict[str, str]
-    criterion: list[_CriterionIn] = Field(min_length=1)
+_GRADE: Spec = {
+    "grade": (Literal[1, 2, 3, 4], ...),
+    "below": (float | str | None, None),
+    "at_most": (float | str | None, None),
+    "above": (float | str | None, None),
+    "at_least": (float | str | None, None),
+}
+_CRITERION: Spec = {
+    "finding": (str, ...),
+    "term": (str, ...),
+    "analyte": (str, ...),
+    "unit": (str, ...),
+    "direction": (Literal["low", "high"], ...),
+    "sex": (Literal["female", "male", "any"], "any"),
+    "age_from": (str, "0d"),
+    "age_to": (str | None, None),
+    "max_lab_grade": (Literal[1, 2, 3, 4], ...),
+    "note": (str | None, None),
+    "grades": ([_GRADE], ...),
+}
+_SCHEME: Spec = {
+    "scheme": (str, ...),
+    "title": (str, ...),
+    "version": (str, ...),
+    "source": (str, ...),
+    "uses_lln": (bool, ...),
+    "grade_words": (dict[str, str], ...),
+    "criterion": ([_CRITERION], ...),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,18 +140,18 @@ class Grade:
     criterion: Criterion | None = None
 
 
-def _threshold(grade: _GradeIn, factor: float, where: str) -> Threshold:
-    ops = [(op, getattr(grade, op)) for op in _OPS if getattr(grade, op) is not None]
+def _threshold(grade: dict[str, Any], factor: float, where: str) -> Threshold:
+    ops = [(op, grade[op]) for op in _OPS if grade.get(op) is not None]
     if len(ops) != 1:
-        raise ValueError(f"{where}: grade {grade.grade} needs exactly one of {', '.join(_OPS)}")
+        raise ValueError(f"{where}: grade {grade['grade']} needs exactly one of {', '.join(_OPS)}")
     op, raw = ops[0]
     if isinstance(raw, str):
         match = _LIMIT.match(raw.strip())
         if match is None:
             raise ValueError(f"{where}: limit {raw!r} must be a number, LLN, ULN or ULN+N")
         offset = float(match[3] or 0) * (-1 if match[2] == "-" else 1)
-        return Threshold(grade.grade, op, offset * factor, match[1])
-    return Threshold(grade.grade, op, float(raw) * factor, None)
+        return Threshold(grade["grade"], op, offset * factor, match[1])
+    return Threshold(grade["grade"], op, float(raw) * factor, None)
 
 
 def load_scheme_file(path: Path) -> Scheme:
@@ -170,59 +162,64 @@ def load_scheme_file(path: Path) -> Scheme:
     """
     name = str(path)
     try:
-        parsed = _SchemeIn.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RangeFileError("no such grading file", path=name) from None
     except tomllib.TOMLDecodeError as exc:
         raise RangeFileError(f"not valid TOML ({exc})", path=name) from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise RangeFileError(f"{loc}: {err['msg'].lower()}", path=name) from None
+    if not conforms(raw, _SCHEME):
+        found = first_error(raw, _SCHEME, "GradingScheme")
+        loc, msg = found if found else ((), "does not match the grading-file syntax")
+        raise RangeFileError(f"{'.'.join(str(p) for p in loc)}: {msg.lower()}", path=name)
+    parsed = with_defaults(raw, _SCHEME)
     criteria: list[Criterion] = []
     seen: set[tuple[str, str, str, str | None]] = set()
-    for i, c in enumerate(parsed.criterion, start=1):
+    for i, item in enumerate(parsed["criterion"], start=1):
+        c = with_defaults(item, _CRITERION)
         where = f"criterion #{i}"
-        analyte = find_analyte(c.analyte)
+        analyte = find_analyte(c["analyte"])
         if analyte is None:
-            raise RangeFileError(f"unknown analyte {c.analyte!r}", path=name, location=where)
+            raise RangeFileError(f"unknown analyte {c['analyte']!r}", path=name, location=where)
         try:
-            factor = unit_factor(analyte, c.unit)
+            factor = unit_factor(analyte, c["unit"])
             thresholds = tuple(
-                sorted((_threshold(g, factor, where) for g in c.grades), key=lambda t: -t.grade)
+                sorted((_threshold(g, factor, where) for g in c["grades"]), key=lambda t: -t.grade)
             )
-            start, end = parse_bound(c.age_from), (parse_bound(c.age_to) if c.age_to else None)
+            start, end = (
+                parse_bound(c["age_from"]),
+                (parse_bound(c["age_to"]) if c["age_to"] else None),
+            )
         except (ValueError, UnitError) as exc:
             raise RangeFileError(str(exc), path=name, location=where) from None
-        key = (c.finding, c.sex, c.age_from, c.age_to)
+        key = (c["finding"], c["sex"], c["age_from"], c["age_to"])
         if key in seen:
             raise RangeFileError(
-                f"duplicate criterion for {c.finding} ({c.sex}, {c.age_from})",
+                f"duplicate criterion for {c['finding']} ({c['sex']}, {c['age_from']})",
                 path=name,
                 location=where,
             )
         seen.add(key)
         criteria.append(
             Criterion(
-                c.finding,
-                c.term,
+                c["finding"],
+                c["term"],
                 analyte.id,
-                c.direction,
-                c.sex,
+                c["direction"],
+                c["sex"],
                 start,
                 end,
-                c.max_lab_grade,
-                c.note,
+                c["max_lab_grade"],
+                c["note"],
                 thresholds,
             )
         )
-    words = {int(k): v for k, v in parsed.grade_words.items()}
+    words = {int(k): v for k, v in parsed["grade_words"].items()}
     return Scheme(
-        parsed.scheme,
-        parsed.title,
-        parsed.version,
-        parsed.source,
-        parsed.uses_lln,
+        parsed["scheme"],
+        parsed["title"],
+        parsed["version"],
+        parsed["source"],
+        parsed["uses_lln"],
         words,
         tuple(criteria),
     )

@@ -1,13 +1,15 @@
 """The result model: one interpretation of one sample, rendered by JSON, NDJSON, CSV and table.
 
-Field names are a contract (DESIGN.md section 5): they change only with ``SCHEMA_VERSION``.
+Plain dataclasses, so that building a result costs little; ``cbc schema`` derives the JSON Schema
+from them with Pydantic (attribute docstrings become descriptions). Field names are a contract
+(DESIGN.md section 5): they change only with ``SCHEMA_VERSION``.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 SCHEMA_VERSION = "1.0"
 
@@ -15,100 +17,127 @@ Flag = Literal["N", "L", "H", "LL", "HH", "no-range"]
 """HL7 v2 table 0078 / FHIR interpretation codes, plus ``no-range`` (no range applies: not N)."""
 Urgency = Literal["none", "routine", "soon", "now"]
 URGENCY_ORDER: tuple[Urgency, ...] = ("none", "routine", "soon", "now")
+_CONFIG = {"use_attribute_docstrings": True, "extra": "forbid"}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ErrorInfo(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorInfo:
     """Why a sample (or one of its cells) could not be read."""
 
-    line: int | None = Field(None, description="1-based input line, when the input has lines")
-    field: str | None = Field(None, description="the analyte or column at fault")
+    __pydantic_config__ = _CONFIG
+
+    line: int | None = None
+    """1-based input line, when the input has lines."""
+    field: str | None = None
+    """The analyte or column at fault."""
     message: str
 
 
-class PatientInfo(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatientInfo:
     """The context the ranges and grades were chosen for."""
 
+    __pydantic_config__ = _CONFIG
+
     sex: Literal["female", "male"] | None = None
-    age: str | None = Field(None, description='age at collection, e.g. "54 y", "10 d"')
-    age_exact: bool = Field(False, description="true when computed from birth and collection dates")
+    age: str | None = None
+    """Age at collection, e.g. "54 y" or "10 d"."""
+    age_exact: bool = False
+    """True when computed from the birth and collection dates."""
     pregnancy_trimester: int | None = None
-    profiles: list[str] = Field(default_factory=list)
+    profiles: list[str] = field(default_factory=list)
     temperature_c: float | None = None
     days_since_chemo: int | None = None
 
 
-class RangeInfo(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RangeInfo:
     """The reference range applied to a value, in the canonical unit, and where it comes from."""
+
+    __pydantic_config__ = _CONFIG
 
     low: float | None
     high: float | None
     unit: str
     source: str
-    origin: str | None = Field(None, description="file and row, or 'lab' for a lab's own range")
+    origin: str | None = None
+    """The range file and row, or "lab" for the lab's own printed range."""
     critical_low: float | None = None
     critical_high: float | None = None
 
 
-class AnalyteResult(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnalyteResult:
     """One value: as given, converted, and compared with its range."""
+
+    __pydantic_config__ = _CONFIG
 
     analyte: str
     name: str
-    value: float = Field(description="in the canonical unit")
-    unit: str = Field(description="the canonical unit")
-    input: str = Field(description="the value as given, or how it was derived")
+    value: float
+    """In the canonical unit."""
+    unit: str
+    """The canonical unit."""
+    input: str
+    """The value as given, or how it was derived."""
     comparator: Literal["<", "<=", ">", ">="] | None = None
     derived: bool = False
-    flag: Flag | None = Field(description="null only when a reported bound (<0.1) spans a limit")
+    flag: Flag | None
+    """HL7 0078 flag or no-range; null only when a reported bound (<0.1) spans a limit."""
     reference_range: RangeInfo | None
-    range_note: str | None = Field(None, description="why no range applies, or a note on the range")
-    lab_flag: str | None = Field(None, description="the flag the lab printed, when given")
+    range_note: str | None = None
+    """Why no range applies, or why the value cannot be flagged."""
+    lab_flag: str | None = None
+    """The flag the lab printed with the value, when given."""
 
 
-class Finding(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
     """A clinical pattern found in the panel, graded by the scheme where it has a term."""
+
+    __pydantic_config__ = _CONFIG
 
     code: str
     analytes: list[str]
-    grade: int | None = Field(description="0-4 by the scheme; null when it cannot be graded")
+    grade: int | None
+    """0-4 by the scheme; null when it cannot be graded (grade_note says why)."""
     grade_note: str | None = None
-    scheme: str | None = Field(description="the grading scheme id, or null for ungraded findings")
+    scheme: str | None
+    """The grading scheme id, or null for findings no scheme grades."""
     severity: str
     title: str
     explanation: str
     action: str
-    pattern: Literal["microcytic", "normocytic", "macrocytic"] | None = Field(
-        None, description="anemia only: the red-cell size pattern from the MCV"
-    )
+    pattern: Literal["microcytic", "normocytic", "macrocytic"] | None = None
+    """Anemia only: the red-cell size pattern from the MCV."""
 
 
-class Result(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Result:
     """The interpretation of one sample."""
+
+    __pydantic_config__ = _CONFIG
 
     sample_id: str | None = None
     status: Literal["ok", "error"] = "ok"
     error: ErrorInfo | None = None
-    patient: PatientInfo = Field(default_factory=PatientInfo)
-    analytes: list[AnalyteResult] = Field(default_factory=list)
-    findings: list[Finding] = Field(default_factory=list)
-    grades: dict[str, int | None] = Field(
-        default_factory=dict,
-        description="every graded term whose analyte was read: 0 not abnormal, 1-4, null cannot",
-    )
+    patient: PatientInfo = field(default_factory=PatientInfo)
+    analytes: list[AnalyteResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    grades: dict[str, int | None] = field(default_factory=dict)
+    """Every graded term whose analyte was read: 0 not abnormal, 1-4, null cannot be graded."""
     urgency: Urgency = "none"
     message: str = ""
-    notes: list[str] = Field(default_factory=list)
-    cell_errors: list[ErrorInfo] = Field(
-        default_factory=list, description="cells that could not be read; the rest was interpreted"
-    )
+    notes: list[str] = field(default_factory=list)
+    cell_errors: list[ErrorInfo] = field(default_factory=list)
+    """Cells that could not be read; the rest of the sample was interpreted."""
 
 
-class SchemeInfo(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SchemeInfo:
     """The grading scheme used for a report."""
+
+    __pydantic_config__ = _CONFIG
 
     id: str
     title: str
@@ -116,9 +145,30 @@ class SchemeInfo(_Model):
     source: str
 
 
-class Report(_Model):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
     """The JSON document: the scheme and one result per sample."""
+
+    __pydantic_config__ = _CONFIG
 
     schema_version: str = SCHEMA_VERSION
     grading: SchemeInfo
     results: list[Result]
+
+
+def to_data(obj: Result | Report) -> dict[str, Any]:
+    """Plain data (dicts, lists, numbers, strings) for a result or a report."""
+    return asdict(obj)
+
+
+def to_json(obj: Result | Report, *, indent: int | None = None) -> str:
+    """JSON text for a result or a report, UTF-8 characters kept as they are."""
+    return json.dumps(asdict(obj), ensure_ascii=False, indent=indent)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the JSON output (imports Pydantic: for ``cbc schema`` and tests)."""
+    from pydantic import TypeAdapter
+
+    schema: dict[str, Any] = TypeAdapter(Report).json_schema()
+    return schema

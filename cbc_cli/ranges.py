@@ -11,14 +11,13 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, Literal
 
 from cbc_cli.age import AgeBound, band_text, in_band, parse_bound
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import RangeFileError, UnitError
 from cbc_cli.panel import Patient
+from cbc_cli.shape import Spec, conforms, first_error, json_schema, with_defaults
 from cbc_cli.units import unit_factor
 
 CONDITIONS = ("pregnancy-1", "pregnancy-2", "pregnancy-3", "profile-duffy-null")
@@ -31,26 +30,20 @@ def _days(bound: AgeBound | None) -> float:
     return float("inf") if bound is None else bound.n * _MEAN_DAYS[bound.unit]
 
 
-class _RowIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
-
-    analyte: str
-    sex: Literal["female", "male", "any"] = "any"
-    age_from: str = "0d"
-    age_to: str | None = None
-    condition: str | None = None
-    low: float | None = None
-    high: float | None = None
-    critical_low: float | None = None
-    critical_high: float | None = None
-    unit: str
-    source: str = Field(min_length=3)
-
-
-class _FileIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    range: list[_RowIn] = Field(min_length=1)
+_ROW: Spec = {
+    "analyte": (str, ...),
+    "sex": (Literal["female", "male", "any"], "any"),
+    "age_from": (str, "0d"),
+    "age_to": (str | None, None),
+    "condition": (str | None, None),
+    "low": (float | None, None),
+    "high": (float | None, None),
+    "critical_low": (float | None, None),
+    "critical_high": (float | None, None),
+    "unit": (str, ...),
+    "source": (str, ...),
+}
+_FILE: Spec = {"range": ([_ROW], ...)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +102,6 @@ def shipped_ranges_dir() -> Path:
     )
 
 
-def _row_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"][2:]) or "row"
-    return f"{where}: {first['msg'].lower()}"
-
-
 def load_range_file(path: Path, layer: int = 0) -> list[ReferenceRange]:
     """Read and validate one range file.
 
@@ -137,48 +124,53 @@ def load_range_file(path: Path, layer: int = 0) -> list[ReferenceRange]:
             path=name,
             hint="see the syntax comment at the top of a shipped range file",
         ) from None
-    try:
-        parsed = _FileIn.model_validate(raw)
-    except ValidationError as exc:
-        loc = exc.errors()[0]["loc"]
+    if not conforms(raw, _FILE):
+        found = first_error(raw, _FILE, "RangeFile")
+        loc, msg = found if found else ((), "does not match the range-file syntax")
         location = f"range #{int(loc[1]) + 1}" if len(loc) > 1 and isinstance(loc[1], int) else None
-        message = _row_error(exc) if location else exc.errors()[0]["msg"].lower()
-        if not location and loc and loc[0] != "range":
+        field = ".".join(str(p) for p in loc[2:])
+        message = f"{field}: {msg.lower()}" if field else msg.lower()
+        if loc == ("range",):
+            message = "no [[range]] tables: a range file holds one [[range]] table per row"
+        if loc and loc[0] != "range":
             message = f"unknown key {loc[0]!r}: a range file holds only [[range]] tables"
-        raise RangeFileError(message, path=name, location=location) from None
-    return [_convert_row(row, name, i, layer) for i, row in enumerate(parsed.range, start=1)]
+        raise RangeFileError(message, path=name, location=location)
+    return [
+        _convert_row(with_defaults(row, _ROW), name, i, layer)
+        for i, row in enumerate(raw["range"], start=1)
+    ]
 
 
-def _convert_row(row: _RowIn, name: str, index: int, layer: int) -> ReferenceRange:
+def _convert_row(row: dict[str, Any], name: str, index: int, layer: int) -> ReferenceRange:
     location = f"range #{index}"
 
     def fail(message: str, hint: str | None = None) -> RangeFileError:
         return RangeFileError(message, path=name, location=location, hint=hint)
 
-    analyte = find_analyte(row.analyte)
+    analyte = find_analyte(row["analyte"])
     if analyte is None:
-        raise fail(f"unknown analyte {row.analyte!r}", "known: " + ", ".join(ANALYTES))
+        raise fail(f"unknown analyte {row['analyte']!r}", "known: " + ", ".join(ANALYTES))
     try:
-        factor = unit_factor(analyte, row.unit)
+        factor = unit_factor(analyte, row["unit"])
     except UnitError as exc:
         raise fail(exc.message, exc.hint) from None
     try:
-        start = parse_bound(row.age_from)
-        end = parse_bound(row.age_to) if row.age_to is not None else None
+        start = parse_bound(row["age_from"])
+        end = parse_bound(row["age_to"]) if row["age_to"] is not None else None
     except ValueError as exc:
         raise fail(str(exc)) from None
     if end is not None and _days(start) >= _days(end):
         raise fail(f"age_from {start} is not before age_to {end}")
-    if row.condition is not None and row.condition not in CONDITIONS:
-        raise fail(f"unknown condition {row.condition!r}", "known: " + ", ".join(CONDITIONS))
-    if all(v is None for v in (row.low, row.high, row.critical_low, row.critical_high)):
+    if row["condition"] is not None and row["condition"] not in CONDITIONS:
+        raise fail(f"unknown condition {row['condition']!r}", "known: " + ", ".join(CONDITIONS))
+    if all(v is None for v in (row["low"], row["high"], row["critical_low"], row["critical_high"])):
         raise fail("the row sets no limit", "give low and/or high, or critical_low/critical_high")
     for lo_name, hi_name in (("low", "high"), ("critical_low", "critical_high")):
-        lo, hi = getattr(row, lo_name), getattr(row, hi_name)
+        lo, hi = row[lo_name], row[hi_name]
         if lo is not None and hi is not None and lo > hi:
             raise fail(f"{lo_name} {lo:g} is greater than {hi_name} {hi:g}")
     for field_name in ("low", "high", "critical_low", "critical_high"):
-        value = getattr(row, field_name)
+        value = row[field_name]
         if value is not None and value < 0:
             raise fail(f"{field_name} {value:g} is negative")
 
@@ -187,16 +179,16 @@ def _convert_row(row: _RowIn, name: str, index: int, layer: int) -> ReferenceRan
 
     return ReferenceRange(
         analyte=analyte.id,
-        sex=row.sex,
+        sex=row["sex"],
         age_from=start,
         age_to=end,
-        condition=row.condition,
-        low=scaled(row.low),
-        high=scaled(row.high),
-        critical_low=scaled(row.critical_low),
-        critical_high=scaled(row.critical_high),
+        condition=row["condition"],
+        low=scaled(row["low"]),
+        high=scaled(row["high"]),
+        critical_low=scaled(row["critical_low"]),
+        critical_high=scaled(row["critical_high"]),
         unit=analyte.unit,
-        source=row.source,
+        source=row["source"],
         origin=f"{Path(name).name}, {location}",
         layer=layer,
     )
@@ -343,4 +335,4 @@ def load_ranges(extra: Sequence[Path] = (), *, defaults: bool = True) -> RangeTa
 
 def range_file_schema() -> dict[str, object]:
     """The JSON Schema of a range file (its TOML read as data)."""
-    return _FileIn.model_json_schema()
+    return json_schema(_FILE, "RangeFile")

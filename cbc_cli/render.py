@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from rich import box
 from rich.console import Group, RenderableType
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -112,18 +113,18 @@ def findings_view(result: Result, scheme: SchemeInfo) -> RenderableType:
         if f.pattern:
             head.append(f", {f.pattern}")
         graded = f.scheme is not None
+        loud = (f.grade or 0) >= 3 or f.severity in ("critical", "emergency")
         head.append(
             f" - {_grade_words(f.grade, f.severity, scheme) if graded else f.severity}",
-            style="yellow"
-            if (f.grade or 0) >= 3 or f.severity in ("critical", "emergency")
-            else "",
+            style="bold yellow" if loud else "",
         )
-        parts.append(head)
-        parts.append(Text(f.explanation, style=""))
-        parts.append(Text.assemble(("What to do: ", "bold"), f.action))
+        body: list[RenderableType] = [
+            Text(f.explanation),
+            Text.assemble(("What to do: ", "bold"), f.action),
+        ]
         if f.grade_note:
-            parts.append(Text(f.grade_note, style="dim italic"))
-        parts.append(Text(""))
+            body.append(Text(f.grade_note, style="dim italic"))
+        parts.extend([head, Padding(Group(*body), (0, 0, 1, 2))])
     return Group(*parts)
 
 
@@ -133,7 +134,7 @@ def sources_view(result: Result, scheme: SchemeInfo) -> RenderableType:
     for a in result.analytes:
         if a.reference_range:
             seen.setdefault(a.reference_range.source, []).append(a.analyte)
-    text = Text(style="dim")
+    text = Text(style="dim", overflow="fold")
     for source, analytes in seen.items():
         text.append(f"Range for {', '.join(analytes)}: {source}\n")
     text.append(f"Grading: {scheme.title}. {scheme.source}")
@@ -166,9 +167,6 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
     if result.analytes:
         parts.append(analyte_table(result))
     notes = [f"{a.analyte}: {a.range_note}" for a in result.analytes if a.range_note]
-    if result.findings:
-        parts.append(Text("Findings", style="bold underline"))
-        parts.append(findings_view(result, scheme))
     urgency = result.urgency
     parts.append(
         Panel(
@@ -176,9 +174,12 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
             title=URGENCY_TITLE[urgency],
             title_align="left",
             border_style=URGENCY_STYLE[urgency],
-            box=box.ROUNDED if urgency != "now" else box.HEAVY,
+            box=box.HEAVY if urgency == "now" else box.ROUNDED,
         )
     )
+    if result.findings:
+        parts.append(Text("Findings", style="bold underline"))
+        parts.append(findings_view(result, scheme))
     for note in [*notes, *result.notes]:
         parts.append(Text(f"Note: {note}", style="dim"))
     parts.append(sources_view(result, scheme))

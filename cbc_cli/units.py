@@ -70,7 +70,8 @@ UNIT_SPELLINGS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
 """The accepted unit spellings per dimension, after normalisation."""
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
-_POWER = re.compile(r"^[xX*]?\s*10\s*(?:\^|\*|\*\*|[eE])?\s*([0-9]{1,2})(?=\s*/)")
+# The exponent never starts with 0, so that "1000/uL" stays a thousand and is not read as 10^00.
+_POWER = re.compile(r"^[xX*]?\s*10\s*(?:\^|\*|\*\*|[eE])?\s*([1-9][0-9]?)(?=\s*/)")
 _SUPER_POWER = re.compile(r"^[xX*]?\s*10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
 
 
@@ -215,7 +216,9 @@ def check_plausible(analyte: Analyte, value: float, number: float, unit: str) ->
     suggestions = [
         spelled
         for spelled, factor in _DIMENSIONS[analyte.dimension].items()
-        if low <= number * factor <= high and not (analyte.id == "hct" and spelled == "%")
+        # Never suggest reading a fraction as a percentage (0.41 %): that is the slip itself.
+        if low <= number * factor <= high
+        and not (analyte.id == "hct" and spelled == "%" and number * factor <= 1.0)
     ]
     hint = (
         f"did you mean {_with_unit(number, suggestions[0])}?"

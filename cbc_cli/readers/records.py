@@ -1,0 +1,182 @@
+"""What every reader yields: a Record per sample, with its cells' problems, never an exception.
+
+Also the shared cell readers: missing-value tokens, sex codings, context columns, lab ranges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cbc_cli.age import Age, parse_age
+from cbc_cli.analytes import ANALYTES
+from cbc_cli.errors import CbcError
+from cbc_cli.models import ErrorInfo
+from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Sex
+from cbc_cli.parse import parse_date, parse_range_text, parse_temperature
+from cbc_cli.units import Quantity, parse_number, to_canonical, unit_factor
+
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "?"})
+"""Cell texts read as "no value" (compared case-insensitively)."""
+# Sex codings: words, letters, and ISO/IEC 5218 numbers (1 male, 2 female; 0 and 9 unknown).
+SEX_CODES: dict[str, Sex | None] = {
+    "f": "female",
+    "female": "female",
+    "w": "female",
+    "woman": "female",
+    "2": "female",
+    "m": "male",
+    "male": "male",
+    "man": "male",
+    "1": "male",
+    "u": None,
+    "unknown": None,
+    "0": None,
+    "9": None,
+    "x": None,
+    "o": None,
+    "other": None,
+}
+
+
+@dataclass
+class Record:
+    """One sample as read: a panel, or the reason the sample could not be read at all."""
+
+    line: int | None
+    sample_id: str | None = None
+    panel: Panel | None = None
+    error: ErrorInfo | None = None
+    cell_errors: list[ErrorInfo] = field(default_factory=list)
+    collected_at: str | None = None
+    patient_id: str | None = None
+    rows: list[tuple[int, list[str], str | None]] = field(default_factory=list)
+    """The input rows of the sample: (line, cells, analyte id of a long-layout row)."""
+
+
+def is_missing(text: str | None) -> bool:
+    """Whether a cell means "no value" (empty, NA, -, ...)."""
+    return text is None or text.strip().lower() in MISSING
+
+
+class CellReader:
+    """Reads the cells of one sample, collecting each problem instead of raising."""
+
+    def __init__(self, line: int | None, *, decimal_comma: bool = False) -> None:
+        self.line = line
+        self.decimal_comma = decimal_comma
+        self.errors: list[ErrorInfo] = []
+
+    def fail(self, column: str, exc: CbcError | str, line: int | None = None) -> None:
+        """Record a problem with one cell."""
+        message = exc if isinstance(exc, str) else str(exc)
+        if not message.startswith(f"{column}:") and not isinstance(exc, str):
+            message = f"{column}: {message}"
+        self.errors.append(ErrorInfo(line=line or self.line, field=column, message=message))
+
+    def value(
+        self, analyte_id: str, column: str, text: str, unit: str | None, line: int | None = None
+    ) -> Quantity | None:
+        """The value of a cell, or None (missing, or unreadable and recorded)."""
+        if is_missing(text):
+            return None
+        try:
+            return to_canonical(
+                ANALYTES[analyte_id], text, unit=unit or None, decimal_comma=self.decimal_comma
+            )
+        except CbcError as exc:
+            self.fail(column, exc, line)
+            return None
+
+    def lab_range(
+        self,
+        analyte_id: str,
+        column: str,
+        *,
+        low: str | None = None,
+        high: str | None = None,
+        text: str | None = None,
+        unit: str | None = None,
+        line: int | None = None,
+    ) -> LabRange | None:
+        """A lab range from low/high cells or a range text, in the value's unit."""
+        try:
+            if text is not None and not is_missing(text):
+                parsed = parse_range_text(text, analyte_id, unit)
+                return LabRange(parsed.low, parsed.high, "lab range given with the result")
+            if is_missing(low) and is_missing(high):
+                return None
+            factor = unit_factor(ANALYTES[analyte_id], unit or ANALYTES[analyte_id].unit)
+
+            def num(cell: str | None) -> float | None:
+                if is_missing(cell):
+                    return None
+                _, number, rest = parse_number(str(cell), decimal_comma=self.decimal_comma)
+                if rest:
+                    raise CbcError(f"range end {cell!r} is not a number")
+                return number * factor
+
+            lo, hi = num(low), num(high)
+            if lo is not None and hi is not None and lo > hi:
+                raise CbcError(f"the range's low {low} is above its high {high}")
+            return LabRange(lo, hi, "lab range given with the result")
+        except CbcError as exc:
+            self.fail(column, exc, line)
+            return None
+
+    def patient(self, get: Callable[[str], str | None]) -> Patient:
+        """The person's context from the context cells (``get(key)`` returns a cell or None)."""
+        sex: Sex | None = None
+        raw_sex = get("sex")
+        if not is_missing(raw_sex):
+            key = str(raw_sex).strip().lower()
+            if key in SEX_CODES:
+                sex = SEX_CODES[key]
+            else:
+                self.fail("sex", f"sex {raw_sex!r} is not understood (use F/M, female/male or 1/2)")
+        age: Age | None = None
+        raw_dob, raw_collected, raw_age = get("dob"), get("collected_at"), get("age")
+        try:
+            if not is_missing(raw_dob) and not is_missing(raw_collected):
+                age = Age.from_dates(
+                    parse_date(str(raw_dob), "dob"), parse_date(str(raw_collected), "collected_at")
+                )
+            elif not is_missing(raw_age):
+                age = parse_age(str(raw_age))
+        except CbcError as exc:
+            self.fail("age" if is_missing(raw_dob) else "dob", exc)
+        temperature = None
+        raw_temp = get("temperature")
+        if not is_missing(raw_temp):
+            try:
+                temperature = parse_temperature(str(raw_temp))
+            except CbcError as exc:
+                self.fail("temperature", exc)
+        trimester = None
+        raw_preg = get("pregnant")
+        if not is_missing(raw_preg) and str(raw_preg).strip().lower() not in {"0", "no", "n"}:
+            if str(raw_preg).strip() in {"1", "2", "3"} and sex != "male":
+                trimester = int(str(raw_preg).strip())
+                sex = "female"
+            else:
+                self.fail(
+                    "pregnant",
+                    f"pregnancy {raw_preg!r} is not a trimester 1-3 (or conflicts with male sex)",
+                )
+        profiles: tuple[str, ...] = ()
+        raw_profile = get("profile")
+        if not is_missing(raw_profile):
+            wanted = str(raw_profile).strip().lower()
+            if wanted in PROFILES:
+                profiles = (wanted,)
+            else:
+                self.fail(
+                    "profile", f"unknown profile {raw_profile!r} (known: {', '.join(PROFILES)})"
+                )
+        return Patient(
+            sex=sex,
+            age=age,
+            pregnancy_trimester=trimester,
+            profiles=profiles,
+            temperature_c=temperature,
+        )

@@ -1,0 +1,121 @@
+"""Opening input: gzip or not, format detection from content, and text lines from real exports.
+
+Lines may end in LF, CRLF or a lone CR; text is UTF-8 with or without a BOM, and a line that is
+not valid UTF-8 is read as Latin-1 (once said on stderr through ``warnings``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from cbc_cli.errors import InputError
+
+FORMATS = ("auto", "csv", "tsv", "json", "ndjson", "hl7", "fhir")
+_CHUNK = 1 << 16
+
+
+@dataclass
+class Source:
+    """An opened input: a buffered binary stream and what was learnt while reading it."""
+
+    stream: BinaryIO
+    name: str
+    warnings: list[str] = field(default_factory=list)
+
+    def peek(self, size: int = 4096) -> bytes:
+        """The first bytes, without consuming them."""
+        peek = getattr(self.stream, "peek", None)
+        data: bytes = peek(size) if peek else b""
+        return data[:size]
+
+
+def open_source(path: str, stdin: BinaryIO | None = None) -> Source:
+    """Open FILE or ``-`` (stdin) for reading; gzip is recognised by its magic bytes.
+
+    Raises:
+        InputError: the file does not exist or cannot be read.
+    """
+    if path == "-":
+        if stdin is None:
+            raise InputError("no standard input to read")
+        raw: BinaryIO = stdin
+        name = "<stdin>"
+    else:
+        name = path
+        try:
+            raw = Path(path).open("rb")  # noqa: SIM115 - closed when the run ends
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file", hint="check the path") from None
+        except IsADirectoryError:
+            raise InputError(f"{path}: is a folder, not a file") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
+    if buffered.peek(2)[:2] == b"\x1f\x8b":
+        buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
+    return Source(buffered, name)
+
+
+def detect_format(head: bytes) -> str:
+    """Guess the format from the first bytes: json, ndjson, hl7, csv, or empty/binary.
+
+    FHIR JSON is reported as ``json``; the JSON reader tells FHIR from plain JSON.
+    """
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip(b"\x0b").lstrip()
+    if not text:
+        return "empty"
+    if b"\x00" in head[:1024]:
+        return "binary"
+    if text.startswith(b"MSH|") or text.startswith(b"FHS|") or text.startswith(b"BHS|"):
+        return "hl7"
+    if text[:1] in (b"{", b"["):
+        first, _, rest = text.partition(b"\n")
+        if text[:1] == b"{" and first.rstrip().endswith(b"}") and rest.lstrip()[:1] == b"{":
+            return "ndjson"
+        return "json"
+    return "csv"
+
+
+def iter_lines(source: Source) -> Iterator[str]:
+    """Text lines with their ends normalised to LF; CR-only files included.
+
+    A line that is not valid UTF-8 is decoded as Latin-1 and a warning recorded once.
+    """
+    stream = source.stream
+    pending = b""
+    first = True
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        if first:
+            chunk = chunk.removeprefix(b"\xef\xbb\xbf")
+            first = False
+        data = pending + chunk
+        # A CR at the very end may be the first half of a CRLF: keep it for the next chunk.
+        cut = len(data) - 1 if data.endswith(b"\r") else len(data)
+        body, pending = data[:cut], data[cut:]
+        lines = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        pending = lines.pop() + pending
+        for line in lines:
+            yield _decode(line, source) + "\n"
+    if pending:
+        tail = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        for line in tail.split(b"\n"):
+            if line:
+                yield _decode(line, source) + "\n"
+
+
+def _decode(line: bytes, source: Source) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        note = f"{source.name}: not UTF-8; read as Latin-1"
+        if note not in source.warnings:
+            source.warnings.append(note)
+        return line.decode("latin-1")

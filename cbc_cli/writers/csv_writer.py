@@ -1,0 +1,82 @@
+"""CSV output: the input columns unchanged, then the contract columns of DESIGN.md section 5.
+
+Contract columns: ``<analyte>_flag`` for each analyte read, ``<finding>_grade`` for each graded
+finding, ``findings``, ``urgency``, ``status``, ``error``. A grade cell holds 0 (graded, not
+abnormal in that direction), 1-4, or nothing (could not be graded: the JSON says why).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+from cbc_cli.analytes import ANALYTES
+from cbc_cli.grading import Scheme
+from cbc_cli.models import Result
+
+GRADE_COLUMNS = (
+    "anemia",
+    "neutropenia",
+    "thrombocytopenia",
+    "leukopenia",
+    "lymphopenia",
+    "leukocytosis",
+    "erythrocytosis",
+)
+"""The ``<finding>_grade`` columns, in this order (DESIGN.md section 5)."""
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: str) -> str:
+    """Make a text cell that a spreadsheet would run as a formula inert, by a leading quote.
+
+    Numbers such as ``-1.5`` or ``+3`` are left alone: they are data, not formulas.
+    """
+    if cell.startswith(_FORMULA_START):
+        try:
+            float(cell)
+        except ValueError:
+            return "'" + cell
+    return cell
+
+
+def contract_columns(analytes: Iterable[str], scheme: Scheme) -> list[str]:
+    """The columns cbc adds: flags for the analytes read, then grades, findings and status."""
+    read = [a for a in ANALYTES if a in set(analytes)]
+    graded = [g for g in GRADE_COLUMNS if scheme.criteria_for(g)]
+    return [
+        *(f"{a}_flag" for a in read),
+        *(f"{g}_grade" for g in graded),
+        "findings",
+        "urgency",
+        "status",
+        "error",
+    ]
+
+
+def contract_cells(result: Result, analytes: Sequence[str], scheme: Scheme) -> list[str]:
+    """The cells of :func:`contract_columns` for one result."""
+    flags = {a.analyte: a.flag or "" for a in result.analytes}
+    read = [a for a in ANALYTES if a in set(analytes)]
+    graded = [g for g in GRADE_COLUMNS if scheme.criteria_for(g)]
+    grades = result.grades
+    errors = ([result.error] if result.error else []) + list(result.cell_errors)
+    error_text = "; ".join((f"line {e.line}: " if e.line else "") + e.message for e in errors)
+    return [
+        *(flags.get(a, "") for a in read),
+        *("" if grades.get(g) is None else str(grades[g]) for g in graded),
+        ";".join(f.code for f in result.findings),
+        result.urgency,
+        result.status,
+        error_text,
+    ]
+
+
+def write_single(out: TextIO, given: dict[str, str], result: Result, scheme: Scheme) -> None:
+    """Write one sample given as options: its values as input columns, then the contract."""
+    writer = csv.writer(out, lineterminator="\n")
+    columns = list(given)
+    writer.writerow(columns + contract_columns([a.analyte for a in result.analytes], scheme))
+    cells = [inert(given[c]) for c in columns]
+    writer.writerow(cells + contract_cells(result, [a.analyte for a in result.analytes], scheme))
