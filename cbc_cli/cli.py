@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections import Counter
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -53,6 +55,14 @@ class OutputFormat(StrEnum):
     json = "json"
     ndjson = "ndjson"
     csv = "csv"
+
+
+class InputFormat(StrEnum):
+    auto = "auto"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    ndjson = "ndjson"
 
 
 class FailOn(StrEnum):
@@ -110,10 +120,10 @@ ValueOpt = Annotated[
 PROMPT_ORDER = ("hgb", "wbc", "anc", "plt")
 
 
-def _fail_code(results: list[Result], fail_on: FailOn) -> int:
-    if fail_on is FailOn.abnormal and any(r.urgency != "none" for r in results):
+def _fail_code(urgencies: Counter[str], fail_on: FailOn) -> int:
+    if fail_on is FailOn.abnormal and any(n for u, n in urgencies.items() if u != "none"):
         return 1
-    if fail_on is FailOn.critical and any(r.urgency == "now" for r in results):
+    if fail_on is FailOn.critical and urgencies.get("now"):
         return 1
     return 0
 
@@ -232,6 +242,43 @@ def check(
             rich_help_panel="Person",
         ),
     ] = None,
+    input_format: Annotated[
+        InputFormat,
+        typer.Option(
+            help="Input format; auto detects it from the content.", rich_help_panel="Files"
+        ),
+    ] = InputFormat.auto,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Map a column the aliases do not know: NAME=ANALYTE (repeatable).",
+            rich_help_panel="Files",
+        ),
+    ] = None,
+    unit: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Unit of a column without one in its header: ANALYTE=UNIT (repeatable).",
+            rich_help_panel="Files",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file instead of standard output.",
+            rich_help_panel="Output",
+        ),
+    ] = None,
+    formula_guard: Annotated[
+        bool,
+        typer.Option(
+            help="In CSV output, prefix text cells that a spreadsheet would run as a "
+            "formula (=, +, -, @) with a quote.",
+            rich_help_panel="Output",
+        ),
+    ] = True,
     ranges: Annotated[
         list[Path] | None,
         typer.Option(
@@ -295,15 +342,18 @@ def check(
         "temperature": temp,
         "days_since_chemo": days_since_chemo,
     }
+    if file is None and not given and not sys.stdin.isatty():
+        file = "-"  # piped input: read it as a file
     if file is not None:
         if given:
             raise UsageError("give either a FILE or values as options, not both")
-        raise UsageError("reading files is not available yet", hint="give values as options")
+        context = build_patient(**patient_args)  # type: ignore[arg-type]
+        options = BatchOptions(input_format.value, column or [], unit or [], formula_guard)
+        from cbc_cli.batch_cli import run_file
+
+        stats = run_file(file, options, context, table, scheme, output_format.value, output)
+        raise typer.Exit(3 if stats.failed else _fail_code(stats.urgency, fail_on))
     if not given:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "no input: give values (--hgb 9.1 ...) or a FILE", hint="see cbc check --help"
-            )
         given = _prompt_panel(_console(stderr=True), patient_args)
         if not given:
             raise UsageError("no values were given", hint="see cbc check --help")
@@ -315,7 +365,7 @@ def check(
     panel = Panel(panel.values, patient, None, lab)
     result = interpret_panel(panel, table, scheme)
     _write_results([result], scheme, output_format, given)
-    raise typer.Exit(_fail_code([result], fail_on))
+    raise typer.Exit(_fail_code(Counter([result.urgency]), fail_on))
 
 
 def _write_results(
@@ -335,6 +385,16 @@ def _write_results(
         from cbc_cli.render import result_view
 
         _print(result_view(results[0], scheme_info(scheme)))
+
+
+@dataclass
+class BatchOptions:
+    """The options that only a file input uses."""
+
+    input_format: str
+    columns: list[str]
+    units: list[str]
+    formula_guard: bool
 
 
 @app.command()

@@ -5,7 +5,6 @@ Rules follow ../shared/CLINICAL.md sections 4-6; the urgency rules are listed in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from cbc_cli.analytes import ANALYTES
@@ -65,6 +64,9 @@ class _Checked:
     flag: Flag | None
     span: tuple[float, float]
     """The values the result may stand for: equal ends unless the lab reported a bound."""
+    ends: tuple[Flag, Flag]
+    """The flags at both ends of ``span``: both low (or both high) when a reported bound such as
+    "<0.6" is beyond the range for certain even though it spans a critical limit."""
 
 
 def _span(q: Quantity) -> tuple[float, float]:
@@ -106,12 +108,6 @@ def flag_value(
     if high is not None and v > guard(high):
         return "H"
     return "N"
-
-
-def _over_span(span: tuple[float, float], fn: Callable[[float], object]) -> object | None:
-    # The same answer at both ends of a reported bound means the answer holds for all of it.
-    a, b = fn(span[0]), fn(span[1])
-    return a if a == b else None
 
 
 def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], list[str]]:
@@ -183,10 +179,12 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
         )
     has_range = info is not None
     span = _span(q)
-    raw_flag = _over_span(
-        span, lambda v: flag_value(v, low, high, c_low, c_high, has_range=has_range)
+    ends = (
+        flag_value(span[0], low, high, c_low, c_high, has_range=has_range),
+        flag_value(span[1], low, high, c_low, c_high, has_range=has_range),
     )
-    flag: Flag | None = raw_flag  # type: ignore[assignment]
+    # The same flag at both ends of a reported bound means the flag holds for all of it.
+    flag: Flag | None = ends[0] if ends[0] == ends[1] else None
     if flag is None:
         note = f"reported as {q.input}, which lies on both sides of a limit: cannot flag"
     elif flag in ("LL", "HH") and not has_range and note:
@@ -205,7 +203,7 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
         range_note=note,
         lab_flag=lab_flag,
     )
-    return _Checked(q, low, high, flag, span), result
+    return _Checked(q, low, high, flag, span, ends), result
 
 
 def _grade(
@@ -310,12 +308,18 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         if scheme.criteria_for(code):
             grades[code] = g.grade
         beyond = LOW_FLAGS if direction == "low" else HIGH_FLAGS
-        if c.flag in beyond or (g.grade or 0) >= 1:
+        # A reported bound ("<0.6") that is beyond the range at both ends is abnormal for certain,
+        # even when it cannot be flagged L or LL: it gets its finding, ungraded if need be.
+        if c.flag in beyond or all(f in beyond for f in c.ends) or (g.grade or 0) >= 1:
             extra = _neutropenia_words(c) if code == "neutropenia" else ""
             pattern = _mcv_pattern(checked.get("mcv")) if code == "anemia" else None
             if pattern:
                 extra = MCV_PATTERNS[pattern]
             note = g.note
+            if note is None and g.grade == 0 and g.criterion is not None:
+                # Beyond the range yet below the scheme's lowest grade (leukocytosis under 100):
+                # the criterion's note says why, as the grading files promise for every grade.
+                note = g.criterion.note
             if c.flag == "no-range" and g.grade:
                 fixed = "no reference range applies: graded by the scheme's fixed cut-offs only."
                 note = f"{fixed} {note}" if note else fixed

@@ -119,6 +119,8 @@ class Result:
     __pydantic_config__ = _CONFIG
 
     sample_id: str | None = None
+    line: int | None = None
+    """The first input line of the sample, when the input has lines."""
     status: Literal["ok", "error"] = "ok"
     error: ErrorInfo | None = None
     patient: PatientInfo = field(default_factory=PatientInfo)
@@ -126,7 +128,8 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     grades: dict[str, int | None] = field(default_factory=dict)
     """Every graded term whose analyte was read: 0 not abnormal, 1-4, null cannot be graded."""
-    urgency: Urgency = "none"
+    urgency: Urgency | None = "none"
+    """How soon to contact the care team; null when the sample could not be read."""
     message: str = ""
     notes: list[str] = field(default_factory=list)
     cell_errors: list[ErrorInfo] = field(default_factory=list)

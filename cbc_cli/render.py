@@ -6,8 +6,7 @@ User-supplied text is escaped before it reaches Rich markup.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -18,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.batch import BatchSummary
 from cbc_cli.explanations import DISCLAIMER, EXPLANATIONS, Explanation
 from cbc_cli.models import AnalyteResult, Result, SchemeInfo
 from cbc_cli.ranges import RangeTable, ReferenceRange
@@ -240,15 +240,10 @@ def range_sources_view(table: RangeTable) -> RenderableType:
     return text
 
 
-def batch_summary(results: Sequence[Result], scheme: SchemeInfo) -> RenderableType:
-    """Counts per finding and grade, and the rows that failed (for a batch on a terminal)."""
-    findings: Counter[tuple[str, str]] = Counter()
-    for r in results:
-        for f in r.findings:
-            findings[(f.code, "-" if f.grade is None else str(f.grade))] += 1
-    errors = [r for r in results if r.status == "error" or r.cell_errors]
+def batch_summary_view(summary: BatchSummary, scheme: SchemeInfo) -> RenderableType:
+    """Counts per finding and grade, urgency, and the first rows that failed."""
     table = Table(
-        title=f"{len(results)} samples, graded by {scheme.title}",
+        title=f"{summary.samples:,} samples, graded by {scheme.title}",
         box=box.SIMPLE_HEAD,
         show_edge=False,
         title_justify="left",
@@ -256,23 +251,18 @@ def batch_summary(results: Sequence[Result], scheme: SchemeInfo) -> RenderableTy
     table.add_column("Finding")
     table.add_column("Grade", justify="right")
     table.add_column("Samples", justify="right")
-    for (code, grade), n in sorted(findings.items()):
-        table.add_row(code, grade, str(n))
-    urgencies = Counter(r.urgency for r in results)
-    parts: list[RenderableType] = [
-        table,
-        Text(
-            "Urgency: "
-            + ", ".join(
-                f"{u} {urgencies[u]}" for u in ("now", "soon", "routine", "none") if urgencies[u]
-            )
-        ),
-    ]
-    if errors:
-        parts.append(Text(f"{len(errors)} samples with errors", style="red"))
-        for r in errors[:20]:
-            for e in ([r.error] if r.error else []) + list(r.cell_errors):
-                where = f"line {e.line}" if e.line else escape(r.sample_id or "?")
-                parts.append(Text(f"  {where}: {e.message}", style="red"))
+    for (code, grade), n in sorted(summary.findings.items()):
+        table.add_row(code, grade, f"{n:,}")
+    urgency = ", ".join(
+        f"{u} {summary.urgency[u]:,}"
+        for u in ("now", "soon", "routine", "none")
+        if summary.urgency[u]
+    )
+    parts: list[RenderableType] = [table, Text(f"Urgency: {urgency}")]
+    if summary.error_count:
+        parts.append(Text(f"{summary.error_count:,} problems reading the input", style="red"))
+        for line, sample, message in summary.errors:
+            where = f"line {line}" if line else f"sample {sample or '?'}"
+            parts.append(Text(f"  {where}: {message}", style="red"))
     parts.append(Text(DISCLAIMER, style="dim italic"))
     return Group(*parts)

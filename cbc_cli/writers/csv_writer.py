@@ -67,7 +67,7 @@ def contract_cells(result: Result, analytes: Sequence[str], scheme: Scheme) -> l
         *(flags.get(a, "") for a in read),
         *("" if grades.get(g) is None else str(grades[g]) for g in graded),
         ";".join(f.code for f in result.findings),
-        result.urgency,
+        result.urgency or "",
         result.status,
         error_text,
     ]

@@ -1,0 +1,119 @@
+"""Batch runs: records in, results out, every input row accounted for.
+
+Reads a source with the reader its format needs, interprets each record with the same engine as
+a single sample, and hands each result to a writer. Holds one sample at a time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from cbc_cli.engine import interpret_panel, patient_info
+from cbc_cli.grading import Scheme
+from cbc_cli.models import Result, Urgency
+from cbc_cli.panel import Patient
+from cbc_cli.ranges import RangeTable
+from cbc_cli.readers.records import Record
+
+
+@dataclass
+class BatchStats:
+    """What a batch run saw, for the summary and the exit code."""
+
+    samples: int = 0
+    error_samples: int = 0
+    cell_errors: int = 0
+    error_lines: list[int] = field(default_factory=list)
+    urgency: Counter[Urgency | None] = field(default_factory=Counter)
+
+    @property
+    def failed(self) -> bool:
+        """Whether any sample or cell could not be read (exit code 3)."""
+        return bool(self.error_samples or self.cell_errors)
+
+
+def interpret_record(
+    record: Record, ranges: RangeTable, scheme: Scheme, context: Patient | None = None
+) -> Result:
+    """The result for one record: interpreted, or an error result that keeps its place.
+
+    ``context`` fills what the record does not say about the person (options given on the
+    command line, such as ``--sex`` for a one-person file).
+    """
+    if record.panel is None:
+        return Result(
+            sample_id=record.sample_id,
+            line=record.line,
+            status="error",
+            error=record.error,
+            patient=patient_info(Patient()),
+            cell_errors=list(record.cell_errors),
+            urgency=None,
+            message="This sample could not be read, so nothing in it was checked.",
+        )
+    panel = record.panel
+    if context is not None:
+        panel = replace(panel, patient=merge_patient(panel.patient, context))
+    result = interpret_panel(panel, ranges, scheme)
+    return replace(result, line=record.line, cell_errors=list(record.cell_errors))
+
+
+def merge_patient(own: Patient, context: Patient) -> Patient:
+    """The record's own context, with gaps filled from ``context``."""
+    return Patient(
+        sex=own.sex or context.sex,
+        age=own.age or context.age,
+        pregnancy_trimester=own.pregnancy_trimester or context.pregnancy_trimester,
+        profiles=own.profiles or context.profiles,
+        temperature_c=own.temperature_c if own.temperature_c is not None else context.temperature_c,
+        days_since_chemo=own.days_since_chemo
+        if own.days_since_chemo is not None
+        else context.days_since_chemo,
+    )
+
+
+def run(
+    records: Iterator[Record], ranges: RangeTable, scheme: Scheme, context: Patient | None = None
+) -> Iterator[tuple[Record, Result]]:
+    """Interpret each record in order; never drops one."""
+    for record in records:
+        yield record, interpret_record(record, ranges, scheme, context)
+
+
+def count(stats: BatchStats, result: Result) -> None:
+    """Add one result to the run's statistics."""
+    stats.samples += 1
+    stats.urgency[result.urgency] += 1
+    if result.status == "error":
+        stats.error_samples += 1
+    stats.cell_errors += len(result.cell_errors)
+    if (result.status == "error" or result.cell_errors) and len(stats.error_lines) < 1000:
+        stats.error_lines.extend(
+            e.line for e in ([result.error] if result.error else []) + result.cell_errors if e.line
+        )
+
+
+@dataclass
+class BatchSummary:
+    """Counts for the people-facing summary of a batch: findings by grade, urgency, errors."""
+
+    samples: int = 0
+    findings: Counter[tuple[str, str]] = field(default_factory=Counter)
+    urgency: Counter[str | None] = field(default_factory=Counter)
+    errors: list[tuple[int | None, str | None, str]] = field(default_factory=list)
+    """(line, sample id, message) of the first problems, for display."""
+    error_count: int = 0
+
+    def add(self, result: Result) -> None:
+        """Count one result."""
+        self.samples += 1
+        self.urgency[result.urgency] += 1
+        for f in result.findings:
+            self.findings[(f.code, "-" if f.grade is None else str(f.grade))] += 1
+        problems = ([result.error] if result.error else []) + result.cell_errors
+        self.error_count += len(problems)
+        for e in problems:
+            if len(self.errors) < 20:
+                self.errors.append((e.line, result.sample_id, e.message))

@@ -1,0 +1,201 @@
+"""The file side of ``cbc check``: open the input, pick reader and writer, report on stderr.
+
+An edge module like cli.py: it owns streams, the progress bar and the stderr summary.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from cbc_cli.batch import BatchStats, BatchSummary, count, run
+from cbc_cli.errors import InputError, UsageError
+from cbc_cli.grading import Scheme
+from cbc_cli.models import Result
+from cbc_cli.panel import Patient
+from cbc_cli.ranges import RangeTable
+from cbc_cli.readers.columns import parse_column_options, parse_unit_options
+from cbc_cli.readers.records import Record
+from cbc_cli.readers.source import Source, detect_format, iter_lines, open_source
+
+if TYPE_CHECKING:
+    from cbc_cli.cli import BatchOptions
+    from cbc_cli.writers.batch_writers import ResultWriter
+
+# A progress bar appears on a terminal only once a run is this long.
+PROGRESS_AFTER = 5000
+
+
+def _records(
+    source: Source, options: BatchOptions
+) -> tuple[Iterator[Record], list[str], dict[str, object]]:
+    """The records of the input, its header (for CSV output) and facts about the layout."""
+    fmt = options.input_format
+    head = source.peek(4096)
+    detected = detect_format(head)
+    if detected == "empty":
+        raise InputError(
+            f"{source.name}: the input is empty", hint="give a file with a header row and data rows"
+        )
+    if detected == "binary":
+        raise InputError(
+            f"{source.name}: looks like a binary file, not text",
+            hint="give a CSV, TSV, JSON or NDJSON export (gzip is fine)",
+        )
+    if fmt == "auto":
+        fmt = detected
+    columns = parse_column_options(options.columns)
+    units = parse_unit_options(options.units)
+    if fmt in ("csv", "tsv"):
+        from cbc_cli.readers.tabular import read_tabular
+
+        tab = read_tabular(
+            iter_lines(source),
+            delimiter="\t" if fmt == "tsv" else None,
+            column_options=columns,
+            unit_options=units,
+        )
+        facts: dict[str, object] = {
+            "long": tab.columns.is_long,
+            "analytes": list(dict.fromkeys(tab.columns.analytes.values())),
+            "notes": tab.notes,
+            "delimiter": tab.delimiter,
+        }
+        return tab.records, tab.header, facts
+    if fmt in ("json", "ndjson"):
+        from cbc_cli.readers.json_reader import read_json
+
+        records, notes = read_json(
+            source, ndjson=fmt == "ndjson", column_options=columns, unit_options=units
+        )
+        return records, [], {"long": False, "analytes": [], "notes": notes, "json": True}
+    raise UsageError(
+        f"input format {fmt!r} is not read by this version", hint="give CSV, TSV, JSON or NDJSON"
+    )
+
+
+def _writer(
+    fmt: str,
+    out: TextIO,
+    header: list[str],
+    facts: dict[str, object],
+    scheme: Scheme,
+    formula_guard: bool,
+) -> ResultWriter | None:
+    from cbc_cli.api import scheme_info
+    from cbc_cli.writers.batch_writers import CsvWriter, JsonWriter, NdjsonWriter
+
+    if fmt == "json":
+        return JsonWriter(out, scheme_info(scheme))
+    if fmt == "ndjson":
+        return NdjsonWriter(out)
+    if fmt == "csv":
+        if facts.get("json"):
+            raise UsageError(
+                "CSV output carries input columns through, so it needs CSV input",
+                hint="use --format ndjson or json for JSON input",
+            )
+        analytes = [str(a) for a in facts["analytes"]]  # type: ignore[attr-defined]
+        return CsvWriter(
+            out,
+            header,
+            analytes,
+            scheme,
+            long=bool(facts["long"]),
+            formula_guard=formula_guard,
+            delimiter=str(facts["delimiter"]),
+        )
+    return None
+
+
+def run_file(
+    path: str,
+    options: BatchOptions,
+    context: Patient,
+    ranges: RangeTable,
+    scheme: Scheme,
+    fmt: str,
+    output: Path | None,
+) -> BatchStats:
+    """Read, interpret and write a whole input; return what was seen."""
+    source = open_source(path, sys.stdin.buffer if path == "-" else None)
+    stats = BatchStats()
+    with ExitStack() as stack:
+        records, header, facts = _records(source, options)
+        out: TextIO = sys.stdout
+        if output is not None:
+            out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
+        writer = _writer(fmt, out, header, facts, scheme, options.formula_guard)
+        summary = BatchSummary()
+        first: Result | None = None
+        progress = _progress(stack)
+        for record, result in run(records, ranges, scheme, context):
+            count(stats, result)
+            summary.add(result)
+            if first is None:
+                first = result
+            if writer is not None:
+                writer.write(record, result)
+            if progress is not None and stats.samples % 1000 == 0:
+                progress(stats.samples)
+        if writer is not None:
+            writer.close()
+        else:
+            _print_table(out, summary, first, stats, scheme)
+    _report(source, stats, facts)
+    return stats
+
+
+def _progress(stack: ExitStack) -> object | None:
+    if not sys.stderr.isatty():
+        return None
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} samples"), transient=True)
+    task = bar.add_task("interpreting", total=None)
+    started = False
+
+    def update(n: int) -> None:
+        nonlocal started
+        if n >= PROGRESS_AFTER and not started:
+            stack.enter_context(bar)
+            started = True
+        bar.update(task, completed=n)
+
+    return update
+
+
+def _print_table(
+    out: TextIO, summary: BatchSummary, first: Result | None, stats: BatchStats, scheme: Scheme
+) -> None:
+    from rich.console import Console
+
+    from cbc_cli.api import scheme_info
+    from cbc_cli.render import batch_summary_view, result_view
+
+    console = Console(file=out, highlight=False)
+    if stats.samples == 1 and first is not None:
+        console.print(result_view(first, scheme_info(scheme)))
+    else:
+        console.print(batch_summary_view(summary, scheme_info(scheme)))
+
+
+def _report(source: Source, stats: BatchStats, facts: dict[str, object]) -> None:
+    notes = [*source.warnings, *facts.get("notes", [])]  # type: ignore[misc]
+    for note in notes:
+        sys.stderr.write(f"cbc: note: {note}\n")
+    if stats.failed:
+        lines = sorted(set(stats.error_lines))
+        shown = ", ".join(str(n) for n in lines[:20]) + (" ..." if len(lines) > 20 else "")
+        parts = []
+        if stats.error_samples:
+            parts.append(f"{stats.error_samples} of {stats.samples} samples could not be read")
+        if stats.cell_errors:
+            parts.append(
+                f"{stats.cell_errors} cells could not be read (the rest of their rows was read)"
+            )
+        where = f" (lines {shown})" if shown else ""
+        sys.stderr.write(f"cbc: {' and '.join(parts)}{where}; the error column says why\n")

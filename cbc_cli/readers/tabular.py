@@ -1,0 +1,285 @@
+"""CSV and TSV exports, wide (a row per sample) or long (a row per result), as Records.
+
+Rows stream through: one sample is held at a time. Long-layout rows are grouped while their
+``sample_id`` (and ``collected_at``) stay the same, so a file sorted by sample is read whole; a
+sample whose rows are not together is read as separate samples, and the reader says so.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from cbc_cli.analytes import find_analyte
+from cbc_cli.errors import InputError
+from cbc_cli.models import ErrorInfo
+from cbc_cli.panel import LabRange, Panel
+from cbc_cli.readers.columns import ColumnMap, map_columns
+from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.units import Quantity
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter that splits the header into the most fields (quotes respected)."""
+    best, best_count = ",", 0
+    for delimiter in DELIMITERS:
+        count = len(next(csv.reader([header_line], delimiter=delimiter), []))
+        if count > best_count:
+            best, best_count = delimiter, count
+    return best
+
+
+@dataclass
+class Tabular:
+    """An opened tabular input: its header, what the columns hold, and its records."""
+
+    header: list[str]
+    columns: ColumnMap
+    delimiter: str
+    decimal_comma: bool
+    records: Iterator[Record]
+    notes: list[str] = field(default_factory=list)
+
+
+def read_tabular(
+    lines: Iterator[str],
+    *,
+    delimiter: str | None = None,
+    column_options: Mapping[str, str] | None = None,
+    unit_options: Mapping[str, str] | None = None,
+) -> Tabular:
+    """Read the header and set up the record stream.
+
+    With ``;`` as delimiter a comma inside a number is a decimal comma (``9,1``).
+
+    Raises:
+        InputError: no header, or no column cbc can read as an analyte.
+    """
+    header_line = ""
+    header_line_no = 0
+    for header_line_no, header_line in enumerate(lines, start=1):  # noqa: B007
+        if header_line.strip():
+            break
+    else:
+        raise InputError("the input is empty", hint="give a file with a header row and data rows")
+    delim = delimiter or sniff_delimiter(header_line)
+    header = next(csv.reader([header_line], delimiter=delim))
+    while header and not header[-1].strip():
+        header.pop()  # trailing empty columns
+    cmap = map_columns(header, column_options, unit_options)
+    if not cmap.analytes and not cmap.is_long:
+        shown = ", ".join(repr(h) for h in header[:8])
+        raise InputError(
+            f"no column of the header is an analyte cbc reads (header: {shown})",
+            hint="name columns as in the lab report (Hb, PLT, WBC, ANC, ...) or map them with "
+            "--column NAME=ANALYTE",
+        )
+    tab = Tabular(header, cmap, delim, delim == ";", iter(()))
+    rows = _rows(lines, delim, header_line_no, tab)
+    tab.records = _long_records(rows, tab) if cmap.is_long else _wide_records(rows, tab)
+    return tab
+
+
+def _rows(
+    lines: Iterator[str], delim: str, start: int, tab: Tabular
+) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(lines, delimiter=delim)
+    blank = 0
+    last = 0
+    try:
+        for cells in reader:
+            line = start + last + 1
+            last = reader.line_num
+            if not any(c.strip() for c in cells):
+                blank += 1
+                continue
+            yield line, cells
+    except csv.Error as exc:
+        yield start + last + 1, [f"\x00{exc}"]
+    if blank:
+        tab.notes.append(f"{blank} blank rows skipped")
+
+
+def _bad_row(line: int, cells: list[str], width: int) -> str | None:
+    if cells and cells[0].startswith("\x00"):
+        return f"the row cannot be parsed as CSV ({cells[0][1:]})"
+    if len(cells) > width and any(c.strip() for c in cells[width:]):
+        return f"the row has {len(cells)} fields but the header has {width}"
+    return None
+
+
+def _wide_records(rows: Iterator[tuple[int, list[str]]], tab: Tabular) -> Iterator[Record]:
+    cmap = tab.columns
+    width = len(tab.header)
+    for line, cells in rows:
+        problem = _bad_row(line, cells, width)
+        if problem:
+            yield Record(
+                line, error=ErrorInfo(line=line, message=problem), rows=[(line, cells, None)]
+            )
+            continue
+        padded = cells + [""] * (width - len(cells))
+
+        def get(key: str, padded: list[str] = padded) -> str | None:
+            index = cmap.context.get(key)
+            return None if index is None else padded[index]
+
+        cell = CellReader(line, decimal_comma=tab.decimal_comma)
+        patient = cell.patient(get)
+        values: dict[str, Quantity] = {}
+        lab: dict[str, LabRange] = {}
+        flags: dict[str, str] = {}
+        for index, analyte_id in cmap.analytes.items():
+            unit = cmap.header_units.get(analyte_id)
+            if analyte_id in cmap.unit_columns and not unit:
+                unit = padded[cmap.unit_columns[analyte_id]].strip() or None
+            q = cell.value(analyte_id, tab.header[index], padded[index], unit)
+            if q is None:
+                continue
+            values[analyte_id] = q
+            lab_range = cell.lab_range(
+                analyte_id,
+                tab.header[index],
+                low=_at(padded, cmap.ref_low_columns.get(analyte_id)),
+                high=_at(padded, cmap.ref_high_columns.get(analyte_id)),
+                text=_at(padded, cmap.range_columns.get(analyte_id)),
+                unit=unit,
+            )
+            if lab_range is not None:
+                lab[analyte_id] = lab_range
+            flag = _at(padded, cmap.flag_columns.get(analyte_id))
+            if flag and not is_missing(flag):
+                flags[analyte_id] = flag.strip()
+        sample_id = get("sample_id")
+        record = Record(
+            line,
+            sample_id=sample_id.strip() if sample_id else None,
+            cell_errors=cell.errors,
+            collected_at=get("collected_at"),
+            patient_id=get("patient_id"),
+            rows=[(line, cells, None)],
+        )
+        if not values and not cell.errors:
+            record.error = ErrorInfo(line=line, message="no analyte value in this row")
+        else:
+            record.panel = Panel(values, patient, record.sample_id, lab, flags)
+        yield record
+
+
+def _at(cells: list[str], index: int | None) -> str | None:
+    return None if index is None else cells[index]
+
+
+def _long_records(rows: Iterator[tuple[int, list[str]]], tab: Tabular) -> Iterator[Record]:
+    cmap = tab.columns
+    width = len(tab.header)
+    group: list[tuple[int, list[str]]] = []
+    key: tuple[str, str] | None = None
+    seen: dict[tuple[str, str], int] = {}
+    for line, cells in rows:
+        problem = _bad_row(line, cells, width)
+        if problem:
+            if group:
+                yield _long_sample(group, tab, seen)
+                group, key = [], None
+            yield Record(
+                line, error=ErrorInfo(line=line, message=problem), rows=[(line, cells, None)]
+            )
+            continue
+        padded = cells + [""] * (width - len(cells))
+        row_key = (
+            _cell(padded, cmap.context.get("sample_id")),
+            _cell(padded, cmap.context.get("collected_at")),
+        )
+        if group and row_key != key:
+            yield _long_sample(group, tab, seen)
+            group = []
+        key = row_key
+        group.append((line, padded))
+    if group:
+        yield _long_sample(group, tab, seen)
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return "" if index is None else cells[index].strip()
+
+
+def _long_sample(
+    group: list[tuple[int, list[str]]], tab: Tabular, seen: dict[tuple[str, str], int]
+) -> Record:
+    cmap = tab.columns
+    first_line, first = group[0]
+    ctx = cmap.context
+    key = (_cell(first, ctx.get("sample_id")), _cell(first, ctx.get("collected_at")))
+    cell = CellReader(first_line, decimal_comma=tab.decimal_comma)
+    if key in seen and key[0]:
+        tab.notes.append(
+            f"sample {key[0]!r} appears again at line {first_line} (first at line "
+            f"{seen[key]}): read as a separate sample; sort the file by sample_id"
+        )
+    seen.setdefault(key, first_line)
+
+    def get(name: str) -> str | None:
+        index = ctx.get(name)
+        if index is None:
+            return None
+        return next((cells[index] for _, cells in group if not is_missing(cells[index])), None)
+
+    patient = cell.patient(get)
+    values: dict[str, Quantity] = {}
+    lab: dict[str, LabRange] = {}
+    flags: dict[str, str] = {}
+    rows: list[tuple[int, list[str], str | None]] = []
+    first_seen: dict[str, int] = {}
+    for line, cells in group:
+        analyte = find_analyte(_cell(cells, ctx["analyte"]))
+        if analyte is None:
+            rows.append((line, cells, None))
+            continue
+        rows.append((line, cells, analyte.id))
+        column = tab.header[ctx["value"]]
+        if analyte.id in first_seen:
+            cell.fail(
+                analyte.id,
+                f"{analyte.id} is given twice in this sample (lines "
+                f"{first_seen[analyte.id]} and {line}); the first is used",
+                line,
+            )
+            continue
+        first_seen[analyte.id] = line
+        unit = _cell(cells, ctx.get("unit")) or cmap.header_units.get(analyte.id)
+        q = cell.value(analyte.id, column, cells[ctx["value"]], unit, line)
+        if q is None:
+            continue
+        values[analyte.id] = q
+        lab_range = cell.lab_range(
+            analyte.id,
+            analyte.id,
+            low=_at(cells, ctx.get("ref_low")),
+            high=_at(cells, ctx.get("ref_high")),
+            text=_at(cells, ctx.get("reference_range")),
+            unit=unit,
+            line=line,
+        )
+        if lab_range is not None:
+            lab[analyte.id] = lab_range
+        flag = _at(cells, ctx.get("lab_flag"))
+        if flag and not is_missing(flag):
+            flags[analyte.id] = flag.strip()
+    sample_id = key[0] or None
+    record = Record(
+        first_line,
+        sample_id=sample_id,
+        cell_errors=cell.errors,
+        collected_at=key[1] or None,
+        patient_id=get("patient_id"),
+        rows=rows,
+    )
+    if not values and not cell.errors:
+        record.error = ErrorInfo(line=first_line, message="no analyte cbc reads in this sample")
+    else:
+        record.panel = Panel(values, patient, sample_id, lab, flags)
+    return record

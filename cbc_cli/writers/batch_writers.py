@@ -1,0 +1,106 @@
+"""Streaming writers for many results: CSV (input columns carried through), NDJSON and JSON.
+
+Each writer takes one record and its result at a time, so memory does not grow with the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict
+from typing import Protocol, TextIO
+
+from cbc_cli.grading import Scheme
+from cbc_cli.models import Result, SchemeInfo, to_json
+from cbc_cli.readers.records import Record
+from cbc_cli.writers.csv_writer import contract_cells, contract_columns, inert
+
+
+class ResultWriter(Protocol):
+    """What the batch runner writes to."""
+
+    def write(self, record: Record, result: Result) -> None:
+        """Write one sample."""
+
+    def close(self) -> None:
+        """Finish the document."""
+
+
+class NdjsonWriter:
+    """One result object per line."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, record: Record, result: Result) -> None:
+        """Write one result as a line of JSON."""
+        self.out.write(to_json(result) + "\n")
+
+    def close(self) -> None:
+        """Nothing to finish."""
+
+
+class JsonWriter:
+    """The report document of DESIGN.md section 5, written as results arrive."""
+
+    def __init__(self, out: TextIO, scheme: SchemeInfo) -> None:
+        self.out = out
+        self.count = 0
+        head = json.dumps({"schema_version": "1.0", "grading": asdict(scheme)}, ensure_ascii=False)
+        out.write(head[:-1] + ', "results": [')
+
+    def write(self, record: Record, result: Result) -> None:
+        """Append one result to the results array."""
+        self.out.write(("," if self.count else "") + "\n  " + to_json(result))
+        self.count += 1
+
+    def close(self) -> None:
+        """Close the results array and the document."""
+        self.out.write("\n]}\n" if self.count else "]}\n")
+
+
+class CsvWriter:
+    """The input columns unchanged and in order, then cbc's columns.
+
+    Wide input: one output row per input row. Long input: each input row keeps its place with
+    its own ``flag``; the sample's columns repeat on each of its rows.
+    """
+
+    def __init__(
+        self,
+        out: TextIO,
+        header: list[str],
+        analytes: list[str],
+        scheme: Scheme,
+        *,
+        long: bool,
+        formula_guard: bool = True,
+        delimiter: str = ",",
+    ) -> None:
+        self.writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+        self.width = len(header)
+        self.analytes = analytes
+        self.scheme = scheme
+        self.long = long
+        self.guard = formula_guard
+        added = contract_columns([] if long else analytes, scheme)
+        self.writer.writerow([*header, *(["flag"] if long else []), *added])
+
+    def _cells(self, cells: list[str]) -> list[str]:
+        fitted = (cells + [""] * self.width)[: self.width]
+        return [inert(c) for c in fitted] if self.guard else fitted
+
+    def write(self, record: Record, result: Result) -> None:
+        """Write the rows of one sample."""
+        sample = contract_cells(result, [] if self.long else self.analytes, self.scheme)
+        if not self.long:
+            for _, cells, _ in record.rows:
+                self.writer.writerow([*self._cells(cells), *sample])
+            return
+        flags = {a.analyte: a.flag or "" for a in result.analytes}
+        for _, cells, analyte_id in record.rows:
+            flag = flags.get(analyte_id, "") if analyte_id else ""
+            self.writer.writerow([*self._cells(cells), flag, *sample])
+
+    def close(self) -> None:
+        """Nothing to finish."""
