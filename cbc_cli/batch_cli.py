@@ -6,7 +6,7 @@ An edge module like cli.py: it owns streams, the progress bar and the stderr sum
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -149,7 +149,7 @@ def run_file(
     return stats
 
 
-def _progress(stack: ExitStack) -> object | None:
+def _progress(stack: ExitStack) -> Callable[[int], None] | None:
     if not sys.stderr.isatty():
         return None
     from rich.progress import Progress, SpinnerColumn, TextColumn

@@ -27,7 +27,7 @@ from cbc_cli.api import (
 )
 from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import CbcError, InputError, UsageError
-from cbc_cli.models import Result, to_json
+from cbc_cli.models import Result, Urgency, to_json
 from cbc_cli.panel import Panel
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ ValueOpt = Annotated[
 PROMPT_ORDER = ("hgb", "wbc", "anc", "plt")
 
 
-def _fail_code(urgencies: Counter[str], fail_on: FailOn) -> int:
+def _fail_code(urgencies: Counter[Urgency | None], fail_on: FailOn) -> int:
     if fail_on is FailOn.abnormal and any(n for u, n in urgencies.items() if u != "none"):
         return 1
     if fail_on is FailOn.critical and urgencies.get("now"):
@@ -365,7 +365,7 @@ def check(
     panel = Panel(panel.values, patient, None, lab)
     result = interpret_panel(panel, table, scheme)
     _write_results([result], scheme, output_format, given)
-    raise typer.Exit(_fail_code(Counter([result.urgency]), fail_on))
+    raise typer.Exit(_fail_code(Counter[Urgency | None]([result.urgency]), fail_on))
 
 
 def _write_results(

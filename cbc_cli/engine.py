@@ -219,7 +219,14 @@ def _grade(
         return Grade(0, None, chosen)
     outcomes = {grade_value(chosen, v, checked.low, checked.high) for v in checked.span}
     if len(outcomes) == 1:
-        return outcomes.pop()
+        outcome = outcomes.pop()
+        beyond = LOW_FLAGS if direction == "low" else HIGH_FLAGS
+        if scheme.uses_lln and outcome.grade == 0 and checked.flag in beyond:
+            # Beyond the range yet under the scheme's lowest grade: CTCAE leukocytosis starts at
+            # grade 3, so a high WBC below 100 has no grade there. Not 0: it is abnormal.
+            note = chosen.note or f"{scheme.title} has no grade for this value"
+            return Grade(None, note, chosen)
+        return outcome
     grades = sorted(str(g.grade) for g in outcomes)
     return Grade(
         None, f"reported as {checked.quantity.input}: could be grade {' or '.join(grades)}", chosen
@@ -301,9 +308,10 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     findings: list[Finding] = []
     grades: dict[str, int | None] = {}
     for code, analyte_id, direction in FINDING_RULES:
-        c = checked.get(analyte_id)
-        if c is None:
+        found = checked.get(analyte_id)
+        if found is None:
             continue
+        c = found
         g = _grade(code, direction, c, scheme, patient)
         if scheme.criteria_for(code):
             grades[code] = g.grade

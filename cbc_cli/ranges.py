@@ -282,7 +282,7 @@ class RangeTable:
                     matches, key=lambda r: (r.sex == "any", _days(r.age_to) - _days(r.age_from))
                 )
                 return Selection(best)
-        who = []
+        who: list[str] = []
         if patient.sex:
             who.append(patient.sex)
         if patient.age is not None:

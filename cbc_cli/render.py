@@ -144,21 +144,20 @@ def sources_view(result: Result, scheme: SchemeInfo) -> RenderableType:
 def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) -> RenderableType:
     """The full terminal page for one sample."""
     parts: list[RenderableType] = []
-    who = ", ".join(
-        filter(
-            None,
-            [
-                result.sample_id and f"sample {escape(result.sample_id)}",
-                result.patient.sex,
-                result.patient.age and f"age {result.patient.age}",
-                result.patient.pregnancy_trimester
-                and f"pregnant (trimester {result.patient.pregnancy_trimester})",
-                *(f"profile {p}" for p in result.patient.profiles),
-                result.patient.temperature_c is not None
-                and f"temperature {result.patient.temperature_c:g} C",
-            ],
-        )  # type: ignore[arg-type]
-    )
+    patient = result.patient
+    who_parts: list[str] = []
+    if result.sample_id:
+        who_parts.append(f"sample {escape(result.sample_id)}")
+    if patient.sex:
+        who_parts.append(patient.sex)
+    if patient.age:
+        who_parts.append(f"age {patient.age}")
+    if patient.pregnancy_trimester:
+        who_parts.append(f"pregnant (trimester {patient.pregnancy_trimester})")
+    who_parts.extend(f"profile {p}" for p in patient.profiles)
+    if patient.temperature_c is not None:
+        who_parts.append(f"temperature {patient.temperature_c:g} C")
+    who = ", ".join(who_parts)
     parts.append(
         Text(f"Complete blood count - {who}" if who else "Complete blood count", style="bold")
     )
@@ -167,7 +166,7 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
     if result.analytes:
         parts.append(analyte_table(result))
     notes = [f"{a.analyte}: {a.range_note}" for a in result.analytes if a.range_note]
-    urgency = result.urgency
+    urgency = result.urgency or "none"
     parts.append(
         Panel(
             Text(result.message),

@@ -80,7 +80,8 @@ def pydantic_model(spec: Spec, name: str) -> Any:
         field: (_model_type(ann, f"{name}_{field}"), default)
         for field, (ann, default) in spec.items()
     }
-    return create_model(name, __config__=ConfigDict(extra="forbid", strict=True), **fields)
+    config = ConfigDict(extra="forbid", strict=True)
+    return create_model(name, __config__=config, **fields)  # type: ignore[call-overload]
 
 
 def first_error(data: Any, spec: Spec, name: str) -> tuple[tuple[str | int, ...], str] | None:

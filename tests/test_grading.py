@@ -374,7 +374,17 @@ def test_daids_bands(analyte: str, sex: Sex | None, age: str, value: float, expe
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(11.5, 0), (10.95, 0), (10.9, 1), (10.0, 1), (9.95, 1), (9.9, 2), (8.9, 3), (7.0, 3), (6.99, 4)],
+    [
+        (11.5, 0),
+        (10.95, 0),
+        (10.9, 1),
+        (10.0, 1),
+        (9.95, 1),
+        (9.9, 2),
+        (8.9, 3),
+        (7.0, 3),
+        (6.99, 4),
+    ],
 )
 def test_daids_adult_male_hemoglobin(value: float, expected: int) -> None:
     crit = criterion("daids21", "anemia", Patient(sex="male", age=parse_age("40")))
@@ -423,12 +433,22 @@ def test_daids_lymphocytes_older_than_five_whole_years() -> None:
     assert isinstance(choose_criterion(scheme, "lymphopenia", Patient(age=day_before)), Grade)
     crit = choose_criterion(scheme, "lymphopenia", Patient(age=sixth_birthday))
     assert isinstance(crit, Criterion)
-    assert isinstance(choose_criterion(scheme, "lymphopenia", Patient(age=parse_age("6"))), Criterion)
+    assert isinstance(
+        choose_criterion(scheme, "lymphopenia", Patient(age=parse_age("6"))), Criterion
+    )
 
 
 @pytest.mark.parametrize(
     ("days", "band_start", "grade_at_1_4"),
-    [(0, "0d", 4), (1, "0d", 4), (2, "2d", 1), (5, "2d", 1), (7, "2d", 1), (8, "8d", 0), (10, "8d", 0)],
+    [
+        (0, "0d", 4),
+        (1, "0d", 4),
+        (2, "2d", 1),
+        (5, "2d", 1),
+        (7, "2d", 1),
+        (8, "8d", 0),
+        (10, "8d", 0),
+    ],
 )
 def test_daids_neutrophils_by_age_in_days(days: int, band_start: str, grade_at_1_4: int) -> None:
     scheme = load_scheme("daids21")

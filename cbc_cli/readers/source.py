@@ -55,9 +55,9 @@ def open_source(path: str, stdin: BinaryIO | None = None) -> Source:
             raise InputError(f"{path}: is a folder, not a file") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
-    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
-    if buffered.peek(2)[:2] == b"\x1f\x8b":
-        buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))  # type: ignore[arg-type]
+    buffered: BinaryIO = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[type-var]
+    if buffered.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
+        buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))
     return Source(buffered, name)
 
 

@@ -84,7 +84,9 @@ class CsvWriter:
         self.long = long
         self.guard = formula_guard
         added = contract_columns([] if long else analytes, scheme)
-        self.writer.writerow([*header, *(["flag"] if long else []), *added])
+        # Long input gets one flag per row; named cbc_flag when the input has its own flag.
+        flag = ["cbc_flag" if "flag" in (h.strip().lower() for h in header) else "flag"]
+        self.writer.writerow([*header, *(flag if long else []), *added])
 
     def _cells(self, cells: list[str]) -> list[str]:
         fitted = (cells + [""] * self.width)[: self.width]
