@@ -6,20 +6,19 @@ An edge module like cli.py: it owns streams, the progress bar and the stderr sum
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from cbc_cli.batch import BatchStats, BatchSummary, count, run
-from cbc_cli.errors import InputError, UsageError
+from cbc_cli.errors import UsageError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
-from cbc_cli.readers.columns import parse_column_options, parse_unit_options
-from cbc_cli.readers.records import Record
-from cbc_cli.readers.source import Source, detect_format, iter_lines, open_source
+from cbc_cli.readers import Input, read_input
+from cbc_cli.readers.source import Source, open_source
 
 if TYPE_CHECKING:
     from cbc_cli.cli import BatchOptions
@@ -29,61 +28,8 @@ if TYPE_CHECKING:
 PROGRESS_AFTER = 5000
 
 
-def _records(
-    source: Source, options: BatchOptions
-) -> tuple[Iterator[Record], list[str], dict[str, object]]:
-    """The records of the input, its header (for CSV output) and facts about the layout."""
-    fmt = options.input_format
-    head = source.peek(4096)
-    detected = detect_format(head)
-    if detected == "empty":
-        raise InputError(
-            f"{source.name}: the input is empty", hint="give a file with a header row and data rows"
-        )
-    if detected == "binary":
-        raise InputError(
-            f"{source.name}: looks like a binary file, not text",
-            hint="give a CSV, TSV, JSON or NDJSON export (gzip is fine)",
-        )
-    if fmt == "auto":
-        fmt = detected
-    columns = parse_column_options(options.columns)
-    units = parse_unit_options(options.units)
-    if fmt in ("csv", "tsv"):
-        from cbc_cli.readers.tabular import read_tabular
-
-        tab = read_tabular(
-            iter_lines(source),
-            delimiter="\t" if fmt == "tsv" else None,
-            column_options=columns,
-            unit_options=units,
-        )
-        facts: dict[str, object] = {
-            "long": tab.columns.is_long,
-            "analytes": list(dict.fromkeys(tab.columns.analytes.values())),
-            "notes": tab.notes,
-            "delimiter": tab.delimiter,
-        }
-        return tab.records, tab.header, facts
-    if fmt in ("json", "ndjson"):
-        from cbc_cli.readers.json_reader import read_json
-
-        records, notes = read_json(
-            source, ndjson=fmt == "ndjson", column_options=columns, unit_options=units
-        )
-        return records, [], {"long": False, "analytes": [], "notes": notes, "json": True}
-    raise UsageError(
-        f"input format {fmt!r} is not read by this version", hint="give CSV, TSV, JSON or NDJSON"
-    )
-
-
 def _writer(
-    fmt: str,
-    out: TextIO,
-    header: list[str],
-    facts: dict[str, object],
-    scheme: Scheme,
-    formula_guard: bool,
+    fmt: str, out: TextIO, data: Input, scheme: Scheme, formula_guard: bool
 ) -> ResultWriter | None:
     from cbc_cli.api import scheme_info
     from cbc_cli.writers.batch_writers import CsvWriter, JsonWriter, NdjsonWriter
@@ -93,20 +39,19 @@ def _writer(
     if fmt == "ndjson":
         return NdjsonWriter(out)
     if fmt == "csv":
-        if facts.get("json"):
+        if not data.tabular:
             raise UsageError(
                 "CSV output carries input columns through, so it needs CSV input",
-                hint="use --format ndjson or json for JSON input",
+                hint="use --format ndjson or json for this input",
             )
-        analytes = [str(a) for a in facts["analytes"]]  # type: ignore[attr-defined]
         return CsvWriter(
             out,
-            header,
-            analytes,
+            data.header,
+            data.analytes,
             scheme,
-            long=bool(facts["long"]),
+            long=data.long,
             formula_guard=formula_guard,
-            delimiter=str(facts["delimiter"]),
+            delimiter=data.delimiter,
         )
     return None
 
@@ -124,15 +69,15 @@ def run_file(
     source = open_source(path, sys.stdin.buffer if path == "-" else None)
     stats = BatchStats()
     with ExitStack() as stack:
-        records, header, facts = _records(source, options)
+        data = read_input(source, options.input_format, options.columns, options.units)
         out: TextIO = sys.stdout
         if output is not None:
             out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
-        writer = _writer(fmt, out, header, facts, scheme, options.formula_guard)
+        writer = _writer(fmt, out, data, scheme, options.formula_guard)
         summary = BatchSummary()
         first: Result | None = None
         progress = _progress(stack)
-        for record, result in run(records, ranges, scheme, context):
+        for record, result in run(data.records, ranges, scheme, context):
             count(stats, result)
             summary.add(result)
             if first is None:
@@ -145,7 +90,7 @@ def run_file(
             writer.close()
         else:
             _print_table(out, summary, first, stats, scheme)
-    _report(source, stats, facts)
+    _report(source, stats, data.notes)
     return stats
 
 
@@ -183,9 +128,8 @@ def _print_table(
         console.print(batch_summary_view(summary, scheme_info(scheme)))
 
 
-def _report(source: Source, stats: BatchStats, facts: dict[str, object]) -> None:
-    notes = [*source.warnings, *facts.get("notes", [])]  # type: ignore[misc]
-    for note in notes:
+def _report(source: Source, stats: BatchStats, notes: list[str]) -> None:
+    for note in [*source.warnings, *notes]:
         sys.stderr.write(f"cbc: note: {note}\n")
     if stats.failed:
         lines = sorted(set(stats.error_lines))

@@ -1,0 +1,91 @@
+"""Readers: every input format becomes a stream of Records (one per sample), never an exception
+per row. :func:`read_input` picks the reader from ``--input-format`` or the content."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from cbc_cli.errors import InputError, UsageError
+from cbc_cli.readers.columns import parse_column_options, parse_unit_options
+from cbc_cli.readers.records import Record
+from cbc_cli.readers.source import Source, detect_format, iter_lines
+
+
+@dataclass
+class Input:
+    """An opened input: its records and what is known about its layout."""
+
+    records: Iterator[Record]
+    format: str
+    header: list[str] = field(default_factory=list)
+    """The tabular header (empty for JSON and message formats)."""
+    long: bool = False
+    analytes: list[str] = field(default_factory=list)
+    """Analyte ids with a column of their own (wide tabular input)."""
+    delimiter: str = ","
+    notes: list[str] = field(default_factory=list)
+    """Things worth saying about the input, filled in as records are read."""
+
+    @property
+    def tabular(self) -> bool:
+        """Whether the input has rows and columns to carry through to CSV output."""
+        return self.format in ("csv", "tsv")
+
+
+def read_input(
+    source: Source,
+    input_format: str = "auto",
+    columns: Sequence[str] = (),
+    units: Sequence[str] = (),
+) -> Input:
+    """Open the records of a source with the reader its format needs.
+
+    Raises:
+        InputError: an empty or binary input, or a header with nothing cbc reads.
+        UsageError: a bad ``--column``/``--unit`` option or an unknown format.
+    """
+    detected = detect_format(source.peek(4096))
+    if detected == "empty":
+        raise InputError(
+            f"{source.name}: the input is empty", hint="give a file with a header row and data rows"
+        )
+    if detected == "binary":
+        raise InputError(
+            f"{source.name}: looks like a binary file, not text",
+            hint="give a CSV, TSV, JSON or NDJSON export (gzip is fine)",
+        )
+    fmt = detected if input_format == "auto" else input_format
+    column_options = parse_column_options(columns)
+    unit_options = parse_unit_options(units)
+    if fmt in ("csv", "tsv"):
+        from cbc_cli.readers.tabular import read_tabular
+
+        tab = read_tabular(
+            iter_lines(source),
+            delimiter="\t" if fmt == "tsv" else None,
+            column_options=column_options,
+            unit_options=unit_options,
+        )
+        return Input(
+            tab.records,
+            fmt,
+            tab.header,
+            tab.columns.is_long,
+            list(dict.fromkeys(tab.columns.analytes.values())),
+            tab.delimiter,
+            tab.notes,
+        )
+    if fmt in ("json", "ndjson"):
+        from cbc_cli.readers.json_reader import read_json
+
+        records, notes = read_json(
+            source, ndjson=fmt == "ndjson", column_options=column_options, unit_options=unit_options
+        )
+        return Input(records, fmt, notes=notes)
+    raise UsageError(
+        f"input format {fmt!r} is not read by this version", hint="give CSV, TSV, JSON or NDJSON"
+    )
+
+
+__all__ = ["Input", "Record", "read_input"]
