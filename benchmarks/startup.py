@@ -31,8 +31,12 @@ def main() -> int:
     cases = {
         "import typer, rich, pydantic": PEER,
         "cbc check (table)": [cbc, *SAMPLE] if cbc else [sys.executable, "-m", "cbc_cli", *SAMPLE],
-        "cbc check --format json": [*(
-            [cbc] if cbc else [sys.executable, "-m", "cbc_cli"]), *SAMPLE, "--format", "json"],
+        "cbc check --format json": [
+            *([cbc] if cbc else [sys.executable, "-m", "cbc_cli"]),
+            *SAMPLE,
+            "--format",
+            "json",
+        ],
     }
     for cmd in cases.values():  # warm the file cache and .pyc files
         _time(cmd)

@@ -9,10 +9,10 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from cbc_cli.batch import BatchStats, BatchSummary, count, run
-from cbc_cli.errors import UsageError
+from cbc_cli.errors import InputError, UsageError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
 from cbc_cli.panel import Patient
@@ -64,9 +64,10 @@ def run_file(
     scheme: Scheme,
     fmt: str,
     output: Path | None,
+    stdin: BinaryIO | None = None,
 ) -> BatchStats:
     """Read, interpret and write a whole input; return what was seen."""
-    source = open_source(path, sys.stdin.buffer if path == "-" else None)
+    source = open_source(path, stdin if stdin is not None else sys.stdin.buffer)
     stats = BatchStats()
     with ExitStack() as stack:
         data = read_input(source, options.input_format, options.columns, options.units)
@@ -88,9 +89,14 @@ def run_file(
                 progress(stats.samples)
         if writer is not None:
             writer.close()
-        else:
+        _report(source, stats, data.notes)
+        if stats.samples == 0:
+            raise InputError(
+                f"{source.name}: no data rows after the header",
+                hint="the file holds only a header; give rows of results",
+            )
+        if writer is None:
             _print_table(out, summary, first, stats, scheme)
-    _report(source, stats, data.notes)
     return stats
 
 

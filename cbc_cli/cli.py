@@ -3,6 +3,7 @@ the environment or the process exit; everything else is called through the libra
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -10,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn
 
 import typer
 
@@ -118,6 +119,14 @@ ValueOpt = Annotated[
 
 # Values are prompted in this order on a terminal when none are given.
 PROMPT_ORDER = ("hgb", "wbc", "anc", "plt")
+
+
+def _stdin_bytes() -> BinaryIO:
+    """Standard input as a buffered byte stream that can be peeked (call once per run)."""
+    raw = sys.stdin.buffer
+    if hasattr(raw, "peek"):
+        return raw
+    return io.BufferedReader(raw)  # type: ignore[type-var]
 
 
 def _fail_code(urgencies: Counter[Urgency | None], fail_on: FailOn) -> int:
@@ -342,8 +351,15 @@ def check(
         "temperature": temp,
         "days_since_chemo": days_since_chemo,
     }
+    stdin: BinaryIO | None = None
     if file is None and not given and not sys.stdin.isatty():
-        file = "-"  # piped input: read it as a file
+        # Piped input is read as a file; an empty pipe means no input at all (exit 2).
+        stdin = _stdin_bytes()
+        if not stdin.peek(1):  # type: ignore[attr-defined]
+            raise UsageError(
+                "no input: give values (--hgb 9.1 ...) or a FILE", hint="see cbc check --help"
+            )
+        file = "-"
     if file is not None:
         if given:
             raise UsageError("give either a FILE or values as options, not both")
@@ -351,7 +367,9 @@ def check(
         options = BatchOptions(input_format.value, column or [], unit or [], formula_guard)
         from cbc_cli.batch_cli import run_file
 
-        stats = run_file(file, options, context, table, scheme, output_format.value, output)
+        if file == "-" and stdin is None:
+            stdin = _stdin_bytes()
+        stats = run_file(file, options, context, table, scheme, output_format.value, output, stdin)
         raise typer.Exit(3 if stats.failed else _fail_code(stats.urgency, fail_on))
     if not given:
         given = _prompt_panel(_console(stderr=True), patient_args)

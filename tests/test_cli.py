@@ -1,0 +1,235 @@
+"""CLI wiring: streams, formats, exit codes, and that the CLI's JSON is the library's result."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cbc_cli import interpret
+from cbc_cli.cli import main
+from cbc_cli.models import to_data
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ["--hgb", "9.1", "--anc", "0.8", "--plt", "62", "--sex", "female", "--age", "54"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+@pytest.fixture(autouse=True)
+def _no_tty(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests run with no terminal: stdin is an empty pipe unless a test gives it content.
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("CBC_RANGES", raising=False)
+
+
+def test_json_equals_the_library_result(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", *SAMPLE, "--format", "json")
+    assert code == 0
+    assert err == ""
+    document = json.loads(out)
+    assert document["schema_version"] == "1.0"
+    assert document["grading"]["id"] == "ctcae5"
+    library = interpret({"hgb": "9.1", "anc": "0.8", "plt": "62"}, sex="female", age=54)
+    assert document["results"] == [to_data(library)]
+
+
+def test_ndjson_is_one_result_per_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", *SAMPLE, "--format", "ndjson")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["urgency"] == "soon"
+
+
+def test_table_goes_to_stdout_and_reads_without_colour(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys,
+        "check",
+        "--hgb",
+        "9.1",
+        "--anc",
+        "0.4",
+        "--plt",
+        "62",
+        "--sex",
+        "female",
+        "--age",
+        "54",
+        "--temp",
+        "38.5",
+    )
+    assert code == 0
+    assert err == ""
+    assert "\x1b[" not in out
+    assert "Contact your care team now" in out
+    assert "Febrile neutropenia" in out
+    assert "information only" in out.lower()
+
+
+def test_csv_single_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", *SAMPLE, "--format", "csv")
+    assert code == 0
+    header, row = out.splitlines()
+    cells = dict(zip(header.split(","), row.split(","), strict=True))
+    assert cells["hgb"] == "9.1"
+    assert cells["hgb_flag"] == "L"
+    assert cells["anemia_grade"] == "2"
+    assert cells["lymphopenia_grade"] == ""
+    assert cells["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "says"),
+    [
+        (["check", "--hgb", "9", "--fail-on", "abnormal", "--sex", "male", "--age", "40"], 1, ""),
+        (["check", "--hgb", "15", "--fail-on", "abnormal", "--sex", "male", "--age", "40"], 0, ""),
+        (["check", "--hgb", "6", "--fail-on", "critical", "--sex", "male", "--age", "40"], 1, ""),
+        (["check", "--hgb", "9", "--fail-on", "critical", "--sex", "male", "--age", "40"], 0, ""),
+        (["check", "--hgb", "9", "--bogus", "1"], 2, "No such option: --bogus"),
+        (["check", "--hgb", "9", "--format", "xml"], 2, "'xml' is not one of"),
+        (["check", "--hgb", "9", "--grading", "daids"], 2, "DAIDS grades by age and sex"),
+        (["check", "--hgb", "9", "--age", "40", "--dob", "1980-01-01"], 2, "either --age or --dob"),
+        (["check", "--hgb", "9", "--dob", "1980-01-01"], 2, "--dob needs --collected"),
+        (["check", "--hgb", "9", "--pregnant", "2", "--sex", "male"], 2, "conflicts"),
+        (["check", "--hgb", "9", "--pregnant", "4"], 2, "not a trimester"),
+        (["check", "--hgb", "9", "--profile", "nope"], 2, "unknown profile"),
+        (["check", "--hgb", "9", "--lab-range", "hgb"], 2, "ANALYTE=LOW-HIGH"),
+        (["check"], 2, "no input"),
+        (["check", "--hgb", "abc"], 3, "is not a number"),
+        (["check", "--hgb", "-1"], 3, "negative"),
+        (["check", "--hgb", "9.1 mg"], 3, "unknown unit 'mg'"),
+        (["check", "--plt", "150000"], 3, "did you mean 150000/uL?"),
+        (["check", "--hgb", "9", "--sex", "x"], 3, "sex 'x'"),
+        (["check", "--hgb", "9", "--temp", "101"], 3, "did you mean 101F"),
+        (["check", "--hgb", "9", "--age", "1.5"], 3, "whole number"),
+        (["check", "--hgb", "9", "--ranges", "/no/such.toml"], 4, "no such file"),
+        (["explain", "nope"], 2, "unknown finding"),
+        (["ranges", "show", "nope"], 2, "unknown analyte"),
+    ],
+)
+def test_exit_codes_and_one_line_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str], code: int, says: str
+) -> None:
+    got, out, err = run(capsys, *argv)
+    assert got == code, err
+    if code >= 2:
+        assert out == ""
+        assert err.startswith("cbc: error: ")
+        assert err.count("\n") == 1, err
+        assert "Traceback" not in err
+        assert says in err
+
+
+def test_invalid_range_file_exits_4_naming_file_and_row(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "lab.toml"
+    bad.write_text(
+        '[[range]]\nanalyte = "hgb"\nlow = 16\nhigh = 12\nunit = "g/dL"\nsource = "x y z"\n'
+    )
+    code, _, err = run(capsys, "check", "--hgb", "9", "--ranges", str(bad))
+    assert code == 4
+    assert "lab.toml: range #1: low 16 is greater than high 12" in err
+    code, _, err = run(capsys, "ranges", "validate", str(bad))
+    assert code == 4
+
+
+def test_cbc_ranges_env_layers_a_lab_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lab = tmp_path / "lab.toml"
+    lab.write_text(
+        '[[range]]\nanalyte = "hgb"\nage_from = "18y"\nlow = 11.5\nhigh = 15\n'
+        'unit = "g/dL"\nsource = "Our lab, 2026"\n'
+    )
+    monkeypatch.setenv("CBC_RANGES", str(lab))
+    code, out, _ = run(
+        capsys, "check", "--hgb", "11.8", "--sex", "female", "--age", "40", "--format", "json"
+    )
+    assert code == 0
+    analyte = json.loads(out)["results"][0]["analytes"][0]
+    assert analyte["flag"] == "N"
+    assert analyte["reference_range"]["source"] == "Our lab, 2026"
+
+
+def test_lab_range_option_overrides_the_default(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--hgb",
+        "11.8",
+        "--sex",
+        "female",
+        "--age",
+        "40",
+        "--lab-range",
+        "hgb=11.5-15.5",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    analyte: dict[str, Any] = json.loads(out)["results"][0]["analytes"][0]
+    assert analyte["flag"] == "N"
+    assert analyte["reference_range"]["origin"] == "lab"
+
+
+def test_piped_stdin_is_read_as_a_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = (ROOT / "examples" / "lab_export.csv").read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run(capsys, "check", "--format", "ndjson")
+    assert code == 0
+    assert len(out.splitlines()) == 6
+
+
+def test_prompts_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = io.StringIO("female\n54\nabc\n9.1\n\n0.8\n62\nmcv=104\n\n")
+    answers.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stdin", answers)
+    code, out, err = run(capsys, "check", "--format", "json")
+    assert code == 0
+    assert "is not a number" in err  # the bad answer is refused and asked again
+    result = json.loads(out)["results"][0]
+    assert [a["analyte"] for a in result["analytes"]] == ["hgb", "mcv", "plt", "anc"]
+    assert result["patient"]["sex"] == "female"
+
+
+def test_version_explain_schema_and_ranges(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out.startswith("cbc ")
+    code, out, _ = run(capsys, "explain", "neutropenia")
+    assert code == 0
+    assert "What to do" in out
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    assert "AnalyteResult" in json.loads(out)["$defs"]
+    code, out, _ = run(capsys, "schema", "--ranges")
+    assert code == 0
+    assert "range" in json.loads(out)["properties"]
+    code, out, _ = run(capsys, "ranges", "list", "--json")
+    assert code == 0
+    assert all(row["source"] for row in json.loads(out))
+
+
+def test_cli_json_validates_against_its_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    from pydantic import TypeAdapter
+
+    from cbc_cli.models import Report
+
+    _, out, _ = run(capsys, "check", *SAMPLE, "--temp", "38.4", "--format", "json")
+    TypeAdapter(Report).validate_json(out)
