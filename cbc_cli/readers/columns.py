@@ -70,7 +70,6 @@ CONTEXT_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "lab_flag": ("flag", "abnormal_flag", "lab_flag", "interpretation"),
 }
-_CONTEXT_LOOKUP = {alias: key for key, aliases in CONTEXT_ALIASES.items() for alias in aliases}
 _UNIT_IN_HEADER = re.compile(r"^(?P<name>.*?)\s*(?:\((?P<p>[^()]*)\)|\[(?P<b>[^\[\]]*)\])\s*$")
 _PER_ANALYTE = re.compile(
     r"^(?P<name>.+?)[\s_]*(?P<what>unit|units|ref_low|ref_high|low|high|range|reference_range|"
@@ -81,6 +80,12 @@ _PER_ANALYTE = re.compile(
 
 def _fold(name: str) -> str:
     return re.sub(r"[\s_]+", "_", name.strip().casefold())
+
+
+# Keyed by the folded spelling, as headers are looked up ("age (years)" -> "age_(years)").
+_CONTEXT_LOOKUP = {
+    _fold(alias): key for key, aliases in CONTEXT_ALIASES.items() for alias in aliases
+}
 
 
 @dataclass
@@ -172,7 +177,8 @@ def map_columns(
         unit = None
         if target is None:
             match = _UNIT_IN_HEADER.match(name)
-            if match and (match["p"] or match["b"]):
+            # A whole alias wins over a unit in brackets: "Hemoglobin (HGB)" names no unit.
+            if match and (match["p"] or match["b"]) and find_analyte(name) is None:
                 inner = (match["p"] or match["b"]).strip()
                 analyte = find_analyte(match["name"])
                 if analyte is not None:

@@ -50,17 +50,19 @@ def read_tabular(
     delimiter: str | None = None,
     column_options: Mapping[str, str] | None = None,
     unit_options: Mapping[str, str] | None = None,
+    first_line: int = 1,
 ) -> Tabular:
     """Read the header and set up the record stream.
 
     With ``;`` as delimiter a comma inside a number is a decimal comma (``9,1``).
+    ``first_line`` is the line number of the first line given (a part of a longer input).
 
     Raises:
         InputError: no header, or no column cbc can read as an analyte.
     """
     header_line = ""
     header_line_no = 0
-    for header_line_no, header_line in enumerate(lines, start=1):  # noqa: B007
+    for header_line_no, header_line in enumerate(lines, start=first_line):  # noqa: B007
         if header_line.strip():
             break
     else:
@@ -85,102 +87,153 @@ def read_tabular(
 
 def _rows(
     lines: Iterator[str], delim: str, start: int, tab: Tabular
-) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(lines, delimiter=delim)
+) -> Iterator[tuple[int, list[str], str | None]]:
+    """Rows as (line, cells, why the row cannot be parsed or None); blank rows skipped.
+
+    The csv module runs strict so that a quote that never closes is caught instead of
+    swallowing every later line into one field: the row where it opens becomes an error row and
+    the lines after it are read again. Text after a closing quote on one line (``"a"b``) is
+    read leniently, as spreadsheets do.
+    """
+    taken: list[tuple[int, str]] = []  # physical lines of the record being parsed
+    again: list[tuple[int, str]] = []  # lines to read again, the next one last
+    number = start
+    eof = False
+
+    def feed() -> Iterator[str]:
+        nonlocal number, eof
+        eof = False
+        while again:
+            taken.append(again.pop())
+            yield taken[-1][1]
+        for text in lines:
+            number += 1
+            taken.append((number, text))
+            yield text
+        eof = True
+
     blank = 0
-    last = 0
-    try:
-        for cells in reader:
-            line = start + last + 1
-            last = reader.line_num
-            if not any(c.strip() for c in cells):
+    while True:
+        try:
+            # A new feed each time: the last one may have ended at the end of the input.
+            for cells in csv.reader(feed(), delimiter=delim, strict=True):
+                line = taken[0][0]
+                taken.clear()
+                if not any(c.strip() for c in cells):
+                    blank += 1
+                    continue
+                yield line, cells, None
+            break
+        except csv.Error:
+            (line, text), rest = taken[0], taken[1:]
+            taken.clear()
+            again.extend(reversed(rest))
+            problem: str | None = (
+                "the row cannot be parsed as CSV: a quote opened in it is not closed"
+            )
+            try:
+                cells = next(csv.reader([text.rstrip("\r\n")], delimiter=delim), [])
+            except csv.Error as lenient:
+                cells, problem = [], f"the row cannot be parsed as CSV ({lenient})"
+            else:
+                if not rest and not eof:
+                    problem = None  # a quirk on one line: read as spreadsheets read it
+            if problem is None and not any(c.strip() for c in cells):
                 blank += 1
                 continue
-            yield line, cells
-    except csv.Error as exc:
-        yield start + last + 1, [f"\x00{exc}"]
+            yield line, cells, problem
     if blank:
         tab.notes.append(f"{blank} blank rows skipped")
 
 
-def _bad_row(line: int, cells: list[str], width: int) -> str | None:
-    if cells and cells[0].startswith("\x00"):
-        return f"the row cannot be parsed as CSV ({cells[0][1:]})"
+def _bad_row(cells: list[str], width: int, problem: str | None) -> str | None:
+    if problem:
+        return problem
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         return f"the row has {len(cells)} fields but the header has {width}"
     return None
 
 
-def _wide_records(rows: Iterator[tuple[int, list[str]]], tab: Tabular) -> Iterator[Record]:
-    cmap = tab.columns
+def _wide_records(
+    rows: Iterator[tuple[int, list[str], str | None]], tab: Tabular
+) -> Iterator[Record]:
     width = len(tab.header)
-    for line, cells in rows:
-        problem = _bad_row(line, cells, width)
+    for line, cells, parse_problem in rows:
+        problem = _bad_row(cells, width, parse_problem)
         if problem:
             yield Record(
                 line, error=ErrorInfo(line=line, message=problem), rows=[(line, cells, None)]
             )
             continue
-        padded = cells + [""] * (width - len(cells))
+        yield wide_record(line, cells, tab)
 
-        def get(key: str, padded: list[str] = padded) -> str | None:
-            index = cmap.context.get(key)
-            return None if index is None else padded[index]
 
-        cell = CellReader(line, decimal_comma=tab.decimal_comma)
-        patient = cell.patient(get)
-        values: dict[str, Quantity] = {}
-        lab: dict[str, LabRange] = {}
-        flags: dict[str, str] = {}
-        for index, analyte_id in cmap.analytes.items():
-            unit = cmap.header_units.get(analyte_id)
-            if analyte_id in cmap.unit_columns and not unit:
-                unit = padded[cmap.unit_columns[analyte_id]].strip() or None
-            q = cell.value(analyte_id, tab.header[index], padded[index], unit)
-            if q is None:
-                continue
-            values[analyte_id] = q
-            lab_range = cell.lab_range(
-                analyte_id,
-                tab.header[index],
-                low=_at(padded, cmap.ref_low_columns.get(analyte_id)),
-                high=_at(padded, cmap.ref_high_columns.get(analyte_id)),
-                text=_at(padded, cmap.range_columns.get(analyte_id)),
-                unit=unit,
-            )
-            if lab_range is not None:
-                lab[analyte_id] = lab_range
-            flag = _at(padded, cmap.flag_columns.get(analyte_id))
-            if flag and not is_missing(flag):
-                flags[analyte_id] = flag.strip()
-        sample_id = get("sample_id")
-        record = Record(
-            line,
-            sample_id=sample_id.strip() if sample_id else None,
-            cell_errors=cell.errors,
-            collected_at=get("collected_at"),
-            patient_id=get("patient_id"),
-            rows=[(line, cells, None)],
+def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
+    """The record of one wide-layout row whose fields fit the header."""
+    cmap = tab.columns
+    width = len(tab.header)
+    padded = cells + [""] * (width - len(cells))
+
+    def get(key: str) -> str | None:
+        index = cmap.context.get(key)
+        return None if index is None else padded[index]
+
+    cell = CellReader(line, decimal_comma=tab.decimal_comma)
+    patient = cell.patient(get)
+    values: dict[str, Quantity] = {}
+    lab: dict[str, LabRange] = {}
+    flags: dict[str, str] = {}
+    for index, analyte_id in cmap.analytes.items():
+        unit = cmap.header_units.get(analyte_id)
+        if analyte_id in cmap.unit_columns and not unit:
+            unit = padded[cmap.unit_columns[analyte_id]].strip() or None
+        q = cell.value(analyte_id, tab.header[index], padded[index], unit)
+        if q is None:
+            continue
+        values[analyte_id] = q
+        lab_range = cell.lab_range(
+            analyte_id,
+            tab.header[index],
+            low=_at(padded, cmap.ref_low_columns.get(analyte_id)),
+            high=_at(padded, cmap.ref_high_columns.get(analyte_id)),
+            text=_at(padded, cmap.range_columns.get(analyte_id)),
+            unit=unit,
         )
-        if not values and not cell.errors:
-            record.error = ErrorInfo(line=line, message="no analyte value in this row")
-        else:
-            record.panel = Panel(values, patient, record.sample_id, lab, flags)
-        yield record
+        if lab_range is not None:
+            lab[analyte_id] = lab_range
+        flag = _at(padded, cmap.flag_columns.get(analyte_id))
+        if flag and not is_missing(flag):
+            flags[analyte_id] = flag.strip()
+    sample_id = get("sample_id")
+    record = Record(
+        line,
+        sample_id=sample_id.strip() if sample_id else None,
+        cell_errors=cell.errors,
+        collected_at=get("collected_at"),
+        patient_id=get("patient_id"),
+        rows=[(line, cells, None)],
+    )
+    if not values and not cell.errors:
+        record.error = ErrorInfo(line=line, message="no analyte value in this row")
+    else:
+        record.panel = Panel(values, patient, record.sample_id, lab, flags)
+    return record
 
 
 def _at(cells: list[str], index: int | None) -> str | None:
     return None if index is None else cells[index]
 
 
-def _long_records(rows: Iterator[tuple[int, list[str]]], tab: Tabular) -> Iterator[Record]:
+def _long_records(
+    rows: Iterator[tuple[int, list[str], str | None]], tab: Tabular
+) -> Iterator[Record]:
     cmap = tab.columns
     width = len(tab.header)
     group: list[tuple[int, list[str]]] = []
     key: tuple[str, str] | None = None
     seen: dict[tuple[str, str], int] = {}
-    for line, cells in rows:
-        problem = _bad_row(line, cells, width)
+    for line, cells, parse_problem in rows:
+        problem = _bad_row(cells, width, parse_problem)
         if problem:
             if group:
                 yield _long_sample(group, tab, seen)
