@@ -23,7 +23,7 @@ _EXACT = {("y", "m"): 12, ("w", "d"): 7}
 _BOUND = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, order=True)
 class AgeBound:
     """One end of an age band: a whole number of days, weeks, months or years."""
 
@@ -51,7 +51,7 @@ def _full_months(born: date, on: date) -> int:
     return months - 1 if on.day < born.day else months
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Age:
     """A person's age at collection.
 

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from cbc_cli.errors import InputError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Analyte:
     """One measured (or derived) quantity of a complete blood count."""
 

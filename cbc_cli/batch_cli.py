@@ -38,6 +38,14 @@ def _writer(
         return JsonWriter(out, scheme_info(scheme))
     if fmt == "ndjson":
         return NdjsonWriter(out)
+    if fmt == "fhir":
+        from cbc_cli.writers.fhir_writer import FhirWriter
+
+        return FhirWriter(out, scheme_info(scheme))
+    if fmt == "hl7":
+        from cbc_cli.writers.hl7_writer import Hl7Writer
+
+        return Hl7Writer(out, scheme_info(scheme))
     if fmt == "csv":
         if not data.tabular:
             raise UsageError(
@@ -70,8 +78,13 @@ def run_file(
     source = open_source(path, stdin if stdin is not None else sys.stdin.buffer)
     stats = BatchStats()
     with ExitStack() as stack:
-        data = read_input(source, options.input_format, options.columns, options.units)
+        stack.callback(source.close)
         out: TextIO = sys.stdout
+        if fmt == "csv" and _columnar(
+            source, options, context, ranges, scheme, stats, output, stack
+        ):
+            return stats
+        data = read_input(source, options.input_format, options.columns, options.units)
         if output is not None:
             out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
         writer = _writer(fmt, out, data, scheme, options.formula_guard)
@@ -98,6 +111,51 @@ def run_file(
         if writer is None:
             _print_table(out, summary, first, stats, scheme)
     return stats
+
+
+def _columnar(
+    source: Source,
+    options: BatchOptions,
+    context: Patient,
+    ranges: RangeTable,
+    scheme: Scheme,
+    stats: BatchStats,
+    output: Path | None,
+    stack: ExitStack,
+) -> bool:
+    """Run a wide CSV export through the columnar rules when they cover it; False otherwise."""
+    from cbc_cli.columnar import ColumnarCsv, plan
+    from cbc_cli.readers.columns import parse_column_options, parse_unit_options
+    from cbc_cli.writers.batch_writers import CsvWriter
+
+    columns = parse_column_options(options.columns)
+    units = parse_unit_options(options.units)
+    fast = plan(source, options.input_format, columns, units)
+    if fast is None:
+        return False
+    out: TextIO = sys.stdout
+    if output is not None:
+        out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
+    CsvWriter(
+        out,
+        fast.tab.header,
+        fast.analytes,
+        scheme,
+        long=False,
+        formula_guard=options.formula_guard,
+        delimiter=fast.tab.delimiter,
+    )
+    runner = ColumnarCsv(
+        fast, source, ranges, scheme, context, out, options.formula_guard, stats, columns, units
+    )
+    runner.run(_progress(stack))
+    _report(source, stats, runner.notes)
+    if stats.samples == 0:
+        raise InputError(
+            f"{source.name}: no data rows after the header",
+            hint="the file holds only a header; give rows of results",
+        )
+    return True
 
 
 def _progress(stack: ExitStack) -> Callable[[int], None] | None:

@@ -56,7 +56,7 @@ MCV_MICRO, MCV_MACRO = 80.0, 100.0
 NEUTROPENIA_WORDS = ((0.1, "profound"), (0.5, "severe"), (1.0, "moderate"), (1.5, "mild"))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class _Checked:
     quantity: Quantity
     low: float | None

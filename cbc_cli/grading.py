@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -66,7 +66,7 @@ _SCHEME: Spec = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Threshold:
     """One grade's boundary: ``value <op> limit``, where limit is a number or LLN/ULN +- offset."""
 
@@ -97,7 +97,7 @@ class Threshold:
         return f"{sign} {self.base}{offset}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Criterion:
     """One graded term of a scheme, thresholds in the analyte's canonical unit."""
 
@@ -114,7 +114,7 @@ class Criterion:
     """Highest grade first."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Scheme:
     """A grading scheme: its name, source and criteria."""
 
@@ -125,13 +125,17 @@ class Scheme:
     uses_lln: bool
     grade_words: dict[int, str]
     criteria: tuple[Criterion, ...]
+    _chosen: dict[tuple[str, str | None, object], Grade | Criterion] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Memo of :func:`choose_criterion`, which depends only on finding, sex and age."""
 
     def criteria_for(self, finding: str) -> list[Criterion]:
         """Every criterion of this scheme that grades ``finding``."""
         return [c for c in self.criteria if c.finding == finding]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Grade:
     """The outcome of grading one value: a grade 0-4, or None ("cannot grade") with a reason."""
 
@@ -242,6 +246,16 @@ def load_scheme(scheme_id: str = DEFAULT_SCHEME) -> Scheme:
 
 def choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade | Criterion:
     """The criterion that grades ``finding`` for this person, or a Grade(None) saying why not."""
+    key = (finding, patient.sex, patient.age)
+    chosen = scheme._chosen.get(key)
+    if chosen is None:
+        chosen = _choose_criterion(scheme, finding, patient)
+        if len(scheme._chosen) < 100_000:
+            scheme._chosen[key] = chosen
+    return chosen
+
+
+def _choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade | Criterion:
     candidates = scheme.criteria_for(finding)
     if not candidates:
         return Grade(None, f"{scheme.title} has no criteria for {finding}")

@@ -1,6 +1,7 @@
 """The result model: one interpretation of one sample, rendered by JSON, NDJSON, CSV and table.
 
-Plain dataclasses, so that building a result costs little; ``cbc schema`` derives the JSON Schema
+Plain dataclasses (not frozen: creating frozen classes doubles import time), so that building a
+result costs little; ``cbc schema`` derives the JSON Schema
 from them with Pydantic (attribute docstrings become descriptions). Field names are a contract
 (DESIGN.md section 5): they change only with ``SCHEMA_VERSION``.
 """
@@ -20,7 +21,7 @@ URGENCY_ORDER: tuple[Urgency, ...] = ("none", "routine", "soon", "now")
 _CONFIG = {"use_attribute_docstrings": True, "extra": "forbid"}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class ErrorInfo:
     """Why a sample (or one of its cells) could not be read."""
 
@@ -33,7 +34,7 @@ class ErrorInfo:
     message: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class PatientInfo:
     """The context the ranges and grades were chosen for."""
 
@@ -50,7 +51,7 @@ class PatientInfo:
     days_since_chemo: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class RangeInfo:
     """The reference range applied to a value, in the canonical unit, and where it comes from."""
 
@@ -66,7 +67,7 @@ class RangeInfo:
     critical_high: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class AnalyteResult:
     """One value: as given, converted, and compared with its range."""
 
@@ -91,7 +92,7 @@ class AnalyteResult:
     """The flag the lab printed with the value, when given."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class Finding:
     """A clinical pattern found in the panel, graded by the scheme where it has a term."""
 
@@ -112,7 +113,7 @@ class Finding:
     """Anemia only: the red-cell size pattern from the MCV."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class Result:
     """The interpretation of one sample."""
 
@@ -136,7 +137,7 @@ class Result:
     """Cells that could not be read; the rest of the sample was interpreted."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class SchemeInfo:
     """The grading scheme used for a report."""
 
@@ -148,7 +149,7 @@ class SchemeInfo:
     source: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(kw_only=True)
 class Report:
     """The JSON document: the scheme and one result per sample."""
 

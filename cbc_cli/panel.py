@@ -12,7 +12,7 @@ Sex = Literal["female", "male"]
 PROFILES = ("duffy-null",)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Patient:
     """What is known about the person: each field may be unknown (None)."""
 
@@ -32,7 +32,7 @@ class Patient:
         return frozenset(found)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class LabRange:
     """A range printed by the lab for one analyte, in the analyte's canonical unit.
 
@@ -44,7 +44,7 @@ class LabRange:
     source: str = "lab range given with the result"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Panel:
     """One sample: values in canonical units, the person, and lab ranges that override defaults."""
 

@@ -46,7 +46,7 @@ _ROW: Spec = {
 _FILE: Spec = {"range": ([_ROW], ...)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class ReferenceRange:
     """One validated row of a range file, its numbers in the analyte's canonical unit."""
 
@@ -82,7 +82,7 @@ class ReferenceRange:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Selection:
     """The row chosen for one analyte and person, or the reason none applies."""
 
@@ -235,6 +235,8 @@ class RangeTable:
         self._by_analyte: dict[str, list[ReferenceRange]] = {}
         for row in self.rows:
             self._by_analyte.setdefault(row.analyte, []).append(row)
+        # A batch asks the same question for every row; selection depends only on these keys.
+        self._chosen: dict[tuple[str, Kind, Patient], Selection] = {}
 
     def rows_for(self, analyte: str) -> list[ReferenceRange]:
         """Every row for an analyte, in load order."""
@@ -249,6 +251,21 @@ class RangeTable:
         (sex or age unknown or too coarse) stops the search with a reason, so that a lower or
         less specific row is never borrowed in its place.
         """
+        person = Patient(
+            sex=patient.sex,
+            age=patient.age,
+            pregnancy_trimester=patient.pregnancy_trimester,
+            profiles=patient.profiles,
+        )
+        key = (analyte, kind, person)
+        chosen = self._chosen.get(key)
+        if chosen is None:
+            chosen = self._select(analyte, person, kind)
+            if len(self._chosen) < 100_000:
+                self._chosen[key] = chosen
+        return chosen
+
+    def _select(self, analyte: str, patient: Patient, kind: Kind) -> Selection:
         rows = [r for r in self.rows_for(analyte) if r.has(kind)]
         conditions = patient.conditions
         groups: dict[tuple[int, int], list[ReferenceRange]] = {}

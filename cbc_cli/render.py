@@ -7,6 +7,7 @@ User-supplied text is escaped before it reaches Rich markup.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -17,11 +18,13 @@ from rich.table import Table
 from rich.text import Text
 
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.batch import BatchSummary
 from cbc_cli.explanations import DISCLAIMER, EXPLANATIONS, Explanation
 from cbc_cli.models import AnalyteResult, Result, SchemeInfo
 from cbc_cli.ranges import RangeTable, ReferenceRange
 from cbc_cli.units import format_value
+
+if TYPE_CHECKING:
+    from cbc_cli.batch import BatchSummary
 
 FLAG_STYLE = {
     "N": "green",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 from cbc_cli.analytes import ANALYTES, Analyte
@@ -75,6 +76,7 @@ _POWER = re.compile(r"^[xX*]?\s*10\s*(?:\^|\*|\*\*|[eE])?\s*([1-9][0-9]?)(?=\s*/
 _SUPER_POWER = re.compile(r"^[xX*]?\s*10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
 
 
+@lru_cache(maxsize=4096)
 def normalize_unit(text: str) -> str:
     """Return the canonical spelling of a unit text, before dimension lookup.
 
@@ -125,7 +127,7 @@ def convert(value: float, analyte: Analyte, from_unit: str, to_unit: str) -> flo
     return value * unit_factor(analyte, from_unit) / unit_factor(analyte, to_unit)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Quantity:
     """A value read from input, converted to the analyte's canonical unit.
 

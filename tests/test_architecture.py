@@ -48,12 +48,17 @@ def test_single_sample_path_builds_no_pydantic_models() -> None:
     loaded = _modules_after(code)
     assert "pydantic.main" not in loaded
     assert "pydantic._internal._model_construction" not in loaded
+    # numpy (columnar batch), hl7 and fhir.resources (message formats) load only on their paths.
+    heavy = {"numpy", "hl7", "fhir", "polars", "duckdb", "pyarrow"}
+    assert not {m.split(".")[0] for m in loaded} & heavy
 
 
 def test_cli_module_imports_render_lazily() -> None:
     loaded = _modules_after("import cbc_cli.cli")
     assert "cbc_cli.render" not in loaded
     assert "rich.table" not in loaded
+    assert "numpy" not in loaded
+    assert "cbc_cli.trend" not in loaded
 
 
 def test_core_reads_no_environment() -> None:

@@ -45,7 +45,8 @@ def read_input(
         InputError: an empty or binary input, or a header with nothing cbc reads.
         UsageError: a bad ``--column``/``--unit`` option or an unknown format.
     """
-    detected = detect_format(source.peek(4096))
+    head = source.peek(4096)
+    detected = detect_format(head)
     if detected == "empty":
         raise InputError(
             f"{source.name}: the input is empty", hint="give a file with a header row and data rows"
@@ -56,6 +57,8 @@ def read_input(
             hint="give a CSV, TSV, JSON or NDJSON export (gzip is fine)",
         )
     fmt = detected if input_format == "auto" else input_format
+    if input_format == "auto" and fmt in ("json", "ndjson") and b'"resourceType"' in head:
+        fmt = "fhir"  # every FHIR resource names its type; plain sample objects do not
     column_options = parse_column_options(columns)
     unit_options = parse_unit_options(units)
     if fmt in ("csv", "tsv"):
@@ -83,8 +86,24 @@ def read_input(
             source, ndjson=fmt == "ndjson", column_options=column_options, unit_options=unit_options
         )
         return Input(records, fmt, notes=notes)
+    if fmt == "hl7":
+        from cbc_cli.readers.hl7 import read_hl7
+
+        records, notes = read_hl7(source, column_options=column_options, unit_options=unit_options)
+        return Input(records, fmt, notes=notes)
+    if fmt == "fhir":
+        from cbc_cli.readers.fhir import read_fhir
+
+        records, notes = read_fhir(
+            source,
+            ndjson=detected == "ndjson",
+            column_options=column_options,
+            unit_options=unit_options,
+        )
+        return Input(records, fmt, notes=notes)
     raise UsageError(
-        f"input format {fmt!r} is not read by this version", hint="give CSV, TSV, JSON or NDJSON"
+        f"input format {fmt!r} is not read by this version",
+        hint="give CSV, TSV, JSON, NDJSON, HL7 v2 or FHIR",
     )
 
 

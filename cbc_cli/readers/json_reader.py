@@ -97,13 +97,7 @@ def read_json(
 
     def samples() -> Iterator[tuple[int, Any]]:
         for line, value in _objects(source):
-            if isinstance(value, dict) and "resourceType" in value:
-                raise InputError(
-                    f"{source.name}: this is FHIR ({value['resourceType']}), which this "
-                    "version does not read",
-                    hint="export the results as CSV or JSON",
-                )
-            if isinstance(value, dict) and not ndjson:
+            if isinstance(value, dict) and not ndjson and "resourceType" not in value:
                 wrapped = next(
                     (value[k] for k in _WRAPPERS if isinstance(value.get(k), list)), None
                 )
@@ -139,6 +133,17 @@ def _record(
     column_options: Mapping[str, str] | None,
     unit_options: Mapping[str, str] | None,
 ) -> Record:
+    if isinstance(item, dict) and "resourceType" in item:
+        # FHIR is routed to readers.fhir by content; this one was forced with --input-format.
+        return Record(
+            line,
+            error=ErrorInfo(
+                line=line,
+                field="resourceType",
+                message=f"this is a FHIR {item['resourceType']} resource: read it with "
+                "--input-format fhir",
+            ),
+        )
     if not isinstance(item, dict):
         return Record(
             line,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,14 @@ class Source:
     stream: BinaryIO
     name: str
     warnings: list[str] = field(default_factory=list)
+    file: BinaryIO | None = None
+    """The file opened for this source (None for stdin): :meth:`close` closes it."""
+
+    def close(self) -> None:
+        """Close a file opened by :func:`open_source` (standard input is left open)."""
+        if self.file is not None:
+            self.stream.close()
+            self.file.close()
 
     def peek(self, size: int = 4096) -> bytes:
         """The first bytes, without consuming them."""
@@ -48,7 +58,7 @@ def open_source(path: str, stdin: BinaryIO | None = None) -> Source:
     else:
         name = path
         try:
-            raw = Path(path).open("rb")  # noqa: SIM115 - closed when the run ends
+            raw = Path(path).open("rb")  # noqa: SIM115 - closed by Source.close
         except FileNotFoundError:
             raise InputError(f"{path}: no such file", hint="check the path") from None
         except IsADirectoryError:
@@ -57,21 +67,42 @@ def open_source(path: str, stdin: BinaryIO | None = None) -> Source:
             raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
     buffered: BinaryIO = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[type-var]
     if buffered.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
-        buffered = io.BufferedReader(gzip.GzipFile(fileobj=buffered))
-    return Source(buffered, name)
+        buffered = io.BufferedReader(_Gzip(name, buffered))
+    return Source(buffered, name, file=None if path == "-" else raw)
+
+
+class _Gzip(gzip.GzipFile):
+    """gzip data whose damage is an InputError: a bare EOFError would pass for Ctrl-D."""
+
+    def __init__(self, name: str, fileobj: BinaryIO) -> None:
+        super().__init__(fileobj=fileobj)
+        self.source_name = name
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return super().read(size)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise InputError(
+                f"{self.source_name}: the gzip data is damaged or cut short ({exc})",
+                hint="check the file, or give it uncompressed",
+            ) from None
 
 
 def detect_format(head: bytes) -> str:
     """Guess the format from the first bytes: json, ndjson, hl7, csv, or empty/binary.
 
-    FHIR JSON is reported as ``json``; the JSON reader tells FHIR from plain JSON.
+    FHIR JSON is reported as ``json`` or ``ndjson``; read_input tells FHIR by its resourceType.
+    HL7 v2 starts with MSH, FHS or BHS (any field separator), or with a stray segment that an
+    MSH follows (a capture cut mid-message).
     """
     text = head.lstrip(b"\xef\xbb\xbf").lstrip(b"\x0b").lstrip()
     if not text:
         return "empty"
     if b"\x00" in head[:1024]:
         return "binary"
-    if text.startswith(b"MSH|") or text.startswith(b"FHS|") or text.startswith(b"BHS|"):
+    if re.match(rb"(?:MSH|FHS|BHS)[^\w\s]", text) or (
+        re.match(rb"[A-Z][A-Z0-9]{2}\|", text) and re.search(rb"[\r\n\x0b]MSH\|", text)
+    ):
         return "hl7"
     if text[:1] in (b"{", b"["):
         first, _, rest = text.partition(b"\n")
@@ -103,15 +134,16 @@ def iter_lines(source: Source) -> Iterator[str]:
         lines = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
         pending = lines.pop() + pending
         for line in lines:
-            yield _decode(line, source) + "\n"
+            yield decode_line(line, source) + "\n"
     if pending:
         tail = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         for line in tail.split(b"\n"):
             if line:
-                yield _decode(line, source) + "\n"
+                yield decode_line(line, source) + "\n"
 
 
-def _decode(line: bytes, source: Source) -> str:
+def decode_line(line: bytes, source: Source) -> str:
+    """One line as text: UTF-8, or Latin-1 when it is not (noted once in the source's warnings)."""
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:

@@ -1,0 +1,102 @@
+"""Batch benchmark: `cbc check FILE --format csv` against a Polars and a DuckDB peer, one run.
+
+Generates (once) deterministic wide exports of 1M and 3M rows under benchmarks/data/, then runs
+each program as a fresh process, alternately, and reports wall time, rows/s and peak resident
+memory (from the kernel's rusage of that child). Targets (issue 3): cbc's wall time <= the
+Polars peer's at 1M rows, peak memory <= 150 MiB and flat (1M vs 3M within 10%).
+Needs the bench extra: pip install -e '.[bench]'.  Usage: python benchmarks/batch.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+
+def export(rows: int) -> Path:
+    """The benchmark export of ``rows`` rows, generated once."""
+    path = DATA / f"export_{rows // 1_000_000}m.csv"
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, str(HERE / "gen_export.py"), str(rows), str(path)], check=True
+        )
+    return path
+
+
+def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS in MiB of one run of ``argv``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv[0]} failed with status {status}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    one, three = export(1_000_000), export(3_000_000)
+    out = DATA / "out.csv"
+    cbc = shutil.which("cbc") or "cbc"
+    peers = HERE / "peers"
+    cases = {
+        "cbc check --format csv": (
+            [cbc, "check", str(one), "--format", "csv", "-o", str(out)],
+            None,
+        ),
+        "polars (scan_csv -> sink_csv)": (
+            [sys.executable, "polars_peer.py", str(one), str(out)],
+            peers,
+        ),
+        "duckdb (SQL CASE, CSV -> CSV)": (
+            [sys.executable, "duckdb_peer.py", str(one), str(out)],
+            peers,
+        ),
+    }
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+    for _ in range(args.runs):
+        for name, (argv, cwd) in cases.items():
+            results[name].append(measure(argv, cwd))
+    big = [
+        measure([cbc, "check", str(three), "--format", "csv", "-o", str(out)])
+        for _ in range(max(1, args.runs // 2))
+    ]
+    rows = 1_000_000
+    print(f"1,000,000-row wide CSV, {args.runs} runs each, median wall, max peak memory")
+    print(f"{'program':32} {'wall s':>7} {'rows/s':>10} {'peak MiB':>9} {'wall vs cbc':>12}")
+    base = statistics.median(w for w, _ in results["cbc check --format csv"])
+    for name, runs in results.items():
+        wall = statistics.median(w for w, _ in runs)
+        peak = max(m for _, m in runs)
+        print(f"{name:32} {wall:7.2f} {rows / wall:10,.0f} {peak:9.0f} {wall / base:12.2f}")
+    peak_1m = max(m for _, m in results["cbc check --format csv"])
+    peak_3m = max(m for _, m in big)
+    wall_3m = statistics.median(w for w, _ in big)
+    print(
+        f"cbc at 3,000,000 rows: {wall_3m:.2f} s, peak {peak_3m:.0f} MiB "
+        f"({(peak_3m / peak_1m - 1) * 100:+.1f}% vs 1M)"
+    )
+    polars = statistics.median(w for w, _ in results["polars (scan_csv -> sink_csv)"])
+    print(
+        f"targets: wall <= polars: {'ok' if base <= polars else 'MISSED'} "
+        f"({base:.2f} s vs {polars:.2f} s); peak <= 150 MiB: "
+        f"{'ok' if max(peak_1m, peak_3m) <= 150 else 'MISSED'}; flat within 10%: "
+        f"{'ok' if abs(peak_3m / peak_1m - 1) <= 0.10 else 'MISSED'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,667 @@
+"""Columnar evaluation of wide CSV exports written as CSV: the engine's rules over whole chunks.
+
+A row-by-row Python loop cannot keep up with millions of rows, so for the commonest batch job
+(a wide CSV export in, CSV out) the rules run over columns:
+
+- numpy splits a chunk of strictly regular lines into fields (cbc_cli.splitter);
+- each distinct cell text is read once by the same cell reader as the scalar path, and each
+  distinct person (sex and age texts) gets its ranges and grading criteria once from the same
+  ``RangeTable.select`` and ``choose_criterion``; values and limits are rounded with the same
+  12-digit guard, so numpy's comparisons see exactly the numbers the scalar engine compares;
+- flags and grades are numpy comparisons; findings, composites and urgency are decided once per
+  distinct combination of flags and grades, mirroring ``engine.interpret_panel``;
+- every row the columnar rules do not cover exactly (a reported bound such as ``<0.1``, an
+  unreadable cell, a derived ANC, a formula-looking cell, no value at all) goes through the
+  scalar engine in its place, and a chunk that does not split one row per line (blank lines,
+  quoted line breaks, a wrong number of fields) is read by the scalar reader whole.
+
+The input lines are copied to the output byte for byte. A property test checks that this module
+and the scalar path write identical CSV. numpy is imported only on this path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+from cbc_cli.analytes import ANALYTES
+from cbc_cli.batch import BatchStats, count, interpret_record, merge_patient
+from cbc_cli.engine import FINDING_RULES
+from cbc_cli.grading import Criterion, Grade, Scheme, choose_criterion, guard
+from cbc_cli.panel import Patient
+from cbc_cli.ranges import RangeTable
+from cbc_cli.readers.records import CellReader
+from cbc_cli.readers.source import Source, decode_line, detect_format
+from cbc_cli.readers.tabular import Tabular, read_tabular, wide_record
+from cbc_cli.splitter import Fields, Vocabulary
+from cbc_cli.writers.csv_writer import GRADE_COLUMNS, contract_cells, inert
+
+if TYPE_CHECKING:
+    import numpy as np
+
+CHUNK_BYTES = 3 << 20
+FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
+"""Flag codes as stored in the arrays: 0 means no value."""
+_LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
+_OPS = {"below": 0, "at_most": 1, "above": 2, "at_least": 3}
+_CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
+_BLANK_NOTE = re.compile(r"^(\d+) blank rows skipped$")
+
+
+@dataclass
+class FastPlan:
+    """What the columnar path needs to know about an input it can take."""
+
+    tab: Tabular
+    header_text: str
+    header_line: int
+    skip_bytes: int
+    """Bytes before the first data line: BOM, blank lines and the header line."""
+    raw_width: int
+    analytes: list[str]
+
+
+def plan(
+    source: Source, input_format: str, columns: dict[str, str], units: dict[str, str]
+) -> FastPlan | None:
+    """A plan when the input is a wide CSV/TSV the columnar rules cover, else None.
+
+    Covered: analyte columns (units in the header are fine) and the context columns sample_id,
+    patient_id, sex, age and collected_at. Anything else that changes how a value is judged (unit,
+    range or flag columns, a date of birth, temperature, pregnancy, profile) uses the scalar path.
+    """
+    if input_format not in ("auto", "csv", "tsv"):
+        return None
+    head = source.peek(1 << 16)
+    if detect_format(head) != "csv":
+        return None
+    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    line_no = 1
+    while True:
+        end = head.find(b"\n", start)
+        if end < 0:
+            return None
+        raw = head[start:end].rstrip(b"\r")
+        if b"\r" in raw or b'"' in raw:
+            return None  # CR-only line ends or a quoted header: the scalar reader handles them
+        if raw.strip():
+            break
+        start, line_no = end + 1, line_no + 1
+    try:
+        header_text = raw.decode("utf-8")
+        tab = read_tabular(
+            iter([header_text + "\n"]),
+            delimiter="\t" if input_format == "tsv" else None,
+            column_options=columns,
+            unit_options=units,
+            first_line=line_no,
+        )
+    except Exception:
+        return None
+    cmap = tab.columns
+    if cmap.is_long or not set(cmap.context) <= _CONTEXT:
+        return None
+    if cmap.unit_columns or cmap.ref_low_columns or cmap.ref_high_columns:
+        return None
+    if cmap.range_columns or cmap.flag_columns:
+        return None
+    raw_width = len(next(csv.reader([header_text], delimiter=tab.delimiter)))
+    if raw_width != len(tab.header):
+        return None  # trailing empty header columns: rows are trimmed, so not copied verbatim
+    analytes = list(dict.fromkeys(cmap.analytes.values()))
+    return FastPlan(tab, header_text, line_no, end + 1, raw_width, analytes)
+
+
+@dataclass
+class _Person:
+    """Per distinct person: the limits and criteria every row of that person is judged by."""
+
+    limits: dict[str, tuple[float, float, float, float, bool]]
+    """analyte -> (low, high, critical low, critical high, has range); NaN for none."""
+    thresholds: dict[str, list[tuple[int, int, float, bool]] | None]
+    """finding -> [(grade, op, guarded limit or NaN, exists)] or None when not gradable."""
+
+
+@dataclass
+class ColumnarCsv:
+    """Runs a planned input chunk by chunk, writing CSV and counting into ``stats``."""
+
+    fast: FastPlan
+    source: Source
+    ranges: RangeTable
+    scheme: Scheme
+    context: Patient | None
+    out: TextIO
+    formula_guard: bool
+    stats: BatchStats
+    columns: dict[str, str]
+    units: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+    _persons: list[_Person] = field(default_factory=list)
+    _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
+    _values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    """analyte -> (guarded value, state) for each text of its column's vocabulary."""
+    _combos: dict[int, tuple[bytes, str | None]] = field(default_factory=dict)
+    _blank_rows: int = 0
+    _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
+    _person_table: Any = None
+    _class_cache: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        import numpy as np
+
+        self._person_table = np.full((0, 0), -2, dtype=np.int64)
+        tab = self.fast.tab
+        self.delim = tab.delimiter
+        self.graded = [
+            (code, a, d) for code, a, d in FINDING_RULES if self.scheme.criteria_for(code)
+        ]
+        self.writer_columns = [g for g in GRADE_COLUMNS if self.scheme.criteria_for(g)]
+        self.read = [a for a in ANALYTES if a in set(self.fast.analytes)]
+        self.column_of = {a: tab.header[i] for i, a in tab.columns.analytes.items()}
+        self.index_of = {a: i for i, a in tab.columns.analytes.items()}
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self, progress: Callable[[int], None] | None = None) -> None:
+        """Read the whole input after the header (the caller has written the output header)."""
+        stream = self.source.stream
+        stream.read(self.fast.skip_bytes)
+        line = self.fast.header_line + 1
+        pending = b""
+        while True:
+            chunk = stream.read(CHUNK_BYTES)
+            data = pending + chunk
+            if not chunk:
+                if data:
+                    self._chunk(data if data.endswith((b"\n", b"\r")) else data + b"\n", line)
+                break
+            # A final \r may be the first half of a \r\n split across reads: cut before it.
+            limit = len(data) - 1 if data.endswith(b"\r") else len(data)
+            cut = max(data.rfind(b"\n", 0, limit), data.rfind(b"\r", 0, limit)) + 1
+            if cut <= 0:
+                pending = data
+                continue
+            body, pending = data[:cut], data[cut:]
+            line = self._chunk(body, line)
+            if progress is not None:
+                progress(self.stats.samples)
+        if self._blank_rows:
+            self.notes.append(f"{self._blank_rows} blank rows skipped")
+
+    def _chunk(self, body: bytes, first_line: int) -> int:
+        """Process lines [first_line, ...); return the number of the line after them."""
+        normal = body.replace(b"\r\n", b"\n")
+        if b"\r" in normal:
+            normal = normal.replace(b"\r", b"\n")
+            return self._scalar_chunk(normal, first_line)
+        if b"\n\n" in normal or normal.startswith(b"\n"):
+            return self._scalar_chunk(normal, first_line)
+        lines = normal.split(b"\n")
+        lines.pop()  # the chunk ends with a line end
+        try:
+            out = self._columnar(normal, lines, first_line)
+        except _NotColumnar:
+            return self._scalar_chunk(normal, first_line)
+        self._write(out)
+        return first_line + len(lines)
+
+    def _write(self, data: bytes) -> None:
+        # Bytes go straight to the binary layer when there is one: no decode and re-encode.
+        raw = getattr(self.out, "buffer", None)
+        if raw is None:
+            self.out.write(data.decode("utf-8"))
+            return
+        self.out.flush()
+        raw.write(data)
+
+    # -- scalar fallback for a whole chunk ---------------------------------------------------
+
+    def _scalar_chunk(self, normal: bytes, first_line: int) -> int:
+        raw_lines = normal.split(b"\n")
+        raw_lines.pop()
+        texts = [
+            self.fast.header_text + "\n",
+            *(decode_line(raw, self.source) + "\n" for raw in raw_lines),
+        ]
+        tab = read_tabular(
+            iter(texts),
+            delimiter=self.delim,
+            column_options=self.columns,
+            unit_options=self.units,
+            first_line=first_line - 1,
+        )
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=self.delim, lineterminator="\n")
+        for record in tab.records:
+            result = interpret_record(record, self.ranges, self.scheme, self.context)
+            count(self.stats, result)
+            sample = contract_cells(result, self.fast.analytes, self.scheme)
+            for _, cells, _ in record.rows:
+                writer.writerow([*self._input_cells(cells), *sample])
+        for note in tab.notes:
+            blank = _BLANK_NOTE.match(note)
+            if blank:
+                self._blank_rows += int(blank[1])
+            else:
+                self.notes.append(note)
+        self._write(buf.getvalue().encode("utf-8"))
+        return first_line + len(raw_lines)
+
+    def _input_cells(self, cells: list[str]) -> list[str]:
+        width = len(self.fast.tab.header)
+        fitted = (cells + [""] * width)[:width]
+        return [inert(c) for c in fitted] if self.formula_guard else fitted
+
+    def _scalar_line(self, line_no: int, text: str) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=self.delim, lineterminator="")
+        cells = next(csv.reader([text], delimiter=self.delim))
+        record = wide_record(line_no, cells, self.fast.tab)
+        result = interpret_record(record, self.ranges, self.scheme, self.context)
+        count(self.stats, result)
+        writer.writerow(
+            [*self._input_cells(cells), *contract_cells(result, self.fast.analytes, self.scheme)]
+        )
+        return buf.getvalue()
+
+    # -- the columnar rules ------------------------------------------------------------------
+
+    def _columnar(self, normal: bytes, lines: list[bytes], first_line: int) -> bytes:
+        import numpy as np
+
+        from cbc_cli.splitter import split
+
+        fields = split(normal, self.fast.raw_width, self.delim)
+        if fields is None:
+            raise _NotColumnar
+        n = len(lines)
+        slow = np.zeros(n, dtype=bool)
+        ctx = self.fast.tab.columns.context
+        person = self._person_keys(fields, ctx, n, slow)
+        distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        state: dict[str, np.ndarray] = {}
+        for analyte in self.read:
+            vals_u, state_u, index = self._value_column(fields, self.index_of[analyte], analyte)
+            distinct[analyte] = (vals_u, index)
+            state[analyte] = state_u[index]
+            slow |= state[analyte] == 2
+        present_any = np.zeros(n, dtype=bool)
+        for row_state in state.values():
+            present_any |= row_state == 0
+        slow |= ~present_any  # no value at all: the scalar path writes its error row
+        self._derivation_rows(state, slow)
+        if self.formula_guard:
+            # A field starting with = + - @ TAB or CR may be made inert: the scalar path
+            # decides exactly (numbers are left alone), so such rows go there.
+            first = fields.data[np.minimum(fields.start, len(fields.data) - 1)]
+            starts = _formula_start()[first] & (fields.end > fields.start)
+            slow |= starts.any(axis=1)
+        if slow.all():
+            return b"".join(
+                self._scalar_line(first_line + i, raw.decode("utf-8")).encode("utf-8") + b"\n"
+                for i, raw in enumerate(lines)
+            )
+        key = np.where(person >= 0, person, 0)
+        flags: dict[str, np.ndarray] = {}
+        grades: dict[str, np.ndarray] = {}
+        for analyte in self.read:
+            # Flags and grades depend only on the value and the person's limits: work them out
+            # on the small grid of distinct values x distinct limit sets, then gather per row.
+            vals_u, index = distinct[analyte]
+            of_person, reps = self._classes(analyte)
+            width = len(reps)
+            grid_v = np.repeat(vals_u, width)
+            grid_key = np.tile(reps, len(vals_u))
+            grid_flag = self._flags(grid_v, analyte, grid_key)
+            cls = of_person[key]
+            flags[analyte] = grid_flag.reshape(-1, width)[index, cls]
+            for code, rule_analyte, direction in self.graded:
+                if rule_analyte == analyte:
+                    grid_grade = self._grades(grid_v, grid_flag, code, direction, grid_key)
+                    grades[code] = grid_grade.reshape(-1, width)[index, cls]
+        combo = np.zeros(n, dtype=np.uint64)
+        for a in self.read:
+            combo = (combo << np.uint64(3)) | flags[a].astype(np.uint64)
+        for code, _, _ in self.graded:
+            g = grades.get(code)
+            part = np.zeros(n, dtype=np.uint64) if g is None else (g + 1).astype(np.uint64)
+            combo = (combo << np.uint64(3)) | part
+        uniq, inverse = np.unique(combo[~slow], return_inverse=True)
+        decided = [self._combo(int(c), flags, grades) for c in uniq]
+        suffix = [self.delim.encode() + tail for tail, _ in decided]
+        counts = np.bincount(inverse, minlength=len(uniq))
+        for (_, urgency), k in zip(decided, counts, strict=True):
+            self.stats.urgency[urgency] += int(k)  # type: ignore[index]
+        self.stats.samples += int((~slow).sum())
+        tails = np.empty(n, dtype=object)
+        tails[~slow] = np.array(suffix, dtype=object)[inverse]
+        slow_rows = np.flatnonzero(slow).tolist()
+        tails[slow_rows] = b""
+        out: list[bytes] = list(map(bytes.__add__, lines, tails.tolist()))
+        for i in slow_rows:
+            text = lines[i].decode("utf-8")
+            out[i] = self._scalar_line(first_line + i, text).encode("utf-8")
+        return b"\n".join(out) + b"\n"
+
+    def _person_keys(
+        self, fields: Fields, ctx: dict[str, int], n: int, slow: np.ndarray
+    ) -> np.ndarray:
+        import numpy as np
+
+        def encoded(name: str) -> tuple[np.ndarray, list[str]]:
+            if name not in ctx:
+                return np.zeros(n, dtype=np.int64), [""]
+            vocabulary = self._vocabulary(ctx[name])
+            return vocabulary.encode(fields, ctx[name]), vocabulary.texts
+
+        sex_i, sexes = encoded("sex")
+        age_i, ages = encoded("age")
+        # A table of person ids by (sex text, age text), grown as new texts appear.
+        table = self._person_table
+        if table.shape[0] < len(sexes) or table.shape[1] < len(ages):
+            grown = np.full(
+                (max(len(sexes), table.shape[0]), max(len(ages), table.shape[1])),
+                -2,
+                dtype=np.int64,
+            )
+            grown[: table.shape[0], : table.shape[1]] = table
+            table = self._person_table = grown
+        keys = table[sex_i, age_i]
+        if (keys == -2).any():
+            for s, a in set(
+                zip(sex_i[keys == -2].tolist(), age_i[keys == -2].tolist(), strict=True)
+            ):
+                table[s, a] = self._person(sexes[s], ages[a])
+            keys = table[sex_i, age_i]
+        slow |= keys < 0
+        return np.asarray(keys, dtype=np.int64)
+
+    def _person(self, sex: str, age: str) -> int:
+        known = self._person_index.get((sex, age))
+        if known is not None:
+            return known
+        cell = CellReader(None)
+        cells = {"sex": sex, "age": age}
+        own = cell.patient(cells.get)
+        if cell.errors:
+            self._person_index[(sex, age)] = -1
+            return -1
+        patient = merge_patient(own, self.context) if self.context is not None else own
+        nan = float("nan")
+        limits: dict[str, tuple[float, float, float, float, bool]] = {}
+        for analyte in self.read:
+            ref = self.ranges.select(analyte, patient).range
+            crit = self.ranges.select(analyte, patient, "critical").range
+
+            def g(x: float | None) -> float:
+                return nan if x is None else guard(x)
+
+            limits[analyte] = (
+                g(ref.low if ref else None),
+                g(ref.high if ref else None),
+                g(crit.critical_low if crit else None),
+                g(crit.critical_high if crit else None),
+                ref is not None,
+            )
+        thresholds: dict[str, list[tuple[int, int, float, bool]] | None] = {}
+        for code, analyte, _ in self.graded:
+            chosen = choose_criterion(self.scheme, code, patient)
+            if isinstance(chosen, Grade) or analyte not in self.read:
+                thresholds[code] = None
+                continue
+            ref = self.ranges.select(analyte, patient).range
+            thresholds[code] = _resolve(chosen, ref.low if ref else None, ref.high if ref else None)
+        self._persons.append(_Person(limits, thresholds))
+        index = len(self._persons) - 1
+        self._person_index[(sex, age)] = index
+        return index
+
+    def _value_column(
+        self, fields: Fields, column: int, analyte: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct guarded values, their state (0 value, 1 missing, 2 scalar), row indices."""
+        import numpy as np
+
+        vocabulary = self._vocabulary(column)
+        indices = vocabulary.encode(fields, column)
+        texts = vocabulary.texts
+        vals, state = self._values.get(analyte, (np.zeros(0), np.zeros(0, dtype=np.int8)))
+        if len(vals) < len(texts):  # read each new text once, with the scalar cell reader
+            unit = self.fast.tab.columns.header_units.get(analyte)
+            more_vals = np.empty(len(texts) - len(vals), dtype=np.float64)
+            more_state = np.zeros(len(more_vals), dtype=np.int8)
+            for j, text in enumerate(texts[len(vals) :]):
+                cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
+                q = cell.value(analyte, self.column_of[analyte], text, unit)
+                if cell.errors or (q is not None and q.comparator is not None):
+                    more_vals[j], more_state[j] = float("nan"), 2
+                elif q is None:
+                    more_vals[j], more_state[j] = float("nan"), 1
+                else:
+                    more_vals[j] = guard(q.value)
+            vals = np.concatenate([vals, more_vals])
+            state = np.concatenate([state, more_state])
+            self._values[analyte] = (vals, state)
+        return vals, state, indices
+
+    def _vocabulary(self, column: int) -> Vocabulary:
+        found = self._vocabularies.get(column)
+        if found is None:
+            found = self._vocabularies[column] = Vocabulary()
+        return found
+
+    def _classes(self, analyte: str) -> tuple[np.ndarray, np.ndarray]:
+        """Persons grouped by identical limits and criteria for one analyte: (class of each
+        person, one representative person per class)."""
+        cached = self._class_cache.get(analyte)
+        if cached is not None and len(cached[0]) == len(self._persons):
+            return cached
+        import numpy as np
+
+        def plain(x: object) -> object:
+            return None if isinstance(x, float) and math.isnan(x) else x
+
+        codes = [code for code, a, _ in self.graded if a == analyte]
+        seen: dict[object, int] = {}
+        of_person = np.empty(len(self._persons), dtype=np.int64)
+        reps: list[int] = []
+        for k, p in enumerate(self._persons):
+            shape = (
+                tuple(plain(x) for x in p.limits[analyte]),
+                tuple(
+                    None
+                    if p.thresholds[c] is None
+                    else tuple(tuple(plain(x) for x in t) for t in p.thresholds[c] or ())
+                    for c in codes
+                ),
+            )
+            if shape not in seen:
+                seen[shape] = len(reps)
+                reps.append(k)
+            of_person[k] = seen[shape]
+        result = (of_person, np.array(reps, dtype=np.int64))
+        self._class_cache[analyte] = result
+        return result
+
+    def _derivation_rows(self, state: dict[str, np.ndarray], slow: np.ndarray) -> None:
+        # ANC and ALC derived from WBC and the differential: left to the scalar engine.
+        import numpy as np
+
+        wbc = state.get("wbc")
+        if wbc is None:
+            return
+        for target, pct in (("anc", "neut_pct"), ("alc", "lymph_pct")):
+            if pct in state:
+                given = state[target] == 0 if target in state else np.zeros(len(wbc), bool)
+                slow |= ~given & (state[pct] == 0) & (wbc == 0)
+
+    def _limits(self, analyte: str, key: np.ndarray) -> tuple[np.ndarray, ...]:
+        import numpy as np
+
+        table = np.array([p.limits[analyte] for p in self._persons], dtype=np.float64)
+        return tuple(table[key, i] for i in range(5))
+
+    def _flags(self, v: np.ndarray, analyte: str, key: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        low, high, c_low, c_high, has = self._limits(analyte, key)
+        flag = np.full(len(v), _N, dtype=np.int8)
+        flag[v > high] = _H
+        flag[v < low] = _L
+        flag[has == 0] = _NR
+        flag[v > c_high] = _HH
+        flag[v < c_low] = _LL
+        flag[np.isnan(v)] = 0
+        return flag
+
+    def _grades(
+        self, v: np.ndarray, flag: np.ndarray, code: str, direction: str, key: np.ndarray
+    ) -> np.ndarray:
+        """Grades 0-4, or -1 for "cannot grade" (including no value)."""
+        import numpy as np
+
+        persons = self._persons
+        width = max((len(p.thresholds[code] or ()) for p in persons), default=0)
+        gradable = np.array([p.thresholds[code] is not None for p in persons], dtype=bool)[key]
+        lim = np.full((len(persons), max(width, 1)), np.nan)
+        ops = np.full((len(persons), max(width, 1)), -1, dtype=np.int8)
+        level = np.zeros((len(persons), max(width, 1)), dtype=np.int8)
+        for k, p in enumerate(persons):
+            for t, (grade, op, limit, _) in enumerate(p.thresholds[code] or ()):
+                lim[k, t], ops[k, t], level[k, t] = limit, op, grade
+        g = np.zeros(len(v), dtype=np.int8)
+        decided = np.zeros(len(v), dtype=bool)
+        missing = np.zeros(len(v), dtype=bool)
+        compare = (np.less, np.less_equal, np.greater, np.greater_equal)
+        for t in range(width):
+            limit, op, lev = lim[key, t], ops[key, t], level[key, t]
+            exists = op >= 0
+            kinds = np.unique(ops[:, t])
+            if len(kinds) == 1:  # the usual case: one operator for everyone
+                holds = compare[kinds[0]](v, limit) if kinds[0] >= 0 else np.zeros(len(v), bool)
+            else:
+                holds = np.select(
+                    [op == 0, op == 1, op == 2, op == 3],
+                    [v < limit, v <= limit, v > limit, v >= limit],
+                    False,
+                )
+            hit = exists & ~np.isnan(limit) & holds & ~decided
+            g = np.where(hit, lev, g)
+            decided |= hit
+            missing |= exists & np.isnan(limit)
+        outcome = np.where(decided, g, np.where(missing, -1, 0)).astype(np.int8)
+        if self.scheme.uses_lln:
+            low_side = (flag == _L) | (flag == _LL)
+            high_side = (flag == _H) | (flag == _HH)
+            beyond, opposite = (
+                (low_side, high_side) if direction == "low" else (high_side, low_side)
+            )
+            not_abnormal = (flag == _N) | opposite
+            outcome = np.where(not_abnormal, 0, np.where((outcome == 0) & beyond, -1, outcome))
+        outcome = np.where(gradable, outcome, -1)
+        return np.where(flag == 0, -1, outcome).astype(np.int8)
+
+    def _combo(
+        self, combo: int, flags: dict[str, Any], grades: dict[str, Any]
+    ) -> tuple[bytes, str]:
+        """The CSV cells cbc adds, and the urgency, for one combination of flags and grades."""
+        cached = self._combos.get(combo)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        rest = combo
+        grade_of: dict[str, int | None] = {}
+        for code, _, _ in reversed(self.graded):
+            part = rest & 7
+            rest >>= 3
+            grade_of[code] = None if part == 0 else part - 1
+        flag_of: dict[str, str] = {}
+        for analyte in reversed(self.read):
+            flag_of[analyte] = FLAGS[rest & 7]
+            rest >>= 3
+        cells, urgency = decide(flag_of, grade_of, self.read, self.writer_columns)
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=self.delim, lineterminator="").writerow(cells)
+        tail = buf.getvalue().encode("utf-8")
+        self._combos[combo] = (tail, urgency)
+        return tail, urgency
+
+
+def _resolve(
+    criterion: Criterion, lln: float | None, uln: float | None
+) -> list[tuple[int, int, float, bool]]:
+    out = []
+    for t in criterion.thresholds:
+        limit = t.limit(lln, uln)
+        out.append((t.grade, _OPS[t.op], float("nan") if limit is None else guard(limit), True))
+    return out
+
+
+def decide(
+    flags: dict[str, str],
+    grades: dict[str, int | None],
+    read: Sequence[str],
+    grade_columns: Sequence[str],
+) -> tuple[list[str], str]:
+    """Findings, urgency and CSV cells from flags and grades, as ``engine.interpret_panel`` does
+    for a panel with no temperature, no reported bounds and no derived counts."""
+    present: list[str] = []
+    for code, analyte, direction in FINDING_RULES:
+        flag = flags.get(analyte, "")
+        if not flag:
+            continue
+        beyond = ("L", "LL") if direction == "low" else ("H", "HH")
+        if flag in beyond or (grades.get(code) or 0) >= 1:
+            present.append(code)
+    anc_read = bool(flags.get("anc"))
+    white = "neutropenia" in present or (not anc_read and "leukopenia" in present)
+    lines = ("anemia" in present) + white + ("thrombocytopenia" in present)
+    codes = list(present)
+    if lines == 3:
+        codes.append("pancytopenia")
+    elif lines == 2:
+        codes.append("bicytopenia")
+    critical = any(flags.get(a) in ("LL", "HH") for a in read)
+    if critical:
+        codes.append("critical-value")
+    graded = [grades.get(c) for c in present if c in grades]
+    if critical:
+        urgency = "now"
+    elif lines == 3 or any((g or 0) >= 3 for g in graded):
+        urgency = "soon"
+    elif codes or any(flags.get(a) not in ("", "N", "no-range") for a in read):
+        urgency = "routine"
+    else:
+        urgency = "none"
+    cells = [
+        *(flags.get(a, "") for a in read),
+        *(
+            "" if grades.get(g) is None or not flags.get(_ANALYTE_OF[g]) else str(grades[g])
+            for g in grade_columns
+        ),
+        ";".join(codes),
+        urgency,
+        "ok",
+        "",
+    ]
+    return cells, urgency
+
+
+_ANALYTE_OF = {code: analyte for code, analyte, _ in FINDING_RULES}
+
+
+def _formula_start() -> np.ndarray:
+    import numpy as np
+
+    table = np.zeros(256, dtype=bool)
+    table[[ord(c) for c in "=+-@\t\r"]] = True
+    return table
+
+
+class _NotColumnar(Exception):
+    """This chunk does not split one row per line: read it with the scalar reader."""

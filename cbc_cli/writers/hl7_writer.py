@@ -1,0 +1,277 @@
+"""HL7 v2 output: an ORU^R01 message (v2.5.1) per sample, written one after another (a batch).
+
+Each message holds MSH; PID when something is known about the person; OBR (LOINC 58410-2 CBC
+panel) with the collection time; NTE segments after OBR for the findings (NTE-4 ``RE``), the
+care-team message (``PI``), notes and cells that could not be read; then an OBX per analyte with
+OBX-3 the LOINC code, OBX-5 the value in the canonical unit (``SN`` with its comparator for a
+reported bound such as ``<0.1``), OBX-6 the UCUM unit, OBX-7 the applied reference range and OBX-8
+cbc's flag (HL7 table 0078; empty when no range applies, with an NTE saying why). A declared age
+and a body temperature go in OBX segments (LOINC 30525-0 and 8310-5), so that reading the output
+again gives the same interpretation. A sample that could not be read becomes a message with
+OBR-25 ``X`` (no results) and the reason in an NTE.
+
+Segments end with a carriage return, as HL7 v2 chapter 2 requires; text is UTF-8 (MSH-18).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TextIO
+
+from cbc_cli.analytes import ANALYTES
+from cbc_cli.models import AnalyteResult, ErrorInfo, Result, SchemeInfo
+from cbc_cli.readers.records import Record
+
+VERSION = "2.5.1"
+CBC_PANEL = ("58410-2", "CBC panel - Blood by Automated count")
+# Canonical units as UCUM codes (the c/s form): 10^9/L is 10*9/L.
+UCUM = {"10^9/L": "10*9/L", "10^12/L": "10*12/L", "g/dL": "g/dL", "%": "%", "fL": "fL", "pg": "pg"}
+# UCUM units for a declared age: Age.unit d/w/m/y.
+AGE_UCUM = {"d": "d", "w": "wk", "m": "mo", "y": "a"}
+ENCODING = "^~\\&"
+
+
+def escape(text: str) -> str:
+    """Text for a field: delimiters as escape sequences (HL7 v2.5.1 section 2.7).
+
+    python-hl7's ``escape`` also turns every non-ASCII character into a one-byte ``\\X..\\``
+    sequence, which cannot carry UTF-8; this message declares UTF-8 in MSH-18 instead.
+    """
+    out = text.replace("\\", "\\E\\")  # the escape character first, so later ones stay single
+    out = out.replace("|", "\\F\\").replace("^", "\\S\\").replace("&", "\\T\\")
+    out = out.replace("~", "\\R\\")
+    return out.replace("\r\n", "\\.br\\").replace("\n", "\\.br\\").replace("\r", "\\.br\\")
+
+
+def hl7_time(moment: datetime | date) -> str:
+    """An HL7 DTM: YYYYMMDD, or YYYYMMDDHHMMSS with +ZZZZ when the time zone is known."""
+    if not isinstance(moment, datetime):
+        return moment.strftime("%Y%m%d")
+    return moment.strftime("%Y%m%d%H%M%S") + moment.strftime("%z")
+
+
+def parse_moment(text: str | None) -> datetime | date | None:
+    """An ISO 8601 date or date-time as the readers store it; None when it is neither."""
+    if not text:
+        return None
+    raw = text.strip()
+    try:
+        if len(raw) <= 10:
+            return date.fromisoformat(raw)
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def birth_date(record: Record) -> date | None:
+    """The date of birth behind an exact age (collection date minus the age in days)."""
+    panel = record.panel
+    age = panel.patient.age if panel is not None else None
+    collected = parse_moment(record.collected_at)
+    if age is None or age.exact_days is None or collected is None:
+        return None
+    day = collected.date() if isinstance(collected, datetime) else collected
+    return day - timedelta(days=age.exact_days)
+
+
+def number(value: float) -> str:
+    """A value as text: up to 6 significant digits, no exponent for lab-sized numbers."""
+    return f"{value:.6g}"
+
+
+def range_text(low: float | None, high: float | None) -> str:
+    """OBX-7 text of a range: ``12-16``, ``>59`` or ``<5`` (empty when both ends are open)."""
+    if low is not None and high is not None:
+        return f"{number(low)}-{number(high)}"
+    if low is not None:
+        return f">{number(low)}"
+    if high is not None:
+        return f"<{number(high)}"
+    return ""
+
+
+@dataclass
+class _Segments:
+    items: list[str]
+
+    def add(self, sid: str, *fields: str) -> None:
+        while fields and not fields[-1]:
+            fields = fields[:-1]
+        self.items.append("|".join((sid, *fields)))
+
+
+class Hl7Writer:
+    """ORU^R01 messages, one per sample: implements the batch runner's ResultWriter."""
+
+    def __init__(self, out: TextIO, scheme: SchemeInfo, *, now: datetime | None = None) -> None:
+        self.out = out
+        self.scheme = scheme
+        self.now = now or datetime.now(UTC).replace(microsecond=0)
+        self.count = 0
+
+    def write(self, record: Record, result: Result) -> None:
+        """Write the message of one sample."""
+        self.count += 1
+        seg = _Segments([])
+        seg.items.append(
+            "|".join(
+                (
+                    "MSH",
+                    ENCODING,
+                    "cbc-cli",
+                    "",
+                    "",
+                    "",
+                    hl7_time(self.now),
+                    "",
+                    "ORU^R01^ORU_R01",
+                    f"CBC{self.count}",
+                    "P",
+                    VERSION,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "UNICODE UTF-8",
+                )
+            )
+        )
+        collected = parse_moment(record.collected_at)
+        when = hl7_time(collected) if collected else ""
+        born = birth_date(record)
+        sex = {"female": "F", "male": "M"}.get(result.patient.sex or "", "")
+        if record.patient_id or born or sex:
+            seg.add(
+                "PID",
+                "1",
+                "",
+                escape(record.patient_id or ""),
+                "",
+                "",
+                "",
+                hl7_time(born) if born else "",
+                sex,
+            )
+        sample_id = escape(result.sample_id or record.sample_id or "")
+        status = "X" if result.status == "error" else "F"
+        service = f"{CBC_PANEL[0]}^{escape(CBC_PANEL[1])}^LN"
+        obr = ["1", "", sample_id, service, "", "", when]
+        obr += [""] * 14 + [hl7_time(self.now), "", "HM", status]
+        seg.add("OBR", *obr)
+        notes = self._notes(result)
+        for index, (kind, text) in enumerate(notes, start=1):
+            seg.add("NTE", str(index), "O", escape(text), kind)
+        set_id = 0
+        for analyte in result.analytes:
+            set_id += 1
+            self._obx(seg, set_id, analyte, when)
+        age = result.patient.age
+        if age and born is None:
+            n, unit = age.split()
+            set_id += 1
+            seg.add(
+                "OBX",
+                str(set_id),
+                "NM",
+                "30525-0^Age^LN",
+                "",
+                n,
+                f"{AGE_UCUM[unit]}^^UCUM",
+                "",
+                "",
+                "",
+                "",
+                "F",
+            )
+        if result.patient.temperature_c is not None:
+            set_id += 1
+            seg.add(
+                "OBX",
+                str(set_id),
+                "NM",
+                "8310-5^Body temperature^LN",
+                "",
+                number(result.patient.temperature_c),
+                "Cel^^UCUM",
+                "",
+                "",
+                "",
+                "",
+                "F",
+                "",
+                "",
+                when,
+            )
+        self.out.write("\r".join(seg.items) + "\r")
+
+    def _obx(self, seg: _Segments, set_id: int, a: AnalyteResult, when: str) -> None:
+        code = ANALYTES[a.analyte].loinc[0]
+        unit = UCUM.get(a.unit, a.unit)
+        value = number(a.value)
+        value_type = "NM"
+        if a.comparator:
+            # SN, comparator ^ num1 (HL7 v2.5.1 section 2.A), keeps a reported bound a bound.
+            value_type, value = "SN", f"{escape(a.comparator)}^{value}"
+        rng = a.reference_range
+        seg.add(
+            "OBX",
+            str(set_id),
+            value_type,
+            f"{code}^{escape(a.name)}^LN",
+            "",
+            value,
+            f"{escape(unit)}^^UCUM",
+            range_text(rng.low, rng.high) if rng else "",
+            a.flag if a.flag and a.flag != "no-range" else "",
+            "",
+            "",
+            "F",
+            "",
+            "",
+            when,
+        )
+        comments: list[str] = []
+        if rng is not None:
+            comments.append(f"reference range: {rng.source}")
+        if a.derived:
+            comments.append(a.input)
+        if a.range_note:
+            comments.append(a.range_note)
+        elif a.flag == "no-range":
+            comments.append("no reference range applies")
+        for index, text in enumerate(comments, start=1):
+            seg.add("NTE", str(index), "O", escape(text), "RE")
+
+    def _notes(self, result: Result) -> list[tuple[str, str]]:
+        """(NTE-4 comment type, text) for the sample: HL7 table 0364 RE remark, PI instruction."""
+        out: list[tuple[str, str]] = []
+        if result.error is not None:
+            out.append(("RE", f"not read: {_where(result.error)}"))
+        for f in result.findings:
+            if f.grade is not None:
+                grade = f"grade {f.grade} ({self.scheme.title}, {f.severity})"
+            else:
+                grade = f.grade_note or "not graded"
+            pattern = f", {f.pattern}" if f.pattern else ""
+            text = f"{f.code}: {f.title}{pattern}; {grade}. {f.explanation} {f.action}"
+            out.append(("RE", text.strip()))
+        if result.message:
+            urgency = f"urgency {result.urgency}: " if result.urgency else ""
+            out.append(("PI", f"{urgency}{result.message}"))
+        out.extend(("RE", note) for note in result.notes)
+        out.extend(("RE", f"not read: {_where(e)}") for e in result.cell_errors)
+        return out
+
+    def close(self) -> None:
+        """Nothing to finish: each message is complete when written."""
+
+
+def _where(error: ErrorInfo) -> str:
+    parts = [f"line {error.line}" if error.line else "", error.field or ""]
+    where = ", ".join(p for p in parts if p)
+    return f"{where}: {error.message}" if where else error.message
+
+
+__all__ = ["Hl7Writer", "escape", "hl7_time", "parse_moment", "range_text"]

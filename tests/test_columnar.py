@@ -1,0 +1,244 @@
+"""One set of rules: the columnar batch path writes exactly what the scalar engine writes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cbc_cli import columnar
+from cbc_cli.api import default_ranges, resolve_scheme
+from cbc_cli.batch import BatchStats, run
+from cbc_cli.panel import Patient
+from cbc_cli.readers import read_input
+from cbc_cli.readers.source import open_source
+from cbc_cli.writers.batch_writers import CsvWriter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Values at and around every limit that matters: ranges, critical limits, CTCAE and DAIDS cuts.
+EDGES = {
+    "hgb": [
+        "6.5",
+        "6.6",
+        "6.59",
+        "7.0",
+        "7.99",
+        "8.0",
+        "8.01",
+        "9.9",
+        "10.0",
+        "10.4",
+        "10.9",
+        "10.95",
+        "11.0",
+        "12.0",
+        "11.99",
+        "14.0",
+        "16.0",
+        "16.01",
+        "17.0",
+        "19.9",
+        "20.0",
+        "120 g/L",
+        "5.5857 mmol/L",
+    ],
+    "wbc": [
+        "0.99",
+        "1.0",
+        "1.99",
+        "2.0",
+        "2.5",
+        "2.99",
+        "3.0",
+        "4.5",
+        "4.49",
+        "11.0",
+        "11.01",
+        "37.0",
+        "37.1",
+        "100",
+        "100.1",
+        "1500/uL",
+    ],
+    "anc": [
+        "0.09",
+        "0.1",
+        "0.39",
+        "0.4",
+        "0.49",
+        "0.5",
+        "0.8",
+        "0.99",
+        "1.0",
+        "1.21",
+        "1.49",
+        "1.5",
+        "1.79",
+        "1.8",
+        "7.7",
+        "7.71",
+        "800 cells/uL",
+    ],
+    "plt": [
+        "9",
+        "10",
+        "20",
+        "24.9",
+        "25",
+        "36",
+        "37",
+        "49",
+        "50",
+        "74",
+        "75",
+        "100",
+        "124",
+        "125",
+        "139",
+        "140",
+        "450",
+        "451",
+        "910",
+        "911",
+    ],
+    "alc": [
+        "0.19",
+        "0.2",
+        "0.35",
+        "0.49",
+        "0.5",
+        "0.6",
+        "0.79",
+        "0.8",
+        "0.99",
+        "1.0",
+        "4.8",
+        "4.9",
+    ],
+    "hct": ["17", "18", "35.9", "36", "41", "47", "51", "51.1", "61", "62", "0.41 L/L"],
+    "mcv": ["79.9", "80", "100", "100.1"],
+    "neut_pct": ["20", "40", "70", "85"],
+}
+NOISE = ["", "NA", "-", "abc", "<0.1", ">5", "-1", "=1+2", "9,1"]
+SEXES = ["F", "M", "female", "male", "", "U", "x", "2"]
+AGES = [
+    "54",
+    "30",
+    "17",
+    "16",
+    "12",
+    "5",
+    "2",
+    "1",
+    "0",
+    "6m",
+    "3m",
+    "45d",
+    "10d",
+    "1d",
+    "",
+    "abc",
+    "90",
+]
+
+
+@st.composite
+def exports(draw: st.DrawFn) -> str:
+    analytes = draw(st.lists(st.sampled_from(sorted(EDGES)), min_size=1, max_size=6, unique=True))
+    header = ["sample_id", "sex", "age", *analytes]
+    rows = []
+    for i in range(draw(st.integers(1, 25))):
+        cells = [f"S{i}", draw(st.sampled_from(SEXES)), draw(st.sampled_from(AGES))]
+        for a in analytes:
+            cells.append(
+                draw(st.sampled_from(EDGES[a] + NOISE[:2]))
+                if draw(st.booleans())
+                else draw(st.sampled_from(EDGES[a] + NOISE))
+            )
+        rows.append(cells)
+
+    def line(cells: list[str]) -> str:
+        return ",".join(f'"{c}"' if "," in c else c for c in cells)
+
+    text = "\n".join([",".join(header), *(line(r) for r in rows)]) + "\n"
+    if draw(st.booleans()):
+        text = text.replace("\n", "\r\n")
+    if draw(st.integers(0, 4)) == 0:
+        text = text.replace("\nS3,", "\n\nS3,")  # a blank line: that chunk is read by csv
+    return text
+
+
+def _scalar(path: Path, scheme_id: str) -> str:
+    scheme = resolve_scheme(scheme_id)
+    source = open_source(str(path))
+    data = read_input(source)
+    out = io.StringIO()
+    writer = CsvWriter(
+        out, data.header, data.analytes, scheme, long=False, delimiter=data.delimiter
+    )
+    for record, result in run(data.records, default_ranges(), scheme, Patient()):
+        writer.write(record, result)
+    source.close()
+    return out.getvalue()
+
+
+def _columnar(path: Path, scheme_id: str) -> str:
+    scheme = resolve_scheme(scheme_id)
+    source = open_source(str(path))
+    fast = columnar.plan(source, "auto", {}, {})
+    assert fast is not None
+    out = io.StringIO()
+    CsvWriter(out, fast.tab.header, fast.analytes, scheme, long=False, delimiter=fast.tab.delimiter)
+    columnar.ColumnarCsv(
+        fast, source, default_ranges(), scheme, Patient(), out, True, BatchStats(), {}, {}
+    ).run()
+    source.close()
+    return out.getvalue()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=exports(),
+    scheme_id=st.sampled_from(["ctcae5", "daids21"]),
+    chunk=st.sampled_from([64, 300, 1 << 20]),
+)
+def test_columnar_equals_scalar(
+    tmp_path_factory: pytest.TempPathFactory, text: str, scheme_id: str, chunk: int
+) -> None:
+    path = tmp_path_factory.mktemp("export") / "export.csv"
+    path.write_bytes(text.encode("utf-8"))
+    original = columnar.CHUNK_BYTES
+    columnar.CHUNK_BYTES = chunk  # small chunks cut lines, CRLF pairs and numbers apart
+    try:
+        assert _columnar(path, scheme_id) == _scalar(path, scheme_id)
+    finally:
+        columnar.CHUNK_BYTES = original
+
+
+def test_the_shipped_export_goes_columnar_and_matches() -> None:
+    path = ROOT / "examples" / "lab_export.csv"
+    assert _columnar(path, "ctcae5") == _scalar(path, "ctcae5")
+
+
+@pytest.mark.parametrize(
+    ("header", "covered"),
+    [
+        ("sample_id,sex,age,hgb,plt", True),
+        ("Sample ID;Gender;Age;Hb (g/L);PLT", True),
+        ("sample_id,dob,collected_at,hgb", False),
+        ("sample_id,hgb,hgb_unit", False),
+        ("sample_id,analyte,value,unit", False),
+        ("sample_id,temperature,anc", False),
+        ("sample_id,hgb,,", False),
+    ],
+)
+def test_plan_covers_only_what_it_can(tmp_path: Path, header: str, covered: bool) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text(header + "\n" + ",".join("1" for _ in header.split(",")) + "\n")
+    source = open_source(str(path))
+    assert (columnar.plan(source, "auto", {}, {}) is not None) is covered
+    source.close()

@@ -1,0 +1,597 @@
+"""FHIR R4 input and output: Bundles, reports, Observations and NDJSON read; a Bundle written.
+
+The output is validated with the models of ``fhir.resources``: version 8 ships R5 as its
+default and R4B (4.3) beside it, no plain R4 (4.0.1); R4B's Observation, DiagnosticReport,
+Patient, OperationOutcome and Bundle have the same elements as R4's for everything cbc writes,
+so ``fhir.resources.R4B`` is the validator. Sample resources are named constants saying what
+each exercises; realistic files are in tests/fixtures/fhir (see the README there).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cbc_cli import interpret as interpret_values
+from cbc_cli.api import default_ranges, resolve_scheme, scheme_info
+from cbc_cli.batch import run
+from cbc_cli.cli import main
+from cbc_cli.models import ErrorInfo, Result
+from cbc_cli.readers import Input, read_input
+from cbc_cli.readers.records import Record
+from cbc_cli.readers.source import Source
+from cbc_cli.writers.fhir_writer import FINDING_SYSTEM, INTERPRETATION, FhirWriter
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fhir"
+SCHEME = resolve_scheme("ctcae5")
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+
+# A single Observation, the smallest FHIR input: hemoglobin in g/L (converted), a printed range.
+OBSERVATION_HGB: dict[str, Any] = {
+    "resourceType": "Observation",
+    "id": "hgb1",
+    "status": "final",
+    "code": {"coding": [{"system": LOINC, "code": "718-7"}]},
+    "effectiveDateTime": "2024-03-01",
+    "valueQuantity": {"value": 91, "unit": "g/L", "system": UCUM, "code": "g/L"},
+    "referenceRange": [
+        {"low": {"value": 120, "code": "g/L"}, "high": {"value": 160, "code": "g/L"}}
+    ],
+    "interpretation": [{"coding": [{"system": INTERPRETATION, "code": "L"}]}],
+}
+# A CBC panel Observation whose values sit in components (no hasMember), one a valueString
+# with a comparator, one range given only as text, one range for another population only.
+PANEL_COMPONENTS: dict[str, Any] = {
+    "resourceType": "Observation",
+    "id": "cbc-components",
+    "status": "final",
+    "code": {"coding": [{"system": LOINC, "code": "58410-2"}]},
+    "effectiveDateTime": "2024-03-01",
+    "component": [
+        {
+            "code": {"coding": [{"system": LOINC, "code": "751-8"}]},
+            "valueString": "<0.1",
+            "referenceRange": [{"text": "1.8-7.7"}],
+        },
+        {
+            "code": {"coding": [{"system": LOINC, "code": "777-3"}]},
+            "valueQuantity": {"value": 62, "unit": "K/uL"},
+            "referenceRange": [
+                {"low": {"value": 100}, "appliesTo": [{"text": "neonates"}]},
+            ],
+        },
+    ],
+}
+# A transaction Bundle as a client posts it: entries with request, references by urn:uuid, a
+# Patient, an entry that only deletes (no resource), a report of another kind (lipids) skipped.
+TRANSACTION: dict[str, Any] = {
+    "resourceType": "Bundle",
+    "type": "transaction",
+    "entry": [
+        {
+            "fullUrl": "urn:uuid:00000000-0000-4000-8000-000000000001",
+            "resource": {"resourceType": "Patient", "gender": "male", "birthDate": "1950-06-01"},
+            "request": {"method": "POST", "url": "Patient"},
+        },
+        {
+            "fullUrl": "urn:uuid:00000000-0000-4000-8000-000000000002",
+            "resource": {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"coding": [{"system": LOINC, "code": "777-3"}]},
+                "subject": {"reference": "urn:uuid:00000000-0000-4000-8000-000000000001"},
+                "effectiveDateTime": "2024-03-05T06:00:00Z",
+                "valueQuantity": {"value": 18, "system": UCUM, "code": "10*9/L"},
+            },
+            "request": {"method": "POST", "url": "Observation"},
+        },
+        {
+            "fullUrl": "urn:uuid:00000000-0000-4000-8000-000000000003",
+            "resource": {
+                "resourceType": "DiagnosticReport",
+                "status": "final",
+                "code": {"coding": [{"system": LOINC, "code": "57698-3"}]},
+                "result": [{"reference": "Observation/chol-1"}],
+            },
+            "request": {"method": "POST", "url": "DiagnosticReport"},
+        },
+        {"request": {"method": "DELETE", "url": "Observation/old"}},
+    ],
+}
+# A document Bundle: a Composition first (ignored), then the report and its Observations.
+DOCUMENT: dict[str, Any] = {
+    "resourceType": "Bundle",
+    "type": "document",
+    "entry": [
+        {"fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000001",
+         "resource": {"resourceType": "Composition", "status": "final"}},
+        {"fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000002",
+         "resource": {
+             "resourceType": "DiagnosticReport",
+             "status": "final",
+             "code": {"coding": [{"system": LOINC, "code": "58410-2"}]},
+             "identifier": [{"value": "DOC-1"}],
+             "result": [{"reference": "urn:uuid:c0000000-0000-4000-8000-000000000003"}],
+         }},
+        {"fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000003",
+         "resource": {**OBSERVATION_HGB, "id": "doc-hgb"}},
+    ],
+}  # fmt: skip
+# A CBC report whose results cannot be read: an error naming the report.
+EMPTY_CBC_REPORT: dict[str, Any] = {
+    "resourceType": "DiagnosticReport",
+    "id": "empty",
+    "status": "final",
+    "code": {"coding": [{"system": LOINC, "code": "58410-2"}]},
+    "result": [{"reference": "Observation/not-here"}],
+}
+
+
+def source_of(data: bytes | str, name: str = "test.json") -> Source:
+    """A Source over bytes, as open_source makes one for a file."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return Source(io.BufferedReader(io.BytesIO(raw)), name)
+
+
+def read(data: bytes | str | dict[str, Any], input_format: str = "auto") -> Input:
+    """The opened input of a document (a dict is dumped as JSON first)."""
+    raw = json.dumps(data) if isinstance(data, dict) else data
+    return read_input(source_of(raw), input_format)
+
+
+def interpret(
+    data: bytes | str | dict[str, Any], input_format: str = "auto"
+) -> list[tuple[Record, Result]]:
+    """Read and interpret every record, as the batch runner does."""
+    return list(run(read(data, input_format).records, default_ranges(), SCHEME))
+
+
+def flags(result: Result) -> dict[str, str | None]:
+    return {a.analyte: a.flag for a in result.analytes}
+
+
+def interpretation(result: Result) -> tuple[object, ...]:
+    """What must survive a round trip: flags, grades, findings, urgency."""
+    return (
+        flags(result),
+        result.grades,
+        [(f.code, f.grade, f.pattern) for f in result.findings],
+        result.urgency,
+    )
+
+
+def write_fhir(results: list[tuple[Record, Result]]) -> str:
+    out = io.StringIO()
+    writer = FhirWriter(out, scheme_info(SCHEME))
+    for record, result in results:
+        writer.write(record, result)
+    writer.close()
+    return out.getvalue()
+
+
+def validate(text: str) -> dict[str, Any]:
+    """The Bundle as data, after fhir.resources' R4B models accept it."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    document: dict[str, Any] = json.loads(text)
+    Bundle.model_validate(document)
+    return document
+
+
+def resources(document: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in document["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+@pytest.fixture(autouse=True)
+def _no_tty(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("CBC_RANGES", raising=False)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def test_collection_bundle_with_report_patient_and_references() -> None:
+    opened = read((FIXTURES / "bundle_collection_report.json").read_bytes())
+    assert opened.format == "fhir"
+    [(record, result)] = list(run(opened.records, default_ranges(), SCHEME))
+    assert record.sample_id == "FIL5523"  # DiagnosticReport.identifier
+    assert record.patient_id == "MRN0042"  # Patient.identifier
+    assert record.collected_at == "2024-03-12T08:30:00+01:00"
+    assert (result.patient.sex, result.patient.age, result.patient.age_exact) == (
+        "female",
+        "54 y",
+        True,
+    )
+    values = {a.analyte: a.value for a in result.analytes}
+    assert values == {"wbc": 2.1, "hgb": 8.7, "mcv": 76.5, "plt": 48.0, "anc": 0.9}  # 87 g/L
+    hgb = next(a for a in result.analytes if a.analyte == "hgb")
+    assert hgb.reference_range is not None
+    assert (hgb.reference_range.low, hgb.reference_range.high) == (12.0, 16.0)
+    assert hgb.lab_flag == "L"
+    assert next((f.code, f.grade, f.pattern) for f in result.findings) == (
+        "anemia",
+        2,
+        "microcytic",
+    )
+    assert opened.notes == ["resources cbc does not read were ignored: 1 Specimen"]
+
+
+def test_searchset_groups_loose_observations_by_subject_and_time() -> None:
+    opened = read((FIXTURES / "bundle_searchset_observations.json").read_bytes())
+    results = list(run(opened.records, default_ranges(), SCHEME))
+    assert [r.collected_at for r, _ in results] == ["2024-04-01T07:00:00Z", "2024-04-08T07:00:00Z"]
+    assert [r.patient_id for r, _ in results] == ["p7", "p7"]
+    second = results[1][1]
+    anc = next(a for a in second.analytes if a.analyte == "anc")
+    assert (anc.value, anc.comparator, anc.input) == (0.1, "<", "<0.1")  # unit text K/uL
+    assert second.patient.sex == "male"
+    assert "1 OperationOutcome" in opened.notes[0]
+
+
+def test_report_with_contained_observations_and_patient() -> None:
+    [(record, result)] = interpret((FIXTURES / "diagnostic_report_contained.json").read_bytes())
+    assert record.sample_id == "dr-contained"  # no identifier: the report's id
+    assert record.patient_id == "pat"
+    assert result.patient.age == "34 y"
+    assert flags(result) == {"hgb": "L", "plt": "L", "anc": "L"}
+
+
+def test_single_observation() -> None:
+    [(record, result)] = interpret(OBSERVATION_HGB)
+    assert record.sample_id is None
+    assert [(a.analyte, a.value, a.flag, a.lab_flag) for a in result.analytes] == [
+        ("hgb", 9.1, "L", "L")
+    ]
+
+
+def test_panel_with_components_string_values_and_range_text() -> None:
+    [(record, result)] = interpret(PANEL_COMPONENTS)
+    assert record.sample_id == "cbc-components"
+    anc, plt = (next(a for a in result.analytes if a.analyte == k) for k in ("anc", "plt"))
+    assert (anc.comparator, anc.value) == ("<", 0.1)
+    assert anc.reference_range is not None
+    assert anc.reference_range.origin == "lab"
+    # The only platelet range applies to another population: it is not taken as the lab's, and
+    # cbc's own ranges need the age, which this panel does not give.
+    assert plt.reference_range is None
+    assert plt.range_note == "plt ranges depend on age, and the age is not given"
+
+
+def test_transaction_bundle() -> None:
+    opened = read(TRANSACTION)
+    [(record, result)] = list(run(opened.records, default_ranges(), SCHEME))
+    assert (result.patient.sex, result.patient.age) == ("male", "73 y")
+    assert flags(result) == {"plt": "LL"}
+    assert any("holds no CBC result: skipped" in n for n in opened.notes)
+    assert record.error is None
+
+
+def test_document_bundle() -> None:
+    opened = read(DOCUMENT)
+    [record] = list(opened.records)
+    assert record.sample_id == "DOC-1"
+    assert "1 Composition" in opened.notes[-1]
+
+
+def test_bulk_export_ndjson_groups_and_panels() -> None:
+    opened = read((FIXTURES / "bulk_export.ndjson").read_bytes())
+    assert opened.format == "fhir"
+    results = list(run(opened.records, default_ranges(), SCHEME))
+    assert [(r.line, r.patient_id, r.sample_id) for r, _ in results] == [
+        (3, "a", None),  # loose Observations of Patient/a at one time
+        (7, "b", "b-cbc"),  # a panel Observation with hasMember
+    ]
+    assert [set(flags(r)) for _, r in results] == [{"hgb", "plt"}, {"wbc", "hgb"}]
+    assert results[1][1].patient.sex == "male"
+
+
+def test_ndjson_with_a_long_first_line_is_still_read() -> None:
+    # The format sniffer sees 4 KiB: a longer first line looks like one JSON document.
+    padded = {**OBSERVATION_HGB, "id": "x" * 5000}
+    text = json.dumps(padded) + "\n" + json.dumps({**OBSERVATION_HGB, "id": "second"}) + "\n"
+    records = list(read(text).records)
+    assert [r.error for r in records] == [None]
+    assert records[0].panel is not None
+
+
+def test_lab_flag_disagreement_is_reported() -> None:
+    obs = {**OBSERVATION_HGB, "interpretation": [{"coding": [{"code": "N"}]}]}
+    [(_, result)] = interpret(obs)
+    assert "the lab flagged hgb N; cbc's flag is L" in result.notes
+
+
+def test_plain_json_is_still_the_json_reader() -> None:
+    opened = read('[{"sample_id": "S1", "hgb": 9.1, "sex": "F", "age": 54}]')
+    assert opened.format == "json"
+    [record] = list(opened.records)
+    assert record.sample_id == "S1"
+
+
+def test_fhir_forced_through_the_json_reader_says_how_to_read_it() -> None:
+    [record] = list(read(OBSERVATION_HGB, "json").records)
+    assert record.error is not None
+    assert record.error.message == (
+        "this is a FHIR Observation resource: read it with --input-format fhir"
+    )
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_each_problem_is_located_and_the_rest_is_read() -> None:
+    records = list(read((FIXTURES / "problems.ndjson").read_bytes()).records)
+    assert [r.line for r in records] == [1, 2, 3, 4, 5, 7]
+    errors = {r.line: r.error.message for r in records if r.error}
+    assert errors[2].startswith("line 2: not valid JSON")
+    assert errors[3] == "line 3: not a FHIR resource (an object without resourceType)"
+    assert errors[4].startswith("line 4: Condition/c1 is not a resource cbc reads")
+    cells = records[4].cell_errors
+    assert [(e.line, e.field) for e in cells] == [
+        (5, "Observation/novalue (line 5)"),
+        (6, "Observation/coded (line 6)"),
+    ]
+    assert cells[0].message.endswith("no value (value[x]) and no dataAbsentReason")
+    assert cells[1].message.endswith("valueCodeableConcept is not a number for anc")
+    assert records[0].panel is not None
+    assert records[-1].panel is not None
+
+
+def test_invalid_json_document_is_one_error_record() -> None:
+    [record] = list(read('{"resourceType": "Bundle", "entry": [', "fhir").records)
+    assert record.error is not None
+    assert record.error.message.startswith("line 1: not valid JSON")
+
+
+def test_truncated_bundle_reads_the_entries_before_the_cut() -> None:
+    # Large Bundles are decoded an entry at a time: a cut file keeps what came before the cut.
+    text = (FIXTURES / "bundle_collection_report.json").read_text(encoding="utf-8")[:6000]
+    opened = read(text)
+    records = list(opened.records)
+    [report] = [r for r in records if r.error is None]
+    assert report.panel is not None
+    assert set(report.panel.values) == {"wbc", "hgb"}
+    [cut] = [r.error for r in records if r.error is not None]
+    assert cut.message.startswith(f"line {cut.line}: not valid JSON")
+    assert cut.message.endswith("entries before it read")
+    assert any("3 result reference(s) not found" in n for n in opened.notes)
+
+
+def test_bundle_naming_its_type_after_its_entries() -> None:
+    text = json.dumps({"entry": [{"resource": OBSERVATION_HGB}], "resourceType": "Bundle"})
+    [record] = list(read(text).records)
+    assert record.panel is not None
+    assert set(record.panel.values) == {"hgb"}
+
+
+def test_json_that_is_not_fhir_forced_as_fhir() -> None:
+    [record] = list(read('{"samples": [{"hgb": 9}]}', "fhir").records)
+    assert record.error is not None
+    assert "not a FHIR resource" in record.error.message
+
+
+def test_unread_top_level_resource_and_empty_cbc_report() -> None:
+    [record] = list(read({"resourceType": "Condition", "id": "c9"}).records)
+    assert record.error is not None
+    assert "Condition/c9" in record.error.message
+    opened = read(EMPTY_CBC_REPORT)
+    [record] = list(opened.records)
+    assert record.error is not None
+    assert record.error.message == (
+        "DiagnosticReport/empty: this CBC report holds no CBC result cbc can read"
+    )
+    assert any("1 result reference(s) not found" in n for n in opened.notes)
+
+
+def test_data_absent_reason_is_a_missing_value_not_an_error() -> None:
+    absent = {k: v for k, v in OBSERVATION_HGB.items() if k != "valueQuantity"}
+    obs = {**absent, "dataAbsentReason": {"text": "clotted"}}
+    [record] = list(read(obs).records)
+    assert record.error is not None
+    assert "no CBC value" in record.error.message
+    assert record.cell_errors == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "resourceType",
+                        "code",
+                        "valueQuantity",
+                        "value",
+                        "result",
+                        "reference",
+                        "entry",
+                    ]
+                ),
+                inner,
+                max_size=4,
+            )
+        ),
+        max_leaves=12,
+    )
+)
+def test_the_reader_never_raises_for_content(value: object) -> None:
+    for record in read(json.dumps({"resourceType": "Bundle", "entry": [value]}), "fhir").records:
+        assert record.panel is not None or record.error is not None
+
+
+# --- writing and round trips ------------------------------------------------------------------
+
+
+def test_bundle_validates_as_fhir_r4b_with_the_expected_resources() -> None:
+    document = validate(
+        write_fhir(interpret((FIXTURES / "bundle_collection_report.json").read_bytes()))
+    )
+    assert document["type"] == "collection"
+    [report] = resources(document, "DiagnosticReport")
+    [patient] = resources(document, "Patient")
+    observations = resources(document, "Observation")
+    assert report["code"]["coding"][0]["code"] == "58410-2"
+    assert report["identifier"] == [{"value": "FIL5523"}]
+    assert len(report["result"]) == len(observations) == 5
+    assert (patient["gender"], patient["birthDate"]) == ("female", "1970-01-15")
+    codes = [c["coding"][0] for c in report["conclusionCode"]]
+    assert {c["system"] for c in codes} == {FINDING_SYSTEM}
+    assert [c["code"] for c in codes][:3] == ["anemia", "leukopenia", "neutropenia"]
+    assert "grade 2 (NCI CTCAE v5.0" in report["conclusionCode"][0]["text"]
+    assert report["conclusion"].startswith("All three kinds of blood cells are low.")
+    hgb = next(o for o in observations if o["code"]["coding"][0]["code"] == "718-7")
+    assert hgb["valueQuantity"] == {"value": 8.7, "unit": "g/dL", "system": UCUM, "code": "g/dL"}
+    assert hgb["interpretation"][0]["coding"][0] == {
+        "system": INTERPRETATION,
+        "code": "L",
+        "display": "Low",
+    }
+    assert hgb["referenceRange"][0]["low"]["value"] == 12.0
+    plt = next(o for o in observations if o["code"]["coding"][0]["code"] == "777-3")
+    assert plt["valueQuantity"]["code"] == "10*9/L"
+
+
+def test_no_range_comparators_derived_values_and_errors_in_the_bundle() -> None:
+    result = interpret_values(
+        {"wbc": "3.0", "neut_pct": "50", "band_pct": "5", "plt": "<10"}, sex="female", age=54
+    )
+    problem = Record(7, sample_id="bad")
+    failed = Result(
+        sample_id="bad",
+        line=7,
+        status="error",
+        urgency=None,
+        error=ErrorInfo(line=7, field="OBX-5", message="not a number"),
+    )
+    document = validate(write_fhir([(Record(None), result), (problem, failed)]))
+    observations = {o["code"]["coding"][0]["code"]: o for o in resources(document, "Observation")}
+    band = observations["35332-6"]
+    assert "interpretation" not in band
+    assert "referenceRange" not in band
+    assert band["note"][0]["text"].startswith("no range for band_pct")
+    assert observations["777-3"]["valueQuantity"]["comparator"] == "<"
+    anc = observations["751-8"]
+    assert len(anc["derivedFrom"]) == 3
+    assert anc["note"][0]["text"].startswith("derived: wbc 3")
+    [outcome] = resources(document, "OperationOutcome")
+    assert outcome["issue"][0]["diagnostics"] == "sample bad: line 7, OBX-5: not a number"
+    assert len(resources(document, "DiagnosticReport")) == 1
+
+
+def test_round_trip_fhir_in_fhir_out_same_interpretation() -> None:
+    for name in (
+        "bundle_collection_report.json",
+        "bundle_searchset_observations.json",
+        "diagnostic_report_contained.json",
+        "bulk_export.ndjson",
+    ):
+        first = interpret((FIXTURES / name).read_bytes())
+        again = interpret(write_fhir(first))
+        assert [interpretation(r) for _, r in again] == [interpretation(r) for _, r in first], name
+        assert [r.patient.age for _, r in again] == [r.patient.age for _, r in first]
+        assert not any("the lab flagged" in n for _, r in again for n in r.notes)
+
+
+def test_round_trip_keeps_declared_age_and_temperature() -> None:
+    result = interpret_values(
+        {"anc": "0.3", "hgb": "9.1"}, sex="male", age="6m", temperature="38.6"
+    )
+    [(_, again)] = interpret(write_fhir([(Record(None), result)]))
+    assert (again.patient.age, again.patient.temperature_c) == ("6 m", 38.6)
+    assert interpretation(again) == interpretation(result)
+    assert "febrile-neutropenia" in [f.code for f in again.findings]
+
+
+def test_hl7_in_fhir_out_and_back() -> None:
+    hl7 = Path(__file__).resolve().parent / "fixtures" / "hl7" / "oru_r01_cbc_cr.hl7"
+    first = interpret(hl7.read_bytes())
+    again = interpret(write_fhir(first))
+    assert [interpretation(r) for _, r in again] == [interpretation(r) for _, r in first]
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def test_cli_fhir_output_for_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        capsys, "check", str(FIXTURES / "bulk_export.ndjson"), "--format", "fhir"
+    )
+    assert code == 0
+    assert err == ""
+    document = validate(out)
+    assert len(resources(document, "DiagnosticReport")) == 2
+
+
+def test_no_sample_gives_a_bundle_without_entries() -> None:
+    # FHIR JSON has no empty arrays: a Bundle with nothing in it has no "entry" at all.
+    assert "entry" not in validate(write_fhir([]))
+
+
+def test_cli_single_sample_as_fhir(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        capsys,
+        "check",
+        "--hgb",
+        "9.1",
+        "--anc",
+        "0.8",
+        "--plt",
+        "62",
+        "--sex",
+        "female",
+        "--dob",
+        "1970-01-15",
+        "--collected",
+        "2024-03-01",
+        "--format",
+        "fhir",
+    )
+    assert code == 0
+    document = validate(out)
+    [patient] = resources(document, "Patient")
+    assert patient["birthDate"] == "1970-01-15"
+    [report] = resources(document, "DiagnosticReport")
+    assert report["effectiveDateTime"] == "2024-03-01"
+    [(_, again)] = interpret(out)
+    expected = interpret_values(
+        {"hgb": "9.1", "anc": "0.8", "plt": "62"},
+        sex="female",
+        dob="1970-01-15",
+        collected="2024-03-01",
+    )
+    assert interpretation(again) == interpretation(expected)
+
+
+def test_cli_fhir_problems_exit_3_and_fhir_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run_cli(
+        capsys, "check", str(FIXTURES / "problems.ndjson"), "--format", "ndjson"
+    )
+    assert code == 3
+    assert len(out.splitlines()) == 6
+    assert "3 of 6 samples could not be read" in err
+    data = (FIXTURES / "diagnostic_report_contained.json").read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run_cli(capsys, "check", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["sample_id"] == "dr-contained"
