@@ -25,7 +25,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -146,7 +146,7 @@ class ColumnarCsv:
     _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
     _values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     """analyte -> (guarded value, state) for each text of its column's vocabulary."""
-    _combos: dict[int, tuple[bytes, str | None]] = field(default_factory=dict)
+    _pieces: dict[tuple[str, int], bytes] = field(default_factory=dict)
     _blank_rows: int = 0
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _person_table: Any = None
@@ -283,11 +283,11 @@ class ColumnarCsv:
         n = len(lines)
         slow = np.zeros(n, dtype=bool)
         ctx = self.fast.tab.columns.context
+        encoded = [self._value_column(fields, self.index_of[a], a) for a in self.read]
         person = self._person_keys(fields, ctx, n, slow)
         distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         state: dict[str, np.ndarray] = {}
-        for analyte in self.read:
-            vals_u, state_u, index = self._value_column(fields, self.index_of[analyte], analyte)
+        for analyte, (vals_u, state_u, index) in zip(self.read, encoded, strict=True):
             distinct[analyte] = (vals_u, index)
             state[analyte] = state_u[index]
             slow |= state[analyte] == 2
@@ -296,7 +296,7 @@ class ColumnarCsv:
             present_any |= row_state == 0
         slow |= ~present_any  # no value at all: the scalar path writes its error row
         self._derivation_rows(state, slow)
-        if self.formula_guard:
+        if self.formula_guard and _may_hold_formula(normal, self.delim):
             # A field starting with = + - @ TAB or CR may be made inert: the scalar path
             # decides exactly (numbers are left alone), so such rows go there.
             first = fields.data[np.minimum(fields.start, len(fields.data) - 1)]
@@ -333,21 +333,23 @@ class ColumnarCsv:
             part = np.zeros(n, dtype=np.uint64) if g is None else (g + 1).astype(np.uint64)
             combo = (combo << np.uint64(3)) | part
         uniq, inverse = np.unique(combo[~slow], return_inverse=True)
-        decided = [self._combo(int(c), flags, grades) for c in uniq]
-        suffix = [self.delim.encode() + tail for tail, _ in decided]
+        suffix, urgency_of = self._tails(uniq)
         counts = np.bincount(inverse, minlength=len(uniq))
-        for (_, urgency), k in zip(decided, counts, strict=True):
-            self.stats.urgency[urgency] += int(k)  # type: ignore[index]
+        for level, k in zip(urgency_of.tolist(), counts.tolist(), strict=True):
+            self.stats.urgency[URGENCIES[level]] += k  # type: ignore[index]
         self.stats.samples += int((~slow).sum())
         tails = np.empty(n, dtype=object)
-        tails[~slow] = np.array(suffix, dtype=object)[inverse]
+        tails[~slow] = np.array([s + b"\n" for s in suffix], dtype=object)[inverse]
         slow_rows = np.flatnonzero(slow).tolist()
-        tails[slow_rows] = b""
-        out: list[bytes] = list(map(bytes.__add__, lines, tails.tolist()))
+        tails[slow_rows] = b"\n"
+        # Lines and their tails interleaved in one list, joined once: no bytes object per row.
+        out: list[bytes] = [b""] * (2 * n)
+        out[0::2] = lines
+        out[1::2] = tails.tolist()
         for i in slow_rows:
             text = lines[i].decode("utf-8")
-            out[i] = self._scalar_line(first_line + i, text).encode("utf-8")
-        return b"\n".join(out) + b"\n"
+            out[2 * i] = self._scalar_line(first_line + i, text).encode("utf-8")
+        return b"".join(out)
 
     def _person_keys(
         self, fields: Fields, ctx: dict[str, int], n: int, slow: np.ndarray
@@ -567,29 +569,75 @@ class ColumnarCsv:
         outcome = np.where(gradable, outcome, -1)
         return np.where(flag == 0, -1, outcome).astype(np.int8)
 
-    def _combo(
-        self, combo: int, flags: dict[str, Any], grades: dict[str, Any]
-    ) -> tuple[bytes, str]:
-        """The CSV cells cbc adds, and the urgency, for one combination of flags and grades."""
-        cached = self._combos.get(combo)
+    def _tails(self, uniq: np.ndarray) -> tuple[list[bytes], np.ndarray]:
+        """The bytes cbc appends to a row, and the urgency, for each distinct flags+grades code.
+
+        Findings and urgency are decided over the distinct codes with numpy, as
+        ``engine.interpret_panel`` decides them for one panel; the text pieces are cached.
+        """
+        import numpy as np
+
+        grade_bits = 3 * len(self.graded)
+        flag_u: dict[str, np.ndarray] = {}
+        grade_u: dict[str, np.ndarray] = {}
+        rest = uniq.copy()
+        for code, _, _ in reversed(self.graded):
+            grade_u[code] = (rest & np.uint64(7)).astype(np.int8) - 1
+            rest >>= np.uint64(3)
+        for analyte in reversed(self.read):
+            flag_u[analyte] = (rest & np.uint64(7)).astype(np.int8)
+            rest >>= np.uint64(3)
+        findings, urgency = decide(flag_u, grade_u)
+        a_part = (uniq >> np.uint64(grade_bits)).tolist()
+        b_part = (uniq & np.uint64((1 << grade_bits) - 1)).tolist()
+        c_part = (findings * 4 + urgency).tolist()
+        sep = self.delim.encode()
+        tails = [
+            sep + self._flag_piece(a) + self._grade_piece(b) + sep + self._finding_piece(c)
+            for a, b, c in zip(a_part, b_part, c_part, strict=True)
+        ]
+        return tails, urgency
+
+    def _flag_piece(self, key: int) -> bytes:
+        piece = self._pieces.get(("flags", key))
+        if piece is None:
+            codes = []
+            rest = key
+            for _ in self.read:
+                codes.append(FLAGS[rest & 7])
+                rest >>= 3
+            piece = self.delim.join(reversed(codes)).encode()
+            self._pieces[("flags", key)] = piece
+        return piece
+
+    def _grade_piece(self, key: int) -> bytes:
+        cached = self._pieces.get(("grades", key))
         if cached is not None:
-            return cached  # type: ignore[return-value]
-        rest = combo
+            return cached
         grade_of: dict[str, int | None] = {}
+        rest = key
         for code, _, _ in reversed(self.graded):
             part = rest & 7
             rest >>= 3
             grade_of[code] = None if part == 0 else part - 1
-        flag_of: dict[str, str] = {}
-        for analyte in reversed(self.read):
-            flag_of[analyte] = FLAGS[rest & 7]
-            rest >>= 3
-        cells, urgency = decide(flag_of, grade_of, self.read, self.writer_columns)
+        cells = ["" if grade_of.get(g) is None else str(grade_of[g]) for g in self.writer_columns]
+        piece = b"".join(self.delim.encode() + c.encode() for c in cells)
+        self._pieces[("grades", key)] = piece
+        return piece
+
+    def _finding_piece(self, key: int) -> bytes:
+        cached = self._pieces.get(("findings", key))
+        if cached is not None:
+            return cached
+        mask, level = key >> 2, key & 3
+        codes = [code for bit, code in enumerate(FINDING_CODES) if mask >> bit & 1]
         buf = io.StringIO()
-        csv.writer(buf, delimiter=self.delim, lineterminator="").writerow(cells)
-        tail = buf.getvalue().encode("utf-8")
-        self._combos[combo] = (tail, urgency)
-        return tail, urgency
+        csv.writer(buf, delimiter=self.delim, lineterminator="").writerow(
+            [";".join(codes), URGENCIES[level], "ok", ""]
+        )
+        piece = buf.getvalue().encode("utf-8")
+        self._pieces[("findings", key)] = piece
+        return piece
 
 
 def _resolve(
@@ -602,57 +650,66 @@ def _resolve(
     return out
 
 
-def decide(
-    flags: dict[str, str],
-    grades: dict[str, int | None],
-    read: Sequence[str],
-    grade_columns: Sequence[str],
-) -> tuple[list[str], str]:
-    """Findings, urgency and CSV cells from flags and grades, as ``engine.interpret_panel`` does
-    for a panel with no temperature, no reported bounds and no derived counts."""
-    present: list[str] = []
-    for code, analyte, direction in FINDING_RULES:
-        flag = flags.get(analyte, "")
-        if not flag:
+URGENCIES = ("none", "routine", "soon", "now")
+FINDING_CODES = (
+    *(code for code, _, _ in FINDING_RULES),
+    "pancytopenia",
+    "bicytopenia",
+    "critical-value",
+)
+"""Bit order of the findings mask: single-analyte findings, then the composites, as the engine
+lists them."""
+
+
+def decide(flags: dict[str, np.ndarray], grades: dict[str, np.ndarray]) -> tuple[Any, Any]:
+    """Findings (a bit mask over FINDING_CODES) and urgency (index into URGENCIES) from flag codes
+    and grades, as ``engine.interpret_panel`` decides them for a panel with no temperature, no
+    reported bounds and no derived counts. Arrays are aligned: one entry per combination."""
+    import numpy as np
+
+    size = len(next(iter(flags.values())))
+    none = np.zeros(size, dtype=bool)
+    mask = np.zeros(size, dtype=np.int64)
+    present: dict[str, np.ndarray] = {}
+    severe = none.copy()
+    for bit, (code, analyte, direction) in enumerate(FINDING_RULES):
+        flag = flags.get(analyte)
+        if flag is None:
             continue
-        beyond = ("L", "LL") if direction == "low" else ("H", "HH")
-        if flag in beyond or (grades.get(code) or 0) >= 1:
-            present.append(code)
-    anc_read = bool(flags.get("anc"))
-    white = "neutropenia" in present or (not anc_read and "leukopenia" in present)
-    lines = ("anemia" in present) + white + ("thrombocytopenia" in present)
-    codes = list(present)
-    if lines == 3:
-        codes.append("pancytopenia")
-    elif lines == 2:
-        codes.append("bicytopenia")
-    critical = any(flags.get(a) in ("LL", "HH") for a in read)
-    if critical:
-        codes.append("critical-value")
-    graded = [grades.get(c) for c in present if c in grades]
-    if critical:
-        urgency = "now"
-    elif lines == 3 or any((g or 0) >= 3 for g in graded):
-        urgency = "soon"
-    elif codes or any(flags.get(a) not in ("", "N", "no-range") for a in read):
-        urgency = "routine"
-    else:
-        urgency = "none"
-    cells = [
-        *(flags.get(a, "") for a in read),
-        *(
-            "" if grades.get(g) is None or not flags.get(_ANALYTE_OF[g]) else str(grades[g])
-            for g in grade_columns
-        ),
-        ";".join(codes),
-        urgency,
-        "ok",
-        "",
-    ]
-    return cells, urgency
+        low, high = (_L, _LL) if direction == "low" else (_H, _HH)
+        found = (flag == low) | (flag == high)
+        grade = grades.get(code)
+        if grade is not None:
+            found = found | (grade >= 1)
+            severe |= found & (grade >= 3)
+        present[code] = found
+        mask |= found.astype(np.int64) << bit
+    anc_read = flags["anc"] != 0 if "anc" in flags else none
+    white = present.get("neutropenia", none) | (~anc_read & present.get("leukopenia", none))
+    lines = (
+        present.get("anemia", none).astype(np.int8)
+        + white.astype(np.int8)
+        + present.get("thrombocytopenia", none).astype(np.int8)
+    )
+    critical = none.copy()
+    abnormal = none.copy()
+    for flag in flags.values():
+        critical |= (flag == _LL) | (flag == _HH)
+        abnormal |= (flag != 0) & (flag != _N) & (flag != _NR)
+    base = len(FINDING_RULES)
+    mask |= (lines == 3).astype(np.int64) << base
+    mask |= (lines == 2).astype(np.int64) << (base + 1)
+    mask |= critical.astype(np.int64) << (base + 2)
+    urgency = np.select([critical, (lines == 3) | severe, (mask != 0) | abnormal], [3, 2, 1], 0)
+    return mask, urgency
 
 
-_ANALYTE_OF = {code: analyte for code, analyte, _ in FINDING_RULES}
+def _may_hold_formula(body: bytes, delimiter: str) -> bool:
+    """Cheap substring probes: False means no field of the chunk can start like a formula."""
+    sep = delimiter.encode()
+    if b"=" in body or b"+" in body or b"@" in body or (sep != b"\t" and b"\t" in body):
+        return True
+    return body.startswith(b"-") or b"\n-" in body or sep + b"-" in body
 
 
 def _formula_start() -> np.ndarray:

@@ -39,20 +39,27 @@ def split(body: bytes, width: int, delimiter: str) -> Fields | None:
     if b'"' in body or not body.endswith(b"\n"):
         return None
     data = np.frombuffer(body, dtype=np.uint8)
-    sep = ord(delimiter)
-    ends = np.flatnonzero((data == sep) | (data == 10))
-    lines = body.count(b"\n")
-    if len(ends) != lines * width:
-        return None
-    ends = np.asarray(ends.reshape(lines, width))
-    if not (data[ends[:, -1]] == 10).all():
-        return None
-    if width > 1 and (data[ends[:, :-1]] == 10).any():
-        return None
+    newline = np.flatnonzero(data == 10)
+    rows = len(newline)
+    ends = np.empty((rows, width), dtype=np.int64)
+    ends[:, -1] = newline
+    if width > 1:
+        inner = np.flatnonzero(data == ord(delimiter))
+        if len(inner) != rows * (width - 1):
+            return None
+        inner = inner.reshape(rows, width - 1)
+        # Delimiters come in groups of width - 1: each group must lie inside its own line.
+        if rows and (
+            inner[0, 0] < 0
+            or (inner[1:, 0] <= newline[:-1]).any()
+            or (inner[:, -1] >= newline).any()
+        ):
+            return None
+        ends[:, :-1] = inner
     start = np.empty_like(ends)
     start[:, 1:] = ends[:, :-1] + 1
-    start[0, 0] = 0
-    start[1:, 0] = ends[:-1, -1] + 1
+    start[:, 0] = 0
+    start[1:, 0] = newline[:-1] + 1
     padded = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
     loads = np.ndarray(shape=(len(data),), dtype="<u8", buffer=padded, strides=(1,))
     return Fields(body, data, start, ends, loads)
