@@ -47,7 +47,7 @@ def split(body: bytes, width: int, delimiter: str) -> Fields | None:
         inner = np.flatnonzero(data == ord(delimiter))
         if len(inner) != rows * (width - 1):
             return None
-        inner = inner.reshape(rows, width - 1)
+        inner = np.asarray(inner.reshape(rows, width - 1))
         # Delimiters come in groups of width - 1: each group must lie inside its own line.
         if rows and (
             inner[0, 0] < 0
