@@ -8,12 +8,10 @@ import os
 import signal
 import sys
 from collections import Counter
-from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn
 
 import typer
 
@@ -38,7 +36,6 @@ if TYPE_CHECKING:
 
     from cbc_cli.grading import Scheme
     from cbc_cli.ranges import RangeTable
-    from cbc_cli.trend import TrendReport
 
 app = typer.Typer(
     name="cbc",
@@ -572,230 +569,16 @@ def schema(
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
-class TrendFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-class Graft(StrEnum):
-    pb = "pb"
-    marrow = "marrow"
-    cord = "cord"
-
-
-def _option_date(text: str | None, option: str) -> date | None:
-    from cbc_cli.parse import parse_date
-
-    if text is None:
-        return None
-    try:
-        return parse_date(text, option)
-    except InputError as exc:
-        raise UsageError(exc.message, hint=exc.hint) from None
-
-
-@app.command()
-def trend(
-    file: Annotated[
-        str | None,
-        typer.Argument(
-            help="Dated results (CSV, TSV, JSON, NDJSON, HL7, FHIR), or - for standard input.",
-            show_default=False,
-        ),
-    ] = None,
-    patient: Annotated[
-        str | None,
-        typer.Option(
-            metavar="COLUMN",
-            help="The column that holds the person id (default: patient_id or mrn; without "
-            "one, all draws are one person).",
-            rich_help_panel="Series",
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            help="Day 0, YYYY-MM-DD: the start of the chemotherapy cycle, or the transplant.",
-            rich_help_panel="Series",
-        ),
-    ] = None,
-    transplant: Annotated[
-        Graft | None,
-        typer.Option(
-            help="Graft source of a stem cell transplant: turns on the engraftment rules "
-            "(needs --since).",
-            rich_help_panel="Series",
-        ),
-    ] = None,
-    transfusion: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Date of a platelet transfusion, YYYY-MM-DD (repeatable); a "
-            "platelet_transfusion column (yes/no) works too.",
-            rich_help_panel="Series",
-        ),
-    ] = None,
-    analyte: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--analyte",
-            "-a",
-            help="A count to follow (repeatable; default: anc, plt, hgb).",
-            rich_help_panel="Series",
-        ),
-    ] = None,
-    sex: Annotated[
-        str | None, typer.Option(help="female or male.", rich_help_panel="Person")
-    ] = None,
-    age: Annotated[
-        str | None,
-        typer.Option(help="Age in whole years (or 6m, 3w, 10d).", rich_help_panel="Person"),
-    ] = None,
-    dob: Annotated[
-        str | None,
-        typer.Option(
-            help="Date of birth, YYYY-MM-DD: the age is worked out at each draw.",
-            rich_help_panel="Person",
-        ),
-    ] = None,
-    profile: Annotated[
-        list[str] | None,
-        typer.Option(help="Opt-in range profile: duffy-null.", rich_help_panel="Person"),
-    ] = None,
-    input_format: Annotated[
-        InputFormat,
-        typer.Option(help="Input format; auto detects it.", rich_help_panel="Files"),
-    ] = InputFormat.auto,
-    column: Annotated[
-        list[str] | None,
-        typer.Option(help="Map a column: NAME=ANALYTE (repeatable).", rich_help_panel="Files"),
-    ] = None,
-    unit: Annotated[
-        list[str] | None,
-        typer.Option(help="Unit of a column: ANALYTE=UNIT (repeatable).", rich_help_panel="Files"),
-    ] = None,
-    ranges: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--ranges",
-            help="A lab's range file layered over the defaults (repeatable; also CBC_RANGES).",
-            rich_help_panel="Ranges and grading",
-        ),
-    ] = None,
-    grading: Annotated[
-        Grading, typer.Option(help="Grading scheme.", rich_help_panel="Ranges and grading")
-    ] = Grading.ctcae5,
-    output_format: Annotated[
-        TrendFormat,
-        typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output"),
-    ] = TrendFormat.table,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write to this file instead of standard output.",
-            rich_help_panel="Output",
-        ),
-    ] = None,
-    formula_guard: Annotated[
-        bool,
-        typer.Option(
-            help="In CSV output, make cells a spreadsheet would run as a formula inert.",
-            rich_help_panel="Output",
-        ),
-    ] = True,
-    fail_on: Annotated[
-        FailOn,
-        typer.Option(
-            help="Exit 1 when a person's latest draw or changes call for the care team "
-            "(abnormal), or call for them now (critical).",
-            rich_help_panel="Output",
-        ),
-    ] = FailOn.never,
-) -> None:
-    """Follow counts over time: nadir, days below key levels, recovery milestones, changes."""
-    from cbc_cli.readers import read_input
-    from cbc_cli.readers.source import open_source
-    from cbc_cli.trend import DEFAULT_ANALYTES, TrendOptions, build_trend
-
-    if file is None:
-        if sys.stdin.isatty():
-            raise UsageError("give a FILE of dated results, or - for standard input")
-        file = "-"
-    if age is not None and dob is not None:
-        raise UsageError("give either --age or --dob, not both")
-    options = TrendOptions(
-        since=_option_date(since, "--since"),
-        transplant=transplant.value if transplant else None,
-        transfusions=tuple(d for t in transfusion or [] if (d := _option_date(t, "--transfusion"))),
-        analytes=tuple(analyte or DEFAULT_ANALYTES),
-        patient_column=patient,
-        context=build_patient(sex=sex, age=age, profiles=profile or ()),
-        dob=_option_date(dob, "--dob"),
-    )
-    table = default_ranges(_range_files(ranges))
-    scheme = resolve_scheme(grading.value)
-    source = open_source(file, _stdin_bytes() if file == "-" else None)
-    with ExitStack() as stack:
-        stack.callback(source.close)
-        # --patient COLUMN maps the column to the person id for every reader, JSON included.
-        columns = [*(column or []), *([f"{patient}=patient_id"] if patient else [])]
-        data = read_input(source, input_format.value, columns, unit or [])
-        report = build_trend(
-            data.records, table, scheme, options, header=data.header, input_notes=data.notes
-        )
-        out: TextIO = sys.stdout
-        if output is not None:
-            out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
-        _write_trend(report, output_format, out, formula_guard)
-    for note in source.warnings:
-        sys.stderr.write(f"cbc: note: {note}\n")
-    if report.failed:
-        lines = sorted({u.line for u in report.unplaced if u.line is not None})
-        shown = f" (lines {', '.join(str(n) for n in lines[:20])})" if lines else ""
-        cells = sum(len(d.errors) for p in report.persons for d in p.draws)
-        parts = []
-        if report.unplaced:
-            parts.append(f"{len(report.unplaced)} draws could not be read or placed{shown}")
-        if cells:
-            parts.append(f"{cells} cells could not be read (the rest of their draws was)")
-        sys.stderr.write(f"cbc: {' and '.join(parts)}; the report says why\n")
-        raise typer.Exit(3)
-    raise typer.Exit(_fail_code(Counter[Urgency | None](report.urgencies), fail_on))
-
-
-def _write_trend(report: TrendReport, fmt: TrendFormat, out: TextIO, formula_guard: bool) -> None:
-    if fmt is TrendFormat.json:
-        import json
-
-        from cbc_cli.trend import trend_data
-
-        out.write(json.dumps(trend_data(report), ensure_ascii=False, indent=2) + "\n")
-    elif fmt is TrendFormat.csv:
-        import csv
-
-        from cbc_cli.trend import TREND_CSV_COLUMNS, trend_rows
-        from cbc_cli.writers.csv_writer import inert
-
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(TREND_CSV_COLUMNS)
-        for row in trend_rows(report):
-            writer.writerow([inert(c) for c in row] if formula_guard else row)
-    else:
-        from rich.console import Console
-
-        from cbc_cli.render_trend import trend_view
-
-        console = _console() if out is sys.stdout else Console(file=out, highlight=False)
-        console.print(trend_view(report))
+_HERE = ("check", "explain", "ranges", "schema")
+"""Commands defined in this module; the others live in their own modules (cli_trend)."""
 
 
 def _app_for(argv: list[str]) -> typer.Typer:
     """The app with only the subcommand being run: Typer builds every command's parameters on
     each run, which costs more start-up time than interpreting a sample."""
     wanted = next((a for a in argv if not a.startswith("-")), None)
+    if wanted not in _HERE:
+        import cbc_cli.cli_trend  # noqa: F401 - registers `cbc trend` on the app
     commands = [
         c
         for c in app.registered_commands
