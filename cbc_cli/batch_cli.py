@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from cbc_cli.batch import BatchStats, BatchSummary, count, run
-from cbc_cli.errors import InputError, UsageError
+from cbc_cli.errors import InputError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
 from cbc_cli.panel import Patient
@@ -26,13 +26,20 @@ if TYPE_CHECKING:
 
 # A progress bar appears on a terminal only once a run is this long.
 PROGRESS_AFTER = 5000
+# What cbc reads as a sample in each non-tabular input format, for the "no sample" error.
+_SAMPLES = {
+    "json": 'an object per sample, such as {"sample_id": "S-1", "hgb": 9.1}',
+    "ndjson": 'an object per sample, such as {"sample_id": "S-1", "hgb": 9.1}',
+    "hl7": "ORU^R01 result messages with CBC results in OBX segments",
+    "fhir": "Observations with a CBC LOINC code, alone or in a DiagnosticReport or panel",
+}
 
 
 def _writer(
     fmt: str, out: TextIO, data: Input, scheme: Scheme, formula_guard: bool
 ) -> ResultWriter | None:
     from cbc_cli.api import scheme_info
-    from cbc_cli.writers.batch_writers import CsvWriter, JsonWriter, NdjsonWriter
+    from cbc_cli.writers.batch_writers import CsvWriter, JsonWriter, NdjsonWriter, SampleCsvWriter
 
     if fmt == "json":
         return JsonWriter(out, scheme_info(scheme))
@@ -48,10 +55,8 @@ def _writer(
         return Hl7Writer(out, scheme_info(scheme))
     if fmt == "csv":
         if not data.tabular:
-            raise UsageError(
-                "CSV output carries input columns through, so it needs CSV input",
-                hint="use --format ndjson or json for this input",
-            )
+            # No input columns to carry through: a row per sample, named by its identifiers.
+            return SampleCsvWriter(out, scheme, formula_guard=formula_guard)
         return CsvWriter(
             out,
             data.header,
@@ -104,6 +109,12 @@ def run_file(
             writer.close()
         _report(source, stats, data.notes)
         if stats.samples == 0:
+            if not data.tabular:
+                raise InputError(
+                    f"{source.name}: no sample cbc reads in the input",
+                    hint=f"cbc reads {_SAMPLES.get(data.format, 'CBC results')}; "
+                    "any notes above say what was skipped",
+                )
             raise InputError(
                 f"{source.name}: no data rows after the header",
                 hint="the file holds only a header; give rows of results",

@@ -116,6 +116,69 @@ def _root(
     """Interpret complete blood counts."""
 
 
+# Options that `check` and `trend` share, declared once.
+SexOpt = Annotated[str | None, typer.Option(help="female or male.", rich_help_panel="Person")]
+AgeOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Age in whole years (54), or months/weeks/days for a baby (6m, 3w, 10d).",
+        rich_help_panel="Person",
+    ),
+]
+ProfileOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Opt-in range profile: duffy-null (only when the person knows their status).",
+        rich_help_panel="Person",
+    ),
+]
+InputFormatOpt = Annotated[
+    InputFormat,
+    typer.Option(help="Input format; auto detects it from the content.", rich_help_panel="Files"),
+]
+ColumnOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Map a column the aliases do not know: NAME=ANALYTE (repeatable).",
+        rich_help_panel="Files",
+    ),
+]
+UnitOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Unit of a column without one in its header: ANALYTE=UNIT (repeatable).",
+        rich_help_panel="Files",
+    ),
+]
+LabRangesOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--ranges",
+        help="A lab's range file layered over the defaults (repeatable; also CBC_RANGES).",
+        rich_help_panel="Ranges and grading",
+    ),
+]
+GradingOpt = Annotated[
+    Grading, typer.Option(help="Grading scheme.", rich_help_panel="Ranges and grading")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to this file instead of standard output.",
+        rich_help_panel="Output",
+    ),
+]
+FormulaGuardOpt = Annotated[
+    bool,
+    typer.Option(
+        help="In CSV output, prefix text cells that a spreadsheet would run as a "
+        "formula (=, +, -, @) with a quote.",
+        rich_help_panel="Output",
+    ),
+]
+
 ValueOpt = Annotated[
     str | None,
     typer.Option(help='Value, optionally with a unit ("95 g/L").', rich_help_panel="Counts"),
@@ -211,16 +274,8 @@ def check(
     band_pct: ValueOpt = None,
     alc: ValueOpt = None,
     lymph_pct: ValueOpt = None,
-    sex: Annotated[
-        str | None, typer.Option(help="female or male.", rich_help_panel="Person")
-    ] = None,
-    age: Annotated[
-        str | None,
-        typer.Option(
-            help="Age in whole years (54), or months/weeks/days for a baby (6m, 3w, 10d).",
-            rich_help_panel="Person",
-        ),
-    ] = None,
+    sex: SexOpt = None,
+    age: AgeOpt = None,
     dob: Annotated[
         str | None,
         typer.Option(
@@ -234,13 +289,7 @@ def check(
     pregnant: Annotated[
         int | None, typer.Option(help="Pregnancy trimester: 1, 2 or 3.", rich_help_panel="Person")
     ] = None,
-    profile: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Opt-in range profile: duffy-null (only when the person knows their status).",
-            rich_help_panel="Person",
-        ),
-    ] = None,
+    profile: ProfileOpt = None,
     temp: Annotated[
         str | None,
         typer.Option(
@@ -255,51 +304,12 @@ def check(
             rich_help_panel="Person",
         ),
     ] = None,
-    input_format: Annotated[
-        InputFormat,
-        typer.Option(
-            help="Input format; auto detects it from the content.", rich_help_panel="Files"
-        ),
-    ] = InputFormat.auto,
-    column: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Map a column the aliases do not know: NAME=ANALYTE (repeatable).",
-            rich_help_panel="Files",
-        ),
-    ] = None,
-    unit: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Unit of a column without one in its header: ANALYTE=UNIT (repeatable).",
-            rich_help_panel="Files",
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write to this file instead of standard output.",
-            rich_help_panel="Output",
-        ),
-    ] = None,
-    formula_guard: Annotated[
-        bool,
-        typer.Option(
-            help="In CSV output, prefix text cells that a spreadsheet would run as a "
-            "formula (=, +, -, @) with a quote.",
-            rich_help_panel="Output",
-        ),
-    ] = True,
-    ranges: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--ranges",
-            help="A lab's range file layered over the defaults (repeatable; also CBC_RANGES).",
-            rich_help_panel="Ranges and grading",
-        ),
-    ] = None,
+    input_format: InputFormatOpt = InputFormat.auto,
+    column: ColumnOpt = None,
+    unit: UnitOpt = None,
+    output: OutputOpt = None,
+    formula_guard: FormulaGuardOpt = True,
+    ranges: LabRangesOpt = None,
     lab_range: Annotated[
         list[str] | None,
         typer.Option(
@@ -307,9 +317,7 @@ def check(
             rich_help_panel="Ranges and grading",
         ),
     ] = None,
-    grading: Annotated[
-        Grading, typer.Option(help="Grading scheme.", rich_help_panel="Ranges and grading")
-    ] = Grading.ctcae5,
+    grading: GradingOpt = Grading.ctcae5,
     output_format: Annotated[
         OutputFormat,
         typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output"),

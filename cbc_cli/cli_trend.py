@@ -11,16 +11,25 @@ from collections import Counter
 from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from cbc_cli.api import build_patient, default_ranges, resolve_scheme
 from cbc_cli.cli import (
+    AgeOpt,
+    ColumnOpt,
     FailOn,
+    FormulaGuardOpt,
     Grading,
+    GradingOpt,
     InputFormat,
+    InputFormatOpt,
+    LabRangesOpt,
+    OutputOpt,
+    ProfileOpt,
+    SexOpt,
+    UnitOpt,
     _console,
     _fail_code,
     _range_files,
@@ -107,13 +116,8 @@ def trend(
             rich_help_panel="Series",
         ),
     ] = None,
-    sex: Annotated[
-        str | None, typer.Option(help="female or male.", rich_help_panel="Person")
-    ] = None,
-    age: Annotated[
-        str | None,
-        typer.Option(help="Age in whole years (or 6m, 3w, 10d).", rich_help_panel="Person"),
-    ] = None,
+    sex: SexOpt = None,
+    age: AgeOpt = None,
     dob: Annotated[
         str | None,
         typer.Option(
@@ -121,53 +125,18 @@ def trend(
             rich_help_panel="Person",
         ),
     ] = None,
-    profile: Annotated[
-        list[str] | None,
-        typer.Option(help="Opt-in range profile: duffy-null.", rich_help_panel="Person"),
-    ] = None,
-    input_format: Annotated[
-        InputFormat,
-        typer.Option(help="Input format; auto detects it.", rich_help_panel="Files"),
-    ] = InputFormat.auto,
-    column: Annotated[
-        list[str] | None,
-        typer.Option(help="Map a column: NAME=ANALYTE (repeatable).", rich_help_panel="Files"),
-    ] = None,
-    unit: Annotated[
-        list[str] | None,
-        typer.Option(help="Unit of a column: ANALYTE=UNIT (repeatable).", rich_help_panel="Files"),
-    ] = None,
-    ranges: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--ranges",
-            help="A lab's range file layered over the defaults (repeatable; also CBC_RANGES).",
-            rich_help_panel="Ranges and grading",
-        ),
-    ] = None,
-    grading: Annotated[
-        Grading, typer.Option(help="Grading scheme.", rich_help_panel="Ranges and grading")
-    ] = Grading.ctcae5,
+    profile: ProfileOpt = None,
+    input_format: InputFormatOpt = InputFormat.auto,
+    column: ColumnOpt = None,
+    unit: UnitOpt = None,
+    ranges: LabRangesOpt = None,
+    grading: GradingOpt = Grading.ctcae5,
     output_format: Annotated[
         TrendFormat,
         typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output"),
     ] = TrendFormat.table,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Write to this file instead of standard output.",
-            rich_help_panel="Output",
-        ),
-    ] = None,
-    formula_guard: Annotated[
-        bool,
-        typer.Option(
-            help="In CSV output, make cells a spreadsheet would run as a formula inert.",
-            rich_help_panel="Output",
-        ),
-    ] = True,
+    output: OutputOpt = None,
+    formula_guard: FormulaGuardOpt = True,
     fail_on: Annotated[
         FailOn,
         typer.Option(

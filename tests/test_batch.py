@@ -26,7 +26,7 @@ from cbc_cli.cli import main
 from cbc_cli.errors import InputError, UsageError
 from cbc_cli.models import Result, to_data
 from cbc_cli.readers import Input, read_input
-from cbc_cli.readers.records import Record
+from cbc_cli.readers.records import Record, is_missing
 from cbc_cli.readers.source import Source, open_source
 from cbc_cli.writers.batch_writers import CsvWriter
 
@@ -194,6 +194,8 @@ def test_library_yields_one_record_per_row_in_input_order() -> None:
 
 
 def test_csv_output_matches_the_golden_file(capsys: pytest.CaptureFixture[str]) -> None:
+    # The golden file keeps S-06's lone "-" (a missing value) as "-": the formula guard quotes
+    # text that a spreadsheet would run, and a lone "-" is not such text.
     code, out, err = cbc(capsys, "check", str(EXPORTS / "small_wide.csv"), "--format", "csv")
     assert code == 3  # S-05 has a bad cell and S-06 no value
     assert out == (EXPECTED / "small_wide.flagged.csv").read_text(encoding="utf-8")
@@ -452,15 +454,69 @@ def test_table_format_summarises_a_batch(capsys: pytest.CaptureFixture[str]) -> 
     assert "samples could not be read" in err
 
 
-def test_csv_output_needs_tabular_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_csv_output_of_ndjson_input_is_a_row_per_sample(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # No input columns to carry through: the sample's identifiers, then the contract columns
+    # with a flag column for every analyte of the catalogue (which ones a sample holds is not
+    # known before it is read).
     path = tmp_path / "results.ndjson"
-    path.write_text('{"id": "J-1", "hgb": 9.1}\n{"id": "J-2", "hgb": 14}\n', encoding="utf-8")
-    code, _, err = cbc(capsys, "check", str(path), "--format", "csv")
-    assert code == 2
-    assert "CSV" in err
-    code, out, _ = cbc(capsys, "check", str(path), "--format", "ndjson")
-    assert code == 0
-    assert len(out.splitlines()) == 2
+    path.write_text(
+        '{"id": "J-1", "patient_id": "P-1", "collected_at": "2024-03-01", "sex": "F", '
+        '"age": 54, "hgb": 9.1, "plt": 62}\n'
+        '{"id": "=J-2", "hgb": "abc"}\n',
+        encoding="utf-8",
+    )
+    code, out, err = cbc(capsys, "check", str(path), "--format", "csv")
+    assert code == 3  # J-2's hemoglobin cannot be read
+    rows = list(csv.reader(io.StringIO(out)))
+    scheme = resolve_scheme(None)
+    from cbc_cli.writers.csv_writer import contract_columns
+
+    assert rows[0] == [
+        "sample_id",
+        "line",
+        "patient_id",
+        "collected_at",
+        *contract_columns(ANALYTES, scheme),
+    ]
+    assert rows[0][4 : 4 + len(ANALYTES)] == [f"{a}_flag" for a in ANALYTES]
+    j1, j2 = rows_as_dicts(rows)
+    assert (j1["sample_id"], j1["line"], j1["patient_id"], j1["collected_at"]) == (
+        "J-1",
+        "1",
+        "P-1",
+        "2024-03-01",
+    )
+    assert (j1["hgb_flag"], j1["plt_flag"], j1["wbc_flag"]) == ("L", "L", "")
+    assert j1["anemia_grade"] == "2"
+    assert j1["findings"] == "anemia;thrombocytopenia;bicytopenia"
+    assert (j1["urgency"], j1["status"], j1["error"]) == ("routine", "ok", "")
+    assert j2["sample_id"] == "'=J-2"  # the formula guard applies to these cells too
+    assert j2["line"] == "2"
+    assert (j2["status"], j2["hgb_flag"]) == ("ok", "")  # a bad cell, not a bad sample
+    assert "'abc' is not a number" in j2["error"]
+    assert "1 cells could not be read" in err
+    # The same through NDJSON output: one sample a line, so the rows match it.
+    _, out, _ = cbc(capsys, "check", str(path), "--format", "ndjson")
+    assert [json.loads(line)["sample_id"] for line in out.splitlines()] == ["J-1", "=J-2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("[]\n", "empty.json"), ('{"samples": []}\n', "wrapped.json")],
+)
+def test_json_without_samples_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    code, _, err = cbc(capsys, "check", str(path), "--format", "ndjson")
+    assert code == 3
+    [line] = err.splitlines()
+    assert "no sample cbc reads in the input" in line
+    assert "an object per sample" in line
+    assert "header" not in line  # not the CSV message: a JSON document has no header
 
 
 # --- long layout ---------------------------------------------------------------------------------
@@ -519,6 +575,41 @@ def test_long_layout_with_a_flag_column_names_cbcs_cbc_flag(
     assert out[4]["test_name"] == "Sodium"  # not a CBC test: carried through, no flag
 
 
+@pytest.mark.parametrize(
+    ("header", "renamed"),
+    [
+        # hgb_flag is the lab's flag column (the scalar path); Status matches case-insensitively.
+        ("id,sex,age,hgb,plt,hgb_flag,findings,Status", ["hgb_flag", "findings", "status"]),
+        # No flag column: the columnar path writes the same header through CsvWriter.
+        ("id,sex,age,hgb,plt,urgency,error,anemia_grade", ["urgency", "error", "anemia_grade"]),
+    ],
+)
+def test_added_columns_named_like_an_input_column_get_a_cbc_prefix(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, header: str, renamed: list[str]
+) -> None:
+    path = tmp_path / "named.csv"
+    path.write_text(f"{header}\nA,F,54,9.1,62,x,y,z\n", encoding="utf-8")
+    code, out, _ = cbc(capsys, "check", str(path), "--format", "csv")
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    given = header.split(",")
+    assert rows[0][: len(given)] == given
+    added = rows[0][len(given) :]
+    for name in renamed:
+        assert f"cbc_{name}" in added
+        assert name not in added
+    assert len(set(rows[0])) == len(rows[0])
+    # Only the names change: cbc's cells are where they always are.
+    expected = ["hgb_flag", "plt_flag", "anemia_grade"]
+    expected = [f"cbc_{c}" if c in renamed else c for c in expected]
+    assert added[:3] == expected
+    assert rows[1][: len(given)] == ["A", "F", "54", "9.1", "62", "x", "y", "z"]
+    out_row = dict(zip(rows[0], rows[1], strict=True))
+    assert out_row[expected[0]] == "L"
+    assert out_row[expected[2]] == "2"
+    assert out_row["cbc_status" if "status" in renamed else "status"] == "ok"
+
+
 def test_long_layout_reads_loinc_sex_codes_dob_and_lab_ranges() -> None:
     data, results = read_records(EXPORTS / "lis_long_flagged.csv")
     assert data.long
@@ -558,6 +649,9 @@ def test_formula_guard_makes_text_cells_inert(capsys: pytest.CaptureFixture[str]
     ]
     _, rows, _ = check_csv(capsys, "small_wide.csv")
     assert [r["comment"] for r in rows_as_dicts(rows)][2:5] == ["'=1+2", "'@review", "'-see note"]
+    # S-06's Hb is a lone "-", the missing-value token: not a formula, so it stays "-" (the
+    # golden file expected/small_wide.flagged.csv pins the same), while "-see note" is guarded.
+    assert rows_as_dicts(rows)[5]["Hb"] == "-"
 
 
 def test_no_formula_guard_leaves_cells_as_given(capsys: pytest.CaptureFixture[str]) -> None:
@@ -576,9 +670,11 @@ def test_formula_guard_leaves_numbers_alone(
     code, out, _ = cbc(capsys, "check", str(path), "--format", "csv")
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
+    # A lone "-" is the missing-value token, not a formula (a spreadsheet shows it as text), so
+    # it is carried through unchanged like any other missing cell.
     assert [row[:4] for row in rows[1:]] == [
         ["D-1", "9.1", "-1.5", "+2"],
-        ["D-2", "9.4", "+0.3", "'-"],
+        ["D-2", "9.4", "+0.3", "-"],
     ]
 
 
@@ -737,6 +833,31 @@ def test_missing_tokens_and_comparators() -> None:
         ("wbc", ">", "HH"),
         ("plt", ">", "HH"),
     ]
+
+
+def test_a_run_of_dashes_is_a_missing_value(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Sysmex analysers print "---" or "----" for a masked value: missing, like "-" and "--",
+    # on the scalar path (NDJSON) and on the columnar CSV path alike.
+    path = tmp_path / "masked.csv"
+    path.write_text(
+        "id,sex,age,WBC,Hb,PLT,ANC\nM-1,F,54,---,9.1,----,--\nM-2,M,61,6.2,-----,245,-\n",
+        encoding="utf-8",
+    )
+    _, results = read_records(path)
+    assert not any(r.cell_errors for r in results)
+    assert [[a.analyte for a in r.analytes] for r in results] == [["hgb"], ["wbc", "plt"]]
+    code, out, err = cbc(capsys, "check", str(path), "--format", "csv")
+    assert (code, err) == (0, "")
+    rows = rows_as_dicts(list(csv.reader(io.StringIO(out))))
+    assert [(r["wbc_flag"], r["hgb_flag"], r["plt_flag"]) for r in rows] == [
+        ("", "L", ""),
+        ("N", "", "N"),
+    ]
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert not is_missing("-5")  # a negative number is a value (refused later), not missing
+    assert not is_missing("-see note")
 
 
 def test_units_from_headers_and_unit_columns() -> None:

@@ -581,6 +581,29 @@ def test_cli_single_sample_as_fhir(capsys: pytest.CaptureFixture[str]) -> None:
     assert interpretation(again) == interpretation(expected)
 
 
+def test_cli_csv_output_of_a_fhir_bundle_and_a_bundle_without_samples(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A row per sample (a Bundle document has no lines), cbc's columns after the identifiers.
+    code, out, _ = run_cli(
+        capsys, "check", str(FIXTURES / "bundle_collection_report.json"), "--format", "csv"
+    )
+    assert code == 0
+    header, *rows = out.splitlines()
+    assert header.startswith("sample_id,line,patient_id,collected_at,wbc_flag,rbc_flag,")
+    assert len(rows) == 1
+    assert rows[0].startswith("FIL5523,,MRN0042,2024-03-12T08:30:00+01:00,")
+    # A Bundle with no CBC result: the error says so, not "no data rows after the header".
+    empty = tmp_path / "empty_bundle.json"
+    empty.write_text('{"resourceType": "Bundle", "type": "collection"}', encoding="utf-8")
+    code, out, err = run_cli(capsys, "check", str(empty), "--format", "json")
+    assert code == 3
+    assert json.loads(out)["results"] == []
+    [line] = err.splitlines()
+    assert "no sample cbc reads in the input" in line
+    assert "Observations with a CBC LOINC code" in line
+
+
 def test_cli_fhir_problems_exit_3_and_fhir_from_stdin(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

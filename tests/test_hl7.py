@@ -8,6 +8,7 @@ tests/fixtures/hl7 (see the README there).
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import subprocess
@@ -555,6 +556,53 @@ def test_cli_single_sample_as_hl7(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert interpretation(again) == interpretation(expected)
     assert again.patient.age_exact
+
+
+def test_cli_csv_output_of_hl7_is_a_row_per_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # HL7 has no columns to carry through: each ORU^R01 gives a row with its identifiers (OBR-3,
+    # the MSH line, PID-3, OBR-7), then cbc's columns with a flag for every catalogue analyte.
+    from cbc_cli.analytes import ANALYTES
+    from cbc_cli.writers.csv_writer import contract_columns
+
+    code, out, err = run_cli(
+        capsys, "check", str(FIXTURES / "batch_fhs_bhs_lf.hl7"), "--format", "csv"
+    )
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    header = ["sample_id", "line", "patient_id", "collected_at"]
+    assert rows[0] == [*header, *contract_columns(ANALYTES, SCHEME)]
+    out_rows = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert [[r[c] for c in header] for r in out_rows] == [
+        ["S-1001", "3", "MRN1001", "2024-03-13T05:00:00"],
+        ["S-1002", "9", "MRN1002", "2024-03-13T05:15:00"],
+    ]  # the ADT^A08 message is not a sample (noted on stderr)
+    assert [(r["hgb_flag"], r["anc_flag"], r["plt_flag"]) for r in out_rows] == [
+        ("N", "", "N"),
+        ("L", "L", "L"),
+    ]
+    assert out_rows[1]["neutropenia_grade"] == "2"
+    assert out_rows[1]["urgency"] == "soon"
+    assert "ADT^A08" in err
+    # The same samples as the JSON output, in the same order.
+    _, out, _ = run_cli(capsys, "check", str(FIXTURES / "batch_fhs_bhs_lf.hl7"), "--format", "json")
+    assert [r["sample_id"] for r in json.loads(out)["results"]] == ["S-1001", "S-1002"]
+
+
+def test_cli_hl7_without_a_result_message_says_no_sample(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "adt.hl7"
+    path.write_text(ADT_A01, encoding="utf-8")
+    code, out, err = run_cli(capsys, "check", str(path), "--format", "ndjson")
+    assert code == 3
+    assert out == ""
+    note, error = err.splitlines()
+    assert "ADT^A01, not an ORU result message: skipped" in note
+    assert error.startswith(f"cbc: error: {path}: no sample cbc reads in the input (")
+    assert "ORU^R01" in error
+    assert "header" not in error
 
 
 def test_cli_module_does_not_import_hl7_or_fhir() -> None:

@@ -54,7 +54,7 @@ def read_input(
     if detected == "binary":
         raise InputError(
             f"{source.name}: looks like a binary file, not text",
-            hint="give a CSV, TSV, JSON or NDJSON export (gzip is fine)",
+            hint="give a CSV, TSV, JSON, NDJSON, HL7 or FHIR export (gzip is fine)",
         )
     fmt = detected if input_format == "auto" else input_format
     if input_format == "auto" and fmt in ("json", "ndjson") and b'"resourceType"' in head:

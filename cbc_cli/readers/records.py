@@ -17,7 +17,7 @@ from cbc_cli.parse import parse_date, parse_range_text, parse_temperature
 from cbc_cli.units import Quantity, parse_number, to_canonical, unit_factor
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "?"})
-"""Cell texts read as "no value" (compared case-insensitively)."""
+"""Cell texts read as "no value" (compared case-insensitively); any run of dashes is one too."""
 # Sex codings: words, letters, and ISO/IEC 5218 numbers (1 male, 2 female; 0 and 9 unknown).
 SEX_CODES: dict[str, Sex | None] = {
     "f": "female",
@@ -55,8 +55,15 @@ class Record:
 
 
 def is_missing(text: str | None) -> bool:
-    """Whether a cell means "no value" (empty, NA, -, ...)."""
-    return text is None or text.strip().lower() in MISSING
+    """Whether a cell means "no value" (empty, NA, -, ...).
+
+    A cell made only of dashes (``---``, ``----``) is missing too: analysers such as Sysmex print
+    a run of dashes for a masked or unreported value.
+    """
+    if text is None:
+        return True
+    folded = text.strip().lower()
+    return folded in MISSING or not folded.strip("-")
 
 
 class CellReader:

@@ -1,4 +1,5 @@
-"""Streaming writers for many results: CSV (input columns carried through), NDJSON and JSON.
+"""Streaming writers for many results: CSV (input columns carried through, or a row per sample
+for input without columns), NDJSON and JSON.
 
 Each writer takes one record and its result at a time, so memory does not grow with the input.
 """
@@ -10,6 +11,7 @@ import json
 from dataclasses import asdict
 from typing import Protocol, TextIO
 
+from cbc_cli.analytes import ANALYTES
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result, SchemeInfo, to_json
 from cbc_cli.readers.records import Record
@@ -63,7 +65,9 @@ class CsvWriter:
     """The input columns unchanged and in order, then cbc's columns.
 
     Wide input: one output row per input row. Long input: each input row keeps its place with
-    its own ``flag``; the sample's columns repeat on each of its rows.
+    its own ``flag``; the sample's columns repeat on each of its rows. An added column whose name
+    an input column already has (``hgb_flag``, ``findings``, ``status``, ...) is named
+    ``cbc_<name>``, so that every column name says whose it is; the cells are the same.
     """
 
     def __init__(
@@ -83,9 +87,13 @@ class CsvWriter:
         self.scheme = scheme
         self.long = long
         self.guard = formula_guard
-        added = contract_columns([] if long else analytes, scheme)
+        taken = {h.strip().lower() for h in header}
+        added = [
+            f"cbc_{c}" if c in taken else c
+            for c in contract_columns([] if long else analytes, scheme)
+        ]
         # Long input gets one flag per row; named cbc_flag when the input has its own flag.
-        flag = ["cbc_flag" if "flag" in (h.strip().lower() for h in header) else "flag"]
+        flag = ["cbc_flag" if "flag" in taken else "flag"]
         self.writer.writerow([*header, *(flag if long else []), *added])
 
     def _cells(self, cells: list[str]) -> list[str]:
@@ -103,6 +111,41 @@ class CsvWriter:
         for _, cells, analyte_id in record.rows:
             flag = flags.get(analyte_id, "") if analyte_id else ""
             self.writer.writerow([*self._cells(cells), flag, *sample])
+
+    def close(self) -> None:
+        """Nothing to finish."""
+
+
+SAMPLE_COLUMNS = ("sample_id", "line", "patient_id", "collected_at")
+"""The identifying columns of :class:`SampleCsvWriter`, before the contract columns."""
+
+
+class SampleCsvWriter:
+    """CSV for input without columns to carry through (JSON, NDJSON, HL7 v2, FHIR).
+
+    One row per sample: ``sample_id``, ``line``, ``patient_id``, ``collected_at``, then the
+    contract columns with a ``<analyte>_flag`` for every analyte of the catalogue (which ones a
+    sample holds is not known before it is read; a flag cell is empty when the value is absent).
+    """
+
+    def __init__(self, out: TextIO, scheme: Scheme, *, formula_guard: bool = True) -> None:
+        self.writer = csv.writer(out, lineterminator="\n")
+        self.scheme = scheme
+        self.guard = formula_guard
+        self.analytes = list(ANALYTES)
+        self.writer.writerow([*SAMPLE_COLUMNS, *contract_columns(self.analytes, scheme)])
+
+    def write(self, record: Record, result: Result) -> None:
+        """Write the row of one sample."""
+        ids = [
+            result.sample_id or record.sample_id or "",
+            "" if record.line is None else str(record.line),
+            record.patient_id or "",
+            record.collected_at or "",
+        ]
+        if self.guard:
+            ids = [inert(c) for c in ids]
+        self.writer.writerow([*ids, *contract_cells(result, self.analytes, self.scheme)])
 
     def close(self) -> None:
         """Nothing to finish."""

@@ -31,9 +31,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def inert(cell: str) -> str:
     """Make a text cell that a spreadsheet would run as a formula inert, by a leading quote.
 
-    Numbers such as ``-1.5`` or ``+3`` are left alone: they are data, not formulas.
+    Numbers such as ``-1.5`` or ``+3`` are left alone: they are data, not formulas; so are cells
+    made only of dashes (``-``, ``---``), the missing-value tokens a spreadsheet shows as text.
     """
-    if cell.startswith(_FORMULA_START):
+    if cell.startswith(_FORMULA_START) and cell.strip("-"):
         try:
             float(cell)
         except ValueError:
@@ -62,7 +63,10 @@ def contract_cells(result: Result, analytes: Sequence[str], scheme: Scheme) -> l
     graded = [g for g in GRADE_COLUMNS if scheme.criteria_for(g)]
     grades = result.grades
     errors = ([result.error] if result.error else []) + list(result.cell_errors)
-    error_text = "; ".join((f"line {e.line}: " if e.line else "") + e.message for e in errors)
+    error_text = "; ".join(
+        (f"line {e.line}: " if e.line and not e.message.startswith("line ") else "") + e.message
+        for e in errors
+    )
     return [
         *(flags.get(a, "") for a in read),
         *("" if grades.get(g) is None else str(grades[g]) for g in graded),
