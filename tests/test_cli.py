@@ -8,29 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run_cli as run
 
 from cbc_cli import interpret
-from cbc_cli.cli import main
 from cbc_cli.models import to_data
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ["--hgb", "9.1", "--anc", "0.8", "--plt", "62", "--sex", "female", "--age", "54"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
-@pytest.fixture(autouse=True)
-def _no_tty(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Tests run with no terminal: stdin is an empty pipe unless a test gives it content.
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("CBC_RANGES", raising=False)
 
 
 def test_json_equals_the_library_result(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cbc_cli import interpret as interpret_values
 from cbc_cli.api import default_ranges, resolve_scheme, scheme_info
 from cbc_cli.batch import run
-from cbc_cli.cli import main
 from cbc_cli.models import ErrorInfo, Result
 from cbc_cli.readers import Input, read_input
 from cbc_cli.readers.records import Record
@@ -187,21 +187,6 @@ def validate(text: str) -> dict[str, Any]:
 
 def resources(document: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [e["resource"] for e in document["entry"] if e["resource"]["resourceType"] == kind]
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
-@pytest.fixture(autouse=True)
-def _no_tty(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("CBC_RANGES", raising=False)
 
 
 # --- reading -----------------------------------------------------------------------------------

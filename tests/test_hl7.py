@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cbc_cli.api import default_ranges, resolve_scheme, scheme_info
 from cbc_cli.batch import run
-from cbc_cli.cli import main
 from cbc_cli.models import Result
 from cbc_cli.readers import Input, read_input
 from cbc_cli.readers.records import Record
@@ -134,21 +134,6 @@ def interpretation(result: Result) -> tuple[object, ...]:
         [(f.code, f.grade, f.pattern) for f in result.findings],
         result.urgency,
     )
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
-@pytest.fixture(autouse=True)
-def _no_tty(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("CBC_RANGES", raising=False)
 
 
 # --- reading -----------------------------------------------------------------------------------

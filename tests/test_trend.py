@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run_cli as run
 from rich.console import Console  # noqa: TID251 - views are tested on a fixed-width console
 
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import interpret_record
-from cbc_cli.cli import main
 from cbc_cli.errors import RangeFileError, UsageError
 from cbc_cli.readers import read_input
 from cbc_cli.readers.source import Source, open_source
@@ -588,22 +588,6 @@ def test_chart_without_day_zero_shows_dates_and_ascii_on_a_plain_console() -> No
 
 
 # --- the command ---------------------------------------------------------------------------------
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 0), out, err
-
-
-@pytest.fixture(autouse=True)
-def _no_tty(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "100")
-    monkeypatch.delenv("CBC_RANGES", raising=False)
 
 
 def test_cli_json_equals_the_library_report(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,17 @@
+"""Every test runs as in a pipeline with no terminal and no colour, and no lab ranges from the
+environment of whoever runs the tests."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _no_tty(monkeypatch: pytest.MonkeyPatch) -> None:
+    # stdin is an empty pipe unless a test gives it content.
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.delenv("CBC_RANGES", raising=False)
