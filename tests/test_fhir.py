@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run_cli
+from helpers import flags, interpretation, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -151,20 +151,6 @@ def interpret(
 ) -> list[tuple[Record, Result]]:
     """Read and interpret every record, as the batch runner does."""
     return list(run(read(data, input_format).records, default_ranges(), SCHEME))
-
-
-def flags(result: Result) -> dict[str, str | None]:
-    return {a.analyte: a.flag for a in result.analytes}
-
-
-def interpretation(result: Result) -> tuple[object, ...]:
-    """What must survive a round trip: flags, grades, findings, urgency."""
-    return (
-        flags(result),
-        result.grades,
-        [(f.code, f.grade, f.pattern) for f in result.findings],
-        result.urgency,
-    )
 
 
 def write_fhir(results: list[tuple[Record, Result]]) -> str:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import flags, interpretation, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,20 +120,6 @@ def interpret(data: bytes | str, input_format: str = "auto") -> list[tuple[Recor
     """Read and interpret every record, as the batch runner does."""
     opened = read(data, input_format)
     return list(run(opened.records, default_ranges(), SCHEME))
-
-
-def flags(result: Result) -> dict[str, str | None]:
-    return {a.analyte: a.flag for a in result.analytes}
-
-
-def interpretation(result: Result) -> tuple[object, ...]:
-    """What must survive a round trip: flags, grades, findings, urgency."""
-    return (
-        flags(result),
-        result.grades,
-        [(f.code, f.grade, f.pattern) for f in result.findings],
-        result.urgency,
-    )
 
 
 # --- reading -----------------------------------------------------------------------------------
