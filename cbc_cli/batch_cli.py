@@ -216,5 +216,5 @@ def _report(source: Source, stats: BatchStats, notes: list[str]) -> None:
             parts.append(
                 f"{stats.cell_errors} cells could not be read (the rest of their rows was read)"
             )
-        where = f" (lines {shown})" if shown else ""
-        sys.stderr.write(f"cbc: {' and '.join(parts)}{where}; the error column says why\n")
+        where = f" (line{'s' if len(lines) > 1 else ''} {shown})" if shown else ""
+        sys.stderr.write(f"cbc: {' and '.join(parts)}{where}; the output says why\n")

@@ -179,10 +179,35 @@ FormulaGuardOpt = Annotated[
     ),
 ]
 
-ValueOpt = Annotated[
-    str | None,
-    typer.Option(help='Value, optionally with a unit ("95 g/L").', rich_help_panel="Counts"),
-]
+
+def _value(analyte_id: str) -> object:
+    analyte = ANALYTES[analyte_id]
+    return typer.Option(
+        help=f"{analyte.name[0].upper()}{analyte.name[1:]}, in {analyte.unit} unless a unit follows "
+        f'the number ("{_EXAMPLES.get(analyte_id, "9.1")}").',
+        rich_help_panel="Counts",
+    )
+
+
+_EXAMPLES = {
+    "hgb": "91 g/L",
+    "wbc": "2100/uL",
+    "plt": "62000/uL",
+    "anc": "800 cells/uL",
+    "alc": "1200/uL",
+    "rbc": "3.1 x10^12/L",
+    "hct": "0.28 L/L",
+    "mchc": "330 g/L",
+}
+_UNITLESS = {
+    "mcv": "104",
+    "mch": "31",
+    "rdw": "14.2",
+    "neut_pct": "40",
+    "band_pct": "5",
+    "lymph_pct": "22",
+}
+_EXAMPLES.update({k: f"{v} {ANALYTES[k].unit}" for k, v in _UNITLESS.items()})
 
 # Values are prompted in this order on a terminal when none are given.
 PROMPT_ORDER = ("hgb", "wbc", "anc", "plt")
@@ -260,20 +285,20 @@ def check(
             show_default=False,
         ),
     ] = None,
-    wbc: ValueOpt = None,
-    rbc: ValueOpt = None,
-    hgb: ValueOpt = None,
-    hct: ValueOpt = None,
-    mcv: ValueOpt = None,
-    mch: ValueOpt = None,
-    mchc: ValueOpt = None,
-    rdw: ValueOpt = None,
-    plt: ValueOpt = None,
-    anc: ValueOpt = None,
-    neut_pct: ValueOpt = None,
-    band_pct: ValueOpt = None,
-    alc: ValueOpt = None,
-    lymph_pct: ValueOpt = None,
+    wbc: Annotated[str | None, _value("wbc")] = None,
+    rbc: Annotated[str | None, _value("rbc")] = None,
+    hgb: Annotated[str | None, _value("hgb")] = None,
+    hct: Annotated[str | None, _value("hct")] = None,
+    mcv: Annotated[str | None, _value("mcv")] = None,
+    mch: Annotated[str | None, _value("mch")] = None,
+    mchc: Annotated[str | None, _value("mchc")] = None,
+    rdw: Annotated[str | None, _value("rdw")] = None,
+    plt: Annotated[str | None, _value("plt")] = None,
+    anc: Annotated[str | None, _value("anc")] = None,
+    neut_pct: Annotated[str | None, _value("neut_pct")] = None,
+    band_pct: Annotated[str | None, _value("band_pct")] = None,
+    alc: Annotated[str | None, _value("alc")] = None,
+    lymph_pct: Annotated[str | None, _value("lymph_pct")] = None,
     sex: SexOpt = None,
     age: AgeOpt = None,
     dob: Annotated[
@@ -531,7 +556,6 @@ def ranges_show(
     from cbc_cli.render import range_sources_view, ranges_view
 
     rows = table.rows_for(found.id)
-    _print(ranges_view(rows, f"{found.name} ({found.id}), unit {found.unit}"))
     if any(v is not None for v in (sex, age, pregnant)) or profile:
         patient = build_patient(sex=sex, age=age, pregnant=pregnant, profiles=profile or ())
         chosen = table.select(found.id, patient)
@@ -541,6 +565,7 @@ def ranges_show(
             else f"None applies: {chosen.reason}"
         )
         _print(Text(line, style="bold"))
+    _print(ranges_view(rows, f"{found.name} ({found.id}), unit {found.unit}"))
     _print(range_sources_view(type(table)(rows)))
 
 

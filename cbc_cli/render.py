@@ -170,12 +170,13 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
         parts.append(analyte_table(result))
     notes = [f"{a.analyte}: {a.range_note}" for a in result.analytes if a.range_note]
     urgency = result.urgency or "none"
+    unread = result.status == "error"
     parts.append(
         Panel(
             Text(result.message),
-            title=URGENCY_TITLE[urgency],
+            title="Could not be read" if unread else URGENCY_TITLE[urgency],
             title_align="left",
-            border_style=URGENCY_STYLE[urgency],
+            border_style="red" if unread else URGENCY_STYLE[urgency],
             box=box.HEAVY if urgency == "now" else box.ROUNDED,
         )
     )
@@ -217,17 +218,18 @@ def explanation_list() -> RenderableType:
 def ranges_view(rows: Iterable[ReferenceRange], title: str) -> RenderableType:
     """A table of range rows (``cbc ranges list`` and ``show``)."""
     table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left")
-    for col in ("Analyte", "Sex", "Age", "Condition", "Range", "Critical", "Unit", "From"):
-        table.add_column(col)
+    table.add_column("Analyte", no_wrap=True)
+    table.add_column("For")
+    table.add_column("Range", no_wrap=True)
+    table.add_column("Critical", no_wrap=True)
+    table.add_column("Unit", no_wrap=True)
+    table.add_column("From", overflow="fold")
     for r in rows:
-        critical = range_text(r.analyte, r.critical_low, r.critical_high)
         table.add_row(
             r.analyte,
-            r.sex,
-            r.describe().split(", ")[1],
-            r.condition or "",
+            r.describe(),
             range_text(r.analyte, r.low, r.high),
-            critical,
+            range_text(r.analyte, r.critical_low, r.critical_high),
             r.unit,
             escape(r.origin),
         )

@@ -340,7 +340,7 @@ def test_truncated_bundle_reads_the_entries_before_the_cut() -> None:
     assert set(report.panel.values) == {"wbc", "hgb"}
     [cut] = [r.error for r in records if r.error is not None]
     assert cut.message.startswith(f"line {cut.line}: not valid JSON")
-    assert cut.message.endswith("entries before it read")
+    assert cut.message.endswith("the entries before it were read")
     assert any("3 result reference(s) not found" in n for n in opened.notes)
 
 

@@ -583,3 +583,18 @@ def test_cli_module_does_not_import_hl7_or_fhir() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_message_missing_its_msh_is_still_read_as_hl7(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Auto-detection: a first line that is an HL7 segment is HL7, so the reader can say MSH is
+    # missing instead of the CSV reader complaining about the header.
+    path = tmp_path / "no_msh.hl7"
+    path.write_bytes(b"PID|1||123\rOBX|1|NM|718-7^Hgb^LN||9.1|g/dL\r")
+    code, out, err = run_cli(capsys, "check", str(path))
+    assert code == 3
+    assert "before any MSH segment" in out
+    assert "Could not be read" in out
+    assert "Nothing out of range" not in out
+    assert "1 of 1 samples could not be read (line 1)" in err

@@ -336,7 +336,9 @@ class _Reader:
         except json.JSONDecodeError as exc:
             line = text.count("\n", 0, exc.pos) + 1 if exc.doc is text else None
             where = f"line {line}" if line else "the end of the Bundle"
-            self._error(line, None, f"{where}: not valid JSON ({exc.msg}); entries before it read")
+            self._error(
+                line, None, f"{where}: not valid JSON ({exc.msg}); the entries before it were read"
+            )
         return True
 
     def _error(self, line: int | None, field_name: str | None, message: str) -> None:

@@ -104,6 +104,10 @@ def detect_format(head: bytes) -> str:
         re.match(rb"[A-Z][A-Z0-9]{2}\|", text) and re.search(rb"[\r\n\x0b]MSH\|", text)
     ):
         return "hl7"
+    # A message whose MSH is missing still opens with a segment no CSV header would: the HL7
+    # reader then says what is wrong.
+    if re.match(rb"(?:PID|PV1|ORC|OBR|OBX|NTE|SPM|EVN)\|", text):
+        return "hl7"
     if text[:1] in (b"{", b"["):
         first, _, rest = text.partition(b"\n")
         if text[:1] == b"{" and first.rstrip().endswith(b"}") and rest.lstrip()[:1] == b"{":
