@@ -182,8 +182,9 @@ FormulaGuardOpt = Annotated[
 
 def _value(analyte_id: str) -> object:
     analyte = ANALYTES[analyte_id]
+    name = analyte.name[0].upper() + analyte.name[1:]
     return typer.Option(
-        help=f"{analyte.name[0].upper()}{analyte.name[1:]}, in {analyte.unit} unless a unit follows "
+        help=f"{name}, in {analyte.unit} unless a unit follows "
         f'the number ("{_EXAMPLES.get(analyte_id, "9.1")}").',
         rich_help_panel="Counts",
     )
