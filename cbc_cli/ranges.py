@@ -236,7 +236,7 @@ class RangeTable:
         for row in self.rows:
             self._by_analyte.setdefault(row.analyte, []).append(row)
         # A batch asks the same question for every row; selection depends only on these keys.
-        self._chosen: dict[tuple[str, Kind, Patient], Selection] = {}
+        self._chosen: dict[tuple[object, ...], Selection] = {}
 
     def rows_for(self, analyte: str) -> list[ReferenceRange]:
         """Every row for an analyte, in load order."""
@@ -251,16 +251,18 @@ class RangeTable:
         (sex or age unknown or too coarse) stops the search with a reason, so that a lower or
         less specific row is never borrowed in its place.
         """
-        person = Patient(
-            sex=patient.sex,
-            age=patient.age,
-            pregnancy_trimester=patient.pregnancy_trimester,
-            profiles=patient.profiles,
+        # Only these fields choose a range (not temperature or days since chemotherapy).
+        key = (
+            analyte,
+            kind,
+            patient.sex,
+            patient.age,
+            patient.pregnancy_trimester,
+            patient.profiles,
         )
-        key = (analyte, kind, person)
         chosen = self._chosen.get(key)
         if chosen is None:
-            chosen = self._select(analyte, person, kind)
+            chosen = self._select(analyte, patient, kind)
             if len(self._chosen) < 100_000:
                 self._chosen[key] = chosen
         return chosen
