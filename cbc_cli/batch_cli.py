@@ -139,6 +139,8 @@ def _columnar(
     from cbc_cli.readers.columns import parse_column_options, parse_unit_options
     from cbc_cli.writers.batch_writers import CsvWriter
 
+    if context.temperature_c is not None:
+        return False  # the fever rules (febrile neutropenia) live in the engine only
     columns = parse_column_options(options.columns)
     units = parse_unit_options(options.units)
     fast = plan(source, options.input_format, columns, units)

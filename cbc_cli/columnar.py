@@ -323,7 +323,7 @@ class ColumnarCsv:
             flags[analyte] = grid_flag.reshape(-1, width)[index, cls]
             for code, rule_analyte, direction in self.graded:
                 if rule_analyte == analyte:
-                    grid_grade = self._grades(grid_v, grid_flag, code, direction, grid_key)
+                    grid_grade = self._grades(grid_v, grid_flag, code, direction, grid_key, analyte)
                     grades[code] = grid_grade.reshape(-1, width)[index, cls]
         combo = np.zeros(n, dtype=np.uint64)
         for a in self.read:
@@ -523,7 +523,13 @@ class ColumnarCsv:
         return flag
 
     def _grades(
-        self, v: np.ndarray, flag: np.ndarray, code: str, direction: str, key: np.ndarray
+        self,
+        v: np.ndarray,
+        flag: np.ndarray,
+        code: str,
+        direction: str,
+        key: np.ndarray,
+        analyte: str,
     ) -> np.ndarray:
         """Grades 0-4, or -1 for "cannot grade" (including no value)."""
         import numpy as np
@@ -564,7 +570,10 @@ class ColumnarCsv:
             beyond, opposite = (
                 (low_side, high_side) if direction == "low" else (high_side, low_side)
             )
-            not_abnormal = (flag == _N) | opposite
+            # As the engine: grade 0 only when the limit on that side exists.
+            low, high, *_ = self._limits(analyte, key)
+            side = low if direction == "low" else high
+            not_abnormal = ((flag == _N) | opposite) & ~np.isnan(side)
             outcome = np.where(not_abnormal, 0, np.where((outcome == 0) & beyond, -1, outcome))
         outcome = np.where(gradable, outcome, -1)
         return np.where(flag == 0, -1, outcome).astype(np.int8)

@@ -5,13 +5,15 @@ Rules follow ../shared/CLINICAL.md sections 4-6; the urgency rules are listed in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
     MCV_PATTERNS,
     NOTHING_CHECKED_MESSAGE,
+    ROUTINE_FOLLOW_UP,
+    URGENT_FOLLOW_UP,
     explain,
     recovery_context,
 )
@@ -189,6 +191,10 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
         note = f"reported as {q.input}, which lies on both sides of a limit: cannot flag"
     elif flag in ("LL", "HH") and not has_range and note:
         note = f"beyond the critical limit; {note}"
+    elif has_range and (low is None) != (high is None):
+        side = "upper" if high is None else "lower"
+        word = "high" if high is None else "low"
+        note = f"the range applied has no {side} limit, so a {word} value cannot be flagged"
     lab_flag = panel.lab_flags.get(q.analyte)
     result = AnalyteResult(
         analyte=q.analyte,
@@ -215,7 +221,10 @@ def _grade(
     # A count inside the person's range is not an adverse event, even where a scheme's absolute
     # cut-off lies above the LLN (the Duffy-null profile's ANC 1.21): CTCAE grade 0 then.
     not_abnormal = HIGH_FLAGS | {"N"} if direction == "low" else LOW_FLAGS | {"N"}
-    if scheme.uses_lln and checked.flag in not_abnormal:
+    # ...but only when the limit on that side exists: a one-sided range (pregnancy hemoglobin
+    # has no upper limit) cannot say a value is not high.
+    limit = checked.low if direction == "low" else checked.high
+    if scheme.uses_lln and checked.flag in not_abnormal and limit is not None:
         return Grade(0, None, chosen)
     outcomes = {grade_value(chosen, v, checked.low, checked.high) for v in checked.span}
     if len(outcomes) == 1:
@@ -389,6 +398,13 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         )
 
     urgency, why = _urgency(findings, analyte_results, patient, anc)
+    if urgency in ("soon", "now"):
+        # Each finding's text ends "share at your next contact"; under soon/now that would
+        # contradict the care-team message, which governs.
+        findings = [
+            replace(f, action=f.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP))
+            for f in findings
+        ]
     if urgency == "none" and not any(r.flag not in (None, "no-range") for r in analyte_results):
         message = NOTHING_CHECKED_MESSAGE
     else:
@@ -431,10 +447,14 @@ def _urgency(
     if any((f.grade or 0) >= 3 for f in findings):
         return "soon", "Some counts are very low or very high."
     if fever and anc is None:
-        return "soon", (
-            "A fever matters most when neutrophils are low, and no neutrophil count "
-            "was given: if you are having chemotherapy, contact your care team now."
+        # Neutropenia cannot be ruled out, and fever with it is an emergency (IDSA 2010).
+        return "now", (
+            "A fever can be an emergency when neutrophils are low, and no neutrophil count was "
+            "given."
         )
+    if fever:
+        # The seeds: seek care for a high fever. A normal count does not make a fever nothing.
+        return "soon", "A fever needs your care team's attention even when the counts are not low."
     if findings or any(r.flag not in ("N", "no-range") for r in analytes):
         return "routine", "Some results are outside their reference range."
     return "none", ""

@@ -9,6 +9,8 @@ __all__ = [
     "EXPLANATIONS",
     "MCV_PATTERNS",
     "NOTHING_CHECKED_MESSAGE",
+    "ROUTINE_FOLLOW_UP",
+    "URGENT_FOLLOW_UP",
     "Explanation",
     "explain",
     "recovery_context",
@@ -32,7 +34,8 @@ _FEVER_NOW = (
     "A temperature of 38.0 C or higher, shivering, or suddenly feeling unwell "
     "is a reason to call your care team at once, day or night."
 )
-_TELL_TEAM = "Otherwise, share this result with your care team at your next contact."
+ROUTINE_FOLLOW_UP = "Otherwise, share this result with your care team at your next contact."
+URGENT_FOLLOW_UP = "Otherwise, follow the care-team message for these results."
 
 _EXPLANATION_LIST: tuple[Explanation, ...] = (
     Explanation(
@@ -55,7 +58,9 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "common. When the level is very low, getting out of breath easily, "
             "dizziness or a racing heart may appear."
         ),
-        action=("Get help at once for chest pain, fainting, or trouble breathing. " + _TELL_TEAM),
+        action=(
+            "Get help at once for chest pain, fainting, or trouble breathing. " + ROUTINE_FOLLOW_UP
+        ),
     ),
     Explanation(
         code="neutropenia",
@@ -78,7 +83,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "fever, chills, sore throat, cough, pain passing urine, or a red, sore "
             "patch of skin."
         ),
-        action=_FEVER_NOW + " " + _TELL_TEAM,
+        action=_FEVER_NOW + " " + ROUTINE_FOLLOW_UP,
     ),
     Explanation(
         code="thrombocytopenia",
@@ -100,7 +105,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         ),
         action=(
             "Get help at once for bleeding that will not stop, blood in urine or "
-            "stool (or black stool), or a bad headache. " + _TELL_TEAM
+            "stool (or black stool), or a bad headache. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(
@@ -121,7 +126,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Usually nothing from the count itself. Infections may come more often "
             "or take longer to clear; fever and chills are the signs to watch for."
         ),
-        action=_FEVER_NOW + " " + _TELL_TEAM,
+        action=_FEVER_NOW + " " + ROUTINE_FOLLOW_UP,
     ),
     Explanation(
         code="lymphopenia",
@@ -141,7 +146,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Usually nothing from the count itself. Some people notice infections "
             "that keep coming back or are slow to clear."
         ),
-        action=_FEVER_NOW + " " + _TELL_TEAM,
+        action=_FEVER_NOW + " " + ROUTINE_FOLLOW_UP,
     ),
     Explanation(
         code="leukocytosis",
@@ -164,7 +169,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         ),
         action=(
             "Get help at once for a high fever, trouble breathing, or feeling very "
-            "unwell. " + _TELL_TEAM
+            "unwell. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(
@@ -188,7 +193,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         ),
         action=(
             "Get help at once for a high fever, trouble breathing, or feeling very "
-            "unwell. " + _TELL_TEAM
+            "unwell. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(
@@ -208,7 +213,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         ),
         action=(
             "Get help at once for chest pain, trouble breathing, a painful swollen "
-            "leg, or heavy bleeding. " + _TELL_TEAM
+            "leg, or heavy bleeding. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(
@@ -231,7 +236,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         ),
         action=(
             "Get help at once for chest pain, trouble breathing, or sudden weakness "
-            "or trouble speaking. " + _TELL_TEAM
+            "or trouble speaking. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(
@@ -256,7 +261,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         ),
         action=(
             "Get help at once for a temperature of 38.0 C or higher, bleeding that "
-            "will not stop, or trouble breathing. " + _TELL_TEAM
+            "will not stop, or trouble breathing. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(
@@ -281,7 +286,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         ),
         action=(
             "Get help at once for a temperature of 38.0 C or higher, bleeding that "
-            "will not stop, or trouble breathing. " + _TELL_TEAM
+            "will not stop, or trouble breathing. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(

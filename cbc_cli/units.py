@@ -19,6 +19,10 @@ from cbc_cli.errors import InputError, PlausibilityError, UnitError
 
 # Hemoglobin: g/dL x 0.6206 = mmol/L (monomer), CLINICAL.md section 2.
 HGB_MMOL_PER_G_DL = 0.6206
+# Above these, a bare number (no unit) for a white-cell count is refused as ambiguous: a project
+# choice. Real values in 10^9/L this high are rare (leukemias) and can be given with their unit;
+# cells/uL values this size are everyday results.
+AMBIGUOUS_BARE = {"wbc": 100.0, "anc": 100.0, "alc": 100.0}
 
 # Factor that turns a value in the spelled unit into the canonical unit of the dimension.
 _DIMENSIONS: dict[str, dict[str, float]] = {
@@ -200,6 +204,19 @@ def to_canonical(
             hint="counts and concentrations cannot be below zero",
         )
     given_unit = text_unit or unit or analyte.unit
+    if (
+        not (text_unit or unit)
+        and analyte.id in AMBIGUOUS_BARE
+        and number > AMBIGUOUS_BARE[analyte.id]
+    ):
+        # Reports print these counts both in 10^9/L (0.5) and in cells/uL (500): a bare 500
+        # read as 10^9/L would turn severe neutropenia into neutrophilia. Never guess: ask.
+        raise PlausibilityError(
+            f"{analyte.id} {number:g} has no unit, and could be {number:g} x10^9/L or "
+            f"{number:g}/uL",
+            field=analyte.id,
+            hint=f'write the unit, e.g. {number:g}/uL or "{number:g} 10^9/L"',
+        )
     value = number * unit_factor(analyte, given_unit)
     check_plausible(analyte, value, number, given_unit)
     return Quantity(analyte.id, value, cmp, text.strip())

@@ -324,7 +324,7 @@ def test_exit_codes_and_fail_on(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 def test_any_row_or_cell_error_exits_3_whatever_fail_on_says(
     capsys: pytest.CaptureFixture[str], fail_on: str
 ) -> None:
-    for name in ("small_wide.csv", "one_sided_ranges.csv", "lis_long_flagged.csv"):
+    for name in ("small_wide.csv", "one_sided_ranges.csv", "broken_rows.csv"):
         code, _, _ = check_csv(capsys, name, "--fail-on", fail_on)
         assert code == 3, name
 
@@ -494,7 +494,8 @@ def test_csv_output_of_ndjson_input_is_a_row_per_sample(
     assert (j1["urgency"], j1["status"], j1["error"]) == ("routine", "ok", "")
     assert j2["sample_id"] == "'=J-2"  # the formula guard applies to these cells too
     assert j2["line"] == "2"
-    assert (j2["status"], j2["hgb_flag"]) == ("ok", "")  # a bad cell, not a bad sample
+    # Its only value cannot be read: nothing was interpreted, so an error sample, never "ok".
+    assert (j2["status"], j2["hgb_flag"], j2["urgency"]) == ("error", "", "")
     assert "'abc' is not a number" in j2["error"]
     assert "1 cells could not be read" in err
     # The same through NDJSON output: one sample a line, so the rows match it.
@@ -571,7 +572,8 @@ def test_long_layout_with_a_flag_column_names_cbcs_cbc_flag(
     assert header.count("flag") == 1
     out = rows_as_dicts(rows)
     assert [r["flag"] for r in out] == ["L", "L", "", "", "", "", "", "", "LL", ""]
-    assert [r["cbc_flag"] for r in out] == ["L", "L", "N", "N", "", "N", "", "", "LL", "N"]
+    # A-1002's platelets: the NA row ("clumped") gets no flag, the repeat (210) is read and N.
+    assert [r["cbc_flag"] for r in out] == ["L", "L", "N", "N", "", "N", "", "N", "LL", "N"]
     assert out[4]["test_name"] == "Sodium"  # not a CBC test: carried through, no flag
 
 
@@ -629,8 +631,9 @@ def test_long_layout_reads_loinc_sex_codes_dob_and_lab_ranges() -> None:
     assert (wbc["reference_range"]["low"], wbc["reference_range"]["high"]) == (4.0, 11.0)
     hgb = analyte(a1002, "hgb")
     assert (hgb["reference_range"]["low"], hgb["reference_range"]["high"]) == (13.5, 17.5)
-    # A repeated result is reported, with the line of the repeat.
-    assert [(e.line, e.field) for e in a1002.cell_errors] == [(9, "plt")]
+    # An NA result followed by a repeat with a value is no conflict: the repeat is used.
+    assert a1002.cell_errors == []
+    assert analyte(a1002, "plt")["value"] == 210
     plt = analyte(a1003, "plt")
     assert (plt["comparator"], plt["flag"]) == ("<", "LL")
 
@@ -974,3 +977,31 @@ def test_readers_never_raise_and_keep_every_row(case: tuple[bytes, int]) -> None
         assert result.status in ("ok", "error")
         assert (result.status == "error") == (result.error is not None)
         assert record.line is not None
+
+
+def test_a_temperature_for_the_file_keeps_the_fever_rules_in_csv_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The columnar CSV path has no fever rules: with --temp the engine handles every row.
+    path = tmp_path / "f.csv"
+    path.write_text("sample_id,sex,age,ANC\ns1,F,40,0.8\ns2,F,10,0.3\n", encoding="utf-8")
+    code, out, _ = cbc(
+        capsys, "check", str(path), "--temp", "39.2", "--format", "csv", "--fail-on", "critical"
+    )
+    assert code == 1
+    s1, s2 = rows_as_dicts(list(csv.reader(io.StringIO(out))))
+    assert s1["urgency"] == "now"
+    assert "febrile-neutropenia" in s2["findings"].split(";")
+
+
+def test_a_row_with_no_readable_value_is_an_error_row(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("sample_id,sex,age,hgb,plt\nS1,F,40,abc,\nS2,F,40,12.5,200\n")
+    code, out, _ = cbc(capsys, "check", str(path), "--format", "csv")
+    assert code == 3
+    s1, s2 = rows_as_dicts(list(csv.reader(io.StringIO(out))))
+    assert (s1["status"], s1["urgency"]) == ("error", "")
+    assert "no value in this row could be read" in s1["error"]
+    assert s2["status"] == "ok"

@@ -18,6 +18,8 @@ from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
     MCV_PATTERNS,
     NOTHING_CHECKED_MESSAGE,
+    ROUTINE_FOLLOW_UP,
+    URGENT_FOLLOW_UP,
     explain,
 )
 from cbc_cli.models import AnalyteResult, Finding, Result
@@ -379,7 +381,11 @@ def test_every_finding_code_has_a_complete_explanation() -> None:
         assert found.severity.strip(), code
         assert page.meaning in found.explanation, code
         assert page.notice in found.explanation, code
-        assert found.action == page.action, code
+        # Under a soon/now message the routine "at your next contact" ending gives way.
+        assert found.action in {
+            page.action,
+            page.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP),
+        }, code
         assert result.message.strip(), code
         assert result.urgency != "none", code
 
@@ -437,3 +443,29 @@ def test_api_accepts_a_ready_panel() -> None:
     patient = Patient(sex="female", age=parse_age("54"))
     panel = Panel({"hgb": Quantity("hgb", 9.1, None, "9.1")}, patient)
     assert interpret(panel).findings == woman({"hgb": "9.1"}).findings
+
+
+# --- review findings: fever, one-sided ranges, actions under an urgent message ------------------
+
+
+def test_fever_is_never_urgency_none() -> None:
+    normal = interpret({"anc": "3.0"}, sex="female", age=40, temperature="39.5")
+    assert normal.urgency == "soon"
+    unknown = interpret({"wbc": "2.5"}, sex="female", age=40, temperature="39.5")
+    assert unknown.urgency == "now"  # neutropenia cannot be ruled out
+    assert "now" in unknown.message.lower()
+
+
+def test_a_one_sided_range_cannot_grade_the_other_side() -> None:
+    # Pregnancy hemoglobin has only a lower limit (WHO): a high value is not called normal.
+    result = interpret({"hgb": "18.5"}, sex="female", age=30, pregnant=2)
+    assert result.grades["erythrocytosis"] is None
+    note = result.analytes[0].range_note
+    assert note is not None
+    assert "no upper limit" in note
+
+
+def test_finding_actions_defer_to_an_urgent_message() -> None:
+    result = interpret({"plt": "12", "anc": "0.3"}, sex="female", age=40, temperature="38.6")
+    assert result.urgency == "now"
+    assert all("next contact" not in f.action for f in result.findings)

@@ -229,12 +229,24 @@ def test_unit_of_another_dimension_refused() -> None:
     assert "g/L" not in info.value.hint.split(": ", 1)[1].split(", ")
 
 
+@pytest.mark.parametrize(("analyte_id", "text"), [("wbc", "4500"), ("anc", "500"), ("alc", "1200")])
+def test_bare_white_cell_counts_above_100_are_refused_as_ambiguous(
+    analyte_id: str, text: str
+) -> None:
+    # 500 could be 500 x10^9/L or 500/uL: never guessed. With a unit, each reading is accepted.
+    with pytest.raises(PlausibilityError) as info:
+        to_canonical(ANALYTES[analyte_id], text)
+    assert "has no unit" in info.value.message
+    assert info.value.hint is not None
+    assert f"{text}/uL" in info.value.hint
+    assert to_canonical(ANALYTES[analyte_id], f"{text}/uL").value == float(text) / 1000
+    assert to_canonical(ANALYTES[analyte_id], "99").value == 99.0
+
+
 @pytest.mark.parametrize(
     ("analyte_id", "text", "hint_part"),
     [
         ("plt", "150000", "/uL"),
-        ("wbc", "4500", "/uL"),
-        ("anc", "1500", "/uL"),
         ("hgb", "95", "g/L"),
         ("hct", "0.41", "L/L"),
         ("hct", "41 L/L", "41 %"),

@@ -199,8 +199,13 @@ def _record(
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
     )
-    if not values and not cell.errors:
-        record.error = ErrorInfo(line=line, message="no analyte cbc reads in this object")
+    if not values:
+        message = (
+            "no value in this object could be read"
+            if cell.errors
+            else "no analyte cbc reads in this object"
+        )
+        record.error = ErrorInfo(line=line, message=message)
     else:
         record.panel = Panel(values, patient, sample_id, lab)
     return record

@@ -213,8 +213,12 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         patient_id=get("patient_id"),
         rows=[(line, cells, None)],
     )
-    if not values and not cell.errors:
-        record.error = ErrorInfo(line=line, message="no analyte value in this row")
+    if not values:
+        # Nothing to interpret: an error row (its cells' problems say why), never "ok".
+        message = (
+            "no value in this row could be read" if cell.errors else "no analyte value in this row"
+        )
+        record.error = ErrorInfo(line=line, message=message)
     else:
         record.panel = Panel(values, patient, record.sample_id, lab, flags)
     return record
@@ -289,10 +293,14 @@ def _long_sample(
     first_seen: dict[str, int] = {}
     for line, cells in group:
         analyte = find_analyte(_cell(cells, ctx["analyte"]))
-        if analyte is None:
+        # A row carries its analyte (and so gets its flag in CSV output) only when its value is
+        # the one interpreted: not a non-CBC test, an NA, or a repeat that is not used.
+        if analyte is None or analyte.id in first_seen or is_missing(cells[ctx["value"]]):
             rows.append((line, cells, None))
+        else:
+            rows.append((line, cells, analyte.id))
+        if analyte is None:
             continue
-        rows.append((line, cells, analyte.id))
         column = tab.header[ctx["value"]]
         if analyte.id in first_seen:
             cell.fail(
@@ -302,6 +310,8 @@ def _long_sample(
                 line,
             )
             continue
+        if is_missing(cells[ctx["value"]]):
+            continue  # an NA row does not hide a later row with the value
         first_seen[analyte.id] = line
         unit = _cell(cells, ctx.get("unit")) or cmap.header_units.get(analyte.id)
         q = cell.value(analyte.id, column, cells[ctx["value"]], unit, line)
@@ -331,8 +341,13 @@ def _long_sample(
         patient_id=get("patient_id"),
         rows=rows,
     )
-    if not values and not cell.errors:
-        record.error = ErrorInfo(line=first_line, message="no analyte cbc reads in this sample")
+    if not values:
+        message = (
+            "no value in this sample could be read"
+            if cell.errors
+            else "no analyte cbc reads in this sample"
+        )
+        record.error = ErrorInfo(line=first_line, message=message)
     else:
         record.panel = Panel(values, patient, sample_id, lab, flags)
     return record
