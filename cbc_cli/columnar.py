@@ -200,8 +200,10 @@ class ColumnarCsv:
         if b"\r" in normal:
             normal = normal.replace(b"\r", b"\n")
             return self._scalar_chunk(normal, first_line)
-        if b"\n\n" in normal or normal.startswith(b"\n"):
-            return self._scalar_chunk(normal, first_line)
+        if b"\n\n" in normal or normal.startswith(b"\n") or b"\x00" in normal:
+            return self._scalar_chunk(normal, first_line)  # blank lines, or bytes to refuse
+        if not _is_utf8(normal):
+            return self._scalar_chunk(normal, first_line)  # Latin-1 lines: decoded line by line
         lines = normal.split(b"\n")
         lines.pop()  # the chunk ends with a line end
         try:
@@ -295,6 +297,8 @@ class ColumnarCsv:
         for row_state in state.values():
             present_any |= row_state == 0
         slow |= ~present_any  # no value at all: the scalar path writes its error row
+        if _has_blank_rows(fields, self.fast.raw_width):
+            raise _NotColumnar  # a row of empty fields is skipped as blank by the csv reader
         self._derivation_rows(state, slow)
         if self.formula_guard and _may_hold_formula(normal, self.delim):
             # A field starting with = + - @ TAB or CR may be made inert: the scalar path
@@ -711,6 +715,27 @@ def decide(flags: dict[str, np.ndarray], grades: dict[str, np.ndarray]) -> tuple
     mask |= critical.astype(np.int64) << (base + 2)
     urgency = np.select([critical, (lines == 3) | severe, (mask != 0) | abnormal], [3, 2, 1], 0)
     return mask, urgency
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _has_blank_rows(fields: Fields, width: int) -> bool:
+    """Whether a row holds nothing but delimiters and white space (the csv reader skips it)."""
+    import numpy as np
+
+    data = fields.data
+    space = np.cumsum((data == 32) | (data == 9) | (data == 13), dtype=np.int64)
+    first, last = fields.start[:, 0], fields.end[:, -1]
+    # Bytes of the line that are neither delimiters nor white space.
+    before = np.where(first > 0, space[np.maximum(first - 1, 0)], 0)
+    content = (last - first) - (width - 1) - (space[np.maximum(last - 1, 0)] - before)
+    return bool((content <= 0).any())
 
 
 def _may_hold_formula(body: bytes, delimiter: str) -> bool:

@@ -242,3 +242,20 @@ def test_plan_covers_only_what_it_can(tmp_path: Path, header: str, covered: bool
     source = open_source(str(path))
     assert (columnar.plan(source, "auto", {}, {}) is not None) is covered
     source.close()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"sample_id,sex,age,hgb\nM\xfcller,F,40,9.1\nS2,weibl\xe9,40,9\n",  # Latin-1 lines
+        b"sample_id,sex,age,hgb,plt\nS1,F,40,9.1,100\n,,,,\n , , , , \nS2,F,40,9,90\n",  # blank
+        # A NUL byte inside a cell, past the first kilobyte (where binary input is refused).
+        b"sample_id,sex,age,hgb\n" + b"S0,F,40,9.1\n" * 120 + b"S1,F,40,9\x00\nS2,F,40,9.5\n",
+    ],
+)
+def test_chunks_the_columnar_rules_do_not_cover_match_the_scalar_path(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    assert _columnar(path, "ctcae5") == _scalar(path, "ctcae5")
