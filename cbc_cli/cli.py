@@ -401,6 +401,12 @@ def check(
     if file is not None:
         if given:
             raise UsageError("give either a FILE or values as options, not both")
+        if lab_range:
+            raise UsageError(
+                "--lab-range applies to values given as options",
+                hint="in a file, give the lab's ranges in ref_low/ref_high or reference_range "
+                "columns",
+            )
         context = build_patient(**patient_args)  # type: ignore[arg-type]
         options = BatchOptions(input_format.value, column or [], unit or [], formula_guard)
         from cbc_cli.batch_cli import run_file

@@ -8,7 +8,7 @@ from datetime import date
 from cbc_cli.analytes import get_analyte
 from cbc_cli.errors import InputError
 from cbc_cli.panel import LabRange, Sex
-from cbc_cli.units import parse_number, unit_factor
+from cbc_cli.units import check_plausible, parse_number, unit_factor
 
 _SEXES: dict[str, Sex] = {"female": "female", "f": "female", "male": "male", "m": "male"}
 # Temperatures between these are read as Celsius; 93-110 as Fahrenheit only when marked F.
@@ -104,7 +104,8 @@ def parse_range_text(text: str, analyte_id: str, unit: str | None = None) -> Lab
             field=analyte.id,
             hint="write LOW-HIGH (12.0-15.5), >LOW or <HIGH",
         )
-    factor = unit_factor(analyte, match["unit"] or unit or analyte.unit)
+    given_unit = match["unit"] or unit or analyte.unit
+    factor = unit_factor(analyte, given_unit)
     try:
         if match["op"]:
             one = float(match["one"]) * factor
@@ -117,6 +118,10 @@ def parse_range_text(text: str, analyte_id: str, unit: str | None = None) -> Lab
             field=analyte.id,
             hint="write LOW-HIGH (12.0-15.5)",
         ) from None
+    # A range in g/L read as g/dL (120-160) would flag every value low: check the ends as values.
+    for end in (low, high):
+        if end is not None:
+            check_plausible(analyte, end, end / factor, given_unit)
     if low is not None and high is not None and low > high:
         raise InputError(
             f"range {text.strip()!r} for {analyte.id} has its low above its high",

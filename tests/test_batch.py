@@ -920,9 +920,12 @@ def test_per_row_lab_ranges_in_a_wide_file() -> None:
     assert analyte(r2, "hgb")["reference_range"]["high"] == 11.0  # "4.0 to 11.0"
     assert analyte(r2, "hgb")["flag"] == "H"
     assert analyte(r2, "band_pct")["flag"] == "H"
-    assert analyte(r3, "hgb")["reference_range"]["low"] == 59.0  # ">59"
+    # ">59" is no hemoglobin range in g/dL (59 g/L, perhaps): refused like an impossible value,
+    # and the value is judged against the default range instead.
+    assert analyte(r3, "hgb")["reference_range"]["low"] == 12.0
     # An unreadable range is a cell error; the value is still read, against the default range.
-    assert [(e.line, e.field) for e in r3.cell_errors] == [(4, "PLT")]
+    assert [(e.line, e.field) for e in r3.cell_errors] == [(4, "PLT"), (4, "Hb")]
+    assert "did you mean 59 g/L?" in r3.cell_errors[1].message
     plt3 = analyte(r3, "plt")
     assert plt3["flag"] == "N"
     assert plt3["reference_range"]["source"] != "lab range given with the result"

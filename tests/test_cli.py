@@ -217,3 +217,46 @@ def test_cli_json_validates_against_its_schema(capsys: pytest.CaptureFixture[str
 
     _, out, _ = run(capsys, "check", *SAMPLE, "--temp", "38.4", "--format", "json")
     TypeAdapter(Report).validate_json(out)
+
+
+def test_lab_range_ends_are_checked_like_values(capsys: pytest.CaptureFixture[str]) -> None:
+    # A range copied in g/L without its unit would flag every value low: refused, with a hint.
+    code, _, err = run(
+        capsys,
+        "check",
+        "--hgb",
+        "130 g/L",
+        "--sex",
+        "female",
+        "--age",
+        "40",
+        "--lab-range",
+        "hgb=120-160",
+    )
+    assert code == 3
+    assert "did you mean 120 g/L?" in err
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--hgb",
+        "130 g/L",
+        "--sex",
+        "female",
+        "--age",
+        "40",
+        "--lab-range",
+        "hgb=120-160 g/L",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert json.loads(out)["results"][0]["analytes"][0]["flag"] == "N"
+
+
+def test_lab_range_option_with_a_file_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys, "check", str(ROOT / "examples" / "lab_export.csv"), "--lab-range", "anc=0.5-7.0"
+    )
+    assert code == 2
+    assert out == ""
+    assert "--lab-range applies to values given as options" in err

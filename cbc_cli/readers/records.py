@@ -14,7 +14,7 @@ from cbc_cli.errors import CbcError
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Sex
 from cbc_cli.parse import parse_date, parse_range_text, parse_temperature
-from cbc_cli.units import Quantity, parse_number, to_canonical, unit_factor
+from cbc_cli.units import Quantity, check_plausible, parse_number, to_canonical, unit_factor
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "?"})
 """Cell texts read as "no value" (compared case-insensitively); any run of dashes is one too."""
@@ -121,6 +121,9 @@ class CellReader:
                 _, number, rest = parse_number(str(cell), decimal_comma=self.decimal_comma)
                 if rest:
                     raise CbcError(f"range end {cell!r} is not a number")
+                check_plausible(
+                    ANALYTES[analyte_id], number * factor, number, unit or ANALYTES[analyte_id].unit
+                )
                 return number * factor
 
             lo, hi = num(low), num(high)
