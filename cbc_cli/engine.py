@@ -44,6 +44,7 @@ FINDING_RULES: tuple[tuple[str, str, str], ...] = (
     ("thrombocytopenia", "plt", "low"),
     ("thrombocytosis", "plt", "high"),
 )
+LAB_CRITICAL_FLAGS = frozenset({"LL", "HH", "AA"})
 LOW_FLAGS = frozenset({"L", "LL"})
 HIGH_FLAGS = frozenset({"H", "HH"})
 
@@ -387,14 +388,19 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         )
 
     critical = [r.analyte for r in analyte_results if r.flag in ("LL", "HH")]
-    if critical:
+    # The lab's own critical flag counts too (HL7 table 0078: LL, HH, AA), also where cbc has
+    # no critical limit for this person (children, or no age given): the lab has judged it.
+    by_lab = [
+        r.analyte
+        for r in analyte_results
+        if r.analyte not in critical and (r.lab_flag or "").upper() in LAB_CRITICAL_FLAGS
+    ]
+    if critical or by_lab:
+        note = "not graded: critical limits are lab policy"
+        if by_lab:
+            note += f"; the lab flagged {', '.join(by_lab)} as critical"
         findings.append(
-            _finding(
-                "critical-value",
-                critical,
-                severity="critical",
-                note="not graded: critical limits are lab policy",
-            )
+            _finding("critical-value", critical + by_lab, severity="critical", note=note)
         )
 
     urgency, why = _urgency(findings, analyte_results, patient, anc)

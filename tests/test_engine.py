@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from cbc_cli import interpret
 from cbc_cli.age import parse_age
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.api import default_ranges, resolve_scheme
+from cbc_cli.api import build_panel, build_patient, default_ranges, resolve_scheme
 from cbc_cli.engine import interpret_panel
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
@@ -469,3 +469,15 @@ def test_finding_actions_defer_to_an_urgent_message() -> None:
     result = interpret({"plt": "12", "anc": "0.3"}, sex="female", age=40, temperature="38.6")
     assert result.urgency == "now"
     assert all("next contact" not in f.action for f in result.findings)
+
+
+def test_the_labs_critical_flag_makes_a_critical_value() -> None:
+    # No critical limits are shipped for children; the lab's LL still means "phone now".
+    panel = build_panel({"plt": "15"}, patient=build_patient(sex="female", age=9))
+    panel.lab_flags["plt"] = "LL"
+    result = interpret(panel)
+    assert result.urgency == "now"
+    found = [f for f in result.findings if f.code == "critical-value"]
+    assert found
+    assert found[0].grade_note is not None
+    assert "the lab flagged plt as critical" in found[0].grade_note
