@@ -1008,3 +1008,14 @@ def test_a_row_with_no_readable_value_is_an_error_row(
     assert (s1["status"], s1["urgency"]) == ("error", "")
     assert "no value in this row could be read" in s1["error"]
     assert s2["status"] == "ok"
+
+
+def test_headers_named_by_their_unit_or_repeating_the_name_in_brackets() -> None:
+    from cbc_cli.readers.columns import map_columns
+
+    cmap = map_columns(
+        ["Platelets (PLT)", "Neutrophils (10^9/L)", "Lymphocytes (%)", "Lymphs [K/uL]"]
+    )
+    # "Neutrophils" alone could be the count or the percentage: the unit says which.
+    assert cmap.analytes == {0: "plt", 1: "anc", 2: "lymph_pct", 3: "alc"}
+    assert cmap.header_units == {"anc": "10^9/L", "alc": "K/uL"}  # PLT is a name, not a unit

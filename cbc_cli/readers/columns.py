@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cbc_cli.analytes import find_analyte, get_analyte
-from cbc_cli.errors import UsageError
-from cbc_cli.units import unit_factor
+from cbc_cli.analytes import ANALYTES, find_analyte, get_analyte
+from cbc_cli.errors import UnitError, UsageError
+from cbc_cli.units import normalize_unit, unit_factor
 
 # Context columns and the header spellings that name them (compared case-insensitively).
 CONTEXT_ALIASES: dict[str, tuple[str, ...]] = {
@@ -111,6 +111,34 @@ class ColumnMap:
         return "analyte" in self.context and "value" in self.context and not self.analytes
 
 
+# Names that hold either the absolute count or the percentage: the unit in the header says which.
+_COUNT_OR_PERCENT = {
+    "neutrophils": ("anc", "neut_pct"),
+    "neutrophil": ("anc", "neut_pct"),
+    "neut": ("anc", "neut_pct"),
+    "neuts": ("anc", "neut_pct"),
+    "lymphocytes": ("alc", "lymph_pct"),
+    "lymphocyte": ("alc", "lymph_pct"),
+    "lymph": ("alc", "lymph_pct"),
+    "lymphs": ("alc", "lymph_pct"),
+}
+
+
+def _by_unit(name: str, unit: str) -> str | None:
+    """``Neutrophils (10^9/L)`` is the absolute count, ``Neutrophils (%)`` the percentage."""
+    pair = _COUNT_OR_PERCENT.get(_fold(name))
+    if pair is None:
+        return None
+    count, percent = pair
+    if normalize_unit(unit) == "%":
+        return percent
+    try:
+        unit_factor(ANALYTES[count], unit)
+    except UnitError:
+        return None
+    return count
+
+
 def parse_column_options(columns: Sequence[str]) -> dict[str, str]:
     """Read ``--column NAME=analyte`` options into {folded header: analyte id}.
 
@@ -180,9 +208,14 @@ def map_columns(
             # A whole alias wins over a unit in brackets: "Hemoglobin (HGB)" names no unit.
             if match and (match["p"] or match["b"]) and find_analyte(name) is None:
                 inner = (match["p"] or match["b"]).strip()
-                analyte = find_analyte(match["name"])
-                if analyte is not None:
+                analyte = find_analyte(match["name"]) or find_analyte(inner)
+                if analyte is not None and find_analyte(inner) is not None:
+                    target = analyte.id  # "Platelets (PLT)": the brackets hold a name, no unit
+                elif analyte is not None:
                     target, unit = analyte.id, inner
+                else:
+                    target = _by_unit(match["name"], inner)
+                    unit = inner if target is not None and normalize_unit(inner) != "%" else None
             if target is None:
                 analyte = find_analyte(name)
                 target = analyte.id if analyte else _CONTEXT_LOOKUP.get(folded)
