@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import BatchStats, count, interpret_record, merge_patient
-from cbc_cli.engine import FINDING_RULES
+from cbc_cli.engine import FINDING_RULES, decide
 from cbc_cli.grading import Criterion, Grade, Scheme, choose_criterion, guard
+from cbc_cli.models import Flag
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import CellReader
@@ -146,7 +147,7 @@ class ColumnarCsv:
     _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
     _values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     """analyte -> (guarded value, state) for each text of its column's vocabulary."""
-    _pieces: dict[tuple[str, int], bytes] = field(default_factory=dict)
+    _decided: dict[int, tuple[bytes, str]] = field(default_factory=dict)
     _blank_rows: int = 0
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _person_table: Any = None
@@ -339,8 +340,8 @@ class ColumnarCsv:
         uniq, inverse = np.unique(combo[~slow], return_inverse=True)
         suffix, urgency_of = self._tails(uniq)
         counts = np.bincount(inverse, minlength=len(uniq))
-        for level, k in zip(urgency_of.tolist(), counts.tolist(), strict=True):
-            self.stats.urgency[URGENCIES[level]] += k  # type: ignore[index]
+        for urgency, k in zip(urgency_of, counts.tolist(), strict=True):
+            self.stats.urgency[urgency] += k  # type: ignore[index]
         self.stats.samples += int((~slow).sum())
         tails = np.empty(n, dtype=object)
         tails[~slow] = np.array([s + b"\n" for s in suffix], dtype=object)[inverse]
@@ -582,75 +583,47 @@ class ColumnarCsv:
         outcome = np.where(gradable, outcome, -1)
         return np.where(flag == 0, -1, outcome).astype(np.int8)
 
-    def _tails(self, uniq: np.ndarray) -> tuple[list[bytes], np.ndarray]:
+    def _tails(self, uniq: np.ndarray) -> tuple[list[bytes], list[str]]:
         """The bytes cbc appends to a row, and the urgency, for each distinct flags+grades code.
 
-        Findings and urgency are decided over the distinct codes with numpy, as
-        ``engine.interpret_panel`` decides them for one panel; the text pieces are cached.
+        Decided by the engine's own ``decide``, once per distinct combination (cached).
         """
-        import numpy as np
+        tails: list[bytes] = []
+        urgencies: list[str] = []
+        for combo in uniq.tolist():
+            decided = self._decided.get(combo)
+            if decided is None:
+                decided = self._decided[combo] = self._decide(combo)
+            tails.append(decided[0])
+            urgencies.append(decided[1])
+        return tails, urgencies
 
-        grade_bits = 3 * len(self.graded)
-        flag_u: dict[str, np.ndarray] = {}
-        grade_u: dict[str, np.ndarray] = {}
-        rest = uniq.copy()
-        for code, _, _ in reversed(self.graded):
-            grade_u[code] = (rest & np.uint64(7)).astype(np.int8) - 1
-            rest >>= np.uint64(3)
-        for analyte in reversed(self.read):
-            flag_u[analyte] = (rest & np.uint64(7)).astype(np.int8)
-            rest >>= np.uint64(3)
-        findings, urgency = decide(flag_u, grade_u)
-        a_part = (uniq >> np.uint64(grade_bits)).tolist()
-        b_part = (uniq & np.uint64((1 << grade_bits) - 1)).tolist()
-        c_part = (findings * 4 + urgency).tolist()
-        sep = self.delim.encode()
-        tails = [
-            sep + self._flag_piece(a) + self._grade_piece(b) + sep + self._finding_piece(c)
-            for a, b, c in zip(a_part, b_part, c_part, strict=True)
-        ]
-        return tails, urgency
-
-    def _flag_piece(self, key: int) -> bytes:
-        piece = self._pieces.get(("flags", key))
-        if piece is None:
-            codes = []
-            rest = key
-            for _ in self.read:
-                codes.append(FLAGS[rest & 7])
-                rest >>= 3
-            piece = self.delim.join(reversed(codes)).encode()
-            self._pieces[("flags", key)] = piece
-        return piece
-
-    def _grade_piece(self, key: int) -> bytes:
-        cached = self._pieces.get(("grades", key))
-        if cached is not None:
-            return cached
+    def _decide(self, combo: int) -> tuple[bytes, str]:
         grade_of: dict[str, int | None] = {}
-        rest = key
+        rest = combo
         for code, _, _ in reversed(self.graded):
             part = rest & 7
             rest >>= 3
             grade_of[code] = None if part == 0 else part - 1
-        cells = ["" if grade_of.get(g) is None else str(grade_of[g]) for g in self.writer_columns]
-        piece = b"".join(self.delim.encode() + c.encode() for c in cells)
-        self._pieces[("grades", key)] = piece
-        return piece
-
-    def _finding_piece(self, key: int) -> bytes:
-        cached = self._pieces.get(("findings", key))
-        if cached is not None:
-            return cached
-        mask, level = key >> 2, key & 3
-        codes = [code for bit, code in enumerate(FINDING_CODES) if mask >> bit & 1]
+        flags: dict[str, Flag | None] = {}
+        for analyte in reversed(self.read):
+            flag = FLAGS[rest & 7]
+            rest >>= 3
+            if flag:
+                flags[analyte] = flag  # type: ignore[assignment]
+        grades = {code: g for code, g in grade_of.items() if _ANALYTE_OF[code] in flags}
+        decision = decide(dict(reversed(flags.items())), grades)
+        cells = [
+            *(flags.get(a) or "" for a in self.read),
+            *("" if grades.get(g) is None else str(grades[g]) for g in self.writer_columns),
+            ";".join(decision.codes),
+            decision.urgency,
+            "ok",
+            "",
+        ]
         buf = io.StringIO()
-        csv.writer(buf, delimiter=self.delim, lineterminator="").writerow(
-            [";".join(codes), URGENCIES[level], "ok", ""]
-        )
-        piece = buf.getvalue().encode("utf-8")
-        self._pieces[("findings", key)] = piece
-        return piece
+        csv.writer(buf, delimiter=self.delim, lineterminator="").writerow(cells)
+        return self.delim.encode() + buf.getvalue().encode("utf-8"), decision.urgency
 
 
 def _resolve(
@@ -663,58 +636,7 @@ def _resolve(
     return out
 
 
-URGENCIES = ("none", "routine", "soon", "now")
-FINDING_CODES = (
-    *(code for code, _, _ in FINDING_RULES),
-    "pancytopenia",
-    "bicytopenia",
-    "critical-value",
-)
-"""Bit order of the findings mask: single-analyte findings, then the composites, as the engine
-lists them."""
-
-
-def decide(flags: dict[str, np.ndarray], grades: dict[str, np.ndarray]) -> tuple[Any, Any]:
-    """Findings (a bit mask over FINDING_CODES) and urgency (index into URGENCIES) from flag codes
-    and grades, as ``engine.interpret_panel`` decides them for a panel with no temperature, no
-    reported bounds and no derived counts. Arrays are aligned: one entry per combination."""
-    import numpy as np
-
-    size = len(next(iter(flags.values())))
-    none = np.zeros(size, dtype=bool)
-    mask = np.zeros(size, dtype=np.int64)
-    present: dict[str, np.ndarray] = {}
-    severe = none.copy()
-    for bit, (code, analyte, direction) in enumerate(FINDING_RULES):
-        flag = flags.get(analyte)
-        if flag is None:
-            continue
-        low, high = (_L, _LL) if direction == "low" else (_H, _HH)
-        found = (flag == low) | (flag == high)
-        grade = grades.get(code)
-        if grade is not None:
-            found = found | (grade >= 1)
-            severe |= found & (grade >= 3)
-        present[code] = found
-        mask |= found.astype(np.int64) << bit
-    anc_read = flags["anc"] != 0 if "anc" in flags else none
-    white = present.get("neutropenia", none) | (~anc_read & present.get("leukopenia", none))
-    lines = (
-        present.get("anemia", none).astype(np.int8)
-        + white.astype(np.int8)
-        + present.get("thrombocytopenia", none).astype(np.int8)
-    )
-    critical = none.copy()
-    abnormal = none.copy()
-    for flag in flags.values():
-        critical |= (flag == _LL) | (flag == _HH)
-        abnormal |= (flag != 0) & (flag != _N) & (flag != _NR)
-    base = len(FINDING_RULES)
-    mask |= (lines == 3).astype(np.int64) << base
-    mask |= (lines == 2).astype(np.int64) << (base + 1)
-    mask |= critical.astype(np.int64) << (base + 2)
-    urgency = np.select([critical, (lines == 3) | severe, (mask != 0) | abnormal], [3, 2, 1], 0)
-    return mask, urgency
+_ANALYTE_OF = {code: analyte for code, analyte, _ in FINDING_RULES}
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -730,11 +652,14 @@ def _has_blank_rows(fields: Fields, width: int) -> bool:
     import numpy as np
 
     data = fields.data
-    space = np.cumsum((data == 32) | (data == 9) | (data == 13), dtype=np.int64)
     first, last = fields.start[:, 0], fields.end[:, -1]
-    # Bytes of the line that are neither delimiters nor white space.
-    before = np.where(first > 0, space[np.maximum(first - 1, 0)], 0)
-    content = (last - first) - (width - 1) - (space[np.maximum(last - 1, 0)] - before)
+    if not len(first):
+        return False
+    # White space per line, summed from each line's start to the next (a uint8 mask, no large
+    # temporaries: memory stays within the batch budget).
+    space = ((data == 32) | (data == 9) | (data == 13)).view(np.uint8)
+    per_line = np.add.reduceat(space, first, dtype=np.int32)
+    content = (last - first) - (width - 1) - per_line
     return bool((content <= 0).any())
 
 

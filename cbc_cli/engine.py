@@ -5,6 +5,7 @@ Rules follow ../shared/CLINICAL.md sections 4-6; the urgency rules are listed in
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from cbc_cli.analytes import ANALYTES
@@ -315,95 +316,67 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             if r.lab_flag and r.flag and r.lab_flag != r.flag:
                 notes.append(f"the lab flagged {analyte_id} {r.lab_flag}; cbc's flag is {r.flag}")
 
-    findings: list[Finding] = []
     grades: dict[str, int | None] = {}
+    outcome: dict[str, Grade] = {}
     for code, analyte_id, direction in FINDING_RULES:
         found = checked.get(analyte_id)
         if found is None:
             continue
-        c = found
-        g = _grade(code, direction, c, scheme, patient)
+        outcome[code] = g = _grade(code, direction, found, scheme, patient)
         if scheme.criteria_for(code):
             grades[code] = g.grade
-        beyond = LOW_FLAGS if direction == "low" else HIGH_FLAGS
-        # A reported bound ("<0.6") that is beyond the range at both ends is abnormal for certain,
-        # even when it cannot be flagged L or LL: it gets its finding, ungraded if need be.
-        if c.flag in beyond or all(f in beyond for f in c.ends) or (g.grade or 0) >= 1:
-            extra = _neutropenia_words(c) if code == "neutropenia" else ""
-            pattern = _mcv_pattern(checked.get("mcv")) if code == "anemia" else None
-            if pattern:
-                extra = MCV_PATTERNS[pattern]
-            note = g.note
-            if note is None and g.grade == 0 and g.criterion is not None:
-                # Beyond the range yet below the scheme's lowest grade (leukocytosis under 100):
-                # the criterion's note says why, as the grading files promise for every grade.
-                note = g.criterion.note
-            if c.flag == "no-range" and g.grade:
-                fixed = "no reference range applies: graded by the scheme's fixed cut-offs only."
-                note = f"{fixed} {note}" if note else fixed
-            findings.append(
-                _finding(
-                    code,
-                    [analyte_id],
-                    grade=g.grade,
-                    note=note,
-                    scheme=scheme,
-                    extra=extra,
-                    pattern=pattern,
-                )
-            )
-
-    codes = {f.code for f in findings}
-    lines = {
-        "hgb": "anemia" in codes,
-        "anc" if "anc" in checked else "wbc": "neutropenia" in codes
-        or ("anc" not in checked and "leukopenia" in codes),
-        "plt": "thrombocytopenia" in codes,
+    flags = {a: c.flag for a, c in checked.items()}
+    # A reported bound ("<0.6") beyond the range at both ends is abnormal for certain, even when
+    # it cannot be flagged L or LL.
+    sure = {
+        (a, d)
+        for a, c in checked.items()
+        for d, beyond in (("low", LOW_FLAGS), ("high", HIGH_FLAGS))
+        if all(f in beyond for f in c.ends)
     }
-    low_lines = [a for a, low in lines.items() if low]
-    if len(low_lines) == 3:
-        findings.append(
-            _finding("pancytopenia", low_lines, note="not graded: a pattern of findings")
-        )
-    elif len(low_lines) == 2:
-        findings.append(
-            _finding("bicytopenia", low_lines, note="not graded: a pattern of findings")
-        )
-
     temp = patient.temperature_c
     anc = checked.get("anc")
-    if temp is not None and temp >= FEVER_C and anc is not None and guard(anc.span[1]) < FN_ANC:
-        how = (
-            "a single reading of 38.3 C or more counts at once"
-            if temp >= FEVER_SINGLE_C
-            else "38.0 to 38.2 C counts when it lasts over an hour; treat it as urgent"
-        )
-        findings.append(
-            _finding(
-                "febrile-neutropenia",
-                ["temperature", "anc"],
-                note=f"not graded; temperature {temp:g} C: {how}",
-                severity="emergency",
-            )
-        )
-
-    critical = [r.analyte for r in analyte_results if r.flag in ("LL", "HH")]
-    # The lab's own critical flag counts too (HL7 table 0078: LL, HH, AA), also where cbc has
-    # no critical limit for this person (children, or no age given): the lab has judged it.
-    by_lab = [
+    fever = temp is not None and temp >= FEVER_C
+    febrile = fever and anc is not None and guard(anc.span[1]) < FN_ANC
+    lab_critical = [
         r.analyte
         for r in analyte_results
-        if r.analyte not in critical and (r.lab_flag or "").upper() in LAB_CRITICAL_FLAGS
+        if r.flag not in ("LL", "HH") and (r.lab_flag or "").upper() in LAB_CRITICAL_FLAGS
     ]
-    if critical or by_lab:
-        note = "not graded: critical limits are lab policy"
-        if by_lab:
-            note += f"; the lab flagged {', '.join(by_lab)} as critical"
-        findings.append(
-            _finding("critical-value", critical + by_lab, severity="critical", note=note)
-        )
+    decision = decide(
+        flags, grades, fever=fever, febrile=febrile, lab_critical=lab_critical, certain=sure
+    )
 
-    urgency, why = _urgency(findings, analyte_results, patient, anc)
+    findings: list[Finding] = []
+    for code in decision.codes:
+        if code in outcome:
+            findings.append(_single_finding(code, outcome[code], checked, scheme))
+        elif code in ("pancytopenia", "bicytopenia"):
+            findings.append(
+                _finding(code, list(decision.low_lines), note="not graded: a pattern of findings")
+            )
+        elif code == "febrile-neutropenia" and temp is not None:
+            how = (
+                "a single reading of 38.3 C or more counts at once"
+                if temp >= FEVER_SINGLE_C
+                else "38.0 to 38.2 C counts when it lasts over an hour; treat it as urgent"
+            )
+            findings.append(
+                _finding(
+                    "febrile-neutropenia",
+                    ["temperature", "anc"],
+                    note=f"not graded; temperature {temp:g} C: {how}",
+                    severity="emergency",
+                )
+            )
+        elif code == "critical-value":
+            note = "not graded: critical limits are lab policy"
+            if lab_critical:
+                note += f"; the lab flagged {', '.join(lab_critical)} as critical"
+            findings.append(
+                _finding("critical-value", list(decision.critical), severity="critical", note=note)
+            )
+    urgency, why = decision.urgency, decision.why
     if urgency in ("soon", "now"):
         # Each finding's text ends "share at your next contact"; under soon/now that would
         # contradict the care-team message, which governs.
@@ -434,36 +407,129 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     )
 
 
-def _urgency(
-    findings: list[Finding], analytes: list[AnalyteResult], patient: Patient, anc: _Checked | None
-) -> tuple[Urgency, str]:
-    codes = {f.code for f in findings}
-    fever = patient.temperature_c is not None and patient.temperature_c >= FEVER_C
-    if "febrile-neutropenia" in codes:
-        return "now", "Fever with a very low neutrophil count is a medical emergency."
-    if fever and "neutropenia" in codes:
-        return "now", (
-            "Fever with a low neutrophil count needs attention now: the count can fall "
-            "further within two days."
+@dataclass(frozen=True)
+class Decision:
+    """What a panel's flags and grades amount to: the finding codes in output order, the
+    cytopenia lines behind a composite, the analytes at a critical level, and the urgency."""
+
+    codes: tuple[str, ...]
+    low_lines: tuple[str, ...]
+    critical: tuple[str, ...]
+    urgency: Urgency
+    why: str
+
+
+def decide(
+    flags: Mapping[str, Flag | None],
+    grades: Mapping[str, int | None],
+    *,
+    fever: bool = False,
+    febrile: bool = False,
+    lab_critical: Sequence[str] = (),
+    certain: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
+) -> Decision:
+    """Findings and urgency from each analyte's flag and each graded term's grade.
+
+    The one place these rules live: the engine calls it for each panel, the columnar batch path
+    for each distinct combination of flags and grades.
+
+    Args:
+        flags: analyte id -> flag, for the analytes read.
+        grades: finding code -> grade (None: cannot grade), for the terms the scheme grades.
+        fever: a temperature of 38.0 C or more was given.
+        febrile: fever with ANC below 0.5 (febrile neutropenia).
+        lab_critical: analytes the lab flagged critical (HL7 LL/HH/AA) that cbc did not.
+        certain: (analyte, "low"/"high") pairs certainly beyond the range though not flagged so
+            (a reported bound such as "<0.6" that lies beyond it at both ends).
+    """
+    singles: list[str] = []
+    for code, analyte_id, direction in FINDING_RULES:
+        if analyte_id not in flags:
+            continue
+        beyond = LOW_FLAGS if direction == "low" else HIGH_FLAGS
+        grade = grades.get(code)
+        if flags[analyte_id] in beyond or (analyte_id, direction) in certain or (grade or 0) >= 1:
+            singles.append(code)
+    white = "anc" if "anc" in flags else "wbc"
+    lines = {
+        "hgb": "anemia" in singles,
+        white: "neutropenia" in singles or ("anc" not in flags and "leukopenia" in singles),
+        "plt": "thrombocytopenia" in singles,
+    }
+    low_lines = tuple(a for a, low in lines.items() if low)
+    codes = list(singles)
+    if len(low_lines) == 3:
+        codes.append("pancytopenia")
+    elif len(low_lines) == 2:
+        codes.append("bicytopenia")
+    if febrile:
+        codes.append("febrile-neutropenia")
+    critical = tuple(a for a, f in flags.items() if f in ("LL", "HH")) + tuple(lab_critical)
+    if critical:
+        codes.append("critical-value")
+    severe = any((grades.get(c) or 0) >= 3 for c in singles)
+    abnormal = any(f not in ("N", "no-range") for f in flags.values())
+    urgency: Urgency
+    if febrile:
+        urgency, why = "now", "Fever with a very low neutrophil count is a medical emergency."
+    elif fever and "neutropenia" in singles:
+        urgency, why = (
+            "now",
+            (
+                "Fever with a low neutrophil count needs attention now: the count can fall "
+                "further within two days."
+            ),
         )
-    if "critical-value" in codes:
-        return "now", "A value is beyond the limits at which labs phone the care team at once."
-    if "pancytopenia" in codes:
-        return "soon", "All three kinds of blood cells are low."
-    if any((f.grade or 0) >= 3 for f in findings):
-        return "soon", "Some counts are very low or very high."
-    if fever and anc is None:
+    elif critical:
+        urgency, why = (
+            "now",
+            "A value is beyond the limits at which labs phone the care team at once.",
+        )
+    elif len(low_lines) == 3:
+        urgency, why = "soon", "All three kinds of blood cells are low."
+    elif severe:
+        urgency, why = "soon", "Some counts are very low or very high."
+    elif fever and "anc" not in flags:
         # Neutropenia cannot be ruled out, and fever with it is an emergency (IDSA 2010).
-        return "now", (
-            "A fever can be an emergency when neutrophils are low, and no neutrophil count was "
-            "given."
+        urgency, why = (
+            "now",
+            (
+                "A fever can be an emergency when neutrophils are low, and no neutrophil count was "
+                "given."
+            ),
         )
-    if fever:
+    elif fever:
         # The seeds: seek care for a high fever. A normal count does not make a fever nothing.
-        return "soon", "A fever needs your care team's attention even when the counts are not low."
-    if findings or any(r.flag not in ("N", "no-range") for r in analytes):
-        return "routine", "Some results are outside their reference range."
-    return "none", ""
+        urgency, why = (
+            "soon",
+            "A fever needs your care team's attention even when the counts are not low.",
+        )
+    elif codes or abnormal:
+        urgency, why = "routine", "Some results are outside their reference range."
+    else:
+        urgency, why = "none", ""
+    return Decision(tuple(codes), low_lines, critical, urgency, why)
+
+
+def _single_finding(code: str, g: Grade, checked: dict[str, _Checked], scheme: Scheme) -> Finding:
+    """The finding of one analyte's term, with its grade, notes and explanation."""
+    analyte_id = next(a for c, a, _ in FINDING_RULES if c == code)
+    c = checked[analyte_id]
+    extra = _neutropenia_words(c) if code == "neutropenia" else ""
+    pattern = _mcv_pattern(checked.get("mcv")) if code == "anemia" else None
+    if pattern:
+        extra = MCV_PATTERNS[pattern]
+    note = g.note
+    if note is None and g.grade == 0 and g.criterion is not None:
+        # Beyond the range yet below the scheme's lowest grade (leukocytosis under 100): the
+        # criterion's note says why, as the grading files promise for every grade.
+        note = g.criterion.note
+    if c.flag == "no-range" and g.grade:
+        fixed = "no reference range applies: graded by the scheme's fixed cut-offs only."
+        note = f"{fixed} {note}" if note else fixed
+    return _finding(
+        code, [analyte_id], grade=g.grade, note=note, scheme=scheme, extra=extra, pattern=pattern
+    )
 
 
 def patient_info(patient: Patient) -> PatientInfo:
