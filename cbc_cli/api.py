@@ -172,7 +172,7 @@ def interpret(
             ``temperature``, ``days_since_chemo`` as for :func:`build_patient`.
 
     Returns:
-        The result model (``result.model_dump()`` for plain data).
+        The result model (``cbc_cli.models.to_data(result)`` for plain data).
 
     Raises:
         InputError, UsageError, RangeFileError: bad values, options or range files.

@@ -412,6 +412,12 @@ def check(
         from cbc_cli.batch_cli import run_file
 
         if file == "-" and stdin is None:
+            if sys.stdin.isatty():
+                # Never wait silently: say what is expected and how to end it.
+                sys.stderr.write(
+                    "cbc: reading results from the terminal: paste a CSV with its "
+                    "header, then press Ctrl-D\n"
+                )
             stdin = _stdin_bytes()
         stats = run_file(file, options, context, table, scheme, output_format.value, output, stdin)
         raise typer.Exit(3 if stats.failed else _fail_code(stats.urgency, fail_on))

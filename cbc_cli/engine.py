@@ -390,8 +390,8 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         message = f"{why} {CARE_TEAM_MESSAGES[urgency]}".strip()
     if patient.pregnancy_trimester:
         notes.append(
-            "only hemoglobin has pregnancy-specific limits in the shipped ranges; the "
-            "other counts are compared with the adult ranges"
+            "only hemoglobin has pregnancy-specific limits in the shipped ranges; the other "
+            "counts are compared with the ranges for the person's age and sex"
         )
     if patient.days_since_chemo is not None:
         notes.append(recovery_context(patient.days_since_chemo))
