@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from cbc_cli.age import AgeBound, band_text, in_band, parse_bound
-from cbc_cli.analytes import ANALYTES, find_analyte
+from cbc_cli.age import AgeBound, band_text, parse_bound
+from cbc_cli.analytes import find_analyte
 from cbc_cli.errors import RangeFileError, UnitError, UsageError
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import shipped_ranges_dir
@@ -262,11 +262,7 @@ def _choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade |
     matches: list[Criterion] = []
     needs: set[str] = set()
     for c in candidates:
-        sex_ok = c.sex == "any" or (None if patient.sex is None else c.sex == patient.sex)
-        if patient.age is None:
-            age_ok = True if c.age_from.n == 0 and c.age_to is None else None
-        else:
-            age_ok = in_band(patient.age, c.age_from, c.age_to)
+        sex_ok, age_ok = patient.fits(c.sex, c.age_from, c.age_to)
         if sex_ok is False or age_ok is False:
             continue
         if sex_ok is None:
@@ -312,8 +308,3 @@ def grade_value(criterion: Criterion, value: float, lln: float | None, uln: floa
             None, f"cannot grade: no {word} limit of normal ({missing}) applies", criterion
         )
     return Grade(0, None, criterion)
-
-
-def analyte_unit(analyte_id: str) -> str:
-    """The canonical unit thresholds are stored in, for display."""
-    return ANALYTES[analyte_id].unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cbc_cli.age import Age
+from cbc_cli.age import Age, AgeBound, in_band
 from cbc_cli.units import Quantity
 
 Sex = Literal["female", "male"]
@@ -22,6 +22,21 @@ class Patient:
     profiles: tuple[str, ...] = ()
     temperature_c: float | None = None
     days_since_chemo: int | None = None
+
+    def fits(
+        self, sex: str, start: AgeBound, end: AgeBound | None
+    ) -> tuple[bool | None, bool | None]:
+        """Whether this person fits a row's sex ("any" fits all) and age band [start, end).
+
+        Each answer is None when it cannot be told: the sex or age is unknown, or a declared age
+        is too coarse for the band.
+        """
+        sex_ok = sex == "any" or (None if self.sex is None else sex == self.sex)
+        if self.age is None:
+            age_ok = True if start.n == 0 and end is None else None
+        else:
+            age_ok = in_band(self.age, start, end)
+        return sex_ok, age_ok
 
     @property
     def conditions(self) -> frozenset[str]:

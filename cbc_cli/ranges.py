@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from cbc_cli.age import AgeBound, band_text, in_band, parse_bound
+from cbc_cli.age import AgeBound, band_text, parse_bound
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import RangeFileError, UnitError
 from cbc_cli.panel import Patient
@@ -279,13 +279,7 @@ class RangeTable:
             matches: list[ReferenceRange] = []
             undecided: list[tuple[ReferenceRange, str]] = []
             for row in groups[key]:
-                sex_ok = row.sex == "any" or (
-                    None if patient.sex is None else row.sex == patient.sex
-                )
-                if patient.age is None:
-                    age_ok = True if row.age_from.n == 0 and row.age_to is None else None
-                else:
-                    age_ok = in_band(patient.age, row.age_from, row.age_to)
+                sex_ok, age_ok = patient.fits(row.sex, row.age_from, row.age_to)
                 if sex_ok is False or age_ok is False:
                     continue
                 if sex_ok is None:
