@@ -215,8 +215,6 @@ def _report(source: Source, stats: BatchStats, notes: list[str]) -> None:
         if stats.error_samples:
             parts.append(f"{stats.error_samples} of {stats.samples} samples could not be read")
         if stats.cell_errors:
-            parts.append(
-                f"{stats.cell_errors} cells could not be read (the rest of their rows was read)"
-            )
+            parts.append(f"{stats.cell_errors} cells could not be read")
         where = f" (line{'s' if len(lines) > 1 else ''} {shown})" if shown else ""
         sys.stderr.write(f"cbc: {' and '.join(parts)}{where}; the output says why\n")
