@@ -9,8 +9,8 @@ age with a bound in another unit can be undecidable (``--age 0`` against a band 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from cbc_cli.errors import InputError
 
@@ -23,8 +23,7 @@ _EXACT = {("y", "m"): 12, ("w", "d"): 7}
 _BOUND = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")
 
 
-@dataclass(frozen=True, order=True)
-class AgeBound:
+class AgeBound(NamedTuple):
     """One end of an age band: a whole number of days, weeks, months or years."""
 
     n: int
@@ -51,8 +50,7 @@ def _full_months(born: date, on: date) -> int:
     return months - 1 if on.day < born.day else months
 
 
-@dataclass(frozen=True)
-class Age:
+class Age(NamedTuple):
     """A person's age at collection.
 
     Exact when built by :meth:`from_dates`; otherwise ``n`` whole ``unit`` (declared).

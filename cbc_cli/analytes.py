@@ -7,14 +7,13 @@ standard: outside them a value is almost surely a unit or typing slip, so it is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from cbc_cli.errors import InputError
 
 
-@dataclass(frozen=True)
-class Analyte:
+class Analyte(NamedTuple):
     """One measured (or derived) quantity of a complete blood count."""
 
     id: str

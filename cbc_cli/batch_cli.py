@@ -198,7 +198,7 @@ def _print_table(
     from cbc_cli.api import scheme_info
     from cbc_cli.render import batch_summary_view, result_view
 
-    console = Console(file=out, highlight=False)
+    console = Console(file=out, highlight=False, emoji=False)
     if stats.samples == 1 and first is not None:
         console.print(result_view(first, scheme_info(scheme)))
     else:

@@ -1,8 +1,6 @@
 """The command line: options, prompts, exit codes. The only module that touches stdin, stdout,
 the environment or the process exit; everything else is called through the library API."""
 
-from __future__ import annotations
-
 import io
 import os
 import signal
@@ -82,13 +80,13 @@ class Grading(StrEnum):
     daids = "daids"
 
 
-def _console(stderr: bool = False) -> Console:
+def _console(stderr: bool = False) -> "Console":
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
 
 
-def _print(renderable: RenderableType) -> None:
+def _print(renderable: "RenderableType") -> None:
     _console().print(renderable)
 
 
@@ -230,7 +228,7 @@ def _fail_code(urgencies: Counter[Urgency | None], fail_on: FailOn) -> int:
     return 0
 
 
-def _ask(err: Console, label: str) -> str | None:
+def _ask(err: "Console", label: str) -> str | None:
     err.print(label, end="")
     line = sys.stdin.readline()
     if not line:
@@ -239,7 +237,7 @@ def _ask(err: Console, label: str) -> str | None:
     return line.strip()
 
 
-def _prompt_panel(err: Console, patient_args: dict[str, object]) -> dict[str, str]:
+def _prompt_panel(err: "Console", patient_args: dict[str, object]) -> dict[str, str]:
     """Ask for the counts one by one on a terminal; an empty answer skips."""
     err.print(
         "Type each count from the lab report, with its unit if it is not the usual one. "
@@ -438,7 +436,7 @@ def check(
 
 def _write_results(
     results: list[Result],
-    scheme: Scheme,
+    scheme: "Scheme",
     output_format: OutputFormat,
     given: dict[str, str],
     panel: Panel | None = None,
@@ -506,7 +504,7 @@ RangesOpt = Annotated[
 ]
 
 
-def _rows_json(table: RangeTable, analyte: str | None = None) -> str:
+def _rows_json(table: "RangeTable", analyte: str | None = None) -> str:
     import json
 
     rows = [

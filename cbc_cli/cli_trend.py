@@ -219,5 +219,7 @@ def _write_trend(report: TrendReport, fmt: TrendFormat, out: TextIO, formula_gua
 
         from cbc_cli.render_trend import trend_view
 
-        console = _console() if out is sys.stdout else Console(file=out, highlight=False)
+        console = (
+            _console() if out is sys.stdout else Console(file=out, highlight=False, emoji=False)
+        )
         console.print(trend_view(report))

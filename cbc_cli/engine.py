@@ -6,7 +6,8 @@ Rules follow ../shared/CLINICAL.md sections 4-6; the urgency rules are listed in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
@@ -60,8 +61,7 @@ MCV_MICRO, MCV_MACRO = 80.0, 100.0
 NEUTROPENIA_WORDS = ((0.1, "profound"), (0.5, "severe"), (1.0, "moderate"), (1.5, "mild"))
 
 
-@dataclass
-class _Checked:
+class _Checked(NamedTuple):
     quantity: Quantity
     low: float | None
     high: float | None
@@ -407,8 +407,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     )
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What a panel's flags and grades amount to: the finding codes in output order, the
     cytopenia lines behind a composite, the analytes at a critical level, and the urgency."""
 

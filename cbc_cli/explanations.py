@@ -1,7 +1,7 @@
 """Plain-language wording for every finding, care-team message and disclaimer the tool prints."""
 
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 __all__ = [
     "CARE_TEAM_MESSAGES",
@@ -17,8 +17,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Explanation:
+class Explanation(NamedTuple):
     """Plain-language page for one finding code."""
 
     code: str

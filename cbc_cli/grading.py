@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cbc_cli.age import AgeBound, band_text, parse_bound
 from cbc_cli.analytes import find_analyte
@@ -66,8 +66,7 @@ _SCHEME: Spec = {
 }
 
 
-@dataclass(frozen=True)
-class Threshold:
+class Threshold(NamedTuple):
     """One grade's boundary: ``value <op> limit``, where limit is a number or LLN/ULN +- offset."""
 
     grade: int
@@ -97,8 +96,7 @@ class Threshold:
         return f"{sign} {self.base}{offset}"
 
 
-@dataclass(frozen=True)
-class Criterion:
+class Criterion(NamedTuple):
     """One graded term of a scheme, thresholds in the analyte's canonical unit."""
 
     finding: str
@@ -135,8 +133,7 @@ class Scheme:
         return [c for c in self.criteria if c.finding == finding]
 
 
-@dataclass(frozen=True)
-class Grade:
+class Grade(NamedTuple):
     """The outcome of grading one value: a grade 0-4, or None ("cannot grade") with a reason."""
 
     grade: int | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from cbc_cli.age import Age, AgeBound, in_band
 from cbc_cli.units import Quantity
@@ -12,8 +12,7 @@ Sex = Literal["female", "male"]
 PROFILES = ("duffy-null",)
 
 
-@dataclass(frozen=True)
-class Patient:
+class Patient(NamedTuple):
     """What is known about the person: each field may be unknown (None)."""
 
     sex: Sex | None = None
@@ -47,8 +46,7 @@ class Patient:
         return frozenset(found)
 
 
-@dataclass
-class LabRange:
+class LabRange(NamedTuple):
     """A range printed by the lab for one analyte, in the analyte's canonical unit.
 
     Either end may be None (a one-sided range such as ``>59``).

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cbc_cli.age import AgeBound, band_text, parse_bound
 from cbc_cli.analytes import ANALYTES, find_analyte
@@ -46,8 +45,7 @@ _ROW: Spec = {
 _FILE: Spec = {"range": ([_ROW], ...)}
 
 
-@dataclass
-class ReferenceRange:
+class ReferenceRange(NamedTuple):
     """One validated row of a range file, its numbers in the analyte's canonical unit."""
 
     analyte: str
@@ -82,8 +80,7 @@ class ReferenceRange:
         return ", ".join(parts)
 
 
-@dataclass
-class Selection:
+class Selection(NamedTuple):
     """The row chosen for one analyte and person, or the reason none applies."""
 
     range: ReferenceRange | None

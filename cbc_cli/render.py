@@ -174,7 +174,7 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
     parts.append(
         Panel(
             Text(result.message),
-            title="Could not be read" if unread else URGENCY_TITLE[urgency],
+            title=Text("Could not be read" if unread else URGENCY_TITLE[urgency]),
             title_align="left",
             border_style="red" if unread else URGENCY_STYLE[urgency],
             box=box.HEAVY if urgency == "now" else box.ROUNDED,

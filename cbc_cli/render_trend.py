@@ -430,7 +430,7 @@ def person_view(
         parts.append(
             Panel(
                 Text(alert.message),
-                title=alert.title,
+                title=Text(alert.title),
                 title_align="left",
                 border_style=URGENCY_STYLE[alert.urgency],
             )
@@ -444,7 +444,7 @@ def person_view(
         parts.append(
             Panel(
                 Text(person.message),
-                title=URGENCY_TITLE[person.urgency],
+                title=Text(URGENCY_TITLE[person.urgency]),
                 title_align="left",
                 border_style=URGENCY_STYLE[person.urgency],
                 box=box.HEAVY if person.urgency == "now" else box.ROUNDED,

@@ -805,7 +805,7 @@ def _place(
     if opts.dob is not None:
         base = context or Patient()
         # The age is worked out at each draw's own date, as for a single sample.
-        context = replace(base, age=Age.from_dates(opts.dob, when.date()))
+        context = base._replace(age=Age.from_dates(opts.dob, when.date()))
     result = interpret_record(record, ranges, scheme, context)
     return _Draw(order, record, when, has_time, result, transfused, errors)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
+from typing import NamedTuple
 
 from cbc_cli.analytes import ANALYTES, Analyte
 from cbc_cli.errors import InputError, PlausibilityError, UnitError
@@ -131,8 +131,7 @@ def convert(value: float, analyte: Analyte, from_unit: str, to_unit: str) -> flo
     return value * unit_factor(analyte, from_unit) / unit_factor(analyte, to_unit)
 
 
-@dataclass
-class Quantity:
+class Quantity(NamedTuple):
     """A value read from input, converted to the analyte's canonical unit.
 
     ``comparator`` is "<", "<=", ">" or ">=" when the lab reported a bound ("<0.1"), else None:
