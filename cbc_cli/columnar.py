@@ -52,6 +52,8 @@ _LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
 _OPS = {"below": 0, "at_most": 1, "above": 2, "at_least": 3}
 _CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
 _BLANK_NOTE = re.compile(r"^(\d+) blank rows skipped$")
+_FORMULA_START = [c in "=+-@\t\r" for c in map(chr, range(256))]
+"""Bytes a field may not start with in CSV output unless made inert (see csv_writer.inert)."""
 
 
 @dataclass
@@ -148,6 +150,9 @@ class ColumnarCsv:
     _values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     """analyte -> (guarded value, state) for each text of its column's vocabulary."""
     _decided: dict[int, tuple[bytes, str]] = field(default_factory=dict)
+    _decisions: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[str, str]] = field(
+        default_factory=dict
+    )
     _blank_rows: int = 0
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _person_table: Any = None
@@ -163,6 +168,8 @@ class ColumnarCsv:
             (code, a, d) for code, a, d in FINDING_RULES if self.scheme.criteria_for(code)
         ]
         self.writer_columns = [g for g in GRADE_COLUMNS if self.scheme.criteria_for(g)]
+        position = {code: i for i, (code, _, _) in enumerate(self.graded)}
+        self.grade_position = [position.get(g, -1) for g in self.writer_columns]
         self.read = [a for a in ANALYTES if a in set(self.fast.analytes)]
         self.column_of = {a: tab.header[i] for i, a in tab.columns.analytes.items()}
         self.index_of = {a: i for i, a in tab.columns.analytes.items()}
@@ -298,14 +305,14 @@ class ColumnarCsv:
         for row_state in state.values():
             present_any |= row_state == 0
         slow |= ~present_any  # no value at all: the scalar path writes its error row
-        if _has_blank_rows(fields, self.fast.raw_width):
+        if _has_blank_rows(fields, self.fast.raw_width, self.delim):
             raise _NotColumnar  # a row of empty fields is skipped as blank by the csv reader
         self._derivation_rows(state, slow)
-        if self.formula_guard and _may_hold_formula(normal, self.delim):
+        if self.formula_guard:
             # A field starting with = + - @ TAB or CR may be made inert: the scalar path
             # decides exactly (numbers are left alone), so such rows go there.
             first = fields.data[np.minimum(fields.start, len(fields.data) - 1)]
-            starts = _formula_start()[first] & (fields.end > fields.start)
+            starts = np.asarray(_FORMULA_START)[first] & (fields.end > fields.start)
             slow |= starts.any(axis=1)
         if slow.all():
             return b"".join(
@@ -599,31 +606,49 @@ class ColumnarCsv:
         return tails, urgencies
 
     def _decide(self, combo: int) -> tuple[bytes, str]:
-        grade_of: dict[str, int | None] = {}
-        rest = combo
-        for code, _, _ in reversed(self.graded):
-            part = rest & 7
-            rest >>= 3
-            grade_of[code] = None if part == 0 else part - 1
-        flags: dict[str, Flag | None] = {}
-        for analyte in reversed(self.read):
-            flag = FLAGS[rest & 7]
-            rest >>= 3
-            if flag:
-                flags[analyte] = flag  # type: ignore[assignment]
-        grades = {code: g for code, g in grade_of.items() if _ANALYTE_OF[code] in flags}
-        decision = decide(dict(reversed(flags.items())), grades)
+        parts: list[int] = []
+        for _ in range(len(self.read) + len(self.graded)):
+            parts.append(combo & 7)
+            combo >>= 3
+        parts.reverse()
+        flag_parts = tuple(parts[: len(self.read)])
+        grade_parts = parts[len(self.read) :]
+        # Only grade >= 1 and grade >= 3 matter to the rules: many combinations share a decision.
+        key = (flag_parts, tuple(p // 2 for p in grade_parts))  # None/0, 1-2, 3-4
+        decided = self._decisions.get(key)
+        if decided is None:
+            decided = self._decisions[key] = self._decision(flag_parts, grade_parts)
+        codes, urgency = decided
+        if self.delim in codes:
+            codes = f'"{codes}"'  # as the csv module quotes it (codes hold no quote or line end)
         cells = [
-            *(flags.get(a) or "" for a in self.read),
-            *("" if grades.get(g) is None else str(grades[g]) for g in self.writer_columns),
-            ";".join(decision.codes),
-            decision.urgency,
+            *(FLAGS[f] for f in flag_parts),
+            *(_grade_text(grade_parts, i) for i in self.grade_position),
+            codes,
+            urgency,
             "ok",
             "",
         ]
-        buf = io.StringIO()
-        csv.writer(buf, delimiter=self.delim, lineterminator="").writerow(cells)
-        return self.delim.encode() + buf.getvalue().encode("utf-8"), decision.urgency
+        return (self.delim + self.delim.join(cells)).encode("utf-8"), urgency
+
+    def _decision(self, flag_parts: tuple[int, ...], grade_parts: list[int]) -> tuple[str, str]:
+        flags: dict[str, Flag] = {
+            a: FLAGS[f]  # type: ignore[misc]
+            for a, f in zip(self.read, flag_parts, strict=True)
+            if f
+        }
+        grades = {
+            code: None if p == 0 else p - 1
+            for (code, _, _), p in zip(self.graded, grade_parts, strict=True)
+            if _ANALYTE_OF[code] in flags
+        }
+        decision = decide(flags, grades)
+        return ";".join(decision.codes), decision.urgency
+
+
+def _grade_text(parts: list[int], i: int) -> str:
+    part = parts[i] if i >= 0 else 0
+    return str(part - 1) if part else ""
 
 
 def _resolve(
@@ -647,7 +672,7 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _has_blank_rows(fields: Fields, width: int) -> bool:
+def _has_blank_rows(fields: Fields, width: int, delimiter: str) -> bool:
     """Whether a row holds nothing but delimiters and white space (the csv reader skips it)."""
     import numpy as np
 
@@ -655,28 +680,17 @@ def _has_blank_rows(fields: Fields, width: int) -> bool:
     first, last = fields.start[:, 0], fields.end[:, -1]
     if not len(first):
         return False
+    # Such a row starts with a delimiter or white space (its first field is empty or blank):
+    # when no row does, none is blank, and the whole-chunk count below is not needed.
+    lead = data[first]
+    if not ((fields.end[:, 0] == first) | np.isin(lead, [32, 9, 13, ord(delimiter)])).any():
+        return False
     # White space per line, summed from each line's start to the next (a uint8 mask, no large
     # temporaries: memory stays within the batch budget).
     space = ((data == 32) | (data == 9) | (data == 13)).view(np.uint8)
     per_line = np.add.reduceat(space, first, dtype=np.int32)
     content = (last - first) - (width - 1) - per_line
     return bool((content <= 0).any())
-
-
-def _may_hold_formula(body: bytes, delimiter: str) -> bool:
-    """Cheap substring probes: False means no field of the chunk can start like a formula."""
-    sep = delimiter.encode()
-    if b"=" in body or b"+" in body or b"@" in body or (sep != b"\t" and b"\t" in body):
-        return True
-    return body.startswith(b"-") or b"\n-" in body or sep + b"-" in body
-
-
-def _formula_start() -> np.ndarray:
-    import numpy as np
-
-    table = np.zeros(256, dtype=bool)
-    table[[ord(c) for c in "=+-@\t\r"]] = True
-    return table
 
 
 class _NotColumnar(Exception):

@@ -39,27 +39,20 @@ def split(body: bytes, width: int, delimiter: str) -> Fields | None:
     if b'"' in body or not body.endswith(b"\n"):
         return None
     data = np.frombuffer(body, dtype=np.uint8)
-    newline = np.flatnonzero(data == 10)
-    rows = len(newline)
-    ends = np.empty((rows, width), dtype=np.int64)
-    ends[:, -1] = newline
-    if width > 1:
-        inner = np.flatnonzero(data == ord(delimiter))
-        if len(inner) != rows * (width - 1):
-            return None
-        inner = np.asarray(inner.reshape(rows, width - 1))
-        # Delimiters come in groups of width - 1: each group must lie inside its own line.
-        if rows and (
-            inner[0, 0] < 0
-            or (inner[1:, 0] <= newline[:-1]).any()
-            or (inner[:, -1] >= newline).any()
-        ):
-            return None
-        ends[:, :-1] = inner
+    marks = np.flatnonzero((data == 10) | (data == ord(delimiter)))
+    if len(marks) % width:
+        return None
+    ends = marks.reshape(-1, width)
+    # Regular means each line holds exactly width - 1 delimiters: every group of width marks
+    # ends with the line feed and has none before it.
+    kinds = data[ends]
+    if not (kinds[:, -1] == 10).all() or (kinds[:, :-1] == 10).any():
+        return None
     start = np.empty_like(ends)
     start[:, 1:] = ends[:, :-1] + 1
-    start[:, 0] = 0
-    start[1:, 0] = newline[:-1] + 1
+    if len(start):
+        start[0, 0] = 0
+        start[1:, 0] = ends[:-1, -1] + 1
     padded = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
     loads = np.ndarray(shape=(len(data),), dtype="<u8", buffer=padded, strides=(1,))
     return Fields(body, data, start, ends, loads)
