@@ -25,7 +25,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -157,6 +157,8 @@ class ColumnarCsv:
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _person_table: Any = None
     _class_cache: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    _table_cache: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
+    """Per-person arrays (limits of an analyte, thresholds of a term), rebuilt as persons come."""
 
     def __post_init__(self) -> None:
         import numpy as np
@@ -178,6 +180,15 @@ class ColumnarCsv:
 
     def run(self, progress: Callable[[int], None] | None = None) -> None:
         """Read the whole input after the header (the caller has written the output header)."""
+        for body, line in self._chunks():
+            self._write(self._process(body, line))
+            if progress is not None:
+                progress(self.stats.samples)
+        if self._blank_rows:
+            self.notes.append(f"{self._blank_rows} blank rows skipped")
+
+    def _chunks(self) -> Iterator[tuple[bytes, int]]:
+        """Whole lines of input, about CHUNK_BYTES at a time, with the number of the first."""
         stream = self.source.stream
         stream.read(self.fast.skip_bytes)
         line = self.fast.header_line + 1
@@ -187,8 +198,8 @@ class ColumnarCsv:
             data = pending + chunk
             if not chunk:
                 if data:
-                    self._chunk(data if data.endswith((b"\n", b"\r")) else data + b"\n", line)
-                break
+                    yield (data if data.endswith((b"\n", b"\r")) else data + b"\n"), line
+                return
             # A final \r may be the first half of a \r\n split across reads: cut before it.
             limit = len(data) - 1 if data.endswith(b"\r") else len(data)
             cut = max(data.rfind(b"\n", 0, limit), data.rfind(b"\r", 0, limit)) + 1
@@ -196,15 +207,12 @@ class ColumnarCsv:
                 pending = data
                 continue
             body, pending = data[:cut], data[cut:]
-            line = self._chunk(body, line)
-            if progress is not None:
-                progress(self.stats.samples)
-        if self._blank_rows:
-            self.notes.append(f"{self._blank_rows} blank rows skipped")
+            yield body, line
+            line += _line_count(body)
 
-    def _chunk(self, body: bytes, first_line: int) -> int:
-        """Process lines [first_line, ...); return the number of the line after them."""
-        normal = body.replace(b"\r\n", b"\n")
+    def _process(self, body: bytes, first_line: int) -> bytes:
+        """The output lines for the input lines ``body``, the first numbered ``first_line``."""
+        normal = body.replace(b"\r\n", b"\n") if b"\r" in body else body
         if b"\r" in normal:
             normal = normal.replace(b"\r", b"\n")
             return self._scalar_chunk(normal, first_line)
@@ -215,11 +223,9 @@ class ColumnarCsv:
         lines = normal.split(b"\n")
         lines.pop()  # the chunk ends with a line end
         try:
-            out = self._columnar(normal, lines, first_line)
+            return self._columnar(normal, lines, first_line)
         except _NotColumnar:
             return self._scalar_chunk(normal, first_line)
-        self._write(out)
-        return first_line + len(lines)
 
     def _write(self, data: bytes) -> None:
         # Bytes go straight to the binary layer when there is one: no decode and re-encode.
@@ -232,7 +238,7 @@ class ColumnarCsv:
 
     # -- scalar fallback for a whole chunk ---------------------------------------------------
 
-    def _scalar_chunk(self, normal: bytes, first_line: int) -> int:
+    def _scalar_chunk(self, normal: bytes, first_line: int) -> bytes:
         raw_lines = normal.split(b"\n")
         raw_lines.pop()
         texts = [
@@ -260,8 +266,7 @@ class ColumnarCsv:
                 self._blank_rows += int(blank[1])
             else:
                 self.notes.append(note)
-        self._write(buf.getvalue().encode("utf-8"))
-        return first_line + len(raw_lines)
+        return buf.getvalue().encode("utf-8")
 
     def _input_cells(self, cells: list[str]) -> list[str]:
         width = len(self.fast.tab.header)
@@ -311,9 +316,7 @@ class ColumnarCsv:
         if self.formula_guard:
             # A field starting with = + - @ TAB or CR may be made inert: the scalar path
             # decides exactly (numbers are left alone), so such rows go there.
-            first = fields.data[np.minimum(fields.start, len(fields.data) - 1)]
-            starts = np.asarray(_FORMULA_START)[first] & (fields.end > fields.start)
-            slow |= starts.any(axis=1)
+            slow[_formula_rows(fields, self.delim)] = True
         if slow.all():
             return b"".join(
                 self._scalar_line(first_line + i, raw.decode("utf-8")).encode("utf-8") + b"\n"
@@ -518,7 +521,11 @@ class ColumnarCsv:
     def _limits(self, analyte: str, key: np.ndarray) -> tuple[np.ndarray, ...]:
         import numpy as np
 
-        table = np.array([p.limits[analyte] for p in self._persons], dtype=np.float64)
+        cached = self._table_cache.get(("limits", analyte))
+        if cached is None or len(cached[0]) != len(self._persons):
+            table = np.array([p.limits[analyte] for p in self._persons], dtype=np.float64)
+            cached = self._table_cache[("limits", analyte)] = (table,)
+        table = cached[0]
         return tuple(table[key, i] for i in range(5))
 
     def _flags(self, v: np.ndarray, analyte: str, key: np.ndarray) -> np.ndarray:
@@ -547,14 +554,12 @@ class ColumnarCsv:
         import numpy as np
 
         persons = self._persons
-        width = max((len(p.thresholds[code] or ()) for p in persons), default=0)
-        gradable = np.array([p.thresholds[code] is not None for p in persons], dtype=bool)[key]
-        lim = np.full((len(persons), max(width, 1)), np.nan)
-        ops = np.full((len(persons), max(width, 1)), -1, dtype=np.int8)
-        level = np.zeros((len(persons), max(width, 1)), dtype=np.int8)
-        for k, p in enumerate(persons):
-            for t, (grade, op, limit, _) in enumerate(p.thresholds[code] or ()):
-                lim[k, t], ops[k, t], level[k, t] = limit, op, grade
+        cached = self._table_cache.get(("grades", code))
+        if cached is None or len(cached[0]) != len(persons):
+            cached = self._table_cache[("grades", code)] = _threshold_tables(persons, code)
+        by_person, lim, ops, level = cached
+        width = int((ops >= 0).any(axis=0).sum())
+        gradable = by_person[key]
         g = np.zeros(len(v), dtype=np.int8)
         decided = np.zeros(len(v), dtype=bool)
         missing = np.zeros(len(v), dtype=bool)
@@ -651,6 +656,21 @@ def _grade_text(parts: list[int], i: int) -> str:
     return str(part - 1) if part else ""
 
 
+def _threshold_tables(persons: list[_Person], code: str) -> tuple[np.ndarray, ...]:
+    """Per person: gradable or not, then each threshold's limit, operator and grade."""
+    import numpy as np
+
+    width = max((len(p.thresholds[code] or ()) for p in persons), default=0)
+    gradable = np.array([p.thresholds[code] is not None for p in persons], dtype=bool)
+    lim = np.full((len(persons), max(width, 1)), np.nan)
+    ops = np.full((len(persons), max(width, 1)), -1, dtype=np.int8)
+    level = np.zeros((len(persons), max(width, 1)), dtype=np.int8)
+    for k, p in enumerate(persons):
+        for t, (grade, op, limit, _) in enumerate(p.thresholds[code] or ()):
+            lim[k, t], ops[k, t], level[k, t] = limit, op, grade
+    return gradable, lim, ops, level
+
+
 def _resolve(
     criterion: Criterion, lln: float | None, uln: float | None
 ) -> list[tuple[int, int, float, bool]]:
@@ -683,7 +703,13 @@ def _has_blank_rows(fields: Fields, width: int, delimiter: str) -> bool:
     # Such a row starts with a delimiter or white space (its first field is empty or blank):
     # when no row does, none is blank, and the whole-chunk count below is not needed.
     lead = data[first]
-    if not ((fields.end[:, 0] == first) | np.isin(lead, [32, 9, 13, ord(delimiter)])).any():
+    if not (
+        (fields.end[:, 0] == first)
+        | (lead == 32)
+        | (lead == 9)
+        | (lead == 13)
+        | (lead == ord(delimiter))
+    ).any():
         return False
     # White space per line, summed from each line's start to the next (a uint8 mask, no large
     # temporaries: memory stays within the batch budget).
@@ -691,6 +717,28 @@ def _has_blank_rows(fields: Fields, width: int, delimiter: str) -> bool:
     per_line = np.add.reduceat(space, first, dtype=np.int32)
     content = (last - first) - (width - 1) - per_line
     return bool((content <= 0).any())
+
+
+def _formula_rows(fields: Fields, delimiter: str) -> np.ndarray:
+    """Rows with a field that starts with one of the formula bytes."""
+    import numpy as np
+
+    data = fields.data
+    # Every such byte in the chunk, then those that open a field (a delimiter is not a field).
+    at = np.flatnonzero(np.asarray(_FORMULA_START).take(data))
+    if not len(at):
+        return at
+    before = data[np.maximum(at - 1, 0)]
+    opens = (at == 0) | (before == ord(delimiter)) | (before == 10)
+    at = at[opens & (data[at] != ord(delimiter))]
+    return np.asarray(np.searchsorted(fields.start[:, 0], at, side="right") - 1, dtype=np.int64)
+
+
+def _line_count(body: bytes) -> int:
+    """Lines in ``body`` as _process counts them (CRLF, CR and LF each end one line)."""
+    if b"\r" not in body:
+        return body.count(b"\n")
+    return body.count(b"\n") + body.count(b"\r") - body.count(b"\r\n")
 
 
 class _NotColumnar(Exception):

@@ -152,7 +152,9 @@ def exports(draw: st.DrawFn) -> str:
     header = ["sample_id", "sex", "age", *analytes]
     rows = []
     for i in range(draw(st.integers(1, 25))):
-        cells = [f"S{i}", draw(st.sampled_from(SEXES)), draw(st.sampled_from(AGES))]
+        # Sample ids that open like a formula test the line starts (formula cells go scalar).
+        sample = draw(st.sampled_from([f"S{i}", f"S{i}", f"=S{i}", f"-{i}", f"@S{i}", f"S-{i}"]))
+        cells = [sample, draw(st.sampled_from(SEXES)), draw(st.sampled_from(AGES))]
         for a in analytes:
             cells.append(
                 draw(st.sampled_from(EDGES[a] + NOISE[:2]))
