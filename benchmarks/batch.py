@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Time programs as installed packages run: with their bytecode written (see startup.py).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 DATA = HERE / "data"
 
 
@@ -68,7 +70,7 @@ def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float, flo
     peak RSS of the main process and the sampled summed RSS of its process tree; and the
     sampled peak summed PSS of the tree."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, env=ENV)
     tree_rss = tree_pss = 0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)

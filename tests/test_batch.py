@@ -1019,3 +1019,47 @@ def test_headers_named_by_their_unit_or_repeating_the_name_in_brackets() -> None
     # "Neutrophils" alone could be the count or the percentage: the unit says which.
     assert cmap.analytes == {0: "plt", 1: "anc", 2: "lymph_pct", 3: "alc"}
     assert cmap.header_units == {"anc": "10^9/L", "alc": "K/uL"}  # PLT is a name, not a unit
+
+
+def test_a_header_unit_and_a_unit_column_must_agree(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Neither is preferred silently: a value whose two units disagree is unreadable (the rest
+    # of the row is read); two spellings of one unit are no disagreement.
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "id,sex,age,Hb (g/dL),Hb unit,ANC (10^9/L),ANC unit\n"
+        "U-1,F,54,9.1,g/L,0.8,G/L\n"
+        "U-2,F,54,9.1,g/dL,0.8,10*9/l\n"
+        "U-3,F,54,9.1,,0.8,NA\n",
+        encoding="utf-8",
+    )
+    _, results = read_records(path)
+    first, second, third = results
+    assert [a.analyte for a in first.analytes] == ["anc"]
+    assert [(e.line, e.field) for e in first.cell_errors] == [(2, "Hb (g/dL)")]
+    assert "'g/dL'" in first.cell_errors[0].message
+    assert "'g/L'" in first.cell_errors[0].message
+    for result in (second, third):
+        assert not result.cell_errors
+        assert analyte(result, "hgb")["value"] == pytest.approx(9.1)
+    code, _out, err = cbc(capsys, "check", str(path), "--format", "csv")
+    assert code == 3
+    assert "line 2" in err
+
+
+def test_a_unit_option_and_a_long_unit_column_must_agree(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "sample_id,sex,age,analyte,value,unit\nL-1,F,54,Hb,91,g/L\nL-1,F,54,PLT,62,10^9/L\n",
+        encoding="utf-8",
+    )
+    source = open_source(str(path))
+    with closing(source):
+        data = read_input(source, "auto", [], ["hgb=g/dL"])
+        (record,) = list(data.records)
+    assert record.panel is not None
+    assert list(record.panel.values) == ["plt"]
+    (error,) = record.cell_errors
+    assert (error.line, error.field) == (2, "value")
+    assert error.message.startswith("value: the hgb unit is 'g/dL' by the header or --unit")

@@ -81,6 +81,38 @@ class CellReader:
             message = f"{column}: {message}"
         self.errors.append(ErrorInfo(line=line or self.line, field=column, message=message))
 
+    def unit(
+        self,
+        analyte_id: str,
+        column: str,
+        declared: str | None,
+        cell: str | None,
+        line: int | None = None,
+    ) -> tuple[bool, str | None]:
+        """The unit of a value whose unit may be both declared (in the header or by ``--unit``)
+        and given in a unit cell, as (usable, unit): not usable (the cell's problem recorded)
+        when the two disagree.
+
+        Neither is preferred silently: a disagreement is a problem in the input to fix.
+        """
+        cell = None if is_missing(cell) else (cell or "").strip()
+        if not declared or not cell:
+            return True, declared or cell or None
+        try:
+            analyte = ANALYTES[analyte_id]
+            same = unit_factor(analyte, declared) == unit_factor(analyte, cell)
+        except CbcError:
+            same = declared.strip() == cell
+        if same:
+            return True, declared
+        self.fail(
+            column,
+            f"{column}: the {analyte_id} unit is {declared!r} by the header or --unit but "
+            f"{cell!r} in the unit column; correct the one that is wrong, or remove one",
+            line,
+        )
+        return False, None
+
     def value(
         self, analyte_id: str, column: str, text: str, unit: str | None, line: int | None = None
     ) -> Quantity | None:

@@ -184,9 +184,14 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
     lab: dict[str, LabRange] = {}
     flags: dict[str, str] = {}
     for index, analyte_id in cmap.analytes.items():
-        unit = cmap.header_units.get(analyte_id)
-        if analyte_id in cmap.unit_columns and not unit:
-            unit = padded[cmap.unit_columns[analyte_id]].strip() or None
+        usable, unit = cell.unit(
+            analyte_id,
+            tab.header[index],
+            cmap.header_units.get(analyte_id),
+            _at(padded, cmap.unit_columns.get(analyte_id)),
+        )
+        if not usable:
+            continue
         q = cell.value(analyte_id, tab.header[index], padded[index], unit)
         if q is None:
             continue
@@ -313,7 +318,15 @@ def _long_sample(
         if is_missing(cells[ctx["value"]]):
             continue  # an NA row does not hide a later row with the value
         first_seen[analyte.id] = line
-        unit = _cell(cells, ctx.get("unit")) or cmap.header_units.get(analyte.id)
+        usable, unit = cell.unit(
+            analyte.id,
+            column,
+            cmap.header_units.get(analyte.id),
+            _cell(cells, ctx.get("unit")),
+            line,
+        )
+        if not usable:
+            continue
         q = cell.value(analyte.id, column, cells[ctx["value"]], unit, line)
         if q is None:
             continue
