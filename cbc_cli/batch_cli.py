@@ -19,6 +19,7 @@ from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers import Input, read_input
 from cbc_cli.readers.source import Source, open_source
+from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
     from cbc_cli.cli import BatchOptions
@@ -215,6 +216,6 @@ def _report(source: Source, stats: BatchStats, notes: list[str]) -> None:
         if stats.error_samples:
             parts.append(f"{stats.error_samples} of {stats.samples} samples could not be read")
         if stats.cell_errors:
-            parts.append(f"{stats.cell_errors} cells could not be read")
+            parts.append(f"{plural(stats.cell_errors, 'cell')} could not be read")
         where = f" (line{'s' if len(lines) > 1 else ''} {shown})" if shown else ""
         sys.stderr.write(f"cbc: {' and '.join(parts)}{where}; the output says why\n")

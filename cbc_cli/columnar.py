@@ -40,6 +40,7 @@ from cbc_cli.readers.records import CellReader
 from cbc_cli.readers.source import Source, decode_line, detect_format
 from cbc_cli.readers.tabular import Tabular, read_tabular, wide_record
 from cbc_cli.splitter import Fields, Vocabulary
+from cbc_cli.wording import plural
 from cbc_cli.writers.csv_writer import GRADE_COLUMNS, contract_cells, inert
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
 _LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
 _OPS = {"below": 0, "at_most": 1, "above": 2, "at_least": 3}
 _CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
-_BLANK_NOTE = re.compile(r"^(\d+) blank rows skipped$")
+_BLANK_NOTE = re.compile(r"^(\d+) blank rows? skipped$")
 _FORMULA_START = [c in "=+-@\t\r" for c in map(chr, range(256))]
 """Bytes a field may not start with in CSV output unless made inert (see csv_writer.inert)."""
 
@@ -185,7 +186,7 @@ class ColumnarCsv:
             if progress is not None:
                 progress(self.stats.samples)
         if self._blank_rows:
-            self.notes.append(f"{self._blank_rows} blank rows skipped")
+            self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
 
     def _chunks(self) -> Iterator[tuple[bytes, int]]:
         """Whole lines of input, about CHUNK_BYTES at a time, with the number of the first."""

@@ -27,6 +27,7 @@ from cbc_cli.explanations import DISCLAIMER
 from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE, URGENCY_TITLE
 from cbc_cli.trend import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
 from cbc_cli.units import format_value
+from cbc_cli.wording import plural
 
 CHART_HEIGHT = 10
 SPARK = "▁▂▃▄▅▆▇█"
@@ -401,7 +402,7 @@ def person_view(
             span += f" to {last.collected_at[:10]}"
         if first.day is not None and last.day is not None:
             span += f" ({_day_text(first.day, transplant)} to {_day_text(last.day, transplant)})"
-        head.append(f": {len(used)} draw{'s' if len(used) != 1 else ''}, {span}")
+        head.append(f": {plural(len(used), 'draw')}, {span}")
     parts: list[RenderableType] = [head]
     if person.analytes:
         parts.append(SummaryTable(person, transplant=transplant))

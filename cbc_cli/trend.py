@@ -48,6 +48,7 @@ from cbc_cli.ranges import RangeTable, shipped_ranges_dir
 from cbc_cli.readers.records import Record, is_missing
 from cbc_cli.shape import Spec, conforms, first_error, with_defaults
 from cbc_cli.units import accepted_units, format_value, parse_number, unit_factor
+from cbc_cli.wording import plural
 
 TREND_SCHEMA_VERSION = "1.0"
 GraftSource = Literal["pb", "marrow", "cord"]
@@ -1343,7 +1344,7 @@ def _draw_words(ref: DrawRef, transplant: GraftSource | None = None) -> str:
 
 
 def _days_words(days: int) -> str:
-    return "the same day" if days == 0 else f"{days} day" + ("s" if days != 1 else "")
+    return "the same day" if days == 0 else plural(days, "day")
 
 
 def _fell_words(t: AnalyteTrend, transplant: GraftSource | None) -> str | None:

@@ -291,7 +291,7 @@ def test_stderr_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(lines) == 1
     assert lines[0].startswith("cbc: ")
     assert "1 of 6 samples could not be read" in lines[0]
-    assert "1 cells could not be read" in lines[0]
+    assert "1 cell could not be read" in lines[0]
     assert "(lines 6, 7)" in lines[0]
 
 
@@ -497,7 +497,7 @@ def test_csv_output_of_ndjson_input_is_a_row_per_sample(
     # Its only value cannot be read: nothing was interpreted, so an error sample, never "ok".
     assert (j2["status"], j2["hgb_flag"], j2["urgency"]) == ("error", "", "")
     assert "'abc' is not a number" in j2["error"]
-    assert "1 cells could not be read" in err
+    assert "1 cell could not be read" in err
     # The same through NDJSON output: one sample a line, so the rows match it.
     _, out, _ = cbc(capsys, "check", str(path), "--format", "ndjson")
     assert [json.loads(line)["sample_id"] for line in out.splitlines()] == ["J-1", "=J-2"]
@@ -807,7 +807,7 @@ def test_semicolons_decimal_commas_and_latin1(capsys: pytest.CaptureFixture[str]
     assert out[2]["Bemerkung"] == "Gerät geprüft, Café-Probe"
     assert out[0]["Leukozyten"] == "3,2"  # carried through as given
     assert "not UTF-8; read as Latin-1" in err
-    assert "1 blank rows skipped" in err
+    assert "1 blank row skipped" in err
     _, results = read_records(EXPORTS / "euro_semicolon_latin1.csv", columns=tuple(EURO[1::2]))
     assert analyte(results[0], "wbc")["value"] == pytest.approx(3.2)
     assert analyte(results[0], "hgb")["value"] == pytest.approx(9.1)  # 91 g/L

@@ -18,6 +18,7 @@ from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import ColumnMap, map_columns
 from cbc_cli.readers.records import CellReader, Record, is_missing
 from cbc_cli.units import Quantity
+from cbc_cli.wording import plural
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -143,7 +144,7 @@ def _rows(
                 continue
             yield line, cells, problem
     if blank:
-        tab.notes.append(f"{blank} blank rows skipped")
+        tab.notes.append(f"{plural(blank, 'blank row')} skipped")
 
 
 def _bad_row(cells: list[str], width: int, problem: str | None) -> str | None:
