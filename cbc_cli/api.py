@@ -15,14 +15,19 @@ from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import get_analyte
 from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import InputError, UsageError
-from cbc_cli.grading import DEFAULT_SCHEME, SCHEMES, Scheme, load_scheme
+from cbc_cli.grading import (
+    DEFAULT_SCHEME,
+    SCHEME_ALIASES,
+    SCHEME_CHOICES,
+    SCHEMES,
+    Scheme,
+    load_scheme,
+)
 from cbc_cli.models import Report, Result, SchemeInfo
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient
 from cbc_cli.parse import parse_date, parse_range_text, parse_sex, parse_temperature
 from cbc_cli.ranges import RangeTable, load_ranges
 from cbc_cli.units import Quantity, to_canonical
-
-SCHEME_ALIASES = {"daids": "daids21", "ctcae": "ctcae5", "ctcae-v5": "ctcae5", "ctcae-v4": "ctcae4"}
 
 
 @cache
@@ -40,7 +45,9 @@ def resolve_scheme(name: str | None) -> Scheme:
     key = (name or DEFAULT_SCHEME).strip().lower()
     key = SCHEME_ALIASES.get(key, key)
     if key not in SCHEMES:
-        raise UsageError(f"unknown grading scheme {name!r}", hint="use ctcae5, ctcae4 or daids")
+        raise UsageError(
+            f"unknown grading scheme {name!r}", hint="use " + ", ".join(SCHEME_CHOICES)
+        )
     return load_scheme(key)
 
 

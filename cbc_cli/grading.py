@@ -24,7 +24,11 @@ from cbc_cli.shape import Spec, conforms, first_error, with_defaults
 from cbc_cli.units import unit_factor
 
 SCHEMES = ("ctcae5", "ctcae4", "daids21")
-"""Scheme ids accepted by ``--grading``."""
+"""Scheme ids: the file names under reference_ranges/grading/."""
+SCHEME_ALIASES = {"daids": "daids21", "ctcae": "ctcae5", "ctcae-v5": "ctcae5", "ctcae-v4": "ctcae4"}
+"""Other names accepted for a scheme id."""
+SCHEME_CHOICES = ("ctcae5", "ctcae4", "daids")
+"""The names offered to people (``--grading``, messages): one per scheme."""
 DEFAULT_SCHEME = "ctcae5"
 _OPS = ("below", "at_most", "above", "at_least")
 _LIMIT = re.compile(r"^(LLN|ULN)(?:\s*([+-])\s*(\d+(?:\.\d+)?))?$")

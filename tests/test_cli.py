@@ -260,3 +260,12 @@ def test_lab_range_option_with_a_file_is_refused(capsys: pytest.CaptureFixture[s
     assert code == 2
     assert out == ""
     assert "--lab-range applies to values given as options" in err
+
+
+def test_grading_choices_are_the_schemes_offered() -> None:
+    from cbc_cli.api import resolve_scheme
+    from cbc_cli.cli import Grading
+    from cbc_cli.grading import SCHEME_CHOICES, SCHEMES
+
+    assert [g.value for g in Grading] == list(SCHEME_CHOICES)
+    assert sorted(resolve_scheme(name).id for name in SCHEME_CHOICES) == sorted(SCHEMES)
