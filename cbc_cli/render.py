@@ -150,7 +150,7 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
     patient = result.patient
     who_parts: list[str] = []
     if result.sample_id:
-        who_parts.append(f"sample {escape(result.sample_id)}")
+        who_parts.append(f"sample {result.sample_id}")
     if patient.sex:
         who_parts.append(patient.sex)
     if patient.age:
@@ -217,7 +217,7 @@ def explanation_list() -> RenderableType:
 
 def ranges_view(rows: Iterable[ReferenceRange], title: str) -> RenderableType:
     """A table of range rows (``cbc ranges list`` and ``show``)."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, title_justify="left")
+    table = Table(title=Text(title), box=box.SIMPLE_HEAD, show_edge=False, title_justify="left")
     table.add_column("Analyte", no_wrap=True)
     table.add_column("For")
     table.add_column("Range", no_wrap=True)
@@ -227,11 +227,11 @@ def ranges_view(rows: Iterable[ReferenceRange], title: str) -> RenderableType:
     for r in rows:
         table.add_row(
             r.analyte,
-            r.describe(),
+            Text(r.describe()),  # text from range files: plain Text, never markup
             range_text(r.analyte, r.low, r.high),
             range_text(r.analyte, r.critical_low, r.critical_high),
-            r.unit,
-            escape(r.origin),
+            Text(r.unit),
+            Text(r.origin),
         )
     return table
 

@@ -269,3 +269,14 @@ def test_grading_choices_are_the_schemes_offered() -> None:
 
     assert [g.value for g in Grading] == list(SCHEME_CHOICES)
     assert sorted(resolve_scheme(name).id for name in SCHEME_CHOICES) == sorted(SCHEMES)
+
+
+def test_user_text_is_shown_as_typed_in_the_table(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Neither Rich markup nor emoji codes in a sample id are interpreted, nor shown escaped.
+    path = tmp_path / "odd id.csv"
+    path.write_text("sample_id,sex,age,hgb\n:warning: [bold]x[/bold],F,54,9.1\n")
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 0
+    assert "sample :warning: [bold]x[/bold], female" in out
