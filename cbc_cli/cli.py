@@ -598,13 +598,22 @@ def schema(
     ranges_file: Annotated[
         bool, typer.Option("--ranges", help="Print the schema of a range file instead.")
     ] = False,
+    trend: Annotated[
+        bool, typer.Option("--trend", help="Print the schema of cbc trend's JSON instead.")
+    ] = False,
 ) -> None:
-    """Print the JSON Schema of the JSON output (or of a range file)."""
+    """Print the JSON Schema of cbc check's JSON output (or of trend's, or of a range file)."""
     import json
 
     from cbc_cli.models import json_schema
 
-    if ranges_file:
+    if ranges_file and trend:
+        raise UsageError("--ranges and --trend each choose a schema", hint="give one of them")
+    if trend:
+        from cbc_cli.trend import trend_json_schema
+
+        document = trend_json_schema()
+    elif ranges_file:
         from cbc_cli.ranges import range_file_schema
 
         document = range_file_schema()

@@ -552,6 +552,14 @@ def trend_data(report: TrendReport) -> dict[str, Any]:
     return asdict(report)
 
 
+def trend_json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``cbc trend --format json`` (imports Pydantic: for ``cbc schema``)."""
+    from pydantic import TypeAdapter
+
+    schema: dict[str, Any] = TypeAdapter(TrendReport).json_schema()
+    return schema
+
+
 # --- reading dates and the extra columns ------------------------------------------------------
 
 _HL7_TS = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?(?:\.\d+)?)?(?:[+-]\d{4})?$")

@@ -730,3 +730,21 @@ def test_trend_core_loads_no_ui_library_and_no_pydantic_for_valid_rules() -> Non
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.split() == []
+
+
+def test_cli_json_validates_against_the_trend_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    from pydantic import TypeAdapter
+
+    from cbc_cli.trend import TrendReport
+
+    code, schema, _ = run(capsys, "schema", "--trend")
+    assert code == 0
+    assert "PersonTrend" in json.loads(schema)["$defs"]
+    path = str(FIXTURES / "transplant_pb.csv")
+    _, out, _ = run(
+        capsys, "trend", path, "--since", "2026-05-01", "--transplant", "pb", "--format", "json"
+    )
+    TypeAdapter(TrendReport).validate_json(out)
+    code, _, err = run(capsys, "schema", "--trend", "--ranges")
+    assert code == 2
+    assert "give one of them" in err
