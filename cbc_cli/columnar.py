@@ -311,7 +311,7 @@ class ColumnarCsv:
         for row_state in state.values():
             present_any |= row_state == 0
         slow |= ~present_any  # no value at all: the scalar path writes its error row
-        if _has_blank_rows(fields, self.fast.raw_width, self.delim):
+        if _has_blank_rows(fields, self.delim):
             raise _NotColumnar  # a row of empty fields is skipped as blank by the csv reader
         self._derivation_rows(state, slow)
         if self.formula_guard:
@@ -693,31 +693,26 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _has_blank_rows(fields: Fields, width: int, delimiter: str) -> bool:
-    """Whether a row holds nothing but delimiters and white space (the csv reader skips it)."""
+def _has_blank_rows(fields: Fields, delimiter: str) -> bool:
+    """Whether a row holds nothing but delimiters and white space (the csv reader skips it).
+
+    White space as ``str.strip`` has it, the scalar path's test: Unicode spaces included.
+    """
     import numpy as np
 
-    data = fields.data
     first, last = fields.start[:, 0], fields.end[:, -1]
     if not len(first):
         return False
-    # Such a row starts with a delimiter or white space (its first field is empty or blank):
-    # when no row does, none is blank, and the whole-chunk count below is not needed.
-    lead = data[first]
-    if not (
-        (fields.end[:, 0] == first)
-        | (lead == 32)
-        | (lead == 9)
-        | (lead == 13)
-        | (lead == ord(delimiter))
-    ).any():
-        return False
-    # White space per line, summed from each line's start to the next (a uint8 mask, no large
-    # temporaries: memory stays within the batch budget).
-    space = ((data == 32) | (data == 9) | (data == 13)).view(np.uint8)
-    per_line = np.add.reduceat(space, first, dtype=np.int32)
-    content = (last - first) - (width - 1) - per_line
-    return bool((content <= 0).any())
+    # Such a row's first field is empty or opens with white space: a control byte, a space, or
+    # a byte of a multi-byte character. Only those rows are looked at, as text.
+    lead = fields.data[first]
+    maybe = (fields.end[:, 0] == first) | (lead <= 32) | (lead >= 0x80)
+    body = fields.body
+    for i in np.flatnonzero(maybe).tolist():
+        text = body[first[i] : last[i]].decode("utf-8")
+        if not text.replace(delimiter, "").strip():
+            return True
+    return False
 
 
 def _formula_rows(fields: Fields, delimiter: str) -> np.ndarray:

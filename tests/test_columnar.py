@@ -251,6 +251,11 @@ def test_plan_covers_only_what_it_can(tmp_path: Path, header: str, covered: bool
     [
         b"sample_id,sex,age,hgb\nM\xfcller,F,40,9.1\nS2,weibl\xe9,40,9\n",  # Latin-1 lines
         b"sample_id,sex,age,hgb,plt\nS1,F,40,9.1,100\n,,,,\n , , , , \nS2,F,40,9,90\n",  # blank
+        # Blank to str.strip, as the csv reader's rows are judged: Unicode and control spaces.
+        (
+            "sample_id,sex,age,hgb\nS1,F,40,9.1\n\u00a0,,,\n\x0c,,,\n,,,\x0b\n\u2003, ,\u3000,\n"
+        ).encode(),
+        "sample_id,sex,age,hgb\n\u00c9-1,F,40,9.1\n,F,40,9\n\u00a0S3,F,40,8\n".encode(),
         # A NUL byte inside a cell, past the first kilobyte (where binary input is refused).
         b"sample_id,sex,age,hgb\n" + b"S0,F,40,9.1\n" * 120 + b"S1,F,40,9\x00\nS2,F,40,9.5\n",
     ],
