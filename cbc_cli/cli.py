@@ -257,7 +257,7 @@ def _prompt_panel(err: "Console", patient_args: dict[str, object]) -> dict[str, 
             try:
                 build_panel({analyte_id: answer})
             except InputError as exc:
-                err.print(f"  {exc}")
+                err.print(f"  {exc}", markup=False, emoji=False)
                 continue
             values[analyte_id] = answer
             break
@@ -269,7 +269,7 @@ def _prompt_panel(err: "Console", patient_args: dict[str, object]) -> dict[str, 
         try:
             build_panel({name.strip(): value.strip()})
         except InputError as exc:
-            err.print(f"  {exc}")
+            err.print(f"  {exc}", markup=False, emoji=False)
             continue
         values[name.strip()] = value.strip()
     return values

@@ -38,6 +38,7 @@ from cbc_cli.cli import (
 )
 from cbc_cli.errors import InputError, UsageError
 from cbc_cli.models import Urgency
+from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
     from cbc_cli.trend import TrendReport
@@ -189,9 +190,11 @@ def trend(
         cells = sum(len(d.errors) for p in report.persons for d in p.draws)
         parts = []
         if report.unplaced:
-            parts.append(f"{len(report.unplaced)} draws could not be read or placed{shown}")
+            parts.append(
+                f"{plural(len(report.unplaced), 'draw')} could not be read or placed{shown}"
+            )
         if cells:
-            parts.append(f"{cells} cells could not be read (the rest of their draws was)")
+            parts.append(f"{plural(cells, 'cell')} could not be read (the rest of their draws was)")
         sys.stderr.write(f"cbc: {' and '.join(parts)}; the report says why\n")
         raise typer.Exit(3)
     raise typer.Exit(_fail_code(Counter[Urgency | None](report.urgencies), fail_on))

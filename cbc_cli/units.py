@@ -181,8 +181,9 @@ def to_canonical(
 ) -> Quantity:
     """Read a value such as ``"95 g/L"`` or ``"1500/uL"`` for ``analyte``.
 
-    A unit in the text wins over ``unit`` (a column's or a header's unit); with neither, the
-    number is read in the analyte's canonical unit.
+    ``unit`` is a column's or a header's unit; a unit in the text too must mean the same (two
+    spellings of one unit are fine). With neither, the number is read in the analyte's
+    canonical unit, except a bare count that could be in either of two units (refused).
 
     Raises:
         InputError: not a number, or negative.
@@ -201,6 +202,13 @@ def to_canonical(
             f"{analyte.id}: {number:g} is negative",
             field=analyte.id,
             hint="counts and concentrations cannot be below zero",
+        )
+    if text_unit and unit and unit_factor(analyte, text_unit) != unit_factor(analyte, unit):
+        raise UnitError(
+            f"{analyte.id}: the value is written in {text_unit!r} but its column's unit is "
+            f"{unit!r}",
+            field=analyte.id,
+            hint="correct the one that is wrong, or write the value without a unit",
         )
     given_unit = text_unit or unit or analyte.unit
     if (

@@ -1031,11 +1031,12 @@ def test_a_header_unit_and_a_unit_column_must_agree(
         "id,sex,age,Hb (g/dL),Hb unit,ANC (10^9/L),ANC unit\n"
         "U-1,F,54,9.1,g/L,0.8,G/L\n"
         "U-2,F,54,9.1,g/dL,0.8,10*9/l\n"
-        "U-3,F,54,9.1,,0.8,NA\n",
+        "U-3,F,54,9.1,,0.8,\n"
+        "U-4,F,54,9.1,?,,NA\n",
         encoding="utf-8",
     )
     _, results = read_records(path)
-    first, second, third = results
+    first, second, third, fourth = results
     assert [a.analyte for a in first.analytes] == ["anc"]
     assert [(e.line, e.field) for e in first.cell_errors] == [(2, "Hb (g/dL)")]
     assert "'g/dL'" in first.cell_errors[0].message
@@ -1043,9 +1044,40 @@ def test_a_header_unit_and_a_unit_column_must_agree(
     for result in (second, third):
         assert not result.cell_errors
         assert analyte(result, "hgb")["value"] == pytest.approx(9.1)
+    # "?" is not a unit: refused, not read as the header's; a missing ANC needs no unit.
+    assert [e.field for e in fourth.cell_errors] == ["Hb (g/dL)"]
+    assert "'?' in the unit column" in fourth.cell_errors[0].message
     code, _out, err = cbc(capsys, "check", str(path), "--format", "csv")
     assert code == 3
-    assert "line 2" in err
+    assert "(lines 2, 5)" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        # A unit cell or field that is not a unit is refused, never read in the usual unit.
+        ("sample_id,hgb,hgb_unit\ns1,9.1,?\n", "unknown unit '?'"),
+        ('[{"sample_id": "a", "hgb": {"value": "7.5", "unit": "NA"}}]', "unknown unit 'NA'"),
+        # A unit in the value and one in the header must agree too.
+        ("sample_id,Hb (g/dL)\ns1,95 g/L\n", "written in 'g/L' but its column's unit is 'g/dL'"),
+        (
+            '[{"sample_id": "a", "hgb (g/dL)": {"value": "7.5", "unit": "mmol/L"}}]',
+            "'mmol/L' in its \"unit\" field",
+        ),
+    ],
+)
+def test_a_unit_that_is_no_unit_or_disagrees_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, problem: str
+) -> None:
+    path = tmp_path / ("x.json" if content.startswith("[") else "x.csv")
+    path.write_text(content, encoding="utf-8")
+    code, out, _ = cbc(
+        capsys, "check", str(path), "--format", "ndjson", "--sex", "F", "--age", "50"
+    )
+    assert code == 3
+    (result,) = [json.loads(line) for line in out.splitlines()]
+    assert result["status"] == "error"
+    assert any(problem in e["message"] for e in result["cell_errors"])
 
 
 def test_a_unit_option_and_a_long_unit_column_must_agree(tmp_path: Path) -> None:

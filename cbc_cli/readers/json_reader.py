@@ -175,7 +175,13 @@ def _record(
             if raw is not None and not isinstance(raw, dict):
                 cell.fail(keys[index], f"{keys[index]}: {raw!r} is not a number")
             continue
-        usable, unit = cell.unit(analyte_id, keys[index], cmap.header_units.get(analyte_id), unit)
+        usable, unit = cell.unit(
+            analyte_id,
+            keys[index],
+            cmap.header_units.get(analyte_id),
+            unit,
+            cell_name='its "unit" field',
+        )
         if not usable:
             continue
         q = cell.value(analyte_id, keys[index], text, unit)

@@ -88,14 +88,17 @@ class CellReader:
         declared: str | None,
         cell: str | None,
         line: int | None = None,
+        *,
+        cell_name: str = "the unit column",
     ) -> tuple[bool, str | None]:
         """The unit of a value whose unit may be both declared (in the header or by ``--unit``)
         and given in a unit cell, as (usable, unit): not usable (the cell's problem recorded)
         when the two disagree.
 
-        Neither is preferred silently: a disagreement is a problem in the input to fix.
+        Neither is preferred silently: a disagreement is a problem in the input to fix. Only an
+        empty cell says nothing: any other text ("NA", "?") is read as a unit, and refused.
         """
-        cell = None if is_missing(cell) else (cell or "").strip()
+        cell = (cell or "").strip()
         if not declared or not cell:
             return True, declared or cell or None
         try:
@@ -108,7 +111,7 @@ class CellReader:
         self.fail(
             column,
             f"{column}: the {analyte_id} unit is {declared!r} by the header or --unit but "
-            f"{cell!r} in the unit column; correct the one that is wrong, or remove one",
+            f"{cell!r} in {cell_name}; correct the one that is wrong, or remove one",
             line,
         )
         return False, None

@@ -185,6 +185,8 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
     lab: dict[str, LabRange] = {}
     flags: dict[str, str] = {}
     for index, analyte_id in cmap.analytes.items():
+        if is_missing(padded[index]):
+            continue
         usable, unit = cell.unit(
             analyte_id,
             tab.header[index],
