@@ -53,7 +53,7 @@ _LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
 _OPS = {"below": 0, "at_most": 1, "above": 2, "at_least": 3}
 _CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
 _BLANK_NOTE = re.compile(r"^(\d+) blank rows? skipped$")
-_FORMULA_START = [c in "=+-@\t\r" for c in map(chr, range(256))]
+_FORMULA_BYTES = b"=+-@\t\r"
 """Bytes a field may not start with in CSV output unless made inert (see csv_writer.inert)."""
 
 
@@ -720,10 +720,14 @@ def _formula_rows(fields: Fields, delimiter: str) -> np.ndarray:
     import numpy as np
 
     data = fields.data
+    present = [c for c in _FORMULA_BYTES if bytes([c]) in fields.body]  # a fast scan each
+    if not present:
+        return np.zeros(0, dtype=np.int64)
     # Every such byte in the chunk, then those that open a field (a delimiter is not a field).
-    at = np.flatnonzero(np.asarray(_FORMULA_START).take(data))
-    if not len(at):
-        return at
+    hit = data == present[0]
+    for c in present[1:]:
+        hit |= data == c
+    at = np.flatnonzero(hit)
     before = data[np.maximum(at - 1, 0)]
     opens = (at == 0) | (before == ord(delimiter)) | (before == 10)
     at = at[opens & (data[at] != ord(delimiter))]
