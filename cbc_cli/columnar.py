@@ -335,12 +335,13 @@ class ColumnarCsv:
             grid_v = np.repeat(vals_u, width)
             grid_key = np.tile(reps, len(vals_u))
             grid_flag = self._flags(grid_v, analyte, grid_key)
-            cls = of_person[key]
-            flags[analyte] = grid_flag.reshape(-1, width)[index, cls]
+            # Row i's cell of the grid: its value's row, its person's class column.
+            cell = index * width + of_person[key]
+            flags[analyte] = grid_flag.take(cell)
             for code, rule_analyte, direction in self.graded:
                 if rule_analyte == analyte:
                     grid_grade = self._grades(grid_v, grid_flag, code, direction, grid_key, analyte)
-                    grades[code] = grid_grade.reshape(-1, width)[index, cls]
+                    grades[code] = grid_grade.take(cell)
         combo = np.zeros(n, dtype=np.uint64)
         for a in self.read:
             combo = (combo << np.uint64(3)) | flags[a].astype(np.uint64)
