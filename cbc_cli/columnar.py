@@ -33,13 +33,13 @@ from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import BatchStats, count, interpret_record, merge_patient
 from cbc_cli.engine import FINDING_RULES, decide
 from cbc_cli.grading import Criterion, Grade, Scheme, choose_criterion, guard
-from cbc_cli.models import Flag
+from cbc_cli.models import URGENCY_ORDER, Flag
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import CellReader
 from cbc_cli.readers.source import Source, decode_line, detect_format
 from cbc_cli.readers.tabular import Tabular, read_tabular, wide_record
-from cbc_cli.splitter import Fields, Vocabulary
+from cbc_cli.splitter import Fields, KeyIndex, Vocabulary
 from cbc_cli.wording import plural
 from cbc_cli.writers.csv_writer import GRADE_COLUMNS, contract_cells, inert
 
@@ -150,7 +150,14 @@ class ColumnarCsv:
     _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
     _values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     """analyte -> (guarded value, state) for each text of its column's vocabulary."""
-    _decided: dict[int, tuple[bytes, str]] = field(default_factory=dict)
+    _combos: KeyIndex = field(default_factory=KeyIndex)
+    """Each distinct flags-and-grades code seen (see _columnar), with its id."""
+    _tail_list: list[bytes] = field(default_factory=list)
+    """By combination id: the bytes appended to such a row (line end included)."""
+    _urgency_list: list[int] = field(default_factory=list)
+    """By combination id: the index of its urgency in URGENCY_ORDER."""
+    _tail_array: Any = ()
+    _urgency_array: Any = ()
     _decisions: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[str, str]] = field(
         default_factory=dict
     )
@@ -342,6 +349,11 @@ class ColumnarCsv:
                 if rule_analyte == analyte:
                     grid_grade = self._grades(grid_v, grid_flag, code, direction, grid_key, analyte)
                     grades[code] = grid_grade.take(cell)
+        if 3 * (len(self.read) + len(self.graded)) > 63:
+            # A row's flags and grades are coded in one 64-bit word (0xFF...FF is the empty key
+            # of KeyIndex): the catalogue and the shipped schemes need at most 63 bits (a test
+            # checks); more would merge different rows' codes, so such a file goes row by row.
+            raise _NotColumnar
         combo = np.zeros(n, dtype=np.uint64)
         for a in self.read:
             combo = (combo << np.uint64(3)) | flags[a].astype(np.uint64)
@@ -349,14 +361,18 @@ class ColumnarCsv:
             g = grades.get(code)
             part = np.zeros(n, dtype=np.uint64) if g is None else (g + 1).astype(np.uint64)
             combo = (combo << np.uint64(3)) | part
-        uniq, inverse = np.unique(combo[~slow], return_inverse=True)
-        suffix, urgency_of = self._tails(uniq)
-        counts = np.bincount(inverse, minlength=len(uniq))
-        for urgency, k in zip(urgency_of, counts.tolist(), strict=True):
-            self.stats.urgency[urgency] += k  # type: ignore[index]
-        self.stats.samples += int((~slow).sum())
+        fast = ~slow
+        ids = self._combos.ids(combo[fast], self._new_combo)
+        if len(self._tail_array) < len(self._tail_list):
+            self._tail_array = np.array(self._tail_list, dtype=object)
+            self._urgency_array = np.array(self._urgency_list, dtype=np.int8)
+        per_urgency = np.bincount(self._urgency_array.take(ids), minlength=len(URGENCY_ORDER))
+        for urgency, k in zip(URGENCY_ORDER, per_urgency.tolist(), strict=True):
+            if k:
+                self.stats.urgency[urgency] += k
+        self.stats.samples += len(ids)
         tails = np.empty(n, dtype=object)
-        tails[~slow] = np.array([s + b"\n" for s in suffix], dtype=object)[inverse]
+        tails[fast] = self._tail_array.take(ids)
         slow_rows = np.flatnonzero(slow).tolist()
         tails[slow_rows] = b"\n"
         # Lines and their tails interleaved in one list, joined once: no bytes object per row.
@@ -597,20 +613,12 @@ class ColumnarCsv:
         outcome = np.where(gradable, outcome, -1)
         return np.where(flag == 0, -1, outcome).astype(np.int8)
 
-    def _tails(self, uniq: np.ndarray) -> tuple[list[bytes], list[str]]:
-        """The bytes cbc appends to a row, and the urgency, for each distinct flags+grades code.
-
-        Decided by the engine's own ``decide``, once per distinct combination (cached).
-        """
-        tails: list[bytes] = []
-        urgencies: list[str] = []
-        for combo in uniq.tolist():
-            decided = self._decided.get(combo)
-            if decided is None:
-                decided = self._decided[combo] = self._decide(combo)
-            tails.append(decided[0])
-            urgencies.append(decided[1])
-        return tails, urgencies
+    def _new_combo(self, combo: int, _: int) -> int:
+        """A new combination of flags and grades: its tail and urgency, decided once."""
+        tail, urgency = self._decide(combo)
+        self._tail_list.append(tail + b"\n")
+        self._urgency_list.append(URGENCY_ORDER.index(urgency))
+        return len(self._tail_list) - 1
 
     def _decide(self, combo: int) -> tuple[bytes, str]:
         parts: list[int] = []

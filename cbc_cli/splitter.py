@@ -8,6 +8,7 @@ integers (fields hold no NUL byte: binary input is refused before) and sorting t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -79,48 +80,39 @@ def _words(fields: Fields, column: int) -> tuple[np.ndarray, np.ndarray] | None:
     return fields.loads[start] & _masks()[length], length
 
 
-class Vocabulary:
-    """The distinct texts of one column, kept across chunks.
+class KeyIndex:
+    """Dense ids for 64-bit keys, kept across chunks.
 
-    Lookup is a multiplicative hash of the packed key into a table with no collisions among the
-    known keys; every hit is checked against the stored key, so a text never seen before is
-    recognised as new (and the table rebuilt) rather than mistaken for another.
+    Lookup is a multiplicative hash of the key into a table with no collisions among the known
+    keys; every hit is checked against the stored key, so a key never seen before is recognised
+    as new (and the table rebuilt) rather than mistaken for another. Keys must not be 2**64 - 1
+    (the empty slot).
     """
 
     def __init__(self) -> None:
         import numpy as np
 
-        self.texts: list[str] = []
-        self._by_text: dict[bytes, int] = {}
         self._known: dict[int, int] = {}
-        # Empty slots hold a key no field can pack to: UTF-8 never contains the byte 0xFF.
         self._table_keys = np.full(2, _EMPTY, dtype=np.uint64)
         self._table_ids = np.full(2, -1, dtype=np.int64)
         self._multiplier = np.uint64(0x9E3779B97F4A7C15)
         self._shift = np.uint64(63)
 
-    def encode(self, fields: Fields, column: int) -> np.ndarray:
-        """The index (into ``texts``) of each row's text in this column."""
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def ids(self, keys: np.ndarray, new_id: Callable[[int, int], int]) -> np.ndarray:
+        """The id of each key; ``new_id(key, position of its first use)`` names a new key."""
         import numpy as np
 
-        packed = _words(fields, column)
-        if packed is None:
-            ends = fields.end[:, column].tolist()
-            texts = [
-                fields.body[s:e]
-                for s, e in zip(fields.start[:, column].tolist(), ends, strict=True)
-            ]
-            return np.fromiter((self._text_id(t) for t in texts), dtype=np.int64, count=len(texts))
-        keys, _ = packed
         slot = (keys * self._multiplier) >> self._shift
         ids = self._table_ids[slot]
         hit = self._table_keys[slot] == keys
         if not hit.all():
             missing = np.flatnonzero(~hit)
             new, first = np.unique(keys[missing], return_index=True)
-            start, end = fields.start[:, column], fields.end[:, column]
             for key, row in zip(new.tolist(), missing[first].tolist(), strict=True):
-                self._known[key] = self._text_id(fields.body[start[row] : end[row]])
+                self._known[key] = new_id(key, row)
             self._rebuild()
             slot = (keys * self._multiplier) >> self._shift
             ids = self._table_ids[slot]
@@ -147,6 +139,34 @@ class Vocabulary:
                     self._multiplier, self._shift = multiplier, shift
                     return
             bits += 1
+
+
+class Vocabulary:
+    """The distinct texts of one column, kept across chunks (UTF-8 never holds the byte 0xFF,
+    so no packed text is the empty-slot key)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self._by_text: dict[bytes, int] = {}
+        self._index = KeyIndex()
+
+    def encode(self, fields: Fields, column: int) -> np.ndarray:
+        """The index (into ``texts``) of each row's text in this column."""
+        import numpy as np
+
+        packed = _words(fields, column)
+        if packed is None:
+            ends = fields.end[:, column].tolist()
+            texts = [
+                fields.body[s:e]
+                for s, e in zip(fields.start[:, column].tolist(), ends, strict=True)
+            ]
+            return np.fromiter((self._text_id(t) for t in texts), dtype=np.int64, count=len(texts))
+        keys, _ = packed
+        start, end = fields.start[:, column], fields.end[:, column]
+        return self._index.ids(
+            keys, lambda _, row: self._text_id(fields.body[start[row] : end[row]])
+        )
 
     def _text_id(self, raw: bytes) -> int:
         found = self._by_text.get(raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cbc_cli import columnar
+from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import BatchStats, run
+from cbc_cli.engine import FINDING_RULES
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
 from cbc_cli.readers.source import open_source
@@ -266,3 +269,28 @@ def test_chunks_the_columnar_rules_do_not_cover_match_the_scalar_path(
     path = tmp_path / "export.csv"
     path.write_bytes(content)
     assert _columnar(path, "ctcae5") == _scalar(path, "ctcae5")
+
+
+@pytest.mark.parametrize("scheme_id", ["ctcae5", "ctcae4", "daids21"])
+def test_every_flag_and_grade_of_a_row_fits_one_code_word(scheme_id: str) -> None:
+    # Three bits per analyte flag and per graded term, in one uint64 with the all-ones key free.
+    scheme = resolve_scheme(scheme_id)
+    graded = [code for code, _, _ in FINDING_RULES if scheme.criteria_for(code)]
+    assert 3 * (len(ANALYTES) + len(graded)) <= 63
+
+
+def test_a_full_differential_export_matches_the_scalar_path(tmp_path: Path) -> None:
+    # Every analyte of the catalogue in one file: the widest code word the rules build.
+    spread = {"hct": 40.0, "mcv": 90.0, "mch": 30.0, "mchc": 33.0, "rdw": 14.0, "plt": 250.0}
+    spread |= {"neut_pct": 50.0, "band_pct": 3.0, "lymph_pct": 30.0, "rbc": 4.5, "hgb": 13.0}
+    rng = random.Random(7)
+    header = ["sample_id", "sex", "age", *ANALYTES]
+    lines = [",".join(header)]
+    for i in range(400):
+        cells = [f"S{i}", rng.choice("FM"), str(rng.randint(18, 90))]
+        cells += [f"{spread.get(a, 3.0) * rng.uniform(0.1, 2.2):.2f}" for a in ANALYTES]
+        lines.append(",".join(cells))
+    path = tmp_path / "differential.csv"
+    path.write_text("\n".join(lines) + "\n")
+    for scheme_id in ("ctcae5", "daids21"):
+        assert _columnar(path, scheme_id) == _scalar(path, scheme_id)
