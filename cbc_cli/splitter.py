@@ -81,64 +81,101 @@ def _words(fields: Fields, column: int) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 class KeyIndex:
-    """Dense ids for 64-bit keys, kept across chunks.
+    """Dense ids for 64-bit keys, kept across chunks: a hash table with linear probing whose
+    lookups run over whole arrays of keys.
 
-    Lookup is a multiplicative hash of the key into a table with no collisions among the known
-    keys; every hit is checked against the stored key, so a key never seen before is recognised
-    as new (and the table rebuilt) rather than mistaken for another. Keys must not be 2**64 - 1
-    (the empty slot).
+    Each round looks every unresolved key up at its next slot: a stored equal key gives the id,
+    an empty slot says the key is new. New keys are then inserted one by one (there are few:
+    the distinct texts of a column, the distinct codes of rows). The table is kept at most a
+    quarter full, so most keys sit in their home slot; its size grows with the number of keys,
+    never with the number of rows. Keys must not be 2**64 - 1 (the empty slot).
     """
+
+    _MULTIPLIER = 0x9E3779B97F4A7C15
 
     def __init__(self) -> None:
         import numpy as np
 
-        self._known: dict[int, int] = {}
-        self._table_keys = np.full(2, _EMPTY, dtype=np.uint64)
-        self._table_ids = np.full(2, -1, dtype=np.int64)
-        self._multiplier = np.uint64(0x9E3779B97F4A7C15)
-        self._shift = np.uint64(63)
+        self._count = 0
+        self._longest = 0  # the most slots any stored key is away from its home slot
+        self._bits = 4
+        self._table_keys = np.full(1 << self._bits, _EMPTY, dtype=np.uint64)
+        self._table_ids = np.full(1 << self._bits, -1, dtype=np.int64)
 
     def __len__(self) -> int:
-        return len(self._known)
+        return self._count
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        return np.asarray((keys * np.uint64(self._MULTIPLIER)) >> np.uint64(64 - self._bits))
 
     def ids(self, keys: np.ndarray, new_id: Callable[[int, int], int]) -> np.ndarray:
         """The id of each key; ``new_id(key, position of its first use)`` names a new key."""
         import numpy as np
 
-        slot = (keys * self._multiplier) >> self._shift
-        ids = self._table_ids[slot]
-        hit = self._table_keys[slot] == keys
-        if not hit.all():
-            missing = np.flatnonzero(~hit)
+        out, missing = self._find(keys)
+        if len(missing):
             new, first = np.unique(keys[missing], return_index=True)
             for key, row in zip(new.tolist(), missing[first].tolist(), strict=True):
-                self._known[key] = new_id(key, row)
-            self._rebuild()
-            slot = (keys * self._multiplier) >> self._shift
-            ids = self._table_ids[slot]
-        return np.asarray(ids, dtype=np.int64)
+                self._insert(key, new_id(key, row))
+            found, _ = self._find(keys[missing])
+            out[missing] = found
+        return out
 
-    def _rebuild(self) -> None:
+    def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (-1 where absent) and the positions of the absent keys."""
         import numpy as np
 
-        keys = np.array(list(self._known), dtype=np.uint64)
-        ids = np.array(list(self._known.values()), dtype=np.int64)
-        bits = max(4, int(len(keys) * 4).bit_length())
-        rng = np.random.default_rng(len(keys))
-        while True:
-            for _ in range(64):
-                multiplier = np.uint64(int(rng.integers(1, 2**63)) * 2 + 1)
-                shift = np.uint64(64 - bits)
-                slots = (keys * multiplier) >> shift
-                if len(np.unique(slots)) == len(slots):
-                    table_keys = np.full(1 << bits, _EMPTY, dtype=np.uint64)
-                    table_ids = np.full(1 << bits, -1, dtype=np.int64)
-                    table_keys[slots] = keys
-                    table_ids[slots] = ids
-                    self._table_keys, self._table_ids = table_keys, table_ids
-                    self._multiplier, self._shift = multiplier, shift
-                    return
-            bits += 1
+        home = self._home(keys)
+        stored = self._table_keys[home]
+        out = self._table_ids[home]
+        hit = stored == keys
+        if hit.all():  # the usual case: every key is known and sits in its home slot
+            return out, np.zeros(0, dtype=np.int64)
+        out[~hit] = -1
+        empty = stored == _EMPTY
+        absent = [np.flatnonzero(empty)]
+        todo = np.flatnonzero(~hit & ~empty)
+        mask = (1 << self._bits) - 1
+        for probe in range(1, self._longest + 1):
+            if not len(todo):
+                break
+            slot = (home[todo] + probe) & mask
+            stored = self._table_keys[slot]
+            hit = stored == keys[todo]
+            out[todo[hit]] = self._table_ids[slot[hit]]
+            empty = stored == _EMPTY
+            absent.append(todo[empty])
+            todo = todo[~hit & ~empty]
+        absent.append(todo)  # past the longest probe: not stored
+        return out, np.sort(np.concatenate(absent))
+
+    def _insert(self, key: int, ident: int) -> None:
+        if 4 * (self._count + 1) > (1 << self._bits):
+            self._grow()
+        mask = (1 << self._bits) - 1
+        slot = ((key * self._MULTIPLIER) & _EMPTY) >> (64 - self._bits)
+        probe = 0
+        while int(self._table_keys[(slot + probe) & mask]) != _EMPTY:
+            probe += 1
+        self._table_keys[(slot + probe) & mask] = key
+        self._table_ids[(slot + probe) & mask] = ident
+        self._longest = max(self._longest, probe)
+        self._count += 1
+
+    def _grow(self) -> None:
+        import numpy as np
+
+        stored = self._table_keys != _EMPTY
+        keys = self._table_keys[stored].tolist()
+        ids = self._table_ids[stored].tolist()
+        self._bits += 1
+        self._table_keys = np.full(1 << self._bits, _EMPTY, dtype=np.uint64)
+        self._table_ids = np.full(1 << self._bits, -1, dtype=np.int64)
+        self._count, self._longest = 0, 0
+        for key, ident in zip(keys, ids, strict=True):
+            self._insert(key, ident)
 
 
 class Vocabulary:

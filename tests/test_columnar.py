@@ -294,3 +294,41 @@ def test_a_full_differential_export_matches_the_scalar_path(tmp_path: Path) -> N
     path.write_text("\n".join(lines) + "\n")
     for scheme_id in ("ctcae5", "daids21"):
         assert _columnar(path, scheme_id) == _scalar(path, scheme_id)
+
+
+@given(
+    batches=st.lists(
+        st.lists(st.integers(0, 2**64 - 2) | st.integers(0, 40), max_size=300), max_size=6
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_key_index_gives_each_key_one_id_in_order_of_first_use(batches: list[list[int]]) -> None:
+    import numpy as np
+
+    from cbc_cli.splitter import KeyIndex
+
+    index, expected = KeyIndex(), {}  # type: ignore[var-annotated]
+
+    def new_id(key: int, row: int) -> int:
+        assert key not in expected
+        expected[key] = len(expected)
+        return expected[key]
+
+    for batch in batches:
+        keys = np.array(batch, dtype=np.uint64)
+        ids = index.ids(keys, new_id)
+        assert ids.tolist() == [expected[k] for k in batch]
+    assert len(index) == len(expected)
+
+
+def test_key_index_stays_small_with_many_distinct_keys() -> None:
+    # Ten thousand distinct texts in a column (two decimals) must not blow the table up.
+    import numpy as np
+
+    from cbc_cli.splitter import KeyIndex
+
+    index = KeyIndex()
+    keys = np.arange(1, 50_001, dtype=np.uint64) * np.uint64(2654435761)
+    ids = index.ids(keys, lambda key, row: row)
+    assert ids.tolist() == list(range(50_000))
+    assert index._table_keys.nbytes <= 8 * 8 * 50_000  # at most 8 slots a key (a quarter full)
