@@ -2,8 +2,9 @@
 
 Generates (once) deterministic wide exports of 1M and 3M rows under benchmarks/data/, then runs
 each program as a fresh process, alternately, and reports wall time, rows/s and peak resident
-memory (from the kernel's rusage of that child). Targets (issue 3): cbc's wall time <= the
-Polars peer's at 1M rows, peak memory <= 150 MiB and flat (1M vs 3M within 10%).
+memory (from the kernel's rusage of that child: exact, and complete because each program is one
+process, its threads included). Targets (issue 3): cbc's wall time <= the Polars peer's at 1M
+rows, peak memory <= 150 MiB and flat (1M vs 3M within 10%).
 Needs the bench extra: pip install -e '.[bench]'.  Usage: python benchmarks/batch.py [--runs N]
 """
 
@@ -34,55 +35,15 @@ def export(rows: int) -> Path:
     return path
 
 
-def _tree(pid: int) -> list[int]:
-    """``pid`` and every process below it (cbc forks workers for big inputs)."""
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo.extend(int(c) for c in f.read().split())
-        except OSError:
-            continue
-    return found
-
-
-def _memory(pids: list[int]) -> tuple[int, int]:
-    """Summed RSS and PSS in KiB (PSS shares each page among the processes that map it)."""
-    rss = pss = 0
-    for p in pids:
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1])
-        except OSError:
-            continue
-    return rss, pss
-
-
-def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
-    """Wall seconds, and peak memory in MiB of one run of ``argv``: the largest of the kernel's
-    peak RSS of the main process and the sampled summed RSS of its process tree; and the
-    sampled peak summed PSS of the tree."""
+def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS in MiB of one run of ``argv``."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, env=ENV)
-    tree_rss = tree_pss = 0
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        rss, pss = _memory(_tree(proc.pid))
-        tree_rss, tree_pss = max(tree_rss, rss), max(tree_pss, pss)
-        time.sleep(0.01)
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{argv[0]} failed with status {status}")
-    return wall, max(usage.ru_maxrss, tree_rss) / 1024, max(tree_pss, 1) / 1024
+    return wall, usage.ru_maxrss / 1024
 
 
 def main() -> int:
@@ -107,7 +68,7 @@ def main() -> int:
             peers,
         ),
     }
-    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in cases}
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     for _ in range(args.runs):
         for name, (argv, cwd) in cases.items():
             results[name].append(measure(argv, cwd))
@@ -117,27 +78,20 @@ def main() -> int:
     ]
     rows = 1_000_000
     print(f"1,000,000-row wide CSV, {args.runs} runs each, median wall, max peak memory")
-    print("peak RSS: whole process tree, summed; PSS: the same with shared pages split")
-    print(
-        f"{'program':32} {'wall s':>7} {'rows/s':>10} {'RSS MiB':>8} {'PSS MiB':>8} "
-        f"{'wall vs cbc':>12}"
-    )
-    base = statistics.median(w for w, _, _ in results["cbc check --format csv"])
+    print(f"{'program':32} {'wall s':>7} {'rows/s':>10} {'peak MiB':>9} {'wall vs cbc':>12}")
+    base = statistics.median(w for w, _ in results["cbc check --format csv"])
     for name, runs in results.items():
-        wall = statistics.median(w for w, _, _ in runs)
-        peak = max(m for _, m, _ in runs)
-        pss = max(p for _, _, p in runs)
-        print(
-            f"{name:32} {wall:7.2f} {rows / wall:10,.0f} {peak:8.0f} {pss:8.0f} {wall / base:12.2f}"
-        )
-    peak_1m = max(m for _, m, _ in results["cbc check --format csv"])
-    peak_3m = max(m for _, m, _ in big)
-    wall_3m = statistics.median(w for w, _, _ in big)
+        wall = statistics.median(w for w, _ in runs)
+        peak = max(m for _, m in runs)
+        print(f"{name:32} {wall:7.2f} {rows / wall:10,.0f} {peak:9.0f} {wall / base:12.2f}")
+    peak_1m = max(m for _, m in results["cbc check --format csv"])
+    peak_3m = max(m for _, m in big)
+    wall_3m = statistics.median(w for w, _ in big)
     print(
         f"cbc at 3,000,000 rows: {wall_3m:.2f} s, peak {peak_3m:.0f} MiB "
         f"({(peak_3m / peak_1m - 1) * 100:+.1f}% vs 1M)"
     )
-    polars = statistics.median(w for w, _, _ in results["polars (scan_csv -> sink_csv)"])
+    polars = statistics.median(w for w, _ in results["polars (scan_csv -> sink_csv)"])
     print(
         f"targets: wall <= polars: {'ok' if base <= polars else 'MISSED'} "
         f"({base:.2f} s vs {polars:.2f} s); peak <= 150 MiB: "
