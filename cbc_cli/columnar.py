@@ -300,6 +300,11 @@ class ColumnarCsv:
 
         from cbc_cli.splitter import split
 
+        if 3 * (len(self.read) + len(self.graded)) > 63:
+            # A row's flags and grades are coded in one 64-bit word (0xFF...FF is the empty key
+            # of KeyIndex): the catalogue and the shipped schemes need at most 63 bits (a test
+            # checks); more would merge different rows' codes, so such a file goes row by row.
+            raise _NotColumnar
         fields = split(normal, self.fast.raw_width, self.delim)
         if fields is None:
             raise _NotColumnar
@@ -349,11 +354,6 @@ class ColumnarCsv:
                 if rule_analyte == analyte:
                     grid_grade = self._grades(grid_v, grid_flag, code, direction, grid_key, analyte)
                     grades[code] = grid_grade.take(cell)
-        if 3 * (len(self.read) + len(self.graded)) > 63:
-            # A row's flags and grades are coded in one 64-bit word (0xFF...FF is the empty key
-            # of KeyIndex): the catalogue and the shipped schemes need at most 63 bits (a test
-            # checks); more would merge different rows' codes, so such a file goes row by row.
-            raise _NotColumnar
         combo = np.zeros(n, dtype=np.uint64)
         for a in self.read:
             combo = (combo << np.uint64(3)) | flags[a].astype(np.uint64)

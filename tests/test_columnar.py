@@ -259,6 +259,8 @@ def test_plan_covers_only_what_it_can(tmp_path: Path, header: str, covered: bool
             "sample_id,sex,age,hgb\nS1,F,40,9.1\n\u00a0,,,\n\x0c,,,\n,,,\x0b\n\u2003, ,\u3000,\n"
         ).encode(),
         "sample_id,sex,age,hgb\n\u00c9-1,F,40,9.1\n,F,40,9\n\u00a0S3,F,40,8\n".encode(),
+        # ; as delimiter: a findings cell that holds ; is quoted as the csv module quotes it.
+        b"sample_id;sex;age;hgb;plt;anc\nA;F;54;7,1;20;0,3\nB;M;40;14,0;250;4,0\n",
         # A NUL byte inside a cell, past the first kilobyte (where binary input is refused).
         b"sample_id,sex,age,hgb\n" + b"S0,F,40,9.1\n" * 120 + b"S1,F,40,9\x00\nS2,F,40,9.5\n",
     ],
