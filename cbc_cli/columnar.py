@@ -41,7 +41,7 @@ from cbc_cli.readers.source import Source, decode_line, detect_format
 from cbc_cli.readers.tabular import Tabular, read_tabular, wide_record
 from cbc_cli.splitter import Fields, KeyIndex, Vocabulary
 from cbc_cli.wording import plural
-from cbc_cli.writers.csv_writer import GRADE_COLUMNS, contract_cells, inert
+from cbc_cli.writers.csv_writer import FORMULA_START, GRADE_COLUMNS, contract_cells, inert
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,8 +53,7 @@ _LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
 _OPS = {"below": 0, "at_most": 1, "above": 2, "at_least": 3}
 _CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
 _BLANK_NOTE = re.compile(r"^(\d+) blank rows? skipped$")
-_FORMULA_BYTES = b"=+-@\t\r"
-"""Bytes a field may not start with in CSV output unless made inert (see csv_writer.inert)."""
+_FORMULA_BYTES = "".join(FORMULA_START).encode()
 
 
 @dataclass

@@ -126,6 +126,15 @@ def unit_factor(analyte: Analyte, unit: str) -> float:
     return factor
 
 
+def same_unit(analyte: Analyte, a: str, b: str) -> bool:
+    """Whether two unit texts mean the same unit for ``analyte`` (``G/L`` and ``10^9/L`` do).
+
+    Raises:
+        UnitError: either is unknown for the analyte.
+    """
+    return unit_factor(analyte, a) == unit_factor(analyte, b)
+
+
 def convert(value: float, analyte: Analyte, from_unit: str, to_unit: str) -> float:
     """Convert ``value`` between two units of the analyte's dimension."""
     return value * unit_factor(analyte, from_unit) / unit_factor(analyte, to_unit)
@@ -203,7 +212,7 @@ def to_canonical(
             field=analyte.id,
             hint="counts and concentrations cannot be below zero",
         )
-    if text_unit and unit and unit_factor(analyte, text_unit) != unit_factor(analyte, unit):
+    if text_unit and unit and not same_unit(analyte, text_unit, unit):
         raise UnitError(
             f"{analyte.id}: the value is written in {text_unit!r} but its column's unit is "
             f"{unit!r}",

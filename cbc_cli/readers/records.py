@@ -14,7 +14,14 @@ from cbc_cli.errors import CbcError
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Sex
 from cbc_cli.parse import parse_date, parse_range_text, parse_temperature
-from cbc_cli.units import Quantity, check_plausible, parse_number, to_canonical, unit_factor
+from cbc_cli.units import (
+    Quantity,
+    check_plausible,
+    parse_number,
+    same_unit,
+    to_canonical,
+    unit_factor,
+)
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "?"})
 """Cell texts read as "no value" (compared case-insensitively); any run of dashes is one too."""
@@ -103,7 +110,7 @@ class CellReader:
             return True, declared or cell or None
         try:
             analyte = ANALYTES[analyte_id]
-            same = unit_factor(analyte, declared) == unit_factor(analyte, cell)
+            same = same_unit(analyte, declared, cell)
         except CbcError:
             same = declared.strip() == cell
         if same:

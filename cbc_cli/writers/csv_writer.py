@@ -25,7 +25,8 @@ GRADE_COLUMNS = (
     "erythrocytosis",
 )
 """The ``<finding>_grade`` columns, in this order (DESIGN.md section 5)."""
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a cell a spreadsheet would run as a formula starts with."""
 
 
 def inert(cell: str) -> str:
@@ -34,7 +35,7 @@ def inert(cell: str) -> str:
     Numbers such as ``-1.5`` or ``+3`` are left alone: they are data, not formulas; so are cells
     made only of dashes (``-``, ``---``), the missing-value tokens a spreadsheet shows as text.
     """
-    if cell.startswith(_FORMULA_START) and cell.strip("-"):
+    if cell.startswith(FORMULA_START) and cell.strip("-"):
         try:
             float(cell)
         except ValueError:
