@@ -157,9 +157,8 @@ class ColumnarCsv:
     """By combination id: the index of its urgency in URGENCY_ORDER."""
     _tail_array: Any = ()
     _urgency_array: Any = ()
-    _decisions: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[str, str]] = field(
-        default_factory=dict
-    )
+    _decisions: dict[tuple[int, ...], tuple[str, int]] = field(default_factory=dict)
+    """By reduced combination (see _reductions): the tail's last cells and the urgency index."""
     _blank_rows: int = 0
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _person_table: Any = None
@@ -182,6 +181,9 @@ class ColumnarCsv:
         self.read = [a for a in ANALYTES if a in set(self.fast.analytes)]
         self.column_of = {a: tab.header[i] for i, a in tab.columns.analytes.items()}
         self.index_of = {a: i for i, a in tab.columns.analytes.items()}
+        parts = len(self.read) + len(self.graded)
+        self._shifts = np.array([3 * (parts - 1 - i) for i in range(parts)], dtype=np.uint64)
+        self._reduce = _reductions(self.read, len(self.graded))
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -361,7 +363,7 @@ class ColumnarCsv:
             part = np.zeros(n, dtype=np.uint64) if g is None else (g + 1).astype(np.uint64)
             combo = (combo << np.uint64(3)) | part
         fast = ~slow
-        ids = self._combos.ids(combo[fast], self._new_combo)
+        ids = self._combos.ids(combo[fast], self._new_combos)
         if len(self._tail_array) < len(self._tail_list):
             self._tail_array = np.array(self._tail_list, dtype=object)
             self._urgency_array = np.array(self._urgency_list, dtype=np.int8)
@@ -612,40 +614,29 @@ class ColumnarCsv:
         outcome = np.where(gradable, outcome, -1)
         return np.where(flag == 0, -1, outcome).astype(np.int8)
 
-    def _new_combo(self, combo: int, _: int) -> int:
-        """A new combination of flags and grades: its tail and urgency, decided once."""
-        tail, urgency = self._decide(combo)
-        self._tail_list.append(tail + b"\n")
-        self._urgency_list.append(URGENCY_ORDER.index(urgency))
-        return len(self._tail_list) - 1
+    def _new_combos(self, combos: np.ndarray, _rows: np.ndarray) -> list[int]:
+        """New combinations of flags and grades: the tail and urgency of each, decided once."""
+        import numpy as np
 
-    def _decide(self, combo: int) -> tuple[bytes, str]:
-        parts: list[int] = []
-        for _ in range(len(self.read) + len(self.graded)):
-            parts.append(combo & 7)
-            combo >>= 3
-        parts.reverse()
-        flag_parts = tuple(parts[: len(self.read)])
-        grade_parts = parts[len(self.read) :]
-        # Only grade >= 1 and grade >= 3 matter to the rules: many combinations share a decision.
-        key = (flag_parts, tuple(p // 2 for p in grade_parts))  # None/0, 1-2, 3-4
-        decided = self._decisions.get(key)
-        if decided is None:
-            decided = self._decisions[key] = self._decision(flag_parts, grade_parts)
-        codes, urgency = decided
-        if self.delim in codes:
-            codes = f'"{codes}"'  # as the csv module quotes it (codes hold no quote or line end)
-        cells = [
-            *(FLAGS[f] for f in flag_parts),
-            *(_grade_text(grade_parts, i) for i in self.grade_position),
-            codes,
-            urgency,
-            "ok",
-            "",
-        ]
-        return (self.delim + self.delim.join(cells)).encode("utf-8"), urgency
+        positions = np.arange(len(self._shifts))
+        parts = ((combos[:, None] >> self._shifts) & np.uint64(7)).astype(np.int64)
+        reduced = self._reduce[positions, parts]
+        n_read, d = len(self.read), self.delim
+        first = len(self._tail_list)
+        for row, key in zip(parts.tolist(), reduced.tolist(), strict=True):
+            decided = self._decisions.get(tuple(key))
+            if decided is None:
+                decided = self._decisions[tuple(key)] = self._decision(row[:n_read], row[n_read:])
+            rest, urgency = decided
+            cells = [FLAGS[f] for f in row[:n_read]]
+            cells += [_GRADE_TEXT[row[n_read + i]] if i >= 0 else "" for i in self.grade_position]
+            self._tail_list.append((d + d.join(cells) + rest).encode("utf-8"))
+            self._urgency_list.append(urgency)
+        return list(range(first, len(self._tail_list)))
 
-    def _decision(self, flag_parts: tuple[int, ...], grade_parts: list[int]) -> tuple[str, str]:
+    def _decision(self, flag_parts: list[int], grade_parts: list[int]) -> tuple[str, int]:
+        """The tail's last cells (findings, urgency, status, error; line end) and the urgency's
+        index in URGENCY_ORDER, from engine.decide."""
         flags: dict[str, Flag] = {
             a: FLAGS[f]  # type: ignore[misc]
             for a, f in zip(self.read, flag_parts, strict=True)
@@ -657,12 +648,16 @@ class ColumnarCsv:
             if _ANALYTE_OF[code] in flags
         }
         decision = decide(flags, grades)
-        return ";".join(decision.codes), decision.urgency
+        codes = ";".join(decision.codes)
+        if self.delim in codes:
+            codes = f'"{codes}"'  # as the csv module quotes it (codes hold no quote or line end)
+        d = self.delim
+        rest = d + codes + d + decision.urgency + d + "ok" + d + "\n"
+        return rest, URGENCY_ORDER.index(decision.urgency)
 
 
-def _grade_text(parts: list[int], i: int) -> str:
-    part = parts[i] if i >= 0 else 0
-    return str(part - 1) if part else ""
+_GRADE_TEXT = ("", "0", "1", "2", "3", "4")
+"""A grade's cell by its code part (grade + 1; 0 is "cannot grade")."""
 
 
 def _threshold_tables(persons: list[_Person], code: str) -> tuple[np.ndarray, ...]:
@@ -691,6 +686,28 @@ def _resolve(
 
 
 _ANALYTE_OF = {code: analyte for code, analyte, _ in FINDING_RULES}
+
+
+def _reductions(read: list[str], graded: int) -> np.ndarray:
+    """By code position, each part's class as engine.decide tells them apart.
+
+    Many combinations of flags and grades get the same findings and urgency; deciding once per
+    class saves thousands of calls. decide reads a grade only as >= 1 and >= 3; it sees no
+    difference between N and no-range; and of an analyte no finding is about (RBC, Hct, MCV)
+    only whether its flag is critical, otherwise abnormal, or neither (or absent). A test checks
+    every combination the classes merge decides alike.
+    """
+    import numpy as np
+
+    finding_analytes = set(_ANALYTE_OF.values())
+    #        flag code:   -   LL  L   N   H   HH  NR  (unused)
+    finding_flag = [0, _LL, _L, _N, _H, _HH, _N, 7]
+    other_flag = [0, 2, 1, 0, 1, 2, 0, 7]
+    #        grade part:  None 0  1  2  3  4  (unused)
+    grade = [0, 0, 1, 1, 2, 2, 6, 7]
+    rows = [finding_flag if a in finding_analytes else other_flag for a in read]
+    rows += [grade] * graded
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 8)
 
 
 def _is_utf8(data: bytes) -> bool:

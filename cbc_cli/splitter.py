@@ -8,7 +8,7 @@ integers (fields hold no NUL byte: binary input is refused before) and sorting t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -110,15 +110,22 @@ class KeyIndex:
 
         return np.asarray((keys * np.uint64(self._MULTIPLIER)) >> np.uint64(64 - self._bits))
 
-    def ids(self, keys: np.ndarray, new_id: Callable[[int, int], int]) -> np.ndarray:
-        """The id of each key; ``new_id(key, position of its first use)`` names a new key."""
+    def ids(
+        self, keys: np.ndarray, new_ids: Callable[[np.ndarray, np.ndarray], Sequence[int]]
+    ) -> np.ndarray:
+        """The id of each key.
+
+        ``new_ids(keys, rows)`` names the keys not seen before, all at once: it gets them in
+        order of first use, each with the position of its first use, and returns their ids.
+        """
         import numpy as np
 
         out, missing = self._find(keys)
         if len(missing):
             new, first = np.unique(keys[missing], return_index=True)
-            for key, row in zip(new.tolist(), missing[first].tolist(), strict=True):
-                self._insert(key, new_id(key, row))
+            order = np.argsort(first, kind="stable")
+            new, rows = new[order], missing[first[order]]
+            self._insert(new, np.asarray(new_ids(new, rows), dtype=np.int64))
             found, _ = self._find(keys[missing])
             out[missing] = found
         return out
@@ -151,31 +158,46 @@ class KeyIndex:
         absent.append(todo)  # past the longest probe: not stored
         return out, np.sort(np.concatenate(absent))
 
-    def _insert(self, key: int, ident: int) -> None:
-        if 4 * (self._count + 1) > (1 << self._bits):
-            self._grow()
-        mask = (1 << self._bits) - 1
-        slot = ((key * self._MULTIPLIER) & _EMPTY) >> (64 - self._bits)
-        probe = 0
-        while int(self._table_keys[(slot + probe) & mask]) != _EMPTY:
-            probe += 1
-        self._table_keys[(slot + probe) & mask] = key
-        self._table_ids[(slot + probe) & mask] = ident
-        self._longest = max(self._longest, probe)
-        self._count += 1
-
-    def _grow(self) -> None:
+    def _insert(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        """Store new keys (distinct, none stored yet) with their ids."""
         import numpy as np
 
-        stored = self._table_keys != _EMPTY
-        keys = self._table_keys[stored].tolist()
-        ids = self._table_ids[stored].tolist()
-        self._bits += 1
-        self._table_keys = np.full(1 << self._bits, _EMPTY, dtype=np.uint64)
-        self._table_ids = np.full(1 << self._bits, -1, dtype=np.int64)
-        self._count, self._longest = 0, 0
-        for key, ident in zip(keys, ids, strict=True):
-            self._insert(key, ident)
+        if 4 * (self._count + len(keys)) > (1 << self._bits):
+            stored = self._table_keys != _EMPTY
+            old_keys, old_ids = self._table_keys[stored], self._table_ids[stored]
+            while 4 * (self._count + len(keys)) > (1 << self._bits):
+                self._bits += 1
+            self._table_keys = np.full(1 << self._bits, _EMPTY, dtype=np.uint64)
+            self._table_ids = np.full(1 << self._bits, -1, dtype=np.int64)
+            self._count, self._longest = 0, 0
+            self._place(old_keys, old_ids)
+        self._place(keys, ids)
+
+    def _place(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        # Linear probing for all keys at once: each round, every key looks at its current slot;
+        # of the keys finding the same slot empty the first takes it, keys that found it taken
+        # move on to the next slot, and the others look again.
+        import numpy as np
+
+        mask = (1 << self._bits) - 1
+        slot = self._home(keys).astype(np.int64)
+        moved = np.zeros(len(keys), dtype=np.int64)
+        table_keys, table_ids = self._table_keys, self._table_ids
+        self._count += len(keys)
+        while len(keys):
+            free = table_keys[slot] == _EMPTY
+            candidates = np.flatnonzero(free)
+            _, first = np.unique(slot[candidates], return_index=True)
+            won = candidates[first]
+            table_keys[slot[won]], table_ids[slot[won]] = keys[won], ids[won]
+            if len(won):
+                self._longest = max(self._longest, int(moved[won].max()))
+            rest = np.ones(len(keys), dtype=bool)
+            rest[won] = False
+            step = ~free[rest]
+            keys, ids, slot, moved = keys[rest], ids[rest], slot[rest], moved[rest]
+            slot = (slot + step) & mask
+            moved += step
 
 
 class Vocabulary:
@@ -201,8 +223,10 @@ class Vocabulary:
             return np.fromiter((self._text_id(t) for t in texts), dtype=np.int64, count=len(texts))
         keys, _ = packed
         start, end = fields.start[:, column], fields.end[:, column]
+        body = fields.body
         return self._index.ids(
-            keys, lambda _, row: self._text_id(fields.body[start[row] : end[row]])
+            keys,
+            lambda _, rows: [self._text_id(body[start[r] : end[r]]) for r in rows.tolist()],
         )
 
     def _text_id(self, raw: bytes) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import random
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -310,15 +312,19 @@ def test_key_index_gives_each_key_one_id_in_order_of_first_use(batches: list[lis
     from cbc_cli.splitter import KeyIndex
 
     index, expected = KeyIndex(), {}  # type: ignore[var-annotated]
+    batch: list[int] = []
 
-    def new_id(key: int, row: int) -> int:
-        assert key not in expected
-        expected[key] = len(expected)
-        return expected[key]
+    def new_ids(keys: np.ndarray, rows: np.ndarray) -> list[int]:
+        fresh = [k for k in dict.fromkeys(batch) if k not in expected]
+        assert keys.tolist() == fresh  # each new key once, in order of first use
+        assert rows.tolist() == [batch.index(k) for k in fresh]
+        for k in fresh:
+            expected[k] = len(expected)
+        return [expected[k] for k in fresh]
 
     for batch in batches:
         keys = np.array(batch, dtype=np.uint64)
-        ids = index.ids(keys, new_id)
+        ids = index.ids(keys, new_ids)
         assert ids.tolist() == [expected[k] for k in batch]
     assert len(index) == len(expected)
 
@@ -331,6 +337,69 @@ def test_key_index_stays_small_with_many_distinct_keys() -> None:
 
     index = KeyIndex()
     keys = np.arange(1, 50_001, dtype=np.uint64) * np.uint64(2654435761)
-    ids = index.ids(keys, lambda key, row: row)
+    ids = index.ids(keys, lambda keys, rows: rows.tolist())
     assert ids.tolist() == list(range(50_000))
     assert index._table_keys.nbytes <= 8 * 8 * 50_000  # at most 8 slots a key (a quarter full)
+
+
+@functools.cache
+def _full_runner(scheme_id: str) -> columnar.ColumnarCsv:
+    """A runner for a header of every analyte of the catalogue (it reads no rows)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "all.csv"
+        path.write_text(",".join(["sex", "age", *ANALYTES]) + "\n")
+        source = open_source(str(path))
+        fast = columnar.plan(source, "auto", {}, {})
+        source.close()
+    assert fast is not None
+    scheme = resolve_scheme(scheme_id)
+    return columnar.ColumnarCsv(
+        fast, source, default_ranges(), scheme, Patient(), io.StringIO(), True, BatchStats(), {}, {}
+    )
+
+
+def _members(runner: columnar.ColumnarCsv, position: int) -> list[int]:
+    """The parts a code position can hold: flags 0-6, grade parts 0-5."""
+    return list(range(7 if position < len(runner.read) else 6))
+
+
+def _assert_one_decision_per_class(
+    runner: columnar.ColumnarCsv, background: list[int], position: int
+) -> None:
+    n, classes = len(runner.read), runner._reduce.tolist()[position]
+    members = _members(runner, position)
+    for a in members:
+        for b in members:
+            if classes[a] == classes[b]:
+                one, other = list(background), list(background)
+                one[position], other[position] = a, b
+                assert runner._decision(one[:n], one[n:]) == runner._decision(
+                    other[:n], other[n:]
+                ), (position, a, b)
+
+
+@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
+def test_parts_merged_into_one_class_get_one_decision(scheme_id: str) -> None:
+    # The columnar path calls engine.decide once per class of combinations (_reductions): two
+    # combinations differing in one part, both in the same class, must decide alike. Against
+    # a background of nothing else and of everything normal, where a wrong merge shows.
+    runner = _full_runner(scheme_id)
+    n, width = len(runner.read), len(runner._reduce)
+    for background in ([0] * width, [3] * n + [1] * (width - n)):
+        for position in range(width):
+            _assert_one_decision_per_class(runner, background, position)
+
+
+@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_parts_merged_into_one_class_decide_alike_in_any_panel(
+    scheme_id: str, data: st.DataObject
+) -> None:
+    runner = _full_runner(scheme_id)
+    n, width = len(runner.read), len(runner._reduce)
+    normal = [3] * n + [1] * (width - n)
+    background = [
+        data.draw(st.just(normal[p]) | st.sampled_from(_members(runner, p))) for p in range(width)
+    ]
+    _assert_one_decision_per_class(runner, background, data.draw(st.integers(0, width - 1)))
