@@ -225,8 +225,8 @@ class ColumnarCsv:
         if b"\r" in normal:
             normal = normal.replace(b"\r", b"\n")
             return self._scalar_chunk(normal, first_line)
-        if b"\n\n" in normal or normal.startswith(b"\n") or b"\x00" in normal:
-            return self._scalar_chunk(normal, first_line)  # blank lines, or bytes to refuse
+        if b"\x00" in normal:
+            return self._scalar_chunk(normal, first_line)  # bytes to refuse
         if not _is_utf8(normal):
             return self._scalar_chunk(normal, first_line)  # Latin-1 lines: decoded line by line
         lines = normal.split(b"\n")
@@ -725,13 +725,13 @@ def _has_blank_rows(fields: Fields, delimiter: str) -> bool:
     """
     import numpy as np
 
-    first, last = fields.start[:, 0], fields.end[:, -1]
+    first, last = fields.start(0), fields.ends[-1]
     if not len(first):
         return False
     # Such a row's first field is empty or opens with white space: a control byte, a space, or
     # a byte of a multi-byte character. Only those rows are looked at, as text.
     lead = fields.data[first]
-    maybe = (fields.end[:, 0] == first) | (lead <= 32) | (lead >= 0x80)
+    maybe = (fields.end(0) == first) | (lead <= 32) | (lead >= 0x80)
     body = fields.body
     for i in np.flatnonzero(maybe).tolist():
         text = body[first[i] : last[i]].decode("utf-8")
@@ -756,13 +756,16 @@ def _formula_rows(fields: Fields, delimiter: str) -> np.ndarray:
     before = data[np.maximum(at - 1, 0)]
     opens = (at == 0) | (before == ord(delimiter)) | (before == 10)
     at = at[opens & (data[at] != ord(delimiter))]
-    return np.asarray(np.searchsorted(fields.start[:, 0], at, side="right") - 1, dtype=np.int64)
+    return np.asarray(np.searchsorted(fields.start(0), at, side="right") - 1, dtype=np.int64)
 
 
 def _line_count(body: bytes) -> int:
     """Lines in ``body`` as _process counts them (CRLF, CR and LF each end one line)."""
     if b"\r" not in body:
-        return body.count(b"\n")
+        import numpy as np
+
+        # numpy counts a byte several times faster than bytes.count.
+        return int(np.count_nonzero(np.frombuffer(body, dtype=np.uint8) == 10))
     return body.count(b"\n") + body.count(b"\r") - body.count(b"\r\n")
 
 
