@@ -39,7 +39,7 @@ class Fields:
 
         # As numpy's index type: gathers with it are faster than with the stored int32.
         if column:
-            return np.add(self.ends[column - 1], 1, dtype=np.intp)
+            return np.asarray(np.add(self.ends[column - 1], 1, dtype=np.intp))
         first = np.empty(self.rows, dtype=np.intp)
         first[:1] = 0
         np.add(self.ends[-1, :-1], 1, out=first[1:])
@@ -49,7 +49,7 @@ class Fields:
         """Where each row's field in ``column`` ends (exclusive)."""
         import numpy as np
 
-        return self.ends[column].astype(np.intp)
+        return np.asarray(self.ends[column], dtype=np.intp)
 
 
 def split(body: bytes, width: int, delimiter: str) -> Fields | None:
@@ -124,7 +124,7 @@ class KeyIndex:
 
         # As int64 (the values fit): numpy gathers with it twice as fast as with uint64.
         home = (keys * np.uint64(self._MULTIPLIER)) >> np.uint64(64 - self._bits)
-        return home.view(np.int64)  # type: ignore[no-any-return]
+        return home.view(np.int64)
 
     def ids(
         self, keys: np.ndarray, new_ids: Callable[[np.ndarray, np.ndarray], Sequence[int]]
