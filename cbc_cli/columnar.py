@@ -9,11 +9,14 @@ A row-by-row Python loop cannot keep up with millions of rows, so for the common
   ``RangeTable.select`` and ``choose_criterion``; values and limits are rounded with the same
   12-digit guard, so numpy's comparisons see exactly the numbers the scalar engine compares;
 - flags and grades are numpy comparisons; findings, composites and urgency are decided once per
-  distinct combination of flags and grades, mirroring ``engine.interpret_panel``;
+  class of combinations of flags and grades that ``engine.decide`` tells apart, by calling it;
 - every row the columnar rules do not cover exactly (a reported bound such as ``<0.1``, an
   unreadable cell, a derived ANC, a formula-looking cell, no value at all) goes through the
   scalar engine in its place, and a chunk that does not split one row per line (blank lines,
   quoted line breaks, a wrong number of fields) is read by the scalar reader whole.
+
+Two stages overlap: a reading thread reads the next chunk, splits it and looks its texts up
+(numpy work, mostly outside the interpreter lock) while the rules run over the current chunk.
 
 The input lines are copied to the output byte for byte. A property test checks that this module
 and the scalar path write identical CSV. numpy is imported only on this path.
@@ -46,7 +49,7 @@ from cbc_cli.writers.csv_writer import FORMULA_START, GRADE_COLUMNS, contract_ce
 if TYPE_CHECKING:
     import numpy as np
 
-CHUNK_BYTES = 3 << 20
+CHUNK_BYTES = 1 << 20
 FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
 """Flag codes as stored in the arrays: 0 means no value."""
 _LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
@@ -131,6 +134,21 @@ class _Person:
 
 
 @dataclass
+class _Split:
+    """A chunk as the reading stage leaves it."""
+
+    normal: bytes
+    """The chunk's lines, each ending in LF, when the scalar reader takes it (else empty)."""
+    first_line: int
+    lines: list[bytes] | None = None
+    """The lines without their LF; None when the scalar reader takes the whole chunk."""
+    ids: dict[int, np.ndarray] = field(default_factory=dict)
+    """Column -> the index of each row's text in that column's vocabulary."""
+    formula: np.ndarray | None = None
+    """Rows with a field that starts like a formula (when the guard is on)."""
+
+
+@dataclass
 class ColumnarCsv:
     """Runs a planned input chunk by chunk, writing CSV and counting into ``stats``."""
 
@@ -181,6 +199,11 @@ class ColumnarCsv:
         self.read = [a for a in ANALYTES if a in set(self.fast.analytes)]
         self.column_of = {a: tab.header[i] for i, a in tab.columns.analytes.items()}
         self.index_of = {a: i for i, a in tab.columns.analytes.items()}
+        ctx = tab.columns.context
+        self._text_columns = [self.index_of[a] for a in self.read]
+        self._text_columns += [ctx[name] for name in ("sex", "age") if name in ctx]
+        # Made here, before the reading thread starts; that thread alone adds texts to them.
+        self._vocabularies = {c: Vocabulary() for c in self._text_columns}
         parts = len(self.read) + len(self.graded)
         self._shifts = np.array([3 * (parts - 1 - i) for i in range(parts)], dtype=np.uint64)
         self._reduce = _reductions(self.read, len(self.graded))
@@ -188,11 +211,27 @@ class ColumnarCsv:
     # -- the run ------------------------------------------------------------------------------
 
     def run(self, progress: Callable[[int], None] | None = None) -> None:
-        """Read the whole input after the header (the caller has written the output header)."""
-        for body, line in self._chunks():
-            self._write(self._process(body, line))
-            if progress is not None:
-                progress(self.stats.samples)
+        """Read the whole input after the header (the caller has written the output header).
+
+        Two stages overlap: a reading thread reads and splits the next chunk (mostly numpy work,
+        which lets go of the interpreter lock) while this thread applies the rules to the
+        current one and writes it. Chunks stay in order; at most two are held at once.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        chunks = self._chunks()
+
+        def next_split() -> _Split | None:
+            item = next(chunks, None)
+            return None if item is None else self._prepare(*item)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cbc-read") as reader:
+            upcoming = reader.submit(next_split)
+            while (chunk := upcoming.result()) is not None:
+                upcoming = reader.submit(next_split)
+                self._write(self._process(chunk))
+                if progress is not None:
+                    progress(self.stats.samples)
         if self._blank_rows:
             self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
 
@@ -219,22 +258,42 @@ class ColumnarCsv:
             yield body, line
             line += _line_count(body)
 
-    def _process(self, body: bytes, first_line: int) -> bytes:
-        """The output lines for the input lines ``body``, the first numbered ``first_line``."""
+    def _prepare(self, body: bytes, first_line: int) -> _Split:
+        """The reading stage: line ends made LF, then, for a chunk the columnar rules can take,
+        its lines, the text id of each row's cell in each column read, and the rows with a
+        formula-looking field. Touches only the vocabularies (the rules never write them)."""
         normal = body.replace(b"\r\n", b"\n") if b"\r" in body else body
         if b"\r" in normal:
-            normal = normal.replace(b"\r", b"\n")
-            return self._scalar_chunk(normal, first_line)
+            return _Split(normal.replace(b"\r", b"\n"), first_line)
         if b"\x00" in normal:
-            return self._scalar_chunk(normal, first_line)  # bytes to refuse
+            return _Split(normal, first_line)  # bytes to refuse
         if not _is_utf8(normal):
-            return self._scalar_chunk(normal, first_line)  # Latin-1 lines: decoded line by line
+            return _Split(normal, first_line)  # Latin-1 lines: decoded line by line
+        if 3 * (len(self.read) + len(self.graded)) > 63:
+            # A row's flags and grades are coded in one 64-bit word (0xFF...FF is the empty key
+            # of KeyIndex): the catalogue and the shipped schemes need at most 63 bits (a test
+            # checks); more would merge different rows' codes, so such a file goes row by row.
+            return _Split(normal, first_line)
+        from cbc_cli.splitter import split
+
+        fields = split(normal, self.fast.raw_width, self.delim)
+        if fields is None or _has_blank_rows(fields, self.delim):
+            # Not one row per line, or a row of empty fields (the csv reader skips it as blank).
+            return _Split(normal, first_line)
         lines = normal.split(b"\n")
         lines.pop()  # the chunk ends with a line end
-        try:
-            return self._columnar(normal, lines, first_line)
-        except _NotColumnar:
-            return self._scalar_chunk(normal, first_line)
+        ids = {c: self._vocabulary(c).encode(fields, c) for c in self._text_columns}
+        # A field starting with = + - @ TAB or CR may be made inert: the scalar path decides
+        # exactly (numbers are left alone), so such rows go there.
+        formula = _formula_rows(fields, self.delim) if self.formula_guard else None
+        # The lines are all the rules need of the bytes: the chunk itself is not kept.
+        return _Split(b"", first_line, lines, ids, formula)
+
+    def _process(self, chunk: _Split) -> bytes:
+        """The output lines for one prepared chunk."""
+        if chunk.lines is None:
+            return self._scalar_chunk(chunk.normal, chunk.first_line)
+        return self._columnar(chunk)
 
     def _write(self, data: bytes) -> None:
         # Bytes go straight to the binary layer when there is one: no decode and re-encode.
@@ -296,27 +355,18 @@ class ColumnarCsv:
 
     # -- the columnar rules ------------------------------------------------------------------
 
-    def _columnar(self, normal: bytes, lines: list[bytes], first_line: int) -> bytes:
+    def _columnar(self, chunk: _Split) -> bytes:
         import numpy as np
 
-        from cbc_cli.splitter import split
-
-        if 3 * (len(self.read) + len(self.graded)) > 63:
-            # A row's flags and grades are coded in one 64-bit word (0xFF...FF is the empty key
-            # of KeyIndex): the catalogue and the shipped schemes need at most 63 bits (a test
-            # checks); more would merge different rows' codes, so such a file goes row by row.
-            raise _NotColumnar
-        fields = split(normal, self.fast.raw_width, self.delim)
-        if fields is None:
-            raise _NotColumnar
+        lines, first_line, ids = chunk.lines or [], chunk.first_line, chunk.ids
         n = len(lines)
         slow = np.zeros(n, dtype=bool)
-        ctx = self.fast.tab.columns.context
-        encoded = [self._value_column(fields, self.index_of[a], a) for a in self.read]
-        person = self._person_keys(fields, ctx, n, slow)
+        person = self._person_keys(ids, n, slow)
         distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         state: dict[str, np.ndarray] = {}
-        for analyte, (vals_u, state_u, index) in zip(self.read, encoded, strict=True):
+        for analyte in self.read:
+            index = ids[self.index_of[analyte]]
+            vals_u, state_u = self._column_values(analyte, int(index.max(initial=-1)) + 1)
             distinct[analyte] = (vals_u, index)
             state[analyte] = state_u[index]
             slow |= state[analyte] == 2
@@ -324,13 +374,9 @@ class ColumnarCsv:
         for row_state in state.values():
             present_any |= row_state == 0
         slow |= ~present_any  # no value at all: the scalar path writes its error row
-        if _has_blank_rows(fields, self.delim):
-            raise _NotColumnar  # a row of empty fields is skipped as blank by the csv reader
         self._derivation_rows(state, slow)
-        if self.formula_guard:
-            # A field starting with = + - @ TAB or CR may be made inert: the scalar path
-            # decides exactly (numbers are left alone), so such rows go there.
-            slow[_formula_rows(fields, self.delim)] = True
+        if chunk.formula is not None:
+            slow[chunk.formula] = True
         if slow.all():
             return b"".join(
                 self._scalar_line(first_line + i, raw.decode("utf-8")).encode("utf-8") + b"\n"
@@ -363,17 +409,17 @@ class ColumnarCsv:
             part = np.zeros(n, dtype=np.uint64) if g is None else (g + 1).astype(np.uint64)
             combo = (combo << np.uint64(3)) | part
         fast = ~slow
-        ids = self._combos.ids(combo[fast], self._new_combos)
+        combo_ids = self._combos.ids(combo[fast], self._new_combos)
         if len(self._tail_array) < len(self._tail_list):
             self._tail_array = np.array(self._tail_list, dtype=object)
             self._urgency_array = np.array(self._urgency_list, dtype=np.int8)
-        per_urgency = np.bincount(self._urgency_array.take(ids), minlength=len(URGENCY_ORDER))
+        per_urgency = np.bincount(self._urgency_array.take(combo_ids), minlength=len(URGENCY_ORDER))
         for urgency, k in zip(URGENCY_ORDER, per_urgency.tolist(), strict=True):
             if k:
                 self.stats.urgency[urgency] += k
-        self.stats.samples += len(ids)
+        self.stats.samples += len(combo_ids)
         tails = np.empty(n, dtype=object)
-        tails[fast] = self._tail_array.take(ids)
+        tails[fast] = self._tail_array.take(combo_ids)
         slow_rows = np.flatnonzero(slow).tolist()
         tails[slow_rows] = b"\n"
         # Lines and their tails interleaved in one list, joined once: no bytes object per row.
@@ -385,16 +431,15 @@ class ColumnarCsv:
             out[2 * i] = self._scalar_line(first_line + i, text).encode("utf-8")
         return b"".join(out)
 
-    def _person_keys(
-        self, fields: Fields, ctx: dict[str, int], n: int, slow: np.ndarray
-    ) -> np.ndarray:
+    def _person_keys(self, ids: dict[int, np.ndarray], n: int, slow: np.ndarray) -> np.ndarray:
         import numpy as np
+
+        ctx = self.fast.tab.columns.context
 
         def encoded(name: str) -> tuple[np.ndarray, list[str]]:
             if name not in ctx:
                 return np.zeros(n, dtype=np.int64), [""]
-            vocabulary = self._vocabulary(ctx[name])
-            return vocabulary.encode(fields, ctx[name]), vocabulary.texts
+            return ids[ctx[name]], self._vocabulary(ctx[name]).texts
 
         sex_i, sexes = encoded("sex")
         age_i, ages = encoded("age")
@@ -458,39 +503,36 @@ class ColumnarCsv:
         self._person_index[(sex, age)] = index
         return index
 
-    def _value_column(
-        self, fields: Fields, column: int, analyte: str
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Distinct guarded values, their state (0 value, 1 missing, 2 scalar), row indices."""
+    def _column_values(self, analyte: str, known: int) -> tuple[np.ndarray, np.ndarray]:
+        """For the first ``known`` texts of the analyte's column (its vocabulary may grow
+        meanwhile in the reading thread): the guarded value of each and its state (0 value,
+        1 missing, 2 for the scalar path)."""
         import numpy as np
 
-        vocabulary = self._vocabulary(column)
-        indices = vocabulary.encode(fields, column)
-        texts = vocabulary.texts
         vals, state = self._values.get(analyte, (np.zeros(0), np.zeros(0, dtype=np.int8)))
-        if len(vals) < len(texts):  # read each new text once, with the scalar cell reader
-            unit = self.fast.tab.columns.header_units.get(analyte)
-            more_vals = np.empty(len(texts) - len(vals), dtype=np.float64)
-            more_state = np.zeros(len(more_vals), dtype=np.int8)
-            for j, text in enumerate(texts[len(vals) :]):
-                cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
-                q = cell.value(analyte, self.column_of[analyte], text, unit)
-                if cell.errors or (q is not None and q.comparator is not None):
-                    more_vals[j], more_state[j] = float("nan"), 2
-                elif q is None:
-                    more_vals[j], more_state[j] = float("nan"), 1
-                else:
-                    more_vals[j] = guard(q.value)
-            vals = np.concatenate([vals, more_vals])
-            state = np.concatenate([state, more_state])
-            self._values[analyte] = (vals, state)
-        return vals, state, indices
+        if len(vals) >= known:
+            return vals, state
+        # Each new text is read once, by the scalar path's cell reader.
+        texts = self._vocabulary(self.index_of[analyte]).texts[len(vals) : known]
+        unit = self.fast.tab.columns.header_units.get(analyte)
+        more_vals = np.empty(len(texts), dtype=np.float64)
+        more_state = np.zeros(len(texts), dtype=np.int8)
+        for j, text in enumerate(texts):
+            cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
+            q = cell.value(analyte, self.column_of[analyte], text, unit)
+            if cell.errors or (q is not None and q.comparator is not None):
+                more_vals[j], more_state[j] = float("nan"), 2
+            elif q is None:
+                more_vals[j], more_state[j] = float("nan"), 1
+            else:
+                more_vals[j] = guard(q.value)
+        vals = np.concatenate([vals, more_vals])
+        state = np.concatenate([state, more_state])
+        self._values[analyte] = (vals, state)
+        return vals, state
 
     def _vocabulary(self, column: int) -> Vocabulary:
-        found = self._vocabularies.get(column)
-        if found is None:
-            found = self._vocabularies[column] = Vocabulary()
-        return found
+        return self._vocabularies[column]
 
     def _classes(self, analyte: str) -> tuple[np.ndarray, np.ndarray]:
         """Persons grouped by identical limits and criteria for one analyte: (class of each
@@ -586,9 +628,10 @@ class ColumnarCsv:
         for t in range(width):
             limit, op, lev = lim[key, t], ops[key, t], level[key, t]
             exists = op >= 0
-            kinds = np.unique(ops[:, t])
-            if len(kinds) == 1:  # the usual case: one operator for everyone
-                holds = compare[kinds[0]](v, limit) if kinds[0] >= 0 else np.zeros(len(v), bool)
+            kind = int(ops[0, t])
+            # (Not np.unique: without options it imports numpy.ma, 15-20 ms.)
+            if (ops[:, t] == kind).all():  # the usual case: one operator for everyone
+                holds = compare[kind](v, limit) if kind >= 0 else np.zeros(len(v), bool)
             else:
                 holds = np.select(
                     [op == 0, op == 1, op == 2, op == 3],
@@ -767,7 +810,3 @@ def _line_count(body: bytes) -> int:
         # numpy counts a byte several times faster than bytes.count.
         return int(np.count_nonzero(np.frombuffer(body, dtype=np.uint8) == 10))
     return body.count(b"\n") + body.count(b"\r") - body.count(b"\r\n")
-
-
-class _NotColumnar(Exception):
-    """This chunk does not split one row per line: read it with the scalar reader."""
