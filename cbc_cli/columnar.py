@@ -50,9 +50,13 @@ if TYPE_CHECKING:
     import numpy as np
 
 CHUNK_BYTES = 1 << 20
+READ_AHEAD = 2
+"""Chunks the reading thread may have ready before the rules take them."""
 FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
 """Flag codes as stored in the arrays: 0 means no value."""
 _LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
+_SCALAR = 7
+"""The flag part of a value the scalar path must read (a reported bound, an unreadable cell)."""
 _OPS = {"below": 0, "at_most": 1, "above": 2, "at_least": 3}
 _CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
 _BLANK_NOTE = re.compile(r"^(\d+) blank rows? skipped$")
@@ -134,6 +138,18 @@ class _Person:
 
 
 @dataclass
+class _Grid:
+    """One analyte's flag and grades by distinct value (rows) and class of persons (columns)."""
+
+    reps: np.ndarray
+    """One person of each class, in column order."""
+    values: int
+    """How many of the column's distinct values the grid has rows for."""
+    codes: np.ndarray
+    """Each cell's flag and grade parts, in place in the row's code word (see _new_combos)."""
+
+
+@dataclass
 class _Split:
     """A chunk as the reading stage leaves it."""
 
@@ -173,14 +189,18 @@ class ColumnarCsv:
     """By combination id: the bytes appended to such a row (line end included)."""
     _urgency_list: list[int] = field(default_factory=list)
     """By combination id: the index of its urgency in URGENCY_ORDER."""
+    _slow_list: list[bool] = field(default_factory=list)
+    """By combination id: whether such a row goes to the scalar path."""
     _tail_array: Any = ()
     _urgency_array: Any = ()
+    _slow_array: Any = ()
     _decisions: dict[tuple[int, ...], tuple[str, int]] = field(default_factory=dict)
     """By reduced combination (see _reductions): the tail's last cells and the urgency index."""
     _blank_rows: int = 0
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _person_table: Any = None
     _class_cache: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    _grids: dict[str, _Grid] = field(default_factory=dict)
     _table_cache: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
     """Per-person arrays (limits of an analyte, thresholds of a term), rebuilt as persons come."""
 
@@ -215,8 +235,9 @@ class ColumnarCsv:
 
         Two stages overlap: a reading thread reads and splits the next chunk (mostly numpy work,
         which lets go of the interpreter lock) while this thread applies the rules to the
-        current one and writes it. Chunks stay in order; at most two are held at once.
+        current one and writes it. Chunks stay in order; at most READ_AHEAD + 1 are held at once.
         """
+        from collections import deque
         from concurrent.futures import ThreadPoolExecutor
 
         chunks = self._chunks()
@@ -226,9 +247,10 @@ class ColumnarCsv:
             return None if item is None else self._prepare(*item)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cbc-read") as reader:
-            upcoming = reader.submit(next_split)
-            while (chunk := upcoming.result()) is not None:
-                upcoming = reader.submit(next_split)
+            # The one reader thread runs these in order, so chunks come in order.
+            upcoming = deque(reader.submit(next_split) for _ in range(READ_AHEAD))
+            while (chunk := upcoming.popleft().result()) is not None:
+                upcoming.append(reader.submit(next_split))
                 self._write(self._process(chunk))
                 if progress is not None:
                     progress(self.stats.samples)
@@ -360,66 +382,42 @@ class ColumnarCsv:
 
         lines, first_line, ids = chunk.lines or [], chunk.first_line, chunk.ids
         n = len(lines)
-        slow = np.zeros(n, dtype=bool)
-        person = self._person_keys(ids, n, slow)
-        distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        state: dict[str, np.ndarray] = {}
+        person = self._person_keys(ids, n)
+        if (person < 0).all():  # no row's sex and age could be read: no limits to judge by
+            return self._scalar_lines(lines, first_line)
+        key = np.where(person >= 0, person, 0)
+        # Each row's flags and grades, coded in one word: the analytes' parts ORed together.
+        combo = np.zeros(n, dtype=np.uint64)
         for analyte in self.read:
+            # Flags and grades depend only on the value and the person's limits: they are
+            # worked out on the small grid of distinct values x classes of persons, then
+            # gathered per row (the grid is kept and grown across chunks).
             index = ids[self.index_of[analyte]]
             vals_u, state_u = self._column_values(analyte, int(index.max(initial=-1)) + 1)
-            distinct[analyte] = (vals_u, index)
-            state[analyte] = state_u[index]
-            slow |= state[analyte] == 2
-        present_any = np.zeros(n, dtype=bool)
-        for row_state in state.values():
-            present_any |= row_state == 0
-        slow |= ~present_any  # no value at all: the scalar path writes its error row
-        self._derivation_rows(state, slow)
-        if chunk.formula is not None:
-            slow[chunk.formula] = True
-        if slow.all():
-            return b"".join(
-                self._scalar_line(first_line + i, raw.decode("utf-8")).encode("utf-8") + b"\n"
-                for i, raw in enumerate(lines)
-            )
-        key = np.where(person >= 0, person, 0)
-        flags: dict[str, np.ndarray] = {}
-        grades: dict[str, np.ndarray] = {}
-        for analyte in self.read:
-            # Flags and grades depend only on the value and the person's limits: work them out
-            # on the small grid of distinct values x distinct limit sets, then gather per row.
-            vals_u, index = distinct[analyte]
             of_person, reps = self._classes(analyte)
-            width = len(reps)
-            grid_v = np.repeat(vals_u, width)
-            grid_key = np.tile(reps, len(vals_u))
-            grid_flag = self._flags(grid_v, analyte, grid_key)
+            grid = self._grid(analyte, vals_u, state_u, reps)
             # Row i's cell of the grid: its value's row, its person's class column.
-            cell = index * width + of_person[key]
-            flags[analyte] = grid_flag.take(cell)
-            for code, rule_analyte, direction in self.graded:
-                if rule_analyte == analyte:
-                    grid_grade = self._grades(grid_v, grid_flag, code, direction, grid_key, analyte)
-                    grades[code] = grid_grade.take(cell)
-        combo = np.zeros(n, dtype=np.uint64)
-        for a in self.read:
-            combo = (combo << np.uint64(3)) | flags[a].astype(np.uint64)
-        for code, _, _ in self.graded:
-            g = grades.get(code)
-            part = np.zeros(n, dtype=np.uint64) if g is None else (g + 1).astype(np.uint64)
-            combo = (combo << np.uint64(3)) | part
-        fast = ~slow
-        combo_ids = self._combos.ids(combo[fast], self._new_combos)
+            cell = index * len(reps) + of_person[key] if len(reps) > 1 else index
+            combo |= grid.codes.take(cell)
+        combo_ids = self._combos.ids(combo, self._new_combos)
         if len(self._tail_array) < len(self._tail_list):
             self._tail_array = np.array(self._tail_list, dtype=object)
             self._urgency_array = np.array(self._urgency_list, dtype=np.int8)
-        per_urgency = np.bincount(self._urgency_array.take(combo_ids), minlength=len(URGENCY_ORDER))
+            self._slow_array = np.array(self._slow_list, dtype=bool)
+        # The scalar path takes a row whose code says so (see _new_combos), an unreadable sex
+        # or age, or a field that starts like a formula.
+        slow = self._slow_array.take(combo_ids) | (person < 0)
+        if chunk.formula is not None:
+            slow[chunk.formula] = True
+        if slow.all():
+            return self._scalar_lines(lines, first_line)
+        fast_ids = combo_ids[~slow]
+        per_urgency = np.bincount(self._urgency_array.take(fast_ids), minlength=len(URGENCY_ORDER))
         for urgency, k in zip(URGENCY_ORDER, per_urgency.tolist(), strict=True):
             if k:
                 self.stats.urgency[urgency] += k
-        self.stats.samples += len(combo_ids)
-        tails = np.empty(n, dtype=object)
-        tails[fast] = self._tail_array.take(combo_ids)
+        self.stats.samples += len(fast_ids)
+        tails = self._tail_array.take(combo_ids)
         slow_rows = np.flatnonzero(slow).tolist()
         tails[slow_rows] = b"\n"
         # Lines and their tails interleaved in one list, joined once: no bytes object per row.
@@ -431,7 +429,14 @@ class ColumnarCsv:
             out[2 * i] = self._scalar_line(first_line + i, text).encode("utf-8")
         return b"".join(out)
 
-    def _person_keys(self, ids: dict[int, np.ndarray], n: int, slow: np.ndarray) -> np.ndarray:
+    def _scalar_lines(self, lines: list[bytes], first_line: int) -> bytes:
+        return b"".join(
+            self._scalar_line(first_line + i, raw.decode("utf-8")).encode("utf-8") + b"\n"
+            for i, raw in enumerate(lines)
+        )
+
+    def _person_keys(self, ids: dict[int, np.ndarray], n: int) -> np.ndarray:
+        """Each row's person id; -1 where the sex or age cannot be read."""
         import numpy as np
 
         ctx = self.fast.tab.columns.context
@@ -460,7 +465,6 @@ class ColumnarCsv:
             ):
                 table[s, a] = self._person(sexes[s], ages[a])
             keys = table[sex_i, age_i]
-        slow |= keys < 0
         return np.asarray(keys, dtype=np.int64)
 
     def _person(self, sex: str, age: str) -> int:
@@ -567,17 +571,33 @@ class ColumnarCsv:
         self._class_cache[analyte] = result
         return result
 
-    def _derivation_rows(self, state: dict[str, np.ndarray], slow: np.ndarray) -> None:
-        # ANC and ALC derived from WBC and the differential: left to the scalar engine.
+    def _grid(
+        self, analyte: str, vals_u: np.ndarray, state_u: np.ndarray, reps: np.ndarray
+    ) -> _Grid:
+        """The analyte's part of the code word for each distinct value (rows) and class of
+        persons (columns), kept across chunks: only values new since the last chunk are worked
+        out, unless the classes changed."""
         import numpy as np
 
-        wbc = state.get("wbc")
-        if wbc is None:
-            return
-        for target, pct in (("anc", "neut_pct"), ("alc", "lymph_pct")):
-            if pct in state:
-                given = state[target] == 0 if target in state else np.zeros(len(wbc), bool)
-                slow |= ~given & (state[pct] == 0) & (wbc == 0)
+        grid = self._grids.get(analyte)
+        if grid is None or not np.array_equal(grid.reps, reps):
+            grid = self._grids[analyte] = _Grid(reps, 0, np.zeros(0, dtype=np.uint64))
+        if grid.values == len(vals_u):
+            return grid
+        new_v = np.repeat(vals_u[grid.values :], len(reps))
+        new_key = np.tile(reps, len(vals_u) - grid.values)
+        flags = self._flags(new_v, analyte, new_key)
+        # A text the scalar path must read gets the flag part 7, which no flag uses.
+        flags[np.repeat(state_u[grid.values :], len(reps)) == 2] = _SCALAR
+        codes = flags.astype(np.uint64) << self._shifts[self.read.index(analyte)]
+        for j, (code, rule_analyte, direction) in enumerate(self.graded):
+            if rule_analyte == analyte:
+                grade = self._grades(new_v, flags, code, direction, new_key, analyte)
+                part = (grade + 1).astype(np.uint64)  # 0 is "cannot grade"
+                codes |= part << self._shifts[len(self.read) + j]
+        grid.codes = np.concatenate([grid.codes, codes])
+        grid.values = len(vals_u)
+        return grid
 
     def _limits(self, analyte: str, key: np.ndarray) -> tuple[np.ndarray, ...]:
         import numpy as np
@@ -658,7 +678,8 @@ class ColumnarCsv:
         return np.where(flag == 0, -1, outcome).astype(np.int8)
 
     def _new_combos(self, combos: np.ndarray, _rows: np.ndarray) -> list[int]:
-        """New combinations of flags and grades: the tail and urgency of each, decided once."""
+        """New code words: whether such a row goes to the scalar path, else its tail and
+        urgency, decided once per class of combinations (see _reductions)."""
         import numpy as np
 
         positions = np.arange(len(self._shifts))
@@ -667,6 +688,11 @@ class ColumnarCsv:
         n_read, d = len(self.read), self.delim
         first = len(self._tail_list)
         for row, key in zip(parts.tolist(), reduced.tolist(), strict=True):
+            if self._scalar_row(row[:n_read]):
+                self._tail_list.append(b"\n")
+                self._urgency_list.append(0)
+                self._slow_list.append(True)
+                continue
             decided = self._decisions.get(tuple(key))
             if decided is None:
                 decided = self._decisions[tuple(key)] = self._decision(row[:n_read], row[n_read:])
@@ -675,7 +701,23 @@ class ColumnarCsv:
             cells += [_GRADE_TEXT[row[n_read + i]] if i >= 0 else "" for i in self.grade_position]
             self._tail_list.append((d + d.join(cells) + rest).encode("utf-8"))
             self._urgency_list.append(urgency)
+            self._slow_list.append(False)
         return list(range(first, len(self._tail_list)))
+
+    def _scalar_row(self, flag_parts: list[int]) -> bool:
+        """Whether a row with these flag parts goes to the scalar path: a value only it reads,
+        no value at all (it writes the error row), or an ANC or ALC it derives from the WBC and
+        the differential."""
+        if _SCALAR in flag_parts:
+            return True
+        present = {a for a, f in zip(self.read, flag_parts, strict=True) if f}
+        if not present:
+            return True
+        if "wbc" in present:
+            for target, pct in (("anc", "neut_pct"), ("alc", "lymph_pct")):
+                if pct in present and target not in present:
+                    return True
+        return False
 
     def _decision(self, flag_parts: list[int], grade_parts: list[int]) -> tuple[str, int]:
         """The tail's last cells (findings, urgency, status, error; line end) and the urgency's
