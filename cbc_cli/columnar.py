@@ -685,39 +685,43 @@ class ColumnarCsv:
         positions = np.arange(len(self._shifts))
         parts = ((combos[:, None] >> self._shifts) & np.uint64(7)).astype(np.int64)
         reduced = self._reduce[positions, parts]
+        slow = self._scalar_rows(parts[:, : len(self.read)])
         n_read, d = len(self.read), self.delim
+        decisions, flag_text = self._decisions, FLAGS
+        grade_position = [n_read + i if i >= 0 else -1 for i in self.grade_position]
+        grade_text = (*_GRADE_TEXT, "")  # position -1 (a column this file has no analyte for)
         first = len(self._tail_list)
-        for row, key in zip(parts.tolist(), reduced.tolist(), strict=True):
-            if self._scalar_row(row[:n_read]):
+        for row, key, scalar in zip(parts.tolist(), reduced.tolist(), slow.tolist(), strict=True):
+            if scalar:
                 self._tail_list.append(b"\n")
                 self._urgency_list.append(0)
                 self._slow_list.append(True)
                 continue
-            decided = self._decisions.get(tuple(key))
+            decided = decisions.get(tuple(key))
             if decided is None:
-                decided = self._decisions[tuple(key)] = self._decision(row[:n_read], row[n_read:])
+                decided = decisions[tuple(key)] = self._decision(row[:n_read], row[n_read:])
             rest, urgency = decided
-            cells = [FLAGS[f] for f in row[:n_read]]
-            cells += [_GRADE_TEXT[row[n_read + i]] if i >= 0 else "" for i in self.grade_position]
+            row.append(-1)  # so that row[-1] picks the empty cell of grade_text
+            cells = [flag_text[f] for f in row[:n_read]]
+            cells += [grade_text[row[i]] for i in grade_position]
             self._tail_list.append((d + d.join(cells) + rest).encode("utf-8"))
             self._urgency_list.append(urgency)
             self._slow_list.append(False)
         return list(range(first, len(self._tail_list)))
 
-    def _scalar_row(self, flag_parts: list[int]) -> bool:
-        """Whether a row with these flag parts goes to the scalar path: a value only it reads,
-        no value at all (it writes the error row), or an ANC or ALC it derives from the WBC and
-        the differential."""
-        if _SCALAR in flag_parts:
-            return True
-        present = {a for a, f in zip(self.read, flag_parts, strict=True) if f}
-        if not present:
-            return True
-        if "wbc" in present:
+    def _scalar_rows(self, flag_parts: np.ndarray) -> np.ndarray:
+        """Whether rows with these flag parts (rows x analytes read) go to the scalar path: a
+        value only it reads, no value at all (it writes the error row), or an ANC or ALC it
+        derives from the WBC and the differential."""
+        present = (flag_parts >= 1) & (flag_parts <= 6)
+        slow = (flag_parts == _SCALAR).any(axis=1) | ~present.any(axis=1)
+        column = {a: present[:, i] for i, a in enumerate(self.read)}
+        if "wbc" in column:
             for target, pct in (("anc", "neut_pct"), ("alc", "lymph_pct")):
-                if pct in present and target not in present:
-                    return True
-        return False
+                if pct in column:
+                    derived = column["wbc"] & column[pct]
+                    slow |= derived & ~column[target] if target in column else derived
+        return slow  # type: ignore[no-any-return]
 
     def _decision(self, flag_parts: list[int], grade_parts: list[int]) -> tuple[str, int]:
         """The tail's last cells (findings, urgency, status, error; line end) and the urgency's

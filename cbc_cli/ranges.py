@@ -234,6 +234,7 @@ class RangeTable:
             self._by_analyte.setdefault(row.analyte, []).append(row)
         # A batch asks the same question for every row; selection depends only on these keys.
         self._chosen: dict[tuple[object, ...], Selection] = {}
+        self._grouped: dict[tuple[str, str], list[list[ReferenceRange]]] = {}
 
     def rows_for(self, analyte: str) -> list[ReferenceRange]:
         """Every row for an analyte, in load order."""
@@ -264,18 +265,27 @@ class RangeTable:
                 self._chosen[key] = chosen
         return chosen
 
+    def _groups(self, analyte: str, kind: Kind) -> list[list[ReferenceRange]]:
+        """The analyte's rows of this kind in the order they are tried: condition rows before
+        general ones, then by layer, highest first."""
+        found = self._grouped.get((analyte, kind))
+        if found is None:
+            groups: dict[tuple[bool, int], list[ReferenceRange]] = {}
+            for row in self.rows_for(analyte):
+                if row.has(kind):
+                    groups.setdefault((row.condition is not None, row.layer), []).append(row)
+            found = [groups[key] for key in sorted(groups, reverse=True)]
+            self._grouped[(analyte, kind)] = found
+        return found
+
     def _select(self, analyte: str, patient: Patient, kind: Kind) -> Selection:
-        rows = [r for r in self.rows_for(analyte) if r.has(kind)]
         conditions = patient.conditions
-        groups: dict[tuple[int, int], list[ReferenceRange]] = {}
-        for row in rows:
-            if row.condition is not None and row.condition not in conditions:
-                continue
-            groups.setdefault((row.condition is not None, row.layer), []).append(row)
-        for key in sorted(groups, reverse=True):
+        for group in self._groups(analyte, kind):
             matches: list[ReferenceRange] = []
             undecided: list[tuple[ReferenceRange, str]] = []
-            for row in groups[key]:
+            for row in group:
+                if row.condition is not None and row.condition not in conditions:
+                    continue  # a condition this person does not meet
                 sex_ok, age_ok = patient.fits(row.sex, row.age_from, row.age_to)
                 if sex_ok is False or age_ok is False:
                     continue
