@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from cbc_cli.age import at_least
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import BatchStats, count, interpret_record, merge_patient
 from cbc_cli.engine import FINDING_RULES, decide
@@ -156,6 +157,7 @@ class _Split:
     normal: bytes
     """The chunk's lines, each ending in LF, when the scalar reader takes it (else empty)."""
     first_line: int
+    line_count: int
     lines: list[bytes] | None = None
     """The lines without their LF; None when the scalar reader takes the whole chunk."""
     ids: dict[int, np.ndarray] = field(default_factory=dict)
@@ -181,6 +183,8 @@ class ColumnarCsv:
     notes: list[str] = field(default_factory=list)
     _persons: list[_Person] = field(default_factory=list)
     _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Person id by (sex text, age text); -1 when either cannot be read."""
+    _person_by_signature: dict[tuple[object, ...], int] = field(default_factory=dict)
     _values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     """analyte -> (guarded value, state) for each text of its column's vocabulary."""
     _combos: KeyIndex = field(default_factory=KeyIndex)
@@ -224,6 +228,22 @@ class ColumnarCsv:
         self._text_columns += [ctx[name] for name in ("sex", "age") if name in ctx]
         # Made here, before the reading thread starts; that thread alone adds texts to them.
         self._vocabularies = {c: Vocabulary() for c in self._text_columns}
+        # Every age bound a range row or a grading criterion this run may consult has.
+        bounds = {
+            b
+            for a in self.read
+            for row in self.ranges.rows_for(a)
+            for b in (row.age_from, row.age_to)
+            if b is not None
+        }
+        bounds |= {
+            b
+            for code, _, _ in self.graded
+            for c in self.scheme.criteria_for(code)
+            for b in (c.age_from, c.age_to)
+            if b is not None
+        }
+        self._bounds = sorted(bounds, key=str)
         parts = len(self.read) + len(self.graded)
         self._shifts = np.array([3 * (parts - 1 - i) for i in range(parts)], dtype=np.uint64)
         self._reduce = _reductions(self.read, len(self.graded))
@@ -241,10 +261,11 @@ class ColumnarCsv:
         from concurrent.futures import ThreadPoolExecutor
 
         chunks = self._chunks()
+        self._next_line = self.fast.header_line + 1
 
         def next_split() -> _Split | None:
-            item = next(chunks, None)
-            return None if item is None else self._prepare(*item)
+            body = next(chunks, None)
+            return None if body is None else self._prepare(body)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cbc-read") as reader:
             # The one reader thread runs these in order, so chunks come in order.
@@ -257,51 +278,56 @@ class ColumnarCsv:
         if self._blank_rows:
             self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
 
-    def _chunks(self) -> Iterator[tuple[bytes, int]]:
-        """Whole lines of input, about CHUNK_BYTES at a time, with the number of the first."""
+    def _chunks(self) -> Iterator[bytes]:
+        """Whole lines of input, about CHUNK_BYTES at a time (the first chunk smaller, so that
+        the rules start sooner)."""
         stream = self.source.stream
         stream.read(self.fast.skip_bytes)
-        line = self.fast.header_line + 1
-        pending = b""
-        while True:
-            chunk = stream.read(CHUNK_BYTES)
-            data = pending + chunk
-            if not chunk:
-                if data:
-                    yield (data if data.endswith((b"\n", b"\r")) else data + b"\n"), line
-                return
+        pending, size = b"", CHUNK_BYTES // 8
+        while chunk := stream.read(size):
+            size = CHUNK_BYTES
             # A final \r may be the first half of a \r\n split across reads: cut before it.
-            limit = len(data) - 1 if data.endswith(b"\r") else len(data)
-            cut = max(data.rfind(b"\n", 0, limit), data.rfind(b"\r", 0, limit)) + 1
+            limit = len(chunk) - 1 if chunk.endswith(b"\r") else len(chunk)
+            cut = max(chunk.rfind(b"\n", 0, limit), chunk.rfind(b"\r", 0, limit)) + 1
             if cut <= 0:
-                pending = data
+                pending += chunk
                 continue
-            body, pending = data[:cut], data[cut:]
-            yield body, line
-            line += _line_count(body)
+            yield pending + chunk[:cut] if pending or cut < len(chunk) else chunk
+            pending = chunk[cut:]
+        if pending:
+            yield pending if pending.endswith((b"\n", b"\r")) else pending + b"\n"
 
-    def _prepare(self, body: bytes, first_line: int) -> _Split:
+    def _prepare(self, body: bytes) -> _Split:
         """The reading stage: line ends made LF, then, for a chunk the columnar rules can take,
         its lines, the text id of each row's cell in each column read, and the rows with a
         formula-looking field. Touches only the vocabularies (the rules never write them)."""
+        first_line = self._next_line
+        chunk = self._split_chunk(body, first_line)
+        self._next_line += chunk.line_count
+        return chunk
+
+    def _split_chunk(self, body: bytes, first_line: int) -> _Split:
         normal = body.replace(b"\r\n", b"\n") if b"\r" in body else body
         if b"\r" in normal:
-            return _Split(normal.replace(b"\r", b"\n"), first_line)
+            normal = normal.replace(b"\r", b"\n")
+            return _Split(normal, first_line, _line_count(normal))
         if b"\x00" in normal:
-            return _Split(normal, first_line)  # bytes to refuse
-        if not _is_utf8(normal):
-            return _Split(normal, first_line)  # Latin-1 lines: decoded line by line
+            return _Split(normal, first_line, _line_count(normal))  # bytes to refuse
         if 3 * (len(self.read) + len(self.graded)) > 63:
             # A row's flags and grades are coded in one 64-bit word (0xFF...FF is the empty key
             # of KeyIndex): the catalogue and the shipped schemes need at most 63 bits (a test
             # checks); more would merge different rows' codes, so such a file goes row by row.
-            return _Split(normal, first_line)
+            return _Split(normal, first_line, _line_count(normal))
         from cbc_cli.splitter import split
 
         fields = split(normal, self.fast.raw_width, self.delim)
-        if fields is None or _has_blank_rows(fields, self.delim):
-            # Not one row per line, or a row of empty fields (the csv reader skips it as blank).
-            return _Split(normal, first_line)
+        if fields is None:  # not one row per line
+            return _Split(normal, first_line, _line_count(normal))
+        if (fields.data >= 0x80).any() and not _is_utf8(normal):
+            return _Split(normal, first_line, fields.rows)  # Latin-1 lines: decoded one by one
+        if _has_blank_rows(fields, self.delim):
+            # A row of empty fields: the csv reader skips it as blank.
+            return _Split(normal, first_line, fields.rows)
         lines = normal.split(b"\n")
         lines.pop()  # the chunk ends with a line end
         ids = {c: self._vocabulary(c).encode(fields, c) for c in self._text_columns}
@@ -309,7 +335,7 @@ class ColumnarCsv:
         # exactly (numbers are left alone), so such rows go there.
         formula = _formula_rows(fields, self.delim) if self.formula_guard else None
         # The lines are all the rules need of the bytes: the chunk itself is not kept.
-        return _Split(b"", first_line, lines, ids, formula)
+        return _Split(b"", first_line, fields.rows, lines, ids, formula)
 
     def _process(self, chunk: _Split) -> bytes:
         """The output lines for one prepared chunk."""
@@ -478,6 +504,22 @@ class ColumnarCsv:
             self._person_index[(sex, age)] = -1
             return -1
         patient = merge_patient(own, self.context) if self.context is not None else own
+        # Ranges and criteria depend on the age only through which side of each band bound it
+        # lies on (Patient.fits): persons alike in those sides, sex and conditions share one
+        # entry, so eighty ages of adults cost one range lookup, not eighty.
+        signature = (
+            patient.sex,
+            patient.pregnancy_trimester,
+            patient.profiles,
+            None if patient.age is None else tuple(at_least(patient.age, b) for b in self._bounds),
+        )
+        index = self._person_by_signature.get(signature)
+        if index is None:
+            index = self._person_by_signature[signature] = self._new_person(patient)
+        self._person_index[(sex, age)] = index
+        return index
+
+    def _new_person(self, patient: Patient) -> int:
         nan = float("nan")
         limits: dict[str, tuple[float, float, float, float, bool]] = {}
         for analyte in self.read:
@@ -503,9 +545,7 @@ class ColumnarCsv:
             ref = self.ranges.select(analyte, patient).range
             thresholds[code] = _resolve(chosen, ref.low if ref else None, ref.high if ref else None)
         self._persons.append(_Person(limits, thresholds))
-        index = len(self._persons) - 1
-        self._person_index[(sex, age)] = index
-        return index
+        return len(self._persons) - 1
 
     def _column_values(self, analyte: str, known: int) -> tuple[np.ndarray, np.ndarray]:
         """For the first ``known`` texts of the analyte's column (its vocabulary may grow

@@ -19,6 +19,7 @@ from cbc_cli.batch import BatchStats, run
 from cbc_cli.engine import FINDING_RULES
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
+from cbc_cli.readers.records import CellReader
 from cbc_cli.readers.source import open_source
 from cbc_cli.writers.batch_writers import CsvWriter
 
@@ -403,3 +404,34 @@ def test_parts_merged_into_one_class_decide_alike_in_any_panel(
         data.draw(st.just(normal[p]) | st.sampled_from(_members(runner, p))) for p in range(width)
     ]
     _assert_one_decision_per_class(runner, background, data.draw(st.integers(0, width - 1)))
+
+
+_PERSON_AGES = [
+    *(f"{n}d" for n in (0, 1, 6, 7, 8, 13, 14, 15, 27, 28, 29, 30, 31, 45, 59, 60, 61, 89, 90)),
+    *(f"{n}w" for n in (0, 1, 2, 3, 4, 5, 8, 9, 12, 13, 26, 52, 53, 104)),
+    *(f"{n}m" for n in (0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 18, 23, 24, 25, 36, 59, 60, 84)),
+    *(str(n) for n in (0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 15, 16, 17, 18, 19, 40, 65, 90)),
+    *(f"{n}y" for n in (1, 2, 6, 7, 17, 18)),
+    "",
+    "abc",
+]
+
+
+@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
+@pytest.mark.parametrize("sex", ["F", "M", ""])
+def test_persons_sharing_an_entry_get_the_ranges_they_would_get_alone(
+    scheme_id: str, sex: str
+) -> None:
+    # The columnar path gives persons whose ages lie on the same side of every band bound one
+    # shared entry (limits and grading thresholds); each must equal the entry built for that
+    # person alone, at every age unit and around every band edge.
+    runner = _full_runner(scheme_id)
+    for age in _PERSON_AGES:
+        shared = runner._person(sex, age)
+        reader = CellReader(None)
+        own = reader.patient({"sex": sex, "age": age}.get)
+        if reader.errors:
+            assert shared == -1
+            continue
+        alone = runner._new_person(own)
+        assert repr(runner._persons[shared]) == repr(runner._persons[alone]), (sex, age)
