@@ -150,6 +150,42 @@ class _Grid:
     """Each cell's flag and grade parts, in place in the row's code word (see _new_combos)."""
 
 
+class _Outcomes:
+    """By code-word id: the bytes written after such a row (line end included), the index of
+    its urgency in URGENCY_ORDER, and whether the scalar path takes it instead. Arrays grown
+    by doubling, so that adding a few words per chunk does not copy them all."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.count = 0
+        self.tails = np.empty(64, dtype=object)
+        self.urgency = np.zeros(64, dtype=np.int8)
+        self.slow = np.zeros(64, dtype=bool)
+
+    def extend(self, tails: list[bytes], urgency: list[int], slow: np.ndarray) -> np.ndarray:
+        """Add new words' outcomes; their ids."""
+        import numpy as np
+
+        start, end = self.count, self.count + len(tails)
+        if end > len(self.tails):
+            size = max(end, 2 * len(self.tails))
+            for name in ("tails", "urgency", "slow"):
+                old = getattr(self, name)
+                grown = (
+                    np.empty(size, dtype=old.dtype)
+                    if name == "tails"
+                    else np.zeros(size, dtype=old.dtype)
+                )
+                grown[:start] = old[:start]
+                setattr(self, name, grown)
+        self.tails[start:end] = tails
+        self.urgency[start:end] = urgency
+        self.slow[start:end] = slow
+        self.count = end
+        return np.arange(start, end)
+
+
 @dataclass
 class _Split:
     """A chunk as the reading stage leaves it."""
@@ -189,15 +225,7 @@ class ColumnarCsv:
     """analyte -> (guarded value, state) for each text of its column's vocabulary."""
     _combos: KeyIndex = field(default_factory=KeyIndex)
     """Each distinct flags-and-grades code seen (see _columnar), with its id."""
-    _tail_list: list[bytes] = field(default_factory=list)
-    """By combination id: the bytes appended to such a row (line end included)."""
-    _urgency_list: list[int] = field(default_factory=list)
-    """By combination id: the index of its urgency in URGENCY_ORDER."""
-    _slow_list: list[bool] = field(default_factory=list)
-    """By combination id: whether such a row goes to the scalar path."""
-    _tail_array: Any = ()
-    _urgency_array: Any = ()
-    _slow_array: Any = ()
+    _outcomes: _Outcomes = field(default_factory=_Outcomes)
     _decisions: dict[tuple[int, ...], tuple[str, int]] = field(default_factory=dict)
     """By reduced combination (see _reductions): the tail's last cells and the urgency index."""
     _blank_rows: int = 0
@@ -426,24 +454,21 @@ class ColumnarCsv:
             cell = index * len(reps) + of_person[key] if len(reps) > 1 else index
             combo |= grid.codes.take(cell)
         combo_ids = self._combos.ids(combo, self._new_combos)
-        if len(self._tail_array) < len(self._tail_list):
-            self._tail_array = np.array(self._tail_list, dtype=object)
-            self._urgency_array = np.array(self._urgency_list, dtype=np.int8)
-            self._slow_array = np.array(self._slow_list, dtype=bool)
+        outcomes = self._outcomes
         # The scalar path takes a row whose code says so (see _new_combos), an unreadable sex
         # or age, or a field that starts like a formula.
-        slow = self._slow_array.take(combo_ids) | (person < 0)
+        slow = outcomes.slow.take(combo_ids) | (person < 0)
         if chunk.formula is not None:
             slow[chunk.formula] = True
         if slow.all():
             return self._scalar_lines(lines, first_line)
         fast_ids = combo_ids[~slow]
-        per_urgency = np.bincount(self._urgency_array.take(fast_ids), minlength=len(URGENCY_ORDER))
+        per_urgency = np.bincount(outcomes.urgency.take(fast_ids), minlength=len(URGENCY_ORDER))
         for urgency, k in zip(URGENCY_ORDER, per_urgency.tolist(), strict=True):
             if k:
                 self.stats.urgency[urgency] += k
         self.stats.samples += len(fast_ids)
-        tails = self._tail_array.take(combo_ids)
+        tails = outcomes.tails.take(combo_ids)
         slow_rows = np.flatnonzero(slow).tolist()
         tails[slow_rows] = b"\n"
         # Lines and their tails interleaved in one list, joined once: no bytes object per row.
@@ -717,7 +742,7 @@ class ColumnarCsv:
         outcome = np.where(gradable, outcome, -1)
         return np.where(flag == 0, -1, outcome).astype(np.int8)
 
-    def _new_combos(self, combos: np.ndarray, _rows: np.ndarray) -> list[int]:
+    def _new_combos(self, combos: np.ndarray, _rows: np.ndarray) -> np.ndarray:
         """New code words: whether such a row goes to the scalar path, else its tail and
         urgency, decided once per class of combinations (see _reductions)."""
         import numpy as np
@@ -730,12 +755,12 @@ class ColumnarCsv:
         decisions, flag_text = self._decisions, FLAGS
         grade_position = [n_read + i if i >= 0 else -1 for i in self.grade_position]
         grade_text = (*_GRADE_TEXT, "")  # position -1 (a column this file has no analyte for)
-        first = len(self._tail_list)
+        tails: list[bytes] = []
+        urgencies: list[int] = []
         for row, key, scalar in zip(parts.tolist(), reduced.tolist(), slow.tolist(), strict=True):
             if scalar:
-                self._tail_list.append(b"\n")
-                self._urgency_list.append(0)
-                self._slow_list.append(True)
+                tails.append(b"\n")
+                urgencies.append(0)
                 continue
             decided = decisions.get(tuple(key))
             if decided is None:
@@ -744,10 +769,9 @@ class ColumnarCsv:
             row.append(-1)  # so that row[-1] picks the empty cell of grade_text
             cells = [flag_text[f] for f in row[:n_read]]
             cells += [grade_text[row[i]] for i in grade_position]
-            self._tail_list.append((d + d.join(cells) + rest).encode("utf-8"))
-            self._urgency_list.append(urgency)
-            self._slow_list.append(False)
-        return list(range(first, len(self._tail_list)))
+            tails.append((d + d.join(cells) + rest).encode("utf-8"))
+            urgencies.append(urgency)
+        return self._outcomes.extend(tails, urgencies, slow)
 
     def _scalar_rows(self, flag_parts: np.ndarray) -> np.ndarray:
         """Whether rows with these flag parts (rows x analytes read) go to the scalar path: a

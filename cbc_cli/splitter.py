@@ -127,7 +127,9 @@ class KeyIndex:
         return home.view(np.int64)
 
     def ids(
-        self, keys: np.ndarray, new_ids: Callable[[np.ndarray, np.ndarray], Sequence[int]]
+        self,
+        keys: np.ndarray,
+        new_ids: Callable[[np.ndarray, np.ndarray], Sequence[int] | np.ndarray],
     ) -> np.ndarray:
         """The id of each key.
 
