@@ -227,7 +227,7 @@ class ColumnarCsv:
     """Each distinct flags-and-grades code seen (see _columnar), with its id."""
     _outcomes: _Outcomes = field(default_factory=_Outcomes)
     _decisions: dict[tuple[int, ...], tuple[str, int]] = field(default_factory=dict)
-    """By reduced combination (see _reductions): the tail's last cells and the urgency index."""
+    """By class of combinations (see _decision_keys): the tail's last cells and the urgency."""
     _blank_rows: int = 0
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _person_table: Any = None
@@ -275,6 +275,9 @@ class ColumnarCsv:
         parts = len(self.read) + len(self.graded)
         self._shifts = np.array([3 * (parts - 1 - i) for i in range(parts)], dtype=np.uint64)
         self._reduce = _reductions(self.read, len(self.graded))
+        finding_analytes = set(_ANALYTE_OF.values())
+        self._others = [i for i, a in enumerate(self.read) if a not in finding_analytes]
+        self._kept = [i for i in range(parts) if i not in self._others]
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -747,9 +750,7 @@ class ColumnarCsv:
         urgency, decided once per class of combinations (see _reductions)."""
         import numpy as np
 
-        positions = np.arange(len(self._shifts))
         parts = ((combos[:, None] >> self._shifts) & np.uint64(7)).astype(np.int64)
-        reduced = self._reduce[positions, parts]
         slow = self._scalar_rows(parts[:, : len(self.read)])
         n_read, d = len(self.read), self.delim
         decisions, flag_text = self._decisions, FLAGS
@@ -757,14 +758,15 @@ class ColumnarCsv:
         grade_text = (*_GRADE_TEXT, "")  # position -1 (a column this file has no analyte for)
         tails: list[bytes] = []
         urgencies: list[int] = []
-        for row, key, scalar in zip(parts.tolist(), reduced.tolist(), slow.tolist(), strict=True):
+        keys = self._decision_keys(parts)
+        for row, key, scalar in zip(parts.tolist(), keys, slow.tolist(), strict=True):
             if scalar:
                 tails.append(b"\n")
                 urgencies.append(0)
                 continue
-            decided = decisions.get(tuple(key))
+            decided = decisions.get(key)
             if decided is None:
-                decided = decisions[tuple(key)] = self._decision(row[:n_read], row[n_read:])
+                decided = decisions[key] = self._decision(row[:n_read], row[n_read:])
             rest, urgency = decided
             row.append(-1)  # so that row[-1] picks the empty cell of grade_text
             cells = [flag_text[f] for f in row[:n_read]]
@@ -772,6 +774,19 @@ class ColumnarCsv:
             tails.append((d + d.join(cells) + rest).encode("utf-8"))
             urgencies.append(urgency)
         return self._outcomes.extend(tails, urgencies, slow)
+
+    def _decision_keys(self, parts: np.ndarray) -> list[tuple[int, ...]]:
+        """For each row of code parts, the key of its class: rows with equal keys get the
+        same findings and urgency from engine.decide (see _reductions)."""
+        import numpy as np
+
+        reduced = self._reduce[np.arange(parts.shape[1]), parts]
+        if self._others:
+            # Of the analytes no finding is about, decide reads only whether any is critical,
+            # else whether any is abnormal: the most of their classes.
+            merged = reduced[:, self._others].max(axis=1)
+            reduced = np.column_stack([reduced[:, self._kept], merged])
+        return [tuple(key) for key in reduced.tolist()]
 
     def _scalar_rows(self, flag_parts: np.ndarray) -> np.ndarray:
         """Whether rows with these flag parts (rows x analytes read) go to the scalar path: a
@@ -847,8 +862,9 @@ def _reductions(read: list[str], graded: int) -> np.ndarray:
     Many combinations of flags and grades get the same findings and urgency; deciding once per
     class saves thousands of calls. decide reads a grade only as >= 1 and >= 3; it sees no
     difference between N and no-range; and of an analyte no finding is about (RBC, Hct, MCV)
-    only whether its flag is critical, otherwise abnormal, or neither (or absent). A test checks
-    every combination the classes merge decides alike.
+    only whether its flag is critical, otherwise abnormal, or neither (or absent), and of all
+    such analytes together only the most of those (ColumnarCsv._decision_keys). Tests check
+    that combinations these classes merge decide alike.
     """
     import numpy as np
 

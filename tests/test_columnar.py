@@ -364,19 +364,34 @@ def _members(runner: columnar.ColumnarCsv, position: int) -> list[int]:
     return list(range(7 if position < len(runner.read) else 6))
 
 
+def _assert_alike(runner: columnar.ColumnarCsv, one: list[int], other: list[int]) -> None:
+    """Two combinations with the same decision key get the same decision."""
+    import numpy as np
+
+    n = len(runner.read)
+    keys = runner._decision_keys(np.array([one, other], dtype=np.int64))
+    if keys[0] == keys[1]:
+        assert runner._decision(one[:n], one[n:]) == runner._decision(other[:n], other[n:]), (
+            one,
+            other,
+        )
+
+
 def _assert_one_decision_per_class(
     runner: columnar.ColumnarCsv, background: list[int], position: int
 ) -> None:
-    n, classes = len(runner.read), runner._reduce.tolist()[position]
+    import numpy as np
+
+    classes = runner._reduce.tolist()[position]
     members = _members(runner, position)
     for a in members:
         for b in members:
-            if classes[a] == classes[b]:
-                one, other = list(background), list(background)
-                one[position], other[position] = a, b
-                assert runner._decision(one[:n], one[n:]) == runner._decision(
-                    other[:n], other[n:]
-                ), (position, a, b)
+            one, other = list(background), list(background)
+            one[position], other[position] = a, b
+            if classes[a] == classes[b]:  # the key must merge these, not only may
+                keys = runner._decision_keys(np.array([one, other], dtype=np.int64))
+                assert keys[0] == keys[1]
+            _assert_alike(runner, one, other)
 
 
 @pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
@@ -404,6 +419,36 @@ def test_parts_merged_into_one_class_decide_alike_in_any_panel(
         data.draw(st.just(normal[p]) | st.sampled_from(_members(runner, p))) for p in range(width)
     ]
     _assert_one_decision_per_class(runner, background, data.draw(st.integers(0, width - 1)))
+
+
+@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_analytes_no_finding_is_about_count_only_by_their_worst_flag(
+    scheme_id: str, data: st.DataObject
+) -> None:
+    # Moving an abnormal or critical flag from one such analyte (RBC, MCV...) to another, and
+    # changing each part within its class, leaves the decision key and the decision alike.
+    import numpy as np
+
+    runner = _full_runner(scheme_id)
+    n, width = len(runner.read), len(runner._reduce)
+    normal = [3] * n + [1] * (width - n)
+    one = [
+        data.draw(st.just(normal[p]) | st.sampled_from(_members(runner, p))) for p in range(width)
+    ]
+    classes = runner._reduce.tolist()
+    other = [
+        data.draw(st.sampled_from([m for m in _members(runner, p) if classes[p][m] == c]))
+        for p, c in ((p, classes[p][one[p]]) for p in range(width))
+    ]
+    others = runner._others
+    moved = data.draw(st.permutations([other[p] for p in others]))
+    for p, part in zip(others, moved, strict=True):
+        other[p] = part
+    keys = runner._decision_keys(np.array([one, other], dtype=np.int64))
+    assert keys[0] == keys[1]
+    _assert_alike(runner, one, other)
 
 
 _PERSON_AGES = [
