@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 CHUNK_BYTES = 1 << 20
+"""About 25,000 rows of a typical export: larger chunks measured no faster (benchmarks/batch.py)
+and hold more memory."""
 READ_AHEAD = 2
 """Chunks the reading thread may have ready before the rules take them."""
 FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
@@ -198,6 +200,8 @@ class _Split:
     """The lines without their LF; None when the scalar reader takes the whole chunk."""
     ids: dict[int, np.ndarray] = field(default_factory=dict)
     """Column -> the index of each row's text in that column's vocabulary."""
+    known: dict[int, int] = field(default_factory=dict)
+    """Column -> how many texts its vocabulary had once this chunk was looked up."""
     formula: np.ndarray | None = None
     """Rows with a field that starts like a formula (when the guard is on)."""
 
@@ -362,11 +366,12 @@ class ColumnarCsv:
         lines = normal.split(b"\n")
         lines.pop()  # the chunk ends with a line end
         ids = {c: self._vocabulary(c).encode(fields, c) for c in self._text_columns}
+        known = {c: len(self._vocabulary(c).texts) for c in self._text_columns}
         # A field starting with = + - @ TAB or CR may be made inert: the scalar path decides
         # exactly (numbers are left alone), so such rows go there.
         formula = _formula_rows(fields, self.delim) if self.formula_guard else None
         # The lines are all the rules need of the bytes: the chunk itself is not kept.
-        return _Split(b"", first_line, fields.rows, lines, ids, formula)
+        return _Split(b"", first_line, fields.rows, lines, ids, known, formula)
 
     def _process(self, chunk: _Split) -> bytes:
         """The output lines for one prepared chunk."""
@@ -450,7 +455,7 @@ class ColumnarCsv:
             # worked out on the small grid of distinct values x classes of persons, then
             # gathered per row (the grid is kept and grown across chunks).
             index = ids[self.index_of[analyte]]
-            vals_u, state_u = self._column_values(analyte, int(index.max(initial=-1)) + 1)
+            vals_u, state_u = self._column_values(analyte, chunk.known[self.index_of[analyte]])
             of_person, reps = self._classes(analyte)
             grid = self._grid(analyte, vals_u, state_u, reps)
             # Row i's cell of the grid: its value's row, its person's class column.
@@ -648,7 +653,7 @@ class ColumnarCsv:
         import numpy as np
 
         grid = self._grids.get(analyte)
-        if grid is None or not np.array_equal(grid.reps, reps):
+        if grid is None or (grid.reps is not reps and not np.array_equal(grid.reps, reps)):
             grid = self._grids[analyte] = _Grid(reps, 0, np.zeros(0, dtype=np.uint64))
         if grid.values == len(vals_u):
             return grid
