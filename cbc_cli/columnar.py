@@ -54,6 +54,10 @@ CHUNK_BYTES = 1 << 20
 """About 25,000 rows of a typical export: larger chunks measured no faster (benchmarks/batch.py)
 and hold more memory."""
 READ_AHEAD = 2
+"""Chunks split ahead of the rules."""
+_QUOTED_LIMIT = 8 << 20
+"""The most a chunk grows while a quoted field stays open; past it (a quote never closed) the
+csv module reports the broken rows."""
 """Chunks the reading thread may have ready before the rules take them."""
 FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
 """Flag codes as stored in the arrays: 0 means no value."""
@@ -225,6 +229,7 @@ class ColumnarCsv:
     _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
     """Person id by (sex text, age text); -1 when either cannot be read."""
     _person_by_signature: dict[tuple[object, ...], int] = field(default_factory=dict)
+    """Person id by what chooses their ranges and criteria (see _person)."""
     _values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     """analyte -> (guarded value, state) for each text of its column's vocabulary."""
     _combos: KeyIndex = field(default_factory=KeyIndex)
@@ -234,7 +239,8 @@ class ColumnarCsv:
     """By class of combinations (see _decision_keys): the tail's last cells and the urgency."""
     _blank_rows: int = 0
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
-    _person_table: Any = None
+    _pairs: KeyIndex = field(default_factory=KeyIndex)
+    """Person id + 1 by (sex text id << 32 | age text id)."""
     _class_cache: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     _grids: dict[str, _Grid] = field(default_factory=dict)
     _table_cache: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
@@ -243,7 +249,6 @@ class ColumnarCsv:
     def __post_init__(self) -> None:
         import numpy as np
 
-        self._person_table = np.full((0, 0), -2, dtype=np.int64)
         tab = self.fast.tab
         self.delim = tab.delimiter
         self.graded = [
@@ -288,28 +293,33 @@ class ColumnarCsv:
     def run(self, progress: Callable[[int], None] | None = None) -> None:
         """Read the whole input after the header (the caller has written the output header).
 
-        Two stages overlap: a reading thread reads and splits the next chunk (mostly numpy work,
-        which lets go of the interpreter lock) while this thread applies the rules to the
-        current one and writes it. Chunks stay in order; at most READ_AHEAD + 1 are held at once.
+        Two stages overlap: a second thread splits the next chunk and looks its texts up (mostly
+        numpy work, which lets go of the interpreter lock) while this thread applies the rules
+        to the current one and writes it. Chunks stay in order; at most READ_AHEAD + 1 are held
+        at once.
         """
         from collections import deque
         from concurrent.futures import ThreadPoolExecutor
+        from itertools import islice
 
-        chunks = self._chunks()
         self._next_line = self.fast.header_line + 1
-
-        def next_split() -> _Split | None:
-            body = next(chunks, None)
-            return None if body is None else self._prepare(body)
-
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cbc-read") as reader:
-            # The one reader thread runs these in order, so chunks come in order.
-            upcoming = deque(reader.submit(next_split) for _ in range(READ_AHEAD))
-            while (chunk := upcoming.popleft().result()) is not None:
-                upcoming.append(reader.submit(next_split))
+        # This thread reads the input, so that an interrupt or an error here never waits on a
+        # read the other thread is blocked in (a pipe or a terminal can take any time).
+        chunks = self._chunks()
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cbc-split")
+        try:
+            # The one thread runs these in order, so chunks come back in order.
+            upcoming = deque(
+                reader.submit(self._prepare, body) for body in islice(chunks, READ_AHEAD)
+            )
+            while upcoming:
+                chunk = upcoming.popleft().result()
+                upcoming.extend(reader.submit(self._prepare, body) for body in islice(chunks, 1))
                 self._write(self._process(chunk))
                 if progress is not None:
                     progress(self.stats.samples)
+        finally:
+            reader.shutdown(wait=True, cancel_futures=True)
         if self._blank_rows:
             self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
 
@@ -318,7 +328,7 @@ class ColumnarCsv:
         the rules start sooner)."""
         stream = self.source.stream
         stream.read(self.fast.skip_bytes)
-        pending, size = b"", CHUNK_BYTES // 8
+        pending, size = b"", max(1, CHUNK_BYTES // 8)
         while chunk := stream.read(size):
             size = CHUNK_BYTES
             # A final \r may be the first half of a \r\n split across reads: cut before it.
@@ -327,7 +337,13 @@ class ColumnarCsv:
             if cut <= 0:
                 pending += chunk
                 continue
-            yield pending + chunk[:cut] if pending or cut < len(chunk) else chunk
+            body = pending + chunk[:cut] if pending or cut < len(chunk) else chunk
+            if b'"' in body and body.count(b'"') % 2 and len(body) < _QUOTED_LIMIT:
+                # An odd number of quotes: the cut falls inside a quoted field that holds a
+                # line break. Read on (chunks that quote anything are read by the csv module).
+                pending += chunk
+                continue
+            yield body
             pending = chunk[cut:]
         if pending:
             yield pending if pending.endswith((b"\n", b"\r")) else pending + b"\n"
@@ -507,24 +523,14 @@ class ColumnarCsv:
 
         sex_i, sexes = encoded("sex")
         age_i, ages = encoded("age")
-        # A table of person ids by (sex text, age text), grown as new texts appear.
-        table = self._person_table
-        if table.shape[0] < len(sexes) or table.shape[1] < len(ages):
-            grown = np.full(
-                (max(len(sexes), table.shape[0]), max(len(ages), table.shape[1])),
-                -2,
-                dtype=np.int64,
-            )
-            grown[: table.shape[0], : table.shape[1]] = table
-            table = self._person_table = grown
-        keys = table[sex_i, age_i]
-        if (keys == -2).any():
-            for s, a in set(
-                zip(sex_i[keys == -2].tolist(), age_i[keys == -2].tolist(), strict=True)
-            ):
-                table[s, a] = self._person(sexes[s], ages[a])
-            keys = table[sex_i, age_i]
-        return np.asarray(keys, dtype=np.int64)
+        # Person ids by (sex text, age text) pair, one key each: memory grows with the pairs
+        # seen, not with the product of the two vocabularies. Stored as id + 1 (0: unreadable).
+        pairs = (sex_i.astype(np.uint64) << np.uint64(32)) | age_i.astype(np.uint64)
+
+        def new_persons(keys: np.ndarray, _: np.ndarray) -> list[int]:
+            return [self._person(sexes[k >> 32], ages[k & 0xFFFFFFFF]) + 1 for k in keys.tolist()]
+
+        return np.asarray(self._pairs.ids(pairs, new_persons) - 1, dtype=np.int64)
 
     def _person(self, sex: str, age: str) -> int:
         known = self._person_index.get((sex, age))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 import io
 import random
+import signal
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +23,7 @@ from cbc_cli.engine import FINDING_RULES
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
 from cbc_cli.readers.records import CellReader
-from cbc_cli.readers.source import open_source
+from cbc_cli.readers.source import Source, open_source
 from cbc_cli.writers.batch_writers import CsvWriter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +162,12 @@ def exports(draw: st.DrawFn) -> str:
     rows = []
     for i in range(draw(st.integers(1, 25))):
         # Sample ids that open like a formula test the line starts (formula cells go scalar).
-        sample = draw(st.sampled_from([f"S{i}", f"S{i}", f"=S{i}", f"-{i}", f"@S{i}", f"S-{i}"]))
+        # A quoted line break (a note in the id) may fall across a chunk boundary.
+        sample = draw(
+            st.sampled_from(
+                [f"S{i}", f"S{i}", f"=S{i}", f"-{i}", f"@S{i}", f"S-{i}", f"S{i}\nnote"]
+            )
+        )
         cells = [sample, draw(st.sampled_from(SEXES)), draw(st.sampled_from(AGES))]
         for a in analytes:
             cells.append(
@@ -170,7 +178,7 @@ def exports(draw: st.DrawFn) -> str:
         rows.append(cells)
 
     def line(cells: list[str]) -> str:
-        return ",".join(f'"{c}"' if "," in c else c for c in cells)
+        return ",".join(f'"{c}"' if "," in c or "\n" in c else c for c in cells)
 
     text = "\n".join([",".join(header), *(line(r) for r in rows)]) + "\n"
     if draw(st.booleans()):
@@ -480,3 +488,135 @@ def test_persons_sharing_an_entry_get_the_ranges_they_would_get_alone(
             continue
         alone = runner._new_person(own)
         assert repr(runner._persons[shared]) == repr(runner._persons[alone]), (sex, age)
+
+
+def test_a_quoted_line_break_across_a_chunk_boundary_is_one_row(tmp_path: Path) -> None:
+    # The chunk is cut only where the quotes are balanced, so the field stays whole.
+    lines = ["sample_id,sex,age,hgb,plt"]
+    lines += [f"S{i:06d},F,54,12.5,250" for i in range(6000)]
+    lines += ['"note\nline two of the note",F,54,9.1,100', "S9,F,54,12,250"]
+    path = tmp_path / "straddle.csv"
+    path.write_text("\n".join(lines) + "\n")
+    body = path.read_bytes().split(b"\n", 1)[1]
+    inside = body.index(b'"note\n') + len(b'"note\n')  # just past the quoted line break
+    # First reads (CHUNK_BYTES // 8) that end a few bytes past it, and larger ones.
+    for chunk in (8 * (inside + 4), 8 * (inside + 1), 1 << 20, 4_096):
+        original = columnar.CHUNK_BYTES
+        columnar.CHUNK_BYTES = chunk
+        try:
+            assert _columnar(path, "ctcae5") == _scalar(path, "ctcae5")
+        finally:
+            columnar.CHUNK_BYTES = original
+
+
+def test_persons_are_kept_by_pair_seen_not_by_every_sex_and_age(tmp_path: Path) -> None:
+    # Thousands of distinct sex texts and ages: memory follows the pairs seen (a dense table
+    # of every sex by every age would hold millions of cells).
+    lines = ["sample_id,sex,age,hgb"] + [f"S{i},F{i},{i % 2000}d,12.5" for i in range(3000)]
+    path = tmp_path / "pairs.csv"
+    path.write_text("\n".join(lines) + "\n")
+    source = open_source(str(path))
+    fast = columnar.plan(source, "auto", {}, {})
+    assert fast is not None
+    scheme = resolve_scheme("ctcae5")
+    runner = columnar.ColumnarCsv(
+        fast, source, default_ranges(), scheme, Patient(), io.StringIO(), True, BatchStats(), {}, {}
+    )
+    runner.run()
+    source.close()
+    assert len(runner._pairs) == 3000
+    assert runner._pairs._table_keys.nbytes <= 8 * 8 * 3000
+
+
+class _QuietPipe(io.BytesIO):
+    """A stream that gives some lines, then waits for more as a pipe gone quiet would."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.reads = 0
+        self.more = threading.Event()
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.reads += 1
+        if self.reads > 3:
+            self.more.wait(20)
+            return b""
+        return super().read(size)
+
+
+def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(tmp_path: Path) -> None:
+    # Ctrl-C while the input is a pipe that has gone quiet: the run ends at once (the thread
+    # that splits chunks never blocks on input, so there is nothing to wait for).
+    header = "sample_id,sex,age,hgb\n"
+    path = tmp_path / "h.csv"
+    path.write_text(header)
+    source = open_source(str(path))
+    fast = columnar.plan(source, "auto", {}, {})
+    source.close()
+    assert fast is not None
+    stream = _QuietPipe((header + "".join(f"S{i},F,54,12.5\n" for i in range(20000))).encode())
+    runner = columnar.ColumnarCsv(
+        fast,
+        Source(stream, "stdin"),
+        default_ranges(),
+        resolve_scheme("ctcae5"),
+        Patient(),
+        io.StringIO(),
+        True,
+        BatchStats(),
+        {},
+        {},
+    )
+    original = columnar.CHUNK_BYTES
+    columnar.CHUNK_BYTES = 8_192
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            runner.run()
+        assert time.monotonic() - started < 5
+    finally:
+        columnar.CHUNK_BYTES = original
+        stream.more.set()
+        timer.cancel()
+
+
+def test_an_error_in_the_splitting_thread_reaches_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text("sample_id,sex,age,hgb\n" + "".join(f"S{i},F,54,12.5\n" for i in range(9000)))
+    calls = []
+
+    def broken(self: columnar.ColumnarCsv, body: bytes, first_line: int) -> object:
+        calls.append(first_line)
+        if len(calls) == 2:
+            raise RuntimeError("split failed")
+        return original(self, body, first_line)
+
+    original = columnar.ColumnarCsv._split_chunk
+    monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 16_384)
+    source = open_source(str(path))
+    fast = columnar.plan(source, "auto", {}, {})
+    assert fast is not None
+    runner = columnar.ColumnarCsv(
+        fast,
+        source,
+        default_ranges(),
+        resolve_scheme("ctcae5"),
+        Patient(),
+        io.StringIO(),
+        True,
+        BatchStats(),
+        {},
+        {},
+    )
+    try:
+        with pytest.raises(RuntimeError, match="split failed"):
+            runner.run()
+    finally:
+        source.close()
