@@ -95,6 +95,16 @@ def count(stats: BatchStats, result: Result) -> None:
         )
 
 
+def merge(stats: BatchStats, part: BatchStats) -> None:
+    """Add the statistics of a later part of the run (a chunk counted on its own)."""
+    stats.samples += part.samples
+    stats.error_samples += part.error_samples
+    stats.cell_errors += part.cell_errors
+    if len(stats.error_lines) < 1000:
+        stats.error_lines.extend(part.error_lines)
+    stats.urgency.update(part.urgency)
+
+
 @dataclass
 class BatchSummary:
     """Counts for the people-facing summary of a batch: findings by grade, urgency, errors."""

@@ -5,6 +5,7 @@ An edge module like cli.py: it owns streams, the progress bar and the stderr sum
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 # A progress bar appears on a terminal only once a run is this long.
 PROGRESS_AFTER = 5000
+MAX_JOBS = 4
+"""The most processes a columnar run uses unless --jobs says otherwise (each holds its own
+caches and chunks: memory grows with their number)."""
 # What cbc reads as a sample in each non-tabular input format, for the "no sample" error.
 _SAMPLES = {
     "json": 'an object per sample, such as {"sample_id": "S-1", "hgb": 9.1}',
@@ -136,6 +140,10 @@ def _columnar(
     stack: ExitStack,
 ) -> bool:
     """Run a wide CSV export through the columnar rules when they cover it; False otherwise."""
+    # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
+    # thread (and numpy loads a little sooner). A user's own setting is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from cbc_cli import workers
     from cbc_cli.columnar import ColumnarCsv, plan
     from cbc_cli.readers.columns import parse_column_options, parse_unit_options
     from cbc_cli.writers.batch_writers import CsvWriter
@@ -160,7 +168,17 @@ def _columnar(
         delimiter=fast.tab.delimiter,
     )
     runner = ColumnarCsv(
-        fast, source, ranges, scheme, context, out, options.formula_guard, stats, columns, units
+        fast,
+        source,
+        ranges,
+        scheme,
+        context,
+        out,
+        options.formula_guard,
+        stats,
+        columns,
+        units,
+        jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
     )
     runner.run(_progress(stack))
     _report(source, stats, runner.notes)

@@ -176,6 +176,15 @@ FormulaGuardOpt = Annotated[
         rich_help_panel="Output",
     ),
 ]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Processes that judge a large wide CSV export side by side, when the output is CSV "
+        "[default: one per CPU, at most 4]. 1 runs in one process.",
+        show_default=False,
+        rich_help_panel="Files",
+    ),
+]
 
 
 def _value(analyte_id: str) -> object:
@@ -333,6 +342,7 @@ def check(
     unit: UnitOpt = None,
     output: OutputOpt = None,
     formula_guard: FormulaGuardOpt = True,
+    jobs: JobsOpt = None,
     ranges: LabRangesOpt = None,
     lab_range: Annotated[
         list[str] | None,
@@ -406,7 +416,9 @@ def check(
                 "columns",
             )
         context = build_patient(**patient_args)  # type: ignore[arg-type]
-        options = BatchOptions(input_format.value, column or [], unit or [], formula_guard)
+        if jobs is not None and jobs < 1:
+            raise UsageError(f"--jobs {jobs}: give 1 or more processes")
+        options = BatchOptions(input_format.value, column or [], unit or [], formula_guard, jobs)
         from cbc_cli.batch_cli import run_file
 
         if file == "-" and stdin is None:
@@ -477,6 +489,8 @@ class BatchOptions:
     columns: list[str]
     units: list[str]
     formula_guard: bool
+    jobs: int | None = None
+    """Processes for a columnar run; None for one per CPU (see batch_cli)."""
 
 
 @app.command()

@@ -30,11 +30,11 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from cbc_cli.age import at_least
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.batch import BatchStats, count, interpret_record, merge_patient
+from cbc_cli.batch import BatchStats, count, interpret_record, merge, merge_patient
 from cbc_cli.engine import FINDING_RULES, decide
 from cbc_cli.grading import Criterion, Grade, Scheme, choose_criterion, guard
 from cbc_cli.models import URGENCY_ORDER, Flag
@@ -49,6 +49,8 @@ from cbc_cli.writers.csv_writer import FORMULA_START, GRADE_COLUMNS, contract_ce
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from cbc_cli.workers import Worker
 
 CHUNK_BYTES = 1 << 20
 """About 25,000 rows of a typical export: larger chunks measured no faster (benchmarks/batch.py)
@@ -211,6 +213,17 @@ class _Split:
 
 
 @dataclass
+class _Tally:
+    """What one chunk adds to the run's statistics and notes."""
+
+    stats: BatchStats = field(default_factory=BatchStats)
+    notes: list[str] = field(default_factory=list)
+    blank_rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+    """The source's warnings the chunk gave rise to (a line read as Latin-1)."""
+
+
+@dataclass
 class ColumnarCsv:
     """Runs a planned input chunk by chunk, writing CSV and counting into ``stats``."""
 
@@ -224,6 +237,8 @@ class ColumnarCsv:
     stats: BatchStats
     columns: dict[str, str]
     units: dict[str, str]
+    jobs: int = 1
+    """Processes that judge chunks at once (see cbc_cli.workers); 1 for this one alone."""
     notes: list[str] = field(default_factory=list)
     _persons: list[_Person] = field(default_factory=list)
     _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -238,6 +253,8 @@ class ColumnarCsv:
     _decisions: dict[tuple[int, ...], tuple[str, int]] = field(default_factory=dict)
     """By class of combinations (see _decision_keys): the tail's last cells and the urgency."""
     _blank_rows: int = 0
+    _tally: _Tally = field(default_factory=_Tally)
+    """The chunk being judged counts into this; its owner merges it into ``stats``."""
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _pairs: KeyIndex = field(default_factory=KeyIndex)
     """Person id + 1 by (sex text id << 32 | age text id)."""
@@ -291,21 +308,75 @@ class ColumnarCsv:
     # -- the run ------------------------------------------------------------------------------
 
     def run(self, progress: Callable[[int], None] | None = None) -> None:
-        """Read the whole input after the header (the caller has written the output header).
+        """Read the whole input after the header (the caller has written the output header) and
+        write each chunk's output lines, in input order.
 
-        Two stages overlap: a second thread splits the next chunk and looks its texts up (mostly
-        numpy work, which lets go of the interpreter lock) while this thread applies the rules
-        to the current one and writes it. Chunks stay in order; at most READ_AHEAD + 1 are held
-        at once.
+        Chunks are judged side by side: by ``jobs`` processes where workers can be forked
+        (_run_shared), else by two threads, one splitting the next chunk while this one applies
+        the rules to the current one (_run_overlapped).
         """
+        from cbc_cli import workers
+
+        self._next_line = self.fast.header_line + 1
+        # This thread reads the input, so that an interrupt or an error here never waits on a
+        # read another thread or process is blocked in (a pipe or a terminal can take any time).
+        chunks = self._chunks()
+        if self.jobs > 1 and workers.available():
+            self._run_shared(chunks, progress)
+        else:
+            self._run_overlapped(chunks, progress)
+        if self._blank_rows:
+            self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
+
+    def _run_shared(self, chunks: Iterator[bytes], progress: Callable[[int], None] | None) -> None:
+        """Rounds of ``jobs`` chunks: the first judged here, the others each by a worker."""
+        from itertools import islice
+
+        from cbc_cli import workers
+
+        def numbered(batch: list[bytes]) -> list[tuple[int, bytes]]:
+            out = []
+            for body in batch:
+                out.append((self._next_line, body))
+                self._next_line += _line_count(body)
+            return out
+
+        # The first (small) chunk is judged before the fork, so that every worker starts with
+        # the caches it fills (the commonest persons, values and combinations).
+        first = numbered(list(islice(chunks, 1)))
+        if not first:
+            return
+        head = self._judge(*first[0])
+        batch = numbered(list(islice(chunks, self.jobs)))
+        # Fewer chunks than asked for means the input has ended: no round after this one.
+        # Forked before the progress bar can start its thread: a fork copies only this one.
+        pool = workers.start(self.jobs - 1, self._judge) if len(batch) > 1 else []
+        try:
+            self._absorb(*head, progress)
+            # A worker is sent its next chunk only once its last answer is read, so neither
+            # end ever waits on a full pipe the other is not reading.
+            busy = _send(pool, batch[1:])
+            while batch:
+                judged: list[tuple[bytes, object]] = [self._judge(*batch[0])]
+                judged += [worker.receive() for worker in busy]
+                batch = numbered(list(islice(chunks, self.jobs)))
+                # The next round goes out before this one is written: workers start sooner.
+                busy = _send(pool, batch[1:])
+                for data, tally in judged:
+                    self._absorb(data, tally, progress)
+        finally:
+            workers.stop(pool)
+
+    def _run_overlapped(
+        self, chunks: Iterator[bytes], progress: Callable[[int], None] | None
+    ) -> None:
+        """One process: a second thread splits the next chunk and looks its texts up (mostly
+        numpy work, which lets go of the interpreter lock) while this thread applies the rules
+        to the current one and writes it. At most READ_AHEAD + 1 chunks are held at once."""
         from collections import deque
         from concurrent.futures import ThreadPoolExecutor
         from itertools import islice
 
-        self._next_line = self.fast.header_line + 1
-        # This thread reads the input, so that an interrupt or an error here never waits on a
-        # read the other thread is blocked in (a pipe or a terminal can take any time).
-        chunks = self._chunks()
         reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cbc-split")
         try:
             # The one thread runs these in order, so chunks come back in order.
@@ -315,13 +386,25 @@ class ColumnarCsv:
             while upcoming:
                 chunk = upcoming.popleft().result()
                 upcoming.extend(reader.submit(self._prepare, body) for body in islice(chunks, 1))
-                self._write(self._process(chunk))
-                if progress is not None:
-                    progress(self.stats.samples)
+                self._absorb(*self._process(chunk), progress)
         finally:
             reader.shutdown(wait=True, cancel_futures=True)
-        if self._blank_rows:
-            self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
+
+    def _judge(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
+        """One chunk, split and judged: its output lines and what it adds to the run's tally."""
+        return self._process(self._split_chunk(body, first_line))
+
+    def _absorb(self, data: bytes, tally: object, progress: Callable[[int], None] | None) -> None:
+        """Write a judged chunk's lines and add its tally to the run's."""
+        tally = cast(_Tally, tally)  # a worker's comes unpickled, as an object
+        self._write(data)
+        merge(self.stats, tally.stats)
+        self.notes.extend(tally.notes)
+        self._blank_rows += tally.blank_rows
+        warnings = self.source.warnings
+        warnings += [w for w in tally.warnings if w not in warnings]
+        if progress is not None:
+            progress(self.stats.samples)
 
     def _chunks(self) -> Iterator[bytes]:
         """Whole lines of input, about CHUNK_BYTES at a time (the first chunk smaller, so that
@@ -389,11 +472,17 @@ class ColumnarCsv:
         # The lines are all the rules need of the bytes: the chunk itself is not kept.
         return _Split(b"", first_line, fields.rows, lines, ids, known, formula)
 
-    def _process(self, chunk: _Split) -> bytes:
-        """The output lines for one prepared chunk."""
+    def _process(self, chunk: _Split) -> tuple[bytes, _Tally]:
+        """The output lines for one prepared chunk, and what they add to the run's tally."""
+        tally = self._tally = _Tally()
+        said = len(self.source.warnings)
         if chunk.lines is None:
-            return self._scalar_chunk(chunk.normal, chunk.first_line)
-        return self._columnar(chunk)
+            data = self._scalar_chunk(chunk.normal, chunk.first_line)
+        else:
+            data = self._columnar(chunk)
+        # A worker's source is its own copy: what it notes travels back with the tally.
+        tally.warnings = self.source.warnings[said:]
+        return data, tally
 
     def _write(self, data: bytes) -> None:
         # Bytes go straight to the binary layer when there is one: no decode and re-encode.
@@ -424,16 +513,16 @@ class ColumnarCsv:
         writer = csv.writer(buf, delimiter=self.delim, lineterminator="\n")
         for record in tab.records:
             result = interpret_record(record, self.ranges, self.scheme, self.context)
-            count(self.stats, result)
+            count(self._tally.stats, result)
             sample = contract_cells(result, self.fast.analytes, self.scheme)
             for _, cells, _ in record.rows:
                 writer.writerow([*self._input_cells(cells), *sample])
         for note in tab.notes:
             blank = _BLANK_NOTE.match(note)
             if blank:
-                self._blank_rows += int(blank[1])
+                self._tally.blank_rows += int(blank[1])
             else:
-                self.notes.append(note)
+                self._tally.notes.append(note)
         return buf.getvalue().encode("utf-8")
 
     def _input_cells(self, cells: list[str]) -> list[str]:
@@ -447,7 +536,7 @@ class ColumnarCsv:
         cells = next(csv.reader([text], delimiter=self.delim))
         record = wide_record(line_no, cells, self.fast.tab)
         result = interpret_record(record, self.ranges, self.scheme, self.context)
-        count(self.stats, result)
+        count(self._tally.stats, result)
         writer.writerow(
             [*self._input_cells(cells), *contract_cells(result, self.fast.analytes, self.scheme)]
         )
@@ -490,8 +579,8 @@ class ColumnarCsv:
         per_urgency = np.bincount(outcomes.urgency.take(fast_ids), minlength=len(URGENCY_ORDER))
         for urgency, k in zip(URGENCY_ORDER, per_urgency.tolist(), strict=True):
             if k:
-                self.stats.urgency[urgency] += k
-        self.stats.samples += len(fast_ids)
+                self._tally.stats.urgency[urgency] += k
+        self._tally.stats.samples += len(fast_ids)
         tails = outcomes.tails.take(combo_ids)
         slow_rows = np.flatnonzero(slow).tolist()
         tails[slow_rows] = b"\n"
@@ -837,6 +926,13 @@ class ColumnarCsv:
 
 _GRADE_TEXT = ("", "0", "1", "2", "3", "4")
 """A grade's cell by its code part (grade + 1; 0 is "cannot grade")."""
+
+
+def _send(pool: list[Worker], chunks: list[tuple[int, bytes]]) -> list[Worker]:
+    """Each chunk to the next worker; the workers that got one, in order."""
+    for worker, chunk in zip(pool, chunks, strict=False):
+        worker.send(*chunk)
+    return pool[: len(chunks)]
 
 
 def _threshold_tables(persons: list[_Person], code: str) -> tuple[np.ndarray, ...]:

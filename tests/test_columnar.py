@@ -202,7 +202,7 @@ def _scalar(path: Path, scheme_id: str) -> str:
     return out.getvalue()
 
 
-def _columnar(path: Path, scheme_id: str) -> str:
+def _columnar(path: Path, scheme_id: str, jobs: int = 1) -> str:
     scheme = resolve_scheme(scheme_id)
     source = open_source(str(path))
     fast = columnar.plan(source, "auto", {}, {})
@@ -210,7 +210,7 @@ def _columnar(path: Path, scheme_id: str) -> str:
     out = io.StringIO()
     CsvWriter(out, fast.tab.header, fast.analytes, scheme, long=False, delimiter=fast.tab.delimiter)
     columnar.ColumnarCsv(
-        fast, source, default_ranges(), scheme, Patient(), out, True, BatchStats(), {}, {}
+        fast, source, default_ranges(), scheme, Patient(), out, True, BatchStats(), {}, {}, jobs
     ).run()
     source.close()
     return out.getvalue()
@@ -221,16 +221,17 @@ def _columnar(path: Path, scheme_id: str) -> str:
     text=exports(),
     scheme_id=st.sampled_from(["ctcae5", "daids21"]),
     chunk=st.sampled_from([64, 300, 1 << 20]),
+    jobs=st.sampled_from([1, 2]),  # 2: chunks shared out to a forked worker (on Linux)
 )
 def test_columnar_equals_scalar(
-    tmp_path_factory: pytest.TempPathFactory, text: str, scheme_id: str, chunk: int
+    tmp_path_factory: pytest.TempPathFactory, text: str, scheme_id: str, chunk: int, jobs: int
 ) -> None:
     path = tmp_path_factory.mktemp("export") / "export.csv"
     path.write_bytes(text.encode("utf-8"))
     original = columnar.CHUNK_BYTES
     columnar.CHUNK_BYTES = chunk  # small chunks cut lines, CRLF pairs and numbers apart
     try:
-        assert _columnar(path, scheme_id) == _scalar(path, scheme_id)
+        assert _columnar(path, scheme_id, jobs) == _scalar(path, scheme_id)
     finally:
         columnar.CHUNK_BYTES = original
 

@@ -1,0 +1,267 @@
+"""Worker processes: a run shared out to forked workers writes and reports exactly what one
+process does, passes their errors on, and leaves no process behind."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cbc_cli import columnar, workers
+from cbc_cli.api import default_ranges, resolve_scheme
+from cbc_cli.batch import BatchStats, count, interpret_record, merge
+from cbc_cli.cli import main
+from cbc_cli.errors import InputError
+from cbc_cli.panel import Patient
+from cbc_cli.readers import read_input
+from cbc_cli.readers.source import Source, open_source
+
+pytestmark = pytest.mark.skipif(not workers.available(), reason="workers fork on Linux only")
+
+HEADER = "sample_id,sex,age,wbc,hgb,plt,anc\n"
+
+
+def _export(rows: int, seed: int = 7) -> str:
+    """Rows of every kind the run treats differently: plain, cytopenic, unreadable cells,
+    reported bounds, missing values, formula-looking ids, an unreadable sex, blank lines."""
+    rng = random.Random(seed)
+    lines = [HEADER]
+    for i in range(rows):
+        sex = rng.choice(["F", "M", "female", "m", "X"] if i % 97 == 0 else ["F", "M"])
+        age = rng.choice(["34", "67", "8", "17", "0.5"])
+        wbc = rng.choice(["6.1", "2.9", "0.8", "11.2", "NA", "abc"] if i % 13 == 0 else ["6.1"])
+        hgb = rng.choice(["13.1", "9.4", "7.2", "6.1", "", "12,5x"])
+        plt = rng.choice(["250", "140", "60", "20", "<10", "-"])
+        anc = rng.choice(["3.1", "1.2", "0.4", "<0.1", ""])
+        sample = f"=HYPERLINK{i}" if i % 211 == 0 else f"S{i}"
+        lines.append(",".join([sample, sex, age, wbc, hgb, plt, anc]) + "\n")
+        if i % 401 == 400:
+            lines.append("\n")
+    return "".join(lines)
+
+
+def _cli(
+    capsysbinary: pytest.CaptureFixture[bytes], path: Path, out: Path, jobs: int
+) -> tuple[int, bytes, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(path), "--format", "csv", "-o", str(out), "--jobs", str(jobs)])
+    _, err = capsysbinary.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0), out.read_bytes(), err.decode()
+
+
+@pytest.mark.parametrize("chunk", [512, 4096])
+def test_any_number_of_workers_writes_and_reports_what_one_process_does(
+    tmp_path: Path,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: int,
+) -> None:
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    path = tmp_path / "export.csv"
+    path.write_bytes(_export(2000).encode() + b"S-latin,F,40,6.1,13.1,250,3.1 \xe9\n")
+    one = _cli(capsysbinary, path, tmp_path / "one.csv", 1)
+    assert one[0] == 3  # the unreadable cells
+    assert "lines " in one[2]
+    assert one[1].count(b"\n") == 2000 + 1 + 1  # header, every row, the Latin-1 row
+    for jobs in (2, 3):
+        assert _cli(capsysbinary, path, tmp_path / f"{jobs}.csv", jobs) == one
+
+
+def test_the_rules_agree_with_the_scalar_path_when_shared_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 2048)
+    path = tmp_path / "export.csv"
+    path.write_text(_export(1500, seed=11))
+    scheme = resolve_scheme("ctcae5")
+    source = open_source(str(path))
+    expected = BatchStats()
+    for record in read_input(source).records:
+        count(expected, interpret_record(record, default_ranges(), scheme, Patient()))
+    source.close()
+    runner, source = _runner(path, jobs=2)
+    try:
+        runner.run()  # type: ignore[attr-defined]
+    finally:
+        source.close()
+    got: BatchStats = runner.stats  # type: ignore[attr-defined]
+    assert (got.samples, got.error_samples, got.cell_errors, got.urgency) == (
+        expected.samples,
+        expected.error_samples,
+        expected.cell_errors,
+        expected.urgency,
+    )
+    assert sorted(got.error_lines) == sorted(expected.error_lines)
+
+
+def test_merged_statistics_equal_those_counted_in_one_go() -> None:
+    whole, first, second = BatchStats(), BatchStats(), BatchStats()
+    for stats in (whole, first):
+        stats.samples, stats.cell_errors, stats.error_lines = 3, 1, [4]
+        stats.urgency.update({"none": 2, "soon": 1})
+    whole.samples += 2
+    whole.error_samples = second.error_samples = 1
+    whole.error_lines.append(9)
+    whole.urgency.update({None: 1, "now": 1})
+    second.samples, second.error_lines = 2, [9]
+    second.urgency.update({None: 1, "now": 1})
+    merged = BatchStats()
+    merge(merged, first)
+    merge(merged, second)
+    assert merged == whole
+
+
+def _runner(path: Path, jobs: int, stream: io.RawIOBase | None = None) -> tuple[object, Source]:
+    source = open_source(str(path))
+    fast = columnar.plan(source, "auto", {}, {})
+    assert fast is not None
+    if stream is not None:
+        source.close()
+        source = Source(stream, "stdin")  # type: ignore[arg-type]
+    runner = columnar.ColumnarCsv(
+        fast,
+        source,
+        default_ranges(),
+        resolve_scheme("ctcae5"),
+        Patient(),
+        io.StringIO(),
+        True,
+        BatchStats(),
+        {},
+        {},
+        jobs=jobs,
+    )
+    return runner, source
+
+
+def _children() -> list[int]:
+    found = []
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children") as children:
+            found += [int(pid) for pid in children.read().split()]
+    return found
+
+
+@pytest.mark.parametrize("picklable", [True, False])
+def test_an_error_in_a_worker_reaches_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, picklable: bool
+) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text(_export(2000))
+    parent = os.getpid()
+
+    class Unpicklable(Exception):
+        def __reduce__(self) -> tuple[object, ...]:
+            raise TypeError("not picklable")
+
+    def broken(self: columnar.ColumnarCsv, body: bytes, first_line: int) -> object:
+        if os.getpid() != parent and first_line > 1000:
+            if picklable:
+                raise InputError("line 1234: cannot be read", line=1234, hint="fix it")
+            raise Unpicklable("holds a patient value 6.1")
+        return split(self, body, first_line)
+
+    split = columnar.ColumnarCsv._split_chunk
+    monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    runner, source = _runner(path, jobs=2)
+    try:
+        if picklable:
+            with pytest.raises(InputError) as raised:
+                runner.run()  # type: ignore[attr-defined]
+            assert (raised.value.line, raised.value.hint) == (1234, "fix it")
+        else:
+            with pytest.raises(RuntimeError, match=r"^Unpicklable in a worker process$"):
+                runner.run()  # type: ignore[attr-defined]
+    finally:
+        source.close()
+    assert _children() == []
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(_export(2000))
+    parent = os.getpid()
+
+    def dying(self: columnar.ColumnarCsv, first_line: int, body: bytes) -> object:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer does
+        return judge(self, first_line, body)
+
+    judge = columnar.ColumnarCsv._judge
+    monkeypatch.setattr(columnar.ColumnarCsv, "_judge", dying)
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    runner, source = _runner(path, jobs=3)
+    try:
+        with pytest.raises(workers.WorkerError, match="ended before it answered"):
+            runner.run()  # type: ignore[attr-defined]
+    finally:
+        source.close()
+    assert _children() == []
+
+
+class _QuietPipe(io.BytesIO):
+    """Gives its bytes, then blocks as a pipe whose writer has gone quiet."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        super().__init__(data)
+        self.limit = limit
+        self.more = threading.Event()
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() >= self.limit:
+            self.more.wait(20)
+            return b""
+        return super().read(size)
+
+
+def test_an_interrupt_stops_the_workers_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text(HEADER)
+    data = _export(20000).encode()
+    stream = _QuietPipe(data, limit=len(data) // 2)
+    runner, _ = _runner(path, jobs=2, stream=stream)  # type: ignore[arg-type]
+    seen: list[int] = []
+    original = columnar.CHUNK_BYTES
+    columnar.CHUNK_BYTES = 8_192
+    main_thread = threading.main_thread().ident
+    assert main_thread is not None
+
+    def interrupt() -> None:
+        seen.extend(_children())  # the workers, while the run waits for input
+        signal.pthread_kill(main_thread, signal.SIGINT)
+
+    timer = threading.Timer(0.5, interrupt)
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            runner.run()  # type: ignore[attr-defined]
+        assert time.monotonic() - started < 5
+    finally:
+        columnar.CHUNK_BYTES = original
+        stream.more.set()
+        timer.cancel()
+    assert len(seen) == 1
+    assert _children() == []
+
+
+def test_jobs_below_one_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text(HEADER + "S1,F,40,6.1,13.1,250,3.1\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(path), "--format", "csv", "--jobs", "0"])
+    assert exc.value.code == 2
+    assert "--jobs 0: give 1 or more processes" in capsys.readouterr().err
