@@ -15,8 +15,9 @@ A row-by-row Python loop cannot keep up with millions of rows, so for the common
   scalar engine in its place, and a chunk that does not split one row per line (blank lines,
   quoted line breaks, a wrong number of fields) is read by the scalar reader whole.
 
-Two stages overlap: a reading thread reads the next chunk, splits it and looks its texts up
-(numpy work, mostly outside the interpreter lock) while the rules run over the current chunk.
+Chunks are judged side by side: by forked worker processes (cbc_cli.workers) where the platform
+allows, else by two threads, one splitting the next chunk while the other runs the rules over the
+current one. Either way the output is written in input order.
 
 The input lines are copied to the output byte for byte. A property test checks that this module
 and the scalar path write identical CSV. numpy is imported only on this path.
@@ -24,6 +25,7 @@ and the scalar path write identical CSV. numpy is imported only on this path.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -56,11 +58,10 @@ CHUNK_BYTES = 1 << 20
 """About 25,000 rows of a typical export: larger chunks measured no faster (benchmarks/batch.py)
 and hold more memory."""
 READ_AHEAD = 2
-"""Chunks split ahead of the rules."""
+"""Chunks the reading thread may have split before the rules take them (one process)."""
 _QUOTED_LIMIT = 8 << 20
 """The most a chunk grows while a quoted field stays open; past it (a quote never closed) the
 csv module reports the broken rows."""
-"""Chunks the reading thread may have ready before the rules take them."""
 FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
 """Flag codes as stored in the arrays: 0 means no value."""
 _LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
@@ -348,9 +349,12 @@ class ColumnarCsv:
             return
         head = self._judge(*first[0])
         batch = numbered(list(islice(chunks, self.jobs)))
+        pool: list[workers.Worker] = []
         # Fewer chunks than asked for means the input has ended: no round after this one.
-        # Forked before the progress bar can start its thread: a fork copies only this one.
-        pool = workers.start(self.jobs - 1, self._judge) if len(batch) > 1 else []
+        if len(batch) > 1:
+            # Forked before the progress bar can start its thread: a fork copies only this one.
+            with contextlib.suppress(OSError):  # no fork to be had: this process judges all
+                pool = workers.start(self.jobs - 1, self._judge)
         try:
             self._absorb(*head, progress)
             # A worker is sent its next chunk only once its last answer is read, so neither
@@ -359,6 +363,7 @@ class ColumnarCsv:
             while batch:
                 judged: list[tuple[bytes, object]] = [self._judge(*batch[0])]
                 judged += [worker.receive() for worker in busy]
+                judged += [self._judge(*chunk) for chunk in batch[1 + len(busy) :]]
                 batch = numbered(list(islice(chunks, self.jobs)))
                 # The next round goes out before this one is written: workers start sooner.
                 busy = _send(pool, batch[1:])

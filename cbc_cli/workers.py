@@ -128,7 +128,12 @@ def _fork(work: Work, siblings: list[Worker]) -> Worker:
             fcntl.fcntl(fd, _F_SETPIPE_SZ, 1 << 20)
         except OSError:
             pass  # over the system's limit: the default size works, a little slower
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (chunks_read, chunks_write, answers_read, answers_write):
+            os.close(fd)
+        raise
     if pid == 0:  # the worker
         code = 1
         try:

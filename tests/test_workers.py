@@ -265,3 +265,26 @@ def test_jobs_below_one_is_a_usage_error(
         main(["check", str(path), "--format", "csv", "--jobs", "0"])
     assert exc.value.code == 2
     assert "--jobs 0: give 1 or more processes" in capsys.readouterr().err
+
+
+def test_without_a_fork_to_be_had_this_process_judges_every_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(_export(1500))
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    outputs = []
+    for jobs in (1, 3):
+        runner, source = _runner(path, jobs=jobs)
+        try:
+            runner.run()  # type: ignore[attr-defined]
+        finally:
+            source.close()
+        outputs.append(runner.out.getvalue())  # type: ignore[attr-defined]
+
+        def no_fork() -> int:
+            raise BlockingIOError("fork: resource temporarily unavailable")
+
+        monkeypatch.setattr(os, "fork", no_fork)
+    assert outputs[0].count("\n") == 1500  # every row (the blank lines are not rows)
+    assert outputs[1] == outputs[0]
