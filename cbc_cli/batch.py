@@ -96,7 +96,8 @@ def count(stats: BatchStats, result: Result) -> None:
 
 
 def merge(stats: BatchStats, part: BatchStats) -> None:
-    """Add the statistics of a later part of the run (a chunk counted on its own)."""
+    """Add the statistics of a later part of the run (a chunk counted on its own). As in
+    ``count``, error lines stop being kept at about 1000: a part's are added whole or not."""
     stats.samples += part.samples
     stats.error_samples += part.error_samples
     stats.cell_errors += part.cell_errors

@@ -32,7 +32,8 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from itertools import islice
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cbc_cli.age import at_least
 from cbc_cli.analytes import ANALYTES
@@ -197,12 +198,11 @@ class _Outcomes:
 
 @dataclass
 class _Split:
-    """A chunk as the reading stage leaves it."""
+    """A chunk as the splitting stage leaves it."""
 
     normal: bytes
     """The chunk's lines, each ending in LF, when the scalar reader takes it (else empty)."""
     first_line: int
-    line_count: int
     lines: list[bytes] | None = None
     """The lines without their LF; None when the scalar reader takes the whole chunk."""
     ids: dict[int, np.ndarray] = field(default_factory=dict)
@@ -254,8 +254,6 @@ class ColumnarCsv:
     _decisions: dict[tuple[int, ...], tuple[str, int]] = field(default_factory=dict)
     """By class of combinations (see _decision_keys): the tail's last cells and the urgency."""
     _blank_rows: int = 0
-    _tally: _Tally = field(default_factory=_Tally)
-    """The chunk being judged counts into this; its owner merges it into ``stats``."""
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _pairs: KeyIndex = field(default_factory=KeyIndex)
     """Person id + 1 by (sex text id << 32 | age text id)."""
@@ -314,11 +312,13 @@ class ColumnarCsv:
 
         Chunks are judged side by side: by ``jobs`` processes where workers can be forked
         (_run_shared), else by two threads, one splitting the next chunk while this one applies
-        the rules to the current one (_run_overlapped).
+        the rules to the current one (_run_overlapped). Whatever fails, every chunk before the
+        one that failed is written first, as one process reading row by row would have.
         """
         from cbc_cli import workers
 
         self._next_line = self.fast.header_line + 1
+        self._read_error: Exception | None = None
         # This thread reads the input, so that an interrupt or an error here never waits on a
         # read another thread or process is blocked in (a pipe or a terminal can take any time).
         chunks = self._chunks()
@@ -326,45 +326,60 @@ class ColumnarCsv:
             self._run_shared(chunks, progress)
         else:
             self._run_overlapped(chunks, progress)
+        if self._read_error is not None:
+            raise self._read_error
         if self._blank_rows:
             self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
 
-    def _run_shared(self, chunks: Iterator[bytes], progress: Callable[[int], None] | None) -> None:
-        """Rounds of ``jobs`` chunks: the first judged here, the others each by a worker."""
-        from itertools import islice
-
-        from cbc_cli import workers
-
-        def numbered(batch: list[bytes]) -> list[tuple[int, bytes]]:
-            out = []
-            for body in batch:
-                out.append((self._next_line, body))
+    def _take(self, chunks: Iterator[bytes], n: int) -> list[tuple[int, bytes]]:
+        """Up to ``n`` more chunks, each with the number of its first line. An error in reading
+        ends the input here; it is raised once the chunks before it are written."""
+        taken: list[tuple[int, bytes]] = []
+        if self._read_error is not None:
+            return taken
+        try:
+            for body in islice(chunks, n):
+                taken.append((self._next_line, body))
                 self._next_line += _line_count(body)
-            return out
+        except Exception as exc:
+            self._read_error = exc
+        return taken
+
+    def _run_shared(self, chunks: Iterator[bytes], progress: Callable[[int], None] | None) -> None:
+        """Rounds of up to ``jobs`` chunks: the first judged here, the others each by a worker
+        (or here, when no worker could be forked)."""
+        from cbc_cli import workers
 
         # The first (small) chunk is judged before the fork, so that every worker starts with
         # the caches it fills (the commonest persons, values and combinations).
-        first = numbered(list(islice(chunks, 1)))
+        first = self._take(chunks, 1)
         if not first:
             return
         head = self._judge(*first[0])
-        batch = numbered(list(islice(chunks, self.jobs)))
-        pool: list[workers.Worker] = []
-        # Fewer chunks than asked for means the input has ended: no round after this one.
+        batch = self._take(chunks, self.jobs)
+        pool: list[workers.Worker[_Tally]] = []
         if len(batch) > 1:
             # Forked before the progress bar can start its thread: a fork copies only this one.
             with contextlib.suppress(OSError):  # no fork to be had: this process judges all
-                pool = workers.start(self.jobs - 1, self._judge)
+                pool = workers.start(len(batch) - 1, self._judge)
         try:
             self._absorb(*head, progress)
             # A worker is sent its next chunk only once its last answer is read, so neither
-            # end ever waits on a full pipe the other is not reading.
+            # end ever waits on a buffer the other is not reading.
             busy = _send(pool, batch[1:])
             while batch:
-                judged: list[tuple[bytes, object]] = [self._judge(*batch[0])]
-                judged += [worker.receive() for worker in busy]
-                judged += [self._judge(*chunk) for chunk in batch[1 + len(busy) :]]
-                batch = numbered(list(islice(chunks, self.jobs)))
+                judged: list[tuple[bytes, _Tally]] = []
+                try:
+                    judged.append(self._judge(*batch[0]))
+                    for worker in busy:  # one by one: each answer counts until one fails
+                        judged.append(worker.receive())
+                    for chunk in batch[1 + len(busy) :]:
+                        judged.append(self._judge(*chunk))
+                finally:
+                    if len(judged) < len(batch):  # one failed: the chunks before it still count
+                        for data, tally in judged:
+                            self._absorb(data, tally, progress)
+                batch = self._take(chunks, self.jobs)
                 # The next round goes out before this one is written: workers start sooner.
                 busy = _send(pool, batch[1:])
                 for data, tally in judged:
@@ -380,17 +395,20 @@ class ColumnarCsv:
         to the current one and writes it. At most READ_AHEAD + 1 chunks are held at once."""
         from collections import deque
         from concurrent.futures import ThreadPoolExecutor
-        from itertools import islice
 
         reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cbc-split")
         try:
             # The one thread runs these in order, so chunks come back in order.
             upcoming = deque(
-                reader.submit(self._prepare, body) for body in islice(chunks, READ_AHEAD)
+                reader.submit(self._split_chunk, body, first_line)
+                for first_line, body in self._take(chunks, READ_AHEAD)
             )
             while upcoming:
                 chunk = upcoming.popleft().result()
-                upcoming.extend(reader.submit(self._prepare, body) for body in islice(chunks, 1))
+                upcoming.extend(
+                    reader.submit(self._split_chunk, body, first_line)
+                    for first_line, body in self._take(chunks, 1)
+                )
                 self._absorb(*self._process(chunk), progress)
         finally:
             reader.shutdown(wait=True, cancel_futures=True)
@@ -399,9 +417,8 @@ class ColumnarCsv:
         """One chunk, split and judged: its output lines and what it adds to the run's tally."""
         return self._process(self._split_chunk(body, first_line))
 
-    def _absorb(self, data: bytes, tally: object, progress: Callable[[int], None] | None) -> None:
+    def _absorb(self, data: bytes, tally: _Tally, progress: Callable[[int], None] | None) -> None:
         """Write a judged chunk's lines and add its tally to the run's."""
-        tally = cast(_Tally, tally)  # a worker's comes unpickled, as an object
         self._write(data)
         merge(self.stats, tally.stats)
         self.notes.extend(tally.notes)
@@ -436,37 +453,28 @@ class ColumnarCsv:
         if pending:
             yield pending if pending.endswith((b"\n", b"\r")) else pending + b"\n"
 
-    def _prepare(self, body: bytes) -> _Split:
-        """The reading stage: line ends made LF, then, for a chunk the columnar rules can take,
-        its lines, the text id of each row's cell in each column read, and the rows with a
-        formula-looking field. Touches only the vocabularies (the rules never write them)."""
-        first_line = self._next_line
-        chunk = self._split_chunk(body, first_line)
-        self._next_line += chunk.line_count
-        return chunk
-
     def _split_chunk(self, body: bytes, first_line: int) -> _Split:
         normal = body.replace(b"\r\n", b"\n") if b"\r" in body else body
         if b"\r" in normal:
             normal = normal.replace(b"\r", b"\n")
-            return _Split(normal, first_line, _line_count(normal))
+            return _Split(normal, first_line)
         if b"\x00" in normal:
-            return _Split(normal, first_line, _line_count(normal))  # bytes to refuse
+            return _Split(normal, first_line)  # bytes to refuse
         if 3 * (len(self.read) + len(self.graded)) > 63:
             # A row's flags and grades are coded in one 64-bit word (0xFF...FF is the empty key
             # of KeyIndex): the catalogue and the shipped schemes need at most 63 bits (a test
             # checks); more would merge different rows' codes, so such a file goes row by row.
-            return _Split(normal, first_line, _line_count(normal))
+            return _Split(normal, first_line)
         from cbc_cli.splitter import split
 
         fields = split(normal, self.fast.raw_width, self.delim)
         if fields is None:  # not one row per line
-            return _Split(normal, first_line, _line_count(normal))
+            return _Split(normal, first_line)
         if (fields.data >= 0x80).any() and not _is_utf8(normal):
-            return _Split(normal, first_line, fields.rows)  # Latin-1 lines: decoded one by one
+            return _Split(normal, first_line)  # Latin-1 lines: decoded one by one
         if _has_blank_rows(fields, self.delim):
             # A row of empty fields: the csv reader skips it as blank.
-            return _Split(normal, first_line, fields.rows)
+            return _Split(normal, first_line)
         lines = normal.split(b"\n")
         lines.pop()  # the chunk ends with a line end
         ids = {c: self._vocabulary(c).encode(fields, c) for c in self._text_columns}
@@ -475,16 +483,16 @@ class ColumnarCsv:
         # exactly (numbers are left alone), so such rows go there.
         formula = _formula_rows(fields, self.delim) if self.formula_guard else None
         # The lines are all the rules need of the bytes: the chunk itself is not kept.
-        return _Split(b"", first_line, fields.rows, lines, ids, known, formula)
+        return _Split(b"", first_line, lines, ids, known, formula)
 
     def _process(self, chunk: _Split) -> tuple[bytes, _Tally]:
-        """The output lines for one prepared chunk, and what they add to the run's tally."""
-        tally = self._tally = _Tally()
+        """The output lines for one split chunk, and what they add to the run's tally."""
+        tally = _Tally()
         said = len(self.source.warnings)
         if chunk.lines is None:
-            data = self._scalar_chunk(chunk.normal, chunk.first_line)
+            data = self._scalar_chunk(chunk.normal, chunk.first_line, tally)
         else:
-            data = self._columnar(chunk)
+            data = self._columnar(chunk, tally)
         # A worker's source is its own copy: what it notes travels back with the tally.
         tally.warnings = self.source.warnings[said:]
         return data, tally
@@ -500,7 +508,7 @@ class ColumnarCsv:
 
     # -- scalar fallback for a whole chunk ---------------------------------------------------
 
-    def _scalar_chunk(self, normal: bytes, first_line: int) -> bytes:
+    def _scalar_chunk(self, normal: bytes, first_line: int, tally: _Tally) -> bytes:
         raw_lines = normal.split(b"\n")
         raw_lines.pop()
         texts = [
@@ -518,16 +526,16 @@ class ColumnarCsv:
         writer = csv.writer(buf, delimiter=self.delim, lineterminator="\n")
         for record in tab.records:
             result = interpret_record(record, self.ranges, self.scheme, self.context)
-            count(self._tally.stats, result)
+            count(tally.stats, result)
             sample = contract_cells(result, self.fast.analytes, self.scheme)
             for _, cells, _ in record.rows:
                 writer.writerow([*self._input_cells(cells), *sample])
         for note in tab.notes:
             blank = _BLANK_NOTE.match(note)
             if blank:
-                self._tally.blank_rows += int(blank[1])
+                tally.blank_rows += int(blank[1])
             else:
-                self._tally.notes.append(note)
+                tally.notes.append(note)
         return buf.getvalue().encode("utf-8")
 
     def _input_cells(self, cells: list[str]) -> list[str]:
@@ -535,13 +543,13 @@ class ColumnarCsv:
         fitted = (cells + [""] * width)[:width]
         return [inert(c) for c in fitted] if self.formula_guard else fitted
 
-    def _scalar_line(self, line_no: int, text: str) -> str:
+    def _scalar_line(self, line_no: int, text: str, tally: _Tally) -> str:
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter=self.delim, lineterminator="")
         cells = next(csv.reader([text], delimiter=self.delim))
         record = wide_record(line_no, cells, self.fast.tab)
         result = interpret_record(record, self.ranges, self.scheme, self.context)
-        count(self._tally.stats, result)
+        count(tally.stats, result)
         writer.writerow(
             [*self._input_cells(cells), *contract_cells(result, self.fast.analytes, self.scheme)]
         )
@@ -549,14 +557,14 @@ class ColumnarCsv:
 
     # -- the columnar rules ------------------------------------------------------------------
 
-    def _columnar(self, chunk: _Split) -> bytes:
+    def _columnar(self, chunk: _Split, tally: _Tally) -> bytes:
         import numpy as np
 
         lines, first_line, ids = chunk.lines or [], chunk.first_line, chunk.ids
         n = len(lines)
         person = self._person_keys(ids, n)
         if (person < 0).all():  # no row's sex and age could be read: no limits to judge by
-            return self._scalar_lines(lines, first_line)
+            return self._scalar_lines(lines, first_line, tally)
         key = np.where(person >= 0, person, 0)
         # Each row's flags and grades, coded in one word: the analytes' parts ORed together.
         combo = np.zeros(n, dtype=np.uint64)
@@ -579,13 +587,13 @@ class ColumnarCsv:
         if chunk.formula is not None:
             slow[chunk.formula] = True
         if slow.all():
-            return self._scalar_lines(lines, first_line)
+            return self._scalar_lines(lines, first_line, tally)
         fast_ids = combo_ids[~slow]
         per_urgency = np.bincount(outcomes.urgency.take(fast_ids), minlength=len(URGENCY_ORDER))
         for urgency, k in zip(URGENCY_ORDER, per_urgency.tolist(), strict=True):
             if k:
-                self._tally.stats.urgency[urgency] += k
-        self._tally.stats.samples += len(fast_ids)
+                tally.stats.urgency[urgency] += k
+        tally.stats.samples += len(fast_ids)
         tails = outcomes.tails.take(combo_ids)
         slow_rows = np.flatnonzero(slow).tolist()
         tails[slow_rows] = b"\n"
@@ -595,12 +603,12 @@ class ColumnarCsv:
         out[1::2] = tails.tolist()
         for i in slow_rows:
             text = lines[i].decode("utf-8")
-            out[2 * i] = self._scalar_line(first_line + i, text).encode("utf-8")
+            out[2 * i] = self._scalar_line(first_line + i, text, tally).encode("utf-8")
         return b"".join(out)
 
-    def _scalar_lines(self, lines: list[bytes], first_line: int) -> bytes:
+    def _scalar_lines(self, lines: list[bytes], first_line: int, tally: _Tally) -> bytes:
         return b"".join(
-            self._scalar_line(first_line + i, raw.decode("utf-8")).encode("utf-8") + b"\n"
+            self._scalar_line(first_line + i, raw.decode("utf-8"), tally).encode("utf-8") + b"\n"
             for i, raw in enumerate(lines)
         )
 
@@ -933,7 +941,7 @@ _GRADE_TEXT = ("", "0", "1", "2", "3", "4")
 """A grade's cell by its code part (grade + 1; 0 is "cannot grade")."""
 
 
-def _send(pool: list[Worker], chunks: list[tuple[int, bytes]]) -> list[Worker]:
+def _send(pool: list[Worker[_Tally]], chunks: list[tuple[int, bytes]]) -> list[Worker[_Tally]]:
     """Each chunk to the next worker; the workers that got one, in order."""
     for worker, chunk in zip(pool, chunks, strict=False):
         worker.send(*chunk)
@@ -1041,7 +1049,7 @@ def _formula_rows(fields: Fields, delimiter: str) -> np.ndarray:
 
 
 def _line_count(body: bytes) -> int:
-    """Lines in ``body`` as _process counts them (CRLF, CR and LF each end one line)."""
+    """Lines in ``body`` as the readers count them (CRLF, CR and LF each end one line)."""
     if b"\r" not in body:
         import numpy as np
 

@@ -5,32 +5,35 @@ the Python between numpy calls), so a large export is shared out to worker proce
 fork of the running process, so it starts with the same plan, ranges, criteria and caches and
 needs no set-up; each chunk it gets is judged by exactly the code the parent would run on it.
 
-The parent keeps the order: it hands each worker one chunk at a time and reads the results back
-in input order. A worker reads chunks from one pipe and answers on another until the parent
-closes its pipe (or dies: the worker then sees the end of the pipe and exits). Only Linux forks
-here; elsewhere (where fork without exec is unsafe or missing) the caller runs in one process.
+The parent keeps the order: it hands each worker one chunk at a time and reads the answers back
+in input order. Parent and worker talk over a Unix socket pair, written with MSG_NOSIGNAL: the
+CLI lets SIGPIPE end the process (for ``cbc ... | head``), and a dead worker must show as an
+error, not end the parent in silence. A worker answers until the parent closes its end (or
+dies: the worker then reads the end of the stream and exits). Only Linux forks here; elsewhere
+(where fork without exec is unsafe or missing) the caller runs in one process.
 """
 
 from __future__ import annotations
 
-import contextlib
+import gc
 import os
 import pickle
 import signal
+import socket
 import struct
 import sys
-from collections.abc import Callable
-from typing import BinaryIO
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Generic, TypeVar, cast
 
 from cbc_cli.errors import CbcError
 
-Work = Callable[[int, bytes], tuple[bytes, object]]
-"""A chunk's first line number and bytes -> its output bytes and a picklable tally."""
+T = TypeVar("T")
 
 _CHUNK = struct.Struct("<qq")  # first line, byte count
-_ANSWER = struct.Struct("<bqq")  # status, output byte count, tally byte count
+_ANSWER = struct.Struct("<bqq")  # status, output byte count, tally (or error) byte count
 _OK, _FAILED = 0, 1
-_F_SETPIPE_SZ = 1031  # Linux: a pipe that holds a whole chunk saves a switch per 64 KiB
+_BUFFER = 1 << 20  # a socket buffer that holds a whole chunk saves switches between the two
 
 
 def available() -> bool:
@@ -49,61 +52,70 @@ def cpus() -> int:
 class WorkerError(CbcError):
     """A worker process ended without answering (killed, or out of memory): exit 70."""
 
+    def __init__(self) -> None:
+        super().__init__(
+            "a worker process ended before it answered (killed, or out of memory?)",
+            hint="run again; --jobs 1 reads the input in this process alone",
+        )
 
-class Worker:
+
+class Worker(Generic[T]):
     """The parent's end of one worker process."""
 
-    def __init__(self, pid: int, to_worker: BinaryIO, from_worker: BinaryIO) -> None:
+    def __init__(self, pid: int, channel: socket.socket) -> None:
         self.pid = pid
-        self._to = to_worker
-        self._from = from_worker
+        self._channel = channel
+        self._answers = channel.makefile("rb")
 
     def send(self, first_line: int, body: bytes) -> None:
         """Give the worker a chunk to judge."""
-        self._to.write(_CHUNK.pack(first_line, len(body)))
-        self._to.write(body)
-        self._to.flush()
+        try:
+            self._channel.sendall(_CHUNK.pack(first_line, len(body)), socket.MSG_NOSIGNAL)
+            self._channel.sendall(body, socket.MSG_NOSIGNAL)
+        except OSError as exc:  # the worker has gone: EPIPE or ECONNRESET
+            raise WorkerError() from exc
 
-    def receive(self) -> tuple[bytes, object]:
+    def receive(self) -> tuple[bytes, T]:
         """The output and tally of the chunk last sent; the worker's error is raised here."""
-        head = self._from.read(_ANSWER.size)
-        if len(head) < _ANSWER.size:
-            raise WorkerError(
-                "a worker process ended before it answered (killed, or out of memory?)",
-                hint="run again; --jobs 1 reads the input in this process alone",
-            )
-        status, size, tally_size = _ANSWER.unpack(head)
-        data = self._from.read(size)
-        # From a fork of this process over a pipe only the two share: no outside input.
-        tally = pickle.loads(self._from.read(tally_size))  # noqa: S301
+        status, size, extra = _ANSWER.unpack(self._read(_ANSWER.size))
+        data = self._read(size)
+        packed = self._read(extra)
         if status == _FAILED:
-            raise tally
-        return data, tally
+            raise _error(packed)
+        # From a fork of this process over a socket only the two hold: no outside input.
+        return data, cast(T, pickle.loads(packed))  # noqa: S301
+
+    def _read(self, size: int) -> bytes:
+        try:
+            got = self._answers.read(size)
+        except OSError as exc:
+            raise WorkerError() from exc
+        if len(got) != size:  # the stream ended: the worker died before or while answering
+            raise WorkerError()
+        return got
 
     def close(self) -> None:
         """Stop the worker at once (it may be mid-chunk after an error or an interrupt)."""
-        for stream in (self._to, self._from):
-            with contextlib.suppress(OSError):  # a worker that died leaves a broken pipe
-                stream.close()
-        with contextlib.suppress(ProcessLookupError):
+        self._answers.close()
+        self._channel.close()
+        with suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
         os.waitpid(self.pid, 0)
 
 
-def start(count: int, work: Work) -> list[Worker]:
+def start(count: int, work: Callable[[int, bytes], tuple[bytes, T]]) -> list[Worker[T]]:
     """Fork ``count`` workers that each run ``work`` on the chunks they are sent.
 
     Call it while this process has no other thread: a fork copies only the calling thread.
     """
-    import gc
-
-    workers: list[Worker] = []
+    workers: list[Worker[T]] = []
     # The collector would write to every old object it traverses, copying the pages a worker
     # shares with this process; frozen objects are never traversed.
     gc.freeze()
     try:
-        for _ in range(count):
-            workers.append(_fork(work, workers))
+        with _no_interrupt():  # a Ctrl-C between a fork and its record would lose a worker
+            for _ in range(count):
+                workers.append(_fork(work, workers))
     except BaseException:
         stop(workers)
         raise
@@ -112,68 +124,96 @@ def start(count: int, work: Work) -> list[Worker]:
     return workers
 
 
-def stop(workers: list[Worker]) -> None:
-    """Stop every worker and wait for it."""
-    for worker in workers:
-        worker.close()
+def stop(workers: list[Worker[T]]) -> None:
+    """Stop every worker and wait for it (a Ctrl-C meanwhile takes effect after)."""
+    with _no_interrupt():
+        for worker in workers:
+            worker.close()
 
 
-def _fork(work: Work, siblings: list[Worker]) -> Worker:
-    chunks_read, chunks_write = os.pipe()
-    answers_read, answers_write = os.pipe()
-    for fd in (chunks_write, answers_write):
-        try:
-            import fcntl
+@contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """SIGINT held back: delivered, if it came, when the block ends."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
-            fcntl.fcntl(fd, _F_SETPIPE_SZ, 1 << 20)
-        except OSError:
-            pass  # over the system's limit: the default size works, a little slower
+
+def _fork(work: Callable[[int, bytes], tuple[bytes, T]], siblings: list[Worker[T]]) -> Worker[T]:
+    parent_end, worker_end = socket.socketpair()
+    for end in (parent_end, worker_end):
+        with suppress(OSError):  # over the system's limit: the default size works, a little slower
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _BUFFER)
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _BUFFER)
     try:
         pid = os.fork()
     except OSError:
-        for fd in (chunks_read, chunks_write, answers_read, answers_write):
-            os.close(fd)
+        parent_end.close()
+        worker_end.close()
         raise
     if pid == 0:  # the worker
         code = 1
         try:
             # Ctrl-C reaches the whole process group: the parent handles it and stops us.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            os.close(chunks_write)
-            os.close(answers_read)
-            for sibling in siblings:  # else a sibling would never see its pipe end
-                sibling._to.close()
-                sibling._from.close()
-            _serve(work, os.fdopen(chunks_read, "rb"), os.fdopen(answers_write, "wb"))
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            parent_end.close()
+            for sibling in siblings:  # else a sibling would not see the parent's end close
+                sibling._answers.close()
+                sibling._channel.close()
+            _serve(work, worker_end)
             code = 0
         finally:
             # Never unwind into the parent's code, flush its buffers or run its exit handlers.
             os._exit(code)
-    os.close(chunks_read)
-    os.close(answers_write)
-    return Worker(pid, os.fdopen(chunks_write, "wb"), os.fdopen(answers_read, "rb"))
+    worker_end.close()
+    return Worker(pid, parent_end)
 
 
-def _serve(work: Work, chunks: BinaryIO, answers: BinaryIO) -> None:
+def _serve(work: Callable[[int, bytes], tuple[bytes, T]], channel: socket.socket) -> None:
+    chunks = channel.makefile("rb")
     while len(head := chunks.read(_CHUNK.size)) == _CHUNK.size:
         first_line, size = _CHUNK.unpack(head)
         body = chunks.read(size)
+        if len(body) != size:
+            return  # the parent ended while sending
         try:
             data, tally = work(first_line, body)
             status, packed = _OK, pickle.dumps(tally, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # the parent raises it in its place in the run
             data, status, packed = b"", _FAILED, _pickled_error(exc)
-        answers.write(_ANSWER.pack(status, len(data), len(packed)))
-        answers.write(data)
-        answers.write(packed)
-        answers.flush()
+        channel.sendall(_ANSWER.pack(status, len(data), len(packed)), socket.MSG_NOSIGNAL)
+        channel.sendall(data, socket.MSG_NOSIGNAL)
+        channel.sendall(packed, socket.MSG_NOSIGNAL)
         if status == _FAILED:
             return
 
 
 def _pickled_error(exc: Exception) -> bytes:
+    """The error's class name, the worker's traceback (shown with CBC_DEBUG=1, as a note on the
+    error) and the error itself, pickled apart: it may not pickle, or not unpickle."""
+    import traceback
+
     try:
-        return pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
+        inner: bytes | None = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
+        inner = None
+    trace = "".join(traceback.format_exception(exc))
+    return pickle.dumps((exc.__class__.__name__, trace, inner), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _error(packed: bytes) -> Exception:
+    """The exception a worker sent, with its traceback attached as a note."""
+    # As in Worker.receive: from a fork of this process, not outside input.
+    name, trace, inner = pickle.loads(packed)  # noqa: S301
+    exc: Exception | None = None
+    if inner is not None:
+        with suppress(Exception):  # one that pickles but cannot be rebuilt (required arguments)
+            exc = pickle.loads(inner)  # noqa: S301
+    if not isinstance(exc, Exception):
         # Only the class name: the message of an unexpected error may hold a patient value.
-        return pickle.dumps(RuntimeError(f"{exc.__class__.__name__} in a worker process"))
+        exc = RuntimeError(f"{name} in a worker process")
+    exc.add_note(f"raised in a worker process:\n{trace}")
+    return exc

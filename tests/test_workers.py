@@ -3,10 +3,13 @@ process does, passes their errors on, and leaves no process behind."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -179,8 +182,11 @@ def test_an_error_in_a_worker_reaches_the_caller(
                 runner.run()  # type: ignore[attr-defined]
             assert (raised.value.line, raised.value.hint) == (1234, "fix it")
         else:
-            with pytest.raises(RuntimeError, match=r"^Unpicklable in a worker process$"):
+            with pytest.raises(RuntimeError) as failed:
                 runner.run()  # type: ignore[attr-defined]
+            # The message names the class only; the worker's traceback is a note (CBC_DEBUG).
+            assert str(failed.value) == "Unpicklable in a worker process"
+            assert "in broken" in failed.value.__notes__[0]
     finally:
         source.close()
     assert _children() == []
@@ -288,3 +294,80 @@ def test_without_a_fork_to_be_had_this_process_judges_every_chunk(
         monkeypatch.setattr(os, "fork", no_fork)
     assert outputs[0].count("\n") == 1500  # every row (the blank lines are not rows)
     assert outputs[1] == outputs[0]
+
+
+def test_a_damaged_gzip_writes_what_was_read_whatever_the_jobs(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    packed = gzip.compress(_export(3000).encode())
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3])
+    one = _cli(capsysbinary, path, tmp_path / "one.csv", 1)
+    assert one[0] == 3
+    assert one[1].count(b"\n") > 1000  # the rows before the damage are written
+    for jobs in (2, 3):
+        assert _cli(capsysbinary, path, tmp_path / f"{jobs}.csv", jobs) == one
+
+
+def test_rows_before_a_failed_chunk_are_written_whatever_the_jobs(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(_export(3000))
+
+    def broken(self: columnar.ColumnarCsv, body: bytes, first_line: int) -> object:
+        if first_line > 1700:
+            raise InputError("cannot go on", line=first_line)
+        return split(self, body, first_line)
+
+    split = columnar.ColumnarCsv._split_chunk
+    monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    one = _cli(capsysbinary, path, tmp_path / "one.csv", 1)
+    assert one[0] == 3
+    assert "cannot go on" in one[2]
+    assert 1500 < one[1].count(b"\n") < 1800
+    for jobs in (2, 3, 4):
+        assert _cli(capsysbinary, path, tmp_path / f"{jobs}.csv", jobs) == one
+
+
+_KILLER = """
+import os, signal, sys, threading
+from cbc_cli import columnar
+from cbc_cli.cli import main
+
+parent, calls = os.getpid(), []
+judge = columnar.ColumnarCsv._judge
+
+def judged(self, first_line, body):
+    if os.getpid() != parent:
+        calls.append(first_line)
+        if len(calls) == int(sys.argv[1]):  # die just after this answer, or while judging
+            threading.Timer(float(sys.argv[2]), os.kill, (os.getpid(), signal.SIGKILL)).start()
+    return judge(self, first_line, body)
+
+columnar.ColumnarCsv._judge = judged
+columnar.CHUNK_BYTES = 4096
+main(["check", sys.argv[3], "--format", "csv", "-o", os.devnull, "--jobs", "2"])
+"""
+
+
+@pytest.mark.parametrize(("answers", "delay"), [(1, 0.0), (2, 0.01), (5, 0.002)])
+def test_a_killed_worker_is_an_error_of_one_line_not_a_silent_end(
+    tmp_path: Path, answers: int, delay: float
+) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text(_export(6000))
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLER, str(answers), str(delay), str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 70, done.stderr
+    assert done.stderr.startswith("cbc: error: a worker process ended before it answered")
+    assert done.stderr.count("\n") == 1
