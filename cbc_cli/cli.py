@@ -672,6 +672,27 @@ def _die(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def entry() -> NoReturn:
+    """The ``cbc`` command: ``main``, then an end without the interpreter's teardown.
+
+    Freeing every module and object at exit takes 40-50 ms once numpy is loaded, and nothing is
+    left to do by then: every file cbc opened is closed, and the standard streams are flushed
+    here. An error that escapes ``main`` (with CBC_DEBUG) still ends the usual way.
+    """
+    try:
+        main()
+    except SystemExit as done:
+        status = done.code if isinstance(done.code, int) else 0 if done.code is None else 1
+        if isinstance(done.code, str):
+            sys.stderr.write(done.code + "\n")
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:
+            status = status or 120  # as Python ends when it cannot flush its output
+        os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the command line and exit with the documented code."""
     if hasattr(signal, "SIGPIPE"):
