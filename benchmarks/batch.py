@@ -132,6 +132,19 @@ def main() -> int:
         f"({(peak_3m / peak_1m - 1) * 100:+.1f}% vs 1M)"
     )
     polars = statistics.median(w for w, _ in results["polars (scan_csv -> sink_csv)"])
+    # Each round runs the programs one after the other: a ratio within a round is steadier on a
+    # machine whose speed drifts than a ratio of medians.
+    rounds = list(
+        zip(
+            results["cbc check --format csv"], results["polars (scan_csv -> sink_csv)"], strict=True
+        )
+    )
+    paired = statistics.median(p / c for (c, _), (p, _) in rounds)
+    faster = sum(c <= p for (c, _), (p, _) in rounds)
+    print(
+        f"polars / cbc wall, median of per-round ratios: {paired:.2f} "
+        f"(cbc as fast or faster in {faster} of {len(rounds)} rounds)"
+    )
     print(
         f"targets: wall <= polars: {'ok' if base <= polars else 'MISSED'} "
         f"({base:.2f} s vs {polars:.2f} s); peak <= 150 MiB: "
