@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+from typing import BinaryIO
+
 import pytest
 
+from cbc_cli.api import default_ranges, resolve_scheme
+from cbc_cli.batch import BatchStats
 from cbc_cli.cli import main
+from cbc_cli.columnar import ColumnarCsv, plan
 from cbc_cli.models import Result
+from cbc_cli.panel import Patient
+from cbc_cli.readers.source import Source, open_source
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -30,3 +39,30 @@ def interpretation(result: Result) -> tuple[object, ...]:
         [(f.code, f.grade, f.pattern) for f in result.findings],
         result.urgency,
     )
+
+
+def columnar_runner(
+    path: Path, scheme_id: str = "ctcae5", *, jobs: int = 1, stream: BinaryIO | None = None
+) -> tuple[ColumnarCsv, Source]:
+    """A columnar run of the export at ``path`` (or of its header, then ``stream`` as stdin),
+    writing to a StringIO, and its source for the caller to close."""
+    source = open_source(str(path))
+    fast = plan(source, "auto", {}, {})
+    assert fast is not None
+    if stream is not None:
+        source.close()
+        source = Source(stream, "stdin")
+    runner = ColumnarCsv(
+        fast,
+        source,
+        default_ranges(),
+        resolve_scheme(scheme_id),
+        Patient(),
+        io.StringIO(),
+        True,
+        BatchStats(),
+        {},
+        {},
+        jobs=jobs,
+    )
+    return runner, source

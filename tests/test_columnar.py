@@ -12,18 +12,19 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import columnar_runner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cbc_cli import columnar
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import default_ranges, resolve_scheme
-from cbc_cli.batch import BatchStats, run
+from cbc_cli.batch import run
 from cbc_cli.engine import FINDING_RULES
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
 from cbc_cli.readers.records import CellReader
-from cbc_cli.readers.source import Source, open_source
+from cbc_cli.readers.source import open_source
 from cbc_cli.writers.batch_writers import CsvWriter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,15 +204,12 @@ def _scalar(path: Path, scheme_id: str) -> str:
 
 
 def _columnar(path: Path, scheme_id: str, jobs: int = 1) -> str:
-    scheme = resolve_scheme(scheme_id)
-    source = open_source(str(path))
-    fast = columnar.plan(source, "auto", {}, {})
-    assert fast is not None
-    out = io.StringIO()
-    CsvWriter(out, fast.tab.header, fast.analytes, scheme, long=False, delimiter=fast.tab.delimiter)
-    columnar.ColumnarCsv(
-        fast, source, default_ranges(), scheme, Patient(), out, True, BatchStats(), {}, {}, jobs
-    ).run()
+    runner, source = columnar_runner(path, scheme_id, jobs=jobs)
+    fast = runner.fast
+    runner.out = out = io.StringIO()
+    tab = fast.tab
+    CsvWriter(out, tab.header, fast.analytes, runner.scheme, long=False, delimiter=tab.delimiter)
+    runner.run()
     source.close()
     return out.getvalue()
 
@@ -358,14 +356,9 @@ def _full_runner(scheme_id: str) -> columnar.ColumnarCsv:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "all.csv"
         path.write_text(",".join(["sex", "age", *ANALYTES]) + "\n")
-        source = open_source(str(path))
-        fast = columnar.plan(source, "auto", {}, {})
+        runner, source = columnar_runner(path, scheme_id)
         source.close()
-    assert fast is not None
-    scheme = resolve_scheme(scheme_id)
-    return columnar.ColumnarCsv(
-        fast, source, default_ranges(), scheme, Patient(), io.StringIO(), True, BatchStats(), {}, {}
-    )
+    return runner
 
 
 def _members(runner: columnar.ColumnarCsv, position: int) -> list[int]:
@@ -516,13 +509,7 @@ def test_persons_are_kept_by_pair_seen_not_by_every_sex_and_age(tmp_path: Path) 
     lines = ["sample_id,sex,age,hgb"] + [f"S{i},F{i},{i % 2000}d,12.5" for i in range(3000)]
     path = tmp_path / "pairs.csv"
     path.write_text("\n".join(lines) + "\n")
-    source = open_source(str(path))
-    fast = columnar.plan(source, "auto", {}, {})
-    assert fast is not None
-    scheme = resolve_scheme("ctcae5")
-    runner = columnar.ColumnarCsv(
-        fast, source, default_ranges(), scheme, Patient(), io.StringIO(), True, BatchStats(), {}, {}
-    )
+    runner, source = columnar_runner(path)
     runner.run()
     source.close()
     assert len(runner._pairs) == 3000
@@ -551,23 +538,8 @@ def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(tmp_path: Pat
     header = "sample_id,sex,age,hgb\n"
     path = tmp_path / "h.csv"
     path.write_text(header)
-    source = open_source(str(path))
-    fast = columnar.plan(source, "auto", {}, {})
-    source.close()
-    assert fast is not None
     stream = _QuietPipe((header + "".join(f"S{i},F,54,12.5\n" for i in range(20000))).encode())
-    runner = columnar.ColumnarCsv(
-        fast,
-        Source(stream, "stdin"),
-        default_ranges(),
-        resolve_scheme("ctcae5"),
-        Patient(),
-        io.StringIO(),
-        True,
-        BatchStats(),
-        {},
-        {},
-    )
+    runner, _ = columnar_runner(path, stream=stream)
     original = columnar.CHUNK_BYTES
     columnar.CHUNK_BYTES = 8_192
     main = threading.main_thread().ident
@@ -601,21 +573,7 @@ def test_an_error_in_the_splitting_thread_reaches_the_caller(
     original = columnar.ColumnarCsv._split_chunk
     monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 16_384)
-    source = open_source(str(path))
-    fast = columnar.plan(source, "auto", {}, {})
-    assert fast is not None
-    runner = columnar.ColumnarCsv(
-        fast,
-        source,
-        default_ranges(),
-        resolve_scheme("ctcae5"),
-        Patient(),
-        io.StringIO(),
-        True,
-        BatchStats(),
-        {},
-        {},
-    )
+    runner, source = columnar_runner(path)
     try:
         with pytest.raises(RuntimeError, match="split failed"):
             runner.run()

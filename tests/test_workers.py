@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import columnar_runner
 
 from cbc_cli import columnar, workers
 from cbc_cli.api import default_ranges, resolve_scheme
@@ -23,7 +24,7 @@ from cbc_cli.cli import main
 from cbc_cli.errors import InputError
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
-from cbc_cli.readers.source import Source, open_source
+from cbc_cli.readers.source import open_source
 
 pytestmark = pytest.mark.skipif(not workers.available(), reason="workers fork on Linux only")
 
@@ -90,12 +91,12 @@ def test_the_rules_agree_with_the_scalar_path_when_shared_out(
     for record in read_input(source).records:
         count(expected, interpret_record(record, default_ranges(), scheme, Patient()))
     source.close()
-    runner, source = _runner(path, jobs=2)
+    runner, source = columnar_runner(path, jobs=2)
     try:
-        runner.run()  # type: ignore[attr-defined]
+        runner.run()
     finally:
         source.close()
-    got: BatchStats = runner.stats  # type: ignore[attr-defined]
+    got: BatchStats = runner.stats
     assert (got.samples, got.error_samples, got.cell_errors, got.urgency) == (
         expected.samples,
         expected.error_samples,
@@ -120,29 +121,6 @@ def test_merged_statistics_equal_those_counted_in_one_go() -> None:
     merge(merged, first)
     merge(merged, second)
     assert merged == whole
-
-
-def _runner(path: Path, jobs: int, stream: io.RawIOBase | None = None) -> tuple[object, Source]:
-    source = open_source(str(path))
-    fast = columnar.plan(source, "auto", {}, {})
-    assert fast is not None
-    if stream is not None:
-        source.close()
-        source = Source(stream, "stdin")  # type: ignore[arg-type]
-    runner = columnar.ColumnarCsv(
-        fast,
-        source,
-        default_ranges(),
-        resolve_scheme("ctcae5"),
-        Patient(),
-        io.StringIO(),
-        True,
-        BatchStats(),
-        {},
-        {},
-        jobs=jobs,
-    )
-    return runner, source
 
 
 def _children() -> list[int]:
@@ -175,15 +153,15 @@ def test_an_error_in_a_worker_reaches_the_caller(
     split = columnar.ColumnarCsv._split_chunk
     monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
-    runner, source = _runner(path, jobs=2)
+    runner, source = columnar_runner(path, jobs=2)
     try:
         if picklable:
             with pytest.raises(InputError) as raised:
-                runner.run()  # type: ignore[attr-defined]
+                runner.run()
             assert (raised.value.line, raised.value.hint) == (1234, "fix it")
         else:
             with pytest.raises(RuntimeError) as failed:
-                runner.run()  # type: ignore[attr-defined]
+                runner.run()
             # The message names the class only; the worker's traceback is a note (CBC_DEBUG).
             assert str(failed.value) == "Unpicklable in a worker process"
             assert "in broken" in failed.value.__notes__[0]
@@ -207,10 +185,10 @@ def test_a_worker_that_dies_is_reported_not_waited_for(
     judge = columnar.ColumnarCsv._judge
     monkeypatch.setattr(columnar.ColumnarCsv, "_judge", dying)
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
-    runner, source = _runner(path, jobs=3)
+    runner, source = columnar_runner(path, jobs=3)
     try:
         with pytest.raises(workers.WorkerError, match="ended before it answered"):
-            runner.run()  # type: ignore[attr-defined]
+            runner.run()
     finally:
         source.close()
     assert _children() == []
@@ -236,7 +214,7 @@ def test_an_interrupt_stops_the_workers_at_once(tmp_path: Path) -> None:
     path.write_text(HEADER)
     data = _export(20000).encode()
     stream = _QuietPipe(data, limit=len(data) // 2)
-    runner, _ = _runner(path, jobs=2, stream=stream)  # type: ignore[arg-type]
+    runner, _ = columnar_runner(path, jobs=2, stream=stream)
     seen: list[int] = []
     original = columnar.CHUNK_BYTES
     columnar.CHUNK_BYTES = 8_192
@@ -252,7 +230,7 @@ def test_an_interrupt_stops_the_workers_at_once(tmp_path: Path) -> None:
     started = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            runner.run()  # type: ignore[attr-defined]
+            runner.run()
         assert time.monotonic() - started < 5
     finally:
         columnar.CHUNK_BYTES = original
@@ -281,12 +259,13 @@ def test_without_a_fork_to_be_had_this_process_judges_every_chunk(
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
     outputs = []
     for jobs in (1, 3):
-        runner, source = _runner(path, jobs=jobs)
+        runner, source = columnar_runner(path, jobs=jobs)
+        runner.out = out = io.StringIO()
         try:
-            runner.run()  # type: ignore[attr-defined]
+            runner.run()
         finally:
             source.close()
-        outputs.append(runner.out.getvalue())  # type: ignore[attr-defined]
+        outputs.append(out.getvalue())
 
         def no_fork() -> int:
             raise BlockingIOError("fork: resource temporarily unavailable")
