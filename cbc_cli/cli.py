@@ -1,6 +1,8 @@
 """The command line: options, prompts, exit codes. The only module that touches stdin, stdout,
 the environment or the process exit; everything else is called through the library API."""
 
+import contextlib
+import errno
 import io
 import os
 import signal
@@ -672,6 +674,10 @@ def _die(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+# Errors that say the output could not be written (the disk or a quota is full), not a bug.
+_DEVICE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
 def entry() -> NoReturn:
     """The ``cbc`` command: ``main``, then an end without the interpreter's teardown.
 
@@ -683,13 +689,18 @@ def entry() -> NoReturn:
         main()
     except SystemExit as done:
         status = done.code if isinstance(done.code, int) else 0 if done.code is None else 1
-        if isinstance(done.code, str):
+        if isinstance(done.code, str) and sys.stderr is not None:
             sys.stderr.write(done.code + "\n")
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except OSError:
-            status = status or 120  # as Python ends when it cannot flush its output
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:  # None when cbc was started with it closed
+                    stream.flush()
+        except OSError as exc:
+            if status < 2:  # else the run has said what went wrong (the same, most likely)
+                with contextlib.suppress(OSError, AttributeError):
+                    sys.stderr.write(f"cbc: error: could not write the output ({exc.strerror})\n")
+                    sys.stderr.flush()
+                status = 70
         os._exit(status)
 
 
@@ -701,6 +712,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     command = typer.main.get_command(_app_for(sys.argv[1:] if argv is None else argv))
     try:
         code = command.main(args=argv, prog_name="cbc", standalone_mode=False)
+        if code == 130:  # Typer turns Ctrl-C into this code before it reaches the handler below
+            raise KeyboardInterrupt
     except CbcError as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         _die(f"error: {exc.message}{hint}", exc.exit_code)
@@ -713,6 +726,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
             ctx = getattr(exc, "ctx", None)
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             _die(f"error: {message}{where}", 2 if exc.exit_code in (1, 2) else exc.exit_code)
+        if isinstance(exc, OSError) and exc.errno in _DEVICE_FULL:
+            _die(f"error: could not write the output ({exc.strerror})", 70)
         if os.environ.get("CBC_DEBUG"):
             raise
         _die(

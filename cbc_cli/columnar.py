@@ -380,10 +380,12 @@ class ColumnarCsv:
                         for data, tally in judged:
                             self._absorb(data, tally, progress)
                 batch = self._take(chunks, self.jobs)
-                # The next round goes out before this one is written: workers start sooner.
-                busy = _send(pool, batch[1:])
-                for data, tally in judged:
-                    self._absorb(data, tally, progress)
+                try:
+                    # The next round goes out before this one is written: workers start sooner.
+                    busy = _send(pool, batch[1:])
+                finally:  # written even when a worker has died since it answered
+                    for data, tally in judged:
+                        self._absorb(data, tally, progress)
         finally:
             workers.stop(pool)
 

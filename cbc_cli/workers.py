@@ -214,6 +214,7 @@ def _error(packed: bytes) -> Exception:
             exc = pickle.loads(inner)  # noqa: S301
     if not isinstance(exc, Exception):
         # Only the class name: the message of an unexpected error may hold a patient value.
-        exc = RuntimeError(f"{name} in a worker process")
+        # A class of that name, so that the one-line report names it as one process would.
+        exc = type(name, (RuntimeError,), {})(f"{name} in a worker process")
     exc.add_note(f"raised in a worker process:\n{trace}")
     return exc

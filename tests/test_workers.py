@@ -162,7 +162,9 @@ def test_an_error_in_a_worker_reaches_the_caller(
         else:
             with pytest.raises(RuntimeError) as failed:
                 runner.run()
-            # The message names the class only; the worker's traceback is a note (CBC_DEBUG).
+            # The class name only, as one process would report it (its message may hold a
+            # value); the worker's traceback is a note, shown with CBC_DEBUG.
+            assert type(failed.value).__name__ == "Unpicklable"
             assert str(failed.value) == "Unpicklable in a worker process"
             assert "in broken" in failed.value.__notes__[0]
     finally:
@@ -209,15 +211,16 @@ class _QuietPipe(io.BytesIO):
         return super().read(size)
 
 
-def test_an_interrupt_stops_the_workers_at_once(tmp_path: Path) -> None:
+def test_an_interrupt_stops_the_workers_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "h.csv"
     path.write_text(HEADER)
     data = _export(20000).encode()
     stream = _QuietPipe(data, limit=len(data) // 2)
     runner, _ = columnar_runner(path, jobs=2, stream=stream)
     seen: list[int] = []
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = 8_192
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 8_192)
     main_thread = threading.main_thread().ident
     assert main_thread is not None
 
@@ -233,7 +236,6 @@ def test_an_interrupt_stops_the_workers_at_once(tmp_path: Path) -> None:
             runner.run()
         assert time.monotonic() - started < 5
     finally:
-        columnar.CHUNK_BYTES = original
         stream.more.set()
         timer.cancel()
     assert len(seen) == 1
@@ -332,6 +334,64 @@ columnar.ColumnarCsv._judge = judged
 columnar.CHUNK_BYTES = 4096
 main(["check", sys.argv[3], "--format", "csv", "-o", os.devnull, "--jobs", "2"])
 """
+
+
+_KILLED_BETWEEN = """
+import os, signal, sys, threading, time
+from cbc_cli import columnar, workers
+from cbc_cli.cli import main
+
+parent, calls, sent, judged_rows = os.getpid(), [], {}, [0]
+judge, send, receive = columnar.ColumnarCsv._judge, workers.Worker.send, workers.Worker.receive
+
+def judged(self, first_line, body):
+    if os.getpid() != parent:
+        calls.append(first_line)
+        if len(calls) == 2:  # die well after this answer has gone out
+            threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGKILL)).start()
+    data, tally = judge(self, first_line, body)
+    if os.getpid() == parent:
+        judged_rows[0] += data.count(b"\\n")
+    return data, tally
+
+def sending(self, first_line, body):
+    if sent.get(self.pid) == 2:  # the worker has answered twice: wait until it is dead
+        deadline = time.monotonic() + 10
+        while open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    sent[self.pid] = sent.get(self.pid, 0) + 1
+    send(self, first_line, body)
+
+def receiving(self):
+    data, tally = receive(self)
+    judged_rows[0] += data.count(b"\\n")
+    return data, tally
+
+columnar.ColumnarCsv._judge = judged
+workers.Worker.send, workers.Worker.receive = sending, receiving
+columnar.CHUNK_BYTES = 4096
+try:
+    main(["check", sys.argv[1], "--format", "csv", "-o", sys.argv[2], "--jobs", "2"])
+finally:
+    open(sys.argv[3], "w").write(str(judged_rows[0]))
+"""
+
+
+def test_a_worker_dead_before_its_next_chunk_is_an_error_and_loses_no_row(tmp_path: Path) -> None:
+    # Sending to a dead worker must not end cbc by SIGPIPE (the CLI sets it to its default).
+    path, out, judged = tmp_path / "k.csv", tmp_path / "out.csv", tmp_path / "judged"
+    path.write_text(_export(6000))
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_BETWEEN, str(path), str(out), str(judged)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 70, done.stderr
+    assert done.stderr.startswith("cbc: error: a worker process ended before it answered")
+    assert out.read_bytes().count(b"\n") == 1 + int(judged.read_text())
 
 
 @pytest.mark.parametrize(("answers", "delay"), [(1, 0.0), (2, 0.01), (5, 0.002)])
