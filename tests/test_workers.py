@@ -345,13 +345,13 @@ parent, calls, sent, judged_rows = os.getpid(), [], {}, [0]
 judge, send, receive = columnar.ColumnarCsv._judge, workers.Worker.send, workers.Worker.receive
 
 def judged(self, first_line, body):
-    if os.getpid() != parent:
-        calls.append(first_line)
-        if len(calls) == 2:  # die well after this answer has gone out
-            threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGKILL)).start()
     data, tally = judge(self, first_line, body)
     if os.getpid() == parent:
         judged_rows[0] += data.count(b"\\n")
+    else:
+        calls.append(first_line)
+        if len(calls) == 2:  # die once this answer has gone out (it goes as this returns)
+            threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGKILL)).start()
     return data, tally
 
 def sending(self, first_line, body):
