@@ -5,10 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import random
-import signal
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -514,47 +511,6 @@ def test_persons_are_kept_by_pair_seen_not_by_every_sex_and_age(tmp_path: Path) 
     source.close()
     assert len(runner._pairs) == 3000
     assert runner._pairs._table_keys.nbytes <= 8 * 8 * 3000
-
-
-class _QuietPipe(io.BytesIO):
-    """A stream that gives some lines, then waits for more as a pipe gone quiet would."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__(data)
-        self.reads = 0
-        self.more = threading.Event()
-
-    def read(self, size: int | None = -1) -> bytes:
-        self.reads += 1
-        if self.reads > 3:
-            self.more.wait(20)
-            return b""
-        return super().read(size)
-
-
-def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(tmp_path: Path) -> None:
-    # Ctrl-C while the input is a pipe that has gone quiet: the run ends at once (the thread
-    # that splits chunks never blocks on input, so there is nothing to wait for).
-    header = "sample_id,sex,age,hgb\n"
-    path = tmp_path / "h.csv"
-    path.write_text(header)
-    stream = _QuietPipe((header + "".join(f"S{i},F,54,12.5\n" for i in range(20000))).encode())
-    runner, _ = columnar_runner(path, stream=stream)
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = 8_192
-    main = threading.main_thread().ident
-    assert main is not None
-    timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT))
-    timer.start()
-    started = time.monotonic()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            runner.run()
-        assert time.monotonic() - started < 5
-    finally:
-        columnar.CHUNK_BYTES = original
-        stream.more.set()
-        timer.cancel()
 
 
 def test_an_error_in_the_splitting_thread_reaches_the_caller(

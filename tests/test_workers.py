@@ -211,14 +211,17 @@ class _QuietPipe(io.BytesIO):
         return super().read(size)
 
 
-def test_an_interrupt_stops_the_workers_at_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
+    # Ctrl-C while the input is a pipe that has gone quiet: the run ends at once (no thread or
+    # worker ever blocks on input, so nothing is waited for), and no worker is left.
     path = tmp_path / "h.csv"
     path.write_text(HEADER)
     data = _export(20000).encode()
     stream = _QuietPipe(data, limit=len(data) // 2)
-    runner, _ = columnar_runner(path, jobs=2, stream=stream)
+    runner, _ = columnar_runner(path, jobs=jobs, stream=stream)
     seen: list[int] = []
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 8_192)
     main_thread = threading.main_thread().ident
@@ -238,7 +241,7 @@ def test_an_interrupt_stops_the_workers_at_once(
     finally:
         stream.more.set()
         timer.cancel()
-    assert len(seen) == 1
+    assert len(seen) == jobs - 1
     assert _children() == []
 
 
@@ -382,15 +385,7 @@ def test_a_worker_dead_before_its_next_chunk_is_an_error_and_loses_no_row(tmp_pa
     # Sending to a dead worker must not end cbc by SIGPIPE (the CLI sets it to its default).
     path, out, judged = tmp_path / "k.csv", tmp_path / "out.csv", tmp_path / "judged"
     path.write_text(_export(6000))
-    done = subprocess.run(
-        [sys.executable, "-c", _KILLED_BETWEEN, str(path), str(out), str(judged)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 70, done.stderr
-    assert done.stderr.startswith("cbc: error: a worker process ended before it answered")
+    _assert_worker_error(_KILLED_BETWEEN, str(path), str(out), str(judged))
     assert out.read_bytes().count(b"\n") == 1 + int(judged.read_text())
 
 
@@ -400,8 +395,14 @@ def test_a_killed_worker_is_an_error_of_one_line_not_a_silent_end(
 ) -> None:
     path = tmp_path / "k.csv"
     path.write_text(_export(6000))
+    _assert_worker_error(_KILLER, str(answers), str(delay), str(path))
+
+
+def _assert_worker_error(script: str, *argv: str) -> None:
+    """``script`` runs cbc in a process of its own (SIGPIPE at its default, as the CLI sets
+    it): it must end with the one-line worker error and exit 70."""
     done = subprocess.run(
-        [sys.executable, "-c", _KILLER, str(answers), str(delay), str(path)],
+        [sys.executable, "-c", script, *argv],
         check=False,
         capture_output=True,
         text=True,
