@@ -59,7 +59,7 @@ CHUNK_BYTES = 1 << 20
 """About 25,000 rows of a typical export: larger chunks measured no faster (benchmarks/batch.py)
 and hold more memory."""
 READ_AHEAD = 2
-"""Chunks the reading thread may have split before the rules take them (one process)."""
+"""Chunks the splitting thread may have ready before the rules take them (one process)."""
 _QUOTED_LIMIT = 8 << 20
 """The most a chunk grows while a quoted field stays open; past it (a quote never closed) the
 csv module reports the broken rows."""
@@ -279,7 +279,8 @@ class ColumnarCsv:
         ctx = tab.columns.context
         self._text_columns = [self.index_of[a] for a in self.read]
         self._text_columns += [ctx[name] for name in ("sex", "age") if name in ctx]
-        # Made here, before the reading thread starts; that thread alone adds texts to them.
+        # Made here, before the splitting thread starts (or a worker is forked): only the
+        # splitting stage adds texts to them.
         self._vocabularies = {c: Vocabulary() for c in self._text_columns}
         # Every age bound a range row or a grading criterion this run may consult has.
         bounds = {
@@ -456,6 +457,10 @@ class ColumnarCsv:
             yield pending if pending.endswith((b"\n", b"\r")) else pending + b"\n"
 
     def _split_chunk(self, body: bytes, first_line: int) -> _Split:
+        """The splitting stage: line ends made LF, then, for a chunk the columnar rules can
+        take, its lines, the text id of each row's cell in each column read, and the rows with a
+        formula-looking field; any other chunk is left whole for the scalar reader. Writes only
+        the vocabularies (the rules never do)."""
         normal = body.replace(b"\r\n", b"\n") if b"\r" in body else body
         if b"\r" in normal:
             normal = normal.replace(b"\r", b"\n")
@@ -692,7 +697,7 @@ class ColumnarCsv:
 
     def _column_values(self, analyte: str, known: int) -> tuple[np.ndarray, np.ndarray]:
         """For the first ``known`` texts of the analyte's column (its vocabulary may grow
-        meanwhile in the reading thread): the guarded value of each and its state (0 value,
+        meanwhile in the splitting thread): the guarded value of each and its state (0 value,
         1 missing, 2 for the scalar path)."""
         import numpy as np
 
