@@ -173,7 +173,7 @@ def interpret(
 
     Args:
         values: ``{"hgb": "9.1", "anc": 0.8, "plt": "62"}`` or a ready :class:`Panel`.
-        grading: ``ctcae5`` (default), ``ctcae4`` or ``daids``.
+        grading: ``ctcae5`` (default), ``ctcae6``, ``ctcae4`` or ``daids``.
         range_files: lab range files layered over the shipped defaults.
         **context: ``sex``, ``age``, ``dob``, ``collected``, ``pregnant``, ``profiles``,
             ``temperature``, ``days_since_chemo`` as for :func:`build_patient`.

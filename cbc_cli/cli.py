@@ -78,6 +78,7 @@ class FailOn(StrEnum):
 
 class Grading(StrEnum):  # the members are grading.SCHEME_CHOICES (a test checks)
     ctcae5 = "ctcae5"
+    ctcae6 = "ctcae6"
     ctcae4 = "ctcae4"
     daids = "daids"
 

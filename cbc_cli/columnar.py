@@ -851,7 +851,8 @@ class ColumnarCsv:
             decided |= hit
             missing |= exists & np.isnan(limit)
         outcome = np.where(decided, g, np.where(missing, -1, 0)).astype(np.int8)
-        if self.scheme.uses_lln:
+        in_range_is_zero, no_grade_one = self._lln_rules(code)
+        if in_range_is_zero or no_grade_one:
             low_side = (flag == _L) | (flag == _LL)
             high_side = (flag == _H) | (flag == _HH)
             beyond, opposite = (
@@ -860,10 +861,21 @@ class ColumnarCsv:
             # As the engine: grade 0 only when the limit on that side exists.
             low, high, *_ = self._limits(analyte, key)
             side = low if direction == "low" else high
-            not_abnormal = ((flag == _N) | opposite) & ~np.isnan(side)
-            outcome = np.where(not_abnormal, 0, np.where((outcome == 0) & beyond, -1, outcome))
+            not_abnormal = ((flag == _N) | opposite) & ~np.isnan(side) & in_range_is_zero
+            no_grade = (outcome == 0) & beyond & no_grade_one
+            outcome = np.where(not_abnormal, 0, np.where(no_grade, -1, outcome))
         outcome = np.where(gradable, outcome, -1)
         return np.where(flag == 0, -1, outcome).astype(np.int8)
+
+    def _lln_rules(self, code: str) -> tuple[bool, bool]:
+        """As the engine's grading: whether a count inside the range is grade 0 for this term,
+        and whether a count beyond it under grade 1 has no grade (a term without grade 1)."""
+        criteria = self.scheme.criteria_for(code)
+        lln = self.scheme.uses_lln
+        return (
+            lln and any(c.grade_one_from_limit for c in criteria),
+            lln and not all(c.has_grade_one for c in criteria),
+        )
 
     def _new_combos(self, combos: np.ndarray, _rows: np.ndarray) -> np.ndarray:
         """New code words: whether such a row goes to the scalar path, else its tail and

@@ -225,14 +225,21 @@ def _grade(
     not_abnormal = HIGH_FLAGS | {"N"} if direction == "low" else LOW_FLAGS | {"N"}
     # ...but only when the limit on that side exists: a one-sided range (pregnancy hemoglobin
     # has no upper limit) cannot say a value is not high.
+    # CTCAE v6.0 grades neutrophils by fixed cut-offs alone: there the cut-offs decide.
     limit = checked.low if direction == "low" else checked.high
-    if scheme.uses_lln and checked.flag in not_abnormal and limit is not None:
+    in_range_is_zero = scheme.uses_lln and chosen.grade_one_from_limit
+    if in_range_is_zero and checked.flag in not_abnormal and limit is not None:
         return Grade(0, None, chosen)
     outcomes = {grade_value(chosen, v, checked.low, checked.high) for v in checked.span}
     if len(outcomes) == 1:
         outcome = outcomes.pop()
         beyond = LOW_FLAGS if direction == "low" else HIGH_FLAGS
-        if scheme.uses_lln and outcome.grade == 0 and checked.flag in beyond:
+        if (
+            scheme.uses_lln
+            and not chosen.has_grade_one
+            and outcome.grade == 0
+            and (checked.flag in beyond)
+        ):
             # Beyond the range yet under the scheme's lowest grade: CTCAE leukocytosis starts at
             # grade 3, so a high WBC below 100 has no grade there. Not 0: it is abnormal.
             note = chosen.note or f"{scheme.title} has no grade for this value"

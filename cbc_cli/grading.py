@@ -1,4 +1,4 @@
-"""Grading schemes (CTCAE v5.0, v4.03, DAIDS v2.1): reading the criteria files, grading a value.
+"""Grading schemes (CTCAE v5.0, v6.0, v4.03, DAIDS v2.1): reading criteria files, grading a value.
 
 The criteria are data in ``reference_ranges/grading/``; this module only reads them and applies
 the comparison rules of ../shared/CLINICAL.md section 4: evaluate from the highest grade down, a
@@ -23,11 +23,17 @@ from cbc_cli.ranges import shipped_ranges_dir
 from cbc_cli.shape import Spec, conforms, first_error, with_defaults
 from cbc_cli.units import unit_factor
 
-SCHEMES = ("ctcae5", "ctcae4", "daids21")
+SCHEMES = ("ctcae5", "ctcae6", "ctcae4", "daids21")
 """Scheme ids: the file names under reference_ranges/grading/."""
-SCHEME_ALIASES = {"daids": "daids21", "ctcae": "ctcae5", "ctcae-v5": "ctcae5", "ctcae-v4": "ctcae4"}
+SCHEME_ALIASES = {
+    "daids": "daids21",
+    "ctcae": "ctcae5",
+    "ctcae-v5": "ctcae5",
+    "ctcae-v6": "ctcae6",
+    "ctcae-v4": "ctcae4",
+}
 """Other names accepted for a scheme id."""
-SCHEME_CHOICES = ("ctcae5", "ctcae4", "daids")
+SCHEME_CHOICES = ("ctcae5", "ctcae6", "ctcae4", "daids")
 """The names offered to people (``--grading``, messages): one per scheme."""
 DEFAULT_SCHEME = "ctcae5"
 _OPS = ("below", "at_most", "above", "at_least")
@@ -66,6 +72,7 @@ _SCHEME: Spec = {
     "source": (str, ...),
     "uses_lln": (bool, ...),
     "grade_words": (dict[str, str], ...),
+    "not_graded": (dict[str, str], {}),
     "criterion": ([_CRITERION], ...),
 }
 
@@ -115,6 +122,20 @@ class Criterion(NamedTuple):
     thresholds: tuple[Threshold, ...]
     """Highest grade first."""
 
+    @property
+    def grade_one_from_limit(self) -> bool:
+        """Whether grade 1 starts at the LLN (ULN for increased terms), as in CTCAE v5.0.
+
+        Only then does a count inside the person's range mean grade 0 whatever the fixed
+        cut-offs say; CTCAE v6.0 grades neutrophils by fixed cut-offs alone.
+        """
+        return any(t.grade == 1 and t.base is not None for t in self.thresholds)
+
+    @property
+    def has_grade_one(self) -> bool:
+        """Whether the term has a grade 1 at all (CTCAE leukocytosis starts at grade 3)."""
+        return any(t.grade == 1 for t in self.thresholds)
+
 
 @dataclass
 class Scheme:
@@ -127,6 +148,8 @@ class Scheme:
     uses_lln: bool
     grade_words: dict[int, str]
     criteria: tuple[Criterion, ...]
+    not_graded: dict[str, str] = field(default_factory=dict)
+    """Finding -> why the scheme cannot grade it (it has no term for it)."""
     _chosen: dict[tuple[str, str | None, object], Grade | Criterion] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -227,12 +250,13 @@ def load_scheme_file(path: Path) -> Scheme:
         parsed["uses_lln"],
         words,
         tuple(criteria),
+        dict(parsed["not_graded"]),
     )
 
 
 @cache
 def load_scheme(scheme_id: str = DEFAULT_SCHEME) -> Scheme:
-    """Load a shipped scheme by id (``ctcae5``, ``ctcae4``, ``daids21``).
+    """Load a shipped scheme by id (``ctcae5``, ``ctcae6``, ``ctcae4``, ``daids21``).
 
     Raises:
         UsageError: an unknown scheme id.
@@ -259,7 +283,8 @@ def choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade | 
 def _choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade | Criterion:
     candidates = scheme.criteria_for(finding)
     if not candidates:
-        return Grade(None, f"{scheme.title} has no criteria for {finding}")
+        reason = scheme.not_graded.get(finding, f"{scheme.title} has no criteria for {finding}")
+        return Grade(None, reason)
     matches: list[Criterion] = []
     needs: set[str] = set()
     for c in candidates:

@@ -214,7 +214,7 @@ def _columnar(path: Path, scheme_id: str, jobs: int = 1) -> str:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     text=exports(),
-    scheme_id=st.sampled_from(["ctcae5", "daids21"]),
+    scheme_id=st.sampled_from(["ctcae5", "ctcae6", "daids21"]),
     chunk=st.sampled_from([64, 300, 1 << 20]),
     jobs=st.sampled_from([1, 2]),  # 2: chunks shared out to a forked worker (on Linux)
 )
@@ -280,7 +280,7 @@ def test_chunks_the_columnar_rules_do_not_cover_match_the_scalar_path(
     assert _columnar(path, "ctcae5") == _scalar(path, "ctcae5")
 
 
-@pytest.mark.parametrize("scheme_id", ["ctcae5", "ctcae4", "daids21"])
+@pytest.mark.parametrize("scheme_id", ["ctcae5", "ctcae6", "ctcae4", "daids21"])
 def test_every_flag_and_grade_of_a_row_fits_one_code_word(scheme_id: str) -> None:
     # Three bits per analyte flag and per graded term, in one uint64 with the all-ones key free.
     scheme = resolve_scheme(scheme_id)
