@@ -46,8 +46,8 @@ PLATELETS = [
 ]
 
 
-def _grade(values: dict[str, str], finding: str, **context: object) -> int | None:
-    result = interpret(values, grading="ctcae6", sex="female", age=50, **context)
+def _grade(values: dict[str, str], finding: str) -> int | None:
+    result = interpret(values, grading="ctcae6", sex="female", age=50)
     return result.grades.get(finding)
 
 
