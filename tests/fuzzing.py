@@ -32,6 +32,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,9 +155,10 @@ def run_cbc(argv: list[str], *, debug: bool = False, timeout: int = 60) -> Outco
     except _Timeout:
         code = -2
         sys.stderr.write("fuzz: timed out\n")
-    except BaseException as exc:
+    except BaseException:  # any escape is what the fuzzer looks for
         code = -1
-        sys.stderr.write(f"fuzz: escaped {exc.__class__.__name__}\n")
+        # As Python would print it (CBC_DEBUG lets errors escape): checked for cell values too.
+        sys.stderr.write(traceback.format_exc())
     else:
         code = 0
     finally:
