@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cbc_cli.analytes import ANALYTES, find_analyte, get_analyte
-from cbc_cli.errors import UnitError, UsageError
+from cbc_cli.errors import InputError, UnitError, UsageError
 from cbc_cli.units import normalize_unit, unit_factor
 
 # Context columns and the header spellings that name them (compared case-insensitively).
@@ -227,7 +227,8 @@ def map_columns(
         if find_analyte(target) is not None and target == get_analyte(target).id:
             if target in cmap.analytes.values():
                 first = header[next(i for i, a in cmap.analytes.items() if a == target)]
-                raise UsageError(
+                # The file's header is at fault (exit 3), though an option can work around it.
+                raise InputError(
                     f"columns {first!r} and {raw!r} both hold {target}",
                     hint=f"map one elsewhere with --column '{raw}'=OTHER",
                 )
