@@ -995,7 +995,7 @@ def _person(
     last_day = _day(used[-1].when, since) if used else None
     timeline = _timeline(last_day, opts.transplant, rules)
     states = [
-        _count_state(t, m, rules, opts.transplant, last_day)
+        _count_state(t, m, rules, opts.transplant, last_day, transfusions)
         for t in trends
         if (m := _recovery_milestone(t.analyte, milestones, rules)) is not None
     ]
@@ -1586,6 +1586,7 @@ def _count_state(
     rules: TrendRules,
     transplant: GraftSource | None,
     last_day: int | None,
+    transfusions: list[date],
 ) -> CountState:
     """Recovered, recovering, rising, not yet or lost: the words as README defines them."""
     rule = next(r for r in rules.milestones if r.code == m.code)
@@ -1647,11 +1648,25 @@ def _count_state(
                     f"{review} after chemotherapy, by when counts have usually come back: worth "
                     "a review with the care team",
                 )
+    free = rule.transfusion_free_days
+    if free is not None:
+        taken = date.fromisoformat(latest.collected_at[:10])
+        given = [d for d in transfusions if 0 <= (taken - d).days < free]
+        if given:
+            # A count raised by a transfusion does not show the marrow's own recovery.
+            return state(
+                "not-yet",
+                f"not yet: {value} at the latest draw, taken within {free} days of a platelet "
+                f"transfusion on {given[-1].isoformat()}, so it does not count towards recovery",
+            )
+    unknown = ""
+    if free is not None and m.transfusion_info == "not-given":
+        unknown = "; cbc was not told of platelet transfusions, which would also raise it"
     if level is not None and not below:
         return state(
             "recovering",
             f"recovering: {value} at the latest draw, at or above {level_words}; "
-            f"{title} needs {plural(rule.draws, 'successive draw')} at or above it",
+            f"{title} needs {plural(rule.draws, 'successive draw')} at or above it{unknown}",
         )
     previous = t.points[-2].value if len(t.points) >= 2 else None
     if (
@@ -1663,7 +1678,7 @@ def _count_state(
         return state(
             "rising",
             f"rising: {value} at the latest draw, up from {_value(t.analyte, nadir.value)} at the "
-            f"lowest, but still below {level_words}, its recovery level",
+            f"lowest, but still below {level_words}, its recovery level{unknown}",
         )
     return state("not-yet", f"not yet: {value} at the latest draw, below {level_words}; {m.note}")
 

@@ -886,6 +886,17 @@ def test_a_transfusion_three_days_before_the_jump_undoes_platelet_recovery() -> 
     recovery = milestone(given, "platelet-recovery")
     assert (recovery.status, recovery.transfusion_info) == ("pending", "given")
     assert "within 7 days of a platelet transfusion" in recovery.note
+    # A count raised by a transfusion is not the marrow recovering: "not yet", and said why.
+    assert state(given, "plt") == "not-yet"
+    assert "within 7 days of a platelet transfusion on 2026-06-02" in next(
+        s.message for s in given.states if s.analyte == "plt"
+    )
+    # Without the date, 42 on one draw is "recovering", with the transfusion caveat.
+    one = only(report_from_text(series(PLATELETS_8_TO_42[:2])))
+    assert state(one, "plt") == "recovering"
+    assert "not told of platelet transfusions" in next(
+        s.message for s in one.states if s.analyte == "plt"
+    )
     later = PLATELETS_8_TO_42 + [(f"2026-06-{d:02d}", 1.0, 40, 9.0) for d in (9, 10, 11)]
     person = only(report_from_text(series(later), transfusions=(date(2026, 6, 2),)))
     assert milestone(person, "platelet-recovery").collected_at == "2026-06-09"
