@@ -44,6 +44,7 @@ GLYPHS = {
 LABELS = {"anc": "ANC", "plt": "Platelets", "hgb": "Hemoglobin", "wbc": "WBC", "alc": "Lymphocytes"}
 STATUS_WORDS = {
     "reached": ("reached", "green"),
+    "lost": ("reached, then lost", "red"),
     "pending": ("not yet", "yellow"),
     "not-needed": ("not needed", "dim"),
     "cannot-tell": ("cannot tell", "dim"),
@@ -365,10 +366,13 @@ class SummaryTable:
 
 def _milestone_line(m: Milestone, transplant: bool) -> Text:
     words, style = STATUS_WORDS[m.status]
+    if m.status in ("reached", "lost") and m.transfusion_info == "not-given":
+        # cbc was not told of transfusions: never say there was none.
+        words += " (if no platelet transfusion)"
     line = Text("• ")
     line.append(f"{words}: ", f"bold {style}")
     line.append(m.title)
-    if m.status == "reached" and m.collected_at is not None:
+    if m.status in ("reached", "lost") and m.collected_at is not None:
         when = m.collected_at.replace("T", " ")
         day = f" ({_day_text(m.day, transplant)})" if m.day is not None else ""
         line.append(f", from {when}{day}", "bold")
@@ -420,7 +424,7 @@ def person_view(
                 )
             )
     # Milestones not yet reached are in "What to watch for"; those not needed stay in the JSON.
-    shown = [m for m in person.milestones if m.status in ("reached", "cannot-tell")]
+    shown = [m for m in person.milestones if m.status in ("reached", "lost", "cannot-tell")]
     if shown:
         parts.append(Text("Milestones", style="bold underline"))
         parts.extend(_milestone_line(m, transplant) for m in shown)
@@ -438,6 +442,7 @@ def person_view(
         )
     parts.extend(_bullets("What fell", person.fell))
     parts.extend(_bullets("What is recovering", person.recovering))
+    parts.extend(_bullets("What is rising (still below its recovery level)", person.rising))
     parts.extend(_bullets("What to watch for", person.watch))
     if person.timeline:
         parts.append(Text(person.timeline, style="italic"))

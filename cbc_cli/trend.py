@@ -13,10 +13,14 @@ How time is counted (also in README):
   below to the first draw at or above it again. A stretch still open at the last draw is counted
   to the last draw and said to be ongoing; one that is open at the first draw may have begun
   earlier. Between draws the count is not known, so the gap is counted as below.
-- Milestones: the first of N successive draws on different days, after the lowest value (the
+- Milestones: the first of N successive draws on different days, after a draw below the level
+  (the count was low; after a transplant, from day 0: recovery is counted from the post-transplant
   nadir), all at or above the level; a day with two draws counts only if both are. For platelet
   rules, a draw taken on the day of a platelet transfusion or within the 6 days after it does not
-  count (CIBMTR Forms Manual, initial platelet recovery).
+  count (CIBMTR Forms Manual, initial platelet recovery). A later draw below the level loses the
+  milestone (an alert); N successive draws at or above it again regain it.
+- Each count's state against its recovery level (recovered, recovering, rising, not yet, lost):
+  defined in README and the rules file, worked out in ``_count_state``.
 - Draws at the same collection time (the same date when no time is given): the later row in the
   input is used, as a re-run or correction usually comes later; both are listed.
 """
@@ -40,7 +44,7 @@ from cbc_cli.api import scheme_info
 from cbc_cli.batch import interpret_record
 from cbc_cli.engine import FINDING_RULES, HIGH_FLAGS, max_urgency
 from cbc_cli.errors import CbcError, RangeFileError, UnitError, UsageError
-from cbc_cli.explanations import CARE_TEAM_MESSAGES, EXPLANATIONS, recovery_context
+from cbc_cli.explanations import CARE_TEAM_MESSAGES, EXPLANATIONS
 from cbc_cli.grading import Scheme, guard
 from cbc_cli.models import AnalyteResult, Flag, Result, SchemeInfo, Urgency
 from cbc_cli.panel import Patient
@@ -50,7 +54,7 @@ from cbc_cli.shape import Spec, conforms, first_error, with_defaults
 from cbc_cli.units import accepted_units, format_value, parse_number, unit_factor
 from cbc_cli.wording import plural
 
-TREND_SCHEMA_VERSION = "1.0"
+TREND_SCHEMA_VERSION = "2.0"
 GraftSource = Literal["pb", "marrow", "cord"]
 GRAFT_SOURCES: tuple[GraftSource, ...] = ("pb", "marrow", "cord")
 GRAFT_WORDS = {
@@ -59,7 +63,11 @@ GRAFT_WORDS = {
     "cord": "a cord blood graft",
 }
 DEFAULT_ANALYTES = ("anc", "plt", "hgb")
-MilestoneStatus = Literal["reached", "pending", "not-needed", "cannot-tell"]
+MilestoneStatus = Literal["reached", "lost", "pending", "not-needed", "cannot-tell"]
+CountStateName = Literal[
+    "recovered", "recovering", "rising", "not-yet", "lost", "not-needed", "cannot-tell"
+]
+TransfusionInfo = Literal["given", "not-given"]
 
 # Column names read as "a platelet transfusion was given on this draw's day".
 TRANSFUSION_COLUMNS = (
@@ -89,6 +97,7 @@ _MILESTONE: Spec = {
     "unit": (str, ...),
     "draws": (int, 1),
     "transfusion_free_days": (int | None, None),
+    "lost_urgency": (Literal["routine", "soon", "now"], "soon"),
     "source": (str, ...),
 }
 _CHANGE: Spec = {
@@ -110,12 +119,22 @@ _ENGRAFTMENT: Spec = {
     "milestone": (str, ...),
     "source": (str, ...),
 }
+_CHEMOTHERAPY: Spec = {
+    "lowest_from_day": (int, ...),
+    "lowest_to_day": (int, ...),
+    "recovered_from_day": (int, ...),
+    "recovered_to_day": (int, ...),
+    "review_from_day": (int, ...),
+    "review_to_day": (int, ...),
+    "source": (str, ...),
+}
 _GAPS: Spec = {"long_gap_days": (int, ...), "source": (str, ...)}
 _RULES_FILE: Spec = {
     "below": ([_BELOW], ...),
     "milestone": ([_MILESTONE], ...),
     "change": ([_CHANGE], ...),
     "engraftment": (_ENGRAFTMENT, ...),
+    "chemotherapy": (_CHEMOTHERAPY, ...),
     "gaps": (_GAPS, ...),
 }
 _CODE = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
@@ -142,6 +161,22 @@ class MilestoneRule:
     """Canonical unit; None means the lower limit of each draw's reference range."""
     draws: int
     transfusion_free_days: int | None
+    lost_urgency: Urgency
+    """How soon to call when a draw falls back below the level after the milestone."""
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChemoTimeline:
+    """The usual course after chemotherapy, in days after day 0 (context, never a prediction)."""
+
+    lowest_from_day: int
+    lowest_to_day: int
+    recovered_from_day: int
+    recovered_to_day: int
+    review_from_day: int
+    review_to_day: int
+    """After this day a count still below its recovery level is "not yet", worth a review."""
     source: str
 
 
@@ -179,8 +214,13 @@ class TrendRules:
     graft_days: dict[str, int]
     graft_milestone: str
     graft_source: str
+    chemotherapy: ChemoTimeline
     long_gap_days: int
     origin: str
+
+    def recovery_rule(self, analyte_id: str) -> MilestoneRule | None:
+        """A count's recovery level: the first milestone listed for it (None: it has none)."""
+        return next((m for m in self.milestones if m.analyte == analyte_id), None)
 
 
 def rules_path() -> Path:
@@ -280,6 +320,7 @@ def parse_trend_rules(raw: Any, name: str = "trend rules") -> TrendRules:
                 level,
                 row["draws"],
                 free,
+                row["lost_urgency"],
                 sourced(row, where),
             )
         )
@@ -327,6 +368,20 @@ def parse_trend_rules(raw: Any, name: str = "trend rules") -> TrendRules:
         raise fail("engraftment", f"milestone {graft['milestone']!r} is not defined above")
     if any(graft[g] < 1 for g in GRAFT_SOURCES):
         raise fail("engraftment", "days must be 1 or more")
+    chemo = raw["chemotherapy"]
+    days = [
+        chemo[k]
+        for k in (
+            "lowest_from_day",
+            "lowest_to_day",
+            "recovered_from_day",
+            "recovered_to_day",
+            "review_from_day",
+            "review_to_day",
+        )
+    ]
+    if days[0] < 0 or days != sorted(days):
+        raise fail("chemotherapy", "the days must be 0 or more and in increasing order")
     gaps = raw["gaps"]
     if gaps["long_gap_days"] < 1:
         raise fail("gaps", "long_gap_days must be 1 or more")
@@ -337,6 +392,15 @@ def parse_trend_rules(raw: Any, name: str = "trend rules") -> TrendRules:
         {g: int(graft[g]) for g in GRAFT_SOURCES},
         str(graft["milestone"]),
         sourced(graft, "engraftment"),
+        ChemoTimeline(
+            int(chemo["lowest_from_day"]),
+            int(chemo["lowest_to_day"]),
+            int(chemo["recovered_from_day"]),
+            int(chemo["recovered_to_day"]),
+            int(chemo["review_from_day"]),
+            int(chemo["review_to_day"]),
+            sourced(chemo, "chemotherapy"),
+        ),
         int(gaps["long_gap_days"]),
         Path(name).name,
     )
@@ -428,7 +492,8 @@ class TimeBelow:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Milestone:
-    """A recovery milestone: reached on a date, still pending, not needed, or cannot be told."""
+    """A recovery milestone: reached on a date (and perhaps lost later), still pending, not
+    needed, or cannot be told."""
 
     code: str
     title: str
@@ -436,12 +501,21 @@ class Milestone:
     at_least: float | None
     """Canonical unit; null when the level is each draw's lower reference limit."""
     status: MilestoneStatus
+    """``lost``: reached, then a later draw fell below the level, not reached again since."""
     collected_at: str | None = None
-    """The first of the successive draws, when reached."""
+    """The first of the successive draws, when reached (also when lost later)."""
     day: int | None = None
     draws: list[DrawRef] = field(default_factory=list)
-    fell_below_after: DrawRef | None = None
-    """A later draw back below the level, when there is one."""
+    lost_at: DrawRef | None = None
+    """The first draw back below the level after the milestone was reached (the latest fall)."""
+    lost_value: float | None = None
+    """The value of that draw, canonical unit."""
+    regained_at: DrawRef | None = None
+    """The first of the successive draws back at or above the level after ``lost_at``."""
+    transfusion_info: TransfusionInfo | None = None
+    """For milestones that exclude draws after a platelet transfusion: whether cbc was given the
+    transfusion dates (``--transfusion`` or a ``platelet_transfusion`` column); null otherwise.
+    With ``not-given`` a transfusion cbc was not told of could undo the milestone."""
     note: str = ""
 
 
@@ -473,6 +547,19 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CountState:
+    """Where one count stands against its recovery level (the words: README, rules file)."""
+
+    analyte: str
+    state: CountStateName
+    milestone: str
+    """The code of the count's recovery milestone (the first listed for it in the rules)."""
+    level: float | None
+    """The recovery level, canonical unit; null when it is the draw's lower reference limit."""
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AnalyteTrend:
     """One analyte over time."""
 
@@ -496,13 +583,20 @@ class PersonTrend:
     patient_id: str | None
     draws: list[DrawInfo]
     transfusions: list[str]
+    transfusion_info: TransfusionInfo
+    """Whether cbc was given platelet transfusion dates for this person (``--transfusion``, or a
+    ``platelet_transfusion`` column with a yes or no for a draw); ``not-given`` never means none."""
     analytes: list[AnalyteTrend]
     milestones: list[Milestone]
+    states: list[CountState]
     changes: list[Change]
     alerts: list[Alert]
     timeline: str | None
     fell: list[str]
     recovering: list[str]
+    """Counts recovered or recovering (at or above their recovery level)."""
+    rising: list[str]
+    """Counts above their lowest value but still below their recovery level."""
     watch: list[str]
     urgency: Urgency
     message: str
@@ -620,6 +714,8 @@ class _Draw:
     has_time: bool
     result: Result
     transfused: bool
+    transfusion_told: bool
+    """The draw's platelet_transfusion cell says yes or no (an empty cell says nothing)."""
     errors: list[str]
     used: bool = True
     note: str | None = None
@@ -801,12 +897,14 @@ def _place(
         f"line {e.line}: {e.message}" if e.line and f"line {e.line}" not in e.message else e.message
         for e in record.cell_errors
     ]
-    transfused = False
+    transfused = told = False
     for cell in _cells(record, transfusion_index):
         word = cell.strip().lower()
         if word in _YES:
-            transfused = True
-        elif not (is_missing(cell) or word in _NO):
+            transfused = told = True
+        elif word in _NO:
+            told = True
+        elif not is_missing(cell):
             errors.append(
                 f"line {record.line}: platelet transfusion {cell.strip()!r} is not yes or no"
             )
@@ -816,7 +914,7 @@ def _place(
         # The age is worked out at each draw's own date, as for a single sample.
         context = base._replace(age=Age.from_dates(opts.dob, when.date()))
     result = interpret_record(record, ranges, scheme, context)
-    return _Draw(order, record, when, has_time, result, transfused, errors)
+    return _Draw(order, record, when, has_time, result, transfused, told, errors)
 
 
 def _person(
@@ -841,6 +939,10 @@ def _person(
     _mark_duplicates(series, notes)
     used = [d for d in series if d.used]
     transfusions = sorted(set(opts.transfusions) | {d.when.date() for d in series if d.transfused})
+    # Told means told: an empty platelet_transfusion cell, or no column, says nothing.
+    transfusion_info: TransfusionInfo = (
+        "given" if opts.transfusions or any(d.transfusion_told for d in series) else "not-given"
+    )
 
     for before, after in itertools.pairwise(used):
         gap = (after.when.date() - before.when.date()).days
@@ -874,7 +976,7 @@ def _person(
         trends.append(trend)
         if len(pairs) >= 2:
             milestones.extend(
-                _milestone(m, pairs, transfusions, since, opts.transplant)
+                _milestone(m, pairs, transfusions, transfusion_info, since, opts.transplant)
                 for m in rules.milestones
                 if m.analyte == analyte_id
             )
@@ -887,10 +989,16 @@ def _person(
         alert = _engraftment(opts.transplant, since, used, milestones, rules)
         if alert is not None:
             alerts.append(alert)
+    alerts.extend(_lost_alerts(milestones, rules, opts.transplant))
 
     latest = used[-1].result if used else None
     last_day = _day(used[-1].when, since) if used else None
     timeline = _timeline(last_day, opts.transplant, rules)
+    states = [
+        _count_state(t, m, rules, opts.transplant, last_day, transfusions)
+        for t in trends
+        if (m := _recovery_milestone(t.analyte, milestones, rules)) is not None
+    ]
     urgency, message = _message(latest, used[-1] if used else None, changes, alerts, since)
     draws = [
         DrawInfo(
@@ -911,14 +1019,17 @@ def _person(
         patient_id=patient_id,
         draws=draws,
         transfusions=[t.isoformat() for t in transfusions],
+        transfusion_info=transfusion_info,
         analytes=trends,
         milestones=milestones,
+        states=states,
         changes=changes,
         alerts=alerts,
         timeline=timeline,
         fell=[s for t in trends if (s := _fell_words(t, opts.transplant)) is not None],
-        recovering=_recovering_words(trends, milestones, opts.transplant),
-        watch=_watch_words(latest, milestones, analytes),
+        recovering=[s.message for s in states if s.state in ("recovered", "recovering")],
+        rising=[s.message for s in states if s.state == "rising"],
+        watch=_watch_words(latest, milestones, states, analytes),
         urgency=urgency,
         message=message,
         notes=notes,
@@ -1074,15 +1185,20 @@ def _milestone(
     rule: MilestoneRule,
     pairs: list[tuple[_Draw, AnalyteResult]],
     transfusions: list[date],
+    transfusion_info: TransfusionInfo,
     since: date | None,
     transplant: GraftSource | None,
 ) -> Milestone:
+    """Walk the draws day by day: a low, then the first run that reaches the milestone; after it,
+    the first draw back below the level loses it, and a new run regains it."""
+    free = rule.transfusion_free_days
     base = Milestone(
         code=rule.code,
         title=rule.title,
         analyte=rule.analyte,
         at_least=rule.at_least,
         status="pending",
+        transfusion_info=transfusion_info if free else None,
     )
     levels = [_level(rule, a) for _, a in pairs]
     if all(level is None for level in levels):
@@ -1091,73 +1207,104 @@ def _milestone(
             status="cannot-tell",
             note="no reference range applies to these draws (give --sex and --age)",
         )
-    below = [
-        i
-        for i, ((_, a), level) in enumerate(zip(pairs, levels, strict=True))
-        if level is not None and guard(a.value) < guard(level)
-    ]
-    free = rule.transfusion_free_days
-    if not below and not (free and transfusions):
-        return replace(
-            base,
-            status="not-needed",
-            note=f"no draw was below {_level_text(rule)}",
-        )
-    nadir = min(range(len(pairs)), key=lambda i: pairs[i][1].value)
+
+    def below(i: int) -> bool:
+        level = levels[i]
+        return level is not None and guard(pairs[i][1].value) < guard(level)
+
+    def meets(i: int) -> bool:
+        level = levels[i]
+        return level is not None and guard(pairs[i][1].value) >= guard(level)
 
     def blocked(day: date) -> bool:
         return free is not None and any(0 <= (day - t).days < free for t in transfusions)
 
+    # Recovery is counted from the nadir after the transplant (ASTCT: "after post-transplantation
+    # nadir"): draws before day 0 take no part then.
+    start = 0
+    if transplant is not None and since is not None:
+        start = next((i for i, (d, _) in enumerate(pairs) if d.when.date() >= since), len(pairs))
+    if not any(below(i) for i in range(start, len(pairs))) and not (free and transfusions):
+        after = " from day 0" if start else ""
+        return replace(
+            base, status="not-needed", note=f"no draw was below {_level_text(rule)}{after}"
+        )
+
     by_day: dict[date, list[int]] = {}
-    for i in range(nadir + 1, len(pairs)):
+    for i in range(start, len(pairs)):
         by_day.setdefault(pairs[i][0].when.date(), []).append(i)
+    # A run counts only once the count has been low (a draw below the level, or a platelet
+    # transfusion for the rules that exclude them): a run before that is not a recovery.
+    low_seen = held_back = met_any = False
+    phase: Literal["before", "holding", "lost"] = "before"
     run: list[int] = []
-    held_back = met_any = False
+    reached: list[int] = []
+    lost: int | None = None
+    regained: int | None = None
     for day, indices in by_day.items():
-        meets = all(
-            levels[i] is not None and guard(pairs[i][1].value) >= guard(levels[i] or 0.0)
-            for i in indices
-        )
-        met_any = met_any or meets
-        if meets and blocked(day):
-            held_back = True
-            meets = False
-        run = [*run, indices[0]] if meets else []
+        if phase == "holding":
+            if any(below(i) for i in indices):
+                lost = next(i for i in indices if below(i))
+                regained, run, phase = None, [], "lost"
+            continue
+        if not low_seen:
+            low_seen = any(below(i) for i in indices) or blocked(day)
+            continue
+        # A day with two draws counts only if both meet the level.
+        ok = all(meets(i) for i in indices)
+        met_any = met_any or ok
+        if ok and blocked(day):
+            held_back, ok = True, False
+        run = [*run, indices[0]] if ok else []
         if len(run) == rule.draws:
-            break
-    if len(run) == rule.draws:
-        first_draw = pairs[run[0]][0]
-        refs = [pairs[i][0].ref(since) for i in run]
-        after = next(
-            (
-                pairs[i][0]
-                for i in range(run[-1] + 1, len(pairs))
-                if levels[i] is not None and guard(pairs[i][1].value) < guard(levels[i] or 0.0)
-            ),
-            None,
+            if phase == "before":
+                reached = run
+            else:
+                regained = run[0]
+            run, phase = [], "holding"
+
+    caveat = ""
+    if free and transfusion_info == "not-given":
+        caveat = (
+            "platelet transfusion dates were not given to cbc (--transfusion, or a "
+            f"platelet_transfusion column): a platelet transfusion in the {free} days before "
+            "these draws would mean they do not count"
         )
-        ref = first_draw.ref(since)
+    if reached:
+        first = pairs[reached[0]][0].ref(since)
+        lost_ref = pairs[lost][0].ref(since) if lost is not None else None
+        regained_ref = pairs[regained][0].ref(since) if regained is not None else None
+        lost_value = pairs[lost][1].value if lost is not None else None
         note = ""
-        if after is not None:
-            note = (
-                f"fell below {_level_text(rule)} again on "
-                f"{_when_words(after.ref(since), transplant)}"
-            )
+        if lost_ref is not None and lost_value is not None:
+            note = _lost_words(rule, lost_ref, lost_value, transplant)
+            if regained_ref is not None:
+                note += (
+                    f", then was at or above it again on {rule.draws} successive draws from "
+                    f"{_when_words(regained_ref, transplant)}"
+                )
+            elif run:
+                note += (
+                    f"; at or above it again on {len(run)} of the {rule.draws} successive "
+                    "draws needed so far"
+                )
         return replace(
             base,
-            status="reached",
-            collected_at=ref.collected_at,
-            day=ref.day,
-            draws=refs,
-            fell_below_after=after.ref(since) if after else None,
-            note=note,
+            status="lost" if phase == "lost" else "reached",
+            collected_at=first.collected_at,
+            day=first.day,
+            draws=[pairs[i][0].ref(since) for i in reached],
+            lost_at=lost_ref,
+            lost_value=lost_value,
+            regained_at=regained_ref,
+            note="; ".join(s for s in (note, caveat) if s),
         )
     if run:
         note = (
             f"{len(run)} of {rule.draws} successive draws at or above {_level_text(rule)} so far, "
             f"from {_when_words(pairs[run[0]][0].ref(since), transplant)}; more draws are needed "
             "to confirm"
-        )
+        ) + (f"; {caveat}" if caveat else "")
     elif held_back:
         note = (
             f"draws at or above {_level_text(rule)} came within {free} days of a platelet "
@@ -1165,11 +1312,12 @@ def _milestone(
         )
     elif met_any:
         note = (
-            f"draws at or above {_level_text(rule)} since the lowest value did not stay there "
+            f"draws at or above {_level_text(rule)} since the count was below it did not stay "
+            f"there "
             f"for {rule.draws} successive draws"
         )
     else:
-        note = f"no draw at or above {_level_text(rule)} since the lowest value yet"
+        note = f"no draw at or above {_level_text(rule)} since the count was below it"
     return replace(base, note=note)
 
 
@@ -1227,7 +1375,7 @@ def _engraftment(
     last_day = (used[-1].when.date() - since).days
     if recovery is None:
         return None
-    if recovery.status == "reached" and recovery.day is not None:
+    if recovery.status in ("reached", "lost") and recovery.day is not None:
         if recovery.day <= limit:
             return None
         return Alert(
@@ -1270,11 +1418,47 @@ def _timeline(day: int | None, transplant: GraftSource | None, rules: TrendRules
     if day is None or day < 0:
         return None
     if transplant is None:
-        return recovery_context(day)
+        return _chemo_timeline(day, rules.chemotherapy)
     return (
         f"Day +{day} after the transplant. Neutrophil recovery is looked for by day "
         f"+{rules.graft_days[transplant]} after {GRAFT_WORDS[transplant]}; counts can take months "
         "or longer to settle fully. This is the usual course, not a prediction for you."
+    )
+
+
+def _span(first: int, last: int) -> str:
+    if first % 7 == 0 and last % 7 == 0:
+        return f"{first // 7} to {last // 7} weeks"
+    return f"{first} to {last} days"
+
+
+def _chemo_timeline(day: int, c: ChemoTimeline) -> str:
+    """Where day N after chemotherapy sits on the usual course: the low point, the recovery, and
+    when counts still low deserve a review (rules file [chemotherapy])."""
+    if day < c.lowest_from_day:
+        where = "counts usually keep falling for some days yet"
+    elif day <= c.lowest_to_day:
+        where = "within the days when counts are usually at their lowest"
+    elif day <= c.recovered_to_day:
+        where = "within the weeks when counts usually recover"
+    elif day < c.review_from_day:
+        where = f"past the usual {_span(c.recovered_from_day, c.recovered_to_day)} of recovery"
+    elif day <= c.review_to_day:
+        where = (
+            f"within day {c.review_from_day} to {c.review_to_day}: counts still low now are worth "
+            "a review with the care team"
+        )
+    else:
+        where = (
+            f"past day {c.review_to_day}: counts still low now deserve a review with the care team"
+        )
+    return (
+        f"Day {day} after chemotherapy: {where}. After chemotherapy, counts are usually at their "
+        f"lowest about {c.lowest_from_day} to {c.lowest_to_day} days in and recover over about "
+        f"{_span(c.recovered_from_day, c.recovered_to_day)}; the marrow usually has its normal "
+        f"share of blood-making cells again by day {c.review_from_day} to {c.review_to_day}, so "
+        "counts still low by then deserve a review. This is the usual course, not a prediction "
+        "for you; it varies with the treatment given."
     )
 
 
@@ -1380,34 +1564,170 @@ def _fell_words(t: AnalyteTrend, transplant: GraftSource | None) -> str | None:
     return text + "."
 
 
-def _recovering_words(
-    trends: list[AnalyteTrend], milestones: list[Milestone], transplant: GraftSource | None
-) -> list[str]:
-    out: list[str] = []
-    for t in trends:
-        nadir, latest = t.nadir, t.latest
-        # Rising: above the lowest value, and not falling at the latest draw.
-        if nadir is None or latest.value <= nadir.value or latest.value < t.points[-2].value:
-            continue
+def _lost_words(
+    rule: MilestoneRule, lost_at: DrawRef, value: float, transplant: GraftSource | None
+) -> str:
+    return (
+        f"fell back below {_level_text(rule)} on {_when_words(lost_at, transplant)}, at "
+        f"{_value(rule.analyte, value)}"
+    )
+
+
+def _recovery_milestone(
+    analyte_id: str, milestones: list[Milestone], rules: TrendRules
+) -> Milestone | None:
+    rule = rules.recovery_rule(analyte_id)
+    return None if rule is None else next((m for m in milestones if m.code == rule.code), None)
+
+
+def _count_state(
+    t: AnalyteTrend,
+    m: Milestone,
+    rules: TrendRules,
+    transplant: GraftSource | None,
+    last_day: int | None,
+    transfusions: list[date],
+) -> CountState:
+    """Recovered, recovering, rising, not yet or lost: the words as README defines them."""
+    rule = next(r for r in rules.milestones if r.code == m.code)
+    latest, nadir = t.latest, t.nadir
+    level = m.at_least if m.at_least is not None else t.range_low
+    level_words = _level_text(rule)
+    value = _value(t.analyte, latest.value)
+    title = m.title[0].lower() + m.title[1:]
+
+    def state(name: CountStateName, text: str) -> CountState:
+        return CountState(
+            analyte=t.analyte,
+            state=name,
+            milestone=m.code,
+            level=m.at_least,
+            message=f"{_cap(_name(t.analyte))}: {text}.",
+        )
+
+    if m.status in ("not-needed", "cannot-tell"):
+        return state(m.status, m.note)
+    reached = DrawRef(collected_at=m.collected_at or "", day=m.day, sample_id=None, line=None)
+    if m.status == "reached":
         text = (
-            f"{_cap(_name(t.analyte))}: rising, {_value(t.analyte, latest.value)} at the "
-            f"latest draw, up from {_value(t.analyte, nadir.value)} at the lowest"
+            f"recovered: {title} from {_when_words(reached, transplant)}; {value} at the "
+            "latest draw"
         )
-        reached = next(
-            (m for m in milestones if m.analyte == t.analyte and m.status == "reached"), None
-        )
-        if reached is not None and reached.collected_at is not None:
-            ref = DrawRef(
-                collected_at=reached.collected_at, day=reached.day, sample_id=None, line=None
+        if m.transfusion_info == "not-given":
+            text += (
+                f", if no platelet transfusion was given in the {rule.transfusion_free_days} "
+                "days before those draws (cbc was not told of any)"
             )
-            title = reached.title[0].lower() + reached.title[1:]
-            text += f"; {title} from {_when_words(ref, transplant)}"
-        out.append(text + ".")
-    return out
+        return state("recovered", text)
+    if m.status == "lost" and m.lost_at is not None and m.lost_value is not None:
+        return state(
+            "lost",
+            f"reached {title} from {_when_words(reached, transplant)}, then "
+            f"{_lost_words(rule, m.lost_at, m.lost_value, transplant)}; {value} at the latest "
+            "draw",
+        )
+    below = level is not None and guard(latest.value) < guard(level)
+    if below and last_day is not None:
+        if transplant is not None and m.code == rules.graft_milestone:
+            limit = rules.graft_days[transplant]
+            if last_day >= limit:
+                # ASTCT: no ANC of 0.5 or more by this day is the primary graft failure mark, so
+                # a rise below the level is not called recovering here.
+                return state(
+                    "not-yet",
+                    f"not yet: {value} on day +{last_day}, still below {level_words} with no "
+                    f"neutrophil recovery by day +{limit} after {GRAFT_WORDS[transplant]}; this is "
+                    "what the transplant team looks at for possible graft failure, not a recovery",
+                )
+        elif transplant is None and rule.at_least is not None:
+            review = rules.chemotherapy.review_to_day
+            if last_day > review:
+                return state(
+                    "not-yet",
+                    f"not yet: {value} on day {last_day}, still below {level_words}, past day "
+                    f"{review} after chemotherapy, by when counts have usually come back: worth "
+                    "a review with the care team",
+                )
+    free = rule.transfusion_free_days
+    if free is not None:
+        taken = date.fromisoformat(latest.collected_at[:10])
+        given = [d for d in transfusions if 0 <= (taken - d).days < free]
+        if given:
+            # A count raised by a transfusion does not show the marrow's own recovery.
+            return state(
+                "not-yet",
+                f"not yet: {value} at the latest draw, taken within {free} days of a platelet "
+                f"transfusion on {given[-1].isoformat()}, so it does not count towards recovery",
+            )
+    unknown = ""
+    if free is not None and m.transfusion_info == "not-given":
+        unknown = "; cbc was not told of platelet transfusions, which would also raise it"
+    if level is not None and not below:
+        return state(
+            "recovering",
+            f"recovering: {value} at the latest draw, at or above {level_words}; "
+            f"{title} needs {plural(rule.draws, 'successive draw')} at or above it{unknown}",
+        )
+    previous = t.points[-2].value if len(t.points) >= 2 else None
+    if (
+        nadir is not None
+        and previous is not None
+        and latest.value > nadir.value
+        and latest.value >= previous
+    ):
+        return state(
+            "rising",
+            f"rising: {value} at the latest draw, up from {_value(t.analyte, nadir.value)} at the "
+            f"lowest, but still below {level_words}, its recovery level{unknown}",
+        )
+    return state("not-yet", f"not yet: {value} at the latest draw, below {level_words}; {m.note}")
+
+
+def _lost_alerts(
+    milestones: list[Milestone], rules: TrendRules, transplant: GraftSource | None
+) -> list[Alert]:
+    """One alert per count whose milestone was reached and then lost (the lowest level first)."""
+    alerts: list[Alert] = []
+    seen: set[str] = set()
+    for m in milestones:
+        if m.status != "lost" or m.lost_at is None or m.lost_value is None or m.analyte in seen:
+            continue
+        seen.add(m.analyte)
+        rule = next(r for r in rules.milestones if r.code == m.code)
+        name = _cap(_name(m.analyte))
+        reached = DrawRef(collected_at=m.collected_at or "", day=m.day, sample_id=None, line=None)
+        message = (
+            f"{name} reached {m.title[0].lower()}{m.title[1:]} from "
+            f"{_when_words(reached, transplant)}, then "
+            f"{_lost_words(rule, m.lost_at, m.lost_value, transplant)}. A fall after a recovery "
+            "is worth a call to the care team."
+        )
+        if transplant is not None:
+            # ASTCT (Kharfan-Dabaja 2024, table 1): a decline after recovery is how secondary
+            # graft failure shows; whether it is one needs the care team.
+            message += (
+                " After a transplant, the team looks at a fall like this when they check how the "
+                "graft is working; only they can say what it means for you."
+            )
+        alerts.append(
+            Alert(
+                code=f"{m.code}-lost",
+                title=(
+                    f"{name} fell back below {_level_text(rule)} on "
+                    f"{_when_words(m.lost_at, transplant)}, after recovering"
+                ),
+                message=message,
+                urgency=rule.lost_urgency,
+            )
+        )
+    return alerts
 
 
 def _watch_words(
-    latest: Result | None, milestones: list[Milestone], analytes: list[str]
+    latest: Result | None,
+    milestones: list[Milestone],
+    states: list[CountState],
+    analytes: list[str],
 ) -> list[str]:
     out: list[str] = []
     if latest is not None:
@@ -1416,10 +1736,13 @@ def _watch_words(
                 analytes
             ):
                 out.append(f"{EXPLANATIONS[f.code].title}: {EXPLANATIONS[f.code].notice}")
+    # A lost milestone has its alert; a count not yet at its level is said here, in its words.
+    said = {s.analyte for s in states if s.state in ("not-yet", "lost")}
+    out.extend(s.message for s in states if s.state == "not-yet")
     waiting: set[str] = set()
     for m in milestones:
         # Only the next milestone of each count: the higher ones wait on it anyway.
-        if m.status == "pending" and m.analyte not in waiting:
+        if m.status == "pending" and m.analyte not in waiting | said:
             waiting.add(m.analyte)
             out.append(f"{m.title}: not yet; {m.note}.")
     return out
@@ -1442,6 +1765,9 @@ TREND_CSV_COLUMNS = (
     "milestones",
     "changes",
     "alerts",
+    "lost",
+    "state",
+    "transfusion_info",
     "status",
     "note",
 )
@@ -1451,8 +1777,13 @@ TREND_CSV_COLUMNS = (
 def trend_rows(report: TrendReport) -> Iterator[list[str]]:
     """The CSV rows (without the header): one per person, draw and analyte, then unplaced draws.
 
-    ``milestones`` names the milestones dated on that draw, ``changes`` the changes that end at
-    it, ``alerts`` the person's alerts (on the latest draw); ``status`` is ok, not-used or error.
+    ``milestones`` names the milestones dated on that draw (reached there, lost later or not),
+    ``changes`` the changes that end at it, ``alerts`` the person's alerts (on the latest draw),
+    ``lost`` the milestones lost at that draw (the first draw back below the level), ``state`` the
+    count's state (recovered, recovering, rising, not-yet, lost, not-needed, cannot-tell; on the
+    latest draw of the count), ``transfusion_info`` whether platelet transfusion dates were given
+    (given or not-given, on the rows of counts with a milestone that excludes transfused draws);
+    ``status`` is ok, not-used or error.
     """
 
     def text(value: object) -> str:
@@ -1460,9 +1791,16 @@ def trend_rows(report: TrendReport) -> Iterator[list[str]]:
 
     for person in report.persons:
         reached: dict[tuple[str, str], list[str]] = {}
+        lost: dict[tuple[str, str], list[str]] = {}
         for m in person.milestones:
-            if m.status == "reached" and m.collected_at is not None:
+            if m.status in ("reached", "lost") and m.collected_at is not None:
                 reached.setdefault((m.analyte, m.collected_at), []).append(m.code)
+            if m.status == "lost" and m.lost_at is not None:
+                lost.setdefault((m.analyte, m.lost_at.collected_at), []).append(m.code)
+        states = {s.analyte: s.state for s in person.states}
+        needs_transfusions = {
+            m.analyte for m in person.milestones if m.transfusion_info is not None
+        }
         ended: dict[tuple[str, str], list[str]] = {}
         for c in person.changes:
             ended.setdefault((c.analyte, c.after.collected_at), []).append(c.code)
@@ -1474,7 +1812,7 @@ def trend_rows(report: TrendReport) -> Iterator[list[str]]:
                 yield [
                     text(person.patient_id), text(draw.sample_id), text(draw.line),
                     draw.collected_at, text(draw.day), "", "", "", "", "", "", "", "", "",
-                    "not-used", text(draw.note),
+                    "", "", "", "not-used", text(draw.note),
                 ]  # fmt: skip
                 continue
             for t in person.analytes:
@@ -1483,6 +1821,7 @@ def trend_rows(report: TrendReport) -> Iterator[list[str]]:
                     continue
                 _, p = found
                 key = (t.analyte, draw.collected_at)
+                last = p is t.latest
                 yield [
                     text(person.patient_id),
                     text(draw.sample_id),
@@ -1498,6 +1837,9 @@ def trend_rows(report: TrendReport) -> Iterator[list[str]]:
                     ";".join(reached.get(key, [])),
                     ";".join(ended.get(key, [])),
                     alerts if draw.collected_at == latest else "",
+                    ";".join(lost.get(key, [])),
+                    states.get(t.analyte, "") if last else "",
+                    person.transfusion_info if t.analyte in needs_transfusions else "",
                     "ok",
                     "; ".join(draw.errors),
                 ]
@@ -1507,6 +1849,9 @@ def trend_rows(report: TrendReport) -> Iterator[list[str]]:
             text(u.sample_id),
             text(u.line),
             text(u.collected_at),
+            "",
+            "",
+            "",
             "",
             "",
             "",

@@ -140,6 +140,9 @@ def _raw() -> dict[str, Any]:
         (lambda r: r["milestone"][0].update(source=""), "source is empty"),
         (lambda r: r["engraftment"].update(milestone="nope"), "engraftment: milestone 'nope'"),
         (lambda r: r.update(extra=1), "extra"),
+        (lambda r: r["milestone"][0].update(lost_urgency="later"), "milestone #1"),
+        (lambda r: r["chemotherapy"].update(review_to_day=30), "chemotherapy: the days"),
+        (lambda r: r.pop("chemotherapy"), "chemotherapy"),
     ],
 )
 def test_invalid_rules_are_refused_naming_the_rule(
@@ -187,7 +190,14 @@ def test_chemotherapy_cycle_nadir_days_below_and_recovery() -> None:
     assert any(
         s.startswith("ANC fell to 0.08") and "below 0.5 for 8 days" in s for s in person.fell
     )
-    assert any(s.startswith("ANC: rising") for s in person.recovering)
+    # Neutrophil recovery (3 successive draws at or above 0.5, ASTCT) is reached and holds at
+    # day 31: the count is recovered, not merely rising.
+    assert any(s.startswith("ANC: recovered") for s in person.recovering)
+    assert [(s.analyte, s.state) for s in person.states] == [
+        ("anc", "recovered"),
+        ("plt", "not-needed"),
+        ("hgb", "recovered"),
+    ]
 
 
 def test_changes_between_draws_name_both_draws() -> None:
@@ -748,3 +758,327 @@ def test_cli_json_validates_against_the_trend_schema(capsys: pytest.CaptureFixtu
     code, _, err = run(capsys, "schema", "--trend", "--ranges")
     assert code == 2
     assert "give one of them" in err
+
+
+# --- telling the truth: recovered, recovering, rising, not yet, lost -----------------------------
+#
+# Sources of every expectation below (docs/clinical.md sections 1 and 5):
+# - ASTCT consensus (Kharfan-Dabaja et al., Bone Marrow Transplant 2024, table 1): neutrophil
+#   recovery is the first of 3 successive days with ANC >= 0.5 after the post-transplant nadir;
+#   platelet recovery the first of 3 with platelets >= 20 without a platelet transfusion in the 7
+#   days before; primary graft failure is no ANC >= 0.5 by day +30 (peripheral blood, marrow) or
+#   +42 (cord blood); a decline after recovery is what secondary graft failure looks like.
+# - After chemotherapy counts are usually lowest about 7-14 days in and recover over 3-4 weeks;
+#   they start to rise within about 30 days; marrow cellularity is usually normal by 40-60 days.
+
+
+def state(person: PersonTrend, analyte: str) -> str:
+    return next(s.state for s in person.states if s.analyte == analyte)
+
+
+def test_transplant_anc_below_0_5_past_day_30_is_not_recovering() -> None:
+    # A peripheral blood graft, ANC rising slowly from its nadir but still 0.3 on day +35: no ANC
+    # >= 0.5 by day +30 is the ASTCT primary graft failure mark, so this is not "recovering".
+    rows = [
+        ("2026-05-01", 1.0, 90, 10.0),
+        ("2026-05-05", 0.05, 30, 9.0),
+        ("2026-05-12", 0.1, 25, 9.0),
+        ("2026-05-20", 0.2, 25, 9.0),
+        ("2026-05-28", 0.25, 25, 9.0),
+        ("2026-06-05", 0.3, 25, 9.0),  # day +35
+    ]
+    person = only(report_from_text(series(rows), since=date(2026, 5, 1), transplant="pb"))
+    assert state(person, "anc") == "not-yet"
+    assert not any(s.startswith("ANC") for s in person.recovering + person.rising)
+    words = next(s.message for s in person.states if s.analyte == "anc")
+    assert "day +35" in words
+    assert "day +30" in words
+    assert "graft failure" in words
+    assert words in person.watch
+    assert [a.code for a in person.alerts] == ["primary-graft-failure-warning"]
+    out = " ".join(
+        _render(
+            report_from_text(series(rows), since=date(2026, 5, 1), transplant="pb"), 100
+        ).split()
+    )
+    recovering = out.split("What is recovering")[1] if "What is recovering" in out else ""
+    assert "ANC" not in recovering.split("What to watch for")[0]
+    # The same draws up to day +19 are before the mark: a count above its nadir, still below
+    # 0.5, is "rising", never "recovered" nor listed as recovering.
+    early = only(report_from_text(series(rows[:4]), since=date(2026, 5, 1), transplant="pb"))
+    assert state(early, "anc") == "rising"
+    assert any(s.startswith("ANC: rising") and "still below 0.5" in s for s in early.rising)
+    assert not any(s.startswith("ANC") for s in early.recovering)
+
+
+def test_rising_recovering_recovered_follow_the_astct_count() -> None:
+    # ANC 0.6 once after the nadir: at the level but short of 3 successive draws -> recovering;
+    # on the third draw -> recovered (neutrophil recovery dated on the first of the three).
+    base = [("2026-05-01", 1.0, 90, 10.0), ("2026-05-06", 0.05, 30, 9.0)]
+    ups = [("2026-05-12", 0.6, 30, 9.0), ("2026-05-13", 0.7, 30, 9.0), ("2026-05-14", 0.9, 30, 9.0)]
+    one = only(report_from_text(series(base + ups[:1]), since=date(2026, 5, 1), transplant="pb"))
+    assert state(one, "anc") == "recovering"
+    assert milestone(one, "neutrophil-recovery").status == "pending"
+    three = only(report_from_text(series(base + ups), since=date(2026, 5, 1), transplant="pb"))
+    assert state(three, "anc") == "recovered"
+    assert milestone(three, "neutrophil-recovery").day == 11
+    # Above its nadir but falling at the latest draw, still below 0.5: not rising, not yet.
+    falling = [*base, ("2026-05-09", 0.4, 30, 9.0), ("2026-05-10", 0.2, 30, 9.0)]
+    down = only(report_from_text(series(falling), since=date(2026, 5, 1), transplant="pb"))
+    assert state(down, "anc") == "not-yet"
+
+
+def test_draws_before_the_transplant_do_not_count_towards_recovery() -> None:
+    # ASTCT counts neutrophil recovery after the post-transplant nadir: three draws >= 0.5 before
+    # day 0 are not a recovery, and the fall after them is not a loss.
+    rows = [
+        ("2026-04-26", 0.3, 90, 10.0),
+        ("2026-04-28", 0.6, 90, 10.0),
+        ("2026-04-29", 0.7, 90, 10.0),
+        ("2026-04-30", 0.8, 90, 10.0),
+        ("2026-05-04", 0.05, 90, 10.0),
+        ("2026-05-11", 0.6, 90, 10.0),
+        ("2026-05-12", 0.7, 90, 10.0),
+        ("2026-05-13", 0.9, 90, 10.0),
+    ]
+    person = only(report_from_text(series(rows), since=date(2026, 5, 1), transplant="pb"))
+    recovery = milestone(person, "neutrophil-recovery")
+    assert (recovery.status, recovery.day, recovery.lost_at) == ("reached", 10, None)
+
+
+PLATELETS_8_TO_42 = [
+    ("2026-06-01", 1.0, 8, 9.0),
+    ("2026-06-05", 1.0, 42, 9.0),
+    ("2026-06-06", 1.0, 44, 9.0),
+    ("2026-06-07", 1.0, 45, 9.0),
+]
+
+
+def test_platelet_recovery_without_transfusion_dates_never_says_no_transfusion() -> None:
+    # 8 -> 42 with no --transfusion and no platelet_transfusion column: three draws >= 20 meet the
+    # count, but ASTCT also needs no platelet transfusion in the 7 days before, which cbc was not
+    # told about; it says so instead of asserting that there was none.
+    report = report_from_text(series(PLATELETS_8_TO_42))
+    person = only(report)
+    recovery = milestone(person, "platelet-recovery")
+    assert (recovery.status, recovery.collected_at) == ("reached", "2026-06-05")
+    assert recovery.transfusion_info == "not-given"
+    assert person.transfusion_info == "not-given"
+    assert "were not given to cbc" in recovery.note
+    assert "platelet transfusion in the 7 days before" in recovery.note
+    assert milestone(person, "neutrophil-recovery").transfusion_info is None
+    words = next(s.message for s in person.states if s.analyte == "plt")
+    assert "if no platelet transfusion was given" in words
+    out = " ".join(_render(report, 100).split())
+    assert "reached (if no platelet transfusion): Platelet recovery" in out
+    for text in (out, json.dumps(trend_data(report))):
+        assert "no platelet transfusion in the 7 days before" not in text
+    col = {name: i for i, name in enumerate(TREND_CSV_COLUMNS)}
+    plt_rows = [r for r in trend_rows(report) if r[col["analyte"]] == "plt"]
+    assert {r[col["transfusion_info"]] for r in plt_rows} == {"not-given"}
+
+
+def test_a_transfusion_three_days_before_the_jump_undoes_platelet_recovery() -> None:
+    # Given a platelet transfusion on 06-02, three days before the 42: the draws of 06-05 to
+    # 06-07 are within 7 days of it, so by ASTCT they do not count; the first that may count is
+    # 06-09 (7 days after), and three draws from then reach platelet recovery.
+    given = only(report_from_text(series(PLATELETS_8_TO_42), transfusions=(date(2026, 6, 2),)))
+    recovery = milestone(given, "platelet-recovery")
+    assert (recovery.status, recovery.transfusion_info) == ("pending", "given")
+    assert "within 7 days of a platelet transfusion" in recovery.note
+    # A count raised by a transfusion is not the marrow recovering: "not yet", and said why.
+    assert state(given, "plt") == "not-yet"
+    assert "within 7 days of a platelet transfusion on 2026-06-02" in next(
+        s.message for s in given.states if s.analyte == "plt"
+    )
+    # Without the date, 42 on one draw is "recovering", with the transfusion caveat.
+    one = only(report_from_text(series(PLATELETS_8_TO_42[:2])))
+    assert state(one, "plt") == "recovering"
+    assert "not told of platelet transfusions" in next(
+        s.message for s in one.states if s.analyte == "plt"
+    )
+    later = PLATELETS_8_TO_42 + [(f"2026-06-{d:02d}", 1.0, 40, 9.0) for d in (9, 10, 11)]
+    person = only(report_from_text(series(later), transfusions=(date(2026, 6, 2),)))
+    assert milestone(person, "platelet-recovery").collected_at == "2026-06-09"
+    assert "not given" not in milestone(person, "platelet-recovery").note
+    # A platelet_transfusion column with a yes or no is information given too.
+    text = HEADER.replace("\n", ",platelet_transfusion\n") + "".join(
+        f"P,S{i},{d},F,50,{anc},{plt},{hgb},no\n"
+        for i, (d, anc, plt, hgb) in enumerate(PLATELETS_8_TO_42)
+    )
+    told = only(report_from_text(text))
+    assert told.transfusion_info == "given"
+    assert milestone(told, "platelet-recovery").transfusion_info == "given"
+
+
+PLATELETS_REACHED_THEN_LOST = [
+    ("2026-06-01", 1.0, 15, 9.0),
+    ("2026-06-03", 1.0, 22, 9.0),
+    ("2026-06-04", 1.0, 25, 9.0),
+    ("2026-06-05", 1.0, 28, 9.0),
+    ("2026-06-06", 1.0, 30, 9.0),
+    ("2026-06-07", 1.0, 26, 9.0),
+    ("2026-06-10", 1.0, 12, 9.0),
+]
+
+
+def test_platelets_reached_then_lost_are_shown_as_both_with_an_alert() -> None:
+    # Five successive draws >= 20 after a low of 15: platelet recovery is reached on the first of
+    # them (06-03, transfusions given as none); the fall to 12 loses it. Shown as both, with an
+    # alert, never as "not yet".
+    text = HEADER.replace("\n", ",platelet_transfusion\n") + "".join(
+        f"P,S{i},{d},F,50,{anc},{plt},{hgb},no\n"
+        for i, (d, anc, plt, hgb) in enumerate(PLATELETS_REACHED_THEN_LOST)
+    )
+    report = report_from_text(text)
+    person = only(report)
+    recovery = milestone(person, "platelet-recovery")
+    assert (recovery.status, recovery.collected_at) == ("lost", "2026-06-03")
+    assert recovery.lost_at is not None
+    assert recovery.lost_at.collected_at == "2026-06-10"
+    assert state(person, "plt") == "lost"
+    assert [(a.code, a.urgency) for a in person.alerts] == [("platelet-recovery-lost", "soon")]
+    assert "2026-06-03" in person.alerts[0].message
+    assert "2026-06-10" in person.alerts[0].message
+    assert person.urgency in ("soon", "now")
+    out = " ".join(_render(report, 100).split())
+    assert "reached, then lost: Platelet recovery" in out
+    assert "from 2026-06-03" in out
+    assert "fell back below 20 on 2026-06-10" in out
+    assert (
+        "Platelet recovery (20 or more on 3 successive draws; a draw within 7 days of a "
+        "platelet transfusion does not count): not yet" not in out
+    )
+    col = {name: i for i, name in enumerate(TREND_CSV_COLUMNS)}
+    by_date = {r[col["collected_at"]]: r for r in trend_rows(report) if r[col["analyte"]] == "plt"}
+    assert by_date["2026-06-03"][col["milestones"]] == "platelet-recovery"
+    assert by_date["2026-06-10"][col["lost"]] == "platelet-recovery"
+    assert by_date["2026-06-10"][col["state"]] == "lost"
+    assert by_date["2026-06-10"][col["alerts"]] == "platelet-recovery-lost"
+
+
+def test_anc_falling_back_below_0_5_after_recovery_raises_an_alert() -> None:
+    # ANC 0.6, 0.7, 0.8 after a nadir of 0.1 is neutrophil recovery (ASTCT); 0.4 afterwards is
+    # below 0.5 again. The fall from 0.8 is not the ANC-from-1.0 change rule, so only the lost
+    # milestone can raise it: an alert worth a call.
+    rows = [
+        ("2026-05-01", 2.0, 100, 12.0),
+        ("2026-05-06", 0.1, 100, 12.0),
+        ("2026-05-12", 0.6, 100, 12.0),
+        ("2026-05-13", 0.7, 100, 12.0),
+        ("2026-05-14", 0.8, 100, 12.0),
+        ("2026-05-16", 0.4, 100, 12.0),
+    ]
+    person = only(report_from_text(series(rows), since=date(2026, 5, 1), transplant="pb"))
+    recovery = milestone(person, "neutrophil-recovery")
+    assert (recovery.status, recovery.day) == ("lost", 11)
+    assert recovery.lost_at is not None
+    assert recovery.lost_at.day == 15
+    assert not any(c.after.day == 15 for c in person.changes)
+    alert = next(a for a in person.alerts if a.code == "neutrophil-recovery-lost")
+    assert alert.urgency == "soon"
+    assert "day +11" in alert.message
+    assert "day +15" in alert.message
+    assert "graft" in alert.message
+    assert "you have" not in alert.message.lower()
+    words = next(s.message for s in person.states if s.analyte == "anc")
+    assert words.startswith("ANC: reached neutrophil recovery")
+    assert "fell back below 0.5 on 2026-05-16 (day +15), at 0.40" in words
+    # Three draws >= 0.5 again regain it: reached, the fall still said, no alert.
+    again = rows + [(f"2026-05-{d}", 0.9, 100, 12.0) for d in (18, 19, 20)]
+    back = only(report_from_text(series(again), since=date(2026, 5, 1), transplant="pb"))
+    recovery = milestone(back, "neutrophil-recovery")
+    assert recovery.status == "reached"
+    assert recovery.lost_at is not None
+    assert recovery.regained_at is not None
+    assert (recovery.lost_at.day, recovery.regained_at.day) == (15, 17)
+    assert "was at or above it again" in recovery.note
+    assert not any(a.code.endswith("-lost") for a in back.alerts)
+
+
+@pytest.mark.parametrize(
+    ("day", "where"),
+    [
+        (3, "counts usually keep falling"),
+        (10, "usually at their lowest"),
+        (20, "usually recover"),
+        (31, "past the usual 3 to 4 weeks"),
+        (45, "within day 40 to 60"),
+        (70, "past day 60"),
+    ],
+)
+def test_chemotherapy_timeline_explains_the_usual_course(day: int, where: str) -> None:
+    # Counts lowest about 7-14 days after chemotherapy, recovering over 3-4 weeks; marrow
+    # cellularity usually normal by 40-60 days: counts still low then deserve a review.
+    rows = [
+        ("2026-01-01", 3.0, 200, 12.0),
+        (str(date(2026, 1, 1).fromordinal(date(2026, 1, 1).toordinal() + day)), 3.0, 200, 12.0),
+    ]
+    person = only(report_from_text(series(rows), since=date(2026, 1, 1)))
+    assert person.timeline is not None
+    assert person.timeline.startswith(f"Day {day} after chemotherapy: ")
+    assert where in person.timeline
+    for usual in ("7 to 14 days", "3 to 4 weeks", "day 40 to 60", "not a prediction"):
+        assert usual in person.timeline
+    # Context, never a prognosis.
+    assert " will " not in person.timeline
+
+
+def test_after_chemotherapy_a_count_still_low_past_day_60_is_not_rising() -> None:
+    # Counts usually rise within about 30 days and the marrow is usually back by day 40-60: ANC
+    # 0.3 on day 70 after chemotherapy, even if up from its nadir, is "not yet" and worth a review.
+    rows = [
+        ("2026-01-01", 3.0, 200, 12.0),
+        ("2026-01-12", 0.1, 200, 12.0),
+        ("2026-03-01", 0.2, 200, 12.0),
+        ("2026-03-12", 0.3, 200, 12.0),
+    ]
+    person = only(report_from_text(series(rows), since=date(2026, 1, 1)))
+    assert state(person, "anc") == "not-yet"
+    words = next(s.message for s in person.states if s.analyte == "anc")
+    assert "day 70" in words
+    assert "past day 60" in words
+    # The same rise on day 25 is within the usual recovery: rising.
+    early = [
+        ("2026-01-01", 3.0, 200, 12.0),
+        ("2026-01-12", 0.1, 200, 12.0),
+        ("2026-01-20", 0.2, 200, 12.0),
+        ("2026-01-26", 0.3, 200, 12.0),
+    ]
+    assert state(only(report_from_text(series(early), since=date(2026, 1, 1))), "anc") == "rising"
+
+
+def test_json_and_schema_carry_lost_milestones_states_and_transfusion_info(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from pydantic import TypeAdapter
+
+    target = tmp_path / "lost.csv"
+    target.write_text(series(PLATELETS_REACHED_THEN_LOST), encoding="utf-8")
+    code, out, _ = run(capsys, "trend", str(target), "-f", "json")
+    assert code == 0
+    TypeAdapter(TrendReport).validate_json(out)
+    person = json.loads(out)["persons"][0]
+    assert person["transfusion_info"] == "not-given"
+    recovery = next(m for m in person["milestones"] if m["code"] == "platelet-recovery")
+    assert (recovery["status"], recovery["collected_at"]) == ("lost", "2026-06-03")
+    assert recovery["lost_at"]["collected_at"] == "2026-06-10"
+    assert recovery["transfusion_info"] == "not-given"
+    assert {"analyte": "plt", "state": "lost"}.items() <= next(
+        s for s in person["states"] if s["analyte"] == "plt"
+    ).items()
+    assert "platelet-recovery-lost" in [a["code"] for a in person["alerts"]]
+    _, schema, _ = run(capsys, "schema", "--trend")
+    defs = json.loads(schema)["$defs"]
+    assert {"lost_at", "regained_at", "transfusion_info"} <= set(defs["Milestone"]["properties"])
+    assert "lost" in json.dumps(defs["Milestone"]["properties"]["status"])
+    assert set(defs["CountState"]["properties"]["state"]["enum"]) == {
+        "recovered",
+        "recovering",
+        "rising",
+        "not-yet",
+        "lost",
+        "not-needed",
+        "cannot-tell",
+    }
+    assert {"states", "rising", "transfusion_info"} <= set(defs["PersonTrend"]["properties"])
