@@ -144,11 +144,10 @@ _FEVER_NOW = (
     "is a reason to call your care team at once, day or night."
 )
 # The same advice for a person who has just reported a fever: never "watch for a fever" then.
-# Fever-lowering medicine can hide how a fever changes [C5] [SUNNYBROOK].
+# (The infection precautions shown with it say to ask before fever-lowering medicine.)
 _FEVER_GIVEN = (
     "You gave a temperature of 38.0 C or more, which counts as a fever: the care-team message "
-    "says how soon to act on it. Ask your care team before taking medicine to bring it down, "
-    "as that can hide whether the fever is rising."
+    "says how soon to act on it."
 )
 
 # The source documents' own rule for every person [C1], on every abnormal result.
@@ -542,12 +541,18 @@ EXPLANATIONS: MappingProxyType[str, Explanation] = MappingProxyType(
 # Trouble breathing [C1]; headache, confusion and changes in vision [GANZEL].
 _VERY_HIGH_WBC = (
     "A white count this high needs prompt review by your care team, even if you feel well. "
-    "Infection can raise the count, but a count this high can also come from a blood or "
-    "marrow condition, which the care team can check for."
+    "Infection, inflammation, steroid medicines or growth-factor treatment (G-CSF) can raise "
+    "the count, but a count this high can also come from a blood or marrow condition. Your "
+    "care team can tell which, sometimes with further tests."
 )
 _VERY_HIGH_WBC_SIGNS = (
     "With a count this high, get help at once for trouble breathing, a bad headache, "
     "confusion, or changes in your sight."
+)
+# With a fever reported [C1]: the fever's urgency is the care-team message's.
+_VERY_HIGH_WBC_FEVER = (
+    "You gave a temperature of 38.0 C or more: the care-team message says how soon to act on "
+    "it, and a fever that climbs higher needs care at once."
 )
 
 # --- 4. Patient topics ----------------------------------------------------------------------
@@ -908,12 +913,14 @@ def finding_words(
     meaning = page.meaning
     action = page.action_fever if fever and page.action_fever else page.action
     if code == "leukocytosis" and very_high:
-        meaning = f"{_VERY_HIGH_WBC} {page.meaning}"
-        action = f"{_VERY_HIGH_WBC_SIGNS} {action}"
+        meaning = _VERY_HIGH_WBC
+        said = (_VERY_HIGH_WBC_SIGNS, _VERY_HIGH_WBC_FEVER if fever else "", ROUTINE_FOLLOW_UP)
+        action = " ".join(p for p in said if p)
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None
-    if page.topics:
+    # Febrile neutropenia is an emergency: its action is all it says; the topic stays linked.
+    if page.topics and code != "febrile-neutropenia":
         first = TOPICS[page.topics[0]]
         if first.code == "marrow-failure":
             background = _marrow_background(days_since_chemo)

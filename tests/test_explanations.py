@@ -586,3 +586,10 @@ def test_schema_names_the_new_fields() -> None:
         assert name in finding, name
     assert "safety" in schema["$defs"]["Result"]["properties"]
     assert "transplant" in schema["$defs"]["PatientInfo"]["properties"]
+
+
+def test_febrile_neutropenia_keeps_to_its_emergency_action() -> None:
+    words = finding_words("febrile-neutropenia", fever=True)
+    assert words.precautions is None
+    assert words.topics == ("infection-precautions",)
+    assert "now" in words.action
