@@ -579,11 +579,10 @@ _TOPIC_LIST: tuple[Topic, ...] = (
             "With few white cells, and neutrophils in particular, the body is slow to stop an "
             "infection, and a small one can turn serious.",
             # [C5] [C1]
-            "Wash your hands often with soap and water, above all before eating and after the "
-            "toilet, and ask people around you to do the same.",
+            "Wash your hands often with soap and water, and ask the people around you to do the "
+            "same.",
             "Keep away from people who have a cold, flu or another infection, and from crowds.",
-            "Handle food safely: wash fruit and vegetables, cook meat and eggs through, and "
-            "keep cold food cold.",
+            "Follow safe ways of preparing, cooking and storing food.",
             # [C5] [SUNNYBROOK]
             "Ask your care team before taking medicine that lowers a fever (such as "
             "paracetamol/acetaminophen or ibuprofen): it can hide a fever, and a fever is the "
@@ -765,8 +764,7 @@ _TOPIC_LIST: tuple[Topic, ...] = (
             # [C5] [SUNNYBROOK]
             "Chemotherapy slows the marrow, so counts fall for a while after each treatment. "
             "They are usually lowest about 7 to 14 days after it.",
-            "They usually recover over 3 to 4 weeks after the treatment, which is why many "
-            "schedules repeat every few weeks.",
+            "They usually recover over 3 to 4 weeks after the treatment.",
             # [C1]
             "The marrow usually regains its normal cell content by about 40 to 60 days after "
             "treatment. Counts can take months or longer to be fully normal.",
