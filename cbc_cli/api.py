@@ -24,7 +24,7 @@ from cbc_cli.grading import (
     load_scheme,
 )
 from cbc_cli.models import Report, Result, SchemeInfo
-from cbc_cli.panel import PROFILES, LabRange, Panel, Patient
+from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Transplant
 from cbc_cli.parse import parse_date, parse_range_text, parse_sex, parse_temperature
 from cbc_cli.ranges import RangeTable, load_ranges
 from cbc_cli.units import Quantity, to_canonical
@@ -85,12 +85,13 @@ def build_patient(
     profiles: Iterable[str] = (),
     temperature: str | float | None = None,
     days_since_chemo: int | None = None,
+    transplant: str | None = None,
 ) -> Patient:
     """Check and combine the person's context.
 
     Raises:
         UsageError: conflicting options (``--age`` with ``--dob``, pregnancy with male sex, an
-            unknown profile, a trimester other than 1-3).
+            unknown profile, a trimester other than 1-3, a transplant other than auto or allo).
         InputError: a value that cannot be read.
     """
     sex_value = parse_sex(sex)
@@ -125,6 +126,15 @@ def build_patient(
         temp = parse_temperature(str(temperature))
     if days_since_chemo is not None and days_since_chemo < 0:
         raise UsageError("--days-since-chemo cannot be negative")
+    kind: Transplant | None = None
+    if transplant is not None:
+        kinds: dict[str, Transplant] = {"auto": "auto", "allo": "allo"}
+        kind = kinds.get(transplant.strip().lower())
+        if kind is None:
+            raise UsageError(
+                f"--transplant {transplant!r} is not a transplant kind",
+                hint="use auto (own stem cells) or allo (donor cells)",
+            )
     return Patient(
         sex=sex_value,
         age=person_age,
@@ -132,6 +142,7 @@ def build_patient(
         profiles=chosen,
         temperature_c=temp,
         days_since_chemo=days_since_chemo,
+        transplant=kind,
     )
 
 
@@ -176,7 +187,7 @@ def interpret(
         grading: ``ctcae5`` (default), ``ctcae6``, ``ctcae4`` or ``daids``.
         range_files: lab range files layered over the shipped defaults.
         **context: ``sex``, ``age``, ``dob``, ``collected``, ``pregnant``, ``profiles``,
-            ``temperature``, ``days_since_chemo`` as for :func:`build_patient`.
+            ``temperature``, ``days_since_chemo``, ``transplant`` as for :func:`build_patient`.
 
     Returns:
         The result model (``cbc_cli.models.to_data(result)`` for plain data).

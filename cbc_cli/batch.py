@@ -71,6 +71,7 @@ def merge_patient(own: Patient, context: Patient) -> Patient:
         days_since_chemo=own.days_since_chemo
         if own.days_since_chemo is not None
         else context.days_since_chemo,
+        transplant=own.transplant or context.transplant,
     )
 
 

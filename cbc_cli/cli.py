@@ -76,6 +76,11 @@ class FailOn(StrEnum):
     critical = "critical"
 
 
+class Transplant(StrEnum):  # explanations.TRANSPLANT_KINDS (a test checks)
+    auto = "auto"
+    allo = "allo"
+
+
 class Grading(StrEnum):  # the members are grading.SCHEME_CHOICES (a test checks)
     ctcae5 = "ctcae5"
     ctcae6 = "ctcae6"
@@ -340,6 +345,15 @@ def check(
             rich_help_panel="Person",
         ),
     ] = None,
+    transplant: Annotated[
+        Transplant | None,
+        typer.Option(
+            help="A stem cell transplant: auto (own cells) or allo (donor cells); adds how "
+            "counts recover after it.",
+            rich_help_panel="Person",
+            show_default=False,
+        ),
+    ] = None,
     input_format: InputFormatOpt = InputFormat.auto,
     column: ColumnOpt = None,
     unit: UnitOpt = None,
@@ -399,6 +413,7 @@ def check(
         "profiles": profile or (),
         "temperature": temp,
         "days_since_chemo": days_since_chemo,
+        "transplant": transplant.value if transplant else None,
     }
     stdin: BinaryIO | None = None
     if file is None and not given and not sys.stdin.isatty():
@@ -499,20 +514,30 @@ class BatchOptions:
 @app.command()
 def explain(
     finding: Annotated[
-        str | None, typer.Argument(help="A finding code, e.g. anemia.", show_default=False)
+        str | None,
+        typer.Argument(
+            help="A finding code (anemia) or a topic (infection-precautions).",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
-    """Explain a finding in plain language (no argument: list them)."""
-    from cbc_cli.explanations import EXPLANATIONS
-    from cbc_cli.render import explanation_list, explanation_view
+    """Explain a finding or a patient topic in plain language (no argument: list them)."""
+    from cbc_cli.explanations import EXPLANATIONS, TOPICS
+    from cbc_cli.render import explanation_list, explanation_view, topic_view
 
     if finding is None:
         _print(explanation_list())
         return
-    page = EXPLANATIONS.get(finding.strip().lower())
-    if page is None:
-        raise UsageError(f"unknown finding {finding!r}", hint="known: " + ", ".join(EXPLANATIONS))
-    _print(explanation_view(page))
+    name = finding.strip().lower()
+    if name in EXPLANATIONS:
+        _print(explanation_view(EXPLANATIONS[name]))
+    elif name in TOPICS:
+        _print(topic_view(TOPICS[name]))
+    else:
+        raise UsageError(
+            f"unknown finding or topic {finding!r}",
+            hint="findings: " + ", ".join(EXPLANATIONS) + "; topics: " + ", ".join(TOPICS),
+        )
 
 
 RangesOpt = Annotated[

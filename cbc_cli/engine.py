@@ -16,8 +16,10 @@ from cbc_cli.explanations import (
     NOTHING_CHECKED_MESSAGE,
     ROUTINE_FOLLOW_UP,
     URGENT_FOLLOW_UP,
-    explain,
+    finding_words,
     recovery_context,
+    safety_line,
+    transplant_context,
 )
 from cbc_cli.grading import Grade, Scheme, choose_criterion, grade_value, guard
 from cbc_cli.models import (
@@ -55,6 +57,9 @@ HIGH_FLAGS = frozenset({"H", "HH"})
 FEVER_C = 38.0
 FEVER_SINGLE_C = 38.3
 FN_ANC = 0.5
+# A white count above this (10^9/L) is hyperleukocytosis (Ganzel et al., Blood Reviews 2012;
+# CTCAE v5.0 grade 3 leukocytosis): its explanation opens with "needs prompt review".
+VERY_HIGH_WBC = 100.0
 # Anemia by MCV (CLINICAL.md section 5): microcytic < 80 fL, normocytic 80-100, macrocytic > 100.
 MCV_MICRO, MCV_MACRO = 80.0, 100.0
 # ASCO/IDSA neutropenia words (clinical_thresholds.csv): each band is [low, high) in 10^9/L.
@@ -267,9 +272,17 @@ def _finding(
     severity: str | None = None,
     extra: str = "",
     pattern: str | None = None,
+    patient: Patient | None = None,
+    very_high: bool = False,
 ) -> Finding:
-    page = explain(code)
-    explanation = " ".join(p for p in (page.meaning, extra, page.notice) if p)
+    person = patient or Patient()
+    words = finding_words(
+        code,
+        extra=extra,
+        fever=_has_fever(person),
+        very_high=very_high,
+        days_since_chemo=person.days_since_chemo,
+    )
     return Finding(
         code=code,
         analytes=analytes,
@@ -277,11 +290,22 @@ def _finding(
         grade_note=note,
         scheme=scheme.id if scheme else None,
         severity=severity or (_severity(grade, scheme) if scheme else "not graded"),
-        title=page.title,
-        explanation=explanation,
-        action=page.action,
+        title=words.title,
+        explanation=words.explanation,
+        action=words.action,
+        measures=words.measures,
+        meaning=words.meaning,
+        notice=words.notice,
+        precautions=words.precautions,
+        background=words.background,
+        topics=list(words.topics),
         pattern=pattern,  # type: ignore[arg-type]
     )
+
+
+def _has_fever(patient: Patient) -> bool:
+    """A temperature of 38.0 C or more was given (the words then never ask to watch for one)."""
+    return patient.temperature_c is not None and patient.temperature_c >= FEVER_C
 
 
 def _neutropenia_words(anc: _Checked) -> str:
@@ -357,10 +381,15 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     findings: list[Finding] = []
     for code in decision.codes:
         if code in outcome:
-            findings.append(_single_finding(code, outcome[code], checked, scheme))
+            findings.append(_single_finding(code, outcome[code], checked, scheme, patient))
         elif code in ("pancytopenia", "bicytopenia"):
             findings.append(
-                _finding(code, list(decision.low_lines), note="not graded: a pattern of findings")
+                _finding(
+                    code,
+                    list(decision.low_lines),
+                    note="not graded: a pattern of findings",
+                    patient=patient,
+                )
             )
         elif code == "febrile-neutropenia" and temp is not None:
             how = (
@@ -374,6 +403,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
                     ["temperature", "anc"],
                     note=f"not graded; temperature {temp:g} C: {how}",
                     severity="emergency",
+                    patient=patient,
                 )
             )
         elif code == "critical-value":
@@ -381,7 +411,13 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             if lab_critical:
                 note += f"; the lab flagged {', '.join(lab_critical)} as critical"
             findings.append(
-                _finding("critical-value", list(decision.critical), severity="critical", note=note)
+                _finding(
+                    "critical-value",
+                    list(decision.critical),
+                    severity="critical",
+                    note=note,
+                    patient=patient,
+                )
             )
     urgency, why = decision.urgency, decision.why
     if urgency in ("soon", "now"):
@@ -402,6 +438,13 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         )
     if patient.days_since_chemo is not None:
         notes.append(recovery_context(patient.days_since_chemo))
+    if patient.transplant is not None:
+        notes.append(transplant_context(patient.transplant))
+    # The seeds' own rule (heavy bleeding, high fever, trouble breathing) on every result that
+    # is not plainly within range (nothing checked is not "within range"), worded for a fever
+    # the person already reported.
+    plainly_normal = urgency == "none" and message != NOTHING_CHECKED_MESSAGE
+    safety = None if plainly_normal else safety_line(fever=fever)
     return Result(
         sample_id=panel.sample_id,
         patient=patient_info(patient),
@@ -410,6 +453,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         grades=grades,
         urgency=urgency,
         message=message,
+        safety=safety,
         notes=notes,
     )
 
@@ -517,7 +561,9 @@ def decide(
     return Decision(tuple(codes), low_lines, critical, urgency, why)
 
 
-def _single_finding(code: str, g: Grade, checked: dict[str, _Checked], scheme: Scheme) -> Finding:
+def _single_finding(
+    code: str, g: Grade, checked: dict[str, _Checked], scheme: Scheme, patient: Patient
+) -> Finding:
     """The finding of one analyte's term, with its grade, notes and explanation."""
     analyte_id = next(a for c, a, _ in FINDING_RULES if c == code)
     c = checked[analyte_id]
@@ -533,8 +579,18 @@ def _single_finding(code: str, g: Grade, checked: dict[str, _Checked], scheme: S
     if c.flag == "no-range" and g.grade:
         fixed = "no reference range applies: graded by the scheme's fixed cut-offs only."
         note = f"{fixed} {note}" if note else fixed
+    # A very high white count opens with "needs prompt review", not "the body's normal answer".
+    very_high = code == "leukocytosis" and (c.flag == "HH" or guard(c.span[0]) > VERY_HIGH_WBC)
     return _finding(
-        code, [analyte_id], grade=g.grade, note=note, scheme=scheme, extra=extra, pattern=pattern
+        code,
+        [analyte_id],
+        grade=g.grade,
+        note=note,
+        scheme=scheme,
+        extra=extra,
+        pattern=pattern,
+        patient=patient,
+        very_high=very_high,
     )
 
 
@@ -548,6 +604,7 @@ def patient_info(patient: Patient) -> PatientInfo:
         profiles=list(patient.profiles),
         temperature_c=patient.temperature_c,
         days_since_chemo=patient.days_since_chemo,
+        transplant=patient.transplant,
     )
 
 

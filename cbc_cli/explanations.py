@@ -1,7 +1,20 @@
-"""Plain-language wording for every finding, care-team message and disclaimer the tool prints."""
+"""Plain-language wording for every finding, patient topic, care-team message and disclaimer.
+
+Layout (one idea per block, so that a merge touches one block):
+
+1. Sources: the keys the comments on each text cite.
+2. Shared phrases: follow-up lines, fever lines and the safety line.
+3. Findings: one ``Explanation`` per finding code (``EXPLANATIONS``).
+4. Patient topics: one ``Topic`` per ``cbc explain`` topic (``TOPICS``).
+5. Care-team messages, MCV patterns, disclaimer.
+6. Functions: ``explain``, ``topic``, ``finding_words``, ``safety_line``, ``recovery_context``,
+   ``transplant_context``.
+
+Every text is written in the project's own words; none is copied from a source.
+"""
 
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 __all__ = [
     "CARE_TEAM_MESSAGES",
@@ -10,11 +23,67 @@ __all__ = [
     "MCV_PATTERNS",
     "NOTHING_CHECKED_MESSAGE",
     "ROUTINE_FOLLOW_UP",
+    "SAFETY_LINE",
+    "SAFETY_LINE_FEVER",
+    "TOPICS",
+    "TRANSPLANT_KINDS",
     "URGENT_FOLLOW_UP",
     "Explanation",
+    "FindingWords",
+    "Topic",
     "explain",
+    "finding_words",
     "recovery_context",
+    "safety_line",
+    "topic",
+    "transplant_context",
 ]
+
+# --- 1. Sources -----------------------------------------------------------------------------
+# Each text below names the source it rests on:
+# [C1] docs/clinical.md section 1: what the source documents say. Bone marrow makes red cells
+#      (oxygen), white cells (infection) and platelets (clotting); chemotherapy lowers them; low
+#      white cells make small infections serious; growth factors (G-CSF for white cells,
+#      erythropoietin for red cells) and transfusions; iron, vitamin B12, folate and protein for
+#      blood-cell production, supplements only after asking the care team; the symptom table
+#      (fatigue and pallor, breathlessness; infections; bruising and bleeding); seek care at once
+#      for heavy bleeding, a high fever or trouble breathing; marrow failure (causes, disorders,
+#      tests, insufficiency vs suppression); autologous ("stem cell rescue") and allogeneic
+#      transplant. Recovery after chemotherapy: counts begin to rise within about 30 days,
+#      marrow cellularity returns by about day 40-60, full counts can take months or years.
+# [C5] docs/clinical.md section 5: infection precautions (hand washing, avoiding sick people and
+#      crowds, food safety, calling before fever-lowering medicine); bleeding precautions (soft
+#      toothbrush, electric razor, no aspirin or NSAIDs unless the care team says so, avoiding
+#      falls); counts lowest about 7-14 days after chemotherapy, recovery over 3-4 weeks,
+#      cellularity by 40-60 days; transfusion thresholds (AABB 2015 platelets <= 10 x10^9/L,
+#      AABB 2023 hemoglobin < 7 g/dL, 7.5-8 in some groups), context only; pancytopenia and
+#      bicytopenia can follow chemotherapy or come from a marrow disorder; ASTCT engraftment
+#      definitions and primary graft failure (no ANC >= 0.5 by day +30, +42 for cord blood).
+# [C6] docs/clinical.md section 6: how the tool talks ("may", never "you have"; what the count
+#      measures, what it can mean, what a person might notice, what to do).
+# [NCI-BLEED] National Cancer Institute. Bleeding and Bruising (Thrombocytopenia) and Cancer
+#      Treatment. 2018. https://www.cancer.gov/about-cancer/treatment/side-effects/bleeding-bruising
+#      (avoid contact sports and activities that can cause injury).
+# [NCI-ANEMIA] National Cancer Institute. Anemia: Cancer Treatment Side Effect.
+#      https://www.cancer.gov/about-cancer/treatment/side-effects/anemia (save energy, balance
+#      rest with activity; short of breath, dizzy or faint, fast heartbeat, pale skin).
+# [NCI-CHEMO] National Cancer Institute. Chemotherapy and You: Support for People With Cancer.
+#      2018. https://www.cancer.gov/publications/patient-education/chemotherapy-and-you.pdf
+#      (stand up slowly; sit for a moment before standing).
+# [URMC] University of Rochester Medical Center Health Encyclopedia. Anemia and Chemotherapy.
+#      https://www.urmc.rochester.edu/encyclopedia/content.aspx?ContentTypeID=85&ContentID=p07118
+#      (chest pain among the signs of anemia to report).
+# [SUNNYBROOK] Sunnybrook Health Sciences Centre. Leukemia patient guide: fever and febrile
+#      neutropenia. https://sunnybrook.ca/content/?page=leukemia-guide-fever-neutropenia
+#      (fever-lowering medicines may hide a fever; take the temperature when chilled; counts
+#      lowest 8-14 days after chemotherapy, rising 3-4 weeks after).
+# [PNH] Besa EC. What is the classic symptom of paroxysmal nocturnal hemoglobinuria (PNH)?
+#      Medscape, 2021. https://www.medscape.com/answers/207468-81262/what-is-the-classic-symptom-of-paroxysmal-nocturnal-hemoglobinuria-pnh
+#      (dark urine, often first thing in the morning).
+# [GANZEL] Ganzel C, Becker J, Mintz PD, Lazarus HM, Rowe JM. Hyperleukocytosis, leukostasis
+#      and leukapheresis: practice management. Blood Reviews 2012;26(3):117-122 (a white count
+#      above 100 x10^9/L; trouble breathing, headache, confusion and changes in vision as the
+#      signs of leukostasis, a medical emergency). CTCAE v5.0 grades leukocytosis > 100 as 3.
 
 
 class Explanation(NamedTuple):
@@ -26,25 +95,85 @@ class Explanation(NamedTuple):
     meaning: str
     notice: str
     action: str
+    action_fever: str = ""
+    """The action when the person reported a temperature of 38.0 C or more ("" = ``action``)."""
+    topics: tuple[str, ...] = ()
+    """Patient topics (``TOPICS`` codes) that go with this finding; the first one's summary is
+    shown under the finding as its precautions or background."""
 
 
-# Shared wording, so the same advice reads the same way on every page.
+class Topic(NamedTuple):
+    """A patient topic: ``cbc explain TOPIC`` prints it in full; findings show its summary."""
+
+    code: str
+    title: str
+    summary: str
+    """A few short sentences, shown under the findings that raise the topic."""
+    points: tuple[str, ...]
+    """The full page, one short paragraph each."""
+    summary_fever: str = ""
+    """The summary when the person reported a fever ("" = ``summary``)."""
+
+
+class FindingWords(NamedTuple):
+    """The words of one finding as the result carries them (see ``finding_words``)."""
+
+    title: str
+    measures: str
+    meaning: str
+    notice: str
+    action: str
+    precautions: str | None
+    background: str | None
+    topics: tuple[str, ...]
+
+    @property
+    def explanation(self) -> str:
+        """What it can mean and what a person might notice, as one paragraph."""
+        return " ".join(p for p in (self.meaning, self.notice) if p)
+
+
+# --- 2. Shared phrases ----------------------------------------------------------------------
+ROUTINE_FOLLOW_UP = "Otherwise, share this result with your care team at your next contact."
+URGENT_FOLLOW_UP = "Otherwise, follow the care-team message for these results."
+
+# Low white cells: a fever is the sign to act on at once [C1]; shivering as an early sign
+# [SUNNYBROOK].
 _FEVER_NOW = (
     "A temperature of 38.0 C or higher, shivering, or suddenly feeling unwell "
     "is a reason to call your care team at once, day or night."
 )
-ROUTINE_FOLLOW_UP = "Otherwise, share this result with your care team at your next contact."
-URGENT_FOLLOW_UP = "Otherwise, follow the care-team message for these results."
+# The same advice for a person who has just reported a fever: never "watch for a fever" then.
+# (The infection precautions shown with it say to ask before fever-lowering medicine.)
+_FEVER_GIVEN = (
+    "You gave a temperature of 38.0 C or more, which counts as a fever: the care-team message "
+    "says how soon to act on it."
+)
 
+# The source documents' own rule for every person [C1], on every abnormal result.
+SAFETY_LINE = (
+    "Seek care at once, day or night, for heavy bleeding, a high fever, or trouble breathing."
+)
+# The same rule when a fever was reported [C1]: the fever itself is in the care-team message.
+SAFETY_LINE_FEVER = (
+    "Seek care at once, day or night, if the fever you reported climbs higher, or for heavy "
+    "bleeding or trouble breathing."
+)
+
+# --- 3. Findings ----------------------------------------------------------------------------
+# measures/meaning/notice/action per [C6]; what a person might notice from the symptom table
+# [C1]; causes beyond chemotherapy are the common ones a care team considers.
 _EXPLANATION_LIST: tuple[Explanation, ...] = (
     Explanation(
         code="anemia",
         title="Anemia (low hemoglobin)",
+        # Red cells carry oxygen [C1].
         measures=(
             "Hemoglobin is the protein inside red blood cells that picks up oxygen "
             "in the lungs and delivers it around the body. The red cell count and "
             "hematocrit look at the same cells in other ways."
         ),
+        # Chemotherapy lowers red cells [C1]; other causes: anemia by MCV [C5].
         meaning=(
             "A low value is common during and after chemotherapy, because the "
             "treatment slows the bone marrow (where blood cells are made) for a "
@@ -52,23 +181,28 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "folate, kidney disease, or a marrow disorder. Your care team decides "
             "whether any support, such as a transfusion, is needed."
         ),
+        # Symptom table [C1]; dizziness and a fast heartbeat [NCI-ANEMIA].
         notice=(
             "Tiredness that does not lift with rest and a paler look than usual are "
             "common. When the level is very low, getting out of breath easily, "
             "dizziness or a racing heart may appear."
         ),
+        # Trouble breathing [C1]; chest pain and fainting [URMC] [NCI-ANEMIA].
         action=(
             "Get help at once for chest pain, fainting, or trouble breathing. " + ROUTINE_FOLLOW_UP
         ),
+        topics=("anemia-care", "nutrition", "growth-factors-transfusion"),
     ),
     Explanation(
         code="neutropenia",
         title="Neutropenia (low neutrophils)",
+        # White cells fight infection [C1].
         measures=(
             "Neutrophils are the main infection-fighting white blood cells and the "
             "body's first line against bacteria and fungi. The absolute neutrophil "
             "count (ANC) says how many are in the blood."
         ),
+        # Chemotherapy lowers them; small infections can become serious; G-CSF [C1].
         meaning=(
             "A low count is expected some days after many chemotherapy treatments, "
             "while the bone marrow (where blood cells are made) recovers, and it "
@@ -77,20 +211,25 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "turn serious quickly; your care team decides whether support such as a "
             "growth factor (a medicine that helps the marrow make white cells) fits."
         ),
+        # Fever as the sign [C1]; chills [SUNNYBROOK].
         notice=(
             "The low count itself is not felt. What matters are signs of infection: "
             "fever, chills, sore throat, cough, pain passing urine, or a red, sore "
             "patch of skin."
         ),
         action=_FEVER_NOW + " " + ROUTINE_FOLLOW_UP,
+        action_fever=_FEVER_GIVEN + " " + ROUTINE_FOLLOW_UP,
+        topics=("infection-precautions", "growth-factors-transfusion"),
     ),
     Explanation(
         code="thrombocytopenia",
         title="Thrombocytopenia (low platelets)",
+        # Platelets help clotting [C1].
         measures=(
             "Platelets are tiny cell pieces that gather where a blood vessel is "
             "injured and help form a clot, so that bleeding stops."
         ),
+        # Chemotherapy lowers them [C1]; transfusion as the care team's decision [C5].
         meaning=(
             "A low count can be seen after chemotherapy while the bone marrow (where "
             "blood cells are made) recovers. It may also come with some infections "
@@ -98,14 +237,17 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "disorder. The lower the count, the more easily bleeding can start; your "
             "care team decides whether a platelet transfusion is needed."
         ),
+        # Easy bruising or bleeding, prolonged bleeding: symptom table [C1].
         notice=(
             "Bruises that appear with little reason, tiny red or purple dots on the "
             "skin, nosebleeds or bleeding gums, or small cuts that keep oozing."
         ),
+        # Heavy bleeding [C1]; blood in urine or stool, bad headache [NCI-BLEED].
         action=(
             "Get help at once for bleeding that will not stop, blood in urine or "
             "stool (or black stool), or a bad headache. " + ROUTINE_FOLLOW_UP
         ),
+        topics=("bleeding-precautions", "growth-factors-transfusion"),
     ),
     Explanation(
         code="leukopenia",
@@ -114,6 +256,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "The white blood cell count (WBC) adds up all the cells that defend the "
             "body against infection, including neutrophils and lymphocytes."
         ),
+        # Chemotherapy and radiation, viruses, marrow failure [C1]; small infections [C1].
         meaning=(
             "A low total can be seen after chemotherapy or radiation, with some "
             "viral infections and medicines, or with a disorder of the bone marrow "
@@ -121,11 +264,14 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "part that matters most for infection. While the count is low, even a "
             "small infection may become serious."
         ),
+        # Recurrent infections: symptom table [C1]; chills [SUNNYBROOK].
         notice=(
             "Usually nothing from the count itself. Infections may come more often "
             "or take longer to clear; fever and chills are the signs to watch for."
         ),
         action=_FEVER_NOW + " " + ROUTINE_FOLLOW_UP,
+        action_fever=_FEVER_GIVEN + " " + ROUTINE_FOLLOW_UP,
+        topics=("infection-precautions", "growth-factors-transfusion"),
     ),
     Explanation(
         code="lymphopenia",
@@ -141,11 +287,14 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "are made). It may make some infections, viral ones in particular, more "
             "likely."
         ),
+        # Recurrent infections: symptom table [C1].
         notice=(
             "Usually nothing from the count itself. Some people notice infections "
             "that keep coming back or are slow to clear."
         ),
         action=_FEVER_NOW + " " + ROUTINE_FOLLOW_UP,
+        action_fever=_FEVER_GIVEN + " " + ROUTINE_FOLLOW_UP,
+        topics=("infection-precautions",),
     ),
     Explanation(
         code="leukocytosis",
@@ -154,6 +303,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "The white blood cell count (WBC) adds up all the infection-fighting "
             "cells in the blood."
         ),
+        # G-CSF raises white cells [C1]. A very high count: see _VERY_HIGH_WBC.
         meaning=(
             "A high count is often the body's normal answer to infection, "
             "inflammation, stress or steroid medicines. It can also be seen with "
@@ -166,9 +316,15 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "The count itself is usually not felt. Signs of what is behind it, such "
             "as fever, pain or feeling unwell, may be what stands out."
         ),
+        # High fever and trouble breathing [C1].
         action=(
             "Get help at once for a high fever, trouble breathing, or feeling very "
             "unwell. " + ROUTINE_FOLLOW_UP
+        ),
+        action_fever=(
+            "You gave a temperature of 38.0 C or more: the care-team message says how soon to "
+            "act on it. Get help at once if it climbs higher, or for trouble breathing or "
+            "feeling very unwell. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(
@@ -178,6 +334,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Neutrophils are the main infection-fighting white blood cells; the "
             "absolute neutrophil count (ANC) says how many are in the blood."
         ),
+        # G-CSF raises neutrophils [C1].
         meaning=(
             "A high count is often seen when the body is fighting an infection or "
             "inflammation, or with stress, smoking or steroid medicines. Growth-"
@@ -190,9 +347,15 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "The count itself is usually not felt. Signs of infection, such as "
             "fever, pain or redness, may be what stands out."
         ),
+        # High fever and trouble breathing [C1].
         action=(
             "Get help at once for a high fever, trouble breathing, or feeling very "
             "unwell. " + ROUTINE_FOLLOW_UP
+        ),
+        action_fever=(
+            "You gave a temperature of 38.0 C or more: the care-team message says how soon to "
+            "act on it. Get help at once if it climbs higher, or for trouble breathing or "
+            "feeling very unwell. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(
@@ -210,6 +373,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Most people notice nothing. Rarely, a very high count goes with clots "
             "or with bleeding."
         ),
+        # Heavy bleeding and trouble breathing [C1].
         action=(
             "Get help at once for chest pain, trouble breathing, a painful swollen "
             "leg, or heavy bleeding. " + ROUTINE_FOLLOW_UP
@@ -222,6 +386,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Hemoglobin, hematocrit and the red cell count show how much "
             "oxygen-carrying red cell the blood holds."
         ),
+        # Erythropoietin and transfusion raise red cells [C1].
         meaning=(
             "A high value can be seen when the body is short of water "
             "(dehydration), with smoking, at high altitude, with some lung or heart "
@@ -241,11 +406,13 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
     Explanation(
         code="bicytopenia",
         title="Bicytopenia (two blood cell types low)",
+        # The three cell lines [C1].
         measures=(
             "The bone marrow (where blood cells are made) makes three main types: "
             "red cells for oxygen, white cells against infection, and platelets for "
             "clotting. Here two of the three are below range."
         ),
+        # Suppression vs failure; the care team can tell which [C1] [C5].
         meaning=(
             "Two low types together can follow chemotherapy or radiation, which "
             "hold the marrow back for a time (marrow suppression). They can also "
@@ -254,23 +421,33 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "vitamins. Your care team can tell which is more likely, sometimes with "
             "further tests."
         ),
+        # Symptom table [C1].
         notice=(
             "It depends on which types are low: tiredness, pale skin or "
             "breathlessness; more infections; easy bruising or bleeding."
         ),
+        # Seek-care rule [C1].
         action=(
             "Get help at once for a temperature of 38.0 C or higher, bleeding that "
             "will not stop, or trouble breathing. " + ROUTINE_FOLLOW_UP
         ),
+        action_fever=(
+            "You gave a temperature of 38.0 C or more: the care-team message says how soon to "
+            "act on it. Get help at once for bleeding that will not stop or trouble "
+            "breathing. " + ROUTINE_FOLLOW_UP
+        ),
+        topics=("marrow-failure", "chemotherapy-timeline"),
     ),
     Explanation(
         code="pancytopenia",
         title="Pancytopenia (all three blood cell types low)",
+        # The three cell lines [C1].
         measures=(
             "The bone marrow (where blood cells are made) makes red cells for "
             "oxygen, white cells against infection, and platelets for clotting. "
             "Here all three are below range."
         ),
+        # Suppression vs failure; marrow biopsy as a further test [C1] [C5].
         meaning=(
             "All three can drop together after chemotherapy or radiation, which "
             "hold the marrow back for a time (marrow suppression). The same picture "
@@ -279,24 +456,34 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "vitamins. Your care team can tell which is more likely and decides "
             "whether further tests, such as a bone marrow test, are needed."
         ),
+        # Symptom table [C1].
         notice=(
             "Tiredness, pale skin or breathlessness; infections that come often or "
             "hit hard; easy bruising or bleeding that lasts."
         ),
+        # Seek-care rule [C1].
         action=(
             "Get help at once for a temperature of 38.0 C or higher, bleeding that "
             "will not stop, or trouble breathing. " + ROUTINE_FOLLOW_UP
         ),
+        action_fever=(
+            "You gave a temperature of 38.0 C or more: the care-team message says how soon to "
+            "act on it. Get help at once for bleeding that will not stop or trouble "
+            "breathing. " + ROUTINE_FOLLOW_UP
+        ),
+        topics=("marrow-failure", "chemotherapy-timeline"),
     ),
     Explanation(
         code="febrile-neutropenia",
         title="Febrile neutropenia (fever with very low neutrophils)",
+        # IDSA 2010 / ASCO-IDSA 2018 definition [C5].
         measures=(
             "This combines the neutrophil count (the main infection-fighting white "
             "cells) with body temperature. It applies when the count is below "
             "0.5 x10^9/L and the temperature is 38.3 C or higher once, or 38.0 C or "
             "higher for more than an hour."
         ),
+        # A medical emergency [C5].
         meaning=(
             "With so few neutrophils the body struggles to hold back an infection, "
             "and fever may be the only early sign. An infection in this situation "
@@ -307,15 +494,18 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Fever, chills or shivering, feeling suddenly weak, drowsy or confused, "
             "fast breathing or a racing heart."
         ),
+        # Contact the care team or emergency services now [C5].
         action=(
             "Do not wait to see whether it passes. Contact your care team now (use "
             "the out-of-hours number at night or at weekends), or emergency "
             "services if the care team cannot be reached."
         ),
+        topics=("infection-precautions",),
     ),
     Explanation(
         code="critical-value",
         title="Critical value (far outside the usual range)",
+        # Critical limits are lab policy [C5].
         measures=(
             "Labs keep limits for results so far from normal that they phone the "
             "care team straight away. Each lab sets these limits as its own policy, "
@@ -327,6 +517,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "sometimes a problem with the sample or a typing error in the unit or "
             "value. Only the care team can tell which."
         ),
+        # Symptom table [C1].
         notice=(
             "It depends on the count: great tiredness, breathlessness or fainting "
             "with very low hemoglobin; fever or chills with very low white cells; "
@@ -345,6 +536,264 @@ EXPLANATIONS: MappingProxyType[str, Explanation] = MappingProxyType(
     {item.code: item for item in _EXPLANATION_LIST}
 )
 
+# A white count above 100 x10^9/L (CTCAE v5.0 grade 3; hyperleukocytosis [GANZEL]) or beyond
+# the critical limit: the usual "normal answer to infection" opening would understate it.
+# Trouble breathing [C1]; headache, confusion and changes in vision [GANZEL].
+_VERY_HIGH_WBC = (
+    "A white count this high needs prompt review by your care team, even if you feel well. "
+    "Infection, inflammation, steroid medicines or growth-factor treatment (G-CSF) can raise "
+    "the count, but a count this high can also come from a blood or marrow condition. Your "
+    "care team can tell which, sometimes with further tests."
+)
+_VERY_HIGH_WBC_SIGNS = (
+    "With a count this high, get help at once for trouble breathing, a bad headache, "
+    "confusion, or changes in your sight."
+)
+# With a fever reported [C1]: the fever's urgency is the care-team message's.
+_VERY_HIGH_WBC_FEVER = (
+    "You gave a temperature of 38.0 C or more: the care-team message says how soon to act on "
+    "it, and a fever that climbs higher needs care at once."
+)
+
+# --- 4. Patient topics ----------------------------------------------------------------------
+_TOPIC_LIST: tuple[Topic, ...] = (
+    Topic(
+        code="infection-precautions",
+        title="Avoiding infection while white cells are low",
+        # Hand washing, sick people and crowds, food safety, fever medicine [C5] [C1];
+        # it can hide a fever, chills as an early sign [SUNNYBROOK].
+        summary=(
+            "Wash your hands often, and keep away from people who are ill and from crowds. "
+            "Prepare, cook and store food safely. Ask your care team before taking any "
+            "medicine that lowers a fever, because it can hide one. Chills or shivering can be "
+            "an early sign of infection: take your temperature."
+        ),
+        summary_fever=(
+            "Wash your hands often, and keep away from people who are ill and from crowds. "
+            "Prepare, cook and store food safely. With the fever you reported, ask your care "
+            "team before taking any medicine to bring it down, because it can hide whether the "
+            "fever is rising."
+        ),
+        points=(
+            # Low white cells: small infections can become serious [C1].
+            "With few white cells, and neutrophils in particular, the body is slow to stop an "
+            "infection, and a small one can turn serious.",
+            # [C5] [C1]
+            "Wash your hands often with soap and water, and ask the people around you to do the "
+            "same.",
+            "Keep away from people who have a cold, flu or another infection, and from crowds.",
+            "Follow safe ways of preparing, cooking and storing food.",
+            # [C5] [SUNNYBROOK]
+            "Ask your care team before taking medicine that lowers a fever (such as "
+            "paracetamol/acetaminophen or ibuprofen): it can hide a fever, and a fever is the "
+            "sign your care team needs to hear about.",
+            # Fever as the sign [C1]; chills [SUNNYBROOK]; 38.0 C [C5].
+            "Chills, shivering, or feeling suddenly unwell can come before a fever. Take your "
+            "temperature then; 38.0 C or higher is a reason to call your care team at once, "
+            "day or night.",
+        ),
+    ),
+    Topic(
+        code="bleeding-precautions",
+        title="Avoiding bleeding while platelets are low",
+        # Soft toothbrush, electric razor, no aspirin or NSAIDs unless the care team says so,
+        # avoiding falls [C5]; contact sports [NCI-BLEED].
+        summary=(
+            "Use a soft toothbrush and an electric razor. Do not take aspirin, ibuprofen or "
+            "similar pain medicines (NSAIDs) unless your care team says so. Take care to avoid "
+            "falls, knocks and contact sports."
+        ),
+        points=(
+            # Platelets and clotting [C1].
+            "With few platelets, blood clots more slowly, so small injuries can bleed longer "
+            "and bruises come more easily.",
+            # [C5]
+            "Brush with a soft toothbrush and shave with an electric razor rather than a blade.",
+            "Do not take aspirin, ibuprofen or other anti-inflammatory pain medicines (NSAIDs) "
+            "unless your care team tells you to; they make bleeding more likely. Ask before "
+            "taking any new medicine.",
+            # [C5] [NCI-BLEED]
+            "Avoid falls, and leave out contact sports and other activities where a knock is "
+            "likely.",
+            # Heavy bleeding [C1]; [NCI-BLEED].
+            "Get help at once for heavy bleeding, bleeding that will not stop, blood in urine "
+            "or stool (or black stool), or a bad headache.",
+        ),
+    ),
+    Topic(
+        code="anemia-care",
+        title="Looking after yourself with low hemoglobin",
+        # Pacing and rest [NCI-ANEMIA]; getting up slowly [NCI-CHEMO]. When to get help at once
+        # is the anemia finding's action and the last point below.
+        summary=(
+            "Pace yourself: do what matters most and rest in between. Get up slowly, sitting "
+            "for a moment before you stand, because standing fast can make you dizzy."
+        ),
+        points=(
+            # Red cells carry oxygen; fatigue and pallor [C1].
+            "With less hemoglobin, less oxygen reaches the body, so tiredness and a pale look "
+            "are common.",
+            # [NCI-ANEMIA]
+            "Save your energy for what matters most, let others help, and rest between "
+            "activities. Short, gentle walks often help more than staying in bed all day.",
+            # [NCI-CHEMO]
+            "Get up slowly: sit on the edge of the bed or chair for a moment before standing, "
+            "because standing fast can make you dizzy.",
+            # Stop and see the doctor when dizzy, short of breath or in pain while active [C1].
+            "Stop and rest if you feel dizzy or short of breath while active, and tell your care "
+            "team.",
+            # [C1] [URMC]
+            "Get help at once for trouble breathing, breathlessness while resting, chest pain, "
+            "or fainting.",
+        ),
+    ),
+    Topic(
+        code="nutrition",
+        title="Food and supplements for making blood cells",
+        # Iron, vitamin B12, folate, protein; ask before supplements [C1].
+        summary=(
+            "Iron, vitamin B12, folate and protein are what the marrow builds blood cells "
+            "from, so a balanced diet with enough of them helps. Ask your care team before "
+            "taking any supplement, even vitamins."
+        ),
+        points=(
+            # [C1]
+            "The bone marrow needs iron, vitamin B12, folate and protein to make new blood cells.",
+            "A balanced diet that includes these supports recovery; foods that are easy to "
+            "digest are a good start after treatment.",
+            "Ask your care team before taking any supplement, vitamins and minerals included, "
+            "so that they can check it is safe and needed for you.",
+            # Anemia by MCV [C5]: a question for the care team, not a diagnosis.
+            "The size of the red cells (MCV) can hint at whether iron, or B12 and folate, are "
+            "worth checking; that is a question for your care team and not a diagnosis.",
+        ),
+    ),
+    Topic(
+        code="growth-factors-transfusion",
+        title="Growth factors and transfusions (background only)",
+        # G-CSF, erythropoietin, transfusions [C1]; thresholds context only [C5].
+        summary=(
+            "Care teams can support low counts with growth factors (G-CSF for white cells, "
+            "erythropoietin for red cells) or a transfusion. Whether any of these fits is "
+            "their decision; this is background, not advice."
+        ),
+        points=(
+            # [C1]
+            "Growth factors are medicines that push the marrow to make more cells. G-CSF "
+            "raises white cells and lowers the chance of an infection with fever during "
+            "chemotherapy. Erythropoietin helps the marrow make red cells and can mean fewer "
+            "transfusions.",
+            "When counts are very low, a transfusion of red cells or platelets may be given.",
+            # AABB 2015 / AABB 2023 via [C5]: context only.
+            "As background on how care teams decide: guidelines often give platelets to "
+            "prevent bleeding when the count is 10 x10^9/L or less (AABB 2015), and red cells "
+            "when hemoglobin is below about 7 g/dL, a little higher for some heart or surgery "
+            "patients (AABB 2023). Symptoms and the whole picture matter too.",
+            "These are decisions for your care team. This tool does not recommend any treatment.",
+        ),
+    ),
+    Topic(
+        code="marrow-failure",
+        title="When the marrow makes too few cells (background)",
+        # Suppression vs insufficiency; the care team can tell which [C1] [C5].
+        summary=(
+            "Two or three low cell types can follow chemotherapy or radiation, which hold the "
+            "marrow back for a while (suppression). Less often the marrow cannot make enough "
+            "cells on its own (insufficiency), as in aplastic anemia, MDS, PNH or pure red "
+            "cell aplasia. A blood count alone cannot tell these apart; your care team can."
+        ),
+        points=(
+            # [C1]
+            "The bone marrow makes red cells, white cells and platelets. When it makes too few "
+            "of all of them, doctors speak of marrow failure.",
+            "Suppression and insufficiency differ. Suppression is the marrow being held back, "
+            "most often by chemotherapy or radiation, and it usually recovers. Insufficiency "
+            "means the marrow itself cannot keep up.",
+            "Causes of insufficiency include inherited conditions (such as Fanconi anemia or "
+            "dyskeratosis congenita), the immune system attacking the marrow, chemicals such "
+            "as benzene or pesticides, radiation, and viruses such as hepatitis or "
+            "Epstein-Barr virus.",
+            "Conditions in this group include aplastic anemia (the marrow makes too few of "
+            "every cell type), myelodysplastic syndromes or MDS (cells are badly formed; it "
+            "can turn into acute myeloid leukemia), PNH (red cells break down and clots can "
+            "form) and pure red cell aplasia (only red cells are missing).",
+            # [PNH]
+            "PNH can turn the urine dark, often first thing in the morning. Tell your care "
+            "team about urine that looks dark, red or brown.",
+            # [C1]
+            "Finding the cause starts with a blood count and may go on to a bone marrow "
+            "sample, genetic tests and flow cytometry. None of these conditions can be told "
+            "from this result alone; this page is background, not a diagnosis.",
+        ),
+    ),
+    Topic(
+        code="transplant",
+        title="Blood counts after a stem cell transplant",
+        summary=(
+            "After a stem cell transplant, counts stay low until the new cells settle in the "
+            "marrow and start making blood cells (engraftment)."
+        ),
+        points=(
+            # [C1]
+            "A stem cell (bone marrow) transplant gives the marrow new blood-forming cells. "
+            "In an autologous transplant they are your own cells, collected before high-dose "
+            "treatment and given back after it: a 'stem cell rescue'. In an allogeneic "
+            "transplant they come from a matched donor.",
+            # ASTCT definitions [C5].
+            "Care teams date engraftment with agreed rules (ASTCT): neutrophils have engrafted "
+            "on the first of three days in a row with a count of 0.5 x10^9/L or more; "
+            "platelets on the first of three days in a row at 20 x10^9/L or more, with no "
+            "platelet transfusion in the week before.",
+            # Primary graft failure by day +30 (+42 for cord blood) [C5].
+            "Neutrophils usually engraft within the first month after a blood or marrow graft, "
+            "and within about six weeks after cord blood. If they have not, the care team looks "
+            "into why.",
+            "Counts can take months to settle fully. cbc trend --transplant pb, marrow or cord "
+            "follows these milestones over a series of results.",
+        ),
+    ),
+    Topic(
+        code="chemotherapy-timeline",
+        title="How counts usually recover after chemotherapy",
+        summary=(
+            "Counts are usually lowest about 7 to 14 days after a chemotherapy treatment and "
+            "usually recover over 3 to 4 weeks. The marrow usually regains its normal cell "
+            "content by about day 40 to 60."
+        ),
+        points=(
+            # [C5] [SUNNYBROOK]
+            "Chemotherapy slows the marrow, so counts fall for a while after each treatment. "
+            "They are usually lowest about 7 to 14 days after it.",
+            "They usually recover over 3 to 4 weeks after the treatment.",
+            # [C1]
+            "The marrow usually regains its normal cell content by about 40 to 60 days after "
+            "treatment. Counts can take months or longer to be fully normal.",
+            # [C5] (counts still low past then deserve a review)
+            "Counts that are still low after about two months deserve a review with your care "
+            "team, who can tell whether recovery is slow or something else is going on.",
+            "This is the usual pattern, not a prediction: it varies with the treatment and the "
+            "person. cbc check --days-since-chemo N places one result on this timeline.",
+        ),
+    ),
+)
+
+TOPICS: MappingProxyType[str, Topic] = MappingProxyType({t.code: t for t in _TOPIC_LIST})
+
+# The background under a two- or three-line finding when the days since chemotherapy are known
+# [C5]: the pattern is expected after treatment and the care team can tell which.
+_MARROW_AFTER_CHEMO = (
+    "Day {day} after chemotherapy falls in the weeks when low counts in more than one cell type "
+    "are expected (marrow suppression), so this pattern fits the treatment. Your care team can "
+    "tell whether it is the treatment alone or something else."
+)
+_MARROW_LATE_AFTER_CHEMO = (
+    "Day {day} after chemotherapy is past the 40 to 60 days by which the marrow usually "
+    "recovers, so counts still this low deserve a review with your care team, who can tell "
+    "whether recovery is slow or something else is going on."
+)
+
+# --- 5. Care-team messages, MCV patterns, disclaimer -----------------------------------------
+# Anemia by MCV [C5]: a question for the care team, not a diagnosis.
 MCV_PATTERNS: MappingProxyType[str, str] = MappingProxyType(
     {
         "microcytic": (
@@ -367,6 +816,7 @@ MCV_PATTERNS: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 
+# Urgency words [C6].
 CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
     {
         "none": (
@@ -403,7 +853,11 @@ _TIMELINE_CAVEAT = (
     "This is the usual timeline, not a prediction for you, and it varies with the treatment given."
 )
 
+TRANSPLANT_KINDS = ("auto", "allo")
+"""The ``cbc check --transplant`` choices: autologous (own cells) or allogeneic (donor)."""
 
+
+# --- 6. Functions ---------------------------------------------------------------------------
 def explain(code: str) -> Explanation:
     """Return the explanation for a finding code.
 
@@ -416,29 +870,159 @@ def explain(code: str) -> Explanation:
         raise KeyError(f"unknown finding code {code!r}; known codes: {known}") from None
 
 
+def topic(code: str) -> Topic:
+    """Return the patient topic for a topic code (``cbc explain TOPIC``).
+
+    Raises KeyError, naming the known topics, when the code is unknown.
+    """
+    try:
+        return TOPICS[code]
+    except KeyError:
+        known = ", ".join(TOPICS)
+        raise KeyError(f"unknown topic {code!r}; known topics: {known}") from None
+
+
+def finding_words(
+    code: str,
+    *,
+    extra: str = "",
+    fever: bool = False,
+    very_high: bool = False,
+    days_since_chemo: int | None = None,
+) -> FindingWords:
+    """The words one finding carries in a result, fitted to what is known about the person.
+
+    Args:
+        code: the finding code.
+        extra: a sentence added to what the finding can mean (the ASCO/IDSA severity word, the
+            MCV pattern).
+        fever: the person reported a temperature of 38.0 C or more: the action and the
+            infection precautions then never ask them to watch for a fever.
+        very_high: leukocytosis above 100 x10^9/L or beyond the critical limit: opens with
+            "needs prompt review" instead of "often the body's normal answer to infection".
+        days_since_chemo: for two or three low cell types, the marrow background says whether
+            the pattern is expected after treatment.
+
+    Returns:
+        Title, the four labelled parts, the precautions (or background) topic summary and the
+        related topic codes. Raises KeyError for an unknown code.
+    """
+    page = explain(code)
+    meaning = page.meaning
+    action = page.action_fever if fever and page.action_fever else page.action
+    if code == "leukocytosis" and very_high:
+        meaning = _VERY_HIGH_WBC
+        said = (_VERY_HIGH_WBC_SIGNS, _VERY_HIGH_WBC_FEVER if fever else "", ROUTINE_FOLLOW_UP)
+        action = " ".join(p for p in said if p)
+    meaning = f"{meaning} {extra}".strip()
+    precautions: str | None = None
+    background: str | None = None
+    # Febrile neutropenia is an emergency: its action is all it says; the topic stays linked.
+    if page.topics and code != "febrile-neutropenia":
+        first = TOPICS[page.topics[0]]
+        if first.code == "marrow-failure":
+            background = _marrow_background(days_since_chemo)
+        else:
+            precautions = first.summary_fever if fever and first.summary_fever else first.summary
+    return FindingWords(
+        title=page.title,
+        measures=page.measures,
+        meaning=meaning,
+        notice=page.notice,
+        action=action,
+        precautions=precautions,
+        background=background,
+        topics=page.topics,
+    )
+
+
+def _marrow_background(days_since_chemo: int | None) -> str:
+    if days_since_chemo is None:
+        return TOPICS["marrow-failure"].summary
+    if days_since_chemo > 60:
+        return _MARROW_LATE_AFTER_CHEMO.format(day=days_since_chemo)
+    return _MARROW_AFTER_CHEMO.format(day=days_since_chemo)
+
+
+def safety_line(*, fever: bool = False) -> str:
+    """The line every abnormal result carries: seek care at once for heavy bleeding, a high
+    fever or trouble breathing (docs/clinical.md section 1).
+
+    Args:
+        fever: the person reported a temperature of 38.0 C or more; the line then speaks of
+            that fever climbing instead of asking them to watch for one.
+    """
+    return SAFETY_LINE_FEVER if fever else SAFETY_LINE
+
+
 def recovery_context(days_since_chemo: int) -> str:
     """Place day N after chemotherapy on the usual recovery timeline.
 
-    Returns one or two sentences. Raises ValueError for a negative number of days.
+    Before day 7 counts are usually still falling; days 7-14 are the usual low point; by 3 to
+    4 weeks they usually recover; the marrow usually refills by day 40-60; past day 60 counts
+    still low deserve a review (docs/clinical.md sections 1 and 5). Returns two or three
+    sentences. Raises ValueError for a negative number of days.
     """
     if days_since_chemo < 0:
         raise ValueError(f"days since chemotherapy cannot be negative, got {days_since_chemo}")
     day = days_since_chemo
-    if day <= 30:
+    if day < 7:
         phase = (
-            f"Day {day} after chemotherapy is within the first month, when counts "
-            "usually begin to climb again but are often still low."
+            f"Day {day} after chemotherapy is before the usual low point: counts often keep "
+            "falling for a while and are usually lowest about 7 to 14 days after treatment, "
+            "then recover over 3 to 4 weeks."
+        )
+    elif day <= 14:
+        phase = (
+            f"Day {day} after chemotherapy is when counts are usually at their lowest (about "
+            "day 7 to 14), so low values now are expected; they usually recover over 3 to 4 "
+            "weeks after treatment."
+        )
+    elif day <= 30:
+        phase = (
+            f"Day {day} after chemotherapy is past the usual low point (about day 7 to 14); "
+            "counts are usually climbing back and often recover by 3 to 4 weeks after "
+            "treatment, though they may not be fully normal yet."
         )
     elif day <= 60:
         phase = (
-            f"Day {day} after chemotherapy is in the second month; the bone marrow "
-            "usually regains its normal share of blood-making cells by about day "
-            "40 to 60, and counts keep improving."
+            f"Day {day} after chemotherapy is in the second month: counts have usually come "
+            "back up from the low point, and the marrow usually regains its normal cell "
+            "content by about day 40 to 60. Counts still low after that deserve a review with "
+            "your care team."
         )
     else:
         phase = (
-            f"Day {day} after chemotherapy is past the first two months; the marrow "
-            "has usually refilled by now, but counts can take months or even years "
-            "to settle fully into the normal range."
+            f"Day {day} after chemotherapy is past the 40 to 60 days by which the marrow "
+            "usually regains its normal cell content. Full recovery of the counts can take "
+            "months, but counts that are still low now deserve a review with your care team."
         )
     return f"{phase} {_TIMELINE_CAVEAT}"
+
+
+def transplant_context(kind: Literal["auto", "allo"]) -> str:
+    """Where counts stand after an autologous (``auto``) or allogeneic (``allo``) stem cell
+    transplant: what the transplant is and how engraftment is dated (docs/clinical.md sections
+    1 and 5). Raises ValueError for another kind."""
+    if kind == "auto":
+        # [C1]
+        what = (
+            "After an autologous transplant (your own stem cells, collected before high-dose "
+            "treatment and given back after it: a 'stem cell rescue'),"
+        )
+        when = "within the first month"
+    elif kind == "allo":
+        # [C1]
+        what = "After an allogeneic transplant (stem cells from a matched donor),"
+        when = "within the first month (about six weeks for cord blood)"
+    else:
+        raise ValueError(f"unknown transplant kind {kind!r}; known: {', '.join(TRANSPLANT_KINDS)}")
+    # ASTCT engraftment and primary graft failure [C5].
+    return (
+        f"{what} counts stay low until the new cells settle in the marrow (engraftment). "
+        "Neutrophils count as engrafted from the first of three days in a row at 0.5 x10^9/L "
+        "or more, platelets from the first of three days in a row at 20 x10^9/L or more "
+        f"without a platelet transfusion in the week before (ASTCT). Neutrophils usually "
+        f"engraft {when}; if not, the care team looks into why. This is the usual course, not "
+        "a prediction for you."
+    )

@@ -49,6 +49,8 @@ class PatientInfo:
     profiles: list[str] = field(default_factory=list)
     temperature_c: float | None = None
     days_since_chemo: int | None = None
+    transplant: Literal["auto", "allo"] | None = None
+    """A stem cell transplant: autologous (own cells) or allogeneic (donor cells)."""
 
 
 @dataclass(kw_only=True)
@@ -108,7 +110,21 @@ class Finding:
     severity: str
     title: str
     explanation: str
+    """What it can mean and what a person might notice, as one paragraph (meaning + notice)."""
     action: str
+    """What to do."""
+    measures: str = ""
+    """What the count measures."""
+    meaning: str = ""
+    """What the result can mean."""
+    notice: str = ""
+    """What a person might notice."""
+    precautions: str | None = None
+    """Day-to-day precautions that go with the finding (infection, bleeding, anemia care)."""
+    background: str | None = None
+    """Background on what can lie behind the pattern (two or three low cell types)."""
+    topics: list[str] = field(default_factory=list)
+    """Patient topics that go with the finding: ``cbc explain TOPIC`` prints each in full."""
     pattern: Literal["microcytic", "normocytic", "macrocytic"] | None = None
     """Anemia only: the red-cell size pattern from the MCV."""
 
@@ -132,6 +148,9 @@ class Result:
     urgency: Urgency | None = "none"
     """How soon to contact the care team; null when the sample could not be read."""
     message: str = ""
+    safety: str | None = None
+    """On every abnormal result: when to seek care at once (heavy bleeding, a high fever,
+    trouble breathing); null when nothing was out of range or the sample could not be read."""
     notes: list[str] = field(default_factory=list)
     cell_errors: list[ErrorInfo] = field(default_factory=list)
     """Cells that could not be read; the rest of the sample was interpreted."""

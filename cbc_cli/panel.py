@@ -9,6 +9,8 @@ from cbc_cli.age import Age, AgeBound, in_band
 from cbc_cli.units import Quantity
 
 Sex = Literal["female", "male"]
+Transplant = Literal["auto", "allo"]
+"""A stem cell transplant: autologous (the person's own cells) or allogeneic (a donor's)."""
 PROFILES = ("duffy-null",)
 
 
@@ -21,6 +23,7 @@ class Patient(NamedTuple):
     profiles: tuple[str, ...] = ()
     temperature_c: float | None = None
     days_since_chemo: int | None = None
+    transplant: Transplant | None = None
 
     def fits(
         self, sex: str, start: AgeBound, end: AgeBound | None

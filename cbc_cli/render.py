@@ -18,8 +18,15 @@ from rich.table import Table
 from rich.text import Text
 
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.explanations import DISCLAIMER, EXPLANATIONS, Explanation
-from cbc_cli.models import AnalyteResult, Result, SchemeInfo
+from cbc_cli.explanations import (
+    DISCLAIMER,
+    EXPLANATIONS,
+    SAFETY_LINE,
+    TOPICS,
+    Explanation,
+    Topic,
+)
+from cbc_cli.models import AnalyteResult, Finding, Result, SchemeInfo
 from cbc_cli.ranges import RangeTable, ReferenceRange
 from cbc_cli.units import format_value
 
@@ -106,6 +113,30 @@ def _grade_words(grade: int | None, severity: str, scheme: SchemeInfo) -> str:
     return f"{scheme.title} grade {grade} ({severity})"
 
 
+# The labels of a finding's parts, in the order a person reads them (docs/clinical.md section 6).
+FINDING_LABELS = (
+    ("measures", "What it measures"),
+    ("meaning", "What it can mean"),
+    ("notice", "What you might notice"),
+    ("action", "What to do"),
+    ("precautions", "Precautions"),
+    ("background", "Background"),
+)
+
+
+def _labelled(f: Finding) -> list[RenderableType]:
+    """One line per labelled part of a finding, then where to read more."""
+    lines: list[RenderableType] = []
+    for name, label in FINDING_LABELS:
+        words = getattr(f, name) or (f.explanation if name == "meaning" else "")
+        if words:
+            # Text, never markup: the words are plain, and a [bracket] stays as typed.
+            lines.append(Text.assemble((f"{label}: ", "bold"), words))
+    if f.topics:
+        lines.append(Text(f"More: cbc explain {', '.join(f.topics)}", style="dim"))
+    return lines
+
+
 def findings_view(result: Result, scheme: SchemeInfo) -> RenderableType:
     """The findings, each with its grade, explanation, what to do and any grading note."""
     parts: list[RenderableType] = []
@@ -121,10 +152,7 @@ def findings_view(result: Result, scheme: SchemeInfo) -> RenderableType:
             f" - {_grade_words(f.grade, f.severity, scheme) if graded else f.severity}",
             style="bold yellow" if loud else "",
         )
-        body: list[RenderableType] = [
-            Text(f.explanation),
-            Text.assemble(("What to do: ", "bold"), f.action),
-        ]
+        body: list[RenderableType] = _labelled(f)
         if f.grade_note:
             body.append(Text(f.grade_note, style="dim italic"))
         parts.extend([head, Padding(Group(*body), (0, 0, 1, 2))])
@@ -160,6 +188,10 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
     who_parts.extend(f"profile {p}" for p in patient.profiles)
     if patient.temperature_c is not None:
         who_parts.append(f"temperature {patient.temperature_c:g} C")
+    if patient.days_since_chemo is not None:
+        who_parts.append(f"day {patient.days_since_chemo} after chemotherapy")
+    if patient.transplant:
+        who_parts.append(f"{patient.transplant} transplant")
     who = ", ".join(who_parts)
     parts.append(
         Text(f"Complete blood count - {who}" if who else "Complete blood count", style="bold")
@@ -171,9 +203,13 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
     notes = [f"{a.analyte}: {a.range_note}" for a in result.analytes if a.range_note]
     urgency = result.urgency or "none"
     unread = result.status == "error"
+    said = Text(result.message)
+    if result.safety:
+        said.append("\n")
+        said.append(result.safety, style="bold")
     parts.append(
         Panel(
-            Text(result.message),
+            said,
             title=Text("Could not be read" if unread else URGENCY_TITLE[urgency]),
             title_align="left",
             border_style="red" if unread else URGENCY_STYLE[urgency],
@@ -200,19 +236,50 @@ def explanation_view(page: Explanation) -> RenderableType:
         Text.assemble(("What it can mean: ", "bold"), page.meaning),
         Text.assemble(("What you might notice: ", "bold"), page.notice),
         Text.assemble(("What to do: ", "bold"), page.action),
+        *(
+            [Text(f"More: cbc explain {', '.join(page.topics)}", style="dim")]
+            if page.topics
+            else []
+        ),
         Text(""),
+        Text(SAFETY_LINE, style="bold"),
         Text(DISCLAIMER, style="dim italic"),
     )
 
 
+def topic_view(page: Topic) -> RenderableType:
+    """The ``cbc explain TOPIC`` page: the title, then one short paragraph per point."""
+    points = Table.grid(padding=(0, 1, 0, 0))
+    points.add_column(no_wrap=True)
+    points.add_column()
+    for point in page.points:
+        points.add_row("•", Text(point))
+    parts: list[RenderableType] = [Text(page.title, style="bold"), Text(""), points]
+    raised = [code for code, e in EXPLANATIONS.items() if page.code in e.topics]
+    if raised:
+        parts.append(Text(""))
+        parts.append(Text(f"Shown with: {', '.join(raised)}", style="dim"))
+    parts.extend([Text(""), Text(DISCLAIMER, style="dim italic")])
+    return Group(*parts)
+
+
 def explanation_list() -> RenderableType:
-    """The list of finding codes with their titles."""
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    table.add_column("Finding")
-    table.add_column("Title")
+    """The finding codes and the patient topics, each with its title."""
+    findings = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    findings.add_column("Finding")
+    findings.add_column("Title")
     for code, page in EXPLANATIONS.items():
-        table.add_row(code, page.title)
-    return Group(table, Text("cbc explain FINDING shows one in full.", style="dim"))
+        findings.add_row(code, page.title)
+    topics = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    topics.add_column("Topic")
+    topics.add_column("Title")
+    for code, item in TOPICS.items():
+        topics.add_row(code, item.title)
+    return Group(
+        findings,
+        topics,
+        Text("cbc explain NAME shows a finding or a topic in full.", style="dim"),
+    )
 
 
 def ranges_view(rows: Iterable[ReferenceRange], title: str) -> RenderableType:

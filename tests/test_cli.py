@@ -282,3 +282,70 @@ def test_user_text_is_shown_as_typed_in_the_table(
     code, out, _ = run(capsys, "check", str(path))
     assert code == 0
     assert "sample :warning: [bold]x[/bold], female" in out
+
+
+def test_explain_lists_findings_and_topics(capsys: pytest.CaptureFixture[str]) -> None:
+    from cbc_cli.explanations import EXPLANATIONS, TOPICS
+
+    code, out, _ = run(capsys, "explain")
+    assert code == 0
+    for name in (*EXPLANATIONS, *TOPICS):
+        assert name in out, name
+
+
+@pytest.mark.parametrize(
+    ("topic", "phrase"),
+    [
+        ("infection-precautions", "Wash your hands"),
+        ("bleeding-precautions", "soft toothbrush"),
+        ("anemia-care", "Get up slowly"),
+        ("nutrition", "folate"),
+        ("growth-factors-transfusion", "G-CSF"),
+        ("marrow-failure", "aplastic anemia"),
+        ("transplant", "stem cell rescue"),
+        ("chemotherapy-timeline", "7 to 14 days"),
+    ],
+)
+def test_explain_shows_one_topic(
+    capsys: pytest.CaptureFixture[str], topic: str, phrase: str
+) -> None:
+    code, out, _ = run(capsys, "explain", topic.upper())
+    assert code == 0
+    assert phrase in " ".join(out.split())
+    assert "not a medical device" in " ".join(out.split())
+
+
+def test_explain_finding_names_its_topics_and_the_safety_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "explain", "thrombocytopenia")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "cbc explain bleeding-precautions" in flat
+    assert "Seek care at once" in flat
+
+
+def test_explain_unknown_names_findings_and_topics(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "explain", "nope")
+    assert code == 2
+    assert "unknown finding or topic" in err
+    assert "marrow-failure" in err
+
+
+def test_check_transplant_option(capsys: pytest.CaptureFixture[str]) -> None:
+    from cbc_cli.cli import Transplant
+    from cbc_cli.explanations import TRANSPLANT_KINDS, transplant_context
+
+    assert tuple(t.value for t in Transplant) == TRANSPLANT_KINDS
+    code, out, _ = run(capsys, "check", *SAMPLE, "--transplant", "allo", "--format", "json")
+    assert code == 0
+    result = json.loads(out)["results"][0]
+    assert result["patient"]["transplant"] == "allo"
+    assert transplant_context("allo") in result["notes"]
+    library = interpret(
+        {"hgb": "9.1", "anc": "0.8", "plt": "62"}, sex="female", age=54, transplant="allo"
+    )
+    assert result == to_data(library)
+    code, _, err = run(capsys, "check", *SAMPLE, "--transplant", "cord")
+    assert code == 2
+    assert "--transplant" in err

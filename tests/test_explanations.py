@@ -1,19 +1,33 @@
 """Tests for cbc_cli.explanations: completeness and safe wording of the plain-language texts."""
 
+import json
 import re
+from collections.abc import Mapping
 
 import pytest
+from helpers import run_cli
 
+from cbc_cli import interpret
+from cbc_cli.errors import UsageError
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
     DISCLAIMER,
     EXPLANATIONS,
     MCV_PATTERNS,
     NOTHING_CHECKED_MESSAGE,
+    SAFETY_LINE,
+    SAFETY_LINE_FEVER,
+    TOPICS,
+    TRANSPLANT_KINDS,
     Explanation,
     explain,
+    finding_words,
     recovery_context,
+    safety_line,
+    topic,
+    transplant_context,
 )
+from cbc_cli.models import Finding, Result, json_schema
 
 CODES = (
     "anemia",
@@ -42,7 +56,20 @@ def _all_texts() -> list[str]:
     texts.extend(CARE_TEAM_MESSAGES.values())
     texts.append(NOTHING_CHECKED_MESSAGE)
     texts.append(DISCLAIMER)
-    texts.extend(recovery_context(day) for day in (0, 30, 31, 60, 61, 365))
+    texts.extend(
+        recovery_context(day) for day in (0, 3, 7, 10, 14, 15, 25, 30, 31, 50, 60, 61, 365)
+    )
+    for item in EXPLANATIONS.values():
+        texts.append(item.action_fever)
+        for fever in (False, True):
+            for days in (None, 10, 90):
+                words = finding_words(item.code, fever=fever, very_high=True, days_since_chemo=days)
+                texts.extend(w for w in (words.precautions, words.background, words.meaning) if w)
+                texts.append(words.action)
+    for page in TOPICS.values():
+        texts.extend((page.title, page.summary, page.summary_fever, *page.points))
+    texts.extend((SAFETY_LINE, SAFETY_LINE_FEVER))
+    texts.extend(transplant_context(kind) for kind in TRANSPLANT_KINDS)  # type: ignore[arg-type]
     return texts
 
 
@@ -131,21 +158,6 @@ def test_critical_value_mentions_lab_policy() -> None:
     assert "policy" in explain("critical-value").measures
 
 
-def test_recovery_context_phases() -> None:
-    texts = {day: recovery_context(day) for day in (0, 30, 31, 60, 61)}
-    assert len(set(texts.values())) == 5
-    for day, text in texts.items():
-        assert f"Day {day} " in text
-        assert "not a prediction" in text
-    assert "first month" in texts[0]
-    assert "first month" in texts[30]
-    assert "40 to 60" in texts[31]
-    assert "40 to 60" in texts[60]
-    assert "years" in texts[61]
-    assert "first month" not in texts[31]
-    assert "40 to 60" not in texts[61]
-
-
 def test_recovery_context_rejects_negative_days() -> None:
     with pytest.raises(ValueError, match="negative"):
         recovery_context(-1)
@@ -177,3 +189,407 @@ def test_disclaimer_is_one_sentence() -> None:
     assert DISCLAIMER.count(".") == 1
     assert DISCLAIMER.endswith(".")
     assert "medical device" in DISCLAIMER
+
+
+# --- Patient topics, the safety line, fever-aware words and the timeline -----------------------
+TOPIC_CODES = (
+    "infection-precautions",
+    "bleeding-precautions",
+    "anemia-care",
+    "nutrition",
+    "growth-factors-transfusion",
+    "marrow-failure",
+    "transplant",
+    "chemotherapy-timeline",
+)
+
+
+def test_every_topic_is_there_with_words() -> None:
+    assert tuple(TOPICS) == TOPIC_CODES
+    for code in TOPIC_CODES:
+        item = topic(code)
+        assert item.code == code
+        assert item.title.strip()
+        assert item.summary.strip()
+        assert item.points
+        assert all(p.strip() for p in item.points)
+    with pytest.raises(KeyError, match="known topics"):
+        topic("nope")
+
+
+def test_topic_and_finding_codes_do_not_clash() -> None:
+    # `cbc explain NAME` looks up findings first, then topics: one name must mean one page.
+    assert not set(TOPICS) & set(EXPLANATIONS)
+    for item in EXPLANATIONS.values():
+        assert set(item.topics) <= set(TOPICS), item.code
+
+
+def test_infection_precautions_say_what_the_sources_say() -> None:
+    # docs/clinical.md sections 1 and 5: hand washing, sick people and crowds, food safety, and
+    # calling before fever-lowering medicine; chills as an early sign.
+    text = " ".join(
+        (TOPICS["infection-precautions"].summary, *TOPICS["infection-precautions"].points)
+    )
+    for phrase in ("wash your hands", "ill", "crowds", "food", "before taking", "hide", "chills"):
+        assert phrase in text.lower(), phrase
+
+
+def test_bleeding_precautions_say_what_the_sources_say() -> None:
+    text = TOPICS["bleeding-precautions"].summary.lower()
+    for phrase in ("soft toothbrush", "electric razor", "aspirin", "ibuprofen", "nsaids"):
+        assert phrase in text, phrase
+    assert "unless your care team says so" in text
+    assert "falls" in text
+    assert "contact sports" in text
+
+
+def test_anemia_care_paces_and_says_when_to_get_help() -> None:
+    item = TOPICS["anemia-care"]
+    summary = item.summary.lower()
+    assert "pace yourself" in summary
+    assert "rest" in summary
+    assert "get up slowly" in summary
+    urgent = [p for p in item.points if "at once" in p]
+    assert urgent
+    assert "chest pain" in urgent[0]
+    assert "breath" in urgent[0]
+
+
+def test_nutrition_names_the_four_nutrients_and_asks_first() -> None:
+    summary = TOPICS["nutrition"].summary
+    for nutrient in ("Iron", "vitamin B12", "folate", "protein"):
+        assert nutrient in summary
+    assert "Ask your care team before taking any supplement" in summary
+
+
+def test_growth_factors_and_transfusion_are_context_not_advice() -> None:
+    item = TOPICS["growth-factors-transfusion"]
+    text = " ".join((item.summary, *item.points))
+    assert "G-CSF" in text
+    assert "erythropoietin" in text
+    # AABB thresholds (docs/clinical.md section 5), as background only.
+    assert "10 x10^9/L" in text
+    assert "7 g/dL" in text
+    assert "not advice" in item.summary
+    assert "does not recommend" in text
+    assert "should" not in text.lower()
+
+
+def test_marrow_failure_background_names_the_disorders_without_diagnosing() -> None:
+    item = TOPICS["marrow-failure"]
+    text = " ".join((item.summary, *item.points))
+    for name in ("aplastic anemia", "MDS", "PNH", "pure red cell aplasia", "suppression"):
+        assert name in text, name
+    assert "insufficiency" in text
+    assert "dark" in text  # PNH can darken the urine
+    assert "cannot tell these apart" in item.summary
+
+
+def test_recovery_context_follows_the_usual_timeline() -> None:
+    # docs/clinical.md section 5: lowest about day 7-14, recovery over 3-4 weeks, marrow
+    # cellularity by day 40-60; counts still low past then deserve a review.
+    texts = {day: recovery_context(day) for day in (3, 10, 25, 50, 70)}
+    assert len(set(texts.values())) == len(texts)
+    for day, text in texts.items():
+        assert text.startswith(f"Day {day} ")
+        assert "not a prediction" in text
+    assert "before the usual low point" in texts[3]
+    assert "lowest about 7 to 14 days" in texts[3]
+    assert "at their lowest" in texts[10]
+    assert "expected" in texts[10]
+    for day in (3, 10):
+        assert "climb" not in texts[day]  # counts are still falling or at their lowest
+    assert "climbing back" in texts[25]
+    assert "past the usual low point" in texts[25]
+    assert "40 to 60" in texts[50]
+    assert "review with your care team" in texts[70]
+    assert "past the 40 to 60 days" in texts[70]
+
+
+@pytest.mark.parametrize(
+    ("day", "phrase"),
+    [
+        (0, "before"),
+        (6, "before"),
+        (7, "lowest"),
+        (14, "lowest"),
+        (15, "climbing"),
+        (30, "climbing"),
+        (31, "second month"),
+        (60, "second month"),
+        (61, "past the 40 to 60"),
+    ],
+)
+def test_recovery_context_phase_edges(day: int, phrase: str) -> None:
+    assert phrase in recovery_context(day)
+
+
+def test_recovery_context_rejects_negative_days_too() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        recovery_context(-3)
+
+
+def test_transplant_context_by_kind() -> None:
+    auto = transplant_context("auto")
+    allo = transplant_context("allo")
+    assert "own stem cells" in auto
+    assert "stem cell rescue" in auto
+    assert "donor" in allo
+    assert "donor" not in auto
+    for text in (auto, allo):
+        # ASTCT engraftment (docs/clinical.md section 5).
+        assert "three days in a row at 0.5 x10^9/L" in text
+        assert "20 x10^9/L" in text
+        assert "ASTCT" in text
+        assert "not a prediction" in text
+    assert "six weeks for cord blood" in allo
+    with pytest.raises(ValueError, match="auto"):
+        transplant_context("cord")  # type: ignore[arg-type]
+
+
+def test_safety_line_is_the_seeds_rule_and_fever_aware() -> None:
+    assert safety_line() == SAFETY_LINE
+    for phrase in ("at once", "heavy bleeding", "high fever", "trouble breathing"):
+        assert phrase in SAFETY_LINE
+    fever = safety_line(fever=True)
+    assert fever == SAFETY_LINE_FEVER
+    # A person who reported a fever is not told to watch for one.
+    assert "high fever" not in fever
+    assert "fever you reported" in fever
+    assert "heavy bleeding" in fever
+    assert "trouble breathing" in fever
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "neutropenia",
+        "leukopenia",
+        "lymphopenia",
+        "bicytopenia",
+        "pancytopenia",
+        "leukocytosis",
+        "neutrophilia",
+    ],
+)
+def test_fever_aware_actions_never_ask_to_watch_for_a_fever(code: str) -> None:
+    plain = finding_words(code).action
+    fever = finding_words(code, fever=True).action
+    assert "38.0 C or higher" in plain or "high fever" in plain
+    assert "38.0 C or higher" not in fever
+    assert "high fever" not in fever
+    assert "You gave a temperature of 38.0 C or more" in fever
+    assert fever.endswith(ROUTINE)
+
+
+ROUTINE = "Otherwise, share this result with your care team at your next contact."
+
+
+def test_fever_aware_infection_precautions() -> None:
+    plain = finding_words("neutropenia").precautions or ""
+    fever = finding_words("neutropenia", fever=True).precautions or ""
+    assert "Chills" in plain
+    assert "take your temperature" in plain
+    assert "fever you reported" in fever
+    assert "take your temperature" not in fever
+    assert "Wash your hands" in fever
+
+
+def test_findings_carry_their_topics() -> None:
+    assert "Wash your hands" in (finding_words("neutropenia").precautions or "")
+    assert "soft toothbrush" in (finding_words("thrombocytopenia").precautions or "")
+    assert "Get up slowly" in (finding_words("anemia").precautions or "")
+    assert finding_words("anemia").topics[:2] == ("anemia-care", "nutrition")
+    for code in ("pancytopenia", "bicytopenia"):
+        words = finding_words(code)
+        assert words.precautions is None
+        assert words.background == TOPICS["marrow-failure"].summary
+        assert words.topics[0] == "marrow-failure"
+
+
+def test_marrow_background_knows_the_days_since_chemotherapy() -> None:
+    soon = finding_words("pancytopenia", days_since_chemo=10).background or ""
+    assert "Day 10" in soon
+    assert "expected" in soon
+    assert "care team can tell" in soon
+    late = finding_words("pancytopenia", days_since_chemo=90).background or ""
+    assert "Day 90" in late
+    assert "review" in late
+    assert "expected" not in late
+
+
+def test_very_high_white_count_opens_with_prompt_review() -> None:
+    usual = finding_words("leukocytosis")
+    assert usual.meaning.startswith("A high count is often the body's normal answer")
+    high = finding_words("leukocytosis", very_high=True)
+    assert high.meaning.startswith("A white count this high needs prompt review")
+    # Trouble breathing (docs/clinical.md section 1); leukostasis signs (Ganzel 2012).
+    assert "trouble breathing" in high.action
+    assert "confusion" in high.action
+
+
+# --- The words in results: every view carries them ------------------------------------------
+def _result(values: Mapping[str, float | str], **context: object) -> Result:
+    return interpret(values, **context)  # type: ignore[arg-type]
+
+
+def _by_code(result: Result) -> dict[str, Finding]:
+    return {f.code: f for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"hgb": 9.1},
+        {"anc": 0.8},
+        {"plt": 62},
+        {"wbc": 15},
+        {"hgb": 5.0},  # critical
+        {"hgb": 9.1, "anc": 0.8, "plt": 62},
+        {"plt": 600},
+    ],
+)
+def test_every_abnormal_result_carries_the_safety_line(values: dict[str, float]) -> None:
+    result = _result(values, sex="female", age=54)
+    assert result.urgency != "none"
+    assert result.safety == SAFETY_LINE
+
+
+def test_a_normal_result_has_no_safety_line() -> None:
+    result = _result({"hgb": 13.5, "anc": 3.0, "plt": 250, "wbc": 6.0}, sex="female", age=54)
+    assert result.urgency == "none"
+    assert result.safety is None
+
+
+def test_nothing_checked_is_not_normal_and_keeps_the_safety_line() -> None:
+    # No sex or age: hemoglobin 13.0 is low for a man and normal for a woman, so no range applies.
+    result = _result({"hgb": 13.0})
+    assert result.message == NOTHING_CHECKED_MESSAGE
+    assert result.safety == SAFETY_LINE
+
+
+def test_a_reported_fever_changes_the_words_not_the_rule() -> None:
+    result = _result({"anc": 0.8, "hgb": 13.5, "plt": 250}, sex="female", age=54, temperature=38.4)
+    assert result.safety == SAFETY_LINE_FEVER
+    neutropenia = _by_code(result)["neutropenia"]
+    assert "38.0 C or higher" not in neutropenia.action
+    assert "You gave a temperature" in neutropenia.action
+    assert "fever you reported" in (neutropenia.precautions or "")
+    # Below 38.0 C is no fever: the usual words.
+    cool = _result({"anc": 0.8}, sex="female", age=54, temperature=37.2)
+    assert cool.safety == SAFETY_LINE
+    assert "38.0 C or higher" in _by_code(cool)["neutropenia"].action
+
+
+def test_findings_carry_their_labelled_parts_and_topics() -> None:
+    result = _result({"hgb": 9.1, "anc": 0.8, "plt": 62}, sex="female", age=54)
+    found = _by_code(result)
+    for f in result.findings:
+        page = explain(f.code)
+        assert f.measures == page.measures
+        assert f.notice == page.notice
+        assert f.meaning.startswith(page.meaning)
+        # The joined paragraph stays as it was for JSON readers.
+        assert f.explanation == f"{f.meaning} {f.notice}"
+        assert f.topics == list(page.topics)
+    assert "Wash your hands" in (found["neutropenia"].precautions or "")
+    assert "soft toothbrush" in (found["thrombocytopenia"].precautions or "")
+    assert "Get up slowly" in (found["anemia"].precautions or "")
+    pancytopenia = found["pancytopenia"]
+    assert pancytopenia.topics[0] == "marrow-failure"
+    assert "aplastic anemia" in (pancytopenia.background or "")
+    assert "cannot tell these apart" in (pancytopenia.background or "")
+
+
+def test_bicytopenia_raises_the_marrow_background_and_single_lines_do_not() -> None:
+    two = _by_code(_result({"anc": 0.8, "plt": 62}, sex="female", age=54))
+    assert "marrow-failure" in two["bicytopenia"].topics
+    assert two["bicytopenia"].background
+    one = _result({"plt": 62}, sex="female", age=54)
+    assert all(f.background is None for f in one.findings)
+    assert all("marrow-failure" not in f.topics for f in one.findings)
+
+
+def test_marrow_background_after_chemotherapy_says_expected() -> None:
+    result = _result({"hgb": 9.1, "anc": 0.8, "plt": 62}, sex="female", age=54, days_since_chemo=10)
+    background = _by_code(result)["pancytopenia"].background or ""
+    assert "expected" in background
+    assert "care team can tell" in background
+    assert "aplastic" not in background
+    assert recovery_context(10) in result.notes
+
+
+def test_transplant_context_goes_with_the_transplant_option() -> None:
+    plain = _result({"anc": 0.3}, sex="male", age=40)
+    assert plain.patient.transplant is None
+    assert not any("engraft" in n for n in plain.notes)
+    auto = _result({"anc": 0.3}, sex="male", age=40, transplant="auto")
+    assert auto.patient.transplant == "auto"
+    assert transplant_context("auto") in auto.notes
+    allo = _result({"anc": 0.3}, sex="male", age=40, transplant="ALLO")
+    assert transplant_context("allo") in allo.notes
+
+
+def test_transplant_kind_is_checked() -> None:
+    with pytest.raises(UsageError, match="auto"):
+        _result({"anc": 0.3}, transplant="cord")
+
+
+def test_white_count_of_150_needs_prompt_review() -> None:
+    high = _by_code(_result({"wbc": "150 10^9/L"}, sex="female", age=54))["leukocytosis"]
+    assert high.meaning.startswith("A white count this high needs prompt review")
+    assert "confusion" in high.action
+    usual = _by_code(_result({"wbc": 15}, sex="female", age=54))["leukocytosis"]
+    assert usual.meaning.startswith("A high count is often the body's normal answer")
+
+
+def test_every_view_carries_the_safety_line(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["check", "--hgb", "9.1", "--sex", "female", "--age", "54"]
+    code, out, _ = run_cli(capsys, *args, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["results"][0]["safety"] == SAFETY_LINE
+    code, out, _ = run_cli(capsys, *args, "--format", "fhir")
+    report = next(
+        e["resource"]
+        for e in json.loads(out)["entry"]
+        if e["resource"]["resourceType"] == "DiagnosticReport"
+    )
+    assert SAFETY_LINE in report["conclusion"]
+    code, out, _ = run_cli(capsys, *args, "--format", "hl7")
+    ntes = [seg for seg in out.replace("\n", "\r").split("\r") if seg.startswith("NTE|")]
+    assert any(SAFETY_LINE in seg and seg.endswith("|PI") for seg in ntes)
+    code, out, _ = run_cli(capsys, *args)
+    assert "Seek care at once" in out
+    for label in (
+        "What it measures:",
+        "What it can mean:",
+        "What you might notice:",
+        "What to do:",
+        "Precautions:",
+    ):
+        assert label in out, label
+
+
+def test_schema_names_the_new_fields() -> None:
+    schema = json_schema()
+    finding = schema["$defs"]["Finding"]["properties"]
+    for name in (
+        "measures",
+        "meaning",
+        "notice",
+        "precautions",
+        "background",
+        "topics",
+        "explanation",
+        "action",
+    ):
+        assert name in finding, name
+    assert "safety" in schema["$defs"]["Result"]["properties"]
+    assert "transplant" in schema["$defs"]["PatientInfo"]["properties"]
+
+
+def test_febrile_neutropenia_keeps_to_its_emergency_action() -> None:
+    words = finding_words("febrile-neutropenia", fever=True)
+    assert words.precautions is None
+    assert words.topics == ("infection-precautions",)
+    assert "now" in words.action

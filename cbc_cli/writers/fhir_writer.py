@@ -9,9 +9,10 @@
 - **Observation** for a declared age (LOINC 30525-0, UCUM a/mo/wk/d) and for a body temperature
   (LOINC 8310-5, Cel), so that reading the output again gives the same interpretation.
 - **DiagnosticReport**: LOINC 58410-2 (CBC panel), ``result`` the Observations above,
-  ``conclusion`` the care-team message, findings and notes in words, and ``conclusionCode`` one
-  CodeableConcept per finding, coded in cbc's own code system :data:`FINDING_SYSTEM` (codes
-  ``anemia``, ``neutropenia``, ... as in ``cbc explain``; the text carries grade and scheme).
+  ``conclusion`` the care-team message, the safety line, findings and notes in words, and
+  ``conclusionCode`` one CodeableConcept per finding, coded in cbc's own code system
+  :data:`FINDING_SYSTEM` (codes ``anemia``, ``neutropenia``, ... as in ``cbc explain``; the text
+  carries grade and scheme).
 - **Patient** when the sex, the age, a temperature or a patient id is known: ``gender``, and
   ``birthDate`` when the age was computed from dates.
 - **OperationOutcome** for a sample or cells that could not be read.
@@ -237,6 +238,8 @@ class FhirWriter:
         # HL7 v2 (the v2-to-FHIR mapping puts every OBX of the order in result).
         report["result"] = [{"reference": url} for url, _ in resources]
         words = [result.message] if result.message else []
+        if result.safety:
+            words.append(result.safety)
         for f in result.findings:
             words.append(f"{f.title}: {self._grade(f.grade, f.grade_note, f.severity)}.")
         words.extend(result.notes)

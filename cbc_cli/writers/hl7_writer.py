@@ -2,13 +2,13 @@
 
 Each message holds MSH; PID when something is known about the person; OBR (LOINC 58410-2 CBC
 panel) with the collection time; NTE segments after OBR for the findings (NTE-4 ``RE``), the
-care-team message (``PI``), notes and cells that could not be read; then an OBX per analyte with
-OBX-3 the LOINC code, OBX-5 the value in the canonical unit (``SN`` with its comparator for a
-reported bound such as ``<0.1``), OBX-6 the UCUM unit, OBX-7 the applied reference range and OBX-8
-cbc's flag (HL7 table 0078; empty when no range applies, with an NTE saying why). A declared age
-and a body temperature go in OBX segments (LOINC 30525-0 and 8310-5), so that reading the output
-again gives the same interpretation. A sample that could not be read becomes a message with
-OBR-25 ``X`` (no results) and the reason in an NTE.
+care-team message and the safety line (``PI``), notes and cells that could not be read; then an
+OBX per analyte with OBX-3 the LOINC code, OBX-5 the value in the canonical unit (``SN`` with its
+comparator for a reported bound such as ``<0.1``), OBX-6 the UCUM unit, OBX-7 the applied
+reference range and OBX-8 cbc's flag (HL7 table 0078; empty when no range applies, with an NTE
+saying why). A declared age and a body temperature go in OBX segments (LOINC 30525-0 and
+8310-5), so that reading the output again gives the same interpretation. A sample that could not
+be read becomes a message with OBR-25 ``X`` (no results) and the reason in an NTE.
 
 Segments end with a carriage return, as HL7 v2 chapter 2 requires; text is UTF-8 (MSH-18).
 """
@@ -260,6 +260,8 @@ class Hl7Writer:
         if result.message:
             urgency = f"urgency {result.urgency}: " if result.urgency else ""
             out.append(("PI", f"{urgency}{result.message}"))
+        if result.safety:
+            out.append(("PI", result.safety))
         out.extend(("RE", note) for note in result.notes)
         out.extend(("RE", f"not read: {_where(e)}") for e in result.cell_errors)
         return out
