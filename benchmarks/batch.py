@@ -3,8 +3,8 @@
 Generates (once) deterministic wide exports of 1M and 3M rows under benchmarks/data/, then runs
 each program as a fresh process, alternately, and reports wall time, rows/s and peak resident
 memory (from the kernel's rusage of that child: exact, and complete because each program is one
-process, its threads included). Targets (issue 3): cbc's wall time <= the Polars peer's at 1M
-rows, peak memory <= 150 MiB and flat (1M vs 3M within 10%).
+process, its threads included). Targets (README, Speed and memory): cbc's wall time <= the
+Polars peer's at 1M rows, peak memory <= 150 MiB and flat (1M vs 3M within 10%).
 Needs the bench extra: pip install -e '.[bench]'.  Usage: python benchmarks/batch.py [--runs N]
 """
 

@@ -1,8 +1,8 @@
 """Start-up benchmark: `cbc check` on one sample against importing typer, rich and pydantic.
 
 Both are run as fresh processes, alternately, in one run; the medians are compared, and so is
-the median of the per-round ratios (steadier on a machine whose speed drifts). Target (issue 2):
-ratio <= 1.5. Usage: python benchmarks/startup.py [--runs N]
+the median of the per-round ratios (steadier on a machine whose speed drifts). Target (the
+project's start-up budget): ratio <= 1.5. Usage: python benchmarks/startup.py [--runs N]
 
 Bytecode is written during the warm-up even when PYTHONDONTWRITEBYTECODE is set, so that every
 case is timed as an installed package runs (pip compiles .pyc files at install time); without
