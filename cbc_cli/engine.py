@@ -9,15 +9,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
+from cbc_cli.age import band_text
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
     MCV_PATTERNS,
     NOTHING_CHECKED_MESSAGE,
     ROUTINE_FOLLOW_UP,
+    SOON_WITH_FEVER_MESSAGE,
     URGENT_FOLLOW_UP,
     explain,
     recovery_context,
+    with_fever_given,
 )
 from cbc_cli.grading import Grade, Scheme, choose_criterion, grade_value, guard
 from cbc_cli.models import (
@@ -57,6 +60,12 @@ FEVER_SINGLE_C = 38.3
 FN_ANC = 0.5
 # Anemia by MCV (CLINICAL.md section 5): microcytic < 80 fL, normocytic 80-100, macrocytic > 100.
 MCV_MICRO, MCV_MACRO = 80.0, 100.0
+# A typed ANC and WBC x (neutrophils % + bands %) / 100 disagree when they differ by more than
+# both of these (a project choice): 20 % is about the sampling error of a 100-cell manual
+# differential near 50 % (CLSI H20-A2, Rumke's table: 95 % limits about 40-60 %), and 0.2
+# x10^9/L keeps small counts, where one cell more or less is a large share, from being noted.
+ANC_DISAGREE_RELATIVE = 0.2
+ANC_DISAGREE_ABSOLUTE = 0.2
 # ASCO/IDSA neutropenia words (clinical_thresholds.csv): each band is [low, high) in 10^9/L.
 NEUTROPENIA_WORDS = ((0.1, "profound"), (0.5, "severe"), (1.0, "moderate"), (1.5, "mild"))
 
@@ -338,14 +347,15 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     anc = checked.get("anc")
     fever = temp is not None and temp >= FEVER_C
     febrile = fever and anc is not None and guard(anc.span[1]) < FN_ANC
-    lab_critical = [
-        r.analyte
+    lab_critical = {
+        r.analyte: (r.lab_flag or "").upper()
         for r in analyte_results
         if r.flag not in ("LL", "HH") and (r.lab_flag or "").upper() in LAB_CRITICAL_FLAGS
-    ]
+    }
     decision = decide(
         flags, grades, fever=fever, febrile=febrile, lab_critical=lab_critical, certain=sure
     )
+    notes.extend(_panel_notes(panel, values, checked, decision, ranges))
 
     findings: list[Finding] = []
     for code in decision.codes:
@@ -371,8 +381,9 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             )
         elif code == "critical-value":
             note = "not graded: critical limits are lab policy"
-            if lab_critical:
-                note += f"; the lab flagged {', '.join(lab_critical)} as critical"
+            flagged = [a for a in lab_critical if a in decision.critical]
+            if flagged:
+                note += f"; the lab flagged {', '.join(flagged)} as critical"
             findings.append(
                 _finding("critical-value", list(decision.critical), severity="critical", note=note)
             )
@@ -384,10 +395,15 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             replace(f, action=f.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP))
             for f in findings
         ]
+    care = CARE_TEAM_MESSAGES[urgency]
+    if fever:
+        # Never ask a person to watch for the fever they have just reported.
+        findings = [replace(f, action=with_fever_given(f.action)) for f in findings]
+        care = SOON_WITH_FEVER_MESSAGE if urgency == "soon" else care
     if urgency == "none" and not any(r.flag not in (None, "no-range") for r in analyte_results):
         message = NOTHING_CHECKED_MESSAGE
     else:
-        message = f"{why} {CARE_TEAM_MESSAGES[urgency]}".strip()
+        message = f"{why} {care}".strip()
     if patient.pregnancy_trimester:
         notes.append(
             "only hemoglobin has pregnancy-specific limits in the shipped ranges; the other "
@@ -407,15 +423,91 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     )
 
 
+def _panel_notes(
+    panel: Panel,
+    values: Mapping[str, Quantity],
+    checked: Mapping[str, _Checked],
+    decision: Decision,
+    ranges: RangeTable,
+) -> list[str]:
+    """Notes on how the panel was read: a deferred critical WBC, a typed ANC that disagrees
+    with the differential, a profile that could not apply."""
+    notes: list[str] = []
+    anc = checked.get("anc")
+    if "wbc" in decision.deferred and anc is not None:
+        notes.append(
+            f"wbc {checked['wbc'].quantity.value:g} is beyond its critical limit, but the "
+            f"neutrophil count is known (anc {anc.quantity.input}): the urgency follows the "
+            "neutrophils, the white cells whose fall raises the risk of infection"
+        )
+    wbc, neut, band = values.get("wbc"), values.get("neut_pct"), values.get("band_pct")
+    typed = panel.values.get("anc")
+    parts = [q for q in (wbc, neut, band, typed) if q is not None]
+    if wbc and neut and typed and all(q.comparator is None for q in parts):
+        pct = neut.value + (band.value if band else 0.0)
+        computed = wbc.value * pct / 100
+        gap = abs(typed.value - computed)
+        if gap > ANC_DISAGREE_ABSOLUTE and gap > ANC_DISAGREE_RELATIVE * typed.value:
+            bands = "" if band else " (no bands % given)"
+            notes.append(
+                f"the anc given ({typed.value:g}) and wbc x (neutrophils % + bands %) / 100 "
+                f"({computed:.2f}{bands}) disagree by more than 20% and 0.2 x10^9/L; the anc "
+                "given was used. Check that both come from the same sample and were typed as "
+                "printed"
+            )
+    notes.extend(_profile_notes(panel, checked, ranges))
+    return notes
+
+
+def _profile_notes(panel: Panel, checked: Mapping[str, _Checked], ranges: RangeTable) -> list[str]:
+    """Why an opted-in profile (duffy-null) was not applied: its rows are for some ages only
+    (the adults its sources studied) and the person is outside them, or the age is unknown."""
+    notes: list[str] = []
+    patient = panel.patient
+    for profile in patient.profiles:
+        condition = f"profile-{profile}"
+        rows = [
+            row
+            for analyte_id in checked
+            if analyte_id not in panel.lab_ranges
+            for row in ranges.rows_for(analyte_id)
+            if row.condition == condition and row.has("reference")
+        ]
+        fits = [patient.fits(row.sex, row.age_from, row.age_to)[1] for row in rows]
+        if not rows or any(fits):
+            continue
+        bands = ", ".join(sorted({band_text(row.age_from, row.age_to) for row in rows}))
+        if any(f is None for f in fits):
+            why = "the age is not given (or too coarse to tell); give it to use the profile"
+        else:
+            why = "the person is outside that age, so the ranges for their age were used"
+        notes.append(
+            f"the {profile} profile was not applied: its ranges are for {bands} only, the "
+            f"ages its sources studied, and no sourced range exists outside them; {why}"
+        )
+    return notes
+
+
 class Decision(NamedTuple):
     """What a panel's flags and grades amount to: the finding codes in output order, the
-    cytopenia lines behind a composite, the analytes at a critical level, and the urgency."""
+    cytopenia lines behind a composite, the analytes at a critical level, the urgency and why,
+    and the analytes beyond a critical limit that did not count as critical (``deferred``)."""
 
     codes: tuple[str, ...]
     low_lines: tuple[str, ...]
     critical: tuple[str, ...]
     urgency: Urgency
     why: str
+    deferred: tuple[str, ...] = ()
+
+
+# The term that grades each cell line of a cytopenia pattern.
+LINE_TERMS = {"hgb": "anemia", "anc": "neutropenia", "wbc": "leukopenia", "plt": "thrombocytopenia"}
+# A pattern of cytopenias raises the urgency when one of its lines is at least this grade.
+PATTERN_GRADE = 2
+# Grades from this one up make a finding "severe" for urgency (CTCAE grade 3 and 4).
+SEVERE_GRADE = 3
+_DEFINITE_FLAGS = frozenset({"LL", "L", "N", "H", "HH", "no-range"})
 
 
 def decide(
@@ -424,20 +516,57 @@ def decide(
     *,
     fever: bool = False,
     febrile: bool = False,
-    lab_critical: Sequence[str] = (),
+    lab_critical: Mapping[str, str] | Sequence[str] = (),
     certain: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
 ) -> Decision:
     """Findings and urgency from each analyte's flag and each graded term's grade.
 
     The one place these rules live: the engine calls it for each panel, the columnar batch path
-    for each distinct combination of flags and grades.
+    for each distinct combination of flags and grades (without temperature, which the columnar
+    path leaves to this engine's row-by-row path). The first rule that holds sets the urgency
+    (README "Urgency"; docs/clinical.md section 5):
+
+    ======== ================================================================= ==================
+    urgency  when                                                              source
+    ======== ================================================================= ==================
+    now      fever (38.0 C or more) with ANC below 0.5 x10^9/L: febrile         IDSA 2010 (Freifeld
+             neutropenia                                                       CID 52:e56);
+                                                                               ASCO/IDSA 2018
+    now      fever with any neutropenia (ANC below its range or CTCAE grade    ASCO/IDSA 2018
+             1+): ANC "expected to fall below 0.5 within 48 h" also counts,    (Taplitz JCO
+             and a single count cannot rule that out                           36:1443)
+    now      fever and no ANC that could be judged (none given, or no range    project rule: a
+             for it and no grade): neutropenia cannot be ruled out              missing value never
+                                                                               weakens urgency
+    now      a value beyond a critical limit (flag LL/HH) or flagged critical  Kost, JAMA 1990;
+             by the lab (HL7 LL/HH/AA), except a low WBC when the ANC is known  critical limits are
+             (the WBC is then deferred: its danger is the neutrophils', and     lab policy (data)
+             the ANC's own grade and critical limit judge it)
+    soon     pancytopenia with at least one line of grade 2 or worse, or a     project choice on
+             line that cannot be graded                                        CTCAE v5.0 grades
+    soon     any finding of grade 3 or 4                                       CTCAE v5.0
+    soon     fever with counts that are not low                                seeds: seek care for
+                                                                               a high fever
+    routine  any other finding or value outside its range (pancytopenia and    project choice
+             bicytopenia of grade 1 lines included)
+    none     everything within range, no fever
+    ======== ================================================================= ==================
+
+    Pancytopenia and bicytopenia add no urgency of their own beyond the pancytopenia rule: a
+    pattern of values each just under its limit (CTCAE grade 1: mild, no intervention
+    indicated) is not escalated past what its worst value warrants. Grade 2 is the first CTCAE
+    grade for which intervention may be indicated, and hemoglobin below 10 g/dL (grade 2) is
+    the IPSS cytopenia cut-off (Greenberg, Blood 2012): at that point three low lines together
+    are worth a call within a day.
 
     Args:
-        flags: analyte id -> flag, for the analytes read.
+        flags: analyte id -> flag, for the analytes read (None: cannot flag, a reported bound
+            across a limit).
         grades: finding code -> grade (None: cannot grade), for the terms the scheme grades.
         fever: a temperature of 38.0 C or more was given.
         febrile: fever with ANC below 0.5 (febrile neutropenia).
-        lab_critical: analytes the lab flagged critical (HL7 LL/HH/AA) that cbc did not.
+        lab_critical: analytes the lab flagged critical (HL7 LL/HH/AA) that cbc did not, with
+            the lab's flag when known.
         certain: (analyte, "low"/"high") pairs certainly beyond the range though not flagged so
             (a reported bound such as "<0.6" that lies beyond it at both ends).
     """
@@ -463,10 +592,25 @@ def decide(
         codes.append("bicytopenia")
     if febrile:
         codes.append("febrile-neutropenia")
-    critical = tuple(a for a, f in flags.items() if f in ("LL", "HH")) + tuple(lab_critical)
+    lab = (
+        dict(lab_critical)
+        if isinstance(lab_critical, Mapping)
+        else dict.fromkeys(lab_critical, "AA")
+    )
+    # A low WBC is dangerous through its neutrophils: with an ANC that could be flagged, the
+    # ANC's own grade and critical limit judge that danger, not the total.
+    anc_known = flags.get("anc") in _DEFINITE_FLAGS
+    beyond_limit: dict[str, str] = {a: f for a, f in flags.items() if f in ("LL", "HH")}
+    beyond_limit.update({a: f for a, f in lab.items() if a not in beyond_limit})
+    deferred = tuple(a for a, f in beyond_limit.items() if a == "wbc" and f == "LL" and anc_known)
+    critical = tuple(a for a in beyond_limit if a not in deferred)
     if critical:
         codes.append("critical-value")
-    severe = any((grades.get(c) or 0) >= 3 for c in singles)
+    severe = any((grades.get(c) or 0) >= SEVERE_GRADE for c in singles)
+    pattern_urgent = len(low_lines) == 3 and any(
+        (g := grades.get(LINE_TERMS[a])) is None or g >= PATTERN_GRADE for a in low_lines
+    )
+    anc_unjudged = flags.get("anc") in (None, "no-range") and "neutropenia" not in singles
     abnormal = any(f not in ("N", "no-range") for f in flags.values())
     urgency: Urgency
     if febrile:
@@ -479,24 +623,23 @@ def decide(
                 "further within two days."
             ),
         )
+    elif fever and anc_unjudged:
+        urgency, why = (
+            "now",
+            (
+                "A fever can be an emergency when neutrophils are low, and no neutrophil count "
+                "could be judged."
+            ),
+        )
     elif critical:
         urgency, why = (
             "now",
             "A value is beyond the limits at which labs phone the care team at once.",
         )
-    elif len(low_lines) == 3:
+    elif pattern_urgent:
         urgency, why = "soon", "All three kinds of blood cells are low."
     elif severe:
         urgency, why = "soon", "Some counts are very low or very high."
-    elif fever and "anc" not in flags:
-        # Neutropenia cannot be ruled out, and fever with it is an emergency (IDSA 2010).
-        urgency, why = (
-            "now",
-            (
-                "A fever can be an emergency when neutrophils are low, and no neutrophil count was "
-                "given."
-            ),
-        )
     elif fever:
         # The seeds: seek care for a high fever. A normal count does not make a fever nothing.
         urgency, why = (
@@ -507,7 +650,7 @@ def decide(
         urgency, why = "routine", "Some results are outside their reference range."
     else:
         urgency, why = "none", ""
-    return Decision(tuple(codes), low_lines, critical, urgency, why)
+    return Decision(tuple(codes), low_lines, critical, urgency, why, deferred)
 
 
 def _single_finding(code: str, g: Grade, checked: dict[str, _Checked], scheme: Scheme) -> Finding:
@@ -526,8 +669,20 @@ def _single_finding(code: str, g: Grade, checked: dict[str, _Checked], scheme: S
     if c.flag == "no-range" and g.grade:
         fixed = "no reference range applies: graded by the scheme's fixed cut-offs only."
         note = f"{fixed} {note}" if note else fixed
+    severity = None
+    if g.grade == 4:
+        # A scheme's grade-4 word (CTCAE: life-threatening) describes a person's condition;
+        # from a count alone it is the band the count falls in, not a judgement of the person.
+        severity = f"count in the {scheme.grade_words.get(4, 'grade 4')} band"
     return _finding(
-        code, [analyte_id], grade=g.grade, note=note, scheme=scheme, extra=extra, pattern=pattern
+        code,
+        [analyte_id],
+        grade=g.grade,
+        note=note,
+        scheme=scheme,
+        severity=severity,
+        extra=extra,
+        pattern=pattern,
     )
 
 

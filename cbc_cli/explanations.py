@@ -7,13 +7,16 @@ __all__ = [
     "CARE_TEAM_MESSAGES",
     "DISCLAIMER",
     "EXPLANATIONS",
+    "FEVER_GIVEN_ACTION",
     "MCV_PATTERNS",
     "NOTHING_CHECKED_MESSAGE",
     "ROUTINE_FOLLOW_UP",
+    "SOON_WITH_FEVER_MESSAGE",
     "URGENT_FOLLOW_UP",
     "Explanation",
     "explain",
     "recovery_context",
+    "with_fever_given",
 ]
 
 
@@ -386,6 +389,34 @@ CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
         "now": ("Contact your care team now. If they cannot be reached, call emergency services."),
     }
 )
+
+# When a temperature of 38.0 C or more was given, no text may ask the person to watch for the
+# fever they already reported: the "soon" message and the actions read these instead.
+SOON_WITH_FEVER_MESSAGE: str = (
+    "Contact your care team today about the fever and these results, and straight away if you "
+    "feel worse, start shivering, bleed, or have trouble breathing."
+)
+FEVER_GIVEN_ACTION: str = (
+    "The temperature given is 38.0 C or higher: follow the care-team message above about it, "
+    "and call at once, day or night, if you start shivering or suddenly feel worse."
+)
+_FEVER_WATCH: tuple[tuple[str, str], ...] = (
+    (_FEVER_NOW, FEVER_GIVEN_ACTION),
+    ("a temperature of 38.0 C or higher, ", ""),
+    ("a high fever, ", "a fever that keeps rising, "),
+)
+
+
+def with_fever_given(text: str) -> str:
+    """``text`` as it reads for a person who gave a temperature of 38.0 C or more.
+
+    Advice to watch for a fever ("a temperature of 38.0 C or higher ... is a reason to call")
+    becomes advice about the fever they have.
+    """
+    for watch, given in _FEVER_WATCH:
+        text = text.replace(watch, given)
+    return text
+
 
 NOTHING_CHECKED_MESSAGE: str = (
     "None of these values could be compared with a reference range or graded, so "

@@ -270,7 +270,7 @@ def test_plausibility_hint_names_the_number() -> None:
 
 def test_plausibility_limits_are_inclusive() -> None:
     assert to_canonical(ANALYTES["hgb"], "26").value == 26.0
-    assert to_canonical(ANALYTES["hgb"], "0").value == 0.0
+    assert to_canonical(ANALYTES["hgb"], "1.0").value == 1.0  # the floor (see below)
     assert to_canonical(ANALYTES["plt"], "5000").value == 5000.0
     with pytest.raises(PlausibilityError):
         to_canonical(ANALYTES["hgb"], "26.1")
