@@ -480,7 +480,7 @@ def _profile_notes(panel: Panel, checked: Mapping[str, _Checked], ranges: RangeT
         if any(f is None for f in fits):
             why = "the age is not given (or too coarse to tell); give it to use the profile"
         else:
-            why = "the person is outside that age, so the ranges for their age were used"
+            why = "the person's age is outside them, so the ranges for that age were used"
         notes.append(
             f"the {profile} profile was not applied: its ranges are for {bands} only, the "
             f"ages its sources studied, and no sourced range exists outside them; {why}"

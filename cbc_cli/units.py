@@ -234,22 +234,25 @@ def to_canonical(
             hint=f'write the unit, e.g. {number:g}/uL or "{number:g} 10^9/L"',
         )
     value = number * unit_factor(analyte, given_unit)
-    check_plausible(analyte, value, number, given_unit)
+    check_plausible(analyte, value, number, given_unit, below=cmp in ("<", "<="))
     return Quantity(analyte.id, value, cmp, text.strip())
 
 
-def check_plausible(analyte: Analyte, value: float, number: float, unit: str) -> None:
+def check_plausible(
+    analyte: Analyte, value: float, number: float, unit: str, *, below: bool = False
+) -> None:
     """Refuse a canonical ``value`` outside the analyte's plausibility limits.
 
     Refused: a value outside ``analyte.plausible``; a value above zero but below
     ``analyte.least`` (a count in /uL read as 10^9/L, a factor of 1000 too small; zero itself is
-    a real result); a hematocrit at or below 1 % given in % (a fraction typed as a percentage).
+    a real result), unless ``below`` (the value is a reported upper bound such as "<0.1", which
+    zero satisfies); a hematocrit at or below 1 % given in % (a fraction typed as a percentage).
     The hint names another accepted unit in which ``number`` would be plausible, when one exists.
     """
     low, high = analyte.plausible
     # A hematocrit at or below 1 % is a fraction (L/L) typed as a percentage: no one lives at 1 %.
     fraction_slip = analyte.id == "hct" and 0 < value <= 1.0 and normalize_unit(unit) == "%"
-    too_small = 0 < value < analyte.least
+    too_small = 0 < value < analyte.least and not below
     if low <= value <= high and not fraction_slip and not too_small:
         return
 
