@@ -512,6 +512,7 @@ def test_a_slip_in_a_file_is_a_cell_error_and_the_row_is_read(
     source.close()
     code, out, err = run_cli(capsys, "check", str(path), "--format", output)
     assert code == 3  # a cell could not be read
+    flags: list[tuple[str, ...]]
     if output == "csv":
         rows = list(csv.DictReader(io.StringIO(out)))
         flags = [(r["hgb_flag"], r["plt_flag"], r["wbc_flag"]) for r in rows]
