@@ -1,6 +1,6 @@
 """The engine: flags, grades, findings and urgency for one panel. A pure function: no I/O.
 
-Rules follow ../shared/CLINICAL.md sections 4-6; the urgency rules are listed in README.md.
+Rules follow docs/clinical.md sections 4-6; the urgency rules are in decide (and README "Urgency").
 """
 
 from __future__ import annotations
@@ -53,12 +53,13 @@ LAB_CRITICAL_FLAGS = frozenset({"LL", "HH", "AA"})
 LOW_FLAGS = frozenset({"L", "LL"})
 HIGH_FLAGS = frozenset({"H", "HH"})
 
-# Fever with neutropenia, IDSA 2010 / ASCO-IDSA 2018 (CLINICAL.md section 5): a single reading of
-# 38.3 C or more, or 38.0 C or more sustained over an hour, with ANC below 0.5 x10^9/L.
+# Fever with neutropenia, IDSA 2010 / ASCO-IDSA 2018 (docs/clinical.md section 5): a single
+# reading of 38.3 C or more, or 38.0 C or more sustained over an hour, with ANC below 0.5 x10^9/L.
 FEVER_C = 38.0
 FEVER_SINGLE_C = 38.3
 FN_ANC = 0.5
-# Anemia by MCV (CLINICAL.md section 5): microcytic < 80 fL, normocytic 80-100, macrocytic > 100.
+# Anemia by MCV (docs/clinical.md section 5): microcytic < 80 fL, normocytic 80-100,
+# macrocytic > 100.
 MCV_MICRO, MCV_MACRO = 80.0, 100.0
 # A typed ANC and WBC x (neutrophils % + bands %) / 100 disagree when they differ by more than
 # both of these (a project choice): 20 % is about the sampling error of a 100-cell manual
@@ -126,8 +127,8 @@ def flag_value(
 def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], list[str]]:
     """Add ANC (and ALC) from WBC and the differential percentages when not given.
 
-    ANC = WBC x (neutrophils % + bands %) / 100 (CLINICAL.md section 2); ALC = WBC x lymphocytes
-    % / 100. Returns the completed values and a note for each derived one.
+    ANC = WBC x (neutrophils % + bands %) / 100 (docs/clinical.md section 2); ALC = WBC x
+    lymphocytes % / 100. Returns the completed values and a note for each derived one.
     """
     out = dict(values)
     notes: list[str] = []
@@ -524,40 +525,34 @@ def decide(
     The one place these rules live: the engine calls it for each panel, the columnar batch path
     for each distinct combination of flags and grades (without temperature, which the columnar
     path leaves to this engine's row-by-row path). The first rule that holds sets the urgency
-    (README "Urgency"; docs/clinical.md section 5):
+    (README "Urgency"; docs/clinical.md section 5). Each rule: urgency | when | source.
 
-    ======== ================================================================= ==================
-    urgency  when                                                              source
-    ======== ================================================================= ==================
-    now      fever (38.0 C or more) with ANC below 0.5 x10^9/L: febrile         IDSA 2010 (Freifeld
-             neutropenia                                                       CID 52:e56);
-                                                                               ASCO/IDSA 2018
-    now      fever with any neutropenia (ANC below its range or CTCAE grade    ASCO/IDSA 2018
-             1+): ANC "expected to fall below 0.5 within 48 h" also counts,    (Taplitz JCO
-             and a single count cannot rule that out                           36:1443)
-    now      fever and no ANC that could be judged (none given, or no range    project rule: a
-             for it and no grade): neutropenia cannot be ruled out              missing value never
-                                                                               weakens urgency
-    now      a value beyond a critical limit (flag LL/HH) or flagged critical  Kost, JAMA 1990;
-             by the lab (HL7 LL/HH/AA), except a low WBC when the ANC is known  critical limits are
-             (the WBC is then deferred: its danger is the neutrophils', and     lab policy (data)
-             the ANC's own grade and critical limit judge it)
-    soon     pancytopenia with at least one line of grade 2 or worse, or a     project choice on
-             line that cannot be graded                                        CTCAE v5.0 grades
-    soon     any finding of grade 3 or 4                                       CTCAE v5.0
-    soon     fever with counts that are not low                                seeds: seek care for
-                                                                               a high fever
-    routine  any other finding or value outside its range (pancytopenia and    project choice
-             bicytopenia of grade 1 lines included)
-    none     everything within range, no fever
-    ======== ================================================================= ==================
+    1. now | fever (38.0 C or more) with ANC below 0.5 x10^9/L: febrile neutropenia |
+       IDSA 2010 (Freifeld et al., Clin Infect Dis 2011;52:e56); ASCO/IDSA 2018 (Taplitz et
+       al., J Clin Oncol 2018;36:1443).
+    2. now | fever with any neutropenia (ANC below its range, or graded 1 or more) |
+       ASCO/IDSA 2018 also counts an ANC expected to fall below 0.5 within 48 h, which one
+       count cannot rule out.
+    3. now | fever with no ANC that could be judged (none given, or no range and no grade for
+       it) | project rule: a missing value never weakens an urgent answer.
+    4. now | a value beyond a critical limit (flag LL/HH) or flagged critical by the lab (HL7
+       LL/HH/AA), except a low WBC when the ANC could be flagged: that WBC is ``deferred``, as
+       its danger is its neutrophils', which the ANC's own grade and critical limit judge |
+       Kost, JAMA 1990;263:704 (critical limits are lab policy, shipped as data).
+    5. soon | pancytopenia with a line (hemoglobin, ANC or else WBC, platelets) of grade 2 or
+       worse, or a line that cannot be graded | project choice on NCI CTCAE v5.0 grades.
+    6. soon | any finding of grade 3 or 4 | NCI CTCAE v5.0.
+    7. soon | fever with counts that are not low | the seeds: seek care for a high fever.
+    8. routine | any other finding or value outside its range, bicytopenia and grade-1
+       pancytopenia included | project choice.
+    9. none | everything checked within range and no fever.
 
-    Pancytopenia and bicytopenia add no urgency of their own beyond the pancytopenia rule: a
-    pattern of values each just under its limit (CTCAE grade 1: mild, no intervention
-    indicated) is not escalated past what its worst value warrants. Grade 2 is the first CTCAE
-    grade for which intervention may be indicated, and hemoglobin below 10 g/dL (grade 2) is
-    the IPSS cytopenia cut-off (Greenberg, Blood 2012): at that point three low lines together
-    are worth a call within a day.
+    Pancytopenia and bicytopenia add no urgency beyond rule 5: a pattern of values each just
+    under its limit (CTCAE grade 1: mild, no intervention indicated) is not escalated past
+    what its worst value warrants. Grade 2 is CTCAE's first grade at which an intervention may
+    be indicated, and hemoglobin below 10 g/dL (anemia grade 2) is the IPSS cytopenia cut-off
+    (Greenberg et al., Blood 1997;89:2079): from there three low lines together are worth a
+    call within a day.
 
     Args:
         flags: analyte id -> flag, for the analytes read (None: cannot flag, a reported bound

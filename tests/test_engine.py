@@ -1,7 +1,8 @@
 """Tests for cbc_cli.engine through the library API: flags, findings, grades, urgency, messages.
 
-Rules from CLINICAL.md sections 4-6 and DESIGN.md section 5. Panels are for an adult woman
-(hgb 12.0-16.0 g/dL, wbc 4.5-11.0, anc 1.8-7.7, alc 1.0-4.8, plt 140-450) unless said otherwise.
+Rules from docs/clinical.md sections 4-6 and README "How results are judged". Panels are for an
+adult woman (hgb 12.0-16.0 g/dL, wbc 4.5-11.0, anc 1.8-7.7, alc 1.0-4.8, plt 140-450) unless said
+otherwise.
 """
 
 from __future__ import annotations
@@ -769,3 +770,20 @@ def test_bands_above_a_lab_range_are_flagged_high() -> None:
         lab_ranges={"band_pct": "0-5"},
     )
     assert analyte(interpret(panel), "band_pct").flag == "H"
+
+
+def test_the_labs_low_wbc_flag_also_defers_to_a_known_anc() -> None:
+    # HL7 input: the lab phoned WBC 2.5 as LL (its own policy); with the ANC known (0.9, CTCAE
+    # grade 3) the urgency follows the ANC; without it the lab's flag stands.
+    patient = build_patient(sex="female", age=50)
+    panel = build_panel({"wbc": "2.5", "anc": "0.9"}, patient=patient)
+    panel.lab_flags["wbc"] = "LL"
+    result = interpret(panel)
+    assert result.urgency == "soon"
+    assert "critical-value" not in codes(result)
+    alone = build_panel({"wbc": "2.5"}, patient=patient)
+    alone.lab_flags["wbc"] = "LL"
+    assert interpret(alone).urgency == "now"
+    high = build_panel({"wbc": "30", "anc": "25"}, patient=patient)
+    high.lab_flags["wbc"] = "HH"
+    assert interpret(high).urgency == "now"
