@@ -540,7 +540,8 @@ def decide(
        its danger is its neutrophils', which the ANC's own grade and critical limit judge |
        Kost, JAMA 1990;263:704 (critical limits are lab policy, shipped as data).
     5. soon | pancytopenia with a line (hemoglobin, ANC or else WBC, platelets) of grade 2 or
-       worse, or a line that cannot be graded | project choice on NCI CTCAE v5.0 grades.
+       worse in the scheme used, or a line that cannot be graded | project choice on NCI
+       CTCAE v5.0 grades.
     6. soon | any finding of grade 3 or 4 | NCI CTCAE v5.0.
     7. soon | fever with counts that are not low | the seeds: seek care for a high fever.
     8. routine | any other finding or value outside its range, bicytopenia and grade-1

@@ -23,7 +23,7 @@ from cbc_cli.age import parse_age
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import build_panel, build_patient, default_ranges, resolve_scheme
 from cbc_cli.columnar import plan
-from cbc_cli.engine import interpret_panel
+from cbc_cli.engine import decide, interpret_panel
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
     MCV_PATTERNS,
@@ -787,3 +787,42 @@ def test_the_labs_low_wbc_flag_also_defers_to_a_known_anc() -> None:
     high = build_panel({"wbc": "30", "anc": "25"}, patient=patient)
     high.lab_flags["wbc"] = "HH"
     assert interpret(high).urgency == "now"
+
+
+# --- decide itself, independent of the shipped ranges ------------------------------------------
+
+
+def test_decide_defers_only_a_low_wbc_and_only_to_a_flagged_anc() -> None:
+    grades = {"leukopenia": 3, "neutropenia": 3}
+    deferred = decide({"wbc": "LL", "anc": "L"}, grades)
+    assert (deferred.urgency, deferred.critical, deferred.deferred) == ("soon", (), ("wbc",))
+    # An ANC that could not be flagged (a bound across a limit) stands for nothing.
+    kept = decide({"wbc": "LL", "anc": None}, grades)
+    assert (kept.urgency, kept.critical) == ("now", ("wbc",))
+    assert decide({"wbc": "LL"}, {"leukopenia": 3}).urgency == "now"
+    assert decide({"wbc": "HH", "anc": "H"}, {"leukopenia": 0}).urgency == "now"
+    # The lab's own flags: a low one defers, a high or unspecified one (AA) does not.
+    assert decide({"wbc": "L", "anc": "L"}, grades, lab_critical={"wbc": "LL"}).urgency == "soon"
+    assert decide({"wbc": "L", "anc": "L"}, grades, lab_critical={"wbc": "AA"}).urgency == "now"
+    assert decide({"wbc": "L", "anc": "L"}, grades, lab_critical=["wbc"]).urgency == "now"
+
+
+def test_decide_pancytopenia_needs_a_line_of_grade_2_or_one_it_cannot_grade() -> None:
+    low = {"hgb": "L", "anc": "L", "plt": "L"}
+    mild = {"anemia": 1, "neutropenia": 1, "thrombocytopenia": 1}
+    assert decide(low, mild).urgency == "routine"
+    assert decide(low, {**mild, "thrombocytopenia": 2}).urgency == "soon"
+    # A low line the scheme cannot grade is not taken for a mild one.
+    assert decide(low, {**mild, "anemia": None}).urgency == "soon"
+    # Two lines are a bicytopenia: no urgency of its own.
+    assert decide({"hgb": "L", "plt": "L"}, {"anemia": 2, "thrombocytopenia": 2}).urgency == (
+        "routine"
+    )
+
+
+def test_decide_fever_with_an_unjudged_anc_is_now() -> None:
+    assert decide({"anc": "no-range"}, {"neutropenia": None}, fever=True).urgency == "now"
+    assert decide({"hgb": "N"}, {"anemia": 0}, fever=True).urgency == "now"
+    assert decide({"anc": "N"}, {"neutropenia": 0}, fever=True).urgency == "soon"
+    # Before a severe finding's "soon" (this order was once the other way round).
+    assert decide({"hgb": "L"}, {"anemia": 3}, fever=True).urgency == "now"
