@@ -33,7 +33,7 @@ from cbc_cli.explanations import (
     URGENT_FOLLOW_UP,
     explain,
 )
-from cbc_cli.models import AnalyteResult, Finding, Result
+from cbc_cli.models import AnalyteResult, Finding, Flag, Result
 from cbc_cli.panel import Panel, Patient
 from cbc_cli.readers.source import open_source
 from cbc_cli.units import Quantity
@@ -808,7 +808,7 @@ def test_decide_defers_only_a_low_wbc_and_only_to_a_flagged_anc() -> None:
 
 
 def test_decide_pancytopenia_needs_a_line_of_grade_2_or_one_it_cannot_grade() -> None:
-    low = {"hgb": "L", "anc": "L", "plt": "L"}
+    low: dict[str, Flag | None] = {"hgb": "L", "anc": "L", "plt": "L"}
     mild = {"anemia": 1, "neutropenia": 1, "thrombocytopenia": 1}
     assert decide(low, mild).urgency == "routine"
     assert decide(low, {**mild, "thrombocytopenia": 2}).urgency == "soon"
