@@ -437,7 +437,7 @@ def _panel_notes(
     anc = checked.get("anc")
     if "wbc" in decision.deferred and anc is not None:
         notes.append(
-            f"wbc {checked['wbc'].quantity.value:g} is beyond its critical limit, but the "
+            f"wbc {checked['wbc'].quantity.value:g} is below its critical limit, but the "
             f"neutrophil count is known (anc {anc.quantity.input}): the urgency follows the "
             "neutrophils, the white cells whose fall raises the risk of infection"
         )

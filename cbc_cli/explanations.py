@@ -397,8 +397,8 @@ SOON_WITH_FEVER_MESSAGE: str = (
     "feel worse, start shivering, bleed, or have trouble breathing."
 )
 FEVER_GIVEN_ACTION: str = (
-    "The temperature given is 38.0 C or higher; call your care team at once, day or night, if "
-    "you start shivering or suddenly feel worse."
+    "The temperature given is 38.0 C or higher, which the care-team message above takes into "
+    "account; call at once, day or night, if you start shivering or suddenly feel worse."
 )
 _FEVER_WATCH: tuple[tuple[str, str], ...] = (
     (_FEVER_NOW, FEVER_GIVEN_ACTION),

@@ -589,7 +589,7 @@ def test_a_deferred_wbc_says_why_and_is_no_critical_value() -> None:
     assert "critical-value" not in codes(result)
     assert result.urgency == "soon"
     assert "emergency" not in result.message
-    assert any("wbc 1.8 is beyond its critical limit" in n for n in result.notes)
+    assert any("wbc 1.8 is below its critical limit" in n for n in result.notes)
 
 
 # Pancytopenia raises the urgency to "soon" only when a line is CTCAE grade 2 or worse (a
