@@ -541,3 +541,22 @@ def test_a_slip_in_a_file_is_a_cell_error_and_the_row_is_read(
     # message about the file on stderr names lines only, no patient value.
     assert "9.1" not in err
     assert "62" not in err
+
+
+def test_a_temperature_slip_in_a_file_is_a_cell_error_and_the_row_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "temps.csv"
+    path.write_text(
+        "sample_id,sex,age,anc,temperature\na,F,50,1.0,101.3\nb,F,50,1.0,24.9\nc,F,50,1.0,38.0\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(capsys, "check", str(path), "--format", "ndjson")
+    assert code == 3
+    docs = [json.loads(line) for line in out.splitlines()]
+    assert [d["status"] for d in docs] == ["ok", "ok", "ok"]
+    assert "did you mean 101.3F?" in docs[0]["cell_errors"][0]["message"]
+    assert docs[1]["cell_errors"]
+    # The ANC is read in every row; only row c has a fever (38.0 C with neutropenia: now).
+    assert [d["urgency"] for d in docs] == ["routine", "routine", "now"]
+    assert "101.3" not in err
