@@ -63,8 +63,8 @@ FN_ANC = 0.5
 MCV_MICRO, MCV_MACRO = 80.0, 100.0
 # A typed ANC and WBC x (neutrophils % + bands %) / 100 disagree when they differ by more than
 # both of these (a project choice): 20 % is about the sampling error of a 100-cell manual
-# differential near 50 % (CLSI H20-A2, Rumke's table: 95 % limits about 40-60 %), and 0.2
-# x10^9/L keeps small counts, where one cell more or less is a large share, from being noted.
+# differential near 50 % (binomial 95 % limits: 50 +/- 1.96 x sqrt(50 x 50 / 100) = 40-60 %),
+# and 0.2 x10^9/L keeps small counts, where one cell more or less is a large share, quiet.
 ANC_DISAGREE_RELATIVE = 0.2
 ANC_DISAGREE_ABSOLUTE = 0.2
 # ASCO/IDSA neutropenia words (clinical_thresholds.csv): each band is [low, high) in 10^9/L.
