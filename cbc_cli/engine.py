@@ -363,9 +363,15 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         if code in outcome:
             findings.append(_single_finding(code, outcome[code], checked, scheme))
         elif code in ("pancytopenia", "bicytopenia"):
-            findings.append(
-                _finding(code, list(decision.low_lines), note="not graded: a pattern of findings")
-            )
+            note = "not graded: a pattern of findings"
+            line_grades = [grades.get(LINE_TERMS[a]) for a in decision.low_lines]
+            if all(g is not None and g < PATTERN_GRADE for g in line_grades):
+                # Said so that a mild pattern's "routine" does not read as an oversight.
+                note += (
+                    f"; no line is grade {PATTERN_GRADE} or worse, so the pattern does not raise "
+                    "the urgency by itself"
+                )
+            findings.append(_finding(code, list(decision.low_lines), note=note))
         elif code == "febrile-neutropenia" and temp is not None:
             how = (
                 "a single reading of 38.3 C or more counts at once"

@@ -632,6 +632,12 @@ def test_mild_pancytopenia_is_still_named() -> None:
     assert "pancytopenia" in codes(result)
     assert {result.grades[c] for c in ("anemia", "neutropenia", "thrombocytopenia")} == {1}
     assert result.urgency == "routine"
+    note = finding(result, "pancytopenia").grade_note
+    assert note is not None
+    assert "does not raise the urgency" in note
+    assert "does not raise" not in str(
+        finding(woman({**MILD, "plt": "74"}), "pancytopenia").grade_note
+    )
 
 
 @pytest.mark.parametrize(
