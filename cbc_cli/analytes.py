@@ -12,6 +12,19 @@ from typing import NamedTuple
 
 from cbc_cli.errors import InputError
 
+# Counts: analysers print WBC, neutrophils and lymphocytes to 0.01 x10^9/L (10/uL) and platelets
+# in whole 10^9/L (1,000/uL), and real results after chemotherapy go down to those steps (WBC
+# 0.1, ANC 0.0, platelets 1-5). A count between zero and that step is a count in /uL read as
+# 10^9/L (62/uL for 62 x10^9/L): refused. Zero stays readable ("0", "<0.1").
+COUNT_STEP = 0.01
+PLATELET_STEP = 1.0
+# Hemoglobin: survival has been reported at 1.4 g/dL (Chai AL et al., Critical iron deficiency
+# anemia with record low hemoglobin: a case report, J Med Case Rep 2021;15:472) and 1.7 g/dL
+# (Esteves JM et al., Surviving extreme anaemia, Eur J Case Rep Intern Med 2021;8(3):002357).
+# The floor sits below them, so no reported survivable value is refused, and still catches g/L
+# typed as g/dL for values under 10 ("9.1 g/L" is 0.91 g/dL). A project choice.
+HGB_FLOOR = 1.0
+
 
 class Analyte(NamedTuple):
     """One measured (or derived) quantity of a complete blood count."""
@@ -28,6 +41,10 @@ class Analyte(NamedTuple):
     """Closed interval, canonical unit, outside of which a value is refused."""
     decimals: int
     """Decimals shown for a value in the canonical unit."""
+    least: float = 0.0
+    """The smallest value above zero an analyser reports, canonical unit: a value between zero
+    and this is refused as a unit slip (a number a thousand times too small), while zero itself
+    stays readable. 0 where no such slip exists. A project choice, in README "Inputs"."""
 
 
 _CATALOGUE: tuple[Analyte, ...] = (
@@ -54,6 +71,7 @@ _CATALOGUE: tuple[Analyte, ...] = (
         ),
         (0.0, 1000.0),
         2,
+        COUNT_STEP,
     ),
     Analyte(
         "rbc",
@@ -81,7 +99,7 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "mass_concentration",
         ("718-7",),
         ("hgb", "hb", "hemoglobin", "haemoglobin", "hemoglobin (hgb)", "hb conc"),
-        (0.0, 26.0),
+        (HGB_FLOOR, 26.0),
         1,
     ),
     Analyte(
@@ -170,6 +188,7 @@ _CATALOGUE: tuple[Analyte, ...] = (
         ),
         (0.0, 5000.0),
         0,
+        PLATELET_STEP,
     ),
     Analyte(
         "anc",
@@ -199,6 +218,7 @@ _CATALOGUE: tuple[Analyte, ...] = (
         ),
         (0.0, 1000.0),
         2,
+        COUNT_STEP,
     ),
     Analyte(
         "neut_pct",
@@ -269,6 +289,7 @@ _CATALOGUE: tuple[Analyte, ...] = (
         ),
         (0.0, 1000.0),
         2,
+        COUNT_STEP,
     ),
     Analyte(
         "lymph_pct",

@@ -999,7 +999,8 @@ def _reductions(read: list[str], graded: int) -> np.ndarray:
     """By code position, each part's class as engine.decide tells them apart.
 
     Many combinations of flags and grades get the same findings and urgency; deciding once per
-    class saves thousands of calls. decide reads a grade only as >= 1 and >= 3; it sees no
+    class saves thousands of calls. decide reads a grade only as unknown (a cytopenia line that
+    cannot be graded), >= 1, >= 2 (a pancytopenia line) and >= 3; it sees no
     difference between N and no-range; and of an analyte no finding is about (RBC, Hct, MCV)
     only whether its flag is critical, otherwise abnormal, or neither (or absent), and of all
     such analytes together only the most of those (ColumnarCsv._decision_keys). Tests check
@@ -1012,7 +1013,7 @@ def _reductions(read: list[str], graded: int) -> np.ndarray:
     finding_flag = [0, _LL, _L, _N, _H, _HH, _N, 7]
     other_flag = [0, 2, 1, 0, 1, 2, 0, 7]
     #        grade part:  None 0  1  2  3  4  (unused)
-    grade = [0, 0, 1, 1, 2, 2, 6, 7]
+    grade = [0, 1, 2, 3, 4, 4, 6, 7]
     rows = [finding_flag if a in finding_analytes else other_flag for a in read]
     rows += [grade] * graded
     return np.array(rows, dtype=np.int64).reshape(len(rows), 8)

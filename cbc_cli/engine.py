@@ -1,6 +1,6 @@
 """The engine: flags, grades, findings and urgency for one panel. A pure function: no I/O.
 
-Rules follow docs/clinical.md sections 4-6; the urgency rules are listed in README.md.
+Rules follow docs/clinical.md sections 4-6; the urgency rules are in decide (and README "Urgency").
 """
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
+from cbc_cli.age import band_text
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
     MCV_PATTERNS,
     NOTHING_CHECKED_MESSAGE,
     ROUTINE_FOLLOW_UP,
+    SOON_WITH_FEVER_MESSAGE,
     URGENT_FOLLOW_UP,
     finding_words,
     recovery_context,
@@ -52,16 +54,23 @@ LAB_CRITICAL_FLAGS = frozenset({"LL", "HH", "AA"})
 LOW_FLAGS = frozenset({"L", "LL"})
 HIGH_FLAGS = frozenset({"H", "HH"})
 
-# Fever with neutropenia, IDSA 2010 / ASCO-IDSA 2018 (docs/clinical.md section 5): one reading of
-# 38.3 C or more, or 38.0 C or more sustained over an hour, with ANC below 0.5 x10^9/L.
+# Fever with neutropenia, IDSA 2010 / ASCO-IDSA 2018 (docs/clinical.md section 5): a single
+# reading of 38.3 C or more, or 38.0 C or more sustained over an hour, with ANC below 0.5 x10^9/L.
 FEVER_C = 38.0
 FEVER_SINGLE_C = 38.3
 FN_ANC = 0.5
-# A white count above this (10^9/L) is hyperleukocytosis (Ganzel et al., Blood Reviews 2012;
-# CTCAE v5.0 grade 3 leukocytosis): its explanation opens with "needs prompt review".
-VERY_HIGH_WBC = 100.0
-# MCV pattern (docs/clinical.md section 5): microcytic < 80 fL, normocytic 80-100, macrocytic > 100.
+# Anemia by MCV (docs/clinical.md section 5): microcytic < 80 fL, normocytic 80-100,
+# macrocytic > 100.
 MCV_MICRO, MCV_MACRO = 80.0, 100.0
+# A typed ANC and WBC x (neutrophils % + bands %) / 100 disagree when they differ by more than
+# both of these (a project choice): 20 % is about the sampling error of a 100-cell manual
+# differential near 50 % (binomial 95 % limits: 50 +/- 1.96 x sqrt(50 x 50 / 100) = 40-60 %),
+# and 0.2 x10^9/L keeps small counts, where one cell more or less is a large share, quiet.
+ANC_DISAGREE_RELATIVE = 0.2
+ANC_DISAGREE_ABSOLUTE = 0.2
+# A white count above this (10^9/L) is hyperleukocytosis (CTCAE v5.0 grade 3 leukocytosis): its
+# explanation opens with "needs prompt review".
+VERY_HIGH_WBC = 100.0
 # ASCO/IDSA neutropenia words (docs/clinical.md section 4): each band is [low, high) in 10^9/L.
 NEUTROPENIA_WORDS = ((0.1, "profound"), (0.5, "severe"), (1.0, "moderate"), (1.5, "mild"))
 
@@ -122,8 +131,8 @@ def flag_value(
 def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], list[str]]:
     """Add ANC (and ALC) from WBC and the differential percentages when not given.
 
-    ANC = WBC x (neutrophil % + band %) / 100 (docs/clinical.md section 2); ALC = WBC x lymphocytes
-    % / 100. Returns the completed values and a note for each derived one.
+    ANC = WBC x (neutrophils % + bands %) / 100 (docs/clinical.md section 2); ALC = WBC x
+    lymphocytes % / 100. Returns the completed values and a note for each derived one.
     """
     out = dict(values)
     notes: list[str] = []
@@ -369,28 +378,30 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     anc = checked.get("anc")
     fever = temp is not None and temp >= FEVER_C
     febrile = fever and anc is not None and guard(anc.span[1]) < FN_ANC
-    lab_critical = [
-        r.analyte
+    lab_critical = {
+        r.analyte: (r.lab_flag or "").upper()
         for r in analyte_results
         if r.flag not in ("LL", "HH") and (r.lab_flag or "").upper() in LAB_CRITICAL_FLAGS
-    ]
+    }
     decision = decide(
         flags, grades, fever=fever, febrile=febrile, lab_critical=lab_critical, certain=sure
     )
+    notes.extend(_panel_notes(panel, values, checked, decision, ranges))
 
     findings: list[Finding] = []
     for code in decision.codes:
         if code in outcome:
             findings.append(_single_finding(code, outcome[code], checked, scheme, patient))
         elif code in ("pancytopenia", "bicytopenia"):
-            findings.append(
-                _finding(
-                    code,
-                    list(decision.low_lines),
-                    note="not graded: a pattern of findings",
-                    patient=patient,
+            note = "not graded: a pattern of findings"
+            line_grades = [grades.get(LINE_TERMS[a]) for a in decision.low_lines]
+            if all(g is not None and g < PATTERN_GRADE for g in line_grades):
+                # Said so that a mild pattern's "routine" does not read as an oversight.
+                note += (
+                    f"; no line is grade {PATTERN_GRADE} or worse, so the pattern does not raise "
+                    "the urgency by itself"
                 )
-            )
+            findings.append(_finding(code, list(decision.low_lines), note=note, patient=patient))
         elif code == "febrile-neutropenia" and temp is not None:
             how = (
                 "a single reading of 38.3 C or more counts at once"
@@ -408,8 +419,9 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             )
         elif code == "critical-value":
             note = "not graded: critical limits are lab policy"
-            if lab_critical:
-                note += f"; the lab flagged {', '.join(lab_critical)} as critical"
+            flagged = [a for a in lab_critical if a in decision.critical]
+            if flagged:
+                note += f"; the lab flagged {', '.join(flagged)} as critical"
             findings.append(
                 _finding(
                     "critical-value",
@@ -427,10 +439,15 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             replace(f, action=f.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP))
             for f in findings
         ]
+    care = CARE_TEAM_MESSAGES[urgency]
+    if fever:
+        # Never ask a person to watch for the fever they have just reported (the findings'
+        # actions are worded for it already: explanations.finding_words).
+        care = SOON_WITH_FEVER_MESSAGE if urgency == "soon" else care
     if urgency == "none" and not any(r.flag not in (None, "no-range") for r in analyte_results):
         message = NOTHING_CHECKED_MESSAGE
     else:
-        message = f"{why} {CARE_TEAM_MESSAGES[urgency]}".strip()
+        message = f"{why} {care}".strip()
     if patient.pregnancy_trimester:
         notes.append(
             "only hemoglobin has pregnancy-specific limits in the shipped ranges; the other "
@@ -458,15 +475,91 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     )
 
 
+def _panel_notes(
+    panel: Panel,
+    values: Mapping[str, Quantity],
+    checked: Mapping[str, _Checked],
+    decision: Decision,
+    ranges: RangeTable,
+) -> list[str]:
+    """Notes on how the panel was read: a deferred critical WBC, a typed ANC that disagrees
+    with the differential, a profile that could not apply."""
+    notes: list[str] = []
+    anc = checked.get("anc")
+    if "wbc" in decision.deferred and anc is not None:
+        notes.append(
+            f"wbc {checked['wbc'].quantity.value:g} is below its critical limit, but the "
+            f"neutrophil count is known (anc {anc.quantity.input}): the urgency follows the "
+            "neutrophils, the white cells whose fall raises the risk of infection"
+        )
+    wbc, neut, band = values.get("wbc"), values.get("neut_pct"), values.get("band_pct")
+    typed = panel.values.get("anc")
+    parts = [q for q in (wbc, neut, band, typed) if q is not None]
+    if wbc and neut and typed and all(q.comparator is None for q in parts):
+        pct = neut.value + (band.value if band else 0.0)
+        computed = wbc.value * pct / 100
+        gap = abs(typed.value - computed)
+        if gap > ANC_DISAGREE_ABSOLUTE and gap > ANC_DISAGREE_RELATIVE * typed.value:
+            bands = "" if band else " (no bands % given)"
+            notes.append(
+                f"the anc given ({typed.value:g}) and wbc x (neutrophils % + bands %) / 100 "
+                f"({computed:.2f}{bands}) disagree by more than 20% and 0.2 x10^9/L; the anc "
+                "given was used. Check that both come from the same sample and were typed as "
+                "printed"
+            )
+    notes.extend(_profile_notes(panel, checked, ranges))
+    return notes
+
+
+def _profile_notes(panel: Panel, checked: Mapping[str, _Checked], ranges: RangeTable) -> list[str]:
+    """Why an opted-in profile (duffy-null) was not applied: its rows are for some ages only
+    (the adults its sources studied) and the person is outside them, or the age is unknown."""
+    notes: list[str] = []
+    patient = panel.patient
+    for profile in patient.profiles:
+        condition = f"profile-{profile}"
+        rows = [
+            row
+            for analyte_id in checked
+            if analyte_id not in panel.lab_ranges
+            for row in ranges.rows_for(analyte_id)
+            if row.condition == condition and row.has("reference")
+        ]
+        fits = [patient.fits(row.sex, row.age_from, row.age_to)[1] for row in rows]
+        if not rows or any(fits):
+            continue
+        bands = ", ".join(sorted({band_text(row.age_from, row.age_to) for row in rows}))
+        if any(f is None for f in fits):
+            why = "the age is not given (or too coarse to tell); give it to use the profile"
+        else:
+            why = "the person's age is outside them, so the ranges for that age were used"
+        notes.append(
+            f"the {profile} profile was not applied: its ranges are for {bands} only, the "
+            f"ages its sources studied, and no sourced range exists outside them; {why}"
+        )
+    return notes
+
+
 class Decision(NamedTuple):
     """What a panel's flags and grades amount to: the finding codes in output order, the
-    cytopenia lines behind a composite, the analytes at a critical level, and the urgency."""
+    cytopenia lines behind a composite, the analytes at a critical level, the urgency and why,
+    and the analytes beyond a critical limit that did not count as critical (``deferred``)."""
 
     codes: tuple[str, ...]
     low_lines: tuple[str, ...]
     critical: tuple[str, ...]
     urgency: Urgency
     why: str
+    deferred: tuple[str, ...] = ()
+
+
+# The term that grades each cell line of a cytopenia pattern.
+LINE_TERMS = {"hgb": "anemia", "anc": "neutropenia", "wbc": "leukopenia", "plt": "thrombocytopenia"}
+# A pattern of cytopenias raises the urgency when one of its lines is at least this grade.
+PATTERN_GRADE = 2
+# Grades from this one up make a finding "severe" for urgency (CTCAE grade 3 and 4).
+SEVERE_GRADE = 3
+_DEFINITE_FLAGS = frozenset({"LL", "L", "N", "H", "HH", "no-range"})
 
 
 def decide(
@@ -475,20 +568,52 @@ def decide(
     *,
     fever: bool = False,
     febrile: bool = False,
-    lab_critical: Sequence[str] = (),
+    lab_critical: Mapping[str, str] | Sequence[str] = (),
     certain: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
 ) -> Decision:
     """Findings and urgency from each analyte's flag and each graded term's grade.
 
     The one place these rules live: the engine calls it for each panel, the columnar batch path
-    for each distinct combination of flags and grades.
+    for each distinct combination of flags and grades (without temperature, which the columnar
+    path leaves to this engine's row-by-row path). The first rule that holds sets the urgency
+    (README "Urgency"; docs/clinical.md section 5). Each rule: urgency | when | source.
+
+    1. now | fever (38.0 C or more) with ANC below 0.5 x10^9/L: febrile neutropenia |
+       IDSA 2010 (Freifeld et al., Clin Infect Dis 2011;52:e56); ASCO/IDSA 2018 (Taplitz et
+       al., J Clin Oncol 2018;36:1443).
+    2. now | fever with any neutropenia (ANC below its range, or graded 1 or more) |
+       ASCO/IDSA 2018 also counts an ANC expected to fall below 0.5 within 48 h, which one
+       count cannot rule out.
+    3. now | fever with no ANC that could be judged (none given, or no range and no grade for
+       it) | project rule: a missing value never weakens an urgent answer.
+    4. now | a value beyond a critical limit (flag LL/HH) or flagged critical by the lab (HL7
+       LL/HH/AA), except a low WBC when the ANC could be flagged: that WBC is ``deferred``, as
+       its danger is its neutrophils', which the ANC's own grade and critical limit judge |
+       Kost, JAMA 1990;263:704 (critical limits are lab policy, shipped as data).
+    5. soon | pancytopenia with a line (hemoglobin, ANC or else WBC, platelets) of grade 2 or
+       worse in the scheme used, or a line that cannot be graded | project choice on NCI
+       CTCAE v5.0 grades.
+    6. soon | any finding of grade 3 or 4 | NCI CTCAE v5.0.
+    7. soon | fever with counts that are not low | the seeds: seek care for a high fever.
+    8. routine | any other finding or value outside its range, bicytopenia and grade-1
+       pancytopenia included | project choice.
+    9. none | everything checked within range and no fever.
+
+    Pancytopenia and bicytopenia add no urgency beyond rule 5: a pattern of values each just
+    under its limit (CTCAE grade 1: mild, no intervention indicated) is not escalated past
+    what its worst value warrants. Grade 2 is CTCAE's first grade at which an intervention may
+    be indicated, and hemoglobin below 10 g/dL (anemia grade 2) is the IPSS cytopenia cut-off
+    (Greenberg et al., Blood 1997;89:2079): from there three low lines together are worth a
+    call within a day.
 
     Args:
-        flags: analyte id -> flag, for the analytes read.
+        flags: analyte id -> flag, for the analytes read (None: cannot flag, a reported bound
+            across a limit).
         grades: finding code -> grade (None: cannot grade), for the terms the scheme grades.
         fever: a temperature of 38.0 C or more was given.
         febrile: fever with ANC below 0.5 (febrile neutropenia).
-        lab_critical: analytes the lab flagged critical (HL7 LL/HH/AA) that cbc did not.
+        lab_critical: analytes the lab flagged critical (HL7 LL/HH/AA) that cbc did not, with
+            the lab's flag when known.
         certain: (analyte, "low"/"high") pairs certainly beyond the range though not flagged so
             (a reported bound such as "<0.6" that lies beyond it at both ends).
     """
@@ -514,10 +639,25 @@ def decide(
         codes.append("bicytopenia")
     if febrile:
         codes.append("febrile-neutropenia")
-    critical = tuple(a for a, f in flags.items() if f in ("LL", "HH")) + tuple(lab_critical)
+    lab = (
+        dict(lab_critical)
+        if isinstance(lab_critical, Mapping)
+        else dict.fromkeys(lab_critical, "AA")
+    )
+    # A low WBC is dangerous through its neutrophils: with an ANC that could be flagged, the
+    # ANC's own grade and critical limit judge that danger, not the total.
+    anc_known = flags.get("anc") in _DEFINITE_FLAGS
+    beyond_limit: dict[str, str] = {a: f for a, f in flags.items() if f in ("LL", "HH")}
+    beyond_limit.update({a: f for a, f in lab.items() if a not in beyond_limit})
+    deferred = tuple(a for a, f in beyond_limit.items() if a == "wbc" and f == "LL" and anc_known)
+    critical = tuple(a for a in beyond_limit if a not in deferred)
     if critical:
         codes.append("critical-value")
-    severe = any((grades.get(c) or 0) >= 3 for c in singles)
+    severe = any((grades.get(c) or 0) >= SEVERE_GRADE for c in singles)
+    pattern_urgent = len(low_lines) == 3 and any(
+        (g := grades.get(LINE_TERMS[a])) is None or g >= PATTERN_GRADE for a in low_lines
+    )
+    anc_unjudged = flags.get("anc") in (None, "no-range") and "neutropenia" not in singles
     abnormal = any(f not in ("N", "no-range") for f in flags.values())
     urgency: Urgency
     if febrile:
@@ -530,24 +670,23 @@ def decide(
                 "further within two days."
             ),
         )
+    elif fever and anc_unjudged:
+        urgency, why = (
+            "now",
+            (
+                "A fever can be an emergency when neutrophils are low, and no neutrophil count "
+                "could be judged."
+            ),
+        )
     elif critical:
         urgency, why = (
             "now",
             "A value is beyond the limits at which labs phone the care team at once.",
         )
-    elif len(low_lines) == 3:
+    elif pattern_urgent:
         urgency, why = "soon", "All three kinds of blood cells are low."
     elif severe:
         urgency, why = "soon", "Some counts are very low or very high."
-    elif fever and "anc" not in flags:
-        # Neutropenia cannot be ruled out, and fever with it is an emergency (IDSA 2010).
-        urgency, why = (
-            "now",
-            (
-                "A fever can be an emergency when neutrophils are low, and no neutrophil count was "
-                "given."
-            ),
-        )
     elif fever:
         # The seeds: seek care for a high fever. A normal count does not make a fever nothing.
         urgency, why = (
@@ -558,7 +697,7 @@ def decide(
         urgency, why = "routine", "Some results are outside their reference range."
     else:
         urgency, why = "none", ""
-    return Decision(tuple(codes), low_lines, critical, urgency, why)
+    return Decision(tuple(codes), low_lines, critical, urgency, why, deferred)
 
 
 def _single_finding(
@@ -581,12 +720,18 @@ def _single_finding(
         note = f"{fixed} {note}" if note else fixed
     # A very high white count opens with "needs prompt review", not "the body's normal answer".
     very_high = code == "leukocytosis" and (c.flag == "HH" or guard(c.span[0]) > VERY_HIGH_WBC)
+    severity = None
+    if g.grade == 4:
+        # A scheme's grade-4 word (CTCAE: life-threatening) describes a person's condition;
+        # from a count alone it is the band the count falls in, not a judgement of the person.
+        severity = f"count in the {scheme.grade_words.get(4, 'grade 4')} band"
     return _finding(
         code,
         [analyte_id],
         grade=g.grade,
         note=note,
         scheme=scheme,
+        severity=severity,
         extra=extra,
         pattern=pattern,
         patient=patient,

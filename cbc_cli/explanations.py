@@ -25,6 +25,7 @@ __all__ = [
     "ROUTINE_FOLLOW_UP",
     "SAFETY_LINE",
     "SAFETY_LINE_FEVER",
+    "SOON_WITH_FEVER_MESSAGE",
     "TOPICS",
     "TRANSPLANT_KINDS",
     "URGENT_FOLLOW_UP",
@@ -836,6 +837,14 @@ CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
         "now": ("Contact your care team now. If they cannot be reached, call emergency services."),
     }
 )
+
+# When a temperature of 38.0 C or more was given, no text may ask the person to watch for the
+# fever they already reported: the "soon" message and the actions read these instead.
+SOON_WITH_FEVER_MESSAGE: str = (
+    "Contact your care team today about the fever and these results, and straight away if you "
+    "feel worse, start shivering, bleed, or have trouble breathing."
+)
+
 
 NOTHING_CHECKED_MESSAGE: str = (
     "None of these values could be compared with a reference range or graded, so "

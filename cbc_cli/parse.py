@@ -11,8 +11,12 @@ from cbc_cli.panel import LabRange, Sex
 from cbc_cli.units import check_plausible, parse_number, unit_factor
 
 _SEXES: dict[str, Sex] = {"female": "female", "f": "female", "male": "male", "m": "male"}
-# Temperatures between these are read as Celsius; 93-110 as Fahrenheit only when marked F.
-_TEMP_C = (30.0, 45.0)
+# A body temperature a living person can have, in Celsius: a project choice, wide enough for
+# severe accidental hypothermia (below 28 C) and the highest fevers, narrow enough that a
+# Fahrenheit reading without its F (101.3) or a dropped digit (3.8) is refused, not read.
+_TEMP_C = (25.0, 45.0)
+# The same span in Fahrenheit (77-113 F): a bare number there is most likely Fahrenheit.
+_TEMP_F = (_TEMP_C[0] * 9 / 5 + 32, _TEMP_C[1] * 9 / 5 + 32)
 
 
 def parse_sex(text: str | None) -> Sex | None:
@@ -48,6 +52,9 @@ def parse_date(text: str, what: str) -> date:
 def parse_temperature(text: str) -> float:
     """Read a body temperature in Celsius; ``101.3F`` is converted, a bare 101.3 is refused.
 
+    Accepted: 25-45 C (77-113 F), the temperatures a living person has (a project choice); a
+    number outside is refused, with "did you mean 101.3F?" when it reads as Fahrenheit.
+
     Raises:
         InputError: not a number, or not a plausible body temperature.
     """
@@ -72,7 +79,7 @@ def parse_temperature(text: str) -> float:
     celsius = (number - 32) * 5 / 9 if unit == "F" else number
     if not _TEMP_C[0] <= celsius <= _TEMP_C[1]:
         hint = "give degrees Celsius, e.g. 38.4"
-        if unit != "F" and 86 <= number <= 113:
+        if unit != "F" and _TEMP_F[0] <= number <= _TEMP_F[1]:
             hint = f"did you mean {number:g}F? write it as {number:g}F, or give Celsius"
         raise InputError(
             f"temperature {raw!r} is not a body temperature in Celsius",

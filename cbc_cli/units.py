@@ -234,32 +234,54 @@ def to_canonical(
             hint=f'write the unit, e.g. {number:g}/uL or "{number:g} 10^9/L"',
         )
     value = number * unit_factor(analyte, given_unit)
-    check_plausible(analyte, value, number, given_unit)
+    check_plausible(analyte, value, number, given_unit, below=cmp in ("<", "<="))
     return Quantity(analyte.id, value, cmp, text.strip())
 
 
-def check_plausible(analyte: Analyte, value: float, number: float, unit: str) -> None:
+def check_plausible(
+    analyte: Analyte, value: float, number: float, unit: str, *, below: bool = False
+) -> None:
     """Refuse a canonical ``value`` outside the analyte's plausibility limits.
 
+    Refused: a value outside ``analyte.plausible``; a value above zero but below
+    ``analyte.least`` (a count in /uL read as 10^9/L, a factor of 1000 too small; zero itself is
+    a real result), unless ``below`` (the value is a reported upper bound such as "<0.1", which
+    zero satisfies); a hematocrit at or below 1 % given in % (a fraction typed as a percentage).
     The hint names another accepted unit in which ``number`` would be plausible, when one exists.
     """
     low, high = analyte.plausible
     # A hematocrit at or below 1 % is a fraction (L/L) typed as a percentage: no one lives at 1 %.
     fraction_slip = analyte.id == "hct" and 0 < value <= 1.0 and normalize_unit(unit) == "%"
-    if low <= value <= high and not fraction_slip:
+    too_small = 0 < value < analyte.least and not below
+    if low <= value <= high and not fraction_slip and not too_small:
         return
+
+    def fits(x: float) -> bool:
+        return low <= x <= high and not 0 < x < analyte.least
+
+    given = _DIMENSIONS[analyte.dimension].get(normalize_unit(unit), 1.0)
     suggestions = [
-        spelled
+        (spelled, factor)
         for spelled, factor in _DIMENSIONS[analyte.dimension].items()
+        # A slip is a power of ten (g/L for g/dL, /uL for 10^9/L): a unit closer than a factor
+        # of ten (mmol/L for g/dL) would be a guess, not a hint.
+        if fits(number * factor)
+        and not 0.1 < factor / given < 10
         # Never suggest reading a fraction as a percentage (0.41 %): that is the slip itself.
-        if low <= number * factor <= high
         and not (analyte.id == "hct" and spelled == "%" and number * factor <= 1.0)
     ]
-    hint = (
-        f"did you mean {_with_unit(number, suggestions[0])}?"
-        if suggestions
-        else f"plausible values lie between {low:g} and {high:g} {analyte.unit}"
-    )
+    if suggestions and analyte.dimension == "count9" and suggestions[0][1] == 1.0:
+        # Say it both ways: the person may know the count only as thousands per microlitre.
+        hint = f"did you mean {number:g} x10^9/L ({number * 1000:,.0f}/uL)?"
+    elif suggestions:
+        hint = f"did you mean {_with_unit(number, suggestions[0][0])}?"
+    elif too_small:
+        hint = (
+            f"a {analyte.id} above zero is at least {analyte.least:g} {analyte.unit}; "
+            "write 0 for none"
+        )
+    else:
+        hint = f"plausible values lie between {low:g} and {high:g} {analyte.unit}"
     raise PlausibilityError(
         f"{analyte.id} {_with_unit(number, unit)} is not possible",
         field=analyte.id,

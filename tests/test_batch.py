@@ -226,7 +226,9 @@ def test_csv_contract_columns_for_wide_input(capsys: pytest.CaptureFixture[str])
     assert "thrombocytopenia_grade" in added
     first = rows_as_dicts(rows)[0]
     assert first["findings"].split(";")[:2] == ["anemia", "leukopenia"]
-    assert first["urgency"] == "now"
+    # WBC 1.9 is below its critical limit, but the ANC (0.8, CTCAE grade 3) is known and
+    # decides: soon, not now (engine.decide, README "Urgency").
+    assert first["urgency"] == "soon"
     assert first["status"] == "ok"
     assert first["error"] == ""
 
@@ -306,11 +308,18 @@ def test_clean_run_says_nothing_on_stderr(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_exit_codes_and_fail_on(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    path = str(EXPORTS / "legacy_cr_only.csv")  # reads cleanly; CR-1 is critical, CR-3 abnormal
+    path = str(EXPORTS / "legacy_cr_only.csv")  # reads cleanly; CR-1 and CR-3 abnormal
     assert cbc(capsys, "check", path, "--format", "ndjson")[0] == 0
     assert cbc(capsys, "check", path, "--format", "ndjson", "--fail-on", "never")[0] == 0
     assert cbc(capsys, "check", path, "--format", "ndjson", "--fail-on", "abnormal")[0] == 1
-    assert cbc(capsys, "check", path, "--format", "ndjson", "--fail-on", "critical")[0] == 1
+    # CR-1's WBC 1.9 is below its critical limit, but its ANC (0.8) is known and decides: soon.
+    assert cbc(capsys, "check", path, "--format", "ndjson", "--fail-on", "critical")[0] == 0
+    critical = tmp_path / "critical.csv"
+    critical.write_text("id,sex,age,hgb,plt\nC-1,F,40,6.0,250\n", encoding="utf-8")
+    for output in ("ndjson", "csv"):  # hemoglobin 6.0 is below its critical limit (6.6)
+        assert (
+            cbc(capsys, "check", str(critical), "--format", output, "--fail-on", "critical")[0] == 1
+        )
     normal = tmp_path / "normal.csv"
     normal.write_text("id,sex,age,hgb,plt\nOK-1,F,40,13.5,250\n", encoding="utf-8")
     assert cbc(capsys, "check", str(normal), "--format", "csv", "--fail-on", "abnormal")[0] == 0

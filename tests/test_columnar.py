@@ -52,6 +52,10 @@ EDGES = {
         "20.0",
         "120 g/L",
         "5.5857 mmol/L",
+        # The plausibility floor (1.0 g/dL) and a g/L slip under it: a cell error.
+        "1.0",
+        "0.99",
+        "9.1 g/L",
     ],
     "wbc": [
         "0.99",
@@ -70,6 +74,11 @@ EDGES = {
         "100",
         "100.1",
         "1500/uL",
+        # A count above zero and under the analyser's step (0.01) is a /uL slip: a cell error.
+        "0",
+        "0.01",
+        "0.009",
+        "2.1/uL",
     ],
     "anc": [
         "0.09",
@@ -89,8 +98,14 @@ EDGES = {
         "7.7",
         "7.71",
         "800 cells/uL",
+        "0",
+        "0.009",
     ],
     "plt": [
+        "0",
+        "0.9",
+        "1",
+        "62/uL",
         "9",
         "10",
         "20",

@@ -1,11 +1,20 @@
 """Tests for cbc_cli.engine through the library API: flags, findings, grades, urgency, messages.
 
-Rules from docs/clinical.md sections 4-6 and DESIGN.md section 5. Panels are for an adult woman
-(hgb 12.0-16.0 g/dL, wbc 4.5-11.0, anc 1.8-7.7, alc 1.0-4.8, plt 140-450) unless said otherwise.
+Rules from docs/clinical.md sections 4-6 and README "How results are judged". Panels are for an
+adult woman (hgb 12.0-16.0 g/dL, wbc 4.5-11.0, anc 1.8-7.7, alc 1.0-4.8, plt 140-450) unless said
+otherwise.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,17 +22,20 @@ from cbc_cli import interpret
 from cbc_cli.age import parse_age
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import build_panel, build_patient, default_ranges, resolve_scheme
-from cbc_cli.engine import interpret_panel
+from cbc_cli.columnar import plan
+from cbc_cli.engine import decide, interpret_panel
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
     MCV_PATTERNS,
     NOTHING_CHECKED_MESSAGE,
     ROUTINE_FOLLOW_UP,
+    SOON_WITH_FEVER_MESSAGE,
     URGENT_FOLLOW_UP,
     explain,
 )
-from cbc_cli.models import AnalyteResult, Finding, Result
+from cbc_cli.models import AnalyteResult, Finding, Flag, Result
 from cbc_cli.panel import Panel, Patient
+from cbc_cli.readers.source import open_source
 from cbc_cli.units import Quantity
 
 DESIGN_CODES = (
@@ -481,3 +493,342 @@ def test_the_labs_critical_flag_makes_a_critical_value() -> None:
     assert found
     assert found[0].grade_note is not None
     assert "the lab flagged plt as critical" in found[0].grade_note
+
+
+# --- urgency rules (engine.decide; README "Urgency"), each on every way in ----------------------
+# Each case is judged four ways: the library API, the CLI's single sample, and a wide CSV file
+# read by the columnar fast path (CSV out) and row by row (NDJSON out). The person is a
+# 50-year-old woman (adult ranges: hgb 12.0-16.0 g/dL, wbc 4.5-11.0, anc 1.8-7.7, plt 140-450;
+# adult critical limits, Kost JAMA 1990: wbc < 2.0 or > 37.0, plt < 37, hgb < 6.6, and ANC < 0.5).
+
+
+def urgency_everywhere(
+    values: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    temperature: str | None = None,
+) -> dict[str, str]:
+    """The urgency of one panel as the API, the CLI and both batch paths give it."""
+    api = interpret(values, sex="female", age=50, temperature=temperature).urgency
+    options = [x for a, v in values.items() for x in (f"--{a.replace('_', '-')}", v)]
+    options += ["--sex", "female", "--age", "50"]
+    options += ["--temp", temperature] if temperature else []
+    code, out, err = run_cli(capsys, "check", *options, "--format", "json")
+    assert code == 0, err
+    cli = json.loads(out)["results"][0]["urgency"]
+    header = ["sample_id", "sex", "age", *values] + (["temperature"] if temperature else [])
+    row = ["s1", "F", "50", *values.values()] + ([temperature] if temperature else [])
+    path = tmp_path / "panel.csv"
+    path.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    source = open_source(str(path))
+    # Without a temperature column the file takes the columnar path (with one, the engine's).
+    assert (plan(source, "auto", {}, {}) is not None) == (temperature is None)
+    source.close()
+    code, out, err = run_cli(capsys, "check", str(path), "--format", "csv")
+    assert code == 0, err
+    batch_csv = next(csv.DictReader(io.StringIO(out)))["urgency"]
+    code, out, err = run_cli(capsys, "check", str(path), "--format", "ndjson")
+    assert code == 0, err
+    batch_ndjson = json.loads(out.splitlines()[0])["urgency"]
+    return {"api": api, "cli": cli, "csv": batch_csv, "ndjson": batch_ndjson}
+
+
+def assert_urgency(
+    expected: str,
+    values: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    temperature: str | None = None,
+) -> None:
+    got = urgency_everywhere(values, tmp_path, capsys, temperature=temperature)
+    assert got == dict.fromkeys(got, expected), (values, temperature, got)
+
+
+NADIR = {"wbc": "1.8", "anc": "0.9", "hgb": "10.5", "plt": "120"}
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # Afebrile day-10 nadir: WBC 1.8 is below the WBC critical limit (2.0), but the ANC is
+        # known: 0.9 is CTCAE grade 3 ([0.5, 1.0)), which warrants "soon", not "now".
+        (NADIR, "soon"),
+        # The ANC decides: at its critical limit (ANC < 0.5 phoned by many labs) it is "now";
+        # 0.5 itself is not below the limit (grade 3 again: soon).
+        ({**NADIR, "anc": "0.49"}, "now"),
+        ({**NADIR, "anc": "0.5"}, "soon"),
+        # With the ANC unknown the WBC critical limit counts, at 1.99 but not at 2.0 (limits are
+        # exclusive); WBC 2.0 and 2.01 are CTCAE grade 2 ([2.0, 3.0)): routine.
+        ({"wbc": "1.99", "hgb": "10.5", "plt": "120"}, "now"),
+        ({"wbc": "2.0"}, "routine"),
+        ({"wbc": "2.01"}, "routine"),
+        # An ANC reported as a bound across its critical limit ("<1.0": maybe below 0.5) cannot
+        # stand for the WBC: a missing value never weakens an urgent answer.
+        ({**NADIR, "anc": "<1.0"}, "now"),
+        # A high WBC beyond its critical limit (> 37.0) still counts with the ANC known; 37.0 is
+        # not beyond it (leukocytosis below 100 has no CTCAE grade: routine).
+        ({"wbc": "37.1", "anc": "30"}, "now"),
+        ({"wbc": "37.0", "anc": "30"}, "routine"),
+        # Critical values dangerous in themselves stay "now": hemoglobin < 6.6, platelets < 37.
+        ({"hgb": "6.5"}, "now"),
+        ({"hgb": "6.6"}, "soon"),  # CTCAE anemia grade 3 (< 8.0)
+        ({"plt": "36"}, "now"),
+        ({"plt": "37"}, "soon"),  # CTCAE grade 3 ([25, 50))
+    ],
+)
+def test_a_low_wbc_critical_limit_defers_to_a_known_anc(
+    values: dict[str, str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_urgency(expected, values, tmp_path, capsys)
+
+
+def test_a_deferred_wbc_says_why_and_is_no_critical_value() -> None:
+    result = interpret(NADIR, sex="female", age=50, days_since_chemo=10, temperature="36.8")
+    assert analyte(result, "wbc").flag == "LL"  # still shown beyond the lab's limit
+    assert "critical-value" not in codes(result)
+    assert result.urgency == "soon"
+    assert "emergency" not in result.message
+    assert any("wbc 1.8 is below its critical limit" in n for n in result.notes)
+
+
+# Pancytopenia raises the urgency to "soon" only when a line is CTCAE grade 2 or worse (a
+# project choice: grade 1 is "mild; intervention not indicated" in CTCAE v5.0's general grade
+# definitions). Grade-2 cut-offs, CTCAE v5.0: anemia < 10.0 g/dL, neutropenia < 1.5, white
+# cells < 3.0, thrombocytopenia < 75 (x10^9/L); a value on a cut-off takes the milder grade.
+MILD = {"hgb": "11.5", "anc": "1.6", "plt": "130"}
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (MILD, "routine"),  # three values just under their limits: grade 1 each
+        ({**MILD, "hgb": "10.01"}, "routine"),
+        ({**MILD, "hgb": "10.0"}, "routine"),
+        ({**MILD, "hgb": "9.99"}, "soon"),
+        ({**MILD, "anc": "1.51"}, "routine"),
+        ({**MILD, "anc": "1.5"}, "routine"),
+        ({**MILD, "anc": "1.49"}, "soon"),
+        ({**MILD, "plt": "76"}, "routine"),
+        ({**MILD, "plt": "75"}, "routine"),
+        ({**MILD, "plt": "74"}, "soon"),
+        # Without an ANC the white line is the WBC (grade 2 below 3.0).
+        ({"hgb": "11.5", "wbc": "3.01", "plt": "130"}, "routine"),
+        ({"hgb": "11.5", "wbc": "3.0", "plt": "130"}, "routine"),
+        ({"hgb": "11.5", "wbc": "2.99", "plt": "130"}, "soon"),
+        # Bicytopenia adds nothing: two grade-2 lines stay routine, a grade-3 line is soon.
+        ({"hgb": "9.99", "plt": "74", "anc": "3.0"}, "routine"),
+        ({"hgb": "7.99", "plt": "130", "anc": "3.0"}, "soon"),
+    ],
+)
+def test_pancytopenia_is_soon_only_with_a_line_of_grade_2(
+    values: dict[str, str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_urgency(expected, values, tmp_path, capsys)
+
+
+def test_mild_pancytopenia_is_still_named() -> None:
+    result = woman(MILD)
+    assert "pancytopenia" in codes(result)
+    assert {result.grades[c] for c in ("anemia", "neutropenia", "thrombocytopenia")} == {1}
+    assert result.urgency == "routine"
+    note = finding(result, "pancytopenia").grade_note
+    assert note is not None
+    assert "does not raise the urgency" in note
+    assert "does not raise" not in str(
+        finding(woman({**MILD, "plt": "74"}), "pancytopenia").grade_note
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "temperature", "expected"),
+    [
+        # Fever threshold 38.0 C (IDSA 2010: 38.0 C sustained over an hour, or 38.3 C once);
+        # with any neutropenia (ANC 1.0 is below the range: grade 2) fever is "now", as an ANC
+        # can fall below 0.5 within 48 h (ASCO/IDSA 2018); 37.9 C is no fever (grade 2: routine).
+        ({"anc": "1.0"}, "37.9", "routine"),
+        ({"anc": "1.0"}, "38.0", "now"),
+        ({"anc": "1.0"}, "38.1", "now"),
+        # Febrile neutropenia proper: ANC below 0.5.
+        ({"anc": "0.49"}, "38.3", "now"),
+        # ANC at its lower limit (1.8) is not low: fever alone is "soon" (the seeds: seek care
+        # for a high fever); just below the limit (1.79) it is neutropenia: "now".
+        ({"anc": "1.8"}, "38.0", "soon"),
+        ({"anc": "1.79"}, "38.0", "now"),
+        ({"anc": "1.81"}, "38.0", "soon"),
+        # Fever without an ANC: neutropenia cannot be ruled out, even when a pancytopenia of low
+        # white cells would otherwise make it "soon" (the missing ANC never weakens it).
+        ({"hgb": "9", "wbc": "2.5", "plt": "60"}, "38.5", "now"),
+        ({"wbc": "7.0"}, "38.5", "now"),
+    ],
+)
+def test_fever_rules(
+    values: dict[str, str],
+    temperature: str,
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert_urgency(expected, values, tmp_path, capsys, temperature=temperature)
+
+
+def test_fever_with_an_anc_that_cannot_be_judged_is_now() -> None:
+    # No age: no ANC range can be chosen and 1.6 is above CTCAE's absolute grades, so it cannot
+    # be graded: as with no ANC at all, neutropenia is not ruled out.
+    result = interpret({"anc": "1.6"}, sex="female", temperature="38.5")
+    assert result.grades["neutropenia"] is None or result.grades["neutropenia"] >= 1
+    assert result.urgency == "now"
+
+
+_WATCH_FOR_FEVER = re.compile(
+    r"if you get a fever|temperature of 38\.0 C or higher(,| is)|for a (high )?fever,|"
+    r"for a temperature",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("code", sorted(DESIGN_CODES))
+@pytest.mark.parametrize("temperature", ["38.0", "39.4"])
+def test_no_text_asks_to_watch_for_a_fever_already_given(code: str, temperature: str) -> None:
+    values, _ = TRIGGERS[code]
+    result = woman(values, temperature=float(temperature))
+    texts = [result.message, *(f.action for f in result.findings)]
+    assert not [t for t in texts if _WATCH_FOR_FEVER.search(t)], texts
+    # Without a fever the same advice is given, as a thing to watch for.
+    if code in ("neutropenia", "pancytopenia"):
+        afebrile = woman(values)
+        assert any(_WATCH_FOR_FEVER.search(f.action) for f in afebrile.findings)
+
+
+def test_the_soon_message_under_fever_speaks_of_the_fever() -> None:
+    result = woman({"anc": "3.0"}, temperature=38.4)
+    assert result.urgency == "soon"
+    assert result.message.endswith(SOON_WITH_FEVER_MESSAGE)
+    assert "if you get a fever" in CARE_TEAM_MESSAGES["soon"]  # the afebrile wording keeps it
+
+
+# --- notes: a typed ANC against the differential, Duffy-null under 18, grade words ---------------
+
+
+@pytest.mark.parametrize(
+    ("anc", "disagree"),
+    [
+        # wbc 5.0 x (50 % + 5 %) / 100 = 2.75. The tolerance is both 20 % of the typed ANC and
+        # 0.2 x10^9/L (a project choice, README).
+        ("2.2", True),  # 0.55 apart: 25 % of 2.2
+        ("2.3", False),  # 0.45 apart: 19.6 % of 2.3
+        ("2.75", False),
+        ("3.5", True),  # 0.75 apart, 21 %
+        ("3.4", False),  # 0.65 apart, 19.1 %
+    ],
+)
+def test_a_typed_anc_that_disagrees_with_the_differential_is_noted(
+    anc: str, disagree: bool
+) -> None:
+    result = woman({"wbc": "5.0", "neut_pct": "50", "band_pct": "5", "anc": anc})
+    notes = [n for n in result.notes if "disagree" in n]
+    assert bool(notes) == disagree, result.notes
+    assert analyte(result, "anc").value == float(anc)  # the typed one is used
+    assert not analyte(result, "anc").derived
+    if notes:
+        assert "the anc given was used" in notes[0]
+
+
+def test_small_counts_need_the_absolute_tolerance_too() -> None:
+    # wbc 0.5 x 40 % = 0.2; typed 0.05 is 75 % off but only 0.15 x10^9/L: not noted.
+    result = woman({"wbc": "0.5", "neut_pct": "40", "anc": "0.05"})
+    assert not [n for n in result.notes if "disagree" in n]
+    result = woman({"wbc": "0.5", "neut_pct": "40", "anc": "0.45"})  # 0.25 apart, 56 %
+    assert [n for n in result.notes if "disagree" in n]
+
+
+def test_duffy_null_profile_under_18_is_not_applied_and_says_why() -> None:
+    # The profile's rows (Merz JAMA 2023; Hibbs Blood 2025) are for adults only (18y and over).
+    child = interpret({"anc": "1.3"}, sex="female", age=17, profiles=("duffy-null",))
+    note = [n for n in child.notes if "duffy-null profile was not applied" in n]
+    assert note
+    assert "18y and over" in note[0]
+    child_range = analyte(child, "anc").reference_range
+    assert child_range is None or "OPT-IN PROFILE" not in child_range.source
+    adult = interpret({"anc": "1.3"}, sex="female", age=18, profiles=("duffy-null",))
+    assert not [n for n in adult.notes if "profile was not applied" in n]
+    assert analyte(adult, "anc").flag == "N"  # 1.3 is inside the profile's 1.21-5.39
+    unknown = interpret({"anc": "1.3"}, sex="female", profiles=("duffy-null",))
+    assert [n for n in unknown.notes if "age is not given" in n]
+
+
+def test_grade_4_of_a_count_names_the_band_not_the_person() -> None:
+    # CTCAE v5.0 calls grade 4 "life-threatening": a judgement of the person; a count alone only
+    # falls in that band (neutropenia grade 4: ANC < 0.5).
+    found = finding(woman({"anc": "0.49"}), "neutropenia")
+    assert found.grade == 4
+    assert found.severity == "count in the life-threatening band"
+    assert finding(woman({"anc": "0.5"}), "neutropenia").severity == "severe"  # grade 3
+
+
+def test_bands_above_a_lab_range_are_flagged_high() -> None:
+    # No band % range is shipped; with the lab's printed range a high band count is flagged H.
+    result = interpret({"wbc": "5", "band_pct": "15"}, sex="female", age=50)
+    assert analyte(result, "band_pct").flag in ("no-range", "H")  # H once a range is shipped
+    panel = build_panel(
+        {"wbc": "5", "band_pct": "15"},
+        patient=build_patient(sex="female", age=50),
+        lab_ranges={"band_pct": "0-5"},
+    )
+    assert analyte(interpret(panel), "band_pct").flag == "H"
+
+
+def test_the_labs_low_wbc_flag_also_defers_to_a_known_anc() -> None:
+    # HL7 input: the lab phoned WBC 2.5 as LL (its own policy); with the ANC known (0.9, CTCAE
+    # grade 3) the urgency follows the ANC; without it the lab's flag stands.
+    patient = build_patient(sex="female", age=50)
+    panel = build_panel({"wbc": "2.5", "anc": "0.9"}, patient=patient)
+    panel.lab_flags["wbc"] = "LL"
+    result = interpret(panel)
+    assert result.urgency == "soon"
+    assert "critical-value" not in codes(result)
+    alone = build_panel({"wbc": "2.5"}, patient=patient)
+    alone.lab_flags["wbc"] = "LL"
+    assert interpret(alone).urgency == "now"
+    high = build_panel({"wbc": "30", "anc": "25"}, patient=patient)
+    high.lab_flags["wbc"] = "HH"
+    assert interpret(high).urgency == "now"
+
+
+# --- decide itself, independent of the shipped ranges ------------------------------------------
+
+
+def test_decide_defers_only_a_low_wbc_and_only_to_a_flagged_anc() -> None:
+    grades = {"leukopenia": 3, "neutropenia": 3}
+    deferred = decide({"wbc": "LL", "anc": "L"}, grades)
+    assert (deferred.urgency, deferred.critical, deferred.deferred) == ("soon", (), ("wbc",))
+    # An ANC that could not be flagged (a bound across a limit) stands for nothing.
+    kept = decide({"wbc": "LL", "anc": None}, grades)
+    assert (kept.urgency, kept.critical) == ("now", ("wbc",))
+    assert decide({"wbc": "LL"}, {"leukopenia": 3}).urgency == "now"
+    assert decide({"wbc": "HH", "anc": "H"}, {"leukopenia": 0}).urgency == "now"
+    # The lab's own flags: a low one defers, a high or unspecified one (AA) does not.
+    assert decide({"wbc": "L", "anc": "L"}, grades, lab_critical={"wbc": "LL"}).urgency == "soon"
+    assert decide({"wbc": "L", "anc": "L"}, grades, lab_critical={"wbc": "AA"}).urgency == "now"
+    assert decide({"wbc": "L", "anc": "L"}, grades, lab_critical=["wbc"]).urgency == "now"
+
+
+def test_decide_pancytopenia_needs_a_line_of_grade_2_or_one_it_cannot_grade() -> None:
+    low: dict[str, Flag | None] = {"hgb": "L", "anc": "L", "plt": "L"}
+    mild = {"anemia": 1, "neutropenia": 1, "thrombocytopenia": 1}
+    assert decide(low, mild).urgency == "routine"
+    assert decide(low, {**mild, "thrombocytopenia": 2}).urgency == "soon"
+    # A low line the scheme cannot grade is not taken for a mild one.
+    assert decide(low, {**mild, "anemia": None}).urgency == "soon"
+    # Two lines are a bicytopenia: no urgency of its own.
+    assert decide({"hgb": "L", "plt": "L"}, {"anemia": 2, "thrombocytopenia": 2}).urgency == (
+        "routine"
+    )
+
+
+def test_decide_fever_with_an_unjudged_anc_is_now() -> None:
+    assert decide({"anc": "no-range"}, {"neutropenia": None}, fever=True).urgency == "now"
+    assert decide({"hgb": "N"}, {"anemia": 0}, fever=True).urgency == "now"
+    assert decide({"anc": "N"}, {"neutropenia": 0}, fever=True).urgency == "soon"
+    # Before a severe finding's "soon" (this order was once the other way round).
+    assert decide({"hgb": "L"}, {"anemia": 3}, fever=True).urgency == "now"

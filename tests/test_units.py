@@ -7,15 +7,23 @@ but grams per litre for hemoglobin; u, µ, μ and mc all mean micro; unknown uni
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
 from itertools import permutations
+from pathlib import Path
 
 import pytest
+from helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.columnar import plan
 from cbc_cli.errors import InputError, PlausibilityError, UnitError
+from cbc_cli.parse import parse_temperature
+from cbc_cli.readers.source import open_source
 from cbc_cli.units import (
     HGB_MMOL_PER_G_DL,
     UNIT_SPELLINGS,
@@ -270,7 +278,7 @@ def test_plausibility_hint_names_the_number() -> None:
 
 def test_plausibility_limits_are_inclusive() -> None:
     assert to_canonical(ANALYTES["hgb"], "26").value == 26.0
-    assert to_canonical(ANALYTES["hgb"], "0").value == 0.0
+    assert to_canonical(ANALYTES["hgb"], "1.0").value == 1.0  # the floor (see below)
     assert to_canonical(ANALYTES["plt"], "5000").value == 5000.0
     with pytest.raises(PlausibilityError):
         to_canonical(ANALYTES["hgb"], "26.1")
@@ -358,3 +366,197 @@ def test_hemoglobin_round_trip(units: tuple[str, str], value: float) -> None:
     there = convert(value, analyte, units[0], units[1])
     back = convert(there, analyte, units[1], units[0])
     assert math.isclose(back, value, rel_tol=1e-9, abs_tol=1e-300)
+
+
+# --- plausibility in both directions (README "Inputs") ------------------------------------------
+# Real results go low: WBC 0.1, ANC 0.0 and platelets 1-5 x10^9/L after chemotherapy (analysers
+# print WBC, ANC and ALC to 0.01 and platelets in whole 10^9/L). A count above zero but below
+# that step is a count in /uL read as 10^9/L, a factor of 1000 too small: refused with a hint.
+# Hemoglobin survives down to 1.4 g/dL (Chai et al., J Med Case Rep 2021): the floor is 1.0.
+
+
+@pytest.mark.parametrize(
+    ("analyte_id", "text", "value"),
+    [
+        # At the step, one step above, and zero (a real count) are read.
+        *((a, t, v) for a in ("wbc", "anc", "alc") for t, v in (("0.01", 0.01), ("0.011", 0.011))),
+        *((a, t, 0.0) for a in ("wbc", "anc", "alc", "plt") for t in ("0", "0.0")),
+        *((a, "10/uL", 0.01) for a in ("wbc", "anc", "alc")),
+        *((a, "11/uL", 0.011) for a in ("wbc", "anc", "alc")),
+        ("wbc", "0.1", 0.1),
+        ("plt", "1", 1.0),
+        ("plt", "1.1", 1.1),
+        ("plt", "5", 5.0),
+        ("plt", "1000/uL", 1.0),
+        ("plt", "1001/uL", 1.001),
+        ("hgb", "1.0", 1.0),
+        ("hgb", "1.01", 1.01),
+        ("hgb", "1.4", 1.4),
+        ("hgb", "10 g/L", 1.0),
+        ("hgb", "10.1 g/L", 1.01),
+    ],
+)
+def test_low_real_results_are_read(analyte_id: str, text: str, value: float) -> None:
+    assert math.isclose(to_canonical(ANALYTES[analyte_id], text).value, value)
+
+
+@pytest.mark.parametrize(
+    ("analyte_id", "text", "hint"),
+    [
+        # One step below the limits: a unit slip, with the reading that fits.
+        ("plt", "62/uL", "did you mean 62 x10^9/L (62,000/uL)?"),
+        ("plt", "999/uL", "did you mean 999 x10^9/L (999,000/uL)?"),
+        ("plt", "0.9", "at least 1 10^9/L"),
+        ("wbc", "2.1/uL", "did you mean 2.1 x10^9/L (2,100/uL)?"),
+        ("wbc", "9/uL", "did you mean 9 x10^9/L (9,000/uL)?"),
+        ("wbc", "0.009", "at least 0.01 10^9/L"),
+        ("anc", "0.9/uL", "did you mean 0.9 x10^9/L (900/uL)?"),
+        ("anc", "0.009", "at least 0.01 10^9/L"),
+        ("alc", "1.2 cells/uL", "did you mean 1.2 x10^9/L (1,200/uL)?"),
+        ("hgb", "9.1 g/L", "did you mean 9.1 g/dL?"),
+        ("hgb", "9.9 g/L", "did you mean 9.9 g/dL?"),
+        ("hgb", "0.99", "plausible values lie between 1 and 26 g/dL"),
+        ("hgb", "0", "plausible values lie between 1 and 26 g/dL"),
+    ],
+)
+def test_values_too_small_for_their_unit_are_refused_with_a_hint(
+    analyte_id: str, text: str, hint: str
+) -> None:
+    with pytest.raises(PlausibilityError) as info:
+        to_canonical(ANALYTES[analyte_id], text)
+    assert "not possible" in info.value.message
+    assert info.value.hint is not None
+    assert hint in info.value.hint
+    assert info.value.field == analyte_id
+
+
+def test_a_hint_names_only_a_unit_a_power_of_ten_away() -> None:
+    # mmol/L is 1.6 times g/dL: 0.99 mmol/L would be a guess, not a slip.
+    with pytest.raises(PlausibilityError) as info:
+        to_canonical(ANALYTES["hgb"], "0.99")
+    assert "mmol/L" not in str(info.value.hint)
+
+
+@pytest.mark.parametrize(
+    ("analyte_id", "text"), [("wbc", "<0.1"), ("anc", "<0.01"), ("plt", "<1"), ("plt", "<0.5")]
+)
+def test_a_reported_bound_near_zero_stays_readable(analyte_id: str, text: str) -> None:
+    # "<0.5" is satisfied by zero, a real count: a bound is not a value a thousand times small.
+    q = to_canonical(ANALYTES[analyte_id], text)
+    assert q.comparator == "<"
+
+
+@pytest.mark.parametrize(
+    ("text", "celsius"),
+    [
+        ("25", 25.0),
+        ("25.1", 25.1),
+        ("38.4", 38.4),
+        ("44.9", 44.9),
+        ("45", 45.0),
+        ("77F", 25.0),
+        ("101.3F", 38.5),
+        ("113F", 45.0),
+    ],
+)
+def test_body_temperatures_are_read(text: str, celsius: float) -> None:
+    assert parse_temperature(text) == celsius
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("24.9", "give degrees Celsius"),
+        ("45.1", "give degrees Celsius"),
+        ("3.8", "give degrees Celsius"),  # a dropped digit
+        ("101.3", "did you mean 101.3F?"),
+        ("77", "did you mean 77F?"),
+        ("113", "did you mean 113F?"),
+        ("113.1", "give degrees Celsius"),
+        ("76.9F", "give degrees Celsius"),
+        ("113.1F", "give degrees Celsius"),
+    ],
+)
+def test_temperatures_no_living_person_has_are_refused(text: str, hint: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_temperature(text)
+    assert "not a body temperature" in info.value.message
+    assert hint in str(info.value.hint)
+
+
+def test_the_cli_refuses_a_slip_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "check", "--hgb", "9.1 g/L")
+    assert code == 3
+    assert err.strip() == "cbc: error: hgb 9.1 g/L is not possible (did you mean 9.1 g/dL?)"
+    code, _, err = run_cli(capsys, "check", "--plt", "62/uL")
+    assert code == 3
+    assert "did you mean 62 x10^9/L (62,000/uL)?" in err
+
+
+@pytest.mark.parametrize("output", ["csv", "ndjson"])
+def test_a_slip_in_a_file_is_a_cell_error_and_the_row_is_read(
+    output: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CSV out takes the columnar path, which hands the unreadable cell to the row-by-row reader.
+    path = tmp_path / "slips.csv"
+    path.write_text(
+        "sample_id,sex,age,hgb,plt,wbc\n"
+        "a,F,50,9.1 g/L,150,5.0\n"
+        "b,F,50,13.0,62/uL,5.0\n"
+        "c,F,50,13.0,0,0.009\n"
+        "d,F,50,13.0,1,0.01\n",
+        encoding="utf-8",
+    )
+    source = open_source(str(path))
+    assert plan(source, "auto", {}, {}) is not None
+    source.close()
+    code, out, err = run_cli(capsys, "check", str(path), "--format", output)
+    assert code == 3  # a cell could not be read
+    flags: list[tuple[str, ...]]
+    if output == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        flags = [(r["hgb_flag"], r["plt_flag"], r["wbc_flag"]) for r in rows]
+        errors = [r["error"] for r in rows]
+    else:
+        docs = [json.loads(line) for line in out.splitlines()]
+        flags = [
+            tuple(
+                next((a["flag"] for a in d["analytes"] if a["analyte"] == x), "")
+                for x in ("hgb", "plt", "wbc")
+            )
+            for d in docs
+        ]
+        errors = [" ".join(e["message"] for e in d["cell_errors"]) for d in docs]
+    assert [f[1:] for f in flags[:1]] == [("N", "N")]  # the rest of row a is read
+    assert flags[1][0] == "N"
+    assert flags[1][2] == "N"
+    assert flags[2][1] == "LL"  # platelets 0: a real count, below every critical limit
+    assert flags[3][1:] == ("LL", "LL")
+    assert "not possible" in errors[0]
+    assert "hgb" in errors[0]
+    assert "plt" in errors[1]
+    assert "wbc" in errors[2]
+    assert errors[3] == ""
+    # The output's error column says what is wrong (its row holds the values anyway); the
+    # message about the file on stderr names lines only, no patient value.
+    assert "9.1" not in err
+    assert "62" not in err
+
+
+def test_a_temperature_slip_in_a_file_is_a_cell_error_and_the_row_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "temps.csv"
+    path.write_text(
+        "sample_id,sex,age,anc,temperature\na,F,50,1.0,101.3\nb,F,50,1.0,24.9\nc,F,50,1.0,38.0\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(capsys, "check", str(path), "--format", "ndjson")
+    assert code == 3
+    docs = [json.loads(line) for line in out.splitlines()]
+    assert [d["status"] for d in docs] == ["ok", "ok", "ok"]
+    assert "did you mean 101.3F?" in docs[0]["cell_errors"][0]["message"]
+    assert docs[1]["cell_errors"]
+    # The ANC is read in every row; only row c has a fever (38.0 C with neutropenia: now).
+    assert [d["urgency"] for d in docs] == ["routine", "routine", "now"]
+    assert "101.3" not in err
