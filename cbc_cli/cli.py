@@ -599,14 +599,22 @@ def ranges_show(
 @ranges_app.command("validate")
 def ranges_validate(
     files: Annotated[list[Path], typer.Argument(help="Range files to check.")],
+    complete: Annotated[
+        bool,
+        typer.Option(
+            "--complete",
+            help="Also require every analyte with an age band to cover all ages from 0d, for "
+            "each sex, without a gap (as the shipped defaults do).",
+        ),
+    ] = False,
 ) -> None:
-    """Check lab range files: syntax, analytes, units, limits and overlapping bands."""
+    """Check lab range files: syntax, analytes, units, limits, overlapping bands (and gaps)."""
     from cbc_cli.ranges import check_layer, load_range_file
 
     for path in files:
         rows = load_range_file(path, 1)
-        check_layer(rows)
-        typer.echo(f"{path}: {len(rows)} rows, valid")
+        check_layer(rows, complete=complete)
+        typer.echo(f"{path}: {len(rows)} rows, valid{', no gaps' if complete else ''}")
 
 
 @app.command()

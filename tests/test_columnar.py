@@ -50,6 +50,10 @@ EDGES = {
         "17.0",
         "19.9",
         "20.0",
+        "8.99",
+        "22.5",
+        "22.6",
+        "25.1",
         "120 g/L",
         "5.5857 mmol/L",
     ],
@@ -63,6 +67,12 @@ EDGES = {
         "3.0",
         "4.5",
         "4.49",
+        "0.99",
+        "9.0",
+        "13.5",
+        "34.0",
+        "34.1",
+        "50.1",
         "11.0",
         "11.01",
         "37.0",
@@ -88,6 +98,8 @@ EDGES = {
         "1.8",
         "7.7",
         "7.71",
+        "28.0",
+        "28.1",
         "800 cells/uL",
     ],
     "plt": [
@@ -111,6 +123,10 @@ EDGES = {
         "451",
         "910",
         "911",
+        "139",
+        "597",
+        "598",
+        "1001",
     ],
     "alc": [
         "0.19",
@@ -133,6 +149,9 @@ EDGES = {
 NOISE = ["", "NA", "-", "abc", "<0.1", ">5", "-1", "=1+2", "9,1"]
 SEXES = ["F", "M", "female", "male", "", "U", "x", "2"]
 AGES = [
+    "3w",
+    "1m",
+    "0w",
     "54",
     "30",
     "17",
@@ -166,7 +185,11 @@ def exports(draw: st.DrawFn) -> str:
                 [f"S{i}", f"S{i}", f"=S{i}", f"-{i}", f"@S{i}", f"S-{i}", f"S{i}\nnote"]
             )
         )
-        cells = [sample, draw(st.sampled_from(SEXES)), draw(st.sampled_from(AGES))]
+        # Sex and age are often missing: such values are judged against every range that could
+        # apply to the person (ranges.Envelope), on both paths.
+        sex = "" if draw(st.integers(0, 2)) == 0 else draw(st.sampled_from(SEXES))
+        age = "" if draw(st.integers(0, 2)) == 0 else draw(st.sampled_from(AGES))
+        cells = [sample, sex, age]
         for a in analytes:
             cells.append(
                 draw(st.sampled_from(EDGES[a] + NOISE[:2]))
