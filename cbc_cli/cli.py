@@ -586,11 +586,16 @@ def ranges_show(
     if any(v is not None for v in (sex, age, pregnant)) or profile:
         patient = build_patient(sex=sex, age=age, pregnant=pregnant, profiles=profile or ())
         chosen = table.select(found.id, patient)
-        line = (
-            f"Applies: {chosen.range.origin} ({chosen.range.describe()})"
-            if chosen.range
-            else f"None applies: {chosen.reason}"
-        )
+        if chosen.range:
+            line = f"Applies: {chosen.range.origin} ({chosen.range.describe()})"
+        elif chosen.candidates:
+            line = (
+                f"No single range: {chosen.reason}; a value is judged against the "
+                f"{len(chosen.candidates)} rows that could apply (low only when below all of "
+                "them, high only when above all, normal only when within all)"
+            )
+        else:
+            line = f"None applies: {chosen.reason}"
         _print(Text(line, style="bold"))
     _print(ranges_view(rows, f"{found.name} ({found.id}), unit {found.unit}"))
     _print(range_sources_view(type(table)(rows)))
