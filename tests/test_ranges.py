@@ -766,3 +766,25 @@ def test_validate_complete_on_the_command_line(
     code, out, err = run_cli(capsys, "ranges", "validate", "--complete", str(path))
     assert code == 4
     assert "gap from 1y to 2y" in err
+
+
+def test_pediatric_hemoglobin_lower_limits_meet_who_2024(table: RangeTable) -> None:
+    # WHO 2024 anaemia cut-offs: 6-23 months 10.5, 5-11 years 11.5, 12-14 years 12.0, women
+    # (15 and over) 12.0, men 13.0; ARUP/Dallman's lower limits at those ages.
+    cases = [("female", "1", 10.5), ("male", "8", 11.5), ("female", "13", 12.0)]
+    cases += [("female", "16", 12.0), ("male", "16", 13.0)]
+    for sex, age, low in cases:
+        row = chosen(table, "hgb", Patient(sex=sex, age=parse_age(age)))  # type: ignore[arg-type]
+        assert row.low == low, (sex, age)
+
+
+def test_command_line_says_how_a_value_without_an_age_was_judged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "check", "--hgb", "5.0")
+    assert code == 0
+    assert "all that could apply" in out
+    assert "every range that could apply" in out
+    code, out, _ = run_cli(capsys, "ranges", "show", "hgb", "--sex", "female")
+    assert code == 0
+    assert "No single range" in out
