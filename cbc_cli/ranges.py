@@ -391,9 +391,11 @@ class RangeTable:
 
         Condition rows the person meets (pregnancy, an opted-in profile) come first, then general
         rows; within each, the highest layer; within a layer, the sex-specific row over ``any``
-        and the narrower age band over the wider. A row that might apply but cannot be decided
-        (sex or age unknown or too coarse) stops the search with a reason, so that a lower or
-        less specific row is never borrowed in its place.
+        and the narrower age band over the wider. When a row might apply but cannot be decided
+        (sex or age unknown or too coarse), no row is chosen: the selection gives the reason and
+        every row that could apply to the person (``candidates``), so that the value is judged
+        against all of them and a lower or less specific row is never borrowed in their place.
+        With no age given the person meets the ``age-unknown`` condition, whose rows come first.
         """
         # Only these fields choose a range (not temperature or days since chemotherapy).
         key = (
