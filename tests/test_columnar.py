@@ -558,3 +558,23 @@ def test_an_error_in_the_splitting_thread_reaches_the_caller(
             runner.run()
     finally:
         source.close()
+
+
+@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
+def test_missing_sex_and_age_judged_alike(tmp_path: Path, scheme_id: str) -> None:
+    # Without a sex or age (or with one too coarse to choose a band) a value is judged against
+    # every range that could apply; both paths must flag and grade it alike, values between the
+    # candidates' limits (graded without an LLN) included.
+    analytes = ["hgb", "wbc", "anc", "plt", "alc", "hct"]
+    lines = ["sample_id,sex,age," + ",".join(analytes)]
+    ages = ["", "0", "3w", "1m", "0w", "2", "17", "40"]
+    n = 0
+    for sex in ("", "F", "M"):
+        for age in ages:
+            for k in range(max(len(EDGES[a]) for a in analytes)):
+                cells = [EDGES[a][(k + i) % len(EDGES[a])] for i, a in enumerate(analytes)]
+                lines.append(",".join([f"S{n}", sex, age, *cells]))
+                n += 1
+    path = tmp_path / "no_age.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert _columnar(path, scheme_id) == _scalar(path, scheme_id)
