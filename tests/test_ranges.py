@@ -788,3 +788,18 @@ def test_command_line_says_how_a_value_without_an_age_was_judged(
     code, out, _ = run_cli(capsys, "ranges", "show", "hgb", "--sex", "female")
     assert code == 0
     assert "No single range" in out
+
+
+def test_the_floor_is_critical_at_every_age(table: RangeTable) -> None:
+    # A value beyond an age-unknown row must be beyond the critical limit of every age band, so
+    # that a missing age never makes a critical value look less urgent.
+    crit = [r for r in table.rows if r.has("critical") and r.layer == 0]
+    for floor in (r for r in crit if r.condition == "age-unknown"):
+        banded = [r for r in crit if r.analyte == floor.analyte and r.condition is None]
+        assert banded, floor.analyte
+        if floor.critical_low is not None:
+            assert all(r.critical_low is not None for r in banded)
+            assert floor.critical_low <= min(r.critical_low or 0 for r in banded), floor.analyte
+        if floor.critical_high is not None:
+            assert all(r.critical_high is not None for r in banded)
+            assert floor.critical_high >= max(r.critical_high or 0 for r in banded), floor.analyte
