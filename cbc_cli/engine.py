@@ -242,7 +242,7 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
 
 
 def _envelope_note(patient: Patient, verdict: Flag, reason: str | None) -> str:
-    """How a value was judged against every range that could apply (CLINICAL.md section 3)."""
+    """How a value was judged against every range that could apply (docs/clinical.md section 3)."""
     missing = [w for w, known in (("sex", patient.sex), ("age", patient.age)) if known is None]
     why = (
         f"{' and '.join(missing)} not given"

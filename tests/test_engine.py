@@ -488,7 +488,7 @@ def test_the_labs_critical_flag_makes_a_critical_value() -> None:
     assert "the lab flagged plt as critical" in found[0].grade_note
 
 
-# --- age or sex not given: every range that could apply (CLINICAL.md section 3) ---------------
+# --- age or sex not given: every range that could apply (docs/clinical.md section 3) ----------
 # Expected values from the source tables: pediatric rows (ARUP/Dallman red cells, ARUP WBC, Mayo
 # platelets, UCSF then Iowa neutrophils), Kost 1990/1991 critical limits, the newborn policies and
 # the age-independent floor (hgb < 6.6, hct < 18, plt < 25, wbc < 1.0, ANC < 0.5).
