@@ -16,8 +16,9 @@ from cbc_cli.errors import InputError
 
 UNITS = ("d", "w", "m", "y")
 _NAMES = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
-# Shortest and longest length of one unit in days, for comparisons across units.
-_DAYS = {"d": (1, 1), "w": (7, 7), "m": (28, 31), "y": (365, 366)}
+DAYS_PER_UNIT = {"d": (1, 1), "w": (7, 7), "m": (28, 31), "y": (365, 366)}
+"""Shortest and longest length of one unit in days, for comparisons across units."""
+_DAYS = DAYS_PER_UNIT
 # Exact conversions to a finer unit: a year is 12 months, a week 7 days.
 _EXACT = {("y", "m"): 12, ("w", "d"): 7}
 _BOUND = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")

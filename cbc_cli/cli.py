@@ -612,11 +612,16 @@ def ranges_show(
     if any(v is not None for v in (sex, age, pregnant)) or profile:
         patient = build_patient(sex=sex, age=age, pregnant=pregnant, profiles=profile or ())
         chosen = table.select(found.id, patient)
-        line = (
-            f"Applies: {chosen.range.origin} ({chosen.range.describe()})"
-            if chosen.range
-            else f"None applies: {chosen.reason}"
-        )
+        if chosen.range:
+            line = f"Applies: {chosen.range.origin} ({chosen.range.describe()})"
+        elif chosen.candidates:
+            line = (
+                f"No single range: {chosen.reason}; a value is judged against the "
+                f"{len(chosen.candidates)} rows that could apply (low only when below all of "
+                "them, high only when above all, normal only when within all)"
+            )
+        else:
+            line = f"None applies: {chosen.reason}"
         _print(Text(line, style="bold"))
     _print(ranges_view(rows, f"{found.name} ({found.id}), unit {found.unit}"))
     _print(range_sources_view(type(table)(rows)))
@@ -625,14 +630,22 @@ def ranges_show(
 @ranges_app.command("validate")
 def ranges_validate(
     files: Annotated[list[Path], typer.Argument(help="Range files to check.")],
+    complete: Annotated[
+        bool,
+        typer.Option(
+            "--complete",
+            help="Also require every analyte with an age band to cover all ages from 0d, for "
+            "each sex, without a gap (as the shipped defaults do).",
+        ),
+    ] = False,
 ) -> None:
-    """Check lab range files: syntax, analytes, units, limits and overlapping bands."""
+    """Check lab range files: syntax, analytes, units, limits, overlapping bands (and gaps)."""
     from cbc_cli.ranges import check_layer, load_range_file
 
     for path in files:
         rows = load_range_file(path, 1)
-        check_layer(rows)
-        typer.echo(f"{path}: {len(rows)} rows, valid")
+        check_layer(rows, complete=complete)
+        typer.echo(f"{path}: {len(rows)} rows, valid{', no gaps' if complete else ''}")
 
 
 @app.command()

@@ -142,10 +142,15 @@ def plan(
 class _Person:
     """Per distinct person: the limits and criteria every row of that person is judged by."""
 
-    limits: dict[str, tuple[float, float, float, float, bool]]
-    """analyte -> (low, high, critical low, critical high, has range); NaN for none."""
+    limits: dict[str, tuple[float, float, float, float, float, float, bool]]
+    """analyte -> (low, high, inner low, inner high, critical low, critical high, has range),
+    NaN for none: the outer and inner envelope of the ranges that could apply (ranges.Envelope;
+    equal when one range applies) and the critical limits."""
     thresholds: dict[str, list[tuple[int, int, float, bool]] | None]
     """finding -> [(grade, op, guarded limit or NaN, exists)] or None when not gradable."""
+    unjudged: dict[str, list[tuple[int, int, float, bool]] | None]
+    """As ``thresholds``, without LLN or ULN: for values the ranges that could apply disagree
+    about (the same as ``thresholds`` when one range applies)."""
 
 
 @dataclass
@@ -655,11 +660,17 @@ class ColumnarCsv:
         # Ranges and criteria depend on the age only through which side of each band bound it
         # lies on (Patient.fits): persons alike in those sides, sex and conditions share one
         # entry, so eighty ages of adults cost one range lookup, not eighty.
+        sides = (
+            None if patient.age is None else tuple(at_least(patient.age, b) for b in self._bounds)
+        )
         signature = (
             patient.sex,
             patient.pregnancy_trimester,
             patient.profiles,
-            None if patient.age is None else tuple(at_least(patient.age, b) for b in self._bounds),
+            sides,
+            # An age too coarse for some bound is judged against every range it could fall in,
+            # which its span decides (ranges._span): such ages are not merged.
+            patient.age if sides is not None and None in sides else None,
         )
         index = self._person_by_signature.get(signature)
         if index is None:
@@ -669,30 +680,41 @@ class ColumnarCsv:
 
     def _new_person(self, patient: Patient) -> int:
         nan = float("nan")
-        limits: dict[str, tuple[float, float, float, float, bool]] = {}
+
+        def g(x: float | None) -> float:
+            return nan if x is None else guard(x)
+
+        limits: dict[str, tuple[float, float, float, float, float, float, bool]] = {}
+        outer: dict[str, tuple[float | None, float | None, bool]] = {}
         for analyte in self.read:
-            ref = self.ranges.select(analyte, patient).range
-            crit = self.ranges.select(analyte, patient, "critical").range
-
-            def g(x: float | None) -> float:
-                return nan if x is None else guard(x)
-
+            # The same selections and envelopes as engine._check.
+            ref = self.ranges.select(analyte, patient).limits()
+            crit = self.ranges.select(analyte, patient, "critical").limits("critical")
             limits[analyte] = (
                 g(ref.low if ref else None),
                 g(ref.high if ref else None),
-                g(crit.critical_low if crit else None),
-                g(crit.critical_high if crit else None),
+                g(ref.inner_low if ref else None),
+                g(ref.inner_high if ref else None),
+                g(crit.low if crit else None),
+                g(crit.high if crit else None),
                 ref is not None,
             )
+            outer[analyte] = (
+                ref.low if ref else None,
+                ref.high if ref else None,
+                ref is not None and not ref.decided,
+            )
         thresholds: dict[str, list[tuple[int, int, float, bool]] | None] = {}
+        unjudged: dict[str, list[tuple[int, int, float, bool]] | None] = {}
         for code, analyte, _ in self.graded:
             chosen = choose_criterion(self.scheme, code, patient)
             if isinstance(chosen, Grade) or analyte not in self.read:
-                thresholds[code] = None
+                thresholds[code] = unjudged[code] = None
                 continue
-            ref = self.ranges.select(analyte, patient).range
-            thresholds[code] = _resolve(chosen, ref.low if ref else None, ref.high if ref else None)
-        self._persons.append(_Person(limits, thresholds))
+            lln, uln, undecided = outer[analyte]
+            thresholds[code] = _resolve(chosen, lln, uln)
+            unjudged[code] = _resolve(chosen, None, None) if undecided else thresholds[code]
+        self._persons.append(_Person(limits, thresholds, unjudged))
         return len(self._persons) - 1
 
     def _column_values(self, analyte: str, known: int) -> tuple[np.ndarray, np.ndarray]:
@@ -746,8 +768,9 @@ class ColumnarCsv:
                 tuple(plain(x) for x in p.limits[analyte]),
                 tuple(
                     None
-                    if p.thresholds[c] is None
-                    else tuple(tuple(plain(x) for x in t) for t in p.thresholds[c] or ())
+                    if table[c] is None
+                    else tuple(tuple(plain(x) for x in t) for t in table[c] or ())
+                    for table in (p.thresholds, p.unjudged)
                     for c in codes
                 ),
             )
@@ -795,13 +818,16 @@ class ColumnarCsv:
             table = np.array([p.limits[analyte] for p in self._persons], dtype=np.float64)
             cached = self._table_cache[("limits", analyte)] = (table,)
         table = cached[0]
-        return tuple(table[key, i] for i in range(5))
+        return tuple(table[key, i] for i in range(7))
 
     def _flags(self, v: np.ndarray, analyte: str, key: np.ndarray) -> np.ndarray:
         import numpy as np
 
-        low, high, c_low, c_high, has = self._limits(analyte, key)
+        low, high, inner_low, inner_high, c_low, c_high, has = self._limits(analyte, key)
+        # As engine.flag_value, most binding last: outside some but not every range that could
+        # apply is no-range; beyond every one of them, L or H.
         flag = np.full(len(v), _N, dtype=np.int8)
+        flag[(v < inner_low) | (v > inner_high)] = _NR
         flag[v > high] = _H
         flag[v < low] = _L
         flag[has == 0] = _NR
@@ -822,13 +848,50 @@ class ColumnarCsv:
         """Grades 0-4, or -1 for "cannot grade" (including no value)."""
         import numpy as np
 
+        low, high, inner_low, inner_high, *_ = self._limits(analyte, key)
+        # Values the ranges that could apply disagree about (no-range for them all together)
+        # are graded without an LLN or ULN, as the engine does.
+        disputed = ~(v < low) & ~(v > high) & ((v < inner_low) | (v > inner_high))
+        outcome = self._threshold_grades(v, code, key, "grades", lambda p: p.thresholds)
+        if disputed.any():
+            bare = self._threshold_grades(v, code, key, "unjudged", lambda p: p.unjudged)
+            outcome = np.where(disputed, bare, outcome)
+        gradable = self._table_cache[("grades", code)][0][key]
+        in_range_is_zero, no_grade_one = self._lln_rules(code)
+        if in_range_is_zero or no_grade_one:
+            low_side = (flag == _L) | (flag == _LL)
+            high_side = (flag == _H) | (flag == _HH)
+            beyond, opposite = (
+                (low_side, high_side) if direction == "low" else (high_side, low_side)
+            )
+            # As the engine: grade 0 only when the limit on that side exists.
+            side = np.where(disputed, np.nan, low if direction == "low" else high)
+            not_abnormal = ((flag == _N) | opposite) & ~np.isnan(side) & in_range_is_zero
+            no_grade = (outcome == 0) & beyond & no_grade_one
+            outcome = np.where(not_abnormal, 0, np.where(no_grade, -1, outcome))
+        outcome = np.where(gradable, outcome, -1)
+        return np.where(flag == 0, -1, outcome).astype(np.int8)
+
+    def _threshold_grades(
+        self,
+        v: np.ndarray,
+        code: str,
+        key: np.ndarray,
+        name: str,
+        table_of: Callable[[_Person], dict[str, list[tuple[int, int, float, bool]] | None]],
+    ) -> np.ndarray:
+        """Each value's grade by its person's thresholds (``table_of``): 0-4, or -1 where a
+        threshold it needs has no limit (no LLN or ULN)."""
+        import numpy as np
+
         persons = self._persons
-        cached = self._table_cache.get(("grades", code))
+        cached = self._table_cache.get((name, code))
         if cached is None or len(cached[0]) != len(persons):
-            cached = self._table_cache[("grades", code)] = _threshold_tables(persons, code)
-        by_person, lim, ops, level = cached
+            cached = self._table_cache[(name, code)] = _threshold_tables(
+                [table_of(p) for p in persons], code
+            )
+        _, lim, ops, level = cached
         width = int((ops >= 0).any(axis=0).sum())
-        gradable = by_person[key]
         g = np.zeros(len(v), dtype=np.int8)
         decided = np.zeros(len(v), dtype=bool)
         missing = np.zeros(len(v), dtype=bool)
@@ -850,22 +913,7 @@ class ColumnarCsv:
             g = np.where(hit, lev, g)
             decided |= hit
             missing |= exists & np.isnan(limit)
-        outcome = np.where(decided, g, np.where(missing, -1, 0)).astype(np.int8)
-        in_range_is_zero, no_grade_one = self._lln_rules(code)
-        if in_range_is_zero or no_grade_one:
-            low_side = (flag == _L) | (flag == _LL)
-            high_side = (flag == _H) | (flag == _HH)
-            beyond, opposite = (
-                (low_side, high_side) if direction == "low" else (high_side, low_side)
-            )
-            # As the engine: grade 0 only when the limit on that side exists.
-            low, high, *_ = self._limits(analyte, key)
-            side = low if direction == "low" else high
-            not_abnormal = ((flag == _N) | opposite) & ~np.isnan(side) & in_range_is_zero
-            no_grade = (outcome == 0) & beyond & no_grade_one
-            outcome = np.where(not_abnormal, 0, np.where(no_grade, -1, outcome))
-        outcome = np.where(gradable, outcome, -1)
-        return np.where(flag == 0, -1, outcome).astype(np.int8)
+        return np.where(decided, g, np.where(missing, -1, 0)).astype(np.int8)
 
     def _lln_rules(self, code: str) -> tuple[bool, bool]:
         """As the engine's grading: whether a count inside the range is grade 0 for this term,
@@ -967,17 +1015,20 @@ def _send(pool: list[Worker[_Tally]], chunks: list[tuple[int, bytes]]) -> list[W
     return pool[: len(chunks)]
 
 
-def _threshold_tables(persons: list[_Person], code: str) -> tuple[np.ndarray, ...]:
-    """Per person: gradable or not, then each threshold's limit, operator and grade."""
+def _threshold_tables(
+    tables: list[dict[str, list[tuple[int, int, float, bool]] | None]], code: str
+) -> tuple[np.ndarray, ...]:
+    """Per person (their thresholds by finding): gradable or not, then each threshold's limit,
+    operator and grade."""
     import numpy as np
 
-    width = max((len(p.thresholds[code] or ()) for p in persons), default=0)
-    gradable = np.array([p.thresholds[code] is not None for p in persons], dtype=bool)
-    lim = np.full((len(persons), max(width, 1)), np.nan)
-    ops = np.full((len(persons), max(width, 1)), -1, dtype=np.int8)
-    level = np.zeros((len(persons), max(width, 1)), dtype=np.int8)
-    for k, p in enumerate(persons):
-        for t, (grade, op, limit, _) in enumerate(p.thresholds[code] or ()):
+    width = max((len(p[code] or ()) for p in tables), default=0)
+    gradable = np.array([p[code] is not None for p in tables], dtype=bool)
+    lim = np.full((len(tables), max(width, 1)), np.nan)
+    ops = np.full((len(tables), max(width, 1)), -1, dtype=np.int8)
+    level = np.zeros((len(tables), max(width, 1)), dtype=np.int8)
+    for k, p in enumerate(tables):
+        for t, (grade, op, limit, _) in enumerate(p[code] or ()):
             lim[k, t], ops[k, t], level[k, t] = limit, op, grade
     return gradable, lim, ops, level
 

@@ -35,7 +35,7 @@ from cbc_cli.models import (
     Urgency,
 )
 from cbc_cli.panel import Panel, Patient
-from cbc_cli.ranges import RangeTable
+from cbc_cli.ranges import Envelope, RangeTable
 from cbc_cli.units import Quantity
 
 # (finding code, analyte, direction): the single-analyte findings, in output order.
@@ -108,11 +108,17 @@ def flag_value(
     critical_high: float | None,
     *,
     has_range: bool,
+    inner: tuple[float | None, float | None] | None = None,
 ) -> Flag:
     """Flag one value: LL/HH beyond the critical limits, L/H beyond the range, else N.
 
-    Without a reference range (``has_range`` false) a value inside the critical limits is
-    ``no-range``, never N. Limits are exclusive: a value equal to a limit is not beyond it.
+    ``low``/``high`` are the outer envelope of every range that could apply to the person and
+    ``inner`` the inner one (see ranges.Envelope); without ``inner`` one range applies (outer ==
+    inner). A value below every range's low is L, above every range's high H, inside every range
+    N; anything else is ``no-range``, as is a value inside the critical limits when no range
+    applies at all (``has_range`` false), never N. The critical limits are those under which
+    the value is critical for every candidate. Limits are exclusive: a value equal to a limit is
+    not beyond it.
     """
     v = guard(value)
     if critical_low is not None and v < guard(critical_low):
@@ -125,6 +131,11 @@ def flag_value(
         return "L"
     if high is not None and v > guard(high):
         return "H"
+    inner_low, inner_high = (low, high) if inner is None else inner
+    if (inner_low is not None and v < guard(inner_low)) or (
+        inner_high is not None and v > guard(inner_high)
+    ):
+        return "no-range"
     return "N"
 
 
@@ -160,17 +171,20 @@ def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], lis
 def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, AnalyteResult]:
     analyte = ANALYTES[q.analyte]
     patient = panel.patient
-    crit = ranges.select(q.analyte, patient, "critical").range
-    c_low = crit.critical_low if crit else None
-    c_high = crit.critical_high if crit else None
+    # With no age given, the age-unknown rows (values critical at every age) apply; with a sex or
+    # age that cannot choose one row, a value is critical only when it is for every candidate.
+    crit = ranges.select(q.analyte, patient, "critical").limits("critical")
+    c_low = crit.low if crit else None
+    c_high = crit.high if crit else None
     lab = panel.lab_ranges.get(q.analyte)
     info: RangeInfo | None
     note: str | None = None
+    limits: Envelope | None
     if lab is not None:
-        low, high = lab.low, lab.high
+        limits = Envelope(lab.low, lab.high, lab.low, lab.high)
         info = RangeInfo(
-            low=low,
-            high=high,
+            low=lab.low,
+            high=lab.high,
             unit=analyte.unit,
             source=lab.source,
             origin="lab",
@@ -180,8 +194,10 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
     else:
         chosen = ranges.select(q.analyte, patient)
         row = chosen.range
-        low, high = (row.low, row.high) if row else (None, None)
+        limits = chosen.limits()
         note = chosen.reason
+        # No single range was chosen: the JSON's reference_range stays null and the note says
+        # how the value was judged against every range that could apply.
         info = (
             None
             if row is None
@@ -195,21 +211,32 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
                 critical_high=c_high,
             )
         )
-    has_range = info is not None
+    has_range = limits is not None
+    low, high = (limits.low, limits.high) if limits else (None, None)
+    inner = (limits.inner_low, limits.inner_high) if limits else None
     span = _span(q)
     ends = (
-        flag_value(span[0], low, high, c_low, c_high, has_range=has_range),
-        flag_value(span[1], low, high, c_low, c_high, has_range=has_range),
+        flag_value(span[0], low, high, c_low, c_high, has_range=has_range, inner=inner),
+        flag_value(span[1], low, high, c_low, c_high, has_range=has_range, inner=inner),
     )
     # The same flag at both ends of a reported bound means the flag holds for all of it.
     flag: Flag | None = ends[0] if ends[0] == ends[1] else None
+    envelope_used = limits is not None and info is None
+    if envelope_used:
+        # Judged against the candidates: the verdict of the ranges alone, critical limits aside.
+        verdicts = {flag_value(v, low, high, None, None, has_range=True, inner=inner) for v in span}
+        verdict = verdicts.pop() if len(verdicts) == 1 else "no-range"
+        note = _envelope_note(patient, verdict, note)
+        if verdict == "no-range":
+            # The candidates disagree: no LLN or ULN to grade by (grades 2-4 stay absolute).
+            low = high = None
     if flag is None:
         note = f"reported as {q.input}, which lies on both sides of a limit: cannot flag"
-    elif flag in ("LL", "HH") and not has_range and note:
+    elif flag in ("LL", "HH") and (not has_range or envelope_used) and note:
         note = f"beyond the critical limit; {note}"
-    elif has_range and (low is None) != (high is None):
-        side = "upper" if high is None else "lower"
-        word = "high" if high is None else "low"
+    elif info is not None and (info.low is None) != (info.high is None):
+        side = "upper" if info.high is None else "lower"
+        word = "high" if info.high is None else "low"
         note = f"the range applied has no {side} limit, so a {word} value cannot be flagged"
     lab_flag = panel.lab_flags.get(q.analyte)
     result = AnalyteResult(
@@ -226,6 +253,28 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
         lab_flag=lab_flag,
     )
     return _Checked(q, low, high, flag, span, ends), result
+
+
+def _envelope_note(patient: Patient, verdict: Flag, reason: str | None) -> str:
+    """How a value was judged against every range that could apply (docs/clinical.md section 3)."""
+    missing = [w for w, known in (("sex", patient.sex), ("age", patient.age)) if known is None]
+    why = (
+        f"{' and '.join(missing)} not given"
+        if missing
+        else f"age {patient.age.describe() if patient.age else ''} too coarse to choose"
+    )
+    head = f"judged against every range that could apply ({why}): "
+    if verdict == "L":
+        return head + "low for all of them"
+    if verdict == "H":
+        return head + "high for all of them"
+    if verdict == "N":
+        return head + "within all of them"
+    return (
+        f"{reason}: the ranges that could apply disagree about this value"
+        if reason
+        else (head + "they disagree about this value")
+    )
 
 
 def _grade(
@@ -450,8 +499,8 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         message = f"{why} {care}".strip()
     if patient.pregnancy_trimester:
         notes.append(
-            "only hemoglobin has pregnancy-specific limits in the shipped ranges; the other "
-            "counts are compared with the ranges for the person's age and sex"
+            "only hemoglobin and hematocrit have pregnancy-specific limits in the shipped ranges; "
+            "the other counts are compared with the ranges for the person's age and sex"
         )
     if patient.days_since_chemo is not None:
         notes.append(recovery_context(patient.days_since_chemo))

@@ -42,8 +42,11 @@ class Patient(NamedTuple):
 
     @property
     def conditions(self) -> frozenset[str]:
-        """The range-file conditions this person meets (``pregnancy-2``, ``profile-duffy-null``)."""
+        """The range-file conditions this person meets (``pregnancy-2``, ``profile-duffy-null``,
+        and ``age-unknown`` exactly when no age is given)."""
         found = {f"profile-{p}" for p in self.profiles}
+        if self.age is None:
+            found.add("age-unknown")
         if self.pregnancy_trimester:
             found.add(f"pregnancy-{self.pregnancy_trimester}")
         return frozenset(found)

@@ -12,16 +12,17 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from cbc_cli.age import AgeBound, band_text, parse_bound
+from cbc_cli.age import DAYS_PER_UNIT, Age, AgeBound, band_text, parse_bound
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import RangeFileError, UnitError
-from cbc_cli.panel import Patient
+from cbc_cli.panel import Patient, Sex
 from cbc_cli.shape import Spec, conforms, first_error, json_schema, with_defaults
 from cbc_cli.units import unit_factor
 
-CONDITIONS = ("pregnancy-1", "pregnancy-2", "pregnancy-3", "profile-duffy-null")
+CONDITIONS = ("pregnancy-1", "pregnancy-2", "pregnancy-3", "profile-duffy-null", "age-unknown")
+"""Conditions a row may be limited to; ``age-unknown`` is met exactly when no age is given."""
 Kind = Literal["reference", "critical"]
-# Mean lengths, used only to order and overlap-check bands written in different units.
+# Mean lengths, used only to order, overlap-check and gap-check bands written in different units.
 _MEAN_DAYS = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
 
 
@@ -80,11 +81,64 @@ class ReferenceRange(NamedTuple):
         return ", ".join(parts)
 
 
+class Envelope(NamedTuple):
+    """The limits a value is judged by (reference or critical).
+
+    ``low``/``high`` are the outer envelope of every row that could apply to the person (the
+    lowest low, the highest high), ``inner_low``/``inner_high`` the inner one (the highest low,
+    the lowest high). For one chosen row both are that row's limits. None means no limit on that
+    side: in the outer envelope, some row has none; in the inner one, no row has one.
+    """
+
+    low: float | None
+    high: float | None
+    inner_low: float | None
+    inner_high: float | None
+
+    @property
+    def decided(self) -> bool:
+        """True when outer and inner agree: one range (or rows that agree) judges the value."""
+        return self.low == self.inner_low and self.high == self.inner_high
+
+
+def envelope(rows: Sequence[ReferenceRange], kind: Kind = "reference") -> Envelope:
+    """The outer and inner envelope of rows' limits (see :class:`Envelope`)."""
+    if kind == "reference":
+        lows = [r.low for r in rows]
+        highs = [r.high for r in rows]
+    else:
+        lows = [r.critical_low for r in rows]
+        highs = [r.critical_high for r in rows]
+    known_lows = [x for x in lows if x is not None]
+    known_highs = [x for x in highs if x is not None]
+    return Envelope(
+        low=min(known_lows) if known_lows and len(known_lows) == len(lows) else None,
+        high=max(known_highs) if known_highs and len(known_highs) == len(highs) else None,
+        inner_low=max(known_lows) if known_lows else None,
+        inner_high=min(known_highs) if known_highs else None,
+    )
+
+
 class Selection(NamedTuple):
-    """The row chosen for one analyte and person, or the reason none applies."""
+    """The row chosen for one analyte and person, or the reason none applies.
+
+    When the row cannot be chosen (sex or age not given, or the age too coarse), ``candidates``
+    holds every row that could apply to the person, provided that every person they could be
+    has one; the value can then still be judged where all of them agree (:meth:`limits`).
+    """
 
     range: ReferenceRange | None
     reason: str | None = None
+    candidates: tuple[ReferenceRange, ...] = ()
+
+    def limits(self, kind: Kind = "reference") -> Envelope | None:
+        """The limits to judge a value by: the chosen row's, the envelope of the candidates,
+        or None when no range applies."""
+        if self.range is not None:
+            return envelope([self.range], kind)
+        if self.candidates:
+            return envelope(self.candidates, kind)
+        return None
 
 
 def shipped_ranges_dir() -> Path:
@@ -194,33 +248,125 @@ def _convert_row(row: dict[str, Any], name: str, index: int, layer: int) -> Refe
     )
 
 
-def _overlap(a: ReferenceRange, b: ReferenceRange) -> bool:
-    if a.analyte != b.analyte or a.condition != b.condition:
-        return False
-    if a.sex != b.sex and "any" not in (a.sex, b.sex):
-        return False
-    return _days(a.age_from) < _days(b.age_to) and _days(b.age_from) < _days(a.age_to)
+def _by_group(
+    rows: Sequence[ReferenceRange],
+) -> dict[tuple[str, str | None, Kind], list[tuple[int, ReferenceRange]]]:
+    """Rows (with their position) by analyte, condition and kind of limit they set."""
+    groups: dict[tuple[str, str | None, Kind], list[tuple[int, ReferenceRange]]] = {}
+    kinds: tuple[Kind, ...] = ("reference", "critical")
+    for i, row in enumerate(rows):
+        for kind in kinds:
+            if row.has(kind):
+                groups.setdefault((row.analyte, row.condition, kind), []).append((i, row))
+    return groups
 
 
-def check_layer(rows: Sequence[ReferenceRange]) -> None:
-    """Refuse two rows of one layer that would both apply to the same person.
+def _for_sex(group: list[tuple[int, ReferenceRange]], sex: str) -> list[tuple[int, ReferenceRange]]:
+    """The group's rows that apply to one sex (any-sex rows apply to both), by age."""
+    rows = [(i, r) for i, r in group if r.sex in (sex, "any")]
+    rows.sort(key=lambda item: (_days(item[1].age_from), _days(item[1].age_to), item[0]))
+    return rows
+
+
+def check_layer(rows: Sequence[ReferenceRange], *, complete: bool = False) -> None:
+    """Refuse two rows of one layer that would both apply to the same person; with
+    ``complete``, also an analyte whose age bands leave a gap.
+
+    Overlap: two rows for one analyte, condition and kind of limit (reference or critical) whose
+    sexes meet (``any`` meets both) and whose age bands overlap. Gap (``complete``): for every
+    analyte, condition and kind with an age-banded row (one with ``age_to``), the rows for each
+    sex present (``any`` counting for both) must cover 0d to no upper end. Both are checked by
+    sorting the rows by age once per group and sex, so a file of thousands of rows takes
+    milliseconds. Ages in different units are compared in mean days (1 m = 30.4375 d).
 
     Raises:
-        RangeFileError: naming both rows.
+        RangeFileError: naming both overlapping rows, or the gap.
     """
-    by_analyte: dict[str, list[ReferenceRange]] = {}
-    for row in rows:
-        by_analyte.setdefault(row.analyte, []).append(row)
-    for group in by_analyte.values():
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                for kind in ("reference", "critical"):
-                    if a.has(kind) and b.has(kind) and _overlap(a, b):
-                        raise RangeFileError(
-                            f"{a.origin} and {b.origin} both set the {kind} range of {a.analyte} "
-                            f"for {a.describe()} / {b.describe()}",
-                            hint="make the age bands or sexes of the two rows not overlap",
-                        )
+    for (analyte, condition, kind), group in _by_group(rows).items():
+        present = {r.sex for _, r in group}
+        sexes = ("female", "male") if "any" in present else tuple(sorted(present))
+        banded = complete and any(r.age_to is not None for _, r in group)
+        for sex in sexes:
+            ordered = _for_sex(group, sex)
+            reach, holder = 0.0, None
+            for i, row in ordered:
+                start = _days(row.age_from)
+                if holder is not None and start < reach:
+                    a, b = sorted((holder, (i, row)))
+                    raise RangeFileError(
+                        f"{a[1].origin} and {b[1].origin} both set the {kind} range of {analyte} "
+                        f"for {a[1].describe()} / {b[1].describe()}",
+                        hint="make the age bands or sexes of the two rows not overlap",
+                    )
+                if banded and start > reach:
+                    raise _gap(analyte, condition, kind, sex, reach, holder and holder[1], row)
+                if holder is None or _days(row.age_to) > reach:
+                    reach, holder = _days(row.age_to), (i, row)
+            if banded and reach != float("inf"):
+                raise _gap(analyte, condition, kind, sex, reach, holder and holder[1], None)
+
+
+def _gap(
+    analyte: str,
+    condition: str | None,
+    kind: Kind,
+    sex: str,
+    reach: float,
+    before: ReferenceRange | None,
+    after: ReferenceRange | None,
+) -> RangeFileError:
+    start = _day_text(reach)
+    end = f"{after.age_from}" if after is not None else "no upper end"
+    where = f" ({condition})" if condition else ""
+    rows = [f"after {before.origin}"] if before is not None else []
+    rows += [f"before {after.origin}"] if after is not None else []
+    return RangeFileError(
+        f"the {kind} ranges of {analyte} for {sex}{where} leave a gap from {start} to {end} "
+        f"({', '.join(rows)})",
+        hint="add a row for that age band, so that every age from 0d on has one",
+    )
+
+
+def _day_text(days: float) -> str:
+    """Mean days as the largest whole unit that gives them back exactly (``6574.5`` -> 18y)."""
+    if days == float("inf"):
+        return "no upper end"
+    if days == 0:
+        return "0d"
+    for unit in ("y", "m", "w", "d"):
+        n = days / _MEAN_DAYS[unit]
+        if n == int(n):
+            return f"{int(n)}{unit}"
+    return f"{days:g} days"
+
+
+def _span(age: Age | None) -> tuple[float, float]:
+    """The ages in days a person could be: all ages when unknown, and for a declared age as
+    wide as ``age.at_least`` allows (``1m`` is 28 to 62 days)."""
+    if age is None:
+        return 0.0, float("inf")
+    if age.exact_days is not None:
+        return float(age.exact_days), age.exact_days + 1.0
+    shortest, longest = DAYS_PER_UNIT[age.unit]
+    return float(age.n * shortest), float((age.n + 1) * longest)
+
+
+def _subtract(
+    pieces: list[tuple[float, float]], taken: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """The parts of ``pieces`` (intervals [lo, hi)) that no interval of ``taken`` covers."""
+    for t_lo, t_hi in taken:
+        left: list[tuple[float, float]] = []
+        for lo, hi in pieces:
+            if t_hi <= lo or t_lo >= hi:
+                left.append((lo, hi))
+                continue
+            if lo < t_lo:
+                left.append((lo, t_lo))
+            if t_hi < hi:
+                left.append((t_hi, hi))
+        pieces = left
+    return pieces
 
 
 class RangeTable:
@@ -245,9 +391,11 @@ class RangeTable:
 
         Condition rows the person meets (pregnancy, an opted-in profile) come first, then general
         rows; within each, the highest layer; within a layer, the sex-specific row over ``any``
-        and the narrower age band over the wider. A row that might apply but cannot be decided
-        (sex or age unknown or too coarse) stops the search with a reason, so that a lower or
-        less specific row is never borrowed in its place.
+        and the narrower age band over the wider. When a row might apply but cannot be decided
+        (sex or age unknown or too coarse), no row is chosen: the selection gives the reason and
+        every row that could apply to the person (``candidates``), so that the value is judged
+        against all of them and a lower or less specific row is never borrowed in their place.
+        With no age given the person meets the ``age-unknown`` condition, whose rows come first.
         """
         # Only these fields choose a range (not temperature or days since chemotherapy).
         key = (
@@ -280,7 +428,8 @@ class RangeTable:
 
     def _select(self, analyte: str, patient: Patient, kind: Kind) -> Selection:
         conditions = patient.conditions
-        for group in self._groups(analyte, kind):
+        groups = self._groups(analyte, kind)
+        for group in groups:
             matches: list[ReferenceRange] = []
             undecided: list[tuple[ReferenceRange, str]] = []
             for row in group:
@@ -296,7 +445,8 @@ class RangeTable:
                 else:
                     matches.append(row)
             if undecided:
-                return Selection(None, self._undecided_reason(analyte, patient, undecided, kind))
+                reason = self._undecided_reason(analyte, patient, undecided, kind)
+                return self._could_apply(analyte, patient, kind, groups, reason)
             if matches:
                 best = min(
                     matches, key=lambda r: (r.sex == "any", _days(r.age_to) - _days(r.age_from))
@@ -314,6 +464,71 @@ class RangeTable:
             + (f" ({', '.join(who)})" if who else "")
             + " in the loaded files",
         )
+
+    def _could_apply(
+        self,
+        analyte: str,
+        patient: Patient,
+        kind: Kind,
+        groups: list[list[ReferenceRange]],
+        reason: str,
+    ) -> Selection:
+        """Every row that could apply when the person's row cannot be chosen.
+
+        For each sex the person could be and each age they could be, the row selection would
+        choose (condition rows first, then the highest layer) is a candidate; a lower group's row
+        counts only for the ages the higher groups leave uncovered. When some sex and age the
+        person could be has no row at all, there are no candidates: no range applies.
+        """
+        sexes: tuple[Sex, ...] = (patient.sex,) if patient.sex else ("female", "male")
+        span = _span(patient.age)
+        conditions = patient.conditions
+        found: dict[int, ReferenceRange] = {}
+        missing: list[tuple[str, float, float]] = []
+        for sex in sexes:
+            person = patient._replace(sex=sex)
+            uncovered = [span]
+            for group in groups:
+                taken: list[tuple[float, float]] = []
+                for row in group:
+                    if row.condition is not None and row.condition not in conditions:
+                        continue
+                    sex_ok, age_ok = person.fits(row.sex, row.age_from, row.age_to)
+                    if sex_ok is False or age_ok is False:
+                        continue
+                    piece = span if age_ok else (_days(row.age_from), _days(row.age_to))
+                    if _subtract(uncovered, [piece]) != uncovered:  # covers some of what is left
+                        found.setdefault(id(row), row)
+                        taken.append(piece)
+                uncovered = _subtract(uncovered, taken)
+                if not uncovered:
+                    break
+            missing.extend((sex, lo, hi) for lo, hi in uncovered)
+        if missing:
+            label = "critical limit" if kind == "critical" else "range"
+            parts = sorted(
+                {
+                    f"{_day_text(lo)} and over"
+                    if hi == float("inf")
+                    else f"{_day_text(lo)} to {_day_text(hi)}"
+                    for _, lo, hi in missing
+                }
+            )
+            whose = {sex for sex, _, _ in missing}
+            who = f"{whose.pop()}s aged" if len(whose) == 1 and not patient.sex else "ages"
+            unknown = [] if patient.sex else ["sex"]
+            if patient.age is None:
+                unknown.append("age")
+            given = (
+                f"the {' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not given"
+                if unknown
+                else f"age {patient.age.describe() if patient.age else ''} is not precise enough"
+            )
+            return Selection(
+                None,
+                f"no {analyte} {label} is loaded for {who} {', '.join(parts)}, and {given}",
+            )
+        return Selection(None, reason, tuple(found.values()))
 
     @staticmethod
     def _undecided_reason(
@@ -338,14 +553,16 @@ def load_ranges(extra: Sequence[Path] = (), *, defaults: bool = True) -> RangeTa
     """Load the shipped defaults (layer 0) and each extra file as a layer above them.
 
     Raises:
-        RangeFileError: a file is missing or invalid, or one layer has overlapping rows.
+        RangeFileError: a file is missing or invalid, one layer has overlapping rows, or the
+            shipped defaults leave a gap in age.
     """
     rows: list[ReferenceRange] = []
     sources: list[str] = []
     if defaults:
         shipped = sorted(shipped_ranges_dir().glob("*.toml"))
         layer_rows = [row for path in shipped for row in load_range_file(path, 0)]
-        check_layer(layer_rows)
+        # The defaults must leave no age without a range where they give any age band.
+        check_layer(layer_rows, complete=True)
         rows.extend(layer_rows)
         sources.extend(str(p) for p in shipped)
     for layer, path in enumerate(extra, start=1):

@@ -94,7 +94,7 @@ def analyte_table(result: Result) -> Table:
             escape(a.name),
             Text(_value_text(a), style=style if flag not in ("N", "no-range") else ""),
             a.unit,
-            range_text(a.analyte, rng.low, rng.high) if rng else Text("none applies", "dim"),
+            range_text(a.analyte, rng.low, rng.high) if rng else _no_single_range(a),
             Text(
                 f"{flag} {FLAG_WORDS.get(flag, 'cannot flag')}"
                 if flag != "no-range"
@@ -337,3 +337,11 @@ def batch_summary_view(summary: BatchSummary, scheme: SchemeInfo) -> RenderableT
             parts.append(Text(f"  {where}: {message}", style="red"))
     parts.append(Text(DISCLAIMER, style="dim italic"))
     return Group(*parts)
+
+
+def _no_single_range(a: AnalyteResult) -> Text:
+    """The range cell when no single range was chosen: judged against every range that could
+    apply (engine._check says so in the note), or none applies."""
+    if a.flag not in (None, "no-range") and "every range that could apply" in (a.range_note or ""):
+        return Text("all that could apply", "dim")
+    return Text("none applies", "dim")

@@ -50,6 +50,10 @@ EDGES = {
         "17.0",
         "19.9",
         "20.0",
+        "8.99",
+        "22.5",
+        "22.6",
+        "25.1",
         "120 g/L",
         "5.5857 mmol/L",
         # The plausibility floor (1.0 g/dL) and a g/L slip under it: a cell error.
@@ -67,6 +71,12 @@ EDGES = {
         "3.0",
         "4.5",
         "4.49",
+        "0.99",
+        "9.0",
+        "13.5",
+        "34.0",
+        "34.1",
+        "50.1",
         "11.0",
         "11.01",
         "37.0",
@@ -97,6 +107,8 @@ EDGES = {
         "1.8",
         "7.7",
         "7.71",
+        "28.0",
+        "28.1",
         "800 cells/uL",
         "0",
         "0.009",
@@ -126,6 +138,10 @@ EDGES = {
         "451",
         "910",
         "911",
+        "139",
+        "597",
+        "598",
+        "1001",
     ],
     "alc": [
         "0.19",
@@ -148,6 +164,9 @@ EDGES = {
 NOISE = ["", "NA", "-", "abc", "<0.1", ">5", "-1", "=1+2", "9,1"]
 SEXES = ["F", "M", "female", "male", "", "U", "x", "2"]
 AGES = [
+    "3w",
+    "1m",
+    "0w",
     "54",
     "30",
     "17",
@@ -181,7 +200,11 @@ def exports(draw: st.DrawFn) -> str:
                 [f"S{i}", f"S{i}", f"=S{i}", f"-{i}", f"@S{i}", f"S-{i}", f"S{i}\nnote"]
             )
         )
-        cells = [sample, draw(st.sampled_from(SEXES)), draw(st.sampled_from(AGES))]
+        # Sex and age are often missing: such values are judged against every range that could
+        # apply to the person (ranges.Envelope), on both paths.
+        sex = "" if draw(st.integers(0, 2)) == 0 else draw(st.sampled_from(SEXES))
+        age = "" if draw(st.integers(0, 2)) == 0 else draw(st.sampled_from(AGES))
+        cells = [sample, sex, age]
         for a in analytes:
             cells.append(
                 draw(st.sampled_from(EDGES[a] + NOISE[:2]))
@@ -550,3 +573,23 @@ def test_an_error_in_the_splitting_thread_reaches_the_caller(
             runner.run()
     finally:
         source.close()
+
+
+@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
+def test_missing_sex_and_age_judged_alike(tmp_path: Path, scheme_id: str) -> None:
+    # Without a sex or age (or with one too coarse to choose a band) a value is judged against
+    # every range that could apply; both paths must flag and grade it alike, values between the
+    # candidates' limits (graded without an LLN) included.
+    analytes = ["hgb", "wbc", "anc", "plt", "alc", "hct"]
+    lines = ["sample_id,sex,age," + ",".join(analytes)]
+    ages = ["", "0", "3w", "1m", "0w", "2", "17", "40"]
+    n = 0
+    for sex in ("", "F", "M"):
+        for age in ages:
+            for k in range(max(len(EDGES[a]) for a in analytes)):
+                cells = [EDGES[a][(k + i) % len(EDGES[a])] for i, a in enumerate(analytes)]
+                lines.append(",".join([f"S{n}", sex, age, *cells]))
+                n += 1
+    path = tmp_path / "no_age.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert _columnar(path, scheme_id) == _scalar(path, scheme_id)

@@ -34,7 +34,7 @@ from cbc_cli.explanations import (
     explain,
 )
 from cbc_cli.models import AnalyteResult, Finding, Flag, Result
-from cbc_cli.panel import Panel, Patient
+from cbc_cli.panel import LabRange, Panel, Patient
 from cbc_cli.readers.source import open_source
 from cbc_cli.units import Quantity
 
@@ -301,10 +301,12 @@ def test_cannot_grade_is_never_zero() -> None:
 
 
 def test_absolute_grades_apply_without_a_range() -> None:
-    result = interpret({"anc": "0.8"})
+    # No age: ANC 1.2 is below the newborn lower limits (UCSF 0-24 h 5.0, 24 h-1 week 1.5) and
+    # above the older ones (1.0 from 1 week to 6 months): no range applies to it.
+    result = interpret({"anc": "1.2"})
     assert analyte(result, "anc").flag == "no-range"
     neutropenia = finding(result, "neutropenia")
-    assert neutropenia.grade == 3
+    assert neutropenia.grade == 2  # CTCAE v5 [1.0, 1.5)
     assert neutropenia.grade_note is not None
     assert "no reference range" in neutropenia.grade_note
 
@@ -469,8 +471,10 @@ def test_fever_is_never_urgency_none() -> None:
 
 
 def test_a_one_sided_range_cannot_grade_the_other_side() -> None:
-    # Pregnancy hemoglobin has only a lower limit (WHO): a high value is not called normal.
-    result = interpret({"hgb": "18.5"}, sex="female", age=30, pregnant=2)
+    # A lab's range printed as ">12.0" has only a lower limit: a high value is not called normal.
+    panel = build_panel({"hgb": "18.5"}, patient=build_patient(sex="female", age=30))
+    panel.lab_ranges["hgb"] = LabRange(12.0, None)
+    result = interpret(panel)
     assert result.grades["erythrocytosis"] is None
     note = result.analytes[0].range_note
     assert note is not None
@@ -484,8 +488,9 @@ def test_finding_actions_defer_to_an_urgent_message() -> None:
 
 
 def test_the_labs_critical_flag_makes_a_critical_value() -> None:
-    # No critical limits are shipped for children; the lab's LL still means "phone now".
-    panel = build_panel({"plt": "15"}, patient=build_patient(sex="female", age=9))
+    # 60 is above the children's critical limit (Kost 1991: 53); the lab's LL still means
+    # "phone now".
+    panel = build_panel({"plt": "60"}, patient=build_patient(sex="female", age=9))
     panel.lab_flags["plt"] = "LL"
     result = interpret(panel)
     assert result.urgency == "now"
@@ -832,3 +837,130 @@ def test_decide_fever_with_an_unjudged_anc_is_now() -> None:
     assert decide({"anc": "N"}, {"neutropenia": 0}, fever=True).urgency == "soon"
     # Before a severe finding's "soon" (this order was once the other way round).
     assert decide({"hgb": "L"}, {"anemia": 3}, fever=True).urgency == "now"
+
+
+# --- age or sex not given: every range that could apply (docs/clinical.md section 3) ----------
+# Expected values from the source tables: pediatric rows (ARUP/Dallman red cells, ARUP WBC, Mayo
+# platelets, UCSF then Iowa neutrophils), Kost 1990/1991 critical limits, the newborn policies and
+# the age-independent floor (hgb < 6.6, hct < 18, plt < 25, wbc < 1.0, ANC < 0.5).
+
+URGENT_PANEL = {"hgb": "5.0", "plt": "8", "anc": "0.1", "wbc": "0.5"}
+
+
+def test_a_missing_age_and_sex_never_weaken_an_urgent_answer() -> None:
+    unknown = interpret(URGENT_PANEL)
+    known = interpret(URGENT_PANEL, sex="female", age=50)
+    assert analyte(unknown, "hgb").flag in ("L", "LL")
+    for analyte_id in ("plt", "anc", "wbc"):  # below the floor: 25, 0.5, 1.0
+        assert analyte(unknown, analyte_id).flag == "LL", analyte_id
+    assert unknown.urgency == known.urgency == "now"
+    assert "critical-value" in codes(unknown)
+
+
+def test_no_age_uses_the_age_independent_floor() -> None:
+    result = interpret({"hgb": "11", "plt": "8", "anc": "0.3"}, sex="female")
+    assert analyte(result, "plt").flag == "LL"
+    assert analyte(result, "anc").flag == "LL"
+    assert result.urgency == "now"
+    # Just inside the floor: not critical for every age, so not LL without an age.
+    inside = interpret({"plt": "26", "wbc": "1.0", "hct": "18"})
+    assert all(a.flag != "LL" for a in inside.analytes), [a.flag for a in inside.analytes]
+
+
+def test_child_critical_limits_kost_1991() -> None:
+    result = interpret({"plt": "5", "hgb": "5.5"}, sex="male", age=10)
+    assert analyte(result, "plt").flag == "LL"  # < 53
+    assert analyte(result, "hgb").flag == "LL"  # < 6.9
+    assert result.urgency == "now"
+    # 6.8 is critical for a child (< 6.9) but not for an adult (Kost 1990: < 6.6).
+    assert analyte(interpret({"hgb": "6.8"}, sex="male", age=10), "hgb").flag == "LL"
+    assert analyte(interpret({"hgb": "6.8"}, sex="male", age=40), "hgb").flag == "L"
+
+
+def test_newborn_critical_limits() -> None:
+    anc = interpret({"anc": "0.3"}, age="5d")
+    assert analyte(anc, "anc").flag == "LL"
+    assert anc.urgency == "now"
+    hgb = interpret({"hgb": "6.5"}, age="3w")  # OhioHealth neonates: < 8.0
+    assert analyte(hgb, "hgb").flag == "LL"
+    assert hgb.urgency == "now"
+    # St. Luke's 0-14 days: hemoglobin < 10.0 is critical; 9.5 at 10 days is, at 3 weeks not.
+    assert analyte(interpret({"hgb": "9.5"}, age="10d"), "hgb").flag == "LL"
+    assert analyte(interpret({"hgb": "9.5"}, age="3w"), "hgb").flag == "L"  # 14-29 d: 12.5
+
+
+def test_pediatric_reference_ranges_flag_low() -> None:
+    plt = interpret({"plt": "90"}, sex="male", age=4)  # Mayo 3-5 y: 187-445
+    assert analyte(plt, "plt").flag == "L"
+    assert plt.urgency != "now"  # above Kost 1991's 53
+    hgb = interpret({"hgb": "11.2"}, sex="male", age=17)  # ARUP 12-17 y male: 13.0-16.0
+    assert analyte(hgb, "hgb").flag == "L"
+    assert analyte(interpret({"hgb": "12.5"}, sex="female", age=17), "hgb").flag == "N"
+
+
+def test_pregnancy_hemoglobin_has_an_upper_limit() -> None:
+    # Abbassi-Ghanavati 2009, 2nd trimester: upper limit 14.8 g/dL.
+    result = interpret({"hgb": "17.5"}, sex="female", age=30, pregnant=2)
+    assert analyte(result, "hgb").flag == "H"
+    assert analyte(interpret({"hct": "40"}, sex="female", age=30, pregnant=2), "hct").flag == "H"
+
+
+def test_newborn_neutrophils_on_the_first_day() -> None:
+    # UCSF: 0-24 hours 5.0-28, 24 hours-1 week 1.5-21, from 1 week 1.0-10 (x10^9/L). ANC 1.2 in
+    # the first hours (age 0 days) is low, not normal; so it is at 3 days; at 10 days it is not.
+    assert analyte(interpret({"anc": "1.2"}, age="0d"), "anc").flag == "L"
+    assert analyte(interpret({"anc": "1.2"}, age="3d"), "anc").flag == "L"
+    assert analyte(interpret({"anc": "1.2"}, age="10d"), "anc").flag == "N"
+
+
+def test_judged_against_every_range_that_could_apply() -> None:
+    # Hemoglobin lower limits run from 9.0 (61-90 days) up; 8.5 is below all of them.
+    low = interpret({"hgb": "8.5"})
+    hgb = analyte(low, "hgb")
+    assert hgb.flag == "L"
+    assert hgb.reference_range is None  # no single range was chosen
+    assert hgb.range_note is not None
+    assert "every range that could apply" in hgb.range_note
+    assert "low for all of them" in hgb.range_note
+    assert finding(low, "anemia").grade == 2  # CTCAE v5 [8.0, 10.0)
+    # ANC: lower limits at most 5.0 (0-24 h), upper limits at least 7.5 (5-18 y): 6.0 is within
+    # every range for every age and sex.
+    within = analyte(interpret({"anc": "6.0"}), "anc")
+    assert within.flag == "N"
+    assert within.range_note is not None
+    assert "within all of them" in within.range_note
+
+
+def test_grade_one_uses_the_lowest_lower_limit_of_every_candidate() -> None:
+    # WBC lower limits 4.5 (8 y on, adults) to 9.0 (newborns): 4.0 is below all of them, so it
+    # is below every candidate's LLN and grade 1 (CTCAE v5 [3.0, LLN)).
+    low = interpret({"wbc": "4.0"})
+    assert analyte(low, "wbc").flag == "L"
+    assert low.grades["leukopenia"] == 1
+    # 4.6 is within the older bands and below the newborn ones: no range, and no grade 1.
+    disputed = interpret({"wbc": "4.6"})
+    assert analyte(disputed, "wbc").flag == "no-range"
+    assert disputed.grades["leukopenia"] is None
+
+
+def test_sex_not_given_for_an_adult() -> None:
+    # Merck: female 12.0-16.0, male 14.0-17.0 g/dL.
+    assert analyte(interpret({"hgb": "11.5"}, age=40), "hgb").flag == "L"
+    assert analyte(interpret({"hgb": "15.0"}, age=40), "hgb").flag == "N"
+    assert analyte(interpret({"hgb": "13.0"}, age=40), "hgb").flag == "no-range"
+    assert analyte(interpret({"hgb": "17.5"}, age=40), "hgb").flag == "H"
+
+
+def test_no_child_range_is_never_borrowed() -> None:
+    # No RDW interval for children is shipped: with the age unknown it may be a child's.
+    rdw = analyte(interpret({"rdw": "20"}), "rdw")
+    assert rdw.flag == "no-range"
+    assert rdw.range_note is not None
+    assert "0d to 18y" in rdw.range_note
+    assert analyte(interpret({"rdw": "20"}, age=40), "rdw").flag == "H"
+
+
+def test_band_percentage_above_range_is_flagged() -> None:
+    # UChicago Medicine: bands 0-6 % (16 years and up).
+    assert analyte(woman({"band_pct": "12"}), "band_pct").flag == "H"
+    assert analyte(woman({"band_pct": "4"}), "band_pct").flag == "N"

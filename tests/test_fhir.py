@@ -240,9 +240,12 @@ def test_panel_with_components_string_values_and_range_text() -> None:
     assert anc.reference_range is not None
     assert anc.reference_range.origin == "lab"
     # The only platelet range applies to another population: it is not taken as the lab's, and
-    # cbc's own ranges need the age, which this panel does not give.
+    # no single one of cbc's own ranges applies without the age; 62 is below every platelet
+    # range for any age and sex (lowest lower limit 139, Mayo boys 14-17 y), so it is low.
     assert plt.reference_range is None
-    assert plt.range_note == "plt ranges depend on age, and the age is not given"
+    assert plt.flag == "L"
+    assert plt.range_note is not None
+    assert "every range that could apply" in plt.range_note
 
 
 def test_transaction_bundle() -> None:
@@ -442,8 +445,9 @@ def test_bundle_validates_as_fhir_r4b_with_the_expected_resources() -> None:
 
 
 def test_no_range_comparators_derived_values_and_errors_in_the_bundle() -> None:
+    # No children's band % interval is shipped: band_pct has no range at 10 years.
     result = interpret_values(
-        {"wbc": "3.0", "neut_pct": "50", "band_pct": "5", "plt": "<10"}, sex="female", age=54
+        {"wbc": "3.0", "neut_pct": "50", "band_pct": "5", "plt": "<10"}, sex="female", age=10
     )
     problem = Record(7, sample_id="bad")
     failed = Result(

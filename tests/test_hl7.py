@@ -413,7 +413,8 @@ def test_escape_delimiters_and_line_breaks() -> None:
 def test_no_range_has_no_flag_and_a_note() -> None:
     from cbc_cli import interpret as interpret_values
 
-    result = interpret_values({"hgb": "13.0", "band_pct": "5"}, sex="female", age=54)
+    # No children's band % interval is shipped: band_pct has no range at 10 years.
+    result = interpret_values({"hgb": "13.0", "band_pct": "5"}, sex="female", age=10)
     text = write_hl7([(Record(None), result)])
     band = next(s for s in text.split("\r") if s.startswith("OBX") and "35332-6" in s)
     assert band.split("|")[7:9] == ["", ""]

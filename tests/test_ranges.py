@@ -1,6 +1,10 @@
 """Tests for cbc_cli.ranges: shipped defaults, selection by sex/age/condition, layering, validation.
 
-Expected numbers are those of docs/clinical.md section 3.
+Expected numbers are those of the sources: the Merck Manual CBC table for adults; ARUP
+Laboratories' intervals (Dallman's mean +/- 2 SD) for children's red cells, ARUP for WBC, Mayo
+Clinic Health System for platelets, UCSF then Univ. of Iowa for neutrophils, Iowa for
+lymphocytes; WHO 2024 and Abbassi-Ghanavati 2009 in pregnancy; Kost 1990 and 1991, newborn
+hospital policies and the age-independent floor for critical limits.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 
 from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import ANALYTES
@@ -17,6 +22,7 @@ from cbc_cli.panel import Patient, Sex
 from cbc_cli.ranges import (
     RangeTable,
     ReferenceRange,
+    check_layer,
     load_range_file,
     load_ranges,
     shipped_ranges_dir,
@@ -179,20 +185,23 @@ def test_exact_age_selects_pediatric_band(table: RangeTable) -> None:
     age = Age.from_dates(date(2024, 1, 1), date(2024, 2, 15))  # 45 days old
     assert age.exact_days == 45
     row = chosen(table, "hgb", Patient(sex="male", age=age))
-    assert (row.low, row.high) == (10.7, 17.1)
+    assert (row.low, row.high) == (10.0, 18.0)  # ARUP '30-60 days'
     assert row.origin.startswith("pediatric.toml")
 
 
 @pytest.mark.parametrize(
     ("born", "collected", "low", "high"),
     [
-        (date(2024, 3, 1), date(2024, 3, 1), 13.4, 19.9),  # day of birth
-        (date(2024, 1, 31), date(2024, 2, 29), 13.4, 19.9),  # 29 days, not yet a month
-        (date(2024, 1, 1), date(2024, 2, 1), 10.7, 17.1),  # one month exactly
-        (date(2024, 1, 1), date(2024, 3, 1), 9.0, 14.1),  # two months exactly
-        (date(2023, 1, 1), date(2024, 1, 1), 10.3, 14.3),  # first birthday
-        (date(2008, 5, 2), date(2024, 5, 1), 10.7, 14.0),  # the day before 16
-        (date(2008, 5, 1), date(2024, 5, 1), 11.0, 15.0),  # 16th birthday
+        (date(2024, 3, 1), date(2024, 3, 1), 13.5, 19.5),  # day of birth: '0 days'
+        (date(2024, 3, 1), date(2024, 3, 2), 14.5, 22.5),  # 1 day: '1-6 days'
+        (date(2024, 1, 31), date(2024, 2, 29), 12.5, 20.5),  # 29 days: '14-29 days'
+        (date(2024, 1, 1), date(2024, 1, 31), 10.0, 18.0),  # 30 days: '30-60 days'
+        (date(2024, 1, 1), date(2024, 3, 2), 9.0, 14.0),  # 61 days: '61-90 days'
+        (date(2024, 1, 1), date(2024, 4, 1), 9.5, 13.5),  # 91 days: '91-180 days'
+        (date(2024, 1, 1), date(2024, 6, 30), 9.5, 13.5),  # the day before 6 months
+        (date(2024, 1, 1), date(2024, 7, 1), 10.5, 13.5),  # 6 months: '6-23 months'
+        (date(2022, 1, 1), date(2024, 1, 1), 11.5, 13.5),  # second birthday: '2-5 years'
+        (date(2012, 5, 2), date(2024, 5, 1), 11.5, 15.5),  # the day before 12: '6-11 years'
     ],
 )
 def test_exact_age_band_edges(
@@ -203,23 +212,33 @@ def test_exact_age_band_edges(
 
 
 def test_age_is_taken_at_collection_not_today(table: RangeTable) -> None:
-    # Born 2006-06-01, sampled 2024-05-31: still 17, so the 16y-18y band, not the adult one.
+    # Born 2006-06-01, sampled 2024-05-31: still 17, so ARUP's '12-17 years, Female' band
+    # (12.0-16.0), not the adult one (Merck 12.0-16.0 too, so the origin tells them apart).
     age = Age.from_dates(date(2006, 6, 1), date(2024, 5, 31))
     row = chosen(table, "hgb", Patient(sex="female", age=age))
-    assert (row.low, row.high) == (11.0, 15.0)
+    assert (row.low, row.high) == (12.0, 16.0)
+    assert row.origin.startswith("pediatric.toml")
 
 
 def test_pregnancy_second_trimester(table: RangeTable) -> None:
     row = chosen(table, "hgb", adult("female", pregnancy_trimester=2))
-    assert row.low == 10.5
-    assert row.high is None
+    assert (row.low, row.high) == (10.5, 14.8)  # WHO 2024 cut-off; Abbassi-Ghanavati upper
     assert row.condition == "pregnancy-2"
 
 
-@pytest.mark.parametrize("trimester", [1, 3])
-def test_pregnancy_first_and_third_trimester(table: RangeTable, trimester: int) -> None:
+@pytest.mark.parametrize(
+    ("trimester", "hgb", "hct"),
+    [(1, (11.0, 13.9), (31, 41)), (2, (10.5, 14.8), (30, 39)), (3, (11.0, 15.0), (28, 40))],
+)
+def test_pregnancy_by_trimester(
+    table: RangeTable, trimester: int, hgb: tuple[float, float], hct: tuple[float, float]
+) -> None:
+    # Hemoglobin: WHO 2024 lower cut-off, Abbassi-Ghanavati 2009 upper limit; hematocrit:
+    # Abbassi-Ghanavati 2009 both limits.
     row = chosen(table, "hgb", adult("female", pregnancy_trimester=trimester))
-    assert (row.low, row.high) == (11.0, None)
+    assert (row.low, row.high) == hgb
+    row = chosen(table, "hct", adult("female", pregnancy_trimester=trimester))
+    assert (row.low, row.high) == hct
 
 
 def test_pregnancy_only_changes_hemoglobin(table: RangeTable) -> None:
@@ -238,31 +257,37 @@ def test_duffy_null_profile(table: RangeTable) -> None:
     assert (plain.low, plain.high) == (1.8, 7.7)
 
 
-def test_platelets_at_ten_days_have_no_range(table: RangeTable) -> None:
+def test_platelets_at_ten_days_by_sex(table: RangeTable) -> None:
+    # Mayo '0-14 days': females 144-449, males 218-419.
     for age in (parse_age("10d"), Age.from_dates(date(2024, 1, 1), date(2024, 1, 11))):
-        reason = no_range(table, "plt", Patient(sex="female", age=age))
-        assert "plt" in reason
-        assert "10 days" in reason
+        row = chosen(table, "plt", Patient(sex="female", age=age))
+        assert (row.low, row.high) == (144, 449)
+        row = chosen(table, "plt", Patient(sex="male", age=age))
+        assert (row.low, row.high) == (218, 419)
+        selection = table.select("plt", Patient(age=age))
+        assert selection.range is None
+        assert selection.reason is not None
+        assert "sex" in selection.reason
+        assert selection.limits() == (144, 449, 218, 419)
 
 
 @pytest.mark.parametrize("sex", ["female", "male"])
 def test_seventeen_year_old_uses_pediatric_band(table: RangeTable, sex: Sex) -> None:
     row = chosen(table, "hgb", adult(sex, 17))
-    assert (row.low, row.high) == (11.0, 15.0)
+    # ARUP '12-17 years': the WHO 2024 cut-offs for 15 and over (women 12.0, men 13.0).
+    assert (row.low, row.high) == ((12.0, 16.0) if sex == "female" else (13.0, 16.0))
     assert row.origin.startswith("pediatric.toml")
     eighteen = chosen(table, "hgb", adult(sex, 18))
     assert eighteen.origin.startswith("adult.toml")
 
 
-def test_never_borrows_an_adult_range_for_a_child(table: RangeTable) -> None:
-    # No pediatric platelet band is shipped: a 10-year-old gets no range, not the adult one.
-    reason = no_range(table, "plt", Patient(sex="male", age=parse_age("10")))
-    assert "plt" in reason
-    # And no critical limit: those shipped are adult-only.
-    crit = table.select("hgb", Patient(sex="male", age=parse_age("10")), "critical")
-    assert crit.range is None
-    assert crit.reason is not None
-    assert "critical limit" in crit.reason
+@pytest.mark.parametrize("analyte", ["rdw", "neut_pct", "band_pct", "lymph_pct"])
+def test_never_borrows_an_adult_range_for_a_child(table: RangeTable, analyte: str) -> None:
+    # No sourced pediatric interval is shipped for these: a 10-year-old gets no range, not the
+    # adult one.
+    reason = no_range(table, analyte, Patient(sex="male", age=parse_age("10")))
+    assert analyte in reason
+    assert chosen(table, analyte, adult("male", 40)).origin.startswith("adult.toml")
 
 
 def test_critical_limits_selected(table: RangeTable) -> None:
@@ -291,7 +316,7 @@ def test_lab_file_layers_over_defaults(tmp_path: Path) -> None:
     assert woman.source == "Example lab, printed range"
 
     child = chosen(table, "hgb", Patient(sex="female", age=parse_age("10")))
-    assert (child.low, child.high) == (10.7, 14.0)
+    assert (child.low, child.high) == (11.5, 15.5)
     assert child.layer == 0
 
     crit = table.select("hgb", adult("female", 30), "critical").range
@@ -480,3 +505,301 @@ def test_file_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(RangeFileError) as info:
         load_ranges([path])
     assert "latin1.toml" in str(info.value)
+
+
+# --- critical limits by age, and when the age is not known ---------------------------------------
+
+
+def critical(table: RangeTable, analyte: str, patient: Patient) -> tuple[object, ...]:
+    row = table.select(analyte, patient, "critical").range
+    assert row is not None
+    return (row.critical_low, row.critical_high)
+
+
+@pytest.mark.parametrize(
+    ("analyte", "limits"),
+    [
+        ("hgb", (6.6, 25.0)),
+        ("hct", (18, 70)),
+        ("plt", (25, 1000)),
+        ("wbc", (1.0, 50.0)),
+        ("anc", (0.5, None)),
+    ],
+)
+def test_age_unknown_uses_the_floor(
+    table: RangeTable, analyte: str, limits: tuple[object, ...]
+) -> None:
+    for patient in (Patient(), Patient(sex="female"), Patient(sex="male")):
+        assert critical(table, analyte, patient) == limits
+        row = table.select(analyte, patient, "critical").range
+        assert row is not None
+        assert row.condition == "age-unknown"
+    # With an age, the age band's row, never the floor.
+    row = table.select(analyte, adult("female", 40), "critical").range
+    assert row is not None
+    assert row.condition is None
+
+
+def test_patient_meets_age_unknown_exactly_without_an_age() -> None:
+    assert "age-unknown" in Patient().conditions
+    assert "age-unknown" in Patient(sex="female", pregnancy_trimester=2).conditions
+    assert "age-unknown" not in Patient(age=parse_age("0d")).conditions
+
+
+@pytest.mark.parametrize(
+    ("analyte", "age", "limits"),
+    [
+        ("hgb", "40", (6.6, 19.9)),  # Kost 1990
+        ("hgb", "10", (6.9, 20.8)),  # Kost 1991
+        ("hgb", "1m", (6.9, 20.8)),
+        ("hgb", "10d", (10.0, 25.0)),  # St. Luke's 0-14 days
+        ("hgb", "3w", (8.0, 25.0)),  # OhioHealth neonates
+        ("hct", "10d", (30, 70)),  # St. Luke's 0-14 days
+        ("hct", "3w", (24, 70)),  # St. Luke's 15-30 days
+        ("hct", "17", (20, 62)),  # Kost 1991
+        ("plt", "10d", (50, 1000)),  # St. Luke's 0-14 days
+        ("plt", "3w", (30, 1000)),  # St. Luke's over 14 days
+        ("plt", "5", (53, 916)),  # Kost 1991
+        ("plt", "18", (37, 910)),  # Kost 1990
+        ("wbc", "5d", (2.0, 50.0)),  # OhioHealth neonates
+        ("wbc", "2", (2.1, 42.9)),  # Kost 1991
+        ("anc", "5d", (0.5, None)),  # all ages
+        ("anc", "10", (0.5, None)),
+        ("anc", "70", (0.5, None)),
+    ],
+)
+def test_critical_limits_by_age(
+    table: RangeTable, analyte: str, age: str, limits: tuple[object, ...]
+) -> None:
+    assert critical(table, analyte, Patient(sex="male", age=parse_age(age))) == limits
+
+
+# --- every range that could apply ----------------------------------------------------------------
+
+
+def test_envelope_of_every_hemoglobin_range(table: RangeTable) -> None:
+    # Lower limits 9.0 (61-90 days) to 14.5 (1-6 days); upper limits 13.5 (91 days to 5 years)
+    # to 22.5 (1-6 days), adults included (Merck: 12.0-16.0 women, 14.0-17.0 men).
+    selection = table.select("hgb", Patient())
+    assert selection.range is None
+    assert selection.limits() == (9.0, 22.5, 14.5, 13.5)
+    origins = {r.origin.split(",")[0] for r in selection.candidates}
+    assert origins == {"pediatric.toml", "adult.toml"}
+    assert all(r.condition is None for r in selection.candidates)
+
+
+def test_envelope_of_both_sexes_at_one_age(table: RangeTable) -> None:
+    selection = table.select("hgb", Patient(age=parse_age("30")))
+    assert selection.limits() == (12.0, 17.0, 14.0, 16.0)
+    assert len(selection.candidates) == 2
+
+
+def test_envelope_of_a_coarse_age(table: RangeTable) -> None:
+    # "0" years spans every band to the first birthday: ARUP 0 days to 6-23 months.
+    selection = table.select("hgb", Patient(sex="female", age=parse_age("0")))
+    assert selection.range is None
+    assert selection.reason is not None
+    assert "not precise enough" in selection.reason
+    assert selection.limits() == (9.0, 22.5, 14.5, 13.5)
+    assert all(r.origin.startswith("pediatric.toml") for r in selection.candidates)
+
+
+def test_no_candidates_where_some_age_has_no_range(table: RangeTable) -> None:
+    selection = table.select("rdw", Patient(sex="female"))
+    assert selection.candidates == ()
+    assert selection.limits() is None
+    assert selection.reason is not None
+    assert "0d to 18y" in selection.reason
+
+
+def test_candidates_follow_the_layers(tmp_path: Path) -> None:
+    # A lab's adult-only file: for an unknown age, its row for adults and the shipped rows for
+    # children could apply; the shipped adult row could not (the lab's wins for adults).
+    lab = tmp_path / "lab.toml"
+    lab.write_text(LAB_HGB, encoding="utf-8")
+    table = load_ranges([lab])
+    selection = table.select("hgb", Patient(sex="female"))
+    files = {r.origin.split(",")[0] for r in selection.candidates}
+    assert files == {"lab.toml", "pediatric.toml"}
+    assert selection.limits() == (9.0, 22.5, 14.5, 13.5)
+
+
+def test_conditions_come_before_other_rows_in_the_envelope(table: RangeTable) -> None:
+    # Duffy-null is an adult profile: for an unknown age the children's rows still could apply.
+    selection = table.select("anc", Patient(sex="female", profiles=("duffy-null",)))
+    conditions = {r.condition for r in selection.candidates}
+    assert conditions == {"profile-duffy-null", None}
+    assert not any(r.origin.startswith("adult.toml") for r in selection.candidates)
+
+
+# --- gaps and overlaps ---------------------------------------------------------------------------
+
+
+def test_shipped_defaults_have_no_gap(table: RangeTable) -> None:
+    shipped = [r for r in table.rows if r.layer == 0]
+    check_layer(shipped, complete=True)
+    banded = {r.analyte for r in shipped if r.age_to is not None and r.has("reference")}
+    assert banded == {"wbc", "rbc", "hgb", "hct", "mcv", "mch", "mchc", "plt", "anc", "alc"}
+
+
+@pytest.mark.parametrize(
+    ("drop", "message"),
+    [
+        (("hgb", "female", "12y"), "gap from 12y to 18y"),
+        (("plt", "male", "0d"), "gap from 0d to 15d"),
+        (("wbc", "any", "18y"), "gap from 18y to no upper end"),
+    ],
+)
+def test_a_missing_band_is_a_gap(
+    table: RangeTable, drop: tuple[str, str, str], message: str
+) -> None:
+    analyte, sex, start = drop
+    rows = [
+        r
+        for r in table.rows
+        if r.layer == 0
+        and not (
+            r.analyte == analyte
+            and r.sex == sex
+            and str(r.age_from) == start
+            and r.condition is None
+            and r.has("reference")
+        )
+    ]
+    assert len(rows) == len([r for r in table.rows if r.layer == 0]) - 1
+    with pytest.raises(RangeFileError) as info:
+        check_layer(rows, complete=True)
+    assert message in str(info.value)
+    assert analyte in str(info.value)
+    check_layer(rows)  # no overlap: only the gap check refuses it
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            _row(age_from="0d", age_to="1y") + _row(age_from="2y"), "gap from 1y to 2y", id="inner"
+        ),
+        pytest.param(_row(age_from="0d", age_to="18y"), "18y to no upper end", id="no-upper-end"),
+        pytest.param(_row(age_from="1m", age_to="18y") + _row(), "gap from 0d to 1m", id="start"),
+        pytest.param(
+            _row(age_from="0d", age_to="30d") + _row(age_from="1m"), "30d to 1m", id="units"
+        ),
+        pytest.param(
+            _row(sex="female", age_from="0d", age_to="18y")
+            + _row(sex="male", age_from="0d", age_to="17y")
+            + _row(sex="any", age_from="18y"),
+            "male leave a gap from 17y to 18y",
+            id="one-sex",
+        ),
+    ],
+)
+def test_gaps_refused_when_asked(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "gappy_lab.toml"
+    path.write_text(text, encoding="utf-8")
+    rows = load_range_file(path, 1)
+    check_layer(rows)  # a lab's file may cover only some ages: the defaults fill the rest
+    with pytest.raises(RangeFileError) as info:
+        check_layer(rows, complete=True)
+    assert message in str(info.value)
+    assert "gappy_lab.toml, range #" in str(info.value)
+
+
+def test_complete_file_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "full_lab.toml"
+    path.write_text(
+        _row(age_from="0d", age_to="1m")
+        + _row(age_from="1m", age_to="2y")
+        + _row(sex="female", age_from="2y")
+        + _row(sex="male", age_from="2y")
+        # A one-sex group (a condition) is checked for that sex only; unbanded rows are exempt.
+        + _row(analyte="hgb", sex="female", condition="pregnancy-1", low=11, high=14, unit="g/dL")
+        + _row(analyte="rdw", low=11.5, high=14.5, unit="%"),
+        encoding="utf-8",
+    )
+    check_layer(load_range_file(path, 1), complete=True)
+
+
+def _big_file(path: Path, *, overlap: bool = False) -> None:
+    """8,000 rows: 10 analytes x 2 sexes x 399 one-day bands and an open last band."""
+    analytes = ("wbc", "rbc", "hgb", "hct", "mcv", "mch", "mchc", "plt", "anc", "alc")
+    units = {"wbc": "10^9/L", "rbc": "10^12/L", "hgb": "g/dL", "hct": "%", "mcv": "fL"}
+    units |= {"mch": "pg", "mchc": "g/dL", "plt": "10^9/L", "anc": "10^9/L", "alc": "10^9/L"}
+    parts = []
+    for analyte in analytes:
+        for sex in ("female", "male"):
+            for day in range(399):
+                parts.append(
+                    f'[[range]]\nanalyte = "{analyte}"\nsex = "{sex}"\nage_from = "{day}d"\n'
+                    f'age_to = "{day + 1}d"\nlow = 1\nhigh = 2\nunit = "{units[analyte]}"\n'
+                    'source = "generated"\n'
+                )
+            last = 398 if overlap and analyte == "alc" and sex == "male" else 399
+            parts.append(
+                f'[[range]]\nanalyte = "{analyte}"\nsex = "{sex}"\nage_from = "{last}d"\n'
+                f'low = 1\nhigh = 2\nunit = "{units[analyte]}"\nsource = "generated"\n'
+            )
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def test_eight_thousand_rows_validate(tmp_path: Path) -> None:
+    path = tmp_path / "big_lab.toml"
+    _big_file(path)
+    rows = load_range_file(path, 1)
+    assert len(rows) == 8000
+    check_layer(rows, complete=True)
+    _big_file(path, overlap=True)
+    with pytest.raises(RangeFileError) as info:
+        check_layer(load_range_file(path, 1))
+    assert "big_lab.toml, range #7999" in str(info.value)
+    assert "big_lab.toml, range #8000" in str(info.value)
+
+
+def test_validate_complete_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "gappy_lab.toml"
+    path.write_text(_row(age_from="0d", age_to="1y") + _row(age_from="2y"), encoding="utf-8")
+    code, out, _ = run_cli(capsys, "ranges", "validate", str(path))
+    assert code == 0
+    assert "valid" in out
+    code, out, err = run_cli(capsys, "ranges", "validate", "--complete", str(path))
+    assert code == 4
+    assert "gap from 1y to 2y" in err
+
+
+def test_pediatric_hemoglobin_lower_limits_meet_who_2024(table: RangeTable) -> None:
+    # WHO 2024 anaemia cut-offs: 6-23 months 10.5, 5-11 years 11.5, 12-14 years 12.0, women
+    # (15 and over) 12.0, men 13.0; ARUP/Dallman's lower limits at those ages.
+    cases = [("female", "1", 10.5), ("male", "8", 11.5), ("female", "13", 12.0)]
+    cases += [("female", "16", 12.0), ("male", "16", 13.0)]
+    for sex, age, low in cases:
+        row = chosen(table, "hgb", Patient(sex=sex, age=parse_age(age)))  # type: ignore[arg-type]
+        assert row.low == low, (sex, age)
+
+
+def test_command_line_says_how_a_value_without_an_age_was_judged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "check", "--hgb", "5.0")
+    assert code == 0
+    assert "all that could apply" in out
+    assert "every range that could apply" in out
+    code, out, _ = run_cli(capsys, "ranges", "show", "hgb", "--sex", "female")
+    assert code == 0
+    assert "No single range" in out
+
+
+def test_the_floor_is_critical_at_every_age(table: RangeTable) -> None:
+    # A value beyond an age-unknown row must be beyond the critical limit of every age band, so
+    # that a missing age never makes a critical value look less urgent.
+    crit = [r for r in table.rows if r.has("critical") and r.layer == 0]
+    for floor in (r for r in crit if r.condition == "age-unknown"):
+        banded = [r for r in crit if r.analyte == floor.analyte and r.condition is None]
+        assert banded, floor.analyte
+        if floor.critical_low is not None:
+            assert all(r.critical_low is not None for r in banded)
+            assert floor.critical_low <= min(r.critical_low or 0 for r in banded), floor.analyte
+        if floor.critical_high is not None:
+            assert all(r.critical_high is not None for r in banded)
+            assert floor.critical_high >= max(r.critical_high or 0 for r in banded), floor.analyte
