@@ -1,6 +1,6 @@
 """The analyte catalogue: ids, names, LOINC codes, canonical units, aliases and plausibility limits.
 
-Facts from ../shared/CLINICAL.md section 2. Plausibility limits are a project choice, not a
+Facts from docs/clinical.md section 2. Plausibility limits are a project choice, not a
 standard: outside them a value is almost surely a unit or typing slip, so it is refused.
 """
 

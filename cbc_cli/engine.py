@@ -1,6 +1,6 @@
 """The engine: flags, grades, findings and urgency for one panel. A pure function: no I/O.
 
-Rules follow ../shared/CLINICAL.md sections 4-6; the urgency rules are listed in README.md.
+Rules follow docs/clinical.md sections 4-6; the urgency rules are listed in README.md.
 """
 
 from __future__ import annotations
@@ -50,14 +50,14 @@ LAB_CRITICAL_FLAGS = frozenset({"LL", "HH", "AA"})
 LOW_FLAGS = frozenset({"L", "LL"})
 HIGH_FLAGS = frozenset({"H", "HH"})
 
-# Fever with neutropenia, IDSA 2010 / ASCO-IDSA 2018 (CLINICAL.md section 5): a single reading of
+# Fever with neutropenia, IDSA 2010 / ASCO-IDSA 2018 (docs/clinical.md section 5): one reading of
 # 38.3 C or more, or 38.0 C or more sustained over an hour, with ANC below 0.5 x10^9/L.
 FEVER_C = 38.0
 FEVER_SINGLE_C = 38.3
 FN_ANC = 0.5
-# Anemia by MCV (CLINICAL.md section 5): microcytic < 80 fL, normocytic 80-100, macrocytic > 100.
+# MCV pattern (docs/clinical.md section 5): microcytic < 80 fL, normocytic 80-100, macrocytic > 100.
 MCV_MICRO, MCV_MACRO = 80.0, 100.0
-# ASCO/IDSA neutropenia words (clinical_thresholds.csv): each band is [low, high) in 10^9/L.
+# ASCO/IDSA neutropenia words (docs/clinical.md section 4): each band is [low, high) in 10^9/L.
 NEUTROPENIA_WORDS = ((0.1, "profound"), (0.5, "severe"), (1.0, "moderate"), (1.5, "mild"))
 
 
@@ -117,7 +117,7 @@ def flag_value(
 def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], list[str]]:
     """Add ANC (and ALC) from WBC and the differential percentages when not given.
 
-    ANC = WBC x (neutrophils % + bands %) / 100 (CLINICAL.md section 2); ALC = WBC x lymphocytes
+    ANC = WBC x (neutrophil % + band %) / 100 (docs/clinical.md section 2); ALC = WBC x lymphocytes
     % / 100. Returns the completed values and a note for each derived one.
     """
     out = dict(values)

@@ -1,7 +1,7 @@
 """Grading schemes (CTCAE v5.0, v4.03, DAIDS v2.1): reading the criteria files, grading a value.
 
 The criteria are data in ``reference_ranges/grading/``; this module only reads them and applies
-the comparison rules of ../shared/CLINICAL.md section 4: evaluate from the highest grade down, a
+the comparison rules of docs/clinical.md section 4: evaluate from the highest grade down, a
 value on a threshold takes the milder grade, both sides rounded to 12 significant digits, and
 "cannot grade" kept apart from grade 0.
 """

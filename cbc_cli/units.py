@@ -3,7 +3,7 @@
 A unit is always read in the context of the analyte's dimension: "G/L" is giga per litre for a
 count but grams per litre for hemoglobin. Case matters where it changes the meaning (M vs m,
 g vs G); the litre may be written l or L; u, µ (U+00B5), μ (U+03BC) and mc all mean micro. A unit
-that is not in the table is refused, never guessed. Facts from ../shared/CLINICAL.md section 2.
+that is not in the table is refused, never guessed. Facts from docs/clinical.md section 2.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import NamedTuple
 from cbc_cli.analytes import ANALYTES, Analyte
 from cbc_cli.errors import InputError, PlausibilityError, UnitError
 
-# Hemoglobin: g/dL x 0.6206 = mmol/L (monomer), CLINICAL.md section 2.
+# Hemoglobin: g/dL x 0.6206 = mmol/L (monomer), docs/clinical.md section 2.
 HGB_MMOL_PER_G_DL = 0.6206
 # Above these, a bare number (no unit) for a white-cell count is refused as ambiguous: a project
 # choice. Real values in 10^9/L this high are rare (leukemias) and can be given with their unit;

@@ -1,6 +1,6 @@
 """Tests for cbc_cli.engine through the library API: flags, findings, grades, urgency, messages.
 
-Rules from CLINICAL.md sections 4-6 and DESIGN.md section 5. Panels are for an adult woman
+Rules from docs/clinical.md sections 4-6 and DESIGN.md section 5. Panels are for an adult woman
 (hgb 12.0-16.0 g/dL, wbc 4.5-11.0, anc 1.8-7.7, alc 1.0-4.8, plt 140-450) unless said otherwise.
 """
 

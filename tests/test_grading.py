@@ -1,6 +1,6 @@
 """Tests for cbc_cli.grading: CTCAE v5.0 / v4.03 and DAIDS v2.1 thresholds, boundaries and units.
 
-Thresholds from CLINICAL.md section 4 and ../shared/ranges/daids_v2_1.csv (copied below so that
+Thresholds from docs/clinical.md section 4 and its DAIDS v2.1 table (copied below so that
 the tests do not depend on a file outside the repository). A value on a threshold takes the milder
 grade; a value equal to the LLN is grade 0; "cannot grade" (None) is never 0.
 """
@@ -49,7 +49,7 @@ class Edge:
     above: int
 
 
-# Realistic adult limits (CLINICAL.md section 3): hgb female 12.0-16.0 g/dL, wbc 4.5-11.0,
+# Realistic adult limits (docs/clinical.md section 3): hgb female 12.0-16.0 g/dL, wbc 4.5-11.0,
 # anc 1.8-7.7, alc 1.0-4.8, plt 140-450 (10^9/L).
 LIMITS: dict[str, tuple[float, float]] = {
     "hgb": (12.0, 16.0),
@@ -270,7 +270,7 @@ def test_ctcae4_erythrocytosis_note_mentions_baseline() -> None:
 
 # --- DAIDS v2.1 ---------------------------------------------------------------------------------
 
-# ../shared/ranges/daids_v2_1.csv: DAIDS Table v2.1 (July 2017), hematology rows as printed.
+# docs/clinical.md section 4: DAIDS Table v2.1 (July 2017), hematology rows as printed.
 # "a-b" includes both ends at the printed precision; "a-<b" and "<b" are half-open.
 DAIDS_CSV = """\
 parameter,analyte,sex,age_from,age_to,grade1,grade2,grade3,grade4,unit

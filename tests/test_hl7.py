@@ -2,7 +2,7 @@
 
 Sample messages are named constants (as python-hl7's tests/samples.py keeps them); each says what
 it exercises. They were written for these tests after the ORU^R01 structure of HL7 v2.5.1
-chapter 7, with LOINC codes from CLINICAL.md section 2. Realistic whole files are in
+chapter 7, with LOINC codes from docs/clinical.md section 2. Realistic whole files are in
 tests/fixtures/hl7 (see the README there).
 """
 

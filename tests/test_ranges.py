@@ -1,6 +1,6 @@
 """Tests for cbc_cli.ranges: shipped defaults, selection by sex/age/condition, layering, validation.
 
-Expected numbers are those of CLINICAL.md section 3 and ../shared/ranges/default_ranges.csv.
+Expected numbers are those of docs/clinical.md section 3.
 """
 
 from __future__ import annotations

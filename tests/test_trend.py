@@ -2,7 +2,7 @@
 
 The analysis is tested through the library (cbc_cli.trend) on series written for these tests
 (tests/fixtures/trend/); the command through cbc_cli.cli.main for streams, formats and exit codes.
-Clinical rules under test (CLINICAL.md section 5, reference_ranges/trend/trend_rules.toml):
+Clinical rules under test (docs/clinical.md section 5, reference_ranges/trend/trend_rules.toml):
 neutrophil recovery is the first of 3 successive draws on different days with ANC >= 0.5 after the
 nadir; platelet recovery the same with platelets >= 20 and no platelet transfusion in the 7 days
 before (a draw 7 days after a transfusion counts); primary graft failure is looked for when there

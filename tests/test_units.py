@@ -1,6 +1,6 @@
 """Tests for cbc_cli.units: unit spellings, conversions, plausibility and number parsing.
 
-Facts from CLINICAL.md section 2: 10^9/L = 10^3/uL = K/uL = thousand/mm3; cells/uL and /mm3 are
+Facts from docs/clinical.md section 2: 10^9/L = 10^3/uL = K/uL = thousand/mm3; cells/uL and /mm3 are
 1000 times larger numbers; hemoglobin g/dL x 0.6206 = mmol/L; "G/L" is giga per litre for counts
 but grams per litre for hemoglobin; u, µ, μ and mc all mean micro; unknown units are refused.
 """
