@@ -6,8 +6,9 @@ They are written from the sources summarised in docs/clinical.md (each cites its
 
 - through the library (``build_patient``, ``build_panel``, ``interpret_panel``),
 - through the command line as ``cbc check ... --format json``, and
-- together with all the others, as rows of one CSV file through ``cbc check FILE --format csv``
-  (the columnar path) and ``--format ndjson`` (the row-by-row path).
+- together with all the others of its grading scheme, as rows of one CSV file (refused values
+  included) through ``cbc check FILE --format csv`` (the columnar path) and ``--format ndjson``
+  (the row-by-row path).
 
 The library and the JSON output are held to every expectation; the batch rows to flags, findings,
 grades and urgency (what the CSV carries), and all three ways must agree with each other.
@@ -468,11 +469,10 @@ def _run_main(argv: list[str]) -> tuple[int, str]:
 
 
 def _batch_groups() -> Iterator[tuple[str, list[Scenario]]]:
-    """Single-sample scenarios by grading scheme, refused ones apart (they fail the run)."""
-    keys = sorted({(s.grading, s.refused) for s in SINGLE})
-    for grading, refused in keys:
-        chosen = [s for s in SINGLE if s.grading == grading and s.refused == refused]
-        yield f"{grading}{'-refused' if refused else ''}", chosen
+    """Single-sample scenarios by grading scheme (a whole-run option): one CSV file each, the
+    refused values included as rows, as in a real export."""
+    for grading in sorted({s.grading for s in SINGLE}):
+        yield grading, [s for s in SINGLE if s.grading == grading]
 
 
 @pytest.fixture(scope="module")
@@ -533,7 +533,7 @@ def _batch_check(sc: Scenario, way: str, run: BatchRun, row: Mapping[str, Any] |
     answer = _csv_answer(row) if way.endswith("csv") else _json_answer(row)
     if sc.refused:
         if run.code != 3:
-            problems.append(f"exit code: expected 3 (a row could not be read), got {run.code}")
+            problems.append(f"exit code: expected 3 (a value could not be read), got {run.code}")
         if row.get("status") != "error":
             flags, _, _, urgency = answer
             problems.append(
