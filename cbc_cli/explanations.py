@@ -1004,7 +1004,8 @@ def recovery_context(days_since_chemo: int) -> str:
         phase = (
             f"Day {day} after chemotherapy is past the 40 to 60 days by which the marrow "
             "usually regains its normal cell content. Full recovery of the counts can take "
-            "months, but counts that are still low now deserve a review with your care team."
+            "months, sometimes years, but counts that are still low now deserve a review with your "
+            "care team."
         )
     return f"{phase} {_TIMELINE_CAVEAT}"
 
