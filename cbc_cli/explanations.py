@@ -50,7 +50,8 @@ __all__ = [
 #      failure causes, disorders and tests; suppression vs insufficiency; autologous and
 #      allogeneic transplant; counts rise within about 30 days, marrow cellularity back by day
 #      40-60, full counts can take months or years).
-# [C5] docs/clinical.md section 5: febrile neutropenia; transfusion thresholds (context only);
+# [C5] docs/clinical.md section 5: febrile neutropenia; precautions and timeline, each with its
+#      source (the keys below); transfusion thresholds (context only);
 #      pancytopenia and bicytopenia; anemia by MCV; ASTCT engraftment and primary graft failure
 #      (no ANC >= 0.5 by day +30, +42 after cord blood).
 # [C6] docs/clinical.md section 6: how the tool talks.
@@ -576,7 +577,7 @@ _TOPIC_LIST: tuple[Topic, ...] = (
     Topic(
         code="infection-precautions",
         title="Avoiding infection while white cells are low",
-        # Hygiene, sick people, food safety [C1]; hand washing, crowds [ACS-INFECT];
+        # Hygiene, sick people, food safety [C5]; hand washing, crowds [ACS-INFECT];
         # fever-lowering medicine can hide a fever [SUNNYBROOK]. Taking the temperature is in
         # the finding's action, so the summary does not repeat it.
         summary=(
@@ -594,11 +595,11 @@ _TOPIC_LIST: tuple[Topic, ...] = (
             # Low white cells: small infections can become serious [C1].
             "With few white cells, and neutrophils in particular, the body is slow to stop an "
             "infection, and a small one can turn serious.",
-            # [C1] [ACS-INFECT]
+            # [C5] [ACS-INFECT]
             "Wash your hands often with soap and water, and ask the people around you to do the "
             "same.",
             "Keep away from people who have a cold, flu or another infection, and from crowds.",
-            # [C1]
+            # [C5]
             "Follow safe ways of preparing, cooking and storing food.",
             # [SUNNYBROOK]
             "Ask your care team before taking medicine that lowers a fever (such as "
@@ -713,12 +714,14 @@ _TOPIC_LIST: tuple[Topic, ...] = (
     Topic(
         code="marrow-failure",
         title="When the marrow makes too few cells (background)",
-        # Suppression vs insufficiency; the care team can tell which [C1] [C5].
+        # Disorders and causes of insufficiency; the care team can tell which [C1] [C5]. Shown
+        # under a finding whose meaning already names suppression and failure, so it adds the
+        # conditions rather than repeating the contrast.
         summary=(
-            "Two or three low cell types can follow chemotherapy or radiation, which hold the "
-            "marrow back for a while (suppression). Less often the marrow cannot make enough "
-            "cells on its own (insufficiency), as in aplastic anemia, MDS, PNH or pure red "
-            "cell aplasia. A blood count alone cannot tell these apart; your care team can."
+            "When the marrow itself cannot make enough cells (marrow failure, also called "
+            "insufficiency), the cause may be a condition such as aplastic anemia, MDS, PNH or "
+            "pure red cell aplasia. A blood count alone cannot tell these apart from the effect "
+            "of treatment (suppression); your care team can."
         ),
         points=(
             # [C1]

@@ -516,7 +516,8 @@ def test_very_high_white_count_opens_with_prompt_review() -> None:
     assert usual.meaning.startswith("A high count is often the body's normal answer")
     high = finding_words("leukocytosis", very_high=True)
     assert high.meaning.startswith("A white count this high needs prompt review")
-    # Trouble breathing (docs/clinical.md section 1); leukostasis signs (Ganzel 2012).
+    # Trouble breathing (docs/clinical.md section 1); leukostasis signs (docs/clinical.md
+    # section 5: Center for Nurses; Ganzel 2012 for the 100 x10^9/L threshold).
     assert "trouble breathing" in high.action
     assert "confusion" in high.action
 
