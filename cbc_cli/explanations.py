@@ -767,9 +767,9 @@ _TOPIC_LIST: tuple[Topic, ...] = (
             "platelet transfusion in the week before.",
             # Primary graft failure by day +30 (+42 for cord blood) [C5]: the deadline the
             # definitions set, not a typical time to engraftment.
-            "The same rules look for neutrophil engraftment by day 30 after a blood or marrow "
-            "graft, or day 42 after cord blood. If it has not happened by then, the care team "
-            "looks into why.",
+            "After a donor (allogeneic) transplant, the same rules look for neutrophil "
+            "engraftment by day 30, or day 42 after cord blood. If it has not happened by then, "
+            "the care team looks into why.",
             "cbc trend --transplant pb, marrow or cord follows these milestones over a series "
             "of results.",
         ),
@@ -1036,19 +1036,24 @@ def transplant_context(kind: Literal["auto", "allo"]) -> str:
             "After an autologous transplant (your own stem cells, collected before high-dose "
             "treatment and given back after it: a 'stem cell rescue'),"
         )
-        when = "within the first month"
+        # The day +30/+42 graft-failure deadlines are defined for donor transplants [C5].
+        deadline = ""
     elif kind == "allo":
         # [C1]
         what = "After an allogeneic transplant (stem cells from a matched donor),"
-        when = "within the first month (about six weeks for cord blood)"
+        # Primary graft failure: no ANC >= 0.5 by day +30, +42 after cord blood [C5]. This is
+        # the deadline the definitions set, not a typical time to engraftment.
+        deadline = (
+            " The same rules look for neutrophil engraftment by day 30, or day 42 after cord "
+            "blood; if it has not happened by then, the care team looks into why."
+        )
     else:
         raise ValueError(f"unknown transplant kind {kind!r}; known: {', '.join(TRANSPLANT_KINDS)}")
-    # ASTCT engraftment and primary graft failure [C5].
+    # ASTCT engraftment [C5].
     return (
         f"{what} counts stay low until the new cells settle in the marrow (engraftment). "
         "Neutrophils count as engrafted from the first of three days in a row at 0.5 x10^9/L "
         "or more, platelets from the first of three days in a row at 20 x10^9/L or more "
-        f"without a platelet transfusion in the week before (ASTCT). Neutrophils usually "
-        f"engraft {when}; if not, the care team looks into why. This is the usual course, not "
-        "a prediction for you."
+        f"without a platelet transfusion in the week before (ASTCT).{deadline} This is the "
+        "usual course, not a prediction for you."
     )

@@ -426,7 +426,11 @@ def test_transplant_context_by_kind() -> None:
         assert "20 x10^9/L" in text
         assert "ASTCT" in text
         assert "not a prediction" in text
-    assert "six weeks for cord blood" in allo
+    # Primary graft failure (docs/clinical.md section 5): the deadline the definitions set for
+    # donor transplants, day +30 or +42 after cord blood; no deadline is claimed for own cells.
+    assert "by day 30, or day 42 after cord blood" in allo
+    assert "day 30" not in auto
+    assert "usually engraft" not in auto + allo
     with pytest.raises(ValueError, match="auto"):
         transplant_context("cord")  # type: ignore[arg-type]
 
