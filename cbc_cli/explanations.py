@@ -854,10 +854,11 @@ CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
             "Mention these results to your care team at your next planned contact, "
             "or sooner if you feel unwell."
         ),
+        # Which signs need help at once is the safety line's job (it is worded for a reported
+        # fever); this message must not ask someone who gave a fever to wait for one.
         "soon": (
-            "Contact your care team within a day (today or tomorrow) about these "
-            "results, and straight away if you get a fever, bleeding or trouble "
-            "breathing."
+            "Contact your care team within a day (today or tomorrow) about these results, and "
+            "straight away if you feel worse."
         ),
         "now": ("Contact your care team now. If they cannot be reached, call emergency services."),
     }

@@ -254,6 +254,15 @@ def test_care_team_messages_keys() -> None:
     assert "emergency services" in CARE_TEAM_MESSAGES["now"]
 
 
+def test_a_soon_message_after_a_reported_fever_does_not_wait_for_one() -> None:
+    # A fever with normal neutrophils is "soon" (the engine); the message must not then say
+    # "if you get a fever". The signs needing help at once are in the fever-aware safety line.
+    result = _result({"anc": 3.0, "hgb": 13.5, "plt": 250}, sex="female", age=54, temperature=38.5)
+    assert result.urgency == "soon"
+    assert "fever" not in CARE_TEAM_MESSAGES["soon"]
+    assert result.safety == SAFETY_LINE_FEVER
+
+
 def test_mcv_patterns_keys_and_framing() -> None:
     assert set(MCV_PATTERNS) == {"microcytic", "normocytic", "macrocytic"}
     for text in MCV_PATTERNS.values():
