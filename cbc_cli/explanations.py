@@ -114,6 +114,37 @@ __all__ = [
 #      https://oncolink.org/cancer-treatment/hospital-helpers/oncologic-emergencies/thromboembolism-blood-clot
 #      (leg pain or swelling, sudden shortness of breath, sharp chest pain, feeling faint; a clot
 #      can also cause a stroke; go to the emergency room).
+# [MAYO-NEUTROPENIA] Mayo Clinic. Neutropenia (low neutrophil count): causes.
+#      http://www.mayoclinic.org/symptoms/neutropenia/basics/causes/sym-20050854 (chemotherapy,
+#      radiation, drugs, viral infections, sepsis, vitamin deficiencies, aplastic anemia, MDS).
+# [MSD-PLATELETS] MSD Manual Consumer Version. Overview of thrombocytopenia.
+#      https://www.msdmanuals.com/home/blood-disorders/platelet-disorders/overview-of-thrombocytopenia
+#      (marrow disorders, viral infections, immune thrombocytopenia, medications, chemotherapy).
+# [MSD-LYMPHO] MSD Manual Professional Version. Causes of lymphocytopenia (table).
+#      https://www.msdmanuals.com/uk/professional/multimedia/table/causes-of-lymphocytopenia
+#      (viral and bacterial infections, chemotherapy, glucocorticoids, radiation, aplastic
+#      anemia, autoimmune disorders); NHLBI, Lymphocytopenia: low counts raise the risk of
+#      infection; steroid therapy, radiation and chemotherapy raise the risk of a low count.
+#      http://www.nhlbi.nih.gov/health/health-topics/topics/lym/printall-index.html
+# [AFP-WBC] Riley LK, Rupert J. Evaluation of patients with leukocytosis. Am Fam Physician
+#      2015;92(11):1004-1011 (infection; surgery, exercise, trauma, emotional stress;
+#      medications; smoking; chronic inflammation; malignancy less often).
+# [WILLIAMS-NEUTROPHILIA] Williams Manual of Hematology, causes of neutrophilia (table).
+#      https://hemonc.mhmedical.com/content.aspx?bookid=1783&sectionid=121720997 (infections,
+#      inflammation, stress, colony-stimulating factors, glucocorticoids, smoking, rebound from
+#      agranulocytosis, myeloproliferative disorders).
+# [STATPEARLS-PLT] StatPearls. Secondary thrombocytosis (updated 25 February 2024).
+#      https://statpearls.com/ArticleLibrary/viewarticle/30100 (reactive to infection,
+#      inflammation, hemorrhage or medications, more common than primary; most people have no
+#      symptoms; rarely clots; primary thrombocytosis carries a risk of clots and bleeding).
+# [MAYO-HGB] Mayo Clinic. High hemoglobin count: causes (2 December 2020).
+#      https://www.mayoclinic.org/symptoms/high-hemoglobin-count/basics/causes/sym-20050862
+#      (smoking, high altitude, heart or lung disease, dehydration, erythropoietin, the marrow
+#      making too many red cells).
+# [NIDIRECT-PCYT] nidirect (NHS content). Polycythaemia.
+#      https://www.nidirect.gov.uk/conditions/polycythaemia (mild cases cause no problems;
+#      headaches, dizziness, red skin, itching after a bath; clots: heart attack, stroke, DVT and
+#      pulmonary embolism need emergency help).
 # [PNH] Besa EC. What is the classic symptom of paroxysmal nocturnal hemoglobinuria (PNH)?
 #      Medscape, updated 20 May 2021.
 #      https://www.medscape.com/answers/207468-81262/what-is-the-classic-symptom-of-paroxysmal-nocturnal-hemoglobinuria-pnh
@@ -244,7 +275,8 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "The absolute neutrophil count (ANC) counts neutrophils, the white blood cells that "
             "are first to fight bacteria and fungi."
         ),
-        # Chemotherapy lowers them; small infections can become serious [C1].
+        # Chemotherapy lowers them; small infections can become serious [C1]; other causes
+        # [MAYO-NEUTROPENIA].
         meaning=(
             "A low count is expected some days after many chemotherapy treatments and usually "
             "climbs again as the bone marrow recovers. It can also be seen with some "
@@ -265,7 +297,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         title="Thrombocytopenia (low platelets)",
         # Platelets help clotting [C1].
         measures="Platelets are tiny cell pieces that help blood clot, so that bleeding stops.",
-        # Chemotherapy lowers them [C1].
+        # Chemotherapy lowers them [C1]; other causes [MSD-PLATELETS].
         meaning=(
             "A low count can be seen after chemotherapy while the bone marrow recovers. It can "
             "also come with some infections or medicines, the immune system clearing "
@@ -293,7 +325,8 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "The white blood cell count (WBC) adds up all the cells that defend the body "
             "against infection, including neutrophils and lymphocytes."
         ),
-        # Chemotherapy and radiation, viruses, marrow failure; small infections [C1].
+        # Chemotherapy and radiation, viruses, marrow failure; small infections [C1]; medicines
+        # [MAYO-NEUTROPENIA].
         meaning=(
             "A low total can be seen after chemotherapy or radiation, with some viral "
             "infections and medicines, or with a bone marrow disorder. It often goes with low "
@@ -316,11 +349,11 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Lymphocytes are white blood cells that recognise germs, make antibodies and "
             "remember infections met before."
         ),
+        # [MSD-LYMPHO]
         meaning=(
             "A low count is common after chemotherapy, radiation or steroid medicines. It can "
-            "also be seen with some infections, a major illness, or conditions of the immune "
-            "system or bone marrow. It may make some infections, viral ones in particular, "
-            "more likely."
+            "also be seen with some infections, or with conditions of the immune system or "
+            "bone marrow. While it is low, infections may be more likely."
         ),
         # Recurrent infections: symptom table [C1].
         notice=(
@@ -338,7 +371,8 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "The white blood cell count (WBC) adds up all the infection-fighting cells in the "
             "blood."
         ),
-        # G-CSF raises white cells [C1]. A very high count: see _VERY_HIGH_WBC.
+        # G-CSF raises white cells [C1]; other causes [AFP-WBC] [WILLIAMS-NEUTROPHILIA]. A
+        # very high count: see _VERY_HIGH_WBC.
         meaning=(
             "A high count is often the body's normal answer to infection, inflammation, stress "
             "or steroid medicines. It can also be seen with smoking, growth-factor treatment "
@@ -363,7 +397,8 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "The absolute neutrophil count (ANC) counts neutrophils, the white blood cells that "
             "are first to fight bacteria and fungi."
         ),
-        # G-CSF raises neutrophils [C1].
+        # G-CSF raises neutrophils [C1]; other causes, rebound after chemotherapy
+        # [WILLIAMS-NEUTROPHILIA] [AFP-WBC].
         meaning=(
             "A high count is often seen when the body is fighting an infection or "
             "inflammation, or with stress, smoking or steroid medicines. Growth-factor "
@@ -386,12 +421,13 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         code="thrombocytosis",
         title="Thrombocytosis (high platelets)",
         measures="Platelets are tiny cell pieces that help blood clot, so that bleeding stops.",
+        # [STATPEARLS-PLT]
         meaning=(
-            "A high count can be seen after bleeding or surgery, with infection, inflammation "
-            "or low iron, or as the bone marrow recovers after chemotherapy. Less often it "
-            "comes from a marrow condition that makes too many platelets. Your care team can "
-            "tell which fits."
+            "A high count is most often a reaction to something else, such as infection, "
+            "inflammation, bleeding or some medicines. Less often it comes from a marrow "
+            "condition that makes too many platelets. Your care team can tell which fits."
         ),
+        # [STATPEARLS-PLT]
         notice=(
             "Most people notice nothing. Rarely, a very high count goes with clots or with "
             "bleeding."
@@ -409,18 +445,19 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Hemoglobin, hematocrit and the red cell count show how much oxygen-carrying red "
             "cell the blood holds."
         ),
-        # Erythropoietin and transfusion raise red cells [C1].
+        # [MAYO-HGB]; erythropoietin [C1].
         meaning=(
             "A high value can be seen when the body is short of water (dehydration), with "
-            "smoking, at high altitude, with some lung or heart conditions, or after treatment "
-            "that boosts red cells, such as erythropoietin or a transfusion. Less often it "
-            "comes from a bone marrow condition that makes too many red cells. Your care team "
-            "can tell which fits."
+            "smoking, at high altitude, with some lung or heart conditions, or after "
+            "treatment with erythropoietin. Less often it comes from a bone marrow condition "
+            "that makes too many red cells. Your care team can tell which fits."
         ),
+        # [NIDIRECT-PCYT]
         notice=(
-            "Often nothing. Some people notice headaches, dizziness, a flushed face or itching."
+            "Often nothing. Some people notice headaches, dizziness, red skin or itching after "
+            "a bath or shower."
         ),
-        # Signs of a clot, and a clot can cause a stroke [ONCOLINK-CLOT].
+        # Signs of a clot, and a clot can cause a stroke [ONCOLINK-CLOT] [NIDIRECT-PCYT].
         action=(
             "Get help at once for chest pain, sudden shortness of breath, a painful swollen "
             "leg, or signs of a stroke. " + ROUTINE_FOLLOW_UP
@@ -435,7 +472,8 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "for oxygen, white cells against infection, and platelets for clotting. Here two "
             "of the three are below range."
         ),
-        # Suppression vs failure; the care team can tell which [C1] [C5].
+        # Suppression vs failure; the care team can tell which [C1] [C5]; infection and low
+        # vitamins [MAYO-NEUTROPENIA] [MSD-PLATELETS].
         meaning=(
             "Two low types together can follow chemotherapy or radiation, which hold the "
             "marrow back for a time (marrow suppression). They can also come from a problem in "
@@ -468,7 +506,8 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "cells against infection, and platelets for clotting. Here all three are below "
             "range."
         ),
-        # Suppression vs failure; marrow biopsy as a further test [C1] [C5].
+        # Suppression vs failure; marrow biopsy as a further test [C1] [C5]; severe infection
+        # and low vitamins [MAYO-NEUTROPENIA] [MSD-PLATELETS].
         meaning=(
             "All three can drop together after chemotherapy or radiation, which hold the "
             "marrow back for a time (marrow suppression). The same picture can also come from "
