@@ -114,6 +114,11 @@ __all__ = [
 #      https://oncolink.org/cancer-treatment/hospital-helpers/oncologic-emergencies/thromboembolism-blood-clot
 #      (leg pain or swelling, sudden shortness of breath, sharp chest pain, feeling faint; a clot
 #      can also cause a stroke; go to the emergency room).
+# [ANEMIA-CAUSES] Lupus Research Alliance. Glossary: anemia.
+#      https://www.lupusresearch.org/glossary_of_terms/anemia/ (chronic kidney disease, marrow
+#      problems, medicines, early destruction of red cells); CancerConnect. Anemia information
+#      center. http://news.cancerconnect.com/anemia-information-center/ (chemotherapy, radiation
+#      and blood loss as common causes in people with cancer).
 # [MAYO-NEUTROPENIA] Mayo Clinic. Neutropenia (low neutrophil count): causes.
 #      http://www.mayoclinic.org/symptoms/neutropenia/basics/causes/sym-20050854 (chemotherapy,
 #      radiation, drugs, viral infections, sepsis, vitamin deficiencies, aplastic anemia, MDS).
@@ -248,7 +253,8 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Hemoglobin is the protein in red blood cells that carries oxygen around the body; "
             "the red cell count and hematocrit measure the same cells in other ways."
         ),
-        # Chemotherapy lowers red cells [C1]; other causes: anemia by MCV [C5].
+        # Chemotherapy lowers red cells [C1]; iron, B12, folate: anemia by MCV [C5]; blood loss,
+        # kidney disease, marrow disorders [ANEMIA-CAUSES].
         meaning=(
             "A low value is common during and after chemotherapy, which slows the bone marrow "
             "(where blood cells are made) for a while. It can also be seen with blood loss, "
