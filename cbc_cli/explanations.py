@@ -10,7 +10,7 @@ Layout (one idea per block, so that a merge touches one block):
 6. Functions: ``explain``, ``topic``, ``finding_words``, ``safety_line``, ``recovery_context``,
    ``transplant_context``.
 
-Every text is written in the project's own words; none is copied from a source.
+Every text is written in the project's own words; facts come from the sources, sentences do not.
 """
 
 from types import MappingProxyType
@@ -41,50 +41,129 @@ __all__ = [
 ]
 
 # --- 1. Sources -----------------------------------------------------------------------------
-# Each text below names the source it rests on:
-# [C1] docs/clinical.md section 1: what the source documents say. Bone marrow makes red cells
-#      (oxygen), white cells (infection) and platelets (clotting); chemotherapy lowers them; low
-#      white cells make small infections serious; growth factors (G-CSF for white cells,
-#      erythropoietin for red cells) and transfusions; iron, vitamin B12, folate and protein for
-#      blood-cell production, supplements only after asking the care team; the symptom table
-#      (fatigue and pallor, breathlessness; infections; bruising and bleeding); seek care at once
-#      for heavy bleeding, a high fever or trouble breathing; marrow failure (causes, disorders,
-#      tests, insufficiency vs suppression); autologous ("stem cell rescue") and allogeneic
-#      transplant. Recovery after chemotherapy: counts begin to rise within about 30 days,
-#      marrow cellularity returns by about day 40-60, full counts can take months or years.
-# [C5] docs/clinical.md section 5: infection precautions (hand washing, avoiding sick people and
-#      crowds, food safety, calling before fever-lowering medicine); bleeding precautions (soft
-#      toothbrush, electric razor, no aspirin or NSAIDs unless the care team says so, avoiding
-#      falls); counts lowest about 7-14 days after chemotherapy, recovery over 3-4 weeks,
-#      cellularity by 40-60 days; transfusion thresholds (AABB 2015 platelets <= 10 x10^9/L,
-#      AABB 2023 hemoglobin < 7 g/dL, 7.5-8 in some groups), context only; pancytopenia and
-#      bicytopenia can follow chemotherapy or come from a marrow disorder; ASTCT engraftment
-#      definitions and primary graft failure (no ANC >= 0.5 by day +30, +42 for cord blood).
-# [C6] docs/clinical.md section 6: how the tool talks ("may", never "you have"; what the count
-#      measures, what it can mean, what a person might notice, what to do).
-# [NCI-BLEED] National Cancer Institute. Bleeding and Bruising (Thrombocytopenia) and Cancer
-#      Treatment. 2018. https://www.cancer.gov/about-cancer/treatment/side-effects/bleeding-bruising
-#      (avoid contact sports and activities that can cause injury).
+# Each text below names the source it rests on. Every key was checked against the page itself
+# (read in December 2026); what a source is cited for is in brackets after it.
+# [C1] docs/clinical.md section 1: what the source documents say (three cell lines; chemotherapy
+#      lowers them; small infections can turn serious while white cells are low; G-CSF,
+#      erythropoietin, transfusions; iron, vitamin B12, folate, protein, supplements only after
+#      asking; the symptom table; seek care at once for heavy bleeding, a high fever or trouble
+#      breathing; stop and see the doctor when dizzy or short of breath while active; marrow
+#      failure causes, disorders and tests; suppression vs insufficiency; autologous and
+#      allogeneic transplant; counts rise within about 30 days, marrow cellularity back by day
+#      40-60, full counts can take months or years).
+# [C5] docs/clinical.md section 5: febrile neutropenia; precautions and timeline, each with its
+#      source (the keys below); transfusion thresholds (context only);
+#      pancytopenia and bicytopenia; anemia by MCV; ASTCT engraftment and primary graft failure
+#      (no ANC >= 0.5 by day +30, +42 after cord blood).
+# [C6] docs/clinical.md section 6: how the tool talks.
 # [NCI-ANEMIA] National Cancer Institute. Anemia: Cancer Treatment Side Effect.
-#      https://www.cancer.gov/about-cancer/treatment/side-effects/anemia (save energy, balance
-#      rest with activity; short of breath, dizzy or faint, fast heartbeat, pale skin).
-# [NCI-CHEMO] National Cancer Institute. Chemotherapy and You: Support for People With Cancer.
-#      2018. https://www.cancer.gov/publications/patient-education/chemotherapy-and-you.pdf
-#      (stand up slowly; sit for a moment before standing).
+#      https://www.cancer.gov/about-cancer/treatment/side-effects/anemia
+#      (very tired, short of breath, lightheaded, dizzy or faint, headaches, fast heartbeat,
+#      pale skin; save energy and accept help; balance rest with activity, short walks).
+# [HCI-ANEMIA] Huntsman Cancer Institute, University of Utah Health. Anemia.
+#      https://healthcare.utah.edu/huntsmancancerinstitute/cancer-information/cancer-types-and-topics/anemia.php
+#      (rise slowly after lying down and sit before standing; call for dizziness or shortness
+#      of breath while at rest).
 # [URMC] University of Rochester Medical Center Health Encyclopedia. Anemia and Chemotherapy.
 #      https://www.urmc.rochester.edu/encyclopedia/content.aspx?ContentTypeID=85&ContentID=p07118
-#      (chest pain among the signs of anemia to report).
-# [SUNNYBROOK] Sunnybrook Health Sciences Centre. Leukemia patient guide: fever and febrile
-#      neutropenia. https://sunnybrook.ca/content/?page=leukemia-guide-fever-neutropenia
-#      (fever-lowering medicines may hide a fever; take the temperature when chilled; counts
-#      lowest 8-14 days after chemotherapy, rising 3-4 weeks after).
+#      (faint, short of breath, fast heartbeat, pale skin or chest pain as signs to report).
+# [CANCERNET] Cancer.Net (ASCO). When to Call the Doctor During Cancer Treatment. Cancer.Net
+#      Editorial Board, August 2020.
+#      https://www.cancer.net/navigating-cancer-care/how-cancer-treated/when-call-doctor-during-cancer-treatment
+#      (call right away for a temperature of 38 C or higher, shaking chills, chest pain or
+#      shortness of breath, confusion).
+# [SUNNYBROOK] Sunnybrook Health Sciences Centre. Leukemia patient guide: importance of fever
+#      and febrile neutropenia. https://sunnybrook.ca/content/?page=leukemia-guide-fever-neutropenia
+#      (take the temperature when warm, chilled or unwell; acetaminophen or ibuprofen may hide a
+#      fever; fever is often the only sign of infection; neutrophils lowest 8-14 days after
+#      chemotherapy, rising 3-4 weeks after).
+# [CLEVELAND] Cleveland Clinic. Bone marrow transplant: preventing infections.
+#      https://my.clevelandclinic.org/health/diseases/4511-bone-marrow-transplant-preventing-infections/living-with
+#      (signs of infection: sweats or chills, sore throat, cough, pain or burning when passing
+#      urine, redness or soreness where a catheter enters the skin).
+# [ACS-INFECT] American Cancer Society. Infections in people with cancer: precautions to help
+#      prevent infection during cancer treatment.
+#      http://www.cancer.org/treatment/treatmentsandsideeffects/physicalsideeffects/infectionsinpeoplewithcancer/infectionsinpeoplewithcancer/infections-in-people-with-cancer-precautions-to-take
+#      (wash hands often with soap and water; avoid large crowds; stay away from anyone with a
+#      fever, flu or other infection).
+# [NCI-BLEED-2008] National Cancer Institute. Bleeding Problems (Managing Chemotherapy Side
+#      Effects fact sheet), posted 24 November 2008; archived copy:
+#      https://webarchive.library.unt.edu/eot2008/20090508042342/http://www.cancer.gov/cancertopics/chemo-side-effects/bleeding
+#      (electric shaver; very soft toothbrush; no rough sports; ask before any medicine).
+# [HCI-BLEED] Huntsman Cancer Institute, University of Utah Health. Bleeding.
+#      https://healthcare.utah.edu/huntsmancancerinstitute/cancer-information/cancer-types-and-topics/bleeding.php
+#      (call for a nosebleed that does not stop, blood in urine, blood in stool or dark stool,
+#      small red or purple spots; electric razor, soft toothbrush, avoid falls, no aspirin or
+#      ibuprofen).
+# [ACS-CALL] American Cancer Society. Understanding chemotherapy: when to call the doctor
+#      (revised June 2015).
+#      http://www.cancer.org/treatment/treatmentsandsideeffects/treatmenttypes/chemotherapy/understandingchemotherapyaguideforpatientsandfamilies/understanding-chemotherapy-when-to-call-the-doctor
+#      (tell the doctor right away about bleeding or unexplained bruising, intense headaches,
+#      shortness of breath, blood in stool or urine).
+# [AO-BLEED] Affiliated Oncologists. Bleeding and bruising (thrombocytopenia) caused by cancer
+#      treatment. https://aocancer.com/cancer-treatment-tips/bleeding-bruising (call for bleeding
+#      that does not stop after a few minutes, red or pink urine, black or bloody stools, bad
+#      headaches or changes in how well you see, feeling confused or very sleepy).
+# [ADAM-BLEED] A.D.A.M. Medical Encyclopedia. Bleeding during cancer treatment (000022), as
+#      published by UF Health Jacksonville:
+#      https://ufhealthjax.org/encyclopedia/content.aspx?contentID=000022&projectTypeID=60
+#      (no aspirin, ibuprofen or naproxen unless the doctor says it is OK; avoid contact sports).
+# [CTCA-NADIR] Cancer Treatment Centers of America. Nadir (glossary).
+#      http://www.cancercenter.com/terms/nadir/ (white cells and platelets lowest around day 7
+#      to 14 after treatment; counts near normal within about four weeks).
+# [ONCOLINK-CLOT] OncoLink (Penn Medicine). Thromboembolism (blood clot).
+#      https://oncolink.org/cancer-treatment/hospital-helpers/oncologic-emergencies/thromboembolism-blood-clot
+#      (leg pain or swelling, sudden shortness of breath, sharp chest pain, feeling faint; a clot
+#      can also cause a stroke; go to the emergency room).
+# [ANEMIA-CAUSES] Lupus Research Alliance. Glossary: anemia.
+#      https://www.lupusresearch.org/glossary_of_terms/anemia/ (chronic kidney disease, marrow
+#      problems, medicines, early destruction of red cells); CancerConnect. Anemia information
+#      center. http://news.cancerconnect.com/anemia-information-center/ (chemotherapy, radiation
+#      and blood loss as common causes in people with cancer).
+# [MAYO-NEUTROPENIA] Mayo Clinic. Neutropenia (low neutrophil count): causes.
+#      http://www.mayoclinic.org/symptoms/neutropenia/basics/causes/sym-20050854 (chemotherapy,
+#      radiation, drugs, viral infections, sepsis, vitamin deficiencies, aplastic anemia, MDS).
+# [MSD-PLATELETS] MSD Manual Consumer Version. Overview of thrombocytopenia.
+#      https://www.msdmanuals.com/home/blood-disorders/platelet-disorders/overview-of-thrombocytopenia
+#      (marrow disorders, viral infections, immune thrombocytopenia, medications, chemotherapy).
+# [MSD-LYMPHO] MSD Manual Professional Version. Causes of lymphocytopenia (table).
+#      https://www.msdmanuals.com/uk/professional/multimedia/table/causes-of-lymphocytopenia
+#      (viral and bacterial infections, chemotherapy, glucocorticoids, radiation, aplastic
+#      anemia, autoimmune disorders); NHLBI, Lymphocytopenia: low counts raise the risk of
+#      infection; steroid therapy, radiation and chemotherapy raise the risk of a low count.
+#      http://www.nhlbi.nih.gov/health/health-topics/topics/lym/printall-index.html
+# [AFP-WBC] Riley LK, Rupert J. Evaluation of patients with leukocytosis. Am Fam Physician
+#      2015;92(11):1004-1011 (infection; surgery, exercise, trauma, emotional stress;
+#      medications; smoking; chronic inflammation; malignancy less often).
+# [WILLIAMS-NEUTROPHILIA] Williams Manual of Hematology, causes of neutrophilia (table).
+#      https://hemonc.mhmedical.com/content.aspx?bookid=1783&sectionid=121720997 (infections,
+#      inflammation, stress, colony-stimulating factors, glucocorticoids, smoking, rebound from
+#      agranulocytosis, myeloproliferative disorders).
+# [STATPEARLS-PLT] StatPearls. Secondary thrombocytosis (updated 25 February 2024).
+#      https://statpearls.com/ArticleLibrary/viewarticle/30100 (reactive to infection,
+#      inflammation, hemorrhage or medications, more common than primary; most people have no
+#      symptoms; rarely clots; primary thrombocytosis carries a risk of clots and bleeding).
+# [MAYO-HGB] Mayo Clinic. High hemoglobin count: causes (2 December 2020).
+#      https://www.mayoclinic.org/symptoms/high-hemoglobin-count/basics/causes/sym-20050862
+#      (smoking, high altitude, heart or lung disease, dehydration, erythropoietin, the marrow
+#      making too many red cells).
+# [NIDIRECT-PCYT] nidirect (NHS content). Polycythaemia.
+#      https://www.nidirect.gov.uk/conditions/polycythaemia (mild cases cause no problems;
+#      headaches, dizziness, red skin, itching after a bath; clots: heart attack, stroke, DVT and
+#      pulmonary embolism need emergency help).
 # [PNH] Besa EC. What is the classic symptom of paroxysmal nocturnal hemoglobinuria (PNH)?
-#      Medscape, 2021. https://www.medscape.com/answers/207468-81262/what-is-the-classic-symptom-of-paroxysmal-nocturnal-hemoglobinuria-pnh
-#      (dark urine, often first thing in the morning).
-# [GANZEL] Ganzel C, Becker J, Mintz PD, Lazarus HM, Rowe JM. Hyperleukocytosis, leukostasis
-#      and leukapheresis: practice management. Blood Reviews 2012;26(3):117-122 (a white count
-#      above 100 x10^9/L; trouble breathing, headache, confusion and changes in vision as the
-#      signs of leukostasis, a medical emergency). CTCAE v5.0 grades leukocytosis > 100 as 3.
+#      Medscape, updated 20 May 2021.
+#      https://www.medscape.com/answers/207468-81262/what-is-the-classic-symptom-of-paroxysmal-nocturnal-hemoglobinuria-pnh
+#      (dark urine at night that partly clears by day; early-morning urine cola-coloured).
+# [LEUKOSTASIS] Ganzel C, Becker J, Mintz PD, Lazarus HM, Rowe JM. Hyperleukocytosis,
+#      leukostasis and leukapheresis: practice management. Blood Rev 2012;26(3):117-122.
+#      doi:10.1016/j.blre.2012.01.003, https://pubmed.ncbi.nlm.nih.gov/22364832/ (a white count
+#      above 100 x10^9/L; the brain and lungs are the organs mainly harmed). How I treat
+#      hyperleukocytosis in acute myeloid leukemia. Blood 2015;125(21):3246.
+#      https://ashpublications.org/blood/article/125/21/3246/34025 (a hematologic emergency).
+#      The warning signs (trouble breathing, headache, changes in vision, confusion) as listed
+#      by Center for Nurses, AML oncologic emergencies: leukostasis.
+#      https://www.centerfornurses.com/aml/oncologic-emergencies/leukostasis/
 
 
 class Explanation(NamedTuple):
@@ -138,17 +217,18 @@ class FindingWords(NamedTuple):
 ROUTINE_FOLLOW_UP = "Otherwise, share this result with your care team at your next contact."
 URGENT_FOLLOW_UP = "Otherwise, follow the care-team message for these results."
 
-# Low white cells: a fever is the sign to act on at once [C1]; shivering as an early sign
-# [SUNNYBROOK].
+# Low white cells: fever is the sign to act on at once [C1]; take the temperature when warm,
+# chilled or unwell [SUNNYBROOK]; 38 C, shaking chills and confusion call for the care team
+# right away [CANCERNET].
 _FEVER_NOW = (
-    "A temperature of 38.0 C or higher, shivering, or suddenly feeling unwell "
-    "is a reason to call your care team at once, day or night."
+    "If you feel hot, shivery or unwell, take your temperature. Call your care team at once, "
+    "day or night, for a temperature of 38.0 C or higher, shaking chills, or confusion."
 )
-# The same advice for a person who has just reported a fever: never "watch for a fever" then.
-# (The infection precautions shown with it say to ask before fever-lowering medicine.)
+# The same advice for a person who has just reported a fever: never "watch for a fever" then,
+# and no "share at your next contact" after it: the care-team message sets how soon.
 _FEVER_GIVEN = (
-    "You gave a temperature of 38.0 C or more, which counts as a fever: the care-team message "
-    "says how soon to act on it."
+    "You reported a temperature of 38.0 C or more, which counts as a fever: follow the "
+    "care-team message for these results, and get help at once if you feel worse."
 )
 
 # The source documents' own rule for every person [C1], on every abnormal result.
@@ -163,34 +243,34 @@ SAFETY_LINE_FEVER = (
 
 # --- 3. Findings ----------------------------------------------------------------------------
 # measures/meaning/notice/action per [C6]; what a person might notice from the symptom table
-# [C1]; causes beyond chemotherapy are the common ones a care team considers.
+# [C1]. Each part says one thing: how to look after oneself is in the topic summary shown under
+# the finding, and treatment options are in the growth-factors-transfusion topic.
 _EXPLANATION_LIST: tuple[Explanation, ...] = (
     Explanation(
         code="anemia",
         title="Anemia (low hemoglobin)",
         # Red cells carry oxygen [C1].
         measures=(
-            "Hemoglobin is the protein inside red blood cells that picks up oxygen "
-            "in the lungs and delivers it around the body. The red cell count and "
-            "hematocrit look at the same cells in other ways."
+            "Hemoglobin is the protein in red blood cells that carries oxygen around the body; "
+            "the red cell count and hematocrit measure the same cells in other ways."
         ),
-        # Chemotherapy lowers red cells [C1]; other causes: anemia by MCV [C5].
+        # Chemotherapy lowers red cells [C1]; iron, B12, folate: anemia by MCV [C5]; blood loss,
+        # kidney disease, marrow disorders [ANEMIA-CAUSES].
         meaning=(
-            "A low value is common during and after chemotherapy, because the "
-            "treatment slows the bone marrow (where blood cells are made) for a "
-            "while. It can also be seen with blood loss, low iron, vitamin B12 or "
-            "folate, kidney disease, or a marrow disorder. Your care team decides "
-            "whether any support, such as a transfusion, is needed."
+            "A low value is common during and after chemotherapy, which slows the bone marrow "
+            "(where blood cells are made) for a while. It can also be seen with blood loss, "
+            "low iron, vitamin B12 or folate, kidney disease, or a marrow disorder."
         ),
-        # Symptom table [C1]; dizziness and a fast heartbeat [NCI-ANEMIA].
+        # Fatigue, pallor, breathlessness: symptom table [C1]; dizziness, headaches and a fast
+        # heartbeat [NCI-ANEMIA].
         notice=(
-            "Tiredness that does not lift with rest and a paler look than usual are "
-            "common. When the level is very low, getting out of breath easily, "
-            "dizziness or a racing heart may appear."
+            "Tiredness that rest does not fix and paler skin are common. A very low level can "
+            "bring breathlessness, dizziness, headaches or a fast heartbeat."
         ),
-        # Trouble breathing [C1]; chest pain and fainting [URMC] [NCI-ANEMIA].
+        # Chest pain and fainting [URMC] [CANCERNET]; short of breath at rest [HCI-ANEMIA].
         action=(
-            "Get help at once for chest pain, fainting, or trouble breathing. " + ROUTINE_FOLLOW_UP
+            "Get help at once for chest pain, fainting, or being short of breath while "
+            "resting. " + ROUTINE_FOLLOW_UP
         ),
         topics=("anemia-care", "nutrition", "growth-factors-transfusion"),
     ),
@@ -199,54 +279,49 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         title="Neutropenia (low neutrophils)",
         # White cells fight infection [C1].
         measures=(
-            "Neutrophils are the main infection-fighting white blood cells and the "
-            "body's first line against bacteria and fungi. The absolute neutrophil "
-            "count (ANC) says how many are in the blood."
+            "The absolute neutrophil count (ANC) counts neutrophils, the white blood cells that "
+            "are first to fight bacteria and fungi."
         ),
-        # Chemotherapy lowers them; small infections can become serious; G-CSF [C1].
+        # Chemotherapy lowers them; small infections can become serious [C1]; other causes
+        # [MAYO-NEUTROPENIA].
         meaning=(
-            "A low count is expected some days after many chemotherapy treatments, "
-            "while the bone marrow (where blood cells are made) recovers, and it "
-            "usually climbs again. It can also be seen with some infections, other "
-            "medicines, or marrow disorders. With few neutrophils, an infection may "
-            "turn serious quickly; your care team decides whether support such as a "
-            "growth factor (a medicine that helps the marrow make white cells) fits."
+            "A low count is expected some days after many chemotherapy treatments and usually "
+            "climbs again as the bone marrow recovers. It can also be seen with some "
+            "infections, medicines or marrow disorders. With few neutrophils, an infection can "
+            "turn serious quickly."
         ),
-        # Fever as the sign [C1]; chills [SUNNYBROOK].
+        # Signs of infection [CLEVELAND].
         notice=(
-            "The low count itself is not felt. What matters are signs of infection: "
-            "fever, chills, sore throat, cough, pain passing urine, or a red, sore "
-            "patch of skin."
+            "The low count itself is not felt. An infection may show as fever, chills or "
+            "sweats, a sore throat, a cough, burning when passing urine, or red, sore skin."
         ),
         action=_FEVER_NOW + " " + ROUTINE_FOLLOW_UP,
-        action_fever=_FEVER_GIVEN + " " + ROUTINE_FOLLOW_UP,
+        action_fever=_FEVER_GIVEN,
         topics=("infection-precautions", "growth-factors-transfusion"),
     ),
     Explanation(
         code="thrombocytopenia",
         title="Thrombocytopenia (low platelets)",
         # Platelets help clotting [C1].
-        measures=(
-            "Platelets are tiny cell pieces that gather where a blood vessel is "
-            "injured and help form a clot, so that bleeding stops."
-        ),
-        # Chemotherapy lowers them [C1]; transfusion as the care team's decision [C5].
+        measures="Platelets are tiny cell pieces that help blood clot, so that bleeding stops.",
+        # Chemotherapy lowers them [C1]; other causes [MSD-PLATELETS].
         meaning=(
-            "A low count can be seen after chemotherapy while the bone marrow (where "
-            "blood cells are made) recovers. It may also come with some infections "
-            "or medicines, the immune system clearing platelets, or a marrow "
-            "disorder. The lower the count, the more easily bleeding can start; your "
-            "care team decides whether a platelet transfusion is needed."
+            "A low count can be seen after chemotherapy while the bone marrow recovers. It can "
+            "also come with some infections or medicines, the immune system clearing "
+            "platelets, or a marrow disorder. The lower the count, the more easily bleeding "
+            "starts."
         ),
-        # Easy bruising or bleeding, prolonged bleeding: symptom table [C1].
+        # Easy bruising or bleeding, prolonged bleeding [C1]; small red or purple spots
+        # [HCI-BLEED].
         notice=(
-            "Bruises that appear with little reason, tiny red or purple dots on the "
-            "skin, nosebleeds or bleeding gums, or small cuts that keep oozing."
+            "Bruises that appear with little reason, tiny red or purple dots on the skin, "
+            "nosebleeds or bleeding gums, or small cuts that keep oozing."
         ),
-        # Heavy bleeding [C1]; blood in urine or stool, bad headache [NCI-BLEED].
+        # Heavy bleeding [C1]; blood in urine, blood in stool or dark stool [HCI-BLEED]
+        # [ACS-CALL]; bad headaches, changes in sight, confusion [AO-BLEED].
         action=(
-            "Get help at once for bleeding that will not stop, blood in urine or "
-            "stool (or black stool), or a bad headache. " + ROUTINE_FOLLOW_UP
+            "Get help at once for bleeding that will not stop, blood in urine or stool (or "
+            "black stool), a bad headache, changes in sight, or confusion. " + ROUTINE_FOLLOW_UP
         ),
         topics=("bleeding-precautions", "growth-factors-transfusion"),
     ),
@@ -254,129 +329,119 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         code="leukopenia",
         title="Leukopenia (low white blood cells)",
         measures=(
-            "The white blood cell count (WBC) adds up all the cells that defend the "
-            "body against infection, including neutrophils and lymphocytes."
+            "The white blood cell count (WBC) adds up all the cells that defend the body "
+            "against infection, including neutrophils and lymphocytes."
         ),
-        # Chemotherapy and radiation, viruses, marrow failure [C1]; small infections [C1].
+        # Chemotherapy and radiation, viruses, marrow failure; small infections [C1]; medicines
+        # [MAYO-NEUTROPENIA].
         meaning=(
-            "A low total can be seen after chemotherapy or radiation, with some "
-            "viral infections and medicines, or with a disorder of the bone marrow "
-            "(where blood cells are made). It often goes with low neutrophils, the "
-            "part that matters most for infection. While the count is low, even a "
-            "small infection may become serious."
+            "A low total can be seen after chemotherapy or radiation, with some viral "
+            "infections and medicines, or with a bone marrow disorder. It often goes with low "
+            "neutrophils, the cells that matter most against infection; while the count is "
+            "low, even a small infection may become serious."
         ),
-        # Recurrent infections: symptom table [C1]; chills [SUNNYBROOK].
+        # Recurrent infections: symptom table [C1].
         notice=(
-            "Usually nothing from the count itself. Infections may come more often "
-            "or take longer to clear; fever and chills are the signs to watch for."
+            "Usually nothing from the count itself. Infections may come more often or take "
+            "longer to clear."
         ),
         action=_FEVER_NOW + " " + ROUTINE_FOLLOW_UP,
-        action_fever=_FEVER_GIVEN + " " + ROUTINE_FOLLOW_UP,
+        action_fever=_FEVER_GIVEN,
         topics=("infection-precautions", "growth-factors-transfusion"),
     ),
     Explanation(
         code="lymphopenia",
         title="Lymphopenia (low lymphocytes)",
         measures=(
-            "Lymphocytes are white blood cells that recognise germs, make "
-            "antibodies and remember infections met before."
+            "Lymphocytes are white blood cells that recognise germs, make antibodies and "
+            "remember infections met before."
         ),
+        # [MSD-LYMPHO]
         meaning=(
-            "A low count is common after chemotherapy, radiation or steroid "
-            "medicines. It can also be seen with some infections, a major illness, "
-            "or conditions of the immune system or bone marrow (where blood cells "
-            "are made). It may make some infections, viral ones in particular, more "
-            "likely."
+            "A low count is common after chemotherapy, radiation or steroid medicines. It can "
+            "also be seen with some infections, or with conditions of the immune system or "
+            "bone marrow. While it is low, infections may be more likely."
         ),
         # Recurrent infections: symptom table [C1].
         notice=(
-            "Usually nothing from the count itself. Some people notice infections "
-            "that keep coming back or are slow to clear."
+            "Usually nothing from the count itself. Some people notice infections that keep "
+            "coming back or are slow to clear."
         ),
         action=_FEVER_NOW + " " + ROUTINE_FOLLOW_UP,
-        action_fever=_FEVER_GIVEN + " " + ROUTINE_FOLLOW_UP,
+        action_fever=_FEVER_GIVEN,
         topics=("infection-precautions",),
     ),
     Explanation(
         code="leukocytosis",
         title="Leukocytosis (high white blood cells)",
         measures=(
-            "The white blood cell count (WBC) adds up all the infection-fighting "
-            "cells in the blood."
+            "The white blood cell count (WBC) adds up all the infection-fighting cells in the "
+            "blood."
         ),
-        # G-CSF raises white cells [C1]. A very high count: see _VERY_HIGH_WBC.
+        # G-CSF raises white cells [C1]; other causes [AFP-WBC] [WILLIAMS-NEUTROPHILIA]. A
+        # very high count: see _VERY_HIGH_WBC.
         meaning=(
-            "A high count is often the body's normal answer to infection, "
-            "inflammation, stress or steroid medicines. It can also be seen with "
-            "smoking, growth-factor treatment (G-CSF, which pushes the marrow to make "
-            "white cells), the bone marrow bouncing back after chemotherapy, or, "
-            "less often, a marrow or blood condition. Your care team can tell which "
-            "fits."
+            "A high count is often the body's normal answer to infection, inflammation, stress "
+            "or steroid medicines. It can also be seen with smoking, growth-factor treatment "
+            "(G-CSF), the bone marrow bouncing back after chemotherapy, or, less often, a "
+            "marrow or blood condition. Your care team can tell which fits."
         ),
         notice=(
-            "The count itself is usually not felt. Signs of what is behind it, such "
-            "as fever, pain or feeling unwell, may be what stands out."
+            "The count itself is usually not felt. Signs of what is behind it, such as fever, "
+            "pain or feeling unwell, may be what stands out."
         ),
         # High fever and trouble breathing [C1].
         action=(
-            "Get help at once for a high fever, trouble breathing, or feeling very "
-            "unwell. " + ROUTINE_FOLLOW_UP
+            "Get help at once for a high fever, trouble breathing, or feeling very unwell. "
+            + ROUTINE_FOLLOW_UP
         ),
-        action_fever=(
-            "You gave a temperature of 38.0 C or more: the care-team message says how soon to "
-            "act on it. Get help at once if it climbs higher, or for trouble breathing or "
-            "feeling very unwell. " + ROUTINE_FOLLOW_UP
-        ),
+        action_fever=(_FEVER_GIVEN + " Trouble breathing also needs help at once."),
     ),
     Explanation(
         code="neutrophilia",
         title="Neutrophilia (high neutrophils)",
         measures=(
-            "Neutrophils are the main infection-fighting white blood cells; the "
-            "absolute neutrophil count (ANC) says how many are in the blood."
+            "The absolute neutrophil count (ANC) counts neutrophils, the white blood cells that "
+            "are first to fight bacteria and fungi."
         ),
-        # G-CSF raises neutrophils [C1].
+        # G-CSF raises neutrophils [C1]; other causes, rebound after chemotherapy
+        # [WILLIAMS-NEUTROPHILIA] [AFP-WBC].
         meaning=(
             "A high count is often seen when the body is fighting an infection or "
-            "inflammation, or with stress, smoking or steroid medicines. Growth-"
-            "factor treatment (G-CSF) raises neutrophils on purpose, and counts can "
-            "overshoot for a while as the bone marrow recovers after chemotherapy. "
-            "Less often it comes from a marrow condition; your care team can tell "
-            "which fits."
+            "inflammation, or with stress, smoking or steroid medicines. Growth-factor "
+            "treatment (G-CSF) raises neutrophils on purpose, and counts can overshoot for a "
+            "while as the marrow recovers after chemotherapy. Less often it comes from a "
+            "marrow condition; your care team can tell which fits."
         ),
         notice=(
-            "The count itself is usually not felt. Signs of infection, such as "
-            "fever, pain or redness, may be what stands out."
+            "The count itself is usually not felt. Signs of infection, such as fever, pain or "
+            "redness, may be what stands out."
         ),
         # High fever and trouble breathing [C1].
         action=(
-            "Get help at once for a high fever, trouble breathing, or feeling very "
-            "unwell. " + ROUTINE_FOLLOW_UP
+            "Get help at once for a high fever, trouble breathing, or feeling very unwell. "
+            + ROUTINE_FOLLOW_UP
         ),
-        action_fever=(
-            "You gave a temperature of 38.0 C or more: the care-team message says how soon to "
-            "act on it. Get help at once if it climbs higher, or for trouble breathing or "
-            "feeling very unwell. " + ROUTINE_FOLLOW_UP
-        ),
+        action_fever=(_FEVER_GIVEN + " Trouble breathing also needs help at once."),
     ),
     Explanation(
         code="thrombocytosis",
         title="Thrombocytosis (high platelets)",
-        measures=("Platelets are tiny cell pieces that help blood clot so that bleeding stops."),
+        measures="Platelets are tiny cell pieces that help blood clot, so that bleeding stops.",
+        # [STATPEARLS-PLT]
         meaning=(
-            "A high count can be seen after bleeding or surgery, with infection, "
-            "inflammation or low iron, or as the bone marrow (where blood cells are "
-            "made) recovers after chemotherapy. Less often it comes from a marrow "
-            "condition that makes too many platelets. Your care team can tell which "
-            "fits."
+            "A high count is most often a reaction to something else, such as infection, "
+            "inflammation, bleeding or some medicines. Less often it comes from a marrow "
+            "condition that makes too many platelets. Your care team can tell which fits."
         ),
+        # [STATPEARLS-PLT]
         notice=(
-            "Most people notice nothing. Rarely, a very high count goes with clots "
-            "or with bleeding."
+            "Most people notice nothing. Rarely, a very high count goes with clots or with "
+            "bleeding."
         ),
-        # Heavy bleeding and trouble breathing [C1].
+        # Signs of a clot [ONCOLINK-CLOT]; heavy bleeding [C1].
         action=(
-            "Get help at once for chest pain, trouble breathing, a painful swollen "
+            "Get help at once for chest pain, sudden shortness of breath, a painful swollen "
             "leg, or heavy bleeding. " + ROUTINE_FOLLOW_UP
         ),
     ),
@@ -384,24 +449,25 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         code="erythrocytosis",
         title="Erythrocytosis (high hemoglobin or red cells)",
         measures=(
-            "Hemoglobin, hematocrit and the red cell count show how much "
-            "oxygen-carrying red cell the blood holds."
+            "Hemoglobin, hematocrit and the red cell count show how much oxygen-carrying red "
+            "cell the blood holds."
         ),
-        # Erythropoietin and transfusion raise red cells [C1].
+        # [MAYO-HGB]; erythropoietin [C1].
         meaning=(
-            "A high value can be seen when the body is short of water "
-            "(dehydration), with smoking, at high altitude, with some lung or heart "
-            "conditions, or after treatment that boosts red cells, such as "
-            "erythropoietin or a transfusion. Less often it comes from a bone marrow "
-            "condition that makes too many red cells. Your care team can tell which "
-            "fits."
+            "A high value can be seen when the body is short of water (dehydration), with "
+            "smoking, at high altitude, with some lung or heart conditions, or after "
+            "treatment with erythropoietin. Less often it comes from a bone marrow condition "
+            "that makes too many red cells. Your care team can tell which fits."
         ),
+        # [NIDIRECT-PCYT]
         notice=(
-            "Often nothing. Some people notice headaches, dizziness, a flushed face or itching."
+            "Often nothing. Some people notice headaches, dizziness, red skin or itching after "
+            "a bath or shower."
         ),
+        # Signs of a clot, and a clot can cause a stroke [ONCOLINK-CLOT] [NIDIRECT-PCYT].
         action=(
-            "Get help at once for chest pain, trouble breathing, or sudden weakness "
-            "or trouble speaking. " + ROUTINE_FOLLOW_UP
+            "Get help at once for chest pain, sudden shortness of breath, a painful swollen "
+            "leg, or signs of a stroke. " + ROUTINE_FOLLOW_UP
         ),
     ),
     Explanation(
@@ -409,33 +475,32 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         title="Bicytopenia (two blood cell types low)",
         # The three cell lines [C1].
         measures=(
-            "The bone marrow (where blood cells are made) makes three main types: "
-            "red cells for oxygen, white cells against infection, and platelets for "
-            "clotting. Here two of the three are below range."
+            "The bone marrow (where blood cells are made) makes three main types: red cells "
+            "for oxygen, white cells against infection, and platelets for clotting. Here two "
+            "of the three are below range."
         ),
-        # Suppression vs failure; the care team can tell which [C1] [C5].
+        # Suppression vs failure; the care team can tell which [C1] [C5]; infection and low
+        # vitamins [MAYO-NEUTROPENIA] [MSD-PLATELETS].
         meaning=(
-            "Two low types together can follow chemotherapy or radiation, which "
-            "hold the marrow back for a time (marrow suppression). They can also "
-            "come from a problem in the marrow itself, which then cannot make "
-            "enough cells (marrow failure), or from causes such as infection or low "
-            "vitamins. Your care team can tell which is more likely, sometimes with "
-            "further tests."
+            "Two low types together can follow chemotherapy or radiation, which hold the "
+            "marrow back for a time (marrow suppression). They can also come from a problem in "
+            "the marrow itself, which then cannot make enough cells (marrow failure), or from "
+            "causes such as infection or low vitamins. Your care team can tell which is more "
+            "likely, sometimes with further tests."
         ),
         # Symptom table [C1].
         notice=(
-            "It depends on which types are low: tiredness, pale skin or "
-            "breathlessness; more infections; easy bruising or bleeding."
+            "It depends on which types are low: tiredness, pale skin or breathlessness; more "
+            "infections; easy bruising or bleeding."
         ),
-        # Seek-care rule [C1].
+        # Seek-care rule [C1]; 38.0 C [CANCERNET].
         action=(
-            "Get help at once for a temperature of 38.0 C or higher, bleeding that "
-            "will not stop, or trouble breathing. " + ROUTINE_FOLLOW_UP
+            "Get help at once for a temperature of 38.0 C or higher, bleeding that will not "
+            "stop, or trouble breathing. " + ROUTINE_FOLLOW_UP
         ),
         action_fever=(
-            "You gave a temperature of 38.0 C or more: the care-team message says how soon to "
-            "act on it. Get help at once for bleeding that will not stop or trouble "
-            "breathing. " + ROUTINE_FOLLOW_UP
+            _FEVER_GIVEN + " Bleeding that will not stop or trouble breathing also needs help "
+            "at once."
         ),
         topics=("marrow-failure", "chemotherapy-timeline"),
     ),
@@ -444,33 +509,32 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         title="Pancytopenia (all three blood cell types low)",
         # The three cell lines [C1].
         measures=(
-            "The bone marrow (where blood cells are made) makes red cells for "
-            "oxygen, white cells against infection, and platelets for clotting. "
-            "Here all three are below range."
+            "The bone marrow (where blood cells are made) makes red cells for oxygen, white "
+            "cells against infection, and platelets for clotting. Here all three are below "
+            "range."
         ),
-        # Suppression vs failure; marrow biopsy as a further test [C1] [C5].
+        # Suppression vs failure; marrow biopsy as a further test [C1] [C5]; severe infection
+        # and low vitamins [MAYO-NEUTROPENIA] [MSD-PLATELETS].
         meaning=(
-            "All three can drop together after chemotherapy or radiation, which "
-            "hold the marrow back for a time (marrow suppression). The same picture "
-            "can also come from a marrow that cannot make enough cells on its own "
-            "(marrow failure), or from other causes such as severe infection or low "
-            "vitamins. Your care team can tell which is more likely and decides "
-            "whether further tests, such as a bone marrow test, are needed."
+            "All three can drop together after chemotherapy or radiation, which hold the "
+            "marrow back for a time (marrow suppression). The same picture can also come from "
+            "a marrow that cannot make enough cells on its own (marrow failure), or from other "
+            "causes such as severe infection or low vitamins. Your care team can tell which is "
+            "more likely, sometimes with a bone marrow test."
         ),
         # Symptom table [C1].
         notice=(
-            "Tiredness, pale skin or breathlessness; infections that come often or "
-            "hit hard; easy bruising or bleeding that lasts."
+            "Tiredness, pale skin or breathlessness; infections that come often or hit hard; "
+            "easy bruising or bleeding that lasts."
         ),
-        # Seek-care rule [C1].
+        # Seek-care rule [C1]; 38.0 C [CANCERNET].
         action=(
-            "Get help at once for a temperature of 38.0 C or higher, bleeding that "
-            "will not stop, or trouble breathing. " + ROUTINE_FOLLOW_UP
+            "Get help at once for a temperature of 38.0 C or higher, bleeding that will not "
+            "stop, or trouble breathing. " + ROUTINE_FOLLOW_UP
         ),
         action_fever=(
-            "You gave a temperature of 38.0 C or more: the care-team message says how soon to "
-            "act on it. Get help at once for bleeding that will not stop or trouble "
-            "breathing. " + ROUTINE_FOLLOW_UP
+            _FEVER_GIVEN + " Bleeding that will not stop or trouble breathing also needs help "
+            "at once."
         ),
         topics=("marrow-failure", "chemotherapy-timeline"),
     ),
@@ -479,27 +543,27 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         title="Febrile neutropenia (fever with very low neutrophils)",
         # IDSA 2010 / ASCO-IDSA 2018 definition [C5].
         measures=(
-            "This combines the neutrophil count (the main infection-fighting white "
-            "cells) with body temperature. It applies when the count is below "
-            "0.5 x10^9/L and the temperature is 38.3 C or higher once, or 38.0 C or "
-            "higher for more than an hour."
+            "This combines the neutrophil count (the main infection-fighting white cells) with "
+            "body temperature. It applies when the count is below 0.5 x10^9/L and the "
+            "temperature is 38.3 C or higher once, or 38.0 C or higher for more than an hour."
         ),
-        # A medical emergency [C5].
+        # A medical emergency [C5]; fever often the only sign of infection [SUNNYBROOK].
         meaning=(
-            "With so few neutrophils the body struggles to hold back an infection, "
-            "and fever may be the only early sign. An infection in this situation "
-            "can become life-threatening within hours, so this is a medical "
-            "emergency even when the person feels fairly well."
+            "With so few neutrophils the body struggles to hold back an infection, and fever "
+            "may be the only early sign. An infection at such a time can become "
+            "life-threatening within hours, so fever with a count this low is treated as a "
+            "medical emergency, even when the person feels fairly well."
         ),
+        # Shaking chills, confusion, shortness of breath [CANCERNET].
         notice=(
-            "Fever, chills or shivering, feeling suddenly weak, drowsy or confused, "
-            "fast breathing or a racing heart."
+            "Fever, chills or shivering, feeling suddenly weak, drowsy or confused, fast "
+            "breathing or a racing heart."
         ),
         # Contact the care team or emergency services now [C5].
         action=(
-            "Do not wait to see whether it passes. Contact your care team now (use "
-            "the out-of-hours number at night or at weekends), or emergency "
-            "services if the care team cannot be reached."
+            "Do not wait to see whether it passes. Contact your care team now (use the "
+            "out-of-hours number at night or at weekends), or emergency services if the care "
+            "team cannot be reached."
         ),
         topics=("infection-precautions",),
     ),
@@ -508,27 +572,25 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         title="Critical value (far outside the usual range)",
         # Critical limits are lab policy [C5].
         measures=(
-            "Labs keep limits for results so far from normal that they phone the "
-            "care team straight away. Each lab sets these limits as its own policy, "
-            "so they differ between labs."
+            "Labs keep limits for results so far from normal that they phone the care team "
+            "straight away. Each lab sets these limits as its own policy, so they differ "
+            "between labs."
         ),
         meaning=(
-            "A result beyond one of these limits may need prompt attention. It can "
-            "reflect a real change, such as a very low count after chemotherapy, or "
-            "sometimes a problem with the sample or a typing error in the unit or "
-            "value. Only the care team can tell which."
+            "A result beyond one of these limits may need prompt attention. It can reflect a "
+            "real change, such as a very low count after chemotherapy, or sometimes a problem "
+            "with the sample or a typing error in the unit or value. Only the care team can "
+            "tell which."
         ),
         # Symptom table [C1].
         notice=(
-            "It depends on the count: great tiredness, breathlessness or fainting "
-            "with very low hemoglobin; fever or chills with very low white cells; "
-            "bleeding or bruising with very low platelets. Some people notice "
-            "nothing."
+            "It depends on the count: great tiredness, breathlessness or fainting with very "
+            "low hemoglobin; fever or chills with very low white cells; bleeding or bruising "
+            "with very low platelets. Some people notice nothing."
         ),
         action=(
-            "If you feel very unwell, call emergency services. Otherwise contact "
-            "your care team now, even if you feel well; the lab may already have "
-            "told the care team."
+            "If you feel very unwell, call emergency services. Otherwise contact your care "
+            "team now, even if you feel well; the lab may already have told them."
         ),
     ),
 )
@@ -537,9 +599,9 @@ EXPLANATIONS: MappingProxyType[str, Explanation] = MappingProxyType(
     {item.code: item for item in _EXPLANATION_LIST}
 )
 
-# A white count above 100 x10^9/L (CTCAE v5.0 grade 3; hyperleukocytosis [GANZEL]) or beyond
-# the critical limit: the usual "normal answer to infection" opening would understate it.
-# Trouble breathing [C1]; headache, confusion and changes in vision [GANZEL].
+# A white count above 100 x10^9/L (CTCAE v5.0 grade 3; hyperleukocytosis [LEUKOSTASIS]) or
+# beyond the critical limit: the usual "normal answer to infection" opening would understate
+# it. Trouble breathing [C1]; headache, confusion and changes in vision [LEUKOSTASIS].
 _VERY_HIGH_WBC = (
     "A white count this high needs prompt review by your care team, even if you feel well. "
     "Infection, inflammation, steroid medicines or growth-factor treatment (G-CSF) can raise "
@@ -552,8 +614,8 @@ _VERY_HIGH_WBC_SIGNS = (
 )
 # With a fever reported [C1]: the fever's urgency is the care-team message's.
 _VERY_HIGH_WBC_FEVER = (
-    "You gave a temperature of 38.0 C or more: the care-team message says how soon to act on "
-    "it, and a fever that climbs higher needs care at once."
+    "You reported a temperature of 38.0 C or more: the care-team message says how soon to act "
+    "on it, and a fever that climbs higher needs care at once."
 )
 
 # --- 4. Patient topics ----------------------------------------------------------------------
@@ -561,13 +623,13 @@ _TOPIC_LIST: tuple[Topic, ...] = (
     Topic(
         code="infection-precautions",
         title="Avoiding infection while white cells are low",
-        # Hand washing, sick people and crowds, food safety, fever medicine [C5] [C1];
-        # it can hide a fever, chills as an early sign [SUNNYBROOK].
+        # Hygiene, sick people, food safety [C5]; hand washing, crowds [ACS-INFECT];
+        # fever-lowering medicine can hide a fever [SUNNYBROOK]. Taking the temperature is in
+        # the finding's action, so the summary does not repeat it.
         summary=(
             "Wash your hands often, and keep away from people who are ill and from crowds. "
             "Prepare, cook and store food safely. Ask your care team before taking any "
-            "medicine that lowers a fever, because it can hide one. Chills or shivering can be "
-            "an early sign of infection: take your temperature."
+            "medicine that lowers a fever, because it can hide one."
         ),
         summary_fever=(
             "Wash your hands often, and keep away from people who are ill and from crowds. "
@@ -579,71 +641,74 @@ _TOPIC_LIST: tuple[Topic, ...] = (
             # Low white cells: small infections can become serious [C1].
             "With few white cells, and neutrophils in particular, the body is slow to stop an "
             "infection, and a small one can turn serious.",
-            # [C5] [C1]
+            # [C5] [ACS-INFECT]
             "Wash your hands often with soap and water, and ask the people around you to do the "
             "same.",
             "Keep away from people who have a cold, flu or another infection, and from crowds.",
+            # [C5]
             "Follow safe ways of preparing, cooking and storing food.",
-            # [C5] [SUNNYBROOK]
+            # [SUNNYBROOK]
             "Ask your care team before taking medicine that lowers a fever (such as "
             "paracetamol/acetaminophen or ibuprofen): it can hide a fever, and a fever is the "
             "sign your care team needs to hear about.",
-            # Fever as the sign [C1]; chills [SUNNYBROOK]; 38.0 C [C5].
-            "Chills, shivering, or feeling suddenly unwell can come before a fever. Take your "
-            "temperature then; 38.0 C or higher is a reason to call your care team at once, "
-            "day or night.",
+            # Take the temperature when warm, chilled or unwell [SUNNYBROOK]; 38.0 C and
+            # shaking chills [CANCERNET].
+            "If you feel hot, have chills or suddenly feel unwell, take your temperature. A "
+            "temperature of 38.0 C or higher is a reason to call your care team at once, day "
+            "or night.",
         ),
     ),
     Topic(
         code="bleeding-precautions",
         title="Avoiding bleeding while platelets are low",
-        # Soft toothbrush, electric razor, no aspirin or NSAIDs unless the care team says so,
-        # avoiding falls [C5]; contact sports [NCI-BLEED].
+        # Soft toothbrush, electric razor, avoiding falls [HCI-BLEED] [NCI-BLEED-2008]; no
+        # aspirin or NSAIDs unless the care team says so [ADAM-BLEED]; rough or contact sports
+        # [NCI-BLEED-2008] [ADAM-BLEED].
         summary=(
             "Use a soft toothbrush and an electric razor. Do not take aspirin, ibuprofen or "
             "similar pain medicines (NSAIDs) unless your care team says so. Take care to avoid "
-            "falls, knocks and contact sports."
+            "falls and knocks, such as from rough play or contact sports."
         ),
         points=(
             # Platelets and clotting [C1].
             "With few platelets, blood clots more slowly, so small injuries can bleed longer "
             "and bruises come more easily.",
-            # [C5]
+            # [HCI-BLEED] [NCI-BLEED-2008]
             "Brush with a soft toothbrush and shave with an electric razor rather than a blade.",
+            # [ADAM-BLEED] [NCI-BLEED-2008]
             "Do not take aspirin, ibuprofen or other anti-inflammatory pain medicines (NSAIDs) "
             "unless your care team tells you to; they make bleeding more likely. Ask before "
             "taking any new medicine.",
-            # [C5] [NCI-BLEED]
-            "Avoid falls, and leave out contact sports and other activities where a knock is "
-            "likely.",
-            # Heavy bleeding [C1]; [NCI-BLEED].
+            # [HCI-BLEED] [NCI-BLEED-2008] [ADAM-BLEED]
+            "Avoid falls, and leave out rough play, contact sports and other activities where "
+            "a knock is likely.",
+            # The finding's action [C1] [HCI-BLEED] [ACS-CALL] [AO-BLEED].
             "Get help at once for heavy bleeding, bleeding that will not stop, blood in urine "
-            "or stool (or black stool), or a bad headache.",
+            "or stool (or black stool), a bad headache, changes in sight, or confusion.",
         ),
     ),
     Topic(
         code="anemia-care",
         title="Looking after yourself with low hemoglobin",
-        # Pacing and rest [NCI-ANEMIA]; getting up slowly [NCI-CHEMO]. When to get help at once
-        # is the anemia finding's action and the last point below.
+        # Save energy, balance rest with activity [NCI-ANEMIA]; get up slowly [HCI-ANEMIA].
         summary=(
-            "Pace yourself: do what matters most and rest in between. Get up slowly, sitting "
-            "for a moment before you stand, because standing fast can make you dizzy."
+            "Pace yourself: save your energy for what matters most and rest in between. Get up "
+            "slowly, sitting for a moment before you stand."
         ),
         points=(
             # Red cells carry oxygen; fatigue and pallor [C1].
             "With less hemoglobin, less oxygen reaches the body, so tiredness and a pale look "
             "are common.",
             # [NCI-ANEMIA]
-            "Save your energy for what matters most, let others help, and rest between "
-            "activities. Short, gentle walks often help more than staying in bed all day.",
-            # [NCI-CHEMO]
-            "Get up slowly: sit on the edge of the bed or chair for a moment before standing, "
-            "because standing fast can make you dizzy.",
-            # Stop and see the doctor when dizzy, short of breath or in pain while active [C1].
+            "Save your energy for what matters most and let others help. Balance rest with "
+            "activity: short, gentle walks often help more than a day in bed.",
+            # [HCI-ANEMIA]
+            "Get up slowly: after lying down, sit for a moment before you stand, because "
+            "standing fast can make you dizzy.",
+            # Stop and see the doctor when dizzy or short of breath while active [C1].
             "Stop and rest if you feel dizzy or short of breath while active, and tell your care "
             "team.",
-            # [C1] [URMC]
+            # [C1] [URMC] [CANCERNET] [HCI-ANEMIA]
             "Get help at once for trouble breathing, breathlessness while resting, chest pain, "
             "or fainting.",
         ),
@@ -660,8 +725,7 @@ _TOPIC_LIST: tuple[Topic, ...] = (
         points=(
             # [C1]
             "The bone marrow needs iron, vitamin B12, folate and protein to make new blood cells.",
-            "A balanced diet that includes these supports recovery; foods that are easy to "
-            "digest are a good start after treatment.",
+            "A balanced diet that includes them supports recovery.",
             "Ask your care team before taking any supplement, vitamins and minerals included, "
             "so that they can check it is safe and needed for you.",
             # Anemia by MCV [C5]: a question for the care team, not a diagnosis.
@@ -696,12 +760,14 @@ _TOPIC_LIST: tuple[Topic, ...] = (
     Topic(
         code="marrow-failure",
         title="When the marrow makes too few cells (background)",
-        # Suppression vs insufficiency; the care team can tell which [C1] [C5].
+        # Disorders and causes of insufficiency; the care team can tell which [C1] [C5]. Shown
+        # under a finding whose meaning already names suppression and failure, so it adds the
+        # conditions rather than repeating the contrast.
         summary=(
-            "Two or three low cell types can follow chemotherapy or radiation, which hold the "
-            "marrow back for a while (suppression). Less often the marrow cannot make enough "
-            "cells on its own (insufficiency), as in aplastic anemia, MDS, PNH or pure red "
-            "cell aplasia. A blood count alone cannot tell these apart; your care team can."
+            "When the marrow itself cannot make enough cells (marrow failure, also called "
+            "insufficiency), the cause may be a condition such as aplastic anemia, MDS, PNH or "
+            "pure red cell aplasia. A blood count alone cannot tell these apart from the effect "
+            "of treatment (suppression); your care team can."
         ),
         points=(
             # [C1]
@@ -745,31 +811,36 @@ _TOPIC_LIST: tuple[Topic, ...] = (
             "on the first of three days in a row with a count of 0.5 x10^9/L or more; "
             "platelets on the first of three days in a row at 20 x10^9/L or more, with no "
             "platelet transfusion in the week before.",
-            # Primary graft failure by day +30 (+42 for cord blood) [C5].
-            "Neutrophils usually engraft within the first month after a blood or marrow graft, "
-            "and within about six weeks after cord blood. If they have not, the care team looks "
-            "into why.",
-            "Counts can take months to settle fully. cbc trend --transplant pb, marrow or cord "
-            "follows these milestones over a series of results.",
+            # Primary graft failure by day +30 (+42 for cord blood) [C5]: the deadline the
+            # definitions set, not a typical time to engraftment.
+            "After a donor (allogeneic) transplant, the same rules look for neutrophil "
+            "engraftment by day 30, or day 42 after cord blood. If it has not happened by then, "
+            "the care team looks into why.",
+            "cbc trend --transplant pb, marrow or cord follows these milestones over a series "
+            "of results.",
         ),
     ),
     Topic(
         code="chemotherapy-timeline",
         title="How counts usually recover after chemotherapy",
+        # Lowest about day 7-14 [CTCA-NADIR] (8-14 for neutrophils [SUNNYBROOK]); back near
+        # normal within about 3-4 weeks [CTCA-NADIR] [SUNNYBROOK]; marrow cellularity by day
+        # 40-60 [C1].
         summary=(
             "Counts are usually lowest about 7 to 14 days after a chemotherapy treatment and "
             "usually recover over 3 to 4 weeks. The marrow usually regains its normal cell "
             "content by about day 40 to 60."
         ),
         points=(
-            # [C5] [SUNNYBROOK]
+            # [CTCA-NADIR] [SUNNYBROOK]
             "Chemotherapy slows the marrow, so counts fall for a while after each treatment. "
             "They are usually lowest about 7 to 14 days after it.",
             "They usually recover over 3 to 4 weeks after the treatment.",
             # [C1]
             "The marrow usually regains its normal cell content by about 40 to 60 days after "
             "treatment. Counts can take months or longer to be fully normal.",
-            # [C5] (counts still low past then deserve a review)
+            # [C1]: past day 40-60 the marrow is usually back, so counts still low then are
+            # worth a review.
             "Counts that are still low after about two months deserve a review with your care "
             "team, who can tell whether recovery is slow or something else is going on.",
             "This is the usual pattern, not a prediction: it varies with the treatment and the "
@@ -781,16 +852,16 @@ _TOPIC_LIST: tuple[Topic, ...] = (
 TOPICS: MappingProxyType[str, Topic] = MappingProxyType({t.code: t for t in _TOPIC_LIST})
 
 # The background under a two- or three-line finding when the days since chemotherapy are known
-# [C5]: the pattern is expected after treatment and the care team can tell which.
+# [C1] [CTCA-NADIR]: the pattern is expected after treatment; that never softens the care-team
+# message, which may still say "now" (a critical value, a fever).
 _MARROW_AFTER_CHEMO = (
-    "Day {day} after chemotherapy falls in the weeks when low counts in more than one cell type "
-    "are expected (marrow suppression), so this pattern fits the treatment. Your care team can "
-    "tell whether it is the treatment alone or something else."
+    "At day {day} after chemotherapy, low counts in more than one cell type are expected from "
+    "the treatment (marrow suppression). That does not change what the care-team message asks."
 )
 _MARROW_LATE_AFTER_CHEMO = (
-    "Day {day} after chemotherapy is past the 40 to 60 days by which the marrow usually "
-    "recovers, so counts still this low deserve a review with your care team, who can tell "
-    "whether recovery is slow or something else is going on."
+    "At day {day} after chemotherapy, past the 40 to 60 days by which the marrow usually "
+    "recovers, counts this low deserve a review with your care team, who can tell whether "
+    "recovery is slow or something else is going on."
 )
 
 # --- 5. Care-team messages, MCV patterns, disclaimer -----------------------------------------
@@ -829,10 +900,11 @@ CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
             "Mention these results to your care team at your next planned contact, "
             "or sooner if you feel unwell."
         ),
+        # Which signs need help at once is the safety line's job (it is worded for a reported
+        # fever); this message must not ask someone who gave a fever to wait for one.
         "soon": (
-            "Contact your care team within a day (today or tomorrow) about these "
-            "results, and straight away if you get a fever, bleeding or trouble "
-            "breathing."
+            "Contact your care team within a day (today or tomorrow) about these results, and "
+            "straight away if you feel worse."
         ),
         "now": ("Contact your care team now. If they cannot be reached, call emergency services."),
     }
@@ -921,8 +993,8 @@ def finding_words(
     action = page.action_fever if fever and page.action_fever else page.action
     if code == "leukocytosis" and very_high:
         meaning = _VERY_HIGH_WBC
-        said = (_VERY_HIGH_WBC_SIGNS, _VERY_HIGH_WBC_FEVER if fever else "", ROUTINE_FOLLOW_UP)
-        action = " ".join(p for p in said if p)
+        # After a reported fever the care-team message sets the pace: no "next contact" line.
+        action = f"{_VERY_HIGH_WBC_SIGNS} {_VERY_HIGH_WBC_FEVER if fever else ROUTINE_FOLLOW_UP}"
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None
@@ -1020,19 +1092,24 @@ def transplant_context(kind: Literal["auto", "allo"]) -> str:
             "After an autologous transplant (your own stem cells, collected before high-dose "
             "treatment and given back after it: a 'stem cell rescue'),"
         )
-        when = "within the first month"
+        # The day +30/+42 graft-failure deadlines are defined for donor transplants [C5].
+        deadline = ""
     elif kind == "allo":
         # [C1]
         what = "After an allogeneic transplant (stem cells from a matched donor),"
-        when = "within the first month (about six weeks for cord blood)"
+        # Primary graft failure: no ANC >= 0.5 by day +30, +42 after cord blood [C5]. This is
+        # the deadline the definitions set, not a typical time to engraftment.
+        deadline = (
+            " The same rules look for neutrophil engraftment by day 30, or day 42 after cord "
+            "blood; if it has not happened by then, the care team looks into why."
+        )
     else:
         raise ValueError(f"unknown transplant kind {kind!r}; known: {', '.join(TRANSPLANT_KINDS)}")
-    # ASTCT engraftment and primary graft failure [C5].
+    # ASTCT engraftment [C5].
     return (
         f"{what} counts stay low until the new cells settle in the marrow (engraftment). "
         "Neutrophils count as engrafted from the first of three days in a row at 0.5 x10^9/L "
         "or more, platelets from the first of three days in a row at 20 x10^9/L or more "
-        f"without a platelet transfusion in the week before (ASTCT). Neutrophils usually "
-        f"engraft {when}; if not, the care team looks into why. This is the usual course, not "
-        "a prediction for you."
+        f"without a platelet transfusion in the week before (ASTCT).{deadline} This is the "
+        "usual course, not a prediction for you."
     )

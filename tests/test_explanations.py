@@ -120,6 +120,90 @@ def test_diagnosis_only_mentioned_as_a_denial() -> None:
                 assert re.search(r"\bnot\b", sentence.lower()), sentence
 
 
+# Sentences that say "take" without telling anyone to take a medicine.
+_TAKE_WITHOUT_PRESCRIBING = re.compile(
+    r"take your temperature|take care|do not take|before taking|can take months|take longer"
+)
+
+
+def test_no_text_prescribes() -> None:
+    # docs/clinical.md section 6: the tool never prescribes. No dose anywhere, and "take" only
+    # as "take your temperature", "take care", "do not take ... unless" or "ask before taking".
+    for text in _all_texts():
+        assert not re.search(r"\d\s*(mg|mcg|µg|micrograms?|milligrams?|tablets?)\b", text), text
+        for sentence in re.split(r"(?<=[.;:])\s+", text):
+            if re.search(r"\b(take|taking)\b", sentence.lower()):
+                assert _TAKE_WITHOUT_PRESCRIBING.search(sentence.lower()), sentence
+
+
+def test_no_text_says_what_the_person_has() -> None:
+    # "May", "can be seen with"; never "you have" or "this is <a condition>" (docs/clinical.md
+    # section 6). "This is" only ever introduces what a text is not.
+    for text in _all_texts():
+        for sentence in re.split(r"(?<=[.;:])\s+", text):
+            low = sentence.lower()
+            assert "you have" not in low, sentence
+            assert not re.search(r"\byou are (anemic|neutropenic|sick|ill)\b", low), sentence
+            if re.search(r"\bthis is\b", low):
+                assert re.search(r"\bnot\b", low), sentence
+
+
+def test_texts_stay_short() -> None:
+    # Plain and short (docs/clinical.md section 6): one labelled part of a finding is a few
+    # sentences, a topic summary fits under a finding.
+    for item in EXPLANATIONS.values():
+        for name in ("measures", "meaning", "notice", "action", "action_fever"):
+            assert len(getattr(item, name).split()) <= 70, (item.code, name)
+    for page in TOPICS.values():
+        assert len(page.summary.split()) <= 60, page.code
+        assert len(page.summary_fever.split()) <= 60, page.code
+        assert all(len(p.split()) <= 60 for p in page.points), page.code
+
+
+def test_urgent_signs_are_named_with_at_once() -> None:
+    # Heavy bleeding, high fever, trouble breathing on every result (docs/clinical.md
+    # section 1); chest pain and fainting with anemia (URMC; Cancer.Net); confusion with low
+    # white cells (Cancer.Net) and low platelets (Affiliated Oncologists' bleeding page).
+    for phrase in ("at once", "heavy bleeding", "high fever", "trouble breathing"):
+        assert phrase in SAFETY_LINE
+    anemia = explain("anemia").action
+    assert "at once" in anemia
+    assert "chest pain" in anemia
+    assert "fainting" in anemia
+    for code in ("neutropenia", "leukopenia", "thrombocytopenia"):
+        action = explain(code).action
+        assert "at once" in action, code
+        assert "confusion" in action, code
+
+
+@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("very_high", [False, True])
+def test_a_reported_fever_is_never_something_to_watch_for(code: str, very_high: bool) -> None:
+    # A person who gave a temperature of 38.0 C or more is not told to look out for a fever or
+    # to take their temperature, in any part shown with a finding.
+    words = finding_words(code, fever=True, very_high=very_high, days_since_chemo=10)
+    for part in (words.notice, words.action, words.precautions or "", words.background or ""):
+        low = part.lower()
+        for phrase in ("watch for", "38.0 c or higher", "high fever", "take your temperature"):
+            assert phrase not in low, (code, part)
+    if explain(code).action_fever or (code == "leukocytosis" and very_high):
+        # The fever sets the pace through the care-team message, never "at your next contact".
+        assert ROUTINE not in words.action, code
+
+
+def test_an_expected_pattern_never_softens_the_care_team_message() -> None:
+    # Day 10 after chemotherapy with a critical platelet count: the background says the
+    # pattern is expected, and also that this does not change the "now" message.
+    result = _result({"hgb": 8.5, "anc": 0.4, "plt": 30}, sex="female", age=50, days_since_chemo=10)
+    assert result.urgency == "now"
+    found = _by_code(result)
+    assert "does not change what the care-team message asks" in (
+        found["pancytopenia"].background or ""
+    )
+    for f in result.findings:
+        assert ROUTINE not in f.action, f.code
+
+
 @pytest.mark.parametrize("code", CODES)
 def test_every_action_mentions_care_team(code: str) -> None:
     assert "care team" in explain(code).action.lower()
@@ -168,6 +252,15 @@ def test_care_team_messages_keys() -> None:
     for text in CARE_TEAM_MESSAGES.values():
         assert "care team" in text
     assert "emergency services" in CARE_TEAM_MESSAGES["now"]
+
+
+def test_a_soon_message_after_a_reported_fever_does_not_wait_for_one() -> None:
+    # A fever with normal neutrophils is "soon" (the engine); the message must not then say
+    # "if you get a fever". The signs needing help at once are in the fever-aware safety line.
+    result = _result({"anc": 3.0, "hgb": 13.5, "plt": 250}, sex="female", age=54, temperature=38.5)
+    assert result.urgency == "soon"
+    assert "fever" not in CARE_TEAM_MESSAGES["soon"]
+    assert result.safety == SAFETY_LINE_FEVER
 
 
 def test_mcv_patterns_keys_and_framing() -> None:
@@ -342,7 +435,11 @@ def test_transplant_context_by_kind() -> None:
         assert "20 x10^9/L" in text
         assert "ASTCT" in text
         assert "not a prediction" in text
-    assert "six weeks for cord blood" in allo
+    # Primary graft failure (docs/clinical.md section 5): the deadline the definitions set for
+    # donor transplants, day +30 or +42 after cord blood; no deadline is claimed for own cells.
+    assert "by day 30, or day 42 after cord blood" in allo
+    assert "day 30" not in auto
+    assert "usually engraft" not in auto + allo
     with pytest.raises(ValueError, match="auto"):
         transplant_context("cord")  # type: ignore[arg-type]
 
@@ -378,18 +475,26 @@ def test_fever_aware_actions_never_ask_to_watch_for_a_fever(code: str) -> None:
     assert "38.0 C or higher" in plain or "high fever" in plain
     assert "38.0 C or higher" not in fever
     assert "high fever" not in fever
-    assert "You gave a temperature of 38.0 C or more" in fever
-    assert fever.endswith(ROUTINE)
+    assert "take your temperature" not in fever.lower()
+    assert "You reported a temperature of 38.0 C or more" in fever
+    # The fever sets the pace through the care-team message: no "at your next contact" after it.
+    assert ROUTINE not in fever
+    assert "care-team message" in fever
 
 
 ROUTINE = "Otherwise, share this result with your care team at your next contact."
 
 
 def test_fever_aware_infection_precautions() -> None:
-    plain = finding_words("neutropenia").precautions or ""
+    words = finding_words("neutropenia")
+    plain = words.precautions or ""
     fever = finding_words("neutropenia", fever=True).precautions or ""
-    assert "Chills" in plain
-    assert "take your temperature" in plain
+    # Taking the temperature when hot, chilled or unwell (Sunnybrook) is said once, in the
+    # action; the precautions under it do not repeat it.
+    assert "take your temperature" in words.action
+    assert "shivery" in words.action
+    assert "temperature" not in plain
+    assert "hide one" in plain
     assert "fever you reported" in fever
     assert "take your temperature" not in fever
     assert "Wash your hands" in fever
@@ -409,11 +514,12 @@ def test_findings_carry_their_topics() -> None:
 
 def test_marrow_background_knows_the_days_since_chemotherapy() -> None:
     soon = finding_words("pancytopenia", days_since_chemo=10).background or ""
-    assert "Day 10" in soon
+    assert "day 10" in soon
     assert "expected" in soon
-    assert "care team can tell" in soon
+    # "Expected" never softens an urgent care-team message (a critical value, a fever).
+    assert "does not change what the care-team message asks" in soon
     late = finding_words("pancytopenia", days_since_chemo=90).background or ""
-    assert "Day 90" in late
+    assert "day 90" in late
     assert "review" in late
     assert "expected" not in late
 
@@ -423,7 +529,8 @@ def test_very_high_white_count_opens_with_prompt_review() -> None:
     assert usual.meaning.startswith("A high count is often the body's normal answer")
     high = finding_words("leukocytosis", very_high=True)
     assert high.meaning.startswith("A white count this high needs prompt review")
-    # Trouble breathing (docs/clinical.md section 1); leukostasis signs (Ganzel 2012).
+    # Trouble breathing (docs/clinical.md section 1); leukostasis signs (docs/clinical.md
+    # section 5: Center for Nurses; Ganzel 2012 for the 100 x10^9/L threshold).
     assert "trouble breathing" in high.action
     assert "confusion" in high.action
 
@@ -473,7 +580,7 @@ def test_a_reported_fever_changes_the_words_not_the_rule() -> None:
     assert result.safety == SAFETY_LINE_FEVER
     neutropenia = _by_code(result)["neutropenia"]
     assert "38.0 C or higher" not in neutropenia.action
-    assert "You gave a temperature" in neutropenia.action
+    assert "You reported a temperature" in neutropenia.action
     assert "fever you reported" in (neutropenia.precautions or "")
     # Below 38.0 C is no fever: the usual words.
     cool = _result({"anc": 0.8}, sex="female", age=54, temperature=37.2)
@@ -512,9 +619,11 @@ def test_bicytopenia_raises_the_marrow_background_and_single_lines_do_not() -> N
 
 def test_marrow_background_after_chemotherapy_says_expected() -> None:
     result = _result({"hgb": 9.1, "anc": 0.8, "plt": 62}, sex="female", age=54, days_since_chemo=10)
-    background = _by_code(result)["pancytopenia"].background or ""
+    found = _by_code(result)
+    background = found["pancytopenia"].background or ""
     assert "expected" in background
-    assert "care team can tell" in background
+    assert "care-team message" in background
+    assert "care team can tell" in found["pancytopenia"].meaning
     assert "aplastic" not in background
     assert recovery_context(10) in result.notes
 
