@@ -239,7 +239,9 @@ def _said(result: Mapping[str, Any]) -> str:
     parts = [result.get("message") or "", *(result.get("notes") or [])]
     for f in result.get("findings") or []:
         parts += [f.get("title") or "", f.get("explanation") or "", f.get("action") or ""]
-        parts.append(f.get("grade_note") or "")
+        parts += [f.get("precautions") or "", f.get("background") or "", f.get("grade_note") or ""]
+        # The topics a finding points to ("More: cbc explain growth-factors-transfusion").
+        parts += list(f.get("topics") or [])
     for a in result.get("analytes") or []:
         parts.append(a.get("range_note") or "")
     return "\n".join(p for p in parts if p)
