@@ -66,6 +66,7 @@ def parse_collected(text: str) -> tuple[datetime, bool]:
 
 
 def _fold(name: str) -> str:
+    # As readers.columns folds headers, so that --patient finds a column the way --column does.
     return re.sub(r"[\s_]+", "_", name.strip().casefold())
 
 
