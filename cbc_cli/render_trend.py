@@ -25,8 +25,8 @@ from rich.text import Text
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import DISCLAIMER
 from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE, URGENCY_TITLE
-from cbc_cli.trend import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
-from cbc_cli.units import format_value
+from cbc_cli.trend.model import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
+from cbc_cli.trend.words import day_words, value_text
 from cbc_cli.wording import plural
 
 CHART_HEIGHT = 10
@@ -59,23 +59,8 @@ def _log_scale(analyte_id: str) -> bool:
     return ANALYTES[analyte_id].dimension == "count9"
 
 
-def _num(analyte_id: str, value: float) -> str:
-    return format_value(ANALYTES[analyte_id], value)
-
-
 def _when(collected_at: str) -> datetime:
     return datetime.fromisoformat(collected_at)
-
-
-def _day_text(day: int | None, transplant: bool) -> str:
-    if day is None:
-        return ""
-    return f"day {'+' if transplant and day > 0 else ''}{day}"
-
-
-def _ref_text(point: Point, transplant: bool) -> str:
-    when = point.collected_at.replace("T", " ")
-    return f"{when} ({_day_text(point.day, transplant)})" if point.day is not None else when
 
 
 def sparkline(
@@ -234,8 +219,8 @@ class TrendChart:
             (f"{glyph['path']} between draws", ""),
         ]
         if t.range_low is not None or t.range_high is not None:
-            low = _num(t.analyte, t.range_low) if t.range_low is not None else ""
-            high = _num(t.analyte, t.range_high) if t.range_high is not None else ""
+            low = value_text(t.analyte, t.range_low) if t.range_low is not None else ""
+            high = value_text(t.analyte, t.range_high) if t.range_high is not None else ""
             parts.append((f"{glyph['band']} reference range {low}-{high}", "green"))
         if self.levels:
             parts.append(
@@ -339,15 +324,15 @@ class SummaryTable:
         for t in self.person.analytes:
             lowest = Text("")
             if t.nadir is not None:
-                lowest = Text(_num(t.analyte, t.nadir.value))
+                lowest = Text(value_text(t.analyte, t.nadir.value))
                 when = (
-                    _day_text(t.nadir.day, self.transplant)
+                    day_words(t.nadir.day, self.transplant)
                     if t.nadir.day is not None
                     else t.nadir.collected_at[:10]
                 )
                 lowest.append(("\n" if narrow else " ") + when, "dim")
             flag = t.latest.flag or "?"
-            latest = Text(_num(t.analyte, t.latest.value), style=FLAG_STYLE.get(flag, ""))
+            latest = Text(value_text(t.analyte, t.latest.value), style=FLAG_STYLE.get(flag, ""))
             latest.append(f" {flag}" if flag != "no-range" else " no range")
             label = _label(t.analyte) if narrow else f"{_label(t.analyte)} ({t.unit})"
             table.add_row(
@@ -374,7 +359,7 @@ def _milestone_line(m: Milestone, transplant: bool) -> Text:
     line.append(m.title)
     if m.status in ("reached", "lost") and m.collected_at is not None:
         when = m.collected_at.replace("T", " ")
-        day = f" ({_day_text(m.day, transplant)})" if m.day is not None else ""
+        day = f" ({day_words(m.day, transplant)})" if m.day is not None else ""
         line.append(f", from {when}{day}", "bold")
     if m.note:
         line.append(f"; {m.note}", "dim")
@@ -405,7 +390,7 @@ def person_view(
         if len(used) > 1:
             span += f" to {last.collected_at[:10]}"
         if first.day is not None and last.day is not None:
-            span += f" ({_day_text(first.day, transplant)} to {_day_text(last.day, transplant)})"
+            span += f" ({day_words(first.day, transplant)} to {day_words(last.day, transplant)})"
         head.append(f": {plural(len(used), 'draw')}, {span}")
     parts: list[RenderableType] = [head]
     if person.analytes:

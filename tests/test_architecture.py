@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 CORE = (
     "cbc_cli",
@@ -23,7 +25,14 @@ CORE = (
     "cbc_cli.readers.json_reader",
     "cbc_cli.writers.csv_writer",
     "cbc_cli.writers.batch_writers",
+    "cbc_cli.trend",
 )
+
+ROOT = Path(__file__).resolve().parent.parent / "cbc_cli"
+
+# The modules of the trend package, lowest first: each may import only those before it, so the
+# package has no import circle (and none through cbc_cli/trend/__init__.py, which imports them all).
+TREND_LAYERS = ("rules", "model", "words", "series", "analysis", "build", "csv_view")
 
 
 def _modules_after(code: str) -> set[str]:
@@ -51,6 +60,21 @@ def test_single_sample_path_builds_no_pydantic_models() -> None:
     # numpy (columnar batch), hl7 and fhir.resources (message formats) load only on their paths.
     heavy = {"numpy", "hl7", "fhir", "polars", "duckdb", "pyarrow"}
     assert not {m.split(".")[0] for m in loaded} & heavy
+    assert not [m for m in loaded if m.startswith("cbc_cli.trend")]
+
+
+def test_cbc_check_on_one_sample_does_not_import_trend() -> None:
+    code = (
+        "from cbc_cli.cli import main\n"
+        "try:\n"
+        "    main(['check', '--hgb', '9.1', '--anc', '0.8', '--plt', '62', '--sex', 'female',"
+        " '--age', '54'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+    )
+    loaded = _modules_after(code)
+    assert "cbc_cli.engine" in loaded  # the check ran
+    assert not [m for m in loaded if m.startswith(("cbc_cli.trend", "cbc_cli.render_trend"))]
 
 
 def test_cli_module_imports_render_lazily() -> None:
@@ -58,15 +82,54 @@ def test_cli_module_imports_render_lazily() -> None:
     assert "cbc_cli.render" not in loaded
     assert "rich.table" not in loaded
     assert "numpy" not in loaded
-    assert "cbc_cli.trend" not in loaded
+    assert not [m for m in loaded if m.startswith("cbc_cli.trend")]
+
+
+def _trend_imports(path: Path) -> set[str]:
+    """The cbc_cli modules a trend module imports (at the top or inside a function)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("cbc_cli"))
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, f"{path.name}: relative import"
+            module = node.module or ""
+            if module == "cbc_cli.trend":
+                # `from cbc_cli.trend import series` names a module; anything else comes through
+                # __init__, which imports every module: a circle.
+                for alias in node.names:
+                    assert alias.name in TREND_LAYERS, (
+                        f"{path.name}: imports {alias.name} via __init__"
+                    )
+                    found.add(f"cbc_cli.trend.{alias.name}")
+            elif module.startswith("cbc_cli"):
+                found.add(module)
+    return found
+
+
+def test_trend_modules_import_only_the_layers_below_them() -> None:
+    package = ROOT / "trend"
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__"}
+    assert modules == set(TREND_LAYERS), "place a new trend module in TREND_LAYERS"
+    for rank, name in enumerate(TREND_LAYERS):
+        imported = _trend_imports(package / f"{name}.py")
+        siblings = {
+            m.removeprefix("cbc_cli.trend.") for m in imported if m.startswith("cbc_cli.trend")
+        }
+        above = siblings - set(TREND_LAYERS[:rank])
+        assert not above, f"trend.{name} imports {sorted(above)}, which are not below it"
+        # The core of cbc trend imports no edge module (CLI, Rich views, writers).
+        edges = {
+            m
+            for m in imported
+            if m.startswith(("cbc_cli.cli", "cbc_cli.render", "cbc_cli.writers"))
+        }
+        assert not edges, f"trend.{name} imports {sorted(edges)}"
 
 
 def test_core_reads_no_environment() -> None:
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent / "cbc_cli"
     edges = {"cli.py", "cli_trend.py", "batch_cli.py", "render.py", "render_trend.py"}
-    for path in root.rglob("*.py"):
+    for path in ROOT.rglob("*.py"):
         if path.name in edges:
             continue
         text = path.read_text(encoding="utf-8")

@@ -1,0 +1,220 @@
+"""``build_trend``: records in, one :class:`TrendReport` out, each person's series placed in time
+(``series``), analysed (``analysis``) and put in words (``words``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from cbc_cli.analytes import ANALYTES, find_analyte
+from cbc_cli.api import scheme_info
+from cbc_cli.errors import UsageError
+from cbc_cli.grading import Scheme
+from cbc_cli.ranges import RangeTable
+from cbc_cli.readers.records import Record
+from cbc_cli.trend import analysis, series, words
+from cbc_cli.trend.model import (
+    Alert,
+    AnalyteTrend,
+    Change,
+    DrawInfo,
+    Milestone,
+    PersonTrend,
+    TransfusionInfo,
+    TrendOptions,
+    TrendReport,
+    Unplaced,
+)
+from cbc_cli.trend.rules import TrendRules, load_trend_rules
+from cbc_cli.trend.series import Draw
+
+
+def build_trend(
+    records: Iterable[Record],
+    ranges: RangeTable,
+    scheme: Scheme,
+    options: TrendOptions | None = None,
+    *,
+    rules: TrendRules | None = None,
+    header: Sequence[str] = (),
+    input_notes: Sequence[str] = (),
+) -> TrendReport:
+    """Follow each person's counts over time.
+
+    Args:
+        records: the draws as the readers give them (any order; unreadable ones included).
+        ranges: the loaded reference ranges.
+        scheme: the grading scheme used for each draw.
+        options: day 0, graft source, transfusion dates, analytes, the person-id column.
+        rules: the trend rules (default: the shipped file).
+        header: the tabular header, to read the person-id and transfusion columns from the rows.
+        input_notes: the reader's notes (``Input.notes``); read after the records are consumed,
+            as readers add to them while reading.
+
+    Returns:
+        The report; a draw that cannot be read or placed is in ``unplaced`` with its line.
+
+    Raises:
+        UsageError: ``transplant`` without ``since``, an unknown analyte, a ``patient_column``
+            that is not in the header.
+
+    Example:
+        >>> from datetime import date
+        >>> from cbc_cli.api import default_ranges, resolve_scheme
+        >>> from cbc_cli.readers import read_input
+        >>> from cbc_cli.readers.source import open_source
+        >>> data = read_input(open_source("tests/fixtures/trend/chemo_cycle.csv"))
+        >>> report = build_trend(data.records, default_ranges(), resolve_scheme("ctcae5"),
+        ...                      TrendOptions(since=date(2026, 3, 2)), header=data.header)
+        >>> [(m.code, m.day) for m in report.persons[0].milestones if m.status == "reached"][:1]
+        [('neutrophil-recovery', 17)]
+    """
+    opts = options or TrendOptions()
+    rules = rules or load_trend_rules()
+    if opts.transplant is not None and opts.since is None:
+        raise UsageError(
+            "--transplant needs --since (the day of the transplant, day 0)",
+            hint="e.g. --transplant pb --since 2026-03-02",
+        )
+    analytes: list[str] = []
+    for name in opts.analytes:
+        found = find_analyte(name)
+        if found is None:
+            raise UsageError(f"unknown analyte {name!r}", hint="known: " + ", ".join(ANALYTES))
+        analytes.append(found.id)
+    analytes = list(dict.fromkeys(analytes))
+
+    person_index, transfusion_index = series.find_columns(header, opts.patient_column)
+
+    unplaced: list[Unplaced] = []
+    draws: list[Draw] = []
+    notes: list[str] = []
+    for order, record in enumerate(records):
+        draw = series.place(
+            record, order, ranges, scheme, opts, person_index, transfusion_index, unplaced
+        )
+        if draw is not None:
+            draws.append(draw)
+
+    by_person = series.by_person(draws, person_index, unplaced)
+    if opts.patient_column is not None and not header and list(by_person) == [None] and draws:
+        raise UsageError(
+            f"--patient {opts.patient_column!r}: no draw has this field",
+            hint="name the field that holds the person id",
+        )
+    if len(by_person) > 1 and opts.transfusions:
+        notes.append("the --transfusion dates are applied to every person in the input")
+    if not draws and not unplaced:
+        notes.append("the input holds no draws")
+
+    persons = [_person(pid, draws, analytes, opts, rules) for pid, draws in by_person.items()]
+    unplaced.sort(key=lambda u: (u.line is None, u.line or 0))
+    notes.extend(input_notes)
+    return TrendReport(
+        grading=scheme_info(scheme),
+        rules=rules.origin,
+        since=opts.since.isoformat() if opts.since else None,
+        transplant=opts.transplant,
+        persons=persons,
+        unplaced=unplaced,
+        notes=notes,
+    )
+
+
+def _person(
+    patient_id: str | None,
+    placed: list[Draw],
+    analytes: list[str],
+    opts: TrendOptions,
+    rules: TrendRules,
+) -> PersonTrend:
+    since = opts.since
+    draws, notes = series.arrange(placed, rules.long_gap_days)
+    used = [d for d in draws if d.used]
+    transfusions = sorted(set(opts.transfusions) | {d.when.date() for d in draws if d.transfused})
+    # Told means told: an empty platelet_transfusion cell, or no column, says nothing.
+    transfusion_info: TransfusionInfo = (
+        "given" if opts.transfusions or any(d.transfusion_told for d in draws) else "not-given"
+    )
+
+    trends: list[AnalyteTrend] = []
+    milestones: list[Milestone] = []
+    changes: list[Change] = []
+    for analyte_id in analytes:
+        pairs = [(d, a) for d in used for a in d.result.analytes if a.analyte == analyte_id]
+        if not pairs:
+            notes.append(f"No {ANALYTES[analyte_id].name} values in these draws.")
+            continue
+        units = series.units_given(analyte_id, [d for d, _ in pairs])
+        if len(units) > 1:
+            notes.append(
+                f"{words.cap(ANALYTES[analyte_id].name)} was given in different units across "
+                f"draws ({', '.join(units)}); every value was converted to "
+                f"{ANALYTES[analyte_id].unit} before it was compared or charted."
+            )
+        trend = analysis.analyte_trend(analyte_id, pairs, since, rules)
+        trends.append(trend)
+        if len(pairs) >= 2:
+            milestones.extend(
+                analysis.walk_milestone(
+                    m, pairs, transfusions, transfusion_info, since, opts.transplant
+                )
+                for m in rules.milestones
+                if m.analyte == analyte_id
+            )
+            for c in rules.changes:
+                if c.analyte == analyte_id:
+                    changes.extend(
+                        analysis.find_changes(c, pairs, since, rules.long_gap_days, opts.transplant)
+                    )
+
+    alerts: list[Alert] = []
+    if opts.transplant is not None and since is not None and len(used) >= 2:
+        alert = analysis.engraftment_alert(opts.transplant, since, used, milestones, rules)
+        if alert is not None:
+            alerts.append(alert)
+    alerts.extend(analysis.lost_alerts(milestones, rules, opts.transplant))
+
+    latest = used[-1].result if used else None
+    last_day = series.day_number(used[-1].when, since) if used else None
+    states = [
+        analysis.count_state(t, m, rules, opts.transplant, last_day, transfusions)
+        for t in trends
+        if (m := analysis.recovery_milestone(t.analyte, milestones, rules)) is not None
+    ]
+    urgency, message = analysis.care_team_message(
+        latest, used[-1] if used else None, changes, alerts, since
+    )
+    return PersonTrend(
+        patient_id=patient_id,
+        draws=[
+            DrawInfo(
+                collected_at=series.iso_text(d.when, d.has_time),
+                day=series.day_number(d.when, since),
+                sample_id=d.record.sample_id,
+                line=d.record.line,
+                used=d.used,
+                note=d.note,
+                platelet_transfusion=d.transfused,
+                urgency=d.result.urgency,
+                findings=[f.code for f in d.result.findings],
+                errors=d.errors,
+            )
+            for d in draws
+        ],
+        transfusions=[t.isoformat() for t in transfusions],
+        transfusion_info=transfusion_info,
+        analytes=trends,
+        milestones=milestones,
+        states=states,
+        changes=changes,
+        alerts=alerts,
+        timeline=words.timeline_words(last_day, opts.transplant, rules),
+        fell=[s for t in trends if (s := words.fell_words(t, opts.transplant)) is not None],
+        recovering=[s.message for s in states if s.state in ("recovered", "recovering")],
+        rising=[s.message for s in states if s.state == "rising"],
+        watch=words.watch_words(latest, milestones, states, analytes),
+        urgency=urgency,
+        message=message,
+        notes=notes,
+        latest=latest,
+    )

@@ -1,0 +1,321 @@
+"""Draws placed in time: collection dates read, records grouped per person, sorted, duplicates
+at one collection time resolved, and the gaps and one-draw series noted."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from cbc_cli.age import Age
+from cbc_cli.analytes import ANALYTES
+from cbc_cli.batch import interpret_record
+from cbc_cli.errors import CbcError, UsageError
+from cbc_cli.grading import Scheme
+from cbc_cli.models import Result
+from cbc_cli.panel import Patient
+from cbc_cli.ranges import RangeTable
+from cbc_cli.readers.records import Record, is_missing
+from cbc_cli.trend.model import DrawRef, TrendOptions, Unplaced
+from cbc_cli.units import accepted_units, parse_number, unit_factor
+
+# Column names read as "a platelet transfusion was given on this draw's day".
+TRANSFUSION_COLUMNS = (
+    "platelet_transfusion",
+    "platelet_transfusions",
+    "platelets_transfused",
+    "plt_transfusion",
+    "transfusion_platelets",
+)
+_YES = frozenset({"yes", "y", "true", "1", "x"})
+_NO = frozenset({"no", "n", "false", "0"})
+
+_HL7_TS = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?(?:\.\d+)?)?(?:[+-]\d{4})?$")
+
+
+def parse_collected(text: str) -> tuple[datetime, bool]:
+    """Read a collection date or date-time: ISO 8601 or HL7 (``YYYYMMDD[HHMM[SS]]``).
+
+    A time zone is dropped and the wall-clock time kept, so the date stays the lab's date.
+
+    Returns:
+        (when, whether a time was given).
+
+    Raises:
+        ValueError: not a date cbc reads.
+    """
+    raw = text.strip()
+    m = _HL7_TS.match(raw)
+    if m:
+        hour, minute, second = (int(g) if g else 0 for g in m.groups()[3:6])
+        when = datetime(int(m[1]), int(m[2]), int(m[3]), hour, minute, second)
+        return when, m[4] is not None
+    try:
+        if len(raw) == 10:
+            d = date.fromisoformat(raw)
+            return datetime(d.year, d.month, d.day), False
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(
+            f"{raw!r} is not a date cbc reads (write YYYY-MM-DD, with a time if known)"
+        ) from None
+    return when.replace(tzinfo=None), True
+
+
+def _fold(name: str) -> str:
+    # As readers.columns folds headers, so that --patient finds a column the way --column does.
+    return re.sub(r"[\s_]+", "_", name.strip().casefold())
+
+
+def _column_index(header: Sequence[str], names: Iterable[str]) -> int | None:
+    wanted = {_fold(n) for n in names}
+    return next((i for i, h in enumerate(header) if _fold(h.lstrip("\ufeff")) in wanted), None)
+
+
+def find_columns(
+    header: Sequence[str], patient_column: str | None
+) -> tuple[int | None, int | None]:
+    """The indexes of the person-id column (``--patient``) and the platelet transfusion column.
+
+    Raises:
+        UsageError: ``patient_column`` is not in the header.
+    """
+    person_index: int | None = None
+    if patient_column is not None and header:
+        person_index = _column_index(header, [patient_column])
+        if person_index is None:
+            raise UsageError(
+                f"--patient {patient_column!r}: no such column",
+                hint="columns: " + ", ".join(header[:20]),
+            )
+    transfusion_index = _column_index(header, TRANSFUSION_COLUMNS) if header else None
+    return person_index, transfusion_index
+
+
+def _cells(record: Record, index: int | None) -> list[str]:
+    if index is None:
+        return []
+    return [cells[index] for _, cells, _ in record.rows if index < len(cells)]
+
+
+@dataclass(slots=True)
+class Draw:
+    """One draw placed in time, with the engine's result for it."""
+
+    order: int
+    record: Record
+    when: datetime
+    has_time: bool
+    result: Result
+    transfused: bool
+    transfusion_told: bool
+    """The draw's platelet_transfusion cell says yes or no (an empty cell says nothing)."""
+    errors: list[str]
+    used: bool = True
+    note: str | None = None
+
+    def ref(self, since: date | None) -> DrawRef:
+        """The draw's collection time, day number and place in the input."""
+        return DrawRef(
+            collected_at=iso_text(self.when, self.has_time),
+            day=day_number(self.when, since),
+            sample_id=self.record.sample_id,
+            line=self.record.line,
+        )
+
+
+def iso_text(when: datetime, has_time: bool) -> str:
+    """A collection time as ISO 8601: the date, with the time to the minute when one was given."""
+    return when.isoformat(timespec="minutes") if has_time else when.date().isoformat()
+
+
+def day_number(when: datetime, since: date | None) -> int | None:
+    """Calendar days from ``since`` (day 0); None without it."""
+    return None if since is None else (when.date() - since).days
+
+
+def _person_id(record: Record, index: int | None) -> str | None:
+    raw = (
+        next((c for c in _cells(record, index) if not is_missing(c)), None)
+        if index is not None
+        else record.patient_id
+    )
+    if raw is None or is_missing(raw):
+        return None
+    return raw.strip()
+
+
+def place(
+    record: Record,
+    order: int,
+    ranges: RangeTable,
+    scheme: Scheme,
+    opts: TrendOptions,
+    person_index: int | None,
+    transfusion_index: int | None,
+    unplaced: list[Unplaced],
+) -> Draw | None:
+    """Read a record's collection time and platelet transfusion cell and interpret it; a record
+    that cannot be read or has no readable date goes to ``unplaced`` (None is returned)."""
+
+    def refuse(reason: str) -> None:
+        unplaced.append(
+            Unplaced(
+                line=record.line,
+                sample_id=record.sample_id,
+                patient_id=_person_id(record, person_index),
+                collected_at=record.collected_at,
+                reason=reason,
+            )
+        )
+
+    if record.panel is None:
+        refuse(record.error.message if record.error else "the draw could not be read")
+        return None
+    if record.collected_at is None or is_missing(record.collected_at):
+        refuse("no collection date: this draw cannot be placed in time")
+        return None
+    try:
+        when, has_time = parse_collected(record.collected_at)
+    except ValueError as exc:
+        refuse(f"collection date {exc}")
+        return None
+    errors = [
+        f"line {e.line}: {e.message}" if e.line and f"line {e.line}" not in e.message else e.message
+        for e in record.cell_errors
+    ]
+    transfused = told = False
+    for cell in _cells(record, transfusion_index):
+        word = cell.strip().lower()
+        if word in _YES:
+            transfused = told = True
+        elif word in _NO:
+            told = True
+        elif not is_missing(cell):
+            errors.append(
+                f"line {record.line}: platelet transfusion {cell.strip()!r} is not yes or no"
+            )
+    context = opts.context
+    if opts.dob is not None:
+        base = context or Patient()
+        # The age is worked out at each draw's own date, as for a single sample.
+        context = base._replace(age=Age.from_dates(opts.dob, when.date()))
+    result = interpret_record(record, ranges, scheme, context)
+    return Draw(order, record, when, has_time, result, transfused, told, errors)
+
+
+def by_person(
+    draws: list[Draw], person_index: int | None, unplaced: list[Unplaced]
+) -> dict[str | None, list[Draw]]:
+    """The draws of each person, in input order; draws without a person id, while others have
+    one, go to ``unplaced``."""
+    persons: dict[str | None, list[Draw]] = {}
+    for draw in draws:
+        persons.setdefault(_person_id(draw.record, person_index), []).append(draw)
+    if None in persons and len(persons) > 1:
+        for draw in persons.pop(None):
+            unplaced.append(
+                Unplaced(
+                    line=draw.record.line,
+                    sample_id=draw.record.sample_id,
+                    patient_id=None,
+                    collected_at=draw.record.collected_at,
+                    reason="no patient id, while other draws have one: it cannot be placed in "
+                    "a person's series",
+                )
+            )
+    return persons
+
+
+def arrange(series: list[Draw], long_gap_days: int) -> tuple[list[Draw], list[str]]:
+    """One person's draws sorted by collection time, duplicates marked not used, and the notes:
+    draws out of order in the input, duplicates, long gaps, a single draw."""
+    notes: list[str] = []
+    latest_seen = series[0].when
+    for draw in series:
+        if draw.when < latest_seen:
+            notes.append(
+                f"The draws were not in time order in the input (line {draw.record.line} is "
+                "earlier than a row above it); they are sorted by collection time."
+            )
+            break
+        latest_seen = draw.when
+    series = sorted(series, key=lambda d: (d.when, d.order))
+    _mark_duplicates(series, notes)
+    used = [d for d in series if d.used]
+    for before, after in itertools.pairwise(used):
+        gap = (after.when.date() - before.when.date()).days
+        if gap > long_gap_days:
+            notes.append(
+                f"No draws for {gap} days between {iso_text(before.when, before.has_time)} and "
+                f"{iso_text(after.when, after.has_time)}: what the counts did in between is not "
+                "known."
+            )
+    if len(used) < 2:
+        notes.append(
+            "Only one dated draw for this person: a trend needs at least two. The draw is shown; "
+            "no nadir, milestone or change is worked out."
+        )
+    return series, notes
+
+
+def _mark_duplicates(series: list[Draw], notes: list[str]) -> None:
+    """Use the later row of draws that share a collection time; say which and why."""
+    by_time: dict[datetime, list[Draw]] = {}
+    for draw in series:
+        by_time.setdefault(draw.when, []).append(draw)
+    for same in by_time.values():
+        if len(same) < 2:
+            continue
+        kept = max(same, key=lambda d: d.order)
+        kept_values = _values(kept)
+        for draw in same:
+            if draw is kept:
+                continue
+            draw.used = False
+            identical = _values(draw) == kept_values
+            draw.note = (
+                f"same collection time and values as line {kept.record.line}: counted once"
+                if identical
+                else f"same collection time as line {kept.record.line}, which is used"
+            )
+        lines = ", ".join(str(d.record.line) for d in sorted(same, key=lambda d: d.order))
+        notes.append(
+            f"Draws at lines {lines} share the collection time "
+            f"{iso_text(kept.when, kept.has_time)}: line {kept.record.line}, the later row, is "
+            "used, as a re-run or corrected result "
+            "usually comes later in an export; the others are listed but not counted."
+        )
+
+
+def _values(draw: Draw) -> dict[str, float]:
+    panel = draw.record.panel
+    return {} if panel is None else {k: q.value for k, q in panel.values.items()}
+
+
+def units_given(analyte_id: str, draws: list[Draw]) -> list[str]:
+    """The units the draws gave a value in, told apart by the factor the reader applied."""
+    analyte = ANALYTES[analyte_id]
+    spellings = [(u, unit_factor(analyte, u)) for u in accepted_units(analyte_id)]
+    found: dict[str, None] = {}
+    for draw in draws:
+        q = draw.record.panel.values.get(analyte_id) if draw.record.panel else None
+        if q is None:
+            continue
+        try:
+            _, number, _ = parse_number(q.input)
+        except CbcError:
+            try:
+                _, number, _ = parse_number(q.input, decimal_comma=True)
+            except CbcError:
+                continue
+        if number == 0:
+            continue
+        factor = q.value / number
+        name = next((u for u, f in spellings if math.isclose(f, factor, rel_tol=1e-6)), None)
+        if name is not None:
+            found[name] = None
+    return list(found)
