@@ -45,7 +45,7 @@ from cbc_cli.models import URGENCY_ORDER, Flag
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import CellReader
-from cbc_cli.readers.source import Source, decode_line, detect_format, long_line
+from cbc_cli.readers.source import Source, decode_line, detect_format, first_bytes, long_line
 from cbc_cli.readers.tabular import Tabular, read_tabular, wide_record
 from cbc_cli.splitter import Fields, KeyIndex, Vocabulary
 from cbc_cli.wording import plural
@@ -442,26 +442,33 @@ class ColumnarCsv:
         the rules start sooner), each chunk ending in a line end; a line past ``limits.line``
         comes as a chunk of its own: its first ``limits.line`` bytes, without a line end.
 
-        A chunk that ends inside a quoted field (an odd number of quotes) is joined with the
-        next, up to the line limit, so that the csv module reads the quoted line break (chunks
-        that quote anything are read by it). Past the limit the row reader reports the row.
+        A row whose quoted field holds a line break (an odd number of quotes before a line end)
+        is kept in one chunk, read by the csv module (as every chunk that quotes anything is),
+        until it closes or grows past ``limits.line`` characters as the row reader counts them:
+        then the row reader ends it exactly where reading row by row does.
         """
-        held: list[bytes] = []
-        size = quotes = 0
+        held: list[bytes] = []  # the lines of a row whose quoted field is open
+        size = 0  # their characters, as the row reader counts them
         for block in self._blocks():
             if not block.endswith((b"\n", b"\r")):  # a line past the limit
                 if held:
                     yield b"".join(held)
-                    held, size, quotes = [], 0, 0
+                    held, size = [], 0
                 yield block
                 continue
-            held.append(block)
-            size += len(block)
-            quotes += block.count(b'"')
-            if quotes % 2 and size <= self.limits.line:
+            if not held and block.count(b'"') % 2 == 0:
+                yield block  # the usual case: no quoted field open where the block ends
                 continue
-            yield held[0] if len(held) == 1 else b"".join(held)
-            held, size, quotes = [], 0, 0
+            cut = _outside_quotes(block, bool(held))
+            if cut:
+                yield b"".join([*held, block[:cut]])
+                held, size = [], 0
+            if cut < len(block):
+                held.append(block[cut:])
+                size += _text_size(block[cut:])
+                if size > self.limits.line:
+                    yield b"".join(held)
+                    held, size = [], 0
         if held:
             yield b"".join(held)
 
@@ -495,16 +502,17 @@ class ColumnarCsv:
                 start, skipping = _after_line_end(data, end), False
             cut = max(data.rfind(b"\n", start), data.rfind(b"\r", start)) + 1
             if cut <= start:  # no line end: the line goes on
-                partial.append(data[start:])
-                held += len(data) - start
+                if start < len(data):
+                    partial.append(data[start:])
+                    held += len(data) - start
                 if held > limit:
-                    yield b"".join(partial)[:limit]
+                    yield first_bytes(partial, limit)
                     partial, held, skipping = [], 0, True
                 continue
             if partial:
                 end = _line_end(data, start)
                 if held + end - start > limit:
-                    yield (b"".join(partial) + data[start:end])[:limit]
+                    yield first_bytes([*partial, data[start:end]], limit)
                     start = _after_line_end(data, end)
                     body = data[start:cut]
                 else:
@@ -549,7 +557,7 @@ class ColumnarCsv:
         if _has_blank_rows(fields, self.delim):
             # A row of empty fields: the csv reader skips it as blank.
             return _Split(normal, first_line)
-        if len(normal) > self.limits.field and _longest_field(fields) > self.limits.field:
+        if len(normal) > self.limits.field and _has_field_longer(fields, self.limits.field):
             return _Split(normal, first_line)  # the scalar reader makes such rows error rows
         lines = normal.split(b"\n")
         lines.pop()  # the chunk ends with a line end
@@ -1144,7 +1152,8 @@ def _cut_long_lines(body: bytes, limit: int) -> Iterator[bytes]:
     """``body`` (whole lines), with each line longer than ``limit`` given alone as its first
     ``limit`` bytes (no line end): a block of lines before it, it, then the lines after."""
     if len(body) <= limit:
-        yield body
+        if body:
+            yield body
         return
     import numpy as np
 
@@ -1162,12 +1171,41 @@ def _cut_long_lines(body: bytes, limit: int) -> Iterator[bytes]:
         yield body[done:] if done else body
 
 
-def _longest_field(fields: Fields) -> int:
-    """The length of the longest field of a regular chunk."""
+def _outside_quotes(block: bytes, open_quote: bool) -> int:
+    """Where the last line of ``block`` (whole lines) that ends outside quotes ends; 0 when
+    none does. ``open_quote``: the block starts inside a quoted field."""
     import numpy as np
 
+    data = np.frombuffer(block, dtype=np.uint8)
+    # Quotes up to each byte, modulo 256 (wrapping keeps the parity), plus the one still open.
+    quotes = np.cumsum(data == 34, dtype=np.uint8) + np.uint8(open_quote)
+    ends = np.flatnonzero((data == 10) | (data == 13))
+    outside = ends[quotes[ends] % 2 == 0]
+    return int(outside[-1]) + 1 if len(outside) else 0
+
+
+def _text_size(block: bytes) -> int:
+    """The characters of ``block`` (whole lines) as the row reader counts a row's: each line
+    decoded (UTF-8, else Latin-1) and ended by one LF."""
+    size = 0
+    for line in block.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")[:-1]:
+        try:
+            size += len(line.decode("utf-8")) + 1
+        except UnicodeDecodeError:
+            size += len(line) + 1
+    return size
+
+
+def _has_field_longer(fields: Fields, limit: int) -> bool:
+    """Whether a field of a regular chunk is longer than ``limit``."""
+    import numpy as np
+
+    # A field is no longer than its line: the lines are looked at first (a row each).
+    lines = np.diff(fields.ends[-1].astype(np.int64), prepend=-1) - 1
+    if int(lines.max(initial=0)) <= limit:
+        return False
     marks = fields.ends.T.ravel().astype(np.int64)  # each field's end, in the chunk's order
-    return int((np.diff(marks, prepend=-1) - 1).max(initial=0))
+    return int((np.diff(marks, prepend=-1) - 1).max(initial=0)) > limit
 
 
 def _line_count(body: bytes) -> int:

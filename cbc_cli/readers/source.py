@@ -119,9 +119,9 @@ def detect_format(head: bytes) -> str:
 
 class LongLine(str):
     """A line past ``Limits.line``, as :func:`iter_lines` gives it: its text is the line's first
-    ``Limits.line`` bytes (a character the limit cuts in two left out), the rest was skipped
-    unread. A reader makes it an error row in its place; the text is only the start of the line.
-    """
+    ``Limits.line`` bytes (a character the limit cuts in two left out) with no line end, the
+    rest was skipped unread. A reader makes it an error row in its place (never reads it as the
+    line: it is only its start)."""
 
     __slots__ = ()
 
@@ -152,6 +152,8 @@ def iter_lines(source: Source, limits: Limits = DEFAULT_LIMITS) -> Iterator[str]
         carry = b""
         if chunk and data.endswith(b"\r"):
             carry, data = b"\r", data[:-1]
+        if skipping and b"\n" not in data and b"\r" not in data:
+            continue  # still inside a line past the limit
         lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
         tail = lines.pop()  # not ended yet
         for index, piece in enumerate(lines):
@@ -161,7 +163,7 @@ def iter_lines(source: Source, limits: Limits = DEFAULT_LIMITS) -> Iterator[str]
                     skipping = False  # the end of a line past the limit
                     continue
                 partial.append(piece)
-                line = b"".join(partial)
+                line = first_bytes(partial, limit + 1)
                 partial, held = [], 0
             if len(line) > limit:
                 yield long_line(line[:limit], source)
@@ -171,7 +173,9 @@ def iter_lines(source: Source, limits: Limits = DEFAULT_LIMITS) -> Iterator[str]
             partial.append(tail)
             held += len(tail)
             if held > limit:
-                yield long_line(b"".join(partial)[:limit], source)
+                start = first_bytes(partial, limit)
+                partial.clear()
+                yield long_line(start, source)
                 partial, held, skipping = [], 0, True
         if not chunk:
             break
@@ -179,16 +183,28 @@ def iter_lines(source: Source, limits: Limits = DEFAULT_LIMITS) -> Iterator[str]
         yield decode_line(b"".join(partial), source) + "\n"
 
 
+def first_bytes(pieces: list[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``pieces`` joined, copying no more than those."""
+    kept: list[bytes] = []
+    for piece in pieces:
+        if len(piece) >= size:
+            kept.append(piece[:size])
+            break
+        kept.append(piece)
+        size -= len(piece)
+    return kept[0] if len(kept) == 1 else b"".join(kept)
+
+
 def long_line(start: bytes, source: Source) -> LongLine:
-    """The :class:`LongLine` of a line whose first bytes are ``start``."""
+    """The :class:`LongLine` of a line whose first bytes are ``start`` (no line end)."""
     # The limit may cut a UTF-8 character in two: leave its first bytes out rather than read the
     # whole start as Latin-1.
-    for end in range(len(start), max(len(start) - 4, 0), -1):
+    for end in range(len(start), max(len(start) - 4, -1), -1):
         try:
-            return LongLine(start[:end].decode("utf-8") + "\n")
+            return LongLine(start[:end].decode("utf-8"))
         except UnicodeDecodeError:
             continue
-    return LongLine(decode_line(start, source) + "\n")
+    return LongLine(decode_line(start, source))
 
 
 def decode_line(line: bytes, source: Source) -> str:

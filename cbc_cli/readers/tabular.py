@@ -186,8 +186,10 @@ def _rows(
             again.extend(reversed(rest))
             if isinstance(text, LongLine):
                 # Only the line's start was read: its whole cells are kept, the one the limit
-                # cuts is not.
-                cells = next(csv.reader([text.rstrip("\r\n")], delimiter=delim), [])[:-1]
+                # cuts is not (cut off first: the csv module holds a field at 4 bytes a
+                # character).
+                whole = text[: text.rfind(delim) + 1]
+                cells = next(csv.reader([whole], delimiter=delim), [])[:-1]
                 _long_cells(cells, tab, limits)
                 yield line, cells, LimitProblem(f"the line is longer than {past('line', limits)}")
                 continue
