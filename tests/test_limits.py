@@ -371,3 +371,26 @@ def test_a_bad_limit_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_pa
     assert code == 2
     assert "names: field, line" in err
     assert run_cli(capsys, "trend", str(path), "--limit", "line=0")[0] == 2
+
+
+def test_trend_places_nothing_from_a_long_line_and_says_whose_it_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "patient_id,collected_at,anc,plt,hgb\nP1,2026-03-01,1.2,150,11\n"
+        f"P1,2026-03-03,{'9' * 3000},140,10\nP1,2026-03-05,0.9,120,10\n"
+    )
+    code, out, err = run_cli(capsys, "trend", str(path), "-f", "json", "--limit", "line=1k")
+    assert code == 3
+    report = json.loads(out)
+    assert report["unplaced"] == [
+        {
+            "line": 3,
+            "sample_id": None,
+            "patient_id": "P1",
+            "collected_at": "2026-03-03",
+            "reason": "the line is longer than the line limit (1 KiB; --limit line=SIZE raises it)",
+        }
+    ]
+    assert "1 draw could not be read or placed (lines 3)" in err

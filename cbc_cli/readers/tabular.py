@@ -251,15 +251,21 @@ def _wide_records(
 
 
 def _error_record(line: int, cells: list[str], problem: str, tab: Tabular) -> Record:
-    """The error row of a row that cannot be read; a limit's keeps its sample id."""
-    index = tab.columns.context.get("sample_id")
-    sample_id = None
-    if isinstance(problem, LimitProblem) and index is not None and index < len(cells):
-        sample_id = cells[index].strip() or None
+    """The error row of a row that cannot be read. A limit's cells were read as they are, so
+    it keeps what says whose row it is: the sample id, patient id and collection time."""
+
+    def get(key: str) -> str | None:
+        index = tab.columns.context.get(key)
+        if not isinstance(problem, LimitProblem) or index is None or index >= len(cells):
+            return None
+        return cells[index].strip() or None
+
     return Record(
         line,
-        sample_id=sample_id,
+        sample_id=get("sample_id"),
         error=ErrorInfo(line=line, message=problem),
+        collected_at=get("collected_at"),
+        patient_id=get("patient_id"),
         rows=[(line, cells, None)],
     )
 
