@@ -23,6 +23,7 @@ from cbc_cli.grading import (
     Scheme,
     load_scheme,
 )
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import Report, Result, SchemeInfo
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Transplant
 from cbc_cli.parse import parse_date, parse_range_text, parse_sex, parse_temperature
@@ -31,9 +32,10 @@ from cbc_cli.units import Quantity, to_canonical
 
 
 @cache
-def default_ranges(extra: tuple[str, ...] = ()) -> RangeTable:
-    """The shipped ranges with ``extra`` files layered above them (cached per list of files)."""
-    return load_ranges([Path(p) for p in extra])
+def default_ranges(extra: tuple[str, ...] = (), limits: Limits = DEFAULT_LIMITS) -> RangeTable:
+    """The shipped ranges with ``extra`` files layered above them (cached per list of files),
+    each read within ``limits.ranges_file``."""
+    return load_ranges([Path(p) for p in extra], limits=limits)
 
 
 def resolve_scheme(name: str | None) -> Scheme:

@@ -94,7 +94,9 @@ def run_file(
             source, options, context, ranges, scheme, stats, output, stack
         ):
             return stats
-        data = read_input(source, options.input_format, options.columns, options.units)
+        data = read_input(
+            source, options.input_format, options.columns, options.units, limits=options.limits
+        )
         if output is not None:
             out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
         writer = _writer(fmt, out, data, scheme, options.formula_guard)
@@ -152,7 +154,7 @@ def _columnar(
         return False  # the fever rules (febrile neutropenia) live in the engine only
     columns = parse_column_options(options.columns)
     units = parse_unit_options(options.units)
-    fast = plan(source, options.input_format, columns, units)
+    fast = plan(source, options.input_format, columns, units, options.limits)
     if fast is None:
         return False
     out: TextIO = sys.stdout
@@ -179,6 +181,7 @@ def _columnar(
         columns,
         units,
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
+        limits=options.limits,
     )
     runner.run(_progress(stack))
     _report(source, stats, runner.notes)

@@ -28,6 +28,7 @@ from cbc_cli.api import (
 )
 from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import CbcError, InputError, UsageError
+from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
 from cbc_cli.models import Result, Urgency, to_json
 from cbc_cli.panel import Panel
 
@@ -189,6 +190,17 @@ JobsOpt = Annotated[
     typer.Option(
         help="Processes that judge a large wide CSV export side by side when the output is CSV "
         "(default: one per CPU, at most 4; 1 keeps to one process).",
+        show_default=False,
+        rich_help_panel="Files",
+    ),
+]
+
+LimitOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--limit",
+        help="Change an input limit: NAME=SIZE, e.g. line=64MiB or field=4MiB (repeatable; "
+        "names, defaults and what happens past each: README, Limits).",
         show_default=False,
         rich_help_panel="Files",
     ),
@@ -360,6 +372,7 @@ def check(
     output: OutputOpt = None,
     formula_guard: FormulaGuardOpt = True,
     jobs: JobsOpt = None,
+    limit: LimitOpt = None,
     ranges: LabRangesOpt = None,
     lab_range: Annotated[
         list[str] | None,
@@ -402,8 +415,9 @@ def check(
         }.items()
         if value is not None
     }
+    limits = parse_limits(limit or [])
     scheme = resolve_scheme(grading.value)
-    table = default_ranges(_range_files(ranges))
+    table = default_ranges(_range_files(ranges), limits)
     patient_args: dict[str, object] = {
         "sex": sex,
         "age": age,
@@ -436,7 +450,9 @@ def check(
         context = build_patient(**patient_args)  # type: ignore[arg-type]
         if jobs is not None and jobs < 1:
             raise UsageError(f"--jobs {jobs}: give 1 or more processes")
-        options = BatchOptions(input_format.value, column or [], unit or [], formula_guard, jobs)
+        options = BatchOptions(
+            input_format.value, column or [], unit or [], formula_guard, jobs, limits
+        )
         from cbc_cli.batch_cli import run_file
 
         if file == "-" and stdin is None:
@@ -509,6 +525,8 @@ class BatchOptions:
     formula_guard: bool
     jobs: int | None = None
     """Processes for a columnar run; None for one per CPU (see batch_cli)."""
+    limits: Limits = DEFAULT_LIMITS
+    """The input limits in force (``--limit``; README, Limits)."""
 
 
 @app.command()
@@ -638,12 +656,14 @@ def ranges_validate(
             "each sex, without a gap (as the shipped defaults do).",
         ),
     ] = False,
+    limit: LimitOpt = None,
 ) -> None:
     """Check lab range files: syntax, analytes, units, limits, overlapping bands (and gaps)."""
     from cbc_cli.ranges import check_layer, load_range_file
 
+    limits = parse_limits(limit or [])
     for path in files:
-        rows = load_range_file(path, 1)
+        rows = load_range_file(path, 1, limits)
         check_layer(rows, complete=complete)
         typer.echo(f"{path}: {len(rows)} rows, valid{', no gaps' if complete else ''}")
 

@@ -26,6 +26,7 @@ from cbc_cli.cli import (
     InputFormat,
     InputFormatOpt,
     LabRangesOpt,
+    LimitOpt,
     OutputOpt,
     ProfileOpt,
     SexOpt,
@@ -37,6 +38,7 @@ from cbc_cli.cli import (
     app,
 )
 from cbc_cli.errors import InputError, UsageError
+from cbc_cli.limits import parse_limits
 from cbc_cli.models import Urgency
 from cbc_cli.wording import plural
 
@@ -130,6 +132,7 @@ def trend(
     input_format: InputFormatOpt = InputFormat.auto,
     column: ColumnOpt = None,
     unit: UnitOpt = None,
+    limit: LimitOpt = None,
     ranges: LabRangesOpt = None,
     grading: GradingOpt = Grading.ctcae5,
     output_format: Annotated[
@@ -167,14 +170,15 @@ def trend(
         context=build_patient(sex=sex, age=age, profiles=profile or ()),
         dob=_option_date(dob, "--dob"),
     )
-    table = default_ranges(_range_files(ranges))
+    limits = parse_limits(limit or [])
+    table = default_ranges(_range_files(ranges), limits)
     scheme = resolve_scheme(grading.value)
     source = open_source(file, _stdin_bytes() if file == "-" else None)
     with ExitStack() as stack:
         stack.callback(source.close)
         # --patient COLUMN maps the column to the person id for every reader, JSON included.
         columns = [*(column or []), *([f"{patient}=patient_id"] if patient else [])]
-        data = read_input(source, input_format.value, columns, unit or [])
+        data = read_input(source, input_format.value, columns, unit or [], limits=limits)
         report = build_trend(
             data.records, table, scheme, options, header=data.header, input_notes=data.notes
         )

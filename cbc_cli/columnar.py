@@ -40,11 +40,12 @@ from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import BatchStats, count, interpret_record, merge, merge_patient
 from cbc_cli.engine import FINDING_RULES, decide
 from cbc_cli.grading import Criterion, Grade, Scheme, choose_criterion, guard
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import URGENCY_ORDER, Flag
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import CellReader
-from cbc_cli.readers.source import Source, decode_line, detect_format
+from cbc_cli.readers.source import Source, decode_line, detect_format, first_bytes, long_line
 from cbc_cli.readers.tabular import Tabular, read_tabular, wide_record
 from cbc_cli.splitter import Fields, KeyIndex, Vocabulary
 from cbc_cli.wording import plural
@@ -60,9 +61,6 @@ CHUNK_BYTES = 1 << 20
 and hold more memory."""
 READ_AHEAD = 2
 """Chunks the splitting thread may have ready before the rules take them (one process)."""
-_QUOTED_LIMIT = 8 << 20
-"""The most a chunk grows while a quoted field stays open; past it (a quote never closed) the
-csv module reports the broken rows."""
 FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
 """Flag codes as stored in the arrays: 0 means no value."""
 _LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
@@ -88,7 +86,11 @@ class FastPlan:
 
 
 def plan(
-    source: Source, input_format: str, columns: dict[str, str], units: dict[str, str]
+    source: Source,
+    input_format: str,
+    columns: dict[str, str],
+    units: dict[str, str],
+    limits: Limits = DEFAULT_LIMITS,
 ) -> FastPlan | None:
     """A plan when the input is a wide CSV/TSV the columnar rules cover, else None.
 
@@ -121,9 +123,10 @@ def plan(
             column_options=columns,
             unit_options=units,
             first_line=line_no,
+            limits=limits,
         )
     except Exception:
-        return None
+        return None  # the scalar reader says what is wrong
     cmap = tab.columns
     if cmap.is_long or not set(cmap.context) <= _CONTEXT:
         return None
@@ -216,6 +219,8 @@ class _Split:
     """Column -> how many texts its vocabulary had once this chunk was looked up."""
     formula: np.ndarray | None = None
     """Rows with a field that starts like a formula (when the guard is on)."""
+    long: bytes | None = None
+    """The first bytes of a line past ``Limits.line`` (then the chunk is that line alone)."""
 
 
 @dataclass
@@ -245,6 +250,7 @@ class ColumnarCsv:
     units: dict[str, str]
     jobs: int = 1
     """Processes that judge chunks at once (see cbc_cli.workers); 1 for this one alone."""
+    limits: Limits = DEFAULT_LIMITS
     notes: list[str] = field(default_factory=list)
     _persons: list[_Person] = field(default_factory=list)
     _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -346,7 +352,7 @@ class ColumnarCsv:
         try:
             for body in islice(chunks, n):
                 taken.append((self._next_line, body))
-                self._next_line += _line_count(body)
+                self._next_line += _line_count(body) if body.endswith((b"\n", b"\r")) else 1
         except Exception as exc:
             self._read_error = exc
         return taken
@@ -438,34 +444,103 @@ class ColumnarCsv:
 
     def _chunks(self) -> Iterator[bytes]:
         """Whole lines of input, about CHUNK_BYTES at a time (the first chunk smaller, so that
-        the rules start sooner)."""
+        the rules start sooner), each chunk ending in a line end; a line past ``limits.line``
+        comes as a chunk of its own: its first ``limits.line`` bytes, without a line end.
+
+        A row whose quoted field holds a line break (an odd number of quotes before a line end)
+        is kept in one chunk, read by the csv module (as every chunk that quotes anything is),
+        until it closes or grows past ``limits.line`` characters as the row reader counts them:
+        then the row reader ends it exactly where reading row by row does.
+        """
+        held: list[bytes] = []  # the lines of a row whose quoted field is open
+        size = 0  # their characters, as the row reader counts them
+        for block in self._blocks():
+            if not block.endswith((b"\n", b"\r")):  # a line past the limit
+                if held:
+                    yield b"".join(held)
+                    held, size = [], 0
+                yield block
+                continue
+            if not held and block.count(b'"') % 2 == 0:
+                yield block  # the usual case: no quoted field open where the block ends
+                continue
+            cut = _outside_quotes(block, bool(held))
+            if cut:
+                yield b"".join([*held, block[:cut]])
+                held, size = [], 0
+            if cut < len(block):
+                held.append(block[cut:])
+                size += _text_size(block[cut:])
+                if size > self.limits.line:
+                    yield b"".join(held)
+                    held, size = [], 0
+        if held:
+            yield b"".join(held)
+
+    def _blocks(self) -> Iterator[bytes]:
+        """The input after the header, a read at a time, as blocks of whole lines none longer
+        than ``limits.line``; a line past it as its first ``limits.line`` bytes alone (no line
+        end), the rest skipped as it is read. Holds at most about the limit and one read, and
+        copies each byte a bounded number of times: linear however long a line is."""
         stream = self.source.stream
         stream.read(self.fast.skip_bytes)
-        pending, size = b"", max(1, CHUNK_BYTES // 8)
-        while chunk := stream.read(size):
+        limit = self.limits.line
+        partial: list[bytes] = []  # the start of an unfinished line, in pieces
+        held = 0
+        skipping = False
+        carry = b""  # a final CR may be the first half of a CRLF: it goes with the next read
+        size = max(1, CHUNK_BYTES // 8)
+        while True:
+            chunk = stream.read(size)
             size = CHUNK_BYTES
-            # A final \r may be the first half of a \r\n split across reads: cut before it.
-            limit = len(chunk) - 1 if chunk.endswith(b"\r") else len(chunk)
-            cut = max(chunk.rfind(b"\n", 0, limit), chunk.rfind(b"\r", 0, limit)) + 1
-            if cut <= 0:
-                pending += chunk
+            if not chunk and not carry:
+                break
+            data = carry + chunk if carry else chunk
+            carry = b""
+            if chunk and data.endswith(b"\r"):
+                carry, data = b"\r", data[:-1]
+            start = 0
+            if skipping:
+                end = _line_end(data, 0)
+                if end < 0:
+                    continue
+                start, skipping = _after_line_end(data, end), False
+            cut = max(data.rfind(b"\n", start), data.rfind(b"\r", start)) + 1
+            if cut <= start:  # no line end: the line goes on
+                if start < len(data):
+                    partial.append(data[start:])
+                    held += len(data) - start
+                if held > limit:
+                    yield first_bytes(partial, limit)
+                    partial, held, skipping = [], 0, True
                 continue
-            body = pending + chunk[:cut] if pending or cut < len(chunk) else chunk
-            if b'"' in body and body.count(b'"') % 2 and len(body) < _QUOTED_LIMIT:
-                # An odd number of quotes: the cut falls inside a quoted field that holds a
-                # line break. Read on (chunks that quote anything are read by the csv module).
-                pending += chunk
-                continue
-            yield body
-            pending = chunk[cut:]
-        if pending:
-            yield pending if pending.endswith((b"\n", b"\r")) else pending + b"\n"
+            if partial:
+                end = _line_end(data, start)
+                if held + end - start > limit:
+                    yield first_bytes([*partial, data[start:end]], limit)
+                    start = _after_line_end(data, end)
+                    body = data[start:cut]
+                else:
+                    body = b"".join([*partial, data[start:cut]])
+                partial, held = [], 0
+            else:
+                body = data if start == 0 and cut == len(data) else data[start:cut]
+            yield from _cut_long_lines(body, limit)
+            if cut < len(data):
+                partial, held = [data[cut:]], len(data) - cut
+                if held > limit:
+                    yield data[cut : cut + limit]
+                    partial, held, skipping = [], 0, True
+        if partial:
+            yield b"".join(partial) + b"\n"
 
     def _split_chunk(self, body: bytes, first_line: int) -> _Split:
         """The splitting stage: line ends made LF, then, for a chunk the columnar rules can
         take, its lines, the text id of each row's cell in each column read, and the rows with a
         formula-looking field; any other chunk is left whole for the scalar reader. Writes only
         the vocabularies (the rules never do)."""
+        if not body.endswith((b"\n", b"\r")):
+            return _Split(b"", first_line, long=body)  # a line past the limit
         normal = body.replace(b"\r\n", b"\n") if b"\r" in body else body
         if b"\r" in normal:
             normal = normal.replace(b"\r", b"\n")
@@ -487,6 +562,8 @@ class ColumnarCsv:
         if _has_blank_rows(fields, self.delim):
             # A row of empty fields: the csv reader skips it as blank.
             return _Split(normal, first_line)
+        if len(normal) > self.limits.field and _has_field_longer(fields, self.limits.field):
+            return _Split(normal, first_line)  # the scalar reader makes such rows error rows
         lines = normal.split(b"\n")
         lines.pop()  # the chunk ends with a line end
         ids = {c: self._vocabulary(c).encode(fields, c) for c in self._text_columns}
@@ -501,7 +578,10 @@ class ColumnarCsv:
         """The output lines for one split chunk, and what they add to the run's tally."""
         tally = _Tally()
         said = len(self.source.warnings)
-        if chunk.lines is None:
+        if chunk.long is not None:
+            text = long_line(chunk.long, self.source)
+            data = self._scalar_texts([text], chunk.first_line, tally)
+        elif chunk.lines is None:
             data = self._scalar_chunk(chunk.normal, chunk.first_line, tally)
         else:
             data = self._columnar(chunk, tally)
@@ -523,16 +603,18 @@ class ColumnarCsv:
     def _scalar_chunk(self, normal: bytes, first_line: int, tally: _Tally) -> bytes:
         raw_lines = normal.split(b"\n")
         raw_lines.pop()
-        texts = [
-            self.fast.header_text + "\n",
-            *(decode_line(raw, self.source) + "\n" for raw in raw_lines),
-        ]
+        texts = [decode_line(raw, self.source) + "\n" for raw in raw_lines]
+        return self._scalar_texts(texts, first_line, tally)
+
+    def _scalar_texts(self, texts: list[str], first_line: int, tally: _Tally) -> bytes:
+        """The output lines of the scalar reader and engine for these lines."""
         tab = read_tabular(
-            iter(texts),
+            iter([self.fast.header_text + "\n", *texts]),
             delimiter=self.delim,
             column_options=self.columns,
             unit_options=self.units,
             first_line=first_line - 1,
+            limits=self.limits,
         )
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter=self.delim, lineterminator="\n")
@@ -1117,6 +1199,77 @@ def _formula_rows(fields: Fields, delimiter: str) -> np.ndarray:
     opens = (at == 0) | (before == ord(delimiter)) | (before == 10)
     at = at[opens & (data[at] != ord(delimiter))]
     return np.asarray(np.searchsorted(fields.start(0), at, side="right") - 1, dtype=np.int64)
+
+
+def _line_end(data: bytes, start: int) -> int:
+    """Where the first line end (LF or CR) at or after ``start`` is; -1 for none."""
+    found = [i for i in (data.find(b"\n", start), data.find(b"\r", start)) if i >= 0]
+    return min(found, default=-1)
+
+
+def _after_line_end(data: bytes, end: int) -> int:
+    """Where the line after the line end at ``end`` starts (a CRLF is one line end)."""
+    return end + 2 if data[end : end + 2] == b"\r\n" else end + 1
+
+
+def _cut_long_lines(body: bytes, limit: int) -> Iterator[bytes]:
+    """``body`` (whole lines), with each line longer than ``limit`` given alone as its first
+    ``limit`` bytes (no line end): a block of lines before it, it, then the lines after."""
+    if len(body) <= limit:
+        if body:
+            yield body
+        return
+    import numpy as np
+
+    data = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero((data == 10) | (data == 13))  # a CRLF counts as an empty line between
+    starts = np.concatenate([np.zeros(1, dtype=ends.dtype), ends[:-1] + 1])
+    done = 0
+    for k in np.flatnonzero(ends - starts > limit).tolist():
+        start, end = int(starts[k]), int(ends[k])
+        if start > done:
+            yield body[done:start]
+        yield body[start : start + limit]
+        done = _after_line_end(body, end)
+    if done < len(body):
+        yield body[done:] if done else body
+
+
+def _outside_quotes(block: bytes, open_quote: bool) -> int:
+    """Where the last line of ``block`` (whole lines) that ends outside quotes ends; 0 when
+    none does. ``open_quote``: the block starts inside a quoted field."""
+    import numpy as np
+
+    data = np.frombuffer(block, dtype=np.uint8)
+    # Quotes up to each byte, modulo 256 (wrapping keeps the parity), plus the one still open.
+    quotes = np.cumsum(data == 34, dtype=np.uint8) + np.uint8(open_quote)
+    ends = np.flatnonzero((data == 10) | (data == 13))
+    outside = ends[quotes[ends] % 2 == 0]
+    return int(outside[-1]) + 1 if len(outside) else 0
+
+
+def _text_size(block: bytes) -> int:
+    """The characters of ``block`` (whole lines) as the row reader counts a row's: each line
+    decoded (UTF-8, else Latin-1) and ended by one LF."""
+    size = 0
+    for line in block.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")[:-1]:
+        try:
+            size += len(line.decode("utf-8")) + 1
+        except UnicodeDecodeError:
+            size += len(line) + 1
+    return size
+
+
+def _has_field_longer(fields: Fields, limit: int) -> bool:
+    """Whether a field of a regular chunk is longer than ``limit``."""
+    import numpy as np
+
+    # A field is no longer than its line: the lines are looked at first (a row each).
+    lines = np.diff(fields.ends[-1].astype(np.int64), prepend=-1) - 1
+    if int(lines.max(initial=0)) <= limit:
+        return False
+    marks = fields.ends.T.ravel().astype(np.int64)  # each field's end, in the chunk's order
+    return int((np.diff(marks, prepend=-1) - 1).max(initial=0)) > limit
 
 
 def _line_count(body: bytes) -> int:

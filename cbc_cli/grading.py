@@ -18,6 +18,7 @@ from typing import Any, Literal, NamedTuple
 from cbc_cli.age import AgeBound, band_text, parse_bound
 from cbc_cli.analytes import find_analyte
 from cbc_cli.errors import RangeFileError, UnitError, UsageError
+from cbc_cli.limits import read_settings_file
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import shipped_ranges_dir
 from cbc_cli.shape import Spec, conforms, first_error, with_defaults
@@ -190,9 +191,13 @@ def load_scheme_file(path: Path) -> Scheme:
     """
     name = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_settings_file(path))
     except FileNotFoundError:
         raise RangeFileError("no such grading file", path=name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RangeFileError(f"cannot read: {exc.__class__.__name__}", path=name) from None
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise RangeFileError("not valid TOML (nested too deeply)", path=name) from None
     except tomllib.TOMLDecodeError as exc:
         raise RangeFileError(f"not valid TOML ({exc})", path=name) from None
     if not conforms(raw, _SCHEME):

@@ -9,9 +9,10 @@ what a lab export or message holds. Documented in README.md (Limits).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import NamedTuple
 
-from cbc_cli.errors import UsageError
+from cbc_cli.errors import RangeFileError, UsageError
 
 
 class Limits(NamedTuple):
@@ -70,3 +71,37 @@ def parse_limits(texts: list[str] | tuple[str, ...], base: Limits = DEFAULT_LIMI
             )
         changes[name] = int(found.group(1)) * factor
     return base._replace(**changes)
+
+
+def size_text(size: int) -> str:
+    """A size as ``--limit`` takes it and people read it: ``16 MiB``, ``512 KiB``, ``100 bytes``."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
+
+
+def past(name: str, limits: Limits) -> str:
+    """``the NAME limit (SIZE; --limit NAME=SIZE raises it)``, for messages about a limit."""
+    size = getattr(limits, name)
+    shown = str(size) if name.startswith("json") else size_text(size)
+    return f"the {name} limit ({shown}; --limit {name}=SIZE raises it)"
+
+
+def read_settings_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The text of a range or grading file, reading at most ``limits.ranges_file`` bytes (so
+    that ``--ranges /dev/zero`` ends).
+
+    Raises:
+        RangeFileError: the file is larger than the limit.
+        OSError, UnicodeDecodeError: as reading the file raises them.
+    """
+    with path.open("rb") as file:
+        data = file.read(limits.ranges_file + 1)
+    if len(data) > limits.ranges_file:
+        raise RangeFileError(
+            f"larger than {past('ranges_file', limits)}",
+            path=str(path),
+            hint="a range or grading file holds a few kB of TOML tables",
+        )
+    return data.decode("utf-8")

@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple
 from cbc_cli.age import DAYS_PER_UNIT, Age, AgeBound, band_text, parse_bound
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import RangeFileError, UnitError
+from cbc_cli.limits import DEFAULT_LIMITS, Limits, read_settings_file
 from cbc_cli.panel import Patient, Sex
 from cbc_cli.shape import Spec, conforms, first_error, json_schema, with_defaults
 from cbc_cli.units import unit_factor
@@ -153,16 +154,25 @@ def shipped_ranges_dir() -> Path:
     )
 
 
-def load_range_file(path: Path, layer: int = 0) -> list[ReferenceRange]:
-    """Read and validate one range file.
+def load_range_file(
+    path: Path, layer: int = 0, limits: Limits = DEFAULT_LIMITS
+) -> list[ReferenceRange]:
+    """Read and validate one range file (at most ``limits.ranges_file`` bytes of it).
 
     Raises:
-        RangeFileError: missing, not TOML, or a row that fails validation; the message names the
-            file and the row (``range #3``).
+        RangeFileError: missing, too large, not TOML, or a row that fails validation; the
+            message names the file and the row (``range #3``).
     """
     name = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_settings_file(path, limits))
+    except RecursionError:
+        # tomllib parses nested arrays and tables recursively: a few hundred levels exhaust it.
+        raise RangeFileError(
+            "not valid TOML (arrays or tables nested too deeply)",
+            path=name,
+            hint="see the syntax comment at the top of a shipped range file",
+        ) from None
     except FileNotFoundError:
         raise RangeFileError(
             "no such file", path=name, hint="check the path given to --ranges or CBC_RANGES"
@@ -549,8 +559,11 @@ class RangeTable:
         )
 
 
-def load_ranges(extra: Sequence[Path] = (), *, defaults: bool = True) -> RangeTable:
-    """Load the shipped defaults (layer 0) and each extra file as a layer above them.
+def load_ranges(
+    extra: Sequence[Path] = (), *, defaults: bool = True, limits: Limits = DEFAULT_LIMITS
+) -> RangeTable:
+    """Load the shipped defaults (layer 0) and each extra file as a layer above them (each
+    within ``limits.ranges_file``).
 
     Raises:
         RangeFileError: a file is missing or invalid, one layer has overlapping rows, or the
@@ -566,7 +579,7 @@ def load_ranges(extra: Sequence[Path] = (), *, defaults: bool = True) -> RangeTa
         rows.extend(layer_rows)
         sources.extend(str(p) for p in shipped)
     for layer, path in enumerate(extra, start=1):
-        layer_rows = load_range_file(Path(path), layer)
+        layer_rows = load_range_file(Path(path), layer, limits)
         check_layer(layer_rows)
         rows.extend(layer_rows)
         sources.append(str(path))

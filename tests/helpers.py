@@ -12,6 +12,7 @@ from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import BatchStats
 from cbc_cli.cli import main
 from cbc_cli.columnar import ColumnarCsv, plan
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import Result
 from cbc_cli.panel import Patient
 from cbc_cli.readers.source import Source, open_source
@@ -42,12 +43,17 @@ def interpretation(result: Result) -> tuple[object, ...]:
 
 
 def columnar_runner(
-    path: Path, scheme_id: str = "ctcae5", *, jobs: int = 1, stream: BinaryIO | None = None
+    path: Path,
+    scheme_id: str = "ctcae5",
+    *,
+    jobs: int = 1,
+    stream: BinaryIO | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[ColumnarCsv, Source]:
     """A columnar run of the export at ``path`` (or of its header, then ``stream`` as stdin),
     writing to a StringIO, and its source for the caller to close."""
     source = open_source(str(path))
-    fast = plan(source, "auto", {}, {})
+    fast = plan(source, "auto", {}, {}, limits)
     assert fast is not None
     if stream is not None:
         source.close()
@@ -64,5 +70,6 @@ def columnar_runner(
         {},
         {},
         jobs=jobs,
+        limits=limits,
     )
     return runner, source

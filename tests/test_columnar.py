@@ -18,6 +18,7 @@ from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import run
 from cbc_cli.engine import FINDING_RULES
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
 from cbc_cli.readers.records import CellReader
@@ -224,10 +225,10 @@ def exports(draw: st.DrawFn) -> str:
     return text
 
 
-def _scalar(path: Path, scheme_id: str) -> str:
+def _scalar(path: Path, scheme_id: str, limits: Limits = DEFAULT_LIMITS) -> str:
     scheme = resolve_scheme(scheme_id)
     source = open_source(str(path))
-    data = read_input(source)
+    data = read_input(source, limits=limits)
     out = io.StringIO()
     writer = CsvWriter(
         out, data.header, data.analytes, scheme, long=False, delimiter=data.delimiter
@@ -238,8 +239,8 @@ def _scalar(path: Path, scheme_id: str) -> str:
     return out.getvalue()
 
 
-def _columnar(path: Path, scheme_id: str, jobs: int = 1) -> str:
-    runner, source = columnar_runner(path, scheme_id, jobs=jobs)
+def _columnar(path: Path, scheme_id: str, jobs: int = 1, limits: Limits = DEFAULT_LIMITS) -> str:
+    runner, source = columnar_runner(path, scheme_id, jobs=jobs, limits=limits)
     fast = runner.fast
     runner.out = out = io.StringIO()
     tab = fast.tab
@@ -265,6 +266,47 @@ def test_columnar_equals_scalar(
     columnar.CHUNK_BYTES = chunk  # small chunks cut lines, CRLF pairs and numbers apart
     try:
         assert _columnar(path, scheme_id, jobs) == _scalar(path, scheme_id)
+    finally:
+        columnar.CHUNK_BYTES = original
+
+
+# Cells and lines past small limits (field 40, line 120): long ids, values and notes, a line
+# past the limit, and quoted line breaks that take a row past it.
+LONG = ["S" + "x" * 45, "9" * 50, "x" * 130, "N" * 39 + "," + "a" * 90, "p" * 41 + "\nq"]
+
+
+@st.composite
+def long_exports(draw: st.DrawFn) -> str:
+    text = draw(exports())
+    lines = text.split("\n")
+    for _ in range(draw(st.integers(1, 4))):
+        # Into a line that holds no quote, so that rows stay well formed.
+        plain = [i for i, line in enumerate(lines[1:-1], start=1) if '"' not in line]
+        if not plain:
+            break
+        at = draw(st.sampled_from(plain))
+        cells = lines[at].rstrip("\r").split(",")
+        cells[draw(st.integers(0, len(cells) - 1))] = '"' + draw(st.sampled_from(LONG)) + '"'
+        lines[at] = ",".join(cells) + ("\r" if lines[at].endswith("\r") else "")
+    return "\n".join(lines)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=long_exports(),
+    chunk=st.sampled_from([64, 300, 1 << 20]),
+    jobs=st.sampled_from([1, 2]),
+)
+def test_columnar_equals_scalar_past_the_limits(
+    tmp_path_factory: pytest.TempPathFactory, text: str, chunk: int, jobs: int
+) -> None:
+    path = tmp_path_factory.mktemp("export") / "export.csv"
+    path.write_bytes(text.encode("utf-8"))
+    limits = Limits(field=40, line=120)
+    original = columnar.CHUNK_BYTES
+    columnar.CHUNK_BYTES = chunk
+    try:
+        assert _columnar(path, "ctcae5", jobs, limits) == _scalar(path, "ctcae5", limits)
     finally:
         columnar.CHUNK_BYTES = original
 

@@ -111,9 +111,9 @@ def source_of(data: bytes | str, name: str = "test.hl7") -> Source:
     return Source(io.BufferedReader(io.BytesIO(raw)), name)
 
 
-def read(data: bytes | str, input_format: str = "auto", **options: list[str]) -> Input:
+def read(data: bytes | str, input_format: str = "auto", columns: list[str] | None = None) -> Input:
     """The opened input of some bytes."""
-    return read_input(source_of(data), input_format, **options)
+    return read_input(source_of(data), input_format, columns or [])
 
 
 def interpret(data: bytes | str, input_format: str = "auto") -> list[tuple[Record, Result]]:

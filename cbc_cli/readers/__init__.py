@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from cbc_cli.errors import InputError, UsageError
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.readers.columns import parse_column_options, parse_unit_options
 from cbc_cli.readers.records import Record
 from cbc_cli.readers.source import Source, detect_format, iter_lines
@@ -38,8 +39,11 @@ def read_input(
     input_format: str = "auto",
     columns: Sequence[str] = (),
     units: Sequence[str] = (),
+    *,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Input:
-    """Open the records of a source with the reader its format needs.
+    """Open the records of a source with the reader its format needs, within ``limits``
+    (README, Limits).
 
     Raises:
         InputError: an empty or binary input, or a header with nothing cbc reads.
@@ -65,10 +69,11 @@ def read_input(
         from cbc_cli.readers.tabular import read_tabular
 
         tab = read_tabular(
-            iter_lines(source),
+            iter_lines(source, limits),
             delimiter="\t" if fmt == "tsv" else None,
             column_options=column_options,
             unit_options=unit_options,
+            limits=limits,
         )
         return Input(
             tab.records,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cbc_cli.errors import InputError
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 
 FORMATS = ("auto", "csv", "tsv", "json", "ndjson", "hl7", "fhir")
 _CHUNK = 1 << 16
@@ -116,34 +117,94 @@ def detect_format(head: bytes) -> str:
     return "csv"
 
 
-def iter_lines(source: Source) -> Iterator[str]:
+class LongLine(str):
+    """A line past ``Limits.line``, as :func:`iter_lines` gives it: its text is the line's first
+    ``Limits.line`` bytes (a character the limit cuts in two left out) with no line end, the
+    rest was skipped unread. A reader makes it an error row in its place (never reads it as the
+    line: it is only its start)."""
+
+    __slots__ = ()
+
+
+def iter_lines(source: Source, limits: Limits = DEFAULT_LIMITS) -> Iterator[str]:
     """Text lines with their ends normalised to LF; CR-only files included.
 
-    A line that is not valid UTF-8 is decoded as Latin-1 and a warning recorded once.
+    A line that is not valid UTF-8 is decoded as Latin-1 and a warning recorded once. A line
+    longer than ``limits.line`` bytes comes as a :class:`LongLine`: at most the limit is held
+    while the rest of it is skipped, and time stays linear however long a line is.
     """
     stream = source.stream
-    pending = b""
+    limit = limits.line
+    # The line being read, in pieces: joining them only at its end keeps reading linear.
+    partial: list[bytes] = []
+    held = 0
+    skipping = False  # past the limit: the rest of this line is dropped as it comes
+    carry = b""  # a final CR may be the first half of a CRLF: it goes with the next read
     first = True
     while True:
         chunk = stream.read(_CHUNK)
-        if not chunk:
-            break
         if first:
             chunk = chunk.removeprefix(b"\xef\xbb\xbf")
             first = False
-        data = pending + chunk
-        # A CR at the very end may be the first half of a CRLF: keep it for the next chunk.
-        cut = len(data) - 1 if data.endswith(b"\r") else len(data)
-        body, pending = data[:cut], data[cut:]
-        lines = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-        pending = lines.pop() + pending
-        for line in lines:
-            yield decode_line(line, source) + "\n"
-    if pending:
-        tail = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        for line in tail.split(b"\n"):
-            if line:
+        if not chunk and not carry:
+            break
+        data = carry + chunk if carry else chunk
+        carry = b""
+        if chunk and data.endswith(b"\r"):
+            carry, data = b"\r", data[:-1]
+        if skipping and b"\n" not in data and b"\r" not in data:
+            continue  # still inside a line past the limit
+        lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        tail = lines.pop()  # not ended yet
+        for index, piece in enumerate(lines):
+            line = piece
+            if index == 0 and (partial or skipping):
+                if skipping:
+                    skipping = False  # the end of a line past the limit
+                    continue
+                partial.append(piece)
+                line = first_bytes(partial, limit + 1)
+                partial, held = [], 0
+            if len(line) > limit:
+                yield long_line(line[:limit], source)
+            else:
                 yield decode_line(line, source) + "\n"
+        if not skipping and tail:
+            partial.append(tail)
+            held += len(tail)
+            if held > limit:
+                start = first_bytes(partial, limit)
+                partial.clear()
+                yield long_line(start, source)
+                partial, held, skipping = [], 0, True
+        if not chunk:
+            break
+    if partial:
+        yield decode_line(b"".join(partial), source) + "\n"
+
+
+def first_bytes(pieces: list[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``pieces`` joined, copying no more than those."""
+    kept: list[bytes] = []
+    for piece in pieces:
+        if len(piece) >= size:
+            kept.append(piece[:size])
+            break
+        kept.append(piece)
+        size -= len(piece)
+    return kept[0] if len(kept) == 1 else b"".join(kept)
+
+
+def long_line(start: bytes, source: Source) -> LongLine:
+    """The :class:`LongLine` of a line whose first bytes are ``start`` (no line end)."""
+    # The limit may cut a UTF-8 character in two: leave its first bytes out rather than read the
+    # whole start as Latin-1.
+    for end in range(len(start), max(len(start) - 4, -1), -1):
+        try:
+            return LongLine(start[:end].decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+    return LongLine(decode_line(start, source))
 
 
 def decode_line(line: bytes, source: Source) -> str:

@@ -13,14 +13,41 @@ from dataclasses import dataclass, field
 
 from cbc_cli.analytes import find_analyte
 from cbc_cli.errors import InputError
+from cbc_cli.limits import DEFAULT_LIMITS, Limits, past
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import ColumnMap, map_columns
 from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.source import LongLine
 from cbc_cli.units import Quantity
 from cbc_cli.wording import plural
 
 DELIMITERS = (",", ";", "\t", "|")
+_CSV_FIELD_CAP = (1 << 31) - 1
+"""The most the csv module takes as its field size limit (a C long on every platform)."""
+
+
+def allow_fields(limits: Limits) -> None:
+    """Let the csv module parse any field a line within ``limits.line`` can hold.
+
+    Its own limit (128 KiB by default, process-wide) would end a long cell with an error that
+    loses the whole row; cbc checks cells against ``limits.field`` itself, keeping the row's
+    other cells, and bounds a row by ``limits.line``.
+    """
+    wanted = min(max(limits.line, limits.field) + 1, _CSV_FIELD_CAP)
+    if csv.field_size_limit() < wanted:
+        csv.field_size_limit(wanted)
+
+
+class LimitProblem(str):
+    """Why a row is an error row when a limit made it one: its cells are what was read, so the
+    sample id among them is kept."""
+
+    __slots__ = ()
+
+
+class _TooLong(Exception):
+    """A row reached past ``Limits.line`` while it was being parsed."""
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -52,24 +79,39 @@ def read_tabular(
     column_options: Mapping[str, str] | None = None,
     unit_options: Mapping[str, str] | None = None,
     first_line: int = 1,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Tabular:
     """Read the header and set up the record stream.
 
     With ``;`` as delimiter a comma inside a number is a decimal comma (``9,1``).
     ``first_line`` is the line number of the first line given (a part of a longer input).
+    A data row past ``limits.line``, or with a cell past ``limits.field``, is an error row.
 
     Raises:
-        InputError: no header, or no column cbc can read as an analyte.
+        InputError: no header, a header past a limit, or no column cbc can read as an analyte.
     """
+    allow_fields(limits)
     header_line = ""
     header_line_no = 0
-    for header_line_no, header_line in enumerate(lines, start=first_line):  # noqa: B007
+    for header_line_no, header_line in enumerate(lines, start=first_line):
+        if isinstance(header_line, LongLine):
+            raise InputError(
+                f"line {header_line_no}: the header line is longer than {past('line', limits)}",
+                hint="check that this is a CSV or TSV export",
+            )
         if header_line.strip():
             break
     else:
         raise InputError("the input is empty", hint="give a file with a header row and data rows")
     delim = delimiter or sniff_delimiter(header_line)
     header = next(csv.reader([header_line], delimiter=delim))
+    for index, name in enumerate(header, start=1):
+        if len(name) > limits.field:
+            raise InputError(
+                f"line {header_line_no}: header column {index} is longer than "
+                f"{past('field', limits)}",
+                hint="a header names its columns: check that this is a CSV or TSV export",
+            )
     while header and not header[-1].strip():
         header.pop()  # trailing empty columns
     cmap = map_columns(header, column_options, unit_options)
@@ -81,36 +123,46 @@ def read_tabular(
             "--column NAME=ANALYTE",
         )
     tab = Tabular(header, cmap, delim, delim == ";", iter(()))
-    rows = _rows(lines, delim, header_line_no, tab)
+    rows = _rows(lines, delim, header_line_no, tab, limits)
     tab.records = _long_records(rows, tab) if cmap.is_long else _wide_records(rows, tab)
     return tab
 
 
 def _rows(
-    lines: Iterator[str], delim: str, start: int, tab: Tabular
+    lines: Iterator[str], delim: str, start: int, tab: Tabular, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[tuple[int, list[str], str | None]]:
     """Rows as (line, cells, why the row cannot be parsed or None); blank rows skipped.
 
     The csv module runs strict so that a quote that never closes is caught instead of
     swallowing every later line into one field: the row where it opens becomes an error row and
-    the lines after it are read again. Text after a closing quote on one line (``"a"b``) is
-    read leniently, as spreadsheets do.
+    the lines after it are read again. So does a row whose quoted line breaks take it past
+    ``limits.line`` (at most that much is held). Text after a closing quote on one line
+    (``"a"b``) is read leniently, as spreadsheets do. A line past the limit (a LongLine) and a
+    row with a cell past ``limits.field`` are error rows that keep the cells read, the long
+    ones left empty.
     """
     taken: list[tuple[int, str]] = []  # physical lines of the record being parsed
     again: list[tuple[int, str]] = []  # lines to read again, the next one last
     number = start
     eof = False
+    size = 0  # characters in ``taken``
+
+    def take(item: tuple[int, str]) -> str:
+        nonlocal size
+        taken.append(item)
+        size += len(item[1])
+        if size > limits.line or isinstance(item[1], LongLine):
+            raise _TooLong
+        return item[1]
 
     def feed() -> Iterator[str]:
         nonlocal number, eof
         eof = False
         while again:
-            taken.append(again.pop())
-            yield taken[-1][1]
+            yield take(again.pop())
         for text in lines:
             number += 1
-            taken.append((number, text))
-            yield text
+            yield take((number, text))
         eof = True
 
     blank = 0
@@ -118,33 +170,64 @@ def _rows(
         try:
             # A new feed each time: the last one may have ended at the end of the input.
             for cells in csv.reader(feed(), delimiter=delim, strict=True):
-                line = taken[0][0]
+                line, length = taken[0][0], size
                 taken.clear()
+                size = 0
                 if not any(c.strip() for c in cells):
                     blank += 1
                     continue
-                yield line, cells, None
+                too_long = _long_cells(cells, tab, limits) if length > limits.field else None
+                yield line, cells, too_long
             break
-        except csv.Error:
+        except (csv.Error, _TooLong) as exc:
             (line, text), rest = taken[0], taken[1:]
             taken.clear()
+            size = 0
             again.extend(reversed(rest))
+            if isinstance(text, LongLine):
+                # Only the line's start was read: its whole cells are kept, the one the limit
+                # cuts is not (cut off first: the csv module holds a field at 4 bytes a
+                # character).
+                whole = text[: text.rfind(delim) + 1]
+                cells = next(csv.reader([whole], delimiter=delim), [])[:-1]
+                _long_cells(cells, tab, limits)
+                yield line, cells, LimitProblem(f"the line is longer than {past('line', limits)}")
+                continue
+            # One message whether the input or the limit ended the row: the columnar path,
+            # which reads a chunk at a time, cannot always tell the two apart.
             problem: str | None = (
-                "the row cannot be parsed as CSV: a quote opened in it is not closed"
+                "the row cannot be parsed as CSV: a quote opened in it is not closed within "
+                + past("line", limits)
             )
             try:
                 cells = next(csv.reader([text.rstrip("\r\n")], delimiter=delim), [])
             except csv.Error as lenient:
                 cells, problem = [], f"the row cannot be parsed as CSV ({lenient})"
             else:
-                if not rest and not eof:
+                if isinstance(exc, csv.Error) and not rest and not eof:
                     problem = None  # a quirk on one line: read as spreadsheets read it
             if problem is None and not any(c.strip() for c in cells):
                 blank += 1
                 continue
+            if len(text) > limits.field:
+                problem = _long_cells(cells, tab, limits) or problem
             yield line, cells, problem
     if blank:
         tab.notes.append(f"{plural(blank, 'blank row')} skipped")
+
+
+def _long_cells(cells: list[str], tab: Tabular, limits: Limits) -> LimitProblem | None:
+    """Empty the cells past ``limits.field`` (in place); why the row is an error row, if so."""
+    long = [i for i, c in enumerate(cells) if len(c) > limits.field]
+    for i in long:
+        cells[i] = ""
+    if not long:
+        return None
+    names = ", ".join(
+        repr(tab.header[i]) if i < len(tab.header) else f"field {i + 1}" for i in long[:3]
+    )
+    what = f"the cell in column {names} is" if len(long) == 1 else f"cells in columns {names} are"
+    return LimitProblem(f"{what} longer than {past('field', limits)}")
 
 
 def _bad_row(cells: list[str], width: int, problem: str | None) -> str | None:
@@ -162,11 +245,29 @@ def _wide_records(
     for line, cells, parse_problem in rows:
         problem = _bad_row(cells, width, parse_problem)
         if problem:
-            yield Record(
-                line, error=ErrorInfo(line=line, message=problem), rows=[(line, cells, None)]
-            )
+            yield _error_record(line, cells, problem, tab)
             continue
         yield wide_record(line, cells, tab)
+
+
+def _error_record(line: int, cells: list[str], problem: str, tab: Tabular) -> Record:
+    """The error row of a row that cannot be read. A limit's cells were read as they are, so
+    it keeps what says whose row it is: the sample id, patient id and collection time."""
+
+    def get(key: str) -> str | None:
+        index = tab.columns.context.get(key)
+        if not isinstance(problem, LimitProblem) or index is None or index >= len(cells):
+            return None
+        return cells[index].strip() or None
+
+    return Record(
+        line,
+        sample_id=get("sample_id"),
+        error=ErrorInfo(line=line, message=problem),
+        collected_at=get("collected_at"),
+        patient_id=get("patient_id"),
+        rows=[(line, cells, None)],
+    )
 
 
 def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
@@ -250,9 +351,7 @@ def _long_records(
             if group:
                 yield _long_sample(group, tab, seen)
                 group, key = [], None
-            yield Record(
-                line, error=ErrorInfo(line=line, message=problem), rows=[(line, cells, None)]
-            )
+            yield _error_record(line, cells, problem, tab)
             continue
         padded = cells + [""] * (width - len(cells))
         row_key = (
