@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import flags, interpretation, run_cli
@@ -111,7 +112,7 @@ def source_of(data: bytes | str, name: str = "test.hl7") -> Source:
     return Source(io.BufferedReader(io.BytesIO(raw)), name)
 
 
-def read(data: bytes | str, input_format: str = "auto", **options: list[str]) -> Input:
+def read(data: bytes | str, input_format: str = "auto", **options: Any) -> Input:
     """The opened input of some bytes."""
     return read_input(source_of(data), input_format, **options)
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from cbc_cli.errors import InputError, UsageError
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.readers.columns import parse_column_options, parse_unit_options
 from cbc_cli.readers.records import Record
 from cbc_cli.readers.source import Source, detect_format, iter_lines
@@ -38,8 +39,10 @@ def read_input(
     input_format: str = "auto",
     columns: Sequence[str] = (),
     units: Sequence[str] = (),
+    *,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Input:
-    """Open the records of a source with the reader its format needs.
+    """Open the records of a source with the reader its format needs, within ``limits``.
 
     Raises:
         InputError: an empty or binary input, or a header with nothing cbc reads.
@@ -83,13 +86,19 @@ def read_input(
         from cbc_cli.readers.json_reader import read_json
 
         records, notes = read_json(
-            source, ndjson=fmt == "ndjson", column_options=column_options, unit_options=unit_options
+            source,
+            ndjson=fmt == "ndjson",
+            column_options=column_options,
+            unit_options=unit_options,
+            limits=limits,
         )
         return Input(records, fmt, notes=notes)
     if fmt == "hl7":
         from cbc_cli.readers.hl7 import read_hl7
 
-        records, notes = read_hl7(source, column_options=column_options, unit_options=unit_options)
+        records, notes = read_hl7(
+            source, column_options=column_options, unit_options=unit_options, limits=limits
+        )
         return Input(records, fmt, notes=notes)
     if fmt == "fhir":
         from cbc_cli.readers.fhir import read_fhir
@@ -99,6 +108,7 @@ def read_input(
             ndjson=detected == "ndjson",
             column_options=column_options,
             unit_options=unit_options,
+            limits=limits,
         )
         return Input(records, fmt, notes=notes)
     raise UsageError(
