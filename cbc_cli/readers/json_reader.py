@@ -33,9 +33,9 @@ from cbc_cli.units import Quantity
 
 _WRAPPERS = ("samples", "results", "records", "data")
 _CHUNK = 1 << 16
-# A JSON string (an unterminated one at the end of the text too): its brackets are not nesting.
-_STRING = re.compile(r'"[^"\\]*(?:\\.?[^"\\]*)*(?:"|\Z)')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# A JSON string (an unterminated one at the end of the text too), whose brackets are not
+# nesting, or a run of other characters: what is left when these are removed is the brackets.
+_NOT_BRACKET = re.compile(r'"[^"\\]*(?:\\.?[^"\\]*)*(?:"|\Z)|[^\[\]{}"]+')
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -51,7 +51,7 @@ def json_depth(text: str) -> int:
     """
     if "[" not in text and "{" not in text:
         return 0
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text) if '"' in text else text)
+    brackets = _NOT_BRACKET.sub("", text)
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
@@ -159,6 +159,7 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
     line = 1
     pos = 0
     in_array = False
+    first = True  # only the document's first value can be the array of samples
     exhausted = False
     # Where in buf the first value nested past the limit starts (len(buf) + 1: none); checked
     # once per chunk read, from the value being read on.
@@ -200,7 +201,8 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
             if exhausted or not fill():
                 break
             continue
-        if not in_array and buf[pos] == "[":
+        if first and buf[pos] == "[":
+            first = False
             in_array = True
             pos += 1
             continue
@@ -208,6 +210,7 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
             pos += 1
             in_array = False
             continue
+        first = False
         where = f"the value from line {line}" if in_array else f"line {line}"
         if len(buf) - pos > limits.line:
             yield (
