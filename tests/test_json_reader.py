@@ -22,9 +22,9 @@ def source_of(data: bytes | str, name: str = "test.ndjson") -> Source:
     return Source(io.BufferedReader(io.BytesIO(raw)), name)
 
 
-def read(data: bytes | str, input_format: str = "auto", **kw: Limits) -> Input:
+def read(data: bytes | str, input_format: str = "auto", limits: Limits | None = None) -> Input:
     """The opened input of some bytes."""
-    return read_input(source_of(data), input_format, **kw)
+    return read_input(source_of(data), input_format, limits=limits or Limits())
 
 
 def sample(number: int) -> str:
