@@ -40,6 +40,7 @@ import codecs
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from cbc_cli.analytes import ANALYTES
@@ -633,7 +634,16 @@ class _Reader:
         label = f"{rtype}/{rid}" if rid else rtype
         label = f"{label} ({where})" if where else label
         key = keys[0] if keys else f"@{self.order}"
-        item = _Item(self.order, rtype, label, line, key, loinc=tuple(loinc), target=target)
+        # Strings many resources repeat (type, codes, subject, time, unit) are kept once each.
+        item = _Item(
+            self.order,
+            intern(rtype),
+            label,
+            line,
+            key,
+            loinc=tuple(map(intern, loinc)),
+            target=target,
+        )
         for _, contained in as_dicts(resource, "contained", path):
             place = f"{where}, contained" if where else "contained"
             self._feed(contained, line, place, None, key)
@@ -649,8 +659,10 @@ class _Reader:
             item.gender = as_str(resource, "gender", path)
             item.birth = as_str(resource, "birthDate", path)
         item.ident = _identifier(resource, path)
-        item.subject = _reference(as_dict(resource, "subject", path), f"{path}.subject")
-        item.effective = _effective(resource, path)
+        subject = _reference(as_dict(resource, "subject", path), f"{path}.subject")
+        effective = _effective(resource, path)
+        item.subject = None if subject is None else intern(subject)
+        item.effective = None if effective is None else intern(effective)
         pending.items.append((item, keys))
 
     def _entry(self, entry: Any, line: int | None, where: str | None, position: int) -> None:
@@ -933,8 +945,9 @@ def _read_value_fields(resource: dict[str, Any], out: _Value, path: str) -> None
             out.problem = "valueQuantity has no number in value"
             return
         comparator = as_str(quantity, "comparator", where)
-        out.text = f"{comparator or ''}{number}"
-        out.unit = _quantity_unit(quantity, where)
+        out.text = f"{comparator}{number}" if comparator else number
+        unit = _quantity_unit(quantity, where)
+        out.unit = None if unit is None else intern(unit)
     elif (text := as_str(resource, "valueString", path)) is not None:
         out.text = text
     elif (integer := as_number(resource, "valueInteger", path)) is not None:

@@ -19,6 +19,7 @@ import codecs
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -80,14 +81,22 @@ def deep_value(text: str, limit: int) -> int | None:
     return None  # pragma: no cover - json_depth found it deeper
 
 
+@lru_cache(maxsize=4)
+def _digit_run(limit: int) -> re.Pattern[str]:
+    """More than ``limit`` digits in a row: a number past the limit, or a string with one."""
+    return re.compile(rf"\d{{{limit + 1}}}")
+
+
 def _number_hook(limit: int, kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    too_long = _digit_run(limit).search
+
     def parse(text: str) -> Any:
-        if len(text.lstrip("-")) > limit:
+        if len(text) > limit and too_long(text):
+            digits = sum(c.isdigit() for c in text)
             raise JsonLimitError(
-                f"a number with {len(text.lstrip('-'))} characters is past the json_digits "
-                f"limit ({limit})",
+                f"a number with {digits} digits is past the json_digits limit ({limit})",
                 hint=f"no count needs so many digits; check the file, or give --limit "
-                f"json_digits={len(text)}",
+                f"json_digits={digits}",
             )
         try:
             return kind(text)
@@ -109,6 +118,8 @@ def decoder(limits: Limits = DEFAULT_LIMITS) -> json.JSONDecoder:
 
 def check_depth(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Raise JsonLimitError when ``text`` nests deeper than ``limits.json_depth``."""
+    if text.count("[") + text.count("{") <= limits.json_depth:
+        return  # cannot nest deeper than it has brackets
     depth = json_depth(text)
     if depth > limits.json_depth:
         raise JsonLimitError(
@@ -126,7 +137,9 @@ def load(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """
     check_depth(text, limits)
     try:
-        return decoder(limits).decode(text)
+        if _digit_run(limits.json_digits).search(text):
+            return decoder(limits).decode(text)
+        return json.loads(text)  # no number can be past the limit: the C decoder alone
     except RecursionError:  # a json_depth raised past what Python's stack allows
         raise JsonLimitError(
             "JSON nested too deep for this Python to decode",
