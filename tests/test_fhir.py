@@ -849,3 +849,12 @@ def test_ndjson_memory_does_not_grow_with_the_file(monkeypatch: pytest.MonkeyPat
 
     small, large = peak(2000), peak(6000)
     assert large < small * 1.5, (small, large)
+
+
+def test_a_bundle_naming_its_type_after_its_entries_is_streamed_too() -> None:
+    text = json.dumps({"entry": [{"resource": _obs(1)}, {"resource": _obs(2)}], "type": "x"})
+    records = list(read(text[:-1] + ', "resourceType": "Bundle"}').records)
+    assert [r.error is None for r in records] == [True, True]
+    records = list(read(text[:-1] + ', "resourceType": "List"}').records)
+    [error] = [r.error for r in records if r.error is not None]
+    assert error.message.startswith("the document: List is not a Bundle")

@@ -198,3 +198,11 @@ def test_cli_deep_and_huge_inputs_exit_3_not_70(
         code, _, err = run_cli(capsys, "check", str(path), "--format", "ndjson")
         assert code == 3, (name, err)
         assert "internal error" not in err
+
+
+def test_a_json_value_past_the_line_limit_is_one_error() -> None:
+    text = "[" + sample(1) + ",\n" + json.dumps({"sample_id": "L", "note": "x" * 300}) + "]"
+    records = list(read(text, limits=Limits(line=200)).records)
+    assert [r.error is None for r in records] == [True, False]
+    assert records[1].error is not None
+    assert "longer than the line limit (200 characters)" in records[1].error.message

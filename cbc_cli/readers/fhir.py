@@ -360,6 +360,8 @@ class _Reader:
         self.previous_loose: set[tuple[str | None, str | None]] = set()
         self._reset()
         self.pending: _Pending | None = None
+        self.rest: Any = None
+        """What follows a Bundle document's entries, decoded (its resourceType, link, ...)."""
 
     def _reset(self) -> None:
         """Forget the resources grouped so far (a new window)."""
@@ -451,7 +453,7 @@ class _Reader:
             # What follows the array (a Bundle's link, signature): only checked to be JSON.
             rest = text[pos:].strip()
             if what == "entries":
-                self.decode("{" + rest.lstrip(","))
+                self.rest = self.decode("{" + rest.lstrip(","))[0]
             elif rest:
                 raise json.JSONDecodeError("Extra data", text, pos)
         except json.JSONDecodeError as exc:
@@ -478,7 +480,8 @@ class _Reader:
 
         ``json.loads`` on a Bundle of 40,000 reports takes six times the file's size in memory;
         decoding one entry at a time keeps only the text and what cbc extracts. A document that
-        names its resourceType after its entries is left to ``json.loads``.
+        names its resourceType only after its entries is read the same way, then said to be no
+        Bundle if the rest of it says so.
         """
         decode = self.decode
         pos = _skip(text, 0)
@@ -509,10 +512,21 @@ class _Reader:
                 pos += 1
         except (json.JSONDecodeError, JsonLimitError):
             return False
-        if not is_bundle or text[pos : pos + 1] != "[":
+        if text[pos : pos + 1] != "[":
             return False
+        self.rest = None
         for position, entry in self._items(text, pos, "entries"):
             self._entry(entry, None, None, position)
+        rest = self.rest
+        if not is_bundle and isinstance(rest, dict) and rest.get("resourceType") != "Bundle":
+            kind = rest.get("resourceType")
+            name = kind if isinstance(kind, str) else "an object without resourceType"
+            self._error(
+                1,
+                "resourceType",
+                f"the document: {name} is not a Bundle, yet its entries were read as a Bundle's; "
+                "cbc reads Bundle, DiagnosticReport, Observation and Patient",
+            )
         return True
 
     def _error(self, line: int | None, field_name: str | None, message: str) -> None:
@@ -818,18 +832,21 @@ class _Reader:
         if self.ignored and final:
             kinds = ", ".join(f"{n} {t}" for t, n in sorted(self.ignored.items()))
             self.notes.add(f"resources cbc does not read were ignored: {kinds}")
-        out: list[tuple[int, Record]] = list(self.errors)
-        for group in groups:
-            record = self._record(group)
-            if record is not None:
-                out.append((group.order, record))
+        # Each sample's record is built as it is written, not all of them first.
+        out: list[tuple[int, Record | _Group]] = [*self.errors]
+        out.extend((group.order, group) for group in groups)
+        del groups
         out.sort(key=lambda pair: pair[0])
+        out.reverse()
+        while out:
+            _, done = out.pop()
+            record = done if isinstance(done, Record) else self._record(done)
+            if record is not None:
+                yield record
         self.previous_loose = set(loose)
         if not final:
             self.windows += 1
         self._reset()
-        for _, record in out:
-            yield record
 
     # -- one sample ----------------------------------------------------------------------------
 

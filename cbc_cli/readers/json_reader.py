@@ -225,15 +225,11 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
             continue
         first = False
         where = f"the value from line {line}" if in_array else f"line {line}"
-        if len(buf) - pos > limits.line:
-            yield (
-                line,
-                _Broken(
-                    f"{where} is longer than the line limit ({limits.line} characters) and is "
-                    f"not read, nor anything after it (give --limit line=SIZE, or write NDJSON)"
-                ),
-            )
-            return
+        too_long = (
+            f"{where} is longer than the line limit ({limits.line} characters) that one sample "
+            "object, or a document that is one object, keeps to (give --limit line=SIZE, or "
+            "write NDJSON)"
+        )
         if deep_at < 0:
             found_deep = deep_value(buf[pos:], limits.json_depth)
             deep_at = len(buf) + 1 if found_deep is None else pos + found_deep
@@ -247,11 +243,16 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
         else:
             try:
                 value, end = decode(buf, pos)
+                if end - pos > limits.line:
+                    broken = too_long
             except json.JSONDecodeError as exc:
-                if not exhausted and fill():
+                if len(buf) - pos > limits.line:
+                    broken = too_long  # not complete within the limit: not read further
+                elif not exhausted and fill():
                     continue
-                at = line + buf.count("\n", pos, exc.pos)
-                broken = f"{where}: not valid JSON at line {at} ({exc.msg})"
+                else:
+                    at = line + buf.count("\n", pos, exc.pos)
+                    broken = f"{where}: not valid JSON at line {at} ({exc.msg})"
             except JsonLimitError as exc:
                 broken = f"{where}: {exc}"
             except RecursionError:
