@@ -108,8 +108,12 @@ def _number_hook(limit: int, kind: Callable[[str], Any]) -> Callable[[str], Any]
     return parse
 
 
+@lru_cache(maxsize=4)
 def decoder(limits: Limits = DEFAULT_LIMITS) -> json.JSONDecoder:
-    """A JSON decoder that refuses a number longer than ``limits.json_digits`` (JsonLimitError)."""
+    """A JSON decoder that refuses a number longer than ``limits.json_digits`` (JsonLimitError).
+
+    The C decoder calls back only for numbers, so the check costs little.
+    """
     return json.JSONDecoder(
         parse_int=_number_hook(limits.json_digits, int),
         parse_float=_number_hook(limits.json_digits, float),
@@ -137,9 +141,7 @@ def load(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """
     check_depth(text, limits)
     try:
-        if _digit_run(limits.json_digits).search(text):
-            return decoder(limits).decode(text)
-        return json.loads(text)  # no number can be past the limit: the C decoder alone
+        return decoder(limits).decode(text)
     except RecursionError:  # a json_depth raised past what Python's stack allows
         raise JsonLimitError(
             "JSON nested too deep for this Python to decode",
