@@ -728,7 +728,10 @@ def test_a_contained_resource_of_the_wrong_shape_leaves_nothing_of_its_report_be
     }
     [record] = list(read(report).records)
     assert record.error is not None
-    assert "Observation.code is a number, not an object" in record.error.message
+    assert record.error.message == (
+        "DiagnosticReport/dr: DiagnosticReport.contained[1].code is a number, not an object; "
+        "this resource is not read"
+    )
 
 
 def test_a_duplicate_full_url_is_not_resolved_to_the_first_resource() -> None:

@@ -612,11 +612,14 @@ class _Reader:
         where: str | None,
         full_url: str | None,
         scope: str,
+        path: str | None = None,
     ) -> None:
+        """Read one resource into the pending state; ``path`` is where it sits in its container
+        (``DiagnosticReport.contained[1]``), for messages about its fields."""
         pending = self.pending
         assert pending is not None  # _take sets it
         rtype = resource.get("resourceType")
-        path = rtype if isinstance(rtype, str) else "resource"
+        path = path or (rtype if isinstance(rtype, str) else "resource")
         rid = as_str(resource, "id", path) or None
         if rtype == "Bundle":
             for position, entry in enumerate(as_list(resource, "entry", path), start=1):
@@ -658,9 +661,9 @@ class _Reader:
             loinc=tuple(map(intern, loinc)),
             target=target,
         )
-        for _, contained in as_dicts(resource, "contained", path):
+        for inner_path, contained in as_dicts(resource, "contained", path):
             place = f"{where}, contained" if where else "contained"
-            self._feed(contained, line, place, None, key)
+            self._feed(contained, line, place, None, key, inner_path)
         if rtype == "Observation":
             if why:
                 pending.notes.append(f"{label}: {why}")
