@@ -862,3 +862,43 @@ def test_a_bundle_naming_its_type_after_its_entries_is_streamed_too() -> None:
     records = list(read(text[:-1] + ', "resourceType": "List"}').records)
     [error] = [r.error for r in records if r.error is not None]
     assert error.message.startswith("the document: List is not a Bundle")
+
+
+_FIELDS = [
+    "code", "coding", "system", "status", "hasMember", "result", "entry", "resource", "fullUrl",
+    "referenceRange", "low", "high", "interpretation", "component", "contained", "valueQuantity",
+    "valueString", "valueInteger", "value", "unit", "subject", "reference", "id", "identifier",
+    "effectiveDateTime", "effectivePeriod", "start", "gender", "birthDate", "appliesTo", "type",
+]  # fmt: skip
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.sampled_from([LOINC, "718-7", "58410-2", "Patient/p", "#h", "final"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(_FIELDS), inner),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Observation", "DiagnosticReport", "Patient", "Bundle"]),
+            st.dictionaries(st.sampled_from(_FIELDS), _JSON, max_size=6),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_shape_of_fhir_field_is_read_without_an_exception(
+    resources: list[tuple[str, dict[str, Any]]],
+) -> None:
+    lines = [json.dumps({**fields, "resourceType": kind}) for kind, fields in resources]
+    for record in read("\n".join(lines) + "\n", "fhir").records:
+        assert record.panel is not None or record.error is not None
+    entries = [{"resource": {**fields, "resourceType": kind}} for kind, fields in resources]
+    bundle = {"resourceType": "Bundle", "entry": entries}
+    for record in read(bundle).records:
+        assert record.panel is not None or record.error is not None
