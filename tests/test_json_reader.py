@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cbc_cli.limits import Limits
 from cbc_cli.readers import Input, read_input
@@ -206,3 +208,31 @@ def test_a_json_value_past_the_line_limit_is_one_error() -> None:
     assert [r.error is None for r in records] == [True, False]
     assert records[1].error is not None
     assert "longer than the line limit (200 characters)" in records[1].error.message
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["hgb", "plt", "sample_id", "unit", "value"]), inner)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_VALUES, st.integers(min_value=0, max_value=60)), min_size=1, max_size=6))
+def test_every_ndjson_line_is_one_record_whatever_it_holds(
+    values: list[tuple[object, int]],
+) -> None:
+    # Each line is a JSON value, cut short at some point (0: whole).
+    lines = []
+    for value, cut in values:
+        text = json.dumps(value)
+        lines.append((text[: len(text) - cut] if cut < len(text) else text).replace("\n", " "))
+    text = "".join(f"{line}\n" for line in lines)
+    records = list(read(text, "ndjson").records)
+    expected = [n for n, line in enumerate(lines, start=1) if line.strip()]
+    assert [r.line for r in records] == expected
+    for record in records:
+        assert record.panel is not None or record.error is not None
