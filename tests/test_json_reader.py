@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cbc_cli.limits import Limits
 from cbc_cli.readers import Input, read_input
-from cbc_cli.readers.json_reader import deep_value, json_depth, load
+from cbc_cli.readers.json_reader import deep_value, json_depth, load, value_end
 from cbc_cli.readers.source import Source
 
 
@@ -154,10 +154,36 @@ def test_a_document_nested_past_the_limit_is_one_error() -> None:
     assert "past the json_depth limit" in record.error.message
 
 
-def test_an_array_item_nested_past_the_limit_ends_the_document_with_one_error() -> None:
-    text = "[" + sample(1) + ",\n" + "[" * 100 + "]" * 100 + ",\n" + sample(3) + "]"
+def test_an_array_item_past_a_limit_is_an_error_row_and_the_items_after_it_are_read() -> None:
+    deep = json.dumps({"sample_id": "D", "hgb": "]]", "x": [[["[["]]]})
+    huge = '{"sample_id": "H", "hgb": ' + "9" * 500 + "}"
+    text = "[" + sample(1) + ",\n" + deep + ",\n" + huge + ",\n" + sample(4) + "]"
+    records = list(read(text, limits=Limits(json_depth=3)).records)
+    assert [(r.line, r.error is None) for r in records] == [
+        (1, True),
+        (2, False),
+        (3, False),
+        (4, True),
+    ]
+    assert records[1].error is not None
+    assert records[1].error.message == (
+        "the value from line 2: JSON nested 4 deep is past the json_depth limit (3); check the "
+        "file, or give --limit json_depth=4; the samples after it are read"
+    )
+    assert records[2].error is not None
+    assert "json_digits" in records[2].error.message
+    # Nested past Python's own stack, and cut across the reader's 64 KiB chunks.
+    text = "[" + sample(1) + ",\n" + "[" * 100_000 + "]" * 100_000 + ",\n" + sample(3) + "]"
     records = list(read(text).records)
-    assert [(r.line, r.error is None) for r in records] == [(1, True), (2, False)]
+    assert [(r.line, r.error is None) for r in records] == [(1, True), (2, False), (3, True)]
+
+
+def test_value_end_finds_where_a_value_ends_without_decoding_it() -> None:
+    assert value_end('[1, "]", {"a": [2]}], 3', 0) == 20
+    assert value_end('{"a": "}\\"}"} ,', 0) == 13
+    assert value_end("12345, 6", 0) == 5
+    assert value_end("[[1]", 0) is None
+    assert value_end("12345", 0) is None
 
 
 def test_a_five_thousand_digit_number_is_an_error_row() -> None:

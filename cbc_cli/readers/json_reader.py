@@ -87,6 +87,29 @@ def _digit_run(limit: int) -> re.Pattern[str]:
     return re.compile(rf"\d{{{limit + 1}}}")
 
 
+_SCALAR_END = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\s,\]}]*')
+
+
+def value_end(text: str, pos: int) -> int | None:
+    """Where the JSON value starting at ``pos`` ends (just past it), found without decoding
+    it; None when ``text`` ends first. The value need not be valid inside."""
+    if text[pos] not in "[{":
+        found = _SCALAR_END.match(text, pos)
+        end = found.end() if found else pos
+        return end if end < len(text) else None
+    depth = 0
+    for match in _TOKEN.finditer(text, pos):
+        char = text[match.start()]
+        if char == '"':
+            if match.end() == len(text) and not match.group().endswith('"'):
+                return None  # a string cut by the end of the text
+            continue
+        depth += 1 if char in "[{" else -1
+        if depth == 0:
+            return match.end()
+    return None
+
+
 def _number_hook(limit: int, kind: Callable[[str], Any]) -> Callable[[str], Any]:
     too_long = _digit_run(limit).search
 
@@ -236,11 +259,15 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
             found_deep = deep_value(buf[pos:], limits.json_depth)
             deep_at = len(buf) + 1 if found_deep is None else pos + found_deep
         broken: str | None = None
+        past_limit = False  # a limit, not broken JSON: where the value ends can be found
         if deep_at <= pos:
-            depth = json_depth(buf[pos:])
+            past_limit = True
+            stop = value_end(buf, pos)
+            depth = json_depth(buf[pos:stop])
             broken = (
-                f"{where}: JSON nested {depth} deep or more is past the json_depth limit "
-                f"({limits.json_depth}); check the file, or give --limit json_depth={depth}"
+                f"{where}: JSON nested {depth} deep{'' if stop else ' or more'} is past the "
+                f"json_depth limit ({limits.json_depth}); check the file, or give --limit "
+                f"json_depth={depth}"
             )
         else:
             try:
@@ -256,9 +283,22 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
                     at = line + buf.count("\n", pos, exc.pos)
                     broken = f"{where}: not valid JSON at line {at} ({exc.msg})"
             except JsonLimitError as exc:
+                past_limit = True
                 broken = f"{where}: {exc}"
             except RecursionError:
                 broken = f"{where}: nested too deep for this Python to decode"
+        if broken is not None and past_limit and in_array:
+            # An item past a limit is skipped to its end (found without decoding it), so the
+            # items after it are read.
+            skip_to = value_end(buf, pos)
+            if skip_to is None and not exhausted and len(buf) - pos <= limits.line and fill():
+                continue
+            if skip_to is not None:
+                yield line, _Broken(f"{broken}; the samples after it are read")
+                line += buf.count("\n", pos, skip_to)
+                pos = skip_to
+                deep_at = -1  # checked again from the next value on
+                continue
         if broken is not None:
             if in_array:
                 yield (
