@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from cbc_cli import interpret as interpret_values
 from cbc_cli.api import default_ranges, resolve_scheme, scheme_info
 from cbc_cli.batch import run
+from cbc_cli.limits import Limits
 from cbc_cli.models import ErrorInfo, Result
 from cbc_cli.readers import Input, read_input
 from cbc_cli.readers.records import Record
@@ -593,3 +594,315 @@ def test_cli_fhir_problems_exit_3_and_fhir_from_stdin(
     code, out, _ = run_cli(capsys, "check", "--format", "json")
     assert code == 0
     assert json.loads(out)["results"][0]["sample_id"] == "dr-contained"
+
+
+# --- fields of the wrong type, duplicates, limits, memory ---------------------------------------
+
+
+def _obs(number: int, **fields: Any) -> dict[str, Any]:
+    """A loose hemoglobin Observation of its own subject (one sample per Observation)."""
+    resource = {
+        **OBSERVATION_HGB,
+        "id": f"o{number}",
+        "subject": {"reference": f"Patient/p{number}"},
+    }
+    resource.update(fields)
+    return resource
+
+
+WRONG_TYPES: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "code.coding",
+        {"code": {"coding": {"system": LOINC, "code": "718-7"}}},
+        "Observation.code.coding is an object, not an array",
+    ),
+    ("status", {"status": ["final"]}, "Observation.status is an array, not a string"),
+    (
+        "hasMember",
+        {"hasMember": {"reference": "Observation/x"}},
+        "Observation.hasMember is an object, not an array",
+    ),
+    ("component", {"component": 3}, "Observation.component is a number, not an array"),
+    ("contained", {"contained": "x"}, "Observation.contained is a string, not an array"),
+    ("subject", {"subject": "Patient/p1"}, "Observation.subject is a string, not an object"),
+    ("id", {"id": 7}, "Observation.id is a number, not a string"),
+    (
+        "coding item",
+        {"code": {"coding": ["718-7"]}},
+        "Observation.code.coding[0] is a string, not an object",
+    ),
+    (
+        "identifier",
+        {"identifier": {"value": "x"}},
+        "Observation.identifier is an object, not an array",
+    ),
+    (
+        "effective",
+        {"effectiveDateTime": 20240301},
+        "Observation.effectiveDateTime is a number, not a string",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "fields", "message"), WRONG_TYPES, ids=[w[0] for w in WRONG_TYPES]
+)
+def test_a_field_of_the_wrong_type_is_an_error_row_for_its_resource(
+    name: str, fields: dict[str, Any], message: str
+) -> None:
+    lines = [_obs(1), _obs(2, **fields), _obs(3)]
+    text = "".join(json.dumps(r) + "\n" for r in lines)
+    records = list(read(text).records)
+    assert [(r.line, r.error is None) for r in records] == [(1, True), (2, False), (3, True)]
+    error = records[1].error
+    assert error is not None
+    assert message in error.message
+    assert error.message.endswith("this resource is not read")
+
+
+VALUE_WRONG_TYPES: list[tuple[dict[str, Any], str]] = [
+    (
+        {"valueQuantity": {"value": "91", "unit": "g/L"}},
+        "valueQuantity.value is a string, not a number",
+    ),
+    ({"valueQuantity": [91]}, "Observation.valueQuantity is an array, not an object"),
+    (
+        {"referenceRange": {"low": {"value": 120}}},
+        "Observation.referenceRange is an object, not an array",
+    ),
+    (
+        {"referenceRange": [{"low": {"value": "120"}}]},
+        "referenceRange[0].low.value is a string, not a number",
+    ),
+    ({"interpretation": {"coding": []}}, "Observation.interpretation is an object, not an array"),
+    ({"interpretation": [{"coding": [{"code": 5}]}]}, "coding[0].code is a number, not a string"),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), VALUE_WRONG_TYPES)
+def test_a_value_range_or_flag_of_the_wrong_type_is_a_cell_error(
+    fields: dict[str, Any], message: str
+) -> None:
+    [record] = list(read(_obs(1, **fields)).records)
+    assert record.error is None
+    [cell] = record.cell_errors
+    assert message in cell.message
+    assert record.panel is not None
+    assert record.panel.values == {}  # a value whose lab range cannot be read is not used
+
+
+def test_a_report_whose_result_is_not_an_array_and_a_bundle_with_bad_entries() -> None:
+    report = {**EMPTY_CBC_REPORT, "result": {"reference": "Observation/o1"}}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": report},
+            "not an entry",
+            {"resource": ["x"]},
+            {"fullUrl": 5, "resource": _obs(9)},
+            {"resource": _obs(1)},
+        ],
+    }
+    records = list(read(bundle).records)
+    messages = [r.error.message for r in records if r.error is not None]
+    assert messages == [
+        "DiagnosticReport/empty (entry 1): DiagnosticReport.result is an object, not an array; "
+        "this resource is not read",
+        "entry 2: is a string, not an object; not read",
+        "entry 3: Bundle.entry.resource is an array, not an object; not read",
+        "entry 4: Bundle.entry.fullUrl is a number, not a string; not read",
+    ]
+    assert [r.panel is not None for r in records].count(True) == 1
+
+
+def test_entry_not_an_array_is_one_error_for_the_bundle() -> None:
+    [record] = list(read({"resourceType": "Bundle", "entry": {"resource": _obs(1)}}).records)
+    assert record.error is not None
+    assert "Bundle.entry is an object, not an array" in record.error.message
+
+
+def test_a_contained_resource_of_the_wrong_shape_leaves_nothing_of_its_report_behind() -> None:
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "dr",
+        "code": {"coding": [{"system": LOINC, "code": "58410-2"}]},
+        "contained": [{**OBSERVATION_HGB, "id": "h"}, {**OBSERVATION_HGB, "id": "p", "code": 5}],
+        "result": [{"reference": "#h"}, {"reference": "#p"}],
+    }
+    [record] = list(read(report).records)
+    assert record.error is not None
+    assert record.error.message == (
+        "DiagnosticReport/dr: DiagnosticReport.contained[1].code is a number, not an object; "
+        "this resource is not read"
+    )
+
+
+def test_a_duplicate_full_url_is_not_resolved_to_the_first_resource() -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:r",
+                "resource": {**EMPTY_CBC_REPORT, "result": [{"reference": "urn:uuid:h"}]},
+            },
+            {"fullUrl": "urn:uuid:h", "resource": {**OBSERVATION_HGB, "id": "a"}},
+            {
+                "fullUrl": "urn:uuid:h",
+                "resource": {
+                    **OBSERVATION_HGB,
+                    "id": "b",
+                    "effectiveDateTime": "2024-03-02",
+                    "valueQuantity": {"value": 70, "code": "g/L"},
+                },
+            },
+        ],
+    }
+    records = list(read(bundle).records)
+    report = records[0]
+    assert report.sample_id == "empty"
+    assert report.panel is None or report.panel.values == {}
+    [cell] = report.cell_errors
+    assert "the reference urn:uuid:h could mean more than one resource" in cell.message
+    # Neither Observation is dropped: each is read on its own.
+    values = sorted(r.panel.values["hgb"].value for r in records[1:] if r.panel is not None)
+    assert values == [7.0, 9.1]
+
+
+def test_a_duplicate_patient_id_gives_no_sex_or_age_and_says_so() -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p1", "gender": "female"}},
+            {"resource": {"resourceType": "Patient", "id": "p1", "gender": "male"}},
+            {"resource": _obs(1)},
+        ],
+    }
+    [record] = list(read(bundle).records)
+    assert record.panel is not None
+    assert record.panel.patient.sex is None
+    [cell] = record.cell_errors
+    assert "the subject Patient/p1 could mean more than one resource" in cell.message
+
+
+def test_fhir_ndjson_lines_past_the_json_limits_are_error_rows() -> None:
+    deep = '{"resourceType": "Observation", "x": ' + "[" * 1000 + "]" * 1000 + "}"
+    huge = '{"resourceType": "Observation", "x": ' + "9" * 5000 + "}"
+    lines = [json.dumps(_obs(1)), deep, huge, json.dumps(_obs(4))]
+    records = list(read("\n".join(lines) + "\n").records)
+    assert [(r.line, r.error is None) for r in records] == [
+        (1, True),
+        (2, False),
+        (3, False),
+        (4, True),
+    ]
+    assert records[1].error is not None
+    assert "json_depth" in records[1].error.message
+    assert records[2].error is not None
+    assert "json_digits" in records[2].error.message
+
+
+def test_a_fhir_document_past_the_limits_is_one_error() -> None:
+    deep = '{"resourceType": "Bundle", "entry": ' + "[" * 1000 + "]" * 1000 + "}"
+    [record] = list(read(deep).records)
+    assert record.error is not None
+    assert "json_depth" in record.error.message
+    text = json.dumps({"resourceType": "Bundle", "entry": [{"resource": _obs(1)}]})
+    opened = read_input(source_of(text), "auto", limits=Limits(fhir_resource=100))
+    [record] = list(opened.records)
+    assert record.error is not None
+    assert "longer than the fhir_resource limit" in record.error.message
+    assert "--limit fhir_resource=SIZE" in record.error.message
+
+
+def test_an_array_of_resources_is_read_an_item_at_a_time_and_a_break_is_one_error() -> None:
+    text = "[" + json.dumps(_obs(1)) + ",\n" + json.dumps(_obs(2)) + ",\n{oops}]"
+    records = list(read(text, "fhir").records)
+    assert [r.error is None for r in records] == [True, True, False]
+    assert records[-1].error is not None
+    assert records[-1].error.message.startswith("line 3: not valid JSON")
+
+
+def test_ndjson_is_grouped_in_windows_and_a_sample_split_by_one_is_said(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("cbc_cli.readers.fhir.WINDOW", 3)
+    plt = {
+        "code": {"coding": [{"system": LOINC, "code": "777-3"}]},
+        "valueQuantity": {"value": 200, "code": "10*9/L"},
+    }
+    lines = [_obs(n) for n in range(1, 4)] + [_obs(3, id="o3b", **plt)]
+    opened = read("".join(json.dumps(r) + "\n" for r in lines))
+    records = list(opened.records)
+    assert [r.line for r in records] == [1, 2, 3, 4]
+    assert any("read as separate samples" in n for n in opened.notes)
+
+
+def test_ndjson_grouping_state_stays_within_a_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What is held for grouping is at most a window of resources, however long the file (a
+    # tracemalloc peak would also count what other tests' threads allocate meanwhile).
+    from cbc_cli.readers import fhir
+
+    monkeypatch.setattr(fhir, "WINDOW", 500)
+    held: list[int] = []
+    finish = fhir._Reader.finish
+
+    def counting(self: Any, *, final: bool = True) -> Any:
+        held.append(len(self.observations) + len(self.other_observations))
+        return finish(self, final=final)
+
+    monkeypatch.setattr(fhir._Reader, "finish", counting)
+    text = "".join(json.dumps(_obs(n)) + "\n" for n in range(3000))
+    assert len(list(read(text).records)) == 3000
+    assert max(held) <= 500
+    assert len(held) == 7  # six full windows, then the end
+
+
+def test_a_bundle_naming_its_type_after_its_entries_is_streamed_too() -> None:
+    text = json.dumps({"entry": [{"resource": _obs(1)}, {"resource": _obs(2)}], "type": "x"})
+    records = list(read(text[:-1] + ', "resourceType": "Bundle"}').records)
+    assert [r.error is None for r in records] == [True, True]
+    records = list(read(text[:-1] + ', "resourceType": "List"}').records)
+    [error] = [r.error for r in records if r.error is not None]
+    assert error.message.startswith("the document: List is not a Bundle")
+
+
+_FIELDS = [
+    "code", "coding", "system", "status", "hasMember", "result", "entry", "resource", "fullUrl",
+    "referenceRange", "low", "high", "interpretation", "component", "contained", "valueQuantity",
+    "valueString", "valueInteger", "value", "unit", "subject", "reference", "id", "identifier",
+    "effectiveDateTime", "effectivePeriod", "start", "gender", "birthDate", "appliesTo", "type",
+]  # fmt: skip
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.sampled_from([LOINC, "718-7", "58410-2", "Patient/p", "#h", "final"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(_FIELDS), inner),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Observation", "DiagnosticReport", "Patient", "Bundle"]),
+            st.dictionaries(st.sampled_from(_FIELDS), _JSON, max_size=6),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_shape_of_fhir_field_is_read_without_an_exception(
+    resources: list[tuple[str, dict[str, Any]]],
+) -> None:
+    lines = [json.dumps({**fields, "resourceType": kind}) for kind, fields in resources]
+    for record in read("\n".join(lines) + "\n", "fhir").records:
+        assert record.panel is not None or record.error is not None
+    entries = [{"resource": {**fields, "resourceType": kind}} for kind, fields in resources]
+    bundle = {"resourceType": "Bundle", "entry": entries}
+    for record in read(bundle).records:
+        assert record.panel is not None or record.error is not None

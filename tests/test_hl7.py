@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import flags, interpretation, run_cli
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 
 from cbc_cli.api import default_ranges, resolve_scheme, scheme_info
 from cbc_cli.batch import run
+from cbc_cli.limits import Limits
 from cbc_cli.models import Result
 from cbc_cli.readers import Input, read_input
 from cbc_cli.readers.records import Record
@@ -599,3 +601,61 @@ def test_a_message_missing_its_msh_is_still_read_as_hl7(
     assert "Could not be read" in out
     assert "Nothing out of range" not in out
     assert "1 of 1 samples could not be read (line 1)" in err
+
+
+# --- limits and memory -------------------------------------------------------------------------
+
+
+def _long_message(obx: int, control: str = "MSG900") -> str:
+    """An ORU^R01 with ``obx`` hemoglobin OBX segments (the same value each time)."""
+    head = ORU_CBC.split("\r")[:3]
+    head[0] = head[0].replace("MSG001", control)
+    rows = [f"OBX|{n}|NM|718-7^Hemoglobin^LN||9.1|g/dL|12.0-16.0|L|||F" for n in range(obx)]
+    return "\r".join([*head, *rows]) + "\r"
+
+
+def test_a_message_past_the_hl7_message_limit_is_an_error_row_and_the_rest_is_read() -> None:
+    text = ORU_CBC + _long_message(200) + ORU_CBC.replace("MSG001", "MSG003")
+    opened = read_input(source_of(text), limits=Limits(hl7_message=2000))
+    records = list(opened.records)
+    assert [r.error is None for r in records] == [True, False, True]
+    error = records[1].error
+    assert error is not None
+    assert error.line == 9  # its MSH
+    assert error.message == (
+        "message 2 (line 9) is longer than the hl7_message limit (2000 characters) and is not "
+        "read; give --limit hl7_message=SIZE to read it"
+    )
+    assert records[2].line == 9 + 3 + 200
+
+
+def test_obx_segments_past_the_first_parse_chunk_keep_their_lines() -> None:
+    text = _long_message(150) + "OBX|151|NM|777-3^Platelets^LN||lots|10*9/L|150-400||||F\r"
+    [record] = list(read(text).records)
+    assert record.panel is not None
+    assert record.panel.values["hgb"].value == 9.1
+    [cell] = record.cell_errors
+    assert cell.line == 154
+    assert cell.message.startswith("message 1: OBX 151 (line 154)")
+
+
+def test_one_message_is_parsed_a_few_segments_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # python-hl7 builds about 10 KB of containers an OBX: parsed whole, a message of 90,000 OBX
+    # took 805 MB. Parsed a chunk at a time, memory follows the text.
+    import hl7  # type: ignore[import-untyped]
+
+    from cbc_cli.readers.hl7 import PARSE_SEGMENTS
+
+    sizes: list[int] = []
+    parse = hl7.parse
+
+    def counting(text: str, *args: Any, **kwargs: Any) -> Any:
+        sizes.append(text.count("\r") + 1)
+        return parse(text, *args, **kwargs)
+
+    monkeypatch.setattr(hl7, "parse", counting)
+    [record] = list(read(_long_message(1000)).records)
+    assert record.panel is not None
+    assert record.panel.values["hgb"].value == 9.1
+    assert max(sizes) <= PARSE_SEGMENTS + 1  # the chunk and its MSH
+    assert sum(sizes) >= 1003

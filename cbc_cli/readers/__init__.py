@@ -88,13 +88,19 @@ def read_input(
         from cbc_cli.readers.json_reader import read_json
 
         records, notes = read_json(
-            source, ndjson=fmt == "ndjson", column_options=column_options, unit_options=unit_options
+            source,
+            ndjson=fmt == "ndjson",
+            column_options=column_options,
+            unit_options=unit_options,
+            limits=limits,
         )
         return Input(records, fmt, notes=notes)
     if fmt == "hl7":
         from cbc_cli.readers.hl7 import read_hl7
 
-        records, notes = read_hl7(source, column_options=column_options, unit_options=unit_options)
+        records, notes = read_hl7(
+            source, column_options=column_options, unit_options=unit_options, limits=limits
+        )
         return Input(records, fmt, notes=notes)
     if fmt == "fhir":
         from cbc_cli.readers.fhir import read_fhir
@@ -104,6 +110,7 @@ def read_input(
             ndjson=detected == "ndjson",
             column_options=column_options,
             unit_options=unit_options,
+            limits=limits,
         )
         return Input(records, fmt, notes=notes)
     raise UsageError(

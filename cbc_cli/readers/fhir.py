@@ -17,11 +17,21 @@ without ``appliesTo``, of type normal or untyped) is the lab's range; ``interpre
 lab's flag. The Patient's ``gender`` and ``birthDate`` and the effective time give the person's
 context; LOINC 30525-0 (age) and 8310-5 (body temperature) Observations fill it too.
 
-Resources are read as plain dicts (no per-resource model validation) and reduced at once to what
-a sample needs; other Observations leave only their id. A Bundle document is decoded an entry at
-a time. Samples are grouped when the whole input has been read, so memory grows with the number
-of CBC results (about 2 KiB each), not with the rest of the file. Resources of other types in a
-Bundle are counted in a note; at the top level (a document, an NDJSON line) they are an error.
+Resources are read as plain dicts (no per-resource model validation) through small typed
+accessors (:func:`as_list`, :func:`as_dict`, :func:`as_str`, :func:`as_number`): a field of the
+wrong JSON type makes that resource an error record naming the field (a value, range or flag of
+the wrong type is a cell error of its sample), and the rest is read. A resource is reduced at once
+to what a sample needs; other Observations leave only their id.
+
+Memory. NDJSON is read a line at a time and grouped in windows of :data:`WINDOW` resources: a
+window is grouped and written before the next is read, so memory stays flat however long the file
+(references and loose Observations of one sample further apart than that are read separately, and
+said). A JSON document (a Bundle, a resource, an array of resources) is read whole, up to
+``Limits.fhir_resource``, then decoded an entry (an item) at a time and grouped at its end.
+
+A reference that could mean two resources (a duplicate ``fullUrl``, or a duplicate id) is never
+resolved to either: it is a cell error of the sample. Resources of other types in a Bundle are
+counted in a note; at the top level (a document, an NDJSON line) they are an error.
 """
 
 from __future__ import annotations
@@ -30,11 +40,14 @@ import codecs
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.readers.hl7 import Notes, Sample, match_code, ucum_unit
+from cbc_cli.readers.json_reader import JsonLimitError, check_depth, decoder, load
 from cbc_cli.readers.records import CellReader, Record
 from cbc_cli.readers.source import Source, iter_lines
 
@@ -54,6 +67,82 @@ _CONTEXT_FIELDS = {
     "temperature": "Observation.value[x]",
 }
 _MAX_DEPTH = 8  # panels within panels: deeper nesting is a reference loop
+WINDOW = 5000
+"""NDJSON resources kept for grouping before the samples met so far are written (about 1 KiB
+each for a CBC result, less for others): what keeps memory flat on a bulk export."""
+# What a reference resolves to when it is not a kept resource.
+_OTHER, _AMBIGUOUS, _BROKEN = "other", "ambiguous", "broken"
+
+# ---------------------------------------------------------------------------------------------
+# Typed access to JSON fields: a field of the wrong type is a _Shape error naming its path.
+
+
+class _Shape(Exception):
+    """A field whose JSON type is not the one FHIR gives it (the message names no value)."""
+
+    def __init__(self, path: str, expected: str, value: Any) -> None:
+        super().__init__(f"{path} is {_kind(value)}, not {expected}")
+        self.path = path
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "a string" if isinstance(value, str) else "a value"
+
+
+def as_dict(obj: dict[str, Any], name: str, path: str) -> dict[str, Any] | None:
+    """``obj[name]`` when it is an object, None when absent; _Shape otherwise."""
+    value = obj.get(name)
+    if value is None or isinstance(value, dict):
+        return value
+    raise _Shape(f"{path}.{name}", "an object", value)
+
+
+def as_str(obj: dict[str, Any], name: str, path: str) -> str | None:
+    """``obj[name]`` when it is a string, None when absent; _Shape otherwise."""
+    value = obj.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise _Shape(f"{path}.{name}", "a string", value)
+
+
+def as_number(obj: dict[str, Any], name: str, path: str) -> str | None:
+    """``obj[name]`` as text when it is a JSON number, None when absent; _Shape otherwise."""
+    value = obj.get(name)
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise _Shape(f"{path}.{name}", "a number", value)
+
+
+def as_list(obj: dict[str, Any], name: str, path: str) -> list[Any]:
+    """``obj[name]`` when it is an array, [] when absent; _Shape otherwise."""
+    value = obj.get(name)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise _Shape(f"{path}.{name}", "an array", value)
+
+
+def as_dicts(obj: dict[str, Any], name: str, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, object) for each item of the array ``obj[name]``; _Shape for an item of
+    another type."""
+    for index, item in enumerate(as_list(obj, name, path)):
+        where = f"{path}.{name}[{index}]"
+        if not isinstance(item, dict):
+            raise _Shape(where, "an object", item)
+        yield where, item
 
 
 @dataclass(slots=True)
@@ -108,7 +197,19 @@ class _Group:
     scope: str = ""
     effective: str | None = None
     unresolved: int = 0
+    ambiguous: list[str] = field(default_factory=list)
+    """References that name more than one resource of the input: not used."""
     empty_error: str | None = None
+
+
+@dataclass
+class _Pending:
+    """What one top-level resource (or Bundle entry) adds, kept until all of it is read."""
+
+    items: list[tuple[_Item, list[str]]] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def read_fhir(
@@ -117,63 +218,91 @@ def read_fhir(
     ndjson: bool,
     column_options: Mapping[str, str] | None = None,
     unit_options: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Iterator[Record], list[str]]:
     """The records of a FHIR JSON or NDJSON input, and notes about it.
 
-    Never raises for content: invalid JSON, JSON that is not FHIR and resource types cbc does not
-    read become error Records naming the line or the resource.
+    Never raises for content: invalid JSON, JSON that is not FHIR, fields of the wrong type,
+    input past a limit and resource types cbc does not read become error Records naming the
+    line or the resource.
     """
     notes = Notes()
 
     def records() -> Iterator[Record]:
-        reader = _Reader(notes, column_options or {}, unit_options or {})
+        reader = _Reader(notes, column_options or {}, unit_options or {}, limits)
         if ndjson:
             for number, line in enumerate(iter_lines(source), start=1):
                 reader.read_line(line, number)
+                if reader.kept >= WINDOW:
+                    yield from reader.finish(final=False)
         else:
-            reader.read_document(_text(source))
+            text = _text(source, limits.fhir_resource)
+            if text is None:
+                yield _too_big(source.name, limits.fhir_resource)
+            else:
+                reader.read_document(text)
+                del text
         yield from reader.finish()
         notes.finish()
 
     return records(), notes.lines
 
 
-def _text(source: Source) -> str:
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-    parts = [decoder.decode(chunk) for chunk in iter(lambda: source.stream.read(1 << 16), b"")]
-    parts.append(decoder.decode(b"", final=True))
+def _text(source: Source, limit: int) -> str | None:
+    """The whole document as text, or None when it is longer than ``limit`` characters."""
+    decoder_ = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    parts: list[str] = []
+    size = 0
+    while chunk := source.stream.read(1 << 16):
+        parts.append(decoder_.decode(chunk))
+        size += len(parts[-1])
+        if size > limit:
+            return None
+    parts.append(decoder_.decode(b"", final=True))
     return "".join(parts)
 
 
-def _codes(concept: Any) -> tuple[list[str], list[str]]:
+def _too_big(name: str, limit: int) -> Record:
+    message = (
+        f"{name}: this FHIR JSON document is longer than the fhir_resource limit "
+        f"({limit >> 20} MiB) and is not read; a document is read whole, so give --limit "
+        "fhir_resource=SIZE (memory grows with it), or export NDJSON (Bulk Data), which is read "
+        "a resource at a time"
+    )
+    return Record(1, error=ErrorInfo(line=1, field="document", message=message))
+
+
+def _codes(concept: dict[str, Any] | None, path: str) -> tuple[list[str], list[str]]:
     """(LOINC codes, other codes and names) of a CodeableConcept."""
     loinc: list[str] = []
     local: list[str] = []
-    if not isinstance(concept, dict):
+    if concept is None:
         return loinc, local
-    for coding in concept.get("coding") or []:
-        if not isinstance(coding, dict):
-            continue
-        code = coding.get("code")
-        if isinstance(code, str) and code:
-            (loinc if coding.get("system") == LOINC_SYSTEM else local).append(code)
-        display = coding.get("display")
-        if isinstance(display, str):
+    for where, coding in as_dicts(concept, "coding", path):
+        code = as_str(coding, "code", where)
+        if code:
+            system = as_str(coding, "system", where)
+            (loinc if system == LOINC_SYSTEM else local).append(code)
+        display = as_str(coding, "display", where)
+        if display:
             local.append(display)
-    if isinstance(concept.get("text"), str):
-        local.append(concept["text"])
+    text = as_str(concept, "text", path)
+    if text:
+        local.append(text)
     return loinc, local
 
 
-def _reference(value: Any) -> str | None:
-    if isinstance(value, dict) and isinstance(value.get("reference"), str):
-        ref: str = value["reference"].strip()
-        return ref or None
-    return None
+def _reference(value: dict[str, Any] | None, path: str) -> str | None:
+    if value is None:
+        return None
+    ref = as_str(value, "reference", path)
+    return ref.strip() or None if ref else None
 
 
-def _refs(values: Any) -> tuple[str, ...]:
-    return tuple(ref for v in values or [] if (ref := _reference(v)))
+def _refs(resource: dict[str, Any], name: str, path: str) -> tuple[str, ...]:
+    return tuple(
+        ref for where, v in as_dicts(resource, name, path) if (ref := _reference(v, where))
+    )
 
 
 def _ref_keys(ref: str, scope: str) -> list[str]:
@@ -185,57 +314,66 @@ def _ref_keys(ref: str, scope: str) -> list[str]:
     return [ref, "/".join(parts[-2:])] if len(parts) >= 2 else [ref]
 
 
-def _effective(resource: dict[str, Any]) -> str | None:
+def _effective(resource: dict[str, Any], path: str) -> str | None:
     for name in ("effectiveDateTime", "effectiveInstant"):
-        if isinstance(resource.get(name), str):
-            value: str = resource[name]
+        value = as_str(resource, name, path)
+        if value is not None:
             return value
-    period = resource.get("effectivePeriod")
-    if isinstance(period, dict) and isinstance(period.get("start"), str):
-        start: str = period["start"]
-        return start
-    return None
+    period = as_dict(resource, "effectivePeriod", path)
+    return None if period is None else as_str(period, "start", f"{path}.effectivePeriod")
 
 
-def _identifier(resource: dict[str, Any]) -> str | None:
-    for ident in resource.get("identifier") or []:
-        if isinstance(ident, dict) and isinstance(ident.get("value"), str) and ident["value"]:
-            value: str = ident["value"]
+def _identifier(resource: dict[str, Any], path: str) -> str | None:
+    for where, ident in as_dicts(resource, "identifier", path):
+        value = as_str(ident, "value", where)
+        if value:
             return value
-    rid = resource.get("id")
-    return rid if isinstance(rid, str) and rid else None
+    return as_str(resource, "id", path) or None
 
 
-def _number(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    return str(value)
-
-
-def _quantity_unit(quantity: dict[str, Any]) -> str | None:
+def _quantity_unit(quantity: dict[str, Any], path: str) -> str | None:
     # Quantity.code is the computable unit when system is UCUM; unit is the human text.
-    code, unit = quantity.get("code"), quantity.get("unit")
-    if isinstance(code, str) and quantity.get("system") in (UCUM_SYSTEM, None):
+    code, unit = as_str(quantity, "code", path), as_str(quantity, "unit", path)
+    if code is not None and as_str(quantity, "system", path) in (UCUM_SYSTEM, None):
         return ucum_unit(code)
-    return ucum_unit(unit) if isinstance(unit, str) else None
+    return ucum_unit(unit) if unit is not None else None
 
 
 class _Reader:
     """Collects the resources of one input, then groups them into samples (:meth:`finish`)."""
 
     def __init__(
-        self, notes: Notes, column_options: Mapping[str, str], unit_options: Mapping[str, str]
+        self,
+        notes: Notes,
+        column_options: Mapping[str, str],
+        unit_options: Mapping[str, str],
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.notes = notes
         self.column_options = column_options
         self.unit_options = unit_options
+        self.limits = limits
+        self.decode = decoder(limits).raw_decode
         self.order = 0
+        self.ignored: dict[str, int] = {}
+        self.windows = 0
+        self.previous_loose: set[tuple[str | None, str | None]] = set()
+        self._reset()
+        self.pending: _Pending | None = None
+        self.rest: Any = None
+        """What follows a Bundle document's entries, decoded (its resourceType, link, ...)."""
+
+    def _reset(self) -> None:
+        """Forget the resources grouped so far (a new window)."""
         self.index: dict[str, _Item] = {}
         self.observations: list[_Item] = []
         self.reports: list[_Item] = []
         self.errors: list[tuple[int, Record]] = []
-        self.ignored: dict[str, int] = {}
         self.other_observations: set[str] = set()
+        self.ambiguous: set[str] = set()
+        self.broken: set[str] = set()
+        self.kept = 0
+        """Resources read into this window (kept or only remembered by their id)."""
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -243,21 +381,38 @@ class _Reader:
         """One NDJSON line: a resource, or an error record for it."""
         if not text.strip():
             return
+        self.kept += 1
+        if len(text) > self.limits.fhir_resource:
+            self._error(
+                number,
+                "document",
+                f"line {number}: a resource of {len(text)} characters is past the fhir_resource "
+                f"limit ({self.limits.fhir_resource}); give --limit fhir_resource=SIZE to read it",
+            )
+            return
         try:
-            value = json.loads(text)
+            value = load(text, self.limits)
         except json.JSONDecodeError as exc:
             self._error(
                 number, None, f"line {number}: not valid JSON ({exc.msg}, column {exc.colno})"
             )
             return
+        except JsonLimitError as exc:
+            self._error(number, None, f"line {number}: {exc}")
+            return
         self._top(value, number, f"line {number}")
 
     def read_document(self, text: str) -> None:
         """A whole JSON document: a resource, or an array of resources."""
-        if self._read_bundle_entries(text):
+        try:
+            check_depth(text, self.limits)
+        except JsonLimitError as exc:
+            self._error(1, None, f"the document: {exc}; it is not read")
+            return
+        if self._read_bundle_entries(text) or self._read_array(text):
             return
         try:
-            value = json.loads(text)
+            value = load(text, self.limits)
         except json.JSONDecodeError as exc:
             if exc.msg == "Extra data":
                 # Several JSON values one after another: NDJSON whose first line was too long
@@ -271,20 +426,64 @@ class _Reader:
                 f"line {exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})",
             )
             return
-        if isinstance(value, list):
-            for position, item in enumerate(value, start=1):
-                self._top(item, None, f"item {position}")
-        else:
-            self._top(value, None, None)
+        except JsonLimitError as exc:
+            self._error(1, None, f"the document: {exc}; it is not read")
+            return
+        self._top(value, None, None)
+
+    def _items(self, text: str, pos: int, what: str) -> Iterator[tuple[int, Any]]:
+        """(position, value) for each item of the JSON array opening at ``pos``, decoded one
+        at a time; a break in the array is an error record (the items before it are read)."""
+        pos += 1
+        position = 0
+        try:
+            while True:
+                pos = _skip(text, pos)
+                if text[pos : pos + 1] == "]":
+                    pos += 1
+                    break
+                item, pos = self.decode(text, pos)
+                position += 1
+                yield position, item
+                pos = _skip(text, pos)
+                if text[pos : pos + 1] == ",":
+                    pos += 1
+                elif text[pos : pos + 1] != "]":
+                    raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            # What follows the array (a Bundle's link, signature): only checked to be JSON.
+            rest = text[pos:].strip()
+            if what == "entries":
+                self.rest = self.decode("{" + rest.lstrip(","))[0]
+            elif rest:
+                raise json.JSONDecodeError("Extra data", text, pos)
+        except json.JSONDecodeError as exc:
+            line = text.count("\n", 0, exc.pos) + 1 if exc.doc is text else None
+            where = f"line {line}" if line else "the end of the document"
+            self._error(
+                line, None, f"{where}: not valid JSON ({exc.msg}); the {what} before it were read"
+            )
+        except JsonLimitError as exc:
+            line = text.count("\n", 0, pos) + 1
+            self._error(line, None, f"line {line}: {exc}; the {what} before it were read")
+
+    def _read_array(self, text: str) -> bool:
+        """Read an array of resources an item at a time; False when the text is not one."""
+        pos = _skip(text, 0)
+        if text[pos : pos + 1] != "[":
+            return False
+        for position, item in self._items(text, pos, "items"):
+            self._top(item, None, f"item {position}")
+        return True
 
     def _read_bundle_entries(self, text: str) -> bool:
         """Read a Bundle document one entry at a time; False (nothing read) when it is not one.
 
         ``json.loads`` on a Bundle of 40,000 reports takes six times the file's size in memory;
         decoding one entry at a time keeps only the text and what cbc extracts. A document that
-        names its resourceType after its entries is left to ``json.loads``.
+        names its resourceType only after its entries is read the same way, then said to be no
+        Bundle if the rest of it says so.
         """
-        decoder = json.JSONDecoder()
+        decode = self.decode
         pos = _skip(text, 0)
         if text[pos : pos + 1] != "{":
             return False
@@ -295,14 +494,14 @@ class _Reader:
                 pos = _skip(text, pos)
                 if text[pos : pos + 1] == "}":
                     return False
-                key, pos = decoder.raw_decode(text, pos)
+                key, pos = decode(text, pos)
                 pos = _skip(text, pos)
                 if not isinstance(key, str) or text[pos : pos + 1] != ":":
                     return False
                 pos = _skip(text, pos + 1)
                 if key == "entry":
                     break
-                value, pos = decoder.raw_decode(text, pos)
+                value, pos = decode(text, pos)
                 if key == "resourceType":
                     is_bundle = value == "Bundle"
                     if not is_bundle:
@@ -311,33 +510,22 @@ class _Reader:
                 if text[pos : pos + 1] != ",":
                     return False
                 pos += 1
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, JsonLimitError):
             return False
-        if not is_bundle or text[pos : pos + 1] != "[":
+        if text[pos : pos + 1] != "[":
             return False
-        pos += 1
-        position = 0
-        try:
-            while True:
-                pos = _skip(text, pos)
-                if text[pos : pos + 1] == "]":
-                    pos += 1
-                    break
-                entry, pos = decoder.raw_decode(text, pos)
-                position += 1
-                self._entry(entry, None, None, position)
-                pos = _skip(text, pos)
-                if text[pos : pos + 1] == ",":
-                    pos += 1
-                elif text[pos : pos + 1] != "]":
-                    raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-            # The rest of the Bundle (link, signature): only checked to be JSON.
-            json.loads("{" + text[pos:].lstrip().lstrip(","))
-        except json.JSONDecodeError as exc:
-            line = text.count("\n", 0, exc.pos) + 1 if exc.doc is text else None
-            where = f"line {line}" if line else "the end of the Bundle"
+        self.rest = None
+        for position, entry in self._items(text, pos, "entries"):
+            self._entry(entry, None, None, position)
+        rest = self.rest
+        if not is_bundle and isinstance(rest, dict) and rest.get("resourceType") != "Bundle":
+            kind = rest.get("resourceType")
+            name = kind if isinstance(kind, str) else "an object without resourceType"
             self._error(
-                line, None, f"{where}: not valid JSON ({exc.msg}); the entries before it were read"
+                1,
+                "resourceType",
+                f"the document: {name} is not a Bundle, yet its entries were read as a Bundle's; "
+                "cbc reads Bundle, DiagnosticReport, Observation and Patient",
             )
         return True
 
@@ -349,7 +537,7 @@ class _Reader:
     def _top(self, value: Any, line: int | None, where: str | None) -> None:
         place = where or "the document"
         if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
-            kind = "an object" if isinstance(value, dict) else type(value).__name__
+            kind = "an object" if isinstance(value, dict) else _kind(value)
             self._error(
                 line,
                 "resourceType",
@@ -367,7 +555,55 @@ class _Reader:
                 "DiagnosticReport, Observation and Patient)",
             )
             return
-        self._feed(value, line, where, None, "")
+        self._take(value, line, where, None)
+
+    def _take(
+        self, resource: dict[str, Any], line: int | None, where: str | None, full_url: str | None
+    ) -> None:
+        """Read one resource (with what it contains) whole, or make it one error record: a
+        field of the wrong type leaves nothing of it behind to be grouped."""
+        outer, self.pending = self.pending, _Pending()
+        try:
+            self._feed(resource, line, where, full_url, "")
+        except _Shape as exc:
+            rtype = resource.get("resourceType")
+            rid = resource.get("id")
+            name = rtype if isinstance(rtype, str) else "resource"
+            label = f"{name}/{rid}" if isinstance(rid, str) else name
+            label = f"{label} ({where})" if where else label
+            keys = [full_url] if full_url else []
+            if isinstance(rid, str) and isinstance(rtype, str):
+                keys.append(f"{rtype}/{rid}")
+            self.broken.update(keys)
+            self._error(line, exc.path, f"{label}: {exc}; this resource is not read")
+            return
+        finally:
+            pending, self.pending = self.pending, outer
+        for key in pending.others:
+            self._remember(key, None)
+        for item, keys in pending.items:
+            if item.rtype == "Observation":
+                self.observations.append(item)
+            elif item.rtype == "DiagnosticReport":
+                self.reports.append(item)
+            for key in keys or [item.key]:
+                self._remember(key, item)
+        for name in pending.ignored:
+            self.ignored[name] = self.ignored.get(name, 0) + 1
+        for note in pending.notes:
+            self.notes.add(note)
+
+    def _remember(self, key: str, item: _Item | None) -> None:
+        """Index a resource by one of its keys (None: an Observation cbc does not read); a key
+        met twice is ambiguous, and no reference through it is resolved."""
+        if key in self.index or key in self.other_observations:
+            if self.index.get(key) is not item:
+                self.ambiguous.add(key)
+            return
+        if item is None:
+            self.other_observations.add(key)
+        else:
+            self.index[key] = item
 
     def _feed(
         self,
@@ -376,95 +612,130 @@ class _Reader:
         where: str | None,
         full_url: str | None,
         scope: str,
+        path: str | None = None,
     ) -> None:
+        """Read one resource into the pending state; ``path`` is where it sits in its container
+        (``DiagnosticReport.contained[1]``), for messages about its fields."""
+        pending = self.pending
+        assert pending is not None  # _take sets it
         rtype = resource.get("resourceType")
-        rid = resource.get("id") if isinstance(resource.get("id"), str) else None
+        path = path or (rtype if isinstance(rtype, str) else "resource")
+        rid = as_str(resource, "id", path) or None
         if rtype == "Bundle":
-            for position, entry in enumerate(resource.get("entry") or [], start=1):
+            for position, entry in enumerate(as_list(resource, "entry", path), start=1):
                 self._entry(entry, line, where, position)
             return
         if not isinstance(rtype, str) or rtype not in _READ_TYPES:
-            name = rtype if isinstance(rtype, str) else "(no resourceType)"
-            self.ignored[name] = self.ignored.get(name, 0) + 1
+            pending.ignored.append(rtype if isinstance(rtype, str) else "(no resourceType)")
             return
         if scope:  # a contained resource: its id means something only inside its container
             keys = [f"{scope}#{rid}"] if rid else []
         else:
             keys = [k for k in (full_url, f"{rtype}/{rid}" if rid else None) if k]
-        loinc, local = _codes(resource.get("code"))
+        loinc, local = _codes(as_dict(resource, "code", path), f"{path}.code")
         target = why = None
         if rtype == "Observation":
             # Most of a bulk export is other tests: let them go before building anything.
             target, why = match_code(loinc, local, self.column_options)
-            unusable = resource.get("status") in _UNUSABLE
-            wanted = target or why or resource.get("hasMember") or resource.get("component")
+            unusable = as_str(resource, "status", path) in _UNUSABLE
+            wanted = (
+                target
+                or why
+                or as_list(resource, "hasMember", path)
+                or as_list(resource, "component", path)
+            )
             if unusable or not wanted:
-                self.other_observations.update(keys)
+                pending.others.extend(keys)
                 return
         self.order += 1
         label = f"{rtype}/{rid}" if rid else rtype
         label = f"{label} ({where})" if where else label
         key = keys[0] if keys else f"@{self.order}"
-        item = _Item(self.order, rtype, label, line, key, loinc=tuple(loinc), target=target)
-        for contained in resource.get("contained") or []:
-            if isinstance(contained, dict):
-                place = f"{where}, contained" if where else "contained"
-                self._feed(contained, line, place, None, key)
+        # Strings many resources repeat (type, codes, subject, time, unit) are kept once each.
+        item = _Item(
+            self.order,
+            intern(rtype),
+            label,
+            line,
+            key,
+            loinc=tuple(map(intern, loinc)),
+            target=target,
+        )
+        for inner_path, contained in as_dicts(resource, "contained", path):
+            place = f"{where}, contained" if where else "contained"
+            self._feed(contained, line, place, None, key, inner_path)
         if rtype == "Observation":
             if why:
-                self.notes.add(f"{label}: {why}")
-            if not self._keep_observation(item, resource):
-                self.other_observations.update(keys)
+                pending.notes.append(f"{label}: {why}")
+            if not self._keep_observation(item, resource, path):
+                pending.others.extend(keys)
                 return
-            self.observations.append(item)
         elif rtype == "DiagnosticReport":
-            item.refs = _refs(resource.get("result"))
-            self.reports.append(item)
+            item.refs = _refs(resource, "result", path)
         else:  # Patient
-            gender, birth = resource.get("gender"), resource.get("birthDate")
-            item.gender = gender if isinstance(gender, str) else None
-            item.birth = birth if isinstance(birth, str) else None
-        item.ident = _identifier(resource)
-        item.subject = _reference(resource.get("subject"))
-        item.effective = _effective(resource)
-        for k in keys:
-            self.index.setdefault(k, item)
-        if not keys:
-            self.index[key] = item
+            item.gender = as_str(resource, "gender", path)
+            item.birth = as_str(resource, "birthDate", path)
+        item.ident = _identifier(resource, path)
+        subject = _reference(as_dict(resource, "subject", path), f"{path}.subject")
+        effective = _effective(resource, path)
+        item.subject = None if subject is None else intern(subject)
+        item.effective = None if effective is None else intern(effective)
+        pending.items.append((item, keys))
 
     def _entry(self, entry: Any, line: int | None, where: str | None, position: int) -> None:
-        inner = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(inner, dict):
+        place = f"{where}, entry {position}" if where else f"entry {position}"
+        if not isinstance(entry, dict):
+            self._error(
+                line, "Bundle.entry", f"{place}: is {_kind(entry)}, not an object; not read"
+            )
+            return
+        inner = entry.get("resource")
+        if inner is None:
             return  # a transaction entry that only deletes, or a search link
         url = entry.get("fullUrl")
-        place = f"{where}, entry {position}" if where else f"entry {position}"
-        self._feed(inner, line, place, url if isinstance(url, str) else None, "")
+        if not isinstance(inner, dict) or not isinstance(url, str | None):
+            bad = "resource" if not isinstance(inner, dict) else "fullUrl"
+            kind = "an object" if bad == "resource" else "a string"
+            self._error(
+                line,
+                f"Bundle.entry.{bad}",
+                f"{place}: Bundle.entry.{bad} is {_kind(entry[bad])}, not {kind}; not read",
+            )
+            return
+        self._take(inner, line, place, url)
 
-    def _keep_observation(self, item: _Item, resource: dict[str, Any]) -> bool:
+    def _keep_observation(self, item: _Item, resource: dict[str, Any], path: str) -> bool:
         """Reduce a CBC (or panel, or context) Observation to its item; False for others."""
         target = item.target
         if target is not None:
-            item.values.append(_value(resource, target, item.label))
-        for position, component in enumerate(resource.get("component") or [], start=1):
-            if not isinstance(component, dict):
-                continue
-            inner, _ = match_code(*_codes(component.get("code")), self.column_options)
+            item.values.append(_value(resource, target, item.label, path))
+        for position, (where, component) in enumerate(
+            as_dicts(resource, "component", path), start=1
+        ):
+            concept = as_dict(component, "code", where)
+            inner, _ = match_code(*_codes(concept, f"{where}.code"), self.column_options)
             if inner is not None:
                 label = f"{item.label}, component {position}"
-                item.values.append(_value(component, inner, label))
+                item.values.append(_value(component, inner, label, where))
         item.cbc = any(v.target in ANALYTES for v in item.values)
-        item.refs = _refs(resource.get("hasMember"))
+        item.refs = _refs(resource, "hasMember", path)
         return bool(item.values or item.refs)
 
     # -- grouping ------------------------------------------------------------------------------
 
-    def _resolve(self, ref: str, scope: str) -> _Item | bool | None:
-        """The item a reference names; False when it names an observation cbc does not read."""
+    def _resolve(self, ref: str, scope: str) -> _Item | str | None:
+        """The item a reference names; None when it names nothing in the input; _OTHER for an
+        observation cbc does not read, _BROKEN for a resource that was an error, _AMBIGUOUS
+        when it could name two resources."""
         for key in _ref_keys(ref, scope):
+            if key in self.ambiguous:
+                return _AMBIGUOUS
             if key in self.index:
                 return self.index[key]
             if key in self.other_observations:
-                return False
+                return _OTHER
+            if key in self.broken:
+                return _BROKEN
         return None
 
     def _expand(
@@ -474,6 +745,9 @@ class _Reader:
             found = self._resolve(ref, scope)
             if found is None:
                 group.unresolved += 1
+                continue
+            if found == _AMBIGUOUS:
+                group.ambiguous.append(ref)
                 continue
             if not isinstance(found, _Item) or found.rtype != "Observation":
                 continue
@@ -501,15 +775,18 @@ class _Reader:
             group.empty_error = f"this CBC {kind} holds no CBC result cbc can read"
         return group
 
-    def finish(self) -> Iterator[Record]:
-        """The records, in the order their first resource was met."""
+    def finish(self, *, final: bool = True) -> Iterator[Record]:
+        """The records of the resources read so far, in the order their first resource was met;
+        then they are forgotten (a window of an NDJSON file: ``final`` false)."""
         claimed: set[int] = set()
         groups: list[_Group] = []
         for report in self.reports:
             group = self._group(report, claimed, [])
             if group.unresolved:
+                beyond = f" (or more than {WINDOW} resources away)" if self.windows else ""
                 self.notes.add(
-                    f"{report.label}: {group.unresolved} result reference(s) not found in the input"
+                    f"{report.label}: {group.unresolved} result reference(s) not found in the "
+                    f"input{beyond}"
                 )
             if any(m.cbc for m in group.members) or group.empty_error:
                 groups.append(group)
@@ -538,6 +815,11 @@ class _Reader:
             if obs.order in claimed or not obs.values:
                 continue
             bucket = loose.get((obs.subject, obs.effective))
+            if bucket is None and (obs.subject, obs.effective) in self.previous_loose:
+                self.notes.add(
+                    f"{obs.label}: Observations of one subject at one time more than "
+                    f"{WINDOW} resources apart are read as separate samples"
+                )
             if bucket is None:
                 bucket = _Group(
                     obs.order,
@@ -550,24 +832,42 @@ class _Reader:
                 loose[(obs.subject, obs.effective)] = bucket
                 groups.append(bucket)
             bucket.members.append(obs)
-        if self.ignored:
+        if self.ignored and final:
             kinds = ", ".join(f"{n} {t}" for t, n in sorted(self.ignored.items()))
             self.notes.add(f"resources cbc does not read were ignored: {kinds}")
-        out: list[tuple[int, Record]] = list(self.errors)
-        for group in groups:
-            record = self._record(group)
-            if record is not None:
-                out.append((group.order, record))
+        # Each sample's record is built as it is written, not all of them first.
+        out: list[tuple[int, Record | _Group]] = [*self.errors]
+        out.extend((group.order, group) for group in groups)
+        del groups
         out.sort(key=lambda pair: pair[0])
-        for _, record in out:
-            yield record
+        out.reverse()
+        while out:
+            _, done = out.pop()
+            record = done if isinstance(done, Record) else self._record(done)
+            if record is not None:
+                yield record
+        self.previous_loose = set(loose)
+        if not final:
+            self.windows += 1
+        self._reset()
 
     # -- one sample ----------------------------------------------------------------------------
 
     def _record(self, group: _Group) -> Record | None:
-        if group.empty_error is None and not any(m.cbc for m in group.members):
+        if (
+            group.empty_error is None
+            and not group.ambiguous
+            and not any(m.cbc for m in group.members)
+        ):
             return None  # an age or a temperature alone is not a sample
         sample = Sample(CellReader(group.line))
+        for ref in group.ambiguous:
+            sample.cell.fail(
+                "reference",
+                f"{group.label}: the reference {ref} could mean more than one resource of the "
+                "input (a fullUrl or id given twice), so it is not used; make each one unique",
+                group.line,
+            )
         for member in group.members:
             group.subject = group.subject or member.subject
             group.effective = group.effective or member.effective
@@ -590,6 +890,14 @@ class _Reader:
         if group.subject is None:
             return None
         found = self._resolve(group.subject, group.scope)
+        if found == _AMBIGUOUS:
+            sample.cell.fail(
+                "subject",
+                f"{group.label}: the subject {group.subject} could mean more than one resource of "
+                "the input (a fullUrl or id given twice); the person's sex and birth date are not "
+                "used",
+                group.line,
+            )
         if not isinstance(found, _Item) or found.rtype != "Patient":
             return group.subject.rsplit("/", 1)[-1]
         if found.gender in ("female", "male"):
@@ -634,51 +942,66 @@ def _skip(text: str, pos: int) -> int:
     return pos
 
 
-def _value(resource: dict[str, Any], target: str, label: str) -> _Value:
-    """The value, range and flag of an Observation or component, as text."""
+def _value(resource: dict[str, Any], target: str, label: str, path: str) -> _Value:
+    """The value, range and flag of an Observation or component, as text; a field of the
+    wrong type is the value's problem (a cell error of its sample)."""
     out = _Value(target, label)
-    quantity = resource.get("valueQuantity")
-    if isinstance(quantity, dict):
-        number = _number(quantity.get("value"))
+    try:
+        _read_value_fields(resource, out, path)
+    except _Shape as exc:
+        out.text = out.unit = out.low = out.high = out.range_unit = out.range_text = None
+        out.flag = None
+        out.problem = f"{exc}; this value is not read"
+    return out
+
+
+def _read_value_fields(resource: dict[str, Any], out: _Value, path: str) -> None:
+    target = out.target
+    quantity = as_dict(resource, "valueQuantity", path)
+    if quantity is not None:
+        where = f"{path}.valueQuantity"
+        number = as_number(quantity, "value", where)
         if number is None:
             out.problem = "valueQuantity has no number in value"
-            return out
-        comparator = quantity.get("comparator")
-        out.text = f"{comparator if isinstance(comparator, str) else ''}{number}"
-        out.unit = _quantity_unit(quantity)
-    elif isinstance(resource.get("valueString"), str):
-        out.text = resource["valueString"]
-    elif _number(resource.get("valueInteger")) is not None:
-        out.text = str(resource["valueInteger"])
+            return
+        comparator = as_str(quantity, "comparator", where)
+        out.text = f"{comparator}{number}" if comparator else number
+        unit = _quantity_unit(quantity, where)
+        out.unit = None if unit is None else intern(unit)
+    elif (text := as_str(resource, "valueString", path)) is not None:
+        out.text = text
+    elif (integer := as_number(resource, "valueInteger", path)) is not None:
+        out.text = integer
     else:
         kinds = [k for k in resource if k.startswith("value")]
         if kinds:
             out.problem = f"{kinds[0]} is not a number for {target}"
         elif "dataAbsentReason" not in resource:
             out.problem = "no value (value[x]) and no dataAbsentReason"
-        return out
+        return
     # The first range for everyone: one with appliesTo or age is for another population, and
     # a typed one other than normal (recommended, treatment, ...) is not a reference interval.
-    for rng in resource.get("referenceRange") or []:
-        if not isinstance(rng, dict) or rng.get("appliesTo") or rng.get("age"):
+    for where, rng in as_dicts(resource, "referenceRange", path):
+        if as_list(rng, "appliesTo", where) or as_dict(rng, "age", where):
             continue
-        if rng.get("type") is not None and "normal" not in _codes(rng["type"])[1]:
+        kind = as_dict(rng, "type", where)
+        if kind is not None and "normal" not in _codes(kind, f"{where}.type")[1]:
             continue
         for end in ("low", "high"):
-            q = rng.get(end)
-            if isinstance(q, dict):
-                setattr(out, end, _number(q.get("value")))
-                out.range_unit = out.range_unit or _quantity_unit(q)
-        if out.low is None and out.high is None and isinstance(rng.get("text"), str):
-            out.range_text = rng["text"]
+            q = as_dict(rng, end, where)
+            if q is not None:
+                setattr(out, end, as_number(q, "value", f"{where}.{end}"))
+                out.range_unit = out.range_unit or _quantity_unit(q, f"{where}.{end}")
+        if out.low is None and out.high is None:
+            out.range_text = as_str(rng, "text", where)
         break
-    for concept in resource.get("interpretation") or []:
-        codings = concept.get("coding") if isinstance(concept, dict) else None
-        codes = [c["code"] for c in codings or [] if isinstance(c, dict) and c.get("code")]
+    for where, concept in as_dicts(resource, "interpretation", path):
+        codes = [
+            code for _, c in as_dicts(concept, "coding", where) if (code := as_str(c, "code", _))
+        ]
         if codes:
-            out.flag = str(codes[0])
+            out.flag = codes[0]
             break
-    return out
 
 
 __all__ = ["CBC_PANELS", "LOINC_SYSTEM", "UCUM_SYSTEM", "read_fhir"]

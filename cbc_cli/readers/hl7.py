@@ -5,7 +5,10 @@ CR, LF or CRLF, a UTF-8 BOM, MLLP framing (0x0B before a message, 0x1C 0x0D afte
 encoding characters each MSH-2 declares. Messages are split here, a segment at a time, so that a
 batch streams in bounded memory and a broken message does not stop the rest; each message is then
 parsed by python-hl7 (``hl7.parse``), which honours its MSH-1/MSH-2 separators and unescapes
-fields.
+fields. python-hl7 builds a container for every field, repetition and component (about 10 KB for
+an OBX), so a message is parsed :data:`PARSE_SEGMENTS` segments at a time: its memory grows with
+its text only. A message longer than ``Limits.hl7_message`` is an error record (its segments are
+let go as they are read) and the rest is read.
 
 Fields read (HL7 v2.5.1 chapters 2, 3 and 7):
 
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cbc_cli.analytes import ANALYTES, find_analyte
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.records import CellReader, Record, is_missing
@@ -258,6 +262,8 @@ class Sample:
 # ---------------------------------------------------------------------------------------------
 # HL7 v2 messages.
 
+PARSE_SEGMENTS = 64
+"""Segments of a message parsed by python-hl7 at a time (with its MSH, for the delimiters)."""
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
 # MLLP (HL7 v2 Transport Specification: MLLP, release 2): 0x0B starts a block, 0x1C ends it.
 _MLLP = re.compile("[\x0b\x1c]")
@@ -301,11 +307,13 @@ def read_hl7(
     *,
     column_options: Mapping[str, str] | None = None,
     unit_options: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Iterator[Record], list[str]]:
     """The records of an HL7 v2 input (one per ORU message), and notes about it.
 
-    Never raises for content: a message that cannot be read becomes an error Record with its
-    message number and line; other message types are skipped with a note.
+    Never raises for content: a message that cannot be read (or is longer than
+    ``limits.hl7_message``) becomes an error Record with its message number and line; other
+    message types are skipped with a note.
     """
     notes = Notes()
 
@@ -315,12 +323,17 @@ def read_hl7(
         number = 0
         batch_start: int | None = None
         batch_messages = 0
+        size = 0
+        too_long: Segment | None = None  # the MSH of a message past the limit
         for segment in _segments(source):
             sid = segment.id
             if sid == "MSH" or sid in _WRAPPERS:
                 if orphans:
                     yield _orphan_record(orphans)
                     orphans = []
+                if too_long is not None:
+                    yield _too_long(number, too_long, limits.hl7_message)
+                    too_long = None
                 if message:
                     record = _read_message(number, message, notes, column_options, unit_options)
                     if record is not None:
@@ -330,6 +343,11 @@ def read_hl7(
                 number += 1
                 batch_messages += 1
                 message = [segment]
+                size = len(segment.text) + 1
+                if size > limits.hl7_message:
+                    too_long, message = segment, []
+            elif too_long is not None and sid not in _WRAPPERS:
+                continue  # the rest of a message past the limit: let go
             elif sid == "BHS":
                 batch_start, batch_messages = segment.line, 0
             elif sid == "BTS":
@@ -339,10 +357,15 @@ def read_hl7(
                 continue
             elif message:
                 message.append(segment)
+                size += len(segment.text) + 1
+                if size > limits.hl7_message:
+                    too_long, message = message[0], []
             else:
                 orphans.append(segment)
         if orphans:
             yield _orphan_record(orphans)
+        if too_long is not None:
+            yield _too_long(number, too_long, limits.hl7_message)
         if message:
             record = _read_message(number, message, notes, column_options, unit_options)
             if record is not None:
@@ -359,6 +382,20 @@ def _segments(source: Source) -> Iterator[Segment]:
             text = piece.strip()
             if text:
                 yield Segment(number, text)
+
+
+def _too_long(number: int, msh: Segment, limit: int) -> Record:
+    return Record(
+        msh.line,
+        error=ErrorInfo(
+            line=msh.line,
+            field="MSH",
+            message=(
+                f"message {number} (line {msh.line}) is longer than the hl7_message limit "
+                f"({limit} characters) and is not read; give --limit hl7_message=SIZE to read it"
+            ),
+        ),
+    )
 
 
 def _orphan_record(orphans: list[Segment]) -> Record:
@@ -528,16 +565,54 @@ def _read_message(
                 f"{separator!r}); skipped",
                 segment.line,
             )
-    # python-hl7 builds a container for every field: parse only up to the last field read.
-    text = "\r".join(
-        separator.join(s.text.split(separator, _READ[s.id] + 1)[: _READ[s.id] + 1]) for s in good
-    )
     import hl7
+
+    def cut(segment: Segment) -> str:
+        # python-hl7 builds a container for every field: parse only up to the last field read.
+        last = _READ[segment.id] + 1
+        return separator.join(segment.text.split(separator, last)[:last])
+
+    head = cut(msh)
+
+    def parse(texts: list[str]) -> Any:
+        try:
+            return hl7.parse("\r".join(texts))
+        except (hl7.HL7Exception, ValueError, IndexError, AssertionError):
+            raise _Unparsable from None
+
+    def parsed() -> Iterator[tuple[int, Any]]:
+        """(line, parsed segment) for the segments read, a few at a time."""
+        for start in range(1, len(good), PARSE_SEGMENTS):
+            chunk = good[start : start + PARSE_SEGMENTS]
+            tree = parse([head, *(cut(s) for s in chunk)])
+            if len(tree) != len(chunk) + 1:
+                raise _Unparsable
+            for segment, seg in zip(chunk, tree[1:], strict=True):
+                yield segment.line, seg
 
     with _library_log() as caught:
         try:
-            parsed = hl7.parse(text)
-        except (hl7.HL7Exception, ValueError, IndexError, AssertionError):
+            msh_tree = parse([head])[0]
+            message_type = _get(msh_tree, 9, 1)
+            if message_type.upper() != "ORU":
+                trigger = _get(msh_tree, 9, 2)
+                kind = f"{message_type}^{trigger}" if trigger else message_type or "(no MSH-9)"
+                notes.add(
+                    f"{prefix} (line {msh.line}) is {kind}, not an ORU result message: skipped"
+                )
+                return None
+            return _read_oru(
+                number,
+                msh_tree,
+                parsed(),
+                msh.line,
+                cell,
+                caught,
+                notes,
+                column_options,
+                unit_options,
+            )
+        except _Unparsable:
             # The library's message may quote the segment (patient data): say where, not what.
             return Record(
                 msh.line,
@@ -547,19 +622,17 @@ def _read_message(
                     message=f"{prefix} (line {msh.line}): python-hl7 cannot parse this message",
                 ),
             )
-        message_type = _get(parsed[0], 9, 1)
-        if message_type.upper() != "ORU":
-            trigger = _get(parsed[0], 9, 2)
-            kind = f"{message_type}^{trigger}" if trigger else message_type or "(no MSH-9)"
-            notes.add(f"{prefix} (line {msh.line}) is {kind}, not an ORU result message: skipped")
-            return None
-        return _read_oru(number, parsed, good, cell, caught, notes, column_options, unit_options)
+
+
+class _Unparsable(Exception):
+    """python-hl7 could not parse a message (its own message may quote patient data)."""
 
 
 def _read_oru(
     number: int,
-    parsed: Any,
-    segments: list[Segment],
+    msh: Any,
+    parsed: Iterator[tuple[int, Any]],
+    msh_line: int,
     cell: CellReader,
     caught: list[str],
     notes: Notes,
@@ -568,15 +641,12 @@ def _read_oru(
 ) -> Record:
     prefix = f"message {number}"
     sample = Sample(cell)
-    lines = [s.line for s in segments] if len(segments) == len(parsed) else None
-    msh_line = segments[0].line
     patient_id = sample_id = None
     placer = ""
     obr_seen = pid_seen = False
     unread: list[str] = []
     obx_count = 0
-    for index, seg in enumerate(parsed):
-        line = lines[index] if lines else msh_line
+    for line, seg in parsed:
         sid = str(seg[0]).strip()
         caught.clear()
         if sid == "PID" and not pid_seen:
@@ -606,7 +676,7 @@ def _read_oru(
                 "section 2.7); read without it",
                 line,
             )
-    sample_id = sample_id or placer or _get(parsed[0], 10) or None
+    sample_id = sample_id or placer or _get(msh, 10) or None
     seen = ", ".join(dict.fromkeys(unread)) or "none"
     empty = (
         f"no OBX segment holds a CBC analyte (OBX-3 codes: {seen}); "
