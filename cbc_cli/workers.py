@@ -192,15 +192,17 @@ def _serve(work: Callable[[int, bytes], tuple[bytes, T]], channel: socket.socket
 
 
 def _pickled_error(exc: Exception) -> bytes:
-    """The error's class name, the worker's traceback (shown with CBC_DEBUG=1, as a note on the
-    error) and the error itself, pickled apart: it may not pickle, or not unpickle."""
+    """The error's class name, the worker's traceback without the error's message (shown with
+    CBC_DEBUG=1, as a note on the error) and the error itself, pickled apart: it may not pickle,
+    or not unpickle."""
     import traceback
 
     try:
         inner: bytes | None = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         inner = None
-    trace = "".join(traceback.format_exception(exc))
+    # The frames and the class, not the message: it may quote a cell of the input.
+    trace = "".join(traceback.format_tb(exc.__traceback__)) + exc.__class__.__name__
     return pickle.dumps((exc.__class__.__name__, trace, inner), protocol=pickle.HIGHEST_PROTOCOL)
 
 
