@@ -759,7 +759,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = command.main(args=argv, prog_name="cbc", standalone_mode=False)
         if code == 130:  # Typer turns Ctrl-C into this code before it reaches the handler below
-            raise KeyboardInterrupt
+            _die(f"interrupted{fate()}", 130)
     except CbcError as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         _die(f"error: {exc.message}{hint}{fate(exc)}", exc.exit_code)

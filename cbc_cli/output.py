@@ -27,11 +27,22 @@ from cbc_cli.errors import UsageError
 _FATE = "_cbc_output"
 
 
-def fate(exc: BaseException) -> str:
+_last_fate = [""]
+"""The fate of the last output ended by an error: Typer turns Ctrl-C into an exit code and
+drops the exception that carried it."""
+
+
+def fate(exc: BaseException | None = None) -> str:
     """What became of the output file when ``exc`` ended the run ("" when nothing to say),
-    ready to add to the error line: ``; no output was written (out.csv is unchanged)``."""
-    text = getattr(exc, _FATE, "")
+    ready to add to the error line: ``; no output was written (out.csv is unchanged)``. Without
+    ``exc``, that of the last output an error ended."""
+    text = _last_fate[0] if exc is None else getattr(exc, _FATE, "")
     return text if isinstance(text, str) else ""
+
+
+def _set_fate(exc: BaseException, text: str) -> None:
+    setattr(exc, _FATE, text)
+    _last_fate[0] = text
 
 
 def check_target(path: Path | None, inputs: Iterable[str | Path | None]) -> None:
@@ -140,14 +151,14 @@ class OutputTarget:
             try:
                 self._commit()
             except BaseException as failed:  # the run's own error is the one reported
-                setattr(exc, _FATE, fate(failed))
+                _set_fate(exc, fate(failed))
                 return
             held = f"the rows up to input line {self.through}" if self.through else "no row"
-            setattr(exc, _FATE, f"; {shown} holds {held} and is incomplete (--partial)")
+            _set_fate(exc, f"; {shown} holds {held} and is incomplete (--partial)")
             return
         self._discard()
         kept = "is unchanged" if self._existed else "was not created"
-        setattr(exc, _FATE, f"; no output was written ({shown} {kept})")
+        _set_fate(exc, f"; no output was written ({shown} {kept})")
 
     def _commit(self) -> None:
         assert self._temp is not None
@@ -159,7 +170,7 @@ class OutputTarget:
             except BaseException as exc:
                 self._discard()
                 kept = "is unchanged" if self._existed else "was not created"
-                setattr(exc, _FATE, f"; no output was written ({self.path} {kept})")
+                _set_fate(exc, f"; no output was written ({self.path} {kept})")
                 raise
 
     def _discard(self) -> None:

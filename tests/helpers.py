@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
@@ -66,3 +67,22 @@ def columnar_runner(
         jobs=jobs,
     )
     return runner, source
+
+
+class QuietPipe(io.BytesIO):
+    """Gives its bytes, then blocks as a pipe whose writer has gone quiet."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        super().__init__(data)
+        self.limit = limit
+        self.more = threading.Event()
+
+    def peek(self, size: int = 1) -> bytes:
+        """The next bytes without consuming them, as a buffered stdin gives them."""
+        return self.getvalue()[self.tell() : min(self.limit, self.tell() + max(size, 1))]
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() >= self.limit:
+            self.more.wait(20)
+            return b""
+        return super().read(size)

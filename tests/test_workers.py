@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import columnar_runner
+from helpers import QuietPipe, columnar_runner
 
 from cbc_cli import columnar, workers
 from cbc_cli.api import default_ranges, resolve_scheme
@@ -198,21 +198,6 @@ def test_a_worker_that_dies_is_reported_not_waited_for(
     assert _children() == []
 
 
-class _QuietPipe(io.BytesIO):
-    """Gives its bytes, then blocks as a pipe whose writer has gone quiet."""
-
-    def __init__(self, data: bytes, limit: int) -> None:
-        super().__init__(data)
-        self.limit = limit
-        self.more = threading.Event()
-
-    def read(self, size: int | None = -1) -> bytes:
-        if self.tell() >= self.limit:
-            self.more.wait(20)
-            return b""
-        return super().read(size)
-
-
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
@@ -222,7 +207,7 @@ def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     path = tmp_path / "h.csv"
     path.write_text(HEADER)
     data = _export(20000).encode()
-    stream = _QuietPipe(data, limit=len(data) // 2)
+    stream = QuietPipe(data, limit=len(data) // 2)
     runner, _ = columnar_runner(path, jobs=jobs, stream=stream)
     seen: list[int] = []
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 8_192)

@@ -95,6 +95,8 @@ class _Item:
     """Observation: holds a CBC value, itself or in a component."""
     gender: str | None = None
     birth: str | None = None
+    place: str = ""
+    """Where the resource is, without its id, for notes on stderr (an id can name a patient)."""
 
 
 @dataclass
@@ -406,13 +408,14 @@ class _Reader:
         label = f"{label} ({where})" if where else label
         key = keys[0] if keys else f"@{self.order}"
         item = _Item(self.order, rtype, label, line, key, loinc=tuple(loinc), target=target)
+        item.place = f"{rtype} ({where})" if where else f"{rtype} at line {line}" if line else rtype
         for contained in resource.get("contained") or []:
             if isinstance(contained, dict):
                 place = f"{where}, contained" if where else "contained"
                 self._feed(contained, line, place, None, key)
         if rtype == "Observation":
             if why:
-                self.notes.add(f"{label}: {why}")
+                self.notes.add(f"{item.place}: {why}")
             if not self._keep_observation(item, resource):
                 self.other_observations.update(keys)
                 return
@@ -509,12 +512,12 @@ class _Reader:
             group = self._group(report, claimed, [])
             if group.unresolved:
                 self.notes.add(
-                    f"{report.label}: {group.unresolved} result reference(s) not found in the input"
+                    f"{report.place}: {group.unresolved} result reference(s) not found in the input"
                 )
             if any(m.cbc for m in group.members) or group.empty_error:
                 groups.append(group)
             else:
-                self.notes.add(f"{report.label} holds no CBC result: skipped")
+                self.notes.add(f"{report.place} holds no CBC result: skipped")
         # Panels: hasMember, or values in components under a code that is not itself an analyte.
         panels = [
             o for o in self.observations if (o.refs or o.target is None) and o.order not in claimed
@@ -599,7 +602,7 @@ class _Reader:
                 sample.context["dob"] = found.birth
             else:
                 self.notes.add(
-                    f"{found.label}: birthDate gives no full date, so no age is computed"
+                    f"{found.place}: birthDate gives no full date, so no age is computed"
                 )
         return found.ident
 
