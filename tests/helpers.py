@@ -76,6 +76,8 @@ class QuietPipe(io.BytesIO):
         super().__init__(data)
         self.limit = limit
         self.more = threading.Event()
+        self.waiting = threading.Event()
+        """Set once a read has found the pipe quiet (everything before it has been read)."""
 
     def peek(self, size: int = 1) -> bytes:
         """The next bytes without consuming them, as a buffered stdin gives them."""
@@ -83,6 +85,7 @@ class QuietPipe(io.BytesIO):
 
     def read(self, size: int | None = -1) -> bytes:
         if self.tell() >= self.limit:
+            self.waiting.set()
             self.more.wait(20)
             return b""
         return super().read(size)

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -308,7 +309,7 @@ def test_ctrl_c_leaves_the_output_as_it_was(
     # Ctrl-C while the input is a pipe that has gone quiet, after rows have been written.
     if jobs > 1 and not workers.available():
         pytest.skip("workers fork on Linux only")
-    data = _export(20000).encode()
+    data = _export(6000).encode()
     stream = QuietPipe(data, limit=len(data) // 2)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(stream))
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 8192)
@@ -316,7 +317,14 @@ def test_ctrl_c_leaves_the_output_as_it_was(
     out.write_text(OLD)
     main_thread = threading.main_thread().ident
     assert main_thread is not None
-    timer = threading.Timer(1.0, signal.pthread_kill, (main_thread, signal.SIGINT))
+
+    def interrupt() -> None:  # once the run waits for more input, its rows so far judged
+        if stream.waiting.wait(30):
+            # A signal that lands just before the wait begins is seen only when the wait ends.
+            time.sleep(0.2)
+            signal.pthread_kill(main_thread, signal.SIGINT)
+
+    timer = threading.Timer(0.1, interrupt)
     timer.start()
     extra = ["--partial"] if partial else []
     try:
