@@ -520,9 +520,14 @@ def test_no_cell_of_a_file_reaches_stderr(
         monkeypatch.setenv("CBC_DEBUG", "1")
     said = []
     for path in _bad_files(tmp_path):
-        for fmt in ("table", "csv", "ndjson"):
+        for command, fmt in (
+            ("check", "table"),
+            ("check", "csv"),
+            ("check", "ndjson"),
+            ("trend", "json"),
+        ):
             code, out, err = run_cli(
-                capsys, "check", str(path), "-f", fmt, "-o", str(tmp_path / "out")
+                capsys, command, str(path), "-f", fmt, "-o", str(tmp_path / "out")
             )
             said.append(err)
             assert code in (0, 3)
