@@ -29,7 +29,7 @@ from cbc_cli.api import (
 from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import CbcError, InputError, UsageError
 from cbc_cli.models import Result, Urgency, to_json
-from cbc_cli.output import OutputTarget, check_target, fate
+from cbc_cli.output import OutputTarget, Terminated, check_target, fate, forget_fate
 from cbc_cli.panel import Panel
 
 if TYPE_CHECKING:
@@ -756,6 +756,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         # `cbc ... | head` closes the pipe early: end quietly as other Unix tools do.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     command = typer.main.get_command(_app_for(sys.argv[1:] if argv is None else argv))
+    forget_fate()
     try:
         code = command.main(args=argv, prog_name="cbc", standalone_mode=False)
         if code == 130:  # Typer turns Ctrl-C into this code before it reaches the handler below
@@ -765,6 +766,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _die(f"error: {exc.message}{hint}{fate(exc)}", exc.exit_code)
     except KeyboardInterrupt as exc:
         _die(f"interrupted{fate(exc)}", 130)
+    except Terminated as exc:  # SIGTERM while an output file was open
+        _die(f"terminated{fate(exc)}", 143)
     except Exception as exc:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             # Typer's own usage errors (unknown option, bad choice): one line, exit 2.

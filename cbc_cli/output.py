@@ -2,10 +2,11 @@
 
 ``-o FILE`` is written to a temporary file beside FILE (same folder, so the rename is atomic)
 and renamed over FILE only when the run ends without an error. A run that stops early (an input
-error that ends it, Ctrl-C, a worker that died, a full disk, a bug) removes the temporary file
-and leaves FILE as it was; with ``--partial`` what was written is renamed into place instead,
-and the error says up to which input line it goes. The error says which happened: the text is
-attached to the exception (:func:`fate`) and the CLI adds it to its one line.
+error that ends it, Ctrl-C or SIGTERM, a worker that died, a full disk, a bug) removes the
+temporary file and leaves FILE as it was; with ``--partial`` what was written is renamed into
+place instead, and the error says up to which input line it goes. The error says which
+happened: the text is attached to the exception (:func:`fate`) and the CLI adds it to its one
+line.
 
 An edge module: it touches the file system and signals, never the rules.
 """
@@ -27,6 +28,15 @@ from cbc_cli.errors import UsageError
 _FATE = "_cbc_output"
 
 
+class Terminated(BaseException):
+    """SIGTERM came while an output file was open: raised to unwind the run, so that the file is
+    discarded (or kept with --partial) instead of left half-written beside the target."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 _last_fate = [""]
 """The fate of the last output ended by an error: Typer turns Ctrl-C into an exit code and
 drops the exception that carried it."""
@@ -38,6 +48,11 @@ def fate(exc: BaseException | None = None) -> str:
     ``exc``, that of the last output an error ended."""
     text = _last_fate[0] if exc is None else getattr(exc, _FATE, "")
     return text if isinstance(text, str) else ""
+
+
+def forget_fate() -> None:
+    """Start a run: no output has ended yet (the CLI may run more than once in one process)."""
+    _last_fate[0] = ""
 
 
 def _set_fate(exc: BaseException, text: str) -> None:
@@ -96,6 +111,8 @@ class OutputTarget:
         self._temp: str | None = None
         self._real: str | None = None
         self._existed = False
+        self._on_term: object = None
+        self._term_set = False
 
     def __enter__(self) -> OutputTarget:
         if self.path is None:
@@ -119,6 +136,9 @@ class OutputTarget:
         except OSError as exc:
             raise self._unwritable(exc) from None
         self._temp, self._real, self._existed = temp, real, before is not None
+        with suppress(ValueError):  # not the main thread (a library caller): SIGTERM as it was
+            self._on_term = signal.signal(signal.SIGTERM, _terminated)
+            self._term_set = True
         try:
             # mkstemp makes the file 0600: give it the mode the target has, or a new file gets.
             os.fchmod(fd, stat.S_IMODE(before.st_mode) if before else 0o666 & ~_umask())
@@ -143,6 +163,14 @@ class OutputTarget:
             else:
                 self._close_quietly()
             return
+        try:
+            self._end(exc)
+        finally:
+            if self._term_set:  # None: a handler not set from Python, which is the default
+                previous = signal.SIG_DFL if self._on_term is None else self._on_term
+                signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+
+    def _end(self, exc: BaseException | None) -> None:
         if exc is None:
             self._commit()  # its own failure says what became of the file
             return
@@ -202,11 +230,11 @@ def _umask() -> int:
 
 @contextmanager
 def _no_interrupt() -> Iterator[None]:
-    """SIGINT held back: delivered, if it came, when the block ends."""
+    """SIGINT and SIGTERM held back: delivered, if they came, when the block ends."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:

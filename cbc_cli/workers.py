@@ -133,8 +133,8 @@ def stop(workers: list[Worker[T]]) -> None:
 
 @contextmanager
 def _no_interrupt() -> Iterator[None]:
-    """SIGINT held back: delivered, if it came, when the block ends."""
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """SIGINT and SIGTERM held back: delivered, if they came, when the block ends."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
@@ -158,7 +158,10 @@ def _fork(work: Callable[[int, bytes], tuple[bytes, T]], siblings: list[Worker[T
         try:
             # Ctrl-C reaches the whole process group: the parent handles it and stops us.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            # The parent stops a worker with SIGTERM; the parent's own handler (cbc_cli.output)
+            # would unwind into the parent's code here.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
             parent_end.close()
             for sibling in siblings:  # else a sibling would not see the parent's end close
                 sibling._answers.close()

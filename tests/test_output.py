@@ -345,6 +345,53 @@ def test_ctrl_c_leaves_the_output_as_it_was(
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize(("fmt", "jobs"), [("ndjson", "1"), ("csv", "2")])
+def test_sigterm_leaves_the_output_as_it_was_and_no_temporary_file(
+    tmp_path: Path, fmt: str, jobs: str
+) -> None:
+    out = tmp_path / "out.txt"
+    out.write_text(OLD)
+    # The columnar path reads 1 MiB at a time (after a first eighth): give it more than that.
+    data = _export(6000 if fmt == "ndjson" else 150000).encode()
+    with subprocess.Popen(
+        [sys.executable, "-m", "cbc_cli", "check", "-", "-f", fmt, "-o", str(out), "--jobs", jobs],
+        cwd=ROOT,
+        env=ENV,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=False,
+    ) as cbc:
+        assert cbc.stdin is not None
+        assert cbc.stderr is not None
+        cbc.stdin.write(data[: len(data) * 9 // 10])  # then the pipe stays open and quiet
+        cbc.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not any(p.stat().st_size for p in tmp_path.glob(".out.txt.*.tmp")):
+            assert time.monotonic() < deadline, "no output was written"
+            time.sleep(0.05)
+        time.sleep(0.2)
+        workers_seen = _children_of(cbc.pid)
+        cbc.send_signal(signal.SIGTERM)
+        code = cbc.wait(30)
+        err = cbc.stderr.read().decode()
+    assert code == 143
+    assert err == f"cbc: terminated; no output was written ({out} is unchanged)\n"
+    assert out.read_text() == OLD
+    assert _leftovers(tmp_path) == []
+    assert len(workers_seen) == (1 if jobs == "2" else 0)
+    for pid in workers_seen:  # stopped by cbc, not left behind
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        )
+
+
+def _children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
 @pytest.mark.parametrize("fmt", ["csv", "ndjson"])
 def test_a_full_disk_leaves_the_output_as_it_was(tmp_path: Path, fmt: str) -> None:
