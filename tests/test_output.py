@@ -601,10 +601,15 @@ def test_an_internal_error_quoting_a_cell_does_not_show_it(
         return None
 
     monkeypatch.setattr(batch, "interpret_record", bug)
-    code, _, err = run_cli(capsys, "check", str(path), "-f", "ndjson")
+    out = tmp_path / "out.ndjson"
+    out.write_text(OLD)
+    code, _, err = run_cli(capsys, "check", str(path), "-f", "ndjson", "-o", str(out))
     assert code == 70
     assert MARKER not in err
-    assert err.splitlines()[-1].startswith("cbc: internal error (a bug): KeyError")
+    assert err.splitlines()[-1].startswith(
+        f"cbc: internal error (a bug): KeyError; no output was written ({out} is unchanged). "
+    )
+    assert out.read_text() == OLD
     if debug:  # the traceback, with both errors' classes and frames but not their messages
         assert "Traceback (most recent call last)" in err
         assert "builtins.ValueError" in err
