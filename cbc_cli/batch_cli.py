@@ -16,6 +16,7 @@ from cbc_cli.batch import BatchStats, BatchSummary, count, run
 from cbc_cli.errors import InputError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
+from cbc_cli.output import OutputTarget
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers import Input, read_input
@@ -89,16 +90,16 @@ def run_file(
     stats = BatchStats()
     with ExitStack() as stack:
         stack.callback(source.close)
-        out: TextIO = sys.stdout
+        # Entered after the source: a run that ends early discards (or keeps) the output first.
+        target = stack.enter_context(OutputTarget(output, partial=options.partial))
+        out = target.stream
         if fmt == "csv" and _columnar(
-            source, options, context, ranges, scheme, stats, output, stack
+            source, options, context, ranges, scheme, stats, target, stack
         ):
             return stats
         data = read_input(
             source, options.input_format, options.columns, options.units, limits=options.limits
         )
-        if output is not None:
-            out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
         writer = _writer(fmt, out, data, scheme, options.formula_guard)
         summary = BatchSummary()
         first: Result | None = None
@@ -110,6 +111,7 @@ def run_file(
                 first = result
             if writer is not None:
                 writer.write(record, result)
+                target.through = max((line for line, _, _ in record.rows), default=record.line)
             if progress is not None and stats.samples % 1000 == 0:
                 progress(stats.samples)
         if writer is not None:
@@ -138,7 +140,7 @@ def _columnar(
     ranges: RangeTable,
     scheme: Scheme,
     stats: BatchStats,
-    output: Path | None,
+    target: OutputTarget,
     stack: ExitStack,
 ) -> bool:
     """Run a wide CSV export through the columnar rules when they cover it; False otherwise."""
@@ -157,9 +159,7 @@ def _columnar(
     fast = plan(source, options.input_format, columns, units, options.limits)
     if fast is None:
         return False
-    out: TextIO = sys.stdout
-    if output is not None:
-        out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
+    out = target.stream
     CsvWriter(
         out,
         fast.tab.header,
@@ -183,7 +183,10 @@ def _columnar(
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
         limits=options.limits,
     )
-    runner.run(_progress(stack))
+    try:
+        runner.run(_progress(stack))
+    finally:
+        target.through = runner.written_through
     _report(source, stats, runner.notes)
     if stats.samples == 0:
         raise InputError(

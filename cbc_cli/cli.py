@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, TextIO
 
 import typer
 
@@ -30,6 +30,7 @@ from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import CbcError, InputError, UsageError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
 from cbc_cli.models import Result, Urgency, to_json
+from cbc_cli.output import OutputTarget, Terminated, check_target, fate, forget_fate
 from cbc_cli.panel import Panel
 
 if TYPE_CHECKING:
@@ -174,6 +175,15 @@ OutputOpt = Annotated[
         "--output",
         "-o",
         help="Write to this file instead of standard output.",
+        rich_help_panel="Output",
+    ),
+]
+PartialOpt = Annotated[
+    bool,
+    typer.Option(
+        "--partial",
+        help="With -o, keep what was written when the run stops early (the error says up to "
+        "which input line); by default the file is left as it was.",
         rich_help_panel="Output",
     ),
 ]
@@ -370,6 +380,7 @@ def check(
     column: ColumnOpt = None,
     unit: UnitOpt = None,
     output: OutputOpt = None,
+    partial: PartialOpt = False,
     formula_guard: FormulaGuardOpt = True,
     jobs: JobsOpt = None,
     limit: LimitOpt = None,
@@ -416,6 +427,7 @@ def check(
         if value is not None
     }
     limits = parse_limits(limit or [])
+    check_target(output, [file, *_range_files(ranges)])
     scheme = resolve_scheme(grading.value)
     table = default_ranges(_range_files(ranges), limits)
     patient_args: dict[str, object] = {
@@ -451,7 +463,7 @@ def check(
         if jobs is not None and jobs < 1:
             raise UsageError(f"--jobs {jobs}: give 1 or more processes")
         options = BatchOptions(
-            input_format.value, column or [], unit or [], formula_guard, jobs, limits
+            input_format.value, column or [], unit or [], formula_guard, jobs, limits, partial
         )
         from cbc_cli.batch_cli import run_file
 
@@ -476,11 +488,13 @@ def check(
     panel = build_panel(given, patient=patient)
     panel = Panel(panel.values, patient, None, lab)
     result = interpret_panel(panel, table, scheme)
-    _write_results([result], scheme, output_format, given, panel, collected)
+    with OutputTarget(output, partial=partial) as target:
+        _write_results(target.stream, [result], scheme, output_format, given, panel, collected)
     raise typer.Exit(_fail_code(Counter[Urgency | None]([result.urgency]), fail_on))
 
 
 def _write_results(
+    out: TextIO,
     results: list[Result],
     scheme: "Scheme",
     output_format: OutputFormat,
@@ -488,7 +502,6 @@ def _write_results(
     panel: Panel | None = None,
     collected: str | None = None,
 ) -> None:
-    out = sys.stdout
     if output_format in (OutputFormat.fhir, OutputFormat.hl7):
         # Imported here: the standards' writers are off the single-sample start-up path.
         from cbc_cli.readers.records import Record
@@ -510,9 +523,14 @@ def _write_results(
 
         write_single(out, given, results[0], scheme)
     else:
+        from rich.console import Console
+
         from cbc_cli.render import result_view
 
-        _print(result_view(results[0], scheme_info(scheme)))
+        console = (
+            _console() if out is sys.stdout else Console(file=out, highlight=False, emoji=False)
+        )
+        console.print(result_view(results[0], scheme_info(scheme)))
 
 
 @dataclass
@@ -527,6 +545,8 @@ class BatchOptions:
     """Processes for a columnar run; None for one per CPU (see batch_cli)."""
     limits: Limits = DEFAULT_LIMITS
     """The input limits in force (``--limit``; README, Limits)."""
+    partial: bool = False
+    """Keep what was written to -o FILE when the run stops early (see cbc_cli.output)."""
 
 
 @app.command()
@@ -728,6 +748,30 @@ def _app_for(argv: list[str]) -> typer.Typer:
     return small
 
 
+def _bare_traceback(exc: BaseException) -> str:
+    """The traceback of an unexpected error and of the errors it came from, with each error's
+    class but not its message: a message may quote a cell of the input (a patient value).
+    Notes (a worker's own traceback, made the same way) are kept."""
+    import traceback
+
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        notes = "".join(f"{n}\n" for n in getattr(current, "__notes__", ()))
+        parts.append(
+            "Traceback (most recent call last):\n"
+            + "".join(traceback.format_tb(current.__traceback__))
+            + f"{current.__class__.__module__}.{current.__class__.__qualname__} "
+            "(message not shown: it may hold a value from the input)\n" + notes
+        )
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return "\nThe error above led to the one below:\n\n".join(reversed(parts))
+
+
 def _die(message: str, code: int) -> NoReturn:
     sys.stderr.write(f"cbc: {message}\n")
     sys.exit(code)
@@ -742,7 +786,7 @@ def entry() -> NoReturn:
 
     Freeing every module and object at exit takes 40-50 ms once numpy is loaded, and nothing is
     left to do by then: every file cbc opened is closed, and the standard streams are flushed
-    here. An error that escapes ``main`` (with CBC_DEBUG) still ends the usual way.
+    here.
     """
     try:
         main()
@@ -769,15 +813,18 @@ def main(argv: list[str] | None = None) -> NoReturn:
         # `cbc ... | head` closes the pipe early: end quietly as other Unix tools do.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     command = typer.main.get_command(_app_for(sys.argv[1:] if argv is None else argv))
+    forget_fate()
     try:
         code = command.main(args=argv, prog_name="cbc", standalone_mode=False)
         if code == 130:  # Typer turns Ctrl-C into this code before it reaches the handler below
-            raise KeyboardInterrupt
+            _die(f"interrupted{fate()}", 130)
     except CbcError as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
-        _die(f"error: {exc.message}{hint}", exc.exit_code)
-    except KeyboardInterrupt:
-        _die("interrupted", 130)
+        _die(f"error: {exc.message}{hint}{fate(exc)}", exc.exit_code)
+    except KeyboardInterrupt as exc:
+        _die(f"interrupted{fate(exc)}", 130)
+    except Terminated as exc:  # SIGTERM while an output file was open
+        _die(f"terminated{fate(exc)}", 143)
     except Exception as exc:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             # Typer's own usage errors (unknown option, bad choice): one line, exit 2.
@@ -786,12 +833,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             _die(f"error: {message}{where}", 2 if exc.exit_code in (1, 2) else exc.exit_code)
         if isinstance(exc, OSError) and exc.errno in _DEVICE_FULL:
-            _die(f"error: could not write the output ({exc.strerror})", 70)
+            _die(f"error: could not write the output ({exc.strerror}){fate(exc)}", 70)
         if os.environ.get("CBC_DEBUG"):
-            raise
+            sys.stderr.write(_bare_traceback(exc))
         _die(
-            f"internal error (a bug): {exc.__class__.__name__}. Run again with CBC_DEBUG=1 to "
-            "see the traceback, and please report it.",
+            f"internal error (a bug): {exc.__class__.__name__}{fate(exc)}. Run again with "
+            "CBC_DEBUG=1 to see the traceback, and please report it.",
             70,
         )
     sys.exit(code if isinstance(code, int) else 0)

@@ -40,6 +40,7 @@ from cbc_cli.cli import (
 from cbc_cli.errors import InputError, UsageError
 from cbc_cli.limits import parse_limits
 from cbc_cli.models import Urgency
+from cbc_cli.output import OutputTarget, check_target
 from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
@@ -171,21 +172,21 @@ def trend(
         dob=_option_date(dob, "--dob"),
     )
     limits = parse_limits(limit or [])
+    check_target(output, [file, *_range_files(ranges)])
     table = default_ranges(_range_files(ranges), limits)
     scheme = resolve_scheme(grading.value)
     source = open_source(file, _stdin_bytes() if file == "-" else None)
     with ExitStack() as stack:
         stack.callback(source.close)
+        # Written whole or not at all: the series is read and sorted before anything is written.
+        target = stack.enter_context(OutputTarget(output))
         # --patient COLUMN maps the column to the person id for every reader, JSON included.
         columns = [*(column or []), *([f"{patient}=patient_id"] if patient else [])]
         data = read_input(source, input_format.value, columns, unit or [], limits=limits)
         report = build_trend(
             data.records, table, scheme, options, header=data.header, input_notes=data.notes
         )
-        out: TextIO = sys.stdout
-        if output is not None:
-            out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
-        _write_trend(report, output_format, out, formula_guard)
+        _write_trend(report, output_format, target.stream, formula_guard)
     for note in source.warnings:
         sys.stderr.write(f"cbc: note: {note}\n")
     if report.failed:

@@ -232,6 +232,8 @@ class _Tally:
     blank_rows: int = 0
     warnings: list[str] = field(default_factory=list)
     """The source's warnings the chunk gave rise to (a line read as Latin-1)."""
+    last_line: int = 0
+    """The chunk's last input line."""
 
 
 @dataclass
@@ -252,6 +254,8 @@ class ColumnarCsv:
     """Processes that judge chunks at once (see cbc_cli.workers); 1 for this one alone."""
     limits: Limits = DEFAULT_LIMITS
     notes: list[str] = field(default_factory=list)
+    written_through: int | None = None
+    """The last input line whose output has been written (for a partial output's message)."""
     _persons: list[_Person] = field(default_factory=list)
     _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
     """Person id by (sex text, age text); -1 when either cannot be read."""
@@ -434,6 +438,7 @@ class ColumnarCsv:
     def _absorb(self, data: bytes, tally: _Tally, progress: Callable[[int], None] | None) -> None:
         """Write a judged chunk's lines and add its tally to the run's."""
         self._write(data)
+        self.written_through = tally.last_line
         merge(self.stats, tally.stats)
         self.notes.extend(tally.notes)
         self._blank_rows += tally.blank_rows
@@ -587,6 +592,8 @@ class ColumnarCsv:
             data = self._columnar(chunk, tally)
         # A worker's source is its own copy: what it notes travels back with the tally.
         tally.warnings = self.source.warnings[said:]
+        lines = len(chunk.lines) if chunk.lines is not None else chunk.normal.count(b"\n")
+        tally.last_line = chunk.first_line + lines - 1
         return data, tally
 
     def _write(self, data: bytes) -> None:

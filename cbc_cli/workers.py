@@ -133,8 +133,8 @@ def stop(workers: list[Worker[T]]) -> None:
 
 @contextmanager
 def _no_interrupt() -> Iterator[None]:
-    """SIGINT held back: delivered, if it came, when the block ends."""
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """SIGINT and SIGTERM held back: delivered, if they came, when the block ends."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
@@ -158,7 +158,10 @@ def _fork(work: Callable[[int, bytes], tuple[bytes, T]], siblings: list[Worker[T
         try:
             # Ctrl-C reaches the whole process group: the parent handles it and stops us.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            # The parent stops a worker with SIGTERM; the parent's own handler (cbc_cli.output)
+            # would unwind into the parent's code here.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
             parent_end.close()
             for sibling in siblings:  # else a sibling would not see the parent's end close
                 sibling._answers.close()
@@ -192,15 +195,17 @@ def _serve(work: Callable[[int, bytes], tuple[bytes, T]], channel: socket.socket
 
 
 def _pickled_error(exc: Exception) -> bytes:
-    """The error's class name, the worker's traceback (shown with CBC_DEBUG=1, as a note on the
-    error) and the error itself, pickled apart: it may not pickle, or not unpickle."""
+    """The error's class name, the worker's traceback without the error's message (shown with
+    CBC_DEBUG=1, as a note on the error) and the error itself, pickled apart: it may not pickle,
+    or not unpickle."""
     import traceback
 
     try:
         inner: bytes | None = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:
         inner = None
-    trace = "".join(traceback.format_exception(exc))
+    # The frames and the class, not the message: it may quote a cell of the input.
+    trace = "".join(traceback.format_tb(exc.__traceback__)) + exc.__class__.__name__
     return pickle.dumps((exc.__class__.__name__, trace, inner), protocol=pickle.HIGHEST_PROTOCOL)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
@@ -73,3 +74,25 @@ def columnar_runner(
         limits=limits,
     )
     return runner, source
+
+
+class QuietPipe(io.BytesIO):
+    """Gives its bytes, then blocks as a pipe whose writer has gone quiet."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        super().__init__(data)
+        self.limit = limit
+        self.more = threading.Event()
+        self.waiting = threading.Event()
+        """Set once a read has found the pipe quiet (everything before it has been read)."""
+
+    def peek(self, size: int = 1) -> bytes:
+        """The next bytes without consuming them, as a buffered stdin gives them."""
+        return self.getvalue()[self.tell() : min(self.limit, self.tell() + max(size, 1))]
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() >= self.limit:
+            self.waiting.set()
+            self.more.wait(20)
+            return b""
+        return super().read(size)

@@ -7,6 +7,7 @@ import gzip
 import io
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import columnar_runner
+from helpers import QuietPipe, columnar_runner
 
 from cbc_cli import columnar, workers
 from cbc_cli.api import default_ranges, resolve_scheme
@@ -51,13 +52,14 @@ def _export(rows: int, seed: int = 7) -> str:
 
 
 def _cli(
-    capsysbinary: pytest.CaptureFixture[bytes], path: Path, out: Path, jobs: int
+    capsysbinary: pytest.CaptureFixture[bytes], path: Path, out: Path, jobs: int, *extra: str
 ) -> tuple[int, bytes, str]:
     with pytest.raises(SystemExit) as exc:
-        main(["check", str(path), "--format", "csv", "-o", str(out), "--jobs", str(jobs)])
+        main(["check", str(path), "--format", "csv", "-o", str(out), "--jobs", str(jobs), *extra])
     _, err = capsysbinary.readouterr()
     code = exc.value.code
-    return (code if isinstance(code, int) else 0), out.read_bytes(), err.decode()
+    written = out.read_bytes() if out.exists() else b""
+    return (code if isinstance(code, int) else 0), written, err.decode().replace(str(out), "OUT")
 
 
 @pytest.mark.parametrize("chunk", [512, 4096])
@@ -138,6 +140,7 @@ def test_an_error_in_a_worker_reaches_the_caller(
     path = tmp_path / "e.csv"
     path.write_text(_export(2000))
     parent = os.getpid()
+    cell = "ZQX" + "7731"  # made here: the traceback's source lines must not show it either
 
     class Unpicklable(Exception):
         def __reduce__(self) -> tuple[object, ...]:
@@ -147,7 +150,7 @@ def test_an_error_in_a_worker_reaches_the_caller(
         if os.getpid() != parent and first_line > 1000:
             if picklable:
                 raise InputError("line 1234: cannot be read", line=1234, hint="fix it")
-            raise Unpicklable("holds a patient value 6.1")
+            raise Unpicklable(f"holds a patient value {cell}")
         return split(self, body, first_line)
 
     split = columnar.ColumnarCsv._split_chunk
@@ -167,6 +170,7 @@ def test_an_error_in_a_worker_reaches_the_caller(
             assert type(failed.value).__name__ == "Unpicklable"
             assert str(failed.value) == "Unpicklable in a worker process"
             assert "in broken" in failed.value.__notes__[0]
+            assert cell not in failed.value.__notes__[0]  # the frames, not the message
     finally:
         source.close()
     assert _children() == []
@@ -196,21 +200,6 @@ def test_a_worker_that_dies_is_reported_not_waited_for(
     assert _children() == []
 
 
-class _QuietPipe(io.BytesIO):
-    """Gives its bytes, then blocks as a pipe whose writer has gone quiet."""
-
-    def __init__(self, data: bytes, limit: int) -> None:
-        super().__init__(data)
-        self.limit = limit
-        self.more = threading.Event()
-
-    def read(self, size: int | None = -1) -> bytes:
-        if self.tell() >= self.limit:
-            self.more.wait(20)
-            return b""
-        return super().read(size)
-
-
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
@@ -220,7 +209,7 @@ def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     path = tmp_path / "h.csv"
     path.write_text(HEADER)
     data = _export(20000).encode()
-    stream = _QuietPipe(data, limit=len(data) // 2)
+    stream = QuietPipe(data, limit=len(data) // 2)
     runner, _ = columnar_runner(path, jobs=jobs, stream=stream)
     seen: list[int] = []
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 8_192)
@@ -288,11 +277,23 @@ def test_a_damaged_gzip_writes_what_was_read_whatever_the_jobs(
     packed = gzip.compress(_export(3000).encode())
     path = tmp_path / "cut.csv.gz"
     path.write_bytes(packed[: len(packed) * 2 // 3])
-    one = _cli(capsysbinary, path, tmp_path / "one.csv", 1)
+    one = _cli(capsysbinary, path, tmp_path / "one.csv", 1, "--partial")
     assert one[0] == 3
-    assert one[1].count(b"\n") > 1000  # the rows before the damage are written
+    assert one[1].count(b"\n") > 1000  # with --partial, the rows before the damage are kept
+    # The message names the input line of the last row kept (or a blank line just after it).
+    said = re.search(r"; OUT holds the rows up to input line (\d+) and is incomplete", one[2])
+    assert said is not None, one[2]
+    last = one[1].rstrip(b"\n").rsplit(b"\n", 1)[1].split(b",")[0].decode().lstrip("'")
+    lines = _export(3000).splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.split(",")[0] == last)
+    assert line <= int(said[1]) <= line + 1
     for jobs in (2, 3):
-        assert _cli(capsysbinary, path, tmp_path / f"{jobs}.csv", jobs) == one
+        assert _cli(capsysbinary, path, tmp_path / f"{jobs}.csv", jobs, "--partial") == one
+        # Without it, nothing is written whatever the jobs.
+        code, written, err = _cli(capsysbinary, path, tmp_path / f"no{jobs}.csv", jobs)
+        assert (code, written) == (3, b"")
+        assert err.endswith("; no output was written (OUT was not created)\n")
+        assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_rows_before_a_failed_chunk_are_written_whatever_the_jobs(
@@ -310,12 +311,12 @@ def test_rows_before_a_failed_chunk_are_written_whatever_the_jobs(
     monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
-    one = _cli(capsysbinary, path, tmp_path / "one.csv", 1)
+    one = _cli(capsysbinary, path, tmp_path / "one.csv", 1, "--partial")
     assert one[0] == 3
     assert "cannot go on" in one[2]
     assert 1500 < one[1].count(b"\n") < 1800
     for jobs in (2, 3, 4):
-        assert _cli(capsysbinary, path, tmp_path / f"{jobs}.csv", jobs) == one
+        assert _cli(capsysbinary, path, tmp_path / f"{jobs}.csv", jobs, "--partial") == one
 
 
 _KILLER = """
@@ -335,7 +336,7 @@ def judged(self, first_line, body):
 
 columnar.ColumnarCsv._judge = judged
 columnar.CHUNK_BYTES = 4096
-main(["check", sys.argv[3], "--format", "csv", "-o", os.devnull, "--jobs", "2"])
+main(["check", sys.argv[3], "--format", "csv", "-o", sys.argv[4], "--jobs", "2"])
 """
 
 
@@ -375,7 +376,7 @@ columnar.ColumnarCsv._judge = judged
 workers.Worker.send, workers.Worker.receive = sending, receiving
 columnar.CHUNK_BYTES = 4096
 try:
-    main(["check", sys.argv[1], "--format", "csv", "-o", sys.argv[2], "--jobs", "2"])
+    main(["check", sys.argv[1], "--format", "csv", "-o", sys.argv[2], "--jobs", "2", "--partial"])
 finally:
     open(sys.argv[3], "w").write(str(judged_rows[0]))
 """
@@ -385,22 +386,29 @@ def test_a_worker_dead_before_its_next_chunk_is_an_error_and_loses_no_row(tmp_pa
     # Sending to a dead worker must not end cbc by SIGPIPE (the CLI sets it to its default).
     path, out, judged = tmp_path / "k.csv", tmp_path / "out.csv", tmp_path / "judged"
     path.write_text(_export(6000))
-    _assert_worker_error(_KILLED_BETWEEN, str(path), str(out), str(judged))
+    err = _assert_worker_error(_KILLED_BETWEEN, str(path), str(out), str(judged))
+    # With --partial every row judged is kept (and said to be incomplete).
     assert out.read_bytes().count(b"\n") == 1 + int(judged.read_text())
+    assert err.endswith(" and is incomplete (--partial)\n")
 
 
 @pytest.mark.parametrize(("answers", "delay"), [(1, 0.0), (2, 0.01), (5, 0.002)])
 def test_a_killed_worker_is_an_error_of_one_line_not_a_silent_end(
     tmp_path: Path, answers: int, delay: float
 ) -> None:
-    path = tmp_path / "k.csv"
+    path, out = tmp_path / "k.csv", tmp_path / "out.csv"
     path.write_text(_export(6000))
-    _assert_worker_error(_KILLER, str(answers), str(delay), str(path))
+    out.write_text("the last good run\n")
+    err = _assert_worker_error(_KILLER, str(answers), str(delay), str(path), str(out))
+    # The output file is left as it was, and no temporary file is left beside it.
+    assert err.endswith(f"; no output was written ({out} is unchanged)\n")
+    assert out.read_text() == "the last good run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.csv", "out.csv"]
 
 
-def _assert_worker_error(script: str, *argv: str) -> None:
+def _assert_worker_error(script: str, *argv: str) -> str:
     """``script`` runs cbc in a process of its own (SIGPIPE at its default, as the CLI sets
-    it): it must end with the one-line worker error and exit 70."""
+    it): it must end with the one-line worker error and exit 70; returns that line."""
     done = subprocess.run(
         [sys.executable, "-c", script, *argv],
         check=False,
@@ -411,3 +419,4 @@ def _assert_worker_error(script: str, *argv: str) -> None:
     assert done.returncode == 70, done.stderr
     assert done.stderr.startswith("cbc: error: a worker process ended before it answered")
     assert done.stderr.count("\n") == 1
+    return done.stderr

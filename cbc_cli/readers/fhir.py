@@ -184,6 +184,8 @@ class _Item:
     """Observation: holds a CBC value, itself or in a component."""
     gender: str | None = None
     birth: str | None = None
+    place: str = ""
+    """Where the resource is, without its id, for notes on stderr (an id can name a patient)."""
 
 
 @dataclass
@@ -661,12 +663,13 @@ class _Reader:
             loinc=tuple(map(intern, loinc)),
             target=target,
         )
+        item.place = f"{rtype} ({where})" if where else f"{rtype} at line {line}" if line else rtype
         for inner_path, contained in as_dicts(resource, "contained", path):
             place = f"{where}, contained" if where else "contained"
             self._feed(contained, line, place, None, key, inner_path)
         if rtype == "Observation":
             if why:
-                pending.notes.append(f"{label}: {why}")
+                pending.notes.append(f"{item.place}: {why}")
             if not self._keep_observation(item, resource, path):
                 pending.others.extend(keys)
                 return
@@ -785,13 +788,13 @@ class _Reader:
             if group.unresolved:
                 beyond = f" (or more than {WINDOW} resources away)" if self.windows else ""
                 self.notes.add(
-                    f"{report.label}: {group.unresolved} result reference(s) not found in the "
+                    f"{report.place}: {group.unresolved} result reference(s) not found in the "
                     f"input{beyond}"
                 )
             if any(m.cbc for m in group.members) or group.empty_error:
                 groups.append(group)
             else:
-                self.notes.add(f"{report.label} holds no CBC result: skipped")
+                self.notes.add(f"{report.place} holds no CBC result: skipped")
         # Panels: hasMember, or values in components under a code that is not itself an analyte.
         panels = [
             o for o in self.observations if (o.refs or o.target is None) and o.order not in claimed
@@ -817,7 +820,7 @@ class _Reader:
             bucket = loose.get((obs.subject, obs.effective))
             if bucket is None and (obs.subject, obs.effective) in self.previous_loose:
                 self.notes.add(
-                    f"{obs.label}: Observations of one subject at one time more than "
+                    f"{obs.place}: Observations of one subject at one time more than "
                     f"{WINDOW} resources apart are read as separate samples"
                 )
             if bucket is None:
@@ -907,7 +910,7 @@ class _Reader:
                 sample.context["dob"] = found.birth
             else:
                 self.notes.add(
-                    f"{found.label}: birthDate gives no full date, so no age is computed"
+                    f"{found.place}: birthDate gives no full date, so no age is computed"
                 )
         return found.ident
 

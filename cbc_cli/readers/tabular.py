@@ -116,11 +116,12 @@ def read_tabular(
         header.pop()  # trailing empty columns
     cmap = map_columns(header, column_options, unit_options)
     if not cmap.analytes and not cmap.is_long:
-        shown = ", ".join(repr(h) for h in header[:8])
+        # The cells are not shown: without a header row, this line is a patient's results.
         raise InputError(
-            f"no column of the header is an analyte cbc reads (header: {shown})",
-            hint="name columns as in the lab report (Hb, PLT, WBC, ANC, ...) or map them with "
-            "--column NAME=ANALYTE",
+            "no column of the header is an analyte cbc reads (the header is line "
+            f"{header_line_no}, of {plural(len(header), 'column')})",
+            hint="the first line must be a header row naming the columns as in the lab report "
+            "(Hb, PLT, WBC, ANC, ...); map other names with --column NAME=ANALYTE",
         )
     tab = Tabular(header, cmap, delim, delim == ";", iter(()))
     rows = _rows(lines, delim, header_line_no, tab, limits)
@@ -381,8 +382,8 @@ def _long_sample(
     cell = CellReader(first_line, decimal_comma=tab.decimal_comma)
     if key in seen and key[0]:
         tab.notes.append(
-            f"sample {key[0]!r} appears again at line {first_line} (first at line "
-            f"{seen[key]}): read as a separate sample; sort the file by sample_id"
+            f"line {first_line} has the sample id of line {seen[key]}, with rows of other "
+            "samples between: read as a separate sample; sort the file by sample_id"
         )
     seen.setdefault(key, first_line)
 

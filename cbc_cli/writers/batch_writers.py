@@ -94,7 +94,9 @@ class CsvWriter:
         ]
         # Long input gets one flag per row; named cbc_flag when the input has its own flag.
         flag = ["cbc_flag" if "flag" in taken else "flag"]
-        self.writer.writerow([*header, *(flag if long else []), *added])
+        # A column name is a cell like any other to a spreadsheet (both CSV paths write it here).
+        names = [inert(h) for h in header] if formula_guard else header
+        self.writer.writerow([*names, *(flag if long else []), *added])
 
     def _cells(self, cells: list[str]) -> list[str]:
         fitted = (cells + [""] * self.width)[: self.width]
