@@ -306,7 +306,10 @@ def _essence(results: list[dict[str, object]]) -> list[tuple[object, ...]]:
         findings = r["findings"]
         assert isinstance(analytes, list)
         assert isinstance(findings, list)
-        flags = {a["analyte"]: a["flag"] for a in analytes if a["flag"] is not None}
+        # Derived counts (ANC or ALC from the differential) have no flag column in CSV.
+        flags = {
+            a["analyte"]: a["flag"] for a in analytes if a["flag"] is not None and not a["derived"]
+        }
         codes = sorted(f["code"] for f in findings)
         rows.append((flags, codes, r["urgency"], r["status"]))
     return rows
@@ -369,7 +372,12 @@ def check_input(data: bytes, suffix: str, tmp: Path, tally: Tally) -> None:
             )
         )
     results = _results(ndjson)
-    sample_lines = b"resourceType" not in data  # FHIR NDJSON groups resources into samples
+    # FHIR NDJSON groups resources into samples; a file is read as NDJSON by its content.
+    first = next((x for x in data.split(b"\n") if x.strip()), b"")
+    try:
+        sample_lines = b"resourceType" not in data and isinstance(json.loads(first), dict)
+    except (ValueError, RecursionError):
+        sample_lines = False  # read as one JSON document, whose breaks are one error
     if suffix == ".ndjson" and sample_lines and ndjson.code in CHECK_CODES:
         lines = [r.get("line") for r in results]
         wanted = _ndjson_lines(data)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from sys import intern
@@ -58,6 +59,7 @@ UCUM_SYSTEM = "http://unitsofmeasure.org"
 CBC_PANELS = frozenset({"58410-2", "57021-8", "57782-5", "69742-5"})
 # FHIR R4 Observation.status: these results must not be used.
 _UNUSABLE = frozenset({"entered-in-error", "cancelled"})
+_RESOURCE_NAME = re.compile(r"[A-Z][A-Za-z]{1,60}")
 _READ_TYPES = frozenset({"Bundle", "DiagnosticReport", "Observation", "Patient"})
 _CONTEXT_FIELDS = {
     "sex": "Patient.gender",
@@ -628,7 +630,12 @@ class _Reader:
                 self._entry(entry, line, where, position)
             return
         if not isinstance(rtype, str) or rtype not in _READ_TYPES:
-            pending.ignored.append(rtype if isinstance(rtype, str) else "(no resourceType)")
+            # A resource type is named on stderr only when it has the shape of one (FHIR's are
+            # CamelCase words): any other text in that place could be a value from a record.
+            if isinstance(rtype, str) and _RESOURCE_NAME.fullmatch(rtype) is not None:
+                pending.ignored.append(rtype)
+            else:
+                pending.ignored.append("(no resourceType)" if rtype is None else "(not a type)")
             return
         if scope:  # a contained resource: its id means something only inside its container
             keys = [f"{scope}#{rid}"] if rid else []

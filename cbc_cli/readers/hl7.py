@@ -58,6 +58,9 @@ _UCUM_ANNOTATION = re.compile(r"\{[^{}]*\}")
 _AGE_UNITS = {"a": "y", "ann": "y", "yr": "y", "y": "y", "mo": "m", "wk": "w", "d": "d"}
 
 
+_MESSAGE_TYPE = re.compile(r"[A-Z][A-Z0-9]{2}(\^[A-Z0-9_]{1,7})?")
+
+
 def ucum_unit(text: str | None) -> str | None:
     """A unit without UCUM annotations (``10*3{cells}/uL`` -> ``10*3/uL``); None if empty."""
     if text is None:
@@ -597,6 +600,10 @@ def _read_message(
             if message_type.upper() != "ORU":
                 trigger = _get(msh_tree, 9, 2)
                 kind = f"{message_type}^{trigger}" if trigger else message_type or "(no MSH-9)"
+                if _MESSAGE_TYPE.fullmatch(kind) is None:
+                    # Said on stderr only when it has the shape of a type (ADT^A01): any other
+                    # text in MSH-9 could be a value from a record.
+                    kind = "a message of another type"
                 notes.add(
                     f"{prefix} (line {msh.line}) is {kind}, not an ORU result message: skipped"
                 )

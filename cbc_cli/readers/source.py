@@ -99,7 +99,7 @@ def detect_format(head: bytes) -> str:
     text = head.lstrip(b"\xef\xbb\xbf").lstrip(b"\x0b").lstrip()
     if not text:
         return "empty"
-    if b"\x00" in head[:1024]:
+    if _looks_binary(head[:1024]):
         return "binary"
     if re.match(rb"(?:MSH|FHS|BHS)[^\w\s]", text) or (
         re.match(rb"[A-Z][A-Z0-9]{2}\|", text) and re.search(rb"[\r\n\x0b]MSH\|", text)
@@ -115,6 +115,14 @@ def detect_format(head: bytes) -> str:
             return "ndjson"
         return "json"
     return "csv"
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """Binary (an image, a spreadsheet, UTF-16 text) rather than a text export with a stray
+    control byte, which then makes only its own row unreadable: NULs or other control bytes
+    make up more than a tenth of the sample."""
+    controls = sum(1 for b in sample if b < 32 and b not in b"\t\n\r\x0b\x0c\x1c")
+    return sample.count(0) * 20 > len(sample) or controls * 10 > len(sample)
 
 
 class LongLine(str):
