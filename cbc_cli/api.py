@@ -212,5 +212,5 @@ def interpret(
 
 
 def make_report(results: Sequence[Result], scheme: Scheme) -> Report:
-    """Wrap results in the JSON document of DESIGN.md section 5."""
+    """Wrap results in the JSON document of README, Outputs."""
     return Report(grading=scheme_info(scheme), results=list(results))

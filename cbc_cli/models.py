@@ -3,7 +3,7 @@
 Plain dataclasses (not frozen: creating frozen classes doubles import time), so that building a
 result costs little; ``cbc schema`` derives the JSON Schema
 from them with Pydantic (attribute docstrings become descriptions). Field names are a contract
-(DESIGN.md section 5): they change only with ``SCHEMA_VERSION``.
+(README, Outputs): they change only with ``SCHEMA_VERSION``.
 """
 
 from __future__ import annotations

@@ -225,7 +225,7 @@ def _convert_row(row: dict[str, Any], name: str, index: int, layer: int) -> Refe
     if row["condition"] is not None and row["condition"] not in CONDITIONS:
         raise fail(f"unknown condition {row['condition']!r}", "known: " + ", ".join(CONDITIONS))
     if len(row["source"].strip()) < 3:
-        # Every row names where its numbers come from (DESIGN.md section 7).
+        # Every row names where its numbers come from (README, Reference ranges).
         raise fail("source is empty", "say where the numbers come from, e.g. the lab's name")
     if all(v is None for v in (row["low"], row["high"], row["critical_low"], row["critical_high"])):
         raise fail("the row sets no limit", "give low and/or high, or critical_low/critical_high")

@@ -1,4 +1,4 @@
-"""Batch input and output (DESIGN.md sections 4-6): real-looking exports in, every row out.
+"""Batch input and output (README, Inputs and Outputs): real-looking exports in, every row out.
 
 Fixtures live in tests/fixtures/exports/ (its README says what each one exercises); gzip copies
 and binary files are made in tmp_path. CLI tests go through ``cbc_cli.cli.main``; library tests

@@ -43,7 +43,7 @@ class NdjsonWriter:
 
 
 class JsonWriter:
-    """The report document of DESIGN.md section 5, written as results arrive."""
+    """The report document of README, Outputs, written as results arrive."""
 
     def __init__(self, out: TextIO, scheme: SchemeInfo) -> None:
         self.out = out

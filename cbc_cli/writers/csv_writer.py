@@ -1,4 +1,4 @@
-"""CSV output: the input columns unchanged, then the contract columns of DESIGN.md section 5.
+"""CSV output: the input columns unchanged, then the contract columns of README, Outputs.
 
 Contract columns: ``<analyte>_flag`` for each analyte read, ``<finding>_grade`` for each graded
 finding, ``findings``, ``urgency``, ``status``, ``error``. A grade cell holds 0 (graded, not
@@ -24,7 +24,7 @@ GRADE_COLUMNS = (
     "leukocytosis",
     "erythrocytosis",
 )
-"""The ``<finding>_grade`` columns, in this order (DESIGN.md section 5)."""
+"""The ``<finding>_grade`` columns, in this order (README, Outputs)."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a cell a spreadsheet would run as a formula starts with."""
 

@@ -34,7 +34,7 @@ from cbc_cli.readers.records import Record
 from cbc_cli.writers.hl7_writer import AGE_UCUM, CBC_PANEL, UCUM, birth_date, parse_moment
 
 FINDING_SYSTEM = "urn:cbc-cli:CodeSystem:finding"
-"""cbc's code system for findings (conclusionCode): the finding codes of DESIGN.md section 5."""
+"""cbc's code system for findings (conclusionCode): the finding codes of README, Outputs."""
 LOINC = "http://loinc.org"
 UCUM_SYSTEM = "http://unitsofmeasure.org"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
