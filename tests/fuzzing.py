@@ -292,7 +292,9 @@ def _ndjson_lines(data: bytes) -> set[int]:
 
 def _results(outcome: Outcome) -> list[dict[str, object]]:
     results = []
-    for line in outcome.out.decode("utf-8", "replace").splitlines():
+    # Split on LF only: str.splitlines also splits on U+2028, U+0085 and others, which JSON
+    # strings may hold unescaped.
+    for line in outcome.out.decode("utf-8", "replace").split("\n"):
         if line.strip():
             results.append(json.loads(line))
     return results
