@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from cbc_cli.grading import Scheme
     from cbc_cli.ranges import RangeTable
 
+# -h as well as --help, on every command.
+_CONTEXT = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
     name="cbc",
     help="Interpret complete blood counts: reference ranges, grades, plain-language flags.\n\n"
@@ -46,9 +48,12 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings=_CONTEXT,
 )
 ranges_app = typer.Typer(
-    help="Show the reference ranges loaded, or check a lab's range file.", no_args_is_help=True
+    help="Show the reference ranges loaded, or check a lab's range file.",
+    no_args_is_help=True,
+    context_settings=_CONTEXT,
 )
 app.add_typer(ranges_app, name="ranges")
 
@@ -572,8 +577,12 @@ def explain(
     elif name in TOPICS:
         _print(topic_view(TOPICS[name]))
     else:
+        import difflib
+
+        near = difflib.get_close_matches(name, [*EXPLANATIONS, *TOPICS], n=1, cutoff=0.7)
         raise UsageError(
-            f"unknown finding or topic {finding!r}",
+            f"unknown finding or topic {finding!r}"
+            + (f": did you mean {near[0]!r}?" if near else ""),
             hint="findings: " + ", ".join(EXPLANATIONS) + "; topics: " + ", ".join(TOPICS),
         )
 
@@ -741,6 +750,7 @@ def _app_for(argv: list[str]) -> typer.Typer:
         add_completion=False,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
+        context_settings=_CONTEXT,
     )
     small.registered_callback = app.registered_callback
     small.registered_commands = commands
@@ -829,6 +839,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             # Typer's own usage errors (unknown option, bad choice): one line, exit 2.
             message = exc.format_message().replace("\n", " ")
+            if not message.strip():
+                # A command given nothing to do (a bare `cbc`): its help was shown; nothing to
+                # add but the usage-error code.
+                sys.exit(2)
             ctx = getattr(exc, "ctx", None)
             where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             _die(f"error: {message}{where}", 2 if exc.exit_code in (1, 2) else exc.exit_code)

@@ -29,6 +29,7 @@ from cbc_cli.explanations import (
 from cbc_cli.models import AnalyteResult, Finding, Result, SchemeInfo
 from cbc_cli.ranges import RangeTable, ReferenceRange
 from cbc_cli.units import format_value
+from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
     from cbc_cli.batch import BatchSummary
@@ -331,7 +332,8 @@ def batch_summary_view(summary: BatchSummary, scheme: SchemeInfo) -> RenderableT
     )
     parts: list[RenderableType] = [table, Text(f"Urgency: {urgency}")]
     if summary.error_count:
-        parts.append(Text(f"{summary.error_count:,} problems reading the input", style="red"))
+        problems = plural(summary.error_count, "problem")
+        parts.append(Text(f"{problems} reading the input", style="red"))
         for line, sample, message in summary.errors:
             where = f"line {line}" if line else f"sample {sample or '?'}"
             parts.append(Text(f"  {where}: {message}", style="red"))

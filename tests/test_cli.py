@@ -349,3 +349,26 @@ def test_check_transplant_option(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "check", *SAMPLE, "--transplant", "cord")
     assert code == 2
     assert "--transplant" in err
+
+
+def test_bare_cbc_shows_help_and_no_empty_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys)
+    assert code == 2
+    assert "check" in out
+    assert "error" not in err
+
+
+@pytest.mark.parametrize("argv", [("-h",), ("check", "-h"), ("trend", "-h"), ("ranges", "-h")])
+def test_short_help_option(capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert "Usage" in out
+
+
+def test_explain_suggests_the_nearest_name(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "explain", "neutropnia")
+    assert code == 2
+    assert "did you mean 'neutropenia'?" in err
+    code, _, err = run(capsys, "explain", "zzzz")
+    assert code == 2
+    assert "did you mean" not in err
