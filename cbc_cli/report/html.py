@@ -278,7 +278,9 @@ def _sample_view(
         "findings": [_finding_view(f, scheme) for f in r.findings],
         "notes": r.notes,
         "cell_errors": [
-            (f"line {e.line}: " if e.line else "") + (f"{e.field}: " if e.field else "") + e.message
+            (f"line {e.line}: " if e.line else "")
+            + (f"{e.field}: " if e.field and not e.message.startswith(e.field) else "")
+            + e.message
             for e in r.cell_errors
         ],
         "sources": list(sources.items()),
