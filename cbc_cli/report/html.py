@@ -291,7 +291,7 @@ def _marker_svg(flag: str | None, size: float = 14.0) -> str:
     """A marker on its own, for the table's flag column and the legend (decorative: the word
     beside it says the flag)."""
     drawing = svg.Svg(size, size, title="", desc="", label="")
-    drawing.marker(size / 2, size / 2, flag, 4.2)
+    drawing.marker(size / 2, size / 2, flag, 4.6)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size:g} {size:g}" '
         f'class="glyph" aria-hidden="true" focusable="false">{"".join(drawing.parts)}</svg>'

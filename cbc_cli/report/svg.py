@@ -230,7 +230,7 @@ def range_bar(
         if limit is not None and limit in marks:
             x = scale.at(limit)
             svg.line(x, 6, x, 28, "critical")
-    svg.marker(scale.at(value), 17, flag, 5.5)
+    svg.marker(scale.at(value), 17, flag, 6.5)
     return svg.render()
 
 
