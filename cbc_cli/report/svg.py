@@ -286,7 +286,7 @@ def trend_chart(
     """A line chart of one count over time: the reference range as a band, key levels as dashed
     lines, transfusions and milestones as vertical marks, each draw a marker shaped by its flag."""
     width, height = 640.0, 250.0
-    left, right, top, bottom = 52.0, 24.0, 30.0, 44.0
+    left, right, top, bottom = 52.0, 92.0, 30.0, 44.0  # key levels are named right of the plot
     xs = [p.x for p in points] + [m.x for m in marks]
     x_lo, x_hi = min(xs, default=0.0), max(xs, default=1.0)
     if x_hi == x_lo:
@@ -296,11 +296,11 @@ def trend_chart(
     every = [*values, *(lv.value for lv in levels), *(b for b in band if b is not None)]
     if log:
         positive = [v for v in every if v > 0] or [1.0]
-        floor = min(positive) / 1.5
+        floor = min(positive) / 3  # room under the lowest draw for its label
         y_lo, y_hi = nice(floor, down=True), nice(max(positive) * 1.15, down=False)
     else:
         lo, hi = min(every), max(every)
-        pad = (hi - lo) * 0.08 or 1.0
+        pad = (hi - lo) * 0.12 or 1.0
         y_lo, y_hi = max(0.0, math.floor(lo - pad)), math.ceil(hi + pad)
     yscale = Scale(y_lo, y_hi, height - bottom, top, log)
     svg = Svg(width, height, title=title, desc=desc, label=ident)
@@ -317,8 +317,8 @@ def trend_chart(
         svg.text(left - 7, y + 4, tick(value), "tick", "end")
     for level in levels:
         y = yscale.at(level.value)
-        svg.line(left, y, width - right, y, "level")
-        svg.text(left + 4, y - 4, level.label, "level-label")
+        svg.line(left, y, width - right + 4, y, "level")
+        svg.text(width - right + 10, y + 4, level.label, "level-label")
     for mark in marks:
         x = xscale.at(mark.x)
         svg.line(x, top, x, height - bottom, f"mark mark-{mark.kind}")
@@ -343,14 +343,19 @@ def trend_chart(
     for p, (x, y) in zip(points, path, strict=True):
         svg.marker(x, y, p.flag)
     if nadir is not None:
-        # Beside the lowest draw, on a white patch so that the lines under it do not blur it.
+        # Under the lowest draw (no draw is lower, so the label hides none), on a white patch so
+        # that a level line under it does not blur it; beside it when the plot has no room below.
         x, y = xscale.at(nadir.x), yscale.at(nadir.value)
         words = f"lowest {nadir.label}"
         room = len(words) * 6.4 + 6
-        right_side = x + 10 + room < width - right
-        x0 = x + 10 if right_side else x - 10 - room
-        svg.rect(x0, y - 8, room, 16, "label-patch")
-        svg.text(x0 + 3, y + 4, words, "nadir-label")
+        if y + 28 <= height - bottom:
+            x0 = min(max(x - room / 2, left + 2), width - right - room - 2)
+            y0 = y + 10
+        else:
+            x0 = x + 10 if x + 10 + room < width - right else x - 10 - room
+            y0 = y - 8
+        svg.rect(x0, y0, room, 16, "label-patch")
+        svg.text(x0 + 3, y0 + 12, words, "nadir-label")
     return svg.render()
 
 
