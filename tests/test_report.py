@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -425,7 +426,50 @@ pdf_tools = pytest.mark.skipif(
 )
 
 
-def _chromium(page: Path, *args: str) -> subprocess.CompletedProcess[str]:
+# Chromium's own background calls (its clock and component updates), not the page's.
+_BROWSER_HOSTS = ("google.com", "googleapis.com", "gvt1.com", "gstatic.com")
+
+
+class Tripwire:
+    """A local HTTP proxy that every host name resolves to: it answers nothing and records each
+    request, so a page that tries to fetch anything (http or https) is caught."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        hits = self.hits = list[str]()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.headers.get("Host") or self.path)
+                self.send_response(404)
+                self.end_headers()
+
+            do_POST = do_HEAD = do_CONNECT = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page_requests(self) -> list[str]:
+        """Requests not made by the browser for itself."""
+        hosts = [h.split(":")[0] for h in self.hits]
+        return [h for h in hosts if not h.endswith(_BROWSER_HOSTS)]
+
+
+@pytest.fixture
+def tripwire() -> Iterator[Tripwire]:
+    wire = Tripwire()
+    yield wire
+    wire.server.shutdown()
+    wire.server.server_close()
+
+
+def _chromium(page: Path, wire: Tripwire, *args: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     return subprocess.run(
         [
@@ -435,10 +479,13 @@ def _chromium(page: Path, *args: str) -> subprocess.CompletedProcess[str]:
             "--disable-gpu",
             "--no-first-run",
             "--hide-scrollbars",
-            # The network is off: no host name resolves, and no proxy is used.
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--no-proxy-server",
+            "--disable-background-networking",
+            "--disable-component-update",
+            # The network is off: every host name leads to the tripwire, which answers nothing.
+            f"--host-resolver-rules=MAP * 127.0.0.1:{wire.port}",
+            f"--proxy-server=http://127.0.0.1:{wire.port}",
             f"--user-data-dir={page.parent / 'profile'}",
+            "--virtual-time-budget=3000",
             *args,
             page.as_uri(),
         ],
@@ -447,6 +494,20 @@ def _chromium(page: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.browser
+@browser
+def test_the_tripwire_catches_a_page_that_fetches(tmp_path: Path, tripwire: Tripwire) -> None:
+    page = tmp_path / "fetches.html"
+    page.write_text(
+        '<!DOCTYPE html><img src="http://images.example.org/x.png">'
+        '<link rel="stylesheet" href="https://fonts.example.net/a.css">',
+        encoding="utf-8",
+    )
+    _chromium(page, tripwire, "--dump-dom")
+    assert "images.example.org" in tripwire.page_requests()
+    assert "fonts.example.net" in tripwire.page_requests()
 
 
 def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
@@ -523,7 +584,7 @@ def _ppm_rows(path: Path) -> list[bytes]:
     ],
 )
 def test_the_page_renders_in_chromium_with_the_network_off(
-    tmp_path: Path, argv: tuple[str, ...], width: int
+    tmp_path: Path, tripwire: Tripwire, argv: tuple[str, ...], width: int
 ) -> None:
     done = _cbc(*argv, "--format", "html", "--fail-on", "never")
     assert done.returncode == 0, done.stderr
@@ -531,7 +592,7 @@ def test_the_page_renders_in_chromium_with_the_network_off(
     page.write_bytes(done.stdout)
     html_text = done.stdout.decode()
     assert _external_urls(html_text) == []  # nothing to fetch, so no request can leave the page
-    dom = _chromium(page, "--dump-dom", "--virtual-time-budget=2000")
+    dom = _chromium(page, tripwire, "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     shown = " ".join(" ".join(_parse(dom.stdout).text).split())
     json_done = _cbc(*argv, "--format", "json")
@@ -550,12 +611,13 @@ def test_the_page_renders_in_chromium_with_the_network_off(
                 assert change["message"] in shown
     assert DISCLAIMER in shown
     shot = tmp_path / "shot.png"
-    taken = _chromium(page, f"--screenshot={shot}", f"--window-size={width},1400")
+    taken = _chromium(page, tripwire, f"--screenshot={shot}", f"--window-size={width},1400")
     assert taken.returncode == 0, taken.stderr[-2000:]
     assert shot.exists()
     w, h, rows = _png_pixels(shot.read_bytes())
     assert (w, h) == (width, 1400)
     _assert_not_blank(rows)
+    assert tripwire.page_requests() == []  # no request left the page
 
 
 @pytest.mark.browser
