@@ -333,6 +333,10 @@ def test_a_file_gives_a_summary_table_then_a_section_per_sample(
     assert code == 0
     ids = re.findall(r"^LAB-\d+", (EXAMPLES / "lab_export.csv").read_text(), re.M)
     text = _words(page)
+    # The most urgent message comes first, naming its sample (LAB-0004 is urgent "now": README).
+    assert text.index("Most urgent: Contact your care team now Sample LAB-0004.") < text.index(
+        "Summary"
+    )
     summary = text.index("Summary")
     for sample in ids:
         assert text.index(f"Complete blood count: sample {sample}") > summary

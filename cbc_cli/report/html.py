@@ -124,10 +124,16 @@ def check_page(
         key=("none", "routine", "soon", "now").index,
         default="none",
     )
+    which = [
+        s["sample_id"] or (f"line {s['line']}" if s["line"] else f"sample {i + 1}")
+        for i, s in enumerate(samples)
+        if s["urgency"] == worst and not s["unread"]
+    ]
     return (
         environment()
         .get_template("check.html.j2")
         .render(
+            which=which,
             samples=samples,
             scheme=scheme,
             many=len(samples) > 1,
