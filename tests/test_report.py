@@ -274,6 +274,34 @@ def test_every_value_from_the_input_is_escaped(
     assert "unknown unit" in text  # the unit from the column header, escaped in the error
 
 
+def test_every_field_of_a_lab_message_is_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # An HL7 result with the payload in the patient id (PID-3), the sample id (OBR-3), a unit
+    # (OBX-6), a range (OBX-7) and the lab's flag (OBX-8, which reaches the page as a note).
+    message = (EXAMPLES / "oru_r01.hl7").read_text(encoding="utf-8")
+    for old, new in (
+        ("MRN0042", f"MRN{PAYLOAD}"),
+        ("FIL5523", f"FIL{PAYLOAD}"),
+        ("|8.7|g/dL|", f"|8.7|{PAYLOAD}|"),
+        ("|0.9|10*3/uL|1.8-7.7|", f"|0.9|10*3/uL|{PAYLOAD}|"),
+        ("|18|10*3/uL|150 to 400|L|", f"|18|10*3/uL|150 to 400|{PAYLOAD}|"),
+    ):
+        assert old in message
+        message = message.replace(old, new)
+    path = tmp_path / "hostile.hl7"
+    path.write_text(message, encoding="utf-8")
+    code, page, _ = run_cli(capsys, "check", str(path), "--format", "html")
+    assert code == 3  # the unit and the range cannot be read: said, the rest reported
+    _assert_inert(page)
+    text = _words(page)
+    assert f"sample FIL{PAYLOAD}" in text
+    assert f"patient MRN{PAYLOAD}" in text
+    assert "the lab flagged plt <SCRIPT>" in text
+    assert f"unknown unit '{PAYLOAD}'" in text
+    assert f"range '{PAYLOAD}'" in text
+
+
 def test_trend_escapes_patient_and_sample_ids(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
