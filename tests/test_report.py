@@ -702,3 +702,61 @@ def test_committed_examples_are_current(
     assert page == (EXAMPLES / example).read_text(encoding="utf-8"), (
         f"regenerate examples/{example}: cbc {' '.join(argv)} --format html"
     )
+
+
+# --- contrast (WCAG 2.1 AA: text 4.5:1, graphics that carry meaning 3:1) -------------------------
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG 2.1 contrast ratio of two #rrggbb colours."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_formula() -> None:
+    assert contrast("#000000", "#ffffff") == pytest.approx(21)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+def _css_rule(css: str, selector: str, prop: str) -> str:
+    block = re.search(r"(?:^|\n)" + re.escape(selector) + r" \{([^}]*)\}", css)
+    assert block, selector
+    value = re.search(rf"(?:^|[ ;]){prop}: (#[0-9a-f]{{6}})", block[1])
+    assert value, (selector, prop)
+    return value[1]
+
+
+def test_the_page_colours_meet_wcag_aa() -> None:
+    css = (ROOT / "cbc_cli" / "report" / "templates" / "report.css").read_text(encoding="utf-8")
+    body = _css_rule(css, "body", "color")
+    for level in ("now", "soon", "routine", "none"):
+        background = _css_rule(css, f".urgency-{level}", "background")
+        title = _css_rule(css, f".urgency-{level} .urgency-title", "color")
+        assert contrast(title, background) >= 4.5, level
+        assert contrast(body, background) >= 4.5, level
+        assert contrast(_css_rule(css, f".urgency-{level}", "border-color"), "#ffffff") >= 3
+        pill = _css_rule(css, f".pill-{level}", "color")
+        assert contrast(pill, _css_rule(css, f".pill-{level}", "background")) >= 4.5, level
+    for selector in (".small", ".made", ".error", ".grade.loud", "a"):
+        assert contrast(_css_rule(css, selector, "color"), "#ffffff") >= 4.5, selector
+
+
+def test_the_chart_colours_meet_wcag_aa() -> None:
+    styles = svg.STYLES
+    for name, style in styles.items():
+        if "font-size" in style:  # text: on white, and the band's label on the band
+            ground = styles["band"]["fill"] if name == "band-label" else "#ffffff"
+            assert contrast(style["fill"], ground) >= 4.5, name
+        elif name.startswith("marker-") or name in {"critical", "level", "axis", "series"}:
+            colour = (
+                style.get("stroke") if name in {"critical", "level", "axis", "series"} else None
+            )
+            colour = colour or style["fill"]
+            assert contrast(colour, "#ffffff") >= 3, name
+            assert contrast(colour, styles["band"]["fill"]) >= 3, name  # inside the range band
