@@ -168,7 +168,10 @@ def test_each_count_has_a_range_bar_whose_marker_sits_where_the_value_is() -> No
     # critical high 19.9 is drawn too (not so far that the range would shrink to a sliver).
     assert len(crit) == 2
     assert min(crit) < marker_x < band_left < max(crit)
-    assert "hemoglobin: 9.1 g/dL, low; reference range 12 to 16; critical below 6.6" in bar
+    assert (
+        "hemoglobin: 9.1 g/dL, low; reference range 12 to 16; critical below 6.6; "
+        "critical above 19.9</desc>"
+    ) in bar
     assert "<title" in bar
     assert "<desc" in bar
 

@@ -299,7 +299,7 @@ def _marker_svg(flag: str | None, size: float = 14.0) -> str:
     drawing = svg.Svg(size, size, title="", desc="", label="")
     drawing.marker(size / 2, size / 2, flag, 4.6)
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size:g} {size:g}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-2 -2 {size + 4:g} {size + 4:g}" '
         f'class="glyph" aria-hidden="true" focusable="false">{"".join(drawing.parts)}</svg>'
     )
 

@@ -213,13 +213,14 @@ def range_bar(
     lo, hi = min(marks), max(marks)
     pad = (hi - lo) * 0.12 or abs(hi) * 0.2 or 1.0
     scale = Scale(max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad, 8.0, width - 8.0)
+    # The words give the limits exactly (19.9, not an axis label's 20).
     parts = [f"{name}: {value_text} {unit}, {flag_words}"]
     if low is not None or high is not None:
         parts.append(f"reference range {_span(low, high)}")
     if critical_low is not None:
-        parts.append(f"critical below {tick(critical_low)}")
+        parts.append(f"critical below {critical_low:g}")
     if critical_high is not None:
-        parts.append(f"critical above {tick(critical_high)}")
+        parts.append(f"critical above {critical_high:g}")
     svg = Svg(width, height, title=f"Where {name} sits", desc="; ".join(parts), label=ident)
     svg.rect(scale.start, 14, scale.end - scale.start, 6, "track")
     if low is not None or high is not None:
@@ -236,8 +237,8 @@ def range_bar(
 
 def _span(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"{tick(low)} to {tick(high)}"
-    return f"{tick(low)} or more" if low is not None else f"up to {tick(high or 0)}"
+        return f"{low:g} to {high:g}"
+    return f"{low:g} or more" if low is not None else f"up to {high or 0:g}"
 
 
 @dataclass(frozen=True)
