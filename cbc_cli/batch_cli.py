@@ -59,6 +59,10 @@ def _writer(
         from cbc_cli.writers.hl7_writer import Hl7Writer
 
         return Hl7Writer(out, scheme_info(scheme))
+    if fmt in ("html", "pdf"):
+        from cbc_cli.report import ReportWriter
+
+        return ReportWriter(out, scheme, fmt)
     if fmt == "csv":
         if not data.tabular:
             # No input columns to carry through: a row per sample, named by its identifiers.

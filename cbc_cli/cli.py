@@ -65,6 +65,8 @@ class OutputFormat(StrEnum):
     csv = "csv"
     fhir = "fhir"
     hl7 = "hl7"
+    html = "html"
+    pdf = "pdf"
 
 
 class InputFormat(StrEnum):
@@ -523,6 +525,10 @@ def _write_results(
     elif output_format is OutputFormat.ndjson:
         for r in results:
             out.write(to_json(r) + "\n")
+    elif output_format in (OutputFormat.html, OutputFormat.pdf):
+        from cbc_cli.report import check_document, write_document
+
+        write_document(out, check_document(results, scheme_info(scheme), output_format.value))
     elif output_format is OutputFormat.csv:
         from cbc_cli.writers.csv_writer import write_single
 

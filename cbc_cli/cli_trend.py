@@ -51,6 +51,8 @@ class TrendFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    html = "html"
+    pdf = "pdf"
 
 
 class Graft(StrEnum):
@@ -222,6 +224,10 @@ def _write_trend(report: TrendReport, fmt: TrendFormat, out: TextIO, formula_gua
         writer.writerow(TREND_CSV_COLUMNS)
         for row in trend_rows(report):
             writer.writerow([inert(c) for c in row] if formula_guard else row)
+    elif fmt in (TrendFormat.html, TrendFormat.pdf):
+        from cbc_cli.report import trend_document, write_document
+
+        write_document(out, trend_document(report, fmt.value))
     else:
         from rich.console import Console
 

@@ -96,6 +96,19 @@ def test_wheel_installs_and_finds_its_ranges(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)["results"][0]
     assert result["analytes"][0]["reference_range"]["origin"] == "adult.toml, range #1"
+    # The report's templates and stylesheet are package data: the HTML page works from the wheel.
+    page = subprocess.run(
+        [*argv, "check", "report_day12.csv", "--format", "html"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert page.returncode == 0, page.stderr
+    assert page.stdout.startswith("<!DOCTYPE html>")
+    assert "Contact your care team soon" in page.stdout
+    assert ".urgency" in page.stdout  # the stylesheet, inline
     grading = subprocess.run(
         [
             *argv,
