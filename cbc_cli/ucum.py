@@ -19,9 +19,12 @@ use, and converts with exact fractions:
 Lab words, read only as whole words: ``giga``/``G`` (10^9), ``tera``/``T`` (10^12),
 ``mega``/``M``/``Mio``/``Mill``/``million`` (10^6), ``K``/``k``/``thou``/``Tsd``/``Tausend``
 (10^3), ``Mrd``/``Milliarde`` (10^9), ``lakh``/``lac`` (10^5, Indian reports), ``cumm``/``cmm``
-(mm3), ``gm`` (gram). ``billion`` and ``bil`` are refused: 10^9 in English, 10^12 in most of
-Europe. Case matters as in UCUM (``m`` milli, ``M`` mega; ``U`` is not micro), except that the
-litre is ``L`` or ``l`` and lab words of three letters or more are matched in any case.
+(mm3), ``gm``/``gr`` (gram, as English and Spanish or Italian reports abbreviate it; UCUM's
+grain is ``[gr]``, never a blood count's unit), ``Zellen`` (cells). ``billion``, ``bil`` and
+``mil`` are refused as ambiguous: a billion is 10^9 in English but 10^12 in most of Europe, and
+``mil`` a thousand in Spanish and Portuguese but a million in English abbreviations. Case
+matters as in UCUM (``m`` milli, ``M`` mega; ``U`` is not micro), except that the litre is ``L``
+or ``l`` and lab words of three letters or more are matched in any case.
 """
 
 from __future__ import annotations
@@ -83,9 +86,9 @@ WORDS: dict[str, Unit] = {
     **{w: Unit(Fraction(10**6), NONE) for w in ("mega", "M", "Mio", "Mill", "million")},
     **{w: Unit(Fraction(10**3), NONE) for w in ("K", "k", "thou", "thousand", "Tsd", "Tausend")},
     **{w: Unit(Fraction(10**5), NONE) for w in ("lakh", "lakhs", "lac", "lacs")},
-    **{w: Unit(Fraction(1), NONE) for w in ("cells", "cell")},
+    **{w: Unit(Fraction(1), NONE) for w in ("cells", "cell", "Zellen")},
     **{w: Unit(Fraction(1, 10**9), (3, 0, 0)) for w in ("cumm", "cmm")},
-    "gm": Unit(Fraction(1), (0, 1, 0)),
+    **{w: Unit(Fraction(1), (0, 1, 0)) for w in ("gm", "gr")},
     "mill": Unit(Fraction(10**6), NONE),
 }
 _WORDS_FOLDED = {w.casefold(): u for w, u in WORDS.items() if len(w) >= 3}

@@ -70,6 +70,8 @@ _DIMENSIONS: dict[str, dict[str, float]] = {
         "g/dL": 1.0,
         "gm/dL": 1.0,
         "g/100mL": 1.0,
+        "g%": 1.0,  # "gram percent": grams per 100 mL, on older and Indian reports
+        "gm%": 1.0,
         "g/L": 0.1,
         "G/L": 0.1,
         "mmol/L": _G_DL_PER_MMOL_L,

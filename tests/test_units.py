@@ -74,6 +74,8 @@ EXPECTED_FACTORS: dict[str, dict[str, float]] = {
         "g/dL": 1.0,
         "gm/dL": 1.0,
         "g/100mL": 1.0,
+        "g%": 1.0,  # gram percent: g per 100 mL
+        "gm%": 1.0,
         "g/L": 0.1,
         "G/L": 0.1,
         "mmol/L": 1 / 0.6206,
@@ -624,6 +626,10 @@ UCUM_FACTORS: list[tuple[str, str, Fraction]] = [
     ("fmol", "mch", F(1, 10**15) * GRAMS_PER_MOLE / F(1, 10**12)),  # Dutch MCH
     ("amol", "mch", F(1, 10**18) * GRAMS_PER_MOLE / F(1, 10**12)),
     ("ng", "mch", F(1, 10**9) / F(1, 10**12)),
+    ("pg/cell", "mch", F(1)),
+    ("fL/{cell}", "mcv", F(1)),
+    ("gr/dL", "hgb", F(1)),  # gram, as Spanish and Italian reports abbreviate it
+    ("Zellen/µl", "wbc", 1 / (LITRE / 10**6) / PER_M3_9),  # German: cells
     ("10*-12.g", "mch", F(1)),
     ("um3", "mcv", F(1)),
     ("10*-15.L", "mcv", F(1)),
@@ -654,11 +660,13 @@ def test_the_issue_examples_are_read() -> None:
 
 def test_table_and_grammar_agree_on_every_table_spelling() -> None:
     # The table is a fast path, not a second meaning: the grammar reads every spelling in it to
-    # the same factor. "G/L" for hemoglobin (grams, by lab habit) is the table's alone.
+    # the same factor, but for the lab habits of hemoglobin the table alone holds.
     for dimension, table in UNIT_SPELLINGS.items():
         for spelling in table:
             grammar = grammar_factor(dimension, normalize_unit(spelling))
-            if dimension == "mass_concentration" and spelling == "G/L":
+            if dimension == "mass_concentration" and spelling in ("G/L", "g%", "gm%"):
+                # Lab habits, not UCUM: G/L grams per litre, g% grams per 100 mL (to UCUM a
+                # mass, not a concentration).
                 assert isinstance(grammar, str)
                 continue
             assert isinstance(grammar, float), (dimension, spelling, grammar)
@@ -803,3 +811,25 @@ def test_the_cli_reads_a_grammar_unit(capsys: pytest.CaptureFixture[str]) -> Non
     code, _, err = run_cli(capsys, "check", "--hgb", "9.1 giga.l-1")
     assert code == 3
     assert "unknown unit 'giga.l-1' for hgb: not a unit of hemoglobin" in err
+
+
+def test_a_french_hl7_message_in_giga_per_litre_reads_as_in_10_3_per_microlitre(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A French lab sends counts as giga.l-1 (10^9/L, the same number as 10*3/uL).
+    original = Path(__file__).resolve().parent.parent / "examples" / "oru_r01.hl7"
+    text = original.read_text(encoding="utf-8")
+    assert "|10*3/uL|" in text
+    french = tmp_path / "fr.hl7"
+    french.write_text(text.replace("|10*3/uL|", "|giga.l-1|"), encoding="utf-8")
+
+    def analytes(path: Path) -> list[tuple[str, float, str]]:
+        code, out, _ = run_cli(capsys, "check", str(path), "--format", "json")
+        assert code == 0
+        return [
+            (a["analyte"], a["value"], a["flag"])
+            for r in json.loads(out)["results"]
+            for a in r["analytes"]
+        ]
+
+    assert analytes(french) == analytes(original)
