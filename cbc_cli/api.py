@@ -254,8 +254,8 @@ def _options(
 def _strings(value: object) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, str):
-        return [value]
+    if isinstance(value, str | PathLike):
+        return [fspath(value)]
     if isinstance(value, Mapping):
         return [f"{k}={v}" for k, v in value.items()]
     return [str(v) for v in value]  # type: ignore[attr-defined]
