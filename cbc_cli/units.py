@@ -159,9 +159,8 @@ def grammar_factor(dimension: str, unit: str) -> float | str:
     """
     from cbc_cli import ucum  # the table missed: only now load the grammar
 
-    key = unit
     try:
-        parsed = ucum.parse(key)
+        parsed = ucum.parse(unit)
     except ucum.UcumError as exc:
         return str(exc)
     target = ucum.parse(_UCUM_CANONICAL[dimension][0])
