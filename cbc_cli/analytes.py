@@ -91,6 +91,9 @@ _CATALOGUE: tuple[Analyte, ...] = (
         ),
         (0.0, 12.0),
         2,
+        # Analysers report red cells to 0.01 x10^12/L; below that a count is one given per
+        # microlitre or in 10^9/L read a thousand or a million times too small.
+        COUNT_STEP,
     ),
     Analyte(
         "hgb",

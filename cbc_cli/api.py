@@ -6,10 +6,14 @@ The CLI is a thin layer over these functions, so that ``cbc check --format json`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import cache
+from io import TextIOBase
+from os import PathLike, fspath
 from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import get_analyte
@@ -23,12 +27,16 @@ from cbc_cli.grading import (
     Scheme,
     load_scheme,
 )
-from cbc_cli.limits import DEFAULT_LIMITS, Limits
-from cbc_cli.models import Report, Result, SchemeInfo
+from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
+from cbc_cli.models import Report, Result, SchemeInfo, identified, json_schema
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Transplant
 from cbc_cli.parse import parse_date, parse_range_text, parse_sex, parse_temperature
 from cbc_cli.ranges import RangeTable, load_ranges
 from cbc_cli.units import Quantity, to_canonical
+
+if TYPE_CHECKING:
+    from cbc_cli.readers import Input
+    from cbc_cli.readers.source import Source
 
 
 @cache
@@ -175,26 +183,124 @@ def build_panel(
     return Panel(quantities, patient or Patient(), sample_id, ranges)
 
 
-def interpret(
-    values: Mapping[str, str | float] | Panel,
-    *,
-    grading: str | None = None,
-    range_files: Sequence[str | Path] = (),
-    **context: object,
-) -> Result:
-    """Interpret one complete blood count.
+# Every keyword of interpret() and interpret_file(), and the `cbc check` option it stands for. The
+# CLI's spelling (temp, profile, lab_range, ranges) and the longer Python one (temperature,
+# profiles, lab_ranges, range_files) are both accepted; giving both is an error.
+KEYWORDS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "sex": "--sex",
+        "age": "--age",
+        "dob": "--dob",
+        "collected": "--collected",
+        "pregnant": "--pregnant",
+        "profile": "--profile",
+        "profiles": "--profile",
+        "temp": "--temp",
+        "temperature": "--temp",
+        "days_since_chemo": "--days-since-chemo",
+        "transplant": "--transplant",
+        "grading": "--grading",
+        "ranges": "--ranges",
+        "range_files": "--ranges",
+        "lab_range": "--lab-range",
+        "lab_ranges": "--lab-range",
+        "input_format": "--input-format",
+        "column": "--column",
+        "columns": "--column",
+        "unit": "--unit",
+        "units": "--unit",
+        "limit": "--limit",
+        "limits": "--limit",
+    }
+)
+"""Keyword -> the ``cbc check`` option it stands for (values mean the same as there)."""
+_PERSON = {
+    "sex": "sex",
+    "age": "age",
+    "dob": "dob",
+    "collected": "collected",
+    "pregnant": "pregnant",
+    "profile": "profiles",
+    "profiles": "profiles",
+    "temp": "temperature",
+    "temperature": "temperature",
+    "days_since_chemo": "days_since_chemo",
+    "transplant": "transplant",
+}
+_FILE_ONLY = ("input_format", "column", "columns", "unit", "units")
+_VALUES_ONLY = ("lab_range", "lab_ranges")
+
+
+def _options(
+    options: Mapping[str, object], caller: str, refused: Sequence[str]
+) -> dict[str, object]:
+    """The options under one name each (``temp`` -> ``temperature``); TypeError when unknown."""
+    accepted = [k for k in KEYWORDS if k not in refused]
+    chosen: dict[str, object] = {}
+    given_as: dict[str, str] = {}
+    for key, value in options.items():
+        if key not in accepted:
+            raise TypeError(
+                f"{caller}() got an unexpected keyword argument {key!r}; "
+                f"accepted: {', '.join(accepted)}"
+            )
+        name = _PERSON.get(key) or KEYWORDS[key].lstrip("-").replace("-", "_")
+        if name in chosen:
+            raise TypeError(f"{caller}() got both {given_as[name]!r} and {key!r}: give one")
+        chosen[name] = value
+        given_as[name] = key
+    profiles = chosen.get("profiles")
+    if isinstance(profiles, str):
+        chosen["profiles"] = (profiles,)
+    return chosen
+
+
+def _strings(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str | PathLike):
+        return [fspath(value)]
+    if isinstance(value, Mapping):
+        return [f"{k}={v}" for k, v in value.items()]
+    return [str(v) for v in value]  # type: ignore[attr-defined]
+
+
+def _context(chosen: dict[str, object]) -> tuple[Patient, Scheme, RangeTable]:
+    person = {k: v for k, v in chosen.items() if k in _PERSON.values()}
+    patient = build_patient(**person)  # type: ignore[arg-type]
+    scheme = resolve_scheme(chosen.get("grading"))  # type: ignore[arg-type]
+    table = default_ranges(tuple(_strings(chosen.get("ranges"))), _limits(chosen))
+    return patient, scheme, table
+
+
+def _limits(chosen: Mapping[str, object]) -> Limits:
+    """``limit=["line=64MiB"]`` (or a mapping, or a ready :class:`Limits`), as ``--limit``."""
+    given = chosen.get("limit")
+    if isinstance(given, Limits):
+        return given
+    return parse_limits(_strings(given))
+
+
+def interpret(values: Mapping[str, str | float] | Panel, **options: object) -> Result:
+    """Interpret one complete blood count, as ``cbc check --hgb ... --format json`` does.
 
     Args:
-        values: ``{"hgb": "9.1", "anc": 0.8, "plt": "62"}`` or a ready :class:`Panel`.
-        grading: ``ctcae5`` (default), ``ctcae6``, ``ctcae4`` or ``daids``.
-        range_files: lab range files layered over the shipped defaults.
-        **context: ``sex``, ``age``, ``dob``, ``collected``, ``pregnant``, ``profiles``,
-            ``temperature``, ``days_since_chemo``, ``transplant`` as for :func:`build_patient`.
+        values: ``{"hgb": "9.1", "anc": 0.8, "plt": "62 10^3/uL"}`` (ids, aliases or LOINC
+            codes; a value may carry its unit) or a ready :class:`Panel`.
+        **options: the ``cbc check`` options by name (see :data:`KEYWORDS`): ``sex``, ``age``,
+            ``dob``, ``collected``, ``pregnant``, ``profile``/``profiles`` (one name or a list),
+            ``temp``/``temperature``, ``days_since_chemo``, ``transplant``, ``grading``
+            (``ctcae5`` by default, ``ctcae6``, ``ctcae4``, ``daids``), ``ranges``/
+            ``range_files`` (lab range files over the shipped ones), ``lab_range``/
+            ``lab_ranges`` (``{"hgb": "12.0-15.5"}`` or ``["hgb=12.0-15.5"]``) and ``limit``/
+            ``limits`` (``["ranges_file=8MiB"]``, a mapping, or a ``Limits``).
 
     Returns:
-        The result model (``cbc_cli.models.to_data(result)`` for plain data).
+        The result; ``result.to_dict()`` is plain data, ``result.to_json()`` its JSON.
 
     Raises:
+        TypeError: an unknown keyword (the message lists the accepted ones), or one option given
+            under both its names; person options with a ready Panel (it carries its own).
         InputError, UsageError, RangeFileError: bad values, options or range files.
 
     Example:
@@ -202,13 +308,109 @@ def interpret(
         >>> [(f.code, f.grade) for f in r.findings]
         [('anemia', 2), ('neutropenia', 3), ('thrombocytopenia', 2), ('pancytopenia', None)]
     """
+    chosen = _options(options, "interpret", _FILE_ONLY)
     if isinstance(values, Panel):
-        panel = values
-    else:
-        patient = build_patient(**context)  # type: ignore[arg-type]
-        panel = build_panel(values, patient=patient)
-    table = default_ranges(tuple(str(p) for p in range_files))
-    return interpret_panel(panel, table, resolve_scheme(grading))
+        person = sorted(k for k in options if k in _PERSON or k in _VALUES_ONLY)
+        if person:
+            raise TypeError(
+                f"interpret() got {', '.join(person)} with a Panel, which carries its own "
+                "person and ranges: give them to build_patient() or build_panel()"
+            )
+        _, scheme, table = _context(chosen)
+        return interpret_panel(values, table, scheme)
+    patient, scheme, table = _context(chosen)
+    panel = build_panel(values, patient=patient)
+    lab = dict(parse_lab_range(text) for text in _strings(chosen.get("lab_range")))
+    if lab:
+        panel = Panel(panel.values, patient, None, lab)
+    return interpret_panel(panel, table, scheme)
+
+
+def interpret_file(source: str | PathLike[str] | BinaryIO, **options: object) -> Iterator[Result]:
+    """Interpret every sample of a file, as ``cbc check FILE --format json`` does.
+
+    The same readers and engine as the command: CSV, TSV, JSON, NDJSON, HL7 v2 and FHIR R4,
+    gzip or not, detected from the content (or ``input_format=``). One result per sample, in
+    input order; a sample that cannot be read is a result with ``status`` "error", never
+    dropped.
+
+    Args:
+        source: a path (``str`` or ``Path``) or a binary stream (``open(p, "rb")``,
+            ``sys.stdin.buffer``, ``io.BytesIO``); a stream is read, not closed.
+        **options: as for :func:`interpret` (the person options fill what a row does not say),
+            plus ``input_format``, ``column``/``columns`` (``["Leuko=wbc"]`` or a mapping) and
+            ``unit``/``units`` (``["wbc=10*3/mL"]``); not ``lab_range`` (a file's rows carry
+            their own ranges).
+
+    Raises:
+        TypeError: an unknown keyword or a text stream. InputError, UsageError: as the command
+            (a missing file, an empty input, a bad ``column`` option), raised by this call, not
+            by the first step of the iteration.
+
+    Example:
+        >>> import io
+        >>> csv = b"sample_id,sex,age,hgb,anc\\nA1,F,54,9.1,0.8\\n"
+        >>> [r.urgency for r in interpret_file(io.BytesIO(csv))]
+        ['soon']
+    """
+    from cbc_cli.readers import read_input  # the readers load only for files
+
+    chosen = _options(options, "interpret_file", _VALUES_ONLY)
+    context, scheme, table = _context(chosen)
+    opened = _open(source)
+    try:
+        data = read_input(
+            opened,
+            str(chosen.get("input_format") or "auto"),
+            _strings(chosen.get("column")),
+            _strings(chosen.get("unit")),
+            limits=_limits(chosen),
+        )
+    except BaseException:
+        opened.close()
+        raise
+    return _results(opened, data, table, scheme, context)
+
+
+def _open(source: str | PathLike[str] | BinaryIO) -> Source:
+    from cbc_cli.readers.source import open_source
+
+    if isinstance(source, str | PathLike):
+        return open_source(fspath(source))
+    if isinstance(source, TextIOBase) or isinstance(source.read(0), str):
+        raise TypeError(
+            "interpret_file() reads bytes: give a path, or a stream opened with open(path, 'rb')"
+        )
+    opened = open_source("-", source)  # a stream is read as standard input is: never closed
+    opened.name = str(getattr(source, "name", "<stream>"))
+    return opened
+
+
+def _results(
+    source: Source, data: Input, table: RangeTable, scheme: Scheme, context: Patient
+) -> Iterator[Result]:
+    from cbc_cli.batch import run
+
+    try:
+        for _, result in run(data.records, table, scheme, context):
+            yield result
+    finally:
+        source.close()
+
+
+def schema_document(kind: str = "result") -> dict[str, Any]:
+    """The JSON Schema ``cbc schema`` prints: of ``cbc check``'s JSON (``result``), of
+    ``cbc trend``'s (``trend``) or of a range file (``ranges``), each with ``$schema`` and a
+    stable ``$id`` (``urn:cbc-cli:schema:KIND[:SCHEMA_VERSION]``)."""
+    if kind == "trend":
+        from cbc_cli.trend import TREND_SCHEMA_VERSION, trend_json_schema
+
+        return identified(trend_json_schema(), "trend", TREND_SCHEMA_VERSION)
+    if kind == "ranges":
+        from cbc_cli.ranges import range_file_schema
+
+        return identified(dict(range_file_schema()), "ranges")
+    return json_schema()
 
 
 def make_report(results: Sequence[Result], scheme: Scheme) -> Report:

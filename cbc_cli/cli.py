@@ -715,20 +715,11 @@ def schema(
     """Print the JSON Schema of cbc check's JSON output (or of trend's, or of a range file)."""
     import json
 
-    from cbc_cli.models import json_schema
+    from cbc_cli.api import schema_document
 
     if ranges_file and trend:
         raise UsageError("--ranges and --trend each choose a schema", hint="give one of them")
-    if trend:
-        from cbc_cli.trend import trend_json_schema
-
-        document = trend_json_schema()
-    elif ranges_file:
-        from cbc_cli.ranges import range_file_schema
-
-        document = range_file_schema()
-    else:
-        document = json_schema()
+    document = schema_document("trend" if trend else "ranges" if ranges_file else "result")
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 

@@ -155,6 +155,14 @@ class Result:
     cell_errors: list[ErrorInfo] = field(default_factory=list)
     """Cells that could not be read; the rest of the sample was interpreted."""
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (dicts, lists, numbers, strings, None): ``json.dumps(r.to_dict())`` works."""
+        return to_data(self)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The result as JSON text, the same object ``cbc check --format ndjson`` writes."""
+        return to_json(self, indent=indent)
+
 
 @dataclass(kw_only=True)
 class SchemeInfo:
@@ -177,6 +185,14 @@ class Report:
     schema_version: str = SCHEMA_VERSION
     grading: SchemeInfo
     results: list[Result]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (dicts, lists, numbers, strings, None) for the whole document."""
+        return to_data(self)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The document as JSON text, as ``cbc check --format json`` writes it."""
+        return to_json(self, indent=indent)
 
 
 def _plain(value: Any) -> Any:
@@ -202,9 +218,27 @@ def to_json(obj: Result | Report, *, indent: int | None = None) -> str:
     return json.dumps(obj, default=vars, ensure_ascii=False, indent=indent)
 
 
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+"""The JSON Schema draft every schema of ``cbc schema`` is written in (Pydantic writes 2020-12)."""
+
+
+def schema_id(kind: str, version: str | None = None) -> str:
+    """The stable ``$id`` of one of cbc's schemas: ``urn:cbc-cli:schema:KIND[:VERSION]``."""
+    return f"urn:cbc-cli:schema:{kind}" + (f":{version}" if version else "")
+
+
+def identified(schema: dict[str, Any], kind: str, version: str | None = None) -> dict[str, Any]:
+    """``schema`` headed by its ``$schema`` (the draft) and ``$id``."""
+    return {"$schema": JSON_SCHEMA_DIALECT, "$id": schema_id(kind, version), **schema}
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the JSON output (imports Pydantic: for ``cbc schema`` and tests)."""
+    """The JSON Schema of the JSON output (imports Pydantic: for ``cbc schema`` and tests).
+
+    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.0`` (the
+    ``SCHEMA_VERSION``), which changes only when the field names do.
+    """
     from pydantic import TypeAdapter
 
     schema: dict[str, Any] = TypeAdapter(Report).json_schema()
-    return schema
+    return identified(schema, "result", SCHEMA_VERSION)

@@ -2,8 +2,13 @@
 
 A unit is always read in the context of the analyte's dimension: "G/L" is giga per litre for a
 count but grams per litre for hemoglobin. Case matters where it changes the meaning (M vs m,
-g vs G); the litre may be written l or L; u, µ (U+00B5), μ (U+03BC) and mc all mean micro. A unit
-that is not in the table is refused, never guessed. Facts from docs/clinical.md section 2.
+g vs G); the litre may be written l or L; u, µ (U+00B5), μ (U+03BC) and mc all mean micro.
+
+The table below holds the common spellings and is read first (it is what the columnar path and
+start-up need). A unit the table does not hold is read by the UCUM grammar of
+:mod:`cbc_cli.ucum` (imported only then) and converted exactly when it is of the analyte's
+dimension (``10*3/mL``, ``giga.l-1``, ``Mrd/l``); anything else is refused with the accepted
+forms, never guessed. Facts from docs/clinical.md section 2.
 """
 
 from __future__ import annotations
@@ -12,13 +17,19 @@ import math
 import re
 from functools import lru_cache
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from cbc_cli.analytes import ANALYTES, Analyte
 from cbc_cli.errors import InputError, PlausibilityError, UnitError
 
+if TYPE_CHECKING:
+    from fractions import Fraction
+
 # Hemoglobin: g/dL x 0.6206 = mmol/L (monomer), docs/clinical.md section 2.
 HGB_MMOL_PER_G_DL = 0.6206
+# 1 / 0.6206 as the float nearest the true quotient (10000/6206 is rounded once; 1.0/0.6206
+# twice), so that the table and the UCUM grammar give the same factor to the last bit.
+_G_DL_PER_MMOL_L = 10_000 / 6_206
 # Above these, a bare number (no unit) for a white-cell count is refused as ambiguous: a project
 # choice. Real values in 10^9/L this high are rare (leukemias) and can be given with their unit;
 # cells/uL values this size are everyday results.
@@ -59,9 +70,11 @@ _DIMENSIONS: dict[str, dict[str, float]] = {
         "g/dL": 1.0,
         "gm/dL": 1.0,
         "g/100mL": 1.0,
+        "g%": 1.0,  # "gram percent": grams per 100 mL, on older and Indian reports
+        "gm%": 1.0,
         "g/L": 0.1,
         "G/L": 0.1,
-        "mmol/L": 1.0 / HGB_MMOL_PER_G_DL,
+        "mmol/L": _G_DL_PER_MMOL_L,
     },
     "volume_fraction": {"%": 1.0, "L/L": 100.0},  # canonical %
     "percent": {"%": 1.0},
@@ -105,23 +118,94 @@ def normalize_unit(text: str) -> str:
     return re.sub(r"^l/", "L/", unit)
 
 
+# The canonical unit of each dimension in UCUM, and what the grammar's answer is called in the
+# refusal: the grammar converts any unit of the same kind into these.
+_UCUM_CANONICAL: dict[str, tuple[str, str]] = {
+    "count9": ("10*9/L", "a count per volume, e.g. 10*3/mL or giga.l-1"),
+    "count12": ("10*12/L", "a count per volume, e.g. 10*6/uL or tera.l-1"),
+    "mass_concentration": ("g/dL", "a mass or amount per volume, e.g. mg/mL or umol/L"),
+    "volume_fraction": ("%", "a fraction, e.g. mL/dL"),
+    "percent": ("%", "a fraction"),
+    "cell_volume": ("fL", "a volume, e.g. um3"),
+    "cell_mass": ("pg", "a mass or amount, e.g. fmol"),
+}
+# Hemoglobin, the one substance measured by amount too: grams per mole of the monomer, from the
+# documented g/dL-to-mmol/L factor (1 g/dL = 10 g/L = 0.6206 mmol/L).
+_HEMOGLOBIN_BY_AMOUNT = ("mass_concentration", "cell_mass")
+_OTHER_DIMENSION = "of another dimension"
+
+
+def _grams_per_mole() -> Fraction:
+    from fractions import Fraction
+
+    return Fraction(10) / (Fraction(str(HGB_MMOL_PER_G_DL)) / 1000)
+
+
+@lru_cache(maxsize=4096)
+def _factor(dimension: str, unit: str) -> float | str:
+    """The factor of ``unit`` for ``dimension``, or why it is refused (cached either way)."""
+    key = normalize_unit(unit)
+    factor = _DIMENSIONS[dimension].get(key)
+    if factor is not None:
+        return factor
+    return grammar_factor(dimension, key)
+
+
+def grammar_factor(dimension: str, unit: str) -> float | str:
+    """The factor of ``unit`` for ``dimension`` by the UCUM grammar alone, or why it is refused.
+
+    >>> grammar_factor("count9", "10*3/mL")
+    0.001
+    """
+    from cbc_cli import ucum  # the table missed: only now load the grammar
+
+    try:
+        parsed = ucum.parse(unit)
+    except ucum.UcumError as exc:
+        return str(exc)
+    try:
+        usable = parsed.factor > 0 and math.isfinite(float(parsed.factor))
+    except OverflowError:
+        usable = False
+    if not usable:
+        return "not a unit (its factor is zero or out of range)"  # "0", "10*999"
+    target = ucum.parse(_UCUM_CANONICAL[dimension][0])
+    amount = (parsed.dim[0], parsed.dim[2], parsed.dim[1])  # moles read as grams
+    if parsed.dim == target.dim and not (parsed.percent and dimension.startswith("count")):
+        return float(parsed.factor / target.factor)
+    if dimension in _HEMOGLOBIN_BY_AMOUNT and amount == target.dim:
+        return float(parsed.factor * _grams_per_mole() / target.factor)
+    return _OTHER_DIMENSION
+
+
 def unit_factor(analyte: Analyte, unit: str) -> float:
     """Return the factor that converts a value in ``unit`` to the analyte's canonical unit.
 
+    The table of common spellings first, then any UCUM unit of the analyte's dimension.
+
     Raises:
-        UnitError: the unit is unknown, or belongs to another dimension; the message lists
-            the spellings accepted for this analyte.
+        UnitError: the unit is unknown, ambiguous, or belongs to another dimension; the message
+            lists the spellings accepted for this analyte.
 
     >>> unit_factor(ANALYTES["hgb"], "g/L")
     0.1
+    >>> unit_factor(ANALYTES["wbc"], "10*3/mL")
+    0.001
     """
-    table = _DIMENSIONS[analyte.dimension]
-    factor = table.get(normalize_unit(unit))
-    if factor is None:
+    factor = _factor(analyte.dimension, unit)
+    if isinstance(factor, str):
+        table = _DIMENSIONS[analyte.dimension]
+        if factor == _OTHER_DIMENSION:
+            message = f"unknown unit {unit!r} for {analyte.id}: not a unit of {analyte.name}"
+        else:
+            why = f": {factor}" if "ambiguous" in factor else ""
+            message = f"unknown unit {unit!r} for {analyte.id}{why}"
         raise UnitError(
-            f"unknown unit {unit!r} for {analyte.id}",
+            message,
             field=analyte.id,
-            hint=f"accepted for {analyte.id}: " + ", ".join(table),
+            hint=f"accepted for {analyte.id}: "
+            + ", ".join(table)
+            + f"; or any UCUM unit of {_UCUM_CANONICAL[analyte.dimension][1]}",
         )
     return factor
 
@@ -259,7 +343,8 @@ def check_plausible(
     def fits(x: float) -> bool:
         return low <= x <= high and not 0 < x < analyte.least
 
-    given = _DIMENSIONS[analyte.dimension].get(normalize_unit(unit), 1.0)
+    known = _factor(analyte.dimension, unit)
+    given = known if isinstance(known, float) else 1.0
     suggestions = [
         (spelled, factor)
         for spelled, factor in _DIMENSIONS[analyte.dimension].items()

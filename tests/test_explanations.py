@@ -537,7 +537,7 @@ def test_very_high_white_count_opens_with_prompt_review() -> None:
 
 # --- The words in results: every view carries them ------------------------------------------
 def _result(values: Mapping[str, float | str], **context: object) -> Result:
-    return interpret(values, **context)  # type: ignore[arg-type]
+    return interpret(values, **context)
 
 
 def _by_code(result: Result) -> dict[str, Finding]:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import io
 import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,7 @@ from cbc_cli.models import ErrorInfo, Result
 from cbc_cli.readers import Input, read_input
 from cbc_cli.readers.records import Record
 from cbc_cli.readers.source import Source
-from cbc_cli.writers.fhir_writer import FINDING_SYSTEM, INTERPRETATION, FhirWriter
+from cbc_cli.writers.fhir_writer import FINDING_SYSTEM, INTERPRETATION, FhirWriter, fhir_datetime
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fhir"
 SCHEME = resolve_scheme("ctcae5")
@@ -906,3 +910,116 @@ def test_any_shape_of_fhir_field_is_read_without_an_exception(
     bundle = {"resourceType": "Bundle", "entry": entries}
     for record in read(bundle).records:
         assert record.panel is not None or record.error is not None
+
+
+# --- deterministic ids and the precision of times -----------------------------------------------
+
+
+def _bundle(results: list[tuple[Record, Result]], now: datetime | None = None) -> str:
+    out = io.StringIO()
+    writer = FhirWriter(out, scheme_info(SCHEME), now=now)
+    for record, result in results:
+        writer.write(record, result)
+    writer.close()
+    return out.getvalue()
+
+
+def _ids(document: dict[str, Any]) -> list[str]:
+    return [document["id"], *(e["fullUrl"] for e in document["entry"])]
+
+
+def _references(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["reference"]] if isinstance(node.get("reference"), str) else []
+        return own + [r for v in node.values() for r in _references(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _references(v)]
+    return []
+
+
+HL7_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hl7"
+ID_INPUTS = [
+    FIXTURES / "bundle_collection_report.json",
+    FIXTURES / "bulk_export.ndjson",
+    FIXTURES / "problems.ndjson",
+    HL7_FIXTURES / "oru_r01_cbc_cr.hl7",
+    HL7_FIXTURES / "problems_cr.hl7",
+]
+
+
+@pytest.mark.parametrize("path", ID_INPUTS, ids=lambda p: p.name)
+def test_two_runs_over_one_input_give_the_same_bundle(path: Path) -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    first = _bundle(interpret(path.read_bytes()), now)
+    again = _bundle(interpret(path.read_bytes()), now)
+    assert first == again  # byte for byte: the output diffs clean
+    document = validate(first)
+    ids = _ids(document)
+    assert len(set(ids)) == len(ids)  # unique within the Bundle
+    for url in ids[1:]:
+        assert uuid.UUID(url.removeprefix("urn:uuid:")).version == 5
+        assert url.startswith("urn:uuid:")
+    for entry in document["entry"]:
+        assert entry["fullUrl"] == "urn:uuid:" + entry["resource"]["id"]
+    # Every reference points at an entry of the Bundle.
+    assert set(_references(document["entry"])) <= set(ids[1:])
+    # Without a fixed clock only the time stamps differ between runs, never an id.
+    assert _ids(validate(_bundle(interpret(path.read_bytes())))) == ids
+
+
+def test_ids_follow_the_input() -> None:
+    hl7 = (HL7_FIXTURES / "oru_r01_cbc_cr.hl7").read_bytes()
+    base = _ids(validate(_bundle(interpret(hl7))))
+    changed = hl7.replace(b"|8.7|", b"|8.8|", 1)
+    assert changed != hl7
+    other = _ids(validate(_bundle(interpret(changed))))
+    assert not set(base) & set(other)  # another value: other ids, the Bundle's too
+
+
+def test_the_cli_writes_the_same_ids_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["check", str(FIXTURES / "bulk_export.ndjson"), "--format", "fhir"]
+    _, first, _ = run_cli(capsys, *argv)
+    _, again, _ = run_cli(capsys, *argv)
+    assert _ids(validate(first)) == _ids(validate(again))
+
+
+@pytest.fixture
+def paris(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Local time is Paris time (UTC+1 in winter, UTC+2 in summer)."""
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("2024", "2024"),
+        ("2024-03", "2024-03"),
+        ("2024-03-12", "2024-03-12"),
+        ("2024-03-12T08:30+01:00", "2024-03-12T08:30:00+01:00"),
+        ("2024-03-12T08:30:15Z", "2024-03-12T08:30:15+00:00"),
+        ("2024-03-12T08:30:15.250-05:00", "2024-03-12T08:30:15.250000-05:00"),
+        # No zone: the local one (FHIR requires a zone with a time), with that day's offset.
+        ("2024-03-12T08:30", "2024-03-12T08:30:00+01:00"),
+        ("2024-07-12T08:30:15", "2024-07-12T08:30:15+02:00"),
+        ("2024-13", None),
+        ("2024-02-30", None),
+        ("soon", None),
+    ],
+)
+def test_collection_times_keep_their_precision(text: str, written: str | None, paris: None) -> None:
+    assert fhir_datetime(text) == written
+
+
+def test_an_hl7_collection_time_stays_a_time(paris: None) -> None:
+    # OBR-7 20240312083000 (no zone): 08:30 on 12 March, local time.
+    hl7 = (Path(__file__).resolve().parent.parent / "examples" / "oru_r01.hl7").read_bytes()
+    assert b"|20240312083000|" in hl7
+    document = validate(_bundle(interpret(hl7)))
+    [report] = resources(document, "DiagnosticReport")
+    assert report["effectiveDateTime"] == "2024-03-12T08:30:00+01:00"
+    for observation in resources(document, "Observation"):
+        assert observation["effectiveDateTime"] == "2024-03-12T08:30:00+01:00"

@@ -11,6 +11,9 @@ import csv
 import io
 import json
 import math
+import subprocess
+import sys
+from fractions import Fraction
 from itertools import permutations
 from pathlib import Path
 
@@ -28,6 +31,8 @@ from cbc_cli.units import (
     HGB_MMOL_PER_G_DL,
     UNIT_SPELLINGS,
     convert,
+    grammar_factor,
+    normalize_unit,
     parse_number,
     to_canonical,
     unit_factor,
@@ -69,6 +74,8 @@ EXPECTED_FACTORS: dict[str, dict[str, float]] = {
         "g/dL": 1.0,
         "gm/dL": 1.0,
         "g/100mL": 1.0,
+        "g%": 1.0,  # gram percent: g per 100 mL
+        "gm%": 1.0,
         "g/L": 0.1,
         "G/L": 0.1,
         "mmol/L": 1 / 0.6206,
@@ -203,10 +210,8 @@ def test_giga_per_litre_depends_on_the_dimension() -> None:
         ("hgb", "9.1 G/dL"),  # G is giga, not grams
         ("wbc", "4.1 g/L"),  # grams: not a count
         ("plt", "150 g/L"),
-        ("wbc", "4.1 10^12/L"),  # another dimension's power
-        ("rbc", "4.1 10^9/L"),
-        ("hgb", "9.1 mg/dL"),
         ("plt", "150 furlongs"),
+        ("wbc", "4.1 billion/L"),  # 10^9 or 10^12: ambiguous
     ],
 )
 def test_wrong_case_or_unknown_unit_refused(analyte_id: str, text: str) -> None:
@@ -560,3 +565,295 @@ def test_a_temperature_slip_in_a_file_is_a_cell_error_and_the_row_is_read(
     # The ANC is read in every row; only row c has a fever (38.0 C with neutropenia: now).
     assert [d["urgency"] for d in docs] == ["routine", "routine", "now"]
     assert "101.3" not in err
+
+
+# --- UCUM by grammar (README "Inputs", Units) ---------------------------------------------------
+# Each factor is written out from UCUM's definitions (Schadow & McDonald, The Unified Code for
+# Units of Measure v2.1, https://ucum.org/ucum): prefixes are powers of ten (table 1), the litre
+# is 1 dm3 = 10^-3 m3, 10*n is 10^n, "." multiplies and "/" divides left to right, annotations
+# ({cells}) are 1. Lab words: giga 10^9, tera 10^12, Mrd (German Milliarde) 10^9, Mio 10^6,
+# Tsd (Tausend) 10^3, lakh 10^5 (Indian numbering), cumm = mm3. Canonical: 10^9/L (count9),
+# 10^12/L (red cells), g/dL (hemoglobin), % , fL, pg.
+F = Fraction
+LITRE = F(1, 1000)  # m3
+PER_M3_9 = F(10**9) / LITRE  # per m3
+PER_M3_12 = F(10**12) / LITRE
+G_DL = F(1) / (LITRE / 10)  # g per m3
+GRAMS_PER_MOLE = F(10) / (F("0.6206") / 1000)  # 1 g/dL = 10 g/L = 0.6206 mmol/L
+
+UCUM_FACTORS: list[tuple[str, str, Fraction]] = [
+    ("10*3/mL", "wbc", F(10**3) / (LITRE / 1000) / PER_M3_9),  # = 1/uL
+    ("10^3/mL", "anc", F(10**3) / (LITRE / 1000) / PER_M3_9),
+    ("10E3/mL", "plt", F(10**3) / (LITRE / 1000) / PER_M3_9),
+    ("10*6/mL", "wbc", F(10**6) / (LITRE / 1000) / PER_M3_9),
+    ("10*9/mL", "rbc", F(10**9) / (LITRE / 1000) / PER_M3_12),
+    ("10*6/L", "plt", F(10**6) / LITRE / PER_M3_9),
+    ("10*3/L", "wbc", F(10**3) / LITRE / PER_M3_9),
+    ("giga.l-1", "wbc", F(10**9) / LITRE / PER_M3_9),
+    ("giga/l", "plt", F(10**9) / LITRE / PER_M3_9),
+    ("G/l", "anc", F(10**9) / LITRE / PER_M3_9),
+    ("tera.l-1", "rbc", F(10**12) / LITRE / PER_M3_12),
+    ("tera/l", "rbc", F(10**12) / LITRE / PER_M3_12),
+    ("x10E9/L", "wbc", F(10**9) / LITRE / PER_M3_9),
+    ("x10E12/L", "rbc", F(10**12) / LITRE / PER_M3_12),
+    ("10³/µl", "wbc", F(10**3) / (LITRE / 10**6) / PER_M3_9),
+    ("10⁶/μl", "rbc", F(10**6) / (LITRE / 10**6) / PER_M3_12),
+    ("Mrd/l", "wbc", F(10**9) / LITRE / PER_M3_9),
+    ("Tsd/µl", "plt", F(10**3) / (LITRE / 10**6) / PER_M3_9),
+    ("Tsd./µl", "plt", F(10**3) / (LITRE / 10**6) / PER_M3_9),
+    ("Mio/µl", "rbc", F(10**6) / (LITRE / 10**6) / PER_M3_12),
+    ("Mill./µl", "rbc", F(10**6) / (LITRE / 10**6) / PER_M3_12),
+    ("lakh/cumm", "plt", F(10**5) / (F(1, 1000) ** 3) / PER_M3_9),
+    ("/cumm", "wbc", 1 / (F(1, 1000) ** 3) / PER_M3_9),
+    ("10*9.L-1", "wbc", F(10**9) / LITRE / PER_M3_9),
+    ("10^9.l^-1", "wbc", F(10**9) / LITRE / PER_M3_9),
+    ("(10*9)/(L)", "wbc", F(10**9) / LITRE / PER_M3_9),
+    ("10*3.uL-1", "alc", F(10**3) / (LITRE / 10**6) / PER_M3_9),
+    ("{cells}/uL", "wbc", 1 / (LITRE / 10**6) / PER_M3_9),
+    ("10*3{cells}/uL", "wbc", F(10**3) / (LITRE / 10**6) / PER_M3_9),
+    ("/mcL", "wbc", 1 / (LITRE / 10**6) / PER_M3_9),
+    ("/uL", "rbc", 1 / (LITRE / 10**6) / PER_M3_12),  # 4,500,000/uL
+    ("/mm3", "rbc", 1 / (F(1, 1000) ** 3) / PER_M3_12),
+    ("10*12/L", "wbc", F(10**12) / LITRE / PER_M3_9),  # read, then the plausibility check judges
+    ("10*9/L", "rbc", F(10**9) / LITRE / PER_M3_12),
+    ("/cm3", "wbc", 1 / (F(1, 100) ** 3) / PER_M3_9),
+    ("mg/mL", "hgb", F(1, 1000) / (LITRE / 1000) / G_DL),
+    ("mg/dL", "hgb", F(1, 1000) / (LITRE / 10) / G_DL),
+    ("kg/m3", "hgb", F(1000) / G_DL),
+    ("g/dl", "mchc", 1 / (LITRE / 10) / G_DL),
+    ("umol/L", "hgb", F(1, 10**6) * GRAMS_PER_MOLE / LITRE / G_DL),
+    ("mmol/dL", "hgb", F(1, 1000) * GRAMS_PER_MOLE / (LITRE / 10) / G_DL),
+    ("fmol", "mch", F(1, 10**15) * GRAMS_PER_MOLE / F(1, 10**12)),  # Dutch MCH
+    ("amol", "mch", F(1, 10**18) * GRAMS_PER_MOLE / F(1, 10**12)),
+    ("ng", "mch", F(1, 10**9) / F(1, 10**12)),
+    ("pg/cell", "mch", F(1)),
+    ("fL/{cell}", "mcv", F(1)),
+    ("gr/dL", "hgb", F(1)),  # gram, as Spanish and Italian reports abbreviate it
+    ("Zellen/µl", "wbc", 1 / (LITRE / 10**6) / PER_M3_9),  # German: cells
+    ("10*-12.g", "mch", F(1)),
+    ("um3", "mcv", F(1)),
+    ("10*-15.L", "mcv", F(1)),
+    ("pL", "mcv", F(1000)),
+    ("mL/dL", "hct", F(1, 1000) / F(1, 10) * 100),
+    ("1", "hct", F(100)),
+    ("10*-2", "neut_pct", F(1)),
+    ("1", "lymph_pct", F(100)),
+]
+
+
+@pytest.mark.parametrize(("text", "analyte_id", "factor"), UCUM_FACTORS)
+def test_ucum_units_convert_exactly(text: str, analyte_id: str, factor: Fraction) -> None:
+    # Exactly: the float nearest the true factor, not merely close to it.
+    assert unit_factor(ANALYTES[analyte_id], text) == float(factor)
+
+
+def test_the_issue_examples_are_read() -> None:
+    # 1 x10^3/mL = 1/uL: 4,100 per uL of white cells.
+    assert to_canonical(ANALYTES["wbc"], "4100 10^3/mL").value == pytest.approx(4.1, rel=1e-12)
+    assert to_canonical(ANALYTES["wbc"], "4.1 giga.l-1").value == 4.1
+    assert to_canonical(ANALYTES["rbc"], "4.5 tera.l-1").value == 4.5
+    assert to_canonical(ANALYTES["plt"], "1.5 lakh/cumm").value == 150.0
+    assert to_canonical(ANALYTES["rbc"], "4500000/mm3").value == pytest.approx(4.5, rel=1e-12)
+    assert to_canonical(ANALYTES["hgb"], "5.58 mmol/L").value == pytest.approx(5.58 / 0.6206)
+    assert to_canonical(ANALYTES["hgb"], "91 mg/mL").value == pytest.approx(9.1, rel=1e-12)
+
+
+def test_table_and_grammar_agree_on_every_table_spelling() -> None:
+    # The table is a fast path, not a second meaning: the grammar reads every spelling in it to
+    # the same factor, but for the lab habits of hemoglobin the table alone holds.
+    for dimension, table in UNIT_SPELLINGS.items():
+        for spelling in table:
+            grammar = grammar_factor(dimension, normalize_unit(spelling))
+            if dimension == "mass_concentration" and spelling in ("G/L", "g%", "gm%"):
+                # Lab habits, not UCUM: G/L grams per litre, g% grams per 100 mL (to UCUM a
+                # mass, not a concentration).
+                assert isinstance(grammar, str)
+                continue
+            assert isinstance(grammar, float), (dimension, spelling, grammar)
+            expected = EXPECTED_FACTORS[dimension][spelling]
+            assert grammar == pytest.approx(expected, rel=1e-15), (dimension, spelling)
+
+
+@pytest.mark.parametrize(
+    ("analyte_id", "text"),
+    [
+        ("wbc", "g/L"),  # a mass concentration for a count
+        ("plt", "mg/dL"),
+        ("hgb", "10*9/L"),  # a count for hemoglobin
+        ("hgb", "giga.l-1"),
+        ("hgb", "G/dL"),  # G is giga, not grams
+        ("mchc", "/uL"),
+        ("mcv", "pg"),
+        ("mch", "fL"),
+        ("hct", "10*12/L"),
+        ("neut_pct", "/uL"),
+        ("wbc", "%"),
+        ("wbc", "%/L"),  # a part of a whole is not a count
+        ("rbc", "m/uL"),  # metre per microlitre: m is milli or metre, never mega
+        ("wbc", "k/UL"),  # U is the enzyme unit, not micro
+        ("wbc", "10*9/m"),
+        ("wbc", "billion/L"),  # 10^9 in English, 10^12 in much of Europe
+        ("wbc", "bil/uL"),
+        ("wbc", "mil/mm3"),
+        ("wbc", "10*9/L)"),
+        ("wbc", "(10*9/L"),
+        ("wbc", "{cells/uL"),
+        ("wbc", "10*9//L"),
+    ],
+)
+def test_units_of_another_dimension_or_ambiguous_are_refused(analyte_id: str, text: str) -> None:
+    analyte = ANALYTES[analyte_id]
+    with pytest.raises(UnitError) as info:
+        unit_factor(analyte, text)
+    assert info.value.field == analyte_id
+    hint = str(info.value.hint)
+    assert all(spelling in hint for spelling in UNIT_SPELLINGS[analyte.dimension])
+    assert "any UCUM unit of" in hint
+
+
+def test_an_ambiguous_word_says_why() -> None:
+    with pytest.raises(UnitError) as info:
+        unit_factor(ANALYTES["wbc"], "billion/L")
+    assert "ambiguous" in info.value.message
+    assert "10^12" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("analyte_id", "text", "hint"),
+    [
+        # Read by the grammar, converted exactly, and still caught as a slip by plausibility.
+        ("rbc", "4.1 10*9/L", "did you mean 4.1 10^12/L?"),
+        ("rbc", "4.1 giga/l", "did you mean 4.1 10^12/L?"),
+        ("wbc", "4.1 10*12/L", "did you mean 4.1 x10^9/L (4,100/uL)?"),
+        ("wbc", "4.1 tera.l-1", "did you mean 4.1 x10^9/L (4,100/uL)?"),
+        ("plt", "150 10*3/mL", "did you mean 150 x10^9/L (150,000/uL)?"),
+        ("hgb", "9.1 mg/dL", "did you mean 9.1 g/dL?"),
+        ("hgb", "9.1 mg/mL", "did you mean 9.1 g/dL?"),
+        ("mcv", "90 pL", "did you mean 90 fL?"),
+        ("neut_pct", "58 1", "did you mean 58 %?"),
+    ],
+)
+def test_slips_are_caught_after_grammar_conversion(analyte_id: str, text: str, hint: str) -> None:
+    with pytest.raises(PlausibilityError) as info:
+        to_canonical(ANALYTES[analyte_id], text)
+    assert hint in str(info.value.hint)
+
+
+_POWER_SPELLINGS = ("10*{}", "10^{}", "10E{}", "x10E{}", "10**{}", "10^+{}")
+_VOLUME_PREFIXES: dict[str, Fraction] = {"": F(1), "d": F(1, 10), "c": F(1, 100)}
+_VOLUME_PREFIXES |= {"m": F(1, 10**3), "u": F(1, 10**6)}
+_VOLUME_PREFIXES |= {"µ": F(1, 10**6), "μ": F(1, 10**6), "mc": F(1, 10**6), "n": F(1, 10**9)}
+_VOLUME_PREFIXES |= {"p": F(1, 10**12), "f": F(1, 10**15)}
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+@st.composite
+def count_units(draw: st.DrawFn) -> tuple[str, str, Fraction]:
+    """A count unit written with a random power, litre prefix and operator, and its factor."""
+    analyte_id = draw(st.sampled_from(("wbc", "plt", "anc", "rbc")))
+    exponent = draw(st.integers(min_value=0, max_value=15))
+    spelled = draw(st.sampled_from((*_POWER_SPELLINGS, "sup")))
+    power = "10" + str(exponent).translate(_SUPERSCRIPT) if spelled == "sup" else ""
+    power = power or spelled.format(exponent)
+    prefix = draw(st.sampled_from(sorted(_VOLUME_PREFIXES)))
+    litre = draw(st.sampled_from(("L", "l")))
+    shape = draw(st.sampled_from(("{p}/{v}", "{p}.{v}-1", "{p}.{v}^-1", "({p})/({v})", "{p}/{v}")))
+    text = shape.format(p=power, v=prefix + litre)
+    canonical = PER_M3_12 if analyte_id == "rbc" else PER_M3_9
+    return analyte_id, text, F(10**exponent) / (_VOLUME_PREFIXES[prefix] * LITRE) / canonical
+
+
+@st.composite
+def hemoglobin_units(draw: st.DrawFn) -> tuple[str, str, Fraction]:
+    """A hemoglobin unit: a prefixed gram or mole per prefixed litre, and its factor."""
+    mass_prefixes = {"": F(1), "k": F(1000), "m": F(1, 10**3), "u": F(1, 10**6), "n": F(1, 10**9)}
+    mass = draw(st.sampled_from(sorted(mass_prefixes)))
+    atom = draw(st.sampled_from(("g", "mol")))
+    volume = draw(st.sampled_from(sorted(_VOLUME_PREFIXES)))
+    amount = mass_prefixes[mass] * (GRAMS_PER_MOLE if atom == "mol" else 1)
+    factor = amount / (_VOLUME_PREFIXES[volume] * LITRE) / G_DL
+    return "hgb", f"{mass}{atom}/{volume}L", factor
+
+
+@settings(max_examples=300, deadline=None)
+@given(unit=st.one_of(count_units(), hemoglobin_units()), value=st.floats(0.01, 1000.0))
+def test_random_prefix_and_power_round_trip(unit: tuple[str, str, Fraction], value: float) -> None:
+    analyte_id, text, factor = unit
+    analyte = ANALYTES[analyte_id]
+    assert unit_factor(analyte, text) == float(factor)
+    written = value / float(factor)  # the value as the lab would write it in that unit
+    back = written * unit_factor(analyte, text)
+    assert float(f"{back:.12g}") == float(f"{value:.12g}")
+    assert math.isclose(convert(written, analyte, text, analyte.unit), value, rel_tol=1e-12)
+
+
+def test_the_grammar_is_imported_only_when_the_table_misses() -> None:
+    probe = (
+        "import sys\n"
+        "from cbc_cli.analytes import ANALYTES\n"
+        "from cbc_cli.units import unit_factor\n"
+        "unit_factor(ANALYTES['wbc'], 'x10E3/uL'); unit_factor(ANALYTES['hgb'], 'g/L')\n"
+        "print('cbc_cli.ucum' in sys.modules)\n"
+        "unit_factor(ANALYTES['wbc'], 'giga.l-1')\n"
+        "print('cbc_cli.ucum' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_the_cli_reads_a_grammar_unit(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        capsys, "check", "--wbc", "0.8 giga.l-1", "--plt", "25 Tsd/µl", "-f", "json"
+    )
+    assert code == 0
+    values = {a["analyte"]: a["value"] for a in json.loads(out)["results"][0]["analytes"]}
+    assert values == {"wbc": 0.8, "plt": 25.0}
+    code, _, err = run_cli(capsys, "check", "--hgb", "9.1 giga.l-1")
+    assert code == 3
+    assert "unknown unit 'giga.l-1' for hgb: not a unit of hemoglobin" in err
+
+
+def test_a_french_hl7_message_in_giga_per_litre_reads_as_in_10_3_per_microlitre(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A French lab sends counts as giga.l-1 (10^9/L, the same number as 10*3/uL).
+    original = Path(__file__).resolve().parent.parent / "examples" / "oru_r01.hl7"
+    text = original.read_text(encoding="utf-8")
+    assert "|10*3/uL|" in text
+    french = tmp_path / "fr.hl7"
+    french.write_text(text.replace("|10*3/uL|", "|giga.l-1|"), encoding="utf-8")
+
+    def analytes(path: Path) -> list[tuple[str, float, str]]:
+        code, out, _ = run_cli(capsys, "check", str(path), "--format", "json")
+        assert code == 0
+        return [
+            (a["analyte"], a["value"], a["flag"])
+            for r in json.loads(out)["results"]
+            for a in r["analytes"]
+        ]
+
+    assert analytes(french) == analytes(original)
+
+
+UNIT_ALPHABET = "0123456789^*.E/x()-+{}%LlmguµμkMGTnpfdc ³⁹⁻" + "giga tera Mrd Tsd cells mol"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    analyte_id=st.sampled_from(sorted(ANALYTES)),
+    text=st.one_of(st.text(alphabet=UNIT_ALPHABET, max_size=14), st.text(max_size=10)),
+)
+def test_any_unit_text_is_read_or_refused_with_the_accepted_forms(
+    analyte_id: str, text: str
+) -> None:
+    # The grammar never fails in another way (an IndexError, a ZeroDivisionError, a huge power).
+    analyte = ANALYTES[analyte_id]
+    try:
+        factor = unit_factor(analyte, text)
+    except UnitError as exc:
+        hint = str(exc.hint)
+    else:
+        assert math.isfinite(factor)
+        assert factor > 0
+        return
+    assert hint.startswith(f"accepted for {analyte_id}: ")

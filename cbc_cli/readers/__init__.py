@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 
 from cbc_cli.errors import InputError, UsageError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
@@ -49,6 +50,12 @@ def read_input(
         InputError: an empty or binary input, or a header with nothing cbc reads.
         UsageError: a bad ``--column``/``--unit`` option or an unknown format.
     """
+    if isinstance(source, str | PathLike):
+        raise TypeError(
+            "read_input() takes an opened Source, e.g. read_input(open_source('file.csv')) "
+            "(cbc_cli.readers.source.open_source); to interpret a file by its path, use "
+            "cbc_cli.interpret_file('file.csv')"
+        )
     head = source.peek(4096)
     detected = detect_format(head)
     if detected == "empty":

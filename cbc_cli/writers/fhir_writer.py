@@ -17,13 +17,24 @@
   ``birthDate`` when the age was computed from dates.
 - **OperationOutcome** for a sample or cells that could not be read.
 
-References inside the Bundle are ``urn:uuid:`` full URLs. Time stamps follow FHIR's rule that a
-dateTime with a time has a time zone: a collection time without one is written as its date.
+References inside the Bundle are ``urn:uuid:`` full URLs. Every id is a UUID5 (RFC 9562
+section 5.5) derived from the input: the sample's place in the output, its line, sample and
+patient ids, collection time and values, and the resource's role (``observation:hgb``,
+``report``, ...); the Bundle's id is derived from all of them and written last. So two runs over
+the same input give the same ids and the output diffs clean (``timestamp`` and ``issued`` are
+the run's time: pass ``now`` to fix them).
+
+Collection times keep the precision given: a year, a month or a date stays one, a time stays a
+dateTime with its time. FHIR requires a zone on a time: a time given without one is taken as
+local time where cbc runs (HL7 v2 reads a time without a zone as the sender's local time) and
+written with that zone's offset.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -65,14 +76,33 @@ _HEMATOLOGY = {
 }
 
 
+_PARTIAL_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-\d{2})?)?")
+# The namespace of every id cbc writes: UUID5 of cbc's own URN in the URL namespace.
+ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cbc-cli:fhir")
+
+
 def fhir_datetime(text: str | None) -> str | None:
-    """A FHIR dateTime for an ISO text: with its zone, or the date alone when it has none."""
-    moment = parse_moment(text)
+    """A FHIR dateTime for an ISO text, to the precision given.
+
+    ``2024``, ``2024-03`` and ``2024-03-12`` stay as they are; a time keeps its zone, or gets
+    the local zone's offset when it has none (FHIR requires a zone on a time).
+
+    >>> fhir_datetime("2024-03")
+    '2024-03'
+    >>> fhir_datetime("2024-03-12T08:30+01:00")
+    '2024-03-12T08:30:00+01:00'
+    """
+    if text is None:
+        return None
+    raw = text.strip()
+    if _PARTIAL_DATE.fullmatch(raw):
+        return raw if len(raw) < 10 or parse_moment(raw) is not None else None
+    moment = parse_moment(raw)
     if moment is None:
         return None
     if isinstance(moment, datetime):
         if moment.tzinfo is None:
-            return moment.date().isoformat()
+            moment = moment.astimezone()  # the local zone, with its offset on that day
         return moment.isoformat()
     return moment.isoformat()
 
@@ -82,8 +112,13 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "system": UCUM_SYSTEM, "code": code}
 
 
-def _url() -> str:
-    return f"urn:uuid:{uuid.uuid4()}"
+def _sample_key(n: int, record: Record, result: Result) -> str:
+    """What identifies a sample in the input: its place, line, ids, time and values."""
+    values = [(a.analyte, a.input) for a in result.analytes]
+    person = result.patient
+    parts = (n, record.line, result.sample_id or record.sample_id, record.patient_id)
+    more = (record.collected_at, person.sex, person.age, person.temperature_c, values)
+    return json.dumps([*parts, *more], ensure_ascii=False, default=str)
 
 
 class FhirWriter:
@@ -94,13 +129,20 @@ class FhirWriter:
         self.scheme = scheme
         self.now = (now or datetime.now(UTC)).replace(microsecond=0)
         self.count = 0
+        self.samples = 0
         head = {
             "resourceType": "Bundle",
-            "id": str(uuid.uuid4()),
             "type": "collection",
             "timestamp": self.now.isoformat(),
         }
+        # The Bundle's id is derived from every entry's: close() writes it.
+        self._ids = hashlib.sha256()
+        self._key = ""
         out.write(json.dumps(head, ensure_ascii=False)[:-1])
+
+    def _url(self, role: str) -> str:
+        """The full URL of one resource of the current sample: a UUID5 of sample and role."""
+        return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, self._key + '|' + role)}"
 
     def _entry(self, url: str, resource: dict[str, Any]) -> None:
         resource = {"resourceType": resource.pop("resourceType"), "id": url[9:], **resource}
@@ -109,23 +151,26 @@ class FhirWriter:
         self.out.write(
             (",\n  " if self.count else ', "entry": [\n  ') + json.dumps(entry, ensure_ascii=False)
         )
+        self._ids.update(url.encode())
         self.count += 1
 
     def write(self, record: Record, result: Result) -> None:
         """Write the resources of one sample."""
+        self.samples += 1
+        self._key = _sample_key(self.samples, record, result)
         effective = fhir_datetime(record.collected_at)
         subject = self._patient(record, result)
         refs: dict[str, str] = {}
         resources: list[tuple[str, dict[str, Any]]] = []
         for a in result.analytes:
-            refs[a.analyte] = _url()
+            refs[a.analyte] = self._url(f"observation:{a.analyte}")
         for a in result.analytes:
             resources.append((refs[a.analyte], self._observation(a, refs, subject, effective)))
         born = birth_date(record)
         if result.patient.age and born is None:
             n, unit = result.patient.age.split()
             age = _context("30525-0", "Age", int(n), AGE_UCUM[unit], subject, effective)
-            resources.append((_url(), age))
+            resources.append((self._url("age"), age))
         if result.patient.temperature_c is not None:
             temp = _context(
                 "8310-5",
@@ -135,14 +180,18 @@ class FhirWriter:
                 subject,
                 effective,
             )
-            resources.append((_url(), temp))
+            resources.append((self._url("temperature"), temp))
         if result.status == "ok":
-            self._entry(_url(), self._report(record, result, resources, subject, effective))
+            self._entry(
+                self._url("report"), self._report(record, result, resources, subject, effective)
+            )
         for url, resource in resources:
             self._entry(url, resource)
         problems = ([result.error] if result.error else []) + result.cell_errors
         if problems:
-            self._entry(_url(), _outcome(problems, result.sample_id or record.sample_id))
+            self._entry(
+                self._url("outcome"), _outcome(problems, result.sample_id or record.sample_id)
+            )
 
     def _patient(self, record: Record, result: Result) -> dict[str, str] | None:
         person = result.patient
@@ -157,7 +206,7 @@ class FhirWriter:
             patient["gender"] = person.sex
         if born is not None:
             patient["birthDate"] = born.isoformat()
-        url = _url()
+        url = self._url("patient")
         self._entry(url, patient)
         return {"reference": url}
 
@@ -263,8 +312,9 @@ class FhirWriter:
         return f"grade {grade} ({self.scheme.title}, {severity})"
 
     def close(self) -> None:
-        """Close the entry array and the Bundle."""
-        self.out.write("\n]}\n" if self.count else "}\n")
+        """Close the entry array and the Bundle, whose id is derived from every entry's."""
+        bundle = uuid.uuid5(ID_NAMESPACE, "bundle|" + self._ids.hexdigest())
+        self.out.write(("\n]" if self.count else "") + f', "id": "{bundle}"}}\n')
 
 
 def _unit_of(quantity: dict[str, Any]) -> dict[str, Any]:
