@@ -308,13 +308,29 @@ def _essence(results: list[dict[str, object]]) -> list[tuple[object, ...]]:
         findings = r["findings"]
         assert isinstance(analytes, list)
         assert isinstance(findings, list)
-        # Derived counts (ANC or ALC from the differential) have no flag column in CSV.
-        flags = {
-            a["analyte"]: a["flag"] for a in analytes if a["flag"] is not None and not a["derived"]
-        }
+        flags = {a["analyte"]: a["flag"] for a in analytes if a["flag"] is not None}
+        # A derived count (ANC or ALC from the differential) has a CSV flag column only when
+        # the file has a column for it: marked, so that the comparison leaves it out.
+        flags.update({f"derived:{a['analyte']}": True for a in analytes if a["derived"]})
         codes = sorted(f["code"] for f in findings)
         rows.append((flags, codes, r["urgency"], r["status"]))
     return rows
+
+
+def _without_derived(row: tuple[object, ...]) -> tuple[object, ...]:
+    flags = row[0]
+    assert isinstance(flags, dict)
+    kept = {k: v for k, v in flags.items() if not k.startswith("derived:")}
+    derived = {k.removeprefix("derived:") for k in flags if k.startswith("derived:")}
+    return ({k: v for k, v in kept.items() if k not in derived}, *row[1:], derived)
+
+
+def _drop(fast: tuple[object, ...], row: tuple[object, ...]) -> tuple[object, ...]:
+    """The CSV row's essence without the counts the row path derived (see _essence)."""
+    flags, derived = fast[0], row[-1]
+    assert isinstance(flags, dict)
+    assert isinstance(derived, set)
+    return ({k: v for k, v in flags.items() if k not in derived}, *fast[1:], derived)
 
 
 def _csv_essence(out: bytes) -> list[tuple[object, ...]]:
@@ -377,7 +393,12 @@ def check_input(data: bytes, suffix: str, tmp: Path, tally: Tally) -> None:
     # FHIR NDJSON groups resources into samples; a file is read as NDJSON by its content.
     first = next((x for x in data.split(b"\n") if x.strip()), b"")
     try:
-        sample_lines = b"resourceType" not in data and isinstance(json.loads(first), dict)
+        # (A first line past the 4 KiB that format detection reads makes a JSON document.)
+        sample_lines = (
+            b"resourceType" not in data
+            and len(first) < 4000
+            and isinstance(json.loads(first), dict)
+        )
     except (ValueError, RecursionError):
         sample_lines = False  # read as one JSON document, whose breaks are one error
     if suffix == ".ndjson" and sample_lines and ndjson.code in CHECK_CODES:
@@ -404,10 +425,16 @@ def check_input(data: bytes, suffix: str, tmp: Path, tally: Tally) -> None:
         _judge(one, argv1, data, CHECK_CODES, tally)
         if (one.code, one.out, one.err) != (two.code, two.out, two.err):
             tally.failures.append(Failure("--jobs 2 differs from --jobs 1", "", argv1, data))
-        header = data.split(b"\n", 1)[0].lower()
+        header = next((x for x in data.split(b"\n") if x.strip()), b"").lower()
         wide = b"analyte" not in header and b"test" not in header
-        if wide and one.code in CHECK_CODES and ndjson.code in CHECK_CODES:
-            fast, rows = _csv_essence(one.out), _essence(results)
+        # A quote left open across a line end is where the fast path, which cuts chunks where
+        # quotes balance, may group broken lines otherwise than the csv module (every line is
+        # still one row or part of one): those inputs are compared by the tests of quoted line
+        # breaks in tests/test_columnar.py instead.
+        balanced = all(line.count(b'"') % 2 == 0 for line in data.split(b"\n"))
+        if wide and balanced and one.code in CHECK_CODES and ndjson.code in CHECK_CODES:
+            fast, rows = _csv_essence(one.out), [_without_derived(r) for r in _essence(results)]
+            fast = [_drop(f, r) for f, r in zip(fast, rows, strict=False)] + fast[len(rows) :]
             if len(fast) != len(rows):
                 tally.failures.append(
                     Failure(

@@ -313,14 +313,14 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
         if end == len(buf) and not exhausted and isinstance(value, int | float):
             fill()  # a number may continue in the next chunk
             continue
-        if not in_array and not isinstance(value, dict | list):
-            # A bare number or word opening a line ("9.5 g/dL, ...") is not a sample followed by
-            # another: the whole line is one broken piece, so it makes one error row.
+        if not in_array:
+            # Text after a value on its line ("9.5 g/dL, ...", or "{...}junk") is not another
+            # sample: the whole line is one broken piece, so it makes one error row.
             line_end = buf.find("\n", end)
             if line_end < 0 and not exhausted and fill():
                 continue
-            rest = buf[end : len(buf) if line_end < 0 else line_end]
-            if rest.strip(" \t\r,"):
+            rest = buf[end : len(buf) if line_end < 0 else line_end].strip(" \t\r,")
+            if rest and rest[0] not in "{[":
                 yield line, _Broken(f"{where}: not valid JSON at line {line} (text after a value)")
                 resync()
                 deep_at = -1

@@ -111,7 +111,9 @@ def detect_format(head: bytes) -> str:
         return "hl7"
     if text[:1] in (b"{", b"["):
         first, _, rest = text.partition(b"\n")
-        if text[:1] == b"{" and first.rstrip().endswith(b"}") and rest.lstrip()[:1] == b"{":
+        # One whole object on the first line and more lines after it: NDJSON, even when the
+        # next line is broken (it is then an error row in its place, not part of a document).
+        if text[:1] == b"{" and first.rstrip().endswith(b"}") and rest.strip():
             return "ndjson"
         return "json"
     return "csv"
