@@ -178,6 +178,11 @@ def grammar_factor(dimension: str, unit: str) -> float | str:
     return _OTHER_DIMENSION
 
 
+def _shown(unit: str) -> str:
+    """A unit as a message quotes it: at most 40 characters (a damaged header can hold more)."""
+    return repr(unit) if len(unit) <= 40 else repr(unit[:40]) + f"... ({len(unit)} characters)"
+
+
 def unit_factor(analyte: Analyte, unit: str) -> float:
     """Return the factor that converts a value in ``unit`` to the analyte's canonical unit.
 
@@ -196,10 +201,10 @@ def unit_factor(analyte: Analyte, unit: str) -> float:
     if isinstance(factor, str):
         table = _DIMENSIONS[analyte.dimension]
         if factor == _OTHER_DIMENSION:
-            message = f"unknown unit {unit!r} for {analyte.id}: not a unit of {analyte.name}"
+            message = f"unknown unit {_shown(unit)} for {analyte.id}: not a unit of {analyte.name}"
         else:
             why = f": {factor}" if "ambiguous" in factor else ""
-            message = f"unknown unit {unit!r} for {analyte.id}{why}"
+            message = f"unknown unit {_shown(unit)} for {analyte.id}{why}"
         raise UnitError(
             message,
             field=analyte.id,

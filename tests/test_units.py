@@ -857,3 +857,11 @@ def test_any_unit_text_is_read_or_refused_with_the_accepted_forms(
         assert factor > 0
         return
     assert hint.startswith(f"accepted for {analyte_id}: ")
+
+
+def test_a_long_unknown_unit_is_quoted_short() -> None:
+    # A damaged header can put thousands of characters where a unit goes: the message stays short.
+    with pytest.raises(UnitError) as info:
+        unit_factor(ANALYTES["plt"], "10^" + "7" * 5000 + "/uL")
+    assert len(info.value.message) < 200
+    assert "(5006 characters)" in info.value.message
