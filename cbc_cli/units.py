@@ -164,9 +164,10 @@ def grammar_factor(dimension: str, unit: str) -> float | str:
     except ucum.UcumError as exc:
         return str(exc)
     try:
-        usable = parsed.factor > 0 and math.isfinite(float(parsed.factor))
+        value = float(parsed.factor)
     except OverflowError:
-        usable = False
+        value = math.inf
+    usable = 0 < value < math.inf  # a factor too small for a float is 0.0 here
     if not usable:
         return "not a unit (its factor is zero or out of range)"  # "0", "10*999"
     target = ucum.parse(_UCUM_CANONICAL[dimension][0])

@@ -58,6 +58,7 @@ _UCUM_ANNOTATION = re.compile(r"\{[^{}]*\}")
 _AGE_UNITS = {"a": "y", "ann": "y", "yr": "y", "y": "y", "mo": "m", "wk": "w", "d": "d"}
 
 
+_LOINC_SHAPE = re.compile(r"\d{1,7}-\d")
 _MESSAGE_TYPE = re.compile(r"[A-Z][A-Z0-9]{2}(\^[A-Z0-9_]{1,7})?")
 
 
@@ -111,9 +112,12 @@ def match_code(
         analyte = find_analyte(name) if name.strip() else None
         if analyte is not None:
             if loinc:
+                # Named on stderr only in the shape of a LOINC code (12345-6): other text in
+                # that place could be a value from a record.
+                code = loinc[0] if _LOINC_SHAPE.fullmatch(loinc[0]) else "(a code)"
                 return None, (
-                    f"LOINC {loinc[0]} ({name}) is not one of the codes read for "
-                    f"{analyte.id}; ignored (map it with --column '{loinc[0]}'={analyte.id})"
+                    f"LOINC {code} ({analyte.name}) is not one of the codes read for "
+                    f"{analyte.id}; ignored (map it with --column CODE={analyte.id})"
                 )
             return analyte.id, None
     return None, None
