@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
@@ -19,6 +19,7 @@ from cbc_cli.models import Result
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers import Input, read_input
+from cbc_cli.readers.records import Record
 from cbc_cli.readers.source import Source, open_source
 from cbc_cli.wording import plural
 
@@ -90,18 +91,32 @@ def run_file(
     with ExitStack() as stack:
         stack.callback(source.close)
         out: TextIO = sys.stdout
-        if fmt == "csv" and _columnar(
+        pairs: Iterator[tuple[Record, Result]] | None = None
+        if source.peek(4) == b"PAR1":  # Parquet: cbc_cli.parquet reads it through Arrow
+            from cbc_cli import parquet
+
+            if parquet.wants_parquet(fmt, output):
+                parquet.write_parquet(path, output, options, ranges, scheme, context, stats)
+                _report(source, stats, [])
+                return stats
+            data, pairs = parquet.read_parquet(path, options, ranges, scheme, context)
+        elif fmt == "parquet":
+            from cbc_cli.parquet import parquet_output_needs_parquet_input
+
+            raise parquet_output_needs_parquet_input(source.name)
+        elif fmt == "csv" and _columnar(
             source, options, context, ranges, scheme, stats, output, stack
         ):
             return stats
-        data = read_input(source, options.input_format, options.columns, options.units)
+        else:
+            data = read_input(source, options.input_format, options.columns, options.units)
         if output is not None:
             out = stack.enter_context(output.open("w", encoding="utf-8", newline=""))
         writer = _writer(fmt, out, data, scheme, options.formula_guard)
         summary = BatchSummary()
         first: Result | None = None
         progress = _progress(stack)
-        for record, result in run(data.records, ranges, scheme, context):
+        for record, result in pairs or run(data.records, ranges, scheme, context):
             count(stats, result)
             summary.add(result)
             if first is None:
