@@ -31,7 +31,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from cbc_cli.api import build_patient, default_ranges, resolve_scheme
-from cbc_cli.batch import interpret_record
+from cbc_cli.batch import BatchStats, count, interpret_record, merge
 from cbc_cli.errors import UsageError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
@@ -211,23 +211,27 @@ class _Rows:
     pending: deque[pa.RecordBatch] = field(default_factory=deque)
     next_line: int = 2
 
-    def feed(self, batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[int, list[str], None]]:
+    def cells(self, batch: pa.RecordBatch) -> tuple[list[list[str]], list[int]]:
+        """The text cells of a batch, column by column, and the line number of each row."""
+        if batch.schema.names != self.lay.names:
+            raise UsageError(
+                "the batches of one stream must have the same columns in the same order"
+            )
+        columns = [[cell_text(v) for v in col.to_pylist()] for col in batch.columns]
         line_column = self.options.line_column
+        if line_column is not None:
+            index = batch.schema.get_field_index(line_column)
+            lines = [int(v) if v is not None else 0 for v in batch.column(index).to_pylist()]
+        else:
+            lines = list(range(self.next_line, self.next_line + batch.num_rows))
+            self.next_line += batch.num_rows
+        return columns, lines
+
+    def feed(self, batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[int, list[str], None]]:
+        """Every row of the stream; each batch is kept in ``pending`` until its rows are done."""
         for batch in batches:
-            if batch.schema.names != self.lay.names:
-                raise UsageError(
-                    "the batches of one stream must have the same columns in the same order"
-                )
+            columns, lines = self.cells(batch)
             self.pending.append(batch)
-            columns = [[cell_text(v) for v in col.to_pylist()] for col in batch.columns]
-            if line_column is not None:
-                lines = [
-                    int(v) if v is not None else 0
-                    for v in batch.column(batch.schema.get_field_index(line_column)).to_pylist()
-                ]
-            else:
-                lines = list(range(self.next_line, self.next_line + batch.num_rows))
-                self.next_line += batch.num_rows
             for i, line in enumerate(lines):
                 yield line, [col[i] for col in columns], None
 
@@ -301,37 +305,148 @@ def stream(
     ranges: RangeTable,
     scheme: Scheme,
     context: Patient,
-    on_result: Callable[[Result], None] | None = None,
+    on_stats: Callable[[BatchStats], None] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """:func:`interpret_batches` with the ranges, scheme and person context already loaded (the
-    CLI's own, which may hold a date of birth); ``on_result`` sees each sample's result."""
+    CLI's own, which may hold a date of birth); ``on_stats`` sees what each batch adds to the
+    run's statistics (samples, unreadable ones, urgencies).
+
+    Wide batches that the columnar rules cover go through them (cbc_cli.columnar, as ``cbc
+    check`` takes a wide CSV export); any other batch goes row by row through the tabular
+    reader's records and the engine. tests/test_arrow.py checks that both give the same cells.
+    """
     out_schema = output_schema(schema, options)
     lay = layout(schema.names, options)
     rows = _Rows(lay, options)
+    if not lay.long:
+        fast = _Columnar.start(lay, options, ranges, scheme, context)
+        for batch in batches:
+            columns, lines = rows.cells(batch)
+            stats = BatchStats()
+            added = fast.run(columns, lines, stats) if fast is not None else None
+            if added is None:
+                stats = BatchStats()
+                cells: list[list[str]] = []
+                for line, row in zip(lines, zip(*columns, strict=True), strict=True):
+                    record = wide_record(line, list(row), lay.tab)
+                    result = interpret_record(record, ranges, scheme, context)
+                    count(stats, result)
+                    cells.extend(_contract_rows(record, result, lay, scheme))
+                added = _transpose(cells, lay)
+            if on_stats is not None:
+                on_stats(stats)
+            yield _attach(batch, added, lay, out_schema)
+        return
     done: list[list[str]] = []
+    stats = BatchStats()
     for record in _records(rows.feed(batches), lay):
         result = interpret_record(record, ranges, scheme, context)
-        if on_result is not None:
-            on_result(result)
+        count(stats, result)
         done.extend(_contract_rows(record, result, lay, scheme))
         while rows.pending and len(done) >= rows.pending[0].num_rows:
             batch = rows.pending.popleft()
-            yield _attach(batch, done[: batch.num_rows], lay, out_schema)
+            yield _attach(batch, _transpose(done[: batch.num_rows], lay), lay, out_schema)
             del done[: batch.num_rows]
     while rows.pending:  # batches of no rows
         batch = rows.pending.popleft()
-        yield _attach(batch, done[: batch.num_rows], lay, out_schema)
+        yield _attach(batch, _transpose(done[: batch.num_rows], lay), lay, out_schema)
         del done[: batch.num_rows]
+    if on_stats is not None:
+        on_stats(stats)
+
+
+def _transpose(rows: list[list[str]], lay: Layout) -> list[Sequence[str]]:
+    return list(zip(*rows, strict=True)) or [() for _ in lay.added]
+
+
+@dataclass
+class _Columnar:
+    """The columnar rules over wide batches: each batch is written as the lines of a CSV export
+    and judged as ``cbc check`` judges a chunk of one (cbc_cli.columnar, in this process; its
+    caches of persons, cell texts and decisions last for the whole stream)."""
+
+    runner: Any
+    width: int
+    added: int
+
+    @classmethod
+    def start(
+        cls, lay: Layout, options: Options, ranges: RangeTable, scheme: Scheme, context: Patient
+    ) -> _Columnar | None:
+        """The columnar runner for this layout, or None when its rules do not cover it."""
+        if context.temperature_c is not None:
+            return None  # the fever rules (febrile neutropenia) live in the engine only
+        from cbc_cli.columnar import ColumnarCsv, plan
+        from cbc_cli.readers.source import Source
+
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\n").writerow(lay.names)
+        source = Source(io.BufferedReader(io.BytesIO(header.getvalue().encode())), "arrow")
+        columns = parse_column_options(options.columns)
+        units = parse_unit_options(options.units)
+        fast = plan(source, "csv", columns, units)
+        if fast is None:
+            return None
+        runner = ColumnarCsv(
+            fast,
+            source,
+            ranges,
+            scheme,
+            context,
+            io.StringIO(),
+            False,
+            BatchStats(),
+            columns,
+            units,
+            jobs=1,
+        )
+        return cls(runner, len(lay.names), len(lay.added))
+
+    def run(
+        self, columns: list[list[str]], lines: list[int], stats: BatchStats
+    ) -> list[Sequence[str]] | None:
+        """The added columns of one batch, or None when it must go row by row: its rows are
+        not numbered one after another, or one is blank (a CSV reader skips those)."""
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        n = len(lines)
+        if n == 0:
+            return [[] for _ in range(self.added)]
+        if lines != list(range(lines[0], lines[0] + n)):
+            return None
+        rows = list(zip(*columns, strict=True))
+        if any(not any(row) for row in rows):
+            return None
+        body = io.StringIO()
+        csv.writer(body, lineterminator="\n").writerows(rows)
+        data, tally = self.runner._judge(lines[0], body.getvalue().encode())
+        if tally.blank_rows or tally.stats.samples != n:
+            return None
+        names = [f"c{i}" for i in range(self.width + self.added)]
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        if table.num_rows != n:
+            return None
+        merge(stats, tally.stats)
+        return [table.column(i).to_pylist() for i in range(self.width, len(names))]
 
 
 def _attach(
-    batch: pa.RecordBatch, cells: list[list[str]], lay: Layout, schema: pa.Schema
+    batch: pa.RecordBatch, added: Sequence[Sequence[str]], lay: Layout, schema: pa.Schema
 ) -> pa.RecordBatch:
     import pyarrow as pa
 
     arrays = list(batch.columns)
-    for j, kind in enumerate(lay.kinds):
-        column = [row[j] for row in cells]
+    for column, kind in zip(added, lay.kinds, strict=True):
         if kind == "grade":
             arrays.append(pa.array([int(c) if c else None for c in column], pa.int8()))
         else:

@@ -139,7 +139,7 @@ def write_parquet(
     import pyarrow.parquet as pq
 
     from cbc_cli.arrow import Options, output_schema, stream
-    from cbc_cli.batch import count
+    from cbc_cli.batch import merge
 
     assert output is not None  # wants_parquet said so
     file = open_parquet(path)
@@ -156,7 +156,7 @@ def write_parquet(
                 ranges,
                 scheme,
                 context,
-                lambda result: count(stats, result),
+                lambda part: merge(stats, part),
             ):
                 writer.write_batch(batch)
     except BaseException:

@@ -198,3 +198,25 @@ def test_cbc_check_on_csv_does_not_load_pyarrow(wide: Path) -> None:
     assert done.returncode == 3
     assert "| cbc_cli.columnar" in done.stderr  # the import log is there
     assert "pyarrow" not in done.stderr
+
+
+def test_columnar_and_row_by_row_paths_give_the_same_cells(
+    wide: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cbc_cli import arrow
+
+    table = pcsv.read_csv(wide)
+    used: list[bool] = []
+    start = arrow._Columnar.start
+
+    def spy(*args: Any) -> Any:
+        runner = start(*args)
+        used.append(runner is not None)
+        return runner
+
+    monkeypatch.setattr(arrow._Columnar, "start", spy)
+    fast = interpret_table(table)
+    assert used == [True]  # this wide layout is one the columnar rules cover
+    monkeypatch.setattr(arrow._Columnar, "start", lambda *args: None)
+    slow = interpret_table(table)
+    assert fast.equals(slow)
