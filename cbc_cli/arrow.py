@@ -454,6 +454,19 @@ def _attach(
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
+def interpret_reader(reader: pa.RecordBatchReader, **options: Any) -> pa.RecordBatchReader:
+    """A ``RecordBatchReader`` of the answers, read lazily from ``reader`` (DuckDB's
+    ``fetch_record_batch``, a Parquet or IPC stream): nothing is read until it is consumed, and
+    DuckDB, Polars or pyarrow can query or write it as a table."""
+    import pyarrow as pa
+
+    opts = options.pop("options", None) or make_options(**options)
+    schema = output_schema(reader.schema, opts)
+    return pa.RecordBatchReader.from_batches(
+        schema, interpret_batches(reader, reader.schema, options=opts)
+    )
+
+
 def interpret_table(table: pa.Table | pa.RecordBatch, **options: Any) -> pa.Table:
     """Interpret a whole table (or one record batch): its columns, then cbc's columns.
 

@@ -133,3 +133,25 @@ def by_row(
     k = header.index(key)
     where = [header.index(c) for c in columns]
     return {r[k]: [r[i] for i in where] for r in rows}
+
+
+def readme_recipe(name: str) -> str:
+    """The Python block of README.md that follows ``<!-- recipe: NAME -->``."""
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    found = re.search(rf"<!-- recipe: {name} -->\n```python\n(.*?)```", readme, flags=re.S)
+    assert found, f"README.md has no {name} recipe"
+    return found[1]
+
+
+def run_recipe(name: str, where: Path, monkeypatch: Any) -> dict[str, Any]:
+    """Run a README recipe in ``where``, beside a copy of examples/; return its names."""
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "examples", where / "examples")
+    monkeypatch.chdir(where)
+    names: dict[str, Any] = {"__name__": f"recipe_{name}"}
+    exec(compile(readme_recipe(name), f"README.md ({name} recipe)", "exec"), names)
+    return names

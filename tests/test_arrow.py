@@ -220,3 +220,18 @@ def test_columnar_and_row_by_row_paths_give_the_same_cells(
     monkeypatch.setattr(arrow._Columnar, "start", lambda *args: None)
     slow = interpret_table(table)
     assert fast.equals(slow)
+
+
+def test_readme_arrow_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scale_data import run_recipe
+
+    names = run_recipe("arrow", tmp_path, monkeypatch)
+    assert names["answers"].num_columns > names["results"].num_columns
+
+
+def test_readme_duckdb_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("duckdb")
+    from scale_data import run_recipe
+
+    run_recipe("duckdb", tmp_path, monkeypatch)
+    assert pq.read_table(tmp_path / "answers.parquet").num_rows == 6

@@ -93,3 +93,10 @@ def test_bad_options_and_headers_fail_before_any_task(client: Any) -> None:
         interpret_dataframe(ddf, pregnant=5)
     with pytest.raises(InputError):
         interpret_dataframe(dd.from_pandas(pd.DataFrame({"x": [1]}), npartitions=1))
+
+
+def test_readme_dask_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scale_data import run_recipe
+
+    run_recipe("dask", tmp_path, monkeypatch)
+    assert pq.read_table(tmp_path / "answers-dask").num_rows == 6

@@ -30,18 +30,29 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
+def spark_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Spark driver's working directory, where relative paths resolve (the README recipe's)."""
+    return tmp_path_factory.mktemp("spark")
+
+
+@pytest.fixture(scope="module")
+def spark(spark_dir: Path) -> Iterator[Any]:
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("cbc-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
+    here = Path.cwd()
+    os.chdir(spark_dir)  # the JVM keeps the directory it starts in
+    try:
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("cbc-test")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.driver.memory", "1g")
+            .getOrCreate()
+        )
+    finally:
+        os.chdir(here)
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -117,3 +128,10 @@ def test_bad_options_and_headers_fail_on_the_driver(spark: Any) -> None:
     out = interpret_dataframe(df, sex="female", age=54).toArrow()
     assert out.column("anemia_grade").to_pylist() == [2]  # CTCAE v5: Hgb <10.0-8.0 g/dL
     assert out.schema.field("anemia_grade").type.bit_width == 8
+
+
+def test_readme_spark_recipe(spark: Any, spark_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scale_data import run_recipe
+
+    run_recipe("spark", spark_dir, monkeypatch)
+    assert pq.read_table(spark_dir / "answers").num_rows == 6
