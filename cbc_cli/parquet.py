@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 MAGIC = b"PAR1"
 BATCH_ROWS = 16_384
 """Rows read at a time: a row group is read in slices of this size, never whole."""
+ROW_GROUP_ROWS = 131_072
+"""Rows of each row group written: a few slices held, so that readers get row groups of a
+usual size (a row group per slice would make a large footer and slow scans)."""
 
 
 def is_parquet(head: bytes) -> bool:
@@ -136,6 +139,7 @@ def write_parquet(
     """
     import os
 
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from cbc_cli.arrow import Options, output_schema, stream
@@ -149,6 +153,7 @@ def write_parquet(
     partial = output.with_name(f".{output.name}.partial")
     try:
         with pq.ParquetWriter(str(partial), out_schema) as writer:
+            held: list[pa.RecordBatch] = []
             for batch in stream(
                 _batches(file, path),
                 schema,
@@ -158,7 +163,12 @@ def write_parquet(
                 context,
                 lambda part: merge(stats, part),
             ):
-                writer.write_batch(batch)
+                held.append(batch)
+                if sum(b.num_rows for b in held) >= ROW_GROUP_ROWS:
+                    writer.write_table(pa.Table.from_batches(held, out_schema))
+                    held = []
+            if held:
+                writer.write_table(pa.Table.from_batches(held, out_schema))
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
