@@ -18,7 +18,12 @@ from scale_data import by_row, cli_csv, cli_trend, long_csv, text, wide_csv  # n
 
 from cbc_cli.errors import InputError, UsageError  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning",
+    "ignore::ResourceWarning",
+    # The recipe's cluster serves its dashboard on another port when 8787 is taken.
+    "ignore:Port 8787 is already in use:UserWarning",
+)
 
 
 @pytest.fixture(scope="module")
