@@ -34,6 +34,13 @@ def client() -> Iterator[Any]:
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
+    # The worker processes were started through multiprocessing, whose resource tracker lives
+    # on as a child of this process; tests/test_workers.py counts this process's children.
+    from multiprocessing import resource_tracker
+
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+    if stop is not None:
+        stop()
 
 
 def _parquet(csv_path: Path, rows_per_group: int) -> Path:

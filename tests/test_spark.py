@@ -56,6 +56,31 @@ def spark(spark_dir: Path) -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+    _stop_jvm()
+
+
+def _stop_jvm() -> None:
+    """End the JVM that PySpark started (it outlives stop(); tests/test_workers.py counts this
+    process's children), so that a later session would start its own."""
+    import subprocess
+
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    proc = getattr(gateway, "proc", None)
+    if proc is not None:
+        if proc.stdin is not None:
+            proc.stdin.close()  # PySpark's JVM ends when its standard input closes
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait(timeout=20)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
 
 
 def _parquet(csv_path: Path, rows_per_group: int) -> Path:
