@@ -525,9 +525,14 @@ def interpret_trend(
     import pyarrow as pa
 
     from cbc_cli.parse import parse_date
-    from cbc_cli.trend import DEFAULT_ANALYTES, TrendOptions, build_trend, trend_rows
+    from cbc_cli.trend import DEFAULT_ANALYTES, GRAFT_SOURCES, TrendOptions, build_trend, trend_rows
 
     settings = trend or TrendSettings()
+    if settings.transplant is not None and settings.transplant not in GRAFT_SOURCES:
+        raise UsageError(
+            f"transplant {settings.transplant!r} is not a graft source",
+            hint="use " + ", ".join(GRAFT_SOURCES),
+        )
     opts = options.pop("options", None) or make_options(**options)
     if settings.patient_column:
         opts = Options(
@@ -539,7 +544,7 @@ def interpret_trend(
     ranges, scheme, context = _setup(opts)
     trend_options = TrendOptions(
         since=parse_date(settings.since, "since") if settings.since else None,
-        transplant=settings.transplant,  # type: ignore[arg-type]
+        transplant=settings.transplant,
         transfusions=tuple(parse_date(d, "transfusion") for d in settings.transfusions),
         analytes=settings.analytes or DEFAULT_ANALYTES,
         patient_column=settings.patient_column,

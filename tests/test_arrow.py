@@ -235,3 +235,15 @@ def test_readme_duckdb_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
     run_recipe("duckdb", tmp_path, monkeypatch)
     assert pq.read_table(tmp_path / "answers.parquet").num_rows == 6
+
+
+def test_trend_options_are_those_of_cbc_trend(tmp_path: Path) -> None:
+    from cbc_cli.arrow import TrendSettings
+
+    source = Path(__file__).resolve().parent.parent / "examples" / "trend_transplant.csv"
+    header, rows = cli_trend(source, "--since", "2026-01-10", "--transplant", "pb")
+    settings = TrendSettings(since="2026-01-10", transplant="pb")
+    out = interpret_trend(pcsv.read_csv(source), trend=settings)
+    assert [[text(v) for v in r.values()] for r in out.to_pylist()] == rows
+    with pytest.raises(UsageError):
+        interpret_trend(pcsv.read_csv(source), trend=TrendSettings(transplant="bone"))
