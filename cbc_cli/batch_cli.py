@@ -95,8 +95,7 @@ def run_file(
         if source.peek(4) == b"PAR1":  # Parquet: cbc_cli.parquet reads it through Arrow
             from cbc_cli import parquet
 
-            if parquet.wants_parquet(fmt, output):
-                parquet.write_parquet(path, output, options, ranges, scheme, context, stats)
+            if parquet.write_direct(fmt, path, output, options, ranges, scheme, context, stats):
                 _report(source, stats, [])
                 return stats
             data, pairs = parquet.read_parquet(path, options, ranges, scheme, context)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cbc_cli.errors import InputError, UsageError
 from cbc_cli.grading import Scheme
@@ -123,6 +123,84 @@ def read_parquet(
     return data, pairs
 
 
+def write_direct(
+    fmt: str,
+    path: str,
+    output: Path | None,
+    options: BatchOptions,
+    ranges: RangeTable,
+    scheme: Scheme,
+    context: Patient,
+    stats: BatchStats,
+) -> bool:
+    """Write Parquet or CSV output of a Parquet input through the Arrow stream (the columnar
+    rules where they apply); False for the formats the CLI's record writers write.
+
+    Raises:
+        UsageError: Parquet output without ``-o``.
+        InputError: the file is damaged or has no rows.
+    """
+    if wants_parquet(fmt, output):
+        write_parquet(path, output, options, ranges, scheme, context, stats)
+    elif fmt == "csv":
+        import sys
+
+        if output is None:
+            write_csv(path, sys.stdout, options, ranges, scheme, context, stats)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                write_csv(path, out, options, ranges, scheme, context, stats)
+    else:
+        return False
+    if stats.samples == 0:
+        raise InputError(
+            f"{path}: no data rows", hint="the file holds no rows; give rows of results"
+        )
+    return True
+
+
+def write_csv(
+    path: str,
+    out: TextIO,
+    options: BatchOptions,
+    ranges: RangeTable,
+    scheme: Scheme,
+    context: Patient,
+    stats: BatchStats,
+) -> None:
+    """The CSV ``cbc check --format csv`` writes for the rows written as CSV: each input cell as
+    its text (made inert when it would run as a spreadsheet formula, unless
+    ``--no-formula-guard``), then cbc's cells."""
+    import csv
+
+    from cbc_cli.arrow import Options, cell_text, output_schema, stream
+    from cbc_cli.batch import merge
+    from cbc_cli.writers.csv_writer import inert
+
+    file = open_parquet(path)
+    arrow_options = Options(columns=tuple(options.columns), units=tuple(options.units))
+    schema = file.schema_arrow
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(output_schema(schema, arrow_options).names)
+    width = len(schema)
+    for batch in stream(
+        _batches(file, path),
+        schema,
+        arrow_options,
+        ranges,
+        scheme,
+        context,
+        lambda part: merge(stats, part),
+    ):
+        columns = []
+        for i, column in enumerate(batch.columns):
+            cells = [cell_text(v) for v in column.to_pylist()]
+            if i < width and options.formula_guard:
+                cells = [inert(c) for c in cells]
+            columns.append(cells)
+        writer.writerows(zip(*columns, strict=True))
+
+
 def write_parquet(
     path: str,
     output: Path | None,
@@ -173,7 +251,3 @@ def write_parquet(
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, output)
-    if stats.samples == 0:
-        raise InputError(
-            f"{path}: no data rows", hint="the file holds no rows; give rows of results"
-        )

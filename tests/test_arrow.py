@@ -244,6 +244,38 @@ def test_trend_options_are_those_of_cbc_trend(tmp_path: Path) -> None:
     header, rows = cli_trend(source, "--since", "2026-01-10", "--transplant", "pb")
     settings = TrendSettings(since="2026-01-10", transplant="pb")
     out = interpret_trend(pcsv.read_csv(source), trend=settings)
+    assert out.schema.names == header
     assert [[text(v) for v in r.values()] for r in out.to_pylist()] == rows
     with pytest.raises(UsageError):
         interpret_trend(pcsv.read_csv(source), trend=TrendSettings(transplant="bone"))
+
+
+def test_cbc_check_long_parquet_to_csv(long: Path, tmp_path: Path) -> None:
+    source = _parquet(long, tmp_path / "long.parquet", 333)  # samples cut across row groups
+    done = subprocess.run(
+        [sys.executable, "-m", "cbc_cli", "check", str(source), "-f", "csv", "--no-formula-guard"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    import csv
+
+    mine = list(csv.reader(done.stdout.splitlines()))
+    header, rows = cli_csv(long)
+    assert mine[0] == header
+    width = len(pq.read_schema(source).names)
+    assert by_row(mine[0], mine[1:], header[width:]) == by_row(header, rows, header[width:])
+
+
+def test_parquet_to_csv_keeps_the_formula_guard(tmp_path: Path) -> None:
+    source = tmp_path / "f.parquet"
+    pq.write_table(pa.table({"sample_id": ["=HYPERLINK(1)", "-2"], "hgb": [9.1, 14.0]}), source)
+    done = subprocess.run(
+        [sys.executable, "-m", "cbc_cli", "check", str(source), "-f", "csv"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith("'=HYPERLINK(1),9.1,")
+    assert lines[2].startswith("-2,14.0,")  # a number is data, not a formula
