@@ -67,6 +67,7 @@ class OutputFormat(StrEnum):
     hl7 = "hl7"
     html = "html"
     pdf = "pdf"
+    parquet = "parquet"
 
 
 class InputFormat(StrEnum):
@@ -484,6 +485,8 @@ def check(
             stdin = _stdin_bytes()
         stats = run_file(file, options, context, table, scheme, output_format.value, output, stdin)
         raise typer.Exit(3 if stats.failed else _fail_code(stats.urgency, fail_on))
+    if output_format is OutputFormat.parquet:
+        raise UsageError("Parquet output is written from a Parquet file", hint="use --format csv")
     if not given:
         given = _prompt_panel(_console(stderr=True), patient_args)
         if not given:

@@ -32,7 +32,7 @@ class Input:
     @property
     def tabular(self) -> bool:
         """Whether the input has rows and columns to carry through to CSV output."""
-        return self.format in ("csv", "tsv")
+        return self.format in ("csv", "tsv", "parquet")
 
 
 def read_input(
