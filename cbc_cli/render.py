@@ -29,7 +29,7 @@ from cbc_cli.explanations import (
 from cbc_cli.models import AnalyteResult, Finding, Result, SchemeInfo
 from cbc_cli.ranges import RangeTable, ReferenceRange
 from cbc_cli.units import format_value
-from cbc_cli.wording import plural
+from cbc_cli.wording import FINDING_LABELS, FLAG_WORDS, URGENCY_TITLE, person_words, plural
 
 if TYPE_CHECKING:
     from cbc_cli.batch import BatchSummary
@@ -42,21 +42,7 @@ FLAG_STYLE = {
     "HH": "bold red",
     "no-range": "dim",
 }
-FLAG_WORDS = {
-    "N": "normal",
-    "L": "low",
-    "H": "high",
-    "LL": "critically low",
-    "HH": "critically high",
-    "no-range": "no range",
-}
 URGENCY_STYLE = {"none": "green", "routine": "cyan", "soon": "yellow", "now": "bold red"}
-URGENCY_TITLE = {
-    "none": "Nothing out of range",
-    "routine": "Mention at your next contact",
-    "soon": "Contact your care team soon",
-    "now": "Contact your care team now",
-}
 
 
 def _num(analyte_id: str, value: float | None) -> str:
@@ -114,17 +100,6 @@ def _grade_words(grade: int | None, severity: str, scheme: SchemeInfo) -> str:
     return f"{scheme.title} grade {grade} ({severity})"
 
 
-# The labels of a finding's parts, in the order a person reads them (docs/clinical.md section 6).
-FINDING_LABELS = (
-    ("measures", "What it measures"),
-    ("meaning", "What it can mean"),
-    ("notice", "What you might notice"),
-    ("action", "What to do"),
-    ("precautions", "Precautions"),
-    ("background", "Background"),
-)
-
-
 def _labelled(f: Finding) -> list[RenderableType]:
     """One line per labelled part of a finding, then where to read more."""
     lines: list[RenderableType] = []
@@ -177,22 +152,8 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
     """The full terminal page for one sample."""
     parts: list[RenderableType] = []
     patient = result.patient
-    who_parts: list[str] = []
-    if result.sample_id:
-        who_parts.append(f"sample {result.sample_id}")
-    if patient.sex:
-        who_parts.append(patient.sex)
-    if patient.age:
-        who_parts.append(f"age {patient.age}")
-    if patient.pregnancy_trimester:
-        who_parts.append(f"pregnant (trimester {patient.pregnancy_trimester})")
-    who_parts.extend(f"profile {p}" for p in patient.profiles)
-    if patient.temperature_c is not None:
-        who_parts.append(f"temperature {patient.temperature_c:g} C")
-    if patient.days_since_chemo is not None:
-        who_parts.append(f"day {patient.days_since_chemo} after chemotherapy")
-    if patient.transplant:
-        who_parts.append(f"{patient.transplant} transplant")
+    who_parts = [f"sample {result.sample_id}"] if result.sample_id else []
+    who_parts += person_words(patient)
     who = ", ".join(who_parts)
     parts.append(
         Text(f"Complete blood count - {who}" if who else "Complete blood count", style="bold")

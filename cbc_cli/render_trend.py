@@ -24,10 +24,10 @@ from rich.text import Text
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import DISCLAIMER
-from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE, URGENCY_TITLE
+from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE
 from cbc_cli.trend.model import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
 from cbc_cli.trend.words import day_words, value_text
-from cbc_cli.wording import plural
+from cbc_cli.wording import URGENCY_TITLE, plural
 
 CHART_HEIGHT = 10
 SPARK = "▁▂▃▄▅▆▇█"

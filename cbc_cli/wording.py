@@ -1,6 +1,51 @@
-"""Small helpers for the words of messages."""
+"""The words every view of a result shares (the terminal page and the HTML report)."""
 
 from __future__ import annotations
+
+from cbc_cli.models import PatientInfo
+
+FLAG_WORDS = {
+    "N": "normal",
+    "L": "low",
+    "H": "high",
+    "LL": "critically low",
+    "HH": "critically high",
+    "no-range": "no range",
+}
+URGENCY_TITLE = {
+    "none": "Nothing out of range",
+    "routine": "Mention at your next contact",
+    "soon": "Contact your care team soon",
+    "now": "Contact your care team now",
+}
+# The labels of a finding's parts, in the order a person reads them (docs/clinical.md section 6).
+FINDING_LABELS = (
+    ("measures", "What it measures"),
+    ("meaning", "What it can mean"),
+    ("notice", "What you might notice"),
+    ("action", "What to do"),
+    ("precautions", "Precautions"),
+    ("background", "Background"),
+)
+
+
+def person_words(patient: PatientInfo, degree: str = "C") -> list[str]:
+    """What is known of the person, as short phrases (``female``, ``age 54 y``, ...)."""
+    words: list[str] = []
+    if patient.sex:
+        words.append(patient.sex)
+    if patient.age:
+        words.append(f"age {patient.age}")
+    if patient.pregnancy_trimester:
+        words.append(f"pregnant (trimester {patient.pregnancy_trimester})")
+    words.extend(f"profile {name}" for name in patient.profiles)
+    if patient.temperature_c is not None:
+        words.append(f"temperature {patient.temperature_c:g} {degree}")
+    if patient.days_since_chemo is not None:
+        words.append(f"day {patient.days_since_chemo} after chemotherapy")
+    if patient.transplant:
+        words.append(f"{patient.transplant} transplant")
+    return words
 
 
 def plural(n: int, noun: str) -> str:

@@ -441,15 +441,6 @@ def test_terminal_and_json_paths_do_not_load_the_report() -> None:
     assert "cbc_cli.report" not in loaded
 
 
-def test_the_words_agree_with_the_terminal_page() -> None:
-    from cbc_cli import render
-    from cbc_cli.report import html
-
-    assert html.FLAG_WORDS == render.FLAG_WORDS
-    assert html.URGENCY_TITLE == render.URGENCY_TITLE
-    assert html.FINDING_LABELS == render.FINDING_LABELS
-
-
 # --- in a real browser, and printed --------------------------------------------------------------
 
 browser = pytest.mark.skipif(

@@ -24,7 +24,7 @@ from cbc_cli.explanations import DISCLAIMER
 from cbc_cli.models import AnalyteResult, Finding, Result, SchemeInfo
 from cbc_cli.report import svg
 from cbc_cli.units import format_value
-from cbc_cli.wording import plural
+from cbc_cli.wording import FINDING_LABELS, FLAG_WORDS, URGENCY_TITLE, person_words, plural
 
 if TYPE_CHECKING:
     from cbc_cli.readers.records import Record
@@ -34,28 +34,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # The words of the terminal page (cbc_cli.render), repeated here so that the HTML path does not
 # load Rich; tests/test_report.py checks that the two agree.
-FLAG_WORDS = {
-    "N": "normal",
-    "L": "low",
-    "H": "high",
-    "LL": "critically low",
-    "HH": "critically high",
-    "no-range": "no range",
-}
-URGENCY_TITLE = {
-    "none": "Nothing out of range",
-    "routine": "Mention at your next contact",
-    "soon": "Contact your care team soon",
-    "now": "Contact your care team now",
-}
-FINDING_LABELS = (
-    ("measures", "What it measures"),
-    ("meaning", "What it can mean"),
-    ("notice", "What you might notice"),
-    ("action", "What to do"),
-    ("precautions", "Precautions"),
-    ("background", "Background"),
-)
 LABELS = {"anc": "ANC", "plt": "Platelets", "hgb": "Hemoglobin", "wbc": "WBC", "alc": "Lymphocytes"}
 STATUS_WORDS = {
     "reached": "reached",
@@ -237,22 +215,8 @@ def _finding_view(f: Finding, scheme: SchemeInfo) -> dict[str, Any]:
 
 def _who(r: Result, record: Record | None) -> list[str]:
     p = r.patient
-    who: list[str] = []
-    if record is not None and record.patient_id:
-        who.append(f"patient {record.patient_id}")
-    if p.sex:
-        who.append(p.sex)
-    if p.age:
-        who.append(f"age {p.age}")
-    if p.pregnancy_trimester:
-        who.append(f"pregnant (trimester {p.pregnancy_trimester})")
-    who.extend(f"profile {name}" for name in p.profiles)
-    if p.temperature_c is not None:
-        who.append(f"temperature {p.temperature_c:g} °C")
-    if p.days_since_chemo is not None:
-        who.append(f"day {p.days_since_chemo} after chemotherapy")
-    if p.transplant:
-        who.append(f"{p.transplant} transplant")
+    who = [f"patient {record.patient_id}"] if record is not None and record.patient_id else []
+    who += person_words(p, "°C")
     if record is not None and record.collected_at:
         who.append(f"collected {record.collected_at}")
     return who
