@@ -143,13 +143,11 @@ def write_direct(
     if wants_parquet(fmt, output):
         write_parquet(path, output, options, ranges, scheme, context, stats)
     elif fmt == "csv":
-        import sys
+        from cbc_cli.output import OutputTarget
 
-        if output is None:
-            write_csv(path, sys.stdout, options, ranges, scheme, context, stats)
-        else:
-            with output.open("w", encoding="utf-8", newline="") as out:
-                write_csv(path, out, options, ranges, scheme, context, stats)
+        # Written whole or not at all, as every -o FILE (cbc_cli.output).
+        with OutputTarget(output, partial=options.partial) as target:
+            write_csv(path, target.stream, options, ranges, scheme, context, stats)
     else:
         return False
     if stats.samples == 0:
