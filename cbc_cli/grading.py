@@ -200,6 +200,8 @@ def load_scheme_file(path: Path) -> Scheme:
         raise RangeFileError("not valid TOML (nested too deeply)", path=name) from None
     except tomllib.TOMLDecodeError as exc:
         raise RangeFileError(f"not valid TOML ({exc})", path=name) from None
+    except ValueError:  # tomllib's int() of an integer of thousands of digits
+        raise RangeFileError("not valid TOML (a number too long to read)", path=name) from None
     if not conforms(raw, _SCHEME):
         found = first_error(raw, _SCHEME, "GradingScheme")
         loc, msg = found if found else ((), "does not match the grading-file syntax")

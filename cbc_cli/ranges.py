@@ -185,6 +185,12 @@ def load_range_file(
             path=name,
             hint="see the syntax comment at the top of a shipped range file",
         ) from None
+    except ValueError:  # tomllib's int() of an integer of thousands of digits
+        raise RangeFileError(
+            "not valid TOML (a number too long to read)",
+            path=name,
+            hint="see the syntax comment at the top of a shipped range file",
+        ) from None
     if not conforms(raw, _FILE):
         found = first_error(raw, _FILE, "RangeFile")
         loc, msg = found if found else ((), "does not match the range-file syntax")

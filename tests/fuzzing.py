@@ -493,7 +493,8 @@ def corpus(folder: Path) -> Iterator[Path]:
 def _save(failures: list[Failure], folder: Path, report: Callable[[str], None]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i, f in enumerate(failures):
-        suffix = Path(f.argv[1]).suffix if len(f.argv) > 1 else ".bin"
+        named = [a for a in f.argv if "/" in a]  # the input's path ("ranges validate PATH")
+        suffix = Path(named[0]).suffix if named else ".bin"
         target = folder / f"found-{int(time.time())}-{i}{suffix}"
         target.write_bytes(f.data)
         report(f"saved {target}")
