@@ -510,6 +510,42 @@ class TrendSettings:
     patient_column: str | None = None
     dob: str | None = None
 
+    def __post_init__(self) -> None:
+        from cbc_cli.trend import GRAFT_SOURCES
+
+        if self.transplant is not None and self.transplant not in GRAFT_SOURCES:
+            raise UsageError(
+                f"transplant {self.transplant!r} is not a graft source",
+                hint="use " + ", ".join(GRAFT_SOURCES),
+            )
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        since: str | None,
+        transplant: str | None,
+        transfusions: Sequence[str],
+        analytes: Sequence[str],
+        patient: str,
+        dob: str | None,
+    ) -> TrendSettings:
+        """The settings from the keyword arguments of the Spark and Dask ``interpret_trend``
+        (``patient``: the column that names the person; ``patient_id``/``mrn`` are found
+        without it).
+
+        Raises:
+            UsageError: a graft source other than pb, marrow or cord.
+        """
+        return cls(
+            since=since,
+            transplant=transplant,
+            transfusions=tuple(transfusions),
+            analytes=tuple(analytes),
+            patient_column=None if patient in ("patient_id", "mrn") else patient,
+            dob=dob,
+        )
+
 
 def interpret_trend(
     table: pa.Table | pa.RecordBatch,
@@ -525,14 +561,9 @@ def interpret_trend(
     import pyarrow as pa
 
     from cbc_cli.parse import parse_date
-    from cbc_cli.trend import DEFAULT_ANALYTES, GRAFT_SOURCES, TrendOptions, build_trend, trend_rows
+    from cbc_cli.trend import DEFAULT_ANALYTES, TrendOptions, build_trend, trend_rows
 
     settings = trend or TrendSettings()
-    if settings.transplant is not None and settings.transplant not in GRAFT_SOURCES:
-        raise UsageError(
-            f"transplant {settings.transplant!r} is not a graft source",
-            hint="use " + ", ".join(GRAFT_SOURCES),
-        )
     opts = options.pop("options", None) or make_options(**options)
     if settings.patient_column:
         opts = Options(
@@ -544,7 +575,7 @@ def interpret_trend(
     ranges, scheme, context = _setup(opts)
     trend_options = TrendOptions(
         since=parse_date(settings.since, "since") if settings.since else None,
-        transplant=settings.transplant,
+        transplant=settings.transplant,  # type: ignore[arg-type]  # checked by TrendSettings
         transfusions=tuple(parse_date(d, "transfusion") for d in settings.transfusions),
         analytes=settings.analytes or DEFAULT_ANALYTES,
         patient_column=settings.patient_column,

@@ -23,8 +23,6 @@ from cbc_cli.arrow import (
     trend_schema,
 )
 from cbc_cli.arrow import interpret_trend as arrow_trend
-from cbc_cli.errors import UsageError
-from cbc_cli.trend import GRAFT_SOURCES
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -118,16 +116,12 @@ def interpret_trend(
     import pyarrow as pa
 
     opts = make_options(**options)
-    if transplant is not None and transplant not in GRAFT_SOURCES:
-        raise UsageError(
-            f"transplant {transplant!r} is not a graft source", hint="use pb, marrow or cord"
-        )
-    settings = TrendSettings(
+    settings = TrendSettings.of(
         since=since,
         transplant=transplant,
-        transfusions=tuple(transfusions),
-        analytes=tuple(analytes),
-        patient_column=None if patient in ("patient_id", "mrn") else patient,
+        transfusions=transfusions,
+        analytes=analytes,
+        patient=patient,
         dob=dob,
     )
     layout(list(ddf.columns), opts)

@@ -22,8 +22,6 @@ from cbc_cli.arrow import (
     trend_schema,
 )
 from cbc_cli.arrow import interpret_trend as arrow_trend
-from cbc_cli.errors import UsageError
-from cbc_cli.trend import GRAFT_SOURCES
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -99,16 +97,12 @@ def interpret_trend(
     from pyspark.sql.pandas.types import from_arrow_schema
 
     opts = make_options(**options)
-    if transplant is not None and transplant not in GRAFT_SOURCES:
-        raise UsageError(
-            f"transplant {transplant!r} is not a graft source", hint="use pb, marrow or cord"
-        )
-    settings = TrendSettings(
+    settings = TrendSettings.of(
         since=since,
         transplant=transplant,
-        transfusions=tuple(transfusions),
-        analytes=tuple(analytes),
-        patient_column=None if patient in ("patient_id", "mrn") else patient,
+        transfusions=transfusions,
+        analytes=analytes,
+        patient=patient,
         dob=dob,
     )
     layout(df.columns, opts)  # a header cbc cannot read fails here, on the driver
