@@ -765,9 +765,9 @@ _TOPIC_LIST: tuple[Topic, ...] = (
         # conditions rather than repeating the contrast.
         summary=(
             "When the marrow itself cannot make enough cells (marrow failure, also called "
-            "insufficiency), the cause may be a condition such as aplastic anemia, MDS, PNH or "
-            "pure red cell aplasia. A blood count alone cannot tell these apart from the effect "
-            "of treatment (suppression); your care team can."
+            "insufficiency), the cause may be a condition such as aplastic anemia, "
+            "myelodysplastic syndromes (MDS) or PNH. A blood count alone cannot tell these apart "
+            "from the effect of treatment (suppression); your care team can."
         ),
         points=(
             # [C1]
