@@ -27,8 +27,11 @@ from cbc_cli.grading import (
     Scheme,
     load_scheme,
 )
+
+# scheme_info lives with the schemes (the trend core uses it too); the library API names it.
+from cbc_cli.grading import scheme_info as scheme_info  # noqa: PLC0414
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
-from cbc_cli.models import Report, Result, SchemeInfo, identified, json_schema
+from cbc_cli.models import Report, Result, identified, json_schema
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Transplant
 from cbc_cli.parse import parse_date, parse_range_text, parse_sex, parse_temperature
 from cbc_cli.ranges import RangeTable, load_ranges
@@ -59,13 +62,6 @@ def resolve_scheme(name: str | None) -> Scheme:
             f"unknown grading scheme {name!r}", hint="use " + ", ".join(SCHEME_CHOICES)
         )
     return load_scheme(key)
-
-
-def scheme_info(scheme: Scheme) -> SchemeInfo:
-    """The output description of a scheme."""
-    return SchemeInfo(
-        id=scheme.id, title=scheme.title, version=scheme.version, source=scheme.source
-    )
 
 
 def parse_lab_range(text: str) -> tuple[str, LabRange]:

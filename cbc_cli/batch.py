@@ -12,10 +12,27 @@ from dataclasses import dataclass, field, replace
 
 from cbc_cli.engine import interpret_panel, patient_info
 from cbc_cli.grading import Scheme
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import Result, Urgency
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record
+
+
+@dataclass
+class BatchOptions:
+    """The options that only a file input uses."""
+
+    input_format: str
+    columns: list[str]
+    units: list[str]
+    formula_guard: bool
+    jobs: int | None = None
+    """Processes for a columnar run; None for one per CPU (see cbc_cli.cli.check_file)."""
+    limits: Limits = DEFAULT_LIMITS
+    """The input limits in force (``--limit``; README, Limits)."""
+    partial: bool = False
+    """Keep what was written to -o FILE when the run stops early (see cbc_cli.output)."""
 
 
 @dataclass

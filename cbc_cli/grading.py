@@ -19,6 +19,7 @@ from cbc_cli.age import AgeBound, band_text, parse_bound
 from cbc_cli.analytes import find_analyte
 from cbc_cli.errors import RangeFileError, UnitError, UsageError
 from cbc_cli.limits import read_settings_file
+from cbc_cli.models import SchemeInfo
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import shipped_ranges_dir
 from cbc_cli.shape import Spec, conforms, first_error, with_defaults
@@ -181,6 +182,13 @@ def _threshold(grade: dict[str, Any], factor: float, where: str) -> Threshold:
         offset = float(match[3] or 0) * (-1 if match[2] == "-" else 1)
         return Threshold(grade["grade"], op, offset * factor, match[1])
     return Threshold(grade["grade"], op, float(raw) * factor, None)
+
+
+def scheme_info(scheme: Scheme) -> SchemeInfo:
+    """The output description of a scheme."""
+    return SchemeInfo(
+        id=scheme.id, title=scheme.title, version=scheme.version, source=scheme.source
+    )
 
 
 def load_scheme_file(path: Path) -> Scheme:

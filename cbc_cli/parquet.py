@@ -1,6 +1,6 @@
 """Parquet in ``cbc check``: read row group by row group, write Parquet, CSV, NDJSON or JSON.
 
-An edge module (files), used by batch_cli.py when the input starts with Parquet's ``PAR1``
+An edge module (files), used by cbc_cli.cli.check_file when the input starts with Parquet's ``PAR1``
 magic. Rows go through :mod:`cbc_cli.arrow`, so the answers are those of the same table as CSV.
 Memory holds one slice of rows (and one sample) at a time, whatever the file size. pyarrow is
 imported only here and in cbc_cli.arrow (extra ``cbc-cli[arrow]``).
@@ -21,8 +21,7 @@ from cbc_cli.ranges import RangeTable
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from cbc_cli.batch import BatchStats
-    from cbc_cli.cli import BatchOptions
+    from cbc_cli.batch import BatchOptions, BatchStats
     from cbc_cli.readers import Input
     from cbc_cli.readers.records import Record
 

@@ -40,7 +40,7 @@ def cli_results(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict[str
 
 
 def test_every_keyword_names_an_option_of_cbc_check() -> None:
-    from cbc_cli.cli import check
+    from cbc_cli.cli.check import check
 
     params = set(inspect.signature(check).parameters)
     for keyword, option in KEYWORDS.items():

@@ -266,7 +266,7 @@ def test_lab_range_option_with_a_file_is_refused(capsys: pytest.CaptureFixture[s
 
 def test_grading_choices_are_the_schemes_offered() -> None:
     from cbc_cli.api import resolve_scheme
-    from cbc_cli.cli import Grading
+    from cbc_cli.cli.options import Grading
     from cbc_cli.grading import SCHEME_CHOICES, SCHEMES
 
     assert [g.value for g in Grading] == list(SCHEME_CHOICES)
@@ -333,7 +333,7 @@ def test_explain_unknown_names_findings_and_topics(capsys: pytest.CaptureFixture
 
 
 def test_check_transplant_option(capsys: pytest.CaptureFixture[str]) -> None:
-    from cbc_cli.cli import Transplant
+    from cbc_cli.cli.options import Transplant
     from cbc_cli.explanations import TRANSPLANT_KINDS, transplant_context
 
     assert tuple(t.value for t in Transplant) == TRANSPLANT_KINDS

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from cbc_cli.analytes import ANALYTES, find_analyte
-from cbc_cli.api import scheme_info
 from cbc_cli.errors import UsageError
-from cbc_cli.grading import Scheme
+from cbc_cli.grading import Scheme, scheme_info
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record
 from cbc_cli.trend import analysis, series, words

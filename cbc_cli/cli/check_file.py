@@ -1,6 +1,7 @@
 """The file side of ``cbc check``: open the input, pick reader and writer, report on stderr.
 
-An edge module like cli.py: it owns streams, the progress bar and the stderr summary.
+An edge module like the rest of cbc_cli.cli: it owns streams, the progress bar and the stderr
+summary.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from cbc_cli.batch import BatchStats, BatchSummary, count, run
+from cbc_cli.batch import BatchOptions, BatchStats, BatchSummary, count, run
 from cbc_cli.errors import InputError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
@@ -25,7 +26,6 @@ from cbc_cli.readers.source import Source, open_source
 from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
-    from cbc_cli.cli import BatchOptions
     from cbc_cli.writers.batch_writers import ResultWriter
 
 # A progress bar appears on a terminal only once a run is this long.

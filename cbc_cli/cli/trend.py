@@ -1,7 +1,8 @@
 """The ``cbc trend`` command: counts over time for each person in a file of dated results.
 
-Kept apart from cli.py so that ``cbc check`` does not build it: Typer builds every registered
-command's parameters on each run. cli.py imports this module when the full app is needed.
+Kept apart from check so that ``cbc check`` does not build it: Typer builds every registered
+command's parameters on each run. cbc_cli.cli.app imports this module when trend or the full app
+is needed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from cbc_cli.api import build_patient, default_ranges, resolve_scheme
-from cbc_cli.cli import (
+from cbc_cli.cli.options import (
     AgeOpt,
     ColumnOpt,
     FailOn,
@@ -31,11 +32,10 @@ from cbc_cli.cli import (
     ProfileOpt,
     SexOpt,
     UnitOpt,
-    _console,
-    _fail_code,
-    _range_files,
-    _stdin_bytes,
-    app,
+    fail_code,
+    make_console,
+    range_files,
+    stdin_bytes,
 )
 from cbc_cli.errors import InputError, UsageError
 from cbc_cli.limits import parse_limits
@@ -72,7 +72,6 @@ def _option_date(text: str | None, option: str) -> date | None:
         raise UsageError(exc.message, hint=exc.hint) from None
 
 
-@app.command()
 def trend(
     file: Annotated[
         str | None,
@@ -174,10 +173,10 @@ def trend(
         dob=_option_date(dob, "--dob"),
     )
     limits = parse_limits(limit or [])
-    check_target(output, [file, *_range_files(ranges)])
-    table = default_ranges(_range_files(ranges), limits)
+    check_target(output, [file, *range_files(ranges)])
+    table = default_ranges(range_files(ranges), limits)
     scheme = resolve_scheme(grading.value)
-    source = open_source(file, _stdin_bytes() if file == "-" else None)
+    source = open_source(file, stdin_bytes() if file == "-" else None)
     with ExitStack() as stack:
         stack.callback(source.close)
         # Written whole or not at all: the series is read and sorted before anything is written.
@@ -204,7 +203,7 @@ def trend(
             parts.append(f"{plural(cells, 'cell')} could not be read (the rest of their draws was)")
         sys.stderr.write(f"cbc: {' and '.join(parts)}; the report says why\n")
         raise typer.Exit(3)
-    raise typer.Exit(_fail_code(Counter[Urgency | None](report.urgencies), fail_on))
+    raise typer.Exit(fail_code(Counter[Urgency | None](report.urgencies), fail_on))
 
 
 def _write_trend(report: TrendReport, fmt: TrendFormat, out: TextIO, formula_guard: bool) -> None:
@@ -234,6 +233,6 @@ def _write_trend(report: TrendReport, fmt: TrendFormat, out: TextIO, formula_gua
         from cbc_cli.render_trend import trend_view
 
         console = (
-            _console() if out is sys.stdout else Console(file=out, highlight=False, emoji=False)
+            make_console() if out is sys.stdout else Console(file=out, highlight=False, emoji=False)
         )
         console.print(trend_view(report))
