@@ -75,6 +75,8 @@ def test_cbc_check_on_one_sample_does_not_import_trend() -> None:
     loaded = _modules_after(code)
     assert "cbc_cli.engine" in loaded  # the check ran
     assert not [m for m in loaded if m.startswith(("cbc_cli.trend", "cbc_cli.render_trend"))]
+    # Nor the readers (a file's path): the one sample given as options is no file.
+    assert not [m for m in loaded if m.startswith(("cbc_cli.readers", "cbc_cli.batch"))]
 
 
 def test_cli_module_imports_render_lazily() -> None:

@@ -3,7 +3,7 @@ results handed to cbc_cli.cli.check_file."""
 
 import sys
 from collections import Counter
-from typing import TYPE_CHECKING, Annotated, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -12,12 +12,10 @@ from cbc_cli.api import (
     build_panel,
     build_patient,
     default_ranges,
-    make_report,
     parse_lab_range,
     resolve_scheme,
-    scheme_info,
 )
-from cbc_cli.batch import BatchOptions
+from cbc_cli.cli.formats import OneSample, open_writer
 from cbc_cli.cli.options import (
     AgeOpt,
     ColumnOpt,
@@ -45,14 +43,12 @@ from cbc_cli.cli.options import (
 from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import InputError, UsageError
 from cbc_cli.limits import parse_limits
-from cbc_cli.models import Result, Urgency, to_json
+from cbc_cli.models import Urgency
 from cbc_cli.output import OutputTarget, check_target
 from cbc_cli.panel import Panel
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-    from cbc_cli.grading import Scheme
 
 
 def _value(analyte_id: str) -> object:
@@ -283,6 +279,8 @@ def check(
         context = build_patient(**patient_args)  # type: ignore[arg-type]
         if jobs is not None and jobs < 1:
             raise UsageError(f"--jobs {jobs}: give 1 or more processes")
+        from cbc_cli.batch import BatchOptions
+
         options = BatchOptions(
             input_format.value, column or [], unit or [], formula_guard, jobs, limits, partial
         )
@@ -312,49 +310,8 @@ def check(
     panel = Panel(panel.values, patient, None, lab)
     result = interpret_panel(panel, table, scheme)
     with OutputTarget(output, partial=partial) as target:
-        _write_results(target.stream, [result], scheme, output_format, given, panel, collected)
-    raise typer.Exit(fail_code(Counter[Urgency | None]([result.urgency]), fail_on))
-
-
-def _write_results(
-    out: TextIO,
-    results: list[Result],
-    scheme: "Scheme",
-    output_format: OutputFormat,
-    given: dict[str, str],
-    panel: Panel | None = None,
-    collected: str | None = None,
-) -> None:
-    if output_format in (OutputFormat.fhir, OutputFormat.hl7):
-        # Imported here: the standards' writers are off the single-sample start-up path.
-        from cbc_cli.readers.records import Record
-        from cbc_cli.writers.fhir_writer import FhirWriter
-        from cbc_cli.writers.hl7_writer import Hl7Writer
-
-        standard = FhirWriter if output_format is OutputFormat.fhir else Hl7Writer
-        writer = standard(out, scheme_info(scheme))
-        for r in results:
-            writer.write(Record(None, panel=panel, collected_at=collected), r)
+        one = OneSample(scheme, given, panel, collected)
+        writer = open_writer(output_format.value, target.stream, one)
+        writer.write(result)
         writer.close()
-    elif output_format is OutputFormat.json:
-        out.write(to_json(make_report(results, scheme), indent=2) + "\n")
-    elif output_format is OutputFormat.ndjson:
-        for r in results:
-            out.write(to_json(r) + "\n")
-    elif output_format in (OutputFormat.html, OutputFormat.pdf):
-        from cbc_cli.report import check_document, write_document
-
-        write_document(out, check_document(results, scheme_info(scheme), output_format.value))
-    elif output_format is OutputFormat.csv:
-        from cbc_cli.writers.csv_writer import write_single
-
-        write_single(out, given, results[0], scheme)
-    else:
-        from rich.console import Console
-
-        from cbc_cli.render import result_view
-
-        console = (
-            make_console() if out is sys.stdout else Console(file=out, highlight=False, emoji=False)
-        )
-        console.print(result_view(results[0], scheme_info(scheme)))
+    raise typer.Exit(fail_code(Counter[Urgency | None]([result.urgency]), fail_on))

@@ -12,11 +12,12 @@ from collections import Counter
 from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cbc_cli.api import build_patient, default_ranges, resolve_scheme
+from cbc_cli.cli.formats import TrendRun, open_writer
 from cbc_cli.cli.options import (
     AgeOpt,
     ColumnOpt,
@@ -33,7 +34,6 @@ from cbc_cli.cli.options import (
     SexOpt,
     UnitOpt,
     fail_code,
-    make_console,
     range_files,
     stdin_bytes,
 )
@@ -44,7 +44,7 @@ from cbc_cli.output import OutputTarget, check_target
 from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
-    from cbc_cli.trend import TrendReport
+    pass
 
 
 class TrendFormat(StrEnum):
@@ -187,7 +187,9 @@ def trend(
         report = build_trend(
             data.records, table, scheme, options, header=data.header, input_notes=data.notes
         )
-        _write_trend(report, output_format, target.stream, formula_guard)
+        writer = open_writer(output_format.value, target.stream, TrendRun(formula_guard))
+        writer.write(report)
+        writer.close()
     for note in source.warnings:
         sys.stderr.write(f"cbc: note: {note}\n")
     if report.failed:
@@ -204,35 +206,3 @@ def trend(
         sys.stderr.write(f"cbc: {' and '.join(parts)}; the report says why\n")
         raise typer.Exit(3)
     raise typer.Exit(fail_code(Counter[Urgency | None](report.urgencies), fail_on))
-
-
-def _write_trend(report: TrendReport, fmt: TrendFormat, out: TextIO, formula_guard: bool) -> None:
-    if fmt is TrendFormat.json:
-        import json
-
-        from cbc_cli.trend import trend_data
-
-        out.write(json.dumps(trend_data(report), ensure_ascii=False, indent=2) + "\n")
-    elif fmt is TrendFormat.csv:
-        import csv
-
-        from cbc_cli.trend import TREND_CSV_COLUMNS, trend_rows
-        from cbc_cli.writers.csv_writer import inert
-
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(TREND_CSV_COLUMNS)
-        for row in trend_rows(report):
-            writer.writerow([inert(c) for c in row] if formula_guard else row)
-    elif fmt in (TrendFormat.html, TrendFormat.pdf):
-        from cbc_cli.report import trend_document, write_document
-
-        write_document(out, trend_document(report, fmt.value))
-    else:
-        from rich.console import Console
-
-        from cbc_cli.render_trend import trend_view
-
-        console = (
-            make_console() if out is sys.stdout else Console(file=out, highlight=False, emoji=False)
-        )
-        console.print(trend_view(report))
