@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Flag = Literal["N", "L", "H", "LL", "HH", "no-range"]
 """HL7 v2 table 0078 / FHIR interpretation codes, plus ``no-range`` (no range applies: not N)."""
@@ -31,6 +31,9 @@ class ErrorInfo:
     """1-based input line, when the input has lines."""
     field: str | None = None
     """The analyte or column at fault."""
+    code: str = "input.invalid"
+    """What went wrong, as a stable code (docs/errors.md): ``unit.unknown``,
+    ``value.implausible``, ``patient.age_required``, ..."""
     message: str
 
 

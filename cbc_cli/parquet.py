@@ -50,11 +50,13 @@ def open_parquet(path: str) -> Any:
     except ImportError:
         raise UsageError(
             "reading or writing Parquet needs pyarrow",
+            code="extra.missing",
             hint="install it with: pip install 'cbc-cli[arrow]'",
         ) from None
     if path == "-":
         raise UsageError(
             "Parquet cannot be read from standard input (its index is at the end of the file)",
+            code="input.missing",
             hint="give the path of the .parquet file",
         )
     try:
@@ -62,6 +64,7 @@ def open_parquet(path: str) -> Any:
     except Exception as exc:
         raise InputError(
             f"{path}: cannot be read as Parquet ({type(exc).__name__})",
+            code="file.unreadable",
             hint="check that the file is complete; re-export it if it was cut short",
         ) from None
 
@@ -72,6 +75,7 @@ def _batches(file: Any, name: str) -> Iterator[pa.RecordBatch]:
     except OSError as exc:
         raise InputError(
             f"{name}: a row group cannot be read ({type(exc).__name__})",
+            code="file.unreadable",
             hint="check that the file is complete; re-export it if it was cut short",
         ) from None
 
@@ -86,7 +90,9 @@ def wants_parquet(fmt: str, output: Path | None) -> bool:
     wanted = fmt == "parquet" or (fmt == "table" and suffix == ".parquet")
     if wanted and output is None:
         raise UsageError(
-            "Parquet output needs a file", hint="add -o FILE.parquet, or use --format csv"
+            "Parquet output needs a file",
+            code="output.invalid",
+            hint="add {output} FILE.parquet, or use {format} csv",
         )
     return wanted
 
@@ -95,7 +101,8 @@ def parquet_output_needs_parquet_input(name: str) -> UsageError:
     """The error for ``--format parquet`` on an input that is not Parquet."""
     return UsageError(
         f"{name}: Parquet output is written from Parquet input",
-        hint="use --format csv (or ndjson) for this input",
+        code="output.invalid",
+        hint="use {format} csv (or ndjson) for this input",
     )
 
 
@@ -151,7 +158,9 @@ def write_direct(
         return False
     if stats.samples == 0:
         raise InputError(
-            f"{path}: no data rows", hint="the file holds no rows; give rows of results"
+            f"{path}: no data rows",
+            code="file.empty",
+            hint="the file holds no rows; give rows of results",
         )
     return True
 

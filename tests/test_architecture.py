@@ -279,3 +279,66 @@ def test_pure_core_imports_no_ui_io_or_edge_module() -> None:
         assert not top & UI_AND_IO, f"{name} imports {sorted(top & UI_AND_IO)}"
         edges = sorted(m for m in imported if m.startswith(EDGES) and m not in PURE_CORE)
         assert not edges, f"{name} imports {edges}"
+
+
+# --- error codes ---------------------------------------------------------------------------------
+
+_KIND_OF_CLASS = {
+    "CbcError": "internal",
+    "UsageError": "usage",
+    "InputError": "input",
+    "UnitError": "input",
+    "PlausibilityError": "input",
+    "RangeFileError": "settings",
+}
+
+
+def _codes_raised() -> list[tuple[str, str, str]]:
+    """(where, class, code) of every error made with a literal ``code=`` in cbc_cli (and of
+    every ErrorInfo, the error of a row: class ErrorInfo)."""
+    found = []
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            name = node.func.id
+            if name not in _KIND_OF_CLASS and name != "ErrorInfo":
+                continue
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg == "code" and isinstance(value, ast.Constant):
+                    found.append((f"{path.name}:{node.lineno}", name, str(value.value)))
+    return found
+
+
+def test_every_code_raised_is_listed_with_the_kind_of_its_class() -> None:
+    from cbc_cli.errors import CODES
+
+    raised = _codes_raised()
+    assert len(raised) > 60  # the scan sees the library's errors
+    for where, cls, code in raised:
+        assert code in CODES, f"{where}: {code} is not in cbc_cli.errors.CODES"
+        if cls != "ErrorInfo":  # a row's error: any kind (the run exits 3)
+            assert CODES[code].kind == _KIND_OF_CLASS[cls], f"{where}: {code} raised as {cls}"
+
+
+def test_every_class_default_code_is_of_its_kind() -> None:
+    from cbc_cli import errors
+
+    for name, kind in _KIND_OF_CLASS.items():
+        cls = getattr(errors, name)
+        assert errors.CODES[cls.default_code].kind == kind == cls.kind, name
+
+
+def test_docs_list_every_code_with_its_kind_and_exit_code() -> None:
+    import re
+
+    from cbc_cli.cli.app import EXIT_CODES
+    from cbc_cli.errors import CODES
+
+    text = (ROOT.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z_.]+)` \| (\w+) \| (\d+) \| (.+) \|$", text, re.MULTILINE)
+    documented = {code: (kind, int(exit_code)) for code, kind, exit_code, _ in rows}
+    assert documented == {code: (c.kind, EXIT_CODES[c.kind]) for code, c in CODES.items()}
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    assert "(docs/errors.md)" in readme

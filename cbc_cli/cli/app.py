@@ -17,11 +17,38 @@ import typer
 
 from cbc_cli import __version__
 from cbc_cli.cli.options import CONTEXT
-from cbc_cli.errors import CbcError
+from cbc_cli.errors import CODES, CbcError
 from cbc_cli.output import Terminated, fate, forget_fate
 
 COMMANDS = ("check", "explain", "schema", "trend", "ranges")
 """The commands, in the order ``cbc --help`` lists them."""
+
+
+EXIT_CODES = {"usage": 2, "input": 3, "settings": 4, "internal": 70}
+"""The exit code of each kind of error code (README, Exit codes; docs/errors.md)."""
+
+_OPTIONS = {
+    "output": "-o",
+    "format": "--format",
+    "jobs": "--jobs",
+    "patient": "--patient",
+    "since": "--since",
+    "transfusion": "--transfusion",
+    "analyte": "--analyte",
+}
+
+
+def option_name(keyword: str) -> str:
+    """The option of ``cbc`` that gives a library keyword (``age`` -> ``--age``)."""
+    from cbc_cli.api import KEYWORDS
+
+    return KEYWORDS.get(keyword) or _OPTIONS.get(keyword) or "--" + keyword.replace("_", "-")
+
+
+def exit_code(error: CbcError) -> int:
+    """The exit code of an error: that of its code's kind (a code not in CODES: its class's)."""
+    known = CODES.get(error.code)
+    return EXIT_CODES[known.kind] if known else error.exit_code
 
 
 def _version(value: bool) -> None:
@@ -159,8 +186,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if code == 130:  # Typer turns Ctrl-C into this code before it reaches the handler below
             _die(f"interrupted{fate()}", 130)
     except CbcError as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        _die(f"error: {exc.message}{hint}{fate(exc)}", exc.exit_code)
+        message, hint = exc.render(option_name)
+        shown = f" ({hint})" if hint else ""
+        _die(f"error: {message}{shown}{fate(exc)}", exit_code(exc))
     except KeyboardInterrupt as exc:
         _die(f"interrupted{fate(exc)}", 130)
     except Terminated as exc:  # SIGTERM while an output file was open

@@ -13,6 +13,7 @@ from cbc_cli.api import (
     build_patient,
     default_ranges,
     parse_lab_range,
+    require_context,
     resolve_scheme,
 )
 from cbc_cli.cli.formats import OneSample, open_writer
@@ -264,15 +265,20 @@ def check(
         stdin = stdin_bytes()
         if not stdin.peek(1):  # type: ignore[attr-defined]
             raise UsageError(
-                "no input: give values (--hgb 9.1 ...) or a FILE", hint="see cbc check --help"
+                "no input: give values (--hgb 9.1 ...) or a FILE",
+                code="input.missing",
+                hint="see cbc check --help",
             )
         file = "-"
     if file is not None:
         if given:
-            raise UsageError("give either a FILE or values as options, not both")
+            raise UsageError(
+                "give either a FILE or values as options, not both", code="option.conflict"
+            )
         if lab_range:
             raise UsageError(
                 "--lab-range applies to values given as options",
+                code="option.conflict",
                 hint="in a file, give the lab's ranges in ref_low/ref_high or reference_range "
                 "columns",
             )
@@ -297,14 +303,19 @@ def check(
         stats = run_file(file, options, context, table, scheme, output_format.value, output, stdin)
         raise typer.Exit(3 if stats.failed else fail_code(stats.urgency, fail_on))
     if output_format is OutputFormat.parquet:
-        raise UsageError("Parquet output is written from a Parquet file", hint="use --format csv")
+        raise UsageError(
+            "Parquet output is written from a Parquet file",
+            code="output.invalid",
+            hint="use --format csv",
+        )
     if not given:
         given = _prompt_panel(make_console(stderr=True), patient_args)
         if not given:
-            raise UsageError("no values were given", hint="see cbc check --help")
+            raise UsageError(
+                "no values were given", code="input.missing", hint="see cbc check --help"
+            )
     patient = build_patient(**patient_args)  # type: ignore[arg-type]
-    if scheme.id == "daids21" and (patient.sex is None or patient.age is None):
-        raise UsageError("DAIDS grades by age and sex", hint="give --age (or --dob) and --sex")
+    require_context(scheme, patient)
     lab = dict(parse_lab_range(text) for text in lab_range or [])
     panel = build_panel(given, patient=patient)
     panel = Panel(panel.values, patient, None, lab)

@@ -36,5 +36,6 @@ def explain(
         raise UsageError(
             f"unknown finding or topic {finding!r}"
             + (f": did you mean {near[0]!r}?" if near else ""),
+            code="topic.unknown",
             hint="findings: " + ", ".join(EXPLANATIONS) + "; topics: " + ", ".join(TOPICS),
         )

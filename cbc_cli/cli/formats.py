@@ -103,10 +103,16 @@ def open_writer(
     """
     if isinstance(run, TrendRun):
         if fmt not in TREND_FORMATS:
-            raise UsageError(f"cbc trend does not write {fmt}", hint="see cbc trend --help")
+            raise UsageError(
+                f"cbc trend does not write {fmt}",
+                code="output.invalid",
+                hint="see cbc trend --help",
+            )
         return _TrendWriter(fmt, out, run.formula_guard)
     if fmt not in CHECK_FORMATS:
-        raise UsageError(f"cbc check does not write {fmt} here", hint="use --format csv")
+        raise UsageError(
+            f"cbc check does not write {fmt} here", code="output.invalid", hint="use --format csv"
+        )
     if isinstance(run, OneSample):
         return _one_sample_writer(fmt, out, run)
     return _file_writer(fmt, out, run)

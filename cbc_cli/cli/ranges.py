@@ -82,7 +82,9 @@ def ranges_show(
     """Show the rows for one analyte, their sources, and which applies to a person."""
     found = find_analyte(analyte)
     if found is None:
-        raise UsageError(f"unknown analyte {analyte!r}", hint="known: " + ", ".join(ANALYTES))
+        raise UsageError(
+            f"unknown analyte {analyte!r}", field="analyte", hint="known: " + ", ".join(ANALYTES)
+        )
     table = default_ranges(range_files(ranges))
     if as_json:
         sys.stdout.write(_rows_json(table, found.id) + "\n")

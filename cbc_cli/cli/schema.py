@@ -22,6 +22,10 @@ def schema(
     from cbc_cli.api import schema_document
 
     if ranges_file and trend:
-        raise UsageError("--ranges and --trend each choose a schema", hint="give one of them")
+        raise UsageError(
+            "--ranges and --trend each choose a schema",
+            code="option.conflict",
+            hint="give one of them",
+        )
     document = schema_document("trend" if trend else "ranges" if ranges_file else "result")
     sys.stdout.write(json.dumps(document, indent=2) + "\n")

@@ -69,7 +69,8 @@ def _option_date(text: str | None, option: str) -> date | None:
     try:
         return parse_date(text, option)
     except InputError as exc:
-        raise UsageError(exc.message, hint=exc.hint) from None
+        # A date given as an option is a usage error (exit 2), as every bad option value.
+        raise UsageError(exc.template, field=exc.field, hint=exc.hint_template) from None
 
 
 def trend(
@@ -159,10 +160,12 @@ def trend(
 
     if file is None:
         if sys.stdin.isatty():
-            raise UsageError("give a FILE of dated results, or - for standard input")
+            raise UsageError(
+                "give a FILE of dated results, or - for standard input", code="input.missing"
+            )
         file = "-"
     if age is not None and dob is not None:
-        raise UsageError("give either --age or --dob, not both")
+        raise UsageError("give either --age or --dob, not both", code="option.conflict")
     options = TrendOptions(
         since=_option_date(since, "--since"),
         transplant=transplant.value if transplant else None,

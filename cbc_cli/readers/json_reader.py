@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple
 
-from cbc_cli.errors import InputError
+from cbc_cli.errors import CbcError, InputError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
@@ -439,9 +439,10 @@ def _record(
     try:
         cmap = map_columns(keys, column_options, unit_options)
     except InputError as exc:
-        return Record(line, error=ErrorInfo(line=line, message=exc.message))
+        return Record(line, error=ErrorInfo(line=line, code=exc.code, message=exc.message))
     except Exception as exc:  # a UsageError: two keys name one analyte
-        return Record(line, error=ErrorInfo(line=line, message=str(exc)))
+        code = exc.code if isinstance(exc, CbcError) else "input.invalid"
+        return Record(line, error=ErrorInfo(line=line, code=code, message=str(exc)))
     cell = CellReader(line)
 
     def get(key: str) -> str | None:
@@ -496,7 +497,7 @@ def _record(
             if cell.errors
             else "no analyte cbc reads in this object"
         )
-        record.error = ErrorInfo(line=line, message=message)
+        record.error = ErrorInfo(line=line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, sample_id, lab)
     return record

@@ -88,7 +88,9 @@ def find_columns(
         person_index = _column_index(header, [patient_column])
         if person_index is None:
             raise UsageError(
-                f"--patient {patient_column!r}: no such column",
+                f"{{patient}} {patient_column!r}: no such column",
+                code="option.invalid",
+                field="patient",
                 hint="columns: " + ", ".join(header[:20]),
             )
     transfusion_index = _column_index(header, TRANSFUSION_COLUMNS) if header else None
