@@ -564,3 +564,26 @@ def test_daids_row_errors_are_the_same_on_the_columnar_path(
             assert f",error,[{result['error']['code']}] line {result['line']}:" in row
         else:
             assert row.endswith(",ok,") or ",ok," in row
+
+
+def test_daids_trend_draws_without_age_are_not_placed_as_checked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    series = tmp_path / "series.csv"
+    series.write_text(
+        "patient_id,collected_at,sex,age,anc,plt,hgb\n"
+        "P,2026-03-02,F,,0.4,40,9.1\n"
+        "P,2026-03-09,F,,0.9,80,9.6\n"
+    )
+    code, out, err = run(capsys, "trend", str(series), "--grading", "daids", "-f", "json")
+    assert code == 3, err
+    report = json.loads(out)
+    assert report["persons"] == []  # no draw shown as checked with nothing found
+    assert [u["reason"] for u in report["unplaced"]] == [
+        "DAIDS AE Grading Table v2.1 grades by age and sex: no age was given"
+    ] * 2
+    code, out, _ = run(
+        capsys, "trend", str(series), "--grading", "daids", "--age", "40", "-f", "json"
+    )
+    assert code == 0
+    assert [len(p["draws"]) for p in json.loads(out)["persons"]] == [2]
