@@ -238,7 +238,7 @@ def identified(schema: dict[str, Any], kind: str, version: str | None = None) ->
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the JSON output (imports Pydantic: for ``cbc schema`` and tests).
 
-    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.0`` (the
+    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.1`` (the
     ``SCHEMA_VERSION``), which changes only when the field names do.
     """
     from pydantic import TypeAdapter

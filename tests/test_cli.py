@@ -519,6 +519,15 @@ def test_daids_file_rows_without_age_or_sex_are_error_rows_with_the_code(
                 "Table v2.1 grades by age and sex: no age was given"
             )
             assert ",error,[patient.sex_required] line 4:" in rows[3]
+    # The library's file reader gives the same error results.
+    from cbc_cli import interpret_file
+
+    results = list(interpret_file(export, grading="daids"))
+    assert [r.status for r in results] == ["ok", "error", "error"]
+    assert [r.error.code for r in results[1:] if r.error] == [
+        "patient.age_required",
+        "patient.sex_required",
+    ]
     # The options fill what the rows do not say: with --age and --sex every row is graded.
     got, out, _ = run(
         capsys,
