@@ -358,6 +358,7 @@ def get_analyte(name: str) -> Analyte:
     if analyte is None:
         raise InputError(
             f"unknown analyte {name!r}",
+            code="analyte.unknown",
             field=name,
             hint="known analytes: " + ", ".join(ANALYTE_IDS),
         )

@@ -25,10 +25,15 @@ from cbc_cli.grading import (
     SCHEME_CHOICES,
     SCHEMES,
     Scheme,
+    context_error,
     load_scheme,
+    missing_context,
 )
+
+# scheme_info lives with the schemes (the trend core uses it too); the library API names it.
+from cbc_cli.grading import scheme_info as scheme_info  # noqa: PLC0414
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
-from cbc_cli.models import Report, Result, SchemeInfo, identified, json_schema
+from cbc_cli.models import Report, Result, identified, json_schema
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Transplant
 from cbc_cli.parse import parse_date, parse_range_text, parse_sex, parse_temperature
 from cbc_cli.ranges import RangeTable, load_ranges
@@ -56,16 +61,24 @@ def resolve_scheme(name: str | None) -> Scheme:
     key = SCHEME_ALIASES.get(key, key)
     if key not in SCHEMES:
         raise UsageError(
-            f"unknown grading scheme {name!r}", hint="use " + ", ".join(SCHEME_CHOICES)
+            f"unknown grading scheme {name!r}",
+            code="scheme.unknown",
+            field="grading",
+            hint="use " + ", ".join(SCHEME_CHOICES),
         )
     return load_scheme(key)
 
 
-def scheme_info(scheme: Scheme) -> SchemeInfo:
-    """The output description of a scheme."""
-    return SchemeInfo(
-        id=scheme.id, title=scheme.title, version=scheme.version, source=scheme.source
-    )
+def require_context(scheme: Scheme, patient: Patient) -> None:
+    """Refuse a person without what ``scheme`` grades by (DAIDS v2.1: age and sex).
+
+    Raises:
+        UsageError: ``patient.age_required`` or ``patient.sex_required`` (field ``age`` or
+            ``sex``). A file's sample without them becomes an error row instead (cbc_cli.batch).
+    """
+    need = missing_context(scheme, patient)
+    if need is not None:
+        raise context_error(scheme, need)
 
 
 def parse_lab_range(text: str) -> tuple[str, LabRange]:
@@ -77,8 +90,9 @@ def parse_lab_range(text: str) -> tuple[str, LabRange]:
     name, sep, rng = text.partition("=")
     if not sep:
         raise UsageError(
-            f"--lab-range {text!r} needs the form ANALYTE=LOW-HIGH",
-            hint="e.g. --lab-range hgb=12.0-15.5",
+            f"{{lab_range}} {text!r} needs the form ANALYTE=LOW-HIGH",
+            field="lab_range",
+            hint="e.g. {lab_range} hgb=12.0-15.5",
         )
     analyte = get_analyte(name)
     lab = parse_range_text(rng, analyte.id)
@@ -106,43 +120,63 @@ def build_patient(
     """
     sex_value = parse_sex(sex)
     if age is not None and dob is not None:
-        raise UsageError("give either --age or --dob, not both")
+        raise UsageError(
+            "give either {age} or {dob}, not both", code="option.conflict", field="dob"
+        )
     person_age: Age | None = None
     if age is not None:
         person_age = parse_age(str(age))
     elif dob is not None:
         if collected is None:
             raise UsageError(
-                "--dob needs --collected (the collection date)",
+                "{dob} needs {collected} (the collection date)",
+                code="option.conflict",
+                field="collected",
                 hint="age is computed on the day the sample was taken",
             )
         born = dob if isinstance(dob, date) else parse_date(dob, "dob")
         on = collected if isinstance(collected, date) else parse_date(collected, "collected")
         person_age = Age.from_dates(born, on)
     elif collected is not None:
-        raise UsageError("--collected is used with --dob", hint="give --dob too, or use --age")
+        raise UsageError(
+            "{collected} is used with {dob}",
+            code="option.conflict",
+            field="collected",
+            hint="give {dob} too, or use {age}",
+        )
     if pregnant is not None:
         if pregnant not in (1, 2, 3):
-            raise UsageError(f"--pregnant {pregnant} is not a trimester", hint="use 1, 2 or 3")
+            raise UsageError(
+                f"{{pregnant}} {pregnant} is not a trimester",
+                field="pregnant",
+                hint="use 1, 2 or 3",
+            )
         if sex_value == "male":
-            raise UsageError("--pregnant conflicts with --sex male")
+            raise UsageError(
+                "{pregnant} conflicts with {sex} male", code="option.conflict", field="pregnant"
+            )
         sex_value = "female"
     chosen = tuple(dict.fromkeys(p.strip().lower() for p in profiles))
     for profile in chosen:
         if profile not in PROFILES:
-            raise UsageError(f"unknown profile {profile!r}", hint="known: " + ", ".join(PROFILES))
+            raise UsageError(
+                f"unknown profile {profile!r}",
+                field="profile",
+                hint="known: " + ", ".join(PROFILES),
+            )
     temp = None
     if temperature is not None:
         temp = parse_temperature(str(temperature))
     if days_since_chemo is not None and days_since_chemo < 0:
-        raise UsageError("--days-since-chemo cannot be negative")
+        raise UsageError("{days_since_chemo} cannot be negative", field="days_since_chemo")
     kind: Transplant | None = None
     if transplant is not None:
         kinds: dict[str, Transplant] = {"auto": "auto", "allo": "allo"}
         kind = kinds.get(transplant.strip().lower())
         if kind is None:
             raise UsageError(
-                f"--transplant {transplant!r} is not a transplant kind",
+                f"{{transplant}} {transplant!r} is not a transplant kind",
+                field="transplant",
                 hint="use auto (own stem cells) or allo (donor cells)",
             )
     return Patient(
@@ -174,7 +208,9 @@ def build_panel(
     for name, raw in values.items():
         analyte = get_analyte(name)
         if analyte.id in quantities:
-            raise InputError(f"{analyte.id} is given twice ({name!r})", field=analyte.id)
+            raise InputError(
+                f"{analyte.id} is given twice ({name!r})", code="value.duplicate", field=analyte.id
+            )
         quantities[analyte.id] = to_canonical(analyte, str(raw))
     ranges: dict[str, LabRange] = {}
     for name, text in (lab_ranges or {}).items():
@@ -317,8 +353,10 @@ def interpret(values: Mapping[str, str | float] | Panel, **options: object) -> R
                 "person and ranges: give them to build_patient() or build_panel()"
             )
         _, scheme, table = _context(chosen)
+        require_context(scheme, values.patient)
         return interpret_panel(values, table, scheme)
     patient, scheme, table = _context(chosen)
+    require_context(scheme, patient)
     panel = build_panel(values, patient=patient)
     lab = dict(parse_lab_range(text) for text in _strings(chosen.get("lab_range")))
     if lab:

@@ -39,7 +39,14 @@ from cbc_cli.age import at_least
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import BatchStats, count, interpret_record, merge, merge_patient
 from cbc_cli.engine import FINDING_RULES, decide
-from cbc_cli.grading import Criterion, Grade, Scheme, choose_criterion, guard
+from cbc_cli.grading import (
+    Criterion,
+    Grade,
+    Scheme,
+    choose_criterion,
+    guard,
+    missing_context,
+)
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import URGENCY_ORDER, Flag
 from cbc_cli.panel import Patient
@@ -746,6 +753,10 @@ class ColumnarCsv:
             self._person_index[(sex, age)] = -1
             return -1
         patient = merge_patient(own, self.context) if self.context is not None else own
+        if missing_context(self.scheme, patient) is not None:
+            # Not graded without it: the scalar path writes the error row (cbc_cli.batch).
+            self._person_index[(sex, age)] = -1
+            return -1
         # Ranges and criteria depend on the age only through which side of each band bound it
         # lies on (Patient.fits): persons alike in those sides, sex and conditions share one
         # entry, so eighty ages of adults cost one range lookup, not eighty.

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Flag = Literal["N", "L", "H", "LL", "HH", "no-range"]
 """HL7 v2 table 0078 / FHIR interpretation codes, plus ``no-range`` (no range applies: not N)."""
@@ -31,6 +31,9 @@ class ErrorInfo:
     """1-based input line, when the input has lines."""
     field: str | None = None
     """The analyte or column at fault."""
+    code: str = "input.invalid"
+    """What went wrong, as a stable code (docs/errors.md): ``unit.unknown``,
+    ``value.implausible``, ``patient.age_required``, ..."""
     message: str
 
 
@@ -235,7 +238,7 @@ def identified(schema: dict[str, Any], kind: str, version: str | None = None) ->
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the JSON output (imports Pydantic: for ``cbc schema`` and tests).
 
-    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.0`` (the
+    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.1`` (the
     ``SCHEMA_VERSION``), which changes only when the field names do.
     """
     from pydantic import TypeAdapter

@@ -30,7 +30,10 @@ def parse_sex(text: str | None) -> Sex | None:
     sex = _SEXES.get(text.strip().lower())
     if sex is None:
         raise InputError(
-            f"sex {text.strip()!r} is not understood", field="sex", hint="use female or male"
+            f"sex {text.strip()!r} is not understood",
+            code="value.unreadable",
+            field="sex",
+            hint="use female or male",
         )
     return sex
 
@@ -45,7 +48,10 @@ def parse_date(text: str, what: str) -> date:
         return date.fromisoformat(text.strip()[:10])
     except ValueError:
         raise InputError(
-            f"{what} {text.strip()!r} is not a date", field=what, hint="write dates as YYYY-MM-DD"
+            f"{what} {text.strip()!r} is not a date",
+            code="date.invalid",
+            field=what,
+            hint="write dates as YYYY-MM-DD",
         ) from None
 
 
@@ -67,12 +73,14 @@ def parse_temperature(text: str) -> float:
     except InputError:
         raise InputError(
             f"temperature {raw!r} is not a number",
+            code="value.unreadable",
             field="temperature",
             hint="give degrees Celsius, e.g. 38.4 (or 101.1F)",
         ) from None
     if rest:
         raise InputError(
             f"temperature {raw!r} is not understood",
+            code="value.unreadable",
             field="temperature",
             hint="give degrees Celsius, e.g. 38.4 (or 101.1F)",
         )
@@ -83,6 +91,7 @@ def parse_temperature(text: str) -> float:
             hint = f"did you mean {number:g}F? write it as {number:g}F, or give Celsius"
         raise InputError(
             f"temperature {raw!r} is not a body temperature in Celsius",
+            code="value.implausible",
             field="temperature",
             hint=hint,
         )
@@ -108,6 +117,7 @@ def parse_range_text(text: str, analyte_id: str, unit: str | None = None) -> Lab
     if match is None:
         raise InputError(
             f"range {text.strip()!r} for {analyte.id} is not understood",
+            code="value.unreadable",
             field=analyte.id,
             hint="write LOW-HIGH (12.0-15.5), >LOW or <HIGH",
         )
@@ -122,6 +132,7 @@ def parse_range_text(text: str, analyte_id: str, unit: str | None = None) -> Lab
     except ValueError:
         raise InputError(
             f"range {text.strip()!r} for {analyte.id} is not understood",
+            code="value.unreadable",
             field=analyte.id,
             hint="write LOW-HIGH (12.0-15.5)",
         ) from None
@@ -132,6 +143,7 @@ def parse_range_text(text: str, analyte_id: str, unit: str | None = None) -> Lab
     if low is not None and high is not None and low > high:
         raise InputError(
             f"range {text.strip()!r} for {analyte.id} has its low above its high",
+            code="value.unreadable",
             field=analyte.id,
             hint="write LOW-HIGH",
         )

@@ -329,8 +329,10 @@ def test_late_neutrophil_recovery_is_said_as_such() -> None:
 
 
 def test_transplant_needs_day_zero() -> None:
-    with pytest.raises(UsageError, match="--since"):
+    # The library names its keyword (the CLI shows --since).
+    with pytest.raises(UsageError, match="transplant needs since") as caught:
         report_for("transplant_pb.csv", transplant="pb")
+    assert (caught.value.code, caught.value.field) == ("option.conflict", "since")
 
 
 # --- counting rules ----------------------------------------------------------------------------

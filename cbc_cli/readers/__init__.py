@@ -60,11 +60,14 @@ def read_input(
     detected = detect_format(head)
     if detected == "empty":
         raise InputError(
-            f"{source.name}: the input is empty", hint="give a file with a header row and data rows"
+            f"{source.name}: the input is empty",
+            code="file.empty",
+            hint="give a file with a header row and data rows",
         )
     if detected == "binary":
         raise InputError(
             f"{source.name}: looks like a binary file, not text",
+            code="file.unreadable",
             hint="give a CSV, TSV, JSON, NDJSON, HL7 or FHIR export (gzip is fine)",
         )
     fmt = detected if input_format == "auto" else input_format
@@ -122,6 +125,7 @@ def read_input(
         return Input(records, fmt, notes=notes)
     raise UsageError(
         f"input format {fmt!r} is not read by this version",
+        field="input_format",
         hint="give CSV, TSV, JSON, NDJSON, HL7 v2 or FHIR",
     )
 

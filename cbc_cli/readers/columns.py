@@ -150,14 +150,16 @@ def parse_column_options(columns: Sequence[str]) -> dict[str, str]:
         name, sep, target = text.rpartition("=")
         if not sep or not name.strip():
             raise UsageError(
-                f"--column {text!r} needs the form NAME=ANALYTE",
-                hint="e.g. --column 'Neutrophils abs'=anc",
+                f"{{column}} {text!r} needs the form NAME=ANALYTE",
+                field="column",
+                hint="e.g. {column} 'Neutrophils abs'=anc",
             )
         analyte = find_analyte(target)
         key = analyte.id if analyte else _CONTEXT_LOOKUP.get(_fold(target))
         if key is None:
             raise UsageError(
-                f"--column {text!r}: {target!r} is not an analyte or context column",
+                f"{{column}} {text!r}: {target!r} is not an analyte or context column",
+                field="column",
                 hint="use an analyte id (hgb, plt, ...) or sex, age, sample_id, ...",
             )
         out[_fold(name)] = key
@@ -175,7 +177,9 @@ def parse_unit_options(units: Sequence[str]) -> dict[str, str]:
         name, sep, unit = text.partition("=")
         if not sep:
             raise UsageError(
-                f"--unit {text!r} needs the form ANALYTE=UNIT", hint="e.g. --unit hgb=g/L"
+                f"{{unit}} {text!r} needs the form ANALYTE=UNIT",
+                field="unit",
+                hint="e.g. {unit} hgb=g/L",
             )
         analyte = get_analyte(name)
         unit_factor(analyte, unit)
@@ -230,7 +234,9 @@ def map_columns(
                 # The file's header is at fault (exit 3), though an option can work around it.
                 raise InputError(
                     f"columns {first!r} and {raw!r} both hold {target}",
-                    hint=f"map one elsewhere with --column '{raw}'=OTHER",
+                    code="column.duplicate",
+                    field=target,
+                    hint=f"map one elsewhere with {{column}} '{raw}'=OTHER",
                 )
             cmap.analytes[index] = target
             if unit:
@@ -255,7 +261,9 @@ def map_columns(
         cmap.header_units.setdefault(analyte_id, unit)
         if cmap.header_units[analyte_id] != unit:
             raise UsageError(
-                f"--unit {analyte_id}={unit} conflicts with the header's unit "
-                f"{cmap.header_units[analyte_id]!r}"
+                f"{{unit}} {analyte_id}={unit} conflicts with the header's unit "
+                f"{cmap.header_units[analyte_id]!r}",
+                code="option.conflict",
+                field="unit",
             )
     return cmap

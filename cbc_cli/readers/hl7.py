@@ -397,6 +397,7 @@ def _too_long(number: int, msh: Segment, limit: int) -> Record:
         error=ErrorInfo(
             line=msh.line,
             field="MSH",
+            code="limit.exceeded",
             message=(
                 f"message {number} (line {msh.line}) is longer than the hl7_message limit "
                 f"({limit} characters) and is not read; give --limit hl7_message=SIZE to read it"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.errors import CbcError
+from cbc_cli.errors import CbcError, InputError
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Sex
 from cbc_cli.parse import parse_date, parse_range_text, parse_temperature
@@ -81,12 +81,17 @@ class CellReader:
         self.decimal_comma = decimal_comma
         self.errors: list[ErrorInfo] = []
 
-    def fail(self, column: str, exc: CbcError | str, line: int | None = None) -> None:
-        """Record a problem with one cell."""
+    def fail(
+        self, column: str, exc: CbcError | str, line: int | None = None, code: str | None = None
+    ) -> None:
+        """Record a problem with one cell (``code``: that of the error, else ``input.invalid``)."""
         message = exc if isinstance(exc, str) else str(exc)
         if not message.startswith(f"{column}:") and not isinstance(exc, str):
             message = f"{column}: {message}"
-        self.errors.append(ErrorInfo(line=line or self.line, field=column, message=message))
+        code = code or (exc.code if isinstance(exc, CbcError) else "input.invalid")
+        self.errors.append(
+            ErrorInfo(line=line or self.line, field=column, code=code, message=message)
+        )
 
     def unit(
         self,
@@ -120,6 +125,7 @@ class CellReader:
             f"{column}: the {analyte_id} unit is {declared!r} by the header or --unit but "
             f"{cell!r} in {cell_name}; correct the one that is wrong, or remove one",
             line,
+            "unit.mismatch",
         )
         return False, None
 
@@ -162,7 +168,7 @@ class CellReader:
                     return None
                 _, number, rest = parse_number(str(cell), decimal_comma=self.decimal_comma)
                 if rest:
-                    raise CbcError(f"range end {cell!r} is not a number")
+                    raise InputError(f"range end {cell!r} is not a number", code="value.unreadable")
                 check_plausible(
                     ANALYTES[analyte_id], number * factor, number, unit or ANALYTES[analyte_id].unit
                 )
@@ -170,7 +176,9 @@ class CellReader:
 
             lo, hi = num(low), num(high)
             if lo is not None and hi is not None and lo > hi:
-                raise CbcError(f"the range's low {low} is above its high {high}")
+                raise InputError(
+                    f"the range's low {low} is above its high {high}", code="value.unreadable"
+                )
             return LabRange(lo, hi, "lab range given with the result")
         except CbcError as exc:
             self.fail(column, exc, line)
@@ -185,7 +193,11 @@ class CellReader:
             if key in SEX_CODES:
                 sex = SEX_CODES[key]
             else:
-                self.fail("sex", f"sex {raw_sex!r} is not understood (use F/M, female/male or 1/2)")
+                self.fail(
+                    "sex",
+                    f"sex {raw_sex!r} is not understood (use F/M, female/male or 1/2)",
+                    code="value.unreadable",
+                )
         age: Age | None = None
         raw_dob, raw_collected, raw_age = get("dob"), get("collected_at"), get("age")
         try:

@@ -97,6 +97,7 @@ def read_tabular(
         if isinstance(header_line, LongLine):
             raise InputError(
                 f"line {header_line_no}: the header line is longer than {past('line', limits)}",
+                code="limit.exceeded",
                 hint="check that this is a CSV or TSV export",
             )
         if header_line.strip():
@@ -110,6 +111,7 @@ def read_tabular(
             raise InputError(
                 f"line {header_line_no}: header column {index} is longer than "
                 f"{past('field', limits)}",
+                code="limit.exceeded",
                 hint="a header names its columns: check that this is a CSV or TSV export",
             )
     while header and not header[-1].strip():
@@ -120,8 +122,9 @@ def read_tabular(
         raise InputError(
             "no column of the header is an analyte cbc reads (the header is line "
             f"{header_line_no}, of {plural(len(header), 'column')})",
+            code="column.unknown",
             hint="the first line must be a header row naming the columns as in the lab report "
-            "(Hb, PLT, WBC, ANC, ...); map other names with --column NAME=ANALYTE",
+            "(Hb, PLT, WBC, ANC, ...); map other names with {column} NAME=ANALYTE",
         )
     tab = Tabular(header, cmap, delim, delim == ";", iter(()))
     rows = _rows(lines, delim, header_line_no, tab, limits)
@@ -264,7 +267,11 @@ def _error_record(line: int, cells: list[str], problem: str, tab: Tabular) -> Re
     return Record(
         line,
         sample_id=get("sample_id"),
-        error=ErrorInfo(line=line, message=problem),
+        error=ErrorInfo(
+            line=line,
+            code="limit.exceeded" if isinstance(problem, LimitProblem) else "input.invalid",
+            message=problem,
+        ),
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
         rows=[(line, cells, None)],
@@ -328,7 +335,7 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         message = (
             "no value in this row could be read" if cell.errors else "no analyte value in this row"
         )
-        record.error = ErrorInfo(line=line, message=message)
+        record.error = ErrorInfo(line=line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, record.sample_id, lab, flags)
     return record
@@ -463,7 +470,7 @@ def _long_sample(
             if cell.errors
             else "no analyte cbc reads in this sample"
         )
-        record.error = ErrorInfo(line=first_line, message=message)
+        record.error = ErrorInfo(line=first_line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, sample_id, lab, flags)
     return record

@@ -88,7 +88,9 @@ def find_columns(
         person_index = _column_index(header, [patient_column])
         if person_index is None:
             raise UsageError(
-                f"--patient {patient_column!r}: no such column",
+                f"{{patient}} {patient_column!r}: no such column",
+                code="option.invalid",
+                field="patient",
                 hint="columns: " + ", ".join(header[:20]),
             )
     transfusion_index = _column_index(header, TRANSFUSION_COLUMNS) if header else None
@@ -204,6 +206,11 @@ def place(
         # The age is worked out at each draw's own date, as for a single sample.
         context = base._replace(age=Age.from_dates(opts.dob, when.date()))
     result = interpret_record(record, ranges, scheme, context)
+    if result.status == "error":
+        # Read but not interpreted (a scheme that grades by age and sex, without them): not a
+        # draw of the series, never one that looks checked (docs/errors.md).
+        refuse(result.error.message if result.error else "the draw could not be interpreted")
+        return None
     return Draw(order, record, when, has_time, result, transfused, told, errors)
 
 
