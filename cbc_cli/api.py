@@ -7,7 +7,8 @@ The CLI is a thin layer over these functions, so that ``cbc check --format json`
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 from functools import cache
 from io import TextIOBase
 from os import PathLike, fspath
@@ -30,7 +31,15 @@ from cbc_cli.grading import (
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
 from cbc_cli.models import Report, Result, SchemeInfo, identified, json_schema
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Transplant
-from cbc_cli.parse import parse_date, parse_range_text, parse_sex, parse_temperature
+from cbc_cli.parse import (
+    Moment,
+    check_date_format,
+    parse_date,
+    parse_moment,
+    parse_range_text,
+    parse_sex,
+    parse_temperature,
+)
 from cbc_cli.ranges import RangeTable, load_ranges
 from cbc_cli.units import Quantity, to_canonical
 
@@ -96,28 +105,38 @@ def build_patient(
     temperature: str | float | None = None,
     days_since_chemo: int | None = None,
     transplant: str | None = None,
+    date_format: str | None = None,
 ) -> Patient:
     """Check and combine the person's context.
+
+    ``dob`` and ``collected`` are read as :func:`cbc_cli.parse.parse_moment` reads dates, with
+    ``date_format`` (``dmy``, ``mdy``, ``ymd`` or a strptime pattern) for year-last dates.
 
     Raises:
         UsageError: conflicting options (``--age`` with ``--dob``, pregnancy with male sex, an
             unknown profile, a trimester other than 1-3, a transplant other than auto or allo).
         InputError: a value that cannot be read.
     """
-    sex_value = parse_sex(sex)
+    sex_value = parse_sex(sex, "--sex")
     if age is not None and dob is not None:
         raise UsageError("give either --age or --dob, not both")
+    born = None
+    if dob is not None:
+        born = dob if isinstance(dob, date) else parse_date(dob, "--dob", date_format)
     person_age: Age | None = None
     if age is not None:
         person_age = parse_age(str(age))
-    elif dob is not None:
+    elif born is not None:
         if collected is None:
             raise UsageError(
                 "--dob needs --collected (the collection date)",
                 hint="age is computed on the day the sample was taken",
             )
-        born = dob if isinstance(dob, date) else parse_date(dob, "dob")
-        on = collected if isinstance(collected, date) else parse_date(collected, "collected")
+        on = (
+            collected
+            if isinstance(collected, date)
+            else parse_date(collected, "--collected", date_format)
+        )
         person_age = Age.from_dates(born, on)
     elif collected is not None:
         raise UsageError("--collected is used with --dob", hint="give --dob too, or use --age")
@@ -153,6 +172,7 @@ def build_patient(
         temperature_c=temp,
         days_since_chemo=days_since_chemo,
         transplant=kind,
+        born=born,
     )
 
 
@@ -162,10 +182,14 @@ def build_panel(
     patient: Patient | None = None,
     lab_ranges: Mapping[str, str] | None = None,
     sample_id: str | None = None,
+    collected: str | date | None = None,
+    date_format: str | None = None,
 ) -> Panel:
     """Read values (``{"hgb": "9.1", "plt": "62 10^3/uL"}``) into a panel.
 
     Keys may be ids, aliases or LOINC codes; a bare number is in the canonical unit.
+    ``collected`` (a date, or a text :func:`cbc_cli.parse.parse_moment` reads) is carried to the
+    result's ``collected_at``.
 
     Raises:
         InputError: an unknown analyte, a value given twice, or a value that cannot be read.
@@ -180,7 +204,12 @@ def build_panel(
     for name, text in (lab_ranges or {}).items():
         analyte = get_analyte(name)
         ranges[analyte.id] = parse_range_text(text, analyte.id)
-    return Panel(quantities, patient or Patient(), sample_id, ranges)
+    moment = None
+    if isinstance(collected, date):
+        moment = Moment(datetime(collected.year, collected.month, collected.day), "day")
+    elif collected is not None:
+        moment = parse_moment(collected, "--collected", date_format)
+    return Panel(quantities, patient or Patient(), sample_id, ranges, collected=moment)
 
 
 # Every keyword of interpret() and interpret_file(), and the `cbc check` option it stands for. The
@@ -211,6 +240,7 @@ KEYWORDS: MappingProxyType[str, str] = MappingProxyType(
         "units": "--unit",
         "limit": "--limit",
         "limits": "--limit",
+        "date_format": "--date-format",
     }
 )
 """Keyword -> the ``cbc check`` option it stands for (values mean the same as there)."""
@@ -226,6 +256,7 @@ _PERSON = {
     "temperature": "temperature",
     "days_since_chemo": "days_since_chemo",
     "transplant": "transplant",
+    "date_format": "date_format",
 }
 _FILE_ONLY = ("input_format", "column", "columns", "unit", "units")
 _VALUES_ONLY = ("lab_range", "lab_ranges")
@@ -319,10 +350,15 @@ def interpret(values: Mapping[str, str | float] | Panel, **options: object) -> R
         _, scheme, table = _context(chosen)
         return interpret_panel(values, table, scheme)
     patient, scheme, table = _context(chosen)
-    panel = build_panel(values, patient=patient)
+    panel = build_panel(
+        values,
+        patient=patient,
+        collected=chosen.get("collected"),  # type: ignore[arg-type]
+        date_format=chosen.get("date_format"),  # type: ignore[arg-type]
+    )
     lab = dict(parse_lab_range(text) for text in _strings(chosen.get("lab_range")))
     if lab:
-        panel = Panel(panel.values, patient, None, lab)
+        panel = replace(panel, lab_ranges=lab)
     return interpret_panel(panel, table, scheme)
 
 
@@ -365,6 +401,7 @@ def interpret_file(source: str | PathLike[str] | BinaryIO, **options: object) ->
             _strings(chosen.get("column")),
             _strings(chosen.get("unit")),
             limits=_limits(chosen),
+            date_format=check_date_format(chosen.get("date_format")),  # type: ignore[arg-type]
         )
     except BaseException:
         opened.close()

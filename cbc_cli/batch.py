@@ -46,6 +46,8 @@ def interpret_record(
         return Result(
             sample_id=record.sample_id,
             line=record.line,
+            patient_id=record.patient_id,
+            collected_at=record.collected.iso() if record.collected else None,
             status="error",
             error=record.error,
             patient=patient_info(Patient()),
@@ -54,6 +56,8 @@ def interpret_record(
             message="This sample could not be read, so nothing in it was checked.",
         )
     panel = record.panel
+    if record.patient_id or record.collected:
+        panel = replace(panel, patient_id=record.patient_id, collected=record.collected)
     if context is not None:
         panel = replace(panel, patient=merge_patient(panel.patient, context))
     result = interpret_panel(panel, ranges, scheme)
@@ -72,6 +76,7 @@ def merge_patient(own: Patient, context: Patient) -> Patient:
         if own.days_since_chemo is not None
         else context.days_since_chemo,
         transplant=own.transplant or context.transplant,
+        born=own.born if own.age or own.born else context.born,
     )
 
 

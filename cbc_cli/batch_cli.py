@@ -113,13 +113,21 @@ def run_file(
         out = target.stream
         if parquet_in:
             data, pairs = parquet.read_parquet(path, options, ranges, scheme, context)
-        elif fmt == "csv" and _columnar(
-            source, options, context, ranges, scheme, stats, target, stack
+        # The columnar path reads dates the default way: a declared --date-format goes row by row.
+        elif (
+            fmt == "csv"
+            and options.date_format is None
+            and _columnar(source, options, context, ranges, scheme, stats, target, stack)
         ):
             return stats
         else:
             data = read_input(
-                source, options.input_format, options.columns, options.units, limits=options.limits
+                source,
+                options.input_format,
+                options.columns,
+                options.units,
+                limits=options.limits,
+                date_format=options.date_format,
             )
         writer = _writer(fmt, out, data, scheme, options.formula_guard)
         summary = BatchSummary()

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn, TextIO
@@ -32,6 +32,7 @@ from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
 from cbc_cli.models import Result, Urgency, to_json
 from cbc_cli.output import OutputTarget, Terminated, check_target, fate, forget_fate
 from cbc_cli.panel import Panel
+from cbc_cli.parse import check_date_format
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -213,6 +214,16 @@ JobsOpt = Annotated[
     ),
 ]
 
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="How dates with the year last are read: dmy (31.12.2024, 31/12/2024), mdy "
+        "(12/31/2024), ymd, or a strptime pattern such as %d/%m/%Y. Default: only dates whose "
+        "order is plain (03/04/2024 is refused).",
+        show_default=False,
+        rich_help_panel="Files",
+    ),
+]
 LimitOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -392,6 +403,7 @@ def check(
     formula_guard: FormulaGuardOpt = True,
     jobs: JobsOpt = None,
     limit: LimitOpt = None,
+    date_format: DateFormatOpt = None,
     ranges: LabRangesOpt = None,
     lab_range: Annotated[
         list[str] | None,
@@ -448,6 +460,7 @@ def check(
         "temperature": temp,
         "days_since_chemo": days_since_chemo,
         "transplant": transplant.value if transplant else None,
+        "date_format": check_date_format(date_format),
     }
     stdin: BinaryIO | None = None
     if file is None and not given and not sys.stdin.isatty():
@@ -473,6 +486,7 @@ def check(
         options = BatchOptions(
             input_format.value, column or [], unit or [], formula_guard, jobs, limits, partial
         )
+        options.date_format = check_date_format(date_format)
         from cbc_cli.batch_cli import run_file
 
         if file == "-" and stdin is None:
@@ -495,8 +509,10 @@ def check(
     if scheme.id == "daids21" and (patient.sex is None or patient.age is None):
         raise UsageError("DAIDS grades by age and sex", hint="give --age (or --dob) and --sex")
     lab = dict(parse_lab_range(text) for text in lab_range or [])
-    panel = build_panel(given, patient=patient)
-    panel = Panel(panel.values, patient, None, lab)
+    panel = build_panel(
+        given, patient=patient, collected=collected, date_format=check_date_format(date_format)
+    )
+    panel = replace(panel, lab_ranges=lab)
     result = interpret_panel(panel, table, scheme)
     with OutputTarget(output, partial=partial) as target:
         _write_results(target.stream, [result], scheme, output_format, given, panel, collected)
@@ -514,14 +530,13 @@ def _write_results(
 ) -> None:
     if output_format in (OutputFormat.fhir, OutputFormat.hl7):
         # Imported here: the standards' writers are off the single-sample start-up path.
-        from cbc_cli.readers.records import Record
         from cbc_cli.writers.fhir_writer import FhirWriter
         from cbc_cli.writers.hl7_writer import Hl7Writer
 
         standard = FhirWriter if output_format is OutputFormat.fhir else Hl7Writer
         writer = standard(out, scheme_info(scheme))
         for r in results:
-            writer.write(Record(None, panel=panel, collected_at=collected), r)
+            writer.write_result(r)
         writer.close()
     elif output_format is OutputFormat.json:
         out.write(to_json(make_report(results, scheme), indent=2) + "\n")
@@ -561,6 +576,8 @@ class BatchOptions:
     """The input limits in force (``--limit``; README, Limits)."""
     partial: bool = False
     """Keep what was written to -o FILE when the run stops early (see cbc_cli.output)."""
+    date_format: str | None = None
+    """How year-last dates are read (``--date-format``; see cbc_cli.parse.parse_moment)."""
 
 
 @app.command()

@@ -366,8 +366,10 @@ def read_json(
     column_options: Mapping[str, str] | None = None,
     unit_options: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
 ) -> tuple[Iterator[Record], list[str]]:
-    """The records of a JSON or NDJSON input, and notes about it.
+    """The records of a JSON or NDJSON input, and notes about it (``date_format`` as for
+    :func:`cbc_cli.parse.parse_moment`).
 
     Never raises for content: a broken line or document is an error record in its place.
     """
@@ -391,7 +393,7 @@ def read_json(
             if isinstance(item, _Broken):
                 yield Record(line, error=ErrorInfo(line=line, message=item.message))
             else:
-                yield _record(line, item, column_options, unit_options)
+                yield _record(line, item, column_options, unit_options, date_format)
 
     return records(), notes
 
@@ -414,6 +416,7 @@ def _record(
     item: Any,
     column_options: Mapping[str, str] | None,
     unit_options: Mapping[str, str] | None,
+    date_format: str | None = None,
 ) -> Record:
     if isinstance(item, dict) and "resourceType" in item:
         # FHIR is routed to readers.fhir by content; this one was forced with --input-format.
@@ -442,7 +445,7 @@ def _record(
         return Record(line, error=ErrorInfo(line=line, message=exc.message))
     except Exception as exc:  # a UsageError: two keys name one analyte
         return Record(line, error=ErrorInfo(line=line, message=str(exc)))
-    cell = CellReader(line)
+    cell = CellReader(line, date_format=date_format)
 
     def get(key: str) -> str | None:
         index = cmap.context.get(key)
@@ -489,6 +492,8 @@ def _record(
         cell_errors=cell.errors,
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
     )
     if not values:
         message = (

@@ -1,6 +1,7 @@
 """What every reader yields: a Record per sample, with its cells' problems, never an exception.
 
-Also the shared cell readers: missing-value tokens, sex codings, context columns, lab ranges.
+Also the shared cell readers: missing-value tokens, context columns (sex codes and dates through
+:mod:`cbc_cli.parse`), lab ranges.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from cbc_cli.analytes import ANALYTES
 from cbc_cli.errors import CbcError
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Sex
-from cbc_cli.parse import parse_date, parse_range_text, parse_temperature
+from cbc_cli.parse import (
+    Moment,
+    parse_moment,
+    parse_range_text,
+    parse_sex,
+    parse_temperature,
+)
 from cbc_cli.units import (
     Quantity,
     check_plausible,
@@ -25,25 +32,6 @@ from cbc_cli.units import (
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "?"})
 """Cell texts read as "no value" (compared case-insensitively); any run of dashes is one too."""
-# Sex codings: words, letters, and ISO/IEC 5218 numbers (1 male, 2 female; 0 and 9 unknown).
-SEX_CODES: dict[str, Sex | None] = {
-    "f": "female",
-    "female": "female",
-    "w": "female",
-    "woman": "female",
-    "2": "female",
-    "m": "male",
-    "male": "male",
-    "man": "male",
-    "1": "male",
-    "u": None,
-    "unknown": None,
-    "0": None,
-    "9": None,
-    "x": None,
-    "o": None,
-    "other": None,
-}
 
 
 @dataclass
@@ -56,7 +44,12 @@ class Record:
     error: ErrorInfo | None = None
     cell_errors: list[ErrorInfo] = field(default_factory=list)
     collected_at: str | None = None
+    """The collection time as given (for messages about a draw that cannot be placed)."""
     patient_id: str | None = None
+    collected: Moment | None = None
+    """The collection time read (None when not given or not readable)."""
+    collected_problem: str | None = None
+    """Why a collection time that was given could not be read (a draw cannot be placed)."""
     rows: list[tuple[int, list[str], str | None]] = field(default_factory=list)
     """The input rows of the sample: (line, cells, analyte id of a long-layout row)."""
 
@@ -76,10 +69,19 @@ def is_missing(text: str | None) -> bool:
 class CellReader:
     """Reads the cells of one sample, collecting each problem instead of raising."""
 
-    def __init__(self, line: int | None, *, decimal_comma: bool = False) -> None:
+    def __init__(
+        self, line: int | None, *, decimal_comma: bool = False, date_format: str | None = None
+    ) -> None:
         self.line = line
         self.decimal_comma = decimal_comma
+        self.date_format = date_format
+        """How year-last dates are read (``dmy``, ``mdy``, ``ymd``, a strptime pattern; None:
+        only unambiguous ones), see :func:`cbc_cli.parse.parse_moment`."""
         self.errors: list[ErrorInfo] = []
+        self.collected: Moment | None = None
+        """The collection time read by :meth:`patient`, if any."""
+        self.collected_problem: str | None = None
+        """Why a given collection time could not be read."""
 
     def fail(self, column: str, exc: CbcError | str, line: int | None = None) -> None:
         """Record a problem with one cell."""
@@ -176,36 +178,64 @@ class CellReader:
             self.fail(column, exc, line)
             return None
 
-    def patient(self, get: Callable[[str], str | None]) -> Patient:
-        """The person's context from the context cells (``get(key)`` returns a cell or None)."""
+    def patient(self, get: Callable[[str], str | Moment | None]) -> Patient:
+        """The person's context from the context cells (``get(key)`` returns a cell or None;
+        a reader that has read a date already, as the HL7 reader does, may give its Moment).
+
+        The collection time is read too (kept in :attr:`collected`): it is an error only when
+        it is needed here, for the age from a date of birth; otherwise why it could not be read
+        is kept in :attr:`collected_problem` for ``cbc trend``, which needs it.
+        """
         sex: Sex | None = None
         raw_sex = get("sex")
-        if not is_missing(raw_sex):
-            key = str(raw_sex).strip().lower()
-            if key in SEX_CODES:
-                sex = SEX_CODES[key]
-            else:
-                self.fail("sex", f"sex {raw_sex!r} is not understood (use F/M, female/male or 1/2)")
+        if isinstance(raw_sex, str) and not is_missing(raw_sex):
+            try:
+                sex = parse_sex(raw_sex)
+            except CbcError as exc:
+                self.fail("sex", exc)
+        born = collected = None
+        raw_dob, raw_collected = get("dob"), get("collected_at")
+        if raw_collected is not None and (
+            isinstance(raw_collected, Moment) or not is_missing(raw_collected)
+        ):
+            try:
+                collected = self._moment(raw_collected, "collected_at")
+            except CbcError as exc:
+                self.collected_problem = str(exc)
+                if raw_dob is not None and not is_missing(str(raw_dob)):
+                    self.fail("collected_at", exc)
+        self.collected = collected
+        if raw_dob is not None and (isinstance(raw_dob, Moment) or not is_missing(raw_dob)):
+            try:
+                moment = self._moment(raw_dob, "dob")
+                if moment.precision in ("year", "month"):
+                    raise CbcError(f"dob gives only a {moment.precision}, not a full date")
+                born = moment.day
+            except CbcError as exc:
+                self.fail("dob", exc)
         age: Age | None = None
-        raw_dob, raw_collected, raw_age = get("dob"), get("collected_at"), get("age")
+        raw_age = get("age")
         try:
-            if not is_missing(raw_dob) and not is_missing(raw_collected):
-                age = Age.from_dates(
-                    parse_date(str(raw_dob), "dob"), parse_date(str(raw_collected), "collected_at")
-                )
-            elif not is_missing(raw_age):
-                age = parse_age(str(raw_age))
+            if born is not None and collected is not None:
+                if collected.precision in ("year", "month"):
+                    raise CbcError(
+                        f"collected_at gives only a {collected.precision}: the age on the "
+                        "collection date cannot be worked out from the date of birth"
+                    )
+                age = Age.from_dates(born, collected.day)
+            elif isinstance(raw_age, str) and not is_missing(raw_age):
+                age = parse_age(raw_age)
         except CbcError as exc:
-            self.fail("age" if is_missing(raw_dob) else "dob", exc)
+            self.fail("age" if born is None else "dob", exc)
         temperature = None
-        raw_temp = get("temperature")
+        raw_temp = _text(get("temperature"))
         if not is_missing(raw_temp):
             try:
                 temperature = parse_temperature(str(raw_temp))
             except CbcError as exc:
                 self.fail("temperature", exc)
         trimester = None
-        raw_preg = get("pregnant")
+        raw_preg = _text(get("pregnant"))
         if not is_missing(raw_preg) and str(raw_preg).strip().lower() not in {"0", "no", "n"}:
             if str(raw_preg).strip() in {"1", "2", "3"} and sex != "male":
                 trimester = int(str(raw_preg).strip())
@@ -216,7 +246,7 @@ class CellReader:
                     f"pregnancy {raw_preg!r} is not a trimester 1-3 (or conflicts with male sex)",
                 )
         profiles: tuple[str, ...] = ()
-        raw_profile = get("profile")
+        raw_profile = _text(get("profile"))
         if not is_missing(raw_profile):
             wanted = str(raw_profile).strip().lower()
             if wanted in PROFILES:
@@ -228,7 +258,16 @@ class CellReader:
         return Patient(
             sex=sex,
             age=age,
+            born=born,
             pregnancy_trimester=trimester,
             profiles=profiles,
             temperature_c=temperature,
         )
+
+    def _moment(self, raw: str | Moment, what: str) -> Moment:
+        return raw if isinstance(raw, Moment) else parse_moment(raw, what, self.date_format)
+
+
+def _text(cell: str | Moment | None) -> str | None:
+    """A context cell that is text (only dates come as a Moment)."""
+    return cell if isinstance(cell, str) else None

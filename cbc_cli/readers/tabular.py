@@ -70,6 +70,8 @@ class Tabular:
     decimal_comma: bool
     records: Iterator[Record]
     notes: list[str] = field(default_factory=list)
+    date_format: str | None = None
+    """How year-last dates are read (``--date-format``; None: only unambiguous ones)."""
 
 
 def read_tabular(
@@ -80,6 +82,7 @@ def read_tabular(
     unit_options: Mapping[str, str] | None = None,
     first_line: int = 1,
     limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
 ) -> Tabular:
     """Read the header and set up the record stream.
 
@@ -123,7 +126,7 @@ def read_tabular(
             hint="the first line must be a header row naming the columns as in the lab report "
             "(Hb, PLT, WBC, ANC, ...); map other names with --column NAME=ANALYTE",
         )
-    tab = Tabular(header, cmap, delim, delim == ";", iter(()))
+    tab = Tabular(header, cmap, delim, delim == ";", iter(()), date_format=date_format)
     rows = _rows(lines, delim, header_line_no, tab, limits)
     tab.records = _long_records(rows, tab) if cmap.is_long else _wide_records(rows, tab)
     return tab
@@ -281,7 +284,7 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         index = cmap.context.get(key)
         return None if index is None else padded[index]
 
-    cell = CellReader(line, decimal_comma=tab.decimal_comma)
+    cell = CellReader(line, decimal_comma=tab.decimal_comma, date_format=tab.date_format)
     patient = cell.patient(get)
     values: dict[str, Quantity] = {}
     lab: dict[str, LabRange] = {}
@@ -321,6 +324,8 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         cell_errors=cell.errors,
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=[(line, cells, None)],
     )
     if not values:
@@ -379,7 +384,7 @@ def _long_sample(
     first_line, first = group[0]
     ctx = cmap.context
     key = (_cell(first, ctx.get("sample_id")), _cell(first, ctx.get("collected_at")))
-    cell = CellReader(first_line, decimal_comma=tab.decimal_comma)
+    cell = CellReader(first_line, decimal_comma=tab.decimal_comma, date_format=tab.date_format)
     if key in seen and key[0]:
         tab.notes.append(
             f"line {first_line} has the sample id of line {seen[key]}, with rows of other "
@@ -455,6 +460,8 @@ def _long_sample(
         cell_errors=cell.errors,
         collected_at=key[1] or None,
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=rows,
     )
     if not values:

@@ -16,11 +16,13 @@ Segments end with a carriage return, as HL7 v2 chapter 2 requires; text is UTF-8
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TextIO
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.errors import InputError
 from cbc_cli.models import AnalyteResult, ErrorInfo, Result, SchemeInfo
+from cbc_cli.parse import parse_moment
 from cbc_cli.readers.records import Record
 
 VERSION = "2.5.1"
@@ -51,28 +53,18 @@ def hl7_time(moment: datetime | date) -> str:
     return moment.strftime("%Y%m%d%H%M%S") + moment.strftime("%z")
 
 
-def parse_moment(text: str | None) -> datetime | date | None:
-    """An ISO 8601 date or date-time as the readers store it; None when it is neither."""
+def moment(text: str | None) -> datetime | date | None:
+    """A result's ISO time (``collected_at``, ``birth_date``) as a date or date-time, read by
+    the one date parser; None for none, or for a year or month alone (no HL7 DTM day)."""
     if not text:
         return None
-    raw = text.strip()
     try:
-        if len(raw) <= 10:
-            return date.fromisoformat(raw)
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        read = parse_moment(text)
+    except InputError:
         return None
-
-
-def birth_date(record: Record) -> date | None:
-    """The date of birth behind an exact age (collection date minus the age in days)."""
-    panel = record.panel
-    age = panel.patient.age if panel is not None else None
-    collected = parse_moment(record.collected_at)
-    if age is None or age.exact_days is None or collected is None:
-        return None
-    day = collected.date() if isinstance(collected, datetime) else collected
-    return day - timedelta(days=age.exact_days)
+    if read.has_time:
+        return read.when
+    return read.day if read.precision == "day" else None
 
 
 def number(value: float) -> str:
@@ -111,7 +103,11 @@ class Hl7Writer:
         self.count = 0
 
     def write(self, record: Record, result: Result) -> None:
-        """Write the message of one sample."""
+        """Write the message of one sample (the batch runner's call: the Result is enough)."""
+        self.write_result(result)
+
+    def write_result(self, result: Result) -> None:
+        """Write the message of one sample, from its result alone."""
         self.count += 1
         seg = _Segments([])
         seg.items.append(
@@ -138,23 +134,23 @@ class Hl7Writer:
                 )
             )
         )
-        collected = parse_moment(record.collected_at)
+        collected = moment(result.collected_at)
         when = hl7_time(collected) if collected else ""
-        born = birth_date(record)
+        born = moment(result.patient.birth_date)
         sex = {"female": "F", "male": "M"}.get(result.patient.sex or "", "")
-        if record.patient_id or born or sex:
+        if result.patient_id or born or sex:
             seg.add(
                 "PID",
                 "1",
                 "",
-                escape(record.patient_id or ""),
+                escape(result.patient_id or ""),
                 "",
                 "",
                 "",
                 hl7_time(born) if born else "",
                 sex,
             )
-        sample_id = escape(result.sample_id or record.sample_id or "")
+        sample_id = escape(result.sample_id or "")
         status = "X" if result.status == "error" else "F"
         service = f"{CBC_PANEL[0]}^{escape(CBC_PANEL[1])}^LN"
         obr = ["1", "", sample_id, service, "", "", when]
@@ -276,4 +272,4 @@ def _where(error: ErrorInfo) -> str:
     return f"{where}: {error.message}" if where else error.message
 
 
-__all__ = ["Hl7Writer", "escape", "hl7_time", "parse_moment", "range_text"]
+__all__ = ["Hl7Writer", "escape", "hl7_time", "moment", "range_text"]
