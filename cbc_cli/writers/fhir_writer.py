@@ -13,8 +13,12 @@
   ``conclusionCode`` one CodeableConcept per finding, coded in cbc's own code system
   :data:`FINDING_SYSTEM` (codes ``anemia``, ``neutropenia``, ... as in ``cbc explain``; the text
   carries grade and scheme).
-- **Patient** when the sex, the age, a temperature or a patient id is known: ``gender``, and
-  ``birthDate`` when the age was computed from dates.
+- **Patient** when the sex, the age, the birth date, a temperature or a patient id is known:
+  ``identifier``, ``gender``, and ``birthDate`` when a full date of birth was given (carried by
+  the Result; never worked back from an age).
+
+Every fact is taken from the :class:`~cbc_cli.models.Result` alone (``write_result``): the
+patient id, the collection time and the birth date are fields of it.
 - **OperationOutcome** for a sample or cells that could not be read.
 
 References inside the Bundle are ``urn:uuid:`` full URLs. Every id is a UUID5 (RFC 9562

@@ -1,6 +1,8 @@
 """HL7 v2 output: an ORU^R01 message (v2.5.1) per sample, written one after another (a batch).
 
-Each message holds MSH; PID when something is known about the person; OBR (LOINC 58410-2 CBC
+Each message is written from the :class:`~cbc_cli.models.Result` alone (``write_result``). It
+holds MSH; PID when something is known about the person (PID-3 the patient id, PID-7 the date
+of birth as given, PID-8 the sex); OBR (LOINC 58410-2 CBC
 panel) with the collection time; NTE segments after OBR for the findings (NTE-4 ``RE``), the
 care-team message and the safety line (``PI``), notes and cells that could not be read; then an
 OBX per analyte with OBX-3 the LOINC code, OBX-5 the value in the canonical unit (``SN`` with its
