@@ -6,7 +6,7 @@ The CLI is a thin layer over these functions, so that ``cbc check --format json`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
@@ -16,7 +16,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import get_analyte
 from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import InputError, UsageError
@@ -30,15 +29,13 @@ from cbc_cli.grading import (
 )
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
 from cbc_cli.models import Report, Result, SchemeInfo, identified, json_schema
-from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Transplant
+from cbc_cli.panel import LabRange, Panel, Patient
 from cbc_cli.parse import (
     Moment,
+    build_patient,
     check_date_format,
-    parse_date,
     parse_moment,
     parse_range_text,
-    parse_sex,
-    parse_temperature,
 )
 from cbc_cli.ranges import RangeTable, load_ranges
 from cbc_cli.units import Quantity, to_canonical
@@ -92,88 +89,6 @@ def parse_lab_range(text: str) -> tuple[str, LabRange]:
     analyte = get_analyte(name)
     lab = parse_range_text(rng, analyte.id)
     return analyte.id, LabRange(lab.low, lab.high, "lab range given with --lab-range")
-
-
-def build_patient(
-    *,
-    sex: str | None = None,
-    age: str | int | None = None,
-    dob: str | date | None = None,
-    collected: str | date | None = None,
-    pregnant: int | None = None,
-    profiles: Iterable[str] = (),
-    temperature: str | float | None = None,
-    days_since_chemo: int | None = None,
-    transplant: str | None = None,
-    date_format: str | None = None,
-) -> Patient:
-    """Check and combine the person's context.
-
-    ``dob`` and ``collected`` are read as :func:`cbc_cli.parse.parse_moment` reads dates, with
-    ``date_format`` (``dmy``, ``mdy``, ``ymd`` or a strptime pattern) for year-last dates.
-
-    Raises:
-        UsageError: conflicting options (``--age`` with ``--dob``, pregnancy with male sex, an
-            unknown profile, a trimester other than 1-3, a transplant other than auto or allo).
-        InputError: a value that cannot be read.
-    """
-    sex_value = parse_sex(sex, "--sex")
-    if age is not None and dob is not None:
-        raise UsageError("give either --age or --dob, not both")
-    born = None
-    if dob is not None:
-        born = dob if isinstance(dob, date) else parse_date(dob, "--dob", date_format)
-    person_age: Age | None = None
-    if age is not None:
-        person_age = parse_age(str(age))
-    elif born is not None:
-        if collected is None:
-            raise UsageError(
-                "--dob needs --collected (the collection date)",
-                hint="age is computed on the day the sample was taken",
-            )
-        on = (
-            collected
-            if isinstance(collected, date)
-            else parse_date(collected, "--collected", date_format)
-        )
-        person_age = Age.from_dates(born, on)
-    elif collected is not None:
-        raise UsageError("--collected is used with --dob", hint="give --dob too, or use --age")
-    if pregnant is not None:
-        if pregnant not in (1, 2, 3):
-            raise UsageError(f"--pregnant {pregnant} is not a trimester", hint="use 1, 2 or 3")
-        if sex_value == "male":
-            raise UsageError("--pregnant conflicts with --sex male")
-        sex_value = "female"
-    chosen = tuple(dict.fromkeys(p.strip().lower() for p in profiles))
-    for profile in chosen:
-        if profile not in PROFILES:
-            raise UsageError(f"unknown profile {profile!r}", hint="known: " + ", ".join(PROFILES))
-    temp = None
-    if temperature is not None:
-        temp = parse_temperature(str(temperature))
-    if days_since_chemo is not None and days_since_chemo < 0:
-        raise UsageError("--days-since-chemo cannot be negative")
-    kind: Transplant | None = None
-    if transplant is not None:
-        kinds: dict[str, Transplant] = {"auto": "auto", "allo": "allo"}
-        kind = kinds.get(transplant.strip().lower())
-        if kind is None:
-            raise UsageError(
-                f"--transplant {transplant!r} is not a transplant kind",
-                hint="use auto (own stem cells) or allo (donor cells)",
-            )
-    return Patient(
-        sex=sex_value,
-        age=person_age,
-        pregnancy_trimester=pregnant,
-        profiles=chosen,
-        temperature_c=temp,
-        days_since_chemo=days_since_chemo,
-        transplant=kind,
-        born=born,
-    )
 
 
 def build_panel(
@@ -453,3 +368,18 @@ def schema_document(kind: str = "result") -> dict[str, Any]:
 def make_report(results: Sequence[Result], scheme: Scheme) -> Report:
     """Wrap results in the JSON document of README, Outputs."""
     return Report(grading=scheme_info(scheme), results=list(results))
+
+
+__all__ = [
+    "KEYWORDS",
+    "build_panel",
+    "build_patient",
+    "default_ranges",
+    "interpret",
+    "interpret_file",
+    "make_report",
+    "parse_lab_range",
+    "resolve_scheme",
+    "schema_document",
+    "scheme_info",
+]

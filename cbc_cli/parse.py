@@ -1,23 +1,25 @@
 """Reading the context values people and lab systems write: sex, dates, body temperature,
-printed ranges.
+printed ranges, and the person they describe (:func:`build_patient`).
 
-This is the one place a sex code or a date is read (a test checks that no other module defines
-a sex vocabulary or a date parser); names and codes are compared through the one fold,
-:func:`cbc_cli.text.fold`.
+This is the one place a sex code or a date is read and a Patient is built from what was given
+(a test checks that no other module defines a sex vocabulary, a date parser or a patient
+builder); names and codes are compared through the one fold, :func:`cbc_cli.text.fold`.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import get_analyte
-from cbc_cli.errors import InputError, UsageError
-from cbc_cli.panel import LabRange, Sex
+from cbc_cli.errors import CbcError, InputError, UsageError
+from cbc_cli.panel import PROFILES, LabRange, Patient, Sex, Transplant
 from cbc_cli.text import fold
 from cbc_cli.units import check_plausible, parse_number, unit_factor
 
@@ -418,3 +420,173 @@ def parse_range_text(text: str, analyte_id: str, unit: str | None = None) -> Lab
             hint="write LOW-HIGH",
         )
     return LabRange(low, high)
+
+
+# ---------------------------------------------------------------------------------------------
+# The person
+
+Problems = Callable[[str, CbcError], None]
+"""Where a reader's cell problems go: (field, error)."""
+_NOT_PREGNANT = frozenset({"0", "no", "n"})
+
+
+def build_patient(
+    *,
+    sex: str | None = None,
+    age: str | int | None = None,
+    dob: str | date | Moment | None = None,
+    collected: str | date | Moment | None = None,
+    pregnant: int | str | None = None,
+    profiles: Iterable[str] = (),
+    temperature: str | float | None = None,
+    days_since_chemo: int | None = None,
+    transplant: str | None = None,
+    date_format: str | None = None,
+    problems: Problems | None = None,
+) -> Patient:
+    """The person's context, checked and combined: the one place a Patient is built from what
+    was given, options (the CLI, the library) or a reader's cells.
+
+    Without ``problems`` (options), the first problem raises, and options that do not go
+    together are usage errors: ``--age`` with ``--dob``, ``--dob`` without ``--collected``,
+    ``--collected`` without ``--dob``, pregnancy with male sex. With ``problems`` (a reader's
+    cells), each value that cannot be read is passed to it with its field and left unknown, and
+    the rest is read; there a date of birth with a collection date gives the age (an age column
+    beside them is not used), and a date of birth without one is carried, not used.
+
+    ``dob`` and ``collected`` are read by :func:`parse_moment` (``date_format`` for year-last
+    dates); ``pregnant`` is a trimester 1-3 (``0``/``no`` for not pregnant); ``profiles`` names
+    opt-in range profiles.
+
+    Raises:
+        UsageError: conflicting options, an unknown profile, a trimester other than 1-3, a
+            transplant other than auto or allo (without ``problems``).
+        InputError: a value that cannot be read (without ``problems``).
+    """
+    strict = problems is None
+
+    def fail(field: str, exc: CbcError) -> None:
+        if problems is None:
+            raise exc
+        problems(field, exc)
+
+    def refuse(message: str, hint: str | None = None) -> CbcError:
+        return UsageError(message, hint=hint) if strict else InputError(message, hint=hint)
+
+    option = "--" if strict else ""
+    sex_value: Sex | None = None
+    try:
+        sex_value = parse_sex(sex, f"{option}sex")
+    except CbcError as exc:
+        fail("sex", exc)
+    if strict and age is not None and dob is not None:
+        raise UsageError("give either --age or --dob, not both")
+    born = on = None
+    try:
+        born = _full_date(dob, f"{option}dob", date_format)
+    except CbcError as exc:
+        fail("dob", exc)
+    try:
+        on = _given_moment(collected, f"{option}collected", date_format)
+    except CbcError as exc:
+        fail("collected_at", exc)
+    person_age: Age | None = None
+    try:
+        if born is not None and on is not None:
+            if on.precision in ("year", "month"):
+                raise refuse(
+                    f"the collection date gives only a {on.precision}: the age on it cannot be "
+                    "worked out from the date of birth"
+                )
+            person_age = Age.from_dates(born, on.day)
+        elif strict and born is not None:
+            raise UsageError(
+                "--dob needs --collected (the collection date)",
+                hint="age is computed on the day the sample was taken",
+            )
+        elif strict and on is not None:
+            raise UsageError("--collected is used with --dob", hint="give --dob too, or use --age")
+        elif age is not None:
+            person_age = parse_age(str(age))
+    except CbcError as exc:
+        fail("age" if born is None else "dob", exc)
+    trimester = None
+    if pregnant is not None and str(pregnant).strip().lower() not in _NOT_PREGNANT:
+        try:
+            if str(pregnant).strip() not in ("1", "2", "3"):
+                shown = f"--pregnant {pregnant}" if strict else f"pregnancy {pregnant!r}"
+                raise refuse(f"{shown} is not a trimester", "use 1, 2 or 3 (0 or no: not pregnant)")
+            if sex_value == "male":
+                raise refuse(
+                    "--pregnant conflicts with --sex male"
+                    if strict
+                    else "pregnancy conflicts with male sex"
+                )
+            trimester = int(str(pregnant).strip())
+            sex_value = "female"
+        except CbcError as exc:
+            fail("pregnant", exc)
+    chosen: list[str] = []
+    for profile in dict.fromkeys(p.strip().lower() for p in profiles):
+        if profile in PROFILES:
+            chosen.append(profile)
+        else:
+            fail("profile", refuse(f"unknown profile {profile!r}", "known: " + ", ".join(PROFILES)))
+    temp = None
+    if temperature is not None:
+        try:
+            temp = parse_temperature(str(temperature))
+        except CbcError as exc:
+            fail("temperature", exc)
+    if days_since_chemo is not None and days_since_chemo < 0:
+        fail("days_since_chemo", refuse("--days-since-chemo cannot be negative"))
+        days_since_chemo = None
+    kind: Transplant | None = None
+    if transplant is not None:
+        kinds: dict[str, Transplant] = {"auto": "auto", "allo": "allo"}
+        kind = kinds.get(transplant.strip().lower())
+        if kind is None:
+            fail(
+                "transplant",
+                refuse(
+                    f"--transplant {transplant!r} is not a transplant kind",
+                    "use auto (own stem cells) or allo (donor cells)",
+                ),
+            )
+    return Patient(
+        sex=sex_value,
+        age=person_age,
+        pregnancy_trimester=trimester,
+        profiles=tuple(chosen),
+        temperature_c=temp,
+        days_since_chemo=days_since_chemo,
+        transplant=kind,
+        born=born,
+    )
+
+
+def _given_moment(
+    given: str | date | Moment | None, what: str, date_format: str | None
+) -> Moment | None:
+    if given is None or isinstance(given, Moment):
+        return given
+    if isinstance(given, datetime):
+        return Moment(given, "second")
+    if isinstance(given, date):
+        return Moment(datetime(given.year, given.month, given.day), "day")
+    return parse_moment(given, what, date_format)
+
+
+def _full_date(
+    given: str | date | Moment | None, what: str, date_format: str | None
+) -> date | None:
+    moment = _given_moment(given, what, date_format)
+    if moment is None:
+        return None
+    if moment.precision in ("year", "month"):
+        raise InputError(
+            f"{what} gives only a {moment.precision}, not a full date",
+            field=what.lstrip("-"),
+            hint="write YYYY-MM-DD",
+        )
+    return moment.day

@@ -138,8 +138,10 @@ def test_the_vocabulary_names_its_sources_and_no_code_means_two_things() -> None
             for code in system.get(meaning, ()):
                 assert seen.setdefault(fold(code), meaning) == meaning, (name, code)
     # ISO/IEC 5218 and HL7 table 0001 as published.
-    assert systems["iso_5218"]["male"] == ["1"] and systems["iso_5218"]["female"] == ["2"]
-    assert systems["hl7_0001"]["male"] == ["M"] and systems["hl7_0001"]["female"] == ["F"]
+    assert systems["iso_5218"]["male"] == ["1"]
+    assert systems["iso_5218"]["female"] == ["2"]
+    assert systems["hl7_0001"]["male"] == ["M"]
+    assert systems["hl7_0001"]["female"] == ["F"]
     assert "h" not in sex_codes()  # homme/hombre vs H/M files that mean M = mujer
 
 
@@ -150,9 +152,11 @@ def _file(rows: str) -> io.BytesIO:
 def test_file_dates_ambiguous_without_a_format_and_read_with_one() -> None:
     rows = "A,F,03/04/1970,10/05/2024,9.1\nB,Frau,13.04.1970,2024-05-10,9.1\n"
     first, second = interpret_file(_file(rows))
-    assert first.patient.age is None and first.patient.birth_date is None
+    assert first.patient.age is None
+    assert first.patient.birth_date is None
     assert any("either way round" in e.message for e in first.cell_errors)
-    assert second.patient.sex == "female" and second.patient.birth_date == "1970-04-13"
+    assert second.patient.sex == "female"
+    assert second.patient.birth_date == "1970-04-13"
     assert second.patient.age == "54 y"
     dmy = next(interpret_file(_file(rows), date_format="dmy"))
     assert (dmy.patient.birth_date, dmy.collected_at) == ("1970-04-03", "2024-05-10")
@@ -166,11 +170,13 @@ def test_cli_date_format_on_check(capsys: pytest.CaptureFixture[str], tmp_path: 
     path = Path(str(tmp_path)) / "dates.csv"
     path.write_text("sample_id,sex,dob,collected_at,hgb\nA,F,03/04/1970,10/05/2024,9.1\n")
     code, out, err = run_cli(capsys, "check", str(path), "--format", "csv")
-    assert code == 3 and "either way round" in out
+    assert code == 3
+    assert "either way round" in out
     code, out, err = run_cli(
         capsys, "check", str(path), "--format", "ndjson", "--date-format", "dmy"
     )
     assert code == 0, err
     assert '"birth_date": "1970-04-03"' in out
     code, out, err = run_cli(capsys, "check", str(path), "--date-format", "sideways")
-    assert code == 2 and "not a date format" in err
+    assert code == 2
+    assert "not a date format" in err

@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from helpers import run_cli
 
 from cbc_cli import interpret, interpret_file
 from cbc_cli.api import resolve_scheme, scheme_info
+from cbc_cli.models import Result
 from cbc_cli.writers.fhir_writer import FhirWriter
 from cbc_cli.writers.hl7_writer import Hl7Writer
 
@@ -28,26 +30,26 @@ def _oru(obr7: str, pid7: str = "19700115") -> bytes:
     ).encode()
 
 
-def _fhir(results: list[object]) -> dict[str, object]:
+def _fhir(results: list[Result]) -> dict[str, Any]:
     out = io.StringIO()
     writer = FhirWriter(out, scheme_info(resolve_scheme("ctcae5")), now=NOW)
     for result in results:
-        writer.write_result(result)  # type: ignore[arg-type]
+        writer.write_result(result)
     writer.close()
-    bundle: dict[str, object] = json.loads(out.getvalue())
+    bundle: dict[str, Any] = json.loads(out.getvalue())
     return bundle
 
 
-def _hl7(results: list[object]) -> list[str]:
+def _hl7(results: list[Result]) -> list[str]:
     out = io.StringIO()
     writer = Hl7Writer(out, scheme_info(resolve_scheme("ctcae5")), now=NOW)
     for result in results:
-        writer.write_result(result)  # type: ignore[arg-type]
+        writer.write_result(result)
     writer.close()
     return out.getvalue().split("\r")
 
 
-def _resources(bundle: dict[str, object], kind: str) -> list[dict[str, object]]:
+def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     entries = bundle["entry"]
     assert isinstance(entries, list)
     return [e["resource"] for e in entries if e["resource"]["resourceType"] == kind]
@@ -58,7 +60,8 @@ def test_the_result_holds_what_the_hl7_message_said() -> None:
     assert result.patient_id == "MRN0042"
     assert result.collected_at == "2024-03-12T08:30+01:00"
     assert result.patient.birth_date == "1970-01-15"
-    assert result.patient.age == "54 y" and result.patient.age_exact
+    assert result.patient.age == "54 y"
+    assert result.patient.age_exact
     units = {a.analyte: a.unit_given for a in result.analytes}
     assert units == {"hgb": "g/L", "plt": "10*3/uL"}
     assert {a.analyte: a.unit for a in result.analytes} == {"hgb": "g/dL", "plt": "10^9/L"}
@@ -68,13 +71,15 @@ def test_a_real_birth_date_round_trips_without_a_collection_time() -> None:
     # No OBR-7: no age can be worked out, so no birth date could be rebuilt from one; the real
     # one is still carried to both outputs.
     [result] = interpret_file(io.BytesIO(_oru("")))
-    assert result.patient.age is None and result.collected_at is None
+    assert result.patient.age is None
+    assert result.collected_at is None
     assert result.patient.birth_date == "1970-01-15"
     [patient] = _resources(_fhir([result]), "Patient")
     assert patient["birthDate"] == "1970-01-15"
     assert patient["identifier"] == [{"value": "MRN0042"}]
     pid = next(s for s in _hl7([result]) if s.startswith("PID"))
-    assert pid.split("|")[3] == "MRN0042" and pid.split("|")[7:9] == ["19700115", "F"]
+    assert pid.split("|")[3] == "MRN0042"
+    assert pid.split("|")[7:9] == ["19700115", "F"]
 
 
 def test_hl7_birth_date_round_trips_through_fhir_and_hl7_output(
@@ -135,9 +140,7 @@ def test_writers_work_from_results_alone(
 
 
 def test_single_sample_carries_collected_and_birth_date() -> None:
-    result = interpret(
-        {"hgb": "9.1"}, sex="female", dob="1970-01-15", collected="2024-03-12T08:30"
-    )
+    result = interpret({"hgb": "9.1"}, sex="female", dob="1970-01-15", collected="2024-03-12T08:30")
     assert result.collected_at == "2024-03-12T08:30"
     assert result.patient.birth_date == "1970-01-15"
     [patient] = _resources(_fhir([result]), "Patient")
@@ -156,10 +159,8 @@ def test_trend_reads_units_from_what_was_read_not_from_the_text() -> None:
         "P1,2024-03-05,8.9,g/dL,80\n"
         "P1,2024-03-09,9.5,,90\n"
     )
-    source = open_source("-", io.BufferedReader(io.BytesIO(data.encode())))  # type: ignore[arg-type]
+    source = open_source("-", io.BufferedReader(io.BytesIO(data.encode())))
     opened = read_input(source)
-    report = build_trend(
-        opened.records, default_ranges(), resolve_scheme("ctcae5"), TrendOptions()
-    )
+    report = build_trend(opened.records, default_ranges(), resolve_scheme("ctcae5"), TrendOptions())
     notes = " ".join(report.persons[0].notes)
     assert "Hemoglobin was given in different units across draws (g/L, g/dL)" in notes

@@ -9,18 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.errors import CbcError
 from cbc_cli.models import ErrorInfo
-from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Sex
-from cbc_cli.parse import (
-    Moment,
-    parse_moment,
-    parse_range_text,
-    parse_sex,
-    parse_temperature,
-)
+from cbc_cli.panel import LabRange, Panel, Patient
+from cbc_cli.parse import Moment, build_patient, parse_moment, parse_range_text
 from cbc_cli.units import (
     Quantity,
     check_plausible,
@@ -180,94 +173,44 @@ class CellReader:
 
     def patient(self, get: Callable[[str], str | Moment | None]) -> Patient:
         """The person's context from the context cells (``get(key)`` returns a cell or None;
-        a reader that has read a date already, as the HL7 reader does, may give its Moment).
+        a reader that has read a date already, as the HL7 reader does, may give its Moment),
+        built by the one patient builder, :func:`cbc_cli.parse.build_patient`, each cell that
+        cannot be read recorded as a problem and left unknown.
 
-        The collection time is read too (kept in :attr:`collected`): it is an error only when
-        it is needed here, for the age from a date of birth; otherwise why it could not be read
+        The collection time is read here too (kept in :attr:`collected`): it is an error only
+        when it is needed, for the age from a date of birth; otherwise why it could not be read
         is kept in :attr:`collected_problem` for ``cbc trend``, which needs it.
         """
-        sex: Sex | None = None
-        raw_sex = get("sex")
-        if isinstance(raw_sex, str) and not is_missing(raw_sex):
+        raw_dob, raw_collected = _given(get("dob")), _given(get("collected_at"))
+        if raw_collected is not None:
             try:
-                sex = parse_sex(raw_sex)
-            except CbcError as exc:
-                self.fail("sex", exc)
-        born = collected = None
-        raw_dob, raw_collected = get("dob"), get("collected_at")
-        if raw_collected is not None and (
-            isinstance(raw_collected, Moment) or not is_missing(raw_collected)
-        ):
-            try:
-                collected = self._moment(raw_collected, "collected_at")
+                self.collected = self._moment(raw_collected, "collected_at")
             except CbcError as exc:
                 self.collected_problem = str(exc)
-                if raw_dob is not None and not is_missing(str(raw_dob)):
+                if raw_dob is not None:
                     self.fail("collected_at", exc)
-        self.collected = collected
-        if raw_dob is not None and (isinstance(raw_dob, Moment) or not is_missing(raw_dob)):
-            try:
-                moment = self._moment(raw_dob, "dob")
-                if moment.precision in ("year", "month"):
-                    raise CbcError(f"dob gives only a {moment.precision}, not a full date")
-                born = moment.day
-            except CbcError as exc:
-                self.fail("dob", exc)
-        age: Age | None = None
-        raw_age = get("age")
-        try:
-            if born is not None and collected is not None:
-                if collected.precision in ("year", "month"):
-                    raise CbcError(
-                        f"collected_at gives only a {collected.precision}: the age on the "
-                        "collection date cannot be worked out from the date of birth"
-                    )
-                age = Age.from_dates(born, collected.day)
-            elif isinstance(raw_age, str) and not is_missing(raw_age):
-                age = parse_age(raw_age)
-        except CbcError as exc:
-            self.fail("age" if born is None else "dob", exc)
-        temperature = None
-        raw_temp = _text(get("temperature"))
-        if not is_missing(raw_temp):
-            try:
-                temperature = parse_temperature(str(raw_temp))
-            except CbcError as exc:
-                self.fail("temperature", exc)
-        trimester = None
-        raw_preg = _text(get("pregnant"))
-        if not is_missing(raw_preg) and str(raw_preg).strip().lower() not in {"0", "no", "n"}:
-            if str(raw_preg).strip() in {"1", "2", "3"} and sex != "male":
-                trimester = int(str(raw_preg).strip())
-                sex = "female"
-            else:
-                self.fail(
-                    "pregnant",
-                    f"pregnancy {raw_preg!r} is not a trimester 1-3 (or conflicts with male sex)",
-                )
-        profiles: tuple[str, ...] = ()
-        raw_profile = _text(get("profile"))
-        if not is_missing(raw_profile):
-            wanted = str(raw_profile).strip().lower()
-            if wanted in PROFILES:
-                profiles = (wanted,)
-            else:
-                self.fail(
-                    "profile", f"unknown profile {raw_profile!r} (known: {', '.join(PROFILES)})"
-                )
-        return Patient(
-            sex=sex,
-            age=age,
-            born=born,
-            pregnancy_trimester=trimester,
-            profiles=profiles,
-            temperature_c=temperature,
+        profile = _text(get("profile"))
+        return build_patient(
+            sex=_text(get("sex")),
+            age=_text(get("age")),
+            dob=raw_dob,
+            collected=self.collected if raw_dob is not None else None,
+            pregnant=_text(get("pregnant")),
+            profiles=(profile,) if profile is not None else (),
+            temperature=_text(get("temperature")),
+            date_format=self.date_format,
+            problems=self.fail,
         )
 
     def _moment(self, raw: str | Moment, what: str) -> Moment:
         return raw if isinstance(raw, Moment) else parse_moment(raw, what, self.date_format)
 
 
+def _given(cell: str | Moment | None) -> str | Moment | None:
+    """A context cell, or None when it says "no value"."""
+    return None if cell is None or (isinstance(cell, str) and is_missing(cell)) else cell
+
+
 def _text(cell: str | Moment | None) -> str | None:
-    """A context cell that is text (only dates come as a Moment)."""
-    return cell if isinstance(cell, str) else None
+    """A context cell that is text and not missing (only dates come as a Moment)."""
+    return cell if isinstance(cell, str) and not is_missing(cell) else None
