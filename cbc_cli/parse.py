@@ -114,6 +114,10 @@ _DATE_HINT = (
 )
 
 
+class AmbiguousDateError(InputError):
+    """A year-last date whose day and month could be either way round (``03/04/2024``)."""
+
+
 class Moment(NamedTuple):
     """A date or date-time as given, to the precision given.
 
@@ -213,7 +217,7 @@ def parse_moment(text: str, what: str = "date", date_format: str | None = None) 
     if isinstance(moment, Moment):
         return moment
     if moment == "ambiguous":
-        raise InputError(
+        raise AmbiguousDateError(
             f"{what} is a date whose day and month could be either way round (both numbers 12 "
             "or less), and it is not guessed",
             field=field,
@@ -229,6 +233,20 @@ def parse_moment(text: str, what: str = "date", date_format: str | None = None) 
     if chosen is not None and "%" in chosen:
         hint = f"it does not match --date-format {chosen!r}; {_DATE_HINT}"
     raise InputError(f"{what} is not a date cbc reads", field=field, hint=hint)
+
+
+def date_order(text: str) -> Literal["dmy", "mdy"] | None:
+    """The order a year-last slash or dash date shows by its numbers: ``dmy`` for
+    ``13/03/2024``, ``mdy`` for ``03/13/2024``; None when it shows none, or is not one."""
+    last = _YEAR_LAST.fullmatch(text.strip())
+    if last is None or last["s"] == ".":
+        return None
+    a, b = int(last["a"]), int(last["b"])
+    if a > 12 >= b:
+        return "dmy"
+    if b > 12 >= a:
+        return "mdy"
+    return None
 
 
 def _read_moment(raw: str, chosen: str | None) -> Moment | str | None:

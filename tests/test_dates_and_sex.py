@@ -180,3 +180,14 @@ def test_cli_date_format_on_check(capsys: pytest.CaptureFixture[str], tmp_path: 
     code, out, err = run_cli(capsys, "check", str(path), "--date-format", "sideways")
     assert code == 2
     assert "not a date format" in err
+
+
+def test_an_ambiguous_date_names_the_order_the_file_has_shown() -> None:
+    rows = "A,F,13/04/1970,2024-05-10,9.1\nB,F,03/04/1970,2024-05-10,9.1\n"
+    first, second = interpret_file(_file(rows))
+    assert first.patient.birth_date == "1970-04-13"
+    [error] = second.cell_errors
+    assert "either way round" in error.message
+    assert "other dob dates in this file are day-first (line 2)" in error.message
+    assert "--date-format dmy" in error.message
+    assert second.patient.birth_date is None  # still not guessed

@@ -285,6 +285,9 @@ _HEADERS = frozenset({"MSH", "FHS", "BHS"})
 # obtained), I (pending), N (not asked) and O (order detail) carry no result.
 _STATUS_UNUSABLE = frozenset({"D", "W"})
 _STATUS_NO_RESULT = frozenset({"X", "I", "N", "O"})
+# The shape of an HL7 v2 DTM, YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ] (v2.5.1 section 2.A):
+# read by the one date parser, which reads other shapes too that an HL7 field must not hold.
+_DTM_SHAPE = re.compile(r"\d{4}(?:\d{2}){0,5}(?:\.\d{1,4})?(?:[+-]\d{4})?")
 _CONTEXT_FIELDS = {
     "sex": "PID-8",
     "dob": "PID-7",
@@ -706,7 +709,7 @@ def _read_time(raw: str, where: str, sample: Sample, line: int) -> None:
 def _dtm(raw: str) -> Moment | None:
     """An HL7 DTM (v2.5.1 section 2.A) read by the one date parser, to the precision given
     (``197005`` stays a month); None when it is not one."""
-    if not raw.strip()[:1].isdigit() or "-" in raw[:8] or "/" in raw or "." in raw[:8]:
+    if _DTM_SHAPE.fullmatch(raw.strip()) is None:
         return None  # an ISO or year-last date is not an HL7 DTM
     try:
         return parse_moment(raw, "date")

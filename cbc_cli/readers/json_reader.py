@@ -28,7 +28,7 @@ from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import map_columns
-from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.records import CellReader, DateOrders, Record, is_missing
 from cbc_cli.readers.source import Source, iter_lines
 from cbc_cli.units import Quantity
 
@@ -374,6 +374,7 @@ def read_json(
     Never raises for content: a broken line or document is an error record in its place.
     """
     notes: list[str] = []
+    orders: DateOrders = {}
 
     def samples() -> Iterator[tuple[int, Any]]:
         values = _lines(source, limits) if ndjson else _objects(source, limits)
@@ -393,7 +394,7 @@ def read_json(
             if isinstance(item, _Broken):
                 yield Record(line, error=ErrorInfo(line=line, message=item.message))
             else:
-                yield _record(line, item, column_options, unit_options, date_format)
+                yield _record(line, item, column_options, unit_options, date_format, orders)
 
     return records(), notes
 
@@ -417,6 +418,7 @@ def _record(
     column_options: Mapping[str, str] | None,
     unit_options: Mapping[str, str] | None,
     date_format: str | None = None,
+    orders: DateOrders | None = None,
 ) -> Record:
     if isinstance(item, dict) and "resourceType" in item:
         # FHIR is routed to readers.fhir by content; this one was forced with --input-format.
@@ -445,7 +447,7 @@ def _record(
         return Record(line, error=ErrorInfo(line=line, message=exc.message))
     except Exception as exc:  # a UsageError: two keys name one analyte
         return Record(line, error=ErrorInfo(line=line, message=str(exc)))
-    cell = CellReader(line, date_format=date_format)
+    cell = CellReader(line, date_format=date_format, date_orders=orders)
 
     def get(key: str) -> str | None:
         index = cmap.context.get(key)

@@ -13,7 +13,14 @@ from cbc_cli.analytes import ANALYTES
 from cbc_cli.errors import CbcError
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel, Patient
-from cbc_cli.parse import Moment, build_patient, parse_moment, parse_range_text
+from cbc_cli.parse import (
+    AmbiguousDateError,
+    Moment,
+    build_patient,
+    date_order,
+    parse_moment,
+    parse_range_text,
+)
 from cbc_cli.units import (
     Quantity,
     check_plausible,
@@ -25,6 +32,11 @@ from cbc_cli.units import (
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "?"})
 """Cell texts read as "no value" (compared case-insensitively); any run of dashes is one too."""
+
+
+DateOrders = dict[str, tuple[str, int | None]]
+"""Per date column (``dob``, ``collected_at``), the first order its dates showed (``dmy`` or
+``mdy``) and on which line: an ambiguous date later in the same file names it in its error."""
 
 
 @dataclass
@@ -63,9 +75,16 @@ class CellReader:
     """Reads the cells of one sample, collecting each problem instead of raising."""
 
     def __init__(
-        self, line: int | None, *, decimal_comma: bool = False, date_format: str | None = None
+        self,
+        line: int | None,
+        *,
+        decimal_comma: bool = False,
+        date_format: str | None = None,
+        date_orders: DateOrders | None = None,
     ) -> None:
         self.line = line
+        self.date_orders = date_orders
+        """The orders the file's dates have shown so far, shared by its rows (see DateOrders)."""
         self.decimal_comma = decimal_comma
         self.date_format = date_format
         """How year-last dates are read (``dmy``, ``mdy``, ``ymd``, a strptime pattern; None:
@@ -189,12 +208,18 @@ class CellReader:
                 self.collected_problem = str(exc)
                 if raw_dob is not None:
                     self.fail("collected_at", exc)
+        born = None
+        if raw_dob is not None:
+            try:
+                born = self._moment(raw_dob, "dob")
+            except CbcError as exc:
+                self.fail("dob", exc)
         profile = _text(get("profile"))
         return build_patient(
             sex=_text(get("sex")),
             age=_text(get("age")),
-            dob=raw_dob,
-            collected=self.collected if raw_dob is not None else None,
+            dob=born,
+            collected=self.collected if born is not None else None,
             pregnant=_text(get("pregnant")),
             profiles=(profile,) if profile is not None else (),
             temperature=_text(get("temperature")),
@@ -203,7 +228,25 @@ class CellReader:
         )
 
     def _moment(self, raw: str | Moment, what: str) -> Moment:
-        return raw if isinstance(raw, Moment) else parse_moment(raw, what, self.date_format)
+        if isinstance(raw, Moment):
+            return raw
+        orders = self.date_orders
+        try:
+            moment = parse_moment(raw, what, self.date_format)
+        except AmbiguousDateError as exc:
+            seen = orders.get(what) if orders is not None else None
+            if seen is None:
+                raise
+            order, line = seen
+            words = "day-first" if order == "dmy" else "month-first"
+            raise AmbiguousDateError(
+                f"{exc.message}; other {what} dates in this file are {words} (line {line})",
+                field=what,
+                hint=f"if they all are, give --date-format {order}",
+            ) from None
+        if orders is not None and what not in orders and (shown := date_order(raw)):
+            orders[what] = (shown, self.line)
+        return moment
 
 
 def _given(cell: str | Moment | None) -> str | Moment | None:

@@ -17,7 +17,7 @@ from cbc_cli.limits import DEFAULT_LIMITS, Limits, past
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import ColumnMap, map_columns
-from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.records import CellReader, DateOrders, Record, is_missing
 from cbc_cli.readers.source import LongLine
 from cbc_cli.units import Quantity
 from cbc_cli.wording import plural
@@ -72,6 +72,8 @@ class Tabular:
     notes: list[str] = field(default_factory=list)
     date_format: str | None = None
     """How year-last dates are read (``--date-format``; None: only unambiguous ones)."""
+    date_orders: DateOrders = field(default_factory=dict)
+    """The orders the file's dates have shown, for the errors of ambiguous ones."""
 
 
 def read_tabular(
@@ -284,7 +286,12 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         index = cmap.context.get(key)
         return None if index is None else padded[index]
 
-    cell = CellReader(line, decimal_comma=tab.decimal_comma, date_format=tab.date_format)
+    cell = CellReader(
+        line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
     patient = cell.patient(get)
     values: dict[str, Quantity] = {}
     lab: dict[str, LabRange] = {}
@@ -384,7 +391,12 @@ def _long_sample(
     first_line, first = group[0]
     ctx = cmap.context
     key = (_cell(first, ctx.get("sample_id")), _cell(first, ctx.get("collected_at")))
-    cell = CellReader(first_line, decimal_comma=tab.decimal_comma, date_format=tab.date_format)
+    cell = CellReader(
+        first_line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
     if key in seen and key[0]:
         tab.notes.append(
             f"line {first_line} has the sample id of line {seen[key]}, with rows of other "
