@@ -235,9 +235,10 @@ def parse_moment(text: str, what: str = "date", date_format: str | None = None) 
     raise InputError(f"{what} is not a date cbc reads", field=field, hint=hint)
 
 
-def date_order(text: str) -> Literal["dmy", "mdy"] | None:
+def date_order(text: str) -> Literal["dmy", "mdy", "either"] | None:
     """The order a year-last slash or dash date shows by its numbers: ``dmy`` for
-    ``13/03/2024``, ``mdy`` for ``03/13/2024``; None when it shows none, or is not one."""
+    ``13/03/2024``, ``mdy`` for ``03/13/2024``, ``either`` for ``03/04/2024`` (not guessed);
+    None when it is not such a date, or its order does not matter (``05/05/2024``)."""
     last = _YEAR_LAST.fullmatch(text.strip())
     if last is None or last["s"] == ".":
         return None
@@ -246,7 +247,7 @@ def date_order(text: str) -> Literal["dmy", "mdy"] | None:
         return "dmy"
     if b > 12 >= a:
         return "mdy"
-    return None
+    return "either" if a != b and a <= 12 and b <= 12 else None
 
 
 def _read_moment(raw: str, chosen: str | None) -> Moment | str | None:

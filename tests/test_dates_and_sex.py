@@ -191,3 +191,28 @@ def test_an_ambiguous_date_names_the_order_the_file_has_shown() -> None:
     assert "other dob dates in this file are day-first (line 2)" in error.message
     assert "--date-format dmy" in error.message
     assert second.patient.birth_date is None  # still not guessed
+
+
+def test_trend_says_which_order_would_read_the_ambiguous_draws(
+    capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "draws.csv"
+    path.write_text(
+        "patient_id,collected_at,anc,plt,hgb\n"
+        "P1,01/03/2026,2.0,150,12\n"
+        "P1,05/03/2026,0.4,40,9\n"
+        "P1,13/03/2026,1.2,90,10\n"
+    )
+    code, out, err = run_cli(capsys, "trend", str(path), "--format", "json")
+    report = __import__("json").loads(out)
+    assert code == 3, err
+    assert [u["line"] for u in report["unplaced"]] == [2, 3]  # never guessed
+    assert any("--date-format dmy" in n and "line 4" in n for n in report["notes"])
+    code, out, err = run_cli(capsys, "trend", str(path), "--format", "json", "--date-format", "dmy")
+    assert code == 0, err
+    report = __import__("json").loads(out)
+    assert report["unplaced"] == []
+    draws = report["persons"][0]["draws"]
+    assert [d["collected_at"] for d in draws] == ["2026-03-01", "2026-03-05", "2026-03-13"]

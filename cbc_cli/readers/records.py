@@ -244,7 +244,8 @@ class CellReader:
                 field=what,
                 hint=f"if they all are, give --date-format {order}",
             ) from None
-        if orders is not None and what not in orders and (shown := date_order(raw)):
+        shown = date_order(raw)
+        if orders is not None and what not in orders and shown in ("dmy", "mdy"):
             orders[what] = (shown, self.line)
         return moment
 

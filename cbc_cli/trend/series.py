@@ -16,6 +16,7 @@ from cbc_cli.errors import CbcError, UsageError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
 from cbc_cli.panel import Patient
+from cbc_cli.parse import date_order
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record, is_missing
 from cbc_cli.text import fold
@@ -277,3 +278,26 @@ def units_given(analyte_id: str, draws: list[Draw]) -> list[str]:
         name = next((u for u, f in spellings if math.isclose(f, factor, rel_tol=1e-6)), None)
         found[name or (q.unit or analyte.unit)] = None
     return list(found)
+
+
+def date_order_notes(draws: list[Draw], unplaced: list[Unplaced]) -> list[str]:
+    """A note when draws were not placed because their dates could be read either way round
+    (``03/04/2026``) while the file's other dates show one order: which order, and the
+    ``--date-format`` that would read them. Never applied without being asked."""
+    either = [u for u in unplaced if u.collected_at and date_order(u.collected_at) == "either"]
+    if not either:
+        return []
+    shown = {
+        order: d.record.line
+        for d in reversed(draws)
+        if d.record.collected_at and (order := date_order(d.record.collected_at)) in ("dmy", "mdy")
+    }
+    if len(shown) != 1:
+        return []
+    [(order, line)] = shown.items()
+    words = "the day first" if order == "dmy" else "the month first"
+    return [
+        f"{len(either)} draw(s) have a collection date that could be read either way round "
+        f"(day and month both 12 or less); the file's other dates are written with {words} "
+        f"(line {line}): if every date is, give --date-format {order} to read them."
+    ]
