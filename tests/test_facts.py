@@ -164,3 +164,29 @@ def test_trend_reads_units_from_what_was_read_not_from_the_text() -> None:
     report = build_trend(opened.records, default_ranges(), resolve_scheme("ctcae5"), TrendOptions())
     notes = " ".join(report.persons[0].notes)
     assert "Hemoglobin was given in different units across draws (g/L, g/dL)" in notes
+
+
+def test_hl7_output_keeps_the_precision_of_the_collection_time() -> None:
+    from cbc_cli.writers.hl7_writer import dtm
+
+    assert dtm("2024-03") == "202403"
+    assert dtm("2024-03-12") == "20240312"
+    assert dtm("2024-03-12T08:30+01:00") == "20240312083000+0100"
+    assert dtm(None) == ""
+
+
+def test_a_declared_age_beside_a_birth_date_without_collection_time_is_written() -> None:
+    # The age column is used (no collection date to work one out from the birth date); the
+    # birth date is carried too. Both outputs keep the age, so reading them again agrees.
+    data = io.BytesIO(b"sample_id,sex,age,dob,hgb\nS1,F,54,1970-01-15,9.1\n")
+    [result] = interpret_file(data)
+    assert result.patient.age == "54 y"
+    assert not result.patient.age_exact
+    assert result.patient.birth_date == "1970-01-15"
+    bundle = _fhir([result])
+    codes = [r["code"]["coding"][0]["code"] for r in _resources(bundle, "Observation")]
+    assert "30525-0" in codes
+    segments = _hl7([result])
+    assert any("30525-0^Age^LN" in s for s in segments if s.startswith("OBX"))
+    again = list(interpret_file(io.BytesIO("\r".join(segments).encode())))
+    assert again[0].patient.age == "54 y"

@@ -173,7 +173,7 @@ class FhirWriter:
             refs[a.analyte] = self._url(f"observation:{a.analyte}")
         for a in result.analytes:
             resources.append((refs[a.analyte], self._observation(a, refs, subject, effective)))
-        if result.patient.age and result.patient.birth_date is None:
+        if result.patient.age and not result.patient.age_exact:  # exact: read again from dates
             n, unit = result.patient.age.split()
             age = _context("30525-0", "Age", int(n), AGE_UCUM[unit], subject, effective)
             resources.append((self._url("age"), age))

@@ -55,18 +55,19 @@ def hl7_time(moment: datetime | date) -> str:
     return moment.strftime("%Y%m%d%H%M%S") + moment.strftime("%z")
 
 
-def moment(text: str | None) -> datetime | date | None:
-    """A result's ISO time (``collected_at``, ``birth_date``) as a date or date-time, read by
-    the one date parser; None for none, or for a year or month alone (no HL7 DTM day)."""
+def dtm(text: str | None) -> str:
+    """A result's ISO time (``collected_at``, ``birth_date``) as an HL7 DTM to the precision
+    given (``2024-03`` is ``202403``: HL7 v2.5.1 section 2.A lets a DTM stop at any unit), read
+    by the one date parser; empty for none."""
     if not text:
-        return None
+        return ""
     try:
         read = parse_moment(text)
     except InputError:
-        return None
+        return ""
     if read.has_time:
-        return read.when
-    return read.day if read.precision == "day" else None
+        return hl7_time(read.when)
+    return read.when.strftime({"year": "%Y", "month": "%Y%m"}.get(read.precision, "%Y%m%d"))
 
 
 def number(value: float) -> str:
@@ -136,9 +137,8 @@ class Hl7Writer:
                 )
             )
         )
-        collected = moment(result.collected_at)
-        when = hl7_time(collected) if collected else ""
-        born = moment(result.patient.birth_date)
+        when = dtm(result.collected_at)
+        born = dtm(result.patient.birth_date)
         sex = {"female": "F", "male": "M"}.get(result.patient.sex or "", "")
         if result.patient_id or born or sex:
             seg.add(
@@ -149,7 +149,7 @@ class Hl7Writer:
                 "",
                 "",
                 "",
-                hl7_time(born) if born else "",
+                born,
                 sex,
             )
         sample_id = escape(result.sample_id or "")
@@ -166,7 +166,7 @@ class Hl7Writer:
             set_id += 1
             self._obx(seg, set_id, analyte, when)
         age = result.patient.age
-        if age and born is None:
+        if age and not result.patient.age_exact:  # an exact age is read again from the dates
             n, unit = age.split()
             set_id += 1
             seg.add(
@@ -274,4 +274,4 @@ def _where(error: ErrorInfo) -> str:
     return f"{where}: {error.message}" if where else error.message
 
 
-__all__ = ["Hl7Writer", "escape", "hl7_time", "moment", "range_text"]
+__all__ = ["Hl7Writer", "dtm", "escape", "hl7_time", "range_text"]
