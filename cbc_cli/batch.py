@@ -33,6 +33,8 @@ class BatchOptions:
     """The input limits in force (``--limit``; README, Limits)."""
     partial: bool = False
     """Keep what was written to -o FILE when the run stops early (see cbc_cli.output)."""
+    date_format: str | None = None
+    """How year-last dates are read (``--date-format``; see cbc_cli.parse.parse_moment)."""
 
 
 @dataclass
@@ -63,6 +65,8 @@ def interpret_record(
         return Result(
             sample_id=record.sample_id,
             line=record.line,
+            patient_id=record.patient_id,
+            collected_at=record.collected.iso() if record.collected else None,
             status="error",
             error=record.error,
             patient=patient_info(Patient()),
@@ -71,6 +75,8 @@ def interpret_record(
             message="This sample could not be read, so nothing in it was checked.",
         )
     panel = record.panel
+    if record.patient_id or record.collected:
+        panel = replace(panel, patient_id=record.patient_id, collected=record.collected)
     if context is not None:
         panel = replace(panel, patient=merge_patient(panel.patient, context))
     need = missing_context(scheme, panel.patient)
@@ -108,6 +114,7 @@ def merge_patient(own: Patient, context: Patient) -> Patient:
         if own.days_since_chemo is not None
         else context.days_since_chemo,
         transplant=own.transplant or context.transplant,
+        born=own.born if own.age or own.born else context.born,
     )
 
 

@@ -43,7 +43,7 @@ CODES: dict[str, Code] = {
     "patient.sex_required": Code("usage", "the grading scheme grades by sex: no sex was given"),
     # input: what was read (a value, a unit, a row, a file)
     "input.invalid": Code("input", "a value, row or file cbc cannot read"),
-    "value.unreadable": Code("input", "a value that is not a number cbc can read"),
+    "value.unreadable": Code("input", "a value that is not a number or code cbc can read"),
     "value.implausible": Code("input", "a number that cannot be a real result in its unit"),
     "value.duplicate": Code("input", "the same analyte given twice for one sample"),
     "analyte.unknown": Code("input", "an analyte name, alias or LOINC code cbc does not know"),
@@ -51,7 +51,8 @@ CODES: dict[str, Code] = {
     "unit.mismatch": Code("input", "a unit that does not fit the analyte, or two that disagree"),
     "column.duplicate": Code("input", "two columns that map to the same analyte or field"),
     "column.unknown": Code("input", "a column cbc cannot map, or a mapping naming no column"),
-    "date.invalid": Code("input", "a date that is not YYYY-MM-DD, or dates out of order"),
+    "date.invalid": Code("input", "a date cbc cannot read, or dates out of order"),
+    "date.ambiguous": Code("input", "a date whose day and month could be either way round"),
     "age.invalid": Code("input", "an age cbc cannot read"),
     "file.unreadable": Code("input", "a file that cannot be opened or decoded"),
     "file.empty": Code("input", "a file with no sample cbc reads"),
@@ -90,6 +91,7 @@ TERMS = (
     "analyte",
     "format",
     "output",
+    "date_format",
 )
 """The keywords a message may name as ``{age}`` (the CLI shows each as its option)."""
 _TERM = re.compile(r"\{(" + "|".join(TERMS) + r")\}")

@@ -48,6 +48,9 @@ class PatientInfo:
     """Age at collection, e.g. "54 y" or "10 d"."""
     age_exact: bool = False
     """True when computed from the birth and collection dates."""
+    birth_date: str | None = None
+    """The date of birth (YYYY-MM-DD) when one was given as a full date; null otherwise (never
+    worked back from an age)."""
     pregnancy_trimester: int | None = None
     profiles: list[str] = field(default_factory=list)
     temperature_c: float | None = None
@@ -86,6 +89,10 @@ class AnalyteResult:
     """The canonical unit."""
     input: str
     """The value as given, or how it was derived."""
+    unit_given: str | None = None
+    """The unit the value was read in, as given (in the value, the header, a unit column, OBX-6,
+    valueQuantity or ``--unit``); null for a bare number read in the canonical unit, or a
+    derived value."""
     comparator: Literal["<", "<=", ">", ">="] | None = None
     derived: bool = False
     flag: Flag | None
@@ -139,6 +146,11 @@ class Result:
     __pydantic_config__ = _CONFIG
 
     sample_id: str | None = None
+    patient_id: str | None = None
+    """The person's id in the input (PID-3, Patient identifier, a patient_id or mrn column)."""
+    collected_at: str | None = None
+    """When the sample was taken, ISO 8601 to the precision given (2024-03-12, or
+    2024-03-12T08:30 with +01:00 when a zone was given); null when not given or not readable."""
     line: int | None = None
     """The first input line of the sample, when the input has lines."""
     status: Literal["ok", "error"] = "ok"

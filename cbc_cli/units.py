@@ -228,11 +228,6 @@ def same_unit(analyte: Analyte, a: str, b: str) -> bool:
     return unit_factor(analyte, a) == unit_factor(analyte, b)
 
 
-def convert(value: float, analyte: Analyte, from_unit: str, to_unit: str) -> float:
-    """Convert ``value`` between two units of the analyte's dimension."""
-    return value * unit_factor(analyte, from_unit) / unit_factor(analyte, to_unit)
-
-
 class Quantity(NamedTuple):
     """A value read from input, converted to the analyte's canonical unit.
 
@@ -245,6 +240,9 @@ class Quantity(NamedTuple):
     comparator: str | None
     input: str
     """The text as given, for the output's ``input`` field."""
+    unit: str | None = None
+    """The unit the number was read in, as given (in the text, the header, a unit cell or
+    ``--unit``); None for a bare number read in the canonical unit, or a derived value."""
 
 
 _NUMBER = re.compile(
@@ -334,7 +332,7 @@ def to_canonical(
         )
     value = number * unit_factor(analyte, given_unit)
     check_plausible(analyte, value, number, given_unit, below=cmp in ("<", "<="))
-    return Quantity(analyte.id, value, cmp, text.strip())
+    return Quantity(analyte.id, value, cmp, text.strip(), (text_unit or unit or None))
 
 
 def check_plausible(

@@ -342,3 +342,67 @@ def test_docs_list_every_code_with_its_kind_and_exit_code() -> None:
     assert documented == {code: (c.kind, EXIT_CODES[c.kind]) for code, c in CODES.items()}
     readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
     assert "(docs/errors.md)" in readme
+
+
+# One of each: the text fold, the date parser and the sex vocabulary have one home, and a second
+# definition anywhere else fails here (a copy drifts: two folds once meant two header matchings).
+ONE_HOME = {
+    "fold": "text.py",
+    "_fold": None,  # no private copy anywhere
+    "parse_date": "parse.py",
+    "parse_moment": "parse.py",
+    "parse_collected": None,
+    "parse_sex": "parse.py",
+    "sex_codes": "parse.py",
+    "build_patient": "parse.py",
+    "birth_date": None,  # a birth date is carried, never worked back from an age
+}
+# ucum.fold folds unit text (micro signs, superscripts), not names: a different job.
+OTHER_JOBS = {("ucum.py", "fold")}
+_SEX_WORDS = {"f", "m", "female", "male", "w", "1", "2", "woman", "man"}
+
+
+def _definitions() -> list[tuple[str, str, int]]:
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                found.append((str(path.relative_to(ROOT)), node.name, node.lineno))
+    return found
+
+
+def test_one_fold_one_date_parser_one_sex_vocabulary_one_patient_builder() -> None:
+    for where, name, line in _definitions():
+        if name not in ONE_HOME or (where, name) in OTHER_JOBS:
+            continue
+        home = ONE_HOME[name]
+        assert where == home, f"{where}:{line} defines {name}; it lives in {home or 'nowhere'}"
+
+
+def test_no_sex_vocabulary_outside_its_data_file() -> None:
+    # A dict literal or set whose keys or items are sex codes ("f", "male", "2", ...) outside
+    # parse.py is a second vocabulary; the codes are in cbc_cli/data/sex_codes.toml.
+    for path in sorted(ROOT.rglob("*.py")):
+        if path.name == "parse.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            keys: list[ast.expr | None] = []
+            if isinstance(node, ast.Dict):
+                keys = list(node.keys)
+            elif isinstance(node, ast.Set):
+                keys = list(node.elts)
+            words = {
+                k.value.lower()
+                for k in keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            }
+            assert len(words & _SEX_WORDS) < 3, f"{path.name}: a sex vocabulary: {sorted(words)}"
+
+
+def test_removed_dead_code_stays_removed() -> None:
+    from cbc_cli import units
+    from cbc_cli.readers import source
+
+    assert not hasattr(units, "convert")
+    assert not hasattr(source, "FORMATS")

@@ -94,7 +94,7 @@ def test_csv_single_sample(capsys: pytest.CaptureFixture[str]) -> None:
         (["check", "--hgb", "-1"], 3, "negative"),
         (["check", "--hgb", "9.1 mg"], 3, "unknown unit 'mg'"),
         (["check", "--plt", "150000"], 3, "did you mean 150000/uL?"),
-        (["check", "--hgb", "9", "--sex", "x"], 3, "sex 'x'"),
+        (["check", "--hgb", "9", "--sex", "zz"], 3, "--sex 'zz' is not a sex code"),
         (["check", "--hgb", "9", "--temp", "101"], 3, "did you mean 101F"),
         (["check", "--hgb", "9", "--age", "1.5"], 3, "whole number"),
         (["check", "--hgb", "9", "--ranges", "/no/such.toml"], 4, "no such file"),

@@ -3,6 +3,7 @@ results handed to cbc_cli.cli.check_file."""
 
 import sys
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
@@ -20,6 +21,7 @@ from cbc_cli.cli.formats import OneSample, open_writer
 from cbc_cli.cli.options import (
     AgeOpt,
     ColumnOpt,
+    DateFormatOpt,
     FailOn,
     FormulaGuardOpt,
     Grading,
@@ -46,7 +48,7 @@ from cbc_cli.errors import InputError, UsageError
 from cbc_cli.limits import parse_limits
 from cbc_cli.models import Urgency
 from cbc_cli.output import OutputTarget, check_target
-from cbc_cli.panel import Panel
+from cbc_cli.parse import check_date_format
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -202,6 +204,7 @@ def check(
     formula_guard: FormulaGuardOpt = True,
     jobs: JobsOpt = None,
     limit: LimitOpt = None,
+    date_format: DateFormatOpt = None,
     ranges: LabRangesOpt = None,
     lab_range: Annotated[
         list[str] | None,
@@ -258,6 +261,7 @@ def check(
         "temperature": temp,
         "days_since_chemo": days_since_chemo,
         "transplant": transplant.value if transplant else None,
+        "date_format": check_date_format(date_format),
     }
     stdin: BinaryIO | None = None
     if file is None and not given and not sys.stdin.isatty():
@@ -290,6 +294,7 @@ def check(
         options = BatchOptions(
             input_format.value, column or [], unit or [], formula_guard, jobs, limits, partial
         )
+        options.date_format = check_date_format(date_format)
         from cbc_cli.cli.check_file import run_file
 
         if file == "-" and stdin is None:
@@ -317,8 +322,10 @@ def check(
     patient = build_patient(**patient_args)  # type: ignore[arg-type]
     require_context(scheme, patient)
     lab = dict(parse_lab_range(text) for text in lab_range or [])
-    panel = build_panel(given, patient=patient)
-    panel = Panel(panel.values, patient, None, lab)
+    panel = build_panel(
+        given, patient=patient, collected=collected, date_format=check_date_format(date_format)
+    )
+    panel = replace(panel, lab_ranges=lab)
     result = interpret_panel(panel, table, scheme)
     with OutputTarget(output, partial=partial) as target:
         one = OneSample(scheme, given, panel, collected)

@@ -74,12 +74,20 @@ def run_file(
         # Entered after the source: a run that ends early discards (or keeps) the output first.
         target = stack.enter_context(OutputTarget(output, partial=options.partial))
         out = target.stream
-        if fmt == "csv" and _columnar(
-            source, options, context, ranges, scheme, stats, target, stack
+        # The columnar path reads dates the default way: a declared --date-format goes row by row.
+        if (
+            fmt == "csv"
+            and options.date_format is None
+            and _columnar(source, options, context, ranges, scheme, stats, target, stack)
         ):
             return stats
         data = read_input(
-            source, options.input_format, options.columns, options.units, limits=options.limits
+            source,
+            options.input_format,
+            options.columns,
+            options.units,
+            limits=options.limits,
+            date_format=options.date_format,
         )
         writer = open_writer(fmt, out, FileRun(scheme, data, options.formula_guard))
         progress = _progress(stack)

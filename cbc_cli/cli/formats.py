@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from cbc_cli.readers.records import Record
     from cbc_cli.trend import TrendReport
     from cbc_cli.writers.batch_writers import ResultWriter
+    from cbc_cli.writers.fhir_writer import FhirWriter
+    from cbc_cli.writers.hl7_writer import Hl7Writer
 
 CHECK_FORMATS = ("table", "json", "ndjson", "csv", "fhir", "hl7", "html", "pdf")
 """What ``cbc check`` writes through a writer (Parquet is written by cbc_cli.parquet)."""
@@ -149,7 +151,7 @@ def _file_writer(fmt: str, out: TextIO, run: FileRun) -> ResultWriter:
     return _FileTable(out, scheme)
 
 
-def _standard_writer(fmt: str, out: TextIO, scheme: Scheme) -> ResultWriter:
+def _standard_writer(fmt: str, out: TextIO, scheme: Scheme) -> FhirWriter | Hl7Writer:
     # Imported here: the standards' writers are off the single-sample start-up path.
     from cbc_cli.api import scheme_info
     from cbc_cli.writers.fhir_writer import FhirWriter
@@ -204,18 +206,14 @@ def _one_sample_writer(fmt: str, out: TextIO, run: OneSample) -> SampleWriter:
 
 @dataclass
 class _Recorded:
-    """A file writer given the one sample as the record the standards' messages describe."""
+    """The FHIR or HL7 writer of a file, given the one sample typed as options."""
 
-    inner: ResultWriter
+    inner: FhirWriter | Hl7Writer
     run: OneSample
 
     def write(self, result: Result) -> None:
-        """Write the sample as a file's only record."""
-        from cbc_cli.readers.records import Record
-
-        self.inner.write(
-            Record(None, panel=self.run.panel, collected_at=self.run.collected), result
-        )
+        """Write the sample as a file's only record (the Result carries all it needs)."""
+        self.inner.write_result(result)
 
     def close(self) -> None:
         """Finish the message or bundle."""

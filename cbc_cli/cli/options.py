@@ -162,7 +162,16 @@ JobsOpt = Annotated[
         rich_help_panel="Files",
     ),
 ]
-
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="How dates with the year last are read: dmy (31.12.2024, 31/12/2024), mdy "
+        "(12/31/2024), ymd, or a strptime pattern such as %d/%m/%Y. Default: only dates whose "
+        "order is plain (03/04/2024 is refused).",
+        show_default=False,
+        rich_help_panel="Files",
+    ),
+]
 LimitOpt = Annotated[
     list[str] | None,
     typer.Option(

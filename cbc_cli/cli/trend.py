@@ -21,6 +21,7 @@ from cbc_cli.cli.formats import TrendRun, open_writer
 from cbc_cli.cli.options import (
     AgeOpt,
     ColumnOpt,
+    DateFormatOpt,
     FailOn,
     FormulaGuardOpt,
     Grading,
@@ -41,6 +42,7 @@ from cbc_cli.errors import InputError, UsageError
 from cbc_cli.limits import parse_limits
 from cbc_cli.models import Urgency
 from cbc_cli.output import OutputTarget, check_target
+from cbc_cli.parse import check_date_format
 from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
@@ -136,6 +138,7 @@ def trend(
     column: ColumnOpt = None,
     unit: UnitOpt = None,
     limit: LimitOpt = None,
+    date_format: DateFormatOpt = None,
     ranges: LabRangesOpt = None,
     grading: GradingOpt = Grading.ctcae5,
     output_format: Annotated[
@@ -186,7 +189,14 @@ def trend(
         target = stack.enter_context(OutputTarget(output))
         # --patient COLUMN maps the column to the person id for every reader, JSON included.
         columns = [*(column or []), *([f"{patient}=patient_id"] if patient else [])]
-        data = read_input(source, input_format.value, columns, unit or [], limits=limits)
+        data = read_input(
+            source,
+            input_format.value,
+            columns,
+            unit or [],
+            limits=limits,
+            date_format=check_date_format(date_format),
+        )
         report = build_trend(
             data.records, table, scheme, options, header=data.header, input_notes=data.notes
         )

@@ -42,9 +42,11 @@ def read_input(
     units: Sequence[str] = (),
     *,
     limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
 ) -> Input:
     """Open the records of a source with the reader its format needs, within ``limits``
-    (README, Limits).
+    (README, Limits). ``date_format`` (``dmy``, ``mdy``, ``ymd`` or a strptime pattern) reads
+    the year-last dates of CSV, TSV and JSON (HL7 and FHIR fix their own date formats).
 
     Raises:
         InputError: an empty or binary input, or a header with nothing cbc reads.
@@ -84,6 +86,7 @@ def read_input(
             column_options=column_options,
             unit_options=unit_options,
             limits=limits,
+            date_format=date_format,
         )
         return Input(
             tab.records,
@@ -103,6 +106,7 @@ def read_input(
             column_options=column_options,
             unit_options=unit_options,
             limits=limits,
+            date_format=date_format,
         )
         return Input(records, fmt, notes=notes)
     if fmt == "hl7":

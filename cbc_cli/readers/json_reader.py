@@ -28,7 +28,7 @@ from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import map_columns
-from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.records import CellReader, DateOrders, Record, is_missing
 from cbc_cli.readers.source import Source, iter_lines
 from cbc_cli.units import Quantity
 
@@ -374,12 +374,15 @@ def read_json(
     column_options: Mapping[str, str] | None = None,
     unit_options: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
 ) -> tuple[Iterator[Record], list[str]]:
-    """The records of a JSON or NDJSON input, and notes about it.
+    """The records of a JSON or NDJSON input, and notes about it (``date_format`` as for
+    :func:`cbc_cli.parse.parse_moment`).
 
     Never raises for content: a broken line or document is an error record in its place.
     """
     notes: list[str] = []
+    orders: DateOrders = {}
 
     def samples() -> Iterator[tuple[int, Any]]:
         values = _lines(source, limits) if ndjson else _objects(source, limits)
@@ -399,7 +402,7 @@ def read_json(
             if isinstance(item, _Broken):
                 yield Record(line, error=ErrorInfo(line=line, code=item.code, message=item.message))
             else:
-                yield _record(line, item, column_options, unit_options)
+                yield _record(line, item, column_options, unit_options, date_format, orders)
 
     return records(), notes
 
@@ -422,6 +425,8 @@ def _record(
     item: Any,
     column_options: Mapping[str, str] | None,
     unit_options: Mapping[str, str] | None,
+    date_format: str | None = None,
+    orders: DateOrders | None = None,
 ) -> Record:
     if isinstance(item, dict) and "resourceType" in item:
         # FHIR is routed to readers.fhir by content; this one was forced with --input-format.
@@ -451,7 +456,7 @@ def _record(
     except Exception as exc:  # a UsageError: two keys name one analyte
         code = exc.code if isinstance(exc, CbcError) else "input.invalid"
         return Record(line, error=ErrorInfo(line=line, code=code, message=str(exc)))
-    cell = CellReader(line)
+    cell = CellReader(line, date_format=date_format, date_orders=orders)
 
     def get(key: str) -> str | None:
         index = cmap.context.get(key)
@@ -498,6 +503,8 @@ def _record(
         cell_errors=cell.errors,
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
     )
     if not values:
         message = (

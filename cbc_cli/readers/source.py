@@ -18,7 +18,6 @@ from typing import BinaryIO
 from cbc_cli.errors import InputError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 
-FORMATS = ("auto", "csv", "tsv", "json", "ndjson", "hl7", "fhir")
 _CHUNK = 1 << 16
 
 

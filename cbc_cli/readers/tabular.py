@@ -17,7 +17,7 @@ from cbc_cli.limits import DEFAULT_LIMITS, Limits, past
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import ColumnMap, map_columns
-from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.records import CellReader, DateOrders, Record, is_missing
 from cbc_cli.readers.source import LongLine
 from cbc_cli.units import Quantity
 from cbc_cli.wording import plural
@@ -70,6 +70,10 @@ class Tabular:
     decimal_comma: bool
     records: Iterator[Record]
     notes: list[str] = field(default_factory=list)
+    date_format: str | None = None
+    """How year-last dates are read (``--date-format``; None: only unambiguous ones)."""
+    date_orders: DateOrders = field(default_factory=dict)
+    """The orders the file's dates have shown, for the errors of ambiguous ones."""
 
 
 def read_tabular(
@@ -80,6 +84,7 @@ def read_tabular(
     unit_options: Mapping[str, str] | None = None,
     first_line: int = 1,
     limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
 ) -> Tabular:
     """Read the header and set up the record stream.
 
@@ -126,7 +131,7 @@ def read_tabular(
             hint="the first line must be a header row naming the columns as in the lab report "
             "(Hb, PLT, WBC, ANC, ...); map other names with {column} NAME=ANALYTE",
         )
-    tab = Tabular(header, cmap, delim, delim == ";", iter(()))
+    tab = Tabular(header, cmap, delim, delim == ";", iter(()), date_format=date_format)
     rows = _rows(lines, delim, header_line_no, tab, limits)
     tab.records = _long_records(rows, tab) if cmap.is_long else _wide_records(rows, tab)
     return tab
@@ -288,7 +293,12 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         index = cmap.context.get(key)
         return None if index is None else padded[index]
 
-    cell = CellReader(line, decimal_comma=tab.decimal_comma)
+    cell = CellReader(
+        line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
     patient = cell.patient(get)
     values: dict[str, Quantity] = {}
     lab: dict[str, LabRange] = {}
@@ -328,6 +338,8 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         cell_errors=cell.errors,
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=[(line, cells, None)],
     )
     if not values:
@@ -386,7 +398,12 @@ def _long_sample(
     first_line, first = group[0]
     ctx = cmap.context
     key = (_cell(first, ctx.get("sample_id")), _cell(first, ctx.get("collected_at")))
-    cell = CellReader(first_line, decimal_comma=tab.decimal_comma)
+    cell = CellReader(
+        first_line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
     if key in seen and key[0]:
         tab.notes.append(
             f"line {first_line} has the sample id of line {seen[key]}, with rows of other "
@@ -462,6 +479,8 @@ def _long_sample(
         cell_errors=cell.errors,
         collected_at=key[1] or None,
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=rows,
     )
     if not values:

@@ -108,6 +108,7 @@ def build_trend(
         notes.append("the --transfusion dates are applied to every person in the input")
     if not draws and not unplaced:
         notes.append("the input holds no draws")
+    notes.extend(series.date_order_notes(draws, unplaced))
 
     persons = [_person(pid, draws, analytes, opts, rules) for pid, draws in by_person.items()]
     unplaced.sort(key=lambda u: (u.line is None, u.line or 0))

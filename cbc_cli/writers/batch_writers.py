@@ -142,10 +142,10 @@ class SampleCsvWriter:
     def write(self, record: Record, result: Result) -> None:
         """Write the row of one sample."""
         ids = [
-            result.sample_id or record.sample_id or "",
-            "" if record.line is None else str(record.line),
-            record.patient_id or "",
-            record.collected_at or "",
+            result.sample_id or "",
+            "" if result.line is None else str(result.line),
+            result.patient_id or "",
+            result.collected_at or "",
         ]
         if self.guard:
             ids = [inert(c) for c in ids]
