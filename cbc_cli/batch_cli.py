@@ -43,15 +43,15 @@ _SAMPLES = {
 
 
 def _writer(
-    fmt: str, out: TextIO, data: Input, scheme: Scheme, formula_guard: bool
+    fmt: str, out: TextIO, data: Input, scheme: Scheme, formula_guard: bool, brief: bool = False
 ) -> ResultWriter | None:
     from cbc_cli.api import scheme_info
     from cbc_cli.writers.batch_writers import CsvWriter, JsonWriter, NdjsonWriter, SampleCsvWriter
 
     if fmt == "json":
-        return JsonWriter(out, scheme_info(scheme))
+        return JsonWriter(out, scheme_info(scheme), brief=brief)
     if fmt == "ndjson":
-        return NdjsonWriter(out)
+        return NdjsonWriter(out, brief=brief)
     if fmt == "fhir":
         from cbc_cli.writers.fhir_writer import FhirWriter
 
@@ -113,15 +113,13 @@ def run_file(
         out = target.stream
         if parquet_in:
             data, pairs = parquet.read_parquet(path, options, ranges, scheme, context)
-        elif fmt == "csv" and _columnar(
-            source, options, context, ranges, scheme, stats, target, stack
-        ):
+        elif _columnar(source, options, context, ranges, scheme, stats, target, stack, fmt):
             return stats
         else:
             data = read_input(
                 source, options.input_format, options.columns, options.units, limits=options.limits
             )
-        writer = _writer(fmt, out, data, scheme, options.formula_guard)
+        writer = _writer(fmt, out, data, scheme, options.formula_guard, options.brief)
         summary = BatchSummary()
         first: Result | None = None
         progress = _progress(stack)
@@ -154,6 +152,18 @@ def run_file(
     return stats
 
 
+def columnar_sink(fmt: str, brief: bool) -> str | None:
+    """What the columnar path makes of a wide CSV/TSV export written in ``fmt`` (see
+    cbc_cli.columnar.SINKS); None when that output goes row by row."""
+    if fmt == "csv":
+        return "csv"  # CSV carries no prose: --brief changes nothing in it
+    if fmt == "table":
+        return "summary"
+    if fmt == "ndjson" and brief:
+        return "brief"
+    return None
+
+
 def _columnar(
     source: Source,
     options: BatchOptions,
@@ -163,8 +173,13 @@ def _columnar(
     stats: BatchStats,
     target: OutputTarget,
     stack: ExitStack,
+    fmt: str,
 ) -> bool:
-    """Run a wide CSV export through the columnar rules when they cover it; False otherwise."""
+    """Run a wide CSV export through the columnar rules when they cover the input and the
+    output; False otherwise."""
+    sink = columnar_sink(fmt, options.brief)
+    if sink is None:
+        return False
     # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
     # thread (and numpy loads a little sooner). A user's own setting is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -181,15 +196,16 @@ def _columnar(
     if fast is None:
         return False
     out = target.stream
-    CsvWriter(
-        out,
-        fast.tab.header,
-        fast.analytes,
-        scheme,
-        long=False,
-        formula_guard=options.formula_guard,
-        delimiter=fast.tab.delimiter,
-    )
+    if sink == "csv":
+        CsvWriter(
+            out,
+            fast.tab.header,
+            fast.analytes,
+            scheme,
+            long=False,
+            formula_guard=options.formula_guard,
+            delimiter=fast.tab.delimiter,
+        )
     runner = ColumnarCsv(
         fast,
         source,
@@ -197,12 +213,13 @@ def _columnar(
         scheme,
         context,
         out,
-        options.formula_guard,
+        options.formula_guard and sink == "csv",  # the guard is for spreadsheets: CSV only
         stats,
         columns,
         units,
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
         limits=options.limits,
+        sink=sink,
     )
     try:
         runner.run(_progress(stack))
@@ -214,6 +231,8 @@ def _columnar(
             f"{source.name}: no data rows after the header",
             hint="the file holds only a header; give rows of results",
         )
+    if sink == "summary":
+        _print_table(out, runner.summary, runner.first, stats, scheme)
     return True
 
 

@@ -412,6 +412,15 @@ def check(
             rich_help_panel="Output",
         ),
     ] = FailOn.never,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief",
+            help="json/ndjson: codes, grades, flags, values, urgency and message per sample, "
+            "without the explanations (cbc explain --format json gives them once).",
+            rich_help_panel="Output",
+        ),
+    ] = False,
 ) -> None:
     """Interpret one complete blood count given as options, or a file of results."""
     given = {
@@ -435,6 +444,11 @@ def check(
         if value is not None
     }
     limits = parse_limits(limit or [])
+    if brief and output_format not in (OutputFormat.json, OutputFormat.ndjson, OutputFormat.csv):
+        raise UsageError(
+            f"--brief applies to --format json, ndjson or csv, not {output_format.value}",
+            hint="drop --brief, or give --format ndjson",
+        )
     check_target(output, [file, *_range_files(ranges)])
     scheme = resolve_scheme(grading.value)
     table = default_ranges(_range_files(ranges), limits)
@@ -471,7 +485,14 @@ def check(
         if jobs is not None and jobs < 1:
             raise UsageError(f"--jobs {jobs}: give 1 or more processes")
         options = BatchOptions(
-            input_format.value, column or [], unit or [], formula_guard, jobs, limits, partial
+            input_format.value,
+            column or [],
+            unit or [],
+            formula_guard,
+            jobs,
+            limits,
+            partial,
+            brief,
         )
         from cbc_cli.batch_cli import run_file
 
@@ -499,7 +520,9 @@ def check(
     panel = Panel(panel.values, patient, None, lab)
     result = interpret_panel(panel, table, scheme)
     with OutputTarget(output, partial=partial) as target:
-        _write_results(target.stream, [result], scheme, output_format, given, panel, collected)
+        _write_results(
+            target.stream, [result], scheme, output_format, given, panel, collected, brief=brief
+        )
     raise typer.Exit(_fail_code(Counter[Urgency | None]([result.urgency]), fail_on))
 
 
@@ -511,8 +534,21 @@ def _write_results(
     given: dict[str, str],
     panel: Panel | None = None,
     collected: str | None = None,
+    *,
+    brief: bool = False,
 ) -> None:
-    if output_format in (OutputFormat.fhir, OutputFormat.hl7):
+    if brief and output_format in (OutputFormat.json, OutputFormat.ndjson):
+        from cbc_cli.writers.batch_writers import JsonWriter, NdjsonWriter
+
+        writer = (
+            JsonWriter(out, scheme_info(scheme), brief=True)
+            if output_format is OutputFormat.json
+            else NdjsonWriter(out, brief=True)
+        )
+        for r in results:
+            writer.write(None, r)
+        writer.close()
+    elif output_format in (OutputFormat.fhir, OutputFormat.hl7):
         # Imported here: the standards' writers are off the single-sample start-up path.
         from cbc_cli.readers.records import Record
         from cbc_cli.writers.fhir_writer import FhirWriter
@@ -561,6 +597,8 @@ class BatchOptions:
     """The input limits in force (``--limit``; README, Limits)."""
     partial: bool = False
     """Keep what was written to -o FILE when the run stops early (see cbc_cli.output)."""
+    brief: bool = False
+    """Write brief records (cbc_cli.brief) instead of whole results."""
 
 
 @app.command()
