@@ -540,14 +540,14 @@ def _write_results(
     if brief and output_format in (OutputFormat.json, OutputFormat.ndjson):
         from cbc_cli.writers.batch_writers import JsonWriter, NdjsonWriter
 
-        writer = (
+        brief_writer = (
             JsonWriter(out, scheme_info(scheme), brief=True)
             if output_format is OutputFormat.json
             else NdjsonWriter(out, brief=True)
         )
         for r in results:
-            writer.write(None, r)
-        writer.close()
+            brief_writer.write(None, r)
+        brief_writer.close()
     elif output_format in (OutputFormat.fhir, OutputFormat.hl7):
         # Imported here: the standards' writers are off the single-sample start-up path.
         from cbc_cli.readers.records import Record

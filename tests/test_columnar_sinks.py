@@ -133,7 +133,7 @@ def test_the_shipped_export_gives_the_same_sinks() -> None:
 
 
 def test_brief_records_carry_no_explanation_prose_and_fit_the_schema() -> None:
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     results, _ = _rows(ROOT / "examples" / "lab_export.csv", "ctcae5")
     record = brief_data(results[3])  # LAB-0004: pancytopenia with critical values
