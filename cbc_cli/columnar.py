@@ -70,6 +70,9 @@ if TYPE_CHECKING:
 CHUNK_BYTES = 1 << 20
 """About 25,000 rows of a typical export: larger chunks measured no faster (benchmarks/batch.py)
 and hold more memory."""
+BRIEF_SHARE = 8
+"""A brief NDJSON run reads chunks of CHUNK_BYTES / BRIEF_SHARE (measured: 1M rows at 2
+processes, 295 MiB at the peak with whole chunks, 111 MiB with an eighth)."""
 READ_AHEAD = 2
 """Chunks the splitting thread may have ready before the rules take them (one process)."""
 FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
@@ -549,10 +552,13 @@ class ColumnarCsv:
         held = 0
         skipping = False
         carry = b""  # a final CR may be the first half of a CRLF: it goes with the next read
-        size = max(1, CHUNK_BYTES // 8)
+        # A brief record is about 18 times its input line: smaller chunks keep what a process
+        # holds of the output (a chunk's pieces, joined, then written) near the CSV path's.
+        chunk_bytes = max(1, CHUNK_BYTES // BRIEF_SHARE) if self.sink == "brief" else CHUNK_BYTES
+        size = max(1, chunk_bytes // 8)
         while True:
             chunk = stream.read(size)
-            size = CHUNK_BYTES
+            size = chunk_bytes
             if not chunk and not carry:
                 break
             data = carry + chunk if carry else chunk
