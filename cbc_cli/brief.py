@@ -17,6 +17,7 @@ from typing import Any, Literal, NotRequired
 # Python 3.11; typing_extensions comes with Pydantic, a dependency.
 from typing_extensions import TypedDict
 
+from cbc_cli.explanations import EXPLANATIONS, TOPICS
 from cbc_cli.models import ErrorInfo, Flag, Result, Urgency, identified
 
 BRIEF_VERSION = "1.0"
@@ -153,3 +154,40 @@ def brief_schema() -> dict[str, Any]:
 
     schema: dict[str, Any] = TypeAdapter(BriefReport).json_schema()
     return identified(schema, "brief", BRIEF_VERSION)
+
+
+def explanations_data(name: str | None = None) -> dict[str, Any]:
+    """What ``cbc explain --format json`` prints: each finding's texts (title, what it measures,
+    what it can mean, what a person might notice, what to do, with a fever, and its topics)
+    and each patient topic's (title, summary, with a fever, points), by code; with ``name``,
+    only that finding or topic. A result words some of them for the person (a fever, days
+    since chemotherapy, the MCV pattern of an anemia): the full JSON carries those words.
+
+    Raises KeyError for an unknown name.
+    """
+    findings = {
+        code: {
+            "title": e.title,
+            "measures": e.measures,
+            "meaning": e.meaning,
+            "notice": e.notice,
+            "action": e.action,
+            "action_fever": e.action_fever or e.action,
+            "topics": list(e.topics),
+        }
+        for code, e in EXPLANATIONS.items()
+        if name is None or code == name
+    }
+    topics = {
+        code: {
+            "title": t.title,
+            "summary": t.summary,
+            "summary_fever": t.summary_fever or t.summary,
+            "points": list(t.points),
+        }
+        for code, t in TOPICS.items()
+        if name is None or code == name
+    }
+    if not findings and not topics:
+        raise KeyError(name)
+    return {"findings": findings, "topics": topics}

@@ -80,6 +80,11 @@ class InputFormat(StrEnum):
     fhir = "fhir"
 
 
+class ExplainFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 class FailOn(StrEnum):
     never = "never"
     abnormal = "abnormal"
@@ -610,15 +615,32 @@ def explain(
             show_default=False,
         ),
     ] = None,
+    output_format: Annotated[
+        ExplainFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json: every finding's and topic's texts (or the one named), once, for "
+            "scripts that read --brief records.",
+        ),
+    ] = ExplainFormat.table,
 ) -> None:
     """Explain a finding or a patient topic in plain language (no argument: list them)."""
     from cbc_cli.explanations import EXPLANATIONS, TOPICS
     from cbc_cli.render import explanation_list, explanation_view, topic_view
 
-    if finding is None:
+    name = None if finding is None else finding.strip().lower()
+    if output_format is ExplainFormat.json and (name is None or name in (*EXPLANATIONS, *TOPICS)):
+        import json
+
+        from cbc_cli.brief import explanations_data
+
+        document = explanations_data(name)
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    if name is None:
         _print(explanation_list())
         return
-    name = finding.strip().lower()
     if name in EXPLANATIONS:
         _print(explanation_view(EXPLANATIONS[name]))
     elif name in TOPICS:
@@ -752,15 +774,22 @@ def schema(
     trend: Annotated[
         bool, typer.Option("--trend", help="Print the schema of cbc trend's JSON instead.")
     ] = False,
+    brief: Annotated[
+        bool,
+        typer.Option("--brief", help="Print the schema of cbc check's --brief JSON instead."),
+    ] = False,
 ) -> None:
     """Print the JSON Schema of cbc check's JSON output (or of trend's, or of a range file)."""
     import json
 
     from cbc_cli.api import schema_document
 
-    if ranges_file and trend:
-        raise UsageError("--ranges and --trend each choose a schema", hint="give one of them")
-    document = schema_document("trend" if trend else "ranges" if ranges_file else "result")
+    if ranges_file + trend + brief > 1:
+        raise UsageError(
+            "--ranges, --trend and --brief each choose a schema", hint="give one of them"
+        )
+    kind = "trend" if trend else "ranges" if ranges_file else "brief" if brief else "result"
+    document = schema_document(kind)
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 

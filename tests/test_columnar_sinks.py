@@ -241,3 +241,58 @@ def test_which_outputs_take_the_columnar_path() -> None:
     assert columnar_sink("ndjson", False) is None  # whole results: row by row
     assert columnar_sink("json", True) is None
     assert columnar_sink("html", False) is None
+
+
+def test_explain_json_gives_every_text_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cbc_cli.explanations import EXPLANATIONS, TOPICS
+
+    code, out = _cbc(capsys, monkeypatch, ["explain", "--format", "json"])
+    assert code == 0
+    document = json.loads(out)
+    assert set(document["findings"]) == set(EXPLANATIONS)
+    assert set(document["topics"]) == set(TOPICS)
+    # The texts a brief record leaves out are here, once: a full result's words come from them.
+    results, _ = _rows(ROOT / "examples" / "lab_export.csv", "ctcae5")
+    for finding in results[0].findings:
+        words = document["findings"][finding.code]
+        assert words["title"] == finding.title
+        assert words["measures"] == finding.measures
+        assert finding.topics == words["topics"]
+    code, out = _cbc(capsys, monkeypatch, ["explain", "bleeding-precautions", "-f", "json"])
+    one = json.loads(out)
+    assert one["findings"] == {}
+    assert one["topics"]["bleeding-precautions"]["points"] == list(
+        TOPICS["bleeding-precautions"].points
+    )
+    code, err = _cbc(capsys, monkeypatch, ["explain", "anaemia-x", "--format", "json"])
+    assert code == 2
+    assert "unknown finding or topic" in err
+
+
+def test_schema_brief_validates_the_brief_json_document(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import jsonschema  # type: ignore[import-untyped]
+
+    code, out = _cbc(capsys, monkeypatch, ["schema", "--brief"])
+    schema = json.loads(out)
+    assert schema["$id"] == "urn:cbc-cli:schema:brief:1.0"
+    path = str(ROOT / "examples" / "lab_export.csv")
+    code, out = _cbc(capsys, monkeypatch, ["check", path, "--format", "json", "--brief"])
+    document = json.loads(out)
+    assert document["brief"] is True
+    assert len(document["results"]) == 6
+    jsonschema.Draft202012Validator(schema).validate(document)
+    # A bound keeps its comparator; a whole result fails the brief schema (it has no "brief").
+    code, out = _cbc(capsys, monkeypatch, ["check", "--anc", "<0.1", "--format", "json"])
+    assert not jsonschema.Draft202012Validator(schema).is_valid(json.loads(out))
+    _, out = _cbc(capsys, monkeypatch, ["check", "--anc", "<0.1", "--format", "ndjson", "--brief"])
+    record = json.loads(out)
+    assert record["analytes"]["anc"] == {
+        "value": 0.1,
+        "unit": "10^9/L",
+        "flag": "LL",
+        "comparator": "<",
+    }
