@@ -286,7 +286,7 @@ def test_schema_brief_validates_the_brief_json_document(
     assert len(document["results"]) == 6
     jsonschema.Draft202012Validator(schema).validate(document)
     # A bound keeps its comparator; a whole result fails the brief schema (it has no "brief").
-    code, out = _cbc(capsys, monkeypatch, ["check", "--anc", "<0.1", "--format", "json"])
+    _, out = _cbc(capsys, monkeypatch, ["check", "--anc", "<0.1", "--format", "json"])
     assert not jsonschema.Draft202012Validator(schema).is_valid(json.loads(out))
     _, out = _cbc(capsys, monkeypatch, ["check", "--anc", "<0.1", "--format", "ndjson", "--brief"])
     record = json.loads(out)
