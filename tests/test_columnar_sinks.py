@@ -281,6 +281,7 @@ def test_schema_brief_validates_the_brief_json_document(
     assert schema["$id"] == "urn:cbc-cli:schema:brief:1.0"
     path = str(ROOT / "examples" / "lab_export.csv")
     code, out = _cbc(capsys, monkeypatch, ["check", path, "--format", "json", "--brief"])
+    assert code == 0
     document = json.loads(out)
     assert document["brief"] is True
     assert len(document["results"]) == 6
