@@ -274,7 +274,7 @@ def test_explain_json_gives_every_text_once(
 def test_schema_brief_validates_the_brief_json_document(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
 
     code, out = _cbc(capsys, monkeypatch, ["schema", "--brief"])
     schema = json.loads(out)
