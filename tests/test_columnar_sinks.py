@@ -12,7 +12,7 @@ import pytest
 from helpers import columnar_runner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_columnar import exports
+from test_columnar import _scalar, exports
 
 from cbc_cli import columnar
 from cbc_cli.api import default_ranges, resolve_scheme
@@ -174,7 +174,7 @@ def _cbc(
 
 
 @pytest.mark.parametrize("kind", ["csv", "tsv", "gzip", "stdin", "gzip-stdin"])
-def test_summary_and_brief_of_each_input_take_the_fast_path_and_match(
+def test_summary_brief_and_csv_of_each_input_take_the_fast_path_and_match(
     tmp_path: Path,
     kind: str,
     monkeypatch: pytest.MonkeyPatch,
@@ -211,6 +211,9 @@ def test_summary_and_brief_of_each_input_take_the_fast_path_and_match(
     assert brief == "".join(
         json.dumps(brief_data(r), ensure_ascii=False, separators=(",", ":")) + "\n" for r in results
     )
+    code, rows = _cbc(capsys, monkeypatch, [*argv, "--format", "csv"], stdin)
+    assert code == 3
+    assert rows == _scalar(path, "ctcae5")
 
 
 def test_a_one_sample_file_shows_the_whole_result(
