@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from cbc_cli.batch import BatchOptions, BatchStats, count, run
-from cbc_cli.cli.formats import FileRun, open_writer
+from cbc_cli.cli.formats import FileRun, open_writer, print_file_table
 from cbc_cli.errors import InputError
 from cbc_cli.grading import Scheme
 from cbc_cli.output import OutputTarget
@@ -75,10 +75,8 @@ def run_file(
         target = stack.enter_context(OutputTarget(output, partial=options.partial))
         out = target.stream
         # The columnar path reads dates the default way: a declared --date-format goes row by row.
-        if (
-            fmt == "csv"
-            and options.date_format is None
-            and _columnar(source, options, context, ranges, scheme, stats, target, stack)
+        if options.date_format is None and _columnar(
+            source, options, context, ranges, scheme, stats, target, stack, fmt
         ):
             return stats
         data = read_input(
@@ -89,7 +87,9 @@ def run_file(
             limits=options.limits,
             date_format=options.date_format,
         )
-        writer = open_writer(fmt, out, FileRun(scheme, data, options.formula_guard))
+        writer = open_writer(
+            fmt, out, FileRun(scheme, data, options.formula_guard, brief=options.brief)
+        )
         progress = _progress(stack)
         as_read = fmt != "table"  # the terminal view is printed at the end, not row by row
         for record, result in run(data.records, ranges, scheme, context):
@@ -116,6 +116,18 @@ def run_file(
     return stats
 
 
+def columnar_sink(fmt: str, brief: bool) -> str | None:
+    """What the columnar path makes of a wide CSV/TSV export written in ``fmt`` (see
+    cbc_cli.columnar.SINKS); None when that output goes row by row."""
+    if fmt == "csv":
+        return "csv"  # CSV carries no prose: --brief changes nothing in it
+    if fmt == "table":
+        return "summary"
+    if fmt == "ndjson" and brief:
+        return "brief"
+    return None
+
+
 def _columnar(
     source: Source,
     options: BatchOptions,
@@ -125,8 +137,13 @@ def _columnar(
     stats: BatchStats,
     target: OutputTarget,
     stack: ExitStack,
+    fmt: str,
 ) -> bool:
-    """Run a wide CSV export through the columnar rules when they cover it; False otherwise."""
+    """Run a wide CSV export through the columnar rules when they cover the input and the
+    output; False otherwise."""
+    sink = columnar_sink(fmt, options.brief)
+    if sink is None:
+        return False
     # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
     # thread (and numpy loads a little sooner). A user's own setting is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -143,15 +160,16 @@ def _columnar(
     if fast is None:
         return False
     out = target.stream
-    CsvWriter(
-        out,
-        fast.tab.header,
-        fast.analytes,
-        scheme,
-        long=False,
-        formula_guard=options.formula_guard,
-        delimiter=fast.tab.delimiter,
-    )
+    if sink == "csv":
+        CsvWriter(
+            out,
+            fast.tab.header,
+            fast.analytes,
+            scheme,
+            long=False,
+            formula_guard=options.formula_guard,
+            delimiter=fast.tab.delimiter,
+        )
     runner = ColumnarCsv(
         fast,
         source,
@@ -159,12 +177,13 @@ def _columnar(
         scheme,
         context,
         out,
-        options.formula_guard,
+        options.formula_guard and sink == "csv",  # the guard is for spreadsheets: CSV only
         stats,
         columns,
         units,
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
         limits=options.limits,
+        sink=sink,
     )
     try:
         runner.run(_progress(stack))
@@ -176,6 +195,8 @@ def _columnar(
             f"{source.name}: no data rows after the header",
             hint="the file holds only a header; give rows of results",
         )
+    if sink == "summary":
+        print_file_table(out, scheme, runner.summary, runner.first)
     return True
 
 
