@@ -1,0 +1,954 @@
+"""Columnar evaluation of long CSV exports (a row per result, as LIS exports are) written as CSV.
+
+The row path groups consecutive rows of one sample (the same ``sample_id`` and
+``collected_at``) into a record and interprets it; this module does the same over whole chunks:
+
+- numpy splits a chunk of strictly regular lines into fields (cbc_cli.splitter) and finds where
+  each sample's rows start by comparing each row's key fields with the row before, byte for byte;
+  the last sample of a chunk is held back and read again with the next chunk, where it may go on;
+- each distinct (analyte, value, unit) text is read once by the row path's cell reader, each
+  sample's person is its first sex and age cells that are not missing, as the row path takes them;
+- each sample's values, one per analyte, are judged by the wide path's rules (``ColumnarCsv``,
+  through ``_Judge`` below: the same grids of flags and grades by distinct value and class of
+  persons, and ``engine.decide`` once per combination);
+- every sample the columnar rules do not cover exactly (an analyte given twice, a value only the
+  row path reads, a derived ANC, a formula-looking cell, a critical flag from the lab, no value at
+  all) is read by the row path in its place, and so is every chunk that does not split one row per
+  line (quotes, blank lines, CR line ends, Latin-1) and every sample longer than a few chunks.
+
+The input lines are copied to the output byte for byte, each followed by its own flag and its
+sample's columns. A sample whose rows are not together is read as separate samples, with the
+row path's note; the samples seen are kept as 64-bit hashes of their keys (12-16 bytes each).
+A property test checks that this module and the row path write identical CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+from cbc_cli.analytes import ANALYTES, find_analyte
+from cbc_cli.batch import BatchStats, count, interpret_record
+from cbc_cli.columnar import (
+    FLAGS,
+    ColumnarCsv,
+    FastPlan,
+    _formula_rows,
+    _has_blank_rows,
+    _has_field_longer,
+    _is_utf8,
+    _line_count,
+)
+from cbc_cli.engine import LAB_CRITICAL_FLAGS
+from cbc_cli.grading import Scheme, guard
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
+from cbc_cli.models import URGENCY_ORDER
+from cbc_cli.panel import Patient
+from cbc_cli.ranges import RangeTable
+from cbc_cli.readers.columns import ColumnMap
+from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.source import Source, decode_line, detect_format, long_line
+from cbc_cli.readers.tabular import Tabular, long_record, read_tabular, split_sample_note
+from cbc_cli.splitter import KeyIndex, Vocabulary, split
+from cbc_cli.wording import plural
+from cbc_cli.writers.batch_writers import CsvWriter
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cbc_cli.splitter import Fields
+
+LONG_CONTEXT = {
+    "sample_id",
+    "patient_id",
+    "collected_at",
+    "sex",
+    "age",
+    "analyte",
+    "value",
+    "unit",
+    "lab_flag",
+}
+"""The columns a long export may have for the columnar path: a range column, a date of birth or
+anything else that changes how a value is judged sends the file row by row."""
+CARRY_CHUNKS = 8
+"""A sample whose rows fill this many chunks sends the rest of the input row by row (its rows
+would otherwise be split again with every chunk)."""
+_BLANK_NOTE = re.compile(r"^(\d+) blank rows? skipped$")
+_GRADE_TEXT = ("", "0", "1", "2", "3", "4", "", "")
+"""A grade's cell by its code part (grade + 1; 0 is "cannot grade")."""
+_M64 = (1 << 64) - 1
+_P1, _P2, _P3 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def plan_long(
+    source: Source,
+    input_format: str,
+    columns: dict[str, str],
+    units: dict[str, str],
+    limits: Limits = DEFAULT_LIMITS,
+) -> FastPlan | None:
+    """A plan when the input is a long-layout CSV/TSV the columnar rules cover, else None.
+
+    Covered: the columns of LONG_CONTEXT (a unit column and a lab flag column included) and
+    columns cbc does not read, which are carried through.
+    """
+    if input_format not in ("auto", "csv", "tsv"):
+        return None
+    head = source.peek(1 << 16)
+    if detect_format(head) != "csv":
+        return None
+    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    line_no = 1
+    while True:
+        end = head.find(b"\n", start)
+        if end < 0:
+            return None
+        raw = head[start:end].rstrip(b"\r")
+        if b"\r" in raw or b'"' in raw:
+            return None  # CR-only line ends or a quoted header: the row path handles them
+        if raw.strip():
+            break
+        start, line_no = end + 1, line_no + 1
+    try:
+        header_text = raw.decode("utf-8")
+        tab = read_tabular(
+            iter([header_text + "\n"]),
+            delimiter="\t" if input_format == "tsv" else None,
+            column_options=columns,
+            unit_options=units,
+            first_line=line_no,
+            limits=limits,
+        )
+    except Exception:
+        return None  # the row path says what is wrong
+    cmap = tab.columns
+    if not cmap.is_long or not set(cmap.context) <= LONG_CONTEXT:
+        return None
+    if cmap.unit_columns or cmap.ref_low_columns or cmap.ref_high_columns:
+        return None
+    if cmap.range_columns or cmap.flag_columns:
+        return None
+    raw_width = len(next(csv.reader([header_text], delimiter=tab.delimiter)))
+    if raw_width != len(tab.header):
+        return None  # trailing empty header columns: rows are trimmed, so not copied verbatim
+    return FastPlan(tab, header_text, line_no, end + 1, raw_width, [])
+
+
+class _Judge:
+    """The wide path's rules, judged per sample: the one place this module reaches into
+    ``ColumnarCsv`` (its ``_person``, ``_classes``, ``_grid``, ``_shifts``, ``_scalar_rows`` and
+    ``_decision``, and ``_chunks`` for reading)."""
+
+    def __init__(self, rules: ColumnarCsv) -> None:
+        self.rules = rules
+        self.read = rules.read
+        self.graded = rules.graded
+        self.grade_position = rules.grade_position
+
+    def person(self, sex: str, age: str) -> int:
+        """The person id of these sex and age texts; -1 when either cannot be read."""
+        return self.rules._person(sex, age)
+
+    def codes(
+        self, analyte: str, values: tuple[np.ndarray, np.ndarray], ids: np.ndarray, person: Any
+    ) -> np.ndarray:
+        """The analyte's part of each sample's code word: value ``ids`` index ``values``
+        (guarded value and state 0 value, 1 none, 2 for the row path, append-only); ``person``
+        holds each sample's person id (>= 0)."""
+        of_person, reps = self.rules._classes(analyte)
+        grid = self.rules._grid(analyte, values[0], values[1], reps)
+        cell = ids * len(reps) + of_person[person] if len(reps) > 1 else ids
+        return grid.codes.take(cell)
+
+    def shift(self, analyte_index: int) -> int:
+        """Where the flag of ``self.read[analyte_index]`` sits in a code word."""
+        return int(self.rules._shifts[analyte_index])
+
+    def parts(self, words: np.ndarray) -> np.ndarray:
+        """Each code word's flag and grade parts (words x parts)."""
+        import numpy as np
+
+        shifts = self.rules._shifts
+        return ((words[:, None] >> shifts) & np.uint64(7)).astype(np.int64)
+
+    def slow(self, flag_parts: np.ndarray) -> np.ndarray:
+        """Whether samples with these flag parts go to the row path."""
+        return self.rules._scalar_rows(flag_parts)
+
+    def decision(self, flag_parts: list[int], grade_parts: list[int]) -> tuple[str, int]:
+        """The last cells (findings, urgency, status, error; line end) and the urgency's index."""
+        return self.rules._decision(flag_parts, grade_parts)
+
+
+class _Recorder:
+    """A ``SeenSamples`` for one reader of a part of the input: remembers each sample's key by
+    its first line and says none came before (the run's index decides, in order)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[int, tuple[str, str]] = {}
+
+    def get(self, key: tuple[str, str], /) -> int | None:
+        return None
+
+    def setdefault(self, key: tuple[str, str], line: int, /) -> int:
+        self.keys[line] = key
+        return line
+
+
+class SampleIndex:
+    """The first line of each (sample id, collection time) seen, by a 64-bit hash of the key:
+    sorted blocks of hashes, merged as they grow (12 or 16 bytes a sample)."""
+
+    def __init__(self) -> None:
+        self._blocks: list[tuple[Any, Any]] = []
+        self._pending: dict[int, int] = {}
+
+    def get(self, key: tuple[str, str], /) -> int | None:
+        """As ``dict.get``, for the row path's reader."""
+        h = _key_hash(key[0].encode("utf-8"), key[1].encode("utf-8"))
+        found = self._pending.get(h)
+        return found if found is not None else self._find_one(h)
+
+    def setdefault(self, key: tuple[str, str], line: int, /) -> int:
+        """As ``dict.setdefault``, for the row path's reader."""
+        h = _key_hash(key[0].encode("utf-8"), key[1].encode("utf-8"))
+        known = self._pending.get(h)
+        if known is None:
+            known = self._find_one(h)
+        if known is not None:
+            return known
+        self._pending[h] = line
+        if len(self._pending) >= 4096:
+            self._flush()
+        return line
+
+    def first_lines(self, hashes: np.ndarray, lines: np.ndarray) -> np.ndarray:
+        """For keys in input order (their hashes and first lines): the first line of the same
+        key earlier (before, or earlier in this batch), 0 for none; then all are remembered."""
+        import numpy as np
+
+        self._flush()
+        unique, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        found = np.zeros(len(unique), dtype=np.int64)
+        for keys, at in self._blocks:
+            pos = np.searchsorted(keys, unique)
+            pos[pos >= len(keys)] = 0
+            hit = (keys[pos] == unique) & (found == 0)
+            found[hit] = at[pos[hit]]
+        earlier = found[inverse]
+        repeat = np.ones(len(hashes), dtype=bool)
+        repeat[first] = False
+        within = repeat & (earlier == 0)
+        earlier[within] = lines[first[inverse[within]]]
+        new = found == 0
+        if new.any():
+            self._add(unique[new], lines[first[new]])
+        return earlier
+
+    def _find_one(self, h: int) -> int | None:
+        import numpy as np
+
+        key = np.uint64(h)
+        for keys, at in self._blocks:
+            pos = int(np.searchsorted(keys, key))
+            if pos < len(keys) and keys[pos] == key:
+                return int(at[pos])
+        return None
+
+    def _flush(self) -> None:
+        if self._pending:
+            import numpy as np
+
+            items = sorted(self._pending.items())
+            self._pending = {}
+            keys = np.array([k for k, _ in items], dtype=np.uint64)
+            self._add(keys, np.array([v for _, v in items], dtype=np.int64))
+
+    def _add(self, keys: np.ndarray, lines: np.ndarray) -> None:
+        """A sorted block of new keys; blocks are merged so that each is at least twice the
+        next (a few dozen at most, each key copied a logarithmic number of times)."""
+        import numpy as np
+
+        narrow = np.uint32 if int(lines.max()) < 1 << 32 else np.int64
+        self._blocks.append((keys, lines.astype(narrow)))
+        while len(self._blocks) > 1 and 2 * len(self._blocks[-1][0]) >= len(self._blocks[-2][0]):
+            (k2, l2), (k1, l1) = self._blocks.pop(), self._blocks.pop()
+            merged = np.concatenate([k1, k2])
+            order = np.argsort(merged, kind="stable")
+            at = np.concatenate([l1.astype(np.int64), l2.astype(np.int64)])[order]
+            narrow = np.uint32 if int(at.max()) < 1 << 32 else np.int64
+            self._blocks.append((merged[order], at.astype(narrow)))
+
+
+def _word_hash(data: bytes) -> int:
+    """A field's hash, as :func:`_field_hashes` computes it for many fields at once."""
+    h = (len(data) * _P1) & _M64
+    for k in range(0, len(data), 8):
+        w = int.from_bytes(data[k : k + 8], "little")
+        h = ((h ^ w) * _P2) & _M64
+        h ^= h >> 31
+    return h
+
+
+def _key_hash(sample: bytes, collected: bytes) -> int:
+    h = ((_word_hash(sample) * _P3) & _M64) ^ _word_hash(collected)
+    h = (h * _P2) & _M64
+    return h ^ (h >> 29)
+
+
+def _field_hashes(fields: Fields | None, column: int | None, rows: np.ndarray) -> np.ndarray:
+    """The hash of each of these rows' field in ``column`` (as :func:`_word_hash`)."""
+    import numpy as np
+
+    if column is None or fields is None:
+        return np.full(len(rows), _word_hash(b""), dtype=np.uint64)
+    from cbc_cli.splitter import _masks
+
+    start, end = fields.start(column)[rows], fields.end(column)[rows]
+    length = end - start
+    h = length.astype(np.uint64) * np.uint64(_P1)
+    masks = _masks()
+    for k in range(0, int(length.max(initial=0)), 8):
+        take = np.clip(length - k, 0, 8)
+        w = fields.loads[np.minimum(start + k, end)] & masks.take(take)
+        step = length > k
+        mixed = (h ^ w) * np.uint64(_P2)
+        mixed ^= mixed >> np.uint64(31)
+        h = np.where(step, mixed, h)
+    return h  # type: ignore[no-any-return]
+
+
+def _key_hashes(sample: np.ndarray, collected: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    h = (sample * np.uint64(_P3)) ^ collected
+    h = h * np.uint64(_P2)
+    return h ^ (h >> np.uint64(29))  # type: ignore[no-any-return]
+
+
+def _same_as_previous(fields: Fields, column: int) -> np.ndarray:
+    """Whether each row's field in ``column`` (from the second row) equals the row before's."""
+    import numpy as np
+
+    from cbc_cli.splitter import _masks
+
+    start, end = fields.start(column), fields.end(column)
+    length = end - start
+    same = length[1:] == length[:-1]
+    masks = _masks()
+    for k in range(0, int(length.max(initial=0)), 8):
+        w = fields.loads[np.minimum(start + k, end)] & masks.take(np.clip(length - k, 0, 8))
+        same &= w[1:] == w[:-1]
+    return same  # type: ignore[no-any-return]
+
+
+def _padded_at_ends(fields: Fields, column: int) -> bool:
+    """Whether a field of ``column`` starts or ends with white space (or a byte of a multi-byte
+    character, which may be white space): the row path compares keys stripped."""
+    start, end = fields.start(column), fields.end(column)
+    some = end > start
+    if not some.any():
+        return False
+    data = fields.data
+    first, last = data[start[some]], data[end[some] - 1]
+    return bool(((first <= 32) | (first >= 0x80) | (last <= 32) | (last >= 0x80)).any())
+
+
+@dataclass
+class _Outcomes:
+    """By code-word id: whether such a sample goes to the row path, its urgency's index, and
+    the bytes after each of its rows by the row's flag part (8 per word)."""
+
+    slow: list[bool] = field(default_factory=list)
+    urgency: list[int] = field(default_factory=list)
+    tails: list[bytes] = field(default_factory=list)
+    arrays: tuple[Any, Any, Any] | None = None
+
+    def as_arrays(self) -> tuple[Any, Any, Any]:
+        import numpy as np
+
+        if self.arrays is None or len(self.arrays[0]) != len(self.slow):
+            tails = np.empty(len(self.tails), dtype=object)
+            tails[:] = self.tails
+            self.arrays = (
+                np.array(self.slow, dtype=bool),
+                np.array(self.urgency, dtype=np.int64),
+                tails,
+            )
+        return self.arrays
+
+
+@dataclass
+class LongColumnarCsv:
+    """Runs a planned long export chunk by chunk, writing CSV and counting into ``stats``."""
+
+    fast: FastPlan
+    source: Source
+    ranges: RangeTable
+    scheme: Scheme
+    context: Patient | None
+    out: TextIO
+    formula_guard: bool
+    stats: BatchStats
+    columns: dict[str, str]
+    units: dict[str, str]
+    limits: Limits = DEFAULT_LIMITS
+    notes: list[str] = field(default_factory=list)
+    written_through: int | None = None
+    """The last input line whose output has been written (for a partial output's message)."""
+
+    def __post_init__(self) -> None:
+        tab = self.fast.tab
+        self.delim = tab.delimiter
+        self.ctx = tab.columns.context
+        # The wide rules over every analyte of the catalogue: which ones a sample holds is not
+        # known before its rows are read. Their columns are virtual, after the real ones.
+        width = len(tab.header)
+        virtual = ColumnMap(
+            [*tab.header, *ANALYTES],
+            analytes={width + k: a for k, a in enumerate(ANALYTES)},
+            context={k: v for k, v in self.ctx.items() if k in ("sex", "age")},
+            header_units=dict(tab.columns.header_units),
+        )
+        wide = Tabular(virtual.header, virtual, self.delim, tab.decimal_comma, iter(()))
+        plan = FastPlan(
+            wide,
+            self.fast.header_text,
+            self.fast.header_line,
+            self.fast.skip_bytes,
+            width,
+            list(ANALYTES),
+        )
+        self._rules = ColumnarCsv(
+            plan,
+            self.source,
+            self.ranges,
+            self.scheme,
+            self.context,
+            self.out,
+            self.formula_guard,
+            BatchStats(),
+            self.columns,
+            self.units,
+            jobs=1,
+            limits=self.limits,
+        )
+        self.judge = _Judge(self._rules)
+        self._analyte_index = {a: i for i, a in enumerate(self.judge.read)}
+        self._shift = [self.judge.shift(i) for i in range(len(self.judge.read))]
+        self._vocab = {c: Vocabulary() for c in self._text_columns()}
+        self._analyte_of: list[int] = []
+        self._missing: dict[int, list[bool]] = {}
+        self._critical: list[bool] = []
+        self._entries = KeyIndex()
+        self._entry_analyte: list[int] = []
+        self._entry_value: list[int] = []
+        self._entry_state: list[int] = []
+        self._entry_arrays: tuple[Any, Any, Any] | None = None
+        import numpy as np
+
+        nan = float("nan")
+        # Per analyte: guarded value and state by value id; id 0 is "no value".
+        self._vals: list[list[float]] = [[nan] for _ in self.judge.read]
+        self._states: list[list[int]] = [[1] for _ in self.judge.read]
+        self._val_arrays: list[tuple[Any, Any]] = [
+            (np.array(v), np.array(s, dtype=np.int8))
+            for v, s in zip(self._vals, self._states, strict=True)
+        ]
+        self._persons: dict[tuple[int, int], int] = {}
+        self._combos = KeyIndex()
+        self._outcomes = _Outcomes()
+        self._seen = SampleIndex()
+        self._carry: list[bytes] = []
+        self._carry_line = 0
+        self._blank_rows = 0
+        self._tail_notes: list[str] = []
+        self._buffer = io.StringIO()
+        self._writer = CsvWriter(
+            self._buffer,
+            tab.header,
+            [],
+            self.scheme,
+            long=True,
+            formula_guard=self.formula_guard,
+            delimiter=self.delim,
+        )
+        self._buffer.seek(0)
+        self._buffer.truncate()  # the header: the caller writes it
+
+    def _text_columns(self) -> list[int]:
+        names = ("analyte", "value", "unit", "sex", "age", "lab_flag")
+        return [self.ctx[n] for n in names if n in self.ctx]
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self, progress: Callable[[int], None] | None = None) -> None:
+        """Read the whole input after the header (the caller has written the output header) and
+        write each sample's output lines, in input order."""
+        chunks = self._rules._chunks()
+        line = self.fast.header_line + 1
+        body = next(chunks, None)
+        while body is not None:
+            after = next(chunks, None)
+            ends = body.endswith((b"\n", b"\r"))
+            self._chunk(line, body, final=after is None)
+            line += _line_count(body) if ends else 1
+            if progress is not None:
+                progress(self.stats.samples)
+            if self._carry and sum(map(len, self._carry)) > CARRY_CHUNKS * _chunk_bytes():
+                self._row_by_row(after, chunks)
+                break
+            body = after
+        if self._blank_rows:
+            self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
+        self.notes.extend(self._tail_notes)
+
+    def _chunk(self, first_line: int, body: bytes, *, final: bool) -> None:
+        """One chunk from the reader, after the held-back sample's lines."""
+        start = self._carry_line if self._carry else first_line
+        if not body.endswith((b"\n", b"\r")):  # a line past the limit: an error row of its own
+            texts = [decode_line(raw, self.source) + "\n" for raw in self._carry]
+            self._carry = []
+            self._scalar(start, [*texts, long_line(body, self.source)], final=True, last=final)
+            return
+        normal = body.replace(b"\r\n", b"\n") if b"\r" in body else body
+        scalar = False
+        if b"\r" in normal:
+            normal, scalar = normal.replace(b"\r", b"\n"), True
+        data = b"\n".join([*self._carry, normal]) if self._carry else normal
+        self._carry = []
+        if scalar or b"\x00" in data or not self._columnar(start, data, final):
+            lines = data.split(b"\n")
+            lines.pop()
+            texts = [decode_line(raw, self.source) + "\n" for raw in lines]
+            self._scalar(start, texts, final=final, last=final, raw=lines)
+
+    def _write(self, data: bytes, last_line: int) -> None:
+        raw = getattr(self.out, "buffer", None)
+        if raw is None:
+            self.out.write(data.decode("utf-8"))
+        else:
+            self.out.flush()
+            raw.write(data)
+        self.written_through = last_line
+
+    # -- the row path, for a part of the input ---------------------------------------------
+
+    def _scalar(
+        self,
+        first_line: int,
+        texts: list[str],
+        *,
+        final: bool,
+        last: bool,
+        raw: list[bytes] | None = None,
+    ) -> None:
+        """The row path's output for these lines. Unless ``final``, the last sample is held
+        back (``raw`` holds the lines as bytes): the next chunk may go on with it."""
+        records, recorder, notes = self._read(first_line, texts)
+        if not final and raw is not None and records:
+            keep = (records[-1].line or first_line) - first_line
+            if keep <= 0:
+                self._carry, self._carry_line = raw, first_line
+                return
+            self._carry, self._carry_line = raw[keep:], first_line + keep
+            records, recorder, notes = self._read(first_line, texts[:keep])
+        buf = self._buffer
+        for i, record in enumerate(records):
+            line = record.line or 0
+            self._note(recorder.keys.get(line), line, last and i == len(records) - 1)
+            self._write_record(record)
+        self._count_blank(notes)
+        self._write(buf.getvalue().encode("utf-8"), first_line + len(texts) - 1)
+        buf.seek(0)
+        buf.truncate()
+
+    def _read(self, first_line: int, texts: list[str]) -> tuple[list[Record], _Recorder, list[str]]:
+        recorder = _Recorder()
+        tab = read_tabular(
+            iter([self.fast.header_text + "\n", *texts]),
+            delimiter=self.delim,
+            column_options=self.columns,
+            unit_options=self.units,
+            first_line=first_line - 1,
+            limits=self.limits,
+            seen=recorder,
+        )
+        records = list(tab.records)
+        return records, recorder, tab.notes
+
+    def _write_record(self, record: Record) -> None:
+        result = interpret_record(record, self.ranges, self.scheme, self.context)
+        count(self.stats, result)
+        self._writer.write(record, result)
+
+    def _note(self, key: tuple[str, str] | None, line: int, last: bool) -> None:
+        """The row path's note for a sample whose id came before (not for an error row)."""
+        if key is None:
+            return
+        earlier = self._seen.get(key)
+        if earlier is not None and key[0]:
+            # The row path's reader says the last sample's after the blank rows it skipped.
+            (self._tail_notes if last else self.notes).append(split_sample_note(line, earlier))
+        self._seen.setdefault(key, line)
+
+    def _count_blank(self, notes: list[str]) -> None:
+        for note in notes:
+            blank = _BLANK_NOTE.match(note)
+            if blank:
+                self._blank_rows += int(blank[1])
+
+    def _row_by_row(self, after: bytes | None, chunks: Iterator[bytes]) -> None:
+        """The rest of the input by the row path alone (after a sample longer than
+        CARRY_CHUNKS chunks): one reader, so that such a sample is read whole."""
+        start = self._carry_line
+
+        def lines() -> Iterator[str]:
+            for raw in self._carry:
+                yield decode_line(raw, self.source) + "\n"
+            self._carry = []
+            for body in [after, *chunks] if after is not None else chunks:
+                if not body.endswith((b"\n", b"\r")):
+                    yield long_line(body, self.source)
+                    continue
+                normal = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                for raw in normal.split(b"\n")[:-1]:
+                    yield decode_line(raw, self.source) + "\n"
+
+        tab = read_tabular(
+            _chain(self.fast.header_text + "\n", lines()),
+            delimiter=self.delim,
+            column_options=self.columns,
+            unit_options=self.units,
+            first_line=start - 1,
+            limits=self.limits,
+            seen=self._seen,
+        )
+        buf = self._buffer
+        through = start - 1
+        for n, record in enumerate(tab.records, start=1):
+            self._write_record(record)
+            through = max((line for line, _, _ in record.rows), default=record.line or through)
+            if n % 1000 == 0:
+                self._write(buf.getvalue().encode("utf-8"), through)
+                buf.seek(0)
+                buf.truncate()
+        self._write(buf.getvalue().encode("utf-8"), through)
+        buf.seek(0)
+        buf.truncate()
+        after_blank = False
+        for note in tab.notes:
+            blank = _BLANK_NOTE.match(note)
+            if blank:
+                self._blank_rows += int(blank[1])
+                after_blank = True
+            else:
+                (self._tail_notes if after_blank else self.notes).append(note)
+
+    # -- the columnar rules ------------------------------------------------------------------
+
+    def _columnar(self, first_line: int, data: bytes, final: bool) -> bool:
+        """Judge a chunk of whole lines (LF ends) by the columnar rules; False when the chunk is
+        not one the splitter reads exactly (the row path takes it then)."""
+        import numpy as np
+
+        fields = split(data, self.fast.raw_width, self.delim)
+        if fields is None:
+            return False
+        if (fields.data >= 0x80).any() and not _is_utf8(data):
+            return False
+        if _has_blank_rows(fields, self.delim):
+            return False
+        if len(data) > self.limits.field and _has_field_longer(fields, self.limits.field):
+            return False
+        keys = [self.ctx[k] for k in ("sample_id", "collected_at") if k in self.ctx]
+        if any(_padded_at_ends(fields, c) for c in keys):
+            return False
+        n = fields.rows
+        new = np.zeros(n, dtype=bool)
+        new[0] = True
+        for c in keys:
+            new[1:] |= ~_same_as_previous(fields, c)
+        starts = np.flatnonzero(new)
+        lines = data.split(b"\n")
+        lines.pop()
+        if not final:
+            held = int(starts[-1])
+            self._carry, self._carry_line = lines[held:], first_line + held
+            if held == 0:
+                return True  # one sample so far: it may go on in the next chunk
+            starts = starts[:-1]
+        else:
+            held = n
+        self._judge_samples(fields, lines[:held], starts, first_line, final)
+        return True
+
+    def _ids(self, fields: Fields, name: str) -> np.ndarray | None:
+        column = self.ctx.get(name)
+        return None if column is None else self._vocab[column].encode(fields, column)
+
+    def _texts(self, name: str) -> list[str]:
+        return self._vocab[self.ctx[name]].texts
+
+    def _judge_samples(
+        self, fields: Fields, lines: list[bytes], starts: np.ndarray, first_line: int, last: bool
+    ) -> None:
+        import numpy as np
+
+        m = len(lines)
+        groups = len(starts)
+        gid = np.zeros(m, dtype=np.int64)
+        gid[starts[1:]] = 1
+        gid = np.cumsum(gid)
+        read = self.judge.read
+        analyte_ids = self._ids(fields, "analyte")
+        value_ids = self._ids(fields, "value")
+        unit_ids = self._ids(fields, "unit")
+        assert analyte_ids is not None
+        assert value_ids is not None
+        analyte_ids, value_ids = analyte_ids[:m], value_ids[:m]
+        # Each row's analyte (index in ``read``, or -1 for a test cbc does not read).
+        names = self._texts("analyte")
+        for text in names[len(self._analyte_of) :]:
+            found = find_analyte(text.strip())
+            self._analyte_of.append(-1 if found is None else self._analyte_index[found.id])
+        analyte = np.asarray(self._analyte_of, dtype=np.int64)[analyte_ids]
+        known = np.flatnonzero(analyte >= 0)
+        slow = np.zeros(groups, dtype=bool)
+        # An analyte given twice in a sample: the row path says which is used.
+        per_sample = np.bincount(gid[known] * 16 + analyte[known], minlength=groups * 16)
+        slow |= (per_sample.reshape(groups, 16) > 1).any(axis=1)
+        # Each (analyte, value, unit) text read once.
+        unit_part = np.zeros(len(known), dtype=np.uint64)
+        if unit_ids is not None:
+            if len(self._texts("unit")) >= 1 << 24:
+                slow[:] = True
+            unit_part = unit_ids[:m][known].astype(np.uint64) << np.uint64(8)
+        entry_keys = (
+            (value_ids[known].astype(np.uint64) << np.uint64(32))
+            | unit_part
+            | analyte[known].astype(np.uint64)
+        )
+        entries = self._entries.ids(entry_keys, self._new_entries)
+        e_analyte, e_value, e_state = self._entry_table()
+        state = e_state[entries]
+        slow[gid[known[state == 2]]] = True
+        has_value = known[state == 0]
+        # A critical flag from the lab raises the urgency (engine.decide): the row path decides.
+        flag_ids = self._ids(fields, "lab_flag")
+        if flag_ids is not None:
+            flags = self._texts("lab_flag")
+            for text in flags[len(self._critical) :]:
+                self._critical.append(
+                    not is_missing(text) and text.strip().upper() in LAB_CRITICAL_FLAGS
+                )
+            critical = np.asarray(self._critical, dtype=bool)[flag_ids[:m]]
+            slow[gid[critical]] = True
+        if self.formula_guard:
+            formula = _formula_rows(fields, self.delim)
+            slow[gid[formula[formula < m]]] = True
+        person = self._sample_persons(fields, m, gid, starts)
+        slow |= person < 0
+        if slow.all():  # (then there may be no person to judge by)
+            present: list[int] = []
+        person = np.maximum(person, 0)
+        # Each sample's values, one per analyte (value id 0: none).
+        values = np.zeros((len(read), groups), dtype=np.int64)
+        values[e_analyte[entries[state == 0]], gid[has_value]] = e_value[entries[state == 0]]
+        word = np.zeros(groups, dtype=np.uint64)
+        if not slow.all():
+            present = np.flatnonzero(values.any(axis=1)).tolist()
+        for a in present:
+            arrays = self._values_of(a)
+            word |= self.judge.codes(read[a], arrays, values[a], person)
+        combo = self._combos.ids(word, self._new_combos)
+        o_slow, o_urgency, o_tails = self._outcomes.as_arrays()
+        slow |= o_slow[combo]
+        # Each row's own flag: that of its analyte when its value is the one read.
+        shifts = np.asarray(self._shift, dtype=np.uint64)
+        flag = np.zeros(m, dtype=np.int64)
+        rows = has_value
+        flag[rows] = ((word[gid[rows]] >> shifts[analyte[rows]]) & np.uint64(7)).astype(np.int64)
+        tails = o_tails.take(combo[gid] * 8 + flag)
+        fast = ~slow
+        stats = self.stats
+        stats.samples += int(fast.sum())
+        per_urgency = np.bincount(o_urgency[combo[fast]], minlength=len(URGENCY_ORDER))
+        for urgency, k in zip(URGENCY_ORDER, per_urgency.tolist(), strict=True):
+            if k:
+                stats.urgency[urgency] += k
+        out: list[bytes] = [b""] * (2 * m)
+        out[0::2] = lines
+        out[1::2] = tails.tolist()
+        # Notes for samples whose id came before, in order; then the row path's samples.
+        self._sample_notes(fields, starts, first_line, last)
+        ends = [*starts[1:].tolist(), m]
+        for g in np.flatnonzero(slow).tolist():
+            begin, end = int(starts[g]), ends[g]
+            out[2 * begin] = self._row_path(lines[begin:end], first_line + begin)
+            for k in range(2 * begin + 1, 2 * end):
+                out[k] = b""
+        self._write(b"".join(out), first_line + m - 1)
+
+    def _row_path(self, lines: list[bytes], first_line: int) -> bytes:
+        """The row path's output for one sample's lines (regular: split at the delimiter)."""
+        group = [
+            (first_line + i, raw.decode("utf-8").split(self.delim)) for i, raw in enumerate(lines)
+        ]
+        self._write_record(long_record(group, self.fast.tab, {}))
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text.encode("utf-8")
+
+    def _sample_notes(
+        self, fields: Fields, starts: np.ndarray, first_line: int, last: bool
+    ) -> None:
+        import numpy as np
+
+        sample = self.ctx.get("sample_id")
+        if sample is None:
+            return  # no sample id: no note, and nothing to remember
+        hashes = _key_hashes(
+            _field_hashes(fields, sample, starts),
+            _field_hashes(fields, self.ctx.get("collected_at"), starts),
+        )
+        lines = starts.astype(np.int64) + first_line
+        earlier = self._seen.first_lines(hashes, lines)
+        named = fields.end(sample)[starts] > fields.start(sample)[starts]
+        for g in np.flatnonzero((earlier > 0) & named).tolist():
+            note = split_sample_note(int(lines[g]), int(earlier[g]))
+            (self._tail_notes if last and g == len(starts) - 1 else self.notes).append(note)
+
+    def _sample_persons(
+        self, fields: Fields, m: int, gid: np.ndarray, starts: np.ndarray
+    ) -> np.ndarray:
+        """Each sample's person id (-1: unreadable), from its first sex and age cells that are
+        not missing, as the row path takes them."""
+        import numpy as np
+
+        firsts = []
+        for name in ("sex", "age"):
+            ids = self._ids(fields, name)
+            if ids is None:
+                firsts.append(np.full(len(starts), -1, dtype=np.int64))
+                continue
+            ids = ids[:m]
+            flags = self._missing.setdefault(self.ctx[name], [])
+            flags.extend(is_missing(t) for t in self._texts(name)[len(flags) :])
+            present = ~np.asarray(flags, dtype=bool)[ids]
+            at = np.where(present, np.arange(m), m)
+            first = np.minimum.reduceat(at, starts)
+            firsts.append(np.where(first < m, ids[np.minimum(first, m - 1)], -1))
+        # (sex text id + 1, age text id + 1) in one key; 0 for no text.
+        pair = ((firsts[0] + 1) << 32) | (firsts[1] + 1)
+        unique, inverse = np.unique(pair, return_inverse=True)
+        persons = np.empty(len(unique), dtype=np.int64)
+        for j, key in enumerate(unique.tolist()):
+            found = self._persons.get(key)
+            if found is None:
+                sex_id, age_id = (key >> 32) - 1, (key & 0xFFFFFFFF) - 1
+                found = self._persons[key] = self.judge.person(
+                    self._text("sex", sex_id), self._text("age", age_id)
+                )
+            persons[j] = found
+        return persons[inverse]
+
+    def _text(self, name: str, text_id: int) -> str:
+        if name not in self.ctx or text_id < 0:
+            return ""
+        return self._texts(name)[text_id]
+
+    def _new_entries(self, keys: np.ndarray, _rows: np.ndarray) -> list[int]:
+        """New (value, unit, analyte) texts, read by the row path's cell reader: their ids."""
+        values, units = self._texts("value"), self._texts("unit") if "unit" in self.ctx else []
+        ids = []
+        read = self.judge.read
+        column = self.fast.tab.header[self.ctx["value"]]
+        declared = self.fast.tab.columns.header_units
+        for key in keys.tolist():
+            a, unit_id, value_id = key & 0xFF, (key >> 8) & 0xFFFFFF, key >> 32
+            analyte = read[a]
+            cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
+            usable, unit = cell.unit(
+                analyte, column, declared.get(analyte), units[unit_id] if units else None
+            )
+            text = values[value_id]
+            q = cell.value(analyte, column, text, unit) if usable else None
+            state, value_index = 0, 0
+            if cell.errors or (q is not None and q.comparator is not None):
+                state = 2
+            elif q is None:
+                state = 1
+            else:
+                value_index = len(self._vals[a])
+                self._vals[a].append(guard(q.value))
+                self._states[a].append(0)
+            self._entry_analyte.append(a)
+            self._entry_value.append(value_index)
+            self._entry_state.append(state)
+            ids.append(len(self._entry_state) - 1)
+        return ids
+
+    def _entry_table(self) -> tuple[Any, Any, Any]:
+        import numpy as np
+
+        if self._entry_arrays is None or len(self._entry_arrays[0]) != len(self._entry_state):
+            self._entry_arrays = (
+                np.asarray(self._entry_analyte, dtype=np.int64),
+                np.asarray(self._entry_value, dtype=np.int64),
+                np.asarray(self._entry_state, dtype=np.int8),
+            )
+        return self._entry_arrays
+
+    def _values_of(self, a: int) -> tuple[Any, Any]:
+        import numpy as np
+
+        if len(self._val_arrays[a][0]) != len(self._vals[a]):
+            self._val_arrays[a] = (
+                np.asarray(self._vals[a], dtype=np.float64),
+                np.asarray(self._states[a], dtype=np.int8),
+            )
+        return self._val_arrays[a]
+
+    def _new_combos(self, words: np.ndarray, _rows: np.ndarray) -> list[int]:
+        """New code words: whether such a sample goes to the row path, else its urgency and
+        the bytes after each of its rows, by the row's own flag."""
+        parts = self.judge.parts(words)
+        n_read = len(self.judge.read)
+        slow = self.judge.slow(parts[:, :n_read]).tolist()
+        d = self.delim
+        position = [n_read + i if i >= 0 else -1 for i in self.judge.grade_position]
+        outcomes = self._outcomes
+        ids = []
+        for row, scalar in zip(parts.tolist(), slow, strict=True):
+            ids.append(len(outcomes.slow))
+            outcomes.slow.append(bool(scalar))
+            if scalar:
+                outcomes.urgency.append(0)
+                outcomes.tails.extend([b"\n"] * 8)
+                continue
+            rest, urgency = self.judge.decision(row[:n_read], row[n_read:])
+            grades = "".join(d + (_GRADE_TEXT[row[i]] if i >= 0 else "") for i in position)
+            outcomes.urgency.append(urgency)
+            outcomes.tails.extend(
+                (d + (FLAGS[f] if f < len(FLAGS) else "") + grades + rest).encode("utf-8")
+                for f in range(8)
+            )
+        return ids
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _chunk_bytes() -> int:
+    from cbc_cli import columnar
+
+    return columnar.CHUNK_BYTES
