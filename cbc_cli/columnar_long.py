@@ -201,22 +201,49 @@ class _Recorder:
 
 
 class SampleIndex:
-    """The first line of each (sample id, collection time) seen, by a 64-bit hash of the key:
-    sorted blocks of hashes, merged as they grow (12 or 16 bytes a sample)."""
+    """The first line of each (sample id, collection time) seen, for the row path's note on a
+    sample whose rows are not together. A key without a sample id never has a note: it is not
+    kept.
+
+    While keys come in increasing order (an export sorted by sample) none can have come before,
+    so they are only appended to a temporary file, as a 64-bit hash and a line each: memory stays
+    flat however long the input. The first key out of order loads them into sorted blocks of
+    hashes in memory (12 bytes a sample), merged as they grow, and every later key is looked up.
+    """
 
     def __init__(self) -> None:
         self._blocks: list[tuple[Any, Any]] = []
         self._pending: dict[int, int] = {}
+        self._last: tuple[bytes, bytes] | None = None
+        """The greatest key so far while keys have come in order; None once they have not."""
+        self._in_order = True
+        self._spill: Any = None
 
     def get(self, key: tuple[str, str], /) -> int | None:
         """As ``dict.get``, for the row path's reader."""
-        h = _key_hash(key[0].encode("utf-8"), key[1].encode("utf-8"))
+        if not key[0]:
+            return None
+        raw = (key[0].encode("utf-8"), key[1].encode("utf-8"))
+        if self._in_order and (self._last is None or raw > self._last):
+            return None
+        self._index()
+        h = _key_hash(*raw)
         found = self._pending.get(h)
         return found if found is not None else self._find_one(h)
 
     def setdefault(self, key: tuple[str, str], line: int, /) -> int:
         """As ``dict.setdefault``, for the row path's reader."""
-        h = _key_hash(key[0].encode("utf-8"), key[1].encode("utf-8"))
+        if not key[0]:
+            return line
+        raw = (key[0].encode("utf-8"), key[1].encode("utf-8"))
+        h = _key_hash(*raw)
+        if self._in_order and (self._last is None or raw > self._last):
+            import numpy as np
+
+            self._write_spill(np.array([h], dtype=np.uint64), np.array([line], dtype=np.int64))
+            self._last = raw
+            return line
+        self._index()
         known = self._pending.get(h)
         if known is None:
             known = self._find_one(h)
@@ -227,13 +254,27 @@ class SampleIndex:
             self._flush()
         return line
 
-    def first_lines(self, hashes: np.ndarray, lines: np.ndarray) -> np.ndarray:
-        """For keys in input order (their hashes and first lines): the first line of the same
-        key earlier (before, or earlier in this batch), 0 for none; then all are remembered."""
+    def first_lines(
+        self,
+        hashes: np.ndarray,
+        lines: np.ndarray,
+        first: tuple[bytes, bytes],
+        last: tuple[bytes, bytes],
+        increasing: bool,
+    ) -> np.ndarray:
+        """For keys in input order (their hashes and first lines; ``first`` and ``last`` the
+        first and last key, ``increasing`` whether each is greater than the one before): the
+        first line of the same key earlier (before, or earlier in this batch), 0 for none; then
+        all are remembered."""
         import numpy as np
 
+        if self._in_order and increasing and (self._last is None or first > self._last):
+            self._write_spill(hashes, lines)
+            self._last = last
+            return np.zeros(len(hashes), dtype=np.int64)
+        self._index()
         self._flush()
-        unique, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        unique, at_first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
         found = np.zeros(len(unique), dtype=np.int64)
         for keys, at in self._blocks:
             pos = np.searchsorted(keys, unique)
@@ -242,13 +283,50 @@ class SampleIndex:
             found[hit] = at[pos[hit]]
         earlier = found[inverse]
         repeat = np.ones(len(hashes), dtype=bool)
-        repeat[first] = False
+        repeat[at_first] = False
         within = repeat & (earlier == 0)
-        earlier[within] = lines[first[inverse[within]]]
+        earlier[within] = lines[at_first[inverse[within]]]
         new = found == 0
         if new.any():
-            self._add(unique[new], lines[first[new]])
+            self._add(unique[new], lines[at_first[new]])
         return earlier
+
+    def close(self) -> None:
+        """Remove the temporary file."""
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
+    def _write_spill(self, hashes: np.ndarray, lines: np.ndarray) -> None:
+        import numpy as np
+
+        if self._spill is None:
+            import tempfile
+
+            # Closed by close() (the run ends with it), or with the process.
+            self._spill = tempfile.TemporaryFile(prefix="cbc-samples-")  # noqa: SIM115
+        pairs = np.empty((len(hashes), 2), dtype=np.uint64)
+        pairs[:, 0], pairs[:, 1] = hashes, lines
+        self._spill.write(pairs.tobytes())
+
+    def _index(self) -> None:
+        """Keys out of order: load the keys kept in order so far, to look keys up from now."""
+        if not self._in_order:
+            return
+        self._in_order, self._last = False, None
+        if self._spill is None:
+            return
+        import numpy as np
+
+        self._spill.seek(0)
+        while True:
+            data = self._spill.read(16 << 20)
+            if not data:
+                break
+            pairs = np.frombuffer(data, dtype=np.uint64).reshape(-1, 2)
+            order = np.argsort(pairs[:, 0], kind="stable")
+            self._add(pairs[order, 0].copy(), pairs[order, 1].astype(np.int64))
+        self.close()
 
     def _find_one(self, h: int) -> int | None:
         import numpy as np
@@ -329,6 +407,42 @@ def _key_hashes(sample: np.ndarray, collected: np.ndarray) -> np.ndarray:
     h = (sample * np.uint64(_P3)) ^ collected
     h = h * np.uint64(_P2)
     return h ^ (h >> np.uint64(29))  # type: ignore[no-any-return]
+
+
+def _compare(fields: Fields, column: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """-1, 0 or 1 as row ``a``'s field in ``column`` is before, equal to or after row ``b``'s,
+    compared as bytes (as Python compares them, and UTF-8 text by code point)."""
+    import numpy as np
+
+    from cbc_cli.splitter import _masks
+
+    start, end = fields.start(column), fields.end(column)
+    sa, ea, sb, eb = start[a], end[a], start[b], end[b]
+    la, lb = ea - sa, eb - sb
+    out = np.zeros(len(a), dtype=np.int8)
+    open_ = np.ones(len(a), dtype=bool)
+    masks = _masks()
+    longest = int(max(la.max(initial=0), lb.max(initial=0)))
+    for k in range(0, longest, 8):
+        # Big-endian words: their order is the order of their bytes (the padding is 0).
+        wa = (fields.loads[np.minimum(sa + k, ea)] & masks.take(np.clip(la - k, 0, 8))).byteswap()
+        wb = (fields.loads[np.minimum(sb + k, eb)] & masks.take(np.clip(lb - k, 0, 8))).byteswap()
+        before, after = open_ & (wa < wb), open_ & (wa > wb)
+        out[before], out[after] = -1, 1
+        open_ &= ~(before | after)
+    return out
+
+
+def _key_bytes(fields: Fields, columns: tuple[int, int | None], row: int) -> tuple[bytes, bytes]:
+    """The (sample id, collection time) of one row, as bytes."""
+    body = fields.body
+    out = []
+    for column in columns:
+        if column is None:
+            out.append(b"")
+        else:
+            out.append(body[int(fields.start(column)[row]) : int(fields.end(column)[row])])
+    return out[0], out[1]
 
 
 def _same_as_previous(fields: Fields, column: int) -> np.ndarray:
@@ -490,6 +604,12 @@ class LongColumnarCsv:
     def run(self, progress: Callable[[int], None] | None = None) -> None:
         """Read the whole input after the header (the caller has written the output header) and
         write each sample's output lines, in input order."""
+        try:
+            self._run(progress)
+        finally:
+            self._seen.close()
+
+    def _run(self, progress: Callable[[int], None] | None) -> None:
         chunks = self._rules._chunks()
         line = self.fast.header_line + 1
         body = next(chunks, None)
@@ -549,10 +669,13 @@ class LongColumnarCsv:
         raw: list[bytes] | None = None,
     ) -> None:
         """The row path's output for these lines. Unless ``final``, the last sample is held
-        back (``raw`` holds the lines as bytes): the next chunk may go on with it."""
+        back (``raw`` holds the lines as bytes): the next chunk may go on with it. So are the
+        error rows after it: a chunk may end inside a row whose quote opened after a row past the
+        line limit, which reads as an error row here but not with the lines after it."""
         records, recorder, notes = self._read(first_line, texts)
         if not final and raw is not None and records:
-            keep = (records[-1].line or first_line) - first_line
+            samples = [r.line for r in records if r.line in recorder.keys]
+            keep = (samples[-1] if samples else records[-1].line or first_line) - first_line
             if keep <= 0:
                 self._carry, self._carry_line = raw, first_line
                 return
@@ -589,7 +712,7 @@ class LongColumnarCsv:
 
     def _note(self, key: tuple[str, str] | None, line: int, last: bool) -> None:
         """The row path's note for a sample whose id came before (not for an error row)."""
-        if key is None:
+        if key is None or not key[0]:
             return
         earlier = self._seen.get(key)
         if earlier is not None and key[0]:
@@ -814,16 +937,29 @@ class LongColumnarCsv:
         sample = self.ctx.get("sample_id")
         if sample is None:
             return  # no sample id: no note, and nothing to remember
+        collected = self.ctx.get("collected_at")
+        named = np.flatnonzero(fields.end(sample)[starts] > fields.start(sample)[starts])
+        if not len(named):
+            return
+        rows = starts[named]
         hashes = _key_hashes(
-            _field_hashes(fields, sample, starts),
-            _field_hashes(fields, self.ctx.get("collected_at"), starts),
+            _field_hashes(fields, sample, rows), _field_hashes(fields, collected, rows)
         )
-        lines = starts.astype(np.int64) + first_line
-        earlier = self._seen.first_lines(hashes, lines)
-        named = fields.end(sample)[starts] > fields.start(sample)[starts]
-        for g in np.flatnonzero((earlier > 0) & named).tolist():
-            note = split_sample_note(int(lines[g]), int(earlier[g]))
-            (self._tail_notes if last and g == len(starts) - 1 else self.notes).append(note)
+        lines = rows.astype(np.int64) + first_line
+        order = _compare(fields, sample, rows[:-1], rows[1:])
+        if collected is not None:
+            order = np.where(order == 0, _compare(fields, collected, rows[:-1], rows[1:]), order)
+        earlier = self._seen.first_lines(
+            hashes,
+            lines,
+            _key_bytes(fields, (sample, collected), int(rows[0])),
+            _key_bytes(fields, (sample, collected), int(rows[-1])),
+            bool((order < 0).all()),
+        )
+        for k in np.flatnonzero(earlier > 0).tolist():
+            note = split_sample_note(int(lines[k]), int(earlier[k]))
+            final = last and named[k] == len(starts) - 1
+            (self._tail_notes if final else self.notes).append(note)
 
     def _sample_persons(
         self, fields: Fields, m: int, gid: np.ndarray, starts: np.ndarray
