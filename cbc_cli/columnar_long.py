@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
@@ -141,8 +142,8 @@ def plan_long(
 
 class _Judge:
     """The wide path's rules, judged per sample: the one place this module reaches into
-    ``ColumnarCsv`` (its ``_person``, ``_classes``, ``_grid``, ``_shifts``, ``_scalar_rows`` and
-    ``_decision``, and ``_chunks`` for reading)."""
+    ``ColumnarCsv`` (its ``_person``, ``_classes``, ``_grid``, ``_shifts``, ``_scalar_rows``,
+    ``_decision_keys`` and ``_decision``; ``_chunks`` for reading is called by the runner)."""
 
     def __init__(self, rules: ColumnarCsv) -> None:
         self.rules = rules
@@ -179,6 +180,10 @@ class _Judge:
     def slow(self, flag_parts: np.ndarray) -> np.ndarray:
         """Whether samples with these flag parts go to the row path."""
         return self.rules._scalar_rows(flag_parts)
+
+    def decision_keys(self, parts: np.ndarray) -> list[tuple[int, ...]]:
+        """For each row of parts, the key of its class: equal keys, equal decisions."""
+        return self.rules._decision_keys(parts)
 
     def decision(self, flag_parts: list[int], grade_parts: list[int]) -> tuple[str, int]:
         """The last cells (findings, urgency, status, error; line end) and the urgency's index."""
@@ -473,28 +478,32 @@ def _padded_at_ends(fields: Fields, column: int) -> bool:
     return bool(((first <= 32) | (first >= 0x80) | (last <= 32) | (last >= 0x80)).any())
 
 
-@dataclass
 class _Outcomes:
     """By code-word id: whether such a sample goes to the row path, its urgency's index, and
-    the bytes after each of its rows by the row's flag part (8 per word)."""
+    the bytes after each of its rows by the row's flag part (8 per word). Arrays grown by
+    doubling, so that adding a few words per chunk does not copy them all."""
 
-    slow: list[bool] = field(default_factory=list)
-    urgency: list[int] = field(default_factory=list)
-    tails: list[bytes] = field(default_factory=list)
-    arrays: tuple[Any, Any, Any] | None = None
-
-    def as_arrays(self) -> tuple[Any, Any, Any]:
+    def __init__(self) -> None:
         import numpy as np
 
-        if self.arrays is None or len(self.arrays[0]) != len(self.slow):
-            tails = np.empty(len(self.tails), dtype=object)
-            tails[:] = self.tails
-            self.arrays = (
-                np.array(self.slow, dtype=bool),
-                np.array(self.urgency, dtype=np.int64),
-                tails,
-            )
-        return self.arrays
+        self.count = 0
+        self.slow = np.zeros(64, dtype=bool)
+        self.urgency = np.zeros(64, dtype=np.int64)
+        self.tails = np.empty(8 * 64, dtype=object)
+
+    def add(self, slow: bool, urgency: int, tails: list[bytes]) -> int:
+        """One new word's outcome; its id."""
+        import numpy as np
+
+        k = self.count
+        if k == len(self.slow):
+            self.slow = np.concatenate([self.slow, np.zeros(k, dtype=bool)])
+            self.urgency = np.concatenate([self.urgency, np.zeros(k, dtype=np.int64)])
+            self.tails = np.concatenate([self.tails, np.empty(8 * k, dtype=object)])
+        self.slow[k], self.urgency[k] = slow, urgency
+        self.tails[8 * k : 8 * k + 8] = tails
+        self.count = k + 1
+        return k
 
 
 @dataclass
@@ -577,6 +586,10 @@ class LongColumnarCsv:
         self._persons: dict[tuple[int, int], int] = {}
         self._combos = KeyIndex()
         self._outcomes = _Outcomes()
+        self._decisions: dict[tuple[int, ...], tuple[str, int]] = {}
+        self._raw: Any = None
+        self._writing: Any = None
+        self._waiting: deque[tuple[Any, int]] = deque()
         self._seen = SampleIndex()
         self._carry: list[bytes] = []
         self._carry_line = 0
@@ -604,9 +617,24 @@ class LongColumnarCsv:
     def run(self, progress: Callable[[int], None] | None = None) -> None:
         """Read the whole input after the header (the caller has written the output header) and
         write each sample's output lines, in input order."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        raw = getattr(self.out, "buffer", None)
+        if raw is not None:
+            self.out.flush()  # the header, written as text
+            # A second thread writes each chunk's lines (the write lets go of the interpreter
+            # lock) while this one judges the next: at most two chunks wait.
+            self._raw, self._writing = raw, ThreadPoolExecutor(1, thread_name_prefix="cbc-write")
         try:
             self._run(progress)
         finally:
+            if self._writing is not None:
+                self._writing.shutdown(wait=True)  # the chunks before a failure are written
+            for future, line in self._waiting:
+                if future.exception() is not None:
+                    break
+                self.written_through = line
+            self._waiting = deque()
             self._seen.close()
 
     def _run(self, progress: Callable[[int], None] | None) -> None:
@@ -649,13 +677,15 @@ class LongColumnarCsv:
             self._scalar(start, texts, final=final, last=final, raw=lines)
 
     def _write(self, data: bytes, last_line: int) -> None:
-        raw = getattr(self.out, "buffer", None)
-        if raw is None:
+        if self._writing is None:
             self.out.write(data.decode("utf-8"))
-        else:
-            self.out.flush()
-            raw.write(data)
-        self.written_through = last_line
+            self.written_through = last_line
+            return
+        self._waiting.append((self._writing.submit(self._raw.write, data), last_line))
+        while len(self._waiting) > 2:
+            future, line = self._waiting.popleft()
+            future.result()
+            self.written_through = line
 
     # -- the row path, for a part of the input ---------------------------------------------
 
@@ -890,7 +920,8 @@ class LongColumnarCsv:
             arrays = self._values_of(a)
             word |= self.judge.codes(read[a], arrays, values[a], person)
         combo = self._combos.ids(word, self._new_combos)
-        o_slow, o_urgency, o_tails = self._outcomes.as_arrays()
+        outcomes = self._outcomes
+        o_slow, o_urgency, o_tails = outcomes.slow, outcomes.urgency, outcomes.tails
         slow |= o_slow[combo]
         # Each row's own flag: that of its analyte when its value is the one read.
         shifts = np.asarray(self._shift, dtype=np.uint64)
@@ -1061,21 +1092,23 @@ class LongColumnarCsv:
         d = self.delim
         position = [n_read + i if i >= 0 else -1 for i in self.judge.grade_position]
         outcomes = self._outcomes
+        keys = self.judge.decision_keys(parts)
+        decided: dict[tuple[int, ...], tuple[str, int]] = self._decisions
         ids = []
-        for row, scalar in zip(parts.tolist(), slow, strict=True):
-            ids.append(len(outcomes.slow))
-            outcomes.slow.append(bool(scalar))
+        for row, key, scalar in zip(parts.tolist(), keys, slow, strict=True):
             if scalar:
-                outcomes.urgency.append(0)
-                outcomes.tails.extend([b"\n"] * 8)
+                ids.append(outcomes.add(True, 0, [b"\n"] * 8))
                 continue
-            rest, urgency = self.judge.decision(row[:n_read], row[n_read:])
+            decision = decided.get(key)
+            if decision is None:
+                decision = decided[key] = self.judge.decision(row[:n_read], row[n_read:])
+            rest, urgency = decision
             grades = "".join(d + (_GRADE_TEXT[row[i]] if i >= 0 else "") for i in position)
-            outcomes.urgency.append(urgency)
-            outcomes.tails.extend(
+            tails = [
                 (d + (FLAGS[f] if f < len(FLAGS) else "") + grades + rest).encode("utf-8")
                 for f in range(8)
-            )
+            ]
+            ids.append(outcomes.add(False, urgency, tails))
         return ids
 
 

@@ -294,3 +294,21 @@ def test_sample_index_gives_the_first_line_of_each_key(
             expected.setdefault(key, line)
         assert got == want
     index.close()
+
+
+def test_cbc_check_takes_long_exports_through_the_columnar_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helpers import run_cli
+
+    lines = ["sample_id,sex,age,analyte,value,unit"]
+    for i in range(300):
+        lines += [f"S{i},F,40,HGB,{6 + i % 9}.5,g/dL", f"S{i},F,40,PLT,{20 + 7 * i},10^9/L"]
+    lines.append("S2,F,40,ANC,0.3,10^9/L")  # S2 again, apart: a second sample and a note
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(capsys, "check", str(path), "--format", "csv")
+    want, notes, _ = _scalar(path, "ctcae5")
+    assert (code, out) == (0, want)
+    assert err == f"cbc: note: {notes}\n"
+    assert "line 602 has the sample id of line 6" in err
