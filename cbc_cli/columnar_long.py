@@ -642,7 +642,13 @@ class LongColumnarCsv:
         line = self.fast.header_line + 1
         body = next(chunks, None)
         while body is not None:
-            after = next(chunks, None)
+            try:
+                after = next(chunks, None)
+            except Exception:
+                # The input ends in an error (a damaged gzip): what was read before it is written
+                # first, as the row path writes the samples it finished before the error.
+                self._chunk(line, body, final=False)
+                raise
             ends = body.endswith((b"\n", b"\r"))
             self._chunk(line, body, final=after is None)
             line += _line_count(body) if ends else 1
