@@ -478,6 +478,28 @@ def _padded_at_ends(fields: Fields, column: int) -> bool:
     return bool(((first <= 32) | (first >= 0x80) | (last <= 32) | (last >= 0x80)).any())
 
 
+@dataclass
+class _Keys:
+    """The keys of a part's samples with a sample id, in order, for the notes."""
+
+    hashes: Any
+    lines: Any
+    first: tuple[bytes, bytes]
+    last: tuple[bytes, bytes]
+    increasing: bool
+    ends_last: bool
+    """Whether the last of them is the part's last sample."""
+
+
+@dataclass
+class _Piece:
+    """What a worker sends back with a part's output lines."""
+
+    stats: BatchStats
+    keys: _Keys | None
+    regular: bool
+
+
 class _Outcomes:
     """By code-word id: whether such a sample goes to the row path, its urgency's index, and
     the bytes after each of its rows by the row's flag part (8 per word). Arrays grown by
@@ -814,26 +836,10 @@ class LongColumnarCsv:
     def _columnar(self, first_line: int, data: bytes, final: bool) -> bool:
         """Judge a chunk of whole lines (LF ends) by the columnar rules; False when the chunk is
         not one the splitter reads exactly (the row path takes it then)."""
-        import numpy as np
-
-        fields = split(data, self.fast.raw_width, self.delim)
-        if fields is None:
+        found = self._regular(data)
+        if found is None:
             return False
-        if (fields.data >= 0x80).any() and not _is_utf8(data):
-            return False
-        if _has_blank_rows(fields, self.delim):
-            return False
-        if len(data) > self.limits.field and _has_field_longer(fields, self.limits.field):
-            return False
-        keys = [self.ctx[k] for k in ("sample_id", "collected_at") if k in self.ctx]
-        if any(_padded_at_ends(fields, c) for c in keys):
-            return False
-        n = fields.rows
-        new = np.zeros(n, dtype=bool)
-        new[0] = True
-        for c in keys:
-            new[1:] |= ~_same_as_previous(fields, c)
-        starts = np.flatnonzero(new)
+        fields, starts = found
         lines = data.split(b"\n")
         lines.pop()
         if not final:
@@ -843,9 +849,34 @@ class LongColumnarCsv:
                 return True  # one sample so far: it may go on in the next chunk
             starts = starts[:-1]
         else:
-            held = n
-        self._judge_samples(fields, lines[:held], starts, first_line, final)
+            held = fields.rows
+        out, keys = self._judge_samples(fields, lines[:held], starts, first_line)
+        self._apply_notes(keys, final)
+        self._write(out, first_line + held - 1)
         return True
+
+    def _regular(self, data: bytes) -> tuple[Fields, np.ndarray] | None:
+        """The fields of a chunk the columnar rules read exactly, and the row where each of its
+        samples starts; None for any other chunk."""
+        import numpy as np
+
+        fields = split(data, self.fast.raw_width, self.delim)
+        if fields is None:
+            return None
+        if (fields.data >= 0x80).any() and not _is_utf8(data):
+            return None
+        if _has_blank_rows(fields, self.delim):
+            return None
+        if len(data) > self.limits.field and _has_field_longer(fields, self.limits.field):
+            return None
+        keys = [self.ctx[k] for k in ("sample_id", "collected_at") if k in self.ctx]
+        if any(_padded_at_ends(fields, c) for c in keys):
+            return None
+        new = np.zeros(fields.rows, dtype=bool)
+        new[0] = True
+        for c in keys:
+            new[1:] |= ~_same_as_previous(fields, c)
+        return fields, np.flatnonzero(new)
 
     def _ids(self, fields: Fields, name: str) -> np.ndarray | None:
         column = self.ctx.get(name)
@@ -855,8 +886,10 @@ class LongColumnarCsv:
         return self._vocab[self.ctx[name]].texts
 
     def _judge_samples(
-        self, fields: Fields, lines: list[bytes], starts: np.ndarray, first_line: int, last: bool
-    ) -> None:
+        self, fields: Fields, lines: list[bytes], starts: np.ndarray, first_line: int
+    ) -> tuple[bytes, _Keys | None]:
+        """The output lines of these samples (``starts``: where each starts in ``lines``), and
+        their keys for the notes, which the caller says in order."""
         import numpy as np
 
         m = len(lines)
@@ -945,15 +978,14 @@ class LongColumnarCsv:
         out: list[bytes] = [b""] * (2 * m)
         out[0::2] = lines
         out[1::2] = tails.tolist()
-        # Notes for samples whose id came before, in order; then the row path's samples.
-        self._sample_notes(fields, starts, first_line, last)
+        keys = self._sample_keys(fields, starts, first_line)
         ends = [*starts[1:].tolist(), m]
         for g in np.flatnonzero(slow).tolist():
             begin, end = int(starts[g]), ends[g]
             out[2 * begin] = self._row_path(lines[begin:end], first_line + begin)
             for k in range(2 * begin + 1, 2 * end):
                 out[k] = b""
-        self._write(b"".join(out), first_line + m - 1)
+        return b"".join(out), keys
 
     def _row_path(self, lines: list[bytes], first_line: int) -> bytes:
         """The row path's output for one sample's lines (regular: split at the delimiter)."""
@@ -966,36 +998,46 @@ class LongColumnarCsv:
         self._buffer.truncate()
         return text.encode("utf-8")
 
-    def _sample_notes(
-        self, fields: Fields, starts: np.ndarray, first_line: int, last: bool
-    ) -> None:
+    def _sample_keys(self, fields: Fields, starts: np.ndarray, first_line: int) -> _Keys | None:
+        """The keys of the samples with a sample id, for :meth:`_apply_notes`."""
         import numpy as np
 
         sample = self.ctx.get("sample_id")
         if sample is None:
-            return  # no sample id: no note, and nothing to remember
+            return None  # no sample id: no note, and nothing to remember
         collected = self.ctx.get("collected_at")
         named = np.flatnonzero(fields.end(sample)[starts] > fields.start(sample)[starts])
         if not len(named):
-            return
+            return None
         rows = starts[named]
         hashes = _key_hashes(
             _field_hashes(fields, sample, rows), _field_hashes(fields, collected, rows)
         )
-        lines = rows.astype(np.int64) + first_line
         order = _compare(fields, sample, rows[:-1], rows[1:])
         if collected is not None:
             order = np.where(order == 0, _compare(fields, collected, rows[:-1], rows[1:]), order)
-        earlier = self._seen.first_lines(
+        return _Keys(
             hashes,
-            lines,
+            rows.astype(np.int64) + first_line,
             _key_bytes(fields, (sample, collected), int(rows[0])),
             _key_bytes(fields, (sample, collected), int(rows[-1])),
             bool((order < 0).all()),
+            bool(named[-1] == len(starts) - 1),
+        )
+
+    def _apply_notes(self, keys: _Keys | None, last: bool) -> None:
+        """The notes for samples whose id came before, in order (``last``: these samples end
+        the input)."""
+        import numpy as np
+
+        if keys is None:
+            return
+        earlier = self._seen.first_lines(
+            keys.hashes, keys.lines, keys.first, keys.last, keys.increasing
         )
         for k in np.flatnonzero(earlier > 0).tolist():
-            note = split_sample_note(int(lines[k]), int(earlier[k]))
-            final = last and named[k] == len(starts) - 1
+            note = split_sample_note(int(keys.lines[k]), int(earlier[k]))
+            final = last and keys.ends_last and k == len(earlier) - 1
             (self._tail_notes if final else self.notes).append(note)
 
     def _sample_persons(
