@@ -229,6 +229,7 @@ def _columnar_long(
     """Run a long CSV export (a row per result) through the columnar rules when they cover it;
     False otherwise."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from cbc_cli import workers
     from cbc_cli.columnar_long import LongColumnarCsv, plan_long
     from cbc_cli.readers.columns import parse_column_options, parse_unit_options
     from cbc_cli.writers.batch_writers import CsvWriter
@@ -261,6 +262,7 @@ def _columnar_long(
         columns,
         units,
         limits=options.limits,
+        jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
     )
     try:
         runner.run(_progress(stack))

@@ -24,6 +24,7 @@ A property test checks that this module and the row path write identical CSV.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cbc_cli.analytes import ANALYTES, find_analyte
-from cbc_cli.batch import BatchStats, count, interpret_record
+from cbc_cli.batch import BatchStats, count, interpret_record, merge
 from cbc_cli.columnar import (
     FLAGS,
     ColumnarCsv,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from cbc_cli.splitter import Fields
+    from cbc_cli.workers import Worker
 
 LONG_CONTEXT = {
     "sample_id",
@@ -543,6 +545,8 @@ class LongColumnarCsv:
     columns: dict[str, str]
     units: dict[str, str]
     limits: Limits = DEFAULT_LIMITS
+    jobs: int = 1
+    """Processes that judge parts at once (see cbc_cli.workers); 1 for this one alone."""
     notes: list[str] = field(default_factory=list)
     written_through: int | None = None
     """The last input line whose output has been written (for a partial output's message)."""
@@ -612,6 +616,9 @@ class LongColumnarCsv:
         self._raw: Any = None
         self._writing: Any = None
         self._waiting: deque[tuple[Any, int]] = deque()
+        self._pool: list[Worker[_Piece]] = []
+        self._free: list[Worker[_Piece]] = []
+        self._busy: deque[tuple[Worker[_Piece], int, bytes, bool]] = deque()
         self._seen = SampleIndex()
         self._carry: list[bytes] = []
         self._carry_line = 0
@@ -638,15 +645,17 @@ class LongColumnarCsv:
 
     def run(self, progress: Callable[[int], None] | None = None) -> None:
         """Read the whole input after the header (the caller has written the output header) and
-        write each sample's output lines, in input order."""
-        from concurrent.futures import ThreadPoolExecutor
+        write each sample's output lines, in input order.
 
-        raw = getattr(self.out, "buffer", None)
-        if raw is not None:
+        With ``jobs`` > 1 (and a platform that forks), parts of whole samples are judged by
+        forked workers (cbc_cli.workers), this process reading, cutting and writing; a part the
+        splitter cannot read exactly, and any chunk with quotes, CR line ends, or bytes past
+        ASCII, is read here, in its place."""
+        from cbc_cli import workers
+
+        self._raw = getattr(self.out, "buffer", None)
+        if self._raw is not None:
             self.out.flush()  # the header, written as text
-            # A second thread writes each chunk's lines (the write lets go of the interpreter
-            # lock) while this one judges the next: at most two chunks wait.
-            self._raw, self._writing = raw, ThreadPoolExecutor(1, thread_name_prefix="cbc-write")
         try:
             self._run(progress)
         finally:
@@ -657,32 +666,134 @@ class LongColumnarCsv:
                     break
                 self.written_through = line
             self._waiting = deque()
+            workers.stop(self._pool)
             self._seen.close()
+
+    def _start(self) -> None:
+        """After the first chunk (so that they start with its caches): fork the workers, then
+        start the thread that writes (a fork copies only the calling thread)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from cbc_cli import workers
+
+        if self.jobs > 1 and workers.available():
+            with contextlib.suppress(OSError):  # no fork to be had: this process judges all
+                self._pool = workers.start(self.jobs, self._piece)
+                self._free = list(self._pool)
+        if self._raw is not None:
+            # A second thread writes each part's lines (the write lets go of the interpreter
+            # lock) while this one goes on: at most two parts wait.
+            self._writing = ThreadPoolExecutor(1, thread_name_prefix="cbc-write")
 
     def _run(self, progress: Callable[[int], None] | None) -> None:
         chunks = self._rules._chunks()
         line = self.fast.header_line + 1
         body = next(chunks, None)
+        started = False
         while body is not None:
             try:
                 after = next(chunks, None)
             except Exception:
                 # The input ends in an error (a damaged gzip): what was read before it is written
                 # first, as the row path writes the samples it finished before the error.
+                self._settle()
                 self._chunk(line, body, final=False)
                 raise
             ends = body.endswith((b"\n", b"\r"))
-            self._chunk(line, body, final=after is None)
+            final = after is None
+            if self._pool and _plain(body) and (not self._carry or _plain_lines(self._carry)):
+                self._dispatch(line, body, final)
+            else:
+                self._settle()
+                self._chunk(line, body, final=final)
+            if not started:
+                started = True
+                self._start()
             line += _line_count(body) if ends else 1
             if progress is not None:
                 progress(self.stats.samples)
             if self._carry and sum(map(len, self._carry)) > CARRY_CHUNKS * _chunk_bytes():
+                self._settle()
                 self._row_by_row(after, chunks)
                 break
             body = after
+        self._settle()
         if self._blank_rows:
             self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
         self.notes.extend(self._tail_notes)
+
+    # -- parts judged by workers -------------------------------------------------------------
+
+    def _dispatch(self, first_line: int, body: bytes, final: bool) -> None:
+        """Send the whole samples of the held-back lines and ``body`` to a worker; hold back
+        the last sample, unless ``final``."""
+        data = b"\n".join([*self._carry, body]) if self._carry else body
+        start = self._carry_line if self._carry else first_line
+        cut = len(data) if final else self._cut(data)
+        self._carry = data[cut:].split(b"\n")[:-1] if cut < len(data) else []
+        self._carry_line = start + data.count(b"\n", 0, cut)
+        if cut == 0:
+            return  # one sample so far: it may go on in the next chunk
+        if not self._free:
+            self._absorb()
+        worker = self._free.pop()
+        piece = data[:cut] if cut < len(data) else data
+        worker.send(start, piece)
+        self._busy.append((worker, start, piece, final))
+
+    def _cut(self, data: bytes) -> int:
+        """Where the last sample of ``data`` (plain lines, each ending in LF) starts: after
+        the last line whose key differs from the last line's (blank lines are no rows)."""
+        columns = [self.ctx[k] for k in ("sample_id", "collected_at") if k in self.ctx]
+        last: tuple[str, ...] | None = None
+        end = len(data) - 1  # the line end of the line looked at
+        while end > 0:
+            begin = data.rfind(b"\n", 0, end) + 1
+            cells = data[begin:end].decode("ascii").split(self.delim)
+            if any(c.strip() for c in cells):
+                key = tuple(cells[i].strip() if i < len(cells) else "" for i in columns)
+                if last is None:
+                    last = key
+                elif key != last:
+                    return end + 1
+            if begin == 0:
+                break
+            end = begin - 1
+        return 0
+
+    def _absorb(self) -> None:
+        """Take the oldest part's answer: its notes in order, its lines written."""
+        worker, start, piece, final = self._busy.popleft()
+        out, tally = worker.receive()
+        self._free.append(worker)
+        if not tally.regular:  # read here, in its place
+            lines = piece.split(b"\n")
+            lines.pop()
+            texts = [raw.decode("ascii") + "\n" for raw in lines]
+            self._scalar(start, texts, final=True, last=final)
+            return
+        merge(self.stats, tally.stats)
+        self._apply_notes(tally.keys, final)
+        self._write(out, start + piece.count(b"\n") - 1)
+
+    def _settle(self) -> None:
+        """Take every part out for judging (before this process reads a chunk itself)."""
+        while self._busy:
+            self._absorb()
+
+    def _piece(self, first_line: int, piece: bytes) -> tuple[bytes, _Piece]:
+        """In a worker: a part of whole samples judged; its notes are said by the parent."""
+        self.stats = BatchStats()
+        found = self._regular(piece)
+        if found is None:
+            return b"", _Piece(self.stats, None, False)
+        fields, starts = found
+        lines = piece.split(b"\n")
+        lines.pop()
+        out, keys = self._judge_samples(fields, lines, starts, first_line)
+        return out, _Piece(self.stats, keys, True)
+
+    # -- one process -------------------------------------------------------------------------
 
     def _chunk(self, first_line: int, body: bytes, *, final: bool) -> None:
         """One chunk from the reader, after the held-back sample's lines."""
@@ -1179,6 +1290,22 @@ def _encode(vocabulary: Vocabulary, fields: Fields, column: int) -> np.ndarray:
     body = fields.body
     ids = [vocabulary._text_id(body[start[r] : end[r]]) for r in first.tolist()]
     return np.asarray(ids, dtype=np.int64)[inverse.ravel()]
+
+
+def _plain(body: bytes) -> bool:
+    """Whether a chunk is lines a worker may take as they are: LF ends, no quote, no NUL, ASCII
+    only (so that a line is a row, and the cut between samples is found by splitting lines)."""
+    return (
+        body.endswith(b"\n")
+        and body.isascii()
+        and b'"' not in body
+        and b"\r" not in body
+        and b"\x00" not in body
+    )
+
+
+def _plain_lines(lines: list[bytes]) -> bool:
+    return all(_plain(line + b"\n") for line in lines)
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
