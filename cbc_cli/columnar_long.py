@@ -618,7 +618,9 @@ class LongColumnarCsv:
         self._waiting: deque[tuple[Any, int]] = deque()
         self._pool: list[Worker[_Piece]] = []
         self._free: list[Worker[_Piece]] = []
-        self._busy: deque[tuple[Worker[_Piece], int, bytes, bool]] = deque()
+        self._busy: deque[
+            tuple[Worker[_Piece] | None, int, bytes, bool, tuple[bytes, _Piece] | None]
+        ] = deque()
         self._seen = SampleIndex()
         self._carry: list[bytes] = []
         self._carry_line = 0
@@ -678,7 +680,8 @@ class LongColumnarCsv:
 
         if self.jobs > 1 and workers.available():
             with contextlib.suppress(OSError):  # no fork to be had: this process judges all
-                self._pool = workers.start(self.jobs, self._piece)
+                # This process judges a part too, while the workers judge theirs.
+                self._pool = workers.start(self.jobs - 1, self._piece)
                 self._free = list(self._pool)
         if self._raw is not None:
             # A second thread writes each part's lines (the write lets go of the interpreter
@@ -734,12 +737,20 @@ class LongColumnarCsv:
         self._carry_line = start + data.count(b"\n", 0, cut)
         if cut == 0:
             return  # one sample so far: it may go on in the next chunk
-        if not self._free:
-            self._absorb()
-        worker = self._free.pop()
         piece = data[:cut] if cut < len(data) else data
-        worker.send(start, piece)
-        self._busy.append((worker, start, piece, final))
+        if self._free:
+            worker = self._free.pop()
+            worker.send(start, piece)
+            self._busy.append((worker, start, piece, final, None))
+            return
+        # Every worker has a part: this process judges this one meanwhile, then takes them all.
+        saved, self.stats = self.stats, BatchStats()
+        try:
+            judged = self._piece(start, piece)
+        finally:
+            self.stats = saved
+        self._busy.append((None, start, piece, final, judged))
+        self._settle()
 
     def _cut(self, data: bytes) -> int:
         """Where the last sample of ``data`` (plain lines, each ending in LF) starts: after
@@ -763,9 +774,13 @@ class LongColumnarCsv:
 
     def _absorb(self) -> None:
         """Take the oldest part's answer: its notes in order, its lines written."""
-        worker, start, piece, final = self._busy.popleft()
-        out, tally = worker.receive()
-        self._free.append(worker)
+        worker, start, piece, final, judged = self._busy.popleft()
+        if worker is None:
+            assert judged is not None
+            out, tally = judged
+        else:
+            out, tally = worker.receive()
+            self._free.append(worker)
         if not tally.regular:  # read here, in its place
             lines = piece.split(b"\n")
             lines.pop()
@@ -782,7 +797,8 @@ class LongColumnarCsv:
             self._absorb()
 
     def _piece(self, first_line: int, piece: bytes) -> tuple[bytes, _Piece]:
-        """In a worker: a part of whole samples judged; its notes are said by the parent."""
+        """A part of whole samples judged (in a worker, or here meanwhile); its notes are said
+        in order by :meth:`_absorb`."""
         self.stats = BatchStats()
         found = self._regular(piece)
         if found is None:
