@@ -16,9 +16,12 @@ The row path groups consecutive rows of one sample (the same ``sample_id`` and
   all) is read by the row path in its place, and so is every chunk that does not split one row per
   line (quotes, blank lines, CR line ends, Latin-1) and every sample longer than a few chunks.
 
+Parts of whole samples are judged side by side by forked workers (cbc_cli.workers) and this
+process; this process cuts the input between samples, says the notes and writes, in input order.
+
 The input lines are copied to the output byte for byte, each followed by its own flag and its
 sample's columns. A sample whose rows are not together is read as separate samples, with the
-row path's note; the samples seen are kept as 64-bit hashes of their keys (12-16 bytes each).
+row path's note (see SampleIndex: the samples seen cost no memory while they come in order).
 A property test checks that this module and the row path write identical CSV.
 """
 
