@@ -1,0 +1,103 @@
+"""The habits of a good command line: prompts that check each answer, completion, examples in
+the help, a summary beside machine formats, progress, and singular and plural."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from helpers import run_cli as run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _terminal(monkeypatch: pytest.MonkeyPatch, typed: str) -> None:
+    answers = io.StringIO(typed)
+    answers.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stdin", answers)
+
+
+def test_a_bad_sex_is_asked_again_at_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "x-y" is in no list of sex codes: refused, and asked again before anything else.
+    _terminal(monkeypatch, "x-y\nfemale\nfifty\n54\n\n\n9.1\n\n0.8\n62\n\n")
+    code, out, err = run(capsys, "check", "--format", "json")
+    assert code == 0
+    assert err.count("Sex (female/male): ") == 2
+    assert err.count("Age in years") == 2
+    assert "not a whole number" in err
+    # Asked again at once: both sex prompts come before the age is asked.
+    assert err.rindex("Sex (female/male): ") < err.index("Age in years")
+    result = json.loads(out)["results"][0]
+    assert result["patient"]["sex"] == "female"
+    assert result["patient"]["age"] == "54 y"
+
+
+def test_temperature_and_days_since_chemotherapy_are_asked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 101.3 without F is refused (a bare number is read as Celsius, and 101.3 C is not a body
+    # temperature); 101.3F is 38.5 C. Days: -3 is refused, 10 read.
+    _terminal(monkeypatch, "female\n54\n101.3\n101.3F\n-3\n10\n9.1\n\n0.4\n62\n\n")
+    code, out, err = run(capsys, "check", "--format", "json")
+    assert code == 0, err
+    assert "Temperature, if you have one (e.g. 38.2 or 100.8F), Enter to skip" in err
+    assert "101.3F" in err  # the refusal says what was probably meant
+    assert "whole number of days" in err
+    patient = json.loads(out)["results"][0]["patient"]
+    assert patient["temperature_c"] == pytest.approx(38.5, abs=0.05)
+    assert patient["days_since_chemo"] == 10
+
+
+def test_temperature_given_as_an_option_is_not_asked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _terminal(monkeypatch, "female\n54\n9.1\n\n0.8\n62\n\n")
+    code, _, err = run(
+        capsys, "check", "--temp", "37", "--days-since-chemo", "5", "--format", "json"
+    )
+    assert code == 0, err
+    assert "Temperature" not in err
+    assert "chemotherapy" not in err
+
+
+def test_ctrl_d_ends_the_prompting_and_keeps_what_was_typed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # End of input after the haemoglobin: wbc, anc, plt and the other counts are not asked.
+    _terminal(monkeypatch, "female\n54\n\n\n9.1\n")
+    code, out, err = run(capsys, "check", "--format", "json")
+    assert code == 0, err
+    assert "Platelet" not in err and "Other counts" not in err
+    result = json.loads(out)["results"][0]
+    assert [a["analyte"] for a in result["analytes"]] == ["hgb"]
+
+
+def test_ctrl_d_before_any_count_is_no_values(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _terminal(monkeypatch, "female\n")
+    code, out, err = run(capsys, "check")
+    assert code == 2
+    assert out == ""
+    assert "no values were given" in err
+    assert "Age in years" in err and "Temperature" not in err  # asked no further
+
+
+def test_ctrl_c_at_a_prompt_is_interrupted(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Interrupting(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+        def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.stdin", Interrupting())
+    code, _, err = run(capsys, "check")
+    assert code == 130
+    assert "cbc: interrupted" in err
