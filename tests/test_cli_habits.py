@@ -71,7 +71,8 @@ def test_ctrl_d_ends_the_prompting_and_keeps_what_was_typed(
     _terminal(monkeypatch, "female\n54\n\n\n9.1\n")
     code, out, err = run(capsys, "check", "--format", "json")
     assert code == 0, err
-    assert "Platelet" not in err and "Other counts" not in err
+    assert "Platelet" not in err
+    assert "Other counts" not in err
     result = json.loads(out)["results"][0]
     assert [a["analyte"] for a in result["analytes"]] == ["hgb"]
 
@@ -84,7 +85,8 @@ def test_ctrl_d_before_any_count_is_no_values(
     assert code == 2
     assert out == ""
     assert "no values were given" in err
-    assert "Age in years" in err and "Temperature" not in err  # asked no further
+    assert "Age in years" in err
+    assert "Temperature" not in err
 
 
 def test_ctrl_c_at_a_prompt_is_interrupted(
@@ -101,3 +103,35 @@ def test_ctrl_c_at_a_prompt_is_interrupted(
     code, _, err = run(capsys, "check")
     assert code == 130
     assert "cbc: interrupted" in err
+
+
+def test_one_bad_row_is_worded_in_the_singular(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("sample_id,sex,age,hgb\nS-1,female,54,abc\n")
+    code, _, err = run(capsys, "check", str(path), "--format", "csv")
+    assert code == 3
+    assert "cbc: 1 of 1 sample could not be read and 1 cell could not be read (line 2)" in err
+    assert "samples" not in err
+    assert "lines" not in err
+
+
+def test_two_bad_rows_are_worded_in_the_plural(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text("sample_id,sex,age,hgb\nS-1,female,54,abc\nS-2,female,54,x\nS-3,male,40,14\n")
+    code, _, err = run(capsys, "check", str(path), "--format", "csv")
+    assert code == 3
+    assert "2 of 3 samples could not be read and 2 cells could not be read (lines 2, 3)" in err
+
+
+def test_plural_words() -> None:
+    from cbc_cli.wording import noun_for, plural
+
+    assert plural(1, "row") == "1 row"
+    assert plural(0, "row") == "0 rows"
+    assert plural(2, "blank row") == "2 blank rows"
+    assert noun_for(1, "line") == "line"
+    assert noun_for(5, "line") == "lines"

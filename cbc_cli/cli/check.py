@@ -105,9 +105,7 @@ def _ask(err: "Console", label: str) -> str:
     return line.strip()
 
 
-def _ask_until_read(
-    err: "Console", label: str, read: "Callable[[str], object]"
-) -> str | None:
+def _ask_until_read(err: "Console", label: str, read: "Callable[[str], object]") -> str | None:
     """Ask until the answer reads (``read`` raises a CbcError with the reason otherwise), each
     bad answer refused with its one-line reason; None when skipped."""
     while True:

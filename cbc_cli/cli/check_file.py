@@ -22,7 +22,7 @@ from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers import read_input
 from cbc_cli.readers.source import Source, open_source
-from cbc_cli.wording import plural
+from cbc_cli.wording import noun_for, plural
 
 if TYPE_CHECKING:
     pass
@@ -292,8 +292,10 @@ def _report(source: Source, stats: BatchStats, notes: list[str]) -> None:
         shown = ", ".join(str(n) for n in lines[:20]) + (" ..." if len(lines) > 20 else "")
         parts = []
         if stats.error_samples:
-            parts.append(f"{stats.error_samples} of {stats.samples} samples could not be read")
+            parts.append(
+                f"{stats.error_samples} of {plural(stats.samples, 'sample')} could not be read"
+            )
         if stats.cell_errors:
             parts.append(f"{plural(stats.cell_errors, 'cell')} could not be read")
-        where = f" (line{'s' if len(lines) > 1 else ''} {shown})" if shown else ""
+        where = f" ({noun_for(len(lines), 'line')} {shown})" if shown else ""
         sys.stderr.write(f"cbc: {' and '.join(parts)}{where}; the output says why\n")
