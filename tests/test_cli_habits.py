@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,62 @@ def test_plural_words() -> None:
     assert plural(2, "blank row") == "2 blank rows"
     assert noun_for(1, "line") == "line"
     assert noun_for(5, "line") == "lines"
+
+
+COMMANDS_HELP = [["check"], ["trend"], ["explain"], ["ranges"], ["schema"]]
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+@pytest.mark.parametrize("command", COMMANDS_HELP)
+def test_every_command_help_ends_with_examples(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    columns: str,
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0
+    examples = out[out.index("Examples:") :].splitlines()[1:]
+    shown = [line.strip() for line in examples if line.strip()]
+    assert len(shown) >= 3
+    assert all(line.startswith(f"cbc {command[0]}") for line in shown)
+    # Each example is whole, on its own line, within the width.
+    assert all(len(line.rstrip()) <= int(columns) for line in out.splitlines())
+    assert all(not line.endswith("…") for line in shown)
+
+
+def test_check_help_at_80_columns_keeps_every_option_name_whole(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer  # noqa: TID251 - the test reads the options as Typer builds them
+
+    from cbc_cli.cli.app import build_app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, "check", "--help")
+    assert code == 0
+    assert "…" not in out
+    command = typer.main.get_command(build_app("check")).commands["check"]  # type: ignore[attr-defined]
+    names = [name for p in command.params for name in (*p.opts, *p.secondary_opts)]
+    assert "--no-formula-guard" in names
+    for name in names:
+        if name.startswith("--"):
+            assert re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", out), name
+
+
+def test_check_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
+    from cbc_cli.cli.examples import CHECK
+
+    line = next(x for x in CHECK if "--days-since-chemo" in x)
+    code, out, err = run(capsys, *shlex.split(line)[1:], "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["results"][0]["patient"]["days_since_chemo"] == 10
+
+
+def test_example_lines_fit_80_columns() -> None:
+    from cbc_cli.cli import examples
+
+    for lines in (examples.CHECK, examples.TREND, examples.EXPLAIN, examples.SCHEMA):
+        assert all(len(line) <= 76 for line in lines), lines
+    assert all(len(line) <= 76 for line in examples.RANGES)
