@@ -196,3 +196,73 @@ def test_example_lines_fit_80_columns() -> None:
     for lines in (examples.CHECK, examples.TREND, examples.EXPLAIN, examples.SCHEMA):
         assert all(len(line) <= 76 for line in lines), lines
     assert all(len(line) <= 76 for line in examples.RANGES)
+
+
+def _wide(tmp_path: Path, n: int) -> Path:
+    from scale_data import wide_csv
+
+    return wide_csv(tmp_path / "wide.csv", n)
+
+
+def test_summary_on_stderr_from_the_columnar_csv_path(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cbc_cli import columnar
+
+    seen: list[bool] = []
+    built = columnar.ColumnarCsv.__post_init__
+
+    def spy(self: columnar.ColumnarCsv) -> None:
+        seen.append(self.count_summary)
+        built(self)
+
+    monkeypatch.setattr(columnar.ColumnarCsv, "__post_init__", spy)
+    path = _wide(tmp_path, 400)
+    code, table, _ = run(capsys, "check", str(path), "--jobs", "1")
+    code_csv, out, err = run(capsys, "check", str(path), "--format", "csv", "--jobs", "1")
+    assert code_csv == code
+    _, out_s, err_s = run(capsys, "check", str(path), "--format", "csv", "--summary", "--jobs", "1")
+    assert seen == [False, False, True]  # every run went through the columnar rules
+    assert out_s == out  # the CSV is the same
+    assert "400 samples" in table
+    assert err_s == err + table  # the summary --format table prints, after the notes
+
+
+def test_summary_on_stderr_from_the_row_by_row_path(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rows = [
+        {"sample_id": "S-1", "sex": "female", "age": 54, "hgb": 9.1, "anc": 0.4, "plt": 62},
+        {"sample_id": "S-2", "sex": "male", "age": 61, "hgb": 14.6, "anc": 3.9, "plt": 245},
+        {"sample_id": "S-3", "sex": "female", "age": 38, "hgb": 7.6, "anc": 0.9, "plt": 18},
+    ]
+    path = tmp_path / "s.ndjson"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _, table, _ = run(capsys, "check", str(path))
+    _, out, err = run(capsys, "check", str(path), "--format", "ndjson")
+    _, out_s, err_s = run(capsys, "check", str(path), "--format", "ndjson", "--summary")
+    assert out_s == out
+    assert "3 samples" in table
+    assert "neutropenia" in table.lower()
+    assert err_s == err + table
+
+
+def test_summary_with_one_sample_as_options(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["check", "--hgb", "9.1", "--anc", "0.8", "--sex", "female", "--age", "54"]
+    _, table, _ = run(capsys, *argv)
+    _, out, err = run(capsys, *argv, "--format", "json", "--summary")
+    assert json.loads(out)["results"][0]["urgency"] == "soon"
+    assert err == table
+
+
+def test_summary_is_refused_with_parquet(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys,
+        "check",
+        str(ROOT / "examples" / "lab_export.csv"),
+        "--format",
+        "parquet",
+        "--summary",
+    )
+    assert code == 2
+    assert "--summary" in err

@@ -288,6 +288,15 @@ def check(
             rich_help_panel="Output",
         ),
     ] = False,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="With a machine format (csv, ndjson, json, fhir, hl7, html, pdf): also print "
+            "the terminal summary (findings by grade, urgency counts) to stderr at the end.",
+            rich_help_panel="Output",
+        ),
+    ] = False,
 ) -> None:
     """Interpret one complete blood count given as options, or a file of results."""
     given = {
@@ -317,6 +326,14 @@ def check(
             code="option.conflict",
             hint="drop --brief, or give --format ndjson",
         )
+    if summary and output_format is OutputFormat.parquet:
+        raise UsageError(
+            "--summary applies to the formats cbc writes row by row, not parquet",
+            code="option.conflict",
+            hint="drop --summary, or give --format csv",
+        )
+    # The table is the summary already: --summary adds nothing to it.
+    summary = summary and output_format is not OutputFormat.table
     check_target(output, [file, *range_files(ranges)])
     scheme = resolve_scheme(grading.value)
     table = default_ranges(range_files(ranges), limits)
@@ -375,7 +392,17 @@ def check(
                     "header, then press Ctrl-D\n"
                 )
             stdin = stdin_bytes()
-        stats = run_file(file, options, context, table, scheme, output_format.value, output, stdin)
+        stats = run_file(
+            file,
+            options,
+            context,
+            table,
+            scheme,
+            output_format.value,
+            output,
+            stdin,
+            summary=summary,
+        )
         raise typer.Exit(3 if stats.failed else fail_code(stats.urgency, fail_on))
     if output_format is OutputFormat.parquet:
         raise UsageError(
@@ -402,4 +429,11 @@ def check(
         writer = open_writer(output_format.value, target.stream, one)
         writer.write(result)
         writer.close()
+    if summary:
+        from cbc_cli.batch import BatchSummary
+        from cbc_cli.cli.formats import print_file_table
+
+        board = BatchSummary()
+        board.add(result)
+        print_file_table(sys.stderr, scheme, board, result)
     raise typer.Exit(fail_code(Counter[Urgency | None]([result.urgency]), fail_on))

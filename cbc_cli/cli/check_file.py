@@ -13,7 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from cbc_cli.batch import BatchOptions, BatchStats, count, run
+from cbc_cli.batch import BatchOptions, BatchStats, BatchSummary, count, run
 from cbc_cli.cli.formats import FileRun, open_writer, print_file_table
 from cbc_cli.errors import InputError
 from cbc_cli.grading import Scheme
@@ -25,7 +25,7 @@ from cbc_cli.readers.source import Source, open_source
 from cbc_cli.wording import noun_for, plural
 
 if TYPE_CHECKING:
-    pass
+    from cbc_cli.models import Result
 
 # A progress bar appears on a terminal only once a run is this long.
 PROGRESS_AFTER = 5000
@@ -50,8 +50,11 @@ def run_file(
     fmt: str,
     output: Path | None,
     stdin: BinaryIO | None = None,
+    *,
+    summary: bool = False,
 ) -> BatchStats:
-    """Read, interpret and write a whole input; return what was seen."""
+    """Read, interpret and write a whole input; return what was seen. With ``summary``, the
+    terminal summary (findings by grade, urgency counts) is printed to stderr at the end."""
     source = open_source(path, stdin if stdin is not None else sys.stdin.buffer)
     stats = BatchStats()
     with ExitStack() as stack:
@@ -76,9 +79,10 @@ def run_file(
         out = target.stream
         # The columnar paths read dates the default way: a declared --date-format goes row by row.
         if options.date_format is None and (
-            _columnar(source, options, context, ranges, scheme, stats, target, stack, fmt)
+            _columnar(source, options, context, ranges, scheme, stats, target, stack, fmt, summary)
             or (
                 fmt == "csv"
+                and not summary  # the long columnar path keeps no summary: row by row
                 and _columnar_long(source, options, context, ranges, scheme, stats, target, stack)
             )
         ):
@@ -96,9 +100,14 @@ def run_file(
         )
         progress = _progress(stack)
         as_read = fmt != "table"  # the terminal view is printed at the end, not row by row
+        board = BatchSummary() if summary else None
+        first: Result | None = None
         for record, result in run(data.records, ranges, scheme, context):
             count(stats, result)
             writer.write(record, result)
+            if board is not None:
+                board.add(result)
+                first = first or result
             if as_read:
                 target.through = max((line for line, _, _ in record.rows), default=record.line)
             if progress is not None and stats.samples % 1000 == 0:
@@ -106,6 +115,8 @@ def run_file(
         _report(source, stats, data.notes)
         # After the notes: the terminal page or summary comes last (none when no sample was read).
         writer.close()
+        if board is not None:
+            print_file_table(sys.stderr, scheme, board, first)
         if stats.samples == 0:
             if not data.tabular:
                 raise InputError(
@@ -142,11 +153,13 @@ def _columnar(
     target: OutputTarget,
     stack: ExitStack,
     fmt: str,
+    summary: bool = False,
 ) -> bool:
     """Run a wide CSV export through the columnar rules when they cover the input and the
-    output; False otherwise."""
+    output; False otherwise. With ``summary``, the CSV sink counts the terminal summary too,
+    printed to stderr at the end."""
     sink = columnar_sink(fmt, options.brief)
-    if sink is None:
+    if sink is None or (summary and sink == "brief"):  # brief records keep no summary: by row
         return False
     # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
     # thread (and numpy loads a little sooner). A user's own setting is kept.
@@ -188,6 +201,7 @@ def _columnar(
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
         limits=options.limits,
         sink=sink,
+        count_summary=summary and sink == "csv",
     )
     try:
         runner.run(_progress(stack))
@@ -201,6 +215,8 @@ def _columnar(
         )
     if sink == "summary":
         print_file_table(out, scheme, runner.summary, runner.first)
+    elif summary:
+        print_file_table(sys.stderr, scheme, runner.summary, runner.first)
     return True
 
 
