@@ -8,6 +8,7 @@ import json
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import run_cli as run
@@ -266,3 +267,100 @@ def test_summary_is_refused_with_parquet(capsys: pytest.CaptureFixture[str]) -> 
     )
     assert code == 2
     assert "--summary" in err
+
+
+def test_bytes_read_counts_the_file_position(tmp_path: Path) -> None:
+    from cbc_cli.cli.check_file import bytes_read, input_size
+    from cbc_cli.readers.source import open_source
+
+    path = tmp_path / "r.csv"
+    body = b"sample_id,hgb\n" + b"".join(b"S-%d,9.1\n" % i for i in range(20000))
+    path.write_bytes(body)
+    source = open_source(str(path))
+    try:
+        assert input_size(source) == len(body)
+        assert bytes_read(source) == 0
+        source.stream.read(1000)
+        assert bytes_read(source) == 1000
+        source.stream.read()
+        assert bytes_read(source) == len(body)
+    finally:
+        source.close()
+
+
+def test_bytes_read_of_gzip_counts_compressed_bytes(tmp_path: Path) -> None:
+    import gzip
+
+    from cbc_cli.cli.check_file import bytes_read, input_size
+    from cbc_cli.readers.source import open_source
+
+    body = b"sample_id,hgb\n" + b"".join(b"S-%d,9.1\n" % i for i in range(50000))
+    path = tmp_path / "r.csv.gz"
+    path.write_bytes(gzip.compress(body))
+    packed = path.stat().st_size
+    source = open_source(str(path))
+    try:
+        assert input_size(source) == packed  # the compressed size: what is read of the file
+        text = source.stream.read()
+        assert text == body
+        assert bytes_read(source) == packed
+    finally:
+        source.close()
+
+
+def test_no_size_for_standard_input() -> None:
+    from cbc_cli.cli.check_file import bytes_read, input_size
+    from cbc_cli.readers.source import open_source
+
+    source = open_source("-", io.BufferedReader(io.BytesIO(b"sample_id,hgb\nS-1,9\n")))
+    assert input_size(source) is None
+    assert bytes_read(source) is None
+
+
+def test_progress_columns() -> None:
+    from rich.progress import (  # noqa: TID251 - the columns the progress line is made of
+        BarColumn,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from cbc_cli.cli.check_file import progress_columns
+
+    sized = [type(c) for c in progress_columns(sized=True)]
+    assert sized == [TextColumn, BarColumn, TaskProgressColumn, TimeRemainingColumn]
+    unsized = [type(c) for c in progress_columns(sized=False)]
+    assert unsized == [SpinnerColumn, TextColumn]
+
+
+def test_progress_follows_the_bytes_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import ExitStack
+
+    from cbc_cli.cli import check_file
+    from cbc_cli.readers.source import open_source
+
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"x" * 10000)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    made: list[bool] = []
+    real = check_file.progress_columns
+
+    def columns(sized: bool) -> list[Any]:
+        made.append(sized)
+        return real(sized)
+
+    monkeypatch.setattr(check_file, "progress_columns", columns)
+    source = open_source(str(path))
+    with ExitStack() as stack:
+        stack.callback(source.close)
+        update = check_file._progress(stack, source)
+        assert isinstance(update, check_file.ProgressLine)
+        assert made == [True]
+        source.stream.read(2500)
+        update(10)  # before PROGRESS_AFTER: nothing shown, the task still follows
+        assert not update.started
+        task = update.bar.tasks[0]
+        assert task.total == 10000
+        assert task.completed == 2500
+        assert task.fields["samples"] == 10

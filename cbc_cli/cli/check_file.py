@@ -7,6 +7,7 @@ summary.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -25,6 +26,8 @@ from cbc_cli.readers.source import Source, open_source
 from cbc_cli.wording import noun_for, plural
 
 if TYPE_CHECKING:
+    from rich.progress import ProgressColumn
+
     from cbc_cli.models import Result
 
 # A progress bar appears on a terminal only once a run is this long.
@@ -98,7 +101,7 @@ def run_file(
         writer = open_writer(
             fmt, out, FileRun(scheme, data, options.formula_guard, brief=options.brief)
         )
-        progress = _progress(stack)
+        progress = _progress(stack, source)
         as_read = fmt != "table"  # the terminal view is printed at the end, not row by row
         board = BatchSummary() if summary else None
         first: Result | None = None
@@ -204,7 +207,7 @@ def _columnar(
         count_summary=summary and sink == "csv",
     )
     try:
-        runner.run(_progress(stack))
+        runner.run(_progress(stack, source))
     finally:
         target.through = runner.written_through
     _report(source, stats, runner.notes)
@@ -269,7 +272,7 @@ def _columnar_long(
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
     )
     try:
-        runner.run(_progress(stack))
+        runner.run(_progress(stack, source))
     finally:
         target.through = runner.written_through
     _report(source, stats, runner.notes)
@@ -281,23 +284,78 @@ def _columnar_long(
     return True
 
 
-def _progress(stack: ExitStack) -> Callable[[int], None] | None:
+def bytes_read(source: Source) -> int | None:
+    """How far into its file a source has been read, in bytes: the position of the file cbc
+    opened (for gzip, of the compressed bytes), which costs nothing per line or chunk; None for
+    standard input."""
+    if source.file is None:
+        return None
+    try:
+        return source.file.tell()
+    except (OSError, ValueError):  # closed, or not seekable
+        return None
+
+
+def input_size(source: Source) -> int | None:
+    """The size of the file a source reads (for gzip, the compressed size), when it is a
+    regular file; None for standard input, a pipe or a device."""
+    if source.file is None:
+        return None
+    try:
+        info = os.fstat(source.file.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) and info.st_size > 0 else None
+
+
+def progress_columns(sized: bool) -> list[ProgressColumn]:
+    """What the progress line shows: with the input's size known, a bar, the share of the
+    bytes read and the time left; without it, a spinner and the samples read."""
+    from rich.progress import (
+        BarColumn,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    samples = TextColumn("{task.fields[samples]:,} samples")
+    if not sized:
+        return [SpinnerColumn(), samples]
+    return [samples, BarColumn(), TaskProgressColumn(), TimeRemainingColumn()]
+
+
+class ProgressLine:
+    """The progress line of a run on a terminal (stderr), shown once it passes PROGRESS_AFTER
+    samples: with a bar and the time left when the input's size is known."""
+
+    def __init__(self, stack: ExitStack, source: Source | None) -> None:
+        from rich.progress import Progress
+
+        self.stack = stack
+        self.source = source
+        self.size = input_size(source) if source is not None else None
+        self.bar = Progress(*progress_columns(self.size is not None), transient=True)
+        self.task = self.bar.add_task("interpreting", total=self.size, samples=0)
+        self.started = False
+
+    def __call__(self, samples: int) -> None:
+        """The run has read this many samples."""
+        if samples >= PROGRESS_AFTER and not self.started:
+            self.stack.enter_context(self.bar)
+            self.started = True
+        done = bytes_read(self.source) if self.size and self.source is not None else None
+        if done is None:
+            self.bar.update(self.task, samples=samples)
+        else:
+            self.bar.update(self.task, samples=samples, completed=min(done, self.size or done))
+
+
+def _progress(stack: ExitStack, source: Source | None = None) -> Callable[[int], None] | None:
+    """A progress line on a terminal (stderr) only."""
     if not sys.stderr.isatty():
         return None
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
-    bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} samples"), transient=True)
-    task = bar.add_task("interpreting", total=None)
-    started = False
-
-    def update(n: int) -> None:
-        nonlocal started
-        if n >= PROGRESS_AFTER and not started:
-            stack.enter_context(bar)
-            started = True
-        bar.update(task, completed=n)
-
-    return update
+    return ProgressLine(stack, source)
 
 
 def _report(source: Source, stats: BatchStats, notes: list[str]) -> None:
