@@ -364,3 +364,39 @@ def test_progress_follows_the_bytes_read(tmp_path: Path, monkeypatch: pytest.Mon
         assert task.total == 10000
         assert task.completed == 2500
         assert task.fields["samples"] == 10
+
+
+def test_completion_script_for_bash(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "completion", "bash")
+    assert code == 0
+    assert "complete -o default -F _cbc_completion cbc" in out
+    assert "_CBC_COMPLETE=complete_bash" in out
+
+
+def test_completion_answers_the_shell() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "_CBC_COMPLETE": "complete_bash",
+        "COMP_WORDS": "cbc check --format ",
+        "COMP_CWORD": "3",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cbc_cli"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert {"table", "csv", "ndjson", "fhir", "hl7"} <= set(done.stdout.split())
+    env["COMP_WORDS"], env["COMP_CWORD"] = "cbc che", "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "cbc_cli"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.stdout.split() == ["check"]
+
+
+def test_completion_refuses_an_unknown_shell(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "completion", "tcsh")
+    assert code == 2
+    assert "tcsh" in err

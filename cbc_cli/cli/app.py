@@ -20,7 +20,7 @@ from cbc_cli.cli.options import CONTEXT
 from cbc_cli.errors import CODES, CbcError
 from cbc_cli.output import Terminated, fate, forget_fate
 
-COMMANDS = ("check", "explain", "schema", "trend", "ranges")
+COMMANDS = ("check", "explain", "schema", "trend", "ranges", "completion")
 """The commands, in the order ``cbc --help`` lists them."""
 
 
@@ -125,6 +125,10 @@ def build_app(only: str | None = None) -> typer.Typer:
         from cbc_cli.cli.ranges import ranges_app
 
         app.add_typer(ranges_app, name="ranges", epilog=epilog(examples.RANGES))
+    if "completion" in wanted:
+        from cbc_cli.cli.completion import completion
+
+        app.command(epilog=epilog(examples.COMPLETION))(completion)
     return app
 
 
@@ -199,6 +203,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     if hasattr(signal, "SIGPIPE"):
         # `cbc ... | head` closes the pipe early: end quietly as other Unix tools do.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if "_CBC_COMPLETE" in os.environ:
+        # The shell asks for completions (the script of `cbc completion`): Typer's completion
+        # classes answer, registered only then.
+        from typer._completion_classes import completion_init
+
+        completion_init()
     command = typer.main.get_command(_app_for(sys.argv[1:] if argv is None else argv))
     forget_fate()
     try:

@@ -45,3 +45,8 @@ RANGES = examples(
     "cbc ranges validate my_lab.csv",
     "cbc ranges show anc --ranges my_lab.csv",
 )
+COMPLETION = examples(
+    "cbc completion bash > ~/.cbc-completion.bash   # then: . it from ~/.bashrc",
+    "cbc completion zsh > ~/.zfunc/_cbc             # a folder on your fpath",
+    "cbc completion fish > ~/.config/fish/completions/cbc.fish",
+)
