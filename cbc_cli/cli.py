@@ -36,6 +36,7 @@ from cbc_cli.panel import Panel
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
+    from cbc_cli.config import Settings
     from cbc_cli.grading import Scheme
     from cbc_cli.ranges import RangeTable
 
@@ -112,6 +113,17 @@ def _range_files(options: list[Path] | None) -> tuple[str, ...]:
     # CBC_RANGES is read here, at the edge, and passed down: the core never reads the environment.
     from_env = [p for p in os.environ.get("CBC_RANGES", "").split(os.pathsep) if p.strip()]
     return (*from_env, *(str(p) for p in options or []))
+
+
+def _settings(config: Path | None, preset: str | None, **options: object) -> "Settings":
+    """The settings in force: options over CBC_* variables over --config/CBC_CONFIG over
+    --preset/CBC_PRESET over ./cbc.toml over the user's cbc.toml (README, Config files and
+    presets). The environment and the working folder are read here, at the edge."""
+    from cbc_cli.config import resolve
+
+    return resolve(
+        options=options, config=config, preset=preset, environ=os.environ, cwd=Path.cwd()
+    )
 
 
 def _version(value: bool) -> None:
@@ -210,6 +222,26 @@ JobsOpt = Annotated[
         "(default: one per CPU, at most 4; 1 keeps to one process).",
         show_default=False,
         rich_help_panel="Files",
+    ),
+]
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="A settings file (cbc.toml syntax; also CBC_CONFIG), over ./cbc.toml and the "
+        "user's; options and CBC_* variables override it (README, Config files and presets).",
+        show_default=False,
+        rich_help_panel="Settings",
+    ),
+]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        help="A shipped settings preset for a common export (cbc presets list; also CBC_PRESET).",
+        show_default=False,
+        rich_help_panel="Settings",
     ),
 ]
 
@@ -384,9 +416,18 @@ def check(
             show_default=False,
         ),
     ] = None,
-    input_format: InputFormatOpt = InputFormat.auto,
+    input_format: Annotated[
+        InputFormat | None,
+        typer.Option(
+            help="Input format (default: auto, detected from the content; also CBC_INPUT_FORMAT).",
+            show_default=False,
+            rich_help_panel="Files",
+        ),
+    ] = None,
     column: ColumnOpt = None,
     unit: UnitOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
     output: OutputOpt = None,
     partial: PartialOpt = False,
     formula_guard: FormulaGuardOpt = True,
@@ -400,7 +441,14 @@ def check(
             rich_help_panel="Ranges and grading",
         ),
     ] = None,
-    grading: GradingOpt = Grading.ctcae5,
+    grading: Annotated[
+        Grading | None,
+        typer.Option(
+            help="Grading scheme (default: ctcae5; also CBC_SCHEME).",
+            show_default=False,
+            rich_help_panel="Ranges and grading",
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat,
         typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output"),
@@ -435,9 +483,18 @@ def check(
         if value is not None
     }
     limits = parse_limits(limit or [])
-    check_target(output, [file, *_range_files(ranges)])
-    scheme = resolve_scheme(grading.value)
-    table = default_ranges(_range_files(ranges), limits)
+    settings = _settings(
+        config,
+        preset,
+        grading=grading.value if grading else None,
+        input_format=input_format.value if input_format else None,
+        columns=column,
+        units=unit,
+        ranges=ranges,
+    )
+    check_target(output, [file, *settings.range_files(), *settings.files])
+    scheme = resolve_scheme(settings.grading.value)
+    table = default_ranges(settings.range_files(), limits)
     patient_args: dict[str, object] = {
         "sex": sex,
         "age": age,
@@ -471,7 +528,13 @@ def check(
         if jobs is not None and jobs < 1:
             raise UsageError(f"--jobs {jobs}: give 1 or more processes")
         options = BatchOptions(
-            input_format.value, column or [], unit or [], formula_guard, jobs, limits, partial
+            settings.input_format.value,
+            settings.column_options(),
+            settings.unit_options(),
+            formula_guard,
+            jobs,
+            limits,
+            partial,
         )
         from cbc_cli.batch_cli import run_file
 
@@ -727,7 +790,8 @@ def schema(
 
 
 _HERE = ("check", "explain", "ranges", "schema")
-"""Commands defined in this module; the others live in their own modules (cli_trend)."""
+"""Commands defined in this module; the others live in their own modules (cli_trend,
+cli_config)."""
 
 
 def _app_for(argv: list[str]) -> typer.Typer:
@@ -735,6 +799,7 @@ def _app_for(argv: list[str]) -> typer.Typer:
     each run, which costs more start-up time than interpreting a sample."""
     wanted = next((a for a in argv if not a.startswith("-")), None)
     if wanted not in _HERE:
+        import cbc_cli.cli_config  # registers `cbc config` and `cbc presets` on the app
         import cbc_cli.cli_trend  # noqa: F401 - registers `cbc trend` on the app
     commands = [
         c
