@@ -24,7 +24,7 @@ from cbc_cli.errors import RangeFileError, UsageError
 from cbc_cli.grading import DEFAULT_SCHEME
 from cbc_cli.readers.columns import CONTEXT_ALIASES, parse_column_options
 
-FIXTURES = Path(__file__).parent / "fixtures" / "presets"
+FIXTURES = Path(__file__).resolve().parent.parent / "examples" / "presets"
 SAMPLE = "sample_id,sex,age,hgb,anc,plt\nA1,F,54,7.4,0.2,18\n"
 
 

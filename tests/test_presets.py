@@ -1,5 +1,5 @@
 """The shipped presets (cbc_cli/presets/*.toml), each against an export of the shape it is for
-(tests/fixtures/presets): every row accounted for, most interpreted with no other option."""
+(examples/presets): every row accounted for, most interpreted with no other option."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from helpers import run_cli
 from cbc_cli import interpret_file
 from cbc_cli.config import load_preset, preset_names, preset_text
 
-FIXTURES = Path(__file__).parent / "fixtures" / "presets"
+FIXTURES = Path(__file__).resolve().parent.parent / "examples" / "presets"
 EXPORTS = {
     "epic-long": "epic_long_export.csv",
     "sysmex-xn": "sysmex_xn_export.csv",
