@@ -28,10 +28,9 @@ import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from os import PathLike, fspath, pathsep
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from cbc_cli.errors import CbcError, RangeFileError, UsageError
 from cbc_cli.shape import Spec, conforms, first_error
@@ -94,8 +93,7 @@ _PERSON_KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """One effective value and where it came from (``default``, ``file ./cbc.toml``,
     ``preset sysmex-xn``, ``env CBC_SCHEME``, ``command line --grading``)."""
 
@@ -173,8 +171,7 @@ def _quote(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-@dataclass(frozen=True)
-class _Layer:
+class _Layer(NamedTuple):
     """One layer's settings, already checked; keys as in cbc.toml."""
 
     origin: str
@@ -389,6 +386,8 @@ def _table(given: Mapping[str, Any], origin: str, base: Path) -> _Layer:
 
 
 def _presets_dir() -> Any:
+    from importlib import resources  # off the start-up path: it loads tempfile and random
+
     return resources.files("cbc_cli").joinpath("presets")
 
 
