@@ -388,3 +388,15 @@ def test_cli_presets_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "presets", "show", "epic")
     assert code == 2
     assert "unknown preset 'epic'" in err
+
+
+def test_a_named_context_column_wins_over_an_alias_before_it() -> None:
+    from cbc_cli.readers.columns import map_columns
+
+    header = ["ACCESSION", "ORDER_ID", "TEST_NAME", "LOINC_CODE", "RESULT_VALUE"]
+    named = parse_column_options(["ORDER_ID=sample_id", "LOINC_CODE=analyte", "RESULT_VALUE=value"])
+    cmap = map_columns(header, named)
+    assert cmap.context["sample_id"] == 1
+    assert cmap.context["analyte"] == 3
+    # Without a name, the first column an alias matches is used, as before.
+    assert map_columns(header).context["sample_id"] == 0
