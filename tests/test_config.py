@@ -181,7 +181,7 @@ def test_show_is_toml_that_gives_the_same_settings(tmp_path: Path) -> None:
     assert saved.range_files() == (str(lab),)
     assert saved.column_options() == settings.column_options()
     assert saved.unit_options() == settings.unit_options()
-    assert saved.input_format.value == settings.input_format.value == "csv"
+    assert saved.input_format.value == settings.input_format.value == "auto"
 
 
 # --- what a bad file says (exit 2, naming the file and the key) ------------------------------
@@ -371,7 +371,7 @@ def test_cli_config_show_names_each_origin(
     )
     assert code == 0, err
     assert 'grading = "ctcae6"  # env CBC_SCHEME' in out
-    assert 'input_format = "csv"  # preset sysmex-xn' in out
+    assert 'input_format = "csv"  # file ./cbc.toml' in out
     assert 'hgb = "g/L"  # file ./cbc.toml' in out
     assert 'sample_id = "Tube"  # command line --column' in out
     assert 'patient_id = "Patient ID"  # preset sysmex-xn' in out
