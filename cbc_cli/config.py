@@ -316,7 +316,14 @@ def _columns(table: Mapping[str, str | list[str]], name: str) -> dict[str, tuple
             )
         if target in out:
             raise UsageError(f"{name}: [columns] {key}: {target} is mapped twice")
-        out[target] = listed
+        for header in listed:
+            other = next((t for t, hs in out.items() if header.strip() in hs), None)
+            if other is not None:
+                raise UsageError(
+                    f"{name}: [columns] {key}: the header {header!r} is mapped to {other} too",
+                    hint="a column holds one thing: map it once",
+                )
+        out[target] = tuple(h.strip() for h in listed)
     return out
 
 

@@ -200,6 +200,10 @@ def test_show_is_toml_that_gives_the_same_settings(tmp_path: Path) -> None:
         ("[columns]\nhgb = 5\n", "cbc.toml: [columns] hgb: input should be a valid string"),
         ('[columns]\nhgb = ""\n', "cbc.toml: [columns] hgb: give the header"),
         (
+            '[columns]\nsample_id = "ID"\npatient_id = ["MRN", "ID"]\n',
+            "cbc.toml: [columns] patient_id: the header 'ID' is mapped to sample_id too",
+        ),
+        (
             'grading = "ctcae7"\n',
             "cbc.toml: grading: unknown grading scheme 'ctcae7' (did you mean ctcae6?)",
         ),
