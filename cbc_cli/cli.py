@@ -121,9 +121,11 @@ def _settings(config: Path | None, preset: str | None, **options: object) -> "Se
     presets). The environment and the working folder are read here, at the edge."""
     from cbc_cli.config import resolve
 
-    return resolve(
-        options=options, config=config, preset=preset, environ=os.environ, cwd=Path.cwd()
-    )
+    try:
+        cwd: Path | None = Path.cwd()
+    except OSError:  # the working folder was removed: it holds no cbc.toml
+        cwd = None
+    return resolve(options=options, config=config, preset=preset, environ=os.environ, cwd=cwd)
 
 
 def _version(value: bool) -> None:
