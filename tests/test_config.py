@@ -404,3 +404,12 @@ def test_a_named_context_column_wins_over_an_alias_before_it() -> None:
     assert cmap.context["analyte"] == 3
     # Without a name, the first column an alias matches is used, as before.
     assert map_columns(header).context["sample_id"] == 0
+
+
+def test_arrow_options_take_a_preset_or_config_under_their_keywords() -> None:
+    from cbc_cli.arrow import make_options
+
+    made = make_options(preset="sysmex-xn", column={"Tube": "sample_id"}, grading="ctcae6")
+    assert made.columns == ("Tube=sample_id", "Patient ID=patient_id", "Date=collected_at")
+    assert made.grading == "ctcae6"
+    assert make_options(config={"units": {"hgb": "g/L"}}).units == ("hgb=g/L",)
