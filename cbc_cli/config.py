@@ -36,6 +36,7 @@ from cbc_cli.errors import CbcError, RangeFileError, UsageError
 from cbc_cli.shape import Spec, conforms, first_error
 
 CONFIG_NAME = "cbc.toml"
+
 DEFAULT_GRADING = "ctcae5"  # grading.DEFAULT_SCHEME (a test checks); not imported: start-up
 
 ENVIRONMENT: Mapping[str, str] = {
@@ -99,6 +100,11 @@ class Setting(NamedTuple):
 
     value: Any
     origin: str
+
+
+def _problem(message: str, *, hint: str | None = None) -> UsageError:
+    """A settings file, preset or variable cbc cannot read or use (exit 2)."""
+    return UsageError(message, code="config.invalid", hint=hint)
 
 
 @dataclass
@@ -200,7 +206,7 @@ def _check(raw: Mapping[str, Any], name: str, base: Path) -> dict[str, Any]:
     for key in raw:
         option = _PERSON_KEYS.get(str(key).lower())
         if option is not None:
-            raise UsageError(
+            raise _problem(
                 f"{name}: {key}: a settings file never sets a person's sex, age or other details "
                 "(they differ from one person to the next)",
                 hint=f"give {option} for one person, or name the file's column in [columns] "
@@ -208,14 +214,14 @@ def _check(raw: Mapping[str, Any], name: str, base: Path) -> dict[str, Any]:
             )
     unknown = [k for k in raw if k not in _SPEC]
     if unknown:
-        raise UsageError(
+        raise _problem(
             f"{name}: {unknown[0]}: unknown key{_near(unknown[0], list(_SPEC))}",
             hint="known keys: " + ", ".join(_SPEC),
         )
     if not conforms(dict(raw), _SPEC):
         found = first_error(dict(raw), _SPEC, "Settings")
         loc, msg = found if found else ((), "does not fit the settings syntax")
-        raise UsageError(f"{name}: {_where(loc)}{msg.lower()}", hint="see cbc presets show NAME")
+        raise _problem(f"{name}: {_where(loc)}{msg.lower()}", hint="see cbc presets show NAME")
     values: dict[str, Any] = {}
     if raw.get("description") is not None:
         values["description"] = raw["description"]
@@ -248,6 +254,7 @@ def _grading(value: str, where: str) -> str:
     if key not in SCHEME_CHOICES and key not in SCHEME_ALIASES.values():
         raise UsageError(
             f"{where}: unknown grading scheme {value!r}{_near(key, SCHEME_CHOICES)}",
+            code="scheme.unknown",
             hint="use " + ", ".join(SCHEME_CHOICES),
         )
     return value.strip().lower()
@@ -256,16 +263,20 @@ def _grading(value: str, where: str) -> str:
 def _input_format(value: str, where: str) -> str:
     key = value.strip().lower()
     if key not in _INPUT_FORMATS:
-        raise UsageError(
+        raise _problem(
             f"{where}: unknown input format {value!r}", hint="use " + ", ".join(_INPUT_FORMATS)
         )
     return key
 
 
-def _date_format(value: str, where: str) -> str:
-    if not value.strip():
-        raise UsageError(f"{where}: empty", hint='e.g. date_format = "%d/%m/%Y"')
-    return value
+def _date_format(value: str, where: str) -> str | None:
+    """The date format as cbc.parse reads it (None for ``auto``)."""
+    from cbc_cli.parse import check_date_format
+
+    try:
+        return check_date_format(value)
+    except UsageError as exc:
+        raise _problem(f"{where}: {value!r} is not a date format", hint=exc.hint) from None
 
 
 def _range_path(text: str, base: Path, name: str) -> str:
@@ -274,6 +285,7 @@ def _range_path(text: str, base: Path, name: str) -> str:
     if not path.is_file():
         raise RangeFileError(
             f"ranges: {text}: no such file ({path})",
+            code="range_file.missing",
             path=name,
             hint="paths in a settings file are relative to the file's folder",
         )
@@ -299,7 +311,7 @@ def _columns(table: Mapping[str, str | list[str]], name: str) -> dict[str, tuple
     for key, headers in table.items():
         target = _target(key)
         if target is None:
-            raise UsageError(
+            raise _problem(
                 f"{name}: [columns] {key}: unknown analyte or column"
                 f"{_near(key, [*ANALYTE_IDS, *CONTEXT_ALIASES])}",
                 hint="keys are analyte ids ("
@@ -310,16 +322,16 @@ def _columns(table: Mapping[str, str | list[str]], name: str) -> dict[str, tuple
             )
         listed = (headers,) if isinstance(headers, str) else tuple(headers)
         if not listed or not all(h.strip() for h in listed):
-            raise UsageError(
+            raise _problem(
                 f"{name}: [columns] {key}: give the header as the file spells it",
                 hint=f'e.g. {key} = "HGB(g/dL)", or a list of the spellings your files use',
             )
         if target in out:
-            raise UsageError(f"{name}: [columns] {key}: {target} is mapped twice")
+            raise _problem(f"{name}: [columns] {key}: {target} is mapped twice")
         for header in listed:
             other = next((t for t, hs in out.items() if header.strip() in hs), None)
             if other is not None:
-                raise UsageError(
+                raise _problem(
                     f"{name}: [columns] {key}: the header {header!r} is mapped to {other} too",
                     hint="a column holds one thing: map it once",
                 )
@@ -335,14 +347,14 @@ def _units(table: Mapping[str, str], name: str) -> dict[str, str]:
     for key, unit in table.items():
         target = _target(key) or ""
         if target not in ANALYTES:
-            raise UsageError(
+            raise _problem(
                 f"{name}: [units] {key}: unknown analyte{_near(key, ANALYTE_IDS)}",
                 hint="keys are analyte ids: " + ", ".join(ANALYTE_IDS),
             )
         try:
             unit_factor(ANALYTES[target], unit)
         except CbcError as exc:
-            raise UsageError(f"{name}: [units] {key}: {exc.message}", hint=exc.hint) from None
+            raise _problem(f"{name}: [units] {key}: {exc.message}", hint=exc.hint) from None
         out[target] = unit.strip()
     return out
 
@@ -353,21 +365,19 @@ def _read_toml(path: Path, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(read_settings_file(path))
     except FileNotFoundError:
-        raise UsageError(f"{name}: no such file", hint="check the path") from None
+        raise _problem(f"{name}: no such file", hint="check the path") from None
     except IsADirectoryError:
-        raise UsageError(f"{name}: is a folder, not a file") from None
+        raise _problem(f"{name}: is a folder, not a file") from None
     except RangeFileError as exc:  # past the size limit
-        raise UsageError(exc.message, hint="a settings file holds a few lines of TOML") from None
+        raise _problem(exc.message, hint="a settings file holds a few lines of TOML") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{name}: cannot be read ({exc.__class__.__name__})") from None
+        raise _problem(f"{name}: cannot be read ({exc.__class__.__name__})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(
+        raise _problem(
             f"{name}: not valid TOML ({exc})", hint="see cbc presets show NAME for an example"
         ) from None
     except (RecursionError, ValueError):
-        raise UsageError(
-            f"{name}: not valid TOML (nested too deeply or a number too long)"
-        ) from None
+        raise _problem(f"{name}: not valid TOML (nested too deeply or a number too long)") from None
 
 
 def load_file(
@@ -415,7 +425,9 @@ def preset_text(name: str) -> str:
     key = name.strip().lower()
     if key not in names:
         raise UsageError(
-            f"unknown preset {name!r}{_near(key, names)}", hint="known: " + ", ".join(names)
+            f"unknown preset {name!r}{_near(key, names)}",
+            code="preset.unknown",
+            hint="known: " + ", ".join(names),
         )
     text: str = _presets_dir().joinpath(f"{key}.toml").read_text(encoding="utf-8")
     return text
@@ -471,8 +483,6 @@ def _environment_layers(environ: Mapping[str, str]) -> list[_Layer]:
 
 def _option_layers(options: Mapping[str, Any]) -> list[_Layer]:
     """The command line's (or the library call's) options, as layers of their own."""
-    from cbc_cli.readers.columns import parse_column_options, parse_unit_options
-
     layers = []
     for key, option in _OPTIONS.items():
         value = options.get(key)
@@ -488,6 +498,9 @@ def _option_layers(options: Mapping[str, Any]) -> list[_Layer]:
         elif key == "ranges":
             value = [fspath(p) for p in ([value] if isinstance(value, str) else value)]
         elif key == "columns":
+            # The readers load only for a file (a sample typed as options has no columns).
+            from cbc_cli.readers.columns import parse_column_options
+
             texts = [value] if isinstance(value, str) else list(value)
             value = {}
             for text in texts:
@@ -495,6 +508,8 @@ def _option_layers(options: Mapping[str, Any]) -> list[_Layer]:
                 value.setdefault(target, ())
                 value[target] += (text.rpartition("=")[0],)
         else:
+            from cbc_cli.readers.columns import parse_unit_options
+
             texts = [value] if isinstance(value, str) else list(value)
             value = parse_unit_options(texts)
         layers.append(_Layer(origin, {key: value}))
@@ -555,7 +570,7 @@ def resolve(
 
 
 def _merge(layers: Sequence[_Layer]) -> Settings:
-    from cbc_cli.readers.columns import _fold
+    from cbc_cli.text import fold as _fold
 
     settings = Settings()
     for layer in layers:

@@ -413,3 +413,26 @@ def test_arrow_options_take_a_preset_or_config_under_their_keywords() -> None:
     assert made.columns == ("Tube=sample_id", "Patient ID=patient_id", "Date=collected_at")
     assert made.grading == "ctcae6"
     assert make_options(config={"units": {"hgb": "g/L"}}).units == ("hgb=g/L",)
+
+
+def test_date_format_from_a_settings_file_reads_the_dates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = b"sample_id,sex,dob,collected_at,hgb\nA,F,05/04/1971,2026-03-02,9.1\n"
+    # 05/04/1971 reads either way round: without a format it is refused, never guessed.
+    (plain,) = interpret_file(io.BytesIO(rows))
+    assert plain.patient.age is None
+    assert any(e.field == "dob" for e in plain.cell_errors)
+    (dmy,) = interpret_file(io.BytesIO(rows), config={"date_format": "dmy"})
+    assert dmy.patient.age == "54 y"  # 5 April 1971 to 2 March 2026
+    export = tmp_path / "e.csv"
+    export.write_bytes(rows)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CBC_DATE_FORMAT", "dmy")
+    code, out, err = run_cli(capsys, "check", str(export), "--format", "json")
+    assert code == 0, err
+    assert '"age": "54 y"' in out
+    _write(tmp_path / "cbc.toml", 'date_format = "dd/mm"\n')
+    code, _, err = run_cli(capsys, "check", str(export))
+    assert code == 2
+    assert "cbc.toml: date_format: 'dd/mm' is not a date format" in err

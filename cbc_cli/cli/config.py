@@ -1,5 +1,5 @@
-"""``cbc config show`` and ``cbc presets list|show``: the settings in force and the shipped
-presets. An edge module like cli.py; the logic lives in :mod:`cbc_cli.config`."""
+"""The ``cbc config show`` and ``cbc presets list|show`` commands: the settings in force and the
+shipped presets. The logic lives in :mod:`cbc_cli.config`."""
 
 import sys
 from pathlib import Path
@@ -7,31 +7,29 @@ from typing import Annotated
 
 import typer
 
-from cbc_cli.cli import (
-    _CONTEXT,
+from cbc_cli.cli.options import (
+    CONTEXT,
     ColumnOpt,
     ConfigOpt,
+    DateFormatOpt,
     Grading,
     InputFormat,
     LabRangesOpt,
     PresetOpt,
     UnitOpt,
-    _settings,
-    app,
+    settings,
 )
 
 config_app = typer.Typer(
     help="Show the settings in force (cbc.toml files, presets, CBC_* variables, options).",
     no_args_is_help=True,
-    context_settings=_CONTEXT,
+    context_settings=CONTEXT,
 )
 presets_app = typer.Typer(
     help="List the shipped settings presets, or print one to copy as cbc.toml.",
     no_args_is_help=True,
-    context_settings=_CONTEXT,
+    context_settings=CONTEXT,
 )
-app.add_typer(config_app, name="config")
-app.add_typer(presets_app, name="presets")
 
 
 @config_app.command("show")
@@ -43,18 +41,20 @@ def config_show(
     column: ColumnOpt = None,
     unit: UnitOpt = None,
     ranges: LabRangesOpt = None,
+    date_format: DateFormatOpt = None,
 ) -> None:
     """Print the settings cbc check would use here, as TOML, each with where it comes from."""
-    settings = _settings(
+    chosen = settings(
         config,
         preset,
         grading=grading.value if grading else None,
         input_format=input_format.value if input_format else None,
+        date_format=date_format,
         columns=column,
         units=unit,
         ranges=[str(Path(p)) for p in ranges or []],
     )
-    sys.stdout.write(settings.show())
+    sys.stdout.write(chosen.show())
 
 
 @presets_app.command("list")
