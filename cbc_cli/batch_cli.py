@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 
 # A progress bar appears on a terminal only once a run is this long.
 PROGRESS_AFTER = 5000
-MAX_JOBS = 4
-"""The most processes a columnar run uses unless --jobs says otherwise (each holds its own
-caches and chunks: memory grows with their number)."""
 # What cbc reads as a sample in each non-tabular input format, for the "no sample" error.
 _SAMPLES = {
     "json": 'an object per sample, such as {"sample_id": "S-1", "hgb": 9.1}',
@@ -165,10 +162,9 @@ def _columnar(
     stack: ExitStack,
 ) -> bool:
     """Run a wide CSV export through the columnar rules when they cover it; False otherwise."""
-    # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
-    # thread (and numpy loads a little sooner). A user's own setting is kept.
+    # numpy's BLAS is never used here: without its thread pool numpy loads a little sooner.
+    # A user's own setting is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from cbc_cli import workers
     from cbc_cli.columnar import ColumnarCsv, plan
     from cbc_cli.readers.columns import parse_column_options, parse_unit_options
     from cbc_cli.writers.batch_writers import CsvWriter
@@ -201,7 +197,7 @@ def _columnar(
         stats,
         columns,
         units,
-        jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
+        jobs=options.jobs or 1,
         limits=options.limits,
     )
     try:
