@@ -271,7 +271,10 @@ class _Store:
                 PRAGMA journal_mode = OFF;
                 PRAGMA synchronous = OFF;
                 PRAGMA temp_store = FILE;
-                CREATE TABLE item (ord INTEGER PRIMARY KEY, kind INTEGER, blob BLOB);
+                CREATE TABLE item (
+                    ord INTEGER PRIMARY KEY, kind INTEGER, panel INTEGER, valued INTEGER,
+                    subject BLOB, effective BLOB, blob BLOB
+                );
                 CREATE TABLE key (key BLOB, ord INTEGER);
                 CREATE TABLE broken (key BLOB PRIMARY KEY) WITHOUT ROWID;
                 CREATE TABLE out (ord INTEGER PRIMARY KEY, kind INTEGER, blob BLOB);
@@ -289,7 +292,19 @@ class _Store:
     def add(self, item: _Item, keys: list[str]) -> None:
         """Keep a Patient, Observation or DiagnosticReport item under its keys."""
         blob = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
-        self.db.execute("INSERT INTO item VALUES (?, ?, ?)", (item.order, _KINDS[item.rtype], blob))
+        observation = item.rtype == "Observation"
+        self.db.execute(
+            "INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.order,
+                _KINDS[item.rtype],
+                observation and bool(item.refs or item.target is None),
+                observation and bool(item.values),
+                _text_key(item.subject),
+                _text_key(item.effective),
+                blob,
+            ),
+        )
         self.db.executemany(
             "INSERT INTO key VALUES (?, ?)", [(_text_key(k), item.order) for k in keys]
         )
@@ -307,12 +322,16 @@ class _Store:
         blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self.db.execute("INSERT INTO out VALUES (?, ?, ?)", (order, kind, blob))
 
-    def add_loose(self, item: _Item) -> None:
-        """A loose Observation, grouped with the others of its subject and time."""
-        self.db.execute(
-            "INSERT INTO loose VALUES (?, ?, ?)",
-            (_text_key(item.subject), _text_key(item.effective), item.order),
-        )
+    def add_loose(self, claimed: _Bits) -> None:
+        """Each Observation with a value that no report or panel claimed, to be grouped with
+        the others of its subject and time."""
+        rows = self.db.execute(
+            "SELECT subject, effective, ord FROM item WHERE valued ORDER BY ord"
+        ).fetchmany
+        while batch := rows(1024):
+            self.db.executemany(
+                "INSERT INTO loose VALUES (?, ?, ?)", [r for r in batch if r[2] not in claimed]
+            )
 
     def lookup(self, key: str) -> _Item | str | None:
         """What ``key`` names: the item, _OTHER, _AMBIGUOUS (two resources), _BROKEN, or None."""
@@ -337,6 +356,11 @@ class _Store:
         """The items of one kind, in input order."""
         rows = self.db.execute("SELECT blob FROM item WHERE kind = ? ORDER BY ord", (kind,))
         for (blob,) in rows:
+            yield _unpickle(blob)
+
+    def panels(self) -> Iterator[_Item]:
+        """The Observations with members (hasMember) or values only in components, in order."""
+        for (blob,) in self.db.execute("SELECT blob FROM item WHERE panel ORDER BY ord"):
             yield _unpickle(blob)
 
     def close_loose(self) -> None:
@@ -937,23 +961,19 @@ class _Reader:
         # Panels: hasMember, or values in components under a code that is not itself an analyte.
         # A panel inside another panel belongs to the outer one: expand outer panels first.
         inner = _Bits()
-        for panel in store.items(_OBSERVATION):
-            if (panel.refs or panel.target is None) and panel.order not in claimed:
+        for panel in store.panels():
+            if panel.order not in claimed:
                 for ref in panel.refs:
                     if isinstance(found := self._resolve(ref, panel.key), _Item):
                         inner.add(found.order)
-        for panel in store.items(_OBSERVATION):
-            if not (panel.refs or panel.target is None):
-                continue
+        for panel in store.panels():
             if panel.order in inner or panel.order in claimed:
                 continue
             claimed.add(panel.order)
             group = self._group(panel, claimed, [panel])
             if any(m.cbc for m in group.members) or group.empty_error:
                 store.add_out(group.order, _GROUP, group)  # else another panel: not a CBC
-        for obs in store.items(_OBSERVATION):
-            if obs.order not in claimed and obs.values:
-                store.add_loose(obs)
+        store.add_loose(claimed)
         store.close_loose()
         if self.ignored:
             kinds = ", ".join(f"{n} {t}" for t, n in sorted(self.ignored.items()))
