@@ -24,14 +24,14 @@ the wrong type is a cell error of its sample), and the rest is read. A resource 
 to what a sample needs; other Observations leave only their id.
 
 Memory. A resource is reduced as it is read and the reduced item goes to a temporary SQLite
-database (:class:`_Store`, in the system's temporary folder, deleted when the input is read),
-which also indexes it by its keys: grouping then reads items back one sample at a time. A bulk
-export lists resources by type (all Patients, then all Observations, then all DiagnosticReports),
-so a report's results, or a person's Patient, can be any distance apart; grouping needs the whole
-input, and only the database holds it. What stays in memory per resource is one bit (claimed by a
-sample, or not), so memory stays flat however long the NDJSON file. A JSON document (a Bundle, a
-resource, an array of resources) is read whole, up to ``Limits.fhir_resource``, then decoded an
-entry (an item) at a time into the same store.
+database (:class:`_Store`, in SQLITE_TMPDIR or TMPDIR, else /var/tmp or /tmp; deleted when the
+input is read), which also indexes it by its keys: grouping then reads items back one sample at
+a time. A bulk export lists resources by type (all Patients, then all Observations, then all
+DiagnosticReports), so a report's results, or a person's Patient, can be any distance apart;
+grouping needs the whole input, and only the database holds it. What stays in memory per
+resource is one bit (claimed by a sample, or not), so memory stays flat however long the NDJSON
+file. A JSON document (a Bundle, a resource, an array of resources) is read whole, up to
+``Limits.fhir_resource``, then decoded an entry (an item) at a time into the same store.
 
 A reference that could mean two resources (a duplicate ``fullUrl``, or a duplicate id) is never
 resolved to either: it is a cell error of the sample. Resources of other types in a Bundle are
@@ -283,7 +283,7 @@ class _Store:
                 BEGIN;
                 """
             )
-        except sqlite3.Error as exc:
+        except sqlite3.OperationalError as exc:
             raise _no_room(exc) from None
 
     def close(self) -> None:
@@ -429,10 +429,11 @@ def _unpickle(blob: bytes) -> Any:
     return pickle.loads(blob)  # noqa: S301
 
 
-def _no_room(exc: sqlite3.Error) -> CbcError:
+def _no_room(exc: sqlite3.OperationalError) -> CbcError:
     return CbcError(
         f"the temporary file that groups a FHIR input into samples could not be written ({exc})",
-        hint="free space in the temporary folder, or name one with room in TMPDIR",
+        hint="free space in the temporary folder (TMPDIR, else /var/tmp), or name one with room "
+        "in TMPDIR",
     )
 
 
@@ -466,7 +467,7 @@ def read_fhir(
                     reader.read_document(text)
                     del text
             yield from reader.finish()
-        except sqlite3.Error as exc:
+        except sqlite3.OperationalError as exc:  # a full disk, no temporary folder
             raise _no_room(exc) from None
         finally:
             reader.store.close()
