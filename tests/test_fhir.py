@@ -898,6 +898,7 @@ def _as_read(records: list[Record]) -> list[tuple[object, ...]]:
     return [(r.sample_id, r.patient_id, r.collected_at, r.panel, r.error) for r in records]
 
 
+@pytest.mark.slow
 def test_a_bulk_export_in_type_order_is_grouped_as_when_read_whole() -> None:
     # Each report's results lie thousands of lines before it and its Patient further still:
     # streamed NDJSON groups them exactly as the same resources read whole (a JSON array).
@@ -922,6 +923,7 @@ def test_a_bulk_export_in_type_order_is_grouped_as_when_read_whole() -> None:
     assert len(ndjson.notes) == len(whole.notes)
 
 
+@pytest.mark.slow
 def test_grouping_a_long_export_holds_one_sample_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

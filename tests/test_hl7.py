@@ -669,6 +669,7 @@ def _batch(messages: int) -> str:
     return text + f"BTS|{messages}\rFTS|1\r"
 
 
+@pytest.mark.slow
 def test_a_batch_is_read_a_message_at_a_time() -> None:
     # The segments alive while a batch is read are those of one message (and the next MSH),
     # however many messages: counted as objects, not timed or measured in bytes.
@@ -689,6 +690,7 @@ def test_a_batch_is_read_a_message_at_a_time() -> None:
     assert max(alive) <= per_message + 1
 
 
+@pytest.mark.slow
 def test_segments_before_any_msh_are_counted_not_kept() -> None:
     import gc
 
