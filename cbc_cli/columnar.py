@@ -319,34 +319,15 @@ class ColumnarCsv:
     def run(self, progress: Callable[[int], None] | None = None) -> None:
         """Read the whole input after the header (the caller has written the output header) and
         write each chunk's output lines, in input order: a plain loop, each chunk split, judged
-        and written before the next is read. An error in reading ends the input where it came;
-        it is raised once every chunk before it is written, as reading row by row would.
+        and written before the next is read, so an error in reading (a damaged gzip) is raised
+        with every chunk before it written, as reading row by row would.
         """
-        self._next_line = self.fast.header_line + 1
-        self._read_error: Exception | None = None
-        chunks = self._chunks()
-        while taken := self._take(chunks):
-            self._absorb(*self._judge(*taken), progress)
-        if self._read_error is not None:
-            raise self._read_error
+        first_line = self.fast.header_line + 1
+        for body in self._chunks():
+            self._absorb(*self._judge(first_line, body), progress)
+            first_line += _line_count(body) if body.endswith((b"\n", b"\r")) else 1
         if self._blank_rows:
             self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
-
-    def _take(self, chunks: Iterator[bytes]) -> tuple[int, bytes] | None:
-        """The next chunk with the number of its first line; None at the end of the input or
-        after an error in reading (kept in ``_read_error``)."""
-        if self._read_error is not None:
-            return None
-        try:
-            body = next(chunks, None)
-        except Exception as exc:
-            self._read_error = exc
-            return None
-        if body is None:
-            return None
-        first_line = self._next_line
-        self._next_line += _line_count(body) if body.endswith((b"\n", b"\r")) else 1
-        return first_line, body
 
     def _judge(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
         """One chunk, split and judged: its output lines and what it adds to the run's tally."""
