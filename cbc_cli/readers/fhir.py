@@ -31,7 +31,8 @@ DiagnosticReports), so a report's results, or a person's Patient, can be any dis
 grouping needs the whole input, and only the database holds it. What stays in memory per
 resource is one bit (claimed by a sample, or not), so memory stays flat however long the NDJSON
 file. A JSON document (a Bundle, a resource, an array of resources) is read whole, up to
-``Limits.fhir_resource``, then decoded an entry (an item) at a time into the same store.
+``Limits.fhir_resource``, then decoded an entry (an item) at a time into :class:`_MemoryStore`,
+which holds the same in dicts for the same grouping code.
 
 A reference that could mean two resources (a duplicate ``fullUrl``, or a duplicate id) is never
 resolved to either: it is a cell error of the sample. Resources of other types in a Bundle are
@@ -400,6 +401,92 @@ class _Store:
         self.db.execute("CREATE INDEX key_key ON key (key)")
 
 
+class _MemoryStore:
+    """:class:`_Store` in memory, for a JSON document: its text is in memory already, and what
+    is reduced from it is smaller; the same grouping reads it (twice as fast as SQLite)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[int, _Item] = {}
+        self.keys: dict[str, set[int | None]] = {}
+        self.broken: set[str] = set()
+        self.groups: list[tuple[int, int, Any]] = []
+        self.loose: dict[tuple[str | None, str | None], list[int]] = {}
+
+    def close(self) -> None:
+        """Forget everything."""
+        self.kept.clear()
+        self.keys.clear()
+        self.groups.clear()
+        self.loose.clear()
+
+    def add(self, item: _Item, keys: list[str]) -> None:
+        """As :meth:`_Store.add`."""
+        self.kept[item.order] = item
+        for key in keys:
+            self.keys.setdefault(key, set()).add(item.order)
+
+    def add_other(self, key: str) -> None:
+        """As :meth:`_Store.add_other`."""
+        self.keys.setdefault(key, set()).add(None)
+
+    def add_broken(self, key: str) -> None:
+        """As :meth:`_Store.add_broken`."""
+        self.broken.add(key)
+
+    def add_out(self, order: int, kind: int, value: Record | _Group) -> None:
+        """As :meth:`_Store.add_out`."""
+        self.groups.append((order, kind, value))
+
+    def add_loose(self, claimed: _Bits) -> None:
+        """As :meth:`_Store.add_loose`."""
+        for item in self._sorted():
+            if item.rtype == "Observation" and item.values and item.order not in claimed:
+                self.loose.setdefault((item.subject, item.effective), []).append(item.order)
+
+    def lookup(self, key: str) -> _Item | str | None:
+        """As :meth:`_Store.lookup`."""
+        orders = self.keys.get(key)
+        if orders is not None and len(orders) > 1:
+            return _AMBIGUOUS
+        if orders:
+            (order,) = orders
+            return _OTHER if order is None else self.kept[order]
+        return _BROKEN if key in self.broken else None
+
+    def item(self, order: int) -> _Item:
+        """As :meth:`_Store.item`."""
+        return self.kept[order]
+
+    def items(self, kind: int) -> Iterator[_Item]:
+        """As :meth:`_Store.items`."""
+        return (item for item in self._sorted() if _KINDS[item.rtype] == kind)
+
+    def panels(self) -> Iterator[_Item]:
+        """As :meth:`_Store.panels`."""
+        return (
+            item
+            for item in self._sorted()
+            if item.rtype == "Observation" and (item.refs or item.target is None)
+        )
+
+    def close_loose(self) -> None:
+        """As :meth:`_Store.close_loose`."""
+        self.groups.extend((orders[0], _LOOSE, orders) for orders in self.loose.values())
+
+    def out(self) -> Iterator[tuple[int, object]]:
+        """As :meth:`_Store.out`."""
+        self.groups.sort(key=lambda group: group[0])
+        for _, kind, value in self.groups:
+            yield kind, [self.kept[o] for o in value] if kind == _LOOSE else value
+
+    def index_keys(self) -> None:
+        """Nothing to do: the keys are a dict."""
+
+    def _sorted(self) -> list[_Item]:
+        # Contained resources are kept before their container, numbered after it.
+        return sorted(self.kept.values(), key=lambda item: item.order)
+
+
 _ITEM_FIELDS = [f.name for f in fields(_Item)]
 _VALUE_FIELDS = [f.name for f in fields(_Value)]
 _GROUP_FIELDS = [f.name for f in fields(_Group)]
@@ -454,7 +541,8 @@ def read_fhir(
     notes = Notes()
 
     def records() -> Iterator[Record]:
-        reader = _Reader(notes, column_options or {}, unit_options or {}, limits)
+        # NDJSON can be any length: its resources go to disk. A document is in memory already.
+        reader = _Reader(notes, column_options or {}, unit_options or {}, limits, on_disk=ndjson)
         try:
             if ndjson:
                 for number, line in enumerate(iter_lines(source), start=1):
@@ -576,6 +664,8 @@ class _Reader:
         column_options: Mapping[str, str],
         unit_options: Mapping[str, str],
         limits: Limits = DEFAULT_LIMITS,
+        *,
+        on_disk: bool = True,
     ) -> None:
         self.notes = notes
         self.column_options = column_options
@@ -584,7 +674,7 @@ class _Reader:
         self.decode = decoder(limits).raw_decode
         self.order = 0
         self.ignored: dict[str, int] = {}
-        self.store = _Store()
+        self.store = _Store() if on_disk else _MemoryStore()
         self.pending: _Pending | None = None
         self.rest: Any = None
         """What follows a Bundle document's entries, decoded (its resourceType, link, ...)."""
