@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from cbc_cli.analytes import find_analyte
 from cbc_cli.errors import InputError
@@ -17,7 +18,7 @@ from cbc_cli.limits import DEFAULT_LIMITS, Limits, past
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import ColumnMap, map_columns
-from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.records import CellReader, DateOrders, Record, is_missing
 from cbc_cli.readers.source import LongLine
 from cbc_cli.units import Quantity
 from cbc_cli.wording import plural
@@ -46,6 +47,25 @@ class LimitProblem(str):
     __slots__ = ()
 
 
+class SeenSamples(Protocol):
+    """Where each (sample id, collection time) of long-layout input was first seen: a dict, or
+    the columnar path's index, which outlives one reader."""
+
+    def get(self, key: tuple[str, str], /) -> int | None:
+        """The first line of the sample with this key, or None."""
+
+    def setdefault(self, key: tuple[str, str], line: int, /) -> int:
+        """Remember ``line`` as the key's first line unless one is known; the first line."""
+
+
+def split_sample_note(line: int, first: int) -> str:
+    """The note for a long-layout sample whose id came before, with other samples between."""
+    return (
+        f"line {line} has the sample id of line {first}, with rows of other "
+        "samples between: read as a separate sample; sort the file by sample_id"
+    )
+
+
 class _TooLong(Exception):
     """A row reached past ``Limits.line`` while it was being parsed."""
 
@@ -70,6 +90,10 @@ class Tabular:
     decimal_comma: bool
     records: Iterator[Record]
     notes: list[str] = field(default_factory=list)
+    date_format: str | None = None
+    """How year-last dates are read (``--date-format``; None: only unambiguous ones)."""
+    date_orders: DateOrders = field(default_factory=dict)
+    """The orders the file's dates have shown, for the errors of ambiguous ones."""
 
 
 def read_tabular(
@@ -80,12 +104,15 @@ def read_tabular(
     unit_options: Mapping[str, str] | None = None,
     first_line: int = 1,
     limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
+    seen: SeenSamples | None = None,
 ) -> Tabular:
     """Read the header and set up the record stream.
 
     With ``;`` as delimiter a comma inside a number is a decimal comma (``9,1``).
     ``first_line`` is the line number of the first line given (a part of a longer input).
     A data row past ``limits.line``, or with a cell past ``limits.field``, is an error row.
+    ``seen`` holds the long-layout samples read before (by default none).
 
     Raises:
         InputError: no header, a header past a limit, or no column cbc can read as an analyte.
@@ -97,6 +124,7 @@ def read_tabular(
         if isinstance(header_line, LongLine):
             raise InputError(
                 f"line {header_line_no}: the header line is longer than {past('line', limits)}",
+                code="limit.exceeded",
                 hint="check that this is a CSV or TSV export",
             )
         if header_line.strip():
@@ -110,6 +138,7 @@ def read_tabular(
             raise InputError(
                 f"line {header_line_no}: header column {index} is longer than "
                 f"{past('field', limits)}",
+                code="limit.exceeded",
                 hint="a header names its columns: check that this is a CSV or TSV export",
             )
     while header and not header[-1].strip():
@@ -120,12 +149,13 @@ def read_tabular(
         raise InputError(
             "no column of the header is an analyte cbc reads (the header is line "
             f"{header_line_no}, of {plural(len(header), 'column')})",
+            code="column.unknown",
             hint="the first line must be a header row naming the columns as in the lab report "
-            "(Hb, PLT, WBC, ANC, ...); map other names with --column NAME=ANALYTE",
+            "(Hb, PLT, WBC, ANC, ...); map other names with {column} NAME=ANALYTE",
         )
-    tab = Tabular(header, cmap, delim, delim == ";", iter(()))
+    tab = Tabular(header, cmap, delim, delim == ";", iter(()), date_format=date_format)
     rows = _rows(lines, delim, header_line_no, tab, limits)
-    tab.records = _long_records(rows, tab) if cmap.is_long else _wide_records(rows, tab)
+    tab.records = _long_records(rows, tab, seen) if cmap.is_long else _wide_records(rows, tab)
     return tab
 
 
@@ -264,7 +294,11 @@ def _error_record(line: int, cells: list[str], problem: str, tab: Tabular) -> Re
     return Record(
         line,
         sample_id=get("sample_id"),
-        error=ErrorInfo(line=line, message=problem),
+        error=ErrorInfo(
+            line=line,
+            code="limit.exceeded" if isinstance(problem, LimitProblem) else "input.invalid",
+            message=problem,
+        ),
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
         rows=[(line, cells, None)],
@@ -281,7 +315,12 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         index = cmap.context.get(key)
         return None if index is None else padded[index]
 
-    cell = CellReader(line, decimal_comma=tab.decimal_comma)
+    cell = CellReader(
+        line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
     patient = cell.patient(get)
     values: dict[str, Quantity] = {}
     lab: dict[str, LabRange] = {}
@@ -321,6 +360,8 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         cell_errors=cell.errors,
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=[(line, cells, None)],
     )
     if not values:
@@ -328,7 +369,7 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         message = (
             "no value in this row could be read" if cell.errors else "no analyte value in this row"
         )
-        record.error = ErrorInfo(line=line, message=message)
+        record.error = ErrorInfo(line=line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, record.sample_id, lab, flags)
     return record
@@ -339,18 +380,21 @@ def _at(cells: list[str], index: int | None) -> str | None:
 
 
 def _long_records(
-    rows: Iterator[tuple[int, list[str], str | None]], tab: Tabular
+    rows: Iterator[tuple[int, list[str], str | None]],
+    tab: Tabular,
+    seen: SeenSamples | None = None,
 ) -> Iterator[Record]:
+    if seen is None:
+        seen = {}
     cmap = tab.columns
     width = len(tab.header)
     group: list[tuple[int, list[str]]] = []
     key: tuple[str, str] | None = None
-    seen: dict[tuple[str, str], int] = {}
     for line, cells, parse_problem in rows:
         problem = _bad_row(cells, width, parse_problem)
         if problem:
             if group:
-                yield _long_sample(group, tab, seen)
+                yield long_record(group, tab, seen)
                 group, key = [], None
             yield _error_record(line, cells, problem, tab)
             continue
@@ -360,31 +404,34 @@ def _long_records(
             _cell(padded, cmap.context.get("collected_at")),
         )
         if group and row_key != key:
-            yield _long_sample(group, tab, seen)
+            yield long_record(group, tab, seen)
             group = []
         key = row_key
         group.append((line, padded))
     if group:
-        yield _long_sample(group, tab, seen)
+        yield long_record(group, tab, seen)
 
 
 def _cell(cells: list[str], index: int | None) -> str:
     return "" if index is None else cells[index].strip()
 
 
-def _long_sample(
-    group: list[tuple[int, list[str]]], tab: Tabular, seen: dict[tuple[str, str], int]
-) -> Record:
+def long_record(group: list[tuple[int, list[str]]], tab: Tabular, seen: SeenSamples) -> Record:
+    """The record of one long-layout sample: its rows (line, cells padded to the header), in
+    order, all with the same sample id and collection time."""
     cmap = tab.columns
     first_line, first = group[0]
     ctx = cmap.context
     key = (_cell(first, ctx.get("sample_id")), _cell(first, ctx.get("collected_at")))
-    cell = CellReader(first_line, decimal_comma=tab.decimal_comma)
-    if key in seen and key[0]:
-        tab.notes.append(
-            f"line {first_line} has the sample id of line {seen[key]}, with rows of other "
-            "samples between: read as a separate sample; sort the file by sample_id"
-        )
+    cell = CellReader(
+        first_line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
+    earlier = seen.get(key)
+    if earlier is not None and key[0]:
+        tab.notes.append(split_sample_note(first_line, earlier))
     seen.setdefault(key, first_line)
 
     def get(name: str) -> str | None:
@@ -455,6 +502,8 @@ def _long_sample(
         cell_errors=cell.errors,
         collected_at=key[1] or None,
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=rows,
     )
     if not values:
@@ -463,7 +512,7 @@ def _long_sample(
             if cell.errors
             else "no analyte cbc reads in this sample"
         )
-        record.error = ErrorInfo(line=first_line, message=message)
+        record.error = ErrorInfo(line=first_line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, sample_id, lab, flags)
     return record
