@@ -197,6 +197,7 @@ def map_columns(
     overrides = dict(column_options or {})
     cmap = ColumnMap(list(header))
     per_analyte: list[tuple[int, str, str]] = []
+    named: set[str] = set()  # context columns an option (or settings file) names
     for index, raw in enumerate(header):
         name = raw.strip().lstrip("\ufeff")
         if not name:
@@ -238,8 +239,12 @@ def map_columns(
             cmap.analytes[index] = target
             if unit:
                 cmap.header_units[target] = unit
-        elif target not in cmap.context:
+        elif target not in cmap.context or (folded in overrides and target not in named):
+            # A column named by an option wins over one matched by alias ("ORDER_ID" named as
+            # the sample id over an "ACCESSION" column before it); otherwise the first wins.
             cmap.context[target] = index
+            if folded in overrides:
+                named.add(target)
     for index, analyte_id, what in per_analyte:
         slot = {
             "unit": cmap.unit_columns,
