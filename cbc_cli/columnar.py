@@ -298,6 +298,8 @@ class ColumnarCsv:
     limits: Limits = DEFAULT_LIMITS
     sink: str = "csv"
     """One of SINKS."""
+    count_summary: bool = False
+    """The csv sink counts the summary too (``--summary``: the terminal summary on stderr)."""
     summary: BatchSummary = field(default_factory=BatchSummary)
     first: Result | None = None
     notes: list[str] = field(default_factory=list)
@@ -368,6 +370,8 @@ class ColumnarCsv:
         self._kept = [i for i in range(parts) if i not in self._others]
         if self.sink not in SINKS:
             raise ValueError(f"unknown sink {self.sink!r}")
+        if self.count_summary and self.sink != "csv":
+            raise ValueError("count_summary is for the csv sink (the summary sink always counts)")
         self._verdicts: dict[tuple[int, ...], Decision] = {}
         """By class of combinations (see _decision_keys): engine.decide's decision."""
         self._value_json: dict[str, np.ndarray] = {}
@@ -552,7 +556,8 @@ class ColumnarCsv:
 
     def _process(self, chunk: _Split) -> tuple[bytes, _Tally]:
         """The output lines for one split chunk, and what they add to the run's tally."""
-        tally = _Tally(summary=BatchSummary() if self.sink == "summary" else None)
+        counts = self.sink == "summary" or self.count_summary
+        tally = _Tally(summary=BatchSummary() if counts else None)
         said = len(self.source.warnings)
         if chunk.long is not None:
             text = long_line(chunk.long, self.source)
@@ -602,6 +607,7 @@ class ColumnarCsv:
             result = interpret_record(record, self.ranges, self.scheme, self.context)
             count(tally.stats, result)
             if self.sink == "csv":
+                self._count_summary(result, tally)
                 sample = contract_cells(result, self.fast.analytes, self.scheme)
                 for _, cells, _ in record.rows:
                     writer.writerow([*self._input_cells(cells), *sample])
@@ -628,12 +634,21 @@ class ColumnarCsv:
         count(tally.stats, result)
         if self.sink != "csv":
             return self._sink_text(result, tally)
+        self._count_summary(result, tally)
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter=self.delim, lineterminator="\n")
         writer.writerow(
             [*self._input_cells(cells), *contract_cells(result, self.fast.analytes, self.scheme)]
         )
         return buf.getvalue()
+
+    @staticmethod
+    def _count_summary(result: Result, tally: _Tally) -> None:
+        """Count a result from the scalar engine into the chunk's summary, when it keeps one."""
+        if tally.summary is not None:
+            tally.summary.add(result)
+            if tally.first is None:
+                tally.first = result
 
     def _sink_text(self, result: Result, tally: _Tally) -> str:
         """What a brief or summary run makes of one result from the scalar engine."""
@@ -675,7 +690,7 @@ class ColumnarCsv:
         slow = outcomes.slow.take(combo_ids) | (person < 0)
         if chunk.formula is not None:
             slow[chunk.formula] = True
-        if self.sink == "summary":
+        if self.sink == "summary" or self.count_summary:
             # Each chunk's first row gets its whole result: a run of one sample shows it.
             slow[0] = True
         if slow.all():
@@ -694,6 +709,7 @@ class ColumnarCsv:
         ]
         if tally.summary is not None:
             _count_fast(tally.summary, outcomes, fast_ids, per_urgency.tolist())
+        if self.sink == "summary":
             return b""
         if self.sink == "brief":
             return self._brief_lines(chunk, combo_ids, slow_rows, scalar)
@@ -791,7 +807,7 @@ class ColumnarCsv:
             decision = self._verdicts.get(key)
             if decision is None:
                 decision = self._verdicts[key] = decide(flags, grades)
-            if self.sink == "summary":
+            if self.sink != "brief":  # the summary's keys (the summary sink, or count_summary)
                 extra.append(
                     tuple(
                         (c, "-" if grades.get(c) is None else str(grades[c]))
@@ -1173,7 +1189,8 @@ class ColumnarCsv:
             cells += [grade_text[row[i]] for i in grade_position]
             tails.append((d + d.join(cells) + rest).encode("utf-8"))
             urgencies.append(urgency)
-        extra = None if self.sink == "csv" else self._sink_outcomes(parts, keys, slow)
+        counts = self.sink == "summary" or self.count_summary
+        extra = self._sink_outcomes(parts, keys, slow) if counts or self.sink == "brief" else None
         return self._outcomes.extend(tails, urgencies, slow, extra)
 
     def _decision_keys(self, parts: np.ndarray) -> list[tuple[int, ...]]:

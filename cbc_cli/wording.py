@@ -52,7 +52,12 @@ def person_words(patient: PatientInfo, degree: str = "C") -> list[str]:
 
 def plural(n: int, noun: str) -> str:
     """``1 cell``, ``3 cells``: a count with its noun (nouns that add an s)."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return f"{n} {noun_for(n, noun)}"
+
+
+def noun_for(n: int, noun: str) -> str:
+    """The noun alone, as a count of ``n`` takes it: ``line`` for 1, ``lines`` otherwise."""
+    return noun if n == 1 else f"{noun}s"
 
 
 # The start of the WBC row's note when its critical low defers to a known ANC (engine).

@@ -182,7 +182,7 @@ def test_prompts_on_a_terminal(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # "9.1 [/]" has brackets Rich would read as markup: the error is shown as typed.
-    answers = io.StringIO("female\n54\nabc\n9.1 [/]\n9.1\n\n0.8\n62\nmcv=104\n\n")
+    answers = io.StringIO("female\n54\n\n\nabc\n9.1 [/]\n9.1\n\n0.8\n62\nmcv=104\n\n")
     answers.isatty = lambda: True  # type: ignore[method-assign]
     monkeypatch.setattr("sys.stdin", answers)
     code, out, err = run(capsys, "check", "--format", "json")

@@ -600,7 +600,7 @@ def test_a_message_missing_its_msh_is_still_read_as_hl7(
     assert "before any MSH segment" in out
     assert "Could not be read" in out
     assert "Nothing out of range" not in out
-    assert "1 of 1 samples could not be read (line 1)" in err
+    assert "1 of 1 sample could not be read (line 1)" in err
 
 
 # --- limits and memory -------------------------------------------------------------------------

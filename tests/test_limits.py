@@ -396,4 +396,4 @@ def test_trend_places_nothing_from_a_long_line_and_says_whose_it_is(
             "reason": "the line is longer than the line limit (1 KiB; --limit line=SIZE raises it)",
         }
     ]
-    assert "1 draw could not be read or placed (lines 3)" in err
+    assert "1 draw could not be read or placed (line 3)" in err

@@ -11,7 +11,7 @@ import errno
 import os
 import signal
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 import typer
 
@@ -20,7 +20,7 @@ from cbc_cli.cli.options import CONTEXT
 from cbc_cli.errors import CODES, CbcError
 from cbc_cli.output import Terminated, fate, forget_fate
 
-COMMANDS = ("check", "explain", "schema", "trend", "ranges", "config", "presets")
+COMMANDS = ("check", "explain", "schema", "trend", "ranges", "config", "presets", "completion")
 """The commands, in the order ``cbc --help`` lists them."""
 
 
@@ -68,43 +68,63 @@ def _root(
     """Interpret complete blood counts."""
 
 
+RICH_HELP_FROM = 100
+"""The narrowest terminal (columns) that gets the help in Rich's panels: below it Rich cuts
+option names (``--no-formula-gu…``), so the help is Click's plain layout, which wraps instead."""
+
+
+def help_markup() -> Literal["rich"] | None:
+    """How help is laid out: Rich's panels on a wide terminal, Click's plain layout (every option
+    name whole, help text wrapped) on a narrow one, in a pipe or a file."""
+    import shutil
+
+    return "rich" if shutil.get_terminal_size((80, 24)).columns >= RICH_HELP_FROM else None
+
+
 def build_app(only: str | None = None) -> typer.Typer:
     """The cbc app; with ``only``, the app with just that command.
 
     Typer builds every registered command's parameters on each run, which costs more start-up
     time than interpreting a sample: a run registers only the command it runs.
     """
+    markup = help_markup()
     app = typer.Typer(
         name="cbc",
         help="Interpret complete blood counts: reference ranges, grades, plain-language flags.\n\n"
         "Information only; not a medical device.",
         add_completion=False,
         no_args_is_help=True,
+        rich_markup_mode=markup,
         pretty_exceptions_enable=False,
         context_settings=CONTEXT,
     )
     app.callback()(_root)
+    from cbc_cli.cli import examples
+
+    def epilog(lines: tuple[str, ...]) -> str:
+        return examples.epilog(lines, plain=markup is None)
+
     wanted = COMMANDS if only is None else (only,)
     if "check" in wanted:
         from cbc_cli.cli.check import check
 
-        app.command()(check)
+        app.command(epilog=epilog(examples.CHECK))(check)
     if "explain" in wanted:
         from cbc_cli.cli.explain import explain
 
-        app.command()(explain)
+        app.command(epilog=epilog(examples.EXPLAIN))(explain)
     if "schema" in wanted:
         from cbc_cli.cli.schema import schema
 
-        app.command()(schema)
+        app.command(epilog=epilog(examples.SCHEMA))(schema)
     if "trend" in wanted:
         from cbc_cli.cli.trend import trend
 
-        app.command()(trend)
+        app.command(epilog=epilog(examples.TREND))(trend)
     if "ranges" in wanted:
         from cbc_cli.cli.ranges import ranges_app
 
-        app.add_typer(ranges_app, name="ranges")
+        app.add_typer(ranges_app, name="ranges", epilog=epilog(examples.RANGES))
     if "config" in wanted:
         from cbc_cli.cli.config import config_app
 
@@ -113,6 +133,10 @@ def build_app(only: str | None = None) -> typer.Typer:
         from cbc_cli.cli.config import presets_app
 
         app.add_typer(presets_app, name="presets")
+    if "completion" in wanted:
+        from cbc_cli.cli.completion import completion
+
+        app.command(epilog=epilog(examples.COMPLETION))(completion)
     return app
 
 
@@ -187,6 +211,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     if hasattr(signal, "SIGPIPE"):
         # `cbc ... | head` closes the pipe early: end quietly as other Unix tools do.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if "_CBC_COMPLETE" in os.environ:
+        # The shell asks for completions (the script of `cbc completion`): Typer's completion
+        # classes answer, registered only then.
+        from typer._completion_classes import completion_init
+
+        completion_init()
     command = typer.main.get_command(_app_for(sys.argv[1:] if argv is None else argv))
     forget_fate()
     try:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
+from cbc_cli.age import parse_age
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import (
     build_panel,
@@ -44,13 +45,15 @@ from cbc_cli.cli.options import (
     stdin_bytes,
 )
 from cbc_cli.engine import interpret_panel
-from cbc_cli.errors import InputError, UsageError
+from cbc_cli.errors import CbcError, InputError, UsageError
 from cbc_cli.limits import parse_limits
 from cbc_cli.models import Urgency
 from cbc_cli.output import OutputTarget, check_target
-from cbc_cli.parse import check_date_format
+from cbc_cli.parse import check_date_format, parse_sex, parse_temperature
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
 
@@ -88,51 +91,102 @@ _EXAMPLES.update({k: f"{v} {ANALYTES[k].unit}" for k, v in _UNITLESS.items()})
 PROMPT_ORDER = ("hgb", "wbc", "anc", "plt")
 
 
-def _ask(err: "Console", label: str) -> str | None:
-    err.print(label, end="")
+class _EndOfAnswers(Exception):
+    """Ctrl-D at a prompt: stop asking and go on with what was typed so far."""
+
+
+def _ask(err: "Console", label: str) -> str:
+    """One answer, stripped (empty: skipped); Ctrl-D (end of input) ends the prompting."""
+    err.print(label, end="", markup=False, emoji=False)
     line = sys.stdin.readline()
     if not line:
         err.print()
-        return None
+        raise _EndOfAnswers
     return line.strip()
 
 
+def _ask_until_read(err: "Console", label: str, read: "Callable[[str], object]") -> str | None:
+    """Ask until the answer reads (``read`` raises a CbcError with the reason otherwise), each
+    bad answer refused with its one-line reason; None when skipped."""
+    while True:
+        answer = _ask(err, label)
+        if not answer:
+            return None
+        try:
+            read(answer)
+        except CbcError as exc:
+            message, hint = exc.render(lambda term: term)
+            shown = f" ({hint})" if hint else ""
+            err.print(f"  {message}{shown}", markup=False, emoji=False)
+            continue
+        return answer
+
+
+def _read_days(text: str) -> int:
+    """Days since the last chemotherapy: a whole number, 0 or more."""
+    if not text.isdigit():
+        raise InputError(
+            "days since the last chemotherapy is a whole number of days (0 or more)",
+            code="value.unreadable",
+            hint="e.g. 10",
+        )
+    return int(text)
+
+
 def _prompt_panel(err: "Console", patient_args: dict[str, object]) -> dict[str, str]:
-    """Ask for the counts one by one on a terminal; an empty answer skips."""
+    """Ask for the person and the counts one by one on a terminal: each answer is checked as it
+    is typed and asked again with the reason; an empty answer skips, Ctrl-D ends the asking
+    (what was typed so far is kept)."""
     err.print(
         "Type each count from the lab report, with its unit if it is not the usual one. "
-        "Press Enter to skip."
+        "Press Enter to skip, Ctrl-D to finish."
     )
-    if patient_args.get("sex") is None:
-        patient_args["sex"] = _ask(err, "Sex (female/male): ") or None
-    if patient_args.get("age") is None and patient_args.get("dob") is None:
-        patient_args["age"] = _ask(err, "Age in years: ") or None
     values: dict[str, str] = {}
-    for analyte_id in PROMPT_ORDER:
-        analyte = ANALYTES[analyte_id]
+    try:
+        if patient_args.get("sex") is None:
+            patient_args["sex"] = _ask_until_read(err, "Sex (female/male): ", parse_sex)
+        if patient_args.get("age") is None and patient_args.get("dob") is None:
+            patient_args["age"] = _ask_until_read(
+                err, "Age in years (or 6m, 3w for a baby): ", parse_age
+            )
+        if patient_args.get("temperature") is None:
+            patient_args["temperature"] = _ask_until_read(
+                err,
+                "Temperature, if you have one (e.g. 38.2 or 100.8F), Enter to skip: ",
+                parse_temperature,
+            )
+        if patient_args.get("days_since_chemo") is None:
+            days = _ask_until_read(
+                err, "Days since the last chemotherapy, Enter to skip: ", _read_days
+            )
+            patient_args["days_since_chemo"] = None if days is None else int(days)
+        for analyte_id in PROMPT_ORDER:
+            analyte = ANALYTES[analyte_id]
+            answer = _ask_until_read(
+                err,
+                f"{analyte.name} ({analyte.unit}): ",
+                lambda text, a=analyte_id: build_panel({a: text}),  # type: ignore[misc]
+            )
+            if answer is not None:
+                values[analyte_id] = answer
         while True:
-            answer = _ask(err, f"{analyte.name} ({analyte.unit}): ")
-            if not answer:
+            answer = _ask_until_read(
+                err,
+                "Other counts as NAME=VALUE (e.g. mcv=104), or Enter to finish: ",
+                lambda text: build_panel({_other(text)[0]: _other(text)[1]}),
+            )
+            if answer is None:
                 break
-            try:
-                build_panel({analyte_id: answer})
-            except InputError as exc:
-                err.print(f"  {exc}", markup=False, emoji=False)
-                continue
-            values[analyte_id] = answer
-            break
-    while True:
-        answer = _ask(err, "Other counts as NAME=VALUE (e.g. mcv=104), or Enter to finish: ")
-        if not answer:
-            break
-        name, _, value = answer.partition("=")
-        try:
-            build_panel({name.strip(): value.strip()})
-        except InputError as exc:
-            err.print(f"  {exc}", markup=False, emoji=False)
-            continue
-        values[name.strip()] = value.strip()
+            name, value = _other(answer)
+            values[name] = value
+    except _EndOfAnswers:
+        pass
     return values
+
+
+def _other(answer: str) -> tuple[str, str]:
+    name, _, value = answer.partition("=")
+    return name.strip(), value.strip()
 
 
 def check(
@@ -250,6 +304,15 @@ def check(
             rich_help_panel="Output",
         ),
     ] = False,
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="With a machine format (csv, ndjson, json, fhir, hl7, html, pdf): also print "
+            "the terminal summary (findings by grade, urgency counts) to stderr at the end.",
+            rich_help_panel="Output",
+        ),
+    ] = False,
 ) -> None:
     """Interpret one complete blood count given as options, or a file of results."""
     given = {
@@ -279,6 +342,14 @@ def check(
             code="option.conflict",
             hint="drop --brief, or give --format ndjson",
         )
+    if summary and output_format is OutputFormat.parquet:
+        raise UsageError(
+            "--summary applies to the formats cbc writes row by row, not parquet",
+            code="option.conflict",
+            hint="drop --summary, or give --format csv",
+        )
+    # The table is the summary already: --summary adds nothing to it.
+    summary = summary and output_format is not OutputFormat.table
     chosen = settings(
         config,
         preset,
@@ -354,7 +425,17 @@ def check(
                     "header, then press Ctrl-D\n"
                 )
             stdin = stdin_bytes()
-        stats = run_file(file, options, context, table, scheme, output_format.value, output, stdin)
+        stats = run_file(
+            file,
+            options,
+            context,
+            table,
+            scheme,
+            output_format.value,
+            output,
+            stdin,
+            summary=summary,
+        )
         raise typer.Exit(3 if stats.failed else fail_code(stats.urgency, fail_on))
     if output_format is OutputFormat.parquet:
         raise UsageError(
@@ -381,4 +462,11 @@ def check(
         writer = open_writer(output_format.value, target.stream, one)
         writer.write(result)
         writer.close()
+    if summary:
+        from cbc_cli.batch import BatchSummary
+        from cbc_cli.cli.formats import print_file_table
+
+        board = BatchSummary()
+        board.add(result)
+        print_file_table(sys.stderr, scheme, board, result)
     raise typer.Exit(fail_code(Counter[Urgency | None]([result.urgency]), fail_on))

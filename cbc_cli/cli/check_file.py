@@ -7,13 +7,14 @@ summary.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from cbc_cli.batch import BatchOptions, BatchStats, count, run
+from cbc_cli.batch import BatchOptions, BatchStats, BatchSummary, count, run
 from cbc_cli.cli.formats import FileRun, open_writer, print_file_table
 from cbc_cli.errors import InputError
 from cbc_cli.grading import Scheme
@@ -22,10 +23,12 @@ from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers import read_input
 from cbc_cli.readers.source import Source, open_source
-from cbc_cli.wording import plural
+from cbc_cli.wording import noun_for, plural
 
 if TYPE_CHECKING:
-    pass
+    from rich.progress import ProgressColumn
+
+    from cbc_cli.models import Result
 
 # A progress bar appears on a terminal only once a run is this long.
 PROGRESS_AFTER = 5000
@@ -50,8 +53,11 @@ def run_file(
     fmt: str,
     output: Path | None,
     stdin: BinaryIO | None = None,
+    *,
+    summary: bool = False,
 ) -> BatchStats:
-    """Read, interpret and write a whole input; return what was seen."""
+    """Read, interpret and write a whole input; return what was seen. With ``summary``, the
+    terminal summary (findings by grade, urgency counts) is printed to stderr at the end."""
     source = open_source(path, stdin if stdin is not None else sys.stdin.buffer)
     stats = BatchStats()
     with ExitStack() as stack:
@@ -76,9 +82,10 @@ def run_file(
         out = target.stream
         # The columnar paths read dates the default way: a declared --date-format goes row by row.
         if options.date_format is None and (
-            _columnar(source, options, context, ranges, scheme, stats, target, stack, fmt)
+            _columnar(source, options, context, ranges, scheme, stats, target, stack, fmt, summary)
             or (
                 fmt == "csv"
+                and not summary  # the long columnar path keeps no summary: row by row
                 and _columnar_long(source, options, context, ranges, scheme, stats, target, stack)
             )
         ):
@@ -94,11 +101,16 @@ def run_file(
         writer = open_writer(
             fmt, out, FileRun(scheme, data, options.formula_guard, brief=options.brief)
         )
-        progress = _progress(stack)
+        progress = _progress(stack, source)
         as_read = fmt != "table"  # the terminal view is printed at the end, not row by row
+        board = BatchSummary() if summary else None
+        first: Result | None = None
         for record, result in run(data.records, ranges, scheme, context):
             count(stats, result)
             writer.write(record, result)
+            if board is not None:
+                board.add(result)
+                first = first or result
             if as_read:
                 target.through = max((line for line, _, _ in record.rows), default=record.line)
             if progress is not None and stats.samples % 1000 == 0:
@@ -106,6 +118,8 @@ def run_file(
         _report(source, stats, data.notes)
         # After the notes: the terminal page or summary comes last (none when no sample was read).
         writer.close()
+        if board is not None:
+            print_file_table(sys.stderr, scheme, board, first)
         if stats.samples == 0:
             if not data.tabular:
                 raise InputError(
@@ -142,11 +156,13 @@ def _columnar(
     target: OutputTarget,
     stack: ExitStack,
     fmt: str,
+    summary: bool = False,
 ) -> bool:
     """Run a wide CSV export through the columnar rules when they cover the input and the
-    output; False otherwise."""
+    output; False otherwise. With ``summary``, the CSV sink counts the terminal summary too,
+    printed to stderr at the end."""
     sink = columnar_sink(fmt, options.brief)
-    if sink is None:
+    if sink is None or (summary and sink == "brief"):  # brief records keep no summary: by row
         return False
     # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
     # thread (and numpy loads a little sooner). A user's own setting is kept.
@@ -188,9 +204,10 @@ def _columnar(
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
         limits=options.limits,
         sink=sink,
+        count_summary=summary and sink == "csv",
     )
     try:
-        runner.run(_progress(stack))
+        runner.run(_progress(stack, source))
     finally:
         target.through = runner.written_through
     _report(source, stats, runner.notes)
@@ -201,6 +218,8 @@ def _columnar(
         )
     if sink == "summary":
         print_file_table(out, scheme, runner.summary, runner.first)
+    elif summary:
+        print_file_table(sys.stderr, scheme, runner.summary, runner.first)
     return True
 
 
@@ -253,7 +272,7 @@ def _columnar_long(
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
     )
     try:
-        runner.run(_progress(stack))
+        runner.run(_progress(stack, source))
     finally:
         target.through = runner.written_through
     _report(source, stats, runner.notes)
@@ -265,23 +284,78 @@ def _columnar_long(
     return True
 
 
-def _progress(stack: ExitStack) -> Callable[[int], None] | None:
+def bytes_read(source: Source) -> int | None:
+    """How far into its file a source has been read, in bytes: the position of the file cbc
+    opened (for gzip, of the compressed bytes), which costs nothing per line or chunk; None for
+    standard input."""
+    if source.file is None:
+        return None
+    try:
+        return source.file.tell()
+    except (OSError, ValueError):  # closed, or not seekable
+        return None
+
+
+def input_size(source: Source) -> int | None:
+    """The size of the file a source reads (for gzip, the compressed size), when it is a
+    regular file; None for standard input, a pipe or a device."""
+    if source.file is None:
+        return None
+    try:
+        info = os.fstat(source.file.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) and info.st_size > 0 else None
+
+
+def progress_columns(sized: bool) -> list[ProgressColumn]:
+    """What the progress line shows: with the input's size known, a bar, the share of the
+    bytes read and the time left; without it, a spinner and the samples read."""
+    from rich.progress import (
+        BarColumn,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    samples = TextColumn("{task.fields[samples]:,} samples")
+    if not sized:
+        return [SpinnerColumn(), samples]
+    return [samples, BarColumn(), TaskProgressColumn(), TimeRemainingColumn()]
+
+
+class ProgressLine:
+    """The progress line of a run on a terminal (stderr), shown once it passes PROGRESS_AFTER
+    samples: with a bar and the time left when the input's size is known."""
+
+    def __init__(self, stack: ExitStack, source: Source | None) -> None:
+        from rich.progress import Progress
+
+        self.stack = stack
+        self.source = source
+        self.size = input_size(source) if source is not None else None
+        self.bar = Progress(*progress_columns(self.size is not None), transient=True)
+        self.task = self.bar.add_task("interpreting", total=self.size, samples=0)
+        self.started = False
+
+    def __call__(self, samples: int) -> None:
+        """The run has read this many samples."""
+        if samples >= PROGRESS_AFTER and not self.started:
+            self.stack.enter_context(self.bar)
+            self.started = True
+        done = bytes_read(self.source) if self.size and self.source is not None else None
+        if done is None:
+            self.bar.update(self.task, samples=samples)
+        else:
+            self.bar.update(self.task, samples=samples, completed=min(done, self.size or done))
+
+
+def _progress(stack: ExitStack, source: Source | None = None) -> Callable[[int], None] | None:
+    """A progress line on a terminal (stderr) only."""
     if not sys.stderr.isatty():
         return None
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
-    bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} samples"), transient=True)
-    task = bar.add_task("interpreting", total=None)
-    started = False
-
-    def update(n: int) -> None:
-        nonlocal started
-        if n >= PROGRESS_AFTER and not started:
-            stack.enter_context(bar)
-            started = True
-        bar.update(task, completed=n)
-
-    return update
+    return ProgressLine(stack, source)
 
 
 def _report(source: Source, stats: BatchStats, notes: list[str]) -> None:
@@ -292,8 +366,10 @@ def _report(source: Source, stats: BatchStats, notes: list[str]) -> None:
         shown = ", ".join(str(n) for n in lines[:20]) + (" ..." if len(lines) > 20 else "")
         parts = []
         if stats.error_samples:
-            parts.append(f"{stats.error_samples} of {stats.samples} samples could not be read")
+            parts.append(
+                f"{stats.error_samples} of {plural(stats.samples, 'sample')} could not be read"
+            )
         if stats.cell_errors:
             parts.append(f"{plural(stats.cell_errors, 'cell')} could not be read")
-        where = f" (line{'s' if len(lines) > 1 else ''} {shown})" if shown else ""
+        where = f" ({noun_for(len(lines), 'line')} {shown})" if shown else ""
         sys.stderr.write(f"cbc: {' and '.join(parts)}{where}; the output says why\n")

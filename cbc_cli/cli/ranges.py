@@ -12,6 +12,7 @@ from cbc_cli.api import build_patient, default_ranges
 from cbc_cli.cli.options import CONTEXT, LimitOpt, print_view, range_files
 from cbc_cli.errors import UsageError
 from cbc_cli.limits import parse_limits
+from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
     from cbc_cli.ranges import RangeTable
@@ -102,8 +103,8 @@ def ranges_show(
         elif chosen.candidates:
             line = (
                 f"No single range: {chosen.reason}; a value is judged against the "
-                f"{len(chosen.candidates)} rows that could apply (low only when below all of "
-                "them, high only when above all, normal only when within all)"
+                f"{plural(len(chosen.candidates), 'row')} that could apply (low only when below "
+                "all of them, high only when above all, normal only when within all)"
             )
         else:
             line = f"None applies: {chosen.reason}"
@@ -132,4 +133,4 @@ def ranges_validate(
     for path in files:
         rows = load_range_file(path, 1, limits)
         check_layer(rows, complete=complete)
-        typer.echo(f"{path}: {len(rows)} rows, valid{', no gaps' if complete else ''}")
+        typer.echo(f"{path}: {plural(len(rows), 'row')}, valid{', no gaps' if complete else ''}")

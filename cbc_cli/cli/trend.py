@@ -43,7 +43,7 @@ from cbc_cli.limits import parse_limits
 from cbc_cli.models import Urgency
 from cbc_cli.output import OutputTarget, check_target
 from cbc_cli.parse import check_date_format
-from cbc_cli.wording import plural
+from cbc_cli.wording import noun_for, plural
 
 if TYPE_CHECKING:
     pass
@@ -207,7 +207,8 @@ def trend(
         sys.stderr.write(f"cbc: note: {note}\n")
     if report.failed:
         lines = sorted({u.line for u in report.unplaced if u.line is not None})
-        shown = f" (lines {', '.join(str(n) for n in lines[:20])})" if lines else ""
+        shown = ", ".join(str(n) for n in lines[:20]) + (" ..." if len(lines) > 20 else "")
+        shown = f" ({noun_for(len(lines), 'line')} {shown})" if lines else ""
         cells = sum(len(d.errors) for p in report.persons for d in p.draws)
         parts = []
         if report.unplaced:
