@@ -281,6 +281,7 @@ class ColumnarCsv:
         import numpy as np
 
         tab = self.fast.tab
+        self.notes[:0] = tab.notes[: tab.header_notes]
         self.delim = tab.delimiter
         self.graded = [
             (code, a, d) for code, a, d in FINDING_RULES if self.scheme.criteria_for(code)
@@ -631,7 +632,7 @@ class ColumnarCsv:
             sample = contract_cells(result, self.fast.analytes, self.scheme)
             for _, cells, _ in record.rows:
                 writer.writerow([*self._input_cells(cells), *sample])
-        for note in tab.notes:
+        for note in tab.notes[tab.header_notes :]:  # the header's were said once (run)
             blank = _BLANK_NOTE.match(note)
             if blank:
                 tally.blank_rows += int(blank[1])
@@ -823,7 +824,8 @@ class ColumnarCsv:
         for j, text in enumerate(texts):
             cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
             q = cell.value(analyte, self.column_of[analyte], text, unit)
-            if cell.errors or (q is not None and q.comparator is not None):
+            # A lab's flag with the value ("9.1 L") is compared with cbc's by the engine.
+            if cell.errors or cell.lab_flags or (q is not None and q.comparator is not None):
                 more_vals[j], more_state[j] = float("nan"), 2
             elif q is None:
                 more_vals[j], more_state[j] = float("nan"), 1

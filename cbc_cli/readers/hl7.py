@@ -40,6 +40,7 @@ from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
+from cbc_cli.readers.columns import fold_header
 from cbc_cli.readers.records import CellReader, Record, is_missing
 from cbc_cli.readers.source import Source, iter_lines
 from cbc_cli.units import Quantity
@@ -125,7 +126,7 @@ def match_code(
 
 def _fold(name: str) -> str:
     # As readers.columns folds headers, so that --column options match the same way.
-    return re.sub(r"[\s_]+", "_", name.strip().casefold())
+    return fold_header(name)
 
 
 class Notes:
@@ -192,6 +193,7 @@ class Sample:
                 self.context.setdefault("temperature", temperature_text(text, unit))
             return
         q = self.cell.value(analyte_id, column, text, unit, line)
+        printed = self.cell.lab_flags.pop(analyte_id, None)  # "9.1 L" in OBX-5
         if q is None:
             return
         if analyte_id in self.values and not replaces:
@@ -220,8 +222,8 @@ class Sample:
             self.lab[analyte_id] = rng
         else:
             self.lab.pop(analyte_id, None)
-        if flag:
-            self.flags[analyte_id] = flag
+        if flag or printed:
+            self.flags[analyte_id] = flag or printed or ""
         else:
             self.flags.pop(analyte_id, None)
 
