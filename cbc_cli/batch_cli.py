@@ -119,7 +119,13 @@ def run_file(
             return stats
         else:
             data = read_input(
-                source, options.input_format, options.columns, options.units, limits=options.limits
+                source,
+                options.input_format,
+                options.columns,
+                options.units,
+                limits=options.limits,
+                skip_lines=options.skip_lines,
+                sheet=options.sheet,
             )
         writer = _writer(fmt, out, data, scheme, options.formula_guard)
         summary = BatchSummary()
@@ -175,6 +181,8 @@ def _columnar(
 
     if context.temperature_c is not None:
         return False  # the fever rules (febrile neutropenia) live in the engine only
+    if options.skip_lines is not None or options.sheet is not None:
+        return False  # the columnar path reads a CSV from its first line
     columns = parse_column_options(options.columns)
     units = parse_unit_options(options.units)
     fast = plan(source, options.input_format, columns, units, options.limits)

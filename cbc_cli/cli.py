@@ -78,6 +78,8 @@ class InputFormat(StrEnum):
     ndjson = "ndjson"
     hl7 = "hl7"
     fhir = "fhir"
+    xlsx = "xlsx"
+    ods = "ods"
 
 
 class FailOn(StrEnum):
@@ -387,6 +389,23 @@ def check(
     input_format: InputFormatOpt = InputFormat.auto,
     column: ColumnOpt = None,
     unit: UnitOpt = None,
+    skip_lines: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Lines above the header to skip (default: the header is found in the first "
+            "30 lines).",
+            rich_help_panel="Files",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            help="The sheet of an .xlsx/.ods file: its name or position from 1 (default: the "
+            "first).",
+            rich_help_panel="Files",
+        ),
+    ] = None,
     output: OutputOpt = None,
     partial: PartialOpt = False,
     formula_guard: FormulaGuardOpt = True,
@@ -473,6 +492,7 @@ def check(
         options = BatchOptions(
             input_format.value, column or [], unit or [], formula_guard, jobs, limits, partial
         )
+        options.skip_lines, options.sheet = skip_lines, sheet
         from cbc_cli.batch_cli import run_file
 
         if file == "-" and stdin is None:
@@ -496,7 +516,7 @@ def check(
         raise UsageError("DAIDS grades by age and sex", hint="give --age (or --dob) and --sex")
     lab = dict(parse_lab_range(text) for text in lab_range or [])
     panel = build_panel(given, patient=patient)
-    panel = Panel(panel.values, patient, None, lab)
+    panel = Panel(panel.values, patient, None, lab, panel.lab_flags)
     result = interpret_panel(panel, table, scheme)
     with OutputTarget(output, partial=partial) as target:
         _write_results(target.stream, [result], scheme, output_format, given, panel, collected)
@@ -561,6 +581,10 @@ class BatchOptions:
     """The input limits in force (``--limit``; README, Limits)."""
     partial: bool = False
     """Keep what was written to -o FILE when the run stops early (see cbc_cli.output)."""
+    skip_lines: int | None = None
+    """Lines above the header to skip (None: found, readers.tabular.find_header)."""
+    sheet: str | None = None
+    """A workbook's sheet, by name or position from 1 (None: the first)."""
 
 
 @app.command()
