@@ -52,9 +52,11 @@ def test_german_export_with_semicolons_decimal_commas_and_a_title_above() -> Non
         "24-0311;P778;W;54;3,1;9,1;62;0,4;28,0\n"
     )
     [r] = results(text)
-    assert r.status == "ok" and not r.cell_errors
+    assert r.status == "ok"
+    assert not r.cell_errors
     assert r.sample_id == "24-0311"
-    assert r.patient.sex == "female" and r.patient.age == "54 y"
+    assert r.patient.sex == "female"
+    assert r.patient.age == "54 y"
     # Below the adult female ranges (section 3); ANC 0.4 is CTCAE v5 grade 4 neutropenia.
     assert values(r) == {
         "wbc": (3.1, "L"),
@@ -74,7 +76,8 @@ def test_french_export() -> None:
         "E-1,F,54,3.1,3.2,9.1,88,62,0.4\n"
     )
     [r] = results(text)
-    assert r.sample_id == "E-1" and r.patient.sex == "female"
+    assert r.sample_id == "E-1"
+    assert r.patient.sex == "female"
     assert {a: v for a, (v, _) in values(r).items()} == {
         "wbc": 3.1,
         "rbc": 3.2,
@@ -95,7 +98,8 @@ def test_spanish_export_in_10e3_per_microlitre() -> None:
     assert r.sample_id == "M-9"
     # "Neutrófilos (%)" is the percentage: the unit says which (headers.toml count_or_percent).
     v = values(r)
-    assert v["neut_pct"][0] == 12.0 and v["lymph_pct"][0] == 40.0
+    assert v["neut_pct"][0] == 12.0
+    assert v["lymph_pct"][0] == 40.0
     # The absolute count is derived from WBC and the percentage: 3.1 x 12% = 0.37.
     assert v["anc"][0] == pytest.approx(0.37, abs=0.01)
     assert v["plt"] == (62.0, "L")
@@ -108,7 +112,8 @@ def test_italian_export() -> None:
         "C-4,F,54,3.1,9.1,62,0.4,2024-03-01\n"
     )
     [r] = results(text)
-    assert r.sample_id == "C-4" and r.patient.sex == "female"
+    assert r.sample_id == "C-4"
+    assert r.patient.sex == "female"
     assert values(r)["anc"] == (0.4, "LL")
     assert values(r)["hgb"] == (9.1, "L")
 
@@ -137,7 +142,8 @@ def test_dutch_export_with_hemoglobin_in_mmol_per_litre() -> None:
         "NL-7,F,54,3.1,5.6,62,2024-03-01\n"
     )
     [r] = results(text)
-    assert r.sample_id == "NL-7" and not r.cell_errors
+    assert r.sample_id == "NL-7"
+    assert not r.cell_errors
     assert values(r)["hgb"] == (9.02, "L")
     assert values(r)["plt"] == (62.0, "L")
 
@@ -149,7 +155,8 @@ def test_polish_export() -> None:
         "PL-3;F;54;3,1;3,2;9,1;28;62;0,4\n"
     )
     [r] = results(text)
-    assert r.sample_id == "PL-3" and r.patient.sex == "female"
+    assert r.sample_id == "PL-3"
+    assert r.patient.sex == "female"
     assert set(values(r)) == {"wbc", "rbc", "hgb", "hct", "plt", "anc"}
     assert values(r)["anc"] == (0.4, "LL")
 
@@ -163,9 +170,12 @@ def test_sysmex_xn_export() -> None:
         "45.0,14.0\n"
     )
     [r] = results(text)
-    assert r.sample_id == "000123" and r.patient.sex == "female"
-    assert r.patient.age == "54 y" and r.patient.age_exact  # from Birth and Date
-    assert values(r)["anc"] == (0.4, "LL") and values(r)["neut_pct"][0] == 12.9
+    assert r.sample_id == "000123"
+    assert r.patient.sex == "female"
+    assert r.patient.age == "54 y"
+    assert r.patient.age_exact
+    assert values(r)["anc"] == (0.4, "LL")
+    assert values(r)["neut_pct"][0] == 12.9
     assert values(r)["rdw"][0] == 14.0  # RDW-CV; RDW-SD (fL) is another measure, not read
 
 
@@ -280,11 +290,12 @@ def test_unknown_result_like_columns_get_a_note_and_a_count(
 ) -> None:
     path = tmp_path / "export.csv"
     path.write_text("sample_id,sex,age,Hb,Leukozten (G/l),Comment,MONO#\nS1,F,54,13.5,0.9,ok,0.4\n")
-    code, out, err = run_cli(capsys, "check", str(path), "--format", "csv")
+    code, _out, err = run_cli(capsys, "check", str(path), "--format", "csv")
     assert code == 0
     assert "column 'Leukozten (G/l)' looks like a lab result" in err
     assert "--column 'Leukozten (G/l)'=ANALYTE" in err
-    assert "not interpreted by cbc" in err and "'MONO#'" in err
+    assert "not interpreted by cbc" in err
+    assert "'MONO#'" in err
     assert "3 of 7 columns ignored" in err
     assert "'Comment'" not in err  # a plain column is counted, not named
     assert err.count("Leukozten") == 2  # one note, named in it twice (header and option)
@@ -328,7 +339,7 @@ def test_the_columnar_path_says_the_header_notes_once(
     rows = "".join(f"S{i},F,54,{9 + i % 5}.1,{100 + i},0.{i % 9 + 1}\n" for i in range(3000))
     path = tmp_path / "big.csv"
     path.write_text("sample_id,sex,age,hgb,plt,Leukozten (G/l)\n" + rows)
-    code, out, err = run_cli(capsys, "check", str(path), "--format", "csv", "--jobs", "1")
+    code, _out, err = run_cli(capsys, "check", str(path), "--format", "csv", "--jobs", "1")
     assert code in (0, 1)
     assert err.count("looks like a lab result") == 1
     assert err.count("columns ignored") == 1
@@ -353,7 +364,8 @@ def test_lines_above_the_header_are_skipped_and_counted_not_shown(
     code, out, err = run_cli(capsys, "check", str(path), "--format", "csv")
     assert code == 0
     assert "3 lines above the header skipped (the header is line 5" in err
-    assert "Mustermann" not in err and "Mustermann" not in out  # may be patient data
+    assert "Mustermann" not in err
+    assert "Mustermann" not in out
     assert out.splitlines()[0].startswith("Probe,Geschlecht,Alter,Hb,PLT,")
     assert out.splitlines()[1].startswith("B1,W,54,9.1,62,")
 
@@ -370,9 +382,11 @@ def test_skip_lines_forces_where_the_header_is(
     assert out.splitlines()[1].startswith("S1,9.1,62,")
     assert "1 line above the header skipped" in err
     [r] = results("Hb\nsample_id,hgb,plt\nS1,9.1,62\n", skip_lines=1)
-    assert r.sample_id == "S1" and r.line == 3
+    assert r.sample_id == "S1"
+    assert r.line == 3
     code, _, err = run_cli(capsys, "check", str(path), "--skip-lines", "5")
-    assert code == 3 and "no header after the 5 lines skipped" in err
+    assert code == 3
+    assert "no header after the 5 lines skipped" in err
 
 
 def test_a_header_past_the_search_window_is_refused_with_a_way_out(
@@ -383,16 +397,19 @@ def test_a_header_past_the_search_window_is_refused_with_a_way_out(
     path.write_text(titles + "sample_id,hgb\nS1,9.1\n")
     code, _, err = run_cli(capsys, "check", str(path))
     assert code == 3
-    assert "--skip-lines N" in err and "Zeile" not in err
+    assert "--skip-lines N" in err
+    assert "Zeile" not in err
     code, out, _ = run_cli(
         capsys, "check", str(path), "-f", "csv", "--skip-lines", str(HEADER_SEARCH_LINES + 5)
     )
-    assert code == 0 and out.splitlines()[1].startswith("S1,9.1,")
+    assert code == 0
+    assert out.splitlines()[1].startswith("S1,9.1,")
 
 
 def test_line_numbers_count_the_lines_above_the_header() -> None:
     [r] = results(PREAMBLE + "Probe,Hb\nB1,abc\n")
-    assert r.status == "error" and r.line == 6
+    assert r.status == "error"
+    assert r.line == 6
 
 
 # --- flags printed with the value -------------------------------------------------------------
@@ -452,12 +469,13 @@ def test_a_lab_critical_flag_printed_with_the_value_is_not_lost() -> None:
     # 150 x10^9/L is inside the adult range, but the lab called it critical (HH): the answer
     # keeps the lab's call, as it does for an HL7 OBX-8 flag.
     [r] = results("sample_id,plt\nS1,150 HH\n", sex="female", age=54)
-    assert r.analytes[0].flag == "N" and r.analytes[0].lab_flag == "HH"
+    assert r.analytes[0].flag == "N"
+    assert r.analytes[0].lab_flag == "HH"
     assert r.urgency == "now"
 
 
 def test_lab_flags_in_values_typed_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(
+    _code, out, _ = run_cli(
         capsys, "check", "--hgb", "13.0 H", "--plt", "62", "--sex", "female", "--age", "54",
         "--format", "json",
     )  # fmt: skip
@@ -465,7 +483,8 @@ def test_lab_flags_in_values_typed_on_the_command_line(capsys: pytest.CaptureFix
     assert {a["analyte"]: a["lab_flag"] for a in result["analytes"]} == {"hgb": "H", "plt": None}
     assert any(n.startswith("the lab flagged hgb H; cbc's flag is N") for n in result["notes"])
     r = interpret({"hgb": "9.1 L"}, sex="female", age=54)
-    assert r.analytes[0].lab_flag == "L" and r.analytes[0].value == 9.1
+    assert r.analytes[0].lab_flag == "L"
+    assert r.analytes[0].value == 9.1
 
 
 def test_lab_flags_in_json_and_hl7_values() -> None:
@@ -478,4 +497,5 @@ def test_lab_flags_in_json_and_hl7_values() -> None:
         "OBX|1|ST|718-7^Hemoglobin^LN||13.0 H|g/dL|||||F\r"
     )
     [r] = list(interpret_file(io.BytesIO(hl7.encode())))
-    assert r.analytes[0].lab_flag == "H" and r.analytes[0].flag == "N"
+    assert r.analytes[0].lab_flag == "H"
+    assert r.analytes[0].flag == "N"
