@@ -37,7 +37,7 @@ def xlsx(path: Path, sheets: dict[str, list[list[object]]], percent: str | None 
     return path
 
 
-EXPORT = [
+EXPORT: list[list[object]] = [
     ["Labor Musterstadt - Blutbild"],
     [],
     [
@@ -88,7 +88,7 @@ def test_percent_formatted_cells_are_percentages(tmp_path: Path) -> None:
 def test_the_sheet_is_chosen_by_name_or_position(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    other = [["sample_id", "hgb"], ["S2", 13.5]]
+    other: list[list[object]] = [["sample_id", "hgb"], ["S2", 13.5]]
     path = xlsx(tmp_path / "two.xlsx", {"Notes": [["nothing here"]], "CBC": other})
     code, out, _ = run_cli(capsys, "check", str(path), "-f", "csv", "--sheet", "CBC")
     assert code == 0
