@@ -358,7 +358,8 @@ def looks_clinical(header: str) -> bool:
 def unread_notes(cmap: ColumnMap) -> list[str]:
     """Notes on the columns of a header that cbc does not read: one per column that looks like
     a lab result (saying how to map it), one listing the results cbc does not interpret, and a
-    count of every column ignored. Empty when every column is read."""
+    count of every column ignored. Empty when no ignored column looks like a result: plain
+    columns (a comment, a ward) are carried through without a word."""
     if not cmap.unread:
         return []
     notes: list[str] = []
@@ -380,6 +381,8 @@ def unread_notes(cmap: ColumnMap) -> list[str]:
     if known:
         shown = ", ".join(repr(k) for k in known[:8]) + (", ..." if len(known) > 8 else "")
         notes.append(f"not interpreted by cbc (results outside the counts it judges): {shown}")
+    if not notes:
+        return []  # only plain columns (a comment, a ward): carried through, nothing to say
     parts = [f"{unknown} that look{'s' if unknown == 1 else ''} like results"] if unknown else []
     if known:
         parts.append(f"{len(known)} not interpreted")
