@@ -83,6 +83,13 @@ def test_percent_formatted_cells_are_percentages(tmp_path: Path) -> None:
     path = xlsx(tmp_path / "pct.xlsx", {"CBC": rows}, percent="C")
     [r] = list(interpret_file(path, sex="F", age=54))
     assert {a.analyte: a.value for a in r.analytes}["neut_pct"] == 12.9
+    # A % sign written as text in the format ("0.0"%"") shows the value as it is: 12.9.
+    book = openpyxl.load_workbook(path)
+    book.active["C2"].value = 12.9
+    book.active["C2"].number_format = '0.0"%"'
+    book.save(path)
+    [r] = list(interpret_file(path, sex="F", age=54))
+    assert {a.analyte: a.value for a in r.analytes}["neut_pct"] == 12.9
 
 
 def test_the_sheet_is_chosen_by_name_or_position(

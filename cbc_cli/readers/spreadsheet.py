@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
@@ -145,18 +146,26 @@ def _xlsx(name: str, data: io.BytesIO, wanted: str | None) -> tuple[str, Iterato
         ) from None
     index = _pick(name, book.sheetnames, wanted)
     sheet = book.worksheets[index]
+    # Some programs write a wrong used range: read the rows the sheet holds, not what it claims.
+    sheet.reset_dimensions()
 
     def rows() -> Iterator[list[str]]:
         try:
             for row in sheet.iter_rows():
                 yield [
-                    cell_text(c.value, "%" in str(getattr(c, "number_format", "") or ""))
-                    for c in row
+                    cell_text(c.value, _is_percent(getattr(c, "number_format", ""))) for c in row
                 ]
         finally:
             book.close()
 
     return book.sheetnames[index], _csv_lines(rows())
+
+
+def _is_percent(number_format: object) -> bool:
+    """Whether an Excel number format shows the value times 100 with a % (``0.0%``), not a
+    literal % sign in quotes or escaped (``0.0"%"``, ``0.0\\%``), which shows the value as it is."""
+    text = re.sub(r'"[^"]*"|\\.', "", str(number_format or ""))
+    return "%" in text
 
 
 # --- ods -----------------------------------------------------------------------------------------
