@@ -406,6 +406,20 @@ def test_a_header_past_the_search_window_is_refused_with_a_way_out(
     assert out.splitlines()[1].startswith("S1,9.1,")
 
 
+def test_rows_of_results_above_a_header_are_never_skipped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A file whose rows were moved: results above the header. Skipping them would drop
+    # samples, so the file is refused (the first line is no header), with the way out.
+    path = tmp_path / "moved.csv"
+    path.write_text("S1,F,54,9.1,62\nS2,M,61,14.0,250\nsample_id,sex,age,hgb,plt\nS3,F,30,13,300\n")
+    code, _, err = run_cli(capsys, "check", str(path))
+    assert code == 3
+    assert "no column of the header is an analyte" in err
+    assert "--skip-lines N" in err
+    assert "S1" not in err
+
+
 def test_line_numbers_count_the_lines_above_the_header() -> None:
     [r] = results(PREAMBLE + "Probe,Hb\nB1,abc\n")
     assert r.status == "error"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -106,6 +107,23 @@ def _mostly_known(cmap: ColumnMap | None) -> bool:
     return _names_analyte(cmap) and known * 2 > cells
 
 
+_NUMBER_CELL = re.compile(r"^\s*[<>]?\s*[-+]?\d+(?:[.,]\d+)?\s*$")
+
+
+def _rows_of_data(above: list[str], header: str, delimiter: str | None) -> bool:
+    """Whether any line above a header found below the first fills more than half the header's
+    columns, two of them with numbers: a row of results (a file whose rows were moved), not a
+    title, a lab's name or a date. Such a file is not skipped into."""
+    delim = delimiter or sniff_delimiter(header)
+    width = sum(1 for c in next(csv.reader([header], delimiter=delim), []) if c.strip())
+    for line in above:
+        cells = [c for c in next(csv.reader([line], delimiter=delim), []) if c.strip()]
+        numbers = sum(1 for c in cells if _NUMBER_CELL.match(c))
+        if len(cells) * 2 > width and numbers >= 2:
+            return True
+    return False
+
+
 def find_header(
     lines: Iterator[str],
     *,
@@ -118,8 +136,9 @@ def find_header(
     """Find the header row: the first non-blank line (after ``skip_lines`` lines, when given)
     when it names an analyte or none is given; otherwise the first of the next
     :data:`HEADER_SEARCH_LINES` lines where most cells are names cbc knows and one names an
-    analyte. When none does, the first non-blank line (read_tabular then says it names no
-    analyte). A first line that names an analyte is the header whatever follows it: the
+    analyte, unless a line above it fills more than half its columns (rows of results are
+    never skipped). When none does, the first non-blank line (read_tabular then says it names
+    no analyte). A first line that names an analyte is the header whatever follows it: the
     columnar path, which reads only that line, decides alike.
 
     Raises:
@@ -151,9 +170,12 @@ def find_header(
         window.append(text)
         if isinstance(text, LongLine) or len(window) >= HEADER_SEARCH_LINES:
             break
-        if text.strip() and _mostly_known(_header_map(text, delimiter, extra_aliases)):
-            skipped = 1 + sum(1 for t in window[:-1] if t.strip())
-            return HeaderLine(number, text, lines, skipped)
+        cmap = _header_map(text, delimiter, extra_aliases) if text.strip() else None
+        if text.strip() and _mostly_known(cmap):
+            above = [first[1], *(t for t in window[:-1] if t.strip())]
+            if _rows_of_data(above, text, delimiter):
+                break  # never skip rows of results: the first line is read as the header
+            return HeaderLine(number, text, lines, len(above))
     if first is None:
         if skip_lines:
             raise InputError(
