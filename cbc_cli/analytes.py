@@ -9,11 +9,9 @@ standard: outside them a value is almost surely a unit or typing slip, so it is 
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -212,6 +210,9 @@ _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe
 def header_names() -> dict[str, Any]:
     """cbc_cli/headers.toml: analyte and context names in English, analyser codes and seven
     languages. Read on first use: a single ``cbc check`` with analyte ids never needs it."""
+    import tomllib
+    from importlib import resources
+
     text = resources.files("cbc_cli").joinpath("headers.toml").read_text("utf-8")
     return tomllib.loads(text)
 
