@@ -83,6 +83,14 @@ def _not_read() -> frozenset[str]:
     return frozenset(fold_header(n) for n in names_of(header_names()["not_read"]))
 
 
+# Words of analyte names that say nothing by themselves ("Account number" is no count).
+_GENERIC = frozenset(
+    "of in de en di da do w na la le el the and per por del der die das von van het des della "
+    "cell cells red mean count total blood white number absolute percent media medio medie "
+    "volume width concentration distribution corpuscular abs".split()
+)
+
+
 @cache
 def _analyte_words() -> tuple[frozenset[str], tuple[str, ...]]:
     """The short codes (wbc, hb) and the longer words (leukozyten) of every analyte name, to tell
@@ -95,9 +103,7 @@ def _analyte_words() -> tuple[frozenset[str], tuple[str, ...]]:
             for word in re.findall(r"[a-z]+", fold_header(name)):
                 (words if len(word) >= 5 else codes).add(word)
     codes.update(a for a in ANALYTES if "_" not in a)
-    return frozenset(codes - {"of", "in", "de", "en", "di", "da", "do", "w", "cell"}), tuple(
-        sorted(words)
-    )
+    return frozenset(codes - _GENERIC), tuple(sorted(words - _GENERIC))
 
 
 @dataclass(frozen=True)
