@@ -85,9 +85,53 @@ def _not_read() -> frozenset[str]:
 
 # Words of analyte names that say nothing by themselves ("Account number" is no count).
 _GENERIC = frozenset(
-    "of in de en di da do w na la le el the and per por del der die das von van het des della "
-    "cell cells red mean count total blood white number absolute percent media medio medie "
-    "volume width concentration distribution corpuscular abs".split()
+    [
+        "of",
+        "in",
+        "de",
+        "en",
+        "di",
+        "da",
+        "do",
+        "w",
+        "na",
+        "la",
+        "le",
+        "el",
+        "the",
+        "and",
+        "per",
+        "por",
+        "del",
+        "der",
+        "die",
+        "das",
+        "von",
+        "van",
+        "het",
+        "des",
+        "della",
+        "cell",
+        "cells",
+        "red",
+        "mean",
+        "count",
+        "total",
+        "blood",
+        "white",
+        "number",
+        "absolute",
+        "percent",
+        "media",
+        "medio",
+        "medie",
+        "volume",
+        "width",
+        "concentration",
+        "distribution",
+        "corpuscular",
+        "abs",
+    ]
 )
 
 
