@@ -278,7 +278,7 @@ def test_extra_aliases_from_a_config_or_option_come_first() -> None:
     assert recognise_header("Leukos gesamt") is None
     extra = {fold_name("Leukos gesamt"): "wbc"}
     assert recognise_header("LEUKOS_GESAMT", extra) == HeaderMatch("wbc")
-    cmap = map_columns(["Leukos gesamt", "Hb"], extra_aliases=extra)
+    cmap = map_columns(["Leukos gesamt", "Hb"], extra_aliases={"Leukos Gesamt": "wbc"})
     assert cmap.analytes == {0: "wbc", 1: "hgb"}
 
 

@@ -329,14 +329,15 @@ def map_columns(
 ) -> ColumnMap:
     """Decide what each header names (:func:`recognise_header`). Unrecognised columns are
     carried through untouched. ``column_options`` ({folded header: target}, from ``--column``)
-    win over ``extra_aliases`` (the same form, e.g. from a config file), which win over the
-    names cbc knows.
+    win over ``extra_aliases`` ({header: analyte id or context key}, e.g. from a config file;
+    folded here), which win over the names cbc knows.
 
     Raises:
         InputError: two columns name the same analyte.
         UsageError: a ``--unit`` that conflicts with a header's unit.
     """
-    overrides = {**(extra_aliases or {}), **(column_options or {})}
+    extra = {fold_header(k): v for k, v in (extra_aliases or {}).items()}
+    overrides = {**extra, **(column_options or {})}
     cmap = ColumnMap(list(header))
     per_analyte: list[tuple[int, str, str]] = []
     for index, raw in enumerate(header):
