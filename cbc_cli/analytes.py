@@ -8,14 +8,13 @@ standard: outside them a value is almost surely a unit or typing slip, so it is 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from cbc_cli.errors import InputError
+from cbc_cli.text import fold
 
 # Counts: analysers print WBC, neutrophils and lymphocytes to 0.01 x10^9/L (10/uL) and platelets
 # in whole 10^9/L (1,000/uL), and real results after chemotherapy go down to those steps (WBC
@@ -188,24 +187,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
 )
 
 
-def fold_name(name: str) -> str:
-    """A header or name as it is compared: case, accents and runs of spaces and underscores
-    folded (``Hämoglobin`` and ``HAEMOGLOBIN``-style spellings differ only by their letters).
-
-    >>> fold_name("  Płytki_krwi ")
-    'plytki krwi'
-    >>> fold_name("Hématies")
-    'hematies'
-    """
-    text = unicodedata.normalize("NFKD", name.strip().casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_LETTERS)
-    return re.sub(r"[\s_]+", " ", text)
-
-
-# Letters that carry no combining accent to drop (Polish, Scandinavian, Croatian).
-_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe"})
-
-
 @cache
 def header_names() -> dict[str, Any]:
     """cbc_cli/headers.toml: analyte and context names in English, analyser codes and seven
@@ -233,7 +214,7 @@ ANALYTES: MappingProxyType[str, Analyte] = MappingProxyType({a.id: a for a in _C
 ANALYTE_IDS: tuple[str, ...] = tuple(ANALYTES)
 
 # Ids and LOINC codes need no data file.
-_CODES = {fold_name(n): a.id for a in _CATALOGUE for n in (a.id, *a.loinc)}
+_CODES = {fold(n): a.id for a in _CATALOGUE for n in (a.id, *a.loinc)}
 
 
 @cache
@@ -241,7 +222,7 @@ def _lookup() -> dict[str, str]:
     table = dict(_CODES)
     for analyte in _CATALOGUE:
         for name in aliases(analyte.id):
-            if table.setdefault(fold_name(name), analyte.id) != analyte.id:
+            if table.setdefault(fold(name), analyte.id) != analyte.id:
                 raise RuntimeError(f"headers.toml: {name!r} names two analytes")
     return table
 
@@ -250,14 +231,14 @@ def find_analyte(name: str) -> Analyte | None:
     """Return the analyte a header, alias, id or LOINC code names, or None.
 
     Matching ignores case, accents, surrounding space and the difference between spaces and
-    underscores (:func:`fold_name`).
+    underscores (:func:`cbc_cli.text.fold`).
 
     >>> find_analyte("Haemoglobin").id
     'hgb'
     >>> find_analyte("751-8").id
     'anc'
     """
-    key = fold_name(name)
+    key = fold(name)
     analyte_id = _CODES.get(key) or _lookup().get(key)
     return ANALYTES[analyte_id] if analyte_id else None
 
@@ -268,6 +249,7 @@ def get_analyte(name: str) -> Analyte:
     if analyte is None:
         raise InputError(
             f"unknown analyte {name!r}",
+            code="analyte.unknown",
             field=name,
             hint="known analytes: " + ", ".join(ANALYTE_IDS),
         )

@@ -16,7 +16,7 @@ import pytest
 from helpers import run_cli
 
 from cbc_cli import interpret, interpret_file
-from cbc_cli.analytes import aliases, find_analyte, fold_name, header_names
+from cbc_cli.analytes import aliases, find_analyte, header_names
 from cbc_cli.models import Result
 from cbc_cli.readers.columns import (
     HeaderMatch,
@@ -27,6 +27,7 @@ from cbc_cli.readers.columns import (
 )
 from cbc_cli.readers.records import split_lab_flag
 from cbc_cli.readers.tabular import HEADER_SEARCH_LINES
+from cbc_cli.text import fold
 
 
 def results(text: str, **options: object) -> list[Result]:
@@ -263,7 +264,7 @@ def test_every_name_in_the_data_file_is_one_field_only() -> None:
                 if not isinstance(names, list):
                     continue
                 for name in names:
-                    owner = seen.setdefault(fold_name(name), f"{table}.{key}")
+                    owner = seen.setdefault(fold(name), f"{table}.{key}")
                     assert owner == f"{table}.{key}", name
     # Every language the task names has names for the core counts.
     for analyte_id in ("wbc", "hgb", "plt"):
@@ -276,7 +277,7 @@ def test_every_name_in_the_data_file_is_one_field_only() -> None:
 
 def test_extra_aliases_from_a_config_or_option_come_first() -> None:
     assert recognise_header("Leukos gesamt") is None
-    extra = {fold_name("Leukos gesamt"): "wbc"}
+    extra = {fold("Leukos gesamt"): "wbc"}
     assert recognise_header("LEUKOS_GESAMT", extra) == HeaderMatch("wbc")
     cmap = map_columns(["Leukos gesamt", "Hb"], extra_aliases={"Leukos Gesamt": "wbc"})
     assert cmap.analytes == {0: "wbc", 1: "hgb"}

@@ -44,9 +44,12 @@ def read_input(
     limits: Limits = DEFAULT_LIMITS,
     skip_lines: int | None = None,
     sheet: str | None = None,
+    date_format: str | None = None,
 ) -> Input:
     """Open the records of a source with the reader its format needs, within ``limits``
-    (README, Limits).
+    (README, Limits). ``date_format`` (``dmy``, ``mdy``, ``ymd`` or a strptime pattern) reads
+    the year-last dates of CSV, TSV, spreadsheets and JSON (HL7 and FHIR fix their own date
+    formats; a spreadsheet's date cells are read as ISO dates).
 
     Tabular input (CSV, TSV, a spreadsheet's sheet): ``skip_lines`` lines are skipped before
     the header (by default the header is found, see readers.tabular.find_header); ``sheet``
@@ -66,11 +69,14 @@ def read_input(
     detected = detect_format(head, source.name)
     if detected == "empty":
         raise InputError(
-            f"{source.name}: the input is empty", hint="give a file with a header row and data rows"
+            f"{source.name}: the input is empty",
+            code="file.empty",
+            hint="give a file with a header row and data rows",
         )
     if detected == "binary" and input_format not in ("xlsx", "ods"):
         raise InputError(
             f"{source.name}: looks like a binary file, not text",
+            code="file.unreadable",
             hint="give a CSV, TSV, JSON, NDJSON, HL7 or FHIR export (gzip is fine), or an "
             ".xlsx or .ods workbook",
         )
@@ -80,9 +86,17 @@ def read_input(
     column_options = parse_column_options(columns)
     unit_options = parse_unit_options(units)
     if sheet is not None and fmt not in ("xlsx", "ods"):
-        raise UsageError(f"--sheet applies to .xlsx and .ods workbooks, not {fmt} input")
+        raise UsageError(
+            f"{{sheet}} applies to .xlsx and .ods workbooks, not {fmt} input",
+            code="option.conflict",
+            field="sheet",
+        )
     if skip_lines is not None and fmt not in ("csv", "tsv", "xlsx", "ods"):
-        raise UsageError(f"--skip-lines applies to CSV, TSV and spreadsheets, not {fmt} input")
+        raise UsageError(
+            f"{{skip_lines}} applies to CSV, TSV and spreadsheets, not {fmt} input",
+            code="option.conflict",
+            field="skip_lines",
+        )
     if fmt in ("csv", "tsv", "xlsx", "ods"):
         from cbc_cli.readers.tabular import read_tabular
 
@@ -99,6 +113,7 @@ def read_input(
             unit_options=unit_options,
             limits=limits,
             skip_lines=skip_lines,
+            date_format=date_format,
         )
         return Input(
             tab.records,
@@ -118,6 +133,7 @@ def read_input(
             column_options=column_options,
             unit_options=unit_options,
             limits=limits,
+            date_format=date_format,
         )
         return Input(records, fmt, notes=notes)
     if fmt == "hl7":
@@ -140,6 +156,7 @@ def read_input(
         return Input(records, fmt, notes=notes)
     raise UsageError(
         f"input format {fmt!r} is not read by this version",
+        field="input_format",
         hint="give CSV, TSV, JSON, NDJSON, HL7 v2, FHIR, .xlsx or .ods",
     )
 

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from cbc_cli.analytes import ANALYTES, find_analyte, fold_name, get_analyte, header_names, names_of
+from cbc_cli.analytes import ANALYTES, find_analyte, get_analyte, header_names, names_of
 from cbc_cli.errors import CbcError, InputError, UsageError
+from cbc_cli.text import fold
 from cbc_cli.units import normalize_unit, unit_factor
 
 _UNIT_IN_HEADER = re.compile(r"^(?P<name>.*?)\s*(?:\((?P<p>[^()]*)\)|\[(?P<b>[^\[\]]*)\])\s*$")
@@ -52,18 +53,12 @@ CONTEXT_KEYS = (
 """The context columns a header may name (README "Inputs"); their names are in headers.toml."""
 
 
-def fold_header(name: str) -> str:
-    """A header as it is compared with the names in headers.toml and ``--column`` options: case,
-    accents and runs of spaces and underscores folded, a byte order mark dropped."""
-    return fold_name(name.lstrip("\ufeff"))
-
-
 @cache
 def _context_lookup() -> dict[str, str]:
     table: dict[str, str] = {}
     for key, entry in header_names()["context"].items():
         for alias in names_of(entry):
-            if table.setdefault(fold_header(alias), key) != key:  # pragma: no cover - data bug
+            if table.setdefault(fold(alias), key) != key:  # pragma: no cover - data bug
                 raise RuntimeError(f"headers.toml: {alias!r} names two context columns")
     return table
 
@@ -72,7 +67,7 @@ def _context_lookup() -> dict[str, str]:
 def _count_or_percent() -> dict[str, tuple[str, str]]:
     """Names that hold either the absolute count or the percentage: the unit says which."""
     return {
-        fold_header(name): (entry["count"], entry["percent"])
+        fold(name): (entry["count"], entry["percent"])
         for entry in header_names()["count_or_percent"].values()
         for name in names_of(entry)
     }
@@ -80,7 +75,7 @@ def _count_or_percent() -> dict[str, tuple[str, str]]:
 
 @cache
 def _not_read() -> frozenset[str]:
-    return frozenset(fold_header(n) for n in names_of(header_names()["not_read"]))
+    return frozenset(fold(n) for n in names_of(header_names()["not_read"]))
 
 
 # Words of analyte names that say nothing by themselves ("Account number" is no count).
@@ -144,7 +139,7 @@ def _analyte_words() -> tuple[frozenset[str], tuple[str, ...]]:
     tables = [header_names()["analyte"], header_names()["count_or_percent"]]
     for entry in (e for table in tables for e in table.values()):
         for name in names_of(entry):
-            for word in re.findall(r"[a-z]+", fold_header(name)):
+            for word in re.findall(r"[a-z]+", fold(name)):
                 (words if len(word) >= 5 else codes).add(word)
     codes.update(a for a in ANALYTES if "_" not in a)
     return frozenset(codes - _GENERIC), tuple(sorted(words - _GENERIC))
@@ -162,8 +157,9 @@ def recognise_header(
     name: str, extra_aliases: Mapping[str, str] | None = None
 ) -> HeaderMatch | None:
     """What a header names, or None: ``extra_aliases`` first ({folded header: analyte id or
-    context key}, e.g. from ``--column`` or a config file; keys folded with :func:`fold_header`),
-    then the names in headers.toml, with a unit in brackets or after an underscore.
+    context key}, e.g. from ``--column`` or a config file; keys folded with
+    :func:`cbc_cli.text.fold`), then the names in headers.toml, with a unit in brackets or after
+    an underscore.
 
     >>> recognise_header("WBC(10^3/uL)")
     HeaderMatch(target='wbc', unit='10^3/uL')
@@ -173,7 +169,7 @@ def recognise_header(
     HeaderMatch(target='sex', unit=None)
     """
     if extra_aliases:
-        target = extra_aliases.get(fold_header(name))
+        target = extra_aliases.get(fold(name))
         if target is not None:
             return HeaderMatch(target)
     return _builtin_match(name)
@@ -209,7 +205,7 @@ def _builtin_match(raw: str) -> HeaderMatch | None:
             target = None if analyte is not None else _by_unit(head, unit)
             if target is not None:
                 return HeaderMatch(target, unit if normalize_unit(unit) != "%" else None)
-    key = _context_lookup().get(fold_header(name))
+    key = _context_lookup().get(fold(name))
     return HeaderMatch(key) if key else None
 
 
@@ -260,7 +256,7 @@ class ColumnMap:
 
 def _by_unit(name: str, unit: str) -> str | None:
     """``Neutrophils (10^9/L)`` is the absolute count, ``Neutrophils (%)`` the percentage."""
-    pair = _count_or_percent().get(fold_header(name))
+    pair = _count_or_percent().get(fold(name))
     if pair is None:
         return None
     count, percent = pair
@@ -280,17 +276,19 @@ def parse_column_options(columns: Sequence[str]) -> dict[str, str]:
         name, sep, target = text.rpartition("=")
         if not sep or not name.strip():
             raise UsageError(
-                f"--column {text!r} needs the form NAME=ANALYTE",
-                hint="e.g. --column 'Neutrophils abs'=anc",
+                f"{{column}} {text!r} needs the form NAME=ANALYTE",
+                field="column",
+                hint="e.g. {column} 'Neutrophils abs'=anc",
             )
         analyte = find_analyte(target)
         key = analyte.id if analyte else _context_key(target)
         if key is None:
             raise UsageError(
-                f"--column {text!r}: {target!r} is not an analyte or context column",
+                f"{{column}} {text!r}: {target!r} is not an analyte or context column",
+                field="column",
                 hint="use an analyte id (hgb, plt, ...) or sex, age, sample_id, ...",
             )
-        out[fold_header(name)] = key
+        out[fold(name)] = key
     return out
 
 
@@ -305,7 +303,9 @@ def parse_unit_options(units: Sequence[str]) -> dict[str, str]:
         name, sep, unit = text.partition("=")
         if not sep:
             raise UsageError(
-                f"--unit {text!r} needs the form ANALYTE=UNIT", hint="e.g. --unit hgb=g/L"
+                f"{{unit}} {text!r} needs the form ANALYTE=UNIT",
+                field="unit",
+                hint="e.g. {unit} hgb=g/L",
             )
         analyte = get_analyte(name)
         unit_factor(analyte, unit)
@@ -315,9 +315,9 @@ def parse_unit_options(units: Sequence[str]) -> dict[str, str]:
 
 def _context_key(name: str) -> str | None:
     """The context key a name gives (``sex``, ``Geschlecht``, ``sample_id``, ...), or None."""
-    folded = fold_header(name)
-    if folded.replace(" ", "_") in CONTEXT_KEYS:
-        return folded.replace(" ", "_")
+    folded = fold(name)
+    if folded in CONTEXT_KEYS:
+        return folded
     return _context_lookup().get(folded)
 
 
@@ -336,7 +336,7 @@ def map_columns(
         InputError: two columns name the same analyte.
         UsageError: a ``--unit`` that conflicts with a header's unit.
     """
-    extra = {fold_header(k): v for k, v in (extra_aliases or {}).items()}
+    extra = {fold(k): v for k, v in (extra_aliases or {}).items()}
     overrides = {**extra, **(column_options or {})}
     cmap = ColumnMap(list(header))
     per_analyte: list[tuple[int, str, str]] = []
@@ -357,7 +357,9 @@ def map_columns(
                 # The file's header is at fault (exit 3), though an option can work around it.
                 raise InputError(
                     f"columns {first!r} and {raw!r} both hold {target}",
-                    hint=f"map one elsewhere with --column '{raw}'=OTHER",
+                    code="column.duplicate",
+                    field=target,
+                    hint=f"map one elsewhere with {{column}} '{raw}'=OTHER",
                 )
             cmap.analytes[index] = target
             if unit:
@@ -384,8 +386,10 @@ def map_columns(
         cmap.header_units.setdefault(analyte_id, unit)
         if cmap.header_units[analyte_id] != unit:
             raise UsageError(
-                f"--unit {analyte_id}={unit} conflicts with the header's unit "
-                f"{cmap.header_units[analyte_id]!r}"
+                f"{{unit}} {analyte_id}={unit} conflicts with the header's unit "
+                f"{cmap.header_units[analyte_id]!r}",
+                code="option.conflict",
+                field="unit",
             )
     return cmap
 
@@ -394,7 +398,7 @@ def looks_clinical(header: str) -> bool:
     """Whether a header cbc does not know still looks like a lab result: it holds a unit of the
     kind labs print (``10^9/L``, ``g/dL``, ``fL``, ``%``) or a word close to an analyte name
     (``Leukozten``, ``Haemoglobine``), or an analyte code as a word of its own (``WBC corr``)."""
-    folded = fold_header(header)
+    folded = fold(header).replace("_", " ")
     if _LAB_UNIT.search(folded):
         return True
     codes, words = _analyte_words()
@@ -420,7 +424,7 @@ def unread_notes(cmap: ColumnMap) -> list[str]:
         raw = cmap.header[index].strip().lstrip("\ufeff")
         bare = _UNIT_IN_HEADER.match(raw)
         name = bare["name"] if bare and (bare["p"] or bare["b"]) else raw
-        if fold_header(name) in _not_read() or fold_header(raw) in _not_read():
+        if fold(name) in _not_read() or fold(raw) in _not_read():
             known.append(raw)
         elif looks_clinical(raw):
             unknown += 1

@@ -63,6 +63,7 @@ def _whole(source: Source, limits: Limits) -> io.BytesIO:
     if len(data) > limits.workbook:
         raise InputError(
             f"{source.name}: the workbook is larger than {past('workbook', limits)}",
+            code="limit.exceeded",
             hint="export the sheet as CSV, which is read as it streams",
         )
     return io.BytesIO(data)
@@ -72,7 +73,7 @@ def _pick(name: str, sheets: list[str], wanted: str | None) -> int:
     """The index of the wanted sheet: by name first (a sheet may be named "2"), then by its
     position from 1."""
     if not sheets:
-        raise InputError(f"{name}: the workbook has no sheet")
+        raise InputError(f"{name}: the workbook has no sheet", code="file.empty")
     if wanted is None:
         return 0
     if wanted in sheets:
@@ -81,6 +82,8 @@ def _pick(name: str, sheets: list[str], wanted: str | None) -> int:
         return int(wanted) - 1
     raise InputError(
         f"{name}: no sheet {wanted!r}",
+        code="sheet.unknown",
+        field="sheet",
         hint="the sheets are " + ", ".join(f"{i} {s!r}" for i, s in enumerate(sheets, 1)),
     )
 
@@ -135,6 +138,7 @@ def _xlsx(name: str, data: io.BytesIO, wanted: str | None) -> tuple[str, Iterato
     except ImportError:
         raise UsageError(
             f"{name}: reading .xlsx needs the spreadsheet extra",
+            code="extra.missing",
             hint="pip install 'cbc-cli[spreadsheet]' (openpyxl), or save the sheet as CSV",
         ) from None
     try:
@@ -142,6 +146,7 @@ def _xlsx(name: str, data: io.BytesIO, wanted: str | None) -> tuple[str, Iterato
     except Exception as exc:  # openpyxl raises several kinds for a damaged file
         raise InputError(
             f"{name}: not a readable .xlsx workbook ({type(exc).__name__})",
+            code="file.unreadable",
             hint="open and save it again in a spreadsheet program, or export the sheet as CSV",
         ) from None
     index = _pick(name, book.sheetnames, wanted)
@@ -178,6 +183,7 @@ def _ods(name: str, data: io.BytesIO, wanted: str | None) -> tuple[str, Iterator
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         raise InputError(
             f"{name}: not a readable .ods workbook",
+            code="file.unreadable",
             hint="open and save it again in a spreadsheet program, or export the sheet as CSV",
         ) from None
     index = _pick(name, names, wanted)
@@ -225,6 +231,7 @@ def _ods_rows(name: str, archive: zipfile.ZipFile, index: int) -> Iterator[list[
     except (zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError):
         raise InputError(
             f"{name}: the .ods workbook is damaged",
+            code="file.unreadable",
             hint="open and save it again in a spreadsheet program, or export the sheet as CSV",
         ) from None
 

@@ -19,7 +19,7 @@ from cbc_cli.limits import DEFAULT_LIMITS, Limits, past
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import ColumnMap, map_columns, unread_notes
-from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.records import CellReader, DateOrders, Record, is_missing
 from cbc_cli.readers.source import LongLine
 from cbc_cli.units import Quantity
 from cbc_cli.wording import plural
@@ -157,6 +157,7 @@ def find_header(
             if isinstance(text, LongLine):
                 raise InputError(
                     f"line {number}: the header line is longer than {past('line', limits)}",
+                    code="limit.exceeded",
                     hint="check that this is a CSV or TSV export",
                 )
             if not text.strip():
@@ -180,9 +181,15 @@ def find_header(
         if skip_lines:
             raise InputError(
                 f"the input has no header after the {plural(skip_lines, 'line')} skipped",
-                hint="check --skip-lines",
+                code="file.empty",
+                field="skip_lines",
+                hint="check {skip_lines}",
             )
-        raise InputError("the input is empty", hint="give a file with a header row and data rows")
+        raise InputError(
+            "the input is empty",
+            code="file.empty",
+            hint="give a file with a header row and data rows",
+        )
     return HeaderLine(first[0], first[1], itertools.chain(window, lines), skipped)
 
 
@@ -198,6 +205,10 @@ class Tabular:
     notes: list[str] = field(default_factory=list)
     header_notes: int = 0
     """How many of ``notes`` are about the header (said once, before any row's)."""
+    date_format: str | None = None
+    """How year-last dates are read (``--date-format``; None: only unambiguous ones)."""
+    date_orders: DateOrders = field(default_factory=dict)
+    """The orders the file's dates have shown, for the errors of ambiguous ones."""
 
 
 def read_tabular(
@@ -209,6 +220,7 @@ def read_tabular(
     first_line: int = 1,
     limits: Limits = DEFAULT_LIMITS,
     skip_lines: int | None = None,
+    date_format: str | None = None,
 ) -> Tabular:
     """Read the header and set up the record stream.
 
@@ -239,6 +251,7 @@ def read_tabular(
             raise InputError(
                 f"line {header_line_no}: header column {index} is longer than "
                 f"{past('field', limits)}",
+                code="limit.exceeded",
                 hint="a header names its columns: check that this is a CSV or TSV export",
             )
     while header and not header[-1].strip():
@@ -249,11 +262,12 @@ def read_tabular(
         raise InputError(
             "no column of the header is an analyte cbc reads (the header is line "
             f"{header_line_no}, of {plural(len(header), 'column')})",
+            code="column.unknown",
             hint="give a header row naming the columns as in the lab report (Hb, PLT, WBC, "
             f"ANC, ...) within the first {HEADER_SEARCH_LINES} lines, or say where it is with "
-            "--skip-lines N; map other names with --column NAME=ANALYTE",
+            "{skip_lines} N; map other names with {column} NAME=ANALYTE",
         )
-    tab = Tabular(header, cmap, delim, delim == ";", iter(()))
+    tab = Tabular(header, cmap, delim, delim == ";", iter(()), date_format=date_format)
     if found.skipped:
         # The count only: lines above a header may name the patient.
         tab.notes.append(
@@ -402,7 +416,11 @@ def _error_record(line: int, cells: list[str], problem: str, tab: Tabular) -> Re
     return Record(
         line,
         sample_id=get("sample_id"),
-        error=ErrorInfo(line=line, message=problem),
+        error=ErrorInfo(
+            line=line,
+            code="limit.exceeded" if isinstance(problem, LimitProblem) else "input.invalid",
+            message=problem,
+        ),
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
         rows=[(line, cells, None)],
@@ -419,7 +437,12 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         index = cmap.context.get(key)
         return None if index is None else padded[index]
 
-    cell = CellReader(line, decimal_comma=tab.decimal_comma)
+    cell = CellReader(
+        line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
     patient = cell.patient(get)
     values: dict[str, Quantity] = {}
     lab: dict[str, LabRange] = {}
@@ -462,6 +485,8 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         cell_errors=cell.errors,
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=[(line, cells, None)],
     )
     if not values:
@@ -469,7 +494,7 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         message = (
             "no value in this row could be read" if cell.errors else "no analyte value in this row"
         )
-        record.error = ErrorInfo(line=line, message=message)
+        record.error = ErrorInfo(line=line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, record.sample_id, lab, flags)
     return record
@@ -520,7 +545,12 @@ def _long_sample(
     first_line, first = group[0]
     ctx = cmap.context
     key = (_cell(first, ctx.get("sample_id")), _cell(first, ctx.get("collected_at")))
-    cell = CellReader(first_line, decimal_comma=tab.decimal_comma)
+    cell = CellReader(
+        first_line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
     if key in seen and key[0]:
         tab.notes.append(
             f"line {first_line} has the sample id of line {seen[key]}, with rows of other "
@@ -599,6 +629,8 @@ def _long_sample(
         cell_errors=cell.errors,
         collected_at=key[1] or None,
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=rows,
     )
     if not values:
@@ -607,7 +639,7 @@ def _long_sample(
             if cell.errors
             else "no analyte cbc reads in this sample"
         )
-        record.error = ErrorInfo(line=first_line, message=message)
+        record.error = ErrorInfo(line=first_line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, sample_id, lab, flags)
     return record

@@ -64,8 +64,11 @@ def contract_cells(result: Result, analytes: Sequence[str], scheme: Scheme) -> l
     graded = [g for g in GRADE_COLUMNS if scheme.criteria_for(g)]
     grades = result.grades
     errors = ([result.error] if result.error else []) + list(result.cell_errors)
+    # Each problem as "[code] line N: message" (the code: docs/errors.md).
     error_text = "; ".join(
-        (f"line {e.line}: " if e.line and not e.message.startswith("line ") else "") + e.message
+        f"[{e.code}] "
+        + (f"line {e.line}: " if e.line and not e.message.startswith("line ") else "")
+        + e.message
         for e in errors
     )
     return [
