@@ -74,9 +74,13 @@ def run_file(
         # Entered after the source: a run that ends early discards (or keeps) the output first.
         target = stack.enter_context(OutputTarget(output, partial=options.partial))
         out = target.stream
-        # The columnar path reads dates the default way: a declared --date-format goes row by row.
-        if options.date_format is None and _columnar(
-            source, options, context, ranges, scheme, stats, target, stack, fmt
+        # The columnar paths read dates the default way: a declared --date-format goes row by row.
+        if options.date_format is None and (
+            _columnar(source, options, context, ranges, scheme, stats, target, stack, fmt)
+            or (
+                fmt == "csv"
+                and _columnar_long(source, options, context, ranges, scheme, stats, target, stack)
+            )
         ):
             return stats
         data = read_input(
@@ -201,6 +205,67 @@ def _columnar(
         )
     if sink == "summary":
         print_file_table(out, scheme, runner.summary, runner.first)
+    return True
+
+
+def _columnar_long(
+    source: Source,
+    options: BatchOptions,
+    context: Patient,
+    ranges: RangeTable,
+    scheme: Scheme,
+    stats: BatchStats,
+    target: OutputTarget,
+    stack: ExitStack,
+) -> bool:
+    """Run a long CSV export (a row per result) through the columnar rules when they cover it;
+    False otherwise."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from cbc_cli import workers
+    from cbc_cli.columnar_long import LongColumnarCsv, plan_long
+    from cbc_cli.readers.columns import parse_column_options, parse_unit_options
+    from cbc_cli.writers.batch_writers import CsvWriter
+
+    if context.temperature_c is not None:
+        return False  # the fever rules (febrile neutropenia) live in the engine only
+    columns = parse_column_options(options.columns)
+    units = parse_unit_options(options.units)
+    fast = plan_long(source, options.input_format, columns, units, options.limits)
+    if fast is None:
+        return False
+    CsvWriter(
+        target.stream,
+        fast.tab.header,
+        [],
+        scheme,
+        long=True,
+        formula_guard=options.formula_guard,
+        delimiter=fast.tab.delimiter,
+    )
+    runner = LongColumnarCsv(
+        fast,
+        source,
+        ranges,
+        scheme,
+        context,
+        target.stream,
+        options.formula_guard,
+        stats,
+        columns,
+        units,
+        limits=options.limits,
+        jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
+    )
+    try:
+        runner.run(_progress(stack))
+    finally:
+        target.through = runner.written_through
+    _report(source, stats, runner.notes)
+    if stats.samples == 0:
+        raise InputError(
+            f"{source.name}: no data rows after the header",
+            hint="the file holds only a header; give rows of results",
+        )
     return True
 
 
