@@ -228,6 +228,8 @@ def _columnar_long(
 
     if context.temperature_c is not None:
         return False  # the fever rules (febrile neutropenia) live in the engine only
+    if options.skip_lines is not None or options.sheet is not None:
+        return False  # the columnar path reads a CSV from its first line
     columns = parse_column_options(options.columns)
     units = parse_unit_options(options.units)
     fast = plan_long(source, options.input_format, columns, units, options.limits)
