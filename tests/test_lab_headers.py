@@ -162,6 +162,18 @@ def test_polish_export() -> None:
     assert values(r)["anc"] == (0.4, "LL")
 
 
+def test_sex_codes_of_the_languages_read_through_the_one_vocabulary() -> None:
+    # Polish K (kobieta) is female in every language cbc reads; Dutch V (vrouw) is not read, as
+    # Spanish V/M forms use V for varon, male: the sample is read with its sex not known.
+    text = "Numer próbki;Płeć;Hemoglobina (g/dl)\nPL-4;K;9,1\nNL-8;V;9,1\n"
+    polish, dutch = results(text)
+    assert polish.patient.sex == "female"
+    assert not polish.cell_errors
+    assert dutch.patient.sex is None
+    assert dutch.status == "ok"
+    assert [e.field for e in dutch.cell_errors] == ["sex"]
+
+
 def test_sysmex_xn_export() -> None:
     text = (
         "Sample No.,Patient ID,Birth,Sex,Date,WBC(10^3/uL),RBC(10^6/uL),HGB(g/dL),HCT(%),"
