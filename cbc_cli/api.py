@@ -185,6 +185,8 @@ KEYWORDS: MappingProxyType[str, str] = MappingProxyType(
         "skip_lines": "--skip-lines",
         "sheet": "--sheet",
         "date_format": "--date-format",
+        "config": "--config",
+        "preset": "--preset",
     }
 )
 """Keyword -> the ``cbc check`` option it stands for (values mean the same as there)."""
@@ -227,6 +229,40 @@ def _options(
     profiles = chosen.get("profiles")
     if isinstance(profiles, str):
         chosen["profiles"] = (profiles,)
+    return _settled(chosen)
+
+
+def _settled(chosen: dict[str, object]) -> dict[str, object]:
+    """Fill what the keywords leave unsaid from ``config=`` (a settings file or dict) and
+    ``preset=`` (README, Config files and presets); the keywords win. No environment variable
+    and no ``cbc.toml`` of the working folder or the user is read: only what the call names."""
+    config, preset = chosen.pop("config", None), chosen.pop("preset", None)
+    if config is None and preset is None:
+        return chosen
+    if preset is not None and not isinstance(preset, str):
+        raise TypeError(f"preset= takes a preset's name, not {type(preset).__name__}")
+    if not isinstance(config, str | PathLike | Mapping | None):
+        raise TypeError(f"config= takes a path or a dict, not {type(config).__name__}")
+    from cbc_cli.config import resolve
+
+    settings = resolve(
+        options={
+            "grading": chosen.get("grading"),
+            "input_format": chosen.get("input_format"),
+            "ranges": _strings(chosen.get("ranges")),
+            "columns": _strings(chosen.get("column")),
+            "units": _strings(chosen.get("unit")),
+            "date_format": chosen.get("date_format"),
+        },
+        config=config,
+        preset=preset,
+    )
+    chosen["date_format"] = settings.date_format.value
+    chosen["grading"] = settings.grading.value
+    chosen["ranges"] = settings.range_files()
+    chosen["input_format"] = settings.input_format.value
+    chosen["column"] = settings.column_options()
+    chosen["unit"] = settings.unit_options()
     return chosen
 
 
@@ -323,7 +359,9 @@ def interpret_file(source: str | PathLike[str] | BinaryIO, **options: object) ->
             plus ``input_format``, ``column``/``columns`` (``["Leuko=wbc"]`` or a mapping),
             ``unit``/``units`` (``["wbc=10*3/mL"]``), ``skip_lines`` (lines above the header)
             and ``sheet`` (a workbook's sheet, name or position from 1); not ``lab_range`` (a
-            file's rows carry their own ranges).
+            file's rows carry their own ranges). ``config`` (a ``cbc.toml`` path or a dict of its
+            keys) and ``preset`` (a shipped preset's name) fill what the other keywords leave
+            unsaid.
 
     Raises:
         TypeError: an unknown keyword or a text stream. InputError, UsageError: as the command

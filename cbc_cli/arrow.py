@@ -116,7 +116,9 @@ def make_options(**given: Any) -> Options:
     """Options from keyword arguments, checked at once (so a driver fails before any task runs).
 
     The keywords are those of :func:`cbc_cli.api.interpret` that apply to a table: ``temp`` or
-    ``temperature``, ``column`` or ``columns``, ``profile`` or ``profiles``, and so on.
+    ``temperature``, ``column`` or ``columns``, ``profile`` or ``profiles``, and so on; also
+    ``config`` (a cbc.toml path or dict) and ``preset`` (README, Config files and presets),
+    which fill what the other keywords leave unsaid.
 
     Raises:
         UsageError: an unknown option name, one given under two names, a bad value, or a bad
@@ -125,6 +127,7 @@ def make_options(**given: Any) -> Options:
     known = set(Options.__dataclass_fields__)
     options: dict[str, Any] = {}
     given_as: dict[str, str] = {}
+    config, preset = given.pop("config", None), given.pop("preset", None)
     for key, value in given.items():
         name = _ALIASES.get(key, key)
         if name not in known:
@@ -142,6 +145,19 @@ def make_options(**given: Any) -> Options:
     for key in ("age", "temperature", "dob", "collected"):
         if options.get(key) is not None:
             options[key] = str(options[key])
+    if config is not None or preset is not None:
+        # A cbc.toml or a preset fills what the keywords leave unsaid (cbc_cli.config).
+        from cbc_cli.config import resolve
+
+        settings = resolve(
+            options={k: options.get(k) for k in ("grading", "ranges", "columns", "units")},
+            config=config,
+            preset=preset,
+        )
+        options["grading"] = settings.grading.value
+        options["ranges"] = settings.range_files()
+        options["columns"] = tuple(settings.column_options())
+        options["units"] = tuple(settings.unit_options())
     made = Options(**options)
     made.context()
     resolve_scheme(made.grading)

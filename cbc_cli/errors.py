@@ -38,6 +38,10 @@ CODES: dict[str, Code] = {
     "limit.invalid": Code("usage", "an input limit that is not NAME=SIZE with a known NAME"),
     "extra.missing": Code("usage", "a format needs an optional extra that is not installed"),
     "report.too_large": Code("usage", "more samples or draws than one HTML/PDF report holds"),
+    "config.invalid": Code(
+        "usage", "a settings file (cbc.toml), preset or CBC_* variable cbc cannot read or use"
+    ),
+    "preset.unknown": Code("usage", "a settings preset cbc does not ship"),
     # (raised for one sample; in a file, the sample's error row carries it and the run goes on)
     "patient.age_required": Code("usage", "the grading scheme grades by age: no age was given"),
     "patient.sex_required": Code("usage", "the grading scheme grades by sex: no sex was given"),

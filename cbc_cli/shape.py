@@ -13,8 +13,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 Spec = dict[str, tuple[Any, Any]]
 """Field name -> (annotation, default); default ``...`` means required. An annotation is str, int,
-float, bool, a Literal, ``X | None``, ``dict[str, str]``, a nested Spec, or a one-item list
-holding a Spec (a list of such tables)."""
+float, bool, a Literal, ``X | None``, ``dict[str, X]``, ``list[X]``, a nested Spec, or a one-item
+list holding a Spec (a list of such tables)."""
 
 
 def _conforms(value: Any, ann: Any) -> bool:
@@ -27,6 +27,9 @@ def _conforms(value: Any, ann: Any) -> bool:
         return value in get_args(ann)
     if origin in (Union, types.UnionType):
         return any(_conforms(value, a) for a in get_args(ann))
+    if origin is list:
+        (item_t,) = get_args(ann)
+        return isinstance(value, list) and all(_conforms(v, item_t) for v in value)
     if origin is dict:
         key_t, val_t = get_args(ann)
         return isinstance(value, dict) and all(

@@ -1,5 +1,5 @@
-"""Every test runs as in a pipeline with no terminal and no colour, and no lab ranges from the
-environment of whoever runs the tests."""
+"""Every test runs as in a pipeline with no terminal and no colour, and no lab ranges or settings
+from the environment of whoever runs the tests."""
 
 from __future__ import annotations
 
@@ -15,3 +15,7 @@ def _no_tty(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.delenv("CBC_RANGES", raising=False)
+    # Nor settings: no CBC_* variable, and no user cbc.toml (README, Config files and presets).
+    for name in ("CBC_CONFIG", "CBC_PRESET", "CBC_SCHEME", "CBC_DATE_FORMAT", "CBC_INPUT_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/nonexistent/cbc-tests-config")

@@ -131,3 +131,13 @@ def test_wheel_installs_and_finds_its_ranges(tmp_path: Path) -> None:
         check=True,
     )
     assert json.loads(grading.stdout)["grading"]["id"] == "daids21"
+    # The presets are package data too: `cbc presets list` names each from the wheel.
+    presets = subprocess.run(
+        [*argv, "presets", "list"], cwd=work, env=env, capture_output=True, text=True, check=True
+    )
+    assert [line.split()[0] for line in presets.stdout.splitlines()] == [
+        "beckman-dxh",
+        "epic-long",
+        "loinc-long",
+        "sysmex-xn",
+    ]

@@ -20,7 +20,7 @@ from cbc_cli.cli.options import CONTEXT
 from cbc_cli.errors import CODES, CbcError
 from cbc_cli.output import Terminated, fate, forget_fate
 
-COMMANDS = ("check", "explain", "schema", "trend", "ranges")
+COMMANDS = ("check", "explain", "schema", "trend", "ranges", "config", "presets")
 """The commands, in the order ``cbc --help`` lists them."""
 
 
@@ -105,6 +105,14 @@ def build_app(only: str | None = None) -> typer.Typer:
         from cbc_cli.cli.ranges import ranges_app
 
         app.add_typer(ranges_app, name="ranges")
+    if "config" in wanted:
+        from cbc_cli.cli.config import config_app
+
+        app.add_typer(config_app, name="config")
+    if "presets" in wanted:
+        from cbc_cli.cli.config import presets_app
+
+        app.add_typer(presets_app, name="presets")
     return app
 
 

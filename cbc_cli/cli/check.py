@@ -21,26 +21,26 @@ from cbc_cli.cli.formats import OneSample, open_writer
 from cbc_cli.cli.options import (
     AgeOpt,
     ColumnOpt,
+    ConfigOpt,
     DateFormatOpt,
     FailOn,
     FormulaGuardOpt,
     Grading,
-    GradingOpt,
     InputFormat,
-    InputFormatOpt,
     JobsOpt,
     LabRangesOpt,
     LimitOpt,
     OutputFormat,
     OutputOpt,
     PartialOpt,
+    PresetOpt,
     ProfileOpt,
     SexOpt,
     Transplant,
     UnitOpt,
     fail_code,
     make_console,
-    range_files,
+    settings,
     stdin_bytes,
 )
 from cbc_cli.engine import interpret_panel
@@ -196,7 +196,14 @@ def check(
             show_default=False,
         ),
     ] = None,
-    input_format: InputFormatOpt = InputFormat.auto,
+    input_format: Annotated[
+        InputFormat | None,
+        typer.Option(
+            help="Input format (default: auto, detected from the content; also CBC_INPUT_FORMAT).",
+            show_default=False,
+            rich_help_panel="Files",
+        ),
+    ] = None,
     column: ColumnOpt = None,
     unit: UnitOpt = None,
     skip_lines: Annotated[
@@ -216,6 +223,8 @@ def check(
             rich_help_panel="Files",
         ),
     ] = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
     output: OutputOpt = None,
     partial: PartialOpt = False,
     formula_guard: FormulaGuardOpt = True,
@@ -230,7 +239,14 @@ def check(
             rich_help_panel="Ranges and grading",
         ),
     ] = None,
-    grading: GradingOpt = Grading.ctcae5,
+    grading: Annotated[
+        Grading | None,
+        typer.Option(
+            help="Grading scheme (default: ctcae5; also CBC_SCHEME).",
+            show_default=False,
+            rich_help_panel="Ranges and grading",
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat,
         typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output"),
@@ -280,9 +296,20 @@ def check(
             code="option.conflict",
             hint="drop --brief, or give --format ndjson",
         )
-    check_target(output, [file, *range_files(ranges)])
-    scheme = resolve_scheme(grading.value)
-    table = default_ranges(range_files(ranges), limits)
+    chosen = settings(
+        config,
+        preset,
+        grading=grading.value if grading else None,
+        input_format=input_format.value if input_format else None,
+        date_format=date_format,
+        columns=column,
+        units=unit,
+        ranges=ranges,
+    )
+    date_format = chosen.date_format.value
+    check_target(output, [file, *chosen.range_files(), *chosen.files])
+    scheme = resolve_scheme(chosen.grading.value)
+    table = default_ranges(chosen.range_files(), limits)
     patient_args: dict[str, object] = {
         "sex": sex,
         "age": age,
@@ -324,7 +351,13 @@ def check(
         from cbc_cli.batch import BatchOptions
 
         options = BatchOptions(
-            input_format.value, column or [], unit or [], formula_guard, jobs, limits, partial
+            chosen.input_format.value,
+            chosen.column_options(),
+            chosen.unit_options(),
+            formula_guard,
+            jobs,
+            limits,
+            partial,
         )
         options.date_format = check_date_format(date_format)
         options.brief = brief

@@ -19,6 +19,8 @@ from cbc_cli.models import Urgency
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
+    from cbc_cli.config import Settings
+
 # -h as well as --help, on every command.
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -174,6 +176,25 @@ DateFormatOpt = Annotated[
         rich_help_panel="Files",
     ),
 ]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="A settings file (cbc.toml syntax; also CBC_CONFIG), over ./cbc.toml and the "
+        "user's; options and CBC_* variables override it (README, Config files and presets).",
+        show_default=False,
+        rich_help_panel="Settings",
+    ),
+]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--preset",
+        help="A shipped settings preset for a common export (cbc presets list; also CBC_PRESET).",
+        show_default=False,
+        rich_help_panel="Settings",
+    ),
+]
 LimitOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -184,6 +205,19 @@ LimitOpt = Annotated[
         rich_help_panel="Files",
     ),
 ]
+
+
+def settings(config: Path | None, preset: str | None, **options: object) -> "Settings":
+    """The settings in force: options over CBC_* variables over --config/CBC_CONFIG over
+    --preset/CBC_PRESET over ./cbc.toml over the user's cbc.toml (README, Config files and
+    presets). The environment and the working folder are read here, at the edge."""
+    from cbc_cli.config import resolve
+
+    try:
+        cwd: Path | None = Path.cwd()
+    except OSError:  # the working folder was removed: it holds no cbc.toml
+        cwd = None
+    return resolve(options=options, config=config, preset=preset, environ=os.environ, cwd=cwd)
 
 
 def stdin_bytes() -> BinaryIO:

@@ -340,6 +340,7 @@ def map_columns(
     overrides = {**extra, **(column_options or {})}
     cmap = ColumnMap(list(header))
     per_analyte: list[tuple[int, str, str]] = []
+    named: set[str] = set()  # context columns an option (or settings file) names
     for index, raw in enumerate(header):
         found = recognise_header(raw, overrides)
         if found is None:
@@ -351,6 +352,7 @@ def map_columns(
                 cmap.unread.append(index)
             continue
         target, unit = found.target, found.unit
+        folded = fold(raw)  # named by an option (or settings file) when overrides hold it
         if target in ANALYTES:
             if target in cmap.analytes.values():
                 first = header[next(i for i, a in cmap.analytes.items() if a == target)]
@@ -364,8 +366,14 @@ def map_columns(
             cmap.analytes[index] = target
             if unit:
                 cmap.header_units[target] = unit
-        elif target not in cmap.context:
+        elif target not in cmap.context or (folded in overrides and target not in named):
+            # A column named by an option wins over one matched by alias ("ORDER_ID" named as
+            # the sample id over an "ACCESSION" column before it); otherwise the first wins.
+            if target in cmap.context:
+                cmap.unread.append(cmap.context[target])  # the alias's column is carried through
             cmap.context[target] = index
+            if folded in overrides:
+                named.add(target)
         else:
             cmap.unread.append(index)
     for index, analyte_id, what in per_analyte:
@@ -391,6 +399,7 @@ def map_columns(
                 code="option.conflict",
                 field="unit",
             )
+    cmap.unread.sort()
     return cmap
 
 
