@@ -47,8 +47,9 @@ def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float]:
 
     Peak memory is the largest of the kernel's peak resident set of the process (exact for a
     single process, its threads included) and the most that the process and its child
-    processes held at once, summed, sampled every 5 ms (cbc forks workers; their shared pages
-    are counted once per process, so the sum errs high).
+    processes held at once, summed, sampled every 5 ms (cbc is one process since 2026-12-03;
+    a program that starts others has their shared pages counted once per process, so the sum
+    errs high).
     """
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, env=ENV)

@@ -9,8 +9,11 @@ each exercises; realistic files are in tests/fixtures/fhir (see the README there
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import random
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -832,39 +835,151 @@ def test_an_array_of_resources_is_read_an_item_at_a_time_and_a_break_is_one_erro
     assert records[-1].error.message.startswith("line 3: not valid JSON")
 
 
-def test_ndjson_is_grouped_in_windows_and_a_sample_split_by_one_is_said(
+def _bulk_export(samples: int, seed: int = 3) -> list[dict[str, Any]]:
+    """Resources as a Bulk Data export lists them: every Patient, then every Observation
+    (shuffled, so a sample's results lie far apart), then every DiagnosticReport. A third of
+    the samples have no report (loose Observations of one subject and time), one in five a
+    sodium result beside the counts (not a CBC value), one in seven an extra result in its
+    report that the input does not hold."""
+    rng = random.Random(seed)
+    patients = [
+        {
+            "resourceType": "Patient",
+            "id": f"p{n}",
+            "gender": rng.choice(["female", "male"]),
+            "birthDate": f"{rng.randint(1940, 2005)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+        }
+        for n in range(max(1, samples // 3))
+    ]
+    observations: list[dict[str, Any]] = []
+    reports: list[dict[str, Any]] = []
+    codes = [("6690-2", 2.1, 11.0, "10*9/L"), ("718-7", 7.0, 16.0, "g/dL")]
+    codes += [("777-3", 20, 400, "10*9/L"), ("751-8", 0.2, 6.0, "10*9/L")]
+    codes += [("2951-2", 130, 145, "mmol/L")]  # sodium: another test
+    for n in range(samples):
+        subject = {"reference": f"Patient/p{rng.randrange(len(patients))}"}
+        when = f"2024-03-{10 + n // 1440}T{n // 60 % 24:02d}:{n % 60:02d}:00Z"  # one each
+        ids = []
+        for code, low, high, unit in codes if n % 5 == 0 else codes[:4]:
+            ids.append(f"s{n}-{code}")
+            observations.append(
+                {
+                    "resourceType": "Observation",
+                    "id": ids[-1],
+                    "status": "final",
+                    "code": {"coding": [{"system": LOINC, "code": code}]},
+                    "subject": subject,
+                    "effectiveDateTime": when,
+                    "valueQuantity": {
+                        "value": round(rng.uniform(low, high), 1),
+                        "system": UCUM,
+                        "code": unit,
+                    },
+                }
+            )
+        if n % 3:
+            refs = [{"reference": f"Observation/{i}"} for i in ids]
+            if n % 7 == 0:
+                refs.append({"reference": "Observation/not-exported"})
+            reports.append(
+                {
+                    "resourceType": "DiagnosticReport",
+                    "id": f"r{n}",
+                    "identifier": [{"value": f"ACC{n}"}],
+                    "status": "final",
+                    "code": {"coding": [{"system": LOINC, "code": "58410-2"}]},
+                    "subject": subject,
+                    "effectiveDateTime": when,
+                    "result": refs,
+                }
+            )
+    rng.shuffle(observations)
+    return patients + observations + reports
+
+
+def _as_read(records: list[Record]) -> list[tuple[object, ...]]:
+    """What a record says about its sample, without where it was read (a line, an item)."""
+    return [(r.sample_id, r.patient_id, r.collected_at, r.panel, r.error) for r in records]
+
+
+@pytest.mark.slow
+def test_a_bulk_export_in_type_order_is_grouped_as_when_read_whole() -> None:
+    # Each report's results lie thousands of lines before it and its Patient further still:
+    # streamed NDJSON groups them exactly as the same resources read whole (a JSON array).
+    resources = _bulk_export(900)
+    ndjson = read("".join(json.dumps(r) + "\n" for r in resources))
+    whole = read(json.dumps(resources))
+    streamed, together = list(ndjson.records), list(whole.records)
+    assert _as_read(streamed) == _as_read(together)
+    assert len(streamed) == 900  # every sample, once
+    reported = [r for r in streamed if r.sample_id is not None]
+    assert len(reported) == 600
+    assert all(r.panel is not None and r.panel.patient.sex is not None for r in streamed)
+    assert all(r.panel is not None and r.panel.patient.age is not None for r in streamed)
+    # Samples come in the order of their first resource: loose ones (first met among the
+    # Observations) before reported ones (met at their report, at the end).
+    lines = [r.line or 0 for r in streamed]
+    assert 0 not in lines
+    assert lines == sorted(lines)
+    missing = [n for n in ndjson.notes if "not found in the input" in n]
+    assert missing
+    assert all("1 result reference(s)" in n for n in missing)
+    assert len(ndjson.notes) == len(whole.notes)
+
+
+@pytest.mark.slow
+def test_grouping_a_long_export_holds_one_sample_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("cbc_cli.readers.fhir.WINDOW", 3)
-    plt = {
-        "code": {"coding": [{"system": LOINC, "code": "777-3"}]},
-        "valueQuantity": {"value": 200, "code": "10*9/L"},
-    }
-    lines = [_obs(n) for n in range(1, 4)] + [_obs(3, id="o3b", **plt)]
-    opened = read("".join(json.dumps(r) + "\n" for r in lines))
-    records = list(opened.records)
-    assert [r.line for r in records] == [1, 2, 3, 4]
-    assert any("read as separate samples" in n for n in opened.notes)
-
-
-def test_ndjson_grouping_state_stays_within_a_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    # What is held for grouping is at most a window of resources, however long the file (a
-    # tracemalloc peak would also count what other tests' threads allocate meanwhile).
+    # Resources go to the store as they are read, and come back one sample at a time: the
+    # reduced resources alive in memory stay a handful however long the export. (A count of
+    # objects, not a tracemalloc peak: that would also count other tests' threads.)
     from cbc_cli.readers import fhir
 
-    monkeypatch.setattr(fhir, "WINDOW", 500)
-    held: list[int] = []
-    finish = fhir._Reader.finish
+    def alive() -> int:
+        return sum(isinstance(o, fhir._Item) for o in gc.get_objects())
 
-    def counting(self: Any, *, final: bool = True) -> Any:
-        held.append(len(self.observations) + len(self.other_observations))
-        return finish(self, final=final)
+    counts: list[int] = []
+    read_line = fhir._Reader.read_line
 
-    monkeypatch.setattr(fhir._Reader, "finish", counting)
-    text = "".join(json.dumps(_obs(n)) + "\n" for n in range(3000))
-    assert len(list(read(text).records)) == 3000
-    assert max(held) <= 500
-    assert len(held) == 7  # six full windows, then the end
+    def counting(self: Any, text: str, number: int) -> None:
+        if number % 997 == 0:
+            counts.append(alive())
+        read_line(self, text, number)
+
+    monkeypatch.setattr(fhir._Reader, "read_line", counting)
+    resources = _bulk_export(1200)
+    opened = read("".join(json.dumps(r) + "\n" for r in resources))
+    kept = 0
+    for number, _record in enumerate(opened.records):
+        if number % 97 == 0:
+            counts.append(alive())
+        kept += 1
+    assert kept == 1200
+    assert len(counts) > 15
+    assert max(counts) <= 12  # one report's results and its Patient, not 5,200 resources
+
+
+def test_no_room_for_the_temporary_store_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cbc_cli.readers import fhir
+
+    def full(self: Any, item: Any, keys: list[str]) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(fhir._Store, "add", full)
+    path = tmp_path / "export.ndjson"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _bulk_export(3)))
+    out = tmp_path / "out.csv"
+    code, stdout, err = run_cli(capsys, "check", str(path), "-f", "csv", "-o", str(out))
+    assert code == 70
+    assert stdout == ""
+    assert err.count("\n") == 1
+    assert "temporary file that groups a FHIR input into samples could not be written" in err
+    assert "database or disk is full" in err
+    assert "TMPDIR" in err
+    assert not out.exists()
 
 
 def test_a_bundle_naming_its_type_after_its_entries_is_streamed_too() -> None:

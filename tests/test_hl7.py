@@ -663,3 +663,62 @@ def test_one_message_is_parsed_a_few_segments_at_a_time(monkeypatch: pytest.Monk
     assert record.panel.values["hgb"].value == 9.1
     assert max(sizes) <= PARSE_SEGMENTS + 1  # the chunk and its MSH
     assert sum(sizes) >= 1003
+
+
+def _batch(messages: int) -> str:
+    """A batch of CBC messages, one sample each (numbered sample ids)."""
+    text = "FHS|^~\\&|LIS\rBHS|^~\\&|LIS\r"
+    for n in range(messages):
+        text += ORU_CBC.replace("|FIL1|", f"|S{n}|").replace("|MSG001|", f"|M{n}|")
+    return text + f"BTS|{messages}\rFTS|1\r"
+
+
+@pytest.mark.slow
+def test_a_batch_is_read_a_message_at_a_time() -> None:
+    # The segments alive while a batch is read are those of one message (and the next MSH),
+    # however many messages: counted as objects, not timed or measured in bytes.
+    import gc
+
+    from cbc_cli.readers.hl7 import Segment
+
+    per_message = ORU_CBC.count("\r")
+    alive: list[int] = []
+    opened = read(_batch(400))
+    ids = []
+    for number, record in enumerate(opened.records):
+        if number % 25 == 0:
+            alive.append(sum(isinstance(o, Segment) for o in gc.get_objects()))
+        ids.append(record.sample_id)
+    assert ids == [f"S{n}" for n in range(400)]  # every message, in order
+    assert len(alive) == 16
+    assert max(alive) <= per_message + 1
+
+
+@pytest.mark.slow
+def test_segments_before_any_msh_are_counted_not_kept() -> None:
+    import gc
+
+    from cbc_cli.readers import hl7 as reader
+
+    seen: list[int] = []
+    add = reader._Orphans.add
+
+    def counting(self: Any, segment: Any) -> None:
+        add(self, segment)
+        if self.count % 500 == 0:
+            seen.append(sum(isinstance(o, reader.Segment) for o in gc.get_objects()))
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(reader._Orphans, "add", counting)
+    try:
+        text = "".join(f"{sid}|{n}\r" for n in range(3000) for sid in ("PID", "OBX", "NTE"))
+        record = next(iter(read(text + ORU_CBC, "hl7").records))
+    finally:
+        mp.undo()
+    assert record.error is not None
+    assert record.error.message == (
+        "line 1: 9000 segment(s) (PID, OBX, NTE) before any MSH segment; an HL7 message starts "
+        "with MSH"
+    )
+    assert len(seen) == 18
+    assert max(seen) <= 2  # the first one, and the one being read

@@ -23,11 +23,16 @@ wrong JSON type makes that resource an error record naming the field (a value, r
 the wrong type is a cell error of its sample), and the rest is read. A resource is reduced at once
 to what a sample needs; other Observations leave only their id.
 
-Memory. NDJSON is read a line at a time and grouped in windows of :data:`WINDOW` resources: a
-window is grouped and written before the next is read, so memory stays flat however long the file
-(references and loose Observations of one sample further apart than that are read separately, and
-said). A JSON document (a Bundle, a resource, an array of resources) is read whole, up to
-``Limits.fhir_resource``, then decoded an entry (an item) at a time and grouped at its end.
+Memory. A resource is reduced as it is read and the reduced item goes to a temporary SQLite
+database (:class:`_Store`, in SQLITE_TMPDIR or TMPDIR, else /var/tmp or /tmp; deleted when the
+input is read), which also indexes it by its keys: grouping then reads items back one sample at
+a time. A bulk export lists resources by type (all Patients, then all Observations, then all
+DiagnosticReports), so a report's results, or a person's Patient, can be any distance apart;
+grouping needs the whole input, and only the database holds it. What stays in memory per
+resource is one bit (claimed by a sample, or not), so memory stays flat however long the NDJSON
+file. A JSON document (a Bundle, a resource, an array of resources) is read whole, up to
+``Limits.fhir_resource``, then decoded an entry (an item) at a time into :class:`_MemoryStore`,
+which holds the same in dicts for the same grouping code.
 
 A reference that could mean two resources (a duplicate ``fullUrl``, or a duplicate id) is never
 resolved to either: it is a cell error of the sample. Resources of other types in a Bundle are
@@ -38,13 +43,17 @@ from __future__ import annotations
 
 import codecs
 import json
+import marshal
+import pickle
 import re
+import sqlite3
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from sys import intern
 from typing import Any
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.errors import CbcError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.readers.hl7 import Notes, Sample, match_code, ucum_unit
@@ -69,9 +78,8 @@ _CONTEXT_FIELDS = {
     "temperature": "Observation.value[x]",
 }
 _MAX_DEPTH = 8  # panels within panels: deeper nesting is a reference loop
-WINDOW = 5000
-"""NDJSON resources kept for grouping before the samples met so far are written (about 1 KiB
-each for a CBC result, less for others): what keeps memory flat on a bulk export."""
+_CACHE_KIB = 4096
+"""SQLite's page cache for the store, in KiB: past it, pages go to the temporary file."""
 # What a reference resolves to when it is not a kept resource.
 _OTHER, _AMBIGUOUS, _BROKEN = "other", "ambiguous", "broken"
 
@@ -216,6 +224,306 @@ class _Pending:
     notes: list[str] = field(default_factory=list)
 
 
+class _Bits:
+    """A set of resource orders as one bit each: what grouping marks, held for a whole input."""
+
+    def __init__(self) -> None:
+        self._bytes = bytearray()
+
+    def add(self, order: int) -> None:
+        """Mark ``order``."""
+        index = order >> 3
+        if index >= len(self._bytes):
+            self._bytes.extend(bytes(index + 1 - len(self._bytes) + 4096))
+        self._bytes[index] |= 1 << (order & 7)
+
+    def __contains__(self, order: object) -> bool:
+        if not isinstance(order, int):
+            return False
+        index = order >> 3
+        return index < len(self._bytes) and bool(self._bytes[index] >> (order & 7) & 1)
+
+
+# Kinds of stored rows.
+_PATIENT, _OBSERVATION, _REPORT, _ERROR, _GROUP, _LOOSE = range(6)
+_KINDS = {"Patient": _PATIENT, "Observation": _OBSERVATION, "DiagnosticReport": _REPORT}
+
+
+def _text_key(text: str | None) -> bytes | None:
+    """Text as SQLite keeps it: UTF-8 bytes, a lone surrogate (valid in JSON) included."""
+    return None if text is None else text.encode("utf-8", "surrogatepass")
+
+
+class _Store:
+    """The reduced resources of one input, their keys, and the samples grouped from them, in a
+    private temporary SQLite database: a bulk export's Observations and the reports that name
+    them can be a whole file apart, and only the disk can hold a file's worth of them.
+
+    SQLite deletes the database when it is closed (or the process ends); its page cache is
+    :data:`_CACHE_KIB`. A full disk (or no temporary folder) is a :class:`CbcError` saying so.
+    """
+
+    def __init__(self) -> None:
+        try:
+            # "": a private temporary database on disk, removed when the connection closes.
+            self.db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+            self.db.executescript(
+                f"""
+                PRAGMA cache_size = -{_CACHE_KIB};
+                PRAGMA journal_mode = OFF;
+                PRAGMA synchronous = OFF;
+                PRAGMA temp_store = FILE;
+                CREATE TABLE item (
+                    ord INTEGER PRIMARY KEY, kind INTEGER, panel INTEGER, valued INTEGER,
+                    subject BLOB, effective BLOB, blob BLOB
+                );
+                CREATE TABLE key (key BLOB, ord INTEGER);
+                CREATE TABLE broken (key BLOB PRIMARY KEY) WITHOUT ROWID;
+                CREATE TABLE out (ord INTEGER PRIMARY KEY, kind INTEGER, blob BLOB);
+                CREATE TABLE loose (subject BLOB, effective BLOB, ord INTEGER);
+                BEGIN;
+                """
+            )
+        except sqlite3.OperationalError as exc:
+            raise _no_room(exc) from None
+
+    def close(self) -> None:
+        """Remove the database."""
+        self.db.close()
+
+    def add(self, item: _Item, keys: list[str]) -> None:
+        """Keep a Patient, Observation or DiagnosticReport item under its keys."""
+        blob = marshal.dumps(_packed(item))
+        observation = item.rtype == "Observation"
+        self.db.execute(
+            "INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.order,
+                _KINDS[item.rtype],
+                observation and bool(item.refs or item.target is None),
+                observation and bool(item.values),
+                _text_key(item.subject),
+                _text_key(item.effective),
+                blob,
+            ),
+        )
+        self.db.executemany(
+            "INSERT INTO key VALUES (?, ?)", [(_text_key(k), item.order) for k in keys]
+        )
+
+    def add_other(self, key: str) -> None:
+        """An Observation cbc does not read: only its key, for references to it."""
+        self.db.execute("INSERT INTO key VALUES (?, NULL)", (_text_key(key),))
+
+    def add_broken(self, key: str) -> None:
+        """The key of a resource that was an error record."""
+        self.db.execute("INSERT OR IGNORE INTO broken VALUES (?)", (_text_key(key),))
+
+    def add_out(self, order: int, kind: int, value: Record | _Group) -> None:
+        """An error record or a sample's group, written in ``order`` by :meth:`out`."""
+        if isinstance(value, _Group):
+            packed = [getattr(value, name) for name in _GROUP_FIELDS]
+            packed[_MEMBERS] = [_packed(m) for m in value.members]
+            blob = marshal.dumps(packed)
+        else:
+            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.db.execute("INSERT INTO out VALUES (?, ?, ?)", (order, kind, blob))
+
+    def add_loose(self, claimed: _Bits) -> None:
+        """Each Observation with a value that no report or panel claimed, to be grouped with
+        the others of its subject and time."""
+        rows = self.db.execute(
+            "SELECT subject, effective, ord FROM item WHERE valued ORDER BY ord"
+        ).fetchmany
+        while batch := rows(1024):
+            self.db.executemany(
+                "INSERT INTO loose VALUES (?, ?, ?)", [r for r in batch if r[2] not in claimed]
+            )
+
+    def lookup(self, key: str) -> _Item | str | None:
+        """What ``key`` names: the item, _OTHER, _AMBIGUOUS (two resources), _BROKEN, or None."""
+        rows = self.db.execute(
+            "SELECT DISTINCT ord FROM key WHERE key = ? LIMIT 2", (_text_key(key),)
+        ).fetchall()
+        if len(rows) > 1:
+            return _AMBIGUOUS
+        if rows:
+            (order,) = rows[0]
+            return _OTHER if order is None else self.item(order)
+        found = self.db.execute("SELECT 1 FROM broken WHERE key = ?", (_text_key(key),))
+        return _BROKEN if found.fetchone() else None
+
+    def item(self, order: int) -> _Item:
+        """The item kept as ``order``."""
+        (blob,) = self.db.execute("SELECT blob FROM item WHERE ord = ?", (order,)).fetchone()
+        return _unpacked(_load(blob))
+
+    def items(self, kind: int) -> Iterator[_Item]:
+        """The items of one kind, in input order."""
+        rows = self.db.execute("SELECT blob FROM item WHERE kind = ? ORDER BY ord", (kind,))
+        for (blob,) in rows:
+            yield _unpacked(_load(blob))
+
+    def panels(self) -> Iterator[_Item]:
+        """The Observations with members (hasMember) or values only in components, in order."""
+        for (blob,) in self.db.execute("SELECT blob FROM item WHERE panel ORDER BY ord"):
+            yield _unpacked(_load(blob))
+
+    def close_loose(self) -> None:
+        """Make each subject and time of the loose Observations one group, placed at its first."""
+        self.db.execute("CREATE INDEX loose_key ON loose (subject, effective, ord)")
+        self.db.execute(
+            "INSERT INTO out SELECT MIN(ord), ?, NULL FROM loose GROUP BY subject, effective",
+            (_LOOSE,),
+        )
+
+    def out(self) -> Iterator[tuple[int, object]]:
+        """(kind, value) of each error record and group, in input order; a loose group as the
+        list of its Observations."""
+        for order, kind, blob in self.db.execute("SELECT ord, kind, blob FROM out ORDER BY ord"):
+            if kind == _ERROR:
+                yield kind, _unpickle(blob)
+                continue
+            if kind == _GROUP:
+                packed = _load(blob)
+                packed[_MEMBERS] = [_unpacked(m) for m in packed[_MEMBERS]]
+                yield kind, _Group(*packed)
+                continue
+            first = self.item(order)
+            rows = self.db.execute(
+                "SELECT ord FROM loose WHERE subject IS ? AND effective IS ? ORDER BY ord",
+                (_text_key(first.subject), _text_key(first.effective)),
+            ).fetchall()
+            yield kind, [first, *(self.item(o) for (o,) in rows[1:])]
+
+    def index_keys(self) -> None:
+        """Index the keys once all are in (faster than keeping an index up to date)."""
+        self.db.execute("CREATE INDEX key_key ON key (key)")
+
+
+class _MemoryStore:
+    """:class:`_Store` in memory, for a JSON document: its text is in memory already, and what
+    is reduced from it is smaller; the same grouping reads it (twice as fast as SQLite)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[int, _Item] = {}
+        self.keys: dict[str, set[int | None]] = {}
+        self.broken: set[str] = set()
+        self.groups: list[tuple[int, int, Any]] = []
+        self.loose: dict[tuple[str | None, str | None], list[int]] = {}
+
+    def close(self) -> None:
+        """Forget everything."""
+        self.kept.clear()
+        self.keys.clear()
+        self.groups.clear()
+        self.loose.clear()
+
+    def add(self, item: _Item, keys: list[str]) -> None:
+        """As :meth:`_Store.add`."""
+        self.kept[item.order] = item
+        for key in keys:
+            self.keys.setdefault(key, set()).add(item.order)
+
+    def add_other(self, key: str) -> None:
+        """As :meth:`_Store.add_other`."""
+        self.keys.setdefault(key, set()).add(None)
+
+    def add_broken(self, key: str) -> None:
+        """As :meth:`_Store.add_broken`."""
+        self.broken.add(key)
+
+    def add_out(self, order: int, kind: int, value: Record | _Group) -> None:
+        """As :meth:`_Store.add_out`."""
+        self.groups.append((order, kind, value))
+
+    def add_loose(self, claimed: _Bits) -> None:
+        """As :meth:`_Store.add_loose`."""
+        for item in self._sorted():
+            if item.rtype == "Observation" and item.values and item.order not in claimed:
+                self.loose.setdefault((item.subject, item.effective), []).append(item.order)
+
+    def lookup(self, key: str) -> _Item | str | None:
+        """As :meth:`_Store.lookup`."""
+        orders = self.keys.get(key)
+        if orders is not None and len(orders) > 1:
+            return _AMBIGUOUS
+        if orders:
+            (order,) = orders
+            return _OTHER if order is None else self.kept[order]
+        return _BROKEN if key in self.broken else None
+
+    def item(self, order: int) -> _Item:
+        """As :meth:`_Store.item`."""
+        return self.kept[order]
+
+    def items(self, kind: int) -> Iterator[_Item]:
+        """As :meth:`_Store.items`."""
+        return (item for item in self._sorted() if _KINDS[item.rtype] == kind)
+
+    def panels(self) -> Iterator[_Item]:
+        """As :meth:`_Store.panels`."""
+        return (
+            item
+            for item in self._sorted()
+            if item.rtype == "Observation" and (item.refs or item.target is None)
+        )
+
+    def close_loose(self) -> None:
+        """As :meth:`_Store.close_loose`."""
+        self.groups.extend((orders[0], _LOOSE, orders) for orders in self.loose.values())
+
+    def out(self) -> Iterator[tuple[int, object]]:
+        """As :meth:`_Store.out`."""
+        self.groups.sort(key=lambda group: group[0])
+        for _, kind, value in self.groups:
+            yield kind, [self.kept[o] for o in value] if kind == _LOOSE else value
+
+    def index_keys(self) -> None:
+        """Nothing to do: the keys are a dict."""
+
+    def _sorted(self) -> list[_Item]:
+        # Contained resources are kept before their container, numbered after it.
+        return sorted(self.kept.values(), key=lambda item: item.order)
+
+
+_ITEM_FIELDS = [f.name for f in fields(_Item)]
+_VALUE_FIELDS = [f.name for f in fields(_Value)]
+_GROUP_FIELDS = [f.name for f in fields(_Group)]
+_VALUES, _MEMBERS = _ITEM_FIELDS.index("values"), _GROUP_FIELDS.index("members")
+
+
+def _packed(item: _Item) -> list[Any]:
+    """An item as plain lists, tuples and strings, which marshal writes and reads back in about
+    half the time pickle takes over slotted dataclasses."""
+    packed = [getattr(item, name) for name in _ITEM_FIELDS]
+    packed[_VALUES] = [[getattr(v, name) for name in _VALUE_FIELDS] for v in item.values]
+    return packed
+
+
+def _unpacked(packed: list[Any]) -> _Item:
+    packed[_VALUES] = [_Value(*v) for v in packed[_VALUES]]
+    return _Item(*packed)
+
+
+def _load(blob: bytes) -> Any:
+    # Written by this process into its own private temporary database: not outside input.
+    return marshal.loads(blob)  # noqa: S302
+
+
+def _unpickle(blob: bytes) -> Any:
+    # Written by this process into its own private temporary database: not outside input.
+    return pickle.loads(blob)  # noqa: S301
+
+
+def _no_room(exc: sqlite3.OperationalError) -> CbcError:
+    return CbcError(
+        f"the temporary file that groups a FHIR input into samples could not be written ({exc})",
+        hint="free space in the temporary folder (TMPDIR, else /var/tmp), or name one with room "
+        "in TMPDIR",
+    )
+
+
 def read_fhir(
     source: Source,
     *,
@@ -233,20 +541,24 @@ def read_fhir(
     notes = Notes()
 
     def records() -> Iterator[Record]:
-        reader = _Reader(notes, column_options or {}, unit_options or {}, limits)
-        if ndjson:
-            for number, line in enumerate(iter_lines(source), start=1):
-                reader.read_line(line, number)
-                if reader.kept >= WINDOW:
-                    yield from reader.finish(final=False)
-        else:
-            text = _text(source, limits.fhir_resource)
-            if text is None:
-                yield _too_big(source.name, limits.fhir_resource)
+        # NDJSON can be any length: its resources go to disk. A document is in memory already.
+        reader = _Reader(notes, column_options or {}, unit_options or {}, limits, on_disk=ndjson)
+        try:
+            if ndjson:
+                for number, line in enumerate(iter_lines(source), start=1):
+                    reader.read_line(line, number)
             else:
-                reader.read_document(text)
-                del text
-        yield from reader.finish()
+                text = _text(source, limits.fhir_resource)
+                if text is None:
+                    yield _too_big(source.name, limits.fhir_resource)
+                else:
+                    reader.read_document(text)
+                    del text
+            yield from reader.finish()
+        except sqlite3.OperationalError as exc:  # a full disk, no temporary folder
+            raise _no_room(exc) from None
+        finally:
+            reader.store.close()
         notes.finish()
 
     return records(), notes.lines
@@ -354,6 +666,8 @@ class _Reader:
         column_options: Mapping[str, str],
         unit_options: Mapping[str, str],
         limits: Limits = DEFAULT_LIMITS,
+        *,
+        on_disk: bool = True,
     ) -> None:
         self.notes = notes
         self.column_options = column_options
@@ -362,24 +676,10 @@ class _Reader:
         self.decode = decoder(limits).raw_decode
         self.order = 0
         self.ignored: dict[str, int] = {}
-        self.windows = 0
-        self.previous_loose: set[tuple[str | None, str | None]] = set()
-        self._reset()
+        self.store = _Store() if on_disk else _MemoryStore()
         self.pending: _Pending | None = None
         self.rest: Any = None
         """What follows a Bundle document's entries, decoded (its resourceType, link, ...)."""
-
-    def _reset(self) -> None:
-        """Forget the resources grouped so far (a new window)."""
-        self.index: dict[str, _Item] = {}
-        self.observations: list[_Item] = []
-        self.reports: list[_Item] = []
-        self.errors: list[tuple[int, Record]] = []
-        self.other_observations: set[str] = set()
-        self.ambiguous: set[str] = set()
-        self.broken: set[str] = set()
-        self.kept = 0
-        """Resources read into this window (kept or only remembered by their id)."""
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -387,7 +687,6 @@ class _Reader:
         """One NDJSON line: a resource, or an error record for it."""
         if not text.strip():
             return
-        self.kept += 1
         if len(text) > self.limits.fhir_resource:
             self._error(
                 number,
@@ -546,7 +845,7 @@ class _Reader:
         self.order += 1
         error = ErrorInfo(line=line, field=field_name, code=code, message=message)
         record = Record(line, error=error)
-        self.errors.append((self.order, record))
+        self.store.add_out(self.order, _ERROR, record)
 
     def _top(self, value: Any, line: int | None, where: str | None) -> None:
         place = where or "the document"
@@ -588,36 +887,20 @@ class _Reader:
             keys = [full_url] if full_url else []
             if isinstance(rid, str) and isinstance(rtype, str):
                 keys.append(f"{rtype}/{rid}")
-            self.broken.update(keys)
+            for key in keys:
+                self.store.add_broken(key)
             self._error(line, exc.path, f"{label}: {exc}; this resource is not read")
             return
         finally:
             pending, self.pending = self.pending, outer
         for key in pending.others:
-            self._remember(key, None)
+            self.store.add_other(key)
         for item, keys in pending.items:
-            if item.rtype == "Observation":
-                self.observations.append(item)
-            elif item.rtype == "DiagnosticReport":
-                self.reports.append(item)
-            for key in keys or [item.key]:
-                self._remember(key, item)
+            self.store.add(item, keys or [item.key])
         for name in pending.ignored:
             self.ignored[name] = self.ignored.get(name, 0) + 1
         for note in pending.notes:
             self.notes.add(note)
-
-    def _remember(self, key: str, item: _Item | None) -> None:
-        """Index a resource by one of its keys (None: an Observation cbc does not read); a key
-        met twice is ambiguous, and no reference through it is resolved."""
-        if key in self.index or key in self.other_observations:
-            if self.index.get(key) is not item:
-                self.ambiguous.add(key)
-            return
-        if item is None:
-            self.other_observations.add(key)
-        else:
-            self.index[key] = item
 
     def _feed(
         self,
@@ -748,18 +1031,13 @@ class _Reader:
         observation cbc does not read, _BROKEN for a resource that was an error, _AMBIGUOUS
         when it could name two resources."""
         for key in _ref_keys(ref, scope):
-            if key in self.ambiguous:
-                return _AMBIGUOUS
-            if key in self.index:
-                return self.index[key]
-            if key in self.other_observations:
-                return _OTHER
-            if key in self.broken:
-                return _BROKEN
+            found = self.store.lookup(key)
+            if found is not None:
+                return found
         return None
 
     def _expand(
-        self, refs: tuple[str, ...], scope: str, group: _Group, claimed: set[int], depth: int
+        self, refs: tuple[str, ...], scope: str, group: _Group, claimed: _Bits, depth: int
     ) -> None:
         for ref in refs:
             found = self._resolve(ref, scope)
@@ -778,7 +1056,7 @@ class _Reader:
             if found.refs and depth < _MAX_DEPTH:
                 self._expand(found.refs, found.key, group, claimed, depth + 1)
 
-    def _group(self, item: _Item, claimed: set[int], members: list[_Item]) -> _Group:
+    def _group(self, item: _Item, claimed: _Bits, members: list[_Item]) -> _Group:
         group = _Group(
             item.order,
             item.label,
@@ -795,81 +1073,69 @@ class _Reader:
             group.empty_error = f"this CBC {kind} holds no CBC result cbc can read"
         return group
 
-    def finish(self, *, final: bool = True) -> Iterator[Record]:
-        """The records of the resources read so far, in the order their first resource was met;
-        then they are forgotten (a window of an NDJSON file: ``final`` false)."""
-        claimed: set[int] = set()
-        groups: list[_Group] = []
-        for report in self.reports:
+    def finish(self) -> Iterator[Record]:
+        """The records of the whole input, in the order their first resource was met.
+
+        Reports claim their results first, then panels their members, then the Observations
+        left are grouped by subject and time; each group goes to the store as it is made, and
+        each sample's record is built as it is written, so only one sample is held at a time.
+        """
+        store = self.store
+        store.index_keys()
+        claimed = _Bits()
+        for report in store.items(_REPORT):
             group = self._group(report, claimed, [])
             if group.unresolved:
-                beyond = f" (or more than {WINDOW} resources away)" if self.windows else ""
                 self.notes.add(
-                    f"{report.place}: {group.unresolved} result reference(s) not found in the "
-                    f"input{beyond}"
+                    f"{report.place}: {group.unresolved} result reference(s) not found in the input"
                 )
             if any(m.cbc for m in group.members) or group.empty_error:
-                groups.append(group)
+                store.add_out(group.order, _GROUP, group)
             else:
                 self.notes.add(f"{report.place} holds no CBC result: skipped")
         # Panels: hasMember, or values in components under a code that is not itself an analyte.
-        panels = [
-            o for o in self.observations if (o.refs or o.target is None) and o.order not in claimed
-        ]
         # A panel inside another panel belongs to the outer one: expand outer panels first.
-        inner = {
-            found.order
-            for panel in panels
-            for ref in panel.refs
-            if isinstance(found := self._resolve(ref, panel.key), _Item)
-        }
-        for panel in panels:
+        inner = _Bits()
+        for panel in store.panels():
+            if panel.order not in claimed:
+                for ref in panel.refs:
+                    if isinstance(found := self._resolve(ref, panel.key), _Item):
+                        inner.add(found.order)
+        for panel in store.panels():
             if panel.order in inner or panel.order in claimed:
                 continue
             claimed.add(panel.order)
             group = self._group(panel, claimed, [panel])
             if any(m.cbc for m in group.members) or group.empty_error:
-                groups.append(group)  # else another panel (vital signs): not a blood count
-        loose: dict[tuple[str | None, str | None], _Group] = {}
-        for obs in self.observations:
-            if obs.order in claimed or not obs.values:
-                continue
-            bucket = loose.get((obs.subject, obs.effective))
-            if bucket is None and (obs.subject, obs.effective) in self.previous_loose:
-                self.notes.add(
-                    f"{obs.place}: Observations of one subject at one time more than "
-                    f"{WINDOW} resources apart are read as separate samples"
-                )
-            if bucket is None:
-                bucket = _Group(
-                    obs.order,
-                    obs.label,
-                    obs.line,
-                    subject=obs.subject,
-                    scope=obs.key,
-                    effective=obs.effective,
-                )
-                loose[(obs.subject, obs.effective)] = bucket
-                groups.append(bucket)
-            bucket.members.append(obs)
-        if self.ignored and final:
+                store.add_out(group.order, _GROUP, group)  # else another panel: not a CBC
+        store.add_loose(claimed)
+        store.close_loose()
+        if self.ignored:
             kinds = ", ".join(f"{n} {t}" for t, n in sorted(self.ignored.items()))
             self.notes.add(f"resources cbc does not read were ignored: {kinds}")
-        # Each sample's record is built as it is written, not all of them first.
-        out: list[tuple[int, Record | _Group]] = [*self.errors]
-        out.extend((group.order, group) for group in groups)
-        del groups
-        out.sort(key=lambda pair: pair[0])
-        out.reverse()
-        while out:
-            _, done = out.pop()
-            record = done if isinstance(done, Record) else self._record(done)
+        for kind, value in store.out():
+            if kind == _ERROR:
+                assert isinstance(value, Record)
+                yield value
+                continue
+            if kind == _LOOSE:
+                assert isinstance(value, list)
+                first = value[0]
+                group = _Group(
+                    first.order,
+                    first.label,
+                    first.line,
+                    members=value,
+                    subject=first.subject,
+                    scope=first.key,
+                    effective=first.effective,
+                )
+            else:
+                assert isinstance(value, _Group)
+                group = value
+            record = self._record(group)
             if record is not None:
                 yield record
-        self.previous_loose = set(loose)
-        if not final:
-            self.windows += 1
-        self._reset()
 
     # -- one sample ----------------------------------------------------------------------------
 

@@ -328,7 +328,7 @@ def read_hl7(
 
     def records() -> Iterator[Record]:
         message: list[Segment] = []
-        orphans: list[Segment] = []
+        orphans = _Orphans()
         number = 0
         batch_start: int | None = None
         batch_messages = 0
@@ -337,9 +337,9 @@ def read_hl7(
         for segment in _segments(source):
             sid = segment.id
             if sid == "MSH" or sid in _WRAPPERS:
-                if orphans:
-                    yield _orphan_record(orphans)
-                    orphans = []
+                if orphans.first is not None:
+                    yield orphans.record()
+                    orphans = _Orphans()
                 if too_long is not None:
                     yield _too_long(number, too_long, limits.hl7_message)
                     too_long = None
@@ -370,9 +370,9 @@ def read_hl7(
                 if size > limits.hl7_message:
                     too_long, message = message[0], []
             else:
-                orphans.append(segment)
-        if orphans:
-            yield _orphan_record(orphans)
+                orphans.add(segment)
+        if orphans.first is not None:
+            yield orphans.record()
         if too_long is not None:
             yield _too_long(number, too_long, limits.hl7_message)
         if message:
@@ -408,20 +408,37 @@ def _too_long(number: int, msh: Segment, limit: int) -> Record:
     )
 
 
-def _orphan_record(orphans: list[Segment]) -> Record:
-    first = orphans[0]
-    ids = ", ".join(dict.fromkeys(s.id if _SEGMENT_ID.fullmatch(s.id) else "?" for s in orphans))
-    return Record(
-        first.line,
-        error=ErrorInfo(
-            line=first.line,
-            field="MSH",
-            message=(
-                f"line {first.line}: {len(orphans)} segment(s) ({ids}) before any MSH segment; "
-                "an HL7 message starts with MSH"
+class _Orphans:
+    """Segments before any MSH, counted rather than kept (a file of them can be any length)."""
+
+    def __init__(self) -> None:
+        self.first: Segment | None = None
+        self.count = 0
+        self.ids: dict[str, None] = {}
+
+    def add(self, segment: Segment) -> None:
+        """Count one more segment, and its id (the first few ids named)."""
+        self.first = self.first or segment
+        self.count += 1
+        if len(self.ids) < 8:
+            self.ids[segment.id if _SEGMENT_ID.fullmatch(segment.id) else "?"] = None
+
+    def record(self) -> Record:
+        """One error record for all of them, at the first one's line."""
+        assert self.first is not None
+        line = self.first.line
+        ids = ", ".join(self.ids)
+        return Record(
+            line,
+            error=ErrorInfo(
+                line=line,
+                field="MSH",
+                message=(
+                    f"line {line}: {self.count} segment(s) ({ids}) before any MSH segment; "
+                    "an HL7 message starts with MSH"
+                ),
             ),
-        ),
-    )
+        )
 
 
 def _check_batch_count(bts: Segment, start: int | None, count: int, notes: Notes) -> None:

@@ -1,5 +1,6 @@
-"""Worker processes: a run shared out to forked workers writes and reports exactly what one
-process does, passes their errors on, and leaves no process behind."""
+"""The columnar run is one plain loop: it starts no thread and no process, writes the same bytes
+whatever --jobs says, and on a failure (a read error, a damaged gzip, Ctrl-C) writes every
+chunk before it and says so."""
 
 from __future__ import annotations
 
@@ -9,16 +10,15 @@ import os
 import random
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import QuietPipe, columnar_runner
 
-from cbc_cli import columnar, workers
+from cbc_cli import columnar
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import BatchStats, count, interpret_record, merge
 from cbc_cli.cli import main
@@ -26,8 +26,6 @@ from cbc_cli.errors import InputError
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
 from cbc_cli.readers.source import open_source
-
-pytestmark = pytest.mark.skipif(not workers.available(), reason="workers fork on Linux only")
 
 HEADER = "sample_id,sex,age,wbc,hgb,plt,anc\n"
 
@@ -63,7 +61,7 @@ def _cli(
 
 
 @pytest.mark.parametrize("chunk", [512, 4096])
-def test_any_number_of_workers_writes_and_reports_what_one_process_does(
+def test_any_jobs_writes_and_reports_what_jobs_1_does(
     tmp_path: Path,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
@@ -81,7 +79,7 @@ def test_any_number_of_workers_writes_and_reports_what_one_process_does(
         assert _cli(capsysbinary, path, tmp_path / f"{jobs}.csv", jobs) == one
 
 
-def test_the_rules_agree_with_the_scalar_path_when_shared_out(
+def test_the_rules_agree_with_the_scalar_path_in_counts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 2048)
@@ -94,10 +92,22 @@ def test_the_rules_agree_with_the_scalar_path_when_shared_out(
         count(expected, interpret_record(record, default_ranges(), scheme, Patient()))
     source.close()
     runner, source = columnar_runner(path, jobs=2)
+    threads = threading.active_count()
+    seen: list[tuple[int, list[int]]] = []
+    absorb = runner._absorb
+
+    def absorbing(*args: Any) -> None:  # while the run goes: no other thread, no child
+        seen.append((threading.active_count(), _children()))
+        absorb(*args)
+
+    monkeypatch.setattr(runner, "_absorb", absorbing)
     try:
         runner.run()
     finally:
         source.close()
+    assert len(seen) > 5
+    assert {seen_threads for seen_threads, _ in seen} == {threads}
+    assert all(children == [] for _, children in seen)
     got: BatchStats = runner.stats
     assert (got.samples, got.error_samples, got.cell_errors, got.urgency) == (
         expected.samples,
@@ -136,79 +146,12 @@ def _children() -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("picklable", [True, False])
-def test_an_error_in_a_worker_reaches_the_caller(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, picklable: bool
-) -> None:
-    path = tmp_path / "e.csv"
-    path.write_text(_export(2000))
-    parent = os.getpid()
-    cell = "ZQX" + "7731"  # made here: the traceback's source lines must not show it either
-
-    class Unpicklable(Exception):
-        def __reduce__(self) -> tuple[object, ...]:
-            raise TypeError("not picklable")
-
-    def broken(self: columnar.ColumnarCsv, body: bytes, first_line: int) -> object:
-        if os.getpid() != parent and first_line > 1000:
-            if picklable:
-                raise InputError("line 1234: cannot be read", line=1234, hint="fix it")
-            raise Unpicklable(f"holds a patient value {cell}")
-        return split(self, body, first_line)
-
-    split = columnar.ColumnarCsv._split_chunk
-    monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
-    runner, source = columnar_runner(path, jobs=2)
-    try:
-        if picklable:
-            with pytest.raises(InputError) as raised:
-                runner.run()
-            assert (raised.value.line, raised.value.hint) == (1234, "fix it")
-        else:
-            with pytest.raises(RuntimeError) as failed:
-                runner.run()
-            # The class name only, as one process would report it (its message may hold a
-            # value); the worker's traceback is a note, shown with CBC_DEBUG.
-            assert type(failed.value).__name__ == "Unpicklable"
-            assert str(failed.value) == "Unpicklable in a worker process"
-            assert "in broken" in failed.value.__notes__[0]
-            assert cell not in failed.value.__notes__[0]  # the frames, not the message
-    finally:
-        source.close()
-    assert _children() == []
-
-
-def test_a_worker_that_dies_is_reported_not_waited_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "d.csv"
-    path.write_text(_export(2000))
-    parent = os.getpid()
-
-    def dying(self: columnar.ColumnarCsv, first_line: int, body: bytes) -> object:
-        if os.getpid() != parent:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer does
-        return judge(self, first_line, body)
-
-    judge = columnar.ColumnarCsv._judge
-    monkeypatch.setattr(columnar.ColumnarCsv, "_judge", dying)
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
-    runner, source = columnar_runner(path, jobs=3)
-    try:
-        with pytest.raises(workers.WorkerError, match="ended before it answered"):
-            runner.run()
-    finally:
-        source.close()
-    assert _children() == []
-
-
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
-    # Ctrl-C while the input is a pipe that has gone quiet: the run ends at once (no thread or
-    # worker ever blocks on input, so nothing is waited for), and no worker is left.
+    # Ctrl-C while the input is a pipe that has gone quiet: the run ends at once (nothing else
+    # is waited for), whatever --jobs says, and no process is started.
     path = tmp_path / "h.csv"
     path.write_text(HEADER)
     data = _export(20000).encode()
@@ -220,7 +163,7 @@ def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     assert main_thread is not None
 
     def interrupt() -> None:
-        seen.extend(_children())  # the workers, while the run waits for input
+        seen.extend(_children())  # none, while the run waits for input
         signal.pthread_kill(main_thread, signal.SIGINT)
 
     timer = threading.Timer(0.5, interrupt)
@@ -233,7 +176,7 @@ def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     finally:
         stream.more.set()
         timer.cancel()
-    assert len(seen) == jobs - 1
+    assert seen == []
     assert _children() == []
 
 
@@ -246,30 +189,6 @@ def test_jobs_below_one_is_a_usage_error(
         main(["check", str(path), "--format", "csv", "--jobs", "0"])
     assert exc.value.code == 2
     assert "--jobs 0: give 1 or more processes" in capsys.readouterr().err
-
-
-def test_without_a_fork_to_be_had_this_process_judges_every_chunk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "f.csv"
-    path.write_text(_export(1500))
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
-    outputs = []
-    for jobs in (1, 3):
-        runner, source = columnar_runner(path, jobs=jobs)
-        runner.out = out = io.StringIO()
-        try:
-            runner.run()
-        finally:
-            source.close()
-        outputs.append(out.getvalue())
-
-        def no_fork() -> int:
-            raise BlockingIOError("fork: resource temporarily unavailable")
-
-        monkeypatch.setattr(os, "fork", no_fork)
-    assert outputs[0].count("\n") == 1500  # every row (the blank lines are not rows)
-    assert outputs[1] == outputs[0]
 
 
 def test_a_damaged_gzip_writes_what_was_read_whatever_the_jobs(
@@ -320,106 +239,3 @@ def test_rows_before_a_failed_chunk_are_written_whatever_the_jobs(
     assert 1500 < one[1].count(b"\n") < 1800
     for jobs in (2, 3, 4):
         assert _cli(capsysbinary, path, tmp_path / f"{jobs}.csv", jobs, "--partial") == one
-
-
-_KILLER = """
-import os, signal, sys, threading
-from cbc_cli import columnar
-from cbc_cli.cli import main
-
-parent, calls = os.getpid(), []
-judge = columnar.ColumnarCsv._judge
-
-def judged(self, first_line, body):
-    if os.getpid() != parent:
-        calls.append(first_line)
-        if len(calls) == int(sys.argv[1]):  # die just after this answer, or while judging
-            threading.Timer(float(sys.argv[2]), os.kill, (os.getpid(), signal.SIGKILL)).start()
-    return judge(self, first_line, body)
-
-columnar.ColumnarCsv._judge = judged
-columnar.CHUNK_BYTES = 4096
-main(["check", sys.argv[3], "--format", "csv", "-o", sys.argv[4], "--jobs", "2"])
-"""
-
-
-_KILLED_BETWEEN = """
-import os, signal, sys, threading, time
-from cbc_cli import columnar, workers
-from cbc_cli.cli import main
-
-parent, calls, sent, judged_rows = os.getpid(), [], {}, [0]
-judge, send, receive = columnar.ColumnarCsv._judge, workers.Worker.send, workers.Worker.receive
-
-def judged(self, first_line, body):
-    data, tally = judge(self, first_line, body)
-    if os.getpid() == parent:
-        judged_rows[0] += data.count(b"\\n")
-    else:
-        calls.append(first_line)
-        if len(calls) == 2:  # die once this answer has gone out (it goes as this returns)
-            threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGKILL)).start()
-    return data, tally
-
-def sending(self, first_line, body):
-    if sent.get(self.pid) == 2:  # the worker has answered twice: wait until it is dead
-        deadline = time.monotonic() + 10
-        while open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
-            assert time.monotonic() < deadline
-            time.sleep(0.005)
-    sent[self.pid] = sent.get(self.pid, 0) + 1
-    send(self, first_line, body)
-
-def receiving(self):
-    data, tally = receive(self)
-    judged_rows[0] += data.count(b"\\n")
-    return data, tally
-
-columnar.ColumnarCsv._judge = judged
-workers.Worker.send, workers.Worker.receive = sending, receiving
-columnar.CHUNK_BYTES = 4096
-try:
-    main(["check", sys.argv[1], "--format", "csv", "-o", sys.argv[2], "--jobs", "2", "--partial"])
-finally:
-    open(sys.argv[3], "w").write(str(judged_rows[0]))
-"""
-
-
-def test_a_worker_dead_before_its_next_chunk_is_an_error_and_loses_no_row(tmp_path: Path) -> None:
-    # Sending to a dead worker must not end cbc by SIGPIPE (the CLI sets it to its default).
-    path, out, judged = tmp_path / "k.csv", tmp_path / "out.csv", tmp_path / "judged"
-    path.write_text(_export(6000))
-    err = _assert_worker_error(_KILLED_BETWEEN, str(path), str(out), str(judged))
-    # With --partial every row judged is kept (and said to be incomplete).
-    assert out.read_bytes().count(b"\n") == 1 + int(judged.read_text())
-    assert err.endswith(" and is incomplete (--partial)\n")
-
-
-@pytest.mark.parametrize(("answers", "delay"), [(1, 0.0), (2, 0.01), (5, 0.002)])
-def test_a_killed_worker_is_an_error_of_one_line_not_a_silent_end(
-    tmp_path: Path, answers: int, delay: float
-) -> None:
-    path, out = tmp_path / "k.csv", tmp_path / "out.csv"
-    path.write_text(_export(6000))
-    out.write_text("the last good run\n")
-    err = _assert_worker_error(_KILLER, str(answers), str(delay), str(path), str(out))
-    # The output file is left as it was, and no temporary file is left beside it.
-    assert err.endswith(f"; no output was written ({out} is unchanged)\n")
-    assert out.read_text() == "the last good run\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.csv", "out.csv"]
-
-
-def _assert_worker_error(script: str, *argv: str) -> str:
-    """``script`` runs cbc in a process of its own (SIGPIPE at its default, as the CLI sets
-    it): it must end with the one-line worker error and exit 70; returns that line."""
-    done = subprocess.run(
-        [sys.executable, "-c", script, *argv],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 70, done.stderr
-    assert done.stderr.startswith("cbc: error: a worker process ended before it answered")
-    assert done.stderr.count("\n") == 1
-    return done.stderr

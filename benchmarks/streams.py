@@ -1,0 +1,119 @@
+"""Streaming benchmark: `cbc check FILE --format csv` over FHIR NDJSON bulk exports and HL7 v2
+batches of 10 MB, 100 MB and 1 GB (benchmarks/gen_streams.py writes them once, under
+benchmarks/data/). For each it prints wall time, samples (rows out) per second and the peak
+resident memory of the whole process tree: the kernel's peak for cbc's process (its threads
+included) or, when larger, the most that cbc and any process it started held at once (sampled
+every 10 ms). Memory should be flat: the same at 1 GB as at 10 MB.
+
+Usage: python benchmarks/streams.py [--formats fhir,hl7] [--sizes 10,100,1000] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+SUFFIX = {"fhir": "ndjson", "hl7": "hl7"}
+
+
+def data_file(kind: str, megabytes: int) -> Path:
+    """The benchmark input of ``kind`` and about ``megabytes`` MB, generated once."""
+    path = DATA / f"{kind}_{megabytes}mb.{SUFFIX[kind]}"
+    if not path.exists():
+        generator = [sys.executable, str(HERE / "gen_streams.py"), kind, str(megabytes), str(path)]
+        subprocess.run(generator, check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def measure(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of the process tree of one run of ``argv``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    tree_peak = [0]
+    sampler = threading.Thread(target=_sample_tree, args=(proc.pid, tree_peak), daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    sampler.join()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # 1: --fail-on is not given, so only a real failure
+        raise SystemExit(f"{' '.join(argv)} failed with exit code {code}")
+    return wall, max(usage.ru_maxrss, tree_peak[0]) / 1024
+
+
+def _sample_tree(pid: int, peak: list[int]) -> None:
+    """Keep ``peak[0]`` at the most resident KiB that ``pid`` and its children held at once."""
+    while True:
+        total = 0
+        for p in [pid, *_children(pid)]:
+            try:
+                with open(f"/proc/{p}/status") as status:
+                    total += next(
+                        int(line.split()[1]) for line in status if line.startswith("VmRSS:")
+                    )
+            except (OSError, StopIteration):
+                pass  # ended between the listing and the read; a zombie has no VmRSS
+        if total == 0:
+            return
+        peak[0] = max(peak[0], total)
+        time.sleep(0.01)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                found += [int(child) for child in children.read().split()]
+    except OSError:
+        pass  # the process has ended
+    for child in list(found):
+        found += _children(child)
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--formats", default="fhir,hl7")
+    parser.add_argument("--sizes", default="10,100,1000", help="input sizes in MB")
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    cbc = shutil.which("cbc") or "cbc"
+    out = DATA / "streams_out.csv"
+    print(f"{'input':24} {'MB':>7} {'samples':>10} {'wall s':>8} {'samples/s':>10} {'peak MiB':>9}")
+    for kind in args.formats.split(","):
+        peaks = []
+        for megabytes in map(int, args.sizes.split(",")):
+            path = data_file(kind, megabytes)
+            runs = [
+                measure([cbc, "check", str(path), "--format", "csv", "-o", str(out)])
+                for _ in range(args.runs)
+            ]
+            with out.open("rb") as f:
+                samples = sum(1 for _ in f) - 1  # the header
+            wall = statistics.median(w for w, _ in runs)
+            peak = max(m for _, m in runs)
+            peaks.append(peak)
+            size = path.stat().st_size / 1e6
+            print(
+                f"{path.name:24} {size:7.0f} {samples:10,} {wall:8.1f} {samples / wall:10,.0f} "
+                f"{peak:9.0f}",
+                flush=True,
+            )
+        print(f"{kind}: peak memory, largest over smallest input: {max(peaks) / peaks[0]:.2f}")
+    out.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
