@@ -37,6 +37,7 @@ from cbc_cli.models import (
 from cbc_cli.panel import Panel, Patient
 from cbc_cli.ranges import Envelope, RangeTable
 from cbc_cli.units import Quantity
+from cbc_cli.wording import DEFERRED_WBC_NOTE
 
 # (finding code, analyte, direction): the single-analyte findings, in output order.
 FINDING_RULES: tuple[tuple[str, str, str], ...] = (
@@ -365,6 +366,9 @@ def _finding(
     pattern: str | None = None,
     patient: Patient | None = None,
     very_high: bool = False,
+    with_precautions: bool = True,
+    critical: tuple[str, ...] = (),
+    febrile: bool = False,
 ) -> Finding:
     person = patient or Patient()
     words = finding_words(
@@ -373,6 +377,9 @@ def _finding(
         fever=_has_fever(person),
         very_high=very_high,
         days_since_chemo=person.days_since_chemo,
+        with_precautions=with_precautions,
+        critical=critical,
+        febrile=febrile,
     )
     return Finding(
         code=code,
@@ -392,6 +399,11 @@ def _finding(
         topics=list(words.topics),
         pattern=pattern,  # type: ignore[arg-type]
     )
+
+
+def _shown(q: Quantity) -> str:
+    """A value as the result reports it, with its comparator (``<0.1``)."""
+    return f"{q.comparator or ''}{reported_value(q.value):g}"
 
 
 def _has_fever(patient: Patient) -> bool:
@@ -483,7 +495,17 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
                     f"; no line is grade {PATTERN_GRADE} or worse, so the pattern does not raise "
                     "the urgency by itself"
                 )
-            findings.append(_finding(code, list(decision.low_lines), note=note, patient=patient))
+            findings.append(
+                _finding(
+                    code,
+                    list(decision.low_lines),
+                    note=note,
+                    patient=patient,
+                    with_precautions=not all(
+                        g is not None and g < PATTERN_GRADE for g in line_grades
+                    ),
+                )
+            )
         elif code == "febrile-neutropenia" and temp is not None:
             how = (
                 "a single reading of 38.3 C or more counts at once"
@@ -504,6 +526,10 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             flagged = [a for a in lab_critical if a in decision.critical]
             if flagged:
                 note += f"; the lab flagged {', '.join(flagged)} as critical"
+            ways = {
+                {"LL": "low", "HH": "high"}.get(flags.get(a) or lab_critical.get(a, ""), "")
+                for a in decision.critical
+            }
             findings.append(
                 _finding(
                     "critical-value",
@@ -511,6 +537,9 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
                     severity="critical",
                     note=note,
                     patient=patient,
+                    # An "AA" from the lab has no direction: the words then cover both.
+                    critical=() if "" in ways else tuple(sorted(ways)),
+                    febrile="febrile-neutropenia" in decision.codes,
                 )
             )
     urgency = decision.urgency
@@ -520,6 +549,14 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         findings = [
             replace(f, action=f.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP))
             for f in findings
+        ]
+    if "wbc" in decision.deferred and anc is not None:
+        # The WBC row says itself why its LL does not set the urgency (the flag stays LL).
+        analyte_results = [
+            replace(r, range_note=deferred_wbc_note(_shown(anc.quantity), r.range_note))
+            if r.analyte == "wbc"
+            else r
+            for r in analyte_results
         ]
     message, safety = care_message(decision, [r.flag for r in analyte_results], fever=fever)
     if patient.pregnancy_trimester:
@@ -565,7 +602,19 @@ def care_message(
     # is not plainly within range (nothing checked is not "within range"), worded for a fever
     # the person already reported.
     plainly_normal = decision.urgency == "none" and message != NOTHING_CHECKED_MESSAGE
-    return message, None if plainly_normal else safety_line(fever=fever)
+    # Low neutrophils (or, without an ANC, low white cells): the fever threshold is named.
+    low_white = "neutropenia" in decision.codes or "wbc" in decision.low_lines
+    return message, None if plainly_normal else safety_line(fever=fever, low_white=low_white)
+
+
+def deferred_wbc_note(anc: str, note: str | None) -> str:
+    """The WBC row's note when its critical low defers to a known ANC (``decide`` rule 4);
+    ``anc`` is the ANC as shown, in 10^9/L."""
+    said = (
+        f"{DEFERRED_WBC_NOTE}; the neutrophil count, which is what matters for infection, is "
+        f"{anc} x10^9/L, and the urgency follows it"
+    )
+    return f"{said}; {note}" if note else said
 
 
 def _panel_notes(
@@ -650,6 +699,11 @@ class Decision(NamedTuple):
 LINE_TERMS = {"hgb": "anemia", "anc": "neutropenia", "wbc": "leukopenia", "plt": "thrombocytopenia"}
 # A pattern of cytopenias raises the urgency when one of its lines is at least this grade.
 PATTERN_GRADE = 2
+# Bleeding precautions are shown below this platelet count (10^9/L), the CTCAE v5.0 grade 3
+# cut-off; infection precautions from this grade of neutropenia, leukopenia or lymphopenia
+# (docs/clinical.md section 5).
+PLT_PRECAUTIONS = 50.0
+PRECAUTIONS_GRADE = 2
 # Grades from this one up make a finding "severe" for urgency (CTCAE grade 3 and 4).
 SEVERE_GRADE = 3
 _DEFINITE_FLAGS = frozenset({"LL", "L", "N", "H", "HH", "no-range"})
@@ -813,6 +867,13 @@ def _single_finding(
         note = f"{fixed} {note}" if note else fixed
     # A very high white count opens with "needs prompt review", not "the body's normal answer".
     very_high = code == "leukocytosis" and (c.flag == "HH" or guard(c.span[0]) > VERY_HIGH_WBC)
+    # Precautions where they apply (docs/clinical.md section 5): bleeding precautions below
+    # 50 x10^9/L platelets (CTCAE v5.0 grade 3 and worse); infection precautions from grade 2
+    # (or when the grade cannot be told). A milder count keeps its explanation.
+    if code == "thrombocytopenia":
+        with_precautions = guard(c.span[0]) < PLT_PRECAUTIONS
+    else:
+        with_precautions = g.grade is None or g.grade >= PRECAUTIONS_GRADE
     severity = None
     if g.grade == 4:
         # A scheme's grade-4 word (CTCAE: life-threatening) describes a person's condition;
@@ -829,6 +890,7 @@ def _single_finding(
         pattern=pattern,
         patient=patient,
         very_high=very_high,
+        with_precautions=with_precautions,
     )
 
 

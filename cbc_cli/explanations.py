@@ -25,6 +25,7 @@ __all__ = [
     "ROUTINE_FOLLOW_UP",
     "SAFETY_LINE",
     "SAFETY_LINE_FEVER",
+    "SAFETY_LINE_LOW_WHITE",
     "SOON_WITH_FEVER_MESSAGE",
     "TOPICS",
     "TRANSPLANT_KINDS",
@@ -234,6 +235,14 @@ _FEVER_GIVEN = (
 # The source documents' own rule for every person [C1], on every abnormal result.
 SAFETY_LINE = (
     "Seek care at once, day or night, for heavy bleeding, a high fever, or trouble breathing."
+)
+# The same rule when neutrophils (or, without an ANC, white cells) are low: "a high fever" is
+# then the febrile-neutropenia threshold, named. IDSA 2010 / ASCO-IDSA 2018 [C5]: one reading of
+# 38.3 C, or 38.0 C lasting an hour; one reading cannot show it lasted, so 38.0 C (100.4 F) is the
+# point to act on, as [CANCERNET] says.
+SAFETY_LINE_LOW_WHITE = (
+    "Seek care at once, day or night, for a temperature of 38.0 C or higher (100.4 F), heavy "
+    "bleeding, or trouble breathing."
 )
 # The same rule when a fever was reported [C1]: the fever itself is in the care-team message.
 SAFETY_LINE_FEVER = (
@@ -576,11 +585,12 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "straight away. Each lab sets these limits as its own policy, so they differ "
             "between labs."
         ),
+        # A result words this for the direction of its values (_critical_words).
         meaning=(
-            "A result beyond one of these limits may need prompt attention. It can reflect a "
-            "real change, such as a very low count after chemotherapy, or sometimes a problem "
-            "with the sample or a typing error in the unit or value. Only the care team can "
-            "tell which."
+            "A result beyond one of these limits may need prompt attention. A very low count "
+            "can follow chemotherapy; a very high one can make clots more likely. Sometimes "
+            "the cause is a problem with the sample or a typing error in the unit or value. "
+            "Only the care team can tell which."
         ),
         # Symptom table [C1].
         notice=(
@@ -616,6 +626,41 @@ _VERY_HIGH_WBC_SIGNS = (
 _VERY_HIGH_WBC_FEVER = (
     "You reported a temperature of 38.0 C or more: the care-team message says how soon to act "
     "on it, and a fever that climbs higher needs care at once."
+)
+
+# A critical value's words by direction [C5] [C6]: the page above speaks of both; a result says
+# only what fits its values. Very high counts: leukostasis [LEUKOSTASIS]; clots, and bleeding
+# with very high platelets [STATPEARLS-PLT] [NIDIRECT-PCYT] [ONCOLINK-CLOT].
+_CRITICAL_LOW = (
+    "A value this low may need prompt attention. It can reflect a real change, such as a very "
+    "low count after chemotherapy, or sometimes a problem with the sample or a typing error in "
+    "the unit or value. Only the care team can tell which."
+)
+_CRITICAL_HIGH = (
+    "A value this high can make clots more likely (and, for platelets, bleeding), and a very "
+    "high white count can slow the blood in small vessels, so it needs prompt review. It can "
+    "come from a blood or marrow condition or a strong reaction to illness, or sometimes from "
+    "a problem with the sample or a typing error in the unit or value. Only the care team can "
+    "tell which."
+)
+_CRITICAL_BOTH = (
+    "Results beyond these limits, low or high, need prompt attention. They can reflect a real "
+    "change, or sometimes a problem with the sample or a typing error in the unit or value. "
+    "Only the care team can tell which."
+)
+_CRITICAL_HIGH_NOTICE = (
+    "It depends on the count: headaches, dizziness, changes in sight or trouble breathing with "
+    "a very high white count or hemoglobin; chest pain, sudden shortness of breath or a painful "
+    "swollen leg with a clot. Some people notice nothing."
+)
+# With febrile neutropenia, an emergency [C5]: no "typing error", no "the lab may have told
+# them": contact now.
+_CRITICAL_FEBRILE = (
+    "With a fever and so few neutrophils, this is treated as a medical emergency, whatever "
+    "else the result shows."
+)
+_CRITICAL_FEBRILE_ACTION = (
+    "Contact your care team now, or emergency services if the care team cannot be reached."
 )
 
 # --- 4. Patient topics ----------------------------------------------------------------------
@@ -666,8 +711,10 @@ _TOPIC_LIST: tuple[Topic, ...] = (
         # [NCI-BLEED-2008] [ADAM-BLEED].
         summary=(
             "Use a soft toothbrush and an electric razor. Do not take aspirin, ibuprofen or "
-            "similar pain medicines (NSAIDs) unless your care team says so. Take care to avoid "
-            "falls and knocks, such as from rough play or contact sports."
+            "similar pain medicines (NSAIDs) unless your care team says so, and do not stop or "
+            "start a prescribed medicine (such as a blood thinner or aspirin) without asking "
+            "them first. Take care to avoid falls and knocks, such as from rough play or "
+            "contact sports."
         ),
         points=(
             # Platelets and clotting [C1].
@@ -679,6 +726,10 @@ _TOPIC_LIST: tuple[Topic, ...] = (
             "Do not take aspirin, ibuprofen or other anti-inflammatory pain medicines (NSAIDs) "
             "unless your care team tells you to; they make bleeding more likely. Ask before "
             "taking any new medicine.",
+            # Ask before any medicine [NCI-BLEED-2008]: stopping a prescribed one (a blood
+            # thinner, aspirin for the heart) can be as risky as starting one.
+            "Do not stop or start a prescribed medicine, such as a blood thinner or aspirin, "
+            "without asking your care team first.",
             # [HCI-BLEED] [NCI-BLEED-2008] [ADAM-BLEED]
             "Avoid falls, and leave out rough play, contact sports and other activities where "
             "a knock is likely.",
@@ -970,6 +1021,9 @@ def finding_words(
     fever: bool = False,
     very_high: bool = False,
     days_since_chemo: int | None = None,
+    with_precautions: bool = True,
+    critical: tuple[str, ...] = (),
+    febrile: bool = False,
 ) -> FindingWords:
     """The words one finding carries in a result, fitted to what is known about the person.
 
@@ -983,6 +1037,13 @@ def finding_words(
             "needs prompt review" instead of "often the body's normal answer to infection".
         days_since_chemo: for two or three low cell types, the marrow background says whether
             the pattern is expected after treatment.
+        with_precautions: the count is low enough for the topic's precautions (platelets below
+            50 x10^9/L; white cells or a cytopenia pattern at grade 2 or worse). False gives the
+            explanation without the precautions list or the marrow-failure background (the
+            background after chemotherapy, which places the pattern in time, stays).
+        critical: for ``critical-value``, the directions beyond the limits ("low", "high");
+            empty when unknown (a lab's "AA" flag): the words then cover both.
+        febrile: febrile neutropenia is present: a critical value then says only to act now.
 
     Returns:
         Title, the four labelled parts, the precautions (or background) topic summary and the
@@ -995,6 +1056,9 @@ def finding_words(
         meaning = _VERY_HIGH_WBC
         # After a reported fever the care-team message sets the pace: no "next contact" line.
         action = f"{_VERY_HIGH_WBC_SIGNS} {_VERY_HIGH_WBC_FEVER if fever else ROUTINE_FOLLOW_UP}"
+    notice = page.notice
+    if code == "critical-value":
+        meaning, notice, action = _critical_words(set(critical), febrile=febrile)
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None
@@ -1002,19 +1066,35 @@ def finding_words(
     if page.topics and code != "febrile-neutropenia":
         first = TOPICS[page.topics[0]]
         if first.code == "marrow-failure":
-            background = _marrow_background(days_since_chemo)
-        else:
+            if with_precautions or days_since_chemo is not None:
+                background = _marrow_background(days_since_chemo)
+        elif with_precautions:
             precautions = first.summary_fever if fever and first.summary_fever else first.summary
     return FindingWords(
         title=page.title,
         measures=page.measures,
         meaning=meaning,
-        notice=page.notice,
+        notice=notice,
         action=action,
         precautions=precautions,
         background=background,
         topics=page.topics,
     )
+
+
+def _critical_words(directions: set[str], *, febrile: bool) -> tuple[str, str, str]:
+    """What a critical value can mean, what a person might notice and what to do, for the
+    directions its values lie beyond."""
+    page = EXPLANATIONS["critical-value"]
+    if directions == {"low"}:
+        meaning, notice = _CRITICAL_LOW, page.notice
+    elif directions == {"high"}:
+        meaning, notice = _CRITICAL_HIGH, _CRITICAL_HIGH_NOTICE
+    else:
+        meaning, notice = _CRITICAL_BOTH, f"{page.notice} {_CRITICAL_HIGH_NOTICE}"
+    if febrile:
+        return _CRITICAL_FEBRILE, notice, _CRITICAL_FEBRILE_ACTION
+    return meaning, notice, page.action
 
 
 def _marrow_background(days_since_chemo: int | None) -> str:
@@ -1025,15 +1105,19 @@ def _marrow_background(days_since_chemo: int | None) -> str:
     return _MARROW_AFTER_CHEMO.format(day=days_since_chemo)
 
 
-def safety_line(*, fever: bool = False) -> str:
+def safety_line(*, fever: bool = False, low_white: bool = False) -> str:
     """The line every abnormal result carries: seek care at once for heavy bleeding, a high
     fever or trouble breathing (docs/clinical.md section 1).
 
     Args:
         fever: the person reported a temperature of 38.0 C or more; the line then speaks of
             that fever climbing instead of asking them to watch for one.
+        low_white: neutrophils (or, without an ANC, white cells) are low: "a high fever" is
+            then named as its threshold, 38.0 C (100.4 F) (docs/clinical.md section 5).
     """
-    return SAFETY_LINE_FEVER if fever else SAFETY_LINE
+    if fever:
+        return SAFETY_LINE_FEVER
+    return SAFETY_LINE_LOW_WHITE if low_white else SAFETY_LINE
 
 
 def recovery_context(days_since_chemo: int) -> str:

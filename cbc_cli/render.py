@@ -29,7 +29,16 @@ from cbc_cli.explanations import (
 from cbc_cli.models import AnalyteResult, Finding, Result, SchemeInfo
 from cbc_cli.ranges import RangeTable, ReferenceRange
 from cbc_cli.units import format_value
-from cbc_cli.wording import FINDING_LABELS, FLAG_WORDS, URGENCY_TITLE, person_words, plural
+from cbc_cli.wording import (
+    FINDING_LABELS,
+    FLAG_WORDS,
+    URGENCY_TITLE,
+    deferred_flag_words,
+    envelope_footnote,
+    envelope_reason,
+    person_words,
+    plural,
+)
 
 if TYPE_CHECKING:
     from cbc_cli.batch import BatchSummary
@@ -82,14 +91,36 @@ def analyte_table(result: Result) -> Table:
             Text(_value_text(a), style=style if flag not in ("N", "no-range") else ""),
             a.unit,
             range_text(a.analyte, rng.low, rng.high) if rng else _no_single_range(a),
-            Text(
-                f"{flag} {FLAG_WORDS.get(flag, 'cannot flag')}"
-                if flag != "no-range"
-                else "no range",
-                style=style,
-            ),
+            Text(_flag_text(a), style=style),
         )
     return table
+
+
+def _flag_text(a: AnalyteResult) -> str:
+    """The flag cell: the code and its words; a critically low WBC that defers to the ANC says
+    why in the cell itself (the code stays LL)."""
+    flag = a.flag or "?"
+    if flag == "no-range":
+        return "no range"
+    words = f"{flag} {FLAG_WORDS.get(flag, 'cannot flag')}"
+    why = deferred_flag_words(a.range_note)
+    return f"{words} {why}" if why else words
+
+
+def _range_notes(result: Result) -> list[str]:
+    """The values' range notes for the page: the envelope notes said once, the deferred WBC's
+    note left to its flag cell, the rest one per value."""
+    notes: list[str] = []
+    envelope: dict[str, list[str]] = {}
+    for a in result.analytes:
+        if not a.range_note or deferred_flag_words(a.range_note):
+            continue
+        why = envelope_reason(a.range_note)
+        if why:
+            envelope.setdefault(why, []).append(a.analyte)
+        else:
+            notes.append(f"{a.analyte}: {a.range_note}")
+    return [envelope_footnote(w, names) for w, names in envelope.items()] + notes
 
 
 def _grade_words(grade: int | None, severity: str, scheme: SchemeInfo) -> str:
@@ -162,7 +193,7 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
         parts.append(Text(f"Could not be read: {result.error.message}", style="red"))
     if result.analytes:
         parts.append(analyte_table(result))
-    notes = [f"{a.analyte}: {a.range_note}" for a in result.analytes if a.range_note]
+    notes = _range_notes(result)
     urgency = result.urgency or "none"
     unread = result.status == "error"
     said = Text(result.message)

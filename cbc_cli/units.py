@@ -34,6 +34,13 @@ _G_DL_PER_MMOL_L = 10_000 / 6_206
 # choice. Real values in 10^9/L this high are rare (leukemias) and can be given with their unit;
 # cells/uL values this size are everyday results.
 AMBIGUOUS_BARE = {"wbc": 100.0, "anc": 100.0, "alc": 100.0}
+# The critical limits that hold at every age (10^9/L; low, high), to say how urgent each reading
+# of such a bare number would be: the AGE-INDEPENDENT FLOOR rows of
+# reference_ranges/critical_limits.toml (docs/clinical.md section 5). A test keeps them equal.
+CRITICAL_AT_EVERY_AGE: dict[str, tuple[float | None, float | None]] = {
+    "wbc": (1.0, 50.0),
+    "anc": (0.5, None),
+}
 
 # Factor that turns a value in the spelled unit into the canonical unit of the dimension.
 _DIMENSIONS: dict[str, dict[str, float]] = {
@@ -325,14 +332,35 @@ def to_canonical(
         # Reports print these counts both in 10^9/L (0.5) and in cells/uL (500): a bare 500
         # read as 10^9/L would turn severe neutropenia into neutrophilia. Never guess: ask.
         raise PlausibilityError(
-            f"{analyte.id} {number:g} has no unit, and could be {number:g} x10^9/L or "
-            f"{number:g}/uL",
+            _ambiguous_bare(analyte.id, number),
             field=analyte.id,
             hint=f'write the unit, e.g. {number:g}/uL or "{number:g} 10^9/L"',
         )
     value = number * unit_factor(analyte, given_unit)
     check_plausible(analyte, value, number, given_unit, below=cmp in ("<", "<="))
     return Quantity(analyte.id, value, cmp, text.strip(), (text_unit or unit or None))
+
+
+def _ambiguous_bare(analyte_id: str, number: float) -> str:
+    """Why a bare white-cell count is refused, saying how urgent each reading would be: never a
+    guess at the unit, but never silence about a value critical either way."""
+    low, high = CRITICAL_AT_EVERY_AGE.get(analyte_id, (None, None))
+    per_ul = number / 1000
+    as_count = high is not None and number > high
+    as_per_ul = low is not None and per_ul < low
+    first = f"{number:g} x10^9/L" + (" (critically high)" if as_count else "")
+    second = f"{number:g}/uL ({per_ul:g} x10^9/L" + (", critically low)" if as_per_ul else ")")
+    said = f"{analyte_id} {number:g} has no unit, and could be {first} or {second}"
+    if as_count and as_per_ul:
+        return (
+            f"{said}: either way it is beyond the critical limits and needs urgent attention, "
+            "so contact the care team now and give the value with its unit"
+        )
+    if as_per_ul:
+        return f"{said}: read as /uL it is critically low and needs urgent attention"
+    if as_count:
+        return f"{said}: read as x10^9/L it is critically high and needs urgent attention"
+    return said
 
 
 def check_plausible(

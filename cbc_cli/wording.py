@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from cbc_cli.models import PatientInfo
 
 FLAG_WORDS = {
@@ -51,3 +53,37 @@ def person_words(patient: PatientInfo, degree: str = "C") -> list[str]:
 def plural(n: int, noun: str) -> str:
     """``1 cell``, ``3 cells``: a count with its noun (nouns that add an s)."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+# The start of the WBC row's note when its critical low defers to a known ANC (engine).
+DEFERRED_WBC_NOTE = "below the critical limit"
+# A value judged against every range that could apply (no age or sex given): the pages say this
+# once for all such values (the JSON keeps each value's range_note).
+_ENVELOPE = re.compile(
+    r"^(?:beyond the critical limit; )?judged against every range that could apply "
+    r"\((?P<why>[^)]*)\): (?:low for all|high for all|within all) of them$"
+)
+
+
+def deferred_flag_words(note: str | None) -> str | None:
+    """For a critically low WBC that defers to the ANC, why (from its range note), to show
+    beside its flag; None for any other value."""
+    if not note or not note.startswith(DEFERRED_WBC_NOTE):
+        return None
+    # "below the critical limit; the neutrophil count, which ..., is 0.9 x10^9/L, and ..."
+    return f"by its limit;{note.split(';')[1]}"
+
+
+def envelope_reason(note: str | None) -> str | None:
+    """Why a value was judged against every range that could apply (``sex and age not
+    given``), or None when its note says something else."""
+    match = _ENVELOPE.match(note or "")
+    return match["why"] if match else None
+
+
+def envelope_footnote(why: str, analytes: list[str]) -> str:
+    """The one note for all the values judged against every range that could apply."""
+    return (
+        f"{why}: {', '.join(analytes)} were judged against every range that could apply "
+        '("all that could apply"); each flag shown holds for all of them'
+    )

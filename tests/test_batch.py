@@ -244,7 +244,9 @@ def test_error_rows_keep_their_place_and_line(capsys: pytest.CaptureFixture[str]
     assert [r["status"] for r in out] == ["ok", "error", "ok", "error", "ok", "ok"]
     # Each problem starts with its code (docs/errors.md).
     assert out[1]["error"] == "[input.invalid] line 3: the row has 9 fields but the header has 7"
-    assert out[3]["error"].startswith("[input.invalid] line 5: the row cannot be parsed as CSV")
+    assert out[3]["error"].startswith(
+        "[input.invalid] line 5: the file ends inside a quoted cell (a quote opened on line 5"
+    )
     assert "quote" in out[3]["error"]
     # The rows after a quote that never closes are read as rows, not swallowed into it.
     assert out[4]["hgb_flag"] == "L"

@@ -17,6 +17,7 @@ from cbc_cli.explanations import (
     NOTHING_CHECKED_MESSAGE,
     SAFETY_LINE,
     SAFETY_LINE_FEVER,
+    SAFETY_LINE_LOW_WHITE,
     TOPICS,
     TRANSPLANT_KINDS,
     Explanation,
@@ -559,7 +560,8 @@ def _by_code(result: Result) -> dict[str, Finding]:
 def test_every_abnormal_result_carries_the_safety_line(values: dict[str, float]) -> None:
     result = _result(values, sex="female", age=54)
     assert result.urgency != "none"
-    assert result.safety == SAFETY_LINE
+    # With low neutrophils "a high fever" is named: 38.0 C (docs/clinical.md section 5).
+    assert result.safety == (SAFETY_LINE_LOW_WHITE if "anc" in values else SAFETY_LINE)
 
 
 def test_a_normal_result_has_no_safety_line() -> None:
@@ -584,7 +586,7 @@ def test_a_reported_fever_changes_the_words_not_the_rule() -> None:
     assert "fever you reported" in (neutropenia.precautions or "")
     # Below 38.0 C is no fever: the usual words.
     cool = _result({"anc": 0.8}, sex="female", age=54, temperature=37.2)
-    assert cool.safety == SAFETY_LINE
+    assert cool.safety == SAFETY_LINE_LOW_WHITE
     assert "38.0 C or higher" in _by_code(cool)["neutropenia"].action
 
 
@@ -600,7 +602,11 @@ def test_findings_carry_their_labelled_parts_and_topics() -> None:
         assert f.explanation == f"{f.meaning} {f.notice}"
         assert f.topics == list(page.topics)
     assert "Wash your hands" in (found["neutropenia"].precautions or "")
-    assert "soft toothbrush" in (found["thrombocytopenia"].precautions or "")
+    # Bleeding precautions below 50 x10^9/L only (docs/clinical.md section 5): 62 is grade 2.
+    assert found["thrombocytopenia"].precautions is None
+    low = _by_code(_result({"plt": 40}, sex="female", age=54))["thrombocytopenia"]
+    assert "soft toothbrush" in (low.precautions or "")
+    assert "blood thinner" in (low.precautions or "")
     assert "Get up slowly" in (found["anemia"].precautions or "")
     pancytopenia = found["pancytopenia"]
     assert pancytopenia.topics[0] == "marrow-failure"

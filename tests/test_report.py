@@ -23,7 +23,7 @@ from helpers import run_cli
 
 from cbc_cli import interpret
 from cbc_cli.api import resolve_scheme, scheme_info
-from cbc_cli.explanations import DISCLAIMER, SAFETY_LINE
+from cbc_cli.explanations import DISCLAIMER, SAFETY_LINE_LOW_WHITE
 from cbc_cli.report import svg
 from cbc_cli.report.html import check_page
 
@@ -118,7 +118,7 @@ def test_check_page_shows_the_message_first_then_counts_findings_sources_disclai
     order = [
         "Contact your care team soon",
         "All three kinds of blood cells are low",
-        SAFETY_LINE,
+        SAFETY_LINE_LOW_WHITE,  # the sample's neutrophils are low
         "The counts",
         "What the results can mean",
         *titles,

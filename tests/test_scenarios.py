@@ -236,7 +236,8 @@ def _matches(text: str, wanted: str) -> bool:
 
 def _said(result: Mapping[str, Any]) -> str:
     """Everything a single-sample result says in words."""
-    parts = [result.get("message") or "", *(result.get("notes") or [])]
+    parts = [result.get("message") or "", result.get("safety") or ""]
+    parts += list(result.get("notes") or [])
     for f in result.get("findings") or []:
         parts += [f.get("title") or "", f.get("explanation") or "", f.get("action") or ""]
         parts += [f.get("precautions") or "", f.get("background") or "", f.get("grade_note") or ""]

@@ -368,11 +368,15 @@ def _rows(
                 _long_cells(cells, tab, limits)
                 yield line, cells, LimitProblem(f"the line is longer than {past('line', limits)}")
                 continue
-            # One message whether the input or the limit ended the row: the columnar path,
-            # which reads a chunk at a time, cannot always tell the two apart.
+            # The input ended inside the quoted cell (csv's "unexpected end of data" with no
+            # line left), or the line limit did. The columnar path holds an open quote until
+            # it closes, passes the limit or the input ends, so it meets the same two cases.
             problem: str | None = (
-                "the row cannot be parsed as CSV: a quote opened in it is not closed within "
-                + past("line", limits)
+                "the file ends inside a quoted cell (a quote opened on line "
+                f"{line} is never closed)"
+                if isinstance(exc, csv.Error) and eof
+                else "the row cannot be parsed as CSV: a quote opened in it is not closed "
+                "within " + past("line", limits)
             )
             try:
                 cells = next(csv.reader([text.rstrip("\r\n")], delimiter=delim), [])

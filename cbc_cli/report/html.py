@@ -24,7 +24,16 @@ from cbc_cli.explanations import DISCLAIMER
 from cbc_cli.models import AnalyteResult, Finding, Result, SchemeInfo
 from cbc_cli.report import svg
 from cbc_cli.units import format_value
-from cbc_cli.wording import FINDING_LABELS, FLAG_WORDS, URGENCY_TITLE, person_words, plural
+from cbc_cli.wording import (
+    FINDING_LABELS,
+    FLAG_WORDS,
+    URGENCY_TITLE,
+    deferred_flag_words,
+    envelope_footnote,
+    envelope_reason,
+    person_words,
+    plural,
+)
 
 if TYPE_CHECKING:
     from cbc_cli.readers.records import Record
@@ -137,6 +146,16 @@ def range_text(analyte_id: str, low: float | None, high: float | None) -> str:
     return ""
 
 
+def _range_footnotes(analytes: list[AnalyteResult]) -> list[str]:
+    """One note for all the values judged against every range that could apply."""
+    envelope: dict[str, list[str]] = {}
+    for a in analytes:
+        why = envelope_reason(a.range_note)
+        if why:
+            envelope.setdefault(why, []).append(a.name)
+    return [envelope_footnote(why, names) for why, names in envelope.items()]
+
+
 def _row(index: int, a: AnalyteResult) -> dict[str, Any]:
     rng = a.reference_range
     flag = a.flag
@@ -182,7 +201,12 @@ def _row(index: int, a: AnalyteResult) -> dict[str, Any]:
         "range": shown,
         "critical": ", ".join(critical),
         "bar": bar,
-        "note": a.range_note,
+        # The deferred WBC's note is said beside its flag, and the envelope note once for the
+        # sample (``_range_footnotes``): neither repeats in the notes under the table.
+        "flag_why": deferred_flag_words(a.range_note),
+        "note": None
+        if deferred_flag_words(a.range_note) or envelope_reason(a.range_note)
+        else a.range_note,
         "lab_flag": a.lab_flag,
     }
 
@@ -244,6 +268,7 @@ def _sample_view(
         "message": r.message,
         "safety": r.safety,
         "rows": [_row(index, a) for a in r.analytes],
+        "range_footnotes": _range_footnotes(r.analytes),
         "out_of_range": [f"{a.name} {FLAG_WORDS.get(a.flag or '', '')}" for a in out],
         "findings": [_finding_view(f, scheme) for f in r.findings],
         "notes": r.notes,

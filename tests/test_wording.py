@@ -1,0 +1,93 @@
+"""What the pages tell a person, where a clinical reading found the words wrong: the deferred
+WBC row, the note for values judged without an age, an unreadable row, a quote left open at the
+end of a file, and the critical limits behind the refusal of a bare white count."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from helpers import run_cli as run
+
+from cbc_cli.ranges import shipped_ranges_dir
+from cbc_cli.units import CRITICAL_AT_EVERY_AGE
+
+
+def test_deferred_wbc_row_says_why_in_the_table_json_and_html(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # WBC 1.8 is below the adult critical limit 2.0 (Kost 1990) but the ANC 0.9 is known: the
+    # urgency follows the neutrophils (README Urgency) and the WBC row says so itself.
+    values = ["--wbc", "1.8", "--anc", "0.9", "--sex", "female", "--age", "50"]
+    _, out, _ = run(capsys, "check", *values, "--format", "json")
+    result = json.loads(out)["results"][0]
+    wbc = next(a for a in result["analytes"] if a["analyte"] == "wbc")
+    assert wbc["flag"] == "LL"  # the contract's flag code is unchanged
+    assert "what matters for infection, is 0.9" in wbc["range_note"]
+    assert result["urgency"] == "soon"
+    _code, out, _ = run(capsys, "check", *values)
+    table = " ".join(out.split())
+    # The flag cell of the WBC row, before the care-team message's box.
+    assert table.index("LL critically low by its limit") < table.index("Contact your care team")
+    page = tmp_path / "r.html"
+    run(capsys, "check", *values, "--format", "html", "-o", str(page))
+    html = page.read_text(encoding="utf-8")
+    assert "what matters for infection, is 0.9" in html
+
+
+def test_no_age_note_is_said_once_on_the_page(capsys: pytest.CaptureFixture[str]) -> None:
+    # No age or sex: each value is judged against every range that could apply (docs/clinical.md
+    # section 3); the page says so once, the JSON keeps it on each value.
+    values = ["--hgb", "5.0", "--plt", "20", "--wbc", "3.0"]
+    _, out, _ = run(capsys, "check", *values)
+    assert out.count("judged against every range that could apply") == 1
+    _, out, _ = run(capsys, "check", *values, "--format", "json")
+    notes = [a["range_note"] for a in json.loads(out)["results"][0]["analytes"]]
+    assert all("judged against every range that could apply" in n for n in notes)
+
+
+def test_a_row_whose_only_value_is_unreadable_is_an_error_row(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Nothing read is nothing checked: never urgency "none" (README JSON and CSV; docs/errors.md).
+    path = tmp_path / "in.csv"
+    path.write_text("sample_id,sex,age,hgb\ns1,F,40,abc\ns2,F,40,13.0\n", encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path), "--format", "csv")
+    assert code == 3
+    rows = {r["sample_id"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert rows["s1"]["status"] == "error"
+    assert rows["s1"]["urgency"] == ""
+    assert rows["s2"]["status"] == "ok"
+    assert rows["s2"]["urgency"] == "none"
+    _, out, _ = run(capsys, "check", str(path), "--format", "json")
+    first = json.loads(out)["results"][0]
+    assert first["status"] == "error"
+    assert first["urgency"] is None
+
+
+def test_a_quote_open_at_the_end_of_the_file_says_the_file_ends(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text('sample_id,hgb,plt\ns1,9,200\ns2,"9,100\n', encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path), "--format", "csv")
+    assert code == 3
+    assert "the file ends inside a quoted cell (a quote opened on line 3 is never closed)" in out
+    assert "line limit" not in out
+
+
+def test_bare_white_count_limits_are_the_shipped_age_independent_floor() -> None:
+    # The refusal of a bare "150" says how urgent each reading is by the limits that hold at
+    # every age: those must be the shipped AGE-INDEPENDENT FLOOR rows.
+    doc = tomllib.loads((shipped_ranges_dir() / "critical_limits.toml").read_text("utf-8"))
+    floor = {
+        r["analyte"]: (r.get("critical_low"), r.get("critical_high"))
+        for r in doc["range"]
+        if r.get("condition") == "age-unknown"
+    }
+    for analyte, limits in CRITICAL_AT_EVERY_AGE.items():
+        assert floor[analyte] == limits
