@@ -1,13 +1,17 @@
 """The analyte catalogue: ids, names, LOINC codes, canonical units, aliases and plausibility limits.
 
+The names a header or key may use (aliases) are data: cbc_cli/headers.toml.
+
 Facts from docs/clinical.md section 2. Plausibility limits are a project choice, not a
 standard: outside them a value is almost surely a unit or typing slip, so it is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from cbc_cli.errors import InputError
 from cbc_cli.text import fold
@@ -36,7 +40,6 @@ class Analyte(NamedTuple):
     dimension: str
     """Key into the unit tables of :mod:`cbc_cli.units`."""
     loinc: tuple[str, ...]
-    aliases: tuple[str, ...]
     plausible: tuple[float, float]
     """Closed interval, canonical unit, outside of which a value is refused."""
     decimals: int
@@ -54,21 +57,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "10^9/L",
         "count9",
         ("6690-2", "26464-8", "804-5"),
-        (
-            "wbc",
-            "white blood cells",
-            "white blood cell count",
-            "white cell count",
-            "white cells",
-            "white count",
-            "leukocytes",
-            "leucocytes",
-            "leukocyte count",
-            "leucocyte count",
-            "wcc",
-            "tlc",
-            "total leukocyte count",
-        ),
         (0.0, 1000.0),
         2,
         COUNT_STEP,
@@ -79,16 +67,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "10^12/L",
         "count12",
         ("789-8", "26453-2"),
-        (
-            "rbc",
-            "red blood cells",
-            "red blood cell count",
-            "red cell count",
-            "red cells",
-            "erythrocytes",
-            "erythrocyte count",
-            "ery",
-        ),
         (0.0, 12.0),
         2,
         # Analysers report red cells to 0.01 x10^12/L; below that a count is one given per
@@ -101,7 +79,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "g/dL",
         "mass_concentration",
         ("718-7",),
-        ("hgb", "hb", "hemoglobin", "haemoglobin", "hemoglobin (hgb)", "hb conc"),
         (HGB_FLOOR, 26.0),
         1,
     ),
@@ -111,7 +88,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "%",
         "volume_fraction",
         ("4544-3", "20570-8"),
-        ("hct", "hematocrit", "haematocrit", "pcv", "packed cell volume"),
         (0.0, 90.0),
         1,
     ),
@@ -121,7 +97,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "fL",
         "cell_volume",
         ("787-2",),
-        ("mcv", "mean cell volume", "mean corpuscular volume"),
         (40.0, 160.0),
         1,
     ),
@@ -131,13 +106,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "pg",
         "cell_mass",
         ("785-6",),
-        (
-            "mch",
-            "mean cell hemoglobin",
-            "mean cell haemoglobin",
-            "mean corpuscular hemoglobin",
-            "mean corpuscular haemoglobin",
-        ),
         (10.0, 60.0),
         1,
     ),
@@ -147,13 +115,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "g/dL",
         "mass_concentration",
         ("786-4",),
-        (
-            "mchc",
-            "mean cell hemoglobin concentration",
-            "mean cell haemoglobin concentration",
-            "mean corpuscular hemoglobin concentration",
-            "mean corpuscular haemoglobin concentration",
-        ),
         (15.0, 50.0),
         1,
     ),
@@ -163,14 +124,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "%",
         "percent",
         ("788-0",),
-        (
-            "rdw",
-            "rdw-cv",
-            "rdw cv",
-            "rdw_cv",
-            "red cell distribution width",
-            "red cell distribution width cv",
-        ),
         (5.0, 50.0),
         1,
     ),
@@ -180,15 +133,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "10^9/L",
         "count9",
         ("777-3", "26515-7"),
-        (
-            "plt",
-            "plts",
-            "platelets",
-            "platelet count",
-            "platelet",
-            "thrombocytes",
-            "thrombocyte count",
-        ),
         (0.0, 5000.0),
         0,
         PLATELET_STEP,
@@ -199,26 +143,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "10^9/L",
         "count9",
         ("751-8", "26499-4"),
-        (
-            "anc",
-            "neut#",
-            "neut #",
-            "neut abs",
-            "neut_abs",
-            "neutrophils#",
-            "neutrophils #",
-            "ne#",
-            "neu#",
-            "absolute neutrophil count",
-            "absolute neutrophils",
-            "neutrophils absolute",
-            "neutrophils (absolute)",
-            "neutrophils abs",
-            "neutrophil count",
-            "neutrophils_abs",
-            "agc",
-            "absolute granulocyte count",
-        ),
         (0.0, 1000.0),
         2,
         COUNT_STEP,
@@ -229,22 +153,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "%",
         "percent",
         ("770-8", "26511-6"),
-        (
-            "neut_pct",
-            "neut%",
-            "neut %",
-            "neutrophils%",
-            "neutrophils %",
-            "ne%",
-            "neu%",
-            "neutrophil percent",
-            "neutrophils percent",
-            "neutrophils (%)",
-            "neutrophils pct",
-            "segs",
-            "segs %",
-            "neutrophils_pct",
-        ),
         (0.0, 100.0),
         1,
     ),
@@ -254,17 +162,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "%",
         "percent",
         ("35332-6",),
-        (
-            "band_pct",
-            "band%",
-            "band %",
-            "bands",
-            "bands %",
-            "bands%",
-            "band neutrophils",
-            "band neutrophils %",
-            "stabs",
-        ),
         (0.0, 100.0),
         1,
     ),
@@ -274,22 +171,6 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "10^9/L",
         "count9",
         ("731-0", "26474-7"),
-        (
-            "alc",
-            "lymph#",
-            "lymph #",
-            "lym#",
-            "ly#",
-            "lymphocytes#",
-            "lymphocytes #",
-            "absolute lymphocyte count",
-            "absolute lymphocytes",
-            "lymphocytes absolute",
-            "lymphocytes (absolute)",
-            "lymphocytes abs",
-            "lymphocyte count",
-            "lymphocytes_abs",
-        ),
         (0.0, 1000.0),
         2,
         COUNT_STEP,
@@ -300,50 +181,65 @@ _CATALOGUE: tuple[Analyte, ...] = (
         "%",
         "percent",
         ("736-9",),
-        (
-            "lymph_pct",
-            "lymph%",
-            "lymph %",
-            "lym%",
-            "ly%",
-            "lymphocytes%",
-            "lymphocytes %",
-            "lymphocyte percent",
-            "lymphocytes percent",
-            "lymphocytes (%)",
-            "lymphocytes pct",
-            "lymphocytes_pct",
-        ),
         (0.0, 100.0),
         1,
     ),
 )
+
+
+@cache
+def header_names() -> dict[str, Any]:
+    """cbc_cli/headers.toml: analyte and context names in English, analyser codes and seven
+    languages. Read on first use: a single ``cbc check`` with analyte ids never needs it."""
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("cbc_cli").joinpath("headers.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def names_of(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every name of one headers.toml entry, all languages, in file order."""
+    return tuple(name for names in entry.values() if isinstance(names, list) for name in names)
+
+
+def aliases(analyte_id: str) -> tuple[str, ...]:
+    """The names a header or key may give the analyte (headers.toml), besides its id and LOINC."""
+    return names_of(header_names()["analyte"].get(analyte_id, {}))
+
 
 ANALYTES: MappingProxyType[str, Analyte] = MappingProxyType({a.id: a for a in _CATALOGUE})
 """Every analyte, keyed by id, in display order."""
 
 ANALYTE_IDS: tuple[str, ...] = tuple(ANALYTES)
 
+# Ids and LOINC codes need no data file.
+_CODES = {fold(n): a.id for a in _CATALOGUE for n in (a.id, *a.loinc)}
 
-_LOOKUP: dict[str, str] = {}
-for _analyte in _CATALOGUE:
-    for _name in (_analyte.id, *_analyte.aliases, *_analyte.loinc):
-        _key = fold(_name)
-        if _LOOKUP.setdefault(_key, _analyte.id) != _analyte.id:  # pragma: no cover - data bug
-            raise RuntimeError(f"alias {_name!r} names two analytes")
+
+@cache
+def _lookup() -> dict[str, str]:
+    table = dict(_CODES)
+    for analyte in _CATALOGUE:
+        for name in aliases(analyte.id):
+            if table.setdefault(fold(name), analyte.id) != analyte.id:
+                raise RuntimeError(f"headers.toml: {name!r} names two analytes")
+    return table
 
 
 def find_analyte(name: str) -> Analyte | None:
     """Return the analyte a header, alias, id or LOINC code names, or None.
 
-    Matching ignores case, surrounding space and the difference between spaces and underscores.
+    Matching ignores case, accents, surrounding space and the difference between spaces and
+    underscores (:func:`cbc_cli.text.fold`).
 
     >>> find_analyte("Haemoglobin").id
     'hgb'
     >>> find_analyte("751-8").id
     'anc'
     """
-    analyte_id = _LOOKUP.get(fold(name))
+    key = fold(name)
+    analyte_id = _CODES.get(key) or _lookup().get(key)
     return ANALYTES[analyte_id] if analyte_id else None
 
 

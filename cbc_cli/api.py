@@ -116,7 +116,8 @@ def build_panel(
 ) -> Panel:
     """Read values (``{"hgb": "9.1", "plt": "62 10^3/uL"}``) into a panel.
 
-    Keys may be ids, aliases or LOINC codes; a bare number is in the canonical unit.
+    Keys may be ids, aliases or LOINC codes; a bare number is in the canonical unit. A lab's
+    flag printed with a value (``"9.1 L"``, ``"*12.0"``) is kept to compare with cbc's.
     ``collected`` (a date, or a text :func:`cbc_cli.parse.parse_moment` reads) is carried to the
     result's ``collected_at``.
 
@@ -124,13 +125,23 @@ def build_panel(
         InputError: an unknown analyte, a value given twice, or a value that cannot be read.
     """
     quantities: dict[str, Quantity] = {}
+    flags: dict[str, str] = {}
     for name, raw in values.items():
         analyte = get_analyte(name)
         if analyte.id in quantities:
             raise InputError(
                 f"{analyte.id} is given twice ({name!r})", code="value.duplicate", field=analyte.id
             )
-        quantities[analyte.id] = to_canonical(analyte, str(raw))
+        text = str(raw).strip()
+        if text[:1] in ("*", "!") or text[-1:] in ("L", "H", "A", "*", "!", ")"):
+            # A lab's flag typed with the value ("9.1 L"): read as every reader reads it. The
+            # readers load only when a value may carry one (a single check stays light).
+            from cbc_cli.readers.records import split_lab_flag
+
+            text, flag = split_lab_flag(text)
+            if flag:
+                flags[analyte.id] = flag
+        quantities[analyte.id] = to_canonical(analyte, text)
     ranges: dict[str, LabRange] = {}
     for name, text in (lab_ranges or {}).items():
         analyte = get_analyte(name)
@@ -140,7 +151,7 @@ def build_panel(
         moment = Moment(datetime(collected.year, collected.month, collected.day), "day")
     elif collected is not None:
         moment = parse_moment(collected, "--collected", date_format)
-    return Panel(quantities, patient or Patient(), sample_id, ranges, collected=moment)
+    return Panel(quantities, patient or Patient(), sample_id, ranges, flags, collected=moment)
 
 
 # Every keyword of interpret() and interpret_file(), and the `cbc check` option it stands for. The
@@ -171,6 +182,8 @@ KEYWORDS: MappingProxyType[str, str] = MappingProxyType(
         "units": "--unit",
         "limit": "--limit",
         "limits": "--limit",
+        "skip_lines": "--skip-lines",
+        "sheet": "--sheet",
         "date_format": "--date-format",
         "config": "--config",
         "preset": "--preset",
@@ -191,7 +204,7 @@ _PERSON = {
     "transplant": "transplant",
     "date_format": "date_format",
 }
-_FILE_ONLY = ("input_format", "column", "columns", "unit", "units")
+_FILE_ONLY = ("input_format", "column", "columns", "unit", "units", "skip_lines", "sheet")
 _VALUES_ONLY = ("lab_range", "lab_ranges")
 
 
@@ -327,7 +340,7 @@ def interpret(values: Mapping[str, str | float] | Panel, **options: object) -> R
     )
     lab = dict(parse_lab_range(text) for text in _strings(chosen.get("lab_range")))
     if lab:
-        panel = replace(panel, lab_ranges=lab)
+        panel = replace(panel, lab_ranges=lab)  # the values' lab flags and collection time kept
     return interpret_panel(panel, table, scheme)
 
 
@@ -343,10 +356,12 @@ def interpret_file(source: str | PathLike[str] | BinaryIO, **options: object) ->
         source: a path (``str`` or ``Path``) or a binary stream (``open(p, "rb")``,
             ``sys.stdin.buffer``, ``io.BytesIO``); a stream is read, not closed.
         **options: as for :func:`interpret` (the person options fill what a row does not say),
-            plus ``input_format``, ``column``/``columns`` (``["Leuko=wbc"]`` or a mapping) and
-            ``unit``/``units`` (``["wbc=10*3/mL"]``); not ``lab_range`` (a file's rows carry
-            their own ranges). ``config`` (a ``cbc.toml`` path or a dict of its keys) and
-            ``preset`` (a shipped preset's name) fill what the other keywords leave unsaid.
+            plus ``input_format``, ``column``/``columns`` (``["Leuko=wbc"]`` or a mapping),
+            ``unit``/``units`` (``["wbc=10*3/mL"]``), ``skip_lines`` (lines above the header)
+            and ``sheet`` (a workbook's sheet, name or position from 1); not ``lab_range`` (a
+            file's rows carry their own ranges). ``config`` (a ``cbc.toml`` path or a dict of its
+            keys) and ``preset`` (a shipped preset's name) fill what the other keywords leave
+            unsaid.
 
     Raises:
         TypeError: an unknown keyword or a text stream. InputError, UsageError: as the command
@@ -371,12 +386,26 @@ def interpret_file(source: str | PathLike[str] | BinaryIO, **options: object) ->
             _strings(chosen.get("column")),
             _strings(chosen.get("unit")),
             limits=_limits(chosen),
+            skip_lines=_whole_number(chosen.get("skip_lines")),
+            sheet=None if chosen.get("sheet") is None else str(chosen.get("sheet")),
             date_format=check_date_format(chosen.get("date_format")),  # type: ignore[arg-type]
         )
     except BaseException:
         opened.close()
         raise
     return _results(opened, data, table, scheme, context)
+
+
+def _whole_number(value: object) -> int | None:
+    """``skip_lines``: None, or a whole number of 0 or more."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UsageError(
+            f"{{skip_lines}} {value!r}: give a whole number of lines, 0 or more",
+            field="skip_lines",
+        )
+    return value
 
 
 def _open(source: str | PathLike[str] | BinaryIO) -> Source:

@@ -37,6 +37,10 @@ class BatchOptions:
     """How year-last dates are read (``--date-format``; see cbc_cli.parse.parse_moment)."""
     brief: bool = False
     """Write brief records (cbc_cli.brief) instead of whole results."""
+    skip_lines: int | None = None
+    """Lines above the header to skip (None: found, readers.tabular.find_header)."""
+    sheet: str | None = None
+    """A workbook's sheet, by name or position from 1 (None: the first)."""
 
 
 @dataclass

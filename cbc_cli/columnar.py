@@ -330,6 +330,7 @@ class ColumnarCsv:
         import numpy as np
 
         tab = self.fast.tab
+        self.notes[:0] = tab.notes[: tab.header_notes]
         self.delim = tab.delimiter
         self.graded = [
             (code, a, d) for code, a, d in FINDING_RULES if self.scheme.criteria_for(code)
@@ -613,7 +614,7 @@ class ColumnarCsv:
                     writer.writerow([*self._input_cells(cells), *sample])
             else:
                 buf.write(self._sink_text(result, tally))
-        for note in tab.notes:
+        for note in tab.notes[tab.header_notes :]:  # the header's were said once (run)
             blank = _BLANK_NOTE.match(note)
             if blank:
                 tally.blank_rows += int(blank[1])
@@ -778,7 +779,8 @@ class ColumnarCsv:
         for j, text in enumerate(texts):
             cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
             q = cell.value(analyte, self.column_of[analyte], text, unit)
-            plain = q is not None and not cell.errors and q.comparator is None
+            # A lab's flag with the value ("9.1 L") takes the scalar path, as in _column_values.
+            plain = q is not None and q.comparator is None and not (cell.errors or cell.lab_flags)
             more[j] = dumps(reported_value(q.value)).encode() if plain and q else b""
         have = self._value_json[analyte] = np.concatenate([have, more])
         return have
@@ -970,7 +972,8 @@ class ColumnarCsv:
         for j, text in enumerate(texts):
             cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
             q = cell.value(analyte, self.column_of[analyte], text, unit)
-            if cell.errors or (q is not None and q.comparator is not None):
+            # A lab's flag with the value ("9.1 L") is compared with cbc's by the engine.
+            if cell.errors or cell.lab_flags or (q is not None and q.comparator is not None):
                 more_vals[j], more_state[j] = float("nan"), 2
             elif q is None:
                 more_vals[j], more_state[j] = float("nan"), 1

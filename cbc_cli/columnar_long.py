@@ -556,6 +556,7 @@ class LongColumnarCsv:
 
     def __post_init__(self) -> None:
         tab = self.fast.tab
+        self.notes[:0] = tab.notes[: tab.header_notes]  # the header's, said once (as the row path)
         self.delim = tab.delimiter
         self.ctx = tab.columns.context
         # The wide rules over every analyte of the catalogue: which ones a sample holds is not
@@ -953,7 +954,7 @@ class LongColumnarCsv:
         buf.seek(0)
         buf.truncate()
         after_blank = False
-        for note in tab.notes:
+        for note in tab.notes[tab.header_notes :]:  # the header's were said once
             blank = _BLANK_NOTE.match(note)
             if blank:
                 self._blank_rows += int(blank[1])
@@ -1226,7 +1227,8 @@ class LongColumnarCsv:
             text = values[value_id]
             q = cell.value(analyte, column, text, unit) if usable else None
             state, value_index = 0, 0
-            if cell.errors or (q is not None and q.comparator is not None):
+            # A lab's flag with the value ("9.1 L") is compared with cbc's by the engine.
+            if cell.errors or cell.lab_flags or (q is not None and q.comparator is not None):
                 state = 2
             elif q is None:
                 state = 1

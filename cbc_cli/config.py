@@ -62,13 +62,16 @@ _OPTIONS = {
     "columns": "--column",
     "units": "--unit",
 }
-_INPUT_FORMATS = ("auto", "csv", "tsv", "json", "ndjson", "hl7", "fhir")
+_INPUT_FORMATS = ("auto", "csv", "tsv", "json", "ndjson", "hl7", "fhir", "xlsx", "ods")
 
 # The schema of cbc.toml and of every preset. Checked in plain Python when the file fits it;
 # Pydantic validates (and words the message) only when it does not (cbc_cli.shape).
 _SPEC: Spec = {
     "description": (str | None, None),
-    "input_format": (Literal["auto", "csv", "tsv", "json", "ndjson", "hl7", "fhir"] | None, None),
+    "input_format": (
+        Literal["auto", "csv", "tsv", "json", "ndjson", "hl7", "fhir", "xlsx", "ods"] | None,
+        None,
+    ),
     "date_format": (str | None, None),
     "grading": (str | None, None),
     "ranges": (list[str], None),
@@ -295,17 +298,17 @@ def _range_path(text: str, base: Path, name: str) -> str:
 def _target(key: str) -> str | None:
     """The analyte id or context name a [columns] or [units] key names."""
     from cbc_cli.analytes import find_analyte
-    from cbc_cli.readers.columns import CONTEXT_ALIASES
+    from cbc_cli.readers.columns import CONTEXT_KEYS
 
     analyte = find_analyte(key)
     if analyte is not None:
         return analyte.id
-    return key if key in CONTEXT_ALIASES else None
+    return key if key in CONTEXT_KEYS else None
 
 
 def _columns(table: Mapping[str, str | list[str]], name: str) -> dict[str, tuple[str, ...]]:
     from cbc_cli.analytes import ANALYTE_IDS
-    from cbc_cli.readers.columns import CONTEXT_ALIASES
+    from cbc_cli.readers.columns import CONTEXT_KEYS
 
     out: dict[str, tuple[str, ...]] = {}
     for key, headers in table.items():
@@ -313,11 +316,11 @@ def _columns(table: Mapping[str, str | list[str]], name: str) -> dict[str, tuple
         if target is None:
             raise _problem(
                 f"{name}: [columns] {key}: unknown analyte or column"
-                f"{_near(key, [*ANALYTE_IDS, *CONTEXT_ALIASES])}",
+                f"{_near(key, [*ANALYTE_IDS, *CONTEXT_KEYS])}",
                 hint="keys are analyte ids ("
                 + ", ".join(ANALYTE_IDS)
                 + ") or context columns ("
-                + ", ".join(CONTEXT_ALIASES)
+                + ", ".join(CONTEXT_KEYS)
                 + ")",
             )
         listed = (headers,) if isinstance(headers, str) else tuple(headers)

@@ -263,6 +263,32 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
     return _Checked(q, low, high, flag, span, ends), result
 
 
+def _flags_disagree(lab: str, own: Flag) -> bool:
+    """Whether the lab's flag and cbc's say different things: the lab's A (abnormal) agrees with
+    any flag but N, its AA (critically abnormal) with LL and HH."""
+    lab = lab.strip().upper()
+    if own == "no-range":
+        return False  # cbc cannot flag it: nothing to set against the lab's flag
+    if lab == "A":
+        return own == "N"
+    if lab == "AA":
+        return own not in ("LL", "HH")
+    return lab != own
+
+
+def _lab_flag_note(r: AnalyteResult) -> str:
+    """The lab's flag against cbc's, naming the range each comes from."""
+    info = r.reference_range
+    if info is not None and info.origin == "lab":
+        where = "cbc judged it by the lab's range given with the result"
+        if {r.flag, (r.lab_flag or "").upper()} & {"LL", "HH"}:
+            where += " and its own critical limits"
+    else:
+        ours = f"cbc's range: {info.source}" if info is not None else "cbc had no range for it"
+        where = f"{ours}; the lab flags by its own range, not given in the input"
+    return f"the lab flagged {r.analyte} {r.lab_flag}; cbc's flag is {r.flag} ({where})"
+
+
 def _envelope_note(patient: Patient, verdict: Flag, reason: str | None) -> str:
     """How a value was judged against every range that could apply (docs/clinical.md section 3)."""
     missing = [w for w, known in (("sex", patient.sex), ("age", patient.age)) if known is None]
@@ -421,8 +447,8 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             c, r = _check(panel, values[analyte_id], ranges)
             checked[analyte_id] = c
             analyte_results.append(r)
-            if r.lab_flag and r.flag and r.lab_flag != r.flag:
-                notes.append(f"the lab flagged {analyte_id} {r.lab_flag}; cbc's flag is {r.flag}")
+            if r.lab_flag and r.flag and _flags_disagree(r.lab_flag, r.flag):
+                notes.append(_lab_flag_note(r))
 
     grades: dict[str, int | None] = {}
     outcome: dict[str, Grade] = {}

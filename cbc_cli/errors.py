@@ -55,6 +55,7 @@ CODES: dict[str, Code] = {
     "unit.mismatch": Code("input", "a unit that does not fit the analyte, or two that disagree"),
     "column.duplicate": Code("input", "two columns that map to the same analyte or field"),
     "column.unknown": Code("input", "a column cbc cannot map, or a mapping naming no column"),
+    "sheet.unknown": Code("input", "a sheet the workbook does not have, by name or position"),
     "date.invalid": Code("input", "a date cbc cannot read, or dates out of order"),
     "date.ambiguous": Code("input", "a date whose day and month could be either way round"),
     "age.invalid": Code("input", "an age cbc cannot read"),
@@ -96,6 +97,8 @@ TERMS = (
     "format",
     "output",
     "date_format",
+    "skip_lines",
+    "sheet",
 )
 """The keywords a message may name as ``{age}`` (the CLI shows each as its option)."""
 _TERM = re.compile(r"\{(" + "|".join(TERMS) + r")\}")

@@ -32,6 +32,8 @@ class Limits(NamedTuple):
     """One FHIR resource or Bundle entry as read from the file."""
     ranges_file: int = 4 << 20
     """One reference-range or grading file (the shipped ones are a few kB)."""
+    workbook: int = 256 << 20
+    """One .xlsx or .ods file, held whole (a zip is read from its end)."""
 
 
 DEFAULT_LIMITS = Limits()

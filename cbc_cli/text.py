@@ -3,9 +3,11 @@
 Headers (``Hb``, ``Neutrophils abs``), aliases, ``--column`` names and coded words (sex codes
 such as ``Männlich``) are compared on a folded form: case-insensitive (Unicode casefold, so ``ß``
 is ``ss``), accent-insensitive (``ä`` is ``a``, ``é`` is ``e``: marks are dropped after a
-canonical decomposition), surrounding space ignored, and runs of spaces and underscores the same
-(``Neutrophils abs`` = ``neutrophils_abs``). A leaf module: every reader and the analyte catalogue
-import it, so it imports nothing of cbc's.
+canonical decomposition; letters with a stroke or ligature that carry no mark to drop, such as
+Polish ``ł`` and Danish ``ø``, are spelled out: ``Płytki`` is ``plytki``), surrounding space and a
+byte order mark ignored, and runs of spaces and underscores the same (``Neutrophils abs`` =
+``neutrophils_abs``). A leaf module: every reader and the analyte catalogue import it, so it
+imports nothing of cbc's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import re
 import unicodedata
 
 _SEPARATORS = re.compile(r"[\s_]+")
+# Letters that carry no combining mark to drop (Polish, Scandinavian, Croatian, the ordinal of
+# Spanish and Portuguese "nº"): spelled as the plain letters their users type without them.
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "º": "o", "ª": "a"})
 
 
 def fold(text: str) -> str:
@@ -26,11 +31,13 @@ def fold(text: str) -> str:
     'mannlich'
     >>> fold("Neutrophils  abs") == fold("neutrophils_ABS")
     True
+    >>> fold("\ufeffPłytki krwi")
+    'plytki_krwi'
     """
-    text = text.strip().casefold()
+    text = text.strip().lstrip("\ufeff").strip().casefold()
     if not text.isascii():
         text = "".join(
             c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
         )
-        text = unicodedata.normalize("NFC", text)
+        text = unicodedata.normalize("NFC", text).translate(_LETTERS)
     return _SEPARATORS.sub("_", text)

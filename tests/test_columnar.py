@@ -162,7 +162,10 @@ EDGES = {
     "mcv": ["79.9", "80", "100", "100.1"],
     "neut_pct": ["20", "40", "70", "85"],
 }
-NOISE = ["", "NA", "-", "abc", "<0.1", ">5", "-1", "=1+2", "9,1"]
+# With lab flags printed beside values ("9.1 L", "*12.0"), which the scalar path compares with
+# cbc's flags: such rows must come out the same through the columnar path.
+NOISE = ["", "NA", "-", "abc", "<0.1", ">5", "-1", "=1+2", "9,1", "9.1 L", "62H", "*12.0"]
+NOISE += ["3.2 LL", "12.0 (H)", "150 HH", "0.4!", "1.1 A"]
 SEXES = ["F", "M", "female", "male", "", "U", "x", "2"]
 AGES = [
     "3w",

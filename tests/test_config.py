@@ -22,7 +22,7 @@ from cbc_cli.config import (
 )
 from cbc_cli.errors import RangeFileError, UsageError
 from cbc_cli.grading import DEFAULT_SCHEME
-from cbc_cli.readers.columns import CONTEXT_ALIASES, parse_column_options
+from cbc_cli.readers.columns import CONTEXT_KEYS, parse_column_options
 
 FIXTURES = Path(__file__).resolve().parent.parent / "examples" / "presets"
 SAMPLE = "sample_id,sex,age,hgb,anc,plt\nA1,F,54,7.4,0.2,18\n"
@@ -207,7 +207,7 @@ def test_show_is_toml_that_gives_the_same_settings(tmp_path: Path) -> None:
             'grading = "ctcae7"\n',
             "cbc.toml: grading: unknown grading scheme 'ctcae7' (did you mean ctcae6?)",
         ),
-        ('input_format = "xlsx"\n', "cbc.toml: input_format: input should be"),
+        ('input_format = "xml"\n', "cbc.toml: input_format: input should be"),
         ("grading = [\n", "cbc.toml: not valid TOML"),
         ('sex = "female"\n', "cbc.toml: sex: a settings file never sets a person's sex, age"),
         ("age = 54\n", "cbc.toml: age: a settings file never sets a person's sex, age"),
@@ -253,7 +253,7 @@ def test_a_range_file_a_settings_file_names_must_exist(tmp_path: Path) -> None:
 
 
 def test_every_context_name_is_a_column_option() -> None:
-    for name in CONTEXT_ALIASES:
+    for name in CONTEXT_KEYS:
         assert parse_column_options([f"X={name}"]) == {"x": name}
 
 
@@ -301,13 +301,11 @@ def test_library_keywords_are_checked() -> None:
 def test_cli_reads_the_working_folder_config(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    export = _write(
-        tmp_path / "export.csv", "Tube,Hb,Neutros,Plaquettes,sex,age\nT1,7.4,0.2,18,F,54\n"
-    )
+    export = _write(tmp_path / "export.csv", "Tube,Hb,Neutros,Plaq,sex,age\nT1,7.4,0.2,18,F,54\n")
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(capsys, "check", str(export), "--format", "csv")
     assert code == 0, err
-    # Without settings, only Hb is read: Neutros and Plaquettes are no aliases.
+    # Without settings, only Hb is read: Neutros and Plaq are names cbc does not know.
     row = next(csv.DictReader(io.StringIO(out)))
     assert (row["anemia_grade"], row["neutropenia_grade"], row["thrombocytopenia_grade"]) == (
         "3",
@@ -316,7 +314,7 @@ def test_cli_reads_the_working_folder_config(
     )
     _write(
         tmp_path / "cbc.toml",
-        '[columns]\nsample_id = "Tube"\nanc = "Neutros"\nplt = "Plaquettes"\nhgb = "Hb"\n',
+        '[columns]\nsample_id = "Tube"\nanc = "Neutros"\nplt = "Plaq"\nhgb = "Hb"\n',
     )
     code, out, err = run_cli(capsys, "check", str(export), "--format", "csv")
     assert code == 0, err

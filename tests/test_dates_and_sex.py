@@ -122,7 +122,8 @@ def test_codes_for_not_known_or_other_give_no_sex(code: str) -> None:
     assert parse_sex(code) is None
 
 
-@pytest.mark.parametrize("code", ["H", "Q", "femal"])
+# V: Dutch vrouw (female) but Spanish varón (male), as in V/M forms.
+@pytest.mark.parametrize("code", ["H", "V", "Q", "femal"])
 def test_other_codes_are_not_guessed(code: str) -> None:
     with pytest.raises(InputError, match="not a sex code"):
         parse_sex(code)

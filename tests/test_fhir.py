@@ -296,7 +296,11 @@ def test_ndjson_with_a_long_first_line_is_still_read() -> None:
 def test_lab_flag_disagreement_is_reported() -> None:
     obs = {**OBSERVATION_HGB, "interpretation": [{"coding": [{"code": "N"}]}]}
     [(_, result)] = interpret(obs)
-    assert "the lab flagged hgb N; cbc's flag is L" in result.notes
+    # Both flags by the lab's range: the note says so.
+    assert (
+        "the lab flagged hgb N; cbc's flag is L (cbc judged it by the lab's range given with "
+        "the result)"
+    ) in result.notes
 
 
 def test_plain_json_is_still_the_json_reader() -> None:

@@ -260,6 +260,23 @@ def check(
     ] = None,
     column: ColumnOpt = None,
     unit: UnitOpt = None,
+    skip_lines: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Lines above the header to skip (default: the header is found in the first "
+            "30 lines).",
+            rich_help_panel="Files",
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            help="The sheet of an .xlsx/.ods file: its name or position from 1 (default: the "
+            "first).",
+            rich_help_panel="Files",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     output: OutputOpt = None,
@@ -415,6 +432,7 @@ def check(
         )
         options.date_format = check_date_format(date_format)
         options.brief = brief
+        options.skip_lines, options.sheet = skip_lines, sheet
         from cbc_cli.cli.check_file import run_file
 
         if file == "-" and stdin is None:

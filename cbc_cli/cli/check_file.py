@@ -96,6 +96,8 @@ def run_file(
             options.columns,
             options.units,
             limits=options.limits,
+            skip_lines=options.skip_lines,
+            sheet=options.sheet,
             date_format=options.date_format,
         )
         writer = open_writer(
@@ -174,6 +176,8 @@ def _columnar(
 
     if context.temperature_c is not None:
         return False  # the fever rules (febrile neutropenia) live in the engine only
+    if options.skip_lines is not None or options.sheet is not None:
+        return False  # the columnar path reads a CSV from its first line
     columns = parse_column_options(options.columns)
     units = parse_unit_options(options.units)
     fast = plan(source, options.input_format, columns, units, options.limits)
@@ -243,6 +247,8 @@ def _columnar_long(
 
     if context.temperature_c is not None:
         return False  # the fever rules (febrile neutropenia) live in the engine only
+    if options.skip_lines is not None or options.sheet is not None:
+        return False  # the columnar path reads a CSV from its first line
     columns = parse_column_options(options.columns)
     units = parse_unit_options(options.units)
     fast = plan_long(source, options.input_format, columns, units, options.limits)

@@ -45,6 +45,8 @@ class InputFormat(StrEnum):
     ndjson = "ndjson"
     hl7 = "hl7"
     fhir = "fhir"
+    xlsx = "xlsx"
+    ods = "ods"
 
 
 class FailOn(StrEnum):

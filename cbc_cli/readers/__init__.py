@@ -32,7 +32,7 @@ class Input:
     @property
     def tabular(self) -> bool:
         """Whether the input has rows and columns to carry through to CSV output."""
-        return self.format in ("csv", "tsv", "parquet")
+        return self.format in ("csv", "tsv", "parquet", "xlsx", "ods")
 
 
 def read_input(
@@ -42,11 +42,18 @@ def read_input(
     units: Sequence[str] = (),
     *,
     limits: Limits = DEFAULT_LIMITS,
+    skip_lines: int | None = None,
+    sheet: str | None = None,
     date_format: str | None = None,
 ) -> Input:
     """Open the records of a source with the reader its format needs, within ``limits``
     (README, Limits). ``date_format`` (``dmy``, ``mdy``, ``ymd`` or a strptime pattern) reads
-    the year-last dates of CSV, TSV and JSON (HL7 and FHIR fix their own date formats).
+    the year-last dates of CSV, TSV, spreadsheets and JSON (HL7 and FHIR fix their own date
+    formats; a spreadsheet's date cells are read as ISO dates).
+
+    Tabular input (CSV, TSV, a spreadsheet's sheet): ``skip_lines`` lines are skipped before
+    the header (by default the header is found, see readers.tabular.find_header); ``sheet``
+    picks a workbook's sheet by name or position from 1 (the first by default).
 
     Raises:
         InputError: an empty or binary input, or a header with nothing cbc reads.
@@ -59,33 +66,53 @@ def read_input(
             "cbc_cli.interpret_file('file.csv')"
         )
     head = source.peek(4096)
-    detected = detect_format(head)
+    detected = detect_format(head, source.name)
     if detected == "empty":
         raise InputError(
             f"{source.name}: the input is empty",
             code="file.empty",
             hint="give a file with a header row and data rows",
         )
-    if detected == "binary":
+    if detected == "binary" and input_format not in ("xlsx", "ods"):
         raise InputError(
             f"{source.name}: looks like a binary file, not text",
             code="file.unreadable",
-            hint="give a CSV, TSV, JSON, NDJSON, HL7 or FHIR export (gzip is fine)",
+            hint="give a CSV, TSV, JSON, NDJSON, HL7 or FHIR export (gzip is fine), or an "
+            ".xlsx or .ods workbook",
         )
     fmt = detected if input_format == "auto" else input_format
     if input_format == "auto" and fmt in ("json", "ndjson") and b'"resourceType"' in head:
         fmt = "fhir"  # every FHIR resource names its type; plain sample objects do not
     column_options = parse_column_options(columns)
     unit_options = parse_unit_options(units)
-    if fmt in ("csv", "tsv"):
+    if sheet is not None and fmt not in ("xlsx", "ods"):
+        raise UsageError(
+            f"{{sheet}} applies to .xlsx and .ods workbooks, not {fmt} input",
+            code="option.conflict",
+            field="sheet",
+        )
+    if skip_lines is not None and fmt not in ("csv", "tsv", "xlsx", "ods"):
+        raise UsageError(
+            f"{{skip_lines}} applies to CSV, TSV and spreadsheets, not {fmt} input",
+            code="option.conflict",
+            field="skip_lines",
+        )
+    if fmt in ("csv", "tsv", "xlsx", "ods"):
         from cbc_cli.readers.tabular import read_tabular
 
+        if fmt in ("xlsx", "ods"):
+            from cbc_cli.readers.spreadsheet import sheet_lines
+
+            _, lines = sheet_lines(source, fmt, sheet, limits)
+        else:
+            lines = iter_lines(source, limits)
         tab = read_tabular(
-            iter_lines(source, limits),
-            delimiter="\t" if fmt == "tsv" else None,
+            lines,
+            delimiter={"tsv": "\t", "csv": None}.get(fmt, ","),
             column_options=column_options,
             unit_options=unit_options,
             limits=limits,
+            skip_lines=skip_lines,
             date_format=date_format,
         )
         return Input(
@@ -130,7 +157,7 @@ def read_input(
     raise UsageError(
         f"input format {fmt!r} is not read by this version",
         field="input_format",
-        hint="give CSV, TSV, JSON, NDJSON, HL7 v2 or FHIR",
+        hint="give CSV, TSV, JSON, NDJSON, HL7 v2, FHIR, .xlsx or .ods",
     )
 
 

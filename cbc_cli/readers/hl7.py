@@ -191,6 +191,7 @@ class Sample:
                 self.context.setdefault("temperature", temperature_text(text, unit))
             return
         q = self.cell.value(analyte_id, column, text, unit, line)
+        printed = self.cell.lab_flags.pop(analyte_id, None)  # "9.1 L" in OBX-5
         if q is None:
             return
         if analyte_id in self.values and not replaces:
@@ -219,8 +220,8 @@ class Sample:
             self.lab[analyte_id] = rng
         else:
             self.lab.pop(analyte_id, None)
-        if flag:
-            self.flags[analyte_id] = flag
+        if flag or printed:
+            self.flags[analyte_id] = flag or printed or ""
         else:
             self.flags.pop(analyte_id, None)
 

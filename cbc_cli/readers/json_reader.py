@@ -514,7 +514,8 @@ def _record(
         )
         record.error = ErrorInfo(line=line, code="sample.empty", message=message)
     else:
-        record.panel = Panel(values, patient, sample_id, lab)
+        # The flags printed with the values ("9.1 L"), to compare with cbc's.
+        record.panel = Panel(values, patient, sample_id, lab, dict(cell.lab_flags))
     return record
 
 

@@ -6,6 +6,7 @@ Also the shared cell readers: missing-value tokens, context columns (sex codes a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -71,6 +72,45 @@ def is_missing(text: str | None) -> bool:
     return folded in MISSING or not folded.strip("-")
 
 
+# A lab's flag printed with the value: after the number (or its unit) as a word of its own or
+# stuck to the last digit (9.1 L, 62H, 3.2 LL, 12.0 (H)), or an abnormal marker * or ! before or
+# after it (*12.0, 150!). Upper case only: a flag is printed so, and a lower-case l could be a
+# litre. A letter after a unit's slash (g/L, 10^9/L) is the unit's, never a flag.
+_FLAG_AFTER = re.compile(
+    r"(?:(?<=[\d.,])|\s+)(?:\(\s*(?P<p>LL|HH|AA|L|H|A)\s*\)|(?P<f>LL|HH|AA|L|H|A)|(?P<m>[*!]+))\s*$"
+)
+_FLAG_BEFORE = re.compile(r"^\s*(?P<m>[*!]+)\s*(?=[<>≤≥]?\s*[\d.])")
+LAB_FLAGS = ("L", "H", "LL", "HH", "A", "AA")
+"""The flags a lab prints beside a value (HL7 table 0078's low, high, critical and abnormal);
+a bare * or ! is read as A, abnormal."""
+
+
+def split_lab_flag(text: str) -> tuple[str, str | None]:
+    """The value text without the lab's flag, and the flag (L, H, LL, HH, A or AA; None if
+    there is none).
+
+    >>> split_lab_flag("9.1 L")
+    ('9.1', 'L')
+    >>> split_lab_flag("*12.0")
+    ('12.0', 'A')
+    >>> split_lab_flag("12.0 (H)")
+    ('12.0', 'H')
+    >>> split_lab_flag("91 g/L")
+    ('91 g/L', None)
+    """
+    flag: str | None = None
+    before = _FLAG_BEFORE.match(text)
+    if before:
+        text, flag = text[before.end() :], "A"
+    after = _FLAG_AFTER.search(text)
+    if after and after.start() > 0:
+        found = after["p"] or after["f"]
+        text = text[: after.start()]
+        # A letter flag says more than a marker (*12.0 H: high).
+        flag = found or flag or "A"
+    return text.strip(), flag
+
+
 class CellReader:
     """Reads the cells of one sample, collecting each problem instead of raising."""
 
@@ -90,6 +130,9 @@ class CellReader:
         """How year-last dates are read (``dmy``, ``mdy``, ``ymd``, a strptime pattern; None:
         only unambiguous ones), see :func:`cbc_cli.parse.parse_moment`."""
         self.errors: list[ErrorInfo] = []
+        self.lab_flags: dict[str, str] = {}
+        """Analyte id -> the flag the lab printed with its value (``9.1 L``): a reader takes it
+        (``lab_flags.pop``) into the panel's lab flags, where a flag column or OBX-8 has none."""
         self.collected: Moment | None = None
         """The collection time read by :meth:`patient`, if any."""
         self.collected_problem: str | None = None
@@ -146,16 +189,24 @@ class CellReader:
     def value(
         self, analyte_id: str, column: str, text: str, unit: str | None, line: int | None = None
     ) -> Quantity | None:
-        """The value of a cell, or None (missing, or unreadable and recorded)."""
+        """The value of a cell, or None (missing, or unreadable and recorded).
+
+        A lab's flag printed with the value (``9.1 L``, ``62H``, ``*12.0``) is kept in
+        :attr:`lab_flags`, to be compared with cbc's own flag.
+        """
         if is_missing(text):
             return None
+        number, flag = split_lab_flag(text)
         try:
-            return to_canonical(
-                ANALYTES[analyte_id], text, unit=unit or None, decimal_comma=self.decimal_comma
+            q = to_canonical(
+                ANALYTES[analyte_id], number, unit=unit or None, decimal_comma=self.decimal_comma
             )
         except CbcError as exc:
             self.fail(column, exc, line)
             return None
+        if flag is not None:
+            self.lab_flags[analyte_id] = flag
+        return q
 
     def lab_range(
         self,

@@ -93,13 +93,20 @@ class _Gzip(gzip.GzipFile):
             ) from None
 
 
-def detect_format(head: bytes) -> str:
-    """Guess the format from the first bytes: json, ndjson, hl7, csv, or empty/binary.
+def detect_format(head: bytes, name: str = "") -> str:
+    """Guess the format from the first bytes (and the file name): json, ndjson, hl7, csv, xlsx,
+    ods, or empty/binary.
+
+    A workbook is a zip: an .ods names its type in its first entry (``mimetype``), an .xlsx opens
+    with ``[Content_Types].xml`` and ``xl/`` parts; a zip that shows neither in its first bytes
+    is told by its name's extension.
 
     FHIR JSON is reported as ``json`` or ``ndjson``; read_input tells FHIR by its resourceType.
     HL7 v2 starts with MSH, FHS or BHS (any field separator), or with a stray segment that an
     MSH follows (a capture cut mid-message).
     """
+    if head.startswith(b"PK\x03\x04"):
+        return _workbook(head, name)
     text = head.lstrip(b"\xef\xbb\xbf").lstrip(b"\x0b").lstrip()
     if not text:
         return "empty"
@@ -121,6 +128,17 @@ def detect_format(head: bytes) -> str:
             return "ndjson"
         return "json"
     return "csv"
+
+
+def _workbook(head: bytes, name: str) -> str:
+    if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head:
+        return "ods"
+    if b"[Content_Types].xml" in head and b"xl/" in head:
+        return "xlsx"
+    suffix = name.lower().rpartition(".")[2]
+    if suffix in ("xlsx", "xlsm"):
+        return "xlsx"
+    return "ods" if suffix == "ods" else "binary"
 
 
 def _looks_binary(sample: bytes) -> bool:

@@ -8,16 +8,18 @@ sample whose rows are not together is read as separate samples, and the reader s
 from __future__ import annotations
 
 import csv
+import itertools
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from cbc_cli.analytes import find_analyte
-from cbc_cli.errors import InputError
+from cbc_cli.errors import CbcError, InputError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, past
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
-from cbc_cli.readers.columns import ColumnMap, map_columns
+from cbc_cli.readers.columns import ColumnMap, map_columns, unread_notes
 from cbc_cli.readers.records import CellReader, DateOrders, Record, is_missing
 from cbc_cli.readers.source import LongLine
 from cbc_cli.units import Quantity
@@ -80,6 +82,137 @@ def sniff_delimiter(header_line: str) -> str:
     return best
 
 
+HEADER_SEARCH_LINES = 30
+"""How many lines from the start may hold the header when the first line names no analyte.
+
+Lab and analyser exports put a report title, the lab's name, a date and blank lines above the
+header: a handful, rarely more than 15. 30 covers them while a file with no header is refused
+after looking at no more than 30 lines (``--skip-lines N`` reaches further)."""
+
+
+@dataclass
+class HeaderLine:
+    """Where the header is: its line number and text, the lines after it, and how many non-blank
+    lines above it were skipped."""
+
+    line: int
+    text: str
+    rest: Iterator[str]
+    skipped: int = 0
+
+
+def _header_map(
+    text: str, delimiter: str | None, extra: Mapping[str, str] | None
+) -> ColumnMap | None:
+    """The line read as a header; None when two of its columns name one analyte."""
+    cells = next(csv.reader([text], delimiter=delimiter or sniff_delimiter(text)), [])
+    try:
+        return map_columns(cells, extra)
+    except CbcError:
+        return None
+
+
+def _names_analyte(cmap: ColumnMap | None) -> bool:
+    # Two columns naming one analyte make a header too: read_tabular reports the problem.
+    return cmap is None or bool(cmap.analytes) or cmap.is_long
+
+
+def _mostly_known(cmap: ColumnMap | None) -> bool:
+    """Most non-empty cells are names cbc knows and one is an analyte: a header row, not a
+    title, a lab's address or a date."""
+    if cmap is None:
+        return True
+    cells = sum(1 for c in cmap.header if c.strip())
+    known = cells - len(cmap.unread)
+    return _names_analyte(cmap) and known * 2 > cells
+
+
+_NUMBER_CELL = re.compile(r"^\s*[<>]?\s*[-+]?\d+(?:[.,]\d+)?\s*$")
+
+
+def _rows_of_data(above: list[str], header: str, delimiter: str | None) -> bool:
+    """Whether any line above a header found below the first fills more than half the header's
+    columns, two of them with numbers: a row of results (a file whose rows were moved), not a
+    title, a lab's name or a date. Such a file is not skipped into."""
+    delim = delimiter or sniff_delimiter(header)
+    width = sum(1 for c in next(csv.reader([header], delimiter=delim), []) if c.strip())
+    for line in above:
+        cells = [c for c in next(csv.reader([line], delimiter=delim), []) if c.strip()]
+        numbers = sum(1 for c in cells if _NUMBER_CELL.match(c))
+        if len(cells) * 2 > width and numbers >= 2:
+            return True
+    return False
+
+
+def find_header(
+    lines: Iterator[str],
+    *,
+    first_line: int = 1,
+    skip_lines: int | None = None,
+    delimiter: str | None = None,
+    extra_aliases: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> HeaderLine:
+    """Find the header row: the first non-blank line (after ``skip_lines`` lines, when given)
+    when it names an analyte or none is given; otherwise the first of the next
+    :data:`HEADER_SEARCH_LINES` lines where most cells are names cbc knows and one names an
+    analyte, unless a line above it fills more than half its columns (rows of results are
+    never skipped). When none does, the first non-blank line (read_tabular then says it names
+    no analyte). A first line that names an analyte is the header whatever follows it: the
+    columnar path, which reads only that line, decides alike.
+
+    Raises:
+        InputError: an empty input, or a header line past ``limits.line``.
+    """
+    number = first_line - 1
+    skipped = 0
+    first: tuple[int, str] | None = None
+    window: list[str] = []
+    for text in lines:
+        number += 1
+        if skip_lines is not None and number - first_line < skip_lines:
+            skipped += bool(text.strip())
+            continue
+        if first is None:
+            if isinstance(text, LongLine):
+                raise InputError(
+                    f"line {number}: the header line is longer than {past('line', limits)}",
+                    code="limit.exceeded",
+                    hint="check that this is a CSV or TSV export",
+                )
+            if not text.strip():
+                continue
+            first = (number, text)
+            if skip_lines is not None or _names_analyte(
+                _header_map(text, delimiter, extra_aliases)
+            ):
+                return HeaderLine(number, text, lines, skipped)
+            continue
+        window.append(text)
+        if isinstance(text, LongLine) or len(window) >= HEADER_SEARCH_LINES:
+            break
+        cmap = _header_map(text, delimiter, extra_aliases) if text.strip() else None
+        if text.strip() and _mostly_known(cmap):
+            above = [first[1], *(t for t in window[:-1] if t.strip())]
+            if _rows_of_data(above, text, delimiter):
+                break  # never skip rows of results: the first line is read as the header
+            return HeaderLine(number, text, lines, len(above))
+    if first is None:
+        if skip_lines:
+            raise InputError(
+                f"the input has no header after the {plural(skip_lines, 'line')} skipped",
+                code="file.empty",
+                field="skip_lines",
+                hint="check {skip_lines}",
+            )
+        raise InputError(
+            "the input is empty",
+            code="file.empty",
+            hint="give a file with a header row and data rows",
+        )
+    return HeaderLine(first[0], first[1], itertools.chain(window, lines), skipped)
+
+
 @dataclass
 class Tabular:
     """An opened tabular input: its header, what the columns hold, and its records."""
@@ -90,6 +223,8 @@ class Tabular:
     decimal_comma: bool
     records: Iterator[Record]
     notes: list[str] = field(default_factory=list)
+    header_notes: int = 0
+    """How many of ``notes`` are about the header (said once, before any row's)."""
     date_format: str | None = None
     """How year-last dates are read (``--date-format``; None: only unambiguous ones)."""
     date_orders: DateOrders = field(default_factory=dict)
@@ -104,10 +239,14 @@ def read_tabular(
     unit_options: Mapping[str, str] | None = None,
     first_line: int = 1,
     limits: Limits = DEFAULT_LIMITS,
+    skip_lines: int | None = None,
     date_format: str | None = None,
     seen: SeenSamples | None = None,
 ) -> Tabular:
     """Read the header and set up the record stream.
+
+    The header is found by :func:`find_header` (lines above it, such as a report title, are
+    skipped and counted in a note), or is the first non-blank line after ``skip_lines`` lines.
 
     With ``;`` as delimiter a comma inside a number is a decimal comma (``9,1``).
     ``first_line`` is the line number of the first line given (a part of a longer input).
@@ -118,19 +257,15 @@ def read_tabular(
         InputError: no header, a header past a limit, or no column cbc can read as an analyte.
     """
     allow_fields(limits)
-    header_line = ""
-    header_line_no = 0
-    for header_line_no, header_line in enumerate(lines, start=first_line):
-        if isinstance(header_line, LongLine):
-            raise InputError(
-                f"line {header_line_no}: the header line is longer than {past('line', limits)}",
-                code="limit.exceeded",
-                hint="check that this is a CSV or TSV export",
-            )
-        if header_line.strip():
-            break
-    else:
-        raise InputError("the input is empty", hint="give a file with a header row and data rows")
+    found = find_header(
+        lines,
+        first_line=first_line,
+        skip_lines=skip_lines,
+        delimiter=delimiter,
+        extra_aliases=column_options,
+        limits=limits,
+    )
+    header_line_no, header_line, lines = found.line, found.text, found.rest
     delim = delimiter or sniff_delimiter(header_line)
     header = next(csv.reader([header_line], delimiter=delim))
     for index, name in enumerate(header, start=1):
@@ -150,10 +285,19 @@ def read_tabular(
             "no column of the header is an analyte cbc reads (the header is line "
             f"{header_line_no}, of {plural(len(header), 'column')})",
             code="column.unknown",
-            hint="the first line must be a header row naming the columns as in the lab report "
-            "(Hb, PLT, WBC, ANC, ...); map other names with {column} NAME=ANALYTE",
+            hint="give a header row naming the columns as in the lab report (Hb, PLT, WBC, "
+            f"ANC, ...) within the first {HEADER_SEARCH_LINES} lines, or say where it is with "
+            "{skip_lines} N; map other names with {column} NAME=ANALYTE",
         )
     tab = Tabular(header, cmap, delim, delim == ";", iter(()), date_format=date_format)
+    if found.skipped:
+        # The count only: lines above a header may name the patient.
+        tab.notes.append(
+            f"{plural(found.skipped, 'line')} above the header skipped (the header is line "
+            f"{header_line_no}; --skip-lines N sets how many)"
+        )
+    tab.notes.extend(unread_notes(cmap))
+    tab.header_notes = len(tab.notes)
     rows = _rows(lines, delim, header_line_no, tab, limits)
     tab.records = _long_records(rows, tab, seen) if cmap.is_long else _wide_records(rows, tab)
     return tab
@@ -355,8 +499,11 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         if lab_range is not None:
             lab[analyte_id] = lab_range
         flag = _at(padded, cmap.flag_columns.get(analyte_id))
+        printed = cell.lab_flags.pop(analyte_id, None)  # "9.1 L": the flag with the value
         if flag and not is_missing(flag):
             flags[analyte_id] = flag.strip()
+        elif printed:
+            flags[analyte_id] = printed
     sample_id = get("sample_id")
     record = Record(
         line,
@@ -497,8 +644,11 @@ def long_record(group: list[tuple[int, list[str]]], tab: Tabular, seen: SeenSamp
         if lab_range is not None:
             lab[analyte.id] = lab_range
         flag = _at(cells, ctx.get("lab_flag"))
+        printed = cell.lab_flags.pop(analyte.id, None)  # "9.1 L": the flag with the value
         if flag and not is_missing(flag):
             flags[analyte.id] = flag.strip()
+        elif printed:
+            flags[analyte.id] = printed
     sample_id = key[0] or None
     record = Record(
         first_line,
