@@ -39,7 +39,7 @@ from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.columns import parse_column_options, parse_unit_options
 from cbc_cli.readers.records import Record
-from cbc_cli.readers.tabular import Tabular, _long_records, read_tabular, wide_record
+from cbc_cli.readers.tabular import Tabular, long_records, read_tabular, wide_record
 from cbc_cli.writers.csv_writer import contract_cells, contract_columns
 
 if TYPE_CHECKING:
@@ -436,7 +436,7 @@ def _contract_rows(record: Record, result: Result, lay: Layout, scheme: Scheme) 
 
 def _records(rows: Iterator[tuple[int, list[str], None]], lay: Layout) -> Iterator[Record]:
     if lay.long:
-        return _long_records(rows, lay.tab)
+        return long_records(rows, lay.tab)
     return (wide_record(line, cells, lay.tab) for line, cells, _ in rows)
 
 
@@ -608,7 +608,7 @@ class _Columnar:
             return [pa.array([], _type(kind)) for kind in self.kinds]
         if lines != list(range(lines[0], lines[0] + n)):
             return None
-        data, tally = self.runner._judge(lines[0], csv_body(batch))
+        data, tally = self.runner.judge_chunk(lines[0], csv_body(batch))
         if tally.blank_rows or tally.stats.samples != n:
             return None
         names = [f"c{i}" for i in range(self.width + len(self.kinds))]

@@ -390,12 +390,12 @@ class ColumnarCsv:
         """
         first_line = self.fast.header_line + 1
         for body in self._chunks():
-            self._absorb(*self._judge(first_line, body), progress)
+            self._absorb(*self.judge_chunk(first_line, body), progress)
             first_line += _line_count(body) if body.endswith((b"\n", b"\r")) else 1
         if self._blank_rows:
             self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
 
-    def _judge(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
+    def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
         """One chunk, split and judged: its output lines and what it adds to the run's tally."""
         return self._process(self._split_chunk(body, first_line))
 

@@ -299,7 +299,7 @@ def read_tabular(
     tab.notes.extend(unread_notes(cmap))
     tab.header_notes = len(tab.notes)
     rows = _rows(lines, delim, header_line_no, tab, limits)
-    tab.records = _long_records(rows, tab, seen) if cmap.is_long else _wide_records(rows, tab)
+    tab.records = long_records(rows, tab, seen) if cmap.is_long else _wide_records(rows, tab)
     return tab
 
 
@@ -530,11 +530,17 @@ def _at(cells: list[str], index: int | None) -> str | None:
     return None if index is None else cells[index]
 
 
-def _long_records(
+def long_records(
     rows: Iterator[tuple[int, list[str], str | None]],
     tab: Tabular,
     seen: SeenSamples | None = None,
 ) -> Iterator[Record]:
+    """The samples of a long layout (a row per result): consecutive rows with the same sample id
+    and collection time make one record. Also read by cbc_cli.arrow for Arrow batches.
+
+    ``seen`` remembers each sample's first line, so a sample whose rows come back after other
+    samples' is read as a separate sample, with a note (the columnar path passes its own index).
+    """
     if seen is None:
         seen = {}
     cmap = tab.columns
