@@ -150,6 +150,14 @@ def flag_value(
     return "N"
 
 
+DERIVED_COUNTS: dict[str, tuple[str, ...]] = {
+    "anc": ("neut_pct", "band_pct"),
+    "alc": ("lymph_pct",),
+}
+"""The counts :func:`derive_counts` works out from the WBC and these percentages (the first is
+needed, the others are added when given)."""
+
+
 def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], list[str]]:
     """Add ANC (and ALC) from WBC and the differential percentages when not given.
 
@@ -161,8 +169,7 @@ def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], lis
     wbc = values.get("wbc")
     if wbc is None or wbc.comparator is not None:
         return out, notes
-    parts = {"anc": ("neut_pct", "band_pct"), "alc": ("lymph_pct",)}
-    for target, pct_ids in parts.items():
+    for target, pct_ids in DERIVED_COUNTS.items():
         if target in values or pct_ids[0] not in values:
             continue
         pcts = [values[p] for p in pct_ids if p in values]

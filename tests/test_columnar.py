@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import random
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,11 +15,9 @@ from cbc_cli import columnar
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import run
-from cbc_cli.engine import FINDING_RULES
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
-from cbc_cli.readers.records import CellReader
 from cbc_cli.readers.source import open_source
 from cbc_cli.writers.batch_writers import CsvWriter
 
@@ -360,14 +356,6 @@ def test_chunks_the_columnar_rules_do_not_cover_match_the_scalar_path(
     assert _columnar(path, "ctcae5") == _scalar(path, "ctcae5")
 
 
-@pytest.mark.parametrize("scheme_id", ["ctcae5", "ctcae6", "ctcae4", "daids21"])
-def test_every_flag_and_grade_of_a_row_fits_one_code_word(scheme_id: str) -> None:
-    # Three bits per analyte flag and per graded term, in one uint64 with the all-ones key free.
-    scheme = resolve_scheme(scheme_id)
-    graded = [code for code, _, _ in FINDING_RULES if scheme.criteria_for(code)]
-    assert 3 * (len(ANALYTES) + len(graded)) <= 63
-
-
 def test_a_full_differential_export_matches_the_scalar_path(tmp_path: Path) -> None:
     # Every analyte of the catalogue in one file: the widest code word the rules build.
     spread = {"hct": 40.0, "mcv": 90.0, "mch": 30.0, "mchc": 33.0, "rdw": 14.0, "plt": 250.0}
@@ -425,140 +413,6 @@ def test_key_index_stays_small_with_many_distinct_keys() -> None:
     ids = index.ids(keys, lambda keys, rows: rows.tolist())
     assert ids.tolist() == list(range(50_000))
     assert index._table_keys.nbytes <= 8 * 8 * 50_000  # at most 8 slots a key (a quarter full)
-
-
-@functools.cache
-def _full_runner(scheme_id: str) -> columnar.ColumnarCsv:
-    """A runner for a header of every analyte of the catalogue (it reads no rows)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "all.csv"
-        path.write_text(",".join(["sex", "age", *ANALYTES]) + "\n")
-        runner, source = columnar_runner(path, scheme_id)
-        source.close()
-    return runner
-
-
-def _members(runner: columnar.ColumnarCsv, position: int) -> list[int]:
-    """The parts a code position can hold: flags 0-6, grade parts 0-5."""
-    return list(range(7 if position < len(runner.read) else 6))
-
-
-def _assert_alike(runner: columnar.ColumnarCsv, one: list[int], other: list[int]) -> None:
-    """Two combinations with the same decision key get the same decision."""
-    import numpy as np
-
-    n = len(runner.read)
-    keys = runner._decision_keys(np.array([one, other], dtype=np.int64))
-    if keys[0] == keys[1]:
-        assert runner._decision(one[:n], one[n:]) == runner._decision(other[:n], other[n:]), (
-            one,
-            other,
-        )
-
-
-def _assert_one_decision_per_class(
-    runner: columnar.ColumnarCsv, background: list[int], position: int
-) -> None:
-    import numpy as np
-
-    classes = runner._reduce.tolist()[position]
-    members = _members(runner, position)
-    for a in members:
-        for b in members:
-            one, other = list(background), list(background)
-            one[position], other[position] = a, b
-            if classes[a] == classes[b]:  # the key must merge these, not only may
-                keys = runner._decision_keys(np.array([one, other], dtype=np.int64))
-                assert keys[0] == keys[1]
-            _assert_alike(runner, one, other)
-
-
-@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
-def test_parts_merged_into_one_class_get_one_decision(scheme_id: str) -> None:
-    # The columnar path calls engine.decide once per class of combinations (_reductions): two
-    # combinations differing in one part, both in the same class, must decide alike. Against
-    # a background of nothing else and of everything normal, where a wrong merge shows.
-    runner = _full_runner(scheme_id)
-    n, width = len(runner.read), len(runner._reduce)
-    for background in ([0] * width, [3] * n + [1] * (width - n)):
-        for position in range(width):
-            _assert_one_decision_per_class(runner, background, position)
-
-
-@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_parts_merged_into_one_class_decide_alike_in_any_panel(
-    scheme_id: str, data: st.DataObject
-) -> None:
-    runner = _full_runner(scheme_id)
-    n, width = len(runner.read), len(runner._reduce)
-    normal = [3] * n + [1] * (width - n)
-    background = [
-        data.draw(st.just(normal[p]) | st.sampled_from(_members(runner, p))) for p in range(width)
-    ]
-    _assert_one_decision_per_class(runner, background, data.draw(st.integers(0, width - 1)))
-
-
-@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_analytes_no_finding_is_about_count_only_by_their_worst_flag(
-    scheme_id: str, data: st.DataObject
-) -> None:
-    # Moving an abnormal or critical flag from one such analyte (RBC, MCV...) to another, and
-    # changing each part within its class, leaves the decision key and the decision alike.
-    import numpy as np
-
-    runner = _full_runner(scheme_id)
-    n, width = len(runner.read), len(runner._reduce)
-    normal = [3] * n + [1] * (width - n)
-    one = [
-        data.draw(st.just(normal[p]) | st.sampled_from(_members(runner, p))) for p in range(width)
-    ]
-    classes = runner._reduce.tolist()
-    other = [
-        data.draw(st.sampled_from([m for m in _members(runner, p) if classes[p][m] == c]))
-        for p, c in ((p, classes[p][one[p]]) for p in range(width))
-    ]
-    others = runner._others
-    moved = data.draw(st.permutations([other[p] for p in others]))
-    for p, part in zip(others, moved, strict=True):
-        other[p] = part
-    keys = runner._decision_keys(np.array([one, other], dtype=np.int64))
-    assert keys[0] == keys[1]
-    _assert_alike(runner, one, other)
-
-
-_PERSON_AGES = [
-    *(f"{n}d" for n in (0, 1, 6, 7, 8, 13, 14, 15, 27, 28, 29, 30, 31, 45, 59, 60, 61, 89, 90)),
-    *(f"{n}w" for n in (0, 1, 2, 3, 4, 5, 8, 9, 12, 13, 26, 52, 53, 104)),
-    *(f"{n}m" for n in (0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 18, 23, 24, 25, 36, 59, 60, 84)),
-    *(str(n) for n in (0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 15, 16, 17, 18, 19, 40, 65, 90)),
-    *(f"{n}y" for n in (1, 2, 6, 7, 17, 18)),
-    "",
-    "abc",
-]
-
-
-@pytest.mark.parametrize("scheme_id", ["ctcae5", "daids21"])
-@pytest.mark.parametrize("sex", ["F", "M", ""])
-def test_persons_sharing_an_entry_get_the_ranges_they_would_get_alone(
-    scheme_id: str, sex: str
-) -> None:
-    # The columnar path gives persons whose ages lie on the same side of every band bound one
-    # shared entry (limits and grading thresholds); each must equal the entry built for that
-    # person alone, at every age unit and around every band edge.
-    runner = _full_runner(scheme_id)
-    for age in _PERSON_AGES:
-        shared = runner._person(sex, age)
-        reader = CellReader(None)
-        own = reader.patient({"sex": sex, "age": age}.get)
-        if reader.errors:
-            assert shared == -1
-            continue
-        alone = runner._new_person(own)
-        assert repr(runner._persons[shared]) == repr(runner._persons[alone]), (sex, age)
 
 
 def test_a_quoted_line_break_across_a_chunk_boundary_is_one_row(tmp_path: Path) -> None:
