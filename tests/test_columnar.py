@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import random
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from helpers import columnar_runner
@@ -16,8 +18,10 @@ from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import run
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
-from cbc_cli.panel import Patient
+from cbc_cli.models import Flag
+from cbc_cli.panel import Patient, Transplant
 from cbc_cli.readers import read_input
+from cbc_cli.readers.records import CellReader
 from cbc_cli.readers.source import open_source
 from cbc_cli.writers.batch_writers import CsvWriter
 
@@ -157,6 +161,23 @@ EDGES = {
     "hct": ["17", "18", "35.9", "36", "41", "47", "51", "51.1", "61", "62", "0.41 L/L"],
     "mcv": ["79.9", "80", "100", "100.1"],
     "neut_pct": ["20", "40", "70", "85"],
+    # With neutrophils % they can add up to more than 100: then no ANC is derived.
+    "band_pct": ["0", "3", "10", "30"],
+    "lymph_pct": ["5", "20", "45", "80"],
+}
+# Reported bounds on both sides of limits (reported as "<0.5": flagged only where the whole span
+# is beyond a limit, graded only where every value it stands for has the same grade).
+BOUNDS = {
+    "hgb": ["<8", "<6.5", ">20", "<12"],
+    "wbc": ["<1.0", "<0.5", ">100", ">11"],
+    "anc": ["<0.5", "<0.1", "<1.0", ">7.7", "<=0.5", ">=1.5"],
+    "plt": ["<20", "<10", ">450", "<150"],
+    "alc": ["<0.2", "<0.5", ">4.8"],
+    "hct": ["<18", ">61"],
+    "mcv": ["<80", ">100"],
+    "neut_pct": ["<5", ">80"],
+    "band_pct": ["<1"],
+    "lymph_pct": ["<10"],
 }
 NOISE = ["", "NA", "-", "abc", "<0.1", ">5", "-1", "=1+2", "9,1"]
 SEXES = ["F", "M", "female", "male", "", "U", "x", "2"]
@@ -185,8 +206,9 @@ AGES = [
 
 
 @st.composite
-def exports(draw: st.DrawFn) -> str:
+def exports(draw: st.DrawFn, always: tuple[str, ...] = ()) -> str:
     analytes = draw(st.lists(st.sampled_from(sorted(EDGES)), min_size=1, max_size=6, unique=True))
+    analytes = list(dict.fromkeys([*always, *analytes]))
     header = ["sample_id", "sex", "age", *analytes]
     rows = []
     for i in range(draw(st.integers(1, 25))):
@@ -206,7 +228,7 @@ def exports(draw: st.DrawFn) -> str:
             cells.append(
                 draw(st.sampled_from(EDGES[a] + NOISE[:2]))
                 if draw(st.booleans())
-                else draw(st.sampled_from(EDGES[a] + NOISE))
+                else draw(st.sampled_from(EDGES[a] + BOUNDS[a] + NOISE))
             )
         rows.append(cells)
 
@@ -221,7 +243,9 @@ def exports(draw: st.DrawFn) -> str:
     return text
 
 
-def _scalar(path: Path, scheme_id: str, limits: Limits = DEFAULT_LIMITS) -> str:
+def _scalar(
+    path: Path, scheme_id: str, limits: Limits = DEFAULT_LIMITS, context: Patient | None = None
+) -> str:
     scheme = resolve_scheme(scheme_id)
     source = open_source(str(path))
     data = read_input(source, limits=limits)
@@ -229,14 +253,22 @@ def _scalar(path: Path, scheme_id: str, limits: Limits = DEFAULT_LIMITS) -> str:
     writer = CsvWriter(
         out, data.header, data.analytes, scheme, long=False, delimiter=data.delimiter
     )
-    for record, result in run(data.records, default_ranges(), scheme, Patient()):
+    for record, result in run(data.records, default_ranges(), scheme, context or Patient()):
         writer.write(record, result)
     source.close()
     return out.getvalue()
 
 
-def _columnar(path: Path, scheme_id: str, jobs: int = 1, limits: Limits = DEFAULT_LIMITS) -> str:
+def _columnar(
+    path: Path,
+    scheme_id: str,
+    jobs: int = 1,
+    limits: Limits = DEFAULT_LIMITS,
+    context: Patient | None = None,
+) -> str:
     runner, source = columnar_runner(path, scheme_id, jobs=jobs, limits=limits)
+    if context is not None:
+        runner.context = context
     fast = runner.fast
     runner.out = out = io.StringIO()
     tab = fast.tab
@@ -264,6 +296,80 @@ def test_columnar_equals_scalar(
         assert _columnar(path, scheme_id, jobs) == _scalar(path, scheme_id)
     finally:
         columnar.CHUNK_BYTES = original
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=exports(always=("wbc", "neut_pct")),
+    scheme_id=st.sampled_from(["ctcae5", "ctcae6", "daids21"]),
+    chunk=st.sampled_from([300, 1 << 20]),
+)
+def test_derived_counts_match_the_scalar_path(
+    tmp_path_factory: pytest.TempPathFactory, text: str, scheme_id: str, chunk: int
+) -> None:
+    # A WBC and a differential: the ANC (and ALC) derived where not given, bands added, not
+    # derived where the percentages pass 100 or a value is a reported bound.
+    path = tmp_path_factory.mktemp("export") / "export.csv"
+    path.write_bytes(text.encode("utf-8"))
+    original = columnar.CHUNK_BYTES
+    columnar.CHUNK_BYTES = chunk
+    try:
+        assert _columnar(path, scheme_id) == _scalar(path, scheme_id)
+    finally:
+        columnar.CHUNK_BYTES = original
+
+
+def _context(
+    sex: str = "",
+    age: str = "",
+    *,
+    pregnancy_trimester: int | None = None,
+    profiles: tuple[str, ...] = (),
+    days_since_chemo: int | None = None,
+    transplant: Transplant | None = None,
+) -> Patient:
+    """A run's context as the options give it (``--sex``, ``--age``, ``--pregnancy`` ...)."""
+    reader = CellReader(None)
+    person = reader.patient({"sex": sex, "age": age}.get)
+    assert not reader.errors
+    return Patient(
+        sex=person.sex,
+        age=person.age,
+        pregnancy_trimester=pregnancy_trimester,
+        profiles=profiles,
+        days_since_chemo=days_since_chemo,
+        transplant=transplant,
+    )
+
+
+CONTEXTS = [
+    _context("F", pregnancy_trimester=1),
+    _context("F", pregnancy_trimester=2),
+    _context("F", "30", pregnancy_trimester=3),
+    _context("", pregnancy_trimester=3),  # pregnancy without a sex: every range that could apply
+    _context("M", "4"),  # a child for the rows that give no age
+    _context("", "2w"),  # a newborn
+    _context("", "6m"),
+    _context(profiles=("duffy-null",)),  # ANC ranges for adults only: other ages are noted
+    _context("M", "40", profiles=("duffy-null",)),
+    _context(days_since_chemo=10, transplant="allo"),  # words only: the cells do not change
+]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=exports(),
+    scheme_id=st.sampled_from(["ctcae5", "ctcae6", "daids21"]),
+    context=st.sampled_from(CONTEXTS),
+)
+def test_a_run_context_is_judged_alike(
+    tmp_path_factory: pytest.TempPathFactory, text: str, scheme_id: str, context: Patient
+) -> None:
+    # What the options say of every person (pregnancy, a child's age, a profile) fills what the
+    # rows do not say, on both paths.
+    path = tmp_path_factory.mktemp("export") / "export.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert _columnar(path, scheme_id, context=context) == _scalar(path, scheme_id, context=context)
 
 
 # Cells and lines past small limits (field 40, line 120): long ids, values and notes, a line
@@ -489,3 +595,128 @@ def test_missing_sex_and_age_judged_alike(tmp_path: Path, scheme_id: str) -> Non
     path = tmp_path / "no_age.csv"
     path.write_text("\n".join(lines) + "\n")
     assert _columnar(path, scheme_id) == _scalar(path, scheme_id)
+
+
+def test_reported_bounds_and_derived_counts_stay_on_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The engine's answers cover a reported bound and a derived ANC or ALC: only the rows the
+    # engine cannot answer for (an unreadable cell, no value) are read row by row.
+    lines = ["sample_id,sex,age,wbc,neut_pct,band_pct,lymph_pct,anc,hgb"]
+    lines += [
+        "S1,F,54,<1.0,40,3,20,<0.5,<8",  # bounds: no derivation from a bound
+        "S2,M,,3.1,40,3,20,,12",  # ANC and ALC derived, age unknown
+        "S3,F,4,6.0,85,30,20,,11",  # neutrophils and bands over 100: no ANC derived
+        "S4,,,0.9,10,,5,,>20",  # derived, no bands; sex and age unknown
+        "S5,F,54,abc,40,3,20,1.2,12",  # an unreadable WBC: row by row
+        "S6,F,54,,,,,,",  # no value at all: an error row, row by row
+    ]
+    path = tmp_path / "differential.csv"
+    path.write_text("\n".join(lines) + "\n")
+    scalar_lines: list[int] = []
+    original = columnar.ColumnarCsv._scalar_line
+
+    def counted(self: columnar.ColumnarCsv, line_no: int, text: str, tally: object) -> str:
+        scalar_lines.append(line_no)
+        return original(self, line_no, text, tally)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(columnar.ColumnarCsv, "_scalar_line", counted)
+    assert _columnar(path, "ctcae5") == _scalar(path, "ctcae5")
+    assert scalar_lines == [6, 7]
+
+
+def test_a_changed_rule_changes_both_paths_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One rule set: a change to how the engine flags or grades a value reaches the columnar
+    # path with no edit there (it restates no rule that could fall out of step).
+    from cbc_cli import engine
+    from cbc_cli.grading import grade_value
+
+    path = ROOT / "examples" / "lab_export.csv"
+    before = _columnar(path, "ctcae5")
+    flag_value = engine.flag_value
+
+    def stricter_flag(value: float, low: float | None, *args: object, **kw: object) -> str:
+        flag = flag_value(value, low, *args, **kw)  # type: ignore[arg-type]
+        return "L" if flag == "N" and low is not None and value < 1.2 * low else flag
+
+    def one_grade_worse(criterion: object, value: float, *args: object) -> object:
+        g = grade_value(criterion, value, *args)  # type: ignore[arg-type]
+        return g._replace(grade=min(g.grade + 1, 4)) if g.grade else g
+
+    monkeypatch.setattr(engine, "flag_value", stricter_flag)
+    monkeypatch.setattr(engine, "grade_value", one_grade_worse)
+    after = _columnar(path, "ctcae5")
+    assert after != before
+    assert after == _scalar(path, "ctcae5")
+
+
+# What carries a clinical rule, which columnar.py must leave to the engine: the names of the
+# limits a value is compared with, the engine's flag codes, and the functions that apply them.
+_LIMIT_NAMES = {
+    "low",
+    "high",
+    "inner_low",
+    "inner_high",
+    "critical_low",
+    "critical_high",
+    "lln",
+    "uln",
+    "number",
+    "thresholds",
+    "plausible",
+}
+_ENGINE_API = {
+    "DERIVED_COUNTS",
+    "FINDING_RULES",
+    "Basis",
+    "decide",
+    "derive_counts",
+    "judge_value",
+    "value_basis",
+}
+
+
+def _columnar_tree() -> ast.Module:
+    return ast.parse((ROOT / "cbc_cli" / "columnar.py").read_text())
+
+
+def test_columnar_imports_only_the_engines_public_rules() -> None:
+    # From the pure core it takes the engine's public functions and the types it passes on:
+    # no grading criteria or thresholds, no range envelopes, no rounding guard of its own.
+    allowed = {
+        "cbc_cli.engine": _ENGINE_API,
+        "cbc_cli.grading": {"Scheme"},
+        "cbc_cli.ranges": {"RangeTable"},
+        "cbc_cli.models": {"URGENCY_ORDER", "Flag"},
+        "cbc_cli.units": {"Quantity"},
+        "cbc_cli.age": {"at_least"},
+    }
+    for node in ast.walk(_columnar_tree()):
+        if isinstance(node, ast.Import):
+            names = {a.name for a in node.names}
+            assert not names & {*allowed, "cbc_cli.explanations"}, names
+        if isinstance(node, ast.ImportFrom) and node.module in (*allowed, "cbc_cli.explanations"):
+            names = {a.name for a in node.names}
+            assert names <= allowed.get(node.module or "", set()), (node.module, names)
+
+
+def test_columnar_compares_no_value_with_a_limit() -> None:
+    # No comparison of anything named like a limit, no flag code written out, no numpy
+    # comparison function: flags and grades come from engine.judge_value alone.
+    flags = set(get_args(Flag))
+    for node in ast.walk(_columnar_tree()):
+        if isinstance(node, ast.Compare):
+            named = {
+                n.attr if isinstance(n, ast.Attribute) else n.id
+                for side in (node.left, *node.comparators)
+                for n in ast.walk(side)
+                if isinstance(n, ast.Attribute | ast.Name)
+            }
+            assert not named & _LIMIT_NAMES, ast.unparse(node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            assert node.value not in flags, ast.unparse(node)
+        if isinstance(node, ast.Attribute):
+            assert node.attr not in {"less", "less_equal", "greater", "greater_equal"}
+            assert node.attr not in _LIMIT_NAMES, ast.unparse(node)
