@@ -17,6 +17,8 @@ from cbc_cli import columnar
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import run
+from cbc_cli.engine import Basis
+from cbc_cli.grading import Grade
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import Flag
 from cbc_cli.panel import Patient, Transplant
@@ -720,3 +722,50 @@ def test_columnar_compares_no_value_with_a_limit() -> None:
         if isinstance(node, ast.Attribute):
             assert node.attr not in {"less", "less_equal", "greater", "greater_equal"}
             assert node.attr not in _LIMIT_NAMES, ast.unparse(node)
+
+
+_PERSON_AGES = [
+    *(f"{n}d" for n in (0, 1, 6, 7, 8, 13, 14, 15, 27, 28, 29, 30, 31, 45, 59, 60, 61, 89, 90)),
+    *(f"{n}w" for n in (0, 1, 2, 3, 4, 5, 8, 9, 12, 13, 26, 52, 53, 104)),
+    *(f"{n}m" for n in (0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 18, 23, 24, 25, 36, 59, 60, 84)),
+    *(str(n) for n in (0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 15, 16, 17, 18, 19, 40, 65, 90)),
+    *(f"{n}y" for n in (1, 2, 6, 7, 17, 18)),
+    "",
+    "abc",
+]
+
+
+@pytest.mark.parametrize("scheme_id", ["ctcae5", "ctcae6", "daids21"])
+@pytest.mark.parametrize("sex", ["F", "M", ""])
+def test_persons_sharing_an_entry_get_the_bases_they_would_get_alone(
+    tmp_path: Path, scheme_id: str, sex: str
+) -> None:
+    # Persons whose ages lie on the same side of every band bound share one entry; the basis
+    # each analyte's values are judged by (engine.value_basis) must be the one that person
+    # gets alone, at every age unit and around every band edge.
+    from cbc_cli.engine import value_basis
+
+    path = tmp_path / "all.csv"
+    path.write_text(",".join(["sex", "age", *ANALYTES]) + "\n")
+    runner, source = columnar_runner(path, scheme_id)
+    source.close()
+    for age in _PERSON_AGES:
+        shared = runner._person(sex, age)
+        reader = CellReader(None)
+        own = reader.patient({"sex": sex, "age": age}.get)
+        if reader.errors:
+            assert shared == -1
+            continue
+        for analyte, judged in runner._judged.items():
+            alone = value_basis(analyte, own, runner.ranges, runner.scheme)
+            got = judged.bases[judged.class_of[shared]]
+            assert _unworded(got) == _unworded(alone), (sex, age, analyte)
+
+
+def _unworded(basis: Basis) -> Basis:
+    """A basis without the words of why a term cannot be graded (they name the age; a CSV
+    holds only that there is no grade)."""
+    terms = tuple(
+        (code, d, Grade(c.grade) if isinstance(c, Grade) else c) for code, d, c in basis.terms
+    )
+    return basis._replace(terms=terms)
