@@ -62,7 +62,7 @@ from cbc_cli.writers.csv_writer import (
     contract_layout,
     inert,
     outcome_cells,
-    row_text,
+    rows_text,
 )
 
 if TYPE_CHECKING:
@@ -301,6 +301,16 @@ class _Tuples:
         return ids
 
 
+_DENSE_PERSONS = 1 << 16
+"""The most (sex text, age text) pairs the person table holds; past it, pairs are hashed."""
+
+
+def _empty_table() -> np.ndarray:
+    import numpy as np
+
+    return np.full((0, 0), -2, dtype=np.int64)
+
+
 def _answer_bits(terms: int) -> int:
     """Bits that hold every answer id of an analyte with ``terms`` graded terms: the two fixed
     ids, then each flag (or none) x certainly low, certainly high or neither x each term's
@@ -411,6 +421,9 @@ class ColumnarCsv:
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _pairs: KeyIndex = field(default_factory=KeyIndex)
     """Person id + 1 by (sex text id << 32 | age text id)."""
+    _person_table: np.ndarray = field(default_factory=_empty_table)
+    """Person id (-1 unreadable, -2 not yet read) by sex text id and age text id, while the
+    two vocabularies are small (see _person_keys)."""
     _class_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     """analyte -> the class of each person, as an array (rebuilt as persons come)."""
 
@@ -879,6 +892,24 @@ class ColumnarCsv:
 
         sex_i, sexes = encoded("sex")
         age_i, ages = encoded("age")
+        n_sexes, n_ages = len(sexes), len(ages)
+        if n_sexes * n_ages <= _DENSE_PERSONS:
+            # The usual export: a few sex texts and ages. A table of every pair, filled as pairs
+            # come, is looked up faster than hashed keys.
+            table = self._person_table
+            if table.shape[0] < n_sexes or table.shape[1] < n_ages:
+                grown = np.full((max(n_sexes, 4), max(n_ages, 128)), -2, dtype=np.int64)
+                grown[: table.shape[0], : table.shape[1]] = table
+                self._person_table = table = grown
+            person = table[sex_i, age_i]
+            missing = np.flatnonzero(person == -2)
+            if len(missing):
+                for s_id, a_id in dict.fromkeys(
+                    zip(sex_i[missing].tolist(), age_i[missing].tolist(), strict=True)
+                ):
+                    table[s_id, a_id] = self._person(sexes[s_id], ages[a_id])
+                person[missing] = table[sex_i[missing], age_i[missing]]
+            return np.asarray(person, dtype=np.int64)
         # Person ids by (sex text, age text) pair, one key each: memory grows with the pairs
         # seen, not with the product of the two vocabularies. Stored as id + 1 (0: unreadable).
         pairs = (sex_i.astype(np.uint64) << np.uint64(32)) | age_i.astype(np.uint64)
@@ -1018,33 +1049,33 @@ class ColumnarCsv:
             for a, j in self._judged.items()
             if (part := self._chunk_parts.get(a)) is not None
         ]
-        d = self.delim
-        tails: list[bytes] = []
+        cells: list[list[str] | None] = []
         urgencies: list[int] = []
-        slow = np.zeros(len(rows), dtype=bool)
-        for i in range(len(rows)):
-            row = [ids[i] for _, _, ids in columns]
+        layout = self._layout
+        for row in zip(*(ids for _, _, ids in columns), strict=True):
             # A value only the scalar path reads, or no value at all (it writes an error row).
             if _SCALAR in row or not any(row):
-                slow[i] = True
-                tails.append(b"\n")
+                cells.append(None)
                 urgencies.append(0)
                 continue
             flags: dict[str, Flag | None] = {}
             grades: dict[str, int | None] = {}
             certain: set[tuple[str, str]] = set()
             for (analyte, pieces, _), answer_id in zip(columns, row, strict=True):
-                if answer_id != _ABSENT:
+                if answer_id:
                     flag, sure, term_grades = pieces[answer_id]
                     flags[analyte] = flag
-                    certain.update(sure)
+                    if sure:
+                        certain.update(sure)
                     grades.update(term_grades)
             decision = decide(flags, grades, certain=certain)
-            cells = outcome_cells(
-                flags, grades, decision.codes, decision.urgency, "ok", "", self._layout
-            )
-            tails.append((d + row_text(cells, d) + "\n").encode("utf-8"))
-            urgencies.append(URGENCY_ORDER.index(decision.urgency))
+            urgency = decision.urgency
+            cells.append(outcome_cells(flags, grades, decision.codes, urgency, "ok", "", layout))
+            urgencies.append(URGENCY_ORDER.index(urgency))
+        d = self.delim
+        texts = iter(rows_text([c for c in cells if c is not None], d))
+        tails = [b"\n" if c is None else (d + next(texts) + "\n").encode() for c in cells]
+        slow = np.array([c is None for c in cells], dtype=bool)
         return self._outcomes.extend(tails, urgencies, slow)
 
 

@@ -105,11 +105,17 @@ def outcome_cells(
     ]
 
 
-def row_text(cells: Sequence[str], delimiter: str = ",") -> str:
-    """One CSV row as the batch writers write it (quoted where needed), without a line end."""
+def rows_text(rows: Iterable[Sequence[str]], delimiter: str = ",") -> list[str]:
+    """Each row as the batch writers write it (quoted where needed), without a line end."""
     buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter, lineterminator="").writerow(cells)
-    return buf.getvalue()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="")
+    texts: list[str] = []
+    for cells in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow(cells)
+        texts.append(buf.getvalue())
+    return texts
 
 
 def write_single(out: TextIO, given: dict[str, str], result: Result, scheme: Scheme) -> None:
