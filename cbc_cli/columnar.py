@@ -165,7 +165,7 @@ class _Judged:
         self.graded = graded
         """The analyte's terms the scheme grades, in FINDING_RULES order."""
         self.stage, self.shift, self.bits = stage, shift, bits
-        """Where the answer id sits in a row's key words (see ColumnarCsv._key_words)."""
+        """Where the answer id sits in a row's key words (see ColumnarCsv._key)."""
         self.bases: list[Basis] = []
         self.class_ids: dict[Basis, int] = {}
         self.class_of: list[int] = []
@@ -247,7 +247,10 @@ class _Grid:
             longer = np.full(size, _UNASKED, dtype=np.uint64)
             longer[: len(self.cells)] = self.cells
             self.cells = longer
-        cell = values if self.width == 1 or classes is None else values * self.width + classes
+        if classes is None:
+            cell = values if self.width == 1 else values * self.width
+        else:
+            cell = values * self.width + classes
         parts = self.cells.take(cell)
         missing = np.flatnonzero(parts == _UNASKED)
         if len(missing):
