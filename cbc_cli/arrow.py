@@ -23,12 +23,12 @@ import csv
 import io
 import math
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cbc_cli.api import build_patient, default_ranges, resolve_scheme
 from cbc_cli.batch import BatchStats, count, interpret_record, merge
@@ -43,9 +43,16 @@ from cbc_cli.readers.tabular import Tabular, _long_records, read_tabular, wide_r
 from cbc_cli.writers.csv_writer import contract_cells, contract_columns
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyarrow as pa
 
 _GRADE_SUFFIX = "_grade"
+
+
+def _type(kind: str) -> pa.DataType:
+    import pyarrow as pa
+
+    return pa.int8() if kind == "grade" else pa.string()
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,9 @@ class Options:
     """Range files layered over the shipped ranges (``--ranges``)."""
     sex: str | None = None
     age: str | None = None
+    dob: str | None = None
+    """Date of birth (``--dob``), with ``collected`` giving the age at collection."""
+    collected: str | None = None
     pregnant: int | None = None
     profiles: tuple[str, ...] = ()
     temperature: str | None = None
@@ -81,6 +91,8 @@ class Options:
         return build_patient(
             sex=self.sex,
             age=self.age,
+            dob=self.dob,
+            collected=self.collected,
             pregnant=self.pregnant,
             profiles=self.profiles,
             temperature=self.temperature,
@@ -89,23 +101,45 @@ class Options:
         )
 
 
-def make_options(**options: Any) -> Options:
+_ALIASES = {
+    "column": "columns",
+    "unit": "units",
+    "range_files": "ranges",
+    "profile": "profiles",
+    "temp": "temperature",
+}
+"""The other spellings ``interpret()`` accepts (``cbc_cli.api.KEYWORDS``): the CLI's option
+names, singular, beside the plural field names."""
+
+
+def make_options(**given: Any) -> Options:
     """Options from keyword arguments, checked at once (so a driver fails before any task runs).
 
+    The keywords are those of :func:`cbc_cli.api.interpret` that apply to a table: ``temp`` or
+    ``temperature``, ``column`` or ``columns``, ``profile`` or ``profiles``, and so on.
+
     Raises:
-        UsageError: an unknown option name, a bad value, or a bad ``--column``/``--unit`` text.
+        UsageError: an unknown option name, one given under two names, a bad value, or a bad
+            ``--column``/``--unit`` text.
     """
     known = set(Options.__dataclass_fields__)
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise UsageError(
-            f"unknown option {unknown[0]!r}", hint="known: " + ", ".join(sorted(known))
-        )
+    options: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
+    for key, value in given.items():
+        name = _ALIASES.get(key, key)
+        if name not in known:
+            accepted = ", ".join(sorted(known | set(_ALIASES)))
+            raise UsageError(f"unknown option {key!r}", hint=f"known: {accepted}")
+        if name in options:
+            raise UsageError(f"{given_as[name]!r} and {key!r} are one option: give one")
+        options[name], given_as[name] = value, key
     for key in ("columns", "units", "ranges", "profiles"):
         if key in options:
             value = options[key]
+            if isinstance(value, Mapping):  # {"Hb": "hgb"} as "Hb=hgb"
+                value = [f"{k}={v}" for k, v in value.items()]
             options[key] = (value,) if isinstance(value, str) else tuple(value)
-    for key in ("age", "temperature"):
+    for key in ("age", "temperature", "dob", "collected"):
         if options.get(key) is not None:
             options[key] = str(options[key])
     made = Options(**options)
@@ -202,6 +236,142 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+_QUOTED = frozenset(b'",\r\n')
+"""Bytes that make Python's csv writer quote a cell (minimal quoting, comma-separated)."""
+
+
+class _Cells(NamedTuple):
+    """One column's text cells: cell ``i`` is ``data[starts[i] : starts[i] + lengths[i]]``."""
+
+    data: np.ndarray
+    starts: np.ndarray
+    lengths: np.ndarray
+
+
+def _from_texts(texts: Sequence[str]) -> _Cells:
+    import numpy as np
+
+    encoded = [_csv_cell(t).encode() for t in texts]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    starts = np.cumsum(lengths) - lengths
+    return _Cells(np.frombuffer(b"".join(encoded), dtype=np.uint8), starts, lengths)
+
+
+def _csv_cell(text: str) -> str:
+    if any(c in text for c in '",\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _valid(column: pa.Array) -> np.ndarray | None:
+    """Which rows hold a value (None when all do), from the validity bitmap."""
+    import numpy as np
+
+    if column.null_count == 0:
+        return None
+    bitmap = column.buffers()[0]
+    if bitmap is None:  # the null type: no value anywhere
+        return np.zeros(len(column), dtype=bool)
+    bits = np.frombuffer(bitmap, dtype=np.uint8)
+    valid = np.unpackbits(bits, bitorder="little")
+    return valid[column.offset : column.offset + len(column)].astype(bool)
+
+
+def _text_cells(column: pa.Array) -> _Cells:
+    """A column's cells as the text :func:`cell_text` gives each value, quoted as the csv
+    module quotes them: strings are sliced from Arrow's buffers, and numbers, dates and other
+    values of a fixed width are converted once per distinct value (a column of lab values
+    holds few), so no Python loop runs over the rows of a usual export."""
+    import numpy as np
+    import pyarrow as pa
+
+    kind, n = column.type, len(column)
+    valid = _valid(column)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        wide = np.int64 if pa.types.is_large_string(kind) else np.int32
+        offsets = np.frombuffer(column.buffers()[1], dtype=wide)[column.offset :][: n + 1]
+        data = column.buffers()[2]
+        cells = _Cells(
+            np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8),
+            offsets[:-1].astype(np.int64),
+            np.diff(offsets).astype(np.int64),
+        )
+        if valid is not None:
+            cells.lengths[~valid] = 0
+        return _quote_where_needed(cells)
+    width = kind.bit_width if pa.types.is_primitive(kind) else 0
+    if width in (8, 16, 32, 64) and not pa.types.is_boolean(kind):
+        raw = np.frombuffer(column.buffers()[1], dtype=f"u{width // 8}")[column.offset :][:n]
+        distinct, codes = np.unique(raw, return_inverse=True)
+        values = pa.Array.from_buffers(kind, len(distinct), [None, pa.py_buffer(distinct)])
+        words = _from_texts([cell_text(v) for v in values.to_pylist()])
+        cells = _Cells(words.data, words.starts[codes], words.lengths[codes])
+        if valid is not None:
+            cells.lengths[~valid] = 0
+        return cells
+    return _from_texts([cell_text(v) for v in column.to_pylist()])
+
+
+def _quote_where_needed(cells: _Cells) -> _Cells:
+    """The cells with those holding a quote, comma or line break quoted (found with numpy;
+    the few such cells are quoted in Python)."""
+    import numpy as np
+
+    special = np.flatnonzero(np.isin(cells.data, np.frombuffer(bytes(_QUOTED), np.uint8)))
+    if special.size == 0:
+        return cells
+    order = np.argsort(cells.starts, kind="stable")
+    ends = cells.starts + cells.lengths
+    # The cell holding each special byte: the last cell (by start) starting at or before it.
+    at = np.searchsorted(cells.starts[order], special, side="right") - 1
+    hit = order[at[at >= 0]]
+    hit = np.unique(hit[special[at >= 0] < ends[hit]])
+    extra, starts, lengths = [], cells.starts.copy(), cells.lengths.copy()
+    place = len(cells.data)
+    for i in hit.tolist():
+        text = cells.data[cells.starts[i] : ends[i]].tobytes()
+        quoted = b'"' + text.replace(b'"', b'""') + b'"'
+        extra.append(quoted)
+        starts[i], lengths[i] = place, len(quoted)
+        place += len(quoted)
+    data = np.concatenate([cells.data, np.frombuffer(b"".join(extra), np.uint8)])
+    return _Cells(data, starts, lengths)
+
+
+def csv_body(batch: pa.RecordBatch) -> bytes:
+    """The rows of a batch as CSV lines that Python's ``csv.reader`` reads back as the text
+    cells of :func:`cell_text`: a cell is quoted when it holds a quote, comma or line break
+    (a lone CR too, which ``csv.writer`` leaves bare), lines end in LF.
+
+    Built with numpy from Arrow's buffers (pyarrow's compute kernels are not loaded: their
+    library alone adds about 40 MB to a process).
+    """
+    import numpy as np
+
+    if batch.num_columns < 2:  # an empty cell alone on its line is quoted: not a blank line
+        texts = [cell_text(v) for v in batch.column(0).to_pylist()] if batch.num_columns else []
+        return "".join((_csv_cell(t) or '""') + "\n" for t in texts).encode()
+    columns = [_text_cells(c) for c in batch.columns]
+    # Each line: its cells, a comma after each but the last, and the line end.
+    widths = np.sum([c.lengths for c in columns], axis=0) + len(columns)
+    total = int(widths.sum())
+    out = np.empty(total, dtype=np.uint8)
+    at = np.cumsum(widths) - widths
+    last = len(columns) - 1
+    for k, cells in enumerate(columns):
+        size = int(cells.lengths.sum())
+        if size:
+            before = np.cumsum(cells.lengths) - cells.lengths
+            flat = np.arange(size, dtype=np.int64)
+            out[flat + np.repeat(at - before, cells.lengths)] = cells.data[
+                flat + np.repeat(cells.starts - before, cells.lengths)
+            ]
+        at = at + cells.lengths
+        out[at] = ord("\n") if k == last else ord(",")
+        at = at + 1
+    return out.tobytes()
+
+
 @dataclass
 class _Rows:
     """Rows of the stream as (line, cells, None), keeping the batches they came from."""
@@ -211,21 +381,24 @@ class _Rows:
     pending: deque[pa.RecordBatch] = field(default_factory=deque)
     next_line: int = 2
 
-    def cells(self, batch: pa.RecordBatch) -> tuple[list[list[str]], list[int]]:
-        """The text cells of a batch, column by column, and the line number of each row."""
+    def lines(self, batch: pa.RecordBatch) -> list[int]:
+        """The line number of each row of a batch (the next batch's numbers follow on)."""
         if batch.schema.names != self.lay.names:
             raise UsageError(
                 "the batches of one stream must have the same columns in the same order"
             )
-        columns = [[cell_text(v) for v in col.to_pylist()] for col in batch.columns]
         line_column = self.options.line_column
         if line_column is not None:
             index = batch.schema.get_field_index(line_column)
-            lines = [int(v) if v is not None else 0 for v in batch.column(index).to_pylist()]
-        else:
-            lines = list(range(self.next_line, self.next_line + batch.num_rows))
-            self.next_line += batch.num_rows
-        return columns, lines
+            return [int(v) if v is not None else 0 for v in batch.column(index).to_pylist()]
+        lines = list(range(self.next_line, self.next_line + batch.num_rows))
+        self.next_line += batch.num_rows
+        return lines
+
+    def cells(self, batch: pa.RecordBatch) -> tuple[list[list[str]], list[int]]:
+        """The text cells of a batch, column by column, and the line number of each row."""
+        lines = self.lines(batch)
+        return [[cell_text(v) for v in col.to_pylist()] for col in batch.columns], lines
 
     def feed(self, batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[int, list[str], None]]:
         """Every row of the stream; each batch is kept in ``pending`` until its rows are done."""
@@ -321,21 +494,22 @@ def stream(
     if not lay.long:
         fast = _Columnar.start(lay, options, ranges, scheme, context)
         for batch in batches:
-            columns, lines = rows.cells(batch)
+            lines = rows.lines(batch)
             stats = BatchStats()
-            added = fast.run(columns, lines, stats) if fast is not None else None
+            added = fast.run(batch, lines, stats) if fast is not None else None
             if added is None:
                 stats = BatchStats()
                 cells: list[list[str]] = []
+                columns = [[cell_text(v) for v in col.to_pylist()] for col in batch.columns]
                 for line, row in zip(lines, zip(*columns, strict=True), strict=True):
                     record = wide_record(line, list(row), lay.tab)
                     result = interpret_record(record, ranges, scheme, context)
                     count(stats, result)
                     cells.extend(_contract_rows(record, result, lay, scheme))
-                added = _transpose(cells, lay)
+                added = _arrays(_transpose(cells, lay), lay)
             if on_stats is not None:
                 on_stats(stats)
-            yield _attach(batch, added, lay, out_schema)
+            yield _attached(batch, added, out_schema)
         return
     done: list[list[str]] = []
     stats = BatchStats()
@@ -345,11 +519,13 @@ def stream(
         done.extend(_contract_rows(record, result, lay, scheme))
         while rows.pending and len(done) >= rows.pending[0].num_rows:
             batch = rows.pending.popleft()
-            yield _attach(batch, _transpose(done[: batch.num_rows], lay), lay, out_schema)
+            yield _attached(
+                batch, _arrays(_transpose(done[: batch.num_rows], lay), lay), out_schema
+            )
             del done[: batch.num_rows]
     while rows.pending:  # batches of no rows
         batch = rows.pending.popleft()
-        yield _attach(batch, _transpose(done[: batch.num_rows], lay), lay, out_schema)
+        yield _attached(batch, _arrays(_transpose(done[: batch.num_rows], lay), lay), out_schema)
         del done[: batch.num_rows]
     if on_stats is not None:
         on_stats(stats)
@@ -367,7 +543,8 @@ class _Columnar:
 
     runner: Any
     width: int
-    added: int
+    kinds: list[str]
+    """What each added column holds (see :class:`Layout`)."""
 
     @classmethod
     def start(
@@ -400,11 +577,11 @@ class _Columnar:
             units,
             jobs=1,
         )
-        return cls(runner, len(lay.names), len(lay.added))
+        return cls(runner, len(lay.names), lay.kinds)
 
     def run(
-        self, columns: list[list[str]], lines: list[int], stats: BatchStats
-    ) -> list[Sequence[str]] | None:
+        self, batch: pa.RecordBatch, lines: list[int], stats: BatchStats
+    ) -> list[pa.Array] | None:
         """The added columns of one batch, or None when it must go row by row: its rows are
         not numbered one after another, or one is blank (a CSV reader skips those)."""
         import pyarrow as pa
@@ -412,46 +589,49 @@ class _Columnar:
 
         n = len(lines)
         if n == 0:
-            return [[] for _ in range(self.added)]
+            return [pa.array([], _type(kind)) for kind in self.kinds]
         if lines != list(range(lines[0], lines[0] + n)):
             return None
-        rows = list(zip(*columns, strict=True))
-        if any(not any(row) for row in rows):
-            return None
-        body = io.StringIO()
-        csv.writer(body, lineterminator="\n").writerows(rows)
-        data, tally = self.runner._judge(lines[0], body.getvalue().encode())
+        data, tally = self.runner._judge(lines[0], csv_body(batch))
         if tally.blank_rows or tally.stats.samples != n:
             return None
-        names = [f"c{i}" for i in range(self.width + self.added)]
+        names = [f"c{i}" for i in range(self.width + len(self.kinds))]
+        added = names[self.width :]
         table = pcsv.read_csv(
             pa.py_buffer(data),
             read_options=pcsv.ReadOptions(column_names=names, use_threads=False),
             parse_options=pcsv.ParseOptions(newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                include_columns=added,
+                # An empty cell is null, as row by row (see _arrays).
+                column_types={c: _type(k) for c, k in zip(added, self.kinds, strict=True)},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
             ),
         )
         if table.num_rows != n:
             return None
         merge(stats, tally.stats)
-        return [table.column(i).to_pylist() for i in range(self.width, len(names))]
+        return [column.combine_chunks() for column in table.columns]
 
 
-def _attach(
-    batch: pa.RecordBatch, added: Sequence[Sequence[str]], lay: Layout, schema: pa.Schema
-) -> pa.RecordBatch:
+def _attached(batch: pa.RecordBatch, added: list[pa.Array], schema: pa.Schema) -> pa.RecordBatch:
     import pyarrow as pa
 
-    arrays = list(batch.columns)
-    for column, kind in zip(added, lay.kinds, strict=True):
-        if kind == "grade":
-            arrays.append(pa.array([int(c) if c else None for c in column], pa.int8()))
-        else:
-            arrays.append(pa.array([c or None for c in column], pa.string()))
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+    return pa.RecordBatch.from_arrays([*batch.columns, *added], schema=schema)
+
+
+def _arrays(added: Sequence[Sequence[str]], lay: Layout) -> list[pa.Array]:
+    """The added columns, typed: a grade is an int8, an empty cell is null."""
+    import pyarrow as pa
+
+    return [
+        pa.array([int(c) if c else None for c in column], pa.int8())
+        if kind == "grade"
+        else pa.array([c or None for c in column], pa.string())
+        for column, kind in zip(added, lay.kinds, strict=True)
+    ]
 
 
 def interpret_reader(reader: pa.RecordBatchReader, **options: Any) -> pa.RecordBatchReader:

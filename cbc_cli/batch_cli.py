@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
@@ -20,7 +20,6 @@ from cbc_cli.output import OutputTarget
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers import Input, read_input
-from cbc_cli.readers.records import Record
 from cbc_cli.readers.source import Source, open_source
 from cbc_cli.wording import plural
 
@@ -95,15 +94,17 @@ def run_file(
     stats = BatchStats()
     with ExitStack() as stack:
         stack.callback(source.close)
-        pairs: Iterator[tuple[Record, Result]] | None = None
-        parquet_in = source.peek(4) == b"PAR1"
-        if parquet_in:  # Parquet: cbc_cli.parquet reads it through Arrow
+        if source.peek(4) == b"PAR1":  # Parquet: cbc_cli.parquet reads it through Arrow
             from cbc_cli import parquet
 
-            # Parquet to Parquet is written by cbc_cli.parquet (a temporary file renamed too).
+            # Parquet to Parquet is written by cbc_cli.parquet (a temporary file renamed too);
+            # any other output reads the file as the CSV export of the same table.
             if parquet.write_direct(fmt, path, output, options, ranges, scheme, context, stats):
                 _report(source, stats, [])
                 return stats
+            source.close()
+            source = parquet.csv_source(path)
+            stack.callback(source.close)
         elif fmt == "parquet":
             from cbc_cli.parquet import parquet_output_needs_parquet_input
 
@@ -111,21 +112,18 @@ def run_file(
         # Entered after the source: a run that ends early discards (or keeps) the output first.
         target = stack.enter_context(OutputTarget(output, partial=options.partial))
         out = target.stream
-        if parquet_in:
-            data, pairs = parquet.read_parquet(path, options, ranges, scheme, context)
-        elif fmt == "csv" and _columnar(
+        if fmt == "csv" and _columnar(
             source, options, context, ranges, scheme, stats, target, stack
         ):
             return stats
-        else:
-            data = read_input(
-                source, options.input_format, options.columns, options.units, limits=options.limits
-            )
+        data = read_input(
+            source, options.input_format, options.columns, options.units, limits=options.limits
+        )
         writer = _writer(fmt, out, data, scheme, options.formula_guard)
         summary = BatchSummary()
         first: Result | None = None
         progress = _progress(stack)
-        for record, result in pairs or run(data.records, ranges, scheme, context):
+        for record, result in run(data.records, ranges, scheme, context):
             count(stats, result)
             summary.add(result)
             if first is None:

@@ -8,23 +8,22 @@ imported only here and in cbc_cli.arrow (extra ``cbc-cli[arrow]``).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from cbc_cli.errors import InputError, UsageError
 from cbc_cli.grading import Scheme
-from cbc_cli.models import Result
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
+from cbc_cli.readers.source import Source
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from cbc_cli.batch import BatchStats
     from cbc_cli.cli import BatchOptions
-    from cbc_cli.readers import Input
-    from cbc_cli.readers.records import Record
 
 MAGIC = b"PAR1"
 BATCH_ROWS = 16_384
@@ -32,6 +31,8 @@ BATCH_ROWS = 16_384
 ROW_GROUP_ROWS = 131_072
 """Rows of each row group written: a few slices held, so that readers get row groups of a
 usual size (a row group per slice would make a large footer and slow scans)."""
+CSV_BUFFER = 1 << 20
+"""Bytes of CSV text handed on at a time: the size of the columnar path's chunks."""
 
 
 def is_parquet(head: bytes) -> bool:
@@ -69,7 +70,13 @@ def open_parquet(path: str) -> Any:
 
 def _batches(file: Any, name: str) -> Iterator[pa.RecordBatch]:
     try:
-        yield from file.iter_batches(batch_size=BATCH_ROWS, use_threads=False)
+        # A row group at a time: over the whole file, pyarrow's read-ahead buffering holds
+        # every row group read so far (peak memory grew with the file: 1M rows 117 MB, 3M
+        # 153 MB); one group's buffers are released when the next is read (93 MB for both).
+        for group in range(file.num_row_groups):
+            yield from file.iter_batches(
+                batch_size=BATCH_ROWS, row_groups=[group], use_threads=False
+            )
     except OSError as exc:
         raise InputError(
             f"{name}: a row group cannot be read ({type(exc).__name__})",
@@ -100,29 +107,6 @@ def parquet_output_needs_parquet_input(name: str) -> UsageError:
     )
 
 
-def read_parquet(
-    path: str,
-    options: BatchOptions,
-    ranges: RangeTable,
-    scheme: Scheme,
-    context: Patient,
-) -> tuple[Input, Iterator[tuple[Record, Result]]]:
-    """A Parquet file as an input for the CLI's writers, and its records with their results
-    (made together by ``cbc_cli.arrow.interpret_records``, in place of ``batch.run``)."""
-    from cbc_cli.arrow import Options, interpret_records, layout
-    from cbc_cli.readers import Input
-
-    file = open_parquet(path)
-    arrow_options = Options(columns=tuple(options.columns), units=tuple(options.units))
-    schema = file.schema_arrow
-    lay = layout(schema.names, arrow_options)
-    pairs = interpret_records(_batches(file, path), schema, arrow_options, ranges, scheme, context)
-    data = Input(
-        iter(()), "parquet", list(schema.names), lay.long, lay.analytes, ",", lay.tab.notes
-    )
-    return data, pairs
-
-
 def write_direct(
     fmt: str,
     path: str,
@@ -133,23 +117,16 @@ def write_direct(
     context: Patient,
     stats: BatchStats,
 ) -> bool:
-    """Write Parquet or CSV output of a Parquet input through the Arrow stream (the columnar
-    rules where they apply); False for the formats the CLI's record writers write.
+    """Write Parquet output of a Parquet input through the Arrow stream (the columnar rules
+    where they apply); False for every other format, which is written from :func:`csv_source`.
 
     Raises:
         UsageError: Parquet output without ``-o``.
         InputError: the file is damaged or has no rows.
     """
-    if wants_parquet(fmt, output):
-        write_parquet(path, output, options, ranges, scheme, context, stats)
-    elif fmt == "csv":
-        from cbc_cli.output import OutputTarget
-
-        # Written whole or not at all, as every -o FILE (cbc_cli.output).
-        with OutputTarget(output, partial=options.partial) as target:
-            write_csv(path, target.stream, options, ranges, scheme, context, stats)
-    else:
+    if not wants_parquet(fmt, output):
         return False
+    write_parquet(path, output, options, ranges, scheme, context, stats)
     if stats.samples == 0:
         raise InputError(
             f"{path}: no data rows", hint="the file holds no rows; give rows of results"
@@ -157,46 +134,56 @@ def write_direct(
     return True
 
 
-def write_csv(
-    path: str,
-    out: TextIO,
-    options: BatchOptions,
-    ranges: RangeTable,
-    scheme: Scheme,
-    context: Patient,
-    stats: BatchStats,
-) -> None:
-    """The CSV ``cbc check --format csv`` writes for the rows written as CSV: each input cell as
-    its text (made inert when it would run as a spreadsheet formula, unless
-    ``--no-formula-guard``), then cbc's cells."""
+class _CsvText(io.RawIOBase):
+    """A Parquet file read as the bytes of the same table written as a CSV export."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._held = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._held:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._held = memoryview(chunk)
+        n = min(len(buffer), len(self._held))
+        buffer[:n] = self._held[:n]
+        self._held = self._held[n:]
+        return n
+
+
+def csv_source(path: str) -> Source:
+    """A Parquet file as a CSV source: its column names as the header line, then its rows, row
+    group slice by slice (``cbc_cli.arrow.csv_body``).
+
+    Every reader, rule and writer of a CSV export then applies unchanged, the columnar fast path
+    included, so ``cbc check data.parquet`` answers as ``cbc check data.csv`` does for the same
+    table, and memory holds one slice of rows at a time.
+
+    Raises:
+        UsageError: pyarrow is not installed, or the input is standard input.
+        InputError: the file is damaged.
+    """
     import csv
 
-    from cbc_cli.arrow import Options, cell_text, output_schema, stream
-    from cbc_cli.batch import merge
-    from cbc_cli.writers.csv_writer import inert
+    from cbc_cli.arrow import csv_body
 
     file = open_parquet(path)
-    arrow_options = Options(columns=tuple(options.columns), units=tuple(options.units))
-    schema = file.schema_arrow
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(output_schema(schema, arrow_options).names)
-    width = len(schema)
-    for batch in stream(
-        _batches(file, path),
-        schema,
-        arrow_options,
-        ranges,
-        scheme,
-        context,
-        lambda part: merge(stats, part),
-    ):
-        columns = []
-        for i, column in enumerate(batch.columns):
-            cells = [cell_text(v) for v in column.to_pylist()]
-            if i < width and options.formula_guard:
-                cells = [inert(c) for c in cells]
-            columns.append(cells)
-        writer.writerows(zip(*columns, strict=True))
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(file.schema_arrow.names)
+
+    def chunks() -> Iterator[bytes]:
+        yield header.getvalue().encode()
+        for batch in _batches(file, path):
+            yield csv_body(batch)
+
+    text = _CsvText(chunks())
+    return Source(io.BufferedReader(text, CSV_BUFFER), path, file=cast(BinaryIO, text))
 
 
 def write_parquet(

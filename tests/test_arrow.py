@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pa = pytest.importorskip("pyarrow")
 pcsv = pytest.importorskip("pyarrow.csv")
@@ -279,3 +281,96 @@ def test_parquet_to_csv_keeps_the_formula_guard(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[1].startswith("'=HYPERLINK(1),9.1,")
     assert lines[2].startswith("-2,14.0,")  # a number is data, not a formula
+
+
+_TEXT = st.text(alphabet=st.sampled_from(["a", "7", ".", ",", '"', "\n", "\r", " ", "é", "="]))
+
+
+@st.composite
+def _batches(draw: st.DrawFn) -> Any:
+    import datetime
+    import decimal
+
+    n = draw(st.integers(0, 12))
+
+    def column(values: st.SearchStrategy[Any]) -> list[Any]:
+        return draw(st.lists(st.none() | values, min_size=n, max_size=n))
+
+    columns = {
+        "text": pa.array(column(_TEXT), draw(st.sampled_from([pa.string(), pa.large_string()]))),
+        "float": pa.array(column(st.floats(allow_nan=True, allow_infinity=True)), pa.float64()),
+        "int": pa.array(column(st.integers(-(2**63), 2**63 - 1)), pa.int64()),
+        "small": pa.array(column(st.integers(-128, 127)), pa.int8()),
+        "flag": pa.array(column(st.booleans()), pa.bool_()),
+        "day": pa.array(column(st.dates()), pa.date32()),
+        "time": pa.array(
+            column(st.datetimes(min_value=datetime.datetime(1900, 1, 1))),
+            pa.timestamp("us", tz="UTC"),
+        ),
+        "decimal": pa.array(column(st.just(decimal.Decimal("1.20"))), pa.decimal128(5, 2)),
+        "none": pa.nulls(n),
+    }
+    names = draw(st.lists(st.sampled_from(sorted(columns)), min_size=1, max_size=5))
+    batch = pa.record_batch({f"{name}{i}": columns[name] for i, name in enumerate(names)})
+    start = draw(st.integers(0, n))
+    return batch.slice(start, draw(st.integers(0, n - start)))  # offsets into the buffers
+
+
+@given(_batches())
+@settings(max_examples=300, deadline=None)
+def test_csv_body_reads_back_as_the_cells_of_every_row(batch: Any) -> None:
+    import csv
+    import io
+
+    from cbc_cli.arrow import cell_text, csv_body
+
+    lines = csv_body(batch).decode()
+    cells = list(csv.reader(io.StringIO(lines, newline=""), strict=True))
+    assert cells == [[cell_text(v) for v in row.values()] for row in batch.to_pylist()]
+
+
+@pytest.mark.parametrize("data", ["wide", "long"])
+def test_parquet_to_csv_is_the_output_of_the_same_table_as_csv(
+    data: str, wide: Path, long: Path, tmp_path: Path
+) -> None:
+    import csv
+
+    from cbc_cli.arrow import cell_text
+
+    table = pcsv.read_csv(wide if data == "wide" else long)
+    source = tmp_path / "in.parquet"
+    pq.write_table(table, source, row_group_size=700)  # long samples cut across row groups
+    as_csv = tmp_path / "in.csv"
+    with as_csv.open("w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(table.schema.names)
+        writer.writerows([cell_text(v) for v in row.values()] for row in table.to_pylist())
+    outputs = []
+    for path in (source, as_csv):
+        done = subprocess.run(
+            [sys.executable, "-m", "cbc_cli", "check", str(path), "-f", "csv"],
+            capture_output=True,
+            check=False,
+        )
+        assert done.returncode == 3, done.stderr  # the data has rows cbc cannot read
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count(b"\n") > table.num_rows
+
+
+def test_options_take_the_keywords_of_interpret() -> None:
+    from cbc_cli.arrow import make_options
+
+    made = make_options(temp="38.6", profile="duffy-null", column={"Hb": "hgb"}, unit="hgb=g/L")
+    assert made.temperature == "38.6"
+    assert made.profiles == ("duffy-null",)
+    assert made.columns == ("Hb=hgb",)
+    assert made.units == ("hgb=g/L",)
+    assert make_options(dob="1950-01-02", collected="2026-01-02").context().age is not None
+    with pytest.raises(UsageError, match="'temp' and 'temperature' are one option"):
+        make_options(temp="38", temperature="38")
+    with pytest.raises(UsageError, match="unknown option 'tmp'"):
+        make_options(tmp="38")
+    table = pa.table({"hgb": [9.1], "anc": [0.3], "wbc": [1.0], "plt": [90.0]})
+    febrile = interpret_table(table, sex="F", age=60, temp=38.6)
+    assert febrile.column("urgency").to_pylist() == ["now"]  # febrile neutropenia

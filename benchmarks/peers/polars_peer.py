@@ -1,4 +1,5 @@
-"""Peer: the same flags and CTCAE v5 grades as Polars expressions, scan_csv to sink_csv."""
+"""Peer: the same flags and CTCAE v5 grades as Polars expressions, scan_csv (or scan_parquet
+for a .parquet input) to sink_csv."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from rules import ANALYTES, GRADED, adult_ranges, bound, critical, ctcae_cutoffs
 
 def main(src: str, dst: str) -> None:
     ranges, crit, cuts = adult_ranges(), critical(), ctcae_cutoffs()
-    frame = pl.scan_csv(src, infer_schema_length=10_000)
+    if src.endswith(".parquet"):
+        frame = pl.scan_parquet(src)
+    else:
+        frame = pl.scan_csv(src, infer_schema_length=10_000)
     female = pl.col("sex") == "F"
     exprs = []
     for a in ANALYTES:
