@@ -769,3 +769,24 @@ def _unworded(basis: Basis) -> Basis:
         (code, d, Grade(c.grade) if isinstance(c, Grade) else c) for code, d, c in basis.terms
     )
     return basis._replace(terms=terms)
+
+
+def test_the_engine_function_the_fast_path_asks_judges_by_the_sources() -> None:
+    # engine.judge_value, by the basis engine.value_basis gives a person. NCI CTCAE v5.0
+    # (2017): anemia grade 2 is Hgb <10.0-8.0 g/dL; neutropenia grade 4 is ANC <0.5 x10^9/L, so
+    # an ANC reported as "<0.5" is grade 4 whatever its true value, and low for certain.
+    from cbc_cli.engine import judge_value, value_basis
+    from cbc_cli.units import Quantity
+
+    ranges, scheme = default_ranges(), resolve_scheme("ctcae5")
+    woman = _context("F", "40")
+    hgb = judge_value(Quantity("hgb", 9.1, None, "9.1"), value_basis("hgb", woman, ranges, scheme))
+    assert hgb.flag == "L"
+    assert dict(hgb.grades)["anemia"].grade == 2
+    anc_basis = value_basis("anc", woman, ranges, scheme)
+    anc = judge_value(Quantity("anc", 0.5, "<", "<0.5"), anc_basis)
+    assert dict(anc.grades)["neutropenia"].grade == 4
+    assert anc.certain == ("low",)
+    # The same value for a person with the same basis is judged alike: a batch asks once.
+    older = value_basis("anc", _context("F", "41"), ranges, scheme)
+    assert older == anc_basis
