@@ -730,6 +730,7 @@ PATTERN_GRADE = 2
 # Grades from this one up make a finding "severe" for urgency (CTCAE grade 3 and 4).
 SEVERE_GRADE = 3
 _DEFINITE_FLAGS = frozenset({"LL", "L", "N", "H", "HH", "no-range"})
+_NOT_ABNORMAL = frozenset({"N", "no-range"})
 
 
 def decide(
@@ -809,17 +810,18 @@ def decide(
         codes.append("bicytopenia")
     if febrile:
         codes.append("febrile-neutropenia")
-    lab = (
-        dict(lab_critical)
-        if isinstance(lab_critical, Mapping)
-        else dict.fromkeys(lab_critical, "AA")
-    )
     # A low WBC is dangerous through its neutrophils: with an ANC that could be flagged, the
     # ANC's own grade and critical limit judge that danger, not the total.
     anc_known = flags.get("anc") in _DEFINITE_FLAGS
     beyond_limit: dict[str, str] = {a: f for a, f in flags.items() if f in ("LL", "HH")}
-    beyond_limit.update({a: f for a, f in lab.items() if a not in beyond_limit})
-    deferred = tuple(a for a, f in beyond_limit.items() if a == "wbc" and f == "LL" and anc_known)
+    if lab_critical:
+        lab = (
+            dict(lab_critical)
+            if isinstance(lab_critical, Mapping)
+            else dict.fromkeys(lab_critical, "AA")
+        )
+        beyond_limit.update({a: f for a, f in lab.items() if a not in beyond_limit})
+    deferred = ("wbc",) if beyond_limit.get("wbc") == "LL" and anc_known else ()
     critical = tuple(a for a in beyond_limit if a not in deferred)
     if critical:
         codes.append("critical-value")
@@ -828,7 +830,7 @@ def decide(
         (g := grades.get(LINE_TERMS[a])) is None or g >= PATTERN_GRADE for a in low_lines
     )
     anc_unjudged = flags.get("anc") in (None, "no-range") and "neutropenia" not in singles
-    abnormal = any(f not in ("N", "no-range") for f in flags.values())
+    abnormal = not _NOT_ABNORMAL.issuperset(flags.values())
     urgency: Urgency
     if febrile:
         urgency, why = "now", "Fever with a very low neutrophil count is a medical emergency."

@@ -95,14 +95,10 @@ def outcome_cells(
     term's grade, the finding codes, the urgency, the status and the error text, for the
     columns of ``layout`` (:func:`contract_layout`)."""
     read, graded = layout
-    return [
-        *(flags.get(a) or "" for a in read),
-        *("" if grades.get(g) is None else str(grades[g]) for g in graded),
-        ";".join(codes),
-        urgency,
-        status,
-        error,
-    ]
+    cells = [flags.get(a) or "" for a in read]
+    cells += ["" if (grade := grades.get(g)) is None else str(grade) for g in graded]
+    cells += [";".join(codes), urgency, status, error]
+    return cells
 
 
 def rows_text(rows: Iterable[Sequence[str]], delimiter: str = ",") -> list[str]:
