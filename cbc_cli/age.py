@@ -72,8 +72,9 @@ class Age(NamedTuple):
         if collected < born:
             raise InputError(
                 "the collection date is before the date of birth",
+                code="date.invalid",
                 field="dob",
-                hint="check --dob and --collected (YYYY-MM-DD)",
+                hint="check {dob} and {collected} (YYYY-MM-DD)",
             )
         days = (collected - born).days
         months = _full_months(born, collected)
@@ -121,12 +122,16 @@ def parse_age(text: str) -> Age:
         if re.fullmatch(r"\d+[.,]\d+", raw):
             hint = "give a whole number; for a child under 2 use months (18m) or days (10d)"
         raise InputError(
-            f"age {text.strip()!r} is not a whole number of years", field="age", hint=hint
+            f"age {text.strip()!r} is not a whole number of years",
+            code="age.invalid",
+            field="age",
+            hint=hint,
         )
     age = Age(int(match[1]), match[2] or "y")
     if age.years() > 130:
         raise InputError(
             f"age {text.strip()!r} is not possible",
+            code="age.invalid",
             field="age",
             hint="give the age in years, e.g. 54",
         )

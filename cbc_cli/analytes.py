@@ -6,11 +6,11 @@ standard: outside them a value is almost surely a unit or typing slip, so it is 
 
 from __future__ import annotations
 
-import re
 from types import MappingProxyType
 from typing import NamedTuple
 
 from cbc_cli.errors import InputError
+from cbc_cli.text import fold
 
 # Counts: analysers print WBC, neutrophils and lymphocytes to 0.01 x10^9/L (10/uL) and platelets
 # in whole 10^9/L (1,000/uL), and real results after chemotherapy go down to those steps (WBC
@@ -325,15 +325,10 @@ ANALYTES: MappingProxyType[str, Analyte] = MappingProxyType({a.id: a for a in _C
 ANALYTE_IDS: tuple[str, ...] = tuple(ANALYTES)
 
 
-def _fold(name: str) -> str:
-    # Exports differ in case, spacing and separators; compare on a folded form.
-    return re.sub(r"[\s_]+", " ", name.strip().casefold())
-
-
 _LOOKUP: dict[str, str] = {}
 for _analyte in _CATALOGUE:
     for _name in (_analyte.id, *_analyte.aliases, *_analyte.loinc):
-        _key = _fold(_name)
+        _key = fold(_name)
         if _LOOKUP.setdefault(_key, _analyte.id) != _analyte.id:  # pragma: no cover - data bug
             raise RuntimeError(f"alias {_name!r} names two analytes")
 
@@ -348,7 +343,7 @@ def find_analyte(name: str) -> Analyte | None:
     >>> find_analyte("751-8").id
     'anc'
     """
-    analyte_id = _LOOKUP.get(_fold(name))
+    analyte_id = _LOOKUP.get(fold(name))
     return ANALYTES[analyte_id] if analyte_id else None
 
 
@@ -358,6 +353,7 @@ def get_analyte(name: str) -> Analyte:
     if analyte is None:
         raise InputError(
             f"unknown analyte {name!r}",
+            code="analyte.unknown",
             field=name,
             hint="known analytes: " + ", ".join(ANALYTE_IDS),
         )

@@ -6,8 +6,9 @@ The CLI is a thin layer over these functions, so that ``cbc check --format json`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
 from functools import cache
 from io import TextIOBase
 from os import PathLike, fspath
@@ -15,7 +16,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import get_analyte
 from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import InputError, UsageError
@@ -25,12 +25,23 @@ from cbc_cli.grading import (
     SCHEME_CHOICES,
     SCHEMES,
     Scheme,
+    context_error,
     load_scheme,
+    missing_context,
 )
+
+# scheme_info lives with the schemes (the trend core uses it too); the library API names it.
+from cbc_cli.grading import scheme_info as scheme_info  # noqa: PLC0414
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
-from cbc_cli.models import Report, Result, SchemeInfo, identified, json_schema
-from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Transplant
-from cbc_cli.parse import parse_date, parse_range_text, parse_sex, parse_temperature
+from cbc_cli.models import Report, Result, identified, json_schema
+from cbc_cli.panel import LabRange, Panel, Patient
+from cbc_cli.parse import (
+    Moment,
+    build_patient,
+    check_date_format,
+    parse_moment,
+    parse_range_text,
+)
 from cbc_cli.ranges import RangeTable, load_ranges
 from cbc_cli.units import Quantity, to_canonical
 
@@ -56,16 +67,24 @@ def resolve_scheme(name: str | None) -> Scheme:
     key = SCHEME_ALIASES.get(key, key)
     if key not in SCHEMES:
         raise UsageError(
-            f"unknown grading scheme {name!r}", hint="use " + ", ".join(SCHEME_CHOICES)
+            f"unknown grading scheme {name!r}",
+            code="scheme.unknown",
+            field="grading",
+            hint="use " + ", ".join(SCHEME_CHOICES),
         )
     return load_scheme(key)
 
 
-def scheme_info(scheme: Scheme) -> SchemeInfo:
-    """The output description of a scheme."""
-    return SchemeInfo(
-        id=scheme.id, title=scheme.title, version=scheme.version, source=scheme.source
-    )
+def require_context(scheme: Scheme, patient: Patient) -> None:
+    """Refuse a person without what ``scheme`` grades by (DAIDS v2.1: age and sex).
+
+    Raises:
+        UsageError: ``patient.age_required`` or ``patient.sex_required`` (field ``age`` or
+            ``sex``). A file's sample without them becomes an error row instead (cbc_cli.batch).
+    """
+    need = missing_context(scheme, patient)
+    if need is not None:
+        raise context_error(scheme, need)
 
 
 def parse_lab_range(text: str) -> tuple[str, LabRange]:
@@ -77,83 +96,13 @@ def parse_lab_range(text: str) -> tuple[str, LabRange]:
     name, sep, rng = text.partition("=")
     if not sep:
         raise UsageError(
-            f"--lab-range {text!r} needs the form ANALYTE=LOW-HIGH",
-            hint="e.g. --lab-range hgb=12.0-15.5",
+            f"{{lab_range}} {text!r} needs the form ANALYTE=LOW-HIGH",
+            field="lab_range",
+            hint="e.g. {lab_range} hgb=12.0-15.5",
         )
     analyte = get_analyte(name)
     lab = parse_range_text(rng, analyte.id)
     return analyte.id, LabRange(lab.low, lab.high, "lab range given with --lab-range")
-
-
-def build_patient(
-    *,
-    sex: str | None = None,
-    age: str | int | None = None,
-    dob: str | date | None = None,
-    collected: str | date | None = None,
-    pregnant: int | None = None,
-    profiles: Iterable[str] = (),
-    temperature: str | float | None = None,
-    days_since_chemo: int | None = None,
-    transplant: str | None = None,
-) -> Patient:
-    """Check and combine the person's context.
-
-    Raises:
-        UsageError: conflicting options (``--age`` with ``--dob``, pregnancy with male sex, an
-            unknown profile, a trimester other than 1-3, a transplant other than auto or allo).
-        InputError: a value that cannot be read.
-    """
-    sex_value = parse_sex(sex)
-    if age is not None and dob is not None:
-        raise UsageError("give either --age or --dob, not both")
-    person_age: Age | None = None
-    if age is not None:
-        person_age = parse_age(str(age))
-    elif dob is not None:
-        if collected is None:
-            raise UsageError(
-                "--dob needs --collected (the collection date)",
-                hint="age is computed on the day the sample was taken",
-            )
-        born = dob if isinstance(dob, date) else parse_date(dob, "dob")
-        on = collected if isinstance(collected, date) else parse_date(collected, "collected")
-        person_age = Age.from_dates(born, on)
-    elif collected is not None:
-        raise UsageError("--collected is used with --dob", hint="give --dob too, or use --age")
-    if pregnant is not None:
-        if pregnant not in (1, 2, 3):
-            raise UsageError(f"--pregnant {pregnant} is not a trimester", hint="use 1, 2 or 3")
-        if sex_value == "male":
-            raise UsageError("--pregnant conflicts with --sex male")
-        sex_value = "female"
-    chosen = tuple(dict.fromkeys(p.strip().lower() for p in profiles))
-    for profile in chosen:
-        if profile not in PROFILES:
-            raise UsageError(f"unknown profile {profile!r}", hint="known: " + ", ".join(PROFILES))
-    temp = None
-    if temperature is not None:
-        temp = parse_temperature(str(temperature))
-    if days_since_chemo is not None and days_since_chemo < 0:
-        raise UsageError("--days-since-chemo cannot be negative")
-    kind: Transplant | None = None
-    if transplant is not None:
-        kinds: dict[str, Transplant] = {"auto": "auto", "allo": "allo"}
-        kind = kinds.get(transplant.strip().lower())
-        if kind is None:
-            raise UsageError(
-                f"--transplant {transplant!r} is not a transplant kind",
-                hint="use auto (own stem cells) or allo (donor cells)",
-            )
-    return Patient(
-        sex=sex_value,
-        age=person_age,
-        pregnancy_trimester=pregnant,
-        profiles=chosen,
-        temperature_c=temp,
-        days_since_chemo=days_since_chemo,
-        transplant=kind,
-    )
 
 
 def build_panel(
@@ -162,10 +111,14 @@ def build_panel(
     patient: Patient | None = None,
     lab_ranges: Mapping[str, str] | None = None,
     sample_id: str | None = None,
+    collected: str | date | None = None,
+    date_format: str | None = None,
 ) -> Panel:
     """Read values (``{"hgb": "9.1", "plt": "62 10^3/uL"}``) into a panel.
 
     Keys may be ids, aliases or LOINC codes; a bare number is in the canonical unit.
+    ``collected`` (a date, or a text :func:`cbc_cli.parse.parse_moment` reads) is carried to the
+    result's ``collected_at``.
 
     Raises:
         InputError: an unknown analyte, a value given twice, or a value that cannot be read.
@@ -174,13 +127,20 @@ def build_panel(
     for name, raw in values.items():
         analyte = get_analyte(name)
         if analyte.id in quantities:
-            raise InputError(f"{analyte.id} is given twice ({name!r})", field=analyte.id)
+            raise InputError(
+                f"{analyte.id} is given twice ({name!r})", code="value.duplicate", field=analyte.id
+            )
         quantities[analyte.id] = to_canonical(analyte, str(raw))
     ranges: dict[str, LabRange] = {}
     for name, text in (lab_ranges or {}).items():
         analyte = get_analyte(name)
         ranges[analyte.id] = parse_range_text(text, analyte.id)
-    return Panel(quantities, patient or Patient(), sample_id, ranges)
+    moment = None
+    if isinstance(collected, date):
+        moment = Moment(datetime(collected.year, collected.month, collected.day), "day")
+    elif collected is not None:
+        moment = parse_moment(collected, "--collected", date_format)
+    return Panel(quantities, patient or Patient(), sample_id, ranges, collected=moment)
 
 
 # Every keyword of interpret() and interpret_file(), and the `cbc check` option it stands for. The
@@ -211,6 +171,7 @@ KEYWORDS: MappingProxyType[str, str] = MappingProxyType(
         "units": "--unit",
         "limit": "--limit",
         "limits": "--limit",
+        "date_format": "--date-format",
     }
 )
 """Keyword -> the ``cbc check`` option it stands for (values mean the same as there)."""
@@ -226,6 +187,7 @@ _PERSON = {
     "temperature": "temperature",
     "days_since_chemo": "days_since_chemo",
     "transplant": "transplant",
+    "date_format": "date_format",
 }
 _FILE_ONLY = ("input_format", "column", "columns", "unit", "units")
 _VALUES_ONLY = ("lab_range", "lab_ranges")
@@ -317,12 +279,19 @@ def interpret(values: Mapping[str, str | float] | Panel, **options: object) -> R
                 "person and ranges: give them to build_patient() or build_panel()"
             )
         _, scheme, table = _context(chosen)
+        require_context(scheme, values.patient)
         return interpret_panel(values, table, scheme)
     patient, scheme, table = _context(chosen)
-    panel = build_panel(values, patient=patient)
+    require_context(scheme, patient)
+    panel = build_panel(
+        values,
+        patient=patient,
+        collected=chosen.get("collected"),  # type: ignore[arg-type]
+        date_format=chosen.get("date_format"),  # type: ignore[arg-type]
+    )
     lab = dict(parse_lab_range(text) for text in _strings(chosen.get("lab_range")))
     if lab:
-        panel = Panel(panel.values, patient, None, lab)
+        panel = replace(panel, lab_ranges=lab)
     return interpret_panel(panel, table, scheme)
 
 
@@ -365,6 +334,7 @@ def interpret_file(source: str | PathLike[str] | BinaryIO, **options: object) ->
             _strings(chosen.get("column")),
             _strings(chosen.get("unit")),
             limits=_limits(chosen),
+            date_format=check_date_format(chosen.get("date_format")),  # type: ignore[arg-type]
         )
     except BaseException:
         opened.close()
@@ -416,3 +386,18 @@ def schema_document(kind: str = "result") -> dict[str, Any]:
 def make_report(results: Sequence[Result], scheme: Scheme) -> Report:
     """Wrap results in the JSON document of README, Outputs."""
     return Report(grading=scheme_info(scheme), results=list(results))
+
+
+__all__ = [
+    "KEYWORDS",
+    "build_panel",
+    "build_patient",
+    "default_ranges",
+    "interpret",
+    "interpret_file",
+    "make_report",
+    "parse_lab_range",
+    "resolve_scheme",
+    "schema_document",
+    "scheme_info",
+]

@@ -11,11 +11,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from cbc_cli.engine import interpret_panel, patient_info
-from cbc_cli.grading import Scheme
-from cbc_cli.models import Result, Urgency
+from cbc_cli.grading import Scheme, context_message, missing_context
+from cbc_cli.limits import DEFAULT_LIMITS, Limits
+from cbc_cli.models import ErrorInfo, Result, Urgency
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record
+
+
+@dataclass
+class BatchOptions:
+    """The options that only a file input uses."""
+
+    input_format: str
+    columns: list[str]
+    units: list[str]
+    formula_guard: bool
+    jobs: int | None = None
+    """Processes for a columnar run; None for one per CPU (see cbc_cli.cli.check_file)."""
+    limits: Limits = DEFAULT_LIMITS
+    """The input limits in force (``--limit``; README, Limits)."""
+    partial: bool = False
+    """Keep what was written to -o FILE when the run stops early (see cbc_cli.output)."""
+    date_format: str | None = None
+    """How year-last dates are read (``--date-format``; see cbc_cli.parse.parse_moment)."""
 
 
 @dataclass
@@ -46,6 +65,8 @@ def interpret_record(
         return Result(
             sample_id=record.sample_id,
             line=record.line,
+            patient_id=record.patient_id,
+            collected_at=record.collected.iso() if record.collected else None,
             status="error",
             error=record.error,
             patient=patient_info(Patient()),
@@ -54,8 +75,29 @@ def interpret_record(
             message="This sample could not be read, so nothing in it was checked.",
         )
     panel = record.panel
+    if record.patient_id or record.collected:
+        panel = replace(panel, patient_id=record.patient_id, collected=record.collected)
     if context is not None:
         panel = replace(panel, patient=merge_patient(panel.patient, context))
+    need = missing_context(scheme, panel.patient)
+    if need is not None:
+        # Never graded by a band that may not be the person's: an error row in its place.
+        return Result(
+            sample_id=record.sample_id,
+            line=record.line,
+            status="error",
+            error=ErrorInfo(
+                line=record.line,
+                field=need,
+                code=f"patient.{need}_required",
+                message=context_message(scheme, need),
+            ),
+            patient=patient_info(panel.patient),
+            cell_errors=list(record.cell_errors),
+            urgency=None,
+            message=f"This sample was not checked: {scheme.title} grades by the person's "
+            f"{' and '.join(scheme.needs)}, and its {need} was not given.",
+        )
     result = interpret_panel(panel, ranges, scheme)
     return replace(result, line=record.line, cell_errors=list(record.cell_errors))
 
@@ -72,6 +114,7 @@ def merge_patient(own: Patient, context: Patient) -> Patient:
         if own.days_since_chemo is not None
         else context.days_since_chemo,
         transplant=own.transplant or context.transplant,
+        born=own.born if own.age or own.born else context.born,
     )
 
 

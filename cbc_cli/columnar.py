@@ -46,7 +46,7 @@ from cbc_cli.engine import (
     judge_value,
     value_basis,
 )
-from cbc_cli.grading import Scheme
+from cbc_cli.grading import Scheme, missing_context
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import URGENCY_ORDER, Flag
 from cbc_cli.panel import Patient
@@ -934,6 +934,10 @@ class ColumnarCsv:
             self._person_index[(sex, age)] = -1
             return -1
         patient = merge_patient(own, self.context) if self.context is not None else own
+        if missing_context(self.scheme, patient) is not None:
+            # Not graded without it: the scalar path writes the error row (cbc_cli.batch).
+            self._person_index[(sex, age)] = -1
+            return -1
         # Ranges and criteria are chosen by the age only through which side of each band bound
         # it lies on (Patient.fits): persons alike in those sides, sex and conditions share one
         # entry, so eighty ages of adults cost one set of bases, not eighty.

@@ -371,6 +371,7 @@ def _check(
         value=float(f"{q.value:.6g}"),
         unit=analyte.unit,
         input=q.input,
+        unit_given=q.unit,
         comparator=q.comparator,  # type: ignore[arg-type]
         derived=q.input.startswith("derived:"),
         flag=flag,
@@ -634,6 +635,8 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     safety = None if plainly_normal else safety_line(fever=fever)
     return Result(
         sample_id=panel.sample_id,
+        patient_id=panel.patient_id,
+        collected_at=panel.collected.iso() if panel.collected else None,
         patient=patient_info(patient),
         analytes=analyte_results,
         findings=findings,
@@ -917,6 +920,7 @@ def patient_info(patient: Patient) -> PatientInfo:
         sex=patient.sex,
         age=str(patient.age) if patient.age else None,
         age_exact=bool(patient.age and patient.age.is_exact),
+        birth_date=patient.born.isoformat() if patient.born else None,
         pregnancy_trimester=patient.pregnancy_trimester,
         profiles=list(patient.profiles),
         temperature_c=patient.temperature_c,

@@ -20,6 +20,7 @@ from cbc_cli.age import AgeBound, band_text, parse_bound
 from cbc_cli.analytes import find_analyte
 from cbc_cli.errors import RangeFileError, UnitError, UsageError
 from cbc_cli.limits import read_settings_file
+from cbc_cli.models import SchemeInfo
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import shipped_ranges_dir
 from cbc_cli.shape import Spec, conforms, first_error, with_defaults
@@ -168,10 +169,23 @@ class Scheme:
         default_factory=dict, compare=False, repr=False
     )
     """Memo of :func:`choose_criterion`, which depends only on finding, sex and age."""
+    _needs: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     def criteria_for(self, finding: str) -> list[Criterion]:
         """Every criterion of this scheme that grades ``finding``."""
         return [c for c in self.criteria if c.finding == finding]
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """What the scheme grades by (``age``, ``sex``): its criteria are split by them, so a
+        sample without them is not graded by it (DAIDS v2.1: age and sex; CTCAE: nothing)."""
+        found = self._needs
+        if found is None:
+            # Patient.fits: a criterion for all ages (from 0d, no end) or any sex needs neither.
+            by_age = any(c.age_from.n != 0 or c.age_to is not None for c in self.criteria)
+            by_sex = any(c.sex != "any" for c in self.criteria)
+            found = self._needs = (*(["age"] if by_age else []), *(["sex"] if by_sex else []))
+        return found
 
 
 class Grade(NamedTuple):
@@ -196,6 +210,43 @@ def _threshold(grade: dict[str, Any], factor: float, where: str) -> Threshold:
     return Threshold(grade["grade"], op, float(raw) * factor, None)
 
 
+def missing_context(scheme: Scheme, patient: Patient) -> str | None:
+    """What the scheme grades by that the person lacks (``age``, else ``sex``), or None.
+
+    The policy of every path (docs/errors.md, ``patient.age_required``): a sample without it is
+    not interpreted under that scheme, so no finding it could grade shows ungraded or graded
+    by a band that may not be the person's. ``interpret()`` and ``cbc check`` with values refuse
+    (:func:`context_error`); a file's sample becomes an error row (cbc_cli.batch).
+    """
+    for need in scheme.needs:
+        if (patient.age if need == "age" else patient.sex) is None:
+            return need
+    return None
+
+
+def context_error(scheme: Scheme, need: str) -> UsageError:
+    """The error for a sample without ``need`` (``age`` or ``sex``) under ``scheme``."""
+    return UsageError(
+        context_message(scheme, need),
+        code=f"patient.{need}_required",
+        field=need,
+        hint="give {age} (or {dob}) and {sex}",
+    )
+
+
+def context_message(scheme: Scheme, need: str) -> str:
+    """Why a sample without ``need`` is not graded by ``scheme``, in a sentence."""
+    by = " and ".join(scheme.needs)
+    return f"{scheme.title} grades by {by}: no {need} was given"
+
+
+def scheme_info(scheme: Scheme) -> SchemeInfo:
+    """The output description of a scheme."""
+    return SchemeInfo(
+        id=scheme.id, title=scheme.title, version=scheme.version, source=scheme.source
+    )
+
+
 def load_scheme_file(path: Path) -> Scheme:
     """Read and validate one grading-criteria file.
 
@@ -206,7 +257,7 @@ def load_scheme_file(path: Path) -> Scheme:
     try:
         raw = tomllib.loads(read_settings_file(path))
     except FileNotFoundError:
-        raise RangeFileError("no such grading file", path=name) from None
+        raise RangeFileError("no such grading file", code="range_file.missing", path=name) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RangeFileError(f"cannot read: {exc.__class__.__name__}", path=name) from None
     except RecursionError:  # tomllib recurses into nested arrays and tables
@@ -284,7 +335,10 @@ def load_scheme(scheme_id: str = DEFAULT_SCHEME) -> Scheme:
     """
     if scheme_id not in SCHEMES:
         raise UsageError(
-            f"unknown grading scheme {scheme_id!r}", hint="use one of " + ", ".join(SCHEMES)
+            f"unknown grading scheme {scheme_id!r}",
+            code="scheme.unknown",
+            field="grading",
+            hint="use one of " + ", ".join(SCHEMES),
         )
     return load_scheme_file(shipped_ranges_dir() / "grading" / f"{scheme_id}.toml")
 

@@ -60,14 +60,19 @@ def parse_limits(texts: list[str] | tuple[str, ...], base: Limits = DEFAULT_LIMI
         name = name.strip().replace("-", "_")
         if not sep or name not in Limits._fields:
             raise UsageError(
-                f"--limit {text!r}: give NAME=SIZE",
+                f"{{limit}} {text!r}: give NAME=SIZE",
+                code="limit.invalid",
+                field="limit",
                 hint="names: " + ", ".join(Limits._fields),
             )
         found = _SIZE.fullmatch(size)
         factor = _SUFFIX.get(found.group(2).lower()) if found else None
         if found is None or factor is None or int(found.group(1)) < 1:
             raise UsageError(
-                f"--limit {name}={size.strip()}: not a size", hint="e.g. 8MiB, 512k or 200"
+                f"{{limit}} {name}={size.strip()}: not a size",
+                code="limit.invalid",
+                field="limit",
+                hint="e.g. 8MiB, 512k or 200",
             )
         changes[name] = int(found.group(1)) * factor
     return base._replace(**changes)
@@ -85,6 +90,7 @@ def past(name: str, limits: Limits) -> str:
     """``the NAME limit (SIZE; --limit NAME=SIZE raises it)``, for messages about a limit."""
     size = getattr(limits, name)
     shown = str(size) if name.startswith("json") else size_text(size)
+    # Row messages too (data, not raised): they keep the option's name, as README, Limits says.
     return f"the {name} limit ({shown}; --limit {name}=SIZE raises it)"
 
 
@@ -101,6 +107,7 @@ def read_settings_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     if len(data) > limits.ranges_file:
         raise RangeFileError(
             f"larger than {past('ranges_file', limits)}",
+            code="range_file.too_large",
             path=str(path),
             hint="a range or grading file holds a few kB of TOML tables",
         )

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Flag = Literal["N", "L", "H", "LL", "HH", "no-range"]
 """HL7 v2 table 0078 / FHIR interpretation codes, plus ``no-range`` (no range applies: not N)."""
@@ -31,6 +31,9 @@ class ErrorInfo:
     """1-based input line, when the input has lines."""
     field: str | None = None
     """The analyte or column at fault."""
+    code: str = "input.invalid"
+    """What went wrong, as a stable code (docs/errors.md): ``unit.unknown``,
+    ``value.implausible``, ``patient.age_required``, ..."""
     message: str
 
 
@@ -45,6 +48,9 @@ class PatientInfo:
     """Age at collection, e.g. "54 y" or "10 d"."""
     age_exact: bool = False
     """True when computed from the birth and collection dates."""
+    birth_date: str | None = None
+    """The date of birth (YYYY-MM-DD) when one was given as a full date; null otherwise (never
+    worked back from an age)."""
     pregnancy_trimester: int | None = None
     profiles: list[str] = field(default_factory=list)
     temperature_c: float | None = None
@@ -83,6 +89,10 @@ class AnalyteResult:
     """The canonical unit."""
     input: str
     """The value as given, or how it was derived."""
+    unit_given: str | None = None
+    """The unit the value was read in, as given (in the value, the header, a unit column, OBX-6,
+    valueQuantity or ``--unit``); null for a bare number read in the canonical unit, or a
+    derived value."""
     comparator: Literal["<", "<=", ">", ">="] | None = None
     derived: bool = False
     flag: Flag | None
@@ -136,6 +146,11 @@ class Result:
     __pydantic_config__ = _CONFIG
 
     sample_id: str | None = None
+    patient_id: str | None = None
+    """The person's id in the input (PID-3, Patient identifier, a patient_id or mrn column)."""
+    collected_at: str | None = None
+    """When the sample was taken, ISO 8601 to the precision given (2024-03-12, or
+    2024-03-12T08:30 with +01:00 when a zone was given); null when not given or not readable."""
     line: int | None = None
     """The first input line of the sample, when the input has lines."""
     status: Literal["ok", "error"] = "ok"
@@ -235,7 +250,7 @@ def identified(schema: dict[str, Any], kind: str, version: str | None = None) ->
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the JSON output (imports Pydantic: for ``cbc schema`` and tests).
 
-    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.0`` (the
+    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.1`` (the
     ``SCHEMA_VERSION``), which changes only when the field names do.
     """
     from pydantic import TypeAdapter

@@ -75,11 +75,18 @@ def check_target(path: Path | None, inputs: Iterable[str | Path | None]) -> None
     shown = str(path)
     real = os.path.realpath(path)
     if os.path.isdir(real):
-        raise UsageError(f"-o {shown} is a folder", hint="give a file name, e.g. -o out.csv")
+        raise UsageError(
+            f"{{output}} {shown} is a folder",
+            code="output.invalid",
+            field="output",
+            hint="give a file name, e.g. {output} out.csv",
+        )
     folder = os.path.dirname(real)
     if not os.path.isdir(folder):
         raise UsageError(
-            f"-o {shown}: the folder {os.path.dirname(shown) or folder} does not exist",
+            f"{{output}} {shown}: the folder {os.path.dirname(shown) or folder} does not exist",
+            code="output.invalid",
+            field="output",
             hint="create it first, or give another path",
         )
     for name in inputs:
@@ -91,7 +98,9 @@ def check_target(path: Path | None, inputs: Iterable[str | Path | None]) -> None
                 same = os.path.samefile(name, real)
         if same:
             raise UsageError(
-                f"-o {shown} is the input file {name}: writing it would destroy the input",
+                f"{{output}} {shown} is the input file {name}: writing it would destroy the input",
+                code="output.invalid",
+                field="output",
                 hint="give another output file",
             )
 
@@ -217,7 +226,9 @@ class OutputTarget:
 
     def _unwritable(self, exc: OSError) -> UsageError:
         return UsageError(
-            f"-o {self.path}: cannot be written ({exc.strerror})",
+            f"{{output}} {self.path}: cannot be written ({exc.strerror})",
+            code="output.invalid",
+            field="output",
             hint="give a file in a folder you can write to",
         )
 

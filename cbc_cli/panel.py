@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from datetime import date
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from cbc_cli.age import Age, AgeBound, in_band
 from cbc_cli.units import Quantity
+
+if TYPE_CHECKING:
+    from cbc_cli.moment import Moment
 
 Sex = Literal["female", "male"]
 Transplant = Literal["auto", "allo"]
@@ -24,6 +28,8 @@ class Patient(NamedTuple):
     temperature_c: float | None = None
     days_since_chemo: int | None = None
     transplant: Transplant | None = None
+    born: date | None = None
+    """The date of birth, when given as a full date (the age is worked out from it)."""
 
     def fits(
         self, sex: str, start: AgeBound, end: AgeBound | None
@@ -73,3 +79,7 @@ class Panel:
     lab_ranges: dict[str, LabRange] = field(default_factory=dict)
     lab_flags: dict[str, str] = field(default_factory=dict)
     """Flags the lab printed (HL7 OBX-8), kept to compare with cbc's own."""
+    patient_id: str | None = None
+    """The person's id in the input (PID-3, a patient_id or mrn column), carried to the result."""
+    collected: Moment | None = None
+    """When the sample was taken, to the precision given, carried to the result."""

@@ -1,6 +1,6 @@
 """Parquet in ``cbc check``: read row group by row group, write Parquet, CSV, NDJSON or JSON.
 
-An edge module (files), used by batch_cli.py when the input starts with Parquet's ``PAR1``
+An edge module (files), used by cbc_cli.cli.check_file when the input starts with Parquet's ``PAR1``
 magic. Rows go through :mod:`cbc_cli.arrow`, so the answers are those of the same table as CSV.
 Memory holds one slice of rows (and one sample) at a time, whatever the file size. pyarrow is
 imported only here and in cbc_cli.arrow (extra ``cbc-cli[arrow]``).
@@ -22,8 +22,7 @@ from cbc_cli.readers.source import Source
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from cbc_cli.batch import BatchStats
-    from cbc_cli.cli import BatchOptions
+    from cbc_cli.batch import BatchOptions, BatchStats
 
 MAGIC = b"PAR1"
 BATCH_ROWS = 16_384
@@ -52,11 +51,13 @@ def open_parquet(path: str) -> Any:
     except ImportError:
         raise UsageError(
             "reading or writing Parquet needs pyarrow",
+            code="extra.missing",
             hint="install it with: pip install 'cbc-cli[arrow]'",
         ) from None
     if path == "-":
         raise UsageError(
             "Parquet cannot be read from standard input (its index is at the end of the file)",
+            code="input.missing",
             hint="give the path of the .parquet file",
         )
     try:
@@ -64,6 +65,7 @@ def open_parquet(path: str) -> Any:
     except Exception as exc:
         raise InputError(
             f"{path}: cannot be read as Parquet ({type(exc).__name__})",
+            code="file.unreadable",
             hint="check that the file is complete; re-export it if it was cut short",
         ) from None
 
@@ -80,6 +82,7 @@ def _batches(file: Any, name: str) -> Iterator[pa.RecordBatch]:
     except OSError as exc:
         raise InputError(
             f"{name}: a row group cannot be read ({type(exc).__name__})",
+            code="file.unreadable",
             hint="check that the file is complete; re-export it if it was cut short",
         ) from None
 
@@ -94,7 +97,9 @@ def wants_parquet(fmt: str, output: Path | None) -> bool:
     wanted = fmt == "parquet" or (fmt == "table" and suffix == ".parquet")
     if wanted and output is None:
         raise UsageError(
-            "Parquet output needs a file", hint="add -o FILE.parquet, or use --format csv"
+            "Parquet output needs a file",
+            code="output.invalid",
+            hint="add {output} FILE.parquet, or use {format} csv",
         )
     return wanted
 
@@ -103,7 +108,8 @@ def parquet_output_needs_parquet_input(name: str) -> UsageError:
     """The error for ``--format parquet`` on an input that is not Parquet."""
     return UsageError(
         f"{name}: Parquet output is written from Parquet input",
-        hint="use --format csv (or ndjson) for this input",
+        code="output.invalid",
+        hint="use {format} csv (or ndjson) for this input",
     )
 
 
@@ -129,7 +135,9 @@ def write_direct(
     write_parquet(path, output, options, ranges, scheme, context, stats)
     if stats.samples == 0:
         raise InputError(
-            f"{path}: no data rows", hint="the file holds no rows; give rows of results"
+            f"{path}: no data rows",
+            code="file.empty",
+            hint="the file holds no rows; give rows of results",
         )
     return True
 

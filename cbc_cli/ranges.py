@@ -150,6 +150,7 @@ def shipped_ranges_dir() -> Path:
             return candidate
     raise RangeFileError(  # pragma: no cover - a broken install
         "the shipped reference ranges are missing from this installation",
+        code="range_file.missing",
         hint="reinstall cbc-cli",
     )
 
@@ -175,7 +176,10 @@ def load_range_file(
         ) from None
     except FileNotFoundError:
         raise RangeFileError(
-            "no such file", path=name, hint="check the path given to --ranges or CBC_RANGES"
+            "no such file",
+            code="range_file.missing",
+            path=name,
+            hint="check the path given to {ranges} or CBC_RANGES",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RangeFileError(f"cannot read: {exc.__class__.__name__}", path=name) from None

@@ -201,13 +201,16 @@ def unit_factor(analyte: Analyte, unit: str) -> float:
     factor = _factor(analyte.dimension, unit)
     if isinstance(factor, str):
         table = _DIMENSIONS[analyte.dimension]
+        code = "unit.unknown"
         if factor == _OTHER_DIMENSION:
             message = f"unknown unit {_shown(unit)} for {analyte.id}: not a unit of {analyte.name}"
+            code = "unit.mismatch"
         else:
             why = f": {factor}" if "ambiguous" in factor else ""
             message = f"unknown unit {_shown(unit)} for {analyte.id}{why}"
         raise UnitError(
             message,
+            code=code,
             field=analyte.id,
             hint=f"accepted for {analyte.id}: "
             + ", ".join(table)
@@ -225,11 +228,6 @@ def same_unit(analyte: Analyte, a: str, b: str) -> bool:
     return unit_factor(analyte, a) == unit_factor(analyte, b)
 
 
-def convert(value: float, analyte: Analyte, from_unit: str, to_unit: str) -> float:
-    """Convert ``value`` between two units of the analyte's dimension."""
-    return value * unit_factor(analyte, from_unit) / unit_factor(analyte, to_unit)
-
-
 class Quantity(NamedTuple):
     """A value read from input, converted to the analyte's canonical unit.
 
@@ -242,6 +240,9 @@ class Quantity(NamedTuple):
     comparator: str | None
     input: str
     """The text as given, for the output's ``input`` field."""
+    unit: str | None = None
+    """The unit the number was read in, as given (in the text, the header, a unit cell or
+    ``--unit``); None for a bare number read in the canonical unit, or a derived value."""
 
 
 _NUMBER = re.compile(
@@ -262,10 +263,12 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> tuple[str | None,
         hint = 'write a number, optionally followed by a unit, e.g. 9.1 or "91 g/L"'
         if "," in text and not decimal_comma:
             hint = "write decimals with a dot (9.1, not 9,1)"
-        raise InputError(f"{text.strip()!r} is not a number", hint=hint)
+        raise InputError(f"{text.strip()!r} is not a number", code="value.unreadable", hint=hint)
     if re.match(r"^[,.]\d", match["unit"]):
         raise InputError(
-            f"{text.strip()!r} is not a number", hint="write decimals with a dot (9.1, not 9,1)"
+            f"{text.strip()!r} is not a number",
+            code="value.unreadable",
+            hint="write decimals with a dot (9.1, not 9,1)",
         )
     cmp = match["cmp"]
     return (_CMP.get(cmp, cmp) if cmp else None), float(match["num"]), match["unit"]
@@ -295,10 +298,13 @@ def to_canonical(
     try:
         cmp, number, text_unit = parse_number(text, decimal_comma=decimal_comma)
     except InputError as exc:
-        raise InputError(f"{analyte.id}: {exc.message}", field=analyte.id, hint=exc.hint) from None
+        raise InputError(
+            f"{analyte.id}: {exc.message}", code=exc.code, field=analyte.id, hint=exc.hint
+        ) from None
     if number < 0:
         raise InputError(
             f"{analyte.id}: {number:g} is negative",
+            code="value.implausible",
             field=analyte.id,
             hint="counts and concentrations cannot be below zero",
         )
@@ -306,6 +312,7 @@ def to_canonical(
         raise UnitError(
             f"{analyte.id}: the value is written in {text_unit!r} but its column's unit is "
             f"{unit!r}",
+            code="unit.mismatch",
             field=analyte.id,
             hint="correct the one that is wrong, or write the value without a unit",
         )
@@ -325,7 +332,7 @@ def to_canonical(
         )
     value = number * unit_factor(analyte, given_unit)
     check_plausible(analyte, value, number, given_unit, below=cmp in ("<", "<="))
-    return Quantity(analyte.id, value, cmp, text.strip())
+    return Quantity(analyte.id, value, cmp, text.strip(), (text_unit or unit or None))
 
 
 def check_plausible(

@@ -55,7 +55,7 @@ class WorkerError(CbcError):
     def __init__(self) -> None:
         super().__init__(
             "a worker process ended before it answered (killed, or out of memory?)",
-            hint="run again; --jobs 1 reads the input in this process alone",
+            hint="run again; {jobs} 1 reads the input in this process alone",
         )
 
 

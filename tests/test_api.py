@@ -40,7 +40,7 @@ def cli_results(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict[str
 
 
 def test_every_keyword_names_an_option_of_cbc_check() -> None:
-    from cbc_cli.cli import check
+    from cbc_cli.cli.check import check
 
     params = set(inspect.signature(check).parameters)
     for keyword, option in KEYWORDS.items():
@@ -239,7 +239,7 @@ def test_read_input_given_a_path_says_what_it_takes() -> None:
 @pytest.mark.parametrize(
     ("kind", "argv", "schema_id"),
     [
-        ("result", [], "urn:cbc-cli:schema:result:1.0"),
+        ("result", [], "urn:cbc-cli:schema:result:1.1"),
         ("trend", ["--trend"], "urn:cbc-cli:schema:trend:2.0"),
         ("ranges", ["--ranges"], "urn:cbc-cli:schema:ranges"),
     ],

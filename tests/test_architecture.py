@@ -75,6 +75,8 @@ def test_cbc_check_on_one_sample_does_not_import_trend() -> None:
     loaded = _modules_after(code)
     assert "cbc_cli.engine" in loaded  # the check ran
     assert not [m for m in loaded if m.startswith(("cbc_cli.trend", "cbc_cli.render_trend"))]
+    # Nor the readers (a file's path): the one sample given as options is no file.
+    assert not [m for m in loaded if m.startswith(("cbc_cli.readers", "cbc_cli.batch"))]
 
 
 def test_cli_module_imports_render_lazily() -> None:
@@ -128,11 +130,279 @@ def test_trend_modules_import_only_the_layers_below_them() -> None:
 
 
 def test_core_reads_no_environment() -> None:
-    edges = {"cli.py", "cli_trend.py", "batch_cli.py", "render.py", "render_trend.py"}
+    edges = {"render.py", "render_trend.py"}
     for path in ROOT.rglob("*.py"):
-        if path.name in edges:
+        if path.name in edges or path.parent.name == "cli":
             continue
         text = path.read_text(encoding="utf-8")
         assert "os.environ" not in text, path
         assert "getenv" not in text, path
         assert "print(" not in text, path
+
+
+# --- the import graph ----------------------------------------------------------------------------
+
+PURE_CORE = (
+    "cbc_cli.errors",
+    "cbc_cli.models",
+    "cbc_cli.analytes",
+    "cbc_cli.ucum",
+    "cbc_cli.units",
+    "cbc_cli.age",
+    "cbc_cli.parse",
+    "cbc_cli.wording",
+    "cbc_cli.limits",
+    "cbc_cli.panel",
+    "cbc_cli.ranges",
+    "cbc_cli.grading",
+    "cbc_cli.engine",
+    "cbc_cli.explanations",
+    "cbc_cli.trend",
+    "cbc_cli.readers.records",
+)
+"""The pure core (README, Architecture): the rules, their data and the one result model (and
+the record a reader makes, which trend works on)."""
+
+# What the pure core never imports: the UI libraries, the process and its streams, the
+# environment and the edge modules (they import the core, never the other way round).
+UI_AND_IO = {"typer", "rich", "click", "sys", "os", "io", "subprocess", "shutil", "signal"}
+UI_AND_IO |= {"socket", "logging", "tempfile", "urllib", "http"}
+EDGES: tuple[str, ...] = (
+    "cbc_cli.cli",
+    "cbc_cli.render",
+    "cbc_cli.writers",
+    "cbc_cli.readers",
+    "cbc_cli.report",
+)
+EDGES += ("cbc_cli.output", "cbc_cli.api", "cbc_cli.columnar", "cbc_cli.workers")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in ROOT.rglob("*.py")}
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Every module ``name`` imports, anywhere in it: at the top, inside a function or under
+    TYPE_CHECKING (a circle there is one too, for the reader and for mypy)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            for alias in node.names:
+                # `from package import module` imports the module; any other name comes from
+                # the package itself.
+                sub = f"{base}.{alias.name}"
+                found.add(sub if sub in known else base)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    known = set(modules)
+    return {
+        name: {m for m in _imports(name, path, known) if m in known and m != name}
+        for name, path in modules.items()
+    }
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle in the graph, as the modules along it, or None."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_circle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+def test_the_graph_sees_function_level_and_package_imports() -> None:
+    graph = _graph()
+    # check imports its file side inside the command function; app imports each command inside
+    # build_app.
+    assert "cbc_cli.cli.check_file" in graph["cbc_cli.cli.check"]
+    assert "cbc_cli.cli.trend" in graph["cbc_cli.cli.app"]
+    assert "cbc_cli.cli.app" in graph["cbc_cli.cli"]
+
+
+def test_no_import_circle_in_cbc_cli() -> None:
+    graph = _graph()
+    # A package's __init__ that imports its own modules, which then name a sibling through the
+    # package (`from cbc_cli.trend import series`), is Python's usual layout, not a circle: the
+    # edges from a package's modules back to that package's __init__ are left out here (the
+    # trend layers test above checks they name modules only).
+    for name in graph:
+        package = name.rpartition(".")[0]
+        while package:
+            graph[name].discard(package)
+            package = package.rpartition(".")[0]
+    assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+
+
+def test_pure_core_imports_no_ui_io_or_edge_module() -> None:
+    modules = _modules()
+    known = set(modules)
+    core = [n for n in modules if n in PURE_CORE or n.startswith("cbc_cli.trend.")]
+    assert len(core) > len(PURE_CORE)  # the trend package's modules are in
+    for name in core:
+        imported = _imports(name, modules[name], known)
+        top = {m.split(".")[0] for m in imported}
+        assert not top & UI_AND_IO, f"{name} imports {sorted(top & UI_AND_IO)}"
+        edges = sorted(m for m in imported if m.startswith(EDGES) and m not in PURE_CORE)
+        assert not edges, f"{name} imports {edges}"
+
+
+# --- error codes ---------------------------------------------------------------------------------
+
+_KIND_OF_CLASS = {
+    "CbcError": "internal",
+    "UsageError": "usage",
+    "InputError": "input",
+    "UnitError": "input",
+    "PlausibilityError": "input",
+    "RangeFileError": "settings",
+}
+
+
+def _codes_raised() -> list[tuple[str, str, str]]:
+    """(where, class, code) of every error made with a literal ``code=`` in cbc_cli (and of
+    every ErrorInfo, the error of a row: class ErrorInfo)."""
+    found = []
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            name = node.func.id
+            if name not in _KIND_OF_CLASS and name != "ErrorInfo":
+                continue
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg == "code" and isinstance(value, ast.Constant):
+                    found.append((f"{path.name}:{node.lineno}", name, str(value.value)))
+    return found
+
+
+def test_every_code_raised_is_listed_with_the_kind_of_its_class() -> None:
+    from cbc_cli.errors import CODES
+
+    raised = _codes_raised()
+    assert len(raised) > 60  # the scan sees the library's errors
+    for where, cls, code in raised:
+        assert code in CODES, f"{where}: {code} is not in cbc_cli.errors.CODES"
+        if cls != "ErrorInfo":  # a row's error: any kind (the run exits 3)
+            assert CODES[code].kind == _KIND_OF_CLASS[cls], f"{where}: {code} raised as {cls}"
+
+
+def test_every_class_default_code_is_of_its_kind() -> None:
+    from cbc_cli import errors
+
+    for name, kind in _KIND_OF_CLASS.items():
+        cls = getattr(errors, name)
+        assert errors.CODES[cls.default_code].kind == kind == cls.kind, name
+
+
+def test_docs_list_every_code_with_its_kind_and_exit_code() -> None:
+    import re
+
+    from cbc_cli.cli.app import EXIT_CODES
+    from cbc_cli.errors import CODES
+
+    text = (ROOT.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z_.]+)` \| (\w+) \| (\d+) \| (.+) \|$", text, re.MULTILINE)
+    documented = {code: (kind, int(exit_code)) for code, kind, exit_code, _ in rows}
+    assert documented == {code: (c.kind, EXIT_CODES[c.kind]) for code, c in CODES.items()}
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    assert "(docs/errors.md)" in readme
+
+
+# One of each: the text fold, the date parser and the sex vocabulary have one home, and a second
+# definition anywhere else fails here (a copy drifts: two folds once meant two header matchings).
+ONE_HOME = {
+    "fold": "text.py",
+    "_fold": None,  # no private copy anywhere
+    "parse_date": "parse.py",
+    "parse_moment": "parse.py",
+    "parse_collected": None,
+    "parse_sex": "parse.py",
+    "sex_codes": "parse.py",
+    "build_patient": "parse.py",
+    "birth_date": None,  # a birth date is carried, never worked back from an age
+}
+# ucum.fold folds unit text (micro signs, superscripts), not names: a different job.
+OTHER_JOBS = {("ucum.py", "fold")}
+_SEX_WORDS = {"f", "m", "female", "male", "w", "1", "2", "woman", "man"}
+
+
+def _definitions() -> list[tuple[str, str, int]]:
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                found.append((str(path.relative_to(ROOT)), node.name, node.lineno))
+    return found
+
+
+def test_one_fold_one_date_parser_one_sex_vocabulary_one_patient_builder() -> None:
+    for where, name, line in _definitions():
+        if name not in ONE_HOME or (where, name) in OTHER_JOBS:
+            continue
+        home = ONE_HOME[name]
+        assert where == home, f"{where}:{line} defines {name}; it lives in {home or 'nowhere'}"
+
+
+def test_no_sex_vocabulary_outside_its_data_file() -> None:
+    # A dict literal or set whose keys or items are sex codes ("f", "male", "2", ...) outside
+    # parse.py is a second vocabulary; the codes are in cbc_cli/data/sex_codes.toml.
+    for path in sorted(ROOT.rglob("*.py")):
+        if path.name == "parse.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            keys: list[ast.expr | None] = []
+            if isinstance(node, ast.Dict):
+                keys = list(node.keys)
+            elif isinstance(node, ast.Set):
+                keys = list(node.elts)
+            words = {
+                k.value.lower()
+                for k in keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            }
+            assert len(words & _SEX_WORDS) < 3, f"{path.name}: a sex vocabulary: {sorted(words)}"
+
+
+def test_removed_dead_code_stays_removed() -> None:
+    from cbc_cli import units
+    from cbc_cli.readers import source
+
+    assert not hasattr(units, "convert")
+    assert not hasattr(source, "FORMATS")

@@ -98,7 +98,9 @@ def test_an_empty_row_is_an_error_row_not_dropped() -> None:
     table = pa.table({"sample_id": ["A", None], "hgb": [9.1, None]})
     out = interpret_table(table, sex="female", age=54)
     assert out.column("status").to_pylist() == ["ok", "error"]
-    assert out.column("error").to_pylist()[1] == "line 3: no analyte value in this row"
+    assert (
+        out.column("error").to_pylist()[1] == "[sample.empty] line 3: no analyte value in this row"
+    )
     assert out.column("anemia_grade").to_pylist()[0] == 2  # CTCAE v5: Hgb <10.0-8.0 g/dL
 
 

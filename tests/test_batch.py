@@ -242,8 +242,9 @@ def test_error_rows_keep_their_place_and_line(capsys: pytest.CaptureFixture[str]
     out = rows_as_dicts(rows)
     assert [r["sample_id"] for r in out] == ["B-1", "B-2", "B-3", "B-4", "B-5", "B-6"]
     assert [r["status"] for r in out] == ["ok", "error", "ok", "error", "ok", "ok"]
-    assert out[1]["error"] == "line 3: the row has 9 fields but the header has 7"
-    assert out[3]["error"].startswith("line 5: the row cannot be parsed as CSV")
+    # Each problem starts with its code (docs/errors.md).
+    assert out[1]["error"] == "[input.invalid] line 3: the row has 9 fields but the header has 7"
+    assert out[3]["error"].startswith("[input.invalid] line 5: the row cannot be parsed as CSV")
     assert "quote" in out[3]["error"]
     # The rows after a quote that never closes are read as rows, not swallowed into it.
     assert out[4]["hgb_flag"] == "L"
@@ -260,7 +261,7 @@ def test_a_bad_cell_keeps_the_rest_of_its_row(capsys: pytest.CaptureFixture[str]
     assert b3["plt_flag"] == ""
     assert b3["hgb_flag"] == "N"
     assert b3["wbc_flag"] == "N"
-    assert b3["error"].startswith("line 4: plt: 'abc' is not a number")
+    assert b3["error"].startswith("[value.unreadable] line 4: plt: 'abc' is not a number")
 
 
 def test_cell_errors_name_line_and_column_in_the_library() -> None:
@@ -430,7 +431,7 @@ def test_json_is_one_document(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     document = json.loads(out)
     assert set(document) == {"schema_version", "grading", "results"}
-    assert document["schema_version"] == "1.0"
+    assert document["schema_version"] == "1.1"
     assert document["grading"]["id"] == "ctcae5"
     assert len(document["results"]) == 4
     first = document["results"][0]
@@ -568,7 +569,9 @@ def test_long_layout_groups_by_sample_and_collection_time(
     assert out[0]["findings"] == out[2]["findings"] != out[3]["findings"]
     assert out[0]["neutropenia_grade"] == "3"  # ANC 800/uL
     assert out[3]["neutropenia_grade"] == ""  # no ANC on 8 March
-    assert out[6]["error"].startswith("line 8: value: wbc: 'oops' is not a number")
+    assert out[6]["error"].startswith(
+        "[value.unreadable] line 8: value: wbc: 'oops' is not a number"
+    )
 
 
 def test_long_layout_with_a_flag_column_names_cbcs_cbc_flag(

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cbc_cli import batch_cli
-from cbc_cli.cli import main
+from cbc_cli.cli import check_file, main
 
 ROOT = Path(__file__).resolve().parent.parent
 # Buffered as a user's terminal or pipe is: unbuffered streams would hide a missing flush.
@@ -100,7 +99,7 @@ def test_ctrl_c_says_interrupted(
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch_cli, "run_file", interrupted)
+    monkeypatch.setattr(check_file, "run_file", interrupted)
     path = tmp_path / "x.csv"
     path.write_text("sample_id,hgb\nS1,9.1\n")
     with pytest.raises(SystemExit) as exc:

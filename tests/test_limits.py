@@ -124,7 +124,9 @@ def test_a_long_data_cell_is_an_error_row_that_keeps_the_others_on_both_paths(
     assert bad["status"] == "error"
     assert bad[column] == ""  # the long cell is left empty, the others are kept
     assert all(bad[k] == v for k, v in cells.items() if k != column)
-    assert bad["error"].startswith(f"line 3: the cell in column '{column}' is longer than")
+    assert bad["error"].startswith(
+        f"[limit.exceeded] line 3: the cell in column '{column}' is longer than"
+    )
     assert [dict(zip(rows[0], r, strict=True))["status"] for r in rows[1:]] == [
         "ok",
         "error",
@@ -174,7 +176,8 @@ def test_a_long_line_is_an_error_row_in_its_place_on_both_paths(
     # The whole cells before the limit are kept; the cell the limit cuts is not.
     assert (rows[1]["sex"], rows[1]["hgb"], rows[1]["note"]) == ("F", "9.2", "")
     assert rows[1]["error"] == (
-        "line 3: the line is longer than the line limit (1 KiB; --limit line=SIZE raises it)"
+        "[limit.exceeded] line 3: the line is longer than the line limit "
+        "(1 KiB; --limit line=SIZE raises it)"
     )
 
 

@@ -620,11 +620,12 @@ def test_an_internal_error_quoting_a_cell_does_not_show_it(
 _BUG = """
 import sys
 from cbc_cli import cli
+from cbc_cli.cli import check
 
 def bug(*_):
     raise ValueError("a cell: {marker}")
 
-cli.interpret_panel = bug
+check.interpret_panel = bug
 sys.argv = ["cbc", "check", "--hgb", "9.1"]
 cli.entry()
 """

@@ -29,6 +29,7 @@ from rich.console import Console  # noqa: TID251 - views are tested on a fixed-w
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import interpret_record
 from cbc_cli.errors import RangeFileError, UsageError
+from cbc_cli.parse import parse_moment
 from cbc_cli.readers import read_input
 from cbc_cli.readers.source import Source, open_source
 from cbc_cli.render_trend import TrendChart, sparkline, trend_view
@@ -40,7 +41,6 @@ from cbc_cli.trend import (
     TrendReport,
     build_trend,
     load_trend_rules,
-    parse_collected,
     parse_trend_rules,
     rules_path,
     trend_data,
@@ -329,8 +329,10 @@ def test_late_neutrophil_recovery_is_said_as_such() -> None:
 
 
 def test_transplant_needs_day_zero() -> None:
-    with pytest.raises(UsageError, match="--since"):
+    # The library names its keyword (the CLI shows --since).
+    with pytest.raises(UsageError, match="transplant needs since") as caught:
         report_for("transplant_pb.csv", transplant="pb")
+    assert (caught.value.code, caught.value.field) == ("option.conflict", "since")
 
 
 # --- counting rules ----------------------------------------------------------------------------
@@ -416,13 +418,14 @@ def test_a_change_at_the_latest_draw_raises_the_urgency() -> None:
     ],
 )
 def test_collection_dates_iso_and_hl7(text: str, expected: datetime, has_time: bool) -> None:
-    assert parse_collected(text) == (expected, has_time)
+    moment = parse_moment(text, "collected_at")
+    assert (moment.when.replace(tzinfo=None), moment.has_time) == (expected, has_time)
 
 
 @pytest.mark.parametrize("text", ["02/03/2026", "yesterday", "2026-02-30", ""])
 def test_unreadable_collection_dates_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
-        parse_collected(text)
+        parse_moment(text, "collected_at")
 
 
 # --- bad input: each handled and said ----------------------------------------------------------
@@ -468,7 +471,7 @@ def test_draws_without_a_usable_date_are_reported_with_their_line() -> None:
     ]
     reasons = [u.reason for u in report.unplaced]
     assert reasons[0] == "no collection date: this draw cannot be placed in time"
-    assert "'31/04/2026' is not a date" in reasons[1]
+    assert "collected_at is not a date cbc reads" in reasons[1]
     assert "10 fields" in reasons[2]
     assert report.failed
     assert len(only(report).draws) == 3
@@ -646,7 +649,7 @@ def test_cli_exit_3_when_a_draw_cannot_be_placed(capsys: pytest.CaptureFixture[s
     ("argv", "message"),
     [
         (["--transplant", "pb"], "--transplant needs --since"),
-        (["--since", "02/03/2026"], "--since '02/03/2026' is not a date"),
+        (["--since", "02/03/2026"], "--since '02/03/2026' is a date whose day and month"),
         (["--transfusion", "soon"], "--transfusion 'soon' is not a date"),
         (["--transplant", "liver", "--since", "2026-01-01"], "liver"),
         (["--patient", "person"], "no such column"),

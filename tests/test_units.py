@@ -22,7 +22,7 @@ from helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cbc_cli.analytes import ANALYTES
+from cbc_cli.analytes import ANALYTES, Analyte
 from cbc_cli.columnar import plan
 from cbc_cli.errors import InputError, PlausibilityError, UnitError
 from cbc_cli.parse import parse_temperature
@@ -30,7 +30,6 @@ from cbc_cli.readers.source import open_source
 from cbc_cli.units import (
     HGB_MMOL_PER_G_DL,
     UNIT_SPELLINGS,
-    convert,
     grammar_factor,
     normalize_unit,
     parse_number,
@@ -349,6 +348,11 @@ def test_comparators_kept_in_quantity(text: str, comparator: str, value: float) 
 finite = st.floats(
     min_value=0.0, max_value=1000.0, allow_nan=False, allow_infinity=False, allow_subnormal=False
 )
+
+
+def convert(value: float, analyte: Analyte, from_unit: str, to_unit: str) -> float:
+    """A value in one unit expressed in another, through the factors the readers apply."""
+    return value * unit_factor(analyte, from_unit) / unit_factor(analyte, to_unit)
 
 
 @settings(max_examples=200, deadline=None)

@@ -33,8 +33,16 @@ def test_error_cell_names_the_line_once() -> None:
         status="error",
         urgency=None,
         error=ErrorInfo(line=4, message="line 4: OBX-5 is not a number"),
-        cell_errors=[ErrorInfo(line=7, field="hgb", message="hgb: 'x' is not a number")],
+        cell_errors=[
+            ErrorInfo(
+                line=7, field="hgb", code="value.unreadable", message="hgb: 'x' is not a number"
+            )
+        ],
     )
     cells = contract_cells(result, [], resolve_scheme("ctcae5"))
-    assert cells[-1] == "line 4: OBX-5 is not a number; line 7: hgb: 'x' is not a number"
+    # Each problem with its code first (docs/errors.md), and its line once.
+    assert cells[-1] == (
+        "[input.invalid] line 4: OBX-5 is not a number; "
+        "[value.unreadable] line 7: hgb: 'x' is not a number"
+    )
     assert cells[-3] == ""  # no urgency for a sample that could not be read

@@ -42,9 +42,11 @@ def read_input(
     units: Sequence[str] = (),
     *,
     limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
 ) -> Input:
     """Open the records of a source with the reader its format needs, within ``limits``
-    (README, Limits).
+    (README, Limits). ``date_format`` (``dmy``, ``mdy``, ``ymd`` or a strptime pattern) reads
+    the year-last dates of CSV, TSV and JSON (HL7 and FHIR fix their own date formats).
 
     Raises:
         InputError: an empty or binary input, or a header with nothing cbc reads.
@@ -60,11 +62,14 @@ def read_input(
     detected = detect_format(head)
     if detected == "empty":
         raise InputError(
-            f"{source.name}: the input is empty", hint="give a file with a header row and data rows"
+            f"{source.name}: the input is empty",
+            code="file.empty",
+            hint="give a file with a header row and data rows",
         )
     if detected == "binary":
         raise InputError(
             f"{source.name}: looks like a binary file, not text",
+            code="file.unreadable",
             hint="give a CSV, TSV, JSON, NDJSON, HL7 or FHIR export (gzip is fine)",
         )
     fmt = detected if input_format == "auto" else input_format
@@ -81,6 +86,7 @@ def read_input(
             column_options=column_options,
             unit_options=unit_options,
             limits=limits,
+            date_format=date_format,
         )
         return Input(
             tab.records,
@@ -100,6 +106,7 @@ def read_input(
             column_options=column_options,
             unit_options=unit_options,
             limits=limits,
+            date_format=date_format,
         )
         return Input(records, fmt, notes=notes)
     if fmt == "hl7":
@@ -122,6 +129,7 @@ def read_input(
         return Input(records, fmt, notes=notes)
     raise UsageError(
         f"input format {fmt!r} is not read by this version",
+        field="input_format",
         hint="give CSV, TSV, JSON, NDJSON, HL7 v2 or FHIR",
     )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from cbc_cli.analytes import ANALYTES, find_analyte, get_analyte
 from cbc_cli.errors import InputError, UnitError, UsageError
+from cbc_cli.text import fold
 from cbc_cli.units import normalize_unit, unit_factor
 
 # Context columns and the header spellings that name them (compared case-insensitively).
@@ -78,13 +79,9 @@ _PER_ANALYTE = re.compile(
 )
 
 
-def _fold(name: str) -> str:
-    return re.sub(r"[\s_]+", "_", name.strip().casefold())
-
-
 # Keyed by the folded spelling, as headers are looked up ("age (years)" -> "age_(years)").
 _CONTEXT_LOOKUP = {
-    _fold(alias): key for key, aliases in CONTEXT_ALIASES.items() for alias in aliases
+    fold(alias): key for key, aliases in CONTEXT_ALIASES.items() for alias in aliases
 }
 
 
@@ -126,7 +123,7 @@ _COUNT_OR_PERCENT = {
 
 def _by_unit(name: str, unit: str) -> str | None:
     """``Neutrophils (10^9/L)`` is the absolute count, ``Neutrophils (%)`` the percentage."""
-    pair = _COUNT_OR_PERCENT.get(_fold(name))
+    pair = _COUNT_OR_PERCENT.get(fold(name))
     if pair is None:
         return None
     count, percent = pair
@@ -150,17 +147,19 @@ def parse_column_options(columns: Sequence[str]) -> dict[str, str]:
         name, sep, target = text.rpartition("=")
         if not sep or not name.strip():
             raise UsageError(
-                f"--column {text!r} needs the form NAME=ANALYTE",
-                hint="e.g. --column 'Neutrophils abs'=anc",
+                f"{{column}} {text!r} needs the form NAME=ANALYTE",
+                field="column",
+                hint="e.g. {column} 'Neutrophils abs'=anc",
             )
         analyte = find_analyte(target)
-        key = analyte.id if analyte else _CONTEXT_LOOKUP.get(_fold(target))
+        key = analyte.id if analyte else _CONTEXT_LOOKUP.get(fold(target))
         if key is None:
             raise UsageError(
-                f"--column {text!r}: {target!r} is not an analyte or context column",
+                f"{{column}} {text!r}: {target!r} is not an analyte or context column",
+                field="column",
                 hint="use an analyte id (hgb, plt, ...) or sex, age, sample_id, ...",
             )
-        out[_fold(name)] = key
+        out[fold(name)] = key
     return out
 
 
@@ -175,7 +174,9 @@ def parse_unit_options(units: Sequence[str]) -> dict[str, str]:
         name, sep, unit = text.partition("=")
         if not sep:
             raise UsageError(
-                f"--unit {text!r} needs the form ANALYTE=UNIT", hint="e.g. --unit hgb=g/L"
+                f"{{unit}} {text!r} needs the form ANALYTE=UNIT",
+                field="unit",
+                hint="e.g. {unit} hgb=g/L",
             )
         analyte = get_analyte(name)
         unit_factor(analyte, unit)
@@ -200,7 +201,7 @@ def map_columns(
         name = raw.strip().lstrip("\ufeff")
         if not name:
             continue
-        folded = _fold(name)
+        folded = fold(name)
         target = overrides.get(folded)
         unit = None
         if target is None:
@@ -230,7 +231,9 @@ def map_columns(
                 # The file's header is at fault (exit 3), though an option can work around it.
                 raise InputError(
                     f"columns {first!r} and {raw!r} both hold {target}",
-                    hint=f"map one elsewhere with --column '{raw}'=OTHER",
+                    code="column.duplicate",
+                    field=target,
+                    hint=f"map one elsewhere with {{column}} '{raw}'=OTHER",
                 )
             cmap.analytes[index] = target
             if unit:
@@ -255,7 +258,9 @@ def map_columns(
         cmap.header_units.setdefault(analyte_id, unit)
         if cmap.header_units[analyte_id] != unit:
             raise UsageError(
-                f"--unit {analyte_id}={unit} conflicts with the header's unit "
-                f"{cmap.header_units[analyte_id]!r}"
+                f"{{unit}} {analyte_id}={unit} conflicts with the header's unit "
+                f"{cmap.header_units[analyte_id]!r}",
+                code="option.conflict",
+                field="unit",
             )
     return cmap

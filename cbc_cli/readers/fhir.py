@@ -273,7 +273,9 @@ def _too_big(name: str, limit: int) -> Record:
         "fhir_resource=SIZE (memory grows with it), or export NDJSON (Bulk Data), which is read "
         "a resource at a time"
     )
-    return Record(1, error=ErrorInfo(line=1, field="document", message=message))
+    return Record(
+        1, error=ErrorInfo(line=1, field="document", code="limit.exceeded", message=message)
+    )
 
 
 def _codes(concept: dict[str, Any] | None, path: str) -> tuple[list[str], list[str]]:
@@ -392,6 +394,7 @@ class _Reader:
                 "document",
                 f"line {number}: a resource of {len(text)} characters is past the fhir_resource "
                 f"limit ({self.limits.fhir_resource}); give --limit fhir_resource=SIZE to read it",
+                "limit.exceeded",
             )
             return
         try:
@@ -533,9 +536,16 @@ class _Reader:
             )
         return True
 
-    def _error(self, line: int | None, field_name: str | None, message: str) -> None:
+    def _error(
+        self,
+        line: int | None,
+        field_name: str | None,
+        message: str,
+        code: str = "input.invalid",
+    ) -> None:
         self.order += 1
-        record = Record(line, error=ErrorInfo(line=line, field=field_name, message=message))
+        error = ErrorInfo(line=line, field=field_name, code=code, message=message)
+        record = Record(line, error=error)
         self.errors.append((self.order, record))
 
     def _top(self, value: Any, line: int | None, where: str | None) -> None:

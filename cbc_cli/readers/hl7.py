@@ -37,11 +37,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cbc_cli.analytes import ANALYTES, find_analyte
+from cbc_cli.errors import InputError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
+from cbc_cli.parse import Moment, parse_moment
 from cbc_cli.readers.records import CellReader, Record, is_missing
 from cbc_cli.readers.source import Source, iter_lines
+from cbc_cli.text import fold
 from cbc_cli.units import Quantity
 
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +108,7 @@ def match_code(
             return target, None
     if options:
         for name in (*loinc, *local):
-            mapped = options.get(_fold(name)) if name.strip() else None
+            mapped = options.get(fold(name)) if name.strip() else None
             if mapped and (mapped in ANALYTES or mapped in CONTEXT_KEYS):
                 return mapped, None
     for name in local:
@@ -121,11 +124,6 @@ def match_code(
                 )
             return analyte.id, None
     return None, None
-
-
-def _fold(name: str) -> str:
-    # As readers.columns folds headers, so that --column options match the same way.
-    return re.sub(r"[\s_]+", "_", name.strip().casefold())
 
 
 class Notes:
@@ -164,8 +162,9 @@ class Sample:
     """Analyte id -> where its value was read (for messages about duplicates)."""
     lab: dict[str, LabRange] = field(default_factory=dict)
     flags: dict[str, str] = field(default_factory=dict)
-    context: dict[str, str] = field(default_factory=dict)
-    """Person context as text for CellReader.patient: sex, dob, collected_at, age, temperature."""
+    context: dict[str, str | Moment] = field(default_factory=dict)
+    """Person context for CellReader.patient: sex, age, temperature as text; dob and
+    collected_at as text, or as the Moment a reader has already read."""
 
     def add(
         self,
@@ -252,12 +251,15 @@ class Sample:
                 message = f"{prefix}: {message}"
             named = fields.get(error.field or "", error.field) if about_person else error.field
             errors.append(replace(error, field=named, message=message))
+        given = self.context.get("collected_at")
         record = Record(
             line,
             sample_id=sample_id,
             cell_errors=errors,
-            collected_at=self.context.get("collected_at"),
+            collected_at=given.iso() if isinstance(given, Moment) else given,
             patient_id=patient_id,
+            collected=self.cell.collected,
+            collected_problem=self.cell.collected_problem,
         )
         if not self.values and not errors:
             record.error = ErrorInfo(line=line, message=f"{prefix}: {empty}")
@@ -279,14 +281,13 @@ _WRAPPERS = frozenset({"FHS", "BHS", "BTS", "FTS"})
 # MSH-1 is the field separator itself and not a piece between separators.
 _READ = {"MSH": 9, "PID": 8, "OBR": 7, "OBX": 14, "SPM": 17}
 _HEADERS = frozenset({"MSH", "FHS", "BHS"})
-# HL7 table 0001 administrative sex: only F and M say which reference ranges apply.
-_SEX_0001 = {"F": "female", "M": "male", "O": "", "U": "", "A": "", "N": ""}
 # HL7 table 0085 result status: D (deleted) and W (wrong) must not be used; X (cannot be
 # obtained), I (pending), N (not asked) and O (order detail) carry no result.
 _STATUS_UNUSABLE = frozenset({"D", "W"})
 _STATUS_NO_RESULT = frozenset({"X", "I", "N", "O"})
-# HL7 v2 DTM: YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ] (v2.5.1 section 2.A, DTM).
-_DTM = re.compile(r"(\d{4}(?:\d{2}){0,5}(?:\.\d{1,4})?)([+-]\d{4})?")
+# The shape of an HL7 v2 DTM, YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ] (v2.5.1 section 2.A):
+# read by the one date parser, which reads other shapes too that an HL7 field must not hold.
+_DTM_SHAPE = re.compile(r"\d{4}(?:\d{2}){0,5}(?:\.\d{1,4})?(?:[+-]\d{4})?")
 _CONTEXT_FIELDS = {
     "sex": "PID-8",
     "dob": "PID-7",
@@ -397,6 +398,7 @@ def _too_long(number: int, msh: Segment, limit: int) -> Record:
         error=ErrorInfo(
             line=msh.line,
             field="MSH",
+            code="limit.exceeded",
             message=(
                 f"message {number} (line {msh.line}) is longer than the hl7_message limit "
                 f"({limit} characters) and is not read; give --limit hl7_message=SIZE to read it"
@@ -516,30 +518,6 @@ def _get(segment: Any, number: int, component: int = 1, repetition: int = 1) -> 
 def _text(segment: Any, value: str, unescape: Any) -> str:
     text = str(unescape(segment, value)) if segment.esc in value else value
     return text.strip()
-
-
-def _iso(dtm: str) -> tuple[str, int] | None:
-    """An HL7 DTM as ISO 8601 text, with its precision in digits; None when malformed.
-
-    python-hl7's ``parse_datetime`` checks the calendar; the precision the sender gave is kept
-    (``197005`` stays a month, not the 1st of May).
-    """
-    from hl7 import parse_datetime
-
-    match = _DTM.fullmatch(dtm.strip())
-    if match is None:
-        return None
-    try:
-        moment = parse_datetime(dtm.strip())
-    except (ValueError, OverflowError):
-        return None
-    digits = len(match[1].split(".")[0])
-    text = moment.strftime({4: "%Y", 6: "%Y-%m"}.get(digits, "%Y-%m-%d"))
-    if digits >= 10:
-        text += moment.strftime("T%H:%M" if digits < 14 else "T%H:%M:%S")
-    if match[2] and digits >= 10:
-        text += f"{match[2][:3]}:{match[2][3:]}"
-    return text, digits
 
 
 def _read_message(
@@ -664,9 +642,10 @@ def _read_oru(
             pid_seen = True
             patient_id = _get(seg, 3) or None
             _read_birth_date(_get(seg, 7), sample, prefix, line, notes)
-            raw_sex = _get(seg, 8).upper()
+            raw_sex = _get(seg, 8)
             if raw_sex:
-                sample.context["sex"] = _SEX_0001.get(raw_sex, raw_sex)
+                # Table 0001 (F, M; O, U, A, N not known) is part of the one sex vocabulary.
+                sample.context["sex"] = raw_sex
         elif sid == "OBR" and not obr_seen:
             obr_seen = True
             sample_id = _get(seg, 3) or None
@@ -708,24 +687,35 @@ def _read_oru(
 def _read_birth_date(raw: str, sample: Sample, prefix: str, line: int, notes: Notes) -> None:
     if is_missing(raw):
         return
-    parsed = _iso(raw)
+    parsed = _dtm(raw)
     if parsed is None:
         # The birth date identifies a person: say where it is, not what it is.
         sample.cell.fail("PID-7", f"line {line}: PID-7 is not an HL7 date (YYYYMMDD)", line)
-    elif parsed[1] < 8:
+    elif parsed.precision in ("year", "month"):
         notes.add(f"{prefix} (line {line}): PID-7 gives no full birth date, so no age is computed")
     else:
-        sample.context["dob"] = parsed[0][:10]
+        sample.context["dob"] = parsed
 
 
 def _read_time(raw: str, where: str, sample: Sample, line: int) -> None:
     if is_missing(raw) or "collected_at" in sample.context:
         return
-    parsed = _iso(raw)
+    parsed = _dtm(raw)
     if parsed is None:
         sample.cell.fail(where, f"line {line}: {where} {raw!r} is not an HL7 date/time", line)
     else:
-        sample.context["collected_at"] = parsed[0]
+        sample.context["collected_at"] = parsed
+
+
+def _dtm(raw: str) -> Moment | None:
+    """An HL7 DTM (v2.5.1 section 2.A) read by the one date parser, to the precision given
+    (``197005`` stays a month); None when it is not one."""
+    if _DTM_SHAPE.fullmatch(raw.strip()) is None:
+        return None  # an ISO or year-last date is not an HL7 DTM
+    try:
+        return parse_moment(raw, "date")
+    except InputError:
+        return None
 
 
 def _read_obx(

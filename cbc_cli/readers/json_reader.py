@@ -23,12 +23,12 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any, NamedTuple
 
-from cbc_cli.errors import InputError
+from cbc_cli.errors import CbcError, InputError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import map_columns
-from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.records import CellReader, DateOrders, Record, is_missing
 from cbc_cli.readers.source import Source, iter_lines
 from cbc_cli.units import Quantity
 
@@ -42,6 +42,8 @@ _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 class JsonLimitError(InputError):
     """A JSON text past a limit (nesting depth, digits of a number): refused before decoding."""
+
+    default_code = "limit.exceeded"
 
 
 def json_depth(text: str) -> int:
@@ -183,6 +185,8 @@ class _Broken(NamedTuple):
     """A JSON value that could not be decoded: it becomes an error record in its place."""
 
     message: str
+    code: str = "input.invalid"
+    """The error code of the row (docs/errors.md)."""
 
 
 def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
@@ -287,6 +291,7 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
                 broken = f"{where}: {exc}"
             except RecursionError:
                 broken = f"{where}: nested too deep for this Python to decode"
+        code = "limit.exceeded" if past_limit or broken is too_long else "input.invalid"
         if broken is not None and past_limit and in_array:
             # An item past a limit is skipped to its end (found without decoding it), so the
             # items after it are read.
@@ -294,7 +299,7 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
             if skip_to is None and not exhausted and len(buf) - pos <= limits.line and fill():
                 continue
             if skip_to is not None:
-                yield line, _Broken(f"{broken}; the samples after it are read")
+                yield line, _Broken(f"{broken}; the samples after it are read", code)
                 line += buf.count("\n", pos, skip_to)
                 pos = skip_to
                 deep_at = -1  # checked again from the next value on
@@ -303,10 +308,12 @@ def _objects(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
             if in_array:
                 yield (
                     line,
-                    _Broken(f"{broken}; the samples before it were read, nothing after it can be"),
+                    _Broken(
+                        f"{broken}; the samples before it were read, nothing after it can be", code
+                    ),
                 )
                 return
-            yield line, _Broken(broken)
+            yield line, _Broken(broken, code)
             resync()
             deep_at = -1
             continue
@@ -341,7 +348,8 @@ def _lines(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
                 number,
                 _Broken(
                     f"line {number}: {len(text)} characters is past the line limit "
-                    f"({limits.line}); give --limit line=SIZE to read it"
+                    f"({limits.line}); give --limit line=SIZE to read it",
+                    "limit.exceeded",
                 ),
             )
             continue
@@ -356,7 +364,7 @@ def _lines(source: Source, limits: Limits) -> Iterator[tuple[int, Any]]:
                 ),
             )
         except JsonLimitError as exc:
-            yield number, _Broken(f"line {number}: {exc}")
+            yield number, _Broken(f"line {number}: {exc}", exc.code)
 
 
 def read_json(
@@ -366,12 +374,15 @@ def read_json(
     column_options: Mapping[str, str] | None = None,
     unit_options: Mapping[str, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
 ) -> tuple[Iterator[Record], list[str]]:
-    """The records of a JSON or NDJSON input, and notes about it.
+    """The records of a JSON or NDJSON input, and notes about it (``date_format`` as for
+    :func:`cbc_cli.parse.parse_moment`).
 
     Never raises for content: a broken line or document is an error record in its place.
     """
     notes: list[str] = []
+    orders: DateOrders = {}
 
     def samples() -> Iterator[tuple[int, Any]]:
         values = _lines(source, limits) if ndjson else _objects(source, limits)
@@ -389,9 +400,9 @@ def read_json(
     def records() -> Iterator[Record]:
         for line, item in samples():
             if isinstance(item, _Broken):
-                yield Record(line, error=ErrorInfo(line=line, message=item.message))
+                yield Record(line, error=ErrorInfo(line=line, code=item.code, message=item.message))
             else:
-                yield _record(line, item, column_options, unit_options)
+                yield _record(line, item, column_options, unit_options, date_format, orders)
 
     return records(), notes
 
@@ -414,6 +425,8 @@ def _record(
     item: Any,
     column_options: Mapping[str, str] | None,
     unit_options: Mapping[str, str] | None,
+    date_format: str | None = None,
+    orders: DateOrders | None = None,
 ) -> Record:
     if isinstance(item, dict) and "resourceType" in item:
         # FHIR is routed to readers.fhir by content; this one was forced with --input-format.
@@ -439,10 +452,11 @@ def _record(
     try:
         cmap = map_columns(keys, column_options, unit_options)
     except InputError as exc:
-        return Record(line, error=ErrorInfo(line=line, message=exc.message))
+        return Record(line, error=ErrorInfo(line=line, code=exc.code, message=exc.message))
     except Exception as exc:  # a UsageError: two keys name one analyte
-        return Record(line, error=ErrorInfo(line=line, message=str(exc)))
-    cell = CellReader(line)
+        code = exc.code if isinstance(exc, CbcError) else "input.invalid"
+        return Record(line, error=ErrorInfo(line=line, code=code, message=str(exc)))
+    cell = CellReader(line, date_format=date_format, date_orders=orders)
 
     def get(key: str) -> str | None:
         index = cmap.context.get(key)
@@ -489,6 +503,8 @@ def _record(
         cell_errors=cell.errors,
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
     )
     if not values:
         message = (
@@ -496,7 +512,7 @@ def _record(
             if cell.errors
             else "no analyte cbc reads in this object"
         )
-        record.error = ErrorInfo(line=line, message=message)
+        record.error = ErrorInfo(line=line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, sample_id, lab)
     return record

@@ -1,6 +1,7 @@
 """What every reader yields: a Record per sample, with its cells' problems, never an exception.
 
-Also the shared cell readers: missing-value tokens, sex codings, context columns, lab ranges.
+Also the shared cell readers: missing-value tokens, context columns (sex codes and dates through
+:mod:`cbc_cli.parse`), lab ranges.
 """
 
 from __future__ import annotations
@@ -8,12 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.errors import CbcError
+from cbc_cli.errors import CbcError, InputError
 from cbc_cli.models import ErrorInfo
-from cbc_cli.panel import PROFILES, LabRange, Panel, Patient, Sex
-from cbc_cli.parse import parse_date, parse_range_text, parse_temperature
+from cbc_cli.panel import LabRange, Panel, Patient
+from cbc_cli.parse import (
+    AmbiguousDateError,
+    Moment,
+    build_patient,
+    date_order,
+    parse_moment,
+    parse_range_text,
+)
 from cbc_cli.units import (
     Quantity,
     check_plausible,
@@ -25,25 +32,11 @@ from cbc_cli.units import (
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", ".", "?"})
 """Cell texts read as "no value" (compared case-insensitively); any run of dashes is one too."""
-# Sex codings: words, letters, and ISO/IEC 5218 numbers (1 male, 2 female; 0 and 9 unknown).
-SEX_CODES: dict[str, Sex | None] = {
-    "f": "female",
-    "female": "female",
-    "w": "female",
-    "woman": "female",
-    "2": "female",
-    "m": "male",
-    "male": "male",
-    "man": "male",
-    "1": "male",
-    "u": None,
-    "unknown": None,
-    "0": None,
-    "9": None,
-    "x": None,
-    "o": None,
-    "other": None,
-}
+
+
+DateOrders = dict[str, tuple[str, int | None]]
+"""Per date column (``dob``, ``collected_at``), the first order its dates showed (``dmy`` or
+``mdy``) and on which line: an ambiguous date later in the same file names it in its error."""
 
 
 @dataclass
@@ -56,7 +49,12 @@ class Record:
     error: ErrorInfo | None = None
     cell_errors: list[ErrorInfo] = field(default_factory=list)
     collected_at: str | None = None
+    """The collection time as given (for messages about a draw that cannot be placed)."""
     patient_id: str | None = None
+    collected: Moment | None = None
+    """The collection time read (None when not given or not readable)."""
+    collected_problem: str | None = None
+    """Why a collection time that was given could not be read (a draw cannot be placed)."""
     rows: list[tuple[int, list[str], str | None]] = field(default_factory=list)
     """The input rows of the sample: (line, cells, analyte id of a long-layout row)."""
 
@@ -76,17 +74,38 @@ def is_missing(text: str | None) -> bool:
 class CellReader:
     """Reads the cells of one sample, collecting each problem instead of raising."""
 
-    def __init__(self, line: int | None, *, decimal_comma: bool = False) -> None:
+    def __init__(
+        self,
+        line: int | None,
+        *,
+        decimal_comma: bool = False,
+        date_format: str | None = None,
+        date_orders: DateOrders | None = None,
+    ) -> None:
         self.line = line
+        self.date_orders = date_orders
+        """The orders the file's dates have shown so far, shared by its rows (see DateOrders)."""
         self.decimal_comma = decimal_comma
+        self.date_format = date_format
+        """How year-last dates are read (``dmy``, ``mdy``, ``ymd``, a strptime pattern; None:
+        only unambiguous ones), see :func:`cbc_cli.parse.parse_moment`."""
         self.errors: list[ErrorInfo] = []
+        self.collected: Moment | None = None
+        """The collection time read by :meth:`patient`, if any."""
+        self.collected_problem: str | None = None
+        """Why a given collection time could not be read."""
 
-    def fail(self, column: str, exc: CbcError | str, line: int | None = None) -> None:
-        """Record a problem with one cell."""
+    def fail(
+        self, column: str, exc: CbcError | str, line: int | None = None, code: str | None = None
+    ) -> None:
+        """Record a problem with one cell (``code``: that of the error, else ``input.invalid``)."""
         message = exc if isinstance(exc, str) else str(exc)
         if not message.startswith(f"{column}:") and not isinstance(exc, str):
             message = f"{column}: {message}"
-        self.errors.append(ErrorInfo(line=line or self.line, field=column, message=message))
+        code = code or (exc.code if isinstance(exc, CbcError) else "input.invalid")
+        self.errors.append(
+            ErrorInfo(line=line or self.line, field=column, code=code, message=message)
+        )
 
     def unit(
         self,
@@ -120,6 +139,7 @@ class CellReader:
             f"{column}: the {analyte_id} unit is {declared!r} by the header or --unit but "
             f"{cell!r} in {cell_name}; correct the one that is wrong, or remove one",
             line,
+            "unit.mismatch",
         )
         return False, None
 
@@ -162,7 +182,7 @@ class CellReader:
                     return None
                 _, number, rest = parse_number(str(cell), decimal_comma=self.decimal_comma)
                 if rest:
-                    raise CbcError(f"range end {cell!r} is not a number")
+                    raise InputError(f"range end {cell!r} is not a number", code="value.unreadable")
                 check_plausible(
                     ANALYTES[analyte_id], number * factor, number, unit or ANALYTES[analyte_id].unit
                 )
@@ -170,65 +190,79 @@ class CellReader:
 
             lo, hi = num(low), num(high)
             if lo is not None and hi is not None and lo > hi:
-                raise CbcError(f"the range's low {low} is above its high {high}")
+                raise InputError(
+                    f"the range's low {low} is above its high {high}", code="value.unreadable"
+                )
             return LabRange(lo, hi, "lab range given with the result")
         except CbcError as exc:
             self.fail(column, exc, line)
             return None
 
-    def patient(self, get: Callable[[str], str | None]) -> Patient:
-        """The person's context from the context cells (``get(key)`` returns a cell or None)."""
-        sex: Sex | None = None
-        raw_sex = get("sex")
-        if not is_missing(raw_sex):
-            key = str(raw_sex).strip().lower()
-            if key in SEX_CODES:
-                sex = SEX_CODES[key]
-            else:
-                self.fail("sex", f"sex {raw_sex!r} is not understood (use F/M, female/male or 1/2)")
-        age: Age | None = None
-        raw_dob, raw_collected, raw_age = get("dob"), get("collected_at"), get("age")
-        try:
-            if not is_missing(raw_dob) and not is_missing(raw_collected):
-                age = Age.from_dates(
-                    parse_date(str(raw_dob), "dob"), parse_date(str(raw_collected), "collected_at")
-                )
-            elif not is_missing(raw_age):
-                age = parse_age(str(raw_age))
-        except CbcError as exc:
-            self.fail("age" if is_missing(raw_dob) else "dob", exc)
-        temperature = None
-        raw_temp = get("temperature")
-        if not is_missing(raw_temp):
+    def patient(self, get: Callable[[str], str | Moment | None]) -> Patient:
+        """The person's context from the context cells (``get(key)`` returns a cell or None;
+        a reader that has read a date already, as the HL7 reader does, may give its Moment),
+        built by the one patient builder, :func:`cbc_cli.parse.build_patient`, each cell that
+        cannot be read recorded as a problem and left unknown.
+
+        The collection time is read here too (kept in :attr:`collected`): it is an error only
+        when it is needed, for the age from a date of birth; otherwise why it could not be read
+        is kept in :attr:`collected_problem` for ``cbc trend``, which needs it.
+        """
+        raw_dob, raw_collected = _given(get("dob")), _given(get("collected_at"))
+        if raw_collected is not None:
             try:
-                temperature = parse_temperature(str(raw_temp))
+                self.collected = self._moment(raw_collected, "collected_at")
             except CbcError as exc:
-                self.fail("temperature", exc)
-        trimester = None
-        raw_preg = get("pregnant")
-        if not is_missing(raw_preg) and str(raw_preg).strip().lower() not in {"0", "no", "n"}:
-            if str(raw_preg).strip() in {"1", "2", "3"} and sex != "male":
-                trimester = int(str(raw_preg).strip())
-                sex = "female"
-            else:
-                self.fail(
-                    "pregnant",
-                    f"pregnancy {raw_preg!r} is not a trimester 1-3 (or conflicts with male sex)",
-                )
-        profiles: tuple[str, ...] = ()
-        raw_profile = get("profile")
-        if not is_missing(raw_profile):
-            wanted = str(raw_profile).strip().lower()
-            if wanted in PROFILES:
-                profiles = (wanted,)
-            else:
-                self.fail(
-                    "profile", f"unknown profile {raw_profile!r} (known: {', '.join(PROFILES)})"
-                )
-        return Patient(
-            sex=sex,
-            age=age,
-            pregnancy_trimester=trimester,
-            profiles=profiles,
-            temperature_c=temperature,
+                self.collected_problem = str(exc)
+                if raw_dob is not None:
+                    self.fail("collected_at", exc)
+        born = None
+        if raw_dob is not None:
+            try:
+                born = self._moment(raw_dob, "dob")
+            except CbcError as exc:
+                self.fail("dob", exc)
+        profile = _text(get("profile"))
+        return build_patient(
+            sex=_text(get("sex")),
+            age=_text(get("age")),
+            dob=born,
+            collected=self.collected if born is not None else None,
+            pregnant=_text(get("pregnant")),
+            profiles=(profile,) if profile is not None else (),
+            temperature=_text(get("temperature")),
+            date_format=self.date_format,
+            problems=self.fail,
         )
+
+    def _moment(self, raw: str | Moment, what: str) -> Moment:
+        if isinstance(raw, Moment):
+            return raw
+        orders = self.date_orders
+        try:
+            moment = parse_moment(raw, what, self.date_format)
+        except AmbiguousDateError as exc:
+            seen = orders.get(what) if orders is not None else None
+            if seen is None:
+                raise
+            order, line = seen
+            words = "day-first" if order == "dmy" else "month-first"
+            raise AmbiguousDateError(
+                f"{exc.message}; other {what} dates in this file are {words} (line {line})",
+                field=what,
+                hint=f"if they all are, give --date-format {order}",
+            ) from None
+        shown = date_order(raw)
+        if orders is not None and what not in orders and shown in ("dmy", "mdy"):
+            orders[what] = (shown, self.line)
+        return moment
+
+
+def _given(cell: str | Moment | None) -> str | Moment | None:
+    """A context cell, or None when it says "no value"."""
+    return None if cell is None or (isinstance(cell, str) and is_missing(cell)) else cell
+
+
+def _text(cell: str | Moment | None) -> str | None:
+    """A context cell that is text and not missing (only dates come as a Moment)."""
+    return cell if isinstance(cell, str) and not is_missing(cell) else None

@@ -18,7 +18,6 @@ from typing import BinaryIO
 from cbc_cli.errors import InputError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 
-FORMATS = ("auto", "csv", "tsv", "json", "ndjson", "hl7", "fhir")
 _CHUNK = 1 << 16
 
 
@@ -53,7 +52,7 @@ def open_source(path: str, stdin: BinaryIO | None = None) -> Source:
     """
     if path == "-":
         if stdin is None:
-            raise InputError("no standard input to read")
+            raise InputError("no standard input to read", code="file.unreadable")
         raw: BinaryIO = stdin
         name = "<stdin>"
     else:
@@ -61,11 +60,15 @@ def open_source(path: str, stdin: BinaryIO | None = None) -> Source:
         try:
             raw = Path(path).open("rb")  # noqa: SIM115 - closed by Source.close
         except FileNotFoundError:
-            raise InputError(f"{path}: no such file", hint="check the path") from None
+            raise InputError(
+                f"{path}: no such file", code="file.unreadable", hint="check the path"
+            ) from None
         except IsADirectoryError:
-            raise InputError(f"{path}: is a folder, not a file") from None
+            raise InputError(f"{path}: is a folder, not a file", code="file.unreadable") from None
         except OSError as exc:
-            raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+            raise InputError(
+                f"{path}: cannot be read ({exc.strerror})", code="file.unreadable"
+            ) from None
     buffered: BinaryIO = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[type-var]
     if buffered.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
         buffered = io.BufferedReader(_Gzip(name, buffered))
@@ -85,6 +88,7 @@ class _Gzip(gzip.GzipFile):
         except (EOFError, OSError, zlib.error) as exc:
             raise InputError(
                 f"{self.source_name}: the gzip data is damaged or cut short ({exc})",
+                code="file.unreadable",
                 hint="check the file, or give it uncompressed",
             ) from None
 

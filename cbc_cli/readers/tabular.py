@@ -17,7 +17,7 @@ from cbc_cli.limits import DEFAULT_LIMITS, Limits, past
 from cbc_cli.models import ErrorInfo
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.readers.columns import ColumnMap, map_columns
-from cbc_cli.readers.records import CellReader, Record, is_missing
+from cbc_cli.readers.records import CellReader, DateOrders, Record, is_missing
 from cbc_cli.readers.source import LongLine
 from cbc_cli.units import Quantity
 from cbc_cli.wording import plural
@@ -70,6 +70,10 @@ class Tabular:
     decimal_comma: bool
     records: Iterator[Record]
     notes: list[str] = field(default_factory=list)
+    date_format: str | None = None
+    """How year-last dates are read (``--date-format``; None: only unambiguous ones)."""
+    date_orders: DateOrders = field(default_factory=dict)
+    """The orders the file's dates have shown, for the errors of ambiguous ones."""
     blank_rows: int = 0
     """Rows skipped as blank (once the records are read); a note says so."""
 
@@ -87,6 +91,7 @@ def read_tabular(
     unit_options: Mapping[str, str] | None = None,
     first_line: int = 1,
     limits: Limits = DEFAULT_LIMITS,
+    date_format: str | None = None,
 ) -> Tabular:
     """Read the header and set up the record stream.
 
@@ -104,6 +109,7 @@ def read_tabular(
         if isinstance(header_line, LongLine):
             raise InputError(
                 f"line {header_line_no}: the header line is longer than {past('line', limits)}",
+                code="limit.exceeded",
                 hint="check that this is a CSV or TSV export",
             )
         if header_line.strip():
@@ -117,6 +123,7 @@ def read_tabular(
             raise InputError(
                 f"line {header_line_no}: header column {index} is longer than "
                 f"{past('field', limits)}",
+                code="limit.exceeded",
                 hint="a header names its columns: check that this is a CSV or TSV export",
             )
     while header and not header[-1].strip():
@@ -127,10 +134,11 @@ def read_tabular(
         raise InputError(
             "no column of the header is an analyte cbc reads (the header is line "
             f"{header_line_no}, of {plural(len(header), 'column')})",
+            code="column.unknown",
             hint="the first line must be a header row naming the columns as in the lab report "
-            "(Hb, PLT, WBC, ANC, ...); map other names with --column NAME=ANALYTE",
+            "(Hb, PLT, WBC, ANC, ...); map other names with {column} NAME=ANALYTE",
         )
-    tab = Tabular(header, cmap, delim, delim == ";", iter(()))
+    tab = Tabular(header, cmap, delim, delim == ";", iter(()), date_format=date_format)
     rows = _rows(lines, delim, header_line_no, tab, limits)
     tab.records = _long_records(rows, tab) if cmap.is_long else _wide_records(rows, tab)
     return tab
@@ -272,7 +280,11 @@ def _error_record(line: int, cells: list[str], problem: str, tab: Tabular) -> Re
     return Record(
         line,
         sample_id=get("sample_id"),
-        error=ErrorInfo(line=line, message=problem),
+        error=ErrorInfo(
+            line=line,
+            code="limit.exceeded" if isinstance(problem, LimitProblem) else "input.invalid",
+            message=problem,
+        ),
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
         rows=[(line, cells, None)],
@@ -289,7 +301,12 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         index = cmap.context.get(key)
         return None if index is None else padded[index]
 
-    cell = CellReader(line, decimal_comma=tab.decimal_comma)
+    cell = CellReader(
+        line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
     patient = cell.patient(get)
     values: dict[str, Quantity] = {}
     lab: dict[str, LabRange] = {}
@@ -329,6 +346,8 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         cell_errors=cell.errors,
         collected_at=get("collected_at"),
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=[(line, cells, None)],
     )
     if not values:
@@ -336,7 +355,7 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         message = (
             "no value in this row could be read" if cell.errors else "no analyte value in this row"
         )
-        record.error = ErrorInfo(line=line, message=message)
+        record.error = ErrorInfo(line=line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, record.sample_id, lab, flags)
     return record
@@ -387,7 +406,12 @@ def _long_sample(
     first_line, first = group[0]
     ctx = cmap.context
     key = (_cell(first, ctx.get("sample_id")), _cell(first, ctx.get("collected_at")))
-    cell = CellReader(first_line, decimal_comma=tab.decimal_comma)
+    cell = CellReader(
+        first_line,
+        decimal_comma=tab.decimal_comma,
+        date_format=tab.date_format,
+        date_orders=tab.date_orders,
+    )
     if key in seen and key[0]:
         tab.notes.append(
             f"line {first_line} has the sample id of line {seen[key]}, with rows of other "
@@ -463,6 +487,8 @@ def _long_sample(
         cell_errors=cell.errors,
         collected_at=key[1] or None,
         patient_id=get("patient_id"),
+        collected=cell.collected,
+        collected_problem=cell.collected_problem,
         rows=rows,
     )
     if not values:
@@ -471,7 +497,7 @@ def _long_sample(
             if cell.errors
             else "no analyte cbc reads in this sample"
         )
-        record.error = ErrorInfo(line=first_line, message=message)
+        record.error = ErrorInfo(line=first_line, code="sample.empty", message=message)
     else:
         record.panel = Panel(values, patient, sample_id, lab, flags)
     return record

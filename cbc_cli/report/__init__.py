@@ -49,7 +49,8 @@ def trend_document(report: TrendReport, fmt: str) -> str | bytes:
         raise UsageError(
             f"an {fmt.upper()} report holds at most {MAX_SAMPLES} people and "
             f"{MAX_SAMPLES * 10} draws",
-            hint="use --format csv or json for a larger series, or pick people out first",
+            code="report.too_large",
+            hint="use {format} csv or json for a larger series, or pick people out first",
         )
     from cbc_cli.report.html import trend_page
 
@@ -61,7 +62,8 @@ def too_many() -> UsageError:
     """The error for an input with more samples than a report holds (exit 2)."""
     return UsageError(
         f"an HTML or PDF report holds at most {MAX_SAMPLES} samples",
-        hint="use --format csv or json for a larger file, or split it",
+        code="report.too_large",
+        hint="use {format} csv or json for a larger file, or split it",
     )
 
 
@@ -73,11 +75,13 @@ def _check_pdf_available(fmt: str) -> None:
     except ImportError:
         raise UsageError(
             "PDF output needs WeasyPrint, which is not installed",
+            code="extra.missing",
             hint=f"install it with: {INSTALL_HINT}",
         ) from None
     except OSError as exc:  # WeasyPrint installed, but its system library (Pango) is missing
         raise UsageError(
             "PDF output needs the Pango library, which WeasyPrint could not load",
+            code="extra.missing",
             hint=f"install Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0); "
             f"{exc.__class__.__name__}",
         ) from None
@@ -103,7 +107,9 @@ def write_document(out: TextIO, document: str | bytes) -> None:
         return
     if out.isatty():
         raise UsageError(
-            "a PDF cannot be shown on a terminal", hint="write it to a file: -o report.pdf"
+            "a PDF cannot be shown on a terminal",
+            code="output.invalid",
+            hint="write it to a file: {output} report.pdf",
         )
     out.flush()
     out.buffer.write(document)

@@ -69,7 +69,7 @@ from cbc_cli.trend.rules import (
     parse_trend_rules,
     rules_path,
 )
-from cbc_cli.trend.series import TRANSFUSION_COLUMNS, parse_collected
+from cbc_cli.trend.series import TRANSFUSION_COLUMNS
 from cbc_cli.trend.words import GRAFT_WORDS
 
 __all__ = [
@@ -103,7 +103,6 @@ __all__ = [
     "Unplaced",
     "build_trend",
     "load_trend_rules",
-    "parse_collected",
     "parse_trend_rules",
     "rules_path",
     "trend_data",

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from cbc_cli.analytes import ANALYTES, find_analyte
-from cbc_cli.api import scheme_info
 from cbc_cli.errors import UsageError
-from cbc_cli.grading import Scheme
+from cbc_cli.grading import Scheme, scheme_info
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record
 from cbc_cli.trend import analysis, series, words
@@ -72,8 +71,10 @@ def build_trend(
     rules = rules or load_trend_rules()
     if opts.transplant is not None and opts.since is None:
         raise UsageError(
-            "--transplant needs --since (the day of the transplant, day 0)",
-            hint="e.g. --transplant pb --since 2026-03-02",
+            "{transplant} needs {since} (the day of the transplant, day 0)",
+            code="option.conflict",
+            field="since",
+            hint="e.g. {transplant} pb {since} 2026-03-02",
         )
     analytes: list[str] = []
     for name in opts.analytes:
@@ -98,13 +99,16 @@ def build_trend(
     by_person = series.by_person(draws, person_index, unplaced)
     if opts.patient_column is not None and not header and list(by_person) == [None] and draws:
         raise UsageError(
-            f"--patient {opts.patient_column!r}: no draw has this field",
+            f"{{patient}} {opts.patient_column!r}: no draw has this field",
+            code="option.invalid",
+            field="patient",
             hint="name the field that holds the person id",
         )
     if len(by_person) > 1 and opts.transfusions:
         notes.append("the --transfusion dates are applied to every person in the input")
     if not draws and not unplaced:
         notes.append("the input holds no draws")
+    notes.extend(series.date_order_notes(draws, unplaced))
 
     persons = [_person(pid, draws, analytes, opts, rules) for pid, draws in by_person.items()]
     unplaced.sort(key=lambda u: (u.line is None, u.line or 0))

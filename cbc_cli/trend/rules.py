@@ -183,7 +183,9 @@ def load_trend_rules(path: Path | None = None) -> TrendRules:
     try:
         raw = tomllib.loads(target.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RangeFileError("no such trend rules file", path=name) from None
+        raise RangeFileError(
+            "no such trend rules file", code="range_file.missing", path=name
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RangeFileError(f"cannot read: {exc.__class__.__name__}", path=name) from None
     except tomllib.TOMLDecodeError as exc:

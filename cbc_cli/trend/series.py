@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,10 +16,12 @@ from cbc_cli.errors import CbcError, UsageError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
 from cbc_cli.panel import Patient
+from cbc_cli.parse import date_order
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record, is_missing
+from cbc_cli.text import fold
 from cbc_cli.trend.model import DrawRef, TrendOptions, Unplaced
-from cbc_cli.units import accepted_units, parse_number, unit_factor
+from cbc_cli.units import accepted_units, unit_factor
 
 # Column names read as "a platelet transfusion was given on this draw's day".
 TRANSFUSION_COLUMNS = (
@@ -33,46 +34,10 @@ TRANSFUSION_COLUMNS = (
 _YES = frozenset({"yes", "y", "true", "1", "x"})
 _NO = frozenset({"no", "n", "false", "0"})
 
-_HL7_TS = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?(?:\.\d+)?)?(?:[+-]\d{4})?$")
-
-
-def parse_collected(text: str) -> tuple[datetime, bool]:
-    """Read a collection date or date-time: ISO 8601 or HL7 (``YYYYMMDD[HHMM[SS]]``).
-
-    A time zone is dropped and the wall-clock time kept, so the date stays the lab's date.
-
-    Returns:
-        (when, whether a time was given).
-
-    Raises:
-        ValueError: not a date cbc reads.
-    """
-    raw = text.strip()
-    m = _HL7_TS.match(raw)
-    if m:
-        hour, minute, second = (int(g) if g else 0 for g in m.groups()[3:6])
-        when = datetime(int(m[1]), int(m[2]), int(m[3]), hour, minute, second)
-        return when, m[4] is not None
-    try:
-        if len(raw) == 10:
-            d = date.fromisoformat(raw)
-            return datetime(d.year, d.month, d.day), False
-        when = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(
-            f"{raw!r} is not a date cbc reads (write YYYY-MM-DD, with a time if known)"
-        ) from None
-    return when.replace(tzinfo=None), True
-
-
-def _fold(name: str) -> str:
-    # As readers.columns folds headers, so that --patient finds a column the way --column does.
-    return re.sub(r"[\s_]+", "_", name.strip().casefold())
-
 
 def _column_index(header: Sequence[str], names: Iterable[str]) -> int | None:
-    wanted = {_fold(n) for n in names}
-    return next((i for i, h in enumerate(header) if _fold(h.lstrip("\ufeff")) in wanted), None)
+    wanted = {fold(n) for n in names}
+    return next((i for i, h in enumerate(header) if fold(h.lstrip("\ufeff")) in wanted), None)
 
 
 def find_columns(
@@ -88,7 +53,9 @@ def find_columns(
         person_index = _column_index(header, [patient_column])
         if person_index is None:
             raise UsageError(
-                f"--patient {patient_column!r}: no such column",
+                f"{{patient}} {patient_column!r}: no such column",
+                code="option.invalid",
+                field="patient",
                 hint="columns: " + ", ".join(header[:20]),
             )
     transfusion_index = _column_index(header, TRANSFUSION_COLUMNS) if header else None
@@ -175,14 +142,14 @@ def place(
     if record.panel is None:
         refuse(record.error.message if record.error else "the draw could not be read")
         return None
-    if record.collected_at is None or is_missing(record.collected_at):
-        refuse("no collection date: this draw cannot be placed in time")
+    if record.collected is None:
+        if record.collected_problem:
+            refuse(f"collection date: {record.collected_problem}")
+        else:
+            refuse("no collection date: this draw cannot be placed in time")
         return None
-    try:
-        when, has_time = parse_collected(record.collected_at)
-    except ValueError as exc:
-        refuse(f"collection date {exc}")
-        return None
+    # A time zone is dropped and the wall-clock time kept, so the date stays the lab's date.
+    when, has_time = record.collected.when.replace(tzinfo=None), record.collected.has_time
     errors = [
         f"line {e.line}: {e.message}" if e.line and f"line {e.line}" not in e.message else e.message
         for e in record.cell_errors
@@ -204,6 +171,11 @@ def place(
         # The age is worked out at each draw's own date, as for a single sample.
         context = base._replace(age=Age.from_dates(opts.dob, when.date()))
     result = interpret_record(record, ranges, scheme, context)
+    if result.status == "error":
+        # Read but not interpreted (a scheme that grades by age and sex, without them): not a
+        # draw of the series, never one that looks checked (docs/errors.md).
+        refuse(result.error.message if result.error else "the draw could not be interpreted")
+        return None
     return Draw(order, record, when, has_time, result, transfused, told, errors)
 
 
@@ -297,25 +269,42 @@ def _values(draw: Draw) -> dict[str, float]:
 
 
 def units_given(analyte_id: str, draws: list[Draw]) -> list[str]:
-    """The units the draws gave a value in, told apart by the factor the reader applied."""
+    """The units the draws gave a value in, as the readers read them (a bare number is in the
+    canonical unit), told apart by their factor: ``g/L`` and ``g/l`` are one unit."""
     analyte = ANALYTES[analyte_id]
     spellings = [(u, unit_factor(analyte, u)) for u in accepted_units(analyte_id)]
     found: dict[str, None] = {}
     for draw in draws:
         q = draw.record.panel.values.get(analyte_id) if draw.record.panel else None
-        if q is None:
+        if q is None or q.input.startswith("derived:"):
             continue
         try:
-            _, number, _ = parse_number(q.input)
-        except CbcError:
-            try:
-                _, number, _ = parse_number(q.input, decimal_comma=True)
-            except CbcError:
-                continue
-        if number == 0:
+            factor = unit_factor(analyte, q.unit or analyte.unit)
+        except CbcError:  # pragma: no cover - the reader read the value in this unit
             continue
-        factor = q.value / number
         name = next((u for u, f in spellings if math.isclose(f, factor, rel_tol=1e-6)), None)
-        if name is not None:
-            found[name] = None
+        found[name or (q.unit or analyte.unit)] = None
     return list(found)
+
+
+def date_order_notes(draws: list[Draw], unplaced: list[Unplaced]) -> list[str]:
+    """A note when draws were not placed because their dates could be read either way round
+    (``03/04/2026``) while the file's other dates show one order: which order, and the
+    ``--date-format`` that would read them. Never applied without being asked."""
+    either = [u for u in unplaced if u.collected_at and date_order(u.collected_at) == "either"]
+    if not either:
+        return []
+    shown = {
+        order: d.record.line
+        for d in reversed(draws)
+        if d.record.collected_at and (order := date_order(d.record.collected_at)) in ("dmy", "mdy")
+    }
+    if len(shown) != 1:
+        return []
+    [(order, line)] = shown.items()
+    words = "the day first" if order == "dmy" else "the month first"
+    return [
+        f"{len(either)} draw(s) have a collection date that could be read either way round "
+        f"(day and month both 12 or less); the file's other dates are written with {words} "
+        f"(line {line}): if every date is, give --date-format {order} to read them."
+    ]

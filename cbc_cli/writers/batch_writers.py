@@ -13,7 +13,7 @@ from typing import Protocol, TextIO
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.grading import Scheme
-from cbc_cli.models import Result, SchemeInfo, to_json
+from cbc_cli.models import SCHEMA_VERSION, Result, SchemeInfo, to_json
 from cbc_cli.readers.records import Record
 from cbc_cli.writers.csv_writer import contract_cells, contract_columns, inert
 
@@ -48,7 +48,9 @@ class JsonWriter:
     def __init__(self, out: TextIO, scheme: SchemeInfo) -> None:
         self.out = out
         self.count = 0
-        head = json.dumps({"schema_version": "1.0", "grading": asdict(scheme)}, ensure_ascii=False)
+        head = json.dumps(
+            {"schema_version": SCHEMA_VERSION, "grading": asdict(scheme)}, ensure_ascii=False
+        )
         out.write(head[:-1] + ', "results": [')
 
     def write(self, record: Record, result: Result) -> None:
@@ -140,10 +142,10 @@ class SampleCsvWriter:
     def write(self, record: Record, result: Result) -> None:
         """Write the row of one sample."""
         ids = [
-            result.sample_id or record.sample_id or "",
-            "" if record.line is None else str(record.line),
-            record.patient_id or "",
-            record.collected_at or "",
+            result.sample_id or "",
+            "" if result.line is None else str(result.line),
+            result.patient_id or "",
+            result.collected_at or "",
         ]
         if self.guard:
             ids = [inert(c) for c in ids]

@@ -60,8 +60,11 @@ def contract_columns(analytes: Iterable[str], scheme: Scheme) -> list[str]:
 def contract_cells(result: Result, analytes: Sequence[str], scheme: Scheme) -> list[str]:
     """The cells of :func:`contract_columns` for one result."""
     errors = ([result.error] if result.error else []) + list(result.cell_errors)
+    # Each problem as "[code] line N: message" (the code: docs/errors.md).
     error_text = "; ".join(
-        (f"line {e.line}: " if e.line and not e.message.startswith("line ") else "") + e.message
+        f"[{e.code}] "
+        + (f"line {e.line}: " if e.line and not e.message.startswith("line ") else "")
+        + e.message
         for e in errors
     )
     return outcome_cells(

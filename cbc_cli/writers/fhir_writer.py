@@ -13,8 +13,12 @@
   ``conclusionCode`` one CodeableConcept per finding, coded in cbc's own code system
   :data:`FINDING_SYSTEM` (codes ``anemia``, ``neutropenia``, ... as in ``cbc explain``; the text
   carries grade and scheme).
-- **Patient** when the sex, the age, a temperature or a patient id is known: ``gender``, and
-  ``birthDate`` when the age was computed from dates.
+- **Patient** when the sex, the age, the birth date, a temperature or a patient id is known:
+  ``identifier``, ``gender``, and ``birthDate`` when a full date of birth was given (carried by
+  the Result; never worked back from an age).
+
+Every fact is taken from the :class:`~cbc_cli.models.Result` alone (``write_result``): the
+patient id, the collection time and the birth date are fields of it.
 - **OperationOutcome** for a sample or cells that could not be read.
 
 References inside the Bundle are ``urn:uuid:`` full URLs. Every id is a UUID5 (RFC 9562
@@ -34,15 +38,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.errors import InputError
 from cbc_cli.models import AnalyteResult, ErrorInfo, Result, SchemeInfo
+from cbc_cli.parse import parse_moment
 from cbc_cli.readers.records import Record
-from cbc_cli.writers.hl7_writer import AGE_UCUM, CBC_PANEL, UCUM, birth_date, parse_moment
+from cbc_cli.writers.hl7_writer import AGE_UCUM, CBC_PANEL, UCUM
 
 FINDING_SYSTEM = "urn:cbc-cli:CodeSystem:finding"
 """cbc's code system for findings (conclusionCode): the finding codes of README, Outputs."""
@@ -76,7 +81,6 @@ _HEMATOLOGY = {
 }
 
 
-_PARTIAL_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-\d{2})?)?")
 # The namespace of every id cbc writes: UUID5 of cbc's own URN in the URL namespace.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cbc-cli:fhir")
 
@@ -94,17 +98,16 @@ def fhir_datetime(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    raw = text.strip()
-    if _PARTIAL_DATE.fullmatch(raw):
-        return raw if len(raw) < 10 or parse_moment(raw) is not None else None
-    moment = parse_moment(raw)
-    if moment is None:
+    try:
+        read = parse_moment(text)
+    except InputError:
         return None
-    if isinstance(moment, datetime):
-        if moment.tzinfo is None:
-            moment = moment.astimezone()  # the local zone, with its offset on that day
-        return moment.isoformat()
-    return moment.isoformat()
+    if not read.has_time:
+        return read.iso()
+    when = read.when
+    if when.tzinfo is None:
+        when = when.astimezone()  # the local zone, with its offset on that day
+    return when.isoformat()
 
 
 def _quantity(value: float, unit: str) -> dict[str, Any]:
@@ -112,12 +115,12 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "system": UCUM_SYSTEM, "code": code}
 
 
-def _sample_key(n: int, record: Record, result: Result) -> str:
+def _sample_key(n: int, result: Result) -> str:
     """What identifies a sample in the input: its place, line, ids, time and values."""
     values = [(a.analyte, a.input) for a in result.analytes]
     person = result.patient
-    parts = (n, record.line, result.sample_id or record.sample_id, record.patient_id)
-    more = (record.collected_at, person.sex, person.age, person.temperature_c, values)
+    parts = (n, result.line, result.sample_id, result.patient_id)
+    more = (result.collected_at, person.sex, person.age, person.temperature_c, values)
     return json.dumps([*parts, *more], ensure_ascii=False, default=str)
 
 
@@ -155,19 +158,22 @@ class FhirWriter:
         self.count += 1
 
     def write(self, record: Record, result: Result) -> None:
-        """Write the resources of one sample."""
+        """Write the resources of one sample (the batch runner's call: the Result is enough)."""
+        self.write_result(result)
+
+    def write_result(self, result: Result) -> None:
+        """Write the resources of one sample, from its result alone."""
         self.samples += 1
-        self._key = _sample_key(self.samples, record, result)
-        effective = fhir_datetime(record.collected_at)
-        subject = self._patient(record, result)
+        self._key = _sample_key(self.samples, result)
+        effective = fhir_datetime(result.collected_at)
+        subject = self._patient(result)
         refs: dict[str, str] = {}
         resources: list[tuple[str, dict[str, Any]]] = []
         for a in result.analytes:
             refs[a.analyte] = self._url(f"observation:{a.analyte}")
         for a in result.analytes:
             resources.append((refs[a.analyte], self._observation(a, refs, subject, effective)))
-        born = birth_date(record)
-        if result.patient.age and born is None:
+        if result.patient.age and not result.patient.age_exact:  # exact: read again from dates
             n, unit = result.patient.age.split()
             age = _context("30525-0", "Age", int(n), AGE_UCUM[unit], subject, effective)
             resources.append((self._url("age"), age))
@@ -182,30 +188,25 @@ class FhirWriter:
             )
             resources.append((self._url("temperature"), temp))
         if result.status == "ok":
-            self._entry(
-                self._url("report"), self._report(record, result, resources, subject, effective)
-            )
+            self._entry(self._url("report"), self._report(result, resources, subject, effective))
         for url, resource in resources:
             self._entry(url, resource)
         problems = ([result.error] if result.error else []) + result.cell_errors
         if problems:
-            self._entry(
-                self._url("outcome"), _outcome(problems, result.sample_id or record.sample_id)
-            )
+            self._entry(self._url("outcome"), _outcome(problems, result.sample_id))
 
-    def _patient(self, record: Record, result: Result) -> dict[str, str] | None:
+    def _patient(self, result: Result) -> dict[str, str] | None:
         person = result.patient
-        born = birth_date(record)
         known = person.sex or person.age or person.temperature_c is not None
-        if not (known or record.patient_id):
+        if not (known or result.patient_id or person.birth_date):
             return None
         patient: dict[str, Any] = {"resourceType": "Patient"}
-        if record.patient_id:
-            patient["identifier"] = [{"value": record.patient_id}]
+        if result.patient_id:
+            patient["identifier"] = [{"value": result.patient_id}]
         if person.sex:
             patient["gender"] = person.sex
-        if born is not None:
-            patient["birthDate"] = born.isoformat()
+        if person.birth_date is not None:
+            patient["birthDate"] = person.birth_date
         url = self._url("patient")
         self._entry(url, patient)
         return {"reference": url}
@@ -262,14 +263,13 @@ class FhirWriter:
 
     def _report(
         self,
-        record: Record,
         result: Result,
         resources: list[tuple[str, dict[str, Any]]],
         subject: dict[str, str] | None,
         effective: str | None,
     ) -> dict[str, Any]:
         report: dict[str, Any] = {"resourceType": "DiagnosticReport"}
-        sample_id = result.sample_id or record.sample_id
+        sample_id = result.sample_id
         if sample_id:
             report["identifier"] = [{"value": sample_id}]
         report["status"] = "final"

@@ -1,6 +1,8 @@
 """HL7 v2 output: an ORU^R01 message (v2.5.1) per sample, written one after another (a batch).
 
-Each message holds MSH; PID when something is known about the person; OBR (LOINC 58410-2 CBC
+Each message is written from the :class:`~cbc_cli.models.Result` alone (``write_result``). It
+holds MSH; PID when something is known about the person (PID-3 the patient id, PID-7 the date
+of birth as given, PID-8 the sex); OBR (LOINC 58410-2 CBC
 panel) with the collection time; NTE segments after OBR for the findings (NTE-4 ``RE``), the
 care-team message and the safety line (``PI``), notes and cells that could not be read; then an
 OBX per analyte with OBX-3 the LOINC code, OBX-5 the value in the canonical unit (``SN`` with its
@@ -16,11 +18,13 @@ Segments end with a carriage return, as HL7 v2 chapter 2 requires; text is UTF-8
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import TextIO
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.errors import InputError
 from cbc_cli.models import AnalyteResult, ErrorInfo, Result, SchemeInfo
+from cbc_cli.parse import parse_moment
 from cbc_cli.readers.records import Record
 
 VERSION = "2.5.1"
@@ -51,28 +55,19 @@ def hl7_time(moment: datetime | date) -> str:
     return moment.strftime("%Y%m%d%H%M%S") + moment.strftime("%z")
 
 
-def parse_moment(text: str | None) -> datetime | date | None:
-    """An ISO 8601 date or date-time as the readers store it; None when it is neither."""
+def dtm(text: str | None) -> str:
+    """A result's ISO time (``collected_at``, ``birth_date``) as an HL7 DTM to the precision
+    given (``2024-03`` is ``202403``: HL7 v2.5.1 section 2.A lets a DTM stop at any unit), read
+    by the one date parser; empty for none."""
     if not text:
-        return None
-    raw = text.strip()
+        return ""
     try:
-        if len(raw) <= 10:
-            return date.fromisoformat(raw)
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def birth_date(record: Record) -> date | None:
-    """The date of birth behind an exact age (collection date minus the age in days)."""
-    panel = record.panel
-    age = panel.patient.age if panel is not None else None
-    collected = parse_moment(record.collected_at)
-    if age is None or age.exact_days is None or collected is None:
-        return None
-    day = collected.date() if isinstance(collected, datetime) else collected
-    return day - timedelta(days=age.exact_days)
+        read = parse_moment(text)
+    except InputError:
+        return ""
+    if read.has_time:
+        return hl7_time(read.when)
+    return read.when.strftime({"year": "%Y", "month": "%Y%m"}.get(read.precision, "%Y%m%d"))
 
 
 def number(value: float) -> str:
@@ -111,7 +106,11 @@ class Hl7Writer:
         self.count = 0
 
     def write(self, record: Record, result: Result) -> None:
-        """Write the message of one sample."""
+        """Write the message of one sample (the batch runner's call: the Result is enough)."""
+        self.write_result(result)
+
+    def write_result(self, result: Result) -> None:
+        """Write the message of one sample, from its result alone."""
         self.count += 1
         seg = _Segments([])
         seg.items.append(
@@ -138,23 +137,22 @@ class Hl7Writer:
                 )
             )
         )
-        collected = parse_moment(record.collected_at)
-        when = hl7_time(collected) if collected else ""
-        born = birth_date(record)
+        when = dtm(result.collected_at)
+        born = dtm(result.patient.birth_date)
         sex = {"female": "F", "male": "M"}.get(result.patient.sex or "", "")
-        if record.patient_id or born or sex:
+        if result.patient_id or born or sex:
             seg.add(
                 "PID",
                 "1",
                 "",
-                escape(record.patient_id or ""),
+                escape(result.patient_id or ""),
                 "",
                 "",
                 "",
-                hl7_time(born) if born else "",
+                born,
                 sex,
             )
-        sample_id = escape(result.sample_id or record.sample_id or "")
+        sample_id = escape(result.sample_id or "")
         status = "X" if result.status == "error" else "F"
         service = f"{CBC_PANEL[0]}^{escape(CBC_PANEL[1])}^LN"
         obr = ["1", "", sample_id, service, "", "", when]
@@ -168,7 +166,7 @@ class Hl7Writer:
             set_id += 1
             self._obx(seg, set_id, analyte, when)
         age = result.patient.age
-        if age and born is None:
+        if age and not result.patient.age_exact:  # an exact age is read again from the dates
             n, unit = age.split()
             set_id += 1
             seg.add(
@@ -276,4 +274,4 @@ def _where(error: ErrorInfo) -> str:
     return f"{where}: {error.message}" if where else error.message
 
 
-__all__ = ["Hl7Writer", "escape", "hl7_time", "parse_moment", "range_text"]
+__all__ = ["Hl7Writer", "dtm", "escape", "hl7_time", "range_text"]

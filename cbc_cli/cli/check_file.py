@@ -1,6 +1,7 @@
 """The file side of ``cbc check``: open the input, pick reader and writer, report on stderr.
 
-An edge module like cli.py: it owns streams, the progress bar and the stderr summary.
+An edge module like the rest of cbc_cli.cli: it owns streams, the progress bar and the stderr
+summary.
 """
 
 from __future__ import annotations
@@ -10,22 +11,21 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from cbc_cli.batch import BatchStats, BatchSummary, count, run
+from cbc_cli.batch import BatchOptions, BatchStats, count, run
+from cbc_cli.cli.formats import FileRun, open_writer
 from cbc_cli.errors import InputError
 from cbc_cli.grading import Scheme
-from cbc_cli.models import Result
 from cbc_cli.output import OutputTarget
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
-from cbc_cli.readers import Input, read_input
+from cbc_cli.readers import read_input
 from cbc_cli.readers.source import Source, open_source
 from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
-    from cbc_cli.cli import BatchOptions
-    from cbc_cli.writers.batch_writers import ResultWriter
+    pass
 
 # A progress bar appears on a terminal only once a run is this long.
 PROGRESS_AFTER = 5000
@@ -39,44 +39,6 @@ _SAMPLES = {
     "hl7": "ORU^R01 result messages with CBC results in OBX segments",
     "fhir": "Observations with a CBC LOINC code, alone or in a DiagnosticReport or panel",
 }
-
-
-def _writer(
-    fmt: str, out: TextIO, data: Input, scheme: Scheme, formula_guard: bool
-) -> ResultWriter | None:
-    from cbc_cli.api import scheme_info
-    from cbc_cli.writers.batch_writers import CsvWriter, JsonWriter, NdjsonWriter, SampleCsvWriter
-
-    if fmt == "json":
-        return JsonWriter(out, scheme_info(scheme))
-    if fmt == "ndjson":
-        return NdjsonWriter(out)
-    if fmt == "fhir":
-        from cbc_cli.writers.fhir_writer import FhirWriter
-
-        return FhirWriter(out, scheme_info(scheme))
-    if fmt == "hl7":
-        from cbc_cli.writers.hl7_writer import Hl7Writer
-
-        return Hl7Writer(out, scheme_info(scheme))
-    if fmt in ("html", "pdf"):
-        from cbc_cli.report import ReportWriter
-
-        return ReportWriter(out, scheme, fmt)
-    if fmt == "csv":
-        if not data.tabular:
-            # No input columns to carry through: a row per sample, named by its identifiers.
-            return SampleCsvWriter(out, scheme, formula_guard=formula_guard)
-        return CsvWriter(
-            out,
-            data.header,
-            data.analytes,
-            scheme,
-            long=data.long,
-            formula_guard=formula_guard,
-            delimiter=data.delimiter,
-        )
-    return None
 
 
 def run_file(
@@ -112,30 +74,34 @@ def run_file(
         # Entered after the source: a run that ends early discards (or keeps) the output first.
         target = stack.enter_context(OutputTarget(output, partial=options.partial))
         out = target.stream
-        if fmt == "csv" and _columnar(
-            source, options, context, ranges, scheme, stats, target, stack
+        # The columnar path reads dates the default way: a declared --date-format goes row by row.
+        if (
+            fmt == "csv"
+            and options.date_format is None
+            and _columnar(source, options, context, ranges, scheme, stats, target, stack)
         ):
             return stats
         data = read_input(
-            source, options.input_format, options.columns, options.units, limits=options.limits
+            source,
+            options.input_format,
+            options.columns,
+            options.units,
+            limits=options.limits,
+            date_format=options.date_format,
         )
-        writer = _writer(fmt, out, data, scheme, options.formula_guard)
-        summary = BatchSummary()
-        first: Result | None = None
+        writer = open_writer(fmt, out, FileRun(scheme, data, options.formula_guard))
         progress = _progress(stack)
+        as_read = fmt != "table"  # the terminal view is printed at the end, not row by row
         for record, result in run(data.records, ranges, scheme, context):
             count(stats, result)
-            summary.add(result)
-            if first is None:
-                first = result
-            if writer is not None:
-                writer.write(record, result)
+            writer.write(record, result)
+            if as_read:
                 target.through = max((line for line, _, _ in record.rows), default=record.line)
             if progress is not None and stats.samples % 1000 == 0:
                 progress(stats.samples)
-        if writer is not None:
-            writer.close()
         _report(source, stats, data.notes)
+        # After the notes: the terminal page or summary comes last (none when no sample was read).
+        writer.close()
         if stats.samples == 0:
             if not data.tabular:
                 raise InputError(
@@ -147,8 +113,6 @@ def run_file(
                 f"{source.name}: no data rows after the header",
                 hint="the file holds only a header; give rows of results",
             )
-        if writer is None:
-            _print_table(out, summary, first, stats, scheme)
     return stats
 
 
@@ -232,21 +196,6 @@ def _progress(stack: ExitStack) -> Callable[[int], None] | None:
         bar.update(task, completed=n)
 
     return update
-
-
-def _print_table(
-    out: TextIO, summary: BatchSummary, first: Result | None, stats: BatchStats, scheme: Scheme
-) -> None:
-    from rich.console import Console
-
-    from cbc_cli.api import scheme_info
-    from cbc_cli.render import batch_summary_view, result_view
-
-    console = Console(file=out, highlight=False, emoji=False)
-    if stats.samples == 1 and first is not None:
-        console.print(result_view(first, scheme_info(scheme)))
-    else:
-        console.print(batch_summary_view(summary, scheme_info(scheme)))
 
 
 def _report(source: Source, stats: BatchStats, notes: list[str]) -> None:

@@ -1,7 +1,8 @@
 """The ``cbc trend`` command: counts over time for each person in a file of dated results.
 
-Kept apart from cli.py so that ``cbc check`` does not build it: Typer builds every registered
-command's parameters on each run. cli.py imports this module when the full app is needed.
+Kept apart from check so that ``cbc check`` does not build it: Typer builds every registered
+command's parameters on each run. cbc_cli.cli.app imports this module when trend or the full app
+is needed.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from collections import Counter
 from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cbc_cli.api import build_patient, default_ranges, resolve_scheme
-from cbc_cli.cli import (
+from cbc_cli.cli.formats import TrendRun, open_writer
+from cbc_cli.cli.options import (
     AgeOpt,
     ColumnOpt,
+    DateFormatOpt,
     FailOn,
     FormulaGuardOpt,
     Grading,
@@ -31,20 +34,19 @@ from cbc_cli.cli import (
     ProfileOpt,
     SexOpt,
     UnitOpt,
-    _console,
-    _fail_code,
-    _range_files,
-    _stdin_bytes,
-    app,
+    fail_code,
+    range_files,
+    stdin_bytes,
 )
 from cbc_cli.errors import InputError, UsageError
 from cbc_cli.limits import parse_limits
 from cbc_cli.models import Urgency
 from cbc_cli.output import OutputTarget, check_target
+from cbc_cli.parse import check_date_format
 from cbc_cli.wording import plural
 
 if TYPE_CHECKING:
-    from cbc_cli.trend import TrendReport
+    pass
 
 
 class TrendFormat(StrEnum):
@@ -69,10 +71,10 @@ def _option_date(text: str | None, option: str) -> date | None:
     try:
         return parse_date(text, option)
     except InputError as exc:
-        raise UsageError(exc.message, hint=exc.hint) from None
+        # A date given as an option is a usage error (exit 2), as every bad option value.
+        raise UsageError(exc.template, field=exc.field, hint=exc.hint_template) from None
 
 
-@app.command()
 def trend(
     file: Annotated[
         str | None,
@@ -136,6 +138,7 @@ def trend(
     column: ColumnOpt = None,
     unit: UnitOpt = None,
     limit: LimitOpt = None,
+    date_format: DateFormatOpt = None,
     ranges: LabRangesOpt = None,
     grading: GradingOpt = Grading.ctcae5,
     output_format: Annotated[
@@ -160,10 +163,12 @@ def trend(
 
     if file is None:
         if sys.stdin.isatty():
-            raise UsageError("give a FILE of dated results, or - for standard input")
+            raise UsageError(
+                "give a FILE of dated results, or - for standard input", code="input.missing"
+            )
         file = "-"
     if age is not None and dob is not None:
-        raise UsageError("give either --age or --dob, not both")
+        raise UsageError("give either --age or --dob, not both", code="option.conflict")
     options = TrendOptions(
         since=_option_date(since, "--since"),
         transplant=transplant.value if transplant else None,
@@ -174,21 +179,30 @@ def trend(
         dob=_option_date(dob, "--dob"),
     )
     limits = parse_limits(limit or [])
-    check_target(output, [file, *_range_files(ranges)])
-    table = default_ranges(_range_files(ranges), limits)
+    check_target(output, [file, *range_files(ranges)])
+    table = default_ranges(range_files(ranges), limits)
     scheme = resolve_scheme(grading.value)
-    source = open_source(file, _stdin_bytes() if file == "-" else None)
+    source = open_source(file, stdin_bytes() if file == "-" else None)
     with ExitStack() as stack:
         stack.callback(source.close)
         # Written whole or not at all: the series is read and sorted before anything is written.
         target = stack.enter_context(OutputTarget(output))
         # --patient COLUMN maps the column to the person id for every reader, JSON included.
         columns = [*(column or []), *([f"{patient}=patient_id"] if patient else [])]
-        data = read_input(source, input_format.value, columns, unit or [], limits=limits)
+        data = read_input(
+            source,
+            input_format.value,
+            columns,
+            unit or [],
+            limits=limits,
+            date_format=check_date_format(date_format),
+        )
         report = build_trend(
             data.records, table, scheme, options, header=data.header, input_notes=data.notes
         )
-        _write_trend(report, output_format, target.stream, formula_guard)
+        writer = open_writer(output_format.value, target.stream, TrendRun(formula_guard))
+        writer.write(report)
+        writer.close()
     for note in source.warnings:
         sys.stderr.write(f"cbc: note: {note}\n")
     if report.failed:
@@ -204,36 +218,4 @@ def trend(
             parts.append(f"{plural(cells, 'cell')} could not be read (the rest of their draws was)")
         sys.stderr.write(f"cbc: {' and '.join(parts)}; the report says why\n")
         raise typer.Exit(3)
-    raise typer.Exit(_fail_code(Counter[Urgency | None](report.urgencies), fail_on))
-
-
-def _write_trend(report: TrendReport, fmt: TrendFormat, out: TextIO, formula_guard: bool) -> None:
-    if fmt is TrendFormat.json:
-        import json
-
-        from cbc_cli.trend import trend_data
-
-        out.write(json.dumps(trend_data(report), ensure_ascii=False, indent=2) + "\n")
-    elif fmt is TrendFormat.csv:
-        import csv
-
-        from cbc_cli.trend import TREND_CSV_COLUMNS, trend_rows
-        from cbc_cli.writers.csv_writer import inert
-
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(TREND_CSV_COLUMNS)
-        for row in trend_rows(report):
-            writer.writerow([inert(c) for c in row] if formula_guard else row)
-    elif fmt in (TrendFormat.html, TrendFormat.pdf):
-        from cbc_cli.report import trend_document, write_document
-
-        write_document(out, trend_document(report, fmt.value))
-    else:
-        from rich.console import Console
-
-        from cbc_cli.render_trend import trend_view
-
-        console = (
-            _console() if out is sys.stdout else Console(file=out, highlight=False, emoji=False)
-        )
-        console.print(trend_view(report))
+    raise typer.Exit(fail_code(Counter[Urgency | None](report.urgencies), fail_on))
