@@ -1,11 +1,17 @@
 """Batch benchmark: `cbc check FILE --format csv` against a Polars and a DuckDB peer, one run.
 
+With --outputs, the other outputs of the columnar path instead: the terminal summary table
+(target: wall <= 1.5x cbc's own CSV output) and brief NDJSON (`--format ndjson --brief`) against
+a Polars peer that writes the same fields as NDJSON (target: wall <= the peer's at 1M rows; peak
+memory <= 150 MiB, flat from 1M to 3M rows).
+
 Generates (once) deterministic wide exports of 1M and 3M rows under benchmarks/data/, then runs
 each program as a fresh process, alternately, and reports wall time, rows/s and peak resident
 memory (from the kernel's rusage of that child: exact, and complete because each program is one
 process, its threads included). Targets (README, Speed and memory): cbc's wall time <= the
 Polars peer's at 1M rows, peak memory <= 150 MiB and flat (1M vs 3M within 10%).
-Needs the bench extra: pip install -e '.[bench]'.  Usage: python benchmarks/batch.py [--runs N]
+Needs the bench extra: pip install -e '.[bench]'.
+Usage: python benchmarks/batch.py [--runs N] [--outputs]
 """
 
 from __future__ import annotations
@@ -86,10 +92,76 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def outputs(runs: int) -> int:
+    """The summary table and brief NDJSON cases (see the module's docstring)."""
+    one, three = export(1_000_000), export(3_000_000)
+    out, ndjson = DATA / "out.csv", DATA / "out.ndjson"
+    cbc = shutil.which("cbc") or "cbc"
+    base, table, brief, peer = (
+        "cbc check --format csv",
+        "cbc check (summary table)",
+        "cbc check --format ndjson --brief",
+        "polars (brief fields, sink_ndjson)",
+    )
+    cases = {
+        base: ([cbc, "check", str(one), "--format", "csv", "-o", str(out)], None),
+        # The table goes to stdout (DEVNULL here), as a person at a terminal sees it.
+        table: ([cbc, "check", str(one)], None),
+        brief: ([cbc, "check", str(one), "--format", "ndjson", "--brief", "-o", str(ndjson)], None),
+        peer: ([sys.executable, "polars_brief_peer.py", str(one), str(ndjson)], HERE / "peers"),
+    }
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, (argv, cwd) in cases.items():
+            results[name].append(measure(argv, cwd))
+    big = [
+        measure([cbc, "check", str(three), "--format", "ndjson", "--brief", "-o", str(ndjson)])
+        for _ in range(max(1, runs // 2))
+    ]
+    rows = 1_000_000
+    print(f"1,000,000-row wide CSV, {runs} runs each, median wall, max peak memory")
+    print(f"{'program':36} {'wall s':>7} {'rows/s':>10} {'peak MiB':>9} {'wall vs csv':>12}")
+    walls = {name: statistics.median(w for w, _ in runs_) for name, runs_ in results.items()}
+    for name, runs_ in results.items():
+        peak = max(m for _, m in runs_)
+        print(
+            f"{name:36} {walls[name]:7.2f} {rows / walls[name]:10,.0f} {peak:9.0f} "
+            f"{walls[name] / walls[base]:12.2f}"
+        )
+    peak_1m = max(m for _, m in results[brief])
+    peak_3m = max(m for _, m in big)
+    print(
+        f"cbc --brief at 3,000,000 rows: {statistics.median(w for w, _ in big):.2f} s, peak "
+        f"{peak_3m:.0f} MiB ({(peak_3m / peak_1m - 1) * 100:+.1f}% vs 1M)"
+    )
+
+    def paired(a: str, b: str) -> float:
+        # Within a round the programs run one after the other: steadier than medians.
+        return statistics.median(
+            x / y for (x, _), (y, _) in zip(results[a], results[b], strict=True)
+        )
+
+    table_ratio, peer_ratio = paired(table, base), paired(brief, peer)
+    print(f"summary table / csv wall, median of per-round ratios: {table_ratio:.2f}")
+    print(f"brief / polars wall, median of per-round ratios: {peer_ratio:.2f}")
+    print(
+        f"targets: table <= 1.5x csv: {'ok' if table_ratio <= 1.5 else 'MISSED'}; brief <= "
+        f"polars: {'ok' if peer_ratio <= 1.0 else 'MISSED'}; peak <= 150 MiB: "
+        f"{'ok' if max(peak_1m, peak_3m) <= 150 else 'MISSED'}; flat within 10%: "
+        f"{'ok' if abs(peak_3m / peak_1m - 1) <= 0.10 else 'MISSED'}"
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--outputs", action="store_true", help="the summary table and brief NDJSON instead"
+    )
     args = parser.parse_args()
+    if args.outputs:
+        return outputs(args.runs)
     one, three = export(1_000_000), export(3_000_000)
     out = DATA / "out.csv"
     cbc = shutil.which("cbc") or "cbc"

@@ -369,9 +369,10 @@ def _results(
 
 
 def schema_document(kind: str = "result") -> dict[str, Any]:
-    """The JSON Schema ``cbc schema`` prints: of ``cbc check``'s JSON (``result``), of
-    ``cbc trend``'s (``trend``) or of a range file (``ranges``), each with ``$schema`` and a
-    stable ``$id`` (``urn:cbc-cli:schema:KIND[:SCHEMA_VERSION]``)."""
+    """The JSON Schema ``cbc schema`` prints: of ``cbc check``'s JSON (``result``), of its
+    ``--brief`` JSON (``brief``), of ``cbc trend``'s (``trend``) or of a range file
+    (``ranges``), each with ``$schema`` and a stable ``$id``
+    (``urn:cbc-cli:schema:KIND[:SCHEMA_VERSION]``)."""
     if kind == "trend":
         from cbc_cli.trend import TREND_SCHEMA_VERSION, trend_json_schema
 
@@ -380,6 +381,10 @@ def schema_document(kind: str = "result") -> dict[str, Any]:
         from cbc_cli.ranges import range_file_schema
 
         return identified(dict(range_file_schema()), "ranges")
+    if kind == "brief":
+        from cbc_cli.brief import brief_schema
+
+        return brief_schema()
     return json_schema()
 
 

@@ -35,6 +35,8 @@ class BatchOptions:
     """Keep what was written to -o FILE when the run stops early (see cbc_cli.output)."""
     date_format: str | None = None
     """How year-last dates are read (``--date-format``; see cbc_cli.parse.parse_moment)."""
+    brief: bool = False
+    """Write brief records (cbc_cli.brief) instead of whole results."""
 
 
 @dataclass
@@ -172,3 +174,12 @@ class BatchSummary:
         for e in problems:
             if len(self.errors) < 20:
                 self.errors.append((e.line, result.sample_id, e.message))
+
+    def merge(self, part: BatchSummary) -> None:
+        """Add the counts of a later part of the run (a chunk counted on its own); the first
+        problems stay the first, in input order."""
+        self.samples += part.samples
+        self.findings.update(part.findings)
+        self.urgency.update(part.urgency)
+        self.error_count += part.error_count
+        self.errors.extend(part.errors[: max(0, 20 - len(self.errors))])

@@ -1,7 +1,9 @@
-"""Columnar evaluation of wide CSV exports written as CSV: the engine's rules over whole chunks.
+"""Columnar evaluation of wide CSV exports: the engine's rules over whole chunks.
 
-A row-by-row Python loop cannot keep up with millions of rows, so for the commonest batch job
-(a wide CSV export in, CSV out) the rules run over columns:
+A row-by-row Python loop cannot keep up with millions of rows, so for a wide CSV or TSV export
+the rules run over columns, whatever is made of the answers (the sink): CSV (the input lines
+with cbc's columns), the brief NDJSON record (cbc_cli.brief), or only the counts of the
+terminal summary. The rules:
 
 - numpy splits a chunk of strictly regular lines into fields (cbc_cli.splitter);
 - each distinct cell text is read once by the same cell reader as the scalar path, and each
@@ -20,8 +22,9 @@ Chunks are judged side by side: by forked worker processes (cbc_cli.workers) whe
 allows, else by two threads, one splitting the next chunk while the other runs the rules over the
 current one. Either way the output is written in input order.
 
-The input lines are copied to the output byte for byte. A property test checks that this module
-and the scalar path write identical CSV. numpy is imported only on this path.
+The input lines are copied to the CSV output byte for byte. Property tests check that this
+module and the scalar path write identical CSV and brief NDJSON and count the same summary.
+numpy is imported only on this path.
 """
 
 from __future__ import annotations
@@ -29,26 +32,37 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, TextIO, get_args
+from typing import TYPE_CHECKING, Any, TextIO, get_args
 
 from cbc_cli.age import at_least
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.batch import BatchStats, count, interpret_record, merge, merge_patient
+from cbc_cli.batch import (
+    BatchStats,
+    BatchSummary,
+    count,
+    interpret_record,
+    merge,
+    merge_patient,
+)
+from cbc_cli.brief import brief_json, brief_record, dumps
 from cbc_cli.engine import (
     DERIVED_COUNTS,
     FINDING_RULES,
     Basis,
+    Decision,
+    care_message,
     decide,
     derive_counts,
     judge_value,
+    reported_value,
     value_basis,
 )
 from cbc_cli.grading import Scheme, missing_context
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
-from cbc_cli.models import URGENCY_ORDER, Flag
+from cbc_cli.models import URGENCY_ORDER, Flag, Result
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import CellReader
@@ -73,11 +87,22 @@ if TYPE_CHECKING:
 CHUNK_BYTES = 1 << 20
 """About 25,000 rows of a typical export: larger chunks measured no faster (benchmarks/batch.py)
 and hold more memory."""
+BRIEF_SHARE = 8
+"""A brief NDJSON run reads chunks of CHUNK_BYTES / BRIEF_SHARE (measured: 1M rows at 2
+processes, 295 MiB at the peak with whole chunks, 111 MiB with an eighth)."""
 READ_AHEAD = 2
 """Chunks the splitting thread may have ready before the rules take them (one process)."""
 _ABSENT, _SCALAR = 0, 1
 """Answer ids every analyte has (see _Judged): no value, and a value only the scalar path reads."""
 _CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
+SINKS = ("csv", "brief", "summary")
+"""What a run makes of its answers: CSV rows, brief NDJSON records, or the summary's counts."""
+_HOLE = "\x00"
+"""A placeholder in a brief record's template: a row's sample id, line or value goes there."""
+_HOLE_JSON = b'"\\u0000"'
+# Sample-id bytes written inside JSON quotes as they are: printable ASCII but quote and
+# backslash (no space either, so that stripping changes nothing).
+_PLAIN_ID = bytes(range(0x21, 0x7F)).replace(b'"', b"").replace(b"\\", b"")
 _FORMULA_BYTES = "".join(FORMULA_START).encode()
 
 
@@ -322,9 +347,10 @@ def _answer_bits(terms: int) -> int:
 
 
 class _Outcomes:
-    """By code-word id: the bytes written after such a row (line end included), the index of
-    its urgency in URGENCY_ORDER, and whether the scalar path takes it instead. Arrays grown
-    by doubling, so that adding a few words per chunk does not copy them all."""
+    """By outcome id: the bytes written after such a row (line end included), the index of
+    its urgency in URGENCY_ORDER, whether the scalar path takes it instead, and what the sink
+    makes of it (``extra``: a brief record's pieces, or the summary's (finding, grade) keys).
+    Arrays grown by doubling, so that adding a few words per chunk does not copy them all."""
 
     def __init__(self) -> None:
         import numpy as np
@@ -333,19 +359,29 @@ class _Outcomes:
         self.tails = np.empty(64, dtype=object)
         self.urgency = np.zeros(64, dtype=np.int8)
         self.slow = np.zeros(64, dtype=bool)
+        self.extra = np.empty(64, dtype=object)
+        self.verdicts: list[Any] = []
+        """By id: the engine's verdict (see Verdict), None for the scalar path."""
 
-    def extend(self, tails: list[bytes], urgency: list[int], slow: np.ndarray) -> np.ndarray:
+    def extend(
+        self,
+        tails: list[bytes],
+        urgency: list[int],
+        slow: np.ndarray,
+        verdicts: list[Any],
+        extra: list[tuple[Any, ...]] | None = None,
+    ) -> np.ndarray:
         """Add new words' outcomes; their ids."""
         import numpy as np
 
         start, end = self.count, self.count + len(tails)
         if end > len(self.tails):
             size = max(end, 2 * len(self.tails))
-            for name in ("tails", "urgency", "slow"):
+            for name in ("tails", "urgency", "slow", "extra"):
                 old = getattr(self, name)
                 grown = (
                     np.empty(size, dtype=old.dtype)
-                    if name == "tails"
+                    if old.dtype == object
                     else np.zeros(size, dtype=old.dtype)
                 )
                 grown[:start] = old[:start]
@@ -353,6 +389,11 @@ class _Outcomes:
         self.tails[start:end] = tails
         self.urgency[start:end] = urgency
         self.slow[start:end] = slow
+        self.verdicts.extend(verdicts)
+        if extra is not None:
+            # Element by element: numpy would make a list of equal tuples a 2-D array.
+            for i, item in enumerate(extra, start):
+                self.extra[i] = item
         self.count = end
         return np.arange(start, end)
 
@@ -374,6 +415,8 @@ class _Split:
     """Rows with a field that starts like a formula (when the guard is on)."""
     long: bytes | None = None
     """The first bytes of a line past ``Limits.line`` (then the chunk is that line alone)."""
+    sample_ids: list[bytes] | None = None
+    """Each row's sample id as JSON (brief records only; None without a sample id column)."""
 
 
 @dataclass
@@ -387,11 +430,17 @@ class _Tally:
     """The source's warnings the chunk gave rise to (a line read as Latin-1)."""
     last_line: int = 0
     """The chunk's last input line."""
+    summary: BatchSummary | None = None
+    """The summary's counts (the summary sink only)."""
+    first: Result | None = None
+    """The chunk's first result (the summary sink: a run of one sample shows it whole)."""
 
 
 @dataclass
 class ColumnarCsv:
-    """Runs a planned input chunk by chunk, writing CSV and counting into ``stats``."""
+    """Runs a planned input chunk by chunk, counting into ``stats`` and writing what ``sink``
+    says: CSV rows (the caller writes the header), brief NDJSON records, or nothing but the
+    counts of ``summary`` (then ``first`` holds the first sample's whole result)."""
 
     fast: FastPlan
     source: Source
@@ -406,6 +455,10 @@ class ColumnarCsv:
     jobs: int = 1
     """Processes that judge chunks at once (see cbc_cli.workers); 1 for this one alone."""
     limits: Limits = DEFAULT_LIMITS
+    sink: str = "csv"
+    """One of SINKS."""
+    summary: BatchSummary = field(default_factory=BatchSummary)
+    first: Result | None = None
     notes: list[str] = field(default_factory=list)
     written_through: int | None = None
     """The last input line whose output has been written (for a partial output's message)."""
@@ -486,6 +539,14 @@ class ColumnarCsv:
         }
         self._bounds = sorted(bounds, key=str)
         self._chunk_parts: dict[str, np.ndarray] = {}
+        if self.sink not in (*SINKS, "none"):
+            raise ValueError(f"unknown sink {self.sink!r}")
+        self._value_json: dict[str, np.ndarray] = {}
+        """analyte -> each vocabulary text's value as a brief record writes it (b"" for none)."""
+        import numpy as np
+
+        self._pieces = np.empty((0, len(self.read) + 1), dtype=object)
+        """By code-word id: its brief record pieces (see _brief_pieces), b"" for a scalar one."""
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -607,6 +668,10 @@ class ColumnarCsv:
         self._write(data)
         self.written_through = tally.last_line
         merge(self.stats, tally.stats)
+        if tally.summary is not None:
+            self.summary.merge(tally.summary)
+        if self.first is None:
+            self.first = tally.first
         self.notes.extend(tally.notes)
         self._blank_rows += tally.blank_rows
         warnings = self.source.warnings
@@ -661,10 +726,13 @@ class ColumnarCsv:
         held = 0
         skipping = False
         carry = b""  # a final CR may be the first half of a CRLF: it goes with the next read
-        size = max(1, CHUNK_BYTES // 8)
+        # A brief record is about 18 times its input line: smaller chunks keep what a process
+        # holds of the output (a chunk's pieces, joined, then written) near the CSV path's.
+        chunk_bytes = max(1, CHUNK_BYTES // BRIEF_SHARE) if self.sink == "brief" else CHUNK_BYTES
+        size = max(1, chunk_bytes // 8)
         while True:
             chunk = stream.read(size)
-            size = CHUNK_BYTES
+            size = chunk_bytes
             if not chunk and not carry:
                 break
             data = carry + chunk if carry else chunk
@@ -738,12 +806,17 @@ class ColumnarCsv:
         # A field starting with = + - @ TAB or CR may be made inert: the scalar path decides
         # exactly (numbers are left alone), so such rows go there.
         formula = _formula_rows(fields, self.delim) if self.formula_guard else None
+        column = self.fast.tab.columns.context.get("sample_id")
+        sample_ids = None
+        if self.sink == "brief" and column is not None:
+            starts, ends = fields.start(column).tolist(), fields.end(column).tolist()
+            sample_ids = _json_ids([normal[a:b] for a, b in zip(starts, ends, strict=True)])
         # The lines are all the rules need of the bytes: the chunk itself is not kept.
-        return _Split(b"", first_line, lines, ids, known, formula)
+        return _Split(b"", first_line, lines, ids, known, formula, sample_ids=sample_ids)
 
     def _process(self, chunk: _Split) -> tuple[bytes, _Tally]:
         """The output lines for one split chunk, and what they add to the run's tally."""
-        tally = _Tally()
+        tally = _Tally(summary=BatchSummary() if self.sink == "summary" else None)
         said = len(self.source.warnings)
         if chunk.long is not None:
             text = long_line(chunk.long, self.source)
@@ -759,6 +832,8 @@ class ColumnarCsv:
         return data, tally
 
     def _write(self, data: bytes) -> None:
+        if not data:
+            return
         # Bytes go straight to the binary layer when there is one: no decode and re-encode.
         raw = getattr(self.out, "buffer", None)
         if raw is None:
@@ -790,9 +865,12 @@ class ColumnarCsv:
         for record in tab.records:
             result = interpret_record(record, self.ranges, self.scheme, self.context)
             count(tally.stats, result)
-            sample = contract_cells(result, self.fast.analytes, self.scheme)
-            for _, cells, _ in record.rows:
-                writer.writerow([*self._input_cells(cells), *sample])
+            if self.sink == "csv":
+                sample = contract_cells(result, self.fast.analytes, self.scheme)
+                for _, cells, _ in record.rows:
+                    writer.writerow([*self._input_cells(cells), *sample])
+            else:
+                buf.write(self._sink_text(result, tally))
         # Blank rows are counted over the whole run, for one note at its end.
         tally.blank_rows += tab.blank_rows
         tally.notes += [note for note in tab.notes if note != blank_note(tab.blank_rows)]
@@ -804,16 +882,28 @@ class ColumnarCsv:
         return [inert(c) for c in fitted] if self.formula_guard else fitted
 
     def _scalar_line(self, line_no: int, text: str, tally: _Tally) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, delimiter=self.delim, lineterminator="")
+        """The output of one line by the scalar reader and engine, its line end included."""
         cells = next(csv.reader([text], delimiter=self.delim))
         record = wide_record(line_no, cells, self.fast.tab)
         result = interpret_record(record, self.ranges, self.scheme, self.context)
         count(tally.stats, result)
+        if self.sink != "csv":
+            return self._sink_text(result, tally)
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=self.delim, lineterminator="\n")
         writer.writerow(
             [*self._input_cells(cells), *contract_cells(result, self.fast.analytes, self.scheme)]
         )
         return buf.getvalue()
+
+    def _sink_text(self, result: Result, tally: _Tally) -> str:
+        """What a brief or summary run makes of one result from the scalar engine."""
+        if tally.summary is not None:
+            tally.summary.add(result)
+            if tally.first is None:
+                tally.first = result
+            return ""
+        return brief_json(result) + "\n"
 
     # -- the columnar rules ------------------------------------------------------------------
 
@@ -825,37 +915,27 @@ class ColumnarCsv:
         person = self._person_keys(ids, n)
         if (person < 0).all():  # no row's sex and age could be read: no limits to judge by
             return self._scalar_lines(lines, first_line, tally)
-        key = np.where(person >= 0, person, 0)
-        # Each row's answer for each analyte, asked of the engine once per distinct value and
-        # class of persons (the grids are kept and grown across chunks), in place in the row's
-        # key words.
-        parts: dict[str, np.ndarray] = {}
-        for analyte in self.read:
-            column = self.index_of[analyte]
-            values = self._column_values(analyte, chunk.known[column])
-            parts[analyte] = self._parts(analyte, ids[column], key, values, derived=False)
-        for target, inputs in self._derivations.items():
-            # A count not given is asked of engine.derive_counts, once per distinct set of the
-            # texts it derives from.
-            given = parts.get(target)
-            rows = np.flatnonzero(given == 0) if given is not None else np.arange(n)
-            if not len(rows):
-                continue
-            tuples = self._tuples[target]
-            made = tuples.ids([ids[self.index_of[a]].take(rows) for a in inputs])
-            derived = self._derive(target, inputs, tuples.members)
-            found = self._parts(target, made, key.take(rows), derived, derived=True)
-            if given is None:
-                parts[target] = given = np.zeros(n, dtype=np.uint64)
-            given[rows] = found
-        self._chunk_parts = parts
-        combo_ids = self._combos.ids(self._key(parts, n), self._new_combos)
+        by_analyte = {a: ids[self.index_of[a]] for a in self.read}
+        values = {a: self._column_values(a, chunk.known[self.index_of[a]]) for a in self.read}
+        combo_ids = self.judge_rows(by_analyte, values, np.where(person >= 0, person, 0))
         outcomes = self._outcomes
         # The scalar path takes a row whose code says so (see _new_combos), an unreadable sex
         # or age, or a field that starts like a formula.
         slow = outcomes.slow.take(combo_ids) | (person < 0)
         if chunk.formula is not None:
             slow[chunk.formula] = True
+        if self.sink == "summary":
+            # Each chunk's first row gets its whole result: a run of one sample shows it.
+            slow[0] = True
+        if self.sink == "brief":
+            # The record's pieces hold a value as the column gives it: a reported bound
+            # ("<0.5", written with its comparator) or a derived count goes row by row.
+            slow |= self._derived_rows
+            for a in self.read:
+                column = self.index_of[a]
+                plain = self._value_pieces(a, chunk.known[column]) != b""
+                given = np.array([not isinstance(q, int) for q in values[a]], dtype=bool)
+                slow |= (given & ~plain).take(ids[column])
         if slow.all():
             return self._scalar_lines(lines, first_line, tally)
         fast_ids = combo_ids[~slow]
@@ -864,21 +944,148 @@ class ColumnarCsv:
             if k:
                 tally.stats.urgency[urgency] += k
         tally.stats.samples += len(fast_ids)
-        tails = outcomes.tails.take(combo_ids)
         slow_rows = np.flatnonzero(slow).tolist()
-        tails[slow_rows] = b"\n"
+        # In input order: the summary keeps the first problems as they come.
+        scalar = [
+            self._scalar_line(first_line + i, lines[i].decode("utf-8"), tally).encode("utf-8")
+            for i in slow_rows
+        ]
+        if tally.summary is not None:
+            _count_fast(tally.summary, outcomes, fast_ids, per_urgency.tolist())
+            return b""
+        if self.sink == "brief":
+            return self._brief_lines(chunk, combo_ids, slow_rows, scalar)
+        tails = outcomes.tails.take(combo_ids)
+        tails[slow_rows] = b""
         # Lines and their tails interleaved in one list, joined once: no bytes object per row.
         out: list[bytes] = [b""] * (2 * n)
         out[0::2] = lines
         out[1::2] = tails.tolist()
-        for i in slow_rows:
-            text = lines[i].decode("utf-8")
-            out[2 * i] = self._scalar_line(first_line + i, text, tally).encode("utf-8")
+        for i, text in zip(slow_rows, scalar, strict=True):
+            out[2 * i] = text
         return b"".join(out)
+
+    def _brief_lines(
+        self, chunk: _Split, combo_ids: np.ndarray, slow_rows: list[int], scalar: list[bytes]
+    ) -> bytes:
+        """A chunk's brief records, each assembled from pieces: its sample id and line, then
+        by turns its combination's pieces (see _brief_pieces) and the JSON of each value."""
+        import numpy as np
+
+        lines = chunk.lines or []
+        n, k = len(lines), len(self.read)
+        width = 2 * k + 5  # head, id, ',"line":', line, then k (piece, value) pairs, the tail
+        out: list[bytes] = [b""] * (width * n)
+        out[0::width] = [_BRIEF_HEAD] * n
+        out[1::width] = chunk.sample_ids or [b"null"] * n
+        out[2::width] = [_BRIEF_LINE] * n
+        first = chunk.first_line
+        out[3::width] = np.arange(first, first + n).astype(bytes).tolist()
+        pieces = self._piece_table().take(combo_ids, axis=0)  # rows x (k + 1)
+        for j, analyte in enumerate(self.read):
+            column = self.index_of[analyte]
+            values = self._value_pieces(analyte, chunk.known[column])
+            out[4 + 2 * j :: width] = pieces[:, j].tolist()
+            out[5 + 2 * j :: width] = values.take(chunk.ids[column]).tolist()
+        out[width - 1 :: width] = pieces[:, k].tolist()
+        for i, text in zip(slow_rows, scalar, strict=True):
+            out[width * i : width * (i + 1)] = [text] + [b""] * (width - 1)
+        return b"".join(out)
+
+    def _piece_table(self) -> np.ndarray:
+        """The brief pieces of every code word so far, a row each (see _Outcomes.extra)."""
+        import numpy as np
+
+        table, outcomes = self._pieces, self._outcomes
+        if len(table) < outcomes.count:
+            more = np.full((outcomes.count - len(table), table.shape[1]), b"", dtype=object)
+            for row, word in enumerate(range(len(table), outcomes.count)):
+                if outcomes.extra[word]:
+                    more[row, :] = outcomes.extra[word]
+            table = self._pieces = np.concatenate([table, more])
+        return table
+
+    def _value_pieces(self, analyte: str, known: int) -> np.ndarray:
+        """For the first ``known`` texts of the analyte's column: each value's JSON as the
+        brief record writes it (reported_value: six significant digits), b"" for a text with
+        no value or one the scalar path reads."""
+        import numpy as np
+
+        have = self._value_json.get(analyte, np.empty(0, dtype=object))
+        if len(have) >= known:
+            return have
+        texts = self._vocabulary(self.index_of[analyte]).texts[len(have) : known]
+        unit = self.fast.tab.columns.header_units.get(analyte)
+        more = np.empty(len(texts), dtype=object)
+        for j, text in enumerate(texts):
+            cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
+            q = cell.value(analyte, self.column_of[analyte], text, unit)
+            plain = q is not None and not cell.errors and q.comparator is None
+            more[j] = dumps(reported_value(q.value)).encode() if plain and q else b""
+        have = self._value_json[analyte] = np.concatenate([have, more])
+        return have
+
+    def _sink_outcomes(self, verdicts: list[Verdict | None]) -> list[tuple[Any, ...]] | None:
+        """For new combinations, what the brief or summary sink needs (see _Outcomes.extra):
+        nothing for one the scalar path takes."""
+        if self.sink not in ("brief", "summary"):
+            return None
+        extra: list[tuple[Any, ...]] = []
+        for verdict in verdicts:
+            if verdict is None:
+                extra.append(())
+                continue
+            flags, grades, decision = verdict
+            if self.sink == "summary":
+                extra.append(
+                    tuple(
+                        (c, "-" if grades.get(c) is None else str(grades[c]))
+                        for c in decision.codes
+                    )
+                )
+            else:
+                ordered = {c: grades[c] for c, _, _ in self.graded if c in grades}
+                extra.append(self._brief_pieces(decision, flags, ordered))
+        return extra
+
+    def _brief_pieces(
+        self,
+        decision: Decision,
+        flags: Mapping[str, Flag | None],
+        grades: dict[str, int | None],
+    ) -> tuple[bytes, ...]:
+        """A code word's brief record with holes for the row's id, line and values, cut at
+        them: one piece before each analyte's value (b"" for an analyte without one), then
+        the tail after the last value."""
+        message, safety = care_message(decision, flags.values(), fever=False)
+        analytes: dict[str, Any] = {
+            a: {"value": _HOLE, "unit": ANALYTES[a].unit, "flag": flags[a]}
+            for a in self.read
+            if a in flags
+        }
+        record = brief_record(
+            sample_id=_HOLE,
+            line=_HOLE,  # type: ignore[arg-type]
+            status="ok",
+            urgency=decision.urgency,
+            message=message,
+            safety=safety,
+            findings=list(decision.codes),
+            grades=grades,
+            analytes=analytes,
+        )
+        cut = (dumps(record) + "\n").encode("utf-8").split(_HOLE_JSON)
+        if cut[:2] != [_BRIEF_HEAD, _BRIEF_LINE] or len(cut) != 3 + len(analytes):
+            raise RuntimeError("the brief record's fields are not in the order assembled here")
+        slots = [b""] * (len(self.read) + 1)
+        present = [j for j, a in enumerate(self.read) if a in flags]
+        for slot, piece in zip([*present, len(self.read)], cut[2:], strict=True):
+            slots[slot] = piece
+        return tuple(slots)
 
     def _scalar_lines(self, lines: list[bytes], first_line: int, tally: _Tally) -> bytes:
         return b"".join(
-            self._scalar_line(first_line + i, raw.decode("utf-8"), tally).encode("utf-8") + b"\n"
+            self._scalar_line(first_line + i, raw.decode("utf-8"), tally).encode("utf-8")
             for i, raw in enumerate(lines)
         )
 
@@ -978,14 +1185,18 @@ class ColumnarCsv:
         return values
 
     def _derive(
-        self, target: str, inputs: list[str], members: list[tuple[int, ...]]
+        self,
+        target: str,
+        inputs: list[str],
+        members: list[tuple[int, ...]],
+        values: Mapping[str, list[Quantity | int]],
     ) -> list[Quantity | int]:
-        """For each distinct set of input texts seen (``members``, by id), the count
-        engine.derive_counts works out from them, or 0 when it derives none."""
+        """For each distinct set of input value ids seen (``members``, by id), the count
+        engine.derive_counts works out from their values, or 0 when it derives none."""
         derived = self._derived.setdefault(target, [])
         for member in members[len(derived) :]:
             texts = member[len(member) - len(inputs) :]
-            given = {a: self._values[a][i] for a, i in zip(inputs, texts, strict=True)}
+            given = {a: values[a][i] for a, i in zip(inputs, texts, strict=True)}
             out, _ = derive_counts({a: q for a, q in given.items() if isinstance(q, Quantity)})
             derived.append(out.get(target, _ABSENT))
         return derived
@@ -1041,10 +1252,68 @@ class ColumnarCsv:
             words[s + 1] |= index.ids(words[s], new).astype(np.uint64) << np.uint64(32)
         return words[-1]
 
+    def judge_rows(
+        self,
+        ids: Mapping[str, np.ndarray],
+        values: Mapping[str, list[Quantity | int]],
+        person: np.ndarray,
+    ) -> np.ndarray:
+        """The one door to the rules, for this module and cbc_cli.columnar_long: each row's
+        outcome id (``outcome(id)``: the engine's verdict, None for the scalar path; the
+        sink's tail, urgency and pieces in ``_outcomes``).
+
+        ``ids[analyte]`` is each row's index into ``values[analyte]`` (grown only at the end,
+        across calls): a quantity, 0 for no value, or 1 for a value only the scalar path reads;
+        an analyte not in ``ids`` has no value on any row. ``person`` is each row's person id
+        (>= 0, see ``person_id``). A count the engine derives (engine.derive_counts) is worked
+        out where the analyte has no value, once per distinct set of input ids; those rows are
+        marked in ``_derived_rows``.
+        """
+        import numpy as np
+
+        n = len(person)
+        # Each row's answer for each analyte, asked of the engine once per distinct value and
+        # class of persons (the grids are kept and grown across chunks), in place in the row's
+        # key words.
+        parts: dict[str, np.ndarray] = {}
+        for analyte, value_ids in ids.items():
+            parts[analyte] = self._parts(analyte, value_ids, person, values[analyte], derived=False)
+        self._derived_rows = np.zeros(n, dtype=bool)
+        for target, inputs in self._derivations.items():
+            if not all(a in ids for a in inputs):
+                continue
+            # A count not given is asked of engine.derive_counts, once per distinct set of the
+            # values it derives from.
+            given = parts.get(target)
+            rows = np.flatnonzero(given == 0) if given is not None else np.arange(n)
+            if not len(rows):
+                continue
+            tuples = self._tuples[target]
+            made = tuples.ids([ids[a].take(rows) for a in inputs])
+            derived = self._derive(target, inputs, tuples.members, values)
+            found = self._parts(target, made, person.take(rows), derived, derived=True)
+            if given is None:
+                parts[target] = given = np.zeros(n, dtype=np.uint64)
+            given[rows] = found
+            self._derived_rows[rows[found != 0]] = True
+        self._chunk_parts = parts
+        return self._combos.ids(self._key(parts, n), self._new_combos)
+
+    def outcome(self, outcome_id: int) -> Verdict | None:
+        """The engine's verdict behind an outcome id (see judge_rows): each analyte's flag, each
+        graded term's grade and engine.decide's decision; None when the scalar path decides."""
+        verdict: Verdict | None = self._outcomes.verdicts[outcome_id]
+        return verdict
+
+    def person_id(self, sex: str, age: str) -> int:
+        """The person id of these sex and age texts (for judge_rows); -1 when either cannot be
+        read or the scheme cannot grade without more (the scalar path writes that row)."""
+        return self._person(sex, age)
+
     def _new_combos(self, _keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """New keys (first seen at ``rows`` of the chunk): whether such a row goes to the
-        scalar path, else its tail and urgency, from engine.decide with exactly the flags,
-        grades and certainties the row's answers hold."""
+        scalar path, else engine.decide's decision with exactly the flags, grades and
+        certainties the row's answers hold, and what the sink makes of it."""
         import numpy as np
 
         columns = [
@@ -1056,14 +1325,11 @@ class ColumnarCsv:
             for a, j in self._judged.items()
             if (part := self._chunk_parts.get(a)) is not None
         ]
-        cells: list[list[str] | None] = []
-        urgencies: list[int] = []
-        layout = self._layout
-        for row in zip(*(ids for _, _, ids in columns), strict=True):
+        verdicts: list[Verdict | None] = []
+        for row in zip(*(ids for _, _, ids in columns), strict=True) if columns else []:
             # A value only the scalar path reads, or no value at all (it writes an error row).
             if _SCALAR in row or not any(row):
-                cells.append(None)
-                urgencies.append(0)
+                verdicts.append(None)
                 continue
             flags: dict[str, Flag | None] = {}
             grades: dict[str, int | None] = {}
@@ -1075,15 +1341,60 @@ class ColumnarCsv:
                     if sure:
                         certain.update(sure)
                     grades.update(term_grades)
-            decision = decide(flags, grades, certain=certain)
-            urgency = decision.urgency
-            cells.append(outcome_cells(flags, grades, decision.codes, urgency, "ok", "", layout))
-            urgencies.append(URGENCY_ORDER.index(urgency))
-        d = self.delim
-        texts = iter(rows_text([c for c in cells if c is not None], d))
-        tails = [b"\n" if c is None else (d + next(texts) + "\n").encode() for c in cells]
-        slow = np.array([c is None for c in cells], dtype=bool)
-        return self._outcomes.extend(tails, urgencies, slow)
+            verdicts.append((flags, grades, decide(flags, grades, certain=certain)))
+        if not columns:
+            verdicts = [None] * len(rows)
+        urgencies = [0 if v is None else URGENCY_ORDER.index(v[2].urgency) for v in verdicts]
+        tails: list[bytes] = [b""] * len(verdicts)
+        if self.sink == "csv":
+            layout = self._layout
+            cells = [
+                outcome_cells(f, g, dec.codes, dec.urgency, "ok", "", layout)
+                for v in verdicts
+                if v is not None
+                for f, g, dec in [v]
+            ]
+            d = self.delim
+            texts = iter(rows_text(cells, d))
+            tails = [b"" if v is None else (d + next(texts) + "\n").encode() for v in verdicts]
+        slow = np.array([v is None for v in verdicts], dtype=bool)
+        extra = self._sink_outcomes(verdicts)
+        return self._outcomes.extend(tails, urgencies, slow, verdicts, extra)
+
+
+Verdict = tuple[dict[str, Flag | None], dict[str, int | None], Decision]
+"""What engine.decide was given and gave for one combination of answers: each analyte's flag,
+each graded term's grade (in the engine's order), and the decision."""
+
+
+def _count_fast(
+    summary: BatchSummary, outcomes: _Outcomes, fast_ids: np.ndarray, per_urgency: list[int]
+) -> None:
+    """Count the rows the columnar rules judged (by outcome id) into the summary."""
+    import numpy as np
+
+    summary.samples += len(fast_ids)
+    for urgency, k in zip(URGENCY_ORDER, per_urgency, strict=True):
+        if k:
+            summary.urgency[urgency] += k
+    per_word = np.bincount(fast_ids)
+    for word in np.flatnonzero(per_word).tolist():
+        k = int(per_word[word])
+        for key in outcomes.extra[word]:
+            summary.findings[key] += k
+
+
+def _json_ids(raws: list[bytes]) -> list[bytes]:
+    """Sample id fields (UTF-8) as the brief record writes them: stripped, in JSON quotes; null
+    for an empty field."""
+    if all(raws) and not b"".join(raws).translate(None, _PLAIN_ID):
+        return [b'"' + raw + b'"' for raw in raws]  # the usual case: nothing to escape or strip
+    return [dumps(raw.decode("utf-8").strip() if raw else None).encode("utf-8") for raw in raws]
+
+
+_BRIEF_HEAD = b'{"sample_id":'
+_BRIEF_LINE = b',"line":'
+"""The pieces of a brief record before its sample id and before its line (brief_record)."""
 
 
 def _send(pool: list[Worker[_Tally]], chunks: list[tuple[int, bytes]]) -> list[Worker[_Tally]]:

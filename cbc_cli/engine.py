@@ -5,7 +5,7 @@ Rules follow docs/clinical.md sections 4-6; the urgency rules are in decide (and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -184,6 +184,12 @@ def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], lis
         out[target] = Quantity(target, wbc.value * total / 100, None, text)
         notes.append(f"{target} was derived from wbc and the differential ({text[9:]})")
     return out, notes
+
+
+def reported_value(value: float) -> float:
+    """A value as the result reports it: six significant digits (the columnar path writes the
+    brief record's values through this too)."""
+    return float(f"{value:.6g}")
 
 
 class Basis(NamedTuple):
@@ -368,7 +374,7 @@ def _check(
     result = AnalyteResult(
         analyte=q.analyte,
         name=analyte.name,
-        value=float(f"{q.value:.6g}"),
+        value=reported_value(q.value),
         unit=analyte.unit,
         input=q.input,
         unit_given=q.unit,
@@ -602,7 +608,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
                     patient=patient,
                 )
             )
-    urgency, why = decision.urgency, decision.why
+    urgency = decision.urgency
     if urgency in ("soon", "now"):
         # Each finding's text ends "share at your next contact"; under soon/now that would
         # contradict the care-team message, which governs.
@@ -610,15 +616,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             replace(f, action=f.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP))
             for f in findings
         ]
-    care = CARE_TEAM_MESSAGES[urgency]
-    if fever:
-        # Never ask a person to watch for the fever they have just reported (the findings'
-        # actions are worded for it already: explanations.finding_words).
-        care = SOON_WITH_FEVER_MESSAGE if urgency == "soon" else care
-    if urgency == "none" and not any(r.flag not in (None, "no-range") for r in analyte_results):
-        message = NOTHING_CHECKED_MESSAGE
-    else:
-        message = f"{why} {care}".strip()
+    message, safety = care_message(decision, [r.flag for r in analyte_results], fever=fever)
     if patient.pregnancy_trimester:
         notes.append(
             "only hemoglobin and hematocrit have pregnancy-specific limits in the shipped ranges; "
@@ -628,11 +626,6 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         notes.append(recovery_context(patient.days_since_chemo))
     if patient.transplant is not None:
         notes.append(transplant_context(patient.transplant))
-    # The seeds' own rule (heavy bleeding, high fever, trouble breathing) on every result that
-    # is not plainly within range (nothing checked is not "within range"), worded for a fever
-    # the person already reported.
-    plainly_normal = urgency == "none" and message != NOTHING_CHECKED_MESSAGE
-    safety = None if plainly_normal else safety_line(fever=fever)
     return Result(
         sample_id=panel.sample_id,
         patient_id=panel.patient_id,
@@ -646,6 +639,28 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         safety=safety,
         notes=notes,
     )
+
+
+def care_message(
+    decision: Decision, flags: Iterable[Flag | None], *, fever: bool
+) -> tuple[str, str | None]:
+    """The care-team message and the safety line (None when plainly within range) of a
+    decision, given the flags of the values read: the engine's, and the columnar path's for
+    each class of combinations it decides once."""
+    care = CARE_TEAM_MESSAGES[decision.urgency]
+    if fever:
+        # Never ask a person to watch for the fever they have just reported (the findings'
+        # actions are worded for it already: explanations.finding_words).
+        care = SOON_WITH_FEVER_MESSAGE if decision.urgency == "soon" else care
+    if decision.urgency == "none" and not any(f not in (None, "no-range") for f in flags):
+        message = NOTHING_CHECKED_MESSAGE
+    else:
+        message = f"{decision.why} {care}".strip()
+    # The seeds' own rule (heavy bleeding, high fever, trouble breathing) on every result that
+    # is not plainly within range (nothing checked is not "within range"), worded for a fever
+    # the person already reported.
+    plainly_normal = decision.urgency == "none" and message != NOTHING_CHECKED_MESSAGE
+    return message, None if plainly_normal else safety_line(fever=fever)
 
 
 def _panel_notes(

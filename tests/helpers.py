@@ -50,6 +50,7 @@ def columnar_runner(
     jobs: int = 1,
     stream: BinaryIO | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    sink: str = "csv",
 ) -> tuple[ColumnarCsv, Source]:
     """A columnar run of the export at ``path`` (or of its header, then ``stream`` as stdin),
     writing to a StringIO, and its source for the caller to close."""
@@ -72,6 +73,7 @@ def columnar_runner(
         {},
         jobs=jobs,
         limits=limits,
+        sink=sink,
     )
     return runner, source
 

@@ -417,8 +417,11 @@ def test_pdf_is_not_written_to_a_terminal() -> None:
         def isatty(self) -> bool:
             return True
 
-    with pytest.raises(UsageError, match=r"-o report\.pdf"):
+    from cbc_cli.cli.app import option_name
+
+    with pytest.raises(UsageError, match="cannot be shown on a terminal") as refused:
         write_document(Tty(io.BytesIO()), b"%PDF-1.7")
+    assert refused.value.render(option_name)[1] == "write it to a file: -o report.pdf"
 
 
 # --- the start-up of cbc check is unchanged ------------------------------------------------------

@@ -225,6 +225,15 @@ def check(
             rich_help_panel="Output",
         ),
     ] = FailOn.never,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief",
+            help="json/ndjson: codes, grades, flags, values, urgency and message per sample, "
+            "without the explanations (cbc explain --format json gives them once).",
+            rich_help_panel="Output",
+        ),
+    ] = False,
 ) -> None:
     """Interpret one complete blood count given as options, or a file of results."""
     given = {
@@ -248,6 +257,12 @@ def check(
         if value is not None
     }
     limits = parse_limits(limit or [])
+    if brief and output_format not in (OutputFormat.json, OutputFormat.ndjson, OutputFormat.csv):
+        raise UsageError(
+            f"--brief applies to --format json, ndjson or csv, not {output_format.value}",
+            code="option.conflict",
+            hint="drop --brief, or give --format ndjson",
+        )
     check_target(output, [file, *range_files(ranges)])
     scheme = resolve_scheme(grading.value)
     table = default_ranges(range_files(ranges), limits)
@@ -295,6 +310,7 @@ def check(
             input_format.value, column or [], unit or [], formula_guard, jobs, limits, partial
         )
         options.date_format = check_date_format(date_format)
+        options.brief = brief
         from cbc_cli.cli.check_file import run_file
 
         if file == "-" and stdin is None:
@@ -328,7 +344,7 @@ def check(
     panel = replace(panel, lab_ranges=lab)
     result = interpret_panel(panel, table, scheme)
     with OutputTarget(output, partial=partial) as target:
-        one = OneSample(scheme, given, panel, collected)
+        one = OneSample(scheme, given, panel, collected, brief=brief)
         writer = open_writer(output_format.value, target.stream, one)
         writer.write(result)
         writer.close()

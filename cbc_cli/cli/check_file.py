@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from cbc_cli.batch import BatchOptions, BatchStats, count, run
-from cbc_cli.cli.formats import FileRun, open_writer
+from cbc_cli.cli.formats import FileRun, open_writer, print_file_table
 from cbc_cli.errors import InputError
 from cbc_cli.grading import Scheme
 from cbc_cli.output import OutputTarget
@@ -74,11 +74,13 @@ def run_file(
         # Entered after the source: a run that ends early discards (or keeps) the output first.
         target = stack.enter_context(OutputTarget(output, partial=options.partial))
         out = target.stream
-        # The columnar path reads dates the default way: a declared --date-format goes row by row.
-        if (
-            fmt == "csv"
-            and options.date_format is None
-            and _columnar(source, options, context, ranges, scheme, stats, target, stack)
+        # The columnar paths read dates the default way: a declared --date-format goes row by row.
+        if options.date_format is None and (
+            _columnar(source, options, context, ranges, scheme, stats, target, stack, fmt)
+            or (
+                fmt == "csv"
+                and _columnar_long(source, options, context, ranges, scheme, stats, target, stack)
+            )
         ):
             return stats
         data = read_input(
@@ -89,7 +91,9 @@ def run_file(
             limits=options.limits,
             date_format=options.date_format,
         )
-        writer = open_writer(fmt, out, FileRun(scheme, data, options.formula_guard))
+        writer = open_writer(
+            fmt, out, FileRun(scheme, data, options.formula_guard, brief=options.brief)
+        )
         progress = _progress(stack)
         as_read = fmt != "table"  # the terminal view is printed at the end, not row by row
         for record, result in run(data.records, ranges, scheme, context):
@@ -116,6 +120,18 @@ def run_file(
     return stats
 
 
+def columnar_sink(fmt: str, brief: bool) -> str | None:
+    """What the columnar path makes of a wide CSV/TSV export written in ``fmt`` (see
+    cbc_cli.columnar.SINKS); None when that output goes row by row."""
+    if fmt == "csv":
+        return "csv"  # CSV carries no prose: --brief changes nothing in it
+    if fmt == "table":
+        return "summary"
+    if fmt == "ndjson" and brief:
+        return "brief"
+    return None
+
+
 def _columnar(
     source: Source,
     options: BatchOptions,
@@ -125,8 +141,13 @@ def _columnar(
     stats: BatchStats,
     target: OutputTarget,
     stack: ExitStack,
+    fmt: str,
 ) -> bool:
-    """Run a wide CSV export through the columnar rules when they cover it; False otherwise."""
+    """Run a wide CSV export through the columnar rules when they cover the input and the
+    output; False otherwise."""
+    sink = columnar_sink(fmt, options.brief)
+    if sink is None:
+        return False
     # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
     # thread (and numpy loads a little sooner). A user's own setting is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -143,15 +164,16 @@ def _columnar(
     if fast is None:
         return False
     out = target.stream
-    CsvWriter(
-        out,
-        fast.tab.header,
-        fast.analytes,
-        scheme,
-        long=False,
-        formula_guard=options.formula_guard,
-        delimiter=fast.tab.delimiter,
-    )
+    if sink == "csv":
+        CsvWriter(
+            out,
+            fast.tab.header,
+            fast.analytes,
+            scheme,
+            long=False,
+            formula_guard=options.formula_guard,
+            delimiter=fast.tab.delimiter,
+        )
     runner = ColumnarCsv(
         fast,
         source,
@@ -159,12 +181,76 @@ def _columnar(
         scheme,
         context,
         out,
-        options.formula_guard,
+        options.formula_guard and sink == "csv",  # the guard is for spreadsheets: CSV only
         stats,
         columns,
         units,
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
         limits=options.limits,
+        sink=sink,
+    )
+    try:
+        runner.run(_progress(stack))
+    finally:
+        target.through = runner.written_through
+    _report(source, stats, runner.notes)
+    if stats.samples == 0:
+        raise InputError(
+            f"{source.name}: no data rows after the header",
+            hint="the file holds only a header; give rows of results",
+        )
+    if sink == "summary":
+        print_file_table(out, scheme, runner.summary, runner.first)
+    return True
+
+
+def _columnar_long(
+    source: Source,
+    options: BatchOptions,
+    context: Patient,
+    ranges: RangeTable,
+    scheme: Scheme,
+    stats: BatchStats,
+    target: OutputTarget,
+    stack: ExitStack,
+) -> bool:
+    """Run a long CSV export (a row per result) through the columnar rules when they cover it;
+    False otherwise."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from cbc_cli import workers
+    from cbc_cli.columnar_long import LongColumnarCsv, plan_long
+    from cbc_cli.readers.columns import parse_column_options, parse_unit_options
+    from cbc_cli.writers.batch_writers import CsvWriter
+
+    if context.temperature_c is not None:
+        return False  # the fever rules (febrile neutropenia) live in the engine only
+    columns = parse_column_options(options.columns)
+    units = parse_unit_options(options.units)
+    fast = plan_long(source, options.input_format, columns, units, options.limits)
+    if fast is None:
+        return False
+    CsvWriter(
+        target.stream,
+        fast.tab.header,
+        [],
+        scheme,
+        long=True,
+        formula_guard=options.formula_guard,
+        delimiter=fast.tab.delimiter,
+    )
+    runner = LongColumnarCsv(
+        fast,
+        source,
+        ranges,
+        scheme,
+        context,
+        target.stream,
+        options.formula_guard,
+        stats,
+        columns,
+        units,
+        limits=options.limits,
+        jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
     )
     try:
         runner.run(_progress(stack))

@@ -1,11 +1,20 @@
 """The ``cbc explain`` command: a finding or a patient topic in plain language."""
 
+import sys
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from cbc_cli.cli.options import print_view
 from cbc_cli.errors import UsageError
+
+
+class ExplainFormat(StrEnum):
+    """What ``cbc explain --format`` writes."""
+
+    table = "table"
+    json = "json"
 
 
 def explain(
@@ -16,15 +25,32 @@ def explain(
             show_default=False,
         ),
     ] = None,
+    output_format: Annotated[
+        ExplainFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json: every finding's and topic's texts (or the one named), once, for "
+            "scripts that read --brief records.",
+        ),
+    ] = ExplainFormat.table,
 ) -> None:
     """Explain a finding or a patient topic in plain language (no argument: list them)."""
     from cbc_cli.explanations import EXPLANATIONS, TOPICS
     from cbc_cli.render import explanation_list, explanation_view, topic_view
 
-    if finding is None:
+    name = None if finding is None else finding.strip().lower()
+    if output_format is ExplainFormat.json and (name is None or name in (*EXPLANATIONS, *TOPICS)):
+        import json
+
+        from cbc_cli.brief import explanations_data
+
+        document = explanations_data(name)
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    if name is None:
         print_view(explanation_list())
         return
-    name = finding.strip().lower()
     if name in EXPLANATIONS:
         print_view(explanation_view(EXPLANATIONS[name]))
     elif name in TOPICS:

@@ -48,6 +48,8 @@ class FileRun:
     data: Input
     """The input as read: its columns (carried through to CSV) and whether it is tabular."""
     formula_guard: bool = True
+    brief: bool = False
+    """JSON and NDJSON as brief records (cbc_cli.brief)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class OneSample:
     """The values as typed, by analyte id (the input columns of the CSV output)."""
     panel: Panel
     collected: str | None = None
+    brief: bool = False
+    """JSON and NDJSON as brief records (cbc_cli.brief)."""
 
 
 @dataclass(frozen=True)
@@ -126,9 +130,9 @@ def _file_writer(fmt: str, out: TextIO, run: FileRun) -> ResultWriter:
 
     scheme, data = run.scheme, run.data
     if fmt == "json":
-        return JsonWriter(out, scheme_info(scheme))
+        return JsonWriter(out, scheme_info(scheme), brief=run.brief)
     if fmt == "ndjson":
-        return NdjsonWriter(out)
+        return NdjsonWriter(out, brief=run.brief)
     if fmt in ("fhir", "hl7"):
         return _standard_writer(fmt, out, scheme)
     if fmt in ("html", "pdf"):
@@ -184,18 +188,26 @@ class _FileTable:
 
     def close(self) -> None:
         """Print the page or the summary."""
-        from rich.console import Console
+        print_file_table(self.out, self.scheme, self.summary, self.first)
 
-        from cbc_cli.api import scheme_info
-        from cbc_cli.render import batch_summary_view, result_view
 
-        if self.summary.samples == 0:
-            return
-        console = Console(file=self.out, highlight=False, emoji=False)
-        if self.summary.samples == 1 and self.first is not None:
-            console.print(result_view(self.first, scheme_info(self.scheme)))
-        else:
-            console.print(batch_summary_view(self.summary, scheme_info(self.scheme)))
+def print_file_table(
+    out: TextIO, scheme: Scheme, summary: BatchSummary, first: Result | None
+) -> None:
+    """The terminal view of a file: the full page of its one sample, or the summary of many
+    (nothing when no sample was read). The columnar path counts into a summary of its own."""
+    from rich.console import Console
+
+    from cbc_cli.api import scheme_info
+    from cbc_cli.render import batch_summary_view, result_view
+
+    if summary.samples == 0:
+        return
+    console = Console(file=out, highlight=False, emoji=False)
+    if summary.samples == 1 and first is not None:
+        console.print(result_view(first, scheme_info(scheme)))
+    else:
+        console.print(batch_summary_view(summary, scheme_info(scheme)))
 
 
 def _one_sample_writer(fmt: str, out: TextIO, run: OneSample) -> SampleWriter:
@@ -240,7 +252,18 @@ class _OneSampleWriter:
         from cbc_cli.models import to_json
 
         out, results, scheme = self.out, self.results, self.run.scheme
-        if self.fmt == "json":
+        if self.run.brief and self.fmt in ("json", "ndjson"):
+            from cbc_cli.writers.batch_writers import JsonWriter, NdjsonWriter
+
+            brief = (
+                JsonWriter(out, scheme_info(scheme), brief=True)
+                if self.fmt == "json"
+                else NdjsonWriter(out, brief=True)
+            )
+            for r in results:
+                brief.write(None, r)
+            brief.close()
+        elif self.fmt == "json":
             out.write(to_json(make_report(results, scheme), indent=2) + "\n")
         elif self.fmt == "ndjson":
             for r in results:

@@ -15,17 +15,22 @@ def schema(
     trend: Annotated[
         bool, typer.Option("--trend", help="Print the schema of cbc trend's JSON instead.")
     ] = False,
+    brief: Annotated[
+        bool,
+        typer.Option("--brief", help="Print the schema of cbc check's --brief JSON instead."),
+    ] = False,
 ) -> None:
     """Print the JSON Schema of cbc check's JSON output (or of trend's, or of a range file)."""
     import json
 
     from cbc_cli.api import schema_document
 
-    if ranges_file and trend:
+    if ranges_file + trend + brief > 1:
         raise UsageError(
-            "--ranges and --trend each choose a schema",
+            "--ranges, --trend and --brief each choose a schema",
             code="option.conflict",
             hint="give one of them",
         )
-    document = schema_document("trend" if trend else "ranges" if ranges_file else "result")
+    kind = "trend" if trend else "ranges" if ranges_file else "brief" if brief else "result"
+    document = schema_document(kind)
     sys.stdout.write(json.dumps(document, indent=2) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from cbc_cli.analytes import find_analyte
 from cbc_cli.errors import InputError
@@ -44,6 +45,25 @@ class LimitProblem(str):
     sample id among them is kept."""
 
     __slots__ = ()
+
+
+class SeenSamples(Protocol):
+    """Where each (sample id, collection time) of long-layout input was first seen: a dict, or
+    the columnar path's index, which outlives one reader."""
+
+    def get(self, key: tuple[str, str], /) -> int | None:
+        """The first line of the sample with this key, or None."""
+
+    def setdefault(self, key: tuple[str, str], line: int, /) -> int:
+        """Remember ``line`` as the key's first line unless one is known; the first line."""
+
+
+def split_sample_note(line: int, first: int) -> str:
+    """The note for a long-layout sample whose id came before, with other samples between."""
+    return (
+        f"line {line} has the sample id of line {first}, with rows of other "
+        "samples between: read as a separate sample; sort the file by sample_id"
+    )
 
 
 class _TooLong(Exception):
@@ -92,12 +112,14 @@ def read_tabular(
     first_line: int = 1,
     limits: Limits = DEFAULT_LIMITS,
     date_format: str | None = None,
+    seen: SeenSamples | None = None,
 ) -> Tabular:
     """Read the header and set up the record stream.
 
     With ``;`` as delimiter a comma inside a number is a decimal comma (``9,1``).
     ``first_line`` is the line number of the first line given (a part of a longer input).
     A data row past ``limits.line``, or with a cell past ``limits.field``, is an error row.
+    ``seen`` holds the long-layout samples read before (by default none).
 
     Raises:
         InputError: no header, a header past a limit, or no column cbc can read as an analyte.
@@ -140,7 +162,7 @@ def read_tabular(
         )
     tab = Tabular(header, cmap, delim, delim == ";", iter(()), date_format=date_format)
     rows = _rows(lines, delim, header_line_no, tab, limits)
-    tab.records = _long_records(rows, tab) if cmap.is_long else _wide_records(rows, tab)
+    tab.records = _long_records(rows, tab, seen) if cmap.is_long else _wide_records(rows, tab)
     return tab
 
 
@@ -366,18 +388,21 @@ def _at(cells: list[str], index: int | None) -> str | None:
 
 
 def _long_records(
-    rows: Iterator[tuple[int, list[str], str | None]], tab: Tabular
+    rows: Iterator[tuple[int, list[str], str | None]],
+    tab: Tabular,
+    seen: SeenSamples | None = None,
 ) -> Iterator[Record]:
+    if seen is None:
+        seen = {}
     cmap = tab.columns
     width = len(tab.header)
     group: list[tuple[int, list[str]]] = []
     key: tuple[str, str] | None = None
-    seen: dict[tuple[str, str], int] = {}
     for line, cells, parse_problem in rows:
         problem = _bad_row(cells, width, parse_problem)
         if problem:
             if group:
-                yield _long_sample(group, tab, seen)
+                yield long_record(group, tab, seen)
                 group, key = [], None
             yield _error_record(line, cells, problem, tab)
             continue
@@ -387,21 +412,21 @@ def _long_records(
             _cell(padded, cmap.context.get("collected_at")),
         )
         if group and row_key != key:
-            yield _long_sample(group, tab, seen)
+            yield long_record(group, tab, seen)
             group = []
         key = row_key
         group.append((line, padded))
     if group:
-        yield _long_sample(group, tab, seen)
+        yield long_record(group, tab, seen)
 
 
 def _cell(cells: list[str], index: int | None) -> str:
     return "" if index is None else cells[index].strip()
 
 
-def _long_sample(
-    group: list[tuple[int, list[str]]], tab: Tabular, seen: dict[tuple[str, str], int]
-) -> Record:
+def long_record(group: list[tuple[int, list[str]]], tab: Tabular, seen: SeenSamples) -> Record:
+    """The record of one long-layout sample: its rows (line, cells padded to the header), in
+    order, all with the same sample id and collection time."""
     cmap = tab.columns
     first_line, first = group[0]
     ctx = cmap.context
@@ -412,11 +437,9 @@ def _long_sample(
         date_format=tab.date_format,
         date_orders=tab.date_orders,
     )
-    if key in seen and key[0]:
-        tab.notes.append(
-            f"line {first_line} has the sample id of line {seen[key]}, with rows of other "
-            "samples between: read as a separate sample; sort the file by sample_id"
-        )
+    earlier = seen.get(key)
+    if earlier is not None and key[0]:
+        tab.notes.append(split_sample_note(first_line, earlier))
     seen.setdefault(key, first_line)
 
     def get(name: str) -> str | None:

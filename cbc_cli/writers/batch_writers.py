@@ -1,5 +1,5 @@
 """Streaming writers for many results: CSV (input columns carried through, or a row per sample
-for input without columns), NDJSON and JSON.
+for input without columns), NDJSON and JSON (whole results, or brief records: cbc_cli.brief).
 
 Each writer takes one record and its result at a time, so memory does not grow with the input.
 """
@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Protocol, TextIO
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.brief import BRIEF_VERSION, brief_json
 from cbc_cli.grading import Scheme
 from cbc_cli.models import SCHEMA_VERSION, Result, SchemeInfo, to_json
 from cbc_cli.readers.records import Record
@@ -29,14 +30,15 @@ class ResultWriter(Protocol):
 
 
 class NdjsonWriter:
-    """One result object per line."""
+    """One result object per line (``brief``: one brief record per line)."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, *, brief: bool = False) -> None:
         self.out = out
+        self.text = brief_json if brief else to_json
 
-    def write(self, record: Record, result: Result) -> None:
+    def write(self, record: Record | None, result: Result) -> None:
         """Write one result as a line of JSON."""
-        self.out.write(to_json(result) + "\n")
+        self.out.write(self.text(result) + "\n")
 
     def close(self) -> None:
         """Nothing to finish."""
@@ -45,17 +47,22 @@ class NdjsonWriter:
 class JsonWriter:
     """The report document of README, Outputs, written as results arrive."""
 
-    def __init__(self, out: TextIO, scheme: SchemeInfo) -> None:
+    def __init__(self, out: TextIO, scheme: SchemeInfo, *, brief: bool = False) -> None:
         self.out = out
         self.count = 0
+        self.text = brief_json if brief else to_json
+        # The brief document says so (its schema: cbc schema --brief).
         head = json.dumps(
-            {"schema_version": SCHEMA_VERSION, "grading": asdict(scheme)}, ensure_ascii=False
+            {"schema_version": BRIEF_VERSION, "brief": True, "grading": asdict(scheme)}
+            if brief
+            else {"schema_version": SCHEMA_VERSION, "grading": asdict(scheme)},
+            ensure_ascii=False,
         )
         out.write(head[:-1] + ', "results": [')
 
-    def write(self, record: Record, result: Result) -> None:
+    def write(self, record: Record | None, result: Result) -> None:
         """Append one result to the results array."""
-        self.out.write(("," if self.count else "") + "\n  " + to_json(result))
+        self.out.write(("," if self.count else "") + "\n  " + self.text(result))
         self.count += 1
 
     def close(self) -> None:

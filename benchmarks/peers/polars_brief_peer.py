@@ -1,0 +1,133 @@
+"""Peer: the fields of cbc's brief record (README, Outputs) as Polars expressions, scan_csv to
+sink_ndjson: sample id, line, status, urgency, care-team message, safety line, finding codes,
+grades, and each value with its unit and flag.
+
+The same adult ranges, critical limits and CTCAE v5.0 cut-offs as polars_peer.py; the urgency
+follows cbc's rules for these counts (critical value: now; three low lines with one of grade 2
+or worse, or any grade 3 or 4: soon; any finding or flag outside the range: routine), with
+cbc's own message texts.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import polars as pl
+from rules import ANALYTES, GRADED, adult_ranges, bound, critical, ctcae_cutoffs
+
+from cbc_cli.analytes import ANALYTES as CATALOGUE
+from cbc_cli.explanations import CARE_TEAM_MESSAGES, SAFETY_LINE
+
+HIGH = {
+    "erythrocytosis": "hgb",
+    "leukocytosis": "wbc",
+    "neutrophilia": "anc",
+    "thrombocytosis": "plt",
+}
+LINES = ("anemia", "neutropenia", "thrombocytopenia")
+
+
+def main(src: str, dst: str) -> None:
+    ranges, crit, cuts = adult_ranges(), critical(), ctcae_cutoffs()
+    frame = pl.scan_csv(src, infer_schema_length=10_000).with_row_index("line", offset=2)
+    female = pl.col("sex") == "F"
+    flags: dict[str, Any] = {}
+    for a in ANALYTES:
+        v = pl.col(a).cast(pl.Float64)
+        lo = pl.when(female).then(bound(ranges, a, "F", 0)).otherwise(bound(ranges, a, "M", 0))
+        hi = pl.when(female).then(bound(ranges, a, "F", 1)).otherwise(bound(ranges, a, "M", 1))
+        clo, chi = crit.get(a, (None, None))
+        flag: Any = pl.when(v.is_null()).then(pl.lit(None))
+        if clo is not None:
+            flag = flag.when(v < clo).then(pl.lit("LL"))
+        if chi is not None:
+            flag = flag.when(v > chi).then(pl.lit("HH"))
+        flag = flag.when(v < lo).then(pl.lit("L")).when(v > hi).then(pl.lit("H"))
+        flags[a] = flag.otherwise(pl.lit("N"))
+    grades: dict[str, Any] = {}
+    for finding, a in GRADED.items():
+        v = pl.col(a).cast(pl.Float64)
+        lln = pl.when(female).then(bound(ranges, a, "F", 0)).otherwise(bound(ranges, a, "M", 0))
+        grade: Any = pl.when(v.is_null()).then(pl.lit(None, dtype=pl.Int8))
+        for g, cut in cuts[finding]:
+            grade = grade.when(v < cut).then(pl.lit(g, dtype=pl.Int8))
+        grade = grade.when(v < lln).then(pl.lit(1, dtype=pl.Int8))
+        grades[finding] = grade.otherwise(pl.lit(0, dtype=pl.Int8))
+    found = {f: grades[f].fill_null(0) >= 1 for f in GRADED}
+    found |= {f: flags[a].is_in(["H", "HH"]).fill_null(False) for f, a in HIGH.items()}
+    low_lines = pl.sum_horizontal([found[f].cast(pl.Int8) for f in LINES])
+    critical_any = pl.any_horizontal([flags[a].is_in(["LL", "HH"]) for a in ANALYTES]).fill_null(
+        False
+    )
+    codes = [pl.when(hit).then(pl.lit(f)) for f, hit in found.items()]
+    codes.append(pl.when(low_lines == 3).then(pl.lit("pancytopenia")))
+    codes.append(pl.when(low_lines == 2).then(pl.lit("bicytopenia")))
+    codes.append(pl.when(critical_any).then(pl.lit("critical-value")))
+    findings = pl.concat_list(codes).list.drop_nulls()
+    pattern_urgent = (low_lines == 3) & pl.any_horizontal(
+        [grades[f].fill_null(9) >= 2 for f in LINES]
+    )
+    severe = pl.any_horizontal([grades[f].fill_null(0) >= 3 for f in GRADED])
+    abnormal = pl.any_horizontal([~flags[a].is_in(["N"]).fill_null(True) for a in ANALYTES])
+    urgency = (
+        pl.when(critical_any)
+        .then(pl.lit("now"))
+        .when(pattern_urgent | severe)
+        .then(pl.lit("soon"))
+        .when((findings.list.len() > 0) | abnormal)
+        .then(pl.lit("routine"))
+        .otherwise(pl.lit("none"))
+    )
+    message = (
+        pl.when(critical_any)
+        .then(
+            pl.lit(
+                "A value is beyond the limits at which labs phone the care team at once. "
+                + CARE_TEAM_MESSAGES["now"]
+            )
+        )
+        .when(pattern_urgent)
+        .then(pl.lit("All three kinds of blood cells are low. " + CARE_TEAM_MESSAGES["soon"]))
+        .when(severe)
+        .then(pl.lit("Some counts are very low or very high. " + CARE_TEAM_MESSAGES["soon"]))
+        .when((findings.list.len() > 0) | abnormal)
+        .then(
+            pl.lit(
+                "Some results are outside their reference range. " + CARE_TEAM_MESSAGES["routine"]
+            )
+        )
+        .otherwise(pl.lit(CARE_TEAM_MESSAGES["none"]))
+    )
+    analytes = pl.struct(
+        [
+            pl.struct(
+                [
+                    pl.col(a).cast(pl.Float64).alias("value"),
+                    pl.lit(CATALOGUE[a].unit).alias("unit"),
+                    flags[a].alias("flag"),
+                ]
+            ).alias(a)
+            for a in ANALYTES
+        ]
+    )
+    frame.select(
+        pl.col("sample_id"),
+        pl.col("line"),
+        pl.lit("ok").alias("status"),
+        urgency.alias("urgency"),
+        message.alias("message"),
+        pl.when(urgency == "none")
+        .then(pl.lit(None))
+        .otherwise(pl.lit(SAFETY_LINE))
+        .alias("safety"),
+        findings.alias("findings"),
+        pl.struct([g.alias(f) for f, g in grades.items()]).alias("grades"),
+        analytes.alias("analytes"),
+        pl.lit(None).alias("error"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("cell_errors"),
+    ).sink_ndjson(dst)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
