@@ -14,7 +14,8 @@ terminal summary. The rules:
   derived from), and ``engine.decide`` once for each distinct set of answers a row holds; numpy
   only gathers the answers row by row. This module compares no value with any limit;
 - a row the engine's answers do not cover (an unreadable cell, no value at all, a formula-looking
-  cell, an unreadable sex or age) goes through the scalar engine in its place, and a chunk that
+  cell, an unreadable sex or age; for the brief record also a reported bound or a derived count)
+  goes through the scalar engine in its place, and a chunk that
   does not split one row per line (blank lines, quoted line breaks, a wrong number of fields)
   is read by the scalar reader whole.
 
@@ -542,11 +543,12 @@ class ColumnarCsv:
         if self.sink not in (*SINKS, "none"):
             raise ValueError(f"unknown sink {self.sink!r}")
         self._value_json: dict[str, np.ndarray] = {}
+        self._bounds_given: dict[str, np.ndarray] = {}
         """analyte -> each vocabulary text's value as a brief record writes it (b"" for none)."""
         import numpy as np
 
         self._pieces = np.empty((0, len(self.read) + 1), dtype=object)
-        """By code-word id: its brief record pieces (see _brief_pieces), b"" for a scalar one."""
+        """By outcome id: its brief record pieces (see _brief_pieces), b"" for a scalar one."""
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -933,9 +935,8 @@ class ColumnarCsv:
             slow |= self._derived_rows
             for a in self.read:
                 column = self.index_of[a]
-                plain = self._value_pieces(a, chunk.known[column]) != b""
-                given = np.array([not isinstance(q, int) for q in values[a]], dtype=bool)
-                slow |= (given & ~plain).take(ids[column])
+                self._value_pieces(a, chunk.known[column])
+                slow |= self._bounds_given[a].take(ids[column])
         if slow.all():
             return self._scalar_lines(lines, first_line, tally)
         fast_ids = combo_ids[~slow]
@@ -993,7 +994,7 @@ class ColumnarCsv:
         return b"".join(out)
 
     def _piece_table(self) -> np.ndarray:
-        """The brief pieces of every code word so far, a row each (see _Outcomes.extra)."""
+        """The brief pieces of every outcome so far, a row each (see _Outcomes.extra)."""
         import numpy as np
 
         table, outcomes = self._pieces, self._outcomes
@@ -1008,20 +1009,26 @@ class ColumnarCsv:
     def _value_pieces(self, analyte: str, known: int) -> np.ndarray:
         """For the first ``known`` texts of the analyte's column: each value's JSON as the
         brief record writes it (reported_value: six significant digits), b"" for a text with
-        no value or one the scalar path reads."""
+        no value or one the scalar path reads; ``_bounds_given[analyte]`` marks the reported
+        bounds ("<0.5"), whose records the scalar path writes."""
         import numpy as np
 
         have = self._value_json.get(analyte, np.empty(0, dtype=object))
         if len(have) >= known:
             return have
-        texts = self._vocabulary(self.index_of[analyte]).texts[len(have) : known]
-        unit = self.fast.tab.columns.header_units.get(analyte)
-        more = np.empty(len(texts), dtype=object)
-        for j, text in enumerate(texts):
-            cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
-            q = cell.value(analyte, self.column_of[analyte], text, unit)
-            plain = q is not None and not cell.errors and q.comparator is None
-            more[j] = dumps(reported_value(q.value)).encode() if plain and q else b""
+        values = self._column_values(analyte, known)[len(have) : known]
+        more = np.empty(len(values), dtype=object)
+        bound = np.zeros(len(values), dtype=bool)
+        for j, q in enumerate(values):
+            if isinstance(q, Quantity):
+                plain = q.comparator is None
+                more[j] = dumps(reported_value(q.value)).encode() if plain else b""
+                bound[j] = not plain
+            else:
+                more[j] = b""
+        self._bounds_given[analyte] = np.concatenate(
+            [self._bounds_given.get(analyte, np.zeros(0, dtype=bool)), bound]
+        )
         have = self._value_json[analyte] = np.concatenate([have, more])
         return have
 
@@ -1054,7 +1061,7 @@ class ColumnarCsv:
         flags: Mapping[str, Flag | None],
         grades: dict[str, int | None],
     ) -> tuple[bytes, ...]:
-        """A code word's brief record with holes for the row's id, line and values, cut at
+        """An outcome's brief record with holes for the row's id, line and values, cut at
         them: one piece before each analyte's value (b"" for an analyte without one), then
         the tail after the last value."""
         message, safety = care_message(decision, flags.values(), fever=False)
