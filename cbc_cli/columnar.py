@@ -1287,8 +1287,13 @@ class ColumnarCsv:
             parts[analyte] = self._parts(analyte, value_ids, person, values[analyte], derived=False)
         self._derived_rows = np.zeros(n, dtype=bool)
         for target, inputs in self._derivations.items():
-            if not all(a in ids for a in inputs):
+            if not any(a in ids for a in inputs):
                 continue
+            # An input no row has a value of (cbc_cli.columnar_long gives only those some
+            # sample has) is no value on every row.
+            none = np.zeros(n, dtype=np.int64)
+            inputs_ids = {a: ids.get(a, none) for a in inputs}
+            inputs_values = {a: values.get(a, _NO_VALUES) for a in inputs}
             # A count not given is asked of engine.derive_counts, once per distinct set of the
             # values it derives from.
             given = parts.get(target)
@@ -1296,8 +1301,8 @@ class ColumnarCsv:
             if not len(rows):
                 continue
             tuples = self._tuples[target]
-            made = tuples.ids([ids[a].take(rows) for a in inputs])
-            derived = self._derive(target, inputs, tuples.members, values)
+            made = tuples.ids([inputs_ids[a].take(rows) for a in inputs])
+            derived = self._derive(target, inputs, tuples.members, inputs_values)
             found = self._parts(target, made, person.take(rows), derived, derived=True)
             if given is None:
                 parts[target] = given = np.zeros(n, dtype=np.uint64)
@@ -1368,6 +1373,9 @@ class ColumnarCsv:
         extra = self._sink_outcomes(verdicts)
         return self._outcomes.extend(tails, urgencies, slow, verdicts, extra)
 
+
+_NO_VALUES: list[Quantity | int] = [_ABSENT]
+"""The values of an analyte no row has: id 0, no value."""
 
 Verdict = tuple[dict[str, Flag | None], dict[str, int | None], Decision]
 """What engine.decide was given and gave for one combination of answers: each analyte's flag,
