@@ -7,15 +7,17 @@ terminal summary. The rules:
 
 - numpy splits a chunk of strictly regular lines into fields (cbc_cli.splitter);
 - each distinct cell text is read once by the same cell reader as the scalar path, and each
-  distinct person (sex and age texts) gets its ranges and grading criteria once from the same
-  ``RangeTable.select`` and ``choose_criterion``; values and limits are rounded with the same
-  12-digit guard, so numpy's comparisons see exactly the numbers the scalar engine compares;
-- flags and grades are numpy comparisons; findings, composites and urgency are decided once per
-  class of combinations of flags and grades that ``engine.decide`` tells apart, by calling it;
-- every row the columnar rules do not cover exactly (a reported bound such as ``<0.1``, an
-  unreadable cell, a derived ANC, a formula-looking cell, no value at all) goes through the
-  scalar engine in its place, and a chunk that does not split one row per line (blank lines,
-  quoted line breaks, a wrong number of fields) is read by the scalar reader whole.
+  distinct person (sex and age texts) is read once and placed, for each analyte, in the class of
+  persons whose values the engine judges by the same basis (``engine.value_basis``);
+- the rules are the engine's own: ``engine.judge_value`` is asked once for each distinct value
+  and class (``engine.derive_counts`` once for each distinct set of texts an ANC or ALC is
+  derived from), and ``engine.decide`` once for each distinct set of answers a row holds; numpy
+  only gathers the answers row by row. This module compares no value with any limit;
+- a row the engine's answers do not cover (an unreadable cell, no value at all, a formula-looking
+  cell, an unreadable sex or age; for the brief record also a reported bound or a derived count)
+  goes through the scalar engine in its place, and a chunk that
+  does not split one row per line (blank lines, quoted line breaks, a wrong number of fields)
+  is read by the scalar reader whole.
 
 Chunks are judged one after another in one thread, and written in input order: a second
 thread splitting ahead, or forked worker processes, measured no faster on two cores and held
@@ -30,11 +32,9 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, get_args
 
 from cbc_cli.age import at_least
 from cbc_cli.analytes import ANALYTES
@@ -47,25 +47,36 @@ from cbc_cli.batch import (
     merge_patient,
 )
 from cbc_cli.brief import brief_json, brief_record, dumps
-from cbc_cli.engine import FINDING_RULES, Decision, care_message, decide, reported_value
-from cbc_cli.grading import (
-    Criterion,
-    Grade,
-    Scheme,
-    choose_criterion,
-    guard,
-    missing_context,
+from cbc_cli.engine import (
+    DERIVED_COUNTS,
+    FINDING_RULES,
+    Basis,
+    Decision,
+    care_message,
+    decide,
+    derive_counts,
+    judge_value,
+    reported_value,
+    value_basis,
 )
+from cbc_cli.grading import Scheme, missing_context
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import URGENCY_ORDER, Flag, Result
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import CellReader
 from cbc_cli.readers.source import Source, decode_line, detect_format, first_bytes, long_line
-from cbc_cli.readers.tabular import Tabular, read_tabular, wide_record
+from cbc_cli.readers.tabular import Tabular, blank_note, read_tabular, wide_record
 from cbc_cli.splitter import Fields, KeyIndex, Vocabulary
-from cbc_cli.wording import plural
-from cbc_cli.writers.csv_writer import FORMULA_START, GRADE_COLUMNS, contract_cells, inert
+from cbc_cli.units import Quantity
+from cbc_cli.writers.csv_writer import (
+    FORMULA_START,
+    contract_cells,
+    contract_layout,
+    inert,
+    outcome_cells,
+    rows_text,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -76,14 +87,9 @@ and hold more memory."""
 BRIEF_SHARE = 8
 """A brief NDJSON run reads chunks of CHUNK_BYTES / BRIEF_SHARE (measured: 1M rows at 2
 processes, 295 MiB at the peak with whole chunks, 111 MiB with an eighth)."""
-FLAGS = ("", "LL", "L", "N", "H", "HH", "no-range")
-"""Flag codes as stored in the arrays: 0 means no value."""
-_LL, _L, _N, _H, _HH, _NR = 1, 2, 3, 4, 5, 6
-_SCALAR = 7
-"""The flag part of a value the scalar path must read (a reported bound, an unreadable cell)."""
-_OPS = {"below": 0, "at_most": 1, "above": 2, "at_least": 3}
+_ABSENT, _SCALAR = 0, 1
+"""Answer ids every analyte has (see _Judged): no value, and a value only the scalar path reads."""
 _CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
-_BLANK_NOTE = re.compile(r"^(\d+) blank rows? skipped$")
 SINKS = ("csv", "brief", "summary")
 """What a run makes of its answers: CSV rows, brief NDJSON records, or the summary's counts."""
 _HOLE = "\x00"
@@ -164,35 +170,179 @@ def plan(
     return FastPlan(tab, header_text, line_no, end + 1, raw_width, analytes)
 
 
-@dataclass
-class _Person:
-    """Per distinct person: the limits and criteria every row of that person is judged by."""
+class _Judged:
+    """One analyte's answers from the engine, kept across chunks.
 
-    limits: dict[str, tuple[float, float, float, float, float, float, bool]]
-    """analyte -> (low, high, inner low, inner high, critical low, critical high, has range),
-    NaN for none: the outer and inner envelope of the ranges that could apply (ranges.Envelope;
-    equal when one range applies) and the critical limits."""
-    thresholds: dict[str, list[tuple[int, int, float, bool]] | None]
-    """finding -> [(grade, op, guarded limit or NaN, exists)] or None when not gradable."""
-    unjudged: dict[str, list[tuple[int, int, float, bool]] | None]
-    """As ``thresholds``, without LLN or ULN: for values the ranges that could apply disagree
-    about (the same as ``thresholds`` when one range applies)."""
+    Persons are grouped into classes by the basis their values are judged by
+    (engine.value_basis): equal bases give equal judgements of equal values, so the engine is
+    asked once per distinct value and class. Each distinct answer (what a row's output and
+    engine.decide read of the value: flag, whether it is certainly beyond the range, grades) gets
+    an id: 0 for no value, 1 for a value only the scalar path reads (an unreadable cell).
+    """
+
+    def __init__(self, analyte: str, graded: list[str], stage: int, shift: int, bits: int):
+        self.analyte = analyte
+        self.graded = graded
+        """The analyte's terms the scheme grades, in FINDING_RULES order."""
+        self.stage, self.shift, self.bits = stage, shift, bits
+        """Where the answer id sits in a row's key words (see ColumnarCsv._key)."""
+        self.bases: list[Basis] = []
+        self.class_ids: dict[Basis, int] = {}
+        self.class_of: list[int] = []
+        """Class by person id."""
+        self.answers: list[_Answer | None] = [None, None]
+        self.answer_ids: dict[_Answer, int] = {}
+        self.pieces: list[_Piece] = [_NO_PIECE, _NO_PIECE]
+        """By answer id, what engine.decide is given of it: the flag, the (analyte, direction)
+        pairs certainly beyond the range, and the (term, grade) pairs."""
+        self.typed = _Grid()
+        self.derived = _Grid()
+
+    def add_person(self, basis: Basis) -> None:
+        """Place the next person in the class of their basis."""
+        known = self.class_ids.get(basis)
+        if known is None:
+            known = self.class_ids[basis] = len(self.bases)
+            self.bases.append(basis)
+        self.class_of.append(known)
+
+    def ask(self, q: Quantity | int, basis: Basis) -> int:
+        """The id of the engine's answer for one value (a fixed answer id when an int)."""
+        if isinstance(q, int):
+            return q
+        judged = judge_value(q, basis)
+        by_term = dict(judged.grades)
+        answer = (judged.flag, judged.certain, tuple(by_term[c].grade for c in self.graded))
+        known = self.answer_ids.get(answer)
+        if known is None:
+            known = self.answer_ids[answer] = len(self.answers)
+            if known >> self.bits:  # pragma: no cover - the bits are counted from the answers
+                raise AssertionError(f"more answers for {self.analyte} than its key bits hold")
+            self.answers.append(answer)
+            flag, sure, grades = answer
+            pairs = tuple((self.analyte, d) for d in sure)
+            self.pieces.append((flag, pairs, tuple(zip(self.graded, grades, strict=True))))
+        return known
 
 
-@dataclass
+_Answer = tuple[Flag | None, tuple[str, ...], tuple[int | None, ...]]
+"""What a row's output and engine.decide read of a judged value: its flag, the directions it is
+certainly beyond the range, and the grade of each graded term of its analyte."""
+
+
+_Piece = tuple[Flag | None, tuple[tuple[str, str], ...], tuple[tuple[str, int | None], ...]]
+_NO_PIECE: _Piece = (None, (), ())
+
+
 class _Grid:
-    """One analyte's flag and grades by distinct value (rows) and class of persons (columns)."""
+    """Answer ids, placed in a row's key word, by value (rows) and class of persons (columns);
+    ``_UNASKED`` where the engine has not been asked yet. Grown as values and classes come."""
 
-    reps: np.ndarray
-    """One person of each class, in column order."""
-    values: int
-    """How many of the column's distinct values the grid has rows for."""
-    codes: np.ndarray
-    """Each cell's flag and grade parts, in place in the row's code word (see _new_combos)."""
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.width = 1
+        self.cells = np.full(0, _UNASKED, dtype=np.uint64)
+
+    def parts(
+        self,
+        values: np.ndarray,
+        classes: np.ndarray | None,
+        shape: tuple[int, int],
+        ask: Callable[[int, int], int],
+        shift: int,
+    ) -> np.ndarray:
+        """Each row's answer id shifted into place; ``ask(value, class)`` gives the ids of the
+        pairs not asked before (``classes`` None: every row is of class 0)."""
+        import numpy as np
+
+        n_values, n_classes = shape
+        if n_classes > self.width:
+            width = max(n_classes, 2 * self.width)
+            wider = np.full((len(self.cells) // self.width, width), _UNASKED, dtype=np.uint64)
+            wider[:, : self.width] = self.cells.reshape(-1, self.width)
+            self.cells, self.width = wider.ravel(), width
+        if n_values * self.width > len(self.cells):
+            size = max(n_values, 2 * len(self.cells) // self.width) * self.width
+            longer = np.full(size, _UNASKED, dtype=np.uint64)
+            longer[: len(self.cells)] = self.cells
+            self.cells = longer
+        if classes is None:
+            cell = values if self.width == 1 else values * self.width
+        else:
+            cell = values * self.width + classes
+        parts = self.cells.take(cell)
+        missing = np.flatnonzero(parts == _UNASKED)
+        if len(missing):
+            new = list(dict.fromkeys(cell[missing].tolist()))
+            self.cells[new] = [ask(*divmod(c, self.width)) << shift for c in new]
+            parts[missing] = self.cells.take(cell[missing])
+        return parts
+
+
+_UNASKED = (1 << 64) - 1
+"""A grid cell the engine has not been asked about (no answer id shifted into place is)."""
+
+
+class _Tuples:
+    """Dense ids for tuples of text ids (each below 2**32), kept across chunks: the inputs of a
+    derived count. ``members`` holds each id's tuple."""
+
+    def __init__(self, width: int) -> None:
+        self._stages = [KeyIndex() for _ in range(max(width - 1, 1))]
+        self._members: list[list[tuple[int, ...]]] = [[] for _ in self._stages]
+
+    @property
+    def members(self) -> list[tuple[int, ...]]:
+        return self._members[-1]
+
+    def ids(self, columns: list[np.ndarray]) -> np.ndarray:
+        """The id of each row's tuple, given one column per member."""
+        import numpy as np
+
+        if len(columns) == 1:
+            columns = [np.zeros_like(columns[0]), *columns]
+        ids = columns[0]
+        for s, column in enumerate(columns[1:]):
+            key = (ids.astype(np.uint64) << np.uint64(32)) | column.astype(np.uint64)
+            prior = self._members[s - 1] if s else None
+            made = self._members[s]
+
+            def new(
+                keys: np.ndarray,
+                _: np.ndarray,
+                prior: list[tuple[int, ...]] | None = prior,
+                made: list[tuple[int, ...]] = made,
+            ) -> range:
+                start = len(made)
+                for k in keys.tolist():
+                    head = (k >> 32,) if prior is None else prior[k >> 32]
+                    made.append((*head, k & 0xFFFFFFFF))
+                return range(start, len(made))
+
+            ids = self._stages[s].ids(key, new)
+        return ids
+
+
+_DENSE_PERSONS = 1 << 16
+"""The most (sex text, age text) pairs the person table holds; past it, pairs are hashed."""
+
+
+def _empty_table() -> np.ndarray:
+    import numpy as np
+
+    return np.full((0, 0), -2, dtype=np.int64)
+
+
+def _answer_bits(terms: int) -> int:
+    """Bits that hold every answer id of an analyte with ``terms`` graded terms: the two fixed
+    ids, then each flag (or none) x certainly low, certainly high or neither x each term's
+    grade (none, 0-4)."""
+    return int(2 + (len(get_args(Flag)) + 1) * 3 * 6**terms - 1).bit_length()
 
 
 class _Outcomes:
-    """By code-word id: the bytes written after such a row (line end included), the index of
+    """By outcome id: the bytes written after such a row (line end included), the index of
     its urgency in URGENCY_ORDER, whether the scalar path takes it instead, and what the sink
     makes of it (``extra``: a brief record's pieces, or the summary's (finding, grade) keys).
     Arrays grown by doubling, so that adding a few words per chunk does not copy them all."""
@@ -205,12 +355,15 @@ class _Outcomes:
         self.urgency = np.zeros(64, dtype=np.int8)
         self.slow = np.zeros(64, dtype=bool)
         self.extra = np.empty(64, dtype=object)
+        self.verdicts: list[Any] = []
+        """By id: the engine's verdict (see Verdict), None for the scalar path."""
 
     def extend(
         self,
         tails: list[bytes],
         urgency: list[int],
         slow: np.ndarray,
+        verdicts: list[Any],
         extra: list[tuple[Any, ...]] | None = None,
     ) -> np.ndarray:
         """Add new words' outcomes; their ids."""
@@ -231,6 +384,7 @@ class _Outcomes:
         self.tails[start:end] = tails
         self.urgency[start:end] = urgency
         self.slow[start:end] = slow
+        self.verdicts.extend(verdicts)
         if extra is not None:
             # Element by element: numpy would make a list of equal tuples a 2-D array.
             for i, item in enumerate(extra, start):
@@ -305,39 +459,34 @@ class ColumnarCsv:
     notes: list[str] = field(default_factory=list)
     written_through: int | None = None
     """The last input line whose output has been written (for a partial output's message)."""
-    _persons: list[_Person] = field(default_factory=list)
     _person_index: dict[tuple[str, str], int] = field(default_factory=dict)
     """Person id by (sex text, age text); -1 when either cannot be read."""
     _person_by_signature: dict[tuple[object, ...], int] = field(default_factory=dict)
     """Person id by what chooses their ranges and criteria (see _person)."""
-    _values: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    """analyte -> (guarded value, state) for each text of its column's vocabulary."""
+    _values: dict[str, list[Quantity | int]] = field(default_factory=dict)
+    """analyte -> each text of its column's vocabulary, read (see _column_values)."""
+    _derived: dict[str, list[Quantity | int]] = field(default_factory=dict)
+    """target -> the count derived from each distinct set of input texts (see _derive)."""
     _combos: KeyIndex = field(default_factory=KeyIndex)
-    """Each distinct flags-and-grades code seen (see _columnar), with its id."""
+    """Each distinct key of a row's answers (see _key), with its id."""
     _outcomes: _Outcomes = field(default_factory=_Outcomes)
-    _decisions: dict[tuple[int, ...], tuple[str, int]] = field(default_factory=dict)
-    """By class of combinations (see _decision_keys): the tail's last cells and the urgency."""
     _blank_rows: int = 0
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _pairs: KeyIndex = field(default_factory=KeyIndex)
     """Person id + 1 by (sex text id << 32 | age text id)."""
-    _class_cache: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    _grids: dict[str, _Grid] = field(default_factory=dict)
-    _table_cache: dict[tuple[str, str], tuple[Any, ...]] = field(default_factory=dict)
-    """Per-person arrays (limits of an analyte, thresholds of a term), rebuilt as persons come."""
+    _person_table: np.ndarray = field(default_factory=_empty_table)
+    """Person id (-1 unreadable, -2 not yet read) by sex text id and age text id, while the
+    two vocabularies are small (see _person_keys)."""
+    _class_arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    """analyte -> the class of each person, as an array (rebuilt as persons come)."""
 
     def __post_init__(self) -> None:
-        import numpy as np
-
         tab = self.fast.tab
         self.notes[:0] = tab.notes[: tab.header_notes]
         self.delim = tab.delimiter
         self.graded = [
             (code, a, d) for code, a, d in FINDING_RULES if self.scheme.criteria_for(code)
         ]
-        self.writer_columns = [g for g in GRADE_COLUMNS if self.scheme.criteria_for(g)]
-        position = {code: i for i, (code, _, _) in enumerate(self.graded)}
-        self.grade_position = [position.get(g, -1) for g in self.writer_columns]
         self.read = [a for a in ANALYTES if a in set(self.fast.analytes)]
         self.column_of = {a: tab.header[i] for i, a in tab.columns.analytes.items()}
         self.index_of = {a: i for i, a in tab.columns.analytes.items()}
@@ -347,10 +496,34 @@ class ColumnarCsv:
         # Made here, before the splitting thread starts (or a worker is forked): only the
         # splitting stage adds texts to them.
         self._vocabularies = {c: Vocabulary() for c in self._text_columns}
+        # The counts engine.derive_counts can work out from the columns read: asked of it with
+        # each of them given (as 1), so that the columns it reads are its own to say.
+        self._derivations: dict[str, list[str]] = {}
+        for target, percentages in DERIVED_COUNTS.items():
+            inputs = [a for a in ("wbc", *percentages) if a in self.read]
+            trial = {a: Quantity(a, 1.0, None, "1") for a in inputs}
+            if inputs and target in derive_counts(trial)[0]:
+                self._derivations[target] = inputs
+        self._tuples = {t: _Tuples(len(inputs)) for t, inputs in self._derivations.items()}
+        # The analytes whose answers make up a row's key, each answer id in its own bits of a
+        # word; past 63 bits the next word holds the id of the first word's contents above
+        # its 32 bits of answers, and so on.
+        self._judged: dict[str, _Judged] = {}
+        stage, used, room = 0, 0, 63
+        for analyte in ANALYTES:
+            if analyte in self.read or analyte in self._derivations:
+                terms = [code for code, a, _ in self.graded if a == analyte]
+                bits = _answer_bits(len(terms))
+                if used + bits > room:
+                    stage, used, room = stage + 1, 0, 32
+                self._judged[analyte] = _Judged(analyte, terms, stage, used, bits)
+                used += bits
+        self._stages = [KeyIndex() for _ in range(stage)]
+        self._layout = contract_layout(self.fast.analytes, self.scheme)
         # Every age bound a range row or a grading criterion this run may consult has.
         bounds = {
             b
-            for a in self.read
+            for a in self._judged
             for row in self.ranges.rows_for(a)
             for b in (row.age_from, row.age_to)
             if b is not None
@@ -363,22 +536,18 @@ class ColumnarCsv:
             if b is not None
         }
         self._bounds = sorted(bounds, key=str)
-        parts = len(self.read) + len(self.graded)
-        self._shifts = np.array([3 * (parts - 1 - i) for i in range(parts)], dtype=np.uint64)
-        self._reduce = _reductions(self.read, len(self.graded))
-        finding_analytes = set(_ANALYTE_OF.values())
-        self._others = [i for i, a in enumerate(self.read) if a not in finding_analytes]
-        self._kept = [i for i in range(parts) if i not in self._others]
-        if self.sink not in SINKS:
+        self._chunk_parts: dict[str, np.ndarray] = {}
+        if self.sink not in (*SINKS, "none"):
             raise ValueError(f"unknown sink {self.sink!r}")
         if self.count_summary and self.sink != "csv":
             raise ValueError("count_summary is for the csv sink (the summary sink always counts)")
-        self._verdicts: dict[tuple[int, ...], Decision] = {}
-        """By class of combinations (see _decision_keys): engine.decide's decision."""
         self._value_json: dict[str, np.ndarray] = {}
+        self._bounds_given: dict[str, np.ndarray] = {}
         """analyte -> each vocabulary text's value as a brief record writes it (b"" for none)."""
+        import numpy as np
+
         self._pieces = np.empty((0, len(self.read) + 1), dtype=object)
-        """By code-word id: its brief record pieces (see _brief_pieces), b"" for a scalar one."""
+        """By outcome id: its brief record pieces (see _brief_pieces), b"" for a scalar one."""
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -393,7 +562,7 @@ class ColumnarCsv:
             self._absorb(*self.judge_chunk(first_line, body), progress)
             first_line += _line_count(body) if body.endswith((b"\n", b"\r")) else 1
         if self._blank_rows:
-            self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
+            self.notes.append(blank_note(self._blank_rows))
 
     def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
         """One chunk, split and judged: its output lines and what it adds to the run's tally."""
@@ -523,11 +692,6 @@ class ColumnarCsv:
             return _Split(normal, first_line)
         if b"\x00" in normal:
             return _Split(normal, first_line)  # bytes to refuse
-        if 3 * (len(self.read) + len(self.graded)) > 63:
-            # A row's flags and grades are coded in one 64-bit word (0xFF...FF is the empty key
-            # of KeyIndex): the catalogue and the shipped schemes need at most 63 bits (a test
-            # checks); more would merge different rows' codes, so such a file goes row by row.
-            return _Split(normal, first_line)
         from cbc_cli.splitter import split
 
         fields = split(normal, self.fast.raw_width, self.delim)
@@ -614,12 +778,11 @@ class ColumnarCsv:
                     writer.writerow([*self._input_cells(cells), *sample])
             else:
                 buf.write(self._sink_text(result, tally))
-        for note in tab.notes[tab.header_notes :]:  # the header's were said once (run)
-            blank = _BLANK_NOTE.match(note)
-            if blank:
-                tally.blank_rows += int(blank[1])
-            else:
-                tally.notes.append(note)
+        # Blank rows are counted over the whole run, for one note at its end; the header's notes
+        # were said once (run).
+        tally.blank_rows += tab.blank_rows
+        blank = blank_note(tab.blank_rows)
+        tally.notes += [note for note in tab.notes[tab.header_notes :] if note != blank]
         return buf.getvalue().encode("utf-8")
 
     def _input_cells(self, cells: list[str]) -> list[str]:
@@ -670,21 +833,9 @@ class ColumnarCsv:
         person = self._person_keys(ids, n)
         if (person < 0).all():  # no row's sex and age could be read: no limits to judge by
             return self._scalar_lines(lines, first_line, tally)
-        key = np.where(person >= 0, person, 0)
-        # Each row's flags and grades, coded in one word: the analytes' parts ORed together.
-        combo = np.zeros(n, dtype=np.uint64)
-        for analyte in self.read:
-            # Flags and grades depend only on the value and the person's limits: they are
-            # worked out on the small grid of distinct values x classes of persons, then
-            # gathered per row (the grid is kept and grown across chunks).
-            index = ids[self.index_of[analyte]]
-            vals_u, state_u = self._column_values(analyte, chunk.known[self.index_of[analyte]])
-            of_person, reps = self._classes(analyte)
-            grid = self._grid(analyte, vals_u, state_u, reps)
-            # Row i's cell of the grid: its value's row, its person's class column.
-            cell = index * len(reps) + of_person[key] if len(reps) > 1 else index
-            combo |= grid.codes.take(cell)
-        combo_ids = self._combos.ids(combo, self._new_combos)
+        by_analyte = {a: ids[self.index_of[a]] for a in self.read}
+        values = {a: self._column_values(a, chunk.known[self.index_of[a]]) for a in self.read}
+        combo_ids = self.judge_rows(by_analyte, values, np.where(person >= 0, person, 0))
         outcomes = self._outcomes
         # The scalar path takes a row whose code says so (see _new_combos), an unreadable sex
         # or age, or a field that starts like a formula.
@@ -694,6 +845,14 @@ class ColumnarCsv:
         if self.sink == "summary" or self.count_summary:
             # Each chunk's first row gets its whole result: a run of one sample shows it.
             slow[0] = True
+        if self.sink == "brief":
+            # The record's pieces hold a value as the column gives it: a reported bound
+            # ("<0.5", written with its comparator) or a derived count goes row by row.
+            slow |= self._derived_rows
+            for a in self.read:
+                column = self.index_of[a]
+                self._value_pieces(a, chunk.known[column])
+                slow |= self._bounds_given[a].take(ids[column])
         if slow.all():
             return self._scalar_lines(lines, first_line, tally)
         fast_ids = combo_ids[~slow]
@@ -752,7 +911,7 @@ class ColumnarCsv:
         return b"".join(out)
 
     def _piece_table(self) -> np.ndarray:
-        """The brief pieces of every code word so far, a row each (see _Outcomes.extra)."""
+        """The brief pieces of every outcome so far, a row each (see _Outcomes.extra)."""
         import numpy as np
 
         table, outcomes = self._pieces, self._outcomes
@@ -767,48 +926,40 @@ class ColumnarCsv:
     def _value_pieces(self, analyte: str, known: int) -> np.ndarray:
         """For the first ``known`` texts of the analyte's column: each value's JSON as the
         brief record writes it (reported_value: six significant digits), b"" for a text with
-        no value or one the scalar path reads."""
+        no value or one the scalar path reads; ``_bounds_given[analyte]`` marks the reported
+        bounds ("<0.5"), whose records the scalar path writes."""
         import numpy as np
 
         have = self._value_json.get(analyte, np.empty(0, dtype=object))
         if len(have) >= known:
             return have
-        texts = self._vocabulary(self.index_of[analyte]).texts[len(have) : known]
-        unit = self.fast.tab.columns.header_units.get(analyte)
-        more = np.empty(len(texts), dtype=object)
-        for j, text in enumerate(texts):
-            cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
-            q = cell.value(analyte, self.column_of[analyte], text, unit)
-            # A lab's flag with the value ("9.1 L") takes the scalar path, as in _column_values.
-            plain = q is not None and q.comparator is None and not (cell.errors or cell.lab_flags)
-            more[j] = dumps(reported_value(q.value)).encode() if plain and q else b""
+        values = self._column_values(analyte, known)[len(have) : known]
+        more = np.empty(len(values), dtype=object)
+        bound = np.zeros(len(values), dtype=bool)
+        for j, q in enumerate(values):
+            if isinstance(q, Quantity):
+                plain = q.comparator is None
+                more[j] = dumps(reported_value(q.value)).encode() if plain else b""
+                bound[j] = not plain
+            else:
+                more[j] = b""
+        self._bounds_given[analyte] = np.concatenate(
+            [self._bounds_given.get(analyte, np.zeros(0, dtype=bool)), bound]
+        )
         have = self._value_json[analyte] = np.concatenate([have, more])
         return have
 
-    def _sink_outcomes(
-        self, parts: np.ndarray, keys: list[tuple[int, ...]], slow: np.ndarray
-    ) -> list[tuple[Any, ...]]:
-        """For new code words, what the brief or summary sink needs (see _Outcomes.extra):
-        nothing for a word the scalar path takes."""
-        n_read = len(self.read)
+    def _sink_outcomes(self, verdicts: list[Verdict | None]) -> list[tuple[Any, ...]] | None:
+        """For new combinations, what the brief or summary sink needs (see _Outcomes.extra):
+        nothing for one the scalar path takes."""
+        if self.sink not in ("brief", "summary") and not self.count_summary:
+            return None
         extra: list[tuple[Any, ...]] = []
-        for row, key, scalar in zip(parts.tolist(), keys, slow.tolist(), strict=True):
-            if scalar:
+        for verdict in verdicts:
+            if verdict is None:
                 extra.append(())
                 continue
-            flags: dict[str, Flag] = {
-                a: FLAGS[f]  # type: ignore[misc]
-                for a, f in zip(self.read, row[:n_read], strict=True)
-                if f
-            }
-            grades = {
-                code: None if p == 0 else p - 1
-                for (code, _, _), p in zip(self.graded, row[n_read:], strict=True)
-                if _ANALYTE_OF[code] in flags
-            }
-            decision = self._verdicts.get(key)
-            if decision is None:
-                decision = self._verdicts[key] = decide(flags, grades)
+            flags, grades, decision = verdict
             if self.sink != "brief":  # the summary's keys (the summary sink, or count_summary)
                 extra.append(
                     tuple(
@@ -817,13 +968,17 @@ class ColumnarCsv:
                     )
                 )
             else:
-                extra.append(self._brief_pieces(decision, flags, grades))
+                ordered = {c: grades[c] for c, _, _ in self.graded if c in grades}
+                extra.append(self._brief_pieces(decision, flags, ordered))
         return extra
 
     def _brief_pieces(
-        self, decision: Decision, flags: dict[str, Flag], grades: dict[str, int | None]
+        self,
+        decision: Decision,
+        flags: Mapping[str, Flag | None],
+        grades: dict[str, int | None],
     ) -> tuple[bytes, ...]:
-        """A code word's brief record with holes for the row's id, line and values, cut at
+        """An outcome's brief record with holes for the row's id, line and values, cut at
         them: one piece before each analyte's value (b"" for an analyte without one), then
         the tail after the last value."""
         message, safety = care_message(decision, flags.values(), fever=False)
@@ -871,6 +1026,24 @@ class ColumnarCsv:
 
         sex_i, sexes = encoded("sex")
         age_i, ages = encoded("age")
+        n_sexes, n_ages = len(sexes), len(ages)
+        if n_sexes * n_ages <= _DENSE_PERSONS:
+            # The usual export: a few sex texts and ages. A table of every pair, filled as pairs
+            # come, is looked up faster than hashed keys.
+            table = self._person_table
+            if table.shape[0] < n_sexes or table.shape[1] < n_ages:
+                grown = np.full((max(n_sexes, 4), max(n_ages, 128)), -2, dtype=np.int64)
+                grown[: table.shape[0], : table.shape[1]] = table
+                self._person_table = table = grown
+            person = table[sex_i, age_i]
+            missing = np.flatnonzero(person == -2)
+            if len(missing):
+                for s_id, a_id in dict.fromkeys(
+                    zip(sex_i[missing].tolist(), age_i[missing].tolist(), strict=True)
+                ):
+                    table[s_id, a_id] = self._person(sexes[s_id], ages[a_id])
+                person[missing] = table[sex_i[missing], age_i[missing]]
+            return np.asarray(person, dtype=np.int64)
         # Person ids by (sex text, age text) pair, one key each: memory grows with the pairs
         # seen, not with the product of the two vocabularies. Stored as id + 1 (0: unreadable).
         pairs = (sex_i.astype(np.uint64) << np.uint64(32)) | age_i.astype(np.uint64)
@@ -881,12 +1054,13 @@ class ColumnarCsv:
         return np.asarray(self._pairs.ids(pairs, new_persons) - 1, dtype=np.int64)
 
     def _person(self, sex: str, age: str) -> int:
+        """The id of the person these texts give (read as the scalar path reads them, the run's
+        context filling gaps); -1 when either cannot be read."""
         known = self._person_index.get((sex, age))
         if known is not None:
             return known
         cell = CellReader(None)
-        cells = {"sex": sex, "age": age}
-        own = cell.patient(cells.get)
+        own = cell.patient({"sex": sex, "age": age}.get)
         if cell.errors:
             self._person_index[(sex, age)] = -1
             return -1
@@ -895,9 +1069,9 @@ class ColumnarCsv:
             # Not graded without it: the scalar path writes the error row (cbc_cli.batch).
             self._person_index[(sex, age)] = -1
             return -1
-        # Ranges and criteria depend on the age only through which side of each band bound it
-        # lies on (Patient.fits): persons alike in those sides, sex and conditions share one
-        # entry, so eighty ages of adults cost one range lookup, not eighty.
+        # Ranges and criteria are chosen by the age only through which side of each band bound
+        # it lies on (Patient.fits): persons alike in those sides, sex and conditions share one
+        # entry, so eighty ages of adults cost one set of bases, not eighty.
         sides = (
             None if patient.age is None else tuple(at_least(patient.age, b) for b in self._bounds)
         )
@@ -912,343 +1086,224 @@ class ColumnarCsv:
         )
         index = self._person_by_signature.get(signature)
         if index is None:
-            index = self._person_by_signature[signature] = self._new_person(patient)
+            index = self._person_by_signature[signature] = len(self._person_by_signature)
+            for judged in self._judged.values():
+                judged.add_person(value_basis(judged.analyte, patient, self.ranges, self.scheme))
         self._person_index[(sex, age)] = index
         return index
 
-    def _new_person(self, patient: Patient) -> int:
-        nan = float("nan")
-
-        def g(x: float | None) -> float:
-            return nan if x is None else guard(x)
-
-        limits: dict[str, tuple[float, float, float, float, float, float, bool]] = {}
-        outer: dict[str, tuple[float | None, float | None, bool]] = {}
-        for analyte in self.read:
-            # The same selections and envelopes as engine._check.
-            ref = self.ranges.select(analyte, patient).limits()
-            crit = self.ranges.select(analyte, patient, "critical").limits("critical")
-            limits[analyte] = (
-                g(ref.low if ref else None),
-                g(ref.high if ref else None),
-                g(ref.inner_low if ref else None),
-                g(ref.inner_high if ref else None),
-                g(crit.low if crit else None),
-                g(crit.high if crit else None),
-                ref is not None,
-            )
-            outer[analyte] = (
-                ref.low if ref else None,
-                ref.high if ref else None,
-                ref is not None and not ref.decided,
-            )
-        thresholds: dict[str, list[tuple[int, int, float, bool]] | None] = {}
-        unjudged: dict[str, list[tuple[int, int, float, bool]] | None] = {}
-        for code, analyte, _ in self.graded:
-            chosen = choose_criterion(self.scheme, code, patient)
-            if isinstance(chosen, Grade) or analyte not in self.read:
-                thresholds[code] = unjudged[code] = None
-                continue
-            lln, uln, undecided = outer[analyte]
-            thresholds[code] = _resolve(chosen, lln, uln)
-            unjudged[code] = _resolve(chosen, None, None) if undecided else thresholds[code]
-        self._persons.append(_Person(limits, thresholds, unjudged))
-        return len(self._persons) - 1
-
-    def _column_values(self, analyte: str, known: int) -> tuple[np.ndarray, np.ndarray]:
+    def _column_values(self, analyte: str, known: int) -> list[Quantity | int]:
         """For the first ``known`` texts of the analyte's column (its vocabulary may grow
-        meanwhile in the splitting thread): the guarded value of each and its state (0 value,
-        1 missing, 2 for the scalar path)."""
-        import numpy as np
-
-        vals, state = self._values.get(analyte, (np.zeros(0), np.zeros(0, dtype=np.int8)))
-        if len(vals) >= known:
-            return vals, state
-        # Each new text is read once, by the scalar path's cell reader.
-        texts = self._vocabulary(self.index_of[analyte]).texts[len(vals) : known]
+        meanwhile in the splitting thread): each text read by the scalar path's cell reader, as
+        a quantity, or the answer id it has without asking: 0 no value, 1 for the scalar path
+        (an unreadable cell, which it reports)."""
+        values = self._values.setdefault(analyte, [])
+        if len(values) >= known:
+            return values
+        texts = self._vocabulary(self.index_of[analyte]).texts[len(values) : known]
         unit = self.fast.tab.columns.header_units.get(analyte)
-        more_vals = np.empty(len(texts), dtype=np.float64)
-        more_state = np.zeros(len(texts), dtype=np.int8)
-        for j, text in enumerate(texts):
+        for text in texts:
             cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
             q = cell.value(analyte, self.column_of[analyte], text, unit)
-            # A lab's flag with the value ("9.1 L") is compared with cbc's by the engine.
-            if cell.errors or cell.lab_flags or (q is not None and q.comparator is not None):
-                more_vals[j], more_state[j] = float("nan"), 2
-            elif q is None:
-                more_vals[j], more_state[j] = float("nan"), 1
-            else:
-                more_vals[j] = guard(q.value)
-        vals = np.concatenate([vals, more_vals])
-        state = np.concatenate([state, more_state])
-        self._values[analyte] = (vals, state)
-        return vals, state
+            # A lab's flag with the value ("9.1 L") is compared with cbc's by the scalar engine.
+            values.append(_SCALAR if cell.errors or cell.lab_flags else _ABSENT if q is None else q)
+        return values
+
+    def _derive(
+        self,
+        target: str,
+        inputs: list[str],
+        members: list[tuple[int, ...]],
+        values: Mapping[str, list[Quantity | int]],
+    ) -> list[Quantity | int]:
+        """For each distinct set of input value ids seen (``members``, by id), the count
+        engine.derive_counts works out from their values, or 0 when it derives none."""
+        derived = self._derived.setdefault(target, [])
+        for member in members[len(derived) :]:
+            texts = member[len(member) - len(inputs) :]
+            given = {a: values[a][i] for a, i in zip(inputs, texts, strict=True)}
+            out, _ = derive_counts({a: q for a, q in given.items() if isinstance(q, Quantity)})
+            derived.append(out.get(target, _ABSENT))
+        return derived
 
     def _vocabulary(self, column: int) -> Vocabulary:
         return self._vocabularies[column]
 
-    def _classes(self, analyte: str) -> tuple[np.ndarray, np.ndarray]:
-        """Persons grouped by identical limits and criteria for one analyte: (class of each
-        person, one representative person per class)."""
-        cached = self._class_cache.get(analyte)
-        if cached is not None and len(cached[0]) == len(self._persons):
-            return cached
-        import numpy as np
-
-        def plain(x: object) -> object:
-            return None if isinstance(x, float) and math.isnan(x) else x
-
-        codes = [code for code, a, _ in self.graded if a == analyte]
-        seen: dict[object, int] = {}
-        of_person = np.empty(len(self._persons), dtype=np.int64)
-        reps: list[int] = []
-        for k, p in enumerate(self._persons):
-            shape = (
-                tuple(plain(x) for x in p.limits[analyte]),
-                tuple(
-                    None
-                    if table[c] is None
-                    else tuple(tuple(plain(x) for x in t) for t in table[c] or ())
-                    for table in (p.thresholds, p.unjudged)
-                    for c in codes
-                ),
-            )
-            if shape not in seen:
-                seen[shape] = len(reps)
-                reps.append(k)
-            of_person[k] = seen[shape]
-        result = (of_person, np.array(reps, dtype=np.int64))
-        self._class_cache[analyte] = result
-        return result
-
-    def _grid(
-        self, analyte: str, vals_u: np.ndarray, state_u: np.ndarray, reps: np.ndarray
-    ) -> _Grid:
-        """The analyte's part of the code word for each distinct value (rows) and class of
-        persons (columns), kept across chunks: only values new since the last chunk are worked
-        out, unless the classes changed."""
-        import numpy as np
-
-        grid = self._grids.get(analyte)
-        if grid is None or (grid.reps is not reps and not np.array_equal(grid.reps, reps)):
-            grid = self._grids[analyte] = _Grid(reps, 0, np.zeros(0, dtype=np.uint64))
-        if grid.values == len(vals_u):
-            return grid
-        new_v = np.repeat(vals_u[grid.values :], len(reps))
-        new_key = np.tile(reps, len(vals_u) - grid.values)
-        flags = self._flags(new_v, analyte, new_key)
-        # A text the scalar path must read gets the flag part 7, which no flag uses.
-        flags[np.repeat(state_u[grid.values :], len(reps)) == 2] = _SCALAR
-        codes = flags.astype(np.uint64) << self._shifts[self.read.index(analyte)]
-        for j, (code, rule_analyte, direction) in enumerate(self.graded):
-            if rule_analyte == analyte:
-                grade = self._grades(new_v, flags, code, direction, new_key, analyte)
-                part = (grade + 1).astype(np.uint64)  # 0 is "cannot grade"
-                codes |= part << self._shifts[len(self.read) + j]
-        grid.codes = np.concatenate([grid.codes, codes])
-        grid.values = len(vals_u)
-        return grid
-
-    def _limits(self, analyte: str, key: np.ndarray) -> tuple[np.ndarray, ...]:
-        import numpy as np
-
-        cached = self._table_cache.get(("limits", analyte))
-        if cached is None or len(cached[0]) != len(self._persons):
-            table = np.array([p.limits[analyte] for p in self._persons], dtype=np.float64)
-            cached = self._table_cache[("limits", analyte)] = (table,)
-        table = cached[0]
-        return tuple(table[key, i] for i in range(7))
-
-    def _flags(self, v: np.ndarray, analyte: str, key: np.ndarray) -> np.ndarray:
-        import numpy as np
-
-        low, high, inner_low, inner_high, c_low, c_high, has = self._limits(analyte, key)
-        # As engine.flag_value, most binding last: outside some but not every range that could
-        # apply is no-range; beyond every one of them, L or H.
-        flag = np.full(len(v), _N, dtype=np.int8)
-        flag[(v < inner_low) | (v > inner_high)] = _NR
-        flag[v > high] = _H
-        flag[v < low] = _L
-        flag[has == 0] = _NR
-        flag[v > c_high] = _HH
-        flag[v < c_low] = _LL
-        flag[np.isnan(v)] = 0
-        return flag
-
-    def _grades(
+    def _parts(
         self,
-        v: np.ndarray,
-        flag: np.ndarray,
-        code: str,
-        direction: str,
-        key: np.ndarray,
         analyte: str,
-    ) -> np.ndarray:
-        """Grades 0-4, or -1 for "cannot grade" (including no value)."""
-        import numpy as np
-
-        low, high, inner_low, inner_high, *_ = self._limits(analyte, key)
-        # Values the ranges that could apply disagree about (no-range for them all together)
-        # are graded without an LLN or ULN, as the engine does.
-        disputed = ~(v < low) & ~(v > high) & ((v < inner_low) | (v > inner_high))
-        outcome = self._threshold_grades(v, code, key, "grades", lambda p: p.thresholds)
-        if disputed.any():
-            bare = self._threshold_grades(v, code, key, "unjudged", lambda p: p.unjudged)
-            outcome = np.where(disputed, bare, outcome)
-        gradable = self._table_cache[("grades", code)][0][key]
-        in_range_is_zero, no_grade_one = self._lln_rules(code)
-        if in_range_is_zero or no_grade_one:
-            low_side = (flag == _L) | (flag == _LL)
-            high_side = (flag == _H) | (flag == _HH)
-            beyond, opposite = (
-                (low_side, high_side) if direction == "low" else (high_side, low_side)
-            )
-            # As the engine: grade 0 only when the limit on that side exists.
-            side = np.where(disputed, np.nan, low if direction == "low" else high)
-            not_abnormal = ((flag == _N) | opposite) & ~np.isnan(side) & in_range_is_zero
-            no_grade = (outcome == 0) & beyond & no_grade_one
-            outcome = np.where(not_abnormal, 0, np.where(no_grade, -1, outcome))
-        outcome = np.where(gradable, outcome, -1)
-        return np.where(flag == 0, -1, outcome).astype(np.int8)
-
-    def _threshold_grades(
-        self,
-        v: np.ndarray,
-        code: str,
+        values: np.ndarray,
         key: np.ndarray,
-        name: str,
-        table_of: Callable[[_Person], dict[str, list[tuple[int, int, float, bool]] | None]],
+        quantities: list[Quantity | int],
+        *,
+        derived: bool,
     ) -> np.ndarray:
-        """Each value's grade by its person's thresholds (``table_of``): 0-4, or -1 where a
-        threshold it needs has no limit (no LLN or ULN)."""
+        """Each row's answer id for ``analyte``, in place in its key word: from the grid of
+        distinct values x classes of persons, asking engine.judge_value for pairs not seen."""
         import numpy as np
 
-        persons = self._persons
-        cached = self._table_cache.get((name, code))
-        if cached is None or len(cached[0]) != len(persons):
-            cached = self._table_cache[(name, code)] = _threshold_tables(
-                [table_of(p) for p in persons], code
-            )
-        _, lim, ops, level = cached
-        width = int((ops >= 0).any(axis=0).sum())
-        g = np.zeros(len(v), dtype=np.int8)
-        decided = np.zeros(len(v), dtype=bool)
-        missing = np.zeros(len(v), dtype=bool)
-        compare = (np.less, np.less_equal, np.greater, np.greater_equal)
-        for t in range(width):
-            limit, op, lev = lim[key, t], ops[key, t], level[key, t]
-            exists = op >= 0
-            kind = int(ops[0, t])
-            # (Not np.unique: without options it imports numpy.ma, 15-20 ms.)
-            if (ops[:, t] == kind).all():  # the usual case: one operator for everyone
-                holds = compare[kind](v, limit) if kind >= 0 else np.zeros(len(v), bool)
-            else:
-                holds = np.select(
-                    [op == 0, op == 1, op == 2, op == 3],
-                    [v < limit, v <= limit, v > limit, v >= limit],
-                    False,
-                )
-            hit = exists & ~np.isnan(limit) & holds & ~decided
-            g = np.where(hit, lev, g)
-            decided |= hit
-            missing |= exists & np.isnan(limit)
-        return np.where(decided, g, np.where(missing, -1, 0)).astype(np.int8)
-
-    def _lln_rules(self, code: str) -> tuple[bool, bool]:
-        """As the engine's grading: whether a count inside the range is grade 0 for this term,
-        and whether a count beyond it under grade 1 has no grade (a term without grade 1)."""
-        criteria = self.scheme.criteria_for(code)
-        lln = self.scheme.uses_lln
-        return (
-            lln and any(c.grade_one_from_limit for c in criteria),
-            lln and not all(c.has_grade_one for c in criteria),
+        judged = self._judged[analyte]
+        count = len(judged.bases)
+        classes = None
+        if count > 1:
+            of_person = self._class_arrays.get(analyte)
+            if of_person is None or len(of_person) != len(judged.class_of):
+                of_person = self._class_arrays[analyte] = np.array(judged.class_of, np.int64)
+            classes = of_person.take(key)
+        grid = judged.derived if derived else judged.typed
+        bases = judged.bases
+        return grid.parts(
+            values,
+            classes,
+            (len(quantities), count),
+            lambda v, c: judged.ask(quantities[v], bases[c]),
+            judged.shift,
         )
 
-    def _new_combos(self, combos: np.ndarray, _rows: np.ndarray) -> np.ndarray:
-        """New code words: whether such a row goes to the scalar path, else its tail and
-        urgency, decided once per class of combinations (see _reductions)."""
+    def _key(self, parts: dict[str, np.ndarray], n: int) -> np.ndarray:
+        """Each row's key: the answer ids of all its analytes, packed into one word (into
+        several words chained by the ids of their contents when they need more than 64 bits)."""
         import numpy as np
 
-        parts = ((combos[:, None] >> self._shifts) & np.uint64(7)).astype(np.int64)
-        slow = self._scalar_rows(parts[:, : len(self.read)])
-        n_read, d = len(self.read), self.delim
-        decisions, flag_text = self._decisions, FLAGS
-        grade_position = [n_read + i if i >= 0 else -1 for i in self.grade_position]
-        grade_text = (*_GRADE_TEXT, "")  # position -1 (a column this file has no analyte for)
-        tails: list[bytes] = []
-        urgencies: list[int] = []
-        keys = self._decision_keys(parts)
-        for row, key, scalar in zip(parts.tolist(), keys, slow.tolist(), strict=True):
-            if scalar:
-                tails.append(b"\n")
-                urgencies.append(0)
+        words = [np.zeros(n, dtype=np.uint64) for _ in self._stages]
+        words.append(np.zeros(n, dtype=np.uint64))
+        for analyte, part in parts.items():
+            words[self._judged[analyte].stage] |= part
+        for s, index in enumerate(self._stages):
+
+            def new(keys: np.ndarray, _: np.ndarray, index: KeyIndex = index) -> range:
+                return range(len(index), len(index) + len(keys))
+
+            words[s + 1] |= index.ids(words[s], new).astype(np.uint64) << np.uint64(32)
+        return words[-1]
+
+    def judge_rows(
+        self,
+        ids: Mapping[str, np.ndarray],
+        values: Mapping[str, list[Quantity | int]],
+        person: np.ndarray,
+    ) -> np.ndarray:
+        """The one door to the rules, for this module and cbc_cli.columnar_long: each row's
+        outcome id (``outcome(id)``: the engine's verdict, None for the scalar path; the
+        sink's tail, urgency and pieces in ``_outcomes``).
+
+        ``ids[analyte]`` is each row's index into ``values[analyte]`` (grown only at the end,
+        across calls): a quantity, 0 for no value, or 1 for a value only the scalar path reads;
+        an analyte not in ``ids`` has no value on any row. ``person`` is each row's person id
+        (>= 0, see ``person_id``). A count the engine derives (engine.derive_counts) is worked
+        out where the analyte has no value, once per distinct set of input ids; those rows are
+        marked in ``_derived_rows``.
+        """
+        import numpy as np
+
+        n = len(person)
+        # Each row's answer for each analyte, asked of the engine once per distinct value and
+        # class of persons (the grids are kept and grown across chunks), in place in the row's
+        # key words.
+        parts: dict[str, np.ndarray] = {}
+        for analyte, value_ids in ids.items():
+            parts[analyte] = self._parts(analyte, value_ids, person, values[analyte], derived=False)
+        self._derived_rows = np.zeros(n, dtype=bool)
+        for target, inputs in self._derivations.items():
+            if not any(a in ids for a in inputs):
                 continue
-            decided = decisions.get(key)
-            if decided is None:
-                decided = decisions[key] = self._decision(row[:n_read], row[n_read:])
-            rest, urgency = decided
-            row.append(-1)  # so that row[-1] picks the empty cell of grade_text
-            cells = [flag_text[f] for f in row[:n_read]]
-            cells += [grade_text[row[i]] for i in grade_position]
-            tails.append((d + d.join(cells) + rest).encode("utf-8"))
-            urgencies.append(urgency)
-        counts = self.sink == "summary" or self.count_summary
-        extra = self._sink_outcomes(parts, keys, slow) if counts or self.sink == "brief" else None
-        return self._outcomes.extend(tails, urgencies, slow, extra)
+            # An input no row has a value of (cbc_cli.columnar_long gives only those some
+            # sample has) is no value on every row.
+            none = np.zeros(n, dtype=np.int64)
+            inputs_ids = {a: ids.get(a, none) for a in inputs}
+            inputs_values = {a: values.get(a, _NO_VALUES) for a in inputs}
+            # A count not given is asked of engine.derive_counts, once per distinct set of the
+            # values it derives from.
+            given = parts.get(target)
+            rows = np.flatnonzero(given == 0) if given is not None else np.arange(n)
+            if not len(rows):
+                continue
+            tuples = self._tuples[target]
+            made = tuples.ids([inputs_ids[a].take(rows) for a in inputs])
+            derived = self._derive(target, inputs, tuples.members, inputs_values)
+            found = self._parts(target, made, person.take(rows), derived, derived=True)
+            if given is None:
+                parts[target] = given = np.zeros(n, dtype=np.uint64)
+            given[rows] = found
+            self._derived_rows[rows[found != 0]] = True
+        self._chunk_parts = parts
+        return self._combos.ids(self._key(parts, n), self._new_combos)
 
-    def _decision_keys(self, parts: np.ndarray) -> list[tuple[int, ...]]:
-        """For each row of code parts, the key of its class: rows with equal keys get the
-        same findings and urgency from engine.decide (see _reductions)."""
+    def outcome(self, outcome_id: int) -> Verdict | None:
+        """The engine's verdict behind an outcome id (see judge_rows): each analyte's flag, each
+        graded term's grade and engine.decide's decision; None when the scalar path decides."""
+        verdict: Verdict | None = self._outcomes.verdicts[outcome_id]
+        return verdict
+
+    def person_id(self, sex: str, age: str) -> int:
+        """The person id of these sex and age texts (for judge_rows); -1 when either cannot be
+        read or the scheme cannot grade without more (the scalar path writes that row)."""
+        return self._person(sex, age)
+
+    def _new_combos(self, _keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """New keys (first seen at ``rows`` of the chunk): whether such a row goes to the
+        scalar path, else engine.decide's decision with exactly the flags, grades and
+        certainties the row's answers hold, and what the sink makes of it."""
         import numpy as np
 
-        reduced = self._reduce[np.arange(parts.shape[1]), parts]
-        if self._others:
-            # Of the analytes no finding is about, decide reads only whether any is critical,
-            # else whether any is abnormal: the most of their classes.
-            merged = reduced[:, self._others].max(axis=1)
-            reduced = np.column_stack([reduced[:, self._kept], merged])
-        return [tuple(key) for key in reduced.tolist()]
+        columns = [
+            (
+                a,
+                j.pieces,
+                ((part.take(rows) >> np.uint64(j.shift)) & np.uint64((1 << j.bits) - 1)).tolist(),
+            )
+            for a, j in self._judged.items()
+            if (part := self._chunk_parts.get(a)) is not None
+        ]
+        verdicts: list[Verdict | None] = []
+        for row in zip(*(ids for _, _, ids in columns), strict=True) if columns else []:
+            # A value only the scalar path reads, or no value at all (it writes an error row).
+            if _SCALAR in row or not any(row):
+                verdicts.append(None)
+                continue
+            flags: dict[str, Flag | None] = {}
+            grades: dict[str, int | None] = {}
+            certain: set[tuple[str, str]] = set()
+            for (analyte, pieces, _), answer_id in zip(columns, row, strict=True):
+                if answer_id:
+                    flag, sure, term_grades = pieces[answer_id]
+                    flags[analyte] = flag
+                    if sure:
+                        certain.update(sure)
+                    grades.update(term_grades)
+            verdicts.append((flags, grades, decide(flags, grades, certain=certain)))
+        if not columns:
+            verdicts = [None] * len(rows)
+        urgencies = [0 if v is None else URGENCY_ORDER.index(v[2].urgency) for v in verdicts]
+        tails: list[bytes] = [b""] * len(verdicts)
+        if self.sink == "csv":
+            layout = self._layout
+            cells = [
+                outcome_cells(f, g, dec.codes, dec.urgency, "ok", "", layout)
+                for v in verdicts
+                if v is not None
+                for f, g, dec in [v]
+            ]
+            d = self.delim
+            texts = iter(rows_text(cells, d))
+            tails = [b"" if v is None else (d + next(texts) + "\n").encode() for v in verdicts]
+        slow = np.array([v is None for v in verdicts], dtype=bool)
+        extra = self._sink_outcomes(verdicts)
+        return self._outcomes.extend(tails, urgencies, slow, verdicts, extra)
 
-    def _scalar_rows(self, flag_parts: np.ndarray) -> np.ndarray:
-        """Whether rows with these flag parts (rows x analytes read) go to the scalar path: a
-        value only it reads, no value at all (it writes the error row), or an ANC or ALC it
-        derives from the WBC and the differential."""
-        present = (flag_parts >= 1) & (flag_parts <= 6)
-        slow = (flag_parts == _SCALAR).any(axis=1) | ~present.any(axis=1)
-        column = {a: present[:, i] for i, a in enumerate(self.read)}
-        if "wbc" in column:
-            for target, pct in (("anc", "neut_pct"), ("alc", "lymph_pct")):
-                if pct in column:
-                    derived = column["wbc"] & column[pct]
-                    slow |= derived & ~column[target] if target in column else derived
-        return slow  # type: ignore[no-any-return]
 
-    def _decision(self, flag_parts: list[int], grade_parts: list[int]) -> tuple[str, int]:
-        """The tail's last cells (findings, urgency, status, error; line end) and the urgency's
-        index in URGENCY_ORDER, from engine.decide."""
-        flags: dict[str, Flag] = {
-            a: FLAGS[f]  # type: ignore[misc]
-            for a, f in zip(self.read, flag_parts, strict=True)
-            if f
-        }
-        grades = {
-            code: None if p == 0 else p - 1
-            for (code, _, _), p in zip(self.graded, grade_parts, strict=True)
-            if _ANALYTE_OF[code] in flags
-        }
-        decision = decide(flags, grades)
-        codes = ";".join(decision.codes)
-        if self.delim in codes:
-            codes = f'"{codes}"'  # as the csv module quotes it (codes hold no quote or line end)
-        d = self.delim
-        rest = d + codes + d + decision.urgency + d + "ok" + d + "\n"
-        return rest, URGENCY_ORDER.index(decision.urgency)
+_NO_VALUES: list[Quantity | int] = [_ABSENT]
+"""The values of an analyte no row has: id 0, no value."""
+
+Verdict = tuple[dict[str, Flag | None], dict[str, int | None], Decision]
+"""What engine.decide was given and gave for one combination of answers: each analyte's flag,
+each graded term's grade (in the engine's order), and the decision."""
 
 
 def _count_fast(
     summary: BatchSummary, outcomes: _Outcomes, fast_ids: np.ndarray, per_urgency: list[int]
 ) -> None:
-    """Count the rows the columnar rules judged (by code-word id) into the summary."""
+    """Count the rows the columnar rules judged (by outcome id) into the summary."""
     import numpy as np
 
     summary.samples += len(fast_ids)
@@ -1273,63 +1328,6 @@ def _json_ids(raws: list[bytes]) -> list[bytes]:
 _BRIEF_HEAD = b'{"sample_id":'
 _BRIEF_LINE = b',"line":'
 """The pieces of a brief record before its sample id and before its line (brief_record)."""
-_GRADE_TEXT = ("", "0", "1", "2", "3", "4")
-"""A grade's cell by its code part (grade + 1; 0 is "cannot grade")."""
-
-
-def _threshold_tables(
-    tables: list[dict[str, list[tuple[int, int, float, bool]] | None]], code: str
-) -> tuple[np.ndarray, ...]:
-    """Per person (their thresholds by finding): gradable or not, then each threshold's limit,
-    operator and grade."""
-    import numpy as np
-
-    width = max((len(p[code] or ()) for p in tables), default=0)
-    gradable = np.array([p[code] is not None for p in tables], dtype=bool)
-    lim = np.full((len(tables), max(width, 1)), np.nan)
-    ops = np.full((len(tables), max(width, 1)), -1, dtype=np.int8)
-    level = np.zeros((len(tables), max(width, 1)), dtype=np.int8)
-    for k, p in enumerate(tables):
-        for t, (grade, op, limit, _) in enumerate(p[code] or ()):
-            lim[k, t], ops[k, t], level[k, t] = limit, op, grade
-    return gradable, lim, ops, level
-
-
-def _resolve(
-    criterion: Criterion, lln: float | None, uln: float | None
-) -> list[tuple[int, int, float, bool]]:
-    out = []
-    for t in criterion.thresholds:
-        limit = t.limit(lln, uln)
-        out.append((t.grade, _OPS[t.op], float("nan") if limit is None else guard(limit), True))
-    return out
-
-
-_ANALYTE_OF = {code: analyte for code, analyte, _ in FINDING_RULES}
-
-
-def _reductions(read: list[str], graded: int) -> np.ndarray:
-    """By code position, each part's class as engine.decide tells them apart.
-
-    Many combinations of flags and grades get the same findings and urgency; deciding once per
-    class saves thousands of calls. decide reads a grade only as unknown (a cytopenia line that
-    cannot be graded), >= 1, >= 2 (a pancytopenia line) and >= 3; it sees no
-    difference between N and no-range; and of an analyte no finding is about (RBC, Hct, MCV)
-    only whether its flag is critical, otherwise abnormal, or neither (or absent), and of all
-    such analytes together only the most of those (ColumnarCsv._decision_keys). Tests check
-    that combinations these classes merge decide alike.
-    """
-    import numpy as np
-
-    finding_analytes = set(_ANALYTE_OF.values())
-    #        flag code:   -   LL  L   N   H   HH  NR  (unused)
-    finding_flag = [0, _LL, _L, _N, _H, _HH, _N, 7]
-    other_flag = [0, 2, 1, 0, 1, 2, 0, 7]
-    #        grade part:  None 0  1  2  3  4  (unused)
-    grade = [0, 1, 2, 3, 4, 4, 6, 7]
-    rows = [finding_flag if a in finding_analytes else other_flag for a in read]
-    rows += [grade] * graded
-    return np.array(rows, dtype=np.int64).reshape(len(rows), 8)
 
 
 def _is_utf8(data: bytes) -> bool:

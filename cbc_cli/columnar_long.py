@@ -8,13 +8,16 @@ The row path groups consecutive rows of one sample (the same ``sample_id`` and
   the last sample of a chunk is held back and read again with the next chunk, where it may go on;
 - each distinct (analyte, value, unit) text is read once by the row path's cell reader, each
   sample's person is its first sex and age cells that are not missing, as the row path takes them;
-- each sample's values, one per analyte, are judged by the wide path's rules (``ColumnarCsv``,
-  through ``_Judge`` below: the same grids of flags and grades by distinct value and class of
-  persons, and ``engine.decide`` once per combination);
+- each sample's values, one per analyte, are judged by the wide path's door to the engine
+  (``ColumnarCsv.judge_rows``, through ``_Judge`` below: ``engine.judge_value`` once per
+  distinct value and class of persons, ``engine.derive_counts`` once per distinct set of values
+  an ANC or ALC is derived from, ``engine.decide`` once per combination); this module compares
+  no value with any limit;
 - every sample the columnar rules do not cover exactly (an analyte given twice, a value only the
-  row path reads, a derived ANC, a formula-looking cell, a critical flag from the lab, no value at
-  all) is read by the row path in its place, and so is every chunk that does not split one row per
-  line (quotes, blank lines, CR line ends, Latin-1) and every sample longer than a few chunks.
+  row path reads or a reported bound, a formula-looking cell, a critical flag from the lab, no
+  value at all) is read by the row path in its place, and so is every chunk that does not split
+  one row per line (quotes, blank lines, CR line ends, Latin-1) and every sample longer than a
+  few chunks.
 
 Parts of whole samples are judged side by side by forked workers (cbc_cli.workers) and this
 process; this process cuts the input between samples, says the notes and writes, in input order.
@@ -39,7 +42,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.batch import BatchStats, count, interpret_record, merge
 from cbc_cli.columnar import (
-    FLAGS,
     ColumnarCsv,
     FastPlan,
     _formula_rows,
@@ -49,7 +51,7 @@ from cbc_cli.columnar import (
     _line_count,
 )
 from cbc_cli.engine import LAB_CRITICAL_FLAGS
-from cbc_cli.grading import Scheme, guard
+from cbc_cli.grading import Scheme
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import URGENCY_ORDER
 from cbc_cli.panel import Patient
@@ -59,8 +61,10 @@ from cbc_cli.readers.records import CellReader, Record, is_missing
 from cbc_cli.readers.source import Source, decode_line, detect_format, long_line
 from cbc_cli.readers.tabular import Tabular, long_record, read_tabular, split_sample_note
 from cbc_cli.splitter import KeyIndex, Vocabulary, split
+from cbc_cli.units import Quantity
 from cbc_cli.wording import plural
 from cbc_cli.writers.batch_writers import CsvWriter
+from cbc_cli.writers.csv_writer import contract_layout, outcome_cells, rows_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -85,8 +89,6 @@ CARRY_CHUNKS = 8
 """A sample whose rows fill this many chunks sends the rest of the input row by row (its rows
 would otherwise be split again with every chunk)."""
 _BLANK_NOTE = re.compile(r"^(\d+) blank rows? skipped$")
-_GRADE_TEXT = ("", "0", "1", "2", "3", "4", "", "")
-"""A grade's cell by its code part (grade + 1; 0 is "cannot grade")."""
 _M64 = (1 << 64) - 1
 _P1, _P2, _P3 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
@@ -146,53 +148,36 @@ def plan_long(
 
 
 class _Judge:
-    """The wide path's rules, judged per sample: the one place this module reaches into
-    ``ColumnarCsv`` (its ``_person``, ``_classes``, ``_grid``, ``_shifts``, ``_scalar_rows``,
-    ``_decision_keys`` and ``_decision``; ``_chunks`` for reading is called by the runner)."""
+    """The wide path's rules, judged per sample: this module reaches ``ColumnarCsv`` only
+    through its ``judge_rows``, ``outcome`` and ``person_id`` (and ``_chunks`` for reading,
+    called by the runner). The rules are the engine's: no flag, grade or urgency is worked out
+    here."""
 
     def __init__(self, rules: ColumnarCsv) -> None:
         self.rules = rules
         self.read = rules.read
-        self.graded = rules.graded
-        self.grade_position = rules.grade_position
 
     def person(self, sex: str, age: str) -> int:
         """The person id of these sex and age texts; -1 when either cannot be read."""
-        return self.rules._person(sex, age)
+        return self.rules.person_id(sex, age)
 
-    def codes(
-        self, analyte: str, values: tuple[np.ndarray, np.ndarray], ids: np.ndarray, person: Any
+    def outcomes(
+        self,
+        ids: dict[str, np.ndarray],
+        values: dict[str, list[Quantity | int]],
+        person: np.ndarray,
     ) -> np.ndarray:
-        """The analyte's part of each sample's code word: value ``ids`` index ``values``
-        (guarded value and state 0 value, 1 none, 2 for the row path, append-only); ``person``
-        holds each sample's person id (>= 0)."""
-        of_person, reps = self.rules._classes(analyte)
-        grid = self.rules._grid(analyte, values[0], values[1], reps)
-        cell = ids * len(reps) + of_person[person] if len(reps) > 1 else ids
-        return grid.codes.take(cell)
+        """Each sample's outcome id (see ColumnarCsv.judge_rows): ``ids[analyte]`` indexes
+        each sample's value in ``values[analyte]`` (0: none); ``person`` (>= 0) by sample."""
+        return self.rules.judge_rows(ids, values, person)
 
-    def shift(self, analyte_index: int) -> int:
-        """Where the flag of ``self.read[analyte_index]`` sits in a code word."""
-        return int(self.rules._shifts[analyte_index])
+    def known(self) -> int:
+        """How many outcome ids there are so far."""
+        return int(self.rules._outcomes.count)
 
-    def parts(self, words: np.ndarray) -> np.ndarray:
-        """Each code word's flag and grade parts (words x parts)."""
-        import numpy as np
-
-        shifts = self.rules._shifts
-        return ((words[:, None] >> shifts) & np.uint64(7)).astype(np.int64)
-
-    def slow(self, flag_parts: np.ndarray) -> np.ndarray:
-        """Whether samples with these flag parts go to the row path."""
-        return self.rules._scalar_rows(flag_parts)
-
-    def decision_keys(self, parts: np.ndarray) -> list[tuple[int, ...]]:
-        """For each row of parts, the key of its class: equal keys, equal decisions."""
-        return self.rules._decision_keys(parts)
-
-    def decision(self, flag_parts: list[int], grade_parts: list[int]) -> tuple[str, int]:
-        """The last cells (findings, urgency, status, error; line end) and the urgency's index."""
-        return self.rules._decision(flag_parts, grade_parts)
+    def verdict(self, outcome_id: int) -> Any:
+        """The engine's verdict behind an outcome id; None when the row path decides."""
+        return self.rules.outcome(outcome_id)
 
 
 class _Recorder:
@@ -506,29 +491,31 @@ class _Piece:
 
 
 class _Outcomes:
-    """By code-word id: whether such a sample goes to the row path, its urgency's index, and
-    the bytes after each of its rows by the row's flag part (8 per word). Arrays grown by
-    doubling, so that adding a few words per chunk does not copy them all."""
+    """By outcome id (ColumnarCsv.judge_rows): whether such a sample goes to the row path, its
+    urgency's index, and the bytes after each of its rows by the row's analyte (``width`` per
+    id: one for each analyte read, then one for a row without a value read). Arrays grown by
+    doubling, so that adding a few ids per chunk does not copy them all."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
         import numpy as np
 
+        self.width = width
         self.count = 0
         self.slow = np.zeros(64, dtype=bool)
         self.urgency = np.zeros(64, dtype=np.int64)
-        self.tails = np.empty(8 * 64, dtype=object)
+        self.tails = np.empty(width * 64, dtype=object)
 
     def add(self, slow: bool, urgency: int, tails: list[bytes]) -> int:
-        """One new word's outcome; its id."""
+        """The next id's outcome; its id."""
         import numpy as np
 
-        k = self.count
+        k, w = self.count, self.width
         if k == len(self.slow):
             self.slow = np.concatenate([self.slow, np.zeros(k, dtype=bool)])
             self.urgency = np.concatenate([self.urgency, np.zeros(k, dtype=np.int64)])
-            self.tails = np.concatenate([self.tails, np.empty(8 * k, dtype=object)])
+            self.tails = np.concatenate([self.tails, np.empty(w * k, dtype=object)])
         self.slow[k], self.urgency[k] = slow, urgency
-        self.tails[8 * k : 8 * k + 8] = tails
+        self.tails[w * k : w * k + w] = tails
         self.count = k + 1
         return k
 
@@ -590,10 +577,11 @@ class LongColumnarCsv:
             self.units,
             jobs=1,
             limits=self.limits,
+            sink="none",  # the verdicts only: this module writes its own lines
         )
         self.judge = _Judge(self._rules)
         self._analyte_index = {a: i for i, a in enumerate(self.judge.read)}
-        self._shift = [self.judge.shift(i) for i in range(len(self.judge.read))]
+        self._layout = contract_layout([], self.scheme)
         self._vocab = {c: Vocabulary() for c in self._text_columns()}
         self._analyte_of: list[int] = []
         self._missing: dict[int, list[bool]] = {}
@@ -603,20 +591,10 @@ class LongColumnarCsv:
         self._entry_value: list[int] = []
         self._entry_state: list[int] = []
         self._entry_arrays: tuple[Any, Any, Any] | None = None
-        import numpy as np
-
-        nan = float("nan")
-        # Per analyte: guarded value and state by value id; id 0 is "no value".
-        self._vals: list[list[float]] = [[nan] for _ in self.judge.read]
-        self._states: list[list[int]] = [[1] for _ in self.judge.read]
-        self._val_arrays: list[tuple[Any, Any]] = [
-            (np.array(v), np.array(s, dtype=np.int8))
-            for v, s in zip(self._vals, self._states, strict=True)
-        ]
+        # Per analyte: each distinct value read, by value id; id 0 is "no value".
+        self._quantities: list[list[Quantity | int]] = [[0] for _ in self.judge.read]
         self._persons: dict[tuple[int, int], int] = {}
-        self._combos = KeyIndex()
-        self._outcomes = _Outcomes()
-        self._decisions: dict[tuple[int, ...], tuple[str, int]] = {}
+        self._outcomes = _Outcomes(len(self.judge.read) + 1)
         self._raw: Any = None
         self._writing: Any = None
         self._waiting: deque[tuple[Any, int]] = deque()
@@ -1083,22 +1061,23 @@ class LongColumnarCsv:
         # Each sample's values, one per analyte (value id 0: none).
         values = np.zeros((len(read), groups), dtype=np.int64)
         values[e_analyte[entries[state == 0]], gid[has_value]] = e_value[entries[state == 0]]
-        word = np.zeros(groups, dtype=np.uint64)
         if not slow.all():
             present = np.flatnonzero(values.any(axis=1)).tolist()
-        for a in present:
-            arrays = self._values_of(a)
-            word |= self.judge.codes(read[a], arrays, values[a], person)
-        combo = self._combos.ids(word, self._new_combos)
+        combo = self.judge.outcomes(
+            {read[a]: values[a] for a in present},
+            {read[a]: self._quantities[a] for a in present},
+            person,
+        )
+        self._new_outcomes()
         outcomes = self._outcomes
         o_slow, o_urgency, o_tails = outcomes.slow, outcomes.urgency, outcomes.tails
         slow |= o_slow[combo]
-        # Each row's own flag: that of its analyte when its value is the one read.
-        shifts = np.asarray(self._shift, dtype=np.uint64)
-        flag = np.zeros(m, dtype=np.int64)
-        rows = has_value
-        flag[rows] = ((word[gid[rows]] >> shifts[analyte[rows]]) & np.uint64(7)).astype(np.int64)
-        tails = o_tails.take(combo[gid] * 8 + flag)
+        # Each row's tail: by its sample's outcome and the row's analyte when its value is the
+        # one read (the last of the id's tails for any other row).
+        width = outcomes.width
+        which = np.full(m, width - 1, dtype=np.int64)
+        which[has_value] = analyte[has_value]
+        tails = o_tails.take(combo[gid] * width + which)
         fast = ~slow
         stats = self.stats
         stats.samples += int(fast.sum())
@@ -1233,9 +1212,8 @@ class LongColumnarCsv:
             elif q is None:
                 state = 1
             else:
-                value_index = len(self._vals[a])
-                self._vals[a].append(guard(q.value))
-                self._states[a].append(0)
+                value_index = len(self._quantities[a])
+                self._quantities[a].append(q)
             self._entry_analyte.append(a)
             self._entry_value.append(value_index)
             self._entry_state.append(state)
@@ -1253,43 +1231,23 @@ class LongColumnarCsv:
             )
         return self._entry_arrays
 
-    def _values_of(self, a: int) -> tuple[Any, Any]:
-        import numpy as np
-
-        if len(self._val_arrays[a][0]) != len(self._vals[a]):
-            self._val_arrays[a] = (
-                np.asarray(self._vals[a], dtype=np.float64),
-                np.asarray(self._states[a], dtype=np.int8),
-            )
-        return self._val_arrays[a]
-
-    def _new_combos(self, words: np.ndarray, _rows: np.ndarray) -> list[int]:
-        """New code words: whether such a sample goes to the row path, else its urgency and
-        the bytes after each of its rows, by the row's own flag."""
-        parts = self.judge.parts(words)
-        n_read = len(self.judge.read)
-        slow = self.judge.slow(parts[:, :n_read]).tolist()
-        d = self.delim
-        position = [n_read + i if i >= 0 else -1 for i in self.judge.grade_position]
-        outcomes = self._outcomes
-        keys = self.judge.decision_keys(parts)
-        decided: dict[tuple[int, ...], tuple[str, int]] = self._decisions
-        ids = []
-        for row, key, scalar in zip(parts.tolist(), keys, slow, strict=True):
-            if scalar:
-                ids.append(outcomes.add(True, 0, [b"\n"] * 8))
+    def _new_outcomes(self) -> None:
+        """For outcome ids new since the last chunk: whether such a sample goes to the row
+        path, else its urgency and the bytes after each of its rows, by the row's analyte,
+        from the engine's verdict."""
+        outcomes, d = self._outcomes, self.delim
+        read = self.judge.read
+        for k in range(outcomes.count, self.judge.known()):
+            verdict = self.judge.verdict(k)
+            if verdict is None:
+                outcomes.add(True, 0, [b""] * outcomes.width)
                 continue
-            decision = decided.get(key)
-            if decision is None:
-                decision = decided[key] = self.judge.decision(row[:n_read], row[n_read:])
-            rest, urgency = decision
-            grades = "".join(d + (_GRADE_TEXT[row[i]] if i >= 0 else "") for i in position)
-            tails = [
-                (d + (FLAGS[f] if f < len(FLAGS) else "") + grades + rest).encode("utf-8")
-                for f in range(8)
-            ]
-            ids.append(outcomes.add(False, urgency, tails))
-        return ids
+            flags, grades, decision = verdict
+            urgency = decision.urgency
+            cells = outcome_cells(flags, grades, decision.codes, urgency, "ok", "", self._layout)
+            texts = rows_text([[flags.get(a) or "", *cells] for a in read] + [["", *cells]], d)
+            tails = [(d + text + "\n").encode("utf-8") for text in texts]
+            outcomes.add(False, URGENCY_ORDER.index(urgency), tails)
 
 
 def _encode(vocabulary: Vocabulary, fields: Fields, column: int) -> np.ndarray:

@@ -23,7 +23,15 @@ from cbc_cli.explanations import (
     safety_line,
     transplant_context,
 )
-from cbc_cli.grading import Grade, Scheme, choose_criterion, grade_value, guard
+from cbc_cli.grading import (
+    Criterion,
+    Grade,
+    Scheme,
+    choose_criterion,
+    grade_value,
+    guard,
+    guard_limit,
+)
 from cbc_cli.models import (
     URGENCY_ORDER,
     AnalyteResult,
@@ -34,7 +42,7 @@ from cbc_cli.models import (
     Result,
     Urgency,
 )
-from cbc_cli.panel import Panel, Patient
+from cbc_cli.panel import LabRange, Panel, Patient
 from cbc_cli.ranges import Envelope, RangeTable
 from cbc_cli.units import Quantity
 from cbc_cli.wording import DEFERRED_WBC_NOTE
@@ -54,6 +62,8 @@ FINDING_RULES: tuple[tuple[str, str, str], ...] = (
 LAB_CRITICAL_FLAGS = frozenset({"LL", "HH", "AA"})
 LOW_FLAGS = frozenset({"L", "LL"})
 HIGH_FLAGS = frozenset({"H", "HH"})
+_NOT_LOW = HIGH_FLAGS | {"N"}
+_NOT_HIGH = LOW_FLAGS | {"N"}
 
 # Fever with neutropenia, IDSA 2010 / ASCO-IDSA 2018 (docs/clinical.md section 5): a single
 # reading of 38.3 C or more, or 38.0 C or more sustained over an hour, with ANC below 0.5 x10^9/L.
@@ -90,10 +100,11 @@ class _Checked(NamedTuple):
 
 def _span(q: Quantity) -> tuple[float, float]:
     # A reported bound ("<0.1") stands for every value beyond it; the plausibility limits close it.
-    lo_plausible, hi_plausible = ANALYTES[q.analyte].plausible
     v = q.value
+    if q.comparator is None:
+        return v, v
+    lo_plausible, hi_plausible = ANALYTES[q.analyte].plausible
     return {
-        None: (v, v),
         "<": (lo_plausible, v * (1 - 1e-9)),
         "<=": (lo_plausible, v),
         ">": (v * (1 + 1e-9) if v else 1e-12, hi_plausible),
@@ -122,22 +133,30 @@ def flag_value(
     not beyond it.
     """
     v = guard(value)
-    if critical_low is not None and v < guard(critical_low):
+    if critical_low is not None and v < guard_limit(critical_low):
         return "LL"
-    if critical_high is not None and v > guard(critical_high):
+    if critical_high is not None and v > guard_limit(critical_high):
         return "HH"
     if not has_range:
         return "no-range"
-    if low is not None and v < guard(low):
+    if low is not None and v < guard_limit(low):
         return "L"
-    if high is not None and v > guard(high):
+    if high is not None and v > guard_limit(high):
         return "H"
     inner_low, inner_high = (low, high) if inner is None else inner
-    if (inner_low is not None and v < guard(inner_low)) or (
-        inner_high is not None and v > guard(inner_high)
+    if (inner_low is not None and v < guard_limit(inner_low)) or (
+        inner_high is not None and v > guard_limit(inner_high)
     ):
         return "no-range"
     return "N"
+
+
+DERIVED_COUNTS: dict[str, tuple[str, ...]] = {
+    "anc": ("neut_pct", "band_pct"),
+    "alc": ("lymph_pct",),
+}
+"""The counts :func:`derive_counts` works out from the WBC and these percentages (the first is
+needed, the others are added when given)."""
 
 
 def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], list[str]]:
@@ -151,8 +170,7 @@ def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], lis
     wbc = values.get("wbc")
     if wbc is None or wbc.comparator is not None:
         return out, notes
-    parts = {"anc": ("neut_pct", "band_pct"), "alc": ("lymph_pct",)}
-    for target, pct_ids in parts.items():
+    for target, pct_ids in DERIVED_COUNTS.items():
         if target in values or pct_ids[0] not in values:
             continue
         pcts = [values[p] for p in pct_ids if p in values]
@@ -175,20 +193,145 @@ def reported_value(value: float) -> float:
     return float(f"{value:.6g}")
 
 
-def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, AnalyteResult]:
-    analyte = ANALYTES[q.analyte]
-    patient = panel.patient
+class Basis(NamedTuple):
+    """What a value of one analyte is judged by, for one person: the reference limits, the
+    critical limits and the grading criterion of each of the analyte's terms.
+
+    :func:`judge_value` reads nothing else, so persons with equal bases get equal judgements of
+    equal values: a batch can judge each distinct value once per distinct basis.
+    """
+
+    analyte: str
+    limits: Envelope | None
+    """The lab's range, the chosen row's, or the envelope of every row that could apply; None
+    when no range applies."""
+    critical_low: float | None
+    critical_high: float | None
+    envelope: bool
+    """No single range could be chosen: the value is judged against every range that could
+    apply (ranges.Envelope; docs/clinical.md section 3)."""
+    terms: tuple[tuple[str, str, Criterion | Grade], ...]
+    """(finding code, direction, the criterion that grades it or why none does) for each of the
+    analyte's terms in FINDING_RULES, in that order."""
+    uses_lln: bool
+    scheme_title: str
+
+
+class Judgement(NamedTuple):
+    """One value judged: its flag and the grade of each of its analyte's terms."""
+
+    flag: Flag | None
+    """None: a reported bound (``<0.6``) that lies on both sides of a limit."""
+    ends: tuple[Flag, Flag]
+    """The flags at both ends of ``span``."""
+    span: tuple[float, float]
+    """The values the result may stand for: equal ends unless the lab reported a bound."""
+    low: float | None
+    """The lower limit of normal the grades used (None: none applies, or the candidate ranges
+    disagree about the value)."""
+    high: float | None
+    verdict: Flag | None
+    """Against the candidate ranges alone, critical limits aside, when ``Basis.envelope``."""
+    grades: tuple[tuple[str, Grade], ...]
+    """(finding code, grade) for each of ``Basis.terms``."""
+
+    @property
+    def certain(self) -> tuple[str, ...]:
+        """The directions ("low", "high") the value is beyond the range at both ends of its
+        span, flagged so or not (a reported bound such as "<0.6" beyond it)."""
+        return tuple(
+            d
+            for d, beyond in (("low", LOW_FLAGS), ("high", HIGH_FLAGS))
+            if all(f in beyond for f in self.ends)
+        )
+
+
+def value_basis(
+    analyte: str,
+    patient: Patient,
+    ranges: RangeTable,
+    scheme: Scheme,
+    lab: LabRange | None = None,
+) -> Basis:
+    """What a value of ``analyte`` is judged by for this person (see :class:`Basis`): the lab's
+    printed range when given, else the range selected for the person (or the envelope of every
+    range that could apply), the critical limits, and the scheme's criterion for each term."""
     # With no age given, the age-unknown rows (values critical at every age) apply; with a sex or
     # age that cannot choose one row, a value is critical only when it is for every candidate.
-    crit = ranges.select(q.analyte, patient, "critical").limits("critical")
-    c_low = crit.low if crit else None
-    c_high = crit.high if crit else None
-    lab = panel.lab_ranges.get(q.analyte)
-    info: RangeInfo | None
-    note: str | None = None
+    crit = ranges.select(analyte, patient, "critical").limits("critical")
     limits: Envelope | None
     if lab is not None:
-        limits = Envelope(lab.low, lab.high, lab.low, lab.high)
+        limits, envelope_used = Envelope(lab.low, lab.high, lab.low, lab.high), False
+    else:
+        chosen = ranges.select(analyte, patient)
+        limits = chosen.limits()
+        envelope_used = limits is not None and chosen.range is None
+    terms = tuple(
+        (code, direction, choose_criterion(scheme, code, patient))
+        for code, term_analyte, direction in FINDING_RULES
+        if term_analyte == analyte
+    )
+    return Basis(
+        analyte,
+        limits,
+        crit.low if crit else None,
+        crit.high if crit else None,
+        envelope_used,
+        terms,
+        scheme.uses_lln,
+        scheme.title,
+    )
+
+
+def judge_value(q: Quantity, basis: Basis) -> Judgement:
+    """Flag one value (canonical unit) and grade each of its analyte's terms, by ``basis``.
+
+    The one place a value is judged: :func:`interpret_panel` calls it for each value of a
+    panel, the columnar batch path once for each distinct value and basis. A reported bound
+    (``<0.1``) is judged at both ends of the values it stands for: a flag or grade holds only
+    when it holds at both.
+    """
+    limits = basis.limits
+    has_range = limits is not None
+    low, high = (limits.low, limits.high) if limits else (None, None)
+    inner = (limits.inner_low, limits.inner_high) if limits else None
+    c_low, c_high = basis.critical_low, basis.critical_high
+    span = _span(q)
+    first = flag_value(span[0], low, high, c_low, c_high, has_range=has_range, inner=inner)
+    last = (
+        first
+        if span[1] == span[0]
+        else flag_value(span[1], low, high, c_low, c_high, has_range=has_range, inner=inner)
+    )
+    # The same flag at both ends of a reported bound means the flag holds for all of it.
+    flag: Flag | None = first if first == last else None
+    verdict: Flag | None = None
+    if basis.envelope:
+        # Judged against the candidates: the verdict of the ranges alone, critical limits aside.
+        verdicts = {flag_value(v, low, high, None, None, has_range=True, inner=inner) for v in span}
+        verdict = verdicts.pop() if len(verdicts) == 1 else "no-range"
+        if verdict == "no-range":
+            # The candidates disagree: no LLN or ULN to grade by (grades 2-4 stay absolute).
+            low = high = None
+    grades = tuple(
+        (code, _grade(direction, chosen, flag, low, high, span, q.input, basis))
+        for code, direction, chosen in basis.terms
+    )
+    return Judgement(flag, (first, last), span, low, high, verdict, grades)
+
+
+def _check(
+    panel: Panel, q: Quantity, ranges: RangeTable, scheme: Scheme
+) -> tuple[_Checked, AnalyteResult, Judgement]:
+    analyte = ANALYTES[q.analyte]
+    patient = panel.patient
+    lab = panel.lab_ranges.get(q.analyte)
+    basis = value_basis(q.analyte, patient, ranges, scheme, lab)
+    judged = judge_value(q, basis)
+    c_low, c_high = basis.critical_low, basis.critical_high
+    info: RangeInfo | None
+    note: str | None = None
+    if lab is not None:
         info = RangeInfo(
             low=lab.low,
             high=lab.high,
@@ -201,7 +344,6 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
     else:
         chosen = ranges.select(q.analyte, patient)
         row = chosen.range
-        limits = chosen.limits()
         note = chosen.reason
         # No single range was chosen: the JSON's reference_range stays null and the note says
         # how the value was judged against every range that could apply.
@@ -218,28 +360,12 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
                 critical_high=c_high,
             )
         )
-    has_range = limits is not None
-    low, high = (limits.low, limits.high) if limits else (None, None)
-    inner = (limits.inner_low, limits.inner_high) if limits else None
-    span = _span(q)
-    ends = (
-        flag_value(span[0], low, high, c_low, c_high, has_range=has_range, inner=inner),
-        flag_value(span[1], low, high, c_low, c_high, has_range=has_range, inner=inner),
-    )
-    # The same flag at both ends of a reported bound means the flag holds for all of it.
-    flag: Flag | None = ends[0] if ends[0] == ends[1] else None
-    envelope_used = limits is not None and info is None
-    if envelope_used:
-        # Judged against the candidates: the verdict of the ranges alone, critical limits aside.
-        verdicts = {flag_value(v, low, high, None, None, has_range=True, inner=inner) for v in span}
-        verdict = verdicts.pop() if len(verdicts) == 1 else "no-range"
-        note = _envelope_note(patient, verdict, note)
-        if verdict == "no-range":
-            # The candidates disagree: no LLN or ULN to grade by (grades 2-4 stay absolute).
-            low = high = None
+    flag = judged.flag
+    if basis.envelope and judged.verdict is not None:
+        note = _envelope_note(patient, judged.verdict, note)
     if flag is None:
         note = f"reported as {q.input}, which lies on both sides of a limit: cannot flag"
-    elif flag in ("LL", "HH") and (not has_range or envelope_used) and note:
+    elif flag in ("LL", "HH") and (basis.limits is None or basis.envelope) and note:
         note = f"beyond the critical limit; {note}"
     elif info is not None and (info.low is None) != (info.high is None):
         side = "upper" if info.high is None else "lower"
@@ -260,7 +386,8 @@ def _check(panel: Panel, q: Quantity, ranges: RangeTable) -> tuple[_Checked, Ana
         range_note=note,
         lab_flag=lab_flag,
     )
-    return _Checked(q, low, high, flag, span, ends), result
+    checked = _Checked(q, judged.low, judged.high, flag, judged.span, judged.ends)
+    return checked, result, judged
 
 
 def _flags_disagree(lab: str, own: Flag) -> bool:
@@ -312,40 +439,40 @@ def _envelope_note(patient: Patient, verdict: Flag, reason: str | None) -> str:
 
 
 def _grade(
-    finding: str, direction: str, checked: _Checked, scheme: Scheme, patient: Patient
+    direction: str,
+    chosen: Criterion | Grade,
+    flag: Flag | None,
+    low: float | None,
+    high: float | None,
+    span: tuple[float, float],
+    given: str,
+    basis: Basis,
 ) -> Grade:
-    chosen = choose_criterion(scheme, finding, patient)
+    """One term's grade of a value (``given`` as typed) flagged ``flag`` over ``span``."""
     if isinstance(chosen, Grade):
         return chosen
     # A count inside the person's range is not an adverse event, even where a scheme's absolute
     # cut-off lies above the LLN (the Duffy-null profile's ANC 1.21): CTCAE grade 0 then.
-    not_abnormal = HIGH_FLAGS | {"N"} if direction == "low" else LOW_FLAGS | {"N"}
+    not_abnormal = _NOT_LOW if direction == "low" else _NOT_HIGH
     # ...but only when the limit on that side exists: a one-sided range (pregnancy hemoglobin
     # has no upper limit) cannot say a value is not high.
     # CTCAE v6.0 grades neutrophils by fixed cut-offs alone: there the cut-offs decide.
-    limit = checked.low if direction == "low" else checked.high
-    in_range_is_zero = scheme.uses_lln and chosen.grade_one_from_limit
-    if in_range_is_zero and checked.flag in not_abnormal and limit is not None:
+    limit = low if direction == "low" else high
+    in_range_is_zero = basis.uses_lln and flag in not_abnormal and limit is not None
+    if in_range_is_zero and chosen.grade_one_from_limit:
         return Grade(0, None, chosen)
-    outcomes = {grade_value(chosen, v, checked.low, checked.high) for v in checked.span}
+    outcomes = {grade_value(chosen, v, low, high) for v in dict.fromkeys(span)}
     if len(outcomes) == 1:
         outcome = outcomes.pop()
         beyond = LOW_FLAGS if direction == "low" else HIGH_FLAGS
-        if (
-            scheme.uses_lln
-            and not chosen.has_grade_one
-            and outcome.grade == 0
-            and (checked.flag in beyond)
-        ):
+        if basis.uses_lln and outcome.grade == 0 and flag in beyond and not chosen.has_grade_one:
             # Beyond the range yet under the scheme's lowest grade: CTCAE leukocytosis starts at
             # grade 3, so a high WBC below 100 has no grade there. Not 0: it is abnormal.
-            note = chosen.note or f"{scheme.title} has no grade for this value"
+            note = chosen.note or f"{basis.scheme_title} has no grade for this value"
             return Grade(None, note, chosen)
         return outcome
     grades = sorted(str(g.grade) for g in outcomes)
-    return Grade(
-        None, f"reported as {checked.quantity.input}: could be grade {' or '.join(grades)}", chosen
-    )
+    return Grade(None, f"reported as {given}: could be grade {' or '.join(grades)}", chosen)
 
 
 def _severity(grade: int | None, scheme: Scheme) -> str:
@@ -441,10 +568,11 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     patient = panel.patient
     values, notes = derive_counts(panel.values)
     checked: dict[str, _Checked] = {}
+    judged: dict[str, Judgement] = {}
     analyte_results: list[AnalyteResult] = []
     for analyte_id in ANALYTES:
         if analyte_id in values:
-            c, r = _check(panel, values[analyte_id], ranges)
+            c, r, judged[analyte_id] = _check(panel, values[analyte_id], ranges, scheme)
             checked[analyte_id] = c
             analyte_results.append(r)
             if r.lab_flag and r.flag and _flags_disagree(r.lab_flag, r.flag):
@@ -452,22 +580,15 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
 
     grades: dict[str, int | None] = {}
     outcome: dict[str, Grade] = {}
-    for code, analyte_id, direction in FINDING_RULES:
-        found = checked.get(analyte_id)
-        if found is None:
-            continue
-        outcome[code] = g = _grade(code, direction, found, scheme, patient)
-        if scheme.criteria_for(code):
-            grades[code] = g.grade
+    for j in judged.values():
+        outcome.update(j.grades)
+    for code, _, _ in FINDING_RULES:
+        if code in outcome and scheme.criteria_for(code):
+            grades[code] = outcome[code].grade
     flags = {a: c.flag for a, c in checked.items()}
     # A reported bound ("<0.6") beyond the range at both ends is abnormal for certain, even when
     # it cannot be flagged L or LL.
-    sure = {
-        (a, d)
-        for a, c in checked.items()
-        for d, beyond in (("low", LOW_FLAGS), ("high", HIGH_FLAGS))
-        if all(f in beyond for f in c.ends)
-    }
+    sure = {(a, d) for a, j in judged.items() for d in j.certain}
     temp = patient.temperature_c
     anc = checked.get("anc")
     fever = temp is not None and temp >= FEVER_C
@@ -707,6 +828,7 @@ PRECAUTIONS_GRADE = 2
 # Grades from this one up make a finding "severe" for urgency (CTCAE grade 3 and 4).
 SEVERE_GRADE = 3
 _DEFINITE_FLAGS = frozenset({"LL", "L", "N", "H", "HH", "no-range"})
+_NOT_ABNORMAL = frozenset({"N", "no-range"})
 
 
 def decide(
@@ -786,17 +908,18 @@ def decide(
         codes.append("bicytopenia")
     if febrile:
         codes.append("febrile-neutropenia")
-    lab = (
-        dict(lab_critical)
-        if isinstance(lab_critical, Mapping)
-        else dict.fromkeys(lab_critical, "AA")
-    )
     # A low WBC is dangerous through its neutrophils: with an ANC that could be flagged, the
     # ANC's own grade and critical limit judge that danger, not the total.
     anc_known = flags.get("anc") in _DEFINITE_FLAGS
     beyond_limit: dict[str, str] = {a: f for a, f in flags.items() if f in ("LL", "HH")}
-    beyond_limit.update({a: f for a, f in lab.items() if a not in beyond_limit})
-    deferred = tuple(a for a, f in beyond_limit.items() if a == "wbc" and f == "LL" and anc_known)
+    if lab_critical:
+        lab = (
+            dict(lab_critical)
+            if isinstance(lab_critical, Mapping)
+            else dict.fromkeys(lab_critical, "AA")
+        )
+        beyond_limit.update({a: f for a, f in lab.items() if a not in beyond_limit})
+    deferred = ("wbc",) if beyond_limit.get("wbc") == "LL" and anc_known else ()
     critical = tuple(a for a in beyond_limit if a not in deferred)
     if critical:
         codes.append("critical-value")
@@ -805,7 +928,7 @@ def decide(
         (g := grades.get(LINE_TERMS[a])) is None or g >= PATTERN_GRADE for a in low_lines
     )
     anc_unjudged = flags.get("anc") in (None, "no-range") and "neutropenia" not in singles
-    abnormal = any(f not in ("N", "no-range") for f in flags.values())
+    abnormal = not _NOT_ABNORMAL.issuperset(flags.values())
     urgency: Urgency
     if febrile:
         urgency, why = "now", "Fever with a very low neutrophil count is a medical emergency."

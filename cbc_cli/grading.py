@@ -8,10 +8,11 @@ value on a threshold takes the milder grade, both sides rounded to 12 significan
 
 from __future__ import annotations
 
+import operator
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -39,12 +40,25 @@ SCHEME_CHOICES = ("ctcae5", "ctcae6", "ctcae4", "daids")
 """The names offered to people (``--grading``, messages): one per scheme."""
 DEFAULT_SCHEME = "ctcae5"
 _OPS = ("below", "at_most", "above", "at_least")
+_COMPARE = {
+    "below": operator.lt,
+    "at_most": operator.le,
+    "above": operator.gt,
+    "at_least": operator.ge,
+}
 _LIMIT = re.compile(r"^(LLN|ULN)(?:\s*([+-])\s*(\d+(?:\.\d+)?))?$")
 
 
 def guard(x: float) -> float:
     """Round to 12 significant digits so that 80 g/L and 8.0 g/dL compare equal."""
     return float(f"{x:.12g}")
+
+
+@lru_cache(maxsize=4096)
+def guard_limit(x: float) -> float:
+    """:func:`guard` of a limit (a range's or a threshold's): limits are few and each is compared
+    with many values, so each is rounded once."""
+    return guard(x)
 
 
 _GRADE: Spec = {
@@ -97,8 +111,7 @@ class Threshold(NamedTuple):
 
     def holds(self, value: float, limit: float) -> bool:
         """Whether ``value`` satisfies this threshold (after the 12-digit guard)."""
-        v, t = guard(value), guard(limit)
-        return {"below": v < t, "at_most": v <= t, "above": v > t, "at_least": v >= t}[self.op]
+        return bool(_COMPARE[self.op](guard(value), guard_limit(limit)))
 
     def describe(self) -> str:
         """Words such as ``< 8 g/dL`` or ``< LLN``."""
@@ -382,12 +395,13 @@ def grade_value(criterion: Criterion, value: float, lln: float | None, uln: floa
     3
     """
     missing: str | None = None
+    v = guard(value)
     for t in criterion.thresholds:
         limit = t.limit(lln, uln)
         if limit is None:
             missing = t.base
             continue
-        if t.holds(value, limit):
+        if _COMPARE[t.op](v, guard_limit(limit)):  # as Threshold.holds, the value guarded once
             return Grade(t.grade, criterion.note, criterion)
     if missing is not None:
         word = "lower" if missing == "LLN" else "upper"

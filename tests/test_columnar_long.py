@@ -193,6 +193,37 @@ def test_a_sample_longer_than_several_chunks_is_read_whole(tmp_path: Path) -> No
         columnar.CHUNK_BYTES = original
 
 
+def test_a_derived_anc_is_judged_by_the_columnar_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # WBC 2.0 x10^9/L with 20% neutrophils gives an ANC of 0.4 x10^9/L (engine.derive_counts),
+    # grade 4 neutropenia by NCI CTCAE v5.0 (2017: ANC <0.5 x10^9/L). The columnar rules ask the
+    # engine for the derived count: the sample is not sent row by row, and the output is the
+    # row path's.
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "sample_id,sex,age,analyte,value\n"
+        "S1,F,40,WBC,2.0\nS1,F,40,NEUT%,20\nS1,F,40,HGB,13.0\n"
+        "S2,M,50,WBC,7.0\nS2,M,50,NEUT%,60\n"
+    )
+    rows_read: list[int] = []
+    row_path = LongColumnarCsv._row_path
+
+    def counted(self: LongColumnarCsv, lines: list[bytes], first_line: int) -> bytes:
+        rows_read.append(first_line)
+        return row_path(self, lines, first_line)
+
+    monkeypatch.setattr(LongColumnarCsv, "_row_path", counted)
+    fast = _columnar(path, "ctcae5")
+    assert fast == _scalar(path, "ctcae5")
+    assert rows_read == []
+    header, first = (line.split(",") for line in fast[0].splitlines()[:2])
+    cell = dict(zip(header, first, strict=True))
+    assert cell["neutropenia_grade"] == "4"
+    assert "neutropenia" in cell["findings"].split(";")
+    assert cell["urgency"] == "now"  # as the row path decides for grade 4 neutropenia
+
+
 def test_a_many_sample_export_matches_the_row_path(tmp_path: Path) -> None:
     # Thousands of samples over many chunks, some repeated far apart (a note each).
     import random

@@ -229,6 +229,13 @@ class Tabular:
     """How year-last dates are read (``--date-format``; None: only unambiguous ones)."""
     date_orders: DateOrders = field(default_factory=dict)
     """The orders the file's dates have shown, for the errors of ambiguous ones."""
+    blank_rows: int = 0
+    """Rows skipped as blank (once the records are read); a note says so."""
+
+
+def blank_note(count: int) -> str:
+    """The note that ``count`` blank rows were skipped."""
+    return f"{plural(count, 'blank row')} skipped"
 
 
 def read_tabular(
@@ -392,7 +399,8 @@ def _rows(
                 problem = _long_cells(cells, tab, limits) or problem
             yield line, cells, problem
     if blank:
-        tab.notes.append(f"{plural(blank, 'blank row')} skipped")
+        tab.blank_rows = blank
+        tab.notes.append(blank_note(blank))
 
 
 def _long_cells(cells: list[str], tab: Tabular, limits: Limits) -> LimitProblem | None:

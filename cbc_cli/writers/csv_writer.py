@@ -8,7 +8,8 @@ abnormal in that direction), 1-4, or nothing (could not be graded: the JSON says
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+import io
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
 from cbc_cli.analytes import ANALYTES
@@ -45,8 +46,7 @@ def inert(cell: str) -> str:
 
 def contract_columns(analytes: Iterable[str], scheme: Scheme) -> list[str]:
     """The columns cbc adds: flags for the analytes read, then grades, findings and status."""
-    read = [a for a in ANALYTES if a in set(analytes)]
-    graded = [g for g in GRADE_COLUMNS if scheme.criteria_for(g)]
+    read, graded = contract_layout(analytes, scheme)
     return [
         *(f"{a}_flag" for a in read),
         *(f"{g}_grade" for g in graded),
@@ -59,10 +59,6 @@ def contract_columns(analytes: Iterable[str], scheme: Scheme) -> list[str]:
 
 def contract_cells(result: Result, analytes: Sequence[str], scheme: Scheme) -> list[str]:
     """The cells of :func:`contract_columns` for one result."""
-    flags = {a.analyte: a.flag or "" for a in result.analytes}
-    read = [a for a in ANALYTES if a in set(analytes)]
-    graded = [g for g in GRADE_COLUMNS if scheme.criteria_for(g)]
-    grades = result.grades
     errors = ([result.error] if result.error else []) + list(result.cell_errors)
     # Each problem as "[code] line N: message" (the code: docs/errors.md).
     error_text = "; ".join(
@@ -71,14 +67,54 @@ def contract_cells(result: Result, analytes: Sequence[str], scheme: Scheme) -> l
         + e.message
         for e in errors
     )
-    return [
-        *(flags.get(a, "") for a in read),
-        *("" if grades.get(g) is None else str(grades[g]) for g in graded),
-        ";".join(f.code for f in result.findings),
+    return outcome_cells(
+        {a.analyte: a.flag for a in result.analytes},
+        result.grades,
+        [f.code for f in result.findings],
         result.urgency or "",
         result.status,
         error_text,
-    ]
+        contract_layout(analytes, scheme),
+    )
+
+
+def contract_layout(analytes: Iterable[str], scheme: Scheme) -> tuple[list[str], list[str]]:
+    """The analytes with a flag column and the terms with a grade column, in column order."""
+    read = [a for a in ANALYTES if a in set(analytes)]
+    graded = [g for g in GRADE_COLUMNS if scheme.criteria_for(g)]
+    return read, graded
+
+
+def outcome_cells(
+    flags: Mapping[str, str | None],
+    grades: Mapping[str, int | None],
+    codes: Sequence[str],
+    urgency: str,
+    status: str,
+    error: str,
+    layout: tuple[list[str], list[str]],
+) -> list[str]:
+    """The cells of :func:`contract_columns` from their parts: each analyte's flag, each
+    term's grade, the finding codes, the urgency, the status and the error text, for the
+    columns of ``layout`` (:func:`contract_layout`)."""
+    read, graded = layout
+    cells = [flags.get(a) or "" for a in read]
+    cells += ["" if (grade := grades.get(g)) is None else str(grade) for g in graded]
+    cells += [";".join(codes), urgency, status, error]
+    return cells
+
+
+def rows_text(rows: Iterable[Sequence[str]], delimiter: str = ",") -> list[str]:
+    """Each row as the batch writers write it (quoted where needed), without a line end."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="")
+    texts: list[str] = []
+    for cells in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow(cells)
+        texts.append(buf.getvalue())
+    return texts
 
 
 def write_single(out: TextIO, given: dict[str, str], result: Result, scheme: Scheme) -> None:
