@@ -408,3 +408,60 @@ def test_removed_dead_code_stays_removed() -> None:
 
     assert not hasattr(units, "convert")
     assert not hasattr(source, "FORMATS")
+
+
+# What only an incremental JSON decoder needs: decoding a value at a position (raw_decode), or a
+# decoder or scanner of one's own. Only readers/json_stream.py may use them.
+_INCREMENTAL_JSON = {"raw_decode", "JSONDecoder", "scan_once", "make_scanner", "py_scanstring"}
+
+
+def _incremental_json_uses(tree: ast.AST) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in _INCREMENTAL_JSON:
+            found.add(node.attr)
+        elif isinstance(node, ast.Name) and node.id in _INCREMENTAL_JSON:
+            found.add(node.id)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("json"):
+            found |= {a.name for a in node.names} & _INCREMENTAL_JSON
+            if node.module in {"json.decoder", "json.scanner"}:
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names} & {"json.decoder", "json.scanner"}
+    return found
+
+
+def test_the_check_for_a_second_json_decoder_sees_one() -> None:
+    code = (
+        "import json\nfrom json import JSONDecoder\nimport json.scanner\n"
+        "def items(text, pos):\n    return json.JSONDecoder().raw_decode(text, pos)\n"
+    )
+    assert _incremental_json_uses(ast.parse(code)) == {"JSONDecoder", "raw_decode", "json.scanner"}
+    assert _incremental_json_uses(ast.parse("import json\njson.loads('[1]')\n")) == set()
+
+
+def test_one_incremental_json_decoder() -> None:
+    # JSON is decoded a value at a time in one place, readers/json_stream.py (limits checked,
+    # positions and lines reported); a reader that wants the items of an array one at a time
+    # uses its ArrayItems or stream_values, not a decoder of its own.
+    for path in sorted(ROOT.rglob("*.py")):
+        if path.relative_to(ROOT).as_posix() == "readers/json_stream.py":
+            continue
+        uses = _incremental_json_uses(ast.parse(path.read_text(encoding="utf-8")))
+        assert not uses, (
+            f"{path.relative_to(ROOT)} decodes JSON incrementally ({sorted(uses)}); "
+            "use cbc_cli.readers.json_stream"
+        )
+
+
+def test_readers_decode_json_only_through_json_stream() -> None:
+    # json.load/json.loads would skip the json_depth and json_digits limits on input.
+    for path in sorted((ROOT / "readers").rglob("*.py")):
+        if path.name == "json_stream.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                assert (node.value.id, node.attr) not in {("json", "load"), ("json", "loads")}, (
+                    f"readers/{path.name}:{node.lineno} calls json.{node.attr}; "
+                    "use json_stream.load (the limits are checked there)"
+                )

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cbc_cli.limits import Limits
 from cbc_cli.readers import Input, read_input
-from cbc_cli.readers.json_reader import deep_value, json_depth, load, value_end
+from cbc_cli.readers.json_stream import deep_value, json_depth, load, value_end
 from cbc_cli.readers.source import Source
 
 

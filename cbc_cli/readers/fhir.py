@@ -57,7 +57,14 @@ from cbc_cli.errors import CbcError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
 from cbc_cli.readers.hl7 import Notes, Sample, match_code, ucum_unit
-from cbc_cli.readers.json_reader import JsonLimitError, check_depth, decoder, load
+from cbc_cli.readers.json_stream import (
+    ArrayItems,
+    JsonLimitError,
+    check_depth,
+    decode_at,
+    load,
+    skip_space,
+)
 from cbc_cli.readers.records import CellReader, Record
 from cbc_cli.readers.source import Source, iter_lines
 
@@ -673,7 +680,6 @@ class _Reader:
         self.column_options = column_options
         self.unit_options = unit_options
         self.limits = limits
-        self.decode = decoder(limits).raw_decode
         self.order = 0
         self.ignored: dict[str, int] = {}
         self.store = _Store() if on_disk else _MemoryStore()
@@ -740,28 +746,15 @@ class _Reader:
     def _items(self, text: str, pos: int, what: str) -> Iterator[tuple[int, Any]]:
         """(position, value) for each item of the JSON array opening at ``pos``, decoded one
         at a time; a break in the array is an error record (the items before it are read)."""
-        pos += 1
-        position = 0
+        items = ArrayItems(text, pos, self.limits)
         try:
-            while True:
-                pos = _skip(text, pos)
-                if text[pos : pos + 1] == "]":
-                    pos += 1
-                    break
-                item, pos = self.decode(text, pos)
-                position += 1
-                yield position, item
-                pos = _skip(text, pos)
-                if text[pos : pos + 1] == ",":
-                    pos += 1
-                elif text[pos : pos + 1] != "]":
-                    raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            yield from items
             # What follows the array (a Bundle's link, signature): only checked to be JSON.
-            rest = text[pos:].strip()
+            rest = text[items.pos :].strip()
             if what == "entries":
-                self.rest = self.decode("{" + rest.lstrip(","))[0]
+                self.rest = decode_at("{" + rest.lstrip(","), 0, self.limits)[0]
             elif rest:
-                raise json.JSONDecodeError("Extra data", text, pos)
+                raise json.JSONDecodeError("Extra data", text, items.pos)
         except json.JSONDecodeError as exc:
             line = text.count("\n", 0, exc.pos) + 1 if exc.doc is text else None
             where = f"line {line}" if line else "the end of the document"
@@ -769,12 +762,12 @@ class _Reader:
                 line, None, f"{where}: not valid JSON ({exc.msg}); the {what} before it were read"
             )
         except JsonLimitError as exc:
-            line = text.count("\n", 0, pos) + 1
+            line = text.count("\n", 0, items.pos) + 1
             self._error(line, None, f"line {line}: {exc}; the {what} before it were read")
 
     def _read_array(self, text: str) -> bool:
         """Read an array of resources an item at a time; False when the text is not one."""
-        pos = _skip(text, 0)
+        pos = skip_space(text, 0)
         if text[pos : pos + 1] != "[":
             return False
         for position, item in self._items(text, pos, "items"):
@@ -789,30 +782,30 @@ class _Reader:
         names its resourceType only after its entries is read the same way, then said to be no
         Bundle if the rest of it says so.
         """
-        decode = self.decode
-        pos = _skip(text, 0)
+        limits = self.limits
+        pos = skip_space(text, 0)
         if text[pos : pos + 1] != "{":
             return False
         pos += 1
         is_bundle = False
         try:
             while True:
-                pos = _skip(text, pos)
+                pos = skip_space(text, pos)
                 if text[pos : pos + 1] == "}":
                     return False
-                key, pos = decode(text, pos)
-                pos = _skip(text, pos)
+                key, pos = decode_at(text, pos, limits)
+                pos = skip_space(text, pos)
                 if not isinstance(key, str) or text[pos : pos + 1] != ":":
                     return False
-                pos = _skip(text, pos + 1)
+                pos = skip_space(text, pos + 1)
                 if key == "entry":
                     break
-                value, pos = decode(text, pos)
+                value, pos = decode_at(text, pos, limits)
                 if key == "resourceType":
                     is_bundle = value == "Bundle"
                     if not is_bundle:
                         return False
-                pos = _skip(text, pos)
+                pos = skip_space(text, pos)
                 if text[pos : pos + 1] != ",":
                     return False
                 pos += 1
@@ -1219,13 +1212,6 @@ class _Reader:
             range_unit=value.range_unit,
             flag=value.flag,
         )
-
-
-def _skip(text: str, pos: int) -> int:
-    """The position of the next character that is not JSON whitespace."""
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
 
 
 def _value(resource: dict[str, Any], target: str, label: str, path: str) -> _Value:
