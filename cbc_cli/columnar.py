@@ -19,9 +19,9 @@ terminal summary. The rules:
   does not split one row per line (blank lines, quoted line breaks, a wrong number of fields)
   is read by the scalar reader whole.
 
-Chunks are judged one after another in one thread, and written in input order: a second
-thread splitting ahead, or forked worker processes, measured no faster on two cores and held
-more memory (README, "Large exports").
+Chunks are judged side by side by forked worker processes (cbc_cli.workers, ``--jobs``; one
+process judges them one after another with ``--jobs 1``), and written in input order. The
+measurements that chose this over a splitting thread or none are in docs/streams.md.
 
 The input lines are copied to the CSV output byte for byte. Property tests check that this
 module and the scalar path write identical CSV and brief NDJSON and count the same summary.
@@ -30,10 +30,12 @@ numpy is imported only on this path.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TextIO, get_args
 
 from cbc_cli.age import at_least
@@ -80,6 +82,8 @@ from cbc_cli.writers.csv_writer import (
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from cbc_cli.workers import Worker
 
 CHUNK_BYTES = 1 << 20
 """About 25,000 rows of a typical export: larger chunks measured no faster (benchmarks/batch.py)
@@ -448,7 +452,7 @@ class ColumnarCsv:
     columns: dict[str, str]
     units: dict[str, str]
     jobs: int = 1
-    """What --jobs gave: accepted, but the run is one process and one thread whatever it is."""
+    """Processes that judge chunks at once (see cbc_cli.workers); 1 for this one alone."""
     limits: Limits = DEFAULT_LIMITS
     sink: str = "csv"
     """One of SINKS."""
@@ -553,16 +557,88 @@ class ColumnarCsv:
 
     def run(self, progress: Callable[[int], None] | None = None) -> None:
         """Read the whole input after the header (the caller has written the output header) and
-        write each chunk's output lines, in input order: a plain loop, each chunk split, judged
-        and written before the next is read, so an error in reading (a damaged gzip) is raised
-        with every chunk before it written, as reading row by row would.
+        write each chunk's output lines, in input order.
+
+        With ``jobs`` 1 (or where no process can be forked) a plain loop: each chunk split,
+        judged and written before the next is read. With more, chunks are judged side by side
+        by forked worker processes (cbc_cli.workers), the same scheme as the long layout's.
+        Whatever fails, every chunk before the one that failed is written first, as one process
+        reading row by row would have.
         """
-        first_line = self.fast.header_line + 1
-        for body in self._chunks():
-            self._absorb(*self.judge_chunk(first_line, body), progress)
-            first_line += _line_count(body) if body.endswith((b"\n", b"\r")) else 1
+        from cbc_cli import workers
+
+        self._next_line = self.fast.header_line + 1
+        self._read_error: Exception | None = None
+        # This process reads the input, so that an interrupt or an error here never waits on a
+        # read a worker is blocked in (a pipe or a terminal can take any time).
+        chunks = self._chunks()
+        if self.jobs > 1 and workers.available():
+            self._run_shared(chunks, progress)
+        else:
+            while taken := self._take(chunks, 1):
+                self._absorb(*self.judge_chunk(*taken[0]), progress)
+        if self._read_error is not None:
+            raise self._read_error
         if self._blank_rows:
             self.notes.append(blank_note(self._blank_rows))
+
+    def _take(self, chunks: Iterator[bytes], n: int) -> list[tuple[int, bytes]]:
+        """Up to ``n`` more chunks, each with the number of its first line. An error in reading
+        ends the input here; it is raised once the chunks before it are written."""
+        taken: list[tuple[int, bytes]] = []
+        if self._read_error is not None:
+            return taken
+        try:
+            for body in islice(chunks, n):
+                taken.append((self._next_line, body))
+                self._next_line += _line_count(body) if body.endswith((b"\n", b"\r")) else 1
+        except Exception as exc:
+            self._read_error = exc
+        return taken
+
+    def _run_shared(self, chunks: Iterator[bytes], progress: Callable[[int], None] | None) -> None:
+        """Rounds of up to ``jobs`` chunks: the first judged here, the others each by a worker
+        (or here, when no worker could be forked)."""
+        from cbc_cli import workers
+
+        # The first (small) chunk is judged before the fork, so that every worker starts with
+        # the caches it fills (the commonest persons, values and combinations).
+        first = self._take(chunks, 1)
+        if not first:
+            return
+        head = self.judge_chunk(*first[0])
+        batch = self._take(chunks, self.jobs)
+        pool: list[workers.Worker[_Tally]] = []
+        if len(batch) > 1:
+            # Forked before the progress bar can start its thread: a fork copies only this one.
+            with contextlib.suppress(OSError):  # no fork to be had: this process judges all
+                pool = workers.start(len(batch) - 1, self.judge_chunk)
+        try:
+            self._absorb(*head, progress)
+            # A worker is sent its next chunk only once its last answer is read, so neither
+            # end ever waits on a buffer the other is not reading.
+            busy = _send(pool, batch[1:])
+            while batch:
+                judged: list[tuple[bytes, _Tally]] = []
+                try:
+                    judged.append(self.judge_chunk(*batch[0]))
+                    for worker in busy:  # one by one: each answer counts until one fails
+                        judged.append(worker.receive())
+                    for chunk in batch[1 + len(busy) :]:
+                        judged.append(self.judge_chunk(*chunk))
+                finally:
+                    if len(judged) < len(batch):  # one failed: the chunks before it still count
+                        for data, tally in judged:
+                            self._absorb(data, tally, progress)
+                batch = self._take(chunks, self.jobs)
+                try:
+                    # The next round goes out before this one is written: workers start sooner.
+                    busy = _send(pool, batch[1:])
+                finally:  # written even when a worker has died since it answered
+                    for data, tally in judged:
+                        self._absorb(data, tally, progress)
+        finally:
+            workers.stop(pool)
 
     def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
         """One chunk, split and judged: its output lines and what it adds to the run's tally."""
@@ -1328,6 +1404,13 @@ def _json_ids(raws: list[bytes]) -> list[bytes]:
 _BRIEF_HEAD = b'{"sample_id":'
 _BRIEF_LINE = b',"line":'
 """The pieces of a brief record before its sample id and before its line (brief_record)."""
+
+
+def _send(pool: list[Worker[_Tally]], chunks: list[tuple[int, bytes]]) -> list[Worker[_Tally]]:
+    """Each chunk to the next worker; the workers that got one, in order."""
+    for worker, chunk in zip(pool, chunks, strict=False):
+        worker.send(*chunk)
+    return pool[: len(chunks)]
 
 
 def _is_utf8(data: bytes) -> bool:

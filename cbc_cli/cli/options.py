@@ -160,8 +160,8 @@ FormulaGuardOpt = Annotated[
 JobsOpt = Annotated[
     int | None,
     typer.Option(
-        help="Processes that judge a large wide CSV export side by side when the output is CSV "
-        "(default: one per CPU, at most 4; 1 keeps to one process).",
+        help="Processes that judge a large CSV export side by side (default: one per CPU, at "
+        "most 4; 1 keeps to one process).",
         show_default=False,
         rich_help_panel="Files",
     ),

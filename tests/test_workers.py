@@ -1,0 +1,260 @@
+"""Worker processes of the columnar run (--jobs): their errors reach the caller, a worker that
+dies is an error of one line (never a silent end or a lost row), no fork to be had means this
+process judges every chunk, and no process is left behind. That any --jobs writes what --jobs 1
+writes: tests/test_columnar_run.py."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import columnar_runner
+
+from cbc_cli import columnar, workers
+from cbc_cli.cli import main
+from cbc_cli.errors import InputError
+
+pytestmark = pytest.mark.skipif(not workers.available(), reason="workers fork on Linux only")
+
+HEADER = "sample_id,sex,age,wbc,hgb,plt,anc\n"
+
+
+def _export(rows: int, seed: int = 7) -> str:
+    """Rows of every kind the run treats differently: plain, cytopenic, unreadable cells,
+    reported bounds, missing values, formula-looking ids, an unreadable sex, blank lines."""
+    rng = random.Random(seed)
+    lines = [HEADER]
+    for i in range(rows):
+        sex = rng.choice(["F", "M", "female", "m", "X"] if i % 97 == 0 else ["F", "M"])
+        age = rng.choice(["34", "67", "8", "17", "0.5"])
+        wbc = rng.choice(["6.1", "2.9", "0.8", "11.2", "NA", "abc"] if i % 13 == 0 else ["6.1"])
+        hgb = rng.choice(["13.1", "9.4", "7.2", "6.1", "", "12,5x"])
+        plt = rng.choice(["250", "140", "60", "20", "<10", "-"])
+        anc = rng.choice(["3.1", "1.2", "0.4", "<0.1", ""])
+        sample = f"=HYPERLINK{i}" if i % 211 == 0 else f"S{i}"
+        lines.append(",".join([sample, sex, age, wbc, hgb, plt, anc]) + "\n")
+        if i % 401 == 400:
+            lines.append("\n")
+    return "".join(lines)
+
+
+def _cli(
+    capsysbinary: pytest.CaptureFixture[bytes], path: Path, out: Path, jobs: int, *extra: str
+) -> tuple[int, bytes, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(["check", str(path), "--format", "csv", "-o", str(out), "--jobs", str(jobs), *extra])
+    _, err = capsysbinary.readouterr()
+    code = exc.value.code
+    written = out.read_bytes() if out.exists() else b""
+    return (code if isinstance(code, int) else 0), written, err.decode().replace(str(out), "OUT")
+
+
+@pytest.mark.parametrize("picklable", [True, False])
+def test_an_error_in_a_worker_reaches_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, picklable: bool
+) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text(_export(2000))
+    parent = os.getpid()
+    cell = "ZQX" + "7731"  # made here: the traceback's source lines must not show it either
+
+    class Unpicklable(Exception):
+        def __reduce__(self) -> tuple[object, ...]:
+            raise TypeError("not picklable")
+
+    def broken(self: columnar.ColumnarCsv, body: bytes, first_line: int) -> object:
+        if os.getpid() != parent and first_line > 1000:
+            if picklable:
+                raise InputError("line 1234: cannot be read", line=1234, hint="fix it")
+            raise Unpicklable(f"holds a patient value {cell}")
+        return split(self, body, first_line)
+
+    split = columnar.ColumnarCsv._split_chunk
+    monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    runner, source = columnar_runner(path, jobs=2)
+    try:
+        if picklable:
+            with pytest.raises(InputError) as raised:
+                runner.run()
+            assert (raised.value.line, raised.value.hint) == (1234, "fix it")
+        else:
+            with pytest.raises(RuntimeError) as failed:
+                runner.run()
+            # The class name only, as one process would report it (its message may hold a
+            # value); the worker's traceback is a note, shown with CBC_DEBUG.
+            assert type(failed.value).__name__ == "Unpicklable"
+            assert str(failed.value) == "Unpicklable in a worker process"
+            assert "in broken" in failed.value.__notes__[0]
+            assert cell not in failed.value.__notes__[0]  # the frames, not the message
+    finally:
+        source.close()
+    assert _children() == []
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(_export(2000))
+    parent = os.getpid()
+
+    def dying(self: columnar.ColumnarCsv, first_line: int, body: bytes) -> object:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer does
+        return judge(self, first_line, body)
+
+    judge = columnar.ColumnarCsv.judge_chunk
+    monkeypatch.setattr(columnar.ColumnarCsv, "judge_chunk", dying)
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    runner, source = columnar_runner(path, jobs=3)
+    try:
+        with pytest.raises(workers.WorkerError, match="ended before it answered"):
+            runner.run()
+    finally:
+        source.close()
+    assert _children() == []
+
+
+def test_without_a_fork_to_be_had_this_process_judges_every_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(_export(1500))
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    outputs = []
+    for jobs in (1, 3):
+        runner, source = columnar_runner(path, jobs=jobs)
+        runner.out = out = io.StringIO()
+        try:
+            runner.run()
+        finally:
+            source.close()
+        outputs.append(out.getvalue())
+
+        def no_fork() -> int:
+            raise BlockingIOError("fork: resource temporarily unavailable")
+
+        monkeypatch.setattr(os, "fork", no_fork)
+    assert outputs[0].count("\n") == 1500  # every row (the blank lines are not rows)
+    assert outputs[1] == outputs[0]
+
+
+_KILLER = """
+import os, signal, sys, threading
+from cbc_cli import columnar
+from cbc_cli.cli import main
+
+parent, calls = os.getpid(), []
+judge = columnar.ColumnarCsv.judge_chunk
+
+def judged(self, first_line, body):
+    if os.getpid() != parent:
+        calls.append(first_line)
+        if len(calls) == int(sys.argv[1]):  # die just after this answer, or while judging
+            threading.Timer(float(sys.argv[2]), os.kill, (os.getpid(), signal.SIGKILL)).start()
+    return judge(self, first_line, body)
+
+columnar.ColumnarCsv.judge_chunk = judged
+columnar.CHUNK_BYTES = 4096
+main(["check", sys.argv[3], "--format", "csv", "-o", sys.argv[4], "--jobs", "2"])
+"""
+
+
+_KILLED_BETWEEN = """
+import os, signal, sys, threading, time
+from cbc_cli import columnar, workers
+from cbc_cli.cli import main
+
+parent, calls, sent, judged_rows = os.getpid(), [], {}, [0]
+judge, send, receive = columnar.ColumnarCsv.judge_chunk, workers.Worker.send, workers.Worker.receive
+
+def judged(self, first_line, body):
+    data, tally = judge(self, first_line, body)
+    if os.getpid() == parent:
+        judged_rows[0] += data.count(b"\\n")
+    else:
+        calls.append(first_line)
+        if len(calls) == 2:  # die once this answer has gone out (it goes as this returns)
+            threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGKILL)).start()
+    return data, tally
+
+def sending(self, first_line, body):
+    if sent.get(self.pid) == 2:  # the worker has answered twice: wait until it is dead
+        deadline = time.monotonic() + 10
+        while open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    sent[self.pid] = sent.get(self.pid, 0) + 1
+    send(self, first_line, body)
+
+def receiving(self):
+    data, tally = receive(self)
+    judged_rows[0] += data.count(b"\\n")
+    return data, tally
+
+columnar.ColumnarCsv.judge_chunk = judged
+workers.Worker.send, workers.Worker.receive = sending, receiving
+columnar.CHUNK_BYTES = 4096
+try:
+    main(["check", sys.argv[1], "--format", "csv", "-o", sys.argv[2], "--jobs", "2", "--partial"])
+finally:
+    open(sys.argv[3], "w").write(str(judged_rows[0]))
+"""
+
+
+def test_a_worker_dead_before_its_next_chunk_is_an_error_and_loses_no_row(tmp_path: Path) -> None:
+    # Sending to a dead worker must not end cbc by SIGPIPE (the CLI sets it to its default).
+    path, out, judged = tmp_path / "k.csv", tmp_path / "out.csv", tmp_path / "judged"
+    path.write_text(_export(6000))
+    err = _assert_worker_error(_KILLED_BETWEEN, str(path), str(out), str(judged))
+    # With --partial every row judged is kept (and said to be incomplete).
+    assert out.read_bytes().count(b"\n") == 1 + int(judged.read_text())
+    assert err.endswith(" and is incomplete (--partial)\n")
+
+
+@pytest.mark.parametrize(("answers", "delay"), [(1, 0.0), (2, 0.01), (5, 0.002)])
+def test_a_killed_worker_is_an_error_of_one_line_not_a_silent_end(
+    tmp_path: Path, answers: int, delay: float
+) -> None:
+    path, out = tmp_path / "k.csv", tmp_path / "out.csv"
+    path.write_text(_export(6000))
+    out.write_text("the last good run\n")
+    err = _assert_worker_error(_KILLER, str(answers), str(delay), str(path), str(out))
+    # The output file is left as it was, and no temporary file is left beside it.
+    assert err.endswith(f"; no output was written ({out} is unchanged)\n")
+    assert out.read_text() == "the last good run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.csv", "out.csv"]
+
+
+def _assert_worker_error(script: str, *argv: str) -> str:
+    """``script`` runs cbc in a process of its own (SIGPIPE at its default, as the CLI sets
+    it): it must end with the one-line worker error and exit 70; returns that line."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *argv],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 70, done.stderr
+    assert done.stderr.startswith("cbc: error: a worker process ended before it answered")
+    assert done.stderr.count("\n") == 1
+    return done.stderr
+
+
+def _children() -> list[int]:
+    found = []
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/children") as children:
+                found += [int(pid) for pid in children.read().split()]
+        except FileNotFoundError:  # a thread that ended since the listing (its children: none)
+            continue
+    return found
