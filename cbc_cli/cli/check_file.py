@@ -11,6 +11,7 @@ import stat
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -73,6 +74,11 @@ def run_file(
             source.close()
             source = parquet.csv_source(path)
             stack.callback(source.close)
+            if options.jobs is None:
+                # One process unless asked: decoding the Parquet is most of the work here, and a
+                # forked worker would only carry pyarrow's memory (1M rows: 131 MiB alone,
+                # 229 MiB with a worker, no faster; benchmarks/parquet.py).
+                options = replace(options, jobs=1)
         elif fmt == "parquet":
             from cbc_cli.parquet import parquet_output_needs_parquet_input
 
