@@ -108,12 +108,12 @@ def _flag_text(a: AnalyteResult) -> str:
 
 
 def _range_notes(result: Result) -> list[str]:
-    """The values' range notes for the page: the envelope notes said once, the deferred WBC's
-    note left to its flag cell, the rest one per value."""
+    """The values' range notes for the page: the envelope notes said once, the rest (the
+    deferred WBC's among them) one per value."""
     notes: list[str] = []
     envelope: dict[str, list[str]] = {}
     for a in result.analytes:
-        if not a.range_note or deferred_flag_words(a.range_note):
+        if not a.range_note:
             continue
         why = envelope_reason(a.range_note)
         if why:

@@ -75,8 +75,7 @@ def deferred_flag_words(note: str | None) -> str | None:
     beside its flag; None for any other value."""
     if not note or not note.startswith(DEFERRED_WBC_NOTE):
         return None
-    # "below the critical limit; the neutrophil count, which ..., is 0.9 x10^9/L, and ..."
-    return f"by its limit;{note.split(';')[1]}"
+    return "(the urgency follows the neutrophil count)"
 
 
 def envelope_reason(note: str | None) -> str | None:

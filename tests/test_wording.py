@@ -31,8 +31,11 @@ def test_deferred_wbc_row_says_why_in_the_table_json_and_html(
     assert result["urgency"] == "soon"
     _code, out, _ = run(capsys, "check", *values)
     table = " ".join(out.split())
-    # The flag cell of the WBC row, before the care-team message's box.
-    assert table.index("LL critically low by its limit") < table.index("Contact your care team")
+    # The flag cell of the WBC row says so before the care-team message's box; its note, with
+    # the neutrophil count, is among the page's notes.
+    flag = table.index("LL critically low (the urgency follows the neutrophil count)")
+    assert flag < table.index("Contact your care team")
+    assert "what matters for infection, is 0.9" in table
     page = tmp_path / "r.html"
     run(capsys, "check", *values, "--format", "html", "-o", str(page))
     html = page.read_text(encoding="utf-8")

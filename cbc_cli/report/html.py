@@ -201,12 +201,10 @@ def _row(index: int, a: AnalyteResult) -> dict[str, Any]:
         "range": shown,
         "critical": ", ".join(critical),
         "bar": bar,
-        # The deferred WBC's note is said beside its flag, and the envelope note once for the
-        # sample (``_range_footnotes``): neither repeats in the notes under the table.
+        # A deferred WBC points from its flag to its note; the envelope note is said once for
+        # the sample (``_range_footnotes``), not under each value.
         "flag_why": deferred_flag_words(a.range_note),
-        "note": None
-        if deferred_flag_words(a.range_note) or envelope_reason(a.range_note)
-        else a.range_note,
+        "note": None if envelope_reason(a.range_note) else a.range_note,
         "lab_flag": a.lab_flag,
     }
 
