@@ -42,7 +42,9 @@ def export(rows: int) -> Path:
     return path
 
 
-def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float]:
+def measure(
+    argv: list[str], cwd: Path | None = None, ok: tuple[int, ...] = (0,)
+) -> tuple[float, float]:
     """Wall seconds and peak memory in MiB of one run of ``argv``.
 
     Peak memory is the largest of the kernel's peak resident set of the process (exact for a
@@ -59,8 +61,9 @@ def measure(argv: list[str], cwd: Path | None = None) -> tuple[float, float]:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     sampler.join()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{argv[0]} failed with status {status}")
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        raise SystemExit(f"{' '.join(argv)} failed with exit code {code}")
     return wall, max(usage.ru_maxrss, tree_peak[0]) / 1024
 
 
@@ -90,6 +93,8 @@ def _children(pid: int) -> list[int]:
                 found += [int(child) for child in children.read().split()]
     except OSError:
         pass  # the process has ended
+    for child in list(found):
+        found += _children(child)
     return found
 
 

@@ -11,18 +11,14 @@ Usage: python benchmarks/streams.py [--formats fhir,hl7] [--sizes 10,100,1000] [
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+from batch import DATA, HERE, measure
+
 SUFFIX = {"fhir": "ndjson", "hl7": "hl7"}
 
 
@@ -33,53 +29,6 @@ def data_file(kind: str, megabytes: int) -> Path:
         generator = [sys.executable, str(HERE / "gen_streams.py"), kind, str(megabytes), str(path)]
         subprocess.run(generator, check=True, stdout=subprocess.DEVNULL)
     return path
-
-
-def measure(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of the process tree of one run of ``argv``."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    tree_peak = [0]
-    sampler = threading.Thread(target=_sample_tree, args=(proc.pid, tree_peak), daemon=True)
-    sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    sampler.join()
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):  # 1: --fail-on is not given, so only a real failure
-        raise SystemExit(f"{' '.join(argv)} failed with exit code {code}")
-    return wall, max(usage.ru_maxrss, tree_peak[0]) / 1024
-
-
-def _sample_tree(pid: int, peak: list[int]) -> None:
-    """Keep ``peak[0]`` at the most resident KiB that ``pid`` and its children held at once."""
-    while True:
-        total = 0
-        for p in [pid, *_children(pid)]:
-            try:
-                with open(f"/proc/{p}/status") as status:
-                    total += next(
-                        int(line.split()[1]) for line in status if line.startswith("VmRSS:")
-                    )
-            except (OSError, StopIteration):
-                pass  # ended between the listing and the read; a zombie has no VmRSS
-        if total == 0:
-            return
-        peak[0] = max(peak[0], total)
-        time.sleep(0.01)
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as children:
-                found += [int(child) for child in children.read().split()]
-    except OSError:
-        pass  # the process has ended
-    for child in list(found):
-        found += _children(child)
-    return found
 
 
 def main() -> int:
@@ -96,7 +45,7 @@ def main() -> int:
         for megabytes in map(int, args.sizes.split(",")):
             path = data_file(kind, megabytes)
             runs = [
-                measure([cbc, "check", str(path), "--format", "csv", "-o", str(out)])
+                measure([cbc, "check", str(path), "--format", "csv", "-o", str(out)], ok=(0, 1))
                 for _ in range(args.runs)
             ]
             with out.open("rb") as f:

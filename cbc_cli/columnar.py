@@ -131,6 +131,23 @@ def plan(
     patient_id, sex, age and collected_at. Anything else that changes how a value is judged (unit,
     range or flag columns, a date of birth, temperature, pregnancy, profile) uses the scalar path.
     """
+    return plan_layout(source, input_format, columns, units, limits, long=False, context=_CONTEXT)
+
+
+def plan_layout(
+    source: Source,
+    input_format: str,
+    columns: dict[str, str],
+    units: dict[str, str],
+    limits: Limits,
+    *,
+    long: bool,
+    context: set[str],
+) -> FastPlan | None:
+    """A plan for a CSV/TSV whose header maps to the layout asked for (long or wide) with only
+    the ``context`` columns (and columns cbc does not read), else None: the header line found
+    after a BOM and blank lines, as the row reader finds it. Shared by :func:`plan` and
+    cbc_cli.columnar_long."""
     if input_format not in ("auto", "csv", "tsv"):
         return None
     head = source.peek(1 << 16)
@@ -161,7 +178,7 @@ def plan(
     except Exception:
         return None  # the scalar reader says what is wrong
     cmap = tab.columns
-    if cmap.is_long or not set(cmap.context) <= _CONTEXT:
+    if cmap.is_long != long or not set(cmap.context) <= context:
         return None
     if cmap.unit_columns or cmap.ref_low_columns or cmap.ref_high_columns:
         return None
@@ -170,7 +187,7 @@ def plan(
     raw_width = len(next(csv.reader([header_text], delimiter=tab.delimiter)))
     if raw_width != len(tab.header):
         return None  # trailing empty header columns: rows are trimmed, so not copied verbatim
-    analytes = list(dict.fromkeys(cmap.analytes.values()))
+    analytes = [] if long else list(dict.fromkeys(cmap.analytes.values()))
     return FastPlan(tab, header_text, line_no, end + 1, raw_width, analytes)
 
 

@@ -31,9 +31,7 @@ A property test checks that this module and the row path write identical CSV.
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
-import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,6 +47,7 @@ from cbc_cli.columnar import (
     _has_field_longer,
     _is_utf8,
     _line_count,
+    plan_layout,
 )
 from cbc_cli.engine import LAB_CRITICAL_FLAGS
 from cbc_cli.grading import Scheme
@@ -58,11 +57,16 @@ from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.columns import ColumnMap
 from cbc_cli.readers.records import CellReader, Record, is_missing
-from cbc_cli.readers.source import Source, decode_line, detect_format, long_line
-from cbc_cli.readers.tabular import Tabular, long_record, read_tabular, split_sample_note
+from cbc_cli.readers.source import Source, decode_line, long_line
+from cbc_cli.readers.tabular import (
+    Tabular,
+    blank_note,
+    long_record,
+    read_tabular,
+    split_sample_note,
+)
 from cbc_cli.splitter import KeyIndex, Vocabulary, split
 from cbc_cli.units import Quantity
-from cbc_cli.wording import plural
 from cbc_cli.writers.batch_writers import CsvWriter
 from cbc_cli.writers.csv_writer import contract_layout, outcome_cells, rows_text
 
@@ -88,7 +92,6 @@ anything else that changes how a value is judged sends the file row by row."""
 CARRY_CHUNKS = 8
 """A sample whose rows fill this many chunks sends the rest of the input row by row (its rows
 would otherwise be split again with every chunk)."""
-_BLANK_NOTE = re.compile(r"^(\d+) blank rows? skipped$")
 _M64 = (1 << 64) - 1
 _P1, _P2, _P3 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
@@ -105,46 +108,9 @@ def plan_long(
     Covered: the columns of LONG_CONTEXT (a unit column and a lab flag column included) and
     columns cbc does not read, which are carried through.
     """
-    if input_format not in ("auto", "csv", "tsv"):
-        return None
-    head = source.peek(1 << 16)
-    if detect_format(head) != "csv":
-        return None
-    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    line_no = 1
-    while True:
-        end = head.find(b"\n", start)
-        if end < 0:
-            return None
-        raw = head[start:end].rstrip(b"\r")
-        if b"\r" in raw or b'"' in raw:
-            return None  # CR-only line ends or a quoted header: the row path handles them
-        if raw.strip():
-            break
-        start, line_no = end + 1, line_no + 1
-    try:
-        header_text = raw.decode("utf-8")
-        tab = read_tabular(
-            iter([header_text + "\n"]),
-            delimiter="\t" if input_format == "tsv" else None,
-            column_options=columns,
-            unit_options=units,
-            first_line=line_no,
-            limits=limits,
-        )
-    except Exception:
-        return None  # the row path says what is wrong
-    cmap = tab.columns
-    if not cmap.is_long or not set(cmap.context) <= LONG_CONTEXT:
-        return None
-    if cmap.unit_columns or cmap.ref_low_columns or cmap.ref_high_columns:
-        return None
-    if cmap.range_columns or cmap.flag_columns:
-        return None
-    raw_width = len(next(csv.reader([header_text], delimiter=tab.delimiter)))
-    if raw_width != len(tab.header):
-        return None  # trailing empty header columns: rows are trimmed, so not copied verbatim
-    return FastPlan(tab, header_text, line_no, end + 1, raw_width, [])
+    return plan_layout(
+        source, input_format, columns, units, limits, long=True, context=LONG_CONTEXT
+    )
 
 
 class _Judge:
@@ -704,7 +670,7 @@ class LongColumnarCsv:
             body = after
         self._settle()
         if self._blank_rows:
-            self.notes.append(f"{plural(self._blank_rows, 'blank row')} skipped")
+            self.notes.append(blank_note(self._blank_rows))
         self.notes.extend(self._tail_notes)
 
     # -- parts judged by workers -------------------------------------------------------------
@@ -839,7 +805,7 @@ class LongColumnarCsv:
         back (``raw`` holds the lines as bytes): the next chunk may go on with it. So are the
         error rows after it: a chunk may end inside a row whose quote opened after a row past the
         line limit, which reads as an error row here but not with the lines after it."""
-        records, recorder, notes = self._read(first_line, texts)
+        records, recorder, read = self._read(first_line, texts)
         if not final and raw is not None and records:
             samples = [r.line for r in records if r.line in recorder.keys]
             keep = (samples[-1] if samples else records[-1].line or first_line) - first_line
@@ -847,18 +813,18 @@ class LongColumnarCsv:
                 self._carry, self._carry_line = raw, first_line
                 return
             self._carry, self._carry_line = raw[keep:], first_line + keep
-            records, recorder, notes = self._read(first_line, texts[:keep])
+            records, recorder, read = self._read(first_line, texts[:keep])
         buf = self._buffer
         for i, record in enumerate(records):
             line = record.line or 0
             self._note(recorder.keys.get(line), line, last and i == len(records) - 1)
             self._write_record(record)
-        self._count_blank(notes)
+        self._count_blank(read)
         self._write(buf.getvalue().encode("utf-8"), first_line + len(texts) - 1)
         buf.seek(0)
         buf.truncate()
 
-    def _read(self, first_line: int, texts: list[str]) -> tuple[list[Record], _Recorder, list[str]]:
+    def _read(self, first_line: int, texts: list[str]) -> tuple[list[Record], _Recorder, Tabular]:
         recorder = _Recorder()
         tab = read_tabular(
             iter([self.fast.header_text + "\n", *texts]),
@@ -870,7 +836,7 @@ class LongColumnarCsv:
             seen=recorder,
         )
         records = list(tab.records)
-        return records, recorder, tab.notes
+        return records, recorder, tab
 
     def _write_record(self, record: Record) -> None:
         result = interpret_record(record, self.ranges, self.scheme, self.context)
@@ -887,11 +853,9 @@ class LongColumnarCsv:
             (self._tail_notes if last else self.notes).append(split_sample_note(line, earlier))
         self._seen.setdefault(key, line)
 
-    def _count_blank(self, notes: list[str]) -> None:
-        for note in notes:
-            blank = _BLANK_NOTE.match(note)
-            if blank:
-                self._blank_rows += int(blank[1])
+    def _count_blank(self, tab: Tabular) -> None:
+        # Counted over the whole run, for one note at its end (as the row path says it).
+        self._blank_rows += tab.blank_rows
 
     def _row_by_row(self, after: bytes | None, chunks: Iterator[bytes]) -> None:
         """The rest of the input by the row path alone (after a sample longer than
@@ -932,10 +896,10 @@ class LongColumnarCsv:
         buf.seek(0)
         buf.truncate()
         after_blank = False
+        blank = blank_note(tab.blank_rows)
+        self._blank_rows += tab.blank_rows
         for note in tab.notes[tab.header_notes :]:  # the header's were said once
-            blank = _BLANK_NOTE.match(note)
-            if blank:
-                self._blank_rows += int(blank[1])
+            if tab.blank_rows and note == blank:
                 after_blank = True
             else:
                 (self._tail_notes if after_blank else self.notes).append(note)

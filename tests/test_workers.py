@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -15,44 +14,12 @@ from pathlib import Path
 
 import pytest
 from helpers import columnar_runner
+from test_columnar_run import _children, _export
 
 from cbc_cli import columnar, workers
-from cbc_cli.cli import main
 from cbc_cli.errors import InputError
 
 pytestmark = pytest.mark.skipif(not workers.available(), reason="workers fork on Linux only")
-
-HEADER = "sample_id,sex,age,wbc,hgb,plt,anc\n"
-
-
-def _export(rows: int, seed: int = 7) -> str:
-    """Rows of every kind the run treats differently: plain, cytopenic, unreadable cells,
-    reported bounds, missing values, formula-looking ids, an unreadable sex, blank lines."""
-    rng = random.Random(seed)
-    lines = [HEADER]
-    for i in range(rows):
-        sex = rng.choice(["F", "M", "female", "m", "X"] if i % 97 == 0 else ["F", "M"])
-        age = rng.choice(["34", "67", "8", "17", "0.5"])
-        wbc = rng.choice(["6.1", "2.9", "0.8", "11.2", "NA", "abc"] if i % 13 == 0 else ["6.1"])
-        hgb = rng.choice(["13.1", "9.4", "7.2", "6.1", "", "12,5x"])
-        plt = rng.choice(["250", "140", "60", "20", "<10", "-"])
-        anc = rng.choice(["3.1", "1.2", "0.4", "<0.1", ""])
-        sample = f"=HYPERLINK{i}" if i % 211 == 0 else f"S{i}"
-        lines.append(",".join([sample, sex, age, wbc, hgb, plt, anc]) + "\n")
-        if i % 401 == 400:
-            lines.append("\n")
-    return "".join(lines)
-
-
-def _cli(
-    capsysbinary: pytest.CaptureFixture[bytes], path: Path, out: Path, jobs: int, *extra: str
-) -> tuple[int, bytes, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["check", str(path), "--format", "csv", "-o", str(out), "--jobs", str(jobs), *extra])
-    _, err = capsysbinary.readouterr()
-    code = exc.value.code
-    written = out.read_bytes() if out.exists() else b""
-    return (code if isinstance(code, int) else 0), written, err.decode().replace(str(out), "OUT")
 
 
 @pytest.mark.parametrize("picklable", [True, False])
@@ -247,14 +214,3 @@ def _assert_worker_error(script: str, *argv: str) -> str:
     assert done.stderr.startswith("cbc: error: a worker process ended before it answered")
     assert done.stderr.count("\n") == 1
     return done.stderr
-
-
-def _children() -> list[int]:
-    found = []
-    for task in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{task}/children") as children:
-                found += [int(pid) for pid in children.read().split()]
-        except FileNotFoundError:  # a thread that ended since the listing (its children: none)
-            continue
-    return found

@@ -11,10 +11,10 @@ cbc's own message texts.
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import polars as pl
-from rules import ANALYTES, GRADED, adult_ranges, bound, critical, ctcae_cutoffs
+from polars_rules import flag_exprs, grade_exprs
+from rules import ANALYTES, GRADED
 
 from cbc_cli.analytes import ANALYTES as CATALOGUE
 from cbc_cli.explanations import CARE_TEAM_MESSAGES, SAFETY_LINE
@@ -29,31 +29,8 @@ LINES = ("anemia", "neutropenia", "thrombocytopenia")
 
 
 def main(src: str, dst: str) -> None:
-    ranges, crit, cuts = adult_ranges(), critical(), ctcae_cutoffs()
     frame = pl.scan_csv(src, infer_schema_length=10_000).with_row_index("line", offset=2)
-    female = pl.col("sex") == "F"
-    flags: dict[str, Any] = {}
-    for a in ANALYTES:
-        v = pl.col(a).cast(pl.Float64)
-        lo = pl.when(female).then(bound(ranges, a, "F", 0)).otherwise(bound(ranges, a, "M", 0))
-        hi = pl.when(female).then(bound(ranges, a, "F", 1)).otherwise(bound(ranges, a, "M", 1))
-        clo, chi = crit.get(a, (None, None))
-        flag: Any = pl.when(v.is_null()).then(pl.lit(None))
-        if clo is not None:
-            flag = flag.when(v < clo).then(pl.lit("LL"))
-        if chi is not None:
-            flag = flag.when(v > chi).then(pl.lit("HH"))
-        flag = flag.when(v < lo).then(pl.lit("L")).when(v > hi).then(pl.lit("H"))
-        flags[a] = flag.otherwise(pl.lit("N"))
-    grades: dict[str, Any] = {}
-    for finding, a in GRADED.items():
-        v = pl.col(a).cast(pl.Float64)
-        lln = pl.when(female).then(bound(ranges, a, "F", 0)).otherwise(bound(ranges, a, "M", 0))
-        grade: Any = pl.when(v.is_null()).then(pl.lit(None, dtype=pl.Int8))
-        for g, cut in cuts[finding]:
-            grade = grade.when(v < cut).then(pl.lit(g, dtype=pl.Int8))
-        grade = grade.when(v < lln).then(pl.lit(1, dtype=pl.Int8))
-        grades[finding] = grade.otherwise(pl.lit(0, dtype=pl.Int8))
+    flags, grades = flag_exprs(), grade_exprs()
     found = {f: grades[f].fill_null(0) >= 1 for f in GRADED}
     found |= {f: flags[a].is_in(["H", "HH"]).fill_null(False) for f, a in HIGH.items()}
     low_lines = pl.sum_horizontal([found[f].cast(pl.Int8) for f in LINES])

@@ -29,6 +29,8 @@ from cbc_cli.wording import noun_for, plural
 if TYPE_CHECKING:
     from rich.progress import ProgressColumn
 
+    from cbc_cli.columnar import ColumnarCsv, FastPlan
+    from cbc_cli.columnar_long import LongColumnarCsv
     from cbc_cli.models import Result
 
 # A progress bar appears on a terminal only once a run is this long.
@@ -172,23 +174,14 @@ def _columnar(
     sink = columnar_sink(fmt, options.brief)
     if sink is None or (summary and sink == "brief"):  # brief records keep no summary: by row
         return False
-    # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
-    # thread (and numpy loads a little sooner). A user's own setting is kept.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    planned = _fast_plan(source, options, context, long=False)
+    if planned is None:
+        return False
     from cbc_cli import workers
-    from cbc_cli.columnar import ColumnarCsv, plan
-    from cbc_cli.readers.columns import parse_column_options, parse_unit_options
+    from cbc_cli.columnar import ColumnarCsv
     from cbc_cli.writers.batch_writers import CsvWriter
 
-    if context.temperature_c is not None:
-        return False  # the fever rules (febrile neutropenia) live in the engine only
-    if options.skip_lines is not None or options.sheet is not None:
-        return False  # the columnar path reads a CSV from its first line
-    columns = parse_column_options(options.columns)
-    units = parse_unit_options(options.units)
-    fast = plan(source, options.input_format, columns, units, options.limits)
-    if fast is None:
-        return False
+    fast, columns, units = planned
     out = target.stream
     if sink == "csv":
         CsvWriter(
@@ -216,16 +209,7 @@ def _columnar(
         sink=sink,
         count_summary=summary and sink == "csv",
     )
-    try:
-        runner.run(_progress(stack, source))
-    finally:
-        target.through = runner.written_through
-    _report(source, stats, runner.notes)
-    if stats.samples == 0:
-        raise InputError(
-            f"{source.name}: no data rows after the header",
-            hint="the file holds only a header; give rows of results",
-        )
+    _run_fast(runner, source, stats, target, stack)
     if sink == "summary":
         print_file_table(out, scheme, runner.summary, runner.first)
     elif summary:
@@ -245,21 +229,14 @@ def _columnar_long(
 ) -> bool:
     """Run a long CSV export (a row per result) through the columnar rules when they cover it;
     False otherwise."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    planned = _fast_plan(source, options, context, long=True)
+    if planned is None:
+        return False
     from cbc_cli import workers
-    from cbc_cli.columnar_long import LongColumnarCsv, plan_long
-    from cbc_cli.readers.columns import parse_column_options, parse_unit_options
+    from cbc_cli.columnar_long import LongColumnarCsv
     from cbc_cli.writers.batch_writers import CsvWriter
 
-    if context.temperature_c is not None:
-        return False  # the fever rules (febrile neutropenia) live in the engine only
-    if options.skip_lines is not None or options.sheet is not None:
-        return False  # the columnar path reads a CSV from its first line
-    columns = parse_column_options(options.columns)
-    units = parse_unit_options(options.units)
-    fast = plan_long(source, options.input_format, columns, units, options.limits)
-    if fast is None:
-        return False
+    fast, columns, units = planned
     CsvWriter(
         target.stream,
         fast.tab.header,
@@ -283,6 +260,46 @@ def _columnar_long(
         limits=options.limits,
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
     )
+    _run_fast(runner, source, stats, target, stack)
+    return True
+
+
+def _fast_plan(
+    source: Source, options: BatchOptions, context: Patient, *, long: bool
+) -> tuple[FastPlan, dict[str, str], dict[str, str]] | None:
+    """The columnar plan of a wide (or long) CSV export, with its column and unit mappings;
+    None when the columnar rules do not cover the run."""
+    if context.temperature_c is not None:
+        return None  # the fever rules (febrile neutropenia) live in the engine only
+    if options.skip_lines is not None or options.sheet is not None:
+        return None  # the columnar path reads a CSV from its first line
+    # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
+    # thread (and numpy loads a little sooner). A user's own setting is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from cbc_cli.columnar import plan
+    from cbc_cli.columnar_long import plan_long
+    from cbc_cli.readers.columns import parse_column_options, parse_unit_options
+
+    columns = parse_column_options(options.columns)
+    units = parse_unit_options(options.units)
+    fast = (plan_long if long else plan)(
+        source, options.input_format, columns, units, options.limits
+    )
+    return None if fast is None else (fast, columns, units)
+
+
+def _run_fast(
+    runner: ColumnarCsv | LongColumnarCsv,
+    source: Source,
+    stats: BatchStats,
+    target: OutputTarget,
+    stack: ExitStack,
+) -> None:
+    """Run a columnar runner, then say what was seen on stderr.
+
+    Raises:
+        InputError: no data row after the header.
+    """
     try:
         runner.run(_progress(stack, source))
     finally:
@@ -293,7 +310,6 @@ def _columnar_long(
             f"{source.name}: no data rows after the header",
             hint="the file holds only a header; give rows of results",
         )
-    return True
 
 
 def bytes_read(source: Source) -> int | None:
