@@ -143,7 +143,9 @@ class CellReader:
     ) -> None:
         """Record a problem with one cell (``code``: that of the error, else ``input.invalid``)."""
         message = exc if isinstance(exc, str) else str(exc)
-        if not message.startswith(f"{column}:") and not isinstance(exc, str):
+        # Named once: a message that starts with the column ("hgb 9.1 mg/dL is not possible")
+        # is not prefixed again.
+        if not message.startswith((f"{column}:", f"{column} ")) and not isinstance(exc, str):
             message = f"{column}: {message}"
         code = code or (exc.code if isinstance(exc, CbcError) else "input.invalid")
         self.errors.append(
