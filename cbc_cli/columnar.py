@@ -1074,7 +1074,11 @@ class ColumnarCsv:
         """An outcome's brief record with holes for the row's id, line and values, cut at
         them: one piece before each analyte's value (b"" for an analyte without one), then
         the tail after the last value."""
-        message, safety = care_message(decision, flags.values(), fever=False)
+        # The context is the run's: after chemotherapy for every row, or for none.
+        after_chemo = self.context is not None and self.context.days_since_chemo is not None
+        message, safety = care_message(
+            decision, flags.values(), fever=False, after_chemo=after_chemo
+        )
         analytes: dict[str, Any] = {
             a: {"value": _HOLE, "unit": ANALYTES[a].unit, "flag": flags[a]}
             for a in self.read

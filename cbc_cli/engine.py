@@ -679,7 +679,12 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             else r
             for r in analyte_results
         ]
-    message, safety = care_message(decision, [r.flag for r in analyte_results], fever=fever)
+    message, safety = care_message(
+        decision,
+        [r.flag for r in analyte_results],
+        fever=fever,
+        after_chemo=patient.days_since_chemo is not None,
+    )
     if patient.pregnancy_trimester:
         notes.append(
             "only hemoglobin and hematocrit have pregnancy-specific limits in the shipped ranges; "
@@ -705,11 +710,12 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
 
 
 def care_message(
-    decision: Decision, flags: Iterable[Flag | None], *, fever: bool
+    decision: Decision, flags: Iterable[Flag | None], *, fever: bool, after_chemo: bool = False
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
-    each class of combinations it decides once."""
+    each class of combinations it decides once. ``after_chemo``: days since chemotherapy were
+    given (neutrophils may be low even when no count shows it)."""
     care = CARE_TEAM_MESSAGES[decision.urgency]
     if fever:
         # Never ask a person to watch for the fever they have just reported (the findings'
@@ -723,8 +729,9 @@ def care_message(
     # is not plainly within range (nothing checked is not "within range"), worded for a fever
     # the person already reported.
     plainly_normal = decision.urgency == "none" and message != NOTHING_CHECKED_MESSAGE
-    # Low neutrophils (or, without an ANC, low white cells): the fever threshold is named.
-    low_white = "neutropenia" in decision.codes or "wbc" in decision.low_lines
+    # Low neutrophils (or, without an ANC, low white cells), or after chemotherapy, when they
+    # may be low untested: the fever threshold is named.
+    low_white = after_chemo or "neutropenia" in decision.codes or "wbc" in decision.low_lines
     return message, None if plainly_normal else safety_line(fever=fever, low_white=low_white)
 
 

@@ -710,11 +710,10 @@ _TOPIC_LIST: tuple[Topic, ...] = (
         # aspirin or NSAIDs unless the care team says so [ADAM-BLEED]; rough or contact sports
         # [NCI-BLEED-2008] [ADAM-BLEED].
         summary=(
-            "Use a soft toothbrush and an electric razor. Do not take aspirin, ibuprofen or "
-            "similar pain medicines (NSAIDs) unless your care team says so, and do not stop or "
-            "start a prescribed medicine (such as a blood thinner or aspirin) without asking "
-            "them first. Take care to avoid falls and knocks, such as from rough play or "
-            "contact sports."
+            "Use a soft toothbrush and an electric razor. Do not start aspirin, ibuprofen or "
+            "similar pain medicines (NSAIDs) unless your care team says so. If aspirin or a "
+            "blood thinner is prescribed for you, do not stop it without asking your care team. "
+            "Take care to avoid falls and knocks, such as from rough play or contact sports."
         ),
         points=(
             # Platelets and clotting [C1].
@@ -723,13 +722,12 @@ _TOPIC_LIST: tuple[Topic, ...] = (
             # [HCI-BLEED] [NCI-BLEED-2008]
             "Brush with a soft toothbrush and shave with an electric razor rather than a blade.",
             # [ADAM-BLEED] [NCI-BLEED-2008]
-            "Do not take aspirin, ibuprofen or other anti-inflammatory pain medicines (NSAIDs) "
-            "unless your care team tells you to; they make bleeding more likely. Ask before "
-            "taking any new medicine.",
+            "Do not start aspirin, ibuprofen or other anti-inflammatory pain medicines (NSAIDs) "
+            "on your own; they make bleeding more likely. Ask before taking any new medicine.",
             # Ask before any medicine [NCI-BLEED-2008]: stopping a prescribed one (a blood
             # thinner, aspirin for the heart) can be as risky as starting one.
-            "Do not stop or start a prescribed medicine, such as a blood thinner or aspirin, "
-            "without asking your care team first.",
+            "If a medicine such as aspirin or a blood thinner is prescribed for you, do not stop "
+            "it without asking your care team first.",
             # [HCI-BLEED] [NCI-BLEED-2008] [ADAM-BLEED]
             "Avoid falls, and leave out rough play, contact sports and other activities where "
             "a knock is likely.",
