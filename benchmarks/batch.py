@@ -6,9 +6,9 @@ a Polars peer that writes the same fields as NDJSON (target: wall <= the peer's 
 memory <= 150 MiB, flat from 1M to 3M rows).
 
 Generates (once) deterministic wide exports of 1M and 3M rows under benchmarks/data/, then runs
-each program as a fresh process, alternately, and reports wall time, rows/s and peak resident
-memory (from the kernel's rusage of that child: exact, and complete because each program is one
-process, its threads included). Targets (README, Speed and memory): cbc's wall time <= the
+each program as a fresh process, alternately, and reports wall time, rows/s and peak memory
+(the proportional set size of the whole process tree, workers included: see ``measure``).
+Targets (README, Speed and memory): cbc's wall time <= the
 Polars peer's at 1M rows, peak memory <= 150 MiB and flat (1M vs 3M within 10%).
 Needs the bench extra: pip install -e '.[bench]'.
 Usage: python benchmarks/batch.py [--runs N] [--outputs]
@@ -47,11 +47,12 @@ def measure(
 ) -> tuple[float, float]:
     """Wall seconds and peak memory in MiB of one run of ``argv``.
 
-    Peak memory is the largest of the kernel's peak resident set of the process (exact for a
-    single process, its threads included) and the most that the process and its child
-    processes held at once, summed, sampled every 5 ms (cbc is one process since 2026-12-03;
-    a program that starts others has their shared pages counted once per process, so the sum
-    errs high).
+    Peak memory is the most proportional set size (PSS) that the process and all its child
+    processes held at once, summed, sampled every 25 ms from /proc/PID/smaps_rollup. PSS counts
+    a page shared by N processes as 1/N in each, so forked workers that share the parent's
+    pages are not counted twice (a sum of resident sizes would be), and a single process is
+    measured the same way as a tree. The kernel's exact peak resident size of the top process
+    (rusage) is kept as a floor when sampling saw nothing (a run shorter than 25 ms).
     """
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, env=ENV)
@@ -64,25 +65,26 @@ def measure(
     code = os.waitstatus_to_exitcode(status)
     if code not in ok:
         raise SystemExit(f"{' '.join(argv)} failed with exit code {code}")
-    return wall, max(usage.ru_maxrss, tree_peak[0]) / 1024
+    return wall, (tree_peak[0] or usage.ru_maxrss) / 1024
+
+
+def _pss_kib(pid: int) -> int:
+    """The proportional set size of ``pid`` in KiB, or 0 once it has ended."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0  # ended between the listing and the read; a zombie has no mappings
 
 
 def _sample_tree(pid: int, peak: list[int]) -> None:
-    """Keep ``peak[0]`` at the most resident KiB that ``pid`` and its children held at once."""
+    """Keep ``peak[0]`` at the most PSS KiB that ``pid`` and its children held at once."""
     while True:
-        total = 0
-        for p in [pid, *_children(pid)]:
-            try:
-                with open(f"/proc/{p}/status") as status:
-                    total += next(
-                        int(line.split()[1]) for line in status if line.startswith("VmRSS:")
-                    )
-            except (OSError, StopIteration):
-                pass  # ended between the listing and the read; a zombie has no VmRSS
+        total = sum(_pss_kib(p) for p in [pid, *_children(pid)])
         if total == 0:
             return
         peak[0] = max(peak[0], total)
-        time.sleep(0.005)
+        time.sleep(0.025)
 
 
 def _children(pid: int) -> list[int]:

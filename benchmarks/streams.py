@@ -1,9 +1,8 @@
 """Streaming benchmark: `cbc check FILE --format csv` over FHIR NDJSON bulk exports and HL7 v2
 batches of 10 MB, 100 MB and 1 GB (benchmarks/gen_streams.py writes them once, under
 benchmarks/data/). For each it prints wall time, samples (rows out) per second and the peak
-resident memory of the whole process tree: the kernel's peak for cbc's process (its threads
-included) or, when larger, the most that cbc and any process it started held at once (sampled
-every 10 ms). Memory should be flat: the same at 1 GB as at 10 MB.
+memory of the whole process tree (proportional set size, see batch.measure). Memory should be
+flat: the same at 1 GB as at 10 MB.
 
 Usage: python benchmarks/streams.py [--formats fhir,hl7] [--sizes 10,100,1000] [--runs N]
 """
