@@ -211,9 +211,7 @@ class _Judged:
         self.class_ids: dict[Basis, int] = {}
         self.class_of: list[int] = []
         """Class by person id."""
-        self.answers: list[_Answer | None] = [None, None]
-        self.answer_ids: dict[_Answer, int] = {}
-        self.pieces: list[_Piece] = [_NO_PIECE, _NO_PIECE]
+        self.pieces: dict[int, _Piece] = {_ABSENT: _NO_PIECE, _SCALAR: _NO_PIECE}
         """By answer id, what engine.decide is given of it: the flag, the (analyte, direction)
         pairs certainly beyond the range, and the (term, grade) pairs."""
         self.typed = _Grid()
@@ -233,22 +231,31 @@ class _Judged:
             return q
         judged = judge_value(q, basis)
         by_term = dict(judged.grades)
-        answer = (judged.flag, judged.certain, tuple(by_term[c].grade for c in self.graded))
-        known = self.answer_ids.get(answer)
-        if known is None:
-            known = self.answer_ids[answer] = len(self.answers)
-            if known >> self.bits:  # pragma: no cover - the bits are counted from the answers
-                raise AssertionError(f"more answers for {self.analyte} than its key bits hold")
-            self.answers.append(answer)
-            flag, sure, grades = answer
-            pairs = tuple((self.analyte, d) for d in sure)
-            self.pieces.append((flag, pairs, tuple(zip(self.graded, grades, strict=True))))
+        grades = tuple(by_term[c].grade for c in self.graded)
+        known = _answer_id(judged.flag, judged.certain, grades)
+        if known >> self.bits:  # pragma: no cover - the bits are counted from the answers
+            raise AssertionError(f"more answers for {self.analyte} than its key bits hold")
+        if known not in self.pieces:
+            pairs = tuple((self.analyte, d) for d in judged.certain)
+            self.pieces[known] = (judged.flag, pairs, tuple(zip(self.graded, grades, strict=True)))
         return known
 
 
-_Answer = tuple[Flag | None, tuple[str, ...], tuple[int | None, ...]]
-"""What a row's output and engine.decide read of a judged value: its flag, the directions it is
-certainly beyond the range, and the grade of each graded term of its analyte."""
+def _answer_id(flag: Flag | None, certain: tuple[str, ...], grades: tuple[int | None, ...]) -> int:
+    """An answer's id, worked out from the answer itself (so that every process gives an
+    answer the same id, and a row's key means the same in each): the two fixed ids, then one
+    for each flag (or none) x certainly low, certainly high or neither x each term's grade
+    (none, 0-4), as _answer_bits counts them."""
+    code = _FLAG_ORDER.index(flag) * 3 + _CERTAIN_ORDER.index(certain)
+    for grade in grades:
+        if grade is not None and not 0 <= grade <= 4:  # pragma: no cover - CTCAE grades 0-4
+            raise AssertionError(f"grade {grade} is outside 0-4")
+        code = code * 6 + (0 if grade is None else grade + 1)
+    return 2 + code
+
+
+_FLAG_ORDER: tuple[Flag | None, ...] = (None, *get_args(Flag))
+_CERTAIN_ORDER: tuple[tuple[str, ...], ...] = ((), ("low",), ("high",))
 
 
 _Piece = tuple[Flag | None, tuple[tuple[str, str], ...], tuple[tuple[str, int | None], ...]]
@@ -435,6 +442,11 @@ class _Split:
     """Each row's sample id as JSON (brief records only; None without a sample id column)."""
 
 
+_Learned = tuple[int, bytes, int, bool, Any, Any]
+"""One combination of answers as one process tells the others: its key (see _key), and its
+outcome's tail, urgency index, whether the scalar path takes it, verdict and sink extra."""
+
+
 @dataclass
 class _Tally:
     """What one chunk adds to the run's statistics and notes."""
@@ -450,6 +462,8 @@ class _Tally:
     """The summary's counts (the summary sink only)."""
     first: Result | None = None
     """The chunk's first result (the summary sink: a run of one sample shows it whole)."""
+    learned: list[_Learned] = field(default_factory=list)
+    """A worker's combinations first met since it last told (see ColumnarCsv.learn)."""
 
 
 @dataclass
@@ -500,6 +514,13 @@ class ColumnarCsv:
     two vocabularies are small (see _person_keys)."""
     _class_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     """analyte -> the class of each person, as an array (rebuilt as persons come)."""
+    _combo_keys: list[int] = field(default_factory=list)
+    """By outcome id, its key (see _key), while keys are one word (and so mean the same in
+    every process)."""
+    _told: int = 0
+    """Outcome ids below this are known to the other processes (see learn)."""
+    _telling: bool = False
+    """Whether judge_chunk reports the combinations it meets (a worker of a shared run)."""
 
     def __post_init__(self) -> None:
         tab = self.fast.tab
@@ -614,8 +635,16 @@ class ColumnarCsv:
         return taken
 
     def _run_shared(self, chunks: Iterator[bytes], progress: Callable[[int], None] | None) -> None:
-        """Rounds of up to ``jobs`` chunks: the first judged here, the others each by a worker
-        (or here, when no worker could be forked)."""
+        """The first chunk judged here, then every other by ``jobs`` forked workers, each sent
+        its next chunk as soon as its last answer is read, while this process reads the input
+        and writes the answers in input order (or judges them all here, when no worker could be
+        forked).
+
+        This process judges no chunk beside the workers: writing every chunk's lines is about a
+        third of the work of judging them, so a process that also judged its share held the
+        workers up (measured: benchmarks/batch.py, README "Speed and memory")."""
+        from collections import deque
+
         from cbc_cli import workers
 
         # The first (small) chunk is judged before the fork, so that every worker starts with
@@ -627,39 +656,86 @@ class ColumnarCsv:
         batch = self._take(chunks, self.jobs)
         pool: list[workers.Worker[_Tally]] = []
         if len(batch) > 1:
+            # Each worker tells what it met first, for the others to learn (one-word keys only:
+            # longer ones are chained by ids of each process's own).
+            self._telling, self._told = not self._stages, self._outcomes.count
             # Forked before the progress bar can start its thread: a fork copies only this one.
             with contextlib.suppress(OSError):  # no fork to be had: this process judges all
-                pool = workers.start(len(batch) - 1, self.judge_chunk)
+                pool = workers.start(len(batch), self.judge_chunk, self.learn)
+            self._telling = False
+        shared = _Sharing()
         try:
             self._absorb(*head, progress)
-            # A worker is sent its next chunk only once its last answer is read, so neither
-            # end ever waits on a buffer the other is not reading.
-            busy = _send(pool, batch[1:])
-            while batch:
-                judged: list[tuple[bytes, _Tally]] = []
+            if not pool:
+                while batch:
+                    for chunk in batch:
+                        self._absorb(*self.judge_chunk(*chunk), progress)
+                    batch = self._take(chunks, self.jobs)
+                return
+            # The workers holding a chunk, in input order. A worker is sent its next chunk only
+            # once its last answer is read, so neither end ever waits on a buffer the other is
+            # not reading.
+            busy = deque(_send(pool, batch))
+            while busy:
+                worker = busy.popleft()
+                data, tally = worker.receive()
+                shared.add(worker.pid, tally)
                 try:
-                    judged.append(self.judge_chunk(*batch[0]))
-                    for worker in busy:  # one by one: each answer counts until one fails
-                        judged.append(worker.receive())
-                    for chunk in batch[1 + len(busy) :]:
-                        judged.append(self.judge_chunk(*chunk))
-                finally:
-                    if len(judged) < len(batch):  # one failed: the chunks before it still count
-                        for data, tally in judged:
-                            self._absorb(data, tally, progress)
-                batch = self._take(chunks, self.jobs)
-                try:
-                    # The next round goes out before this one is written: workers start sooner.
-                    busy = _send(pool, batch[1:])
+                    # Its next chunk goes out before this one is written: it starts sooner, with
+                    # what the other workers met since it last heard.
+                    more = self._take(chunks, 1)
+                    if more:
+                        busy.extend(_send([worker], more, shared.news(worker.pid)))
                 finally:  # written even when a worker has died since it answered
-                    for data, tally in judged:
-                        self._absorb(data, tally, progress)
+                    self._absorb(data, tally, progress)
         finally:
             workers.stop(pool)
 
     def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
-        """One chunk, split and judged: its output lines and what it adds to the run's tally."""
-        return self._process(self._split_chunk(body, first_line))
+        """One chunk, split and judged: its output lines and what it adds to the run's tally
+        (in a worker, with the combinations of answers it met first: see learn)."""
+        data, tally = self._process(self._split_chunk(body, first_line))
+        if self._telling:
+            tally.learned = self._news()
+        return data, tally
+
+    def _news(self) -> list[_Learned]:
+        """The combinations met since the last call (or learn), as the other processes learn
+        them."""
+        o, start = self._outcomes, self._told
+        self._told = o.count
+        return [
+            (
+                self._combo_keys[i],
+                o.tails[i],
+                int(o.urgency[i]),
+                bool(o.slow[i]),
+                o.verdicts[i],
+                o.extra[i],
+            )
+            for i in range(start, o.count)
+        ]
+
+    def learn(self, learned: list[_Learned]) -> None:
+        """Take in combinations of answers another process met (each with the outcome the
+        engine gave it there), so that this one never asks engine.decide about them again. A
+        row's key is worked out from the engine's answers alone (see _answer_id), so it means
+        the same in every process; keys already known here are left as they are."""
+        import numpy as np
+
+        if not learned:
+            return
+        keys = np.array([item[0] for item in learned], dtype=np.uint64)
+
+        def new(_keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            chosen = [learned[r] for r in rows.tolist()]
+            self._combo_keys.extend(item[0] for item in chosen)
+            parts = [list(part) for part in zip(*chosen, strict=True)]
+            _, tail, urgency, slow, verdict, extra = parts
+            return self._outcomes.extend(tail, urgency, np.array(slow, dtype=bool), verdict, extra)
+
+        self._combos.ids(keys, new)
+        self._told = self._outcomes.count
 
     def _absorb(self, data: bytes, tally: _Tally, progress: Callable[[int], None] | None) -> None:
         """Write a judged chunk's lines and add its tally to the run's."""
@@ -1328,7 +1404,8 @@ class ColumnarCsv:
 
     def outcome(self, outcome_id: int) -> Verdict | None:
         """The engine's verdict behind an outcome id (see judge_rows): each analyte's flag, each
-        graded term's grade and engine.decide's decision; None when the scalar path decides."""
+        graded term's grade and engine.decide's decision; None when the scalar path decides.
+        Kept by the "none" sink only (the verdicts are its output); None with any other."""
         verdict: Verdict | None = self._outcomes.verdicts[outcome_id]
         return verdict
 
@@ -1337,7 +1414,7 @@ class ColumnarCsv:
         read or the scheme cannot grade without more (the scalar path writes that row)."""
         return self._person(sex, age)
 
-    def _new_combos(self, _keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _new_combos(self, keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """New keys (first seen at ``rows`` of the chunk): whether such a row goes to the
         scalar path, else engine.decide's decision with exactly the flags, grades and
         certainties the row's answers hold, and what the sink makes of it."""
@@ -1386,7 +1463,12 @@ class ColumnarCsv:
             tails = [b"" if v is None else (d + next(texts) + "\n").encode() for v in verdicts]
         slow = np.array([v is None for v in verdicts], dtype=bool)
         extra = self._sink_outcomes(verdicts)
-        return self._outcomes.extend(tails, urgencies, slow, verdicts, extra)
+        if not self._stages:
+            self._combo_keys.extend(keys.tolist())
+        # Only the verdicts' own sink (cbc_cli.columnar_long) keeps them: each is a few hundred
+        # bytes, and a run meets thousands of combinations.
+        kept = verdicts if self.sink == "none" else [None] * len(verdicts)
+        return self._outcomes.extend(tails, urgencies, slow, kept, extra)
 
 
 _NO_VALUES: list[Quantity | int] = [_ABSENT]
@@ -1427,11 +1509,41 @@ _BRIEF_LINE = b',"line":'
 """The pieces of a brief record before its sample id and before its line (brief_record)."""
 
 
-def _send(pool: list[Worker[_Tally]], chunks: list[tuple[int, bytes]]) -> list[Worker[_Tally]]:
-    """Each chunk to the next worker; the workers that got one, in order."""
+def _send(
+    pool: list[Worker[_Tally]], chunks: list[tuple[int, bytes]], note: object = None
+) -> list[Worker[_Tally]]:
+    """Each chunk to the next worker (with ``note`` for it to learn first, if any); the workers
+    that got one, in order."""
     for worker, chunk in zip(pool, chunks, strict=False):
-        worker.send(*chunk)
+        worker.send(*chunk, note=note)
     return pool[: len(chunks)]
+
+
+class _Sharing:
+    """The combinations of answers the workers met, for each to learn what the others met
+    (ColumnarCsv.learn): engine.decide is then asked about most combinations once in the run,
+    not once in each worker."""
+
+    def __init__(self) -> None:
+        self._met: list[tuple[int, _Learned]] = []
+        """Each combination with the worker that told it, in the order told."""
+        self._keys: set[int] = set()
+        self._heard: dict[int, int] = {}
+        """Worker -> how much of ``_met`` it has been sent."""
+
+    def add(self, worker: int, tally: _Tally) -> None:
+        """What ``worker`` met while judging the chunk of ``tally`` (taken off the tally)."""
+        for item in tally.learned:
+            if item[0] not in self._keys:
+                self._keys.add(item[0])
+                self._met.append((worker, item))
+        tally.learned = []
+
+    def news(self, worker: int) -> list[_Learned] | None:
+        """What the other workers met since ``worker`` last heard; None for nothing."""
+        start = self._heard.get(worker, 0)
+        self._heard[worker] = len(self._met)
+        return [item for teller, item in self._met[start:] if teller != worker] or None
 
 
 def _is_utf8(data: bytes) -> bool:
