@@ -103,6 +103,12 @@ class Persons(Cells):
                 judged.add_person(value_basis(judged.analyte, patient, self.ranges, self.scheme))
         return index
 
+    @property
+    def persons_kept(self) -> int:
+        """How many persons the run keeps: one for each sex, conditions and side of each age
+        bound met (not one for each distinct age: see _person)."""
+        return len(self._person_by_signature)
+
     def person_id(self, sex: str, age: str) -> int:
         """The person id of these sex and age texts (for judge_rows); -1 when either cannot be
         read or the scheme cannot grade without more (the scalar path writes that row)."""
