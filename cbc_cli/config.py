@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from cbc_cli.errors import CbcError, RangeFileError, UsageError
+from cbc_cli.keywords import PERSON_KEYWORDS
 from cbc_cli.shape import Spec, conforms, first_error
 
 CONFIG_NAME = "cbc.toml"
@@ -80,22 +81,9 @@ _SPEC: Spec = {
     "units": (dict[str, str], None),
 }
 # Keys that would set something about a person. Never a default: a missing age must stay
-# missing (the ranges that fit it cannot be chosen), not become some lab's usual patient.
-_PERSON_KEYS = {
-    "sex": "--sex",
-    "gender": "--sex",
-    "age": "--age",
-    "dob": "--dob",
-    "birth_date": "--dob",
-    "collected": "--collected",
-    "pregnant": "--pregnant",
-    "profile": "--profile",
-    "profiles": "--profile",
-    "temp": "--temp",
-    "temperature": "--temp",
-    "days_since_chemo": "--days-since-chemo",
-    "transplant": "--transplant",
-}
+# missing (the ranges that fit it cannot be chosen), not become some lab's usual patient. The
+# library's person keywords, and two other names a settings file might use for them.
+_PERSON_KEYS = {**PERSON_KEYWORDS, "gender": "--sex", "birth_date": "--dob"}
 
 
 class Setting(NamedTuple):

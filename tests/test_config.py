@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import run_cli
 
-from cbc_cli import interpret, interpret_file
+from cbc_cli import KEYWORDS, interpret, interpret_file
 from cbc_cli.config import (
     DEFAULT_GRADING,
     ENVIRONMENT,
@@ -234,6 +234,29 @@ def test_no_setting_gives_a_person_a_default_sex_or_age(tmp_path: Path) -> None:
     (result,) = interpret_file(io.BytesIO(rows.encode()), config=config)
     assert result.patient.sex == "female"
     assert result.patient.age is None
+
+
+def test_every_person_option_of_cbc_check_is_refused_in_a_settings_file() -> None:
+    # One list of person keywords (cbc_cli.keywords) serves the library and the settings files:
+    # it holds every option in the Person panel of cbc check, and a settings file refuses each.
+    import typer  # noqa: TID251 - the test reads the options as Typer builds them
+
+    from cbc_cli.cli.app import build_app
+    from cbc_cli.keywords import PERSON_KEYWORDS
+
+    command = typer.main.get_command(build_app("check")).commands["check"]  # type: ignore[attr-defined]
+    person = {
+        opt
+        for p in command.params
+        if getattr(p, "rich_help_panel", None) == "Person"
+        for opt in p.opts
+    }
+    assert person == set(PERSON_KEYWORDS.values())
+    assert all(KEYWORDS[k] == option for k, option in PERSON_KEYWORDS.items())
+    for key, option in [*PERSON_KEYWORDS.items(), ("gender", "--sex"), ("birth_date", "--dob")]:
+        with pytest.raises(UsageError, match="never sets a person's sex, age") as exc:
+            resolve(config={key: "x"})
+        assert str(exc.value.hint).startswith(f"give {option} ")
 
 
 def test_missing_config_file_and_unknown_preset_are_usage_errors(tmp_path: Path) -> None:
