@@ -21,7 +21,6 @@ import pytest
 from helpers import QuietPipe, run_cli
 
 from cbc_cli import batch, columnar
-from cbc_cli.readers import source
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "CBC_DEBUG")}
@@ -38,16 +37,17 @@ def _export(rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _damaged_gzip(path: Path, rows: int = 1500) -> None:
-    """A gzip export cut short: the run reads part of it, then stops with an input error."""
+def _damaged_gzip(path: Path, rows: int = 6000) -> None:
+    """A gzip export cut short: the run reads part of it, then stops with an input error. The
+    part before the damage (about 100 KB) is more than the row-by-row reader takes at a time
+    (64 KiB), so rows are written before the damage is met."""
     packed = gzip.compress(_export(rows).encode())
     path.write_bytes(packed[: len(packed) * 2 // 3])
 
 
 def _small_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Read in small pieces, so that rows are written before the damage is met (every path)."""
+    """Columnar chunks of 4 KiB, so that the columnar path too writes rows before the damage."""
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(source, "_CHUNK", 4096)
 
 
 def _leftovers(folder: Path) -> list[str]:
