@@ -78,24 +78,20 @@ class ColumnarCsv(Sinks):
         return taken
 
     def _run_shared(self, chunks: Iterator[bytes], progress: Callable[[int], None] | None) -> None:
-        """The first chunk judged here, then every other by ``jobs`` forked workers, each sent
-        its next chunk as soon as its last answer is read, while this process reads the input
-        and writes the answers in input order (or judges them all here, when no worker could be
+        """Every chunk judged by ``jobs`` forked workers, each sent its next chunk as soon as
+        its last answer is read, while this process reads the input and writes the answers in
+        input order (or judges them all here, when the input is one chunk or no worker could be
         forked).
 
         This process judges no chunk beside the workers: writing every chunk's lines is about a
         third of the work of judging them, so a process that also judged its share held the
-        workers up (measured: benchmarks/batch.py, README "Speed and memory")."""
+        workers up; nor does it judge a first chunk before the fork to warm the workers'
+        caches, since they tell each other what they meet (see learn) and that first chunk
+        kept them waiting (measured: benchmarks/batch.py, README "Speed and memory")."""
         from collections import deque
 
         from cbc_cli import workers
 
-        # The first (small) chunk is judged before the fork, so that every worker starts with
-        # the caches it fills (the commonest persons, values and combinations).
-        first = self._take(chunks, 1)
-        if not first:
-            return
-        head = self.judge_chunk(*first[0])
         batch = self._take(chunks, self.jobs)
         pool: list[workers.Worker[_Tally]] = []
         if len(batch) > 1:
@@ -108,7 +104,6 @@ class ColumnarCsv(Sinks):
             self._telling = False
         shared = _Sharing()
         try:
-            self._absorb(*head, progress)
             if not pool:
                 while batch:
                     for chunk in batch:
