@@ -40,8 +40,8 @@ class Rules(Rendering):
     """The rules of a columnar run, asked of the engine (see cbc_cli.columnar)."""
 
     def _column_values(self, analyte: str, known: int) -> list[Quantity | int]:
-        """For the first ``known`` texts of the analyte's column (its vocabulary may grow
-        meanwhile in the splitting thread): each text read by the scalar path's cell reader, as
+        """For the first ``known`` texts of the analyte's column (as many as it had once the
+        chunk being judged was split): each text read by the scalar path's cell reader, as
         a quantity, or the answer id it has without asking: 0 no value, 1 for the scalar path
         (an unreadable cell, which it reports)."""
         values = self._values.setdefault(analyte, [])

@@ -159,8 +159,8 @@ class RunState:
         ctx = tab.columns.context
         self._text_columns = [self.index_of[a] for a in self.read]
         self._text_columns += [ctx[name] for name in ("sex", "age") if name in ctx]
-        # Made here, before the splitting thread starts (or a worker is forked): only the
-        # splitting stage adds texts to them.
+        # Made here, before a worker is forked: only the splitting stage (cbc_cli.columnar.cells)
+        # adds texts to them.
         self._vocabularies = {c: Vocabulary() for c in self._text_columns}
         # The counts engine.derive_counts can work out from the columns read: asked of it with
         # each of them given (as 1), so that the columns it reads are its own to say.
