@@ -9,16 +9,20 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from cbc_cli.age import band_text
+from cbc_cli.age import AgeBound, at_least, band_text
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
+    CHILD_CARE_TEAM_MESSAGES,
+    CHILD_NOTHING_CHECKED_MESSAGE,
+    CHILD_SOON_WITH_FEVER_MESSAGE,
     MCV_PATTERNS,
     NOTHING_CHECKED_MESSAGE,
     ROUTINE_FOLLOW_UP,
     SOON_WITH_FEVER_MESSAGE,
     URGENT_FOLLOW_UP,
     finding_words,
+    for_child,
     recovery_context,
     safety_line,
     transplant_context,
@@ -60,6 +64,12 @@ FINDING_RULES: tuple[tuple[str, str, str], ...] = (
     ("thrombocytosis", "plt", "high"),
 )
 LAB_CRITICAL_FLAGS = frozenset({"LL", "HH", "AA"})
+# The terms of a high count: beyond the critical high limit each is worded as urgent.
+HIGH_TERMS = frozenset(code for code, _, direction in FINDING_RULES if direction == "high")
+ADULT_FROM = AgeBound(18, "y")
+"""The age from which a person is an adult, for the words that address them (a child's care
+team, a child's causes): the age the pediatric reference and critical tables end at
+(docs/clinical.md section 3)."""
 LOW_FLAGS = frozenset({"L", "LL"})
 HIGH_FLAGS = frozenset({"H", "HH"})
 _NOT_LOW = HIGH_FLAGS | {"N"}
@@ -492,21 +502,24 @@ def _finding(
     extra: str = "",
     pattern: str | None = None,
     patient: Patient | None = None,
-    very_high: bool = False,
+    high_level: str = "",
     with_precautions: bool = True,
     critical: tuple[str, ...] = (),
     febrile: bool = False,
+    high_analytes: tuple[str, ...] = (),
 ) -> Finding:
     person = patient or Patient()
     words = finding_words(
         code,
         extra=extra,
         fever=_has_fever(person),
-        very_high=very_high,
         days_since_chemo=person.days_since_chemo,
         with_precautions=with_precautions,
         critical=critical,
         febrile=febrile,
+        person="pregnant" if person.pregnancy_trimester else "child" if is_child(person) else "",
+        high_level=high_level,
+        high_analytes=high_analytes,
     )
     return Finding(
         code=code,
@@ -674,6 +687,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
                     # An "AA" from the lab has no direction: the words then cover both.
                     critical=() if "" in ways else tuple(sorted(ways)),
                     febrile="febrile-neutropenia" in decision.codes,
+                    high_analytes=tuple(a for a in decision.critical if flags.get(a) == "HH"),
                 )
             )
     urgency = decision.urgency
@@ -697,6 +711,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         [r.flag for r in analyte_results],
         fever=fever,
         after_chemo=patient.days_since_chemo is not None,
+        child=is_child(patient),
     )
     if patient.pregnancy_trimester:
         notes.append(
@@ -723,26 +738,33 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
 
 
 def care_message(
-    decision: Decision, flags: Iterable[Flag | None], *, fever: bool, after_chemo: bool = False
+    decision: Decision,
+    flags: Iterable[Flag | None],
+    *,
+    fever: bool,
+    after_chemo: bool = False,
+    child: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
     each class of combinations it decides once. ``after_chemo``: days since chemotherapy were
-    given (neutrophils may be low even when no count shows it)."""
-    care = CARE_TEAM_MESSAGES[decision.urgency]
-    if fever:
+    given (neutrophils may be low even when no count shows it). ``child``: the person is under
+    18 (:func:`is_child`): the message speaks of "your child" and "your child's care team"."""
+    care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
+    if fever and decision.urgency == "soon":
         # Never ask a person to watch for the fever they have just reported (the findings'
         # actions are worded for it already: explanations.finding_words).
-        care = SOON_WITH_FEVER_MESSAGE if decision.urgency == "soon" else care
+        care = CHILD_SOON_WITH_FEVER_MESSAGE if child else SOON_WITH_FEVER_MESSAGE
     nothing_judged = not decision.codes and not any(f not in (None, "no-range") for f in flags)
     if decision.urgency in ("none", "routine") and nothing_judged:
-        message = NOTHING_CHECKED_MESSAGE
+        message = CHILD_NOTHING_CHECKED_MESSAGE if child else NOTHING_CHECKED_MESSAGE
     else:
-        message = f"{decision.why} {care}".strip()
+        why = for_child(decision.why) if child else decision.why
+        message = f"{why} {care}".strip()
     # The seeds' own rule (heavy bleeding, high fever, trouble breathing) on every result that
     # is not plainly within range (nothing checked is not "within range"), worded for a fever
     # the person already reported.
-    plainly_normal = decision.urgency == "none" and message != NOTHING_CHECKED_MESSAGE
+    plainly_normal = decision.urgency == "none" and not nothing_judged
     # Low neutrophils (or, without an ANC, low white cells), or after chemotherapy, when they
     # may be low untested: the fever threshold is named.
     low_white = after_chemo or "neutropenia" in decision.codes or "wbc" in decision.low_lines
@@ -1082,8 +1104,13 @@ def _single_finding(
     if c.flag == "no-range" and g.grade:
         fixed = "no reference range applies: graded by the scheme's fixed cut-offs only."
         note = f"{fixed} {note}" if note else fixed
-    # A very high white count opens with "needs prompt review", not "the body's normal answer".
-    very_high = code == "leukocytosis" and (c.flag == "HH" or guard(c.span[0]) > VERY_HIGH_WBC)
+    # A count beyond its critical high limit (or a white count above 100) is worded for what it
+    # can be seen with and why it is urgent, never "the body's normal answer".
+    high_level = ""
+    if code == "leukocytosis" and guard(c.span[0]) > VERY_HIGH_WBC:
+        high_level = "hyper"
+    elif code in HIGH_TERMS and c.flag == "HH":
+        high_level = "critical"
     # Precautions where they apply (docs/clinical.md section 5): bleeding precautions below
     # 50 x10^9/L platelets (CTCAE v5.0 grade 3 and worse); infection precautions from grade 2
     # (or when the grade cannot be told), and at any grade within CHEMO_WINDOW_DAYS of
@@ -1112,9 +1139,14 @@ def _single_finding(
         extra=extra,
         pattern=pattern,
         patient=patient,
-        very_high=very_high,
+        high_level=high_level,
         with_precautions=with_precautions,
     )
+
+
+def is_child(patient: Patient) -> bool:
+    """Whether the person is known to be under 18 (an age that cannot tell is not a child's)."""
+    return patient.age is not None and at_least(patient.age, ADULT_FROM) is False
 
 
 def patient_info(patient: Patient) -> PatientInfo:

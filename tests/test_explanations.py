@@ -529,7 +529,12 @@ def test_very_high_white_count_opens_with_prompt_review() -> None:
     usual = finding_words("leukocytosis")
     assert usual.meaning.startswith("A high count is often the body's normal answer")
     high = finding_words("leukocytosis", very_high=True)
-    assert high.meaning.startswith("A white count this high needs prompt review")
+    # Above 100 x10^9/L: review now, and leukemia before infection (hyperleukocytosis is
+    # mostly from leukemia: docs/clinical.md section 5).
+    assert high.meaning.startswith(
+        "A white count above 100 x10^9/L needs your care team's review now"
+    )
+    assert high.meaning.index("leukemia") < high.meaning.index("infection")
     # Trouble breathing (docs/clinical.md section 1); leukostasis signs (docs/clinical.md
     # section 5: Center for Nurses; Ganzel 2012 for the 100 x10^9/L threshold).
     assert "trouble breathing" in high.action
@@ -652,7 +657,7 @@ def test_transplant_kind_is_checked() -> None:
 
 def test_white_count_of_150_needs_prompt_review() -> None:
     high = _by_code(_result({"wbc": "150 10^9/L"}, sex="female", age=54))["leukocytosis"]
-    assert high.meaning.startswith("A white count this high needs prompt review")
+    assert high.meaning.startswith("A white count above 100 x10^9/L needs your care team's")
     assert "confusion" in high.action
     usual = _by_code(_result({"wbc": 15}, sex="female", age=54))["leukocytosis"]
     assert usual.meaning.startswith("A high count is often the body's normal answer")
