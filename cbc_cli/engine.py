@@ -90,7 +90,8 @@ MCV_MICRO, MCV_MACRO = 80.0, 100.0
 ANC_DISAGREE_RELATIVE = 0.2
 ANC_DISAGREE_ABSOLUTE = 0.2
 # A white count above this (10^9/L) is hyperleukocytosis (CTCAE v5.0 grade 3 leukocytosis): its
-# explanation opens with "needs prompt review".
+# explanation says it needs review now and what it is mostly seen with (explanations,
+# _CRITICAL_HIGH_WORDS).
 VERY_HIGH_WBC = 100.0
 # ASCO/IDSA neutropenia words (docs/clinical.md section 4): each band is [low, high) in 10^9/L.
 NEUTROPENIA_WORDS = ((0.1, "profound"), (0.5, "severe"), (1.0, "moderate"), (1.5, "mild"))

@@ -854,10 +854,10 @@ _CRITICAL_HIGH_WORDS: MappingProxyType[str, tuple[str, str, str]] = MappingProxy
         ),
         "erythrocytosis": (
             "A hemoglobin this far above the range needs your care team's review now. Blood "
-            "this thick flows slowly and clots more easily, which can lead to a stroke or a "
-            "clot in a leg or the lungs. It can be seen with a marrow condition that makes too "
-            "many red cells, long-standing lung or heart disease, or losing a lot of body "
-            "water; sometimes the sample or a typing error is the reason.",
+            "this thick clots more easily, which can lead to a stroke or a clot in a leg or the "
+            "lungs. It can be seen with a marrow condition that makes too many red cells, "
+            "long-standing lung or heart disease, or losing a lot of body water, or come from a "
+            "sample or typing error.",
             "Headaches, dizziness, blurred sight or red skin; or signs of a clot, such as chest "
             "pain, sudden shortness of breath or a painful swollen leg.",
             _CRITICAL_HIGH_ACTION.format(signs=_CLOT_SIGNS),
@@ -1241,8 +1241,9 @@ NOTHING_CHECKED_MESSAGE: str = (
 )
 CHILD_NOTHING_CHECKED_MESSAGE: str = (
     "None of these values could be compared with a reference range or graded, so "
-    "this is NOT a sign that all is well. Check that units are included so that ranges "
-    "can apply, or ask your child's care team to look at the results."
+    "this is NOT a sign that all is well. Give your child's sex if it is missing (and check "
+    "that units are included) so that ranges can apply, or ask your child's care team to look "
+    "at the results."
 )
 
 DISCLAIMER: str = (
