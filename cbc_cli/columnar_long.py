@@ -458,9 +458,13 @@ class _Piece:
 
 class _Outcomes:
     """By outcome id (ColumnarCsv.judge_rows): whether such a sample goes to the row path, its
-    urgency's index, and the bytes after each of its rows by the row's analyte (``width`` per
-    id: one for each analyte read, then one for a row without a value read). Arrays grown by
-    doubling, so that adding a few ids per chunk does not copy them all."""
+    urgency's index, and what follows each of its rows. A row's tail is its flag cell (by the
+    row's analyte: ``width`` per id, one for each analyte read, then one for a row without a
+    value read) and the sample's cells, the same on each of its rows: each id keeps the cells
+    once and a small code per analyte for its flag cell, not a line end per analyte (distinct
+    outcomes keep coming as a file grows; at 15 tails each they grew a process by about 1.5 KiB
+    apiece). Arrays grown by doubling, so that adding a few ids per chunk does not copy them
+    all."""
 
     def __init__(self, width: int) -> None:
         import numpy as np
@@ -469,19 +473,28 @@ class _Outcomes:
         self.count = 0
         self.slow = np.zeros(64, dtype=bool)
         self.urgency = np.zeros(64, dtype=np.int64)
-        self.tails = np.empty(width * 64, dtype=object)
+        self.flag_codes = np.zeros(width * 64, dtype=np.int32)
+        self.cells = np.empty(64, dtype=object)
+        self.flags: list[bytes] = [b""]
+        """Each distinct flag cell, with the delimiter before it, by code."""
+        self._flag_code: dict[bytes, int] = {b"": 0}
 
-    def add(self, slow: bool, urgency: int, tails: list[bytes]) -> int:
-        """The next id's outcome; its id."""
+    def add(self, slow: bool, urgency: int, flags: list[bytes], cells: bytes) -> int:
+        """The next id's outcome (``flags``: each row's flag cell by analyte, with the delimiter
+        before it; ``cells``: the sample's cells after it, with the line end); its id."""
         import numpy as np
 
         k, w = self.count, self.width
         if k == len(self.slow):
             self.slow = np.concatenate([self.slow, np.zeros(k, dtype=bool)])
             self.urgency = np.concatenate([self.urgency, np.zeros(k, dtype=np.int64)])
-            self.tails = np.concatenate([self.tails, np.empty(w * k, dtype=object)])
-        self.slow[k], self.urgency[k] = slow, urgency
-        self.tails[w * k : w * k + w] = tails
+            self.flag_codes = np.concatenate([self.flag_codes, np.zeros(w * k, dtype=np.int32)])
+            self.cells = np.concatenate([self.cells, np.empty(k, dtype=object)])
+        self.slow[k], self.urgency[k], self.cells[k] = slow, urgency, cells
+        codes = self._flag_code
+        self.flag_codes[w * k : w * k + w] = [codes.setdefault(flag, len(codes)) for flag in flags]
+        if len(self.flags) < len(codes):
+            self.flags = list(codes)
         self.count = k + 1
         return k
 
@@ -1034,14 +1047,16 @@ class LongColumnarCsv:
         )
         self._new_outcomes()
         outcomes = self._outcomes
-        o_slow, o_urgency, o_tails = outcomes.slow, outcomes.urgency, outcomes.tails
+        o_slow, o_urgency = outcomes.slow, outcomes.urgency
         slow |= o_slow[combo]
-        # Each row's tail: by its sample's outcome and the row's analyte when its value is the
-        # one read (the last of the id's tails for any other row).
+        # Each row's tail: its flag cell by its sample's outcome and the row's analyte when its
+        # value is the one read (the id's last flag cell, none, for any other row), then the
+        # sample's cells.
         width = outcomes.width
         which = np.full(m, width - 1, dtype=np.int64)
         which[has_value] = analyte[has_value]
-        tails = o_tails.take(combo[gid] * width + which)
+        sample_outcome = combo[gid]
+        flag_codes = outcomes.flag_codes.take(sample_outcome * width + which)
         fast = ~slow
         stats = self.stats
         stats.samples += int(fast.sum())
@@ -1049,15 +1064,17 @@ class LongColumnarCsv:
         for urgency, k in zip(URGENCY_ORDER, per_urgency.tolist(), strict=True):
             if k:
                 stats.urgency[urgency] += k
-        out: list[bytes] = [b""] * (2 * m)
-        out[0::2] = lines
-        out[1::2] = tails.tolist()
+        out: list[bytes] = [b""] * (3 * m)
+        out[0::3] = lines
+        flag_cells = outcomes.flags
+        out[1::3] = [flag_cells[c] for c in flag_codes.tolist()]
+        out[2::3] = outcomes.cells.take(sample_outcome).tolist()
         keys = self._sample_keys(fields, starts, first_line)
         ends = [*starts[1:].tolist(), m]
         for g in np.flatnonzero(slow).tolist():
             begin, end = int(starts[g]), ends[g]
-            out[2 * begin] = self._row_path(lines[begin:end], first_line + begin)
-            for k in range(2 * begin + 1, 2 * end):
+            out[3 * begin] = self._row_path(lines[begin:end], first_line + begin)
+            for k in range(3 * begin + 1, 3 * end):
                 out[k] = b""
         return b"".join(out), keys
 
@@ -1204,14 +1221,21 @@ class LongColumnarCsv:
         for k in range(outcomes.count, self.judge.known()):
             verdict = self.judge.verdict(k)
             if verdict is None:
-                outcomes.add(True, 0, [b""] * outcomes.width)
+                outcomes.add(True, 0, [b""] * outcomes.width, b"")
                 continue
             flags, grades, decision = verdict
             urgency = decision.urgency
             cells = outcome_cells(flags, grades, decision.codes, urgency, "ok", "", self._layout)
             texts = rows_text([[flags.get(a) or "", *cells] for a in read] + [["", *cells]], d)
-            tails = [(d + text + "\n").encode("utf-8") for text in texts]
-            outcomes.add(False, URGENCY_ORDER.index(urgency), tails)
+            # The last row has no flag: its text is the delimiter, then the sample's cells,
+            # which end each row's text (each cell is quoted on its own).
+            rest = texts[-1]
+            if not all(text.endswith(rest) for text in texts):  # pragma: no cover - as above
+                outcomes.add(True, 0, [b""] * outcomes.width, b"")
+                continue
+            heads = [(d + text[: len(text) - len(rest)]).encode("utf-8") for text in texts]
+            tail = (rest + "\n").encode("utf-8")
+            outcomes.add(False, URGENCY_ORDER.index(urgency), heads, tail)
 
 
 def _encode(vocabulary: Vocabulary, fields: Fields, column: int) -> np.ndarray:
