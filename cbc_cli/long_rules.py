@@ -100,6 +100,8 @@ class _Outcomes:
         self.flags: list[bytes] = [b""]
         """Each distinct flag cell, with the delimiter before it, by code."""
         self._flag_code: dict[bytes, int] = {b"": 0}
+        self._same_cells: dict[bytes, bytes] = {}
+        """Each distinct cells text once: outcomes that differ only in a flag share it."""
 
     def add(self, slow: bool, urgency: int, flags: list[bytes], cells: bytes) -> int:
         """The next id's outcome (``flags``: each row's flag cell by analyte, with the delimiter
@@ -112,7 +114,8 @@ class _Outcomes:
             self.urgency = np.concatenate([self.urgency, np.zeros(k, dtype=np.int64)])
             self.flag_codes = np.concatenate([self.flag_codes, np.zeros(w * k, dtype=np.int32)])
             self.cells = np.concatenate([self.cells, np.empty(k, dtype=object)])
-        self.slow[k], self.urgency[k], self.cells[k] = slow, urgency, cells
+        self.slow[k], self.urgency[k] = slow, urgency
+        self.cells[k] = self._same_cells.setdefault(cells, cells)
         codes = self._flag_code
         self.flag_codes[w * k : w * k + w] = [codes.setdefault(flag, len(codes)) for flag in flags]
         if len(self.flags) < len(codes):
