@@ -79,13 +79,6 @@ def print_view(renderable: "RenderableType") -> None:
     make_console().print(renderable)
 
 
-def range_files(options: list[Path] | None) -> tuple[str, ...]:
-    """The lab range files in force: those in CBC_RANGES, then those given with --ranges."""
-    # CBC_RANGES is read here, at the edge, and passed down: the core never reads the environment.
-    from_env = [p for p in os.environ.get("CBC_RANGES", "").split(os.pathsep) if p.strip()]
-    return (*from_env, *(str(p) for p in options or []))
-
-
 # Options that `check` and `trend` share, declared once.
 SexOpt = Annotated[str | None, typer.Option(help="female or male.", rich_help_panel="Person")]
 AgeOpt = Annotated[

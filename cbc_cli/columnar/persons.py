@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 from cbc_cli.batch import (
     merge_patient,
 )
-from cbc_cli.engine import (
-    value_basis,
-)
+from cbc_cli.engine import is_child, value_basis
 from cbc_cli.grading import missing_context
 from cbc_cli.readers.records import CellReader
 
@@ -81,6 +79,10 @@ class Persons(Cells):
         patient = merge_patient(own, self.context) if self.context is not None else own
         if missing_context(self.scheme, patient) is not None:
             # Not graded without it: the scalar path writes the error row (cbc_cli.batch).
+            return -1
+        if self.sink == "brief" and is_child(patient):
+            # A child's brief record speaks to the parent ("your child's care team":
+            # engine.care_message), which no outcome shared with adults can: the row path.
             return -1
         # Ranges and criteria are chosen by the age only through which side of each band bound
         # it lies on (Patient.fits): persons alike in those sides, sex and conditions share one
