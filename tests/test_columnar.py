@@ -287,7 +287,7 @@ def _columnar(
     text=exports(),
     scheme_id=st.sampled_from(["ctcae5", "ctcae6", "daids21"]),
     chunk=st.sampled_from([64, 300, 1 << 20]),
-    jobs=st.sampled_from([1, 2]),  # --jobs 2 must change nothing (one process either way)
+    jobs=st.sampled_from([1, 2]),  # --jobs 2 (workers that learn what each met) changes nothing
 )
 def test_columnar_equals_scalar(
     tmp_path_factory: pytest.TempPathFactory, text: str, scheme_id: str, chunk: int, jobs: int
