@@ -478,7 +478,7 @@ def test_fhir_reader_modules_import_only_the_layers_below_them() -> None:
     for rank, name in enumerate(FHIR_LAYERS):
         tree = ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
         imported = {
-            node.module.removeprefix("cbc_cli.readers.fhir.")
+            (node.module or "").removeprefix("cbc_cli.readers.fhir.")
             for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom)
             and (node.module or "").startswith("cbc_cli.readers.fhir")

@@ -88,7 +88,40 @@ def as_dicts(obj: dict[str, Any], name: str, path: str) -> Iterator[tuple[str, d
 
 
 def codes(concept: dict[str, Any] | None, path: str) -> tuple[list[str], list[str]]:
-    """(LOINC codes, other codes and names) of a CodeableConcept."""
+    """(LOINC codes, other codes and names) of a CodeableConcept; :class:`Shape` for a field of
+    the wrong type."""
+    if concept is None:
+        return [], []
+    coding, text = concept.get("coding"), concept.get("text")
+    # Every resource has a code: its fields of the right type are read here without naming their
+    # paths; any other goes through the checked reading below, which names the field.
+    if (coding is None or type(coding) is list) and (text is None or type(text) is str):
+        loinc: list[str] = []
+        local: list[str] = []
+        for c in coding or ():
+            if type(c) is not dict:
+                break
+            code, display = c.get("code"), c.get("display")
+            system = c.get("system") if code else None
+            if not (_text_or_none(code) and _text_or_none(display) and _text_or_none(system)):
+                break
+            if code:
+                (loinc if system == LOINC_SYSTEM else local).append(code)
+            if display:
+                local.append(display)
+        else:
+            if text:
+                local.append(text)
+            return loinc, local
+    return _checked_codes(concept, path)
+
+
+def _text_or_none(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def _checked_codes(concept: dict[str, Any] | None, path: str) -> tuple[list[str], list[str]]:
+    """:func:`codes`, each field checked by the typed accessors."""
     loinc: list[str] = []
     local: list[str] = []
     if concept is None:

@@ -8,6 +8,7 @@ resolved to either: it is a cell error of the sample.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 
 from cbc_cli.readers.fhir.fields import CBC_PANELS, ref_keys
 from cbc_cli.readers.fhir.items import (
@@ -15,6 +16,7 @@ from cbc_cli.readers.fhir.items import (
     ERROR,
     GROUP,
     LOOSE,
+    OTHER,
     REPORT,
     Bits,
     Group,
@@ -32,6 +34,18 @@ _CONTEXT_FIELDS = {
     "age": "Observation.value[x]",
     "temperature": "Observation.value[x]",
 }
+_UNSEEN = "unseen"
+
+
+class _Person(NamedTuple):
+    """What a sample reads of its subject's Patient."""
+
+    gender: str | None
+    birth: str | None
+    place: str
+    ident: str | None
+
+
 _MAX_DEPTH = 8  # panels within panels: deeper nesting is a reference loop
 
 
@@ -50,6 +64,7 @@ class Grouper:
         self.unit_options = unit_options
         self.ignored = ignored
         """Resources of types cbc does not read, by type, for one note."""
+        self._persons: dict[tuple[str, str], _Person | str | None] = {}
 
     def _resolve(self, ref: str, scope: str) -> Item | str | None:
         """The item a reference names; None when it names nothing in the input; OTHER for an
@@ -198,7 +213,7 @@ class Grouper:
     def _read_patient(self, sample: Sample, group: Group) -> str | None:
         if group.subject is None:
             return None
-        found = self._resolve(group.subject, group.scope)
+        found = self._person(group.subject, group.scope)
         if found == AMBIGUOUS:
             sample.cell.fail(
                 "subject",
@@ -207,7 +222,7 @@ class Grouper:
                 "used",
                 group.line,
             )
-        if not isinstance(found, Item) or found.rtype != "Patient":
+        if not isinstance(found, _Person):
             return group.subject.rsplit("/", 1)[-1]
         if found.gender in ("female", "male"):
             sample.context["sex"] = found.gender
@@ -219,6 +234,25 @@ class Grouper:
                     f"{found.place}: birthDate gives no full date, so no age is computed"
                 )
         return found.ident
+
+    def _person(self, subject: str, scope: str) -> _Person | str | None:
+        """What a subject reference names, a person's facts when a Patient: asked of the store
+        once for the samples of one person (a few thousand people kept at most)."""
+        key = (subject, scope if subject.startswith("#") else "")
+        known = self._persons.get(key, _UNSEEN)
+        if known is not _UNSEEN:
+            return known
+        found = self._resolve(subject, scope)
+        person: _Person | str | None
+        if isinstance(found, Item):
+            fits = found.rtype == "Patient"
+            person = _Person(found.gender, found.birth, found.place, found.ident) if fits else OTHER
+        else:
+            person = found
+        if len(self._persons) >= 4096:
+            self._persons.clear()
+        self._persons[key] = person
+        return person
 
     def _read_value(self, sample: Sample, value: Value, line: int | None) -> None:
         if value.problem is not None:

@@ -60,6 +60,19 @@ class Reader:
         self.ignored: dict[str, int] = {}
         self.store = Store() if on_disk else MemoryStore()
         self.pending: Pending | None = None
+        self._matched: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str | None, ...]] = {}
+
+    def _match(self, loinc: list[str], local: list[str]) -> tuple[str | None, ...]:
+        """``match_code`` of an Observation's codes, asked once for each distinct set of codes
+        (an export repeats a few dozen tests); a few thousand sets kept at most."""
+        key = (tuple(loinc), tuple(local))
+        found = self._matched.get(key)
+        if found is None:
+            found = match_code(loinc, local, self.column_options)
+            if len(self._matched) >= 4096:
+                self._matched.clear()
+            self._matched[key] = found
+        return found
 
     def read_line(self, text: str, number: int) -> None:
         """One NDJSON line: a resource, or an error record for it."""
@@ -192,7 +205,7 @@ class Reader:
         target = why = None
         if rtype == "Observation":
             # Most of a bulk export is other tests: let them go before building anything.
-            target, why = match_code(loinc, local, self.column_options)
+            target, why = self._match(loinc, local)
             unusable = as_str(resource, "status", path) in _UNUSABLE
             wanted = (
                 target

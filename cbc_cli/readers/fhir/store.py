@@ -9,6 +9,7 @@ import pickle
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
 from cbc_cli.errors import CbcError
@@ -29,6 +30,8 @@ from cbc_cli.readers.records import Record
 
 _CACHE_KIB = 4096
 """SQLite's page cache for the store, in KiB: past it, pages go to the temporary file."""
+_BATCH = 2048
+"""Rows of a table held before they are written in one statement."""
 
 
 def _text_key(text: str | None) -> bytes | None:
@@ -68,6 +71,10 @@ class Store:
             )
         except sqlite3.OperationalError as exc:
             raise no_room(exc) from None
+        # Rows waiting to be written (see _flush).
+        self._items: list[tuple[object, ...]] = []
+        self._keys: list[tuple[bytes | None, int | None]] = []
+        self._out: list[tuple[int, int, bytes]] = []
 
     def close(self) -> None:
         """Remove the database."""
@@ -77,8 +84,7 @@ class Store:
         """Keep a Patient, Observation or DiagnosticReport item under its keys."""
         blob = marshal.dumps(_packed(item))
         observation = item.rtype == "Observation"
-        self.db.execute(
-            "INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self._items.append(
             (
                 item.order,
                 KINDS[item.rtype],
@@ -87,15 +93,31 @@ class Store:
                 _text_key(item.subject),
                 _text_key(item.effective),
                 blob,
-            ),
+            )
         )
-        self.db.executemany(
-            "INSERT INTO key VALUES (?, ?)", [(_text_key(k), item.order) for k in keys]
-        )
+        order = item.order
+        self._keys.extend([(_text_key(k), order) for k in keys])
+        if len(self._items) >= _BATCH:
+            self._flush()
 
     def add_other(self, key: str) -> None:
         """An Observation cbc does not read: only its key, for references to it."""
-        self.db.execute("INSERT INTO key VALUES (?, NULL)", (_text_key(key),))
+        self._keys.append((_text_key(key), None))
+        if len(self._keys) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the rows added since the last flush, a batch at a time (one statement per
+        row costs more than the row)."""
+        if self._items:
+            self.db.executemany("INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?)", self._items)
+            self._items.clear()
+        if self._keys:
+            self.db.executemany("INSERT INTO key VALUES (?, ?)", self._keys)
+            self._keys.clear()
+        if self._out:
+            self.db.executemany("INSERT INTO out VALUES (?, ?, ?)", self._out)
+            self._out.clear()
 
     def add_broken(self, key: str) -> None:
         """The key of a resource that was an error record."""
@@ -109,11 +131,14 @@ class Store:
             blob = marshal.dumps(packed)
         else:
             blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self.db.execute("INSERT INTO out VALUES (?, ?, ?)", (order, kind, blob))
+        self._out.append((order, kind, blob))
+        if len(self._out) >= _BATCH:
+            self._flush()
 
     def add_loose(self, claimed: Bits) -> None:
         """Each Observation with a value that no report or panel claimed, to be grouped with
         the others of its subject and time."""
+        self._flush()
         rows = self.db.execute(
             "SELECT subject, effective, ord FROM item WHERE valued ORDER BY ord"
         ).fetchmany
@@ -125,13 +150,15 @@ class Store:
     def lookup(self, key: str) -> Item | str | None:
         """What ``key`` names: the item, OTHER, AMBIGUOUS (two resources), BROKEN, or None."""
         rows = self.db.execute(
-            "SELECT DISTINCT ord FROM key WHERE key = ? LIMIT 2", (_text_key(key),)
+            "SELECT DISTINCT key.ord, item.blob FROM key LEFT JOIN item ON item.ord = key.ord "
+            "WHERE key.key = ? LIMIT 2",
+            (_text_key(key),),
         ).fetchall()
         if len(rows) > 1:
             return AMBIGUOUS
         if rows:
-            (order,) = rows[0]
-            return OTHER if order is None else self.item(order)
+            order, blob = rows[0]
+            return OTHER if order is None else _unpacked(_load(blob))
         found = self.db.execute("SELECT 1 FROM broken WHERE key = ?", (_text_key(key),))
         return BROKEN if found.fetchone() else None
 
@@ -153,6 +180,7 @@ class Store:
 
     def close_loose(self) -> None:
         """Make each subject and time of the loose Observations one group, placed at its first."""
+        self._flush()
         self.db.execute("CREATE INDEX loose_key ON loose (subject, effective, ord)")
         self.db.execute(
             "INSERT INTO out SELECT MIN(ord), ?, NULL FROM loose GROUP BY subject, effective",
@@ -162,6 +190,7 @@ class Store:
     def out(self) -> Iterator[tuple[int, object]]:
         """(kind, value) of each error record and group, in input order; a loose group as the
         list of its Observations."""
+        self._flush()
         for order, kind, blob in self.db.execute("SELECT ord, kind, blob FROM out ORDER BY ord"):
             if kind == ERROR:
                 yield kind, _unpickle(blob)
@@ -180,6 +209,7 @@ class Store:
 
     def index_keys(self) -> None:
         """Index the keys once all are in (faster than keeping an index up to date)."""
+        self._flush()
         self.db.execute("CREATE INDEX key_key ON key (key)")
 
 
@@ -273,19 +303,25 @@ _ITEM_FIELDS = [f.name for f in fields(Item)]
 _VALUE_FIELDS = [f.name for f in fields(Value)]
 _GROUP_FIELDS = [f.name for f in fields(Group)]
 _VALUES, _MEMBERS = _ITEM_FIELDS.index("values"), _GROUP_FIELDS.index("members")
+_item_fields = attrgetter(*_ITEM_FIELDS)
+_value_fields = attrgetter(*_VALUE_FIELDS)
 
 
-def _packed(item: Item) -> list[Any]:
-    """An item as plain lists, tuples and strings, which marshal writes and reads back in about
-    half the time pickle takes over slotted dataclasses."""
-    packed = [getattr(item, name) for name in _ITEM_FIELDS]
-    packed[_VALUES] = [[getattr(v, name) for name in _VALUE_FIELDS] for v in item.values]
-    return packed
+def _packed(item: Item) -> tuple[Any, ...]:
+    """An item as plain tuples and strings, which marshal writes and reads back in about half
+    the time pickle takes over slotted dataclasses."""
+    packed = tuple(_item_fields(item))
+    if not item.values:
+        return packed
+    values = tuple(map(_value_fields, item.values))
+    return (*packed[:_VALUES], values, *packed[_VALUES + 1 :])
 
 
-def _unpacked(packed: list[Any]) -> Item:
-    packed[_VALUES] = [Value(*v) for v in packed[_VALUES]]
-    return Item(*packed)
+def _unpacked(packed: tuple[Any, ...] | list[Any]) -> Item:
+    values = packed[_VALUES]
+    item = Item(*packed)
+    item.values = [Value(*v) for v in values] if values else []
+    return item
 
 
 def _load(blob: bytes) -> Any:
