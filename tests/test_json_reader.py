@@ -276,7 +276,7 @@ def test_one_loop_streams_leniently_and_reads_a_bundle_array_strictly() -> None:
     # In memory (a FHIR Bundle's entries) the same array breaks at the missing comma, after
     # the item before it, with the decoder's own message and position.
     items = ArrayItems(text, 0)
-    got = []
+    got: list[tuple[int, object]] = []
     with pytest.raises(json.JSONDecodeError) as broke:
         got.extend(items)
     assert got == [(1, {"a": 1})]
@@ -284,7 +284,7 @@ def test_one_loop_streams_leniently_and_reads_a_bundle_array_strictly() -> None:
     assert broke.value.pos == text.index('{"a": 2}')
     # Strict still takes one comma before the "]", and stops just past the "]".
     tail = ' "rest": 1}'
-    strict = ArrayItems('x [1, [2, 3],\n 4,]' + tail, 2)
+    strict = ArrayItems("x [1, [2, 3],\n 4,]" + tail, 2)
     assert list(strict) == [(1, 1), (2, [2, 3]), (3, 4)]
     assert strict.pos == len("x [1, [2, 3],\n 4,]")
     # A text that ends inside the array, and a broken item: errors, the items before yielded.
