@@ -111,7 +111,10 @@ def interpret_record(
             f"{' and '.join(scheme.needs)}, and its {need} was not given.",
         )
     result = interpret_panel(panel, ranges, scheme)
-    return replace(result, line=record.line, cell_errors=list(record.cell_errors))
+    # A new result, no one else's yet: set in place (a copy costs more than the rest here).
+    result.line = record.line
+    result.cell_errors = list(record.cell_errors)
+    return result
 
 
 def merge_patient(own: Patient, context: Patient) -> Patient:

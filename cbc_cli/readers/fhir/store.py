@@ -200,12 +200,14 @@ class Store:
                 packed[_MEMBERS] = [_unpacked(m) for m in packed[_MEMBERS]]
                 yield kind, Group(*packed)
                 continue
+            # The group's Observations in one query: its first is the one it is placed at.
             first = self.item(order)
             rows = self.db.execute(
-                "SELECT ord FROM loose WHERE subject IS ? AND effective IS ? ORDER BY ord",
+                "SELECT item.blob FROM loose JOIN item ON item.ord = loose.ord "
+                "WHERE loose.subject IS ? AND loose.effective IS ? ORDER BY loose.ord",
                 (_text_key(first.subject), _text_key(first.effective)),
             ).fetchall()
-            yield kind, [first, *(self.item(o) for (o,) in rows[1:])]
+            yield kind, [first, *(_unpacked(_load(blob)) for (blob,) in rows[1:])]
 
     def index_keys(self) -> None:
         """Index the keys once all are in (faster than keeping an index up to date)."""
