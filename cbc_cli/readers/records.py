@@ -80,9 +80,6 @@ _FLAG_AFTER = re.compile(
     r"(?:(?<=[\d.,])|\s+)(?:\(\s*(?P<p>LL|HH|AA|L|H|A)\s*\)|(?P<f>LL|HH|AA|L|H|A)|(?P<m>[*!]+))\s*$"
 )
 _FLAG_BEFORE = re.compile(r"^\s*(?P<m>[*!]+)\s*(?=[<>≤≥]?\s*[\d.])")
-LAB_FLAGS = ("L", "H", "LL", "HH", "A", "AA")
-"""The flags a lab prints beside a value (HL7 table 0078's low, high, critical and abnormal);
-a bare * or ! is read as A, abnormal."""
 
 
 def split_lab_flag(text: str) -> tuple[str, str | None]:
