@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from cbc_cli.engine import interpret_panel, patient_info
 from cbc_cli.grading import Scheme, context_message, missing_context
@@ -87,10 +88,14 @@ def interpret_record(
             message="This sample could not be read, so nothing in it was checked.",
         )
     panel = record.panel
+    # One copy of the record's panel with what the record and the context add (not one each).
+    changes: dict[str, Any] = {}
     if record.patient_id or record.collected:
-        panel = replace(panel, patient_id=record.patient_id, collected=record.collected)
+        changes.update(patient_id=record.patient_id, collected=record.collected)
     if context is not None:
-        panel = replace(panel, patient=merge_patient(panel.patient, context))
+        changes["patient"] = merge_patient(panel.patient, context)
+    if changes:
+        panel = replace(panel, **changes)
     need = missing_context(scheme, panel.patient)
     if need is not None:
         # Never graded by a band that may not be the person's: an error row in its place.
