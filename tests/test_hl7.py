@@ -409,7 +409,10 @@ def test_writer_segments_fields_and_notes() -> None:
     assert "grade 4 (NCI CTCAE v5.0" in findings[0]
     assert any(n[4] == "PI" and n[3].startswith("urgency now:") for n in ntes)
     assert any("the lab flagged plt N" in n[3] for n in ntes)
-    assert "x10\\S\\9/L" in text  # a ^ in a finding's words is escaped
+    # No raw component separator inside a note (escape() itself is tested below). The ANC's
+    # ASCO/IDSA sentence with its "x10^9/L" is no longer shown beside a CTCAE grade (one
+    # severity word per count, docs/clinical.md section 4).
+    assert not any("^" in n[3] for n in ntes)
 
 
 def test_escape_delimiters_and_line_breaks() -> None:
