@@ -18,6 +18,7 @@ from typing import Literal, NamedTuple
 
 __all__ = [
     "CARE_TEAM_MESSAGES",
+    "CHEMO_LEADS_UNTIL_DAY",
     "CHILD_CARE_TEAM_MESSAGES",
     "CHILD_NOTHING_CHECKED_MESSAGE",
     "CHILD_SOON_WITH_FEVER_MESSAGE",
@@ -694,6 +695,10 @@ _CRITICAL_FEBRILE_ACTION = (
     "Contact your care team now, or emergency services if the care team cannot be reached."
 )
 
+# The last day after chemotherapy on which it leads a low count's causes: the end of the
+# recovery phase in recovery_context (marrow cellularity usually normal by 40 to 60 days [C1]).
+CHEMO_LEADS_UNTIL_DAY = 60
+
 # What a low count can mean, fitted to the person (finding_words): the first that applies of
 # after chemotherapy (days since chemotherapy given), pregnancy, a child (under 18), else the
 # finding's own meaning, where chemotherapy is one cause of several [C6].
@@ -1332,7 +1337,8 @@ def finding_words(
             infection precautions then never ask them to watch for a fever.
         very_high: leukocytosis above 100 x10^9/L: as ``high_level="hyper"``.
         days_since_chemo: for two or three low cell types, the marrow background says whether
-            the pattern is expected after treatment.
+            the pattern is expected after treatment; from day 0 to CHEMO_LEADS_UNTIL_DAY a low
+            count's meaning leads with chemotherapy.
         with_precautions: the count is low enough for the topic's precautions (platelets below
             50 x10^9/L; white cells or a cytopenia pattern at grade 2 or worse). False gives the
             explanation without the precautions list or the marrow-failure background (the
@@ -1341,7 +1347,8 @@ def finding_words(
             empty when unknown (a lab's "AA" flag): the words then cover both.
         febrile: febrile neutropenia is present: a critical value then says only to act now.
         person: ``"pregnant"`` or ``"child"`` (under 18): a low count's meaning leads with the
-            causes that fit them, unless ``days_since_chemo`` is given, when chemotherapy leads;
+            causes that fit them, unless ``days_since_chemo`` is 0 to CHEMO_LEADS_UNTIL_DAY,
+            when chemotherapy leads;
             a child's two or three low types get a background without adult conditions.
         high_level: ``"critical"``: the count is beyond its critical high limit; ``"hyper"``:
             a white count above 100 x10^9/L. The meaning, notice and action then say what it
@@ -1354,7 +1361,11 @@ def finding_words(
         related topic codes. Raises KeyError for an unknown code.
     """
     page = explain(code)
-    meaning = _meaning_for(code, person, after_chemo=days_since_chemo is not None)
+    # Chemotherapy leads only while low counts are still expected after it (recovery_context:
+    # by day 40 to 60 the marrow has usually recovered, and counts still low after that deserve
+    # a review [C1]); later it is one cause of several.
+    after_chemo = days_since_chemo is not None and 0 <= days_since_chemo <= CHEMO_LEADS_UNTIL_DAY
+    meaning = _meaning_for(code, person, after_chemo=after_chemo)
     action = page.action_fever if fever and page.action_fever else page.action
     notice = page.notice
     if code == "leukocytosis" and very_high and not high_level:

@@ -774,3 +774,16 @@ def test_a_low_count_leads_with_chemotherapy_only_after_it() -> None:
     pregnant = finding_words("anemia", person="pregnant").meaning
     assert "chemotherapy" not in pregnant
     assert "iron" in pregnant
+
+
+def test_chemotherapy_stops_leading_once_low_counts_are_no_longer_expected() -> None:
+    # docs/clinical.md section 1 (marrow cellularity usually normal by 40 to 60 days) and the
+    # recovery note past day 60 ("counts that are still low now deserve a review"): a count
+    # still low at day 200 is not called expected; at day 60 it still is.
+    for code in ("anemia", "neutropenia", "thrombocytopenia", "leukopenia", "pancytopenia"):
+        late = finding_words(code, days_since_chemo=200).meaning
+        assert late == finding_words(code).meaning, code
+        assert "expected" not in late, code
+        assert "common during and after" not in late, code
+        edge = finding_words(code, days_since_chemo=60).meaning
+        assert edge.lower().index("chemotherapy") < 80, code
