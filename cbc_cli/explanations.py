@@ -1262,6 +1262,46 @@ def for_child(why: str) -> str:
     return why.replace("your care team", "your child's care team")
 
 
+# A finding's words for a child's parent (finding_words, person "child"): the same facts and
+# urgency, addressed to the parent who reads them [C6], so that the finding and the care-team
+# message speak to the same reader. Longer phrases first.
+_CHILD_REWORDING: tuple[tuple[str, str], ...] = (
+    (
+        "If you feel hot, shivery or unwell, take your temperature.",
+        "If your child feels hot, shivery or unwell, take their temperature.",
+    ),
+    (
+        "Pace yourself: save your energy for what matters most and rest in between. Get up "
+        "slowly, sitting for a moment before you stand.",
+        "Let your child rest when tired, with breaks between activities. Help them get up "
+        "slowly, sitting for a moment before they stand.",
+    ),
+    (
+        "Wash your hands often, and keep away from people who are ill and from crowds.",
+        "Wash hands often (yours and your child's), and keep your child away from people who "
+        "are ill and from crowds.",
+    ),
+    ("at your next contact", "at the next contact"),
+    ("if you feel worse", "if your child seems worse"),
+    ("If you feel very unwell", "If your child seems very unwell"),
+    ("even if you feel well", "even if your child seems well"),
+    ("if you feel unwell", "if your child seems unwell"),
+    ("prescribed for you,", "prescribed for your child,"),
+    ("changes in your sight", "changes in their sight"),
+    ("before taking any medicine", "before giving your child any medicine"),
+    ("before taking any supplement", "before giving your child any supplement"),
+    ("your care team", "your child's care team"),
+    ("Your care team", "Your child's care team"),
+)
+
+
+def _for_child_words(text: str) -> str:
+    """A finding's text worded for a child's parent (see _CHILD_REWORDING)."""
+    for old, new in _CHILD_REWORDING:
+        text = text.replace(old, new)
+    return text
+
+
 NOTHING_CHECKED_MESSAGE: str = (
     "None of these values could be compared with a reference range or graded, so "
     "this is NOT a sign that all is well. Give your age and sex (and check that "
@@ -1390,6 +1430,10 @@ def finding_words(
                 background = _marrow_background(days_since_chemo)
         elif with_precautions:
             precautions = first.summary_fever if fever and first.summary_fever else first.summary
+    if person == "child":
+        meaning, notice, action = (_for_child_words(t) for t in (meaning, notice, action))
+        precautions = _for_child_words(precautions) if precautions else precautions
+        background = _for_child_words(background) if background else background
     return FindingWords(
         title=page.title,
         measures=page.measures,
