@@ -21,6 +21,7 @@ __all__ = [
     "CHEMO_LEADS_UNTIL_DAY",
     "CHILD_CARE_TEAM_MESSAGES",
     "CHILD_NOTHING_CHECKED_MESSAGE",
+    "CHILD_ROUTINE_FOLLOW_UP",
     "CHILD_SOON_WITH_FEVER_MESSAGE",
     "DISCLAIMER",
     "EXPLANATIONS",
@@ -1300,6 +1301,11 @@ def _for_child_words(text: str) -> str:
     for old, new in _CHILD_REWORDING:
         text = text.replace(old, new)
     return text
+
+
+# ROUTINE_FOLLOW_UP as a child's finding says it: the engine swaps either for URGENT_FOLLOW_UP
+# when the urgency is soon or now.
+CHILD_ROUTINE_FOLLOW_UP: str = _for_child_words(ROUTINE_FOLLOW_UP)
 
 
 NOTHING_CHECKED_MESSAGE: str = (
