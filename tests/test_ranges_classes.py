@@ -151,9 +151,9 @@ def neighbours(age: Age | None, other: Age | None) -> list[Age | None]:
     if age.exact_days is not None:
         collected = date(2024, 6, 1)
         for shift in (-31, -7, -1, 1, 7, 31):
-            days = max(0, age.exact_days + shift)
-            found.append(Age.from_dates(collected - timedelta(days=days), collected))
-        days = age.exact_days
+            before = timedelta(days=max(0, age.exact_days + shift))
+            found.append(Age.from_dates(collected - before, collected))
+        days = float(age.exact_days)
     else:
         found += [Age(max(0, age.n + shift), age.unit) for shift in (-2, -1, 1, 2)]
         days = age.n * MEAN_DAYS[age.unit]
