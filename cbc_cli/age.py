@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 from cbc_cli.errors import InputError
 
-UNITS = ("d", "w", "m", "y")
 _NAMES = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 DAYS_PER_UNIT = {"d": (1, 1), "w": (7, 7), "m": (28, 31), "y": (365, 366)}
 """Shortest and longest length of one unit in days, for comparisons across units."""

@@ -57,6 +57,7 @@ from cbc_cli.engine import (
     care_message,
     decide,
     derive_counts,
+    is_child,
     judge_value,
     reported_value,
     value_basis,
@@ -1164,6 +1165,11 @@ class ColumnarCsv:
         patient = merge_patient(own, self.context) if self.context is not None else own
         if missing_context(self.scheme, patient) is not None:
             # Not graded without it: the scalar path writes the error row (cbc_cli.batch).
+            self._person_index[(sex, age)] = -1
+            return -1
+        if self.sink == "brief" and is_child(patient):
+            # A child's brief record speaks to the parent ("your child's care team":
+            # engine.care_message), which no outcome shared with adults can: the row path.
             self._person_index[(sex, age)] = -1
             return -1
         # Ranges and criteria are chosen by the age only through which side of each band bound

@@ -5,20 +5,24 @@ Rules follow docs/clinical.md sections 4-6; the urgency rules are in decide (and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from cbc_cli.age import band_text
+from cbc_cli.age import AgeBound, at_least, band_text
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
+    CHILD_CARE_TEAM_MESSAGES,
+    CHILD_NOTHING_CHECKED_MESSAGE,
+    CHILD_SOON_WITH_FEVER_MESSAGE,
     MCV_PATTERNS,
     NOTHING_CHECKED_MESSAGE,
     ROUTINE_FOLLOW_UP,
     SOON_WITH_FEVER_MESSAGE,
     URGENT_FOLLOW_UP,
     finding_words,
+    for_child,
     recovery_context,
     safety_line,
     transplant_context,
@@ -60,6 +64,12 @@ FINDING_RULES: tuple[tuple[str, str, str], ...] = (
     ("thrombocytosis", "plt", "high"),
 )
 LAB_CRITICAL_FLAGS = frozenset({"LL", "HH", "AA"})
+# The terms of a high count: beyond the critical high limit each is worded as urgent.
+HIGH_TERMS = frozenset(code for code, _, direction in FINDING_RULES if direction == "high")
+ADULT_FROM = AgeBound(18, "y")
+"""The age from which a person is an adult, for the words that address them (a child's care
+team, a child's causes): the age the pediatric reference and critical tables end at
+(docs/clinical.md section 3)."""
 LOW_FLAGS = frozenset({"L", "LL"})
 HIGH_FLAGS = frozenset({"H", "HH"})
 _NOT_LOW = HIGH_FLAGS | {"N"}
@@ -80,7 +90,8 @@ MCV_MICRO, MCV_MACRO = 80.0, 100.0
 ANC_DISAGREE_RELATIVE = 0.2
 ANC_DISAGREE_ABSOLUTE = 0.2
 # A white count above this (10^9/L) is hyperleukocytosis (CTCAE v5.0 grade 3 leukocytosis): its
-# explanation opens with "needs prompt review".
+# explanation says it needs review now and what it is mostly seen with (explanations,
+# _CRITICAL_HIGH_WORDS).
 VERY_HIGH_WBC = 100.0
 # ASCO/IDSA neutropenia words (docs/clinical.md section 4): each band is [low, high) in 10^9/L.
 NEUTROPENIA_WORDS = ((0.1, "profound"), (0.5, "severe"), (1.0, "moderate"), (1.5, "mild"))
@@ -492,21 +503,24 @@ def _finding(
     extra: str = "",
     pattern: str | None = None,
     patient: Patient | None = None,
-    very_high: bool = False,
+    high_level: str = "",
     with_precautions: bool = True,
     critical: tuple[str, ...] = (),
     febrile: bool = False,
+    high_analytes: tuple[str, ...] = (),
 ) -> Finding:
     person = patient or Patient()
     words = finding_words(
         code,
         extra=extra,
         fever=_has_fever(person),
-        very_high=very_high,
         days_since_chemo=person.days_since_chemo,
         with_precautions=with_precautions,
         critical=critical,
         febrile=febrile,
+        person="pregnant" if person.pregnancy_trimester else "child" if is_child(person) else "",
+        high_level=high_level,
+        high_analytes=high_analytes,
     )
     return Finding(
         code=code,
@@ -538,11 +552,18 @@ def _has_fever(patient: Patient) -> bool:
     return patient.temperature_c is not None and patient.temperature_c >= FEVER_C
 
 
-def _neutropenia_words(anc: _Checked) -> str:
+def _neutropenia_words(anc: _Checked, grade: int | None) -> str:
+    """The ASCO/IDSA severity word, only when the scheme could not grade the count: a graded
+    count shows its scheme's word alone, so a person never reads two answers for one count
+    (CTCAE grade 2 is "moderate" where ASCO/IDSA says "mild"; docs/clinical.md section 4)."""
+    if grade is not None:
+        return ""
     hi = anc.span[1]
+    bound = anc.quantity.comparator is not None
     for limit, word in NEUTROPENIA_WORDS:
         if guard(hi) < limit:
-            return f"In ASCO/IDSA terms this is {word} neutropenia (ANC below {limit:g} x10^9/L)."
+            least = f"at least {word}" if bound and word != "profound" else word
+            return f"In ASCO/IDSA terms this is {least} neutropenia (ANC below {limit:g} x10^9/L)."
     return ""
 
 
@@ -599,7 +620,13 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         if r.flag not in ("LL", "HH") and (r.lab_flag or "").upper() in LAB_CRITICAL_FLAGS
     }
     decision = decide(
-        flags, grades, fever=fever, febrile=febrile, lab_critical=lab_critical, certain=sure
+        flags,
+        grades,
+        fever=fever,
+        febrile=febrile,
+        lab_critical=lab_critical,
+        certain=sure,
+        unread=panel.unread,
     )
     notes.extend(_panel_notes(panel, values, checked, decision, ranges))
 
@@ -661,6 +688,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
                     # An "AA" from the lab has no direction: the words then cover both.
                     critical=() if "" in ways else tuple(sorted(ways)),
                     febrile="febrile-neutropenia" in decision.codes,
+                    high_analytes=tuple(a for a in decision.critical if flags.get(a) == "HH"),
                 )
             )
     urgency = decision.urgency
@@ -684,6 +712,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         [r.flag for r in analyte_results],
         fever=fever,
         after_chemo=patient.days_since_chemo is not None,
+        child=is_child(patient),
     )
     if patient.pregnancy_trimester:
         notes.append(
@@ -710,25 +739,33 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
 
 
 def care_message(
-    decision: Decision, flags: Iterable[Flag | None], *, fever: bool, after_chemo: bool = False
+    decision: Decision,
+    flags: Iterable[Flag | None],
+    *,
+    fever: bool,
+    after_chemo: bool = False,
+    child: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
     each class of combinations it decides once. ``after_chemo``: days since chemotherapy were
-    given (neutrophils may be low even when no count shows it)."""
-    care = CARE_TEAM_MESSAGES[decision.urgency]
-    if fever:
+    given (neutrophils may be low even when no count shows it). ``child``: the person is under
+    18 (:func:`is_child`): the message speaks of "your child" and "your child's care team"."""
+    care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
+    if fever and decision.urgency == "soon":
         # Never ask a person to watch for the fever they have just reported (the findings'
         # actions are worded for it already: explanations.finding_words).
-        care = SOON_WITH_FEVER_MESSAGE if decision.urgency == "soon" else care
-    if decision.urgency == "none" and not any(f not in (None, "no-range") for f in flags):
-        message = NOTHING_CHECKED_MESSAGE
+        care = CHILD_SOON_WITH_FEVER_MESSAGE if child else SOON_WITH_FEVER_MESSAGE
+    nothing_judged = not decision.codes and not any(f not in (None, "no-range") for f in flags)
+    if decision.urgency in ("none", "routine") and nothing_judged:
+        message = CHILD_NOTHING_CHECKED_MESSAGE if child else NOTHING_CHECKED_MESSAGE
     else:
-        message = f"{decision.why} {care}".strip()
+        why = for_child(decision.why) if child else decision.why
+        message = f"{why} {care}".strip()
     # The seeds' own rule (heavy bleeding, high fever, trouble breathing) on every result that
     # is not plainly within range (nothing checked is not "within range"), worded for a fever
     # the person already reported.
-    plainly_normal = decision.urgency == "none" and message != NOTHING_CHECKED_MESSAGE
+    plainly_normal = decision.urgency == "none" and not nothing_judged
     # Low neutrophils (or, without an ANC, low white cells), or after chemotherapy, when they
     # may be low untested: the fever threshold is named.
     low_white = after_chemo or "neutropenia" in decision.codes or "wbc" in decision.low_lines
@@ -752,16 +789,10 @@ def _panel_notes(
     decision: Decision,
     ranges: RangeTable,
 ) -> list[str]:
-    """Notes on how the panel was read: a deferred critical WBC, a typed ANC that disagrees
-    with the differential, a profile that could not apply."""
+    """Notes on how the panel was read: a typed ANC that disagrees with the differential, a
+    profile that could not apply."""
+    # A deferred critical WBC is said once, on its own row (deferred_wbc_note), not here too.
     notes: list[str] = []
-    anc = checked.get("anc")
-    if "wbc" in decision.deferred and anc is not None:
-        notes.append(
-            f"wbc {checked['wbc'].quantity.value:g} is below its critical limit, but the "
-            f"neutrophil count is known (anc {anc.quantity.input}): the urgency follows the "
-            "neutrophils, the white cells whose fall raises the risk of infection"
-        )
     wbc, neut, band = values.get("wbc"), values.get("neut_pct"), values.get("band_pct")
     typed = panel.values.get("anc")
     parts = [q for q in (wbc, neut, band, typed) if q is not None]
@@ -832,6 +863,19 @@ PATTERN_GRADE = 2
 # (docs/clinical.md section 5).
 PLT_PRECAUTIONS = 50.0
 PRECAUTIONS_GRADE = 2
+# Days after chemotherapy during which a low white count may still be falling to its low point
+# or climbing back from it: counts are usually lowest about day 7-14 and near normal within about
+# four weeks (Cancer Treatment Centers of America, Nadir; Sunnybrook: neutrophils rise 3-4 weeks
+# after; docs/clinical.md section 5). Within it, infection precautions show at grade 1 too.
+CHEMO_WINDOW_DAYS = 28
+
+
+def in_chemo_window(days_since_chemo: int | None) -> bool:
+    """Whether day N after chemotherapy lies in the usual fall-and-recovery window (day 0 to
+    CHEMO_WINDOW_DAYS); False when the days are not given."""
+    return days_since_chemo is not None and 0 <= days_since_chemo <= CHEMO_WINDOW_DAYS
+
+
 # Grades from this one up make a finding "severe" for urgency (CTCAE grade 3 and 4).
 SEVERE_GRADE = 3
 _DEFINITE_FLAGS = frozenset({"LL", "L", "N", "H", "HH", "no-range"})
@@ -846,6 +890,7 @@ def decide(
     febrile: bool = False,
     lab_critical: Mapping[str, str] | Sequence[str] = (),
     certain: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
+    unread: Collection[str] = (),
 ) -> Decision:
     """Findings and urgency from each analyte's flag and each graded term's grade.
 
@@ -873,7 +918,11 @@ def decide(
     7. soon | fever with counts that are not low | the seeds: seek care for a high fever.
     8. routine | any other finding or value outside its range, bicytopenia and grade-1
        pancytopenia included | project choice.
-    9. none | everything checked within range and no fever.
+    9. routine | a count that could not be judged: given but unreadable (``unread``), or a
+       count (hemoglobin, WBC, ANC, ALC, platelets) with neither a flag against a range nor a
+       grade in each direction its scheme grades, or no value at all that could be judged |
+       project rule: "cannot grade" is never "normal" (docs/clinical.md section 4).
+    10. none | everything checked within range and no fever.
 
     Pancytopenia and bicytopenia add no urgency beyond rule 5: a pattern of values each just
     under its limit (CTCAE grade 1: mild, no intervention indicated) is not escalated past
@@ -892,6 +941,7 @@ def decide(
             the lab's flag when known.
         certain: (analyte, "low"/"high") pairs certainly beyond the range though not flagged so
             (a reported bound such as "<0.6" that lies beyond it at both ends).
+        unread: analytes whose value was given but could not be read (rule 9).
     """
     singles: list[str] = []
     for code, analyte_id, direction in FINDING_RULES:
@@ -935,7 +985,9 @@ def decide(
         (g := grades.get(LINE_TERMS[a])) is None or g >= PATTERN_GRADE for a in low_lines
     )
     anc_unjudged = flags.get("anc") in (None, "no-range") and "neutropenia" not in singles
-    abnormal = not _NOT_ABNORMAL.issuperset(flags.values())
+    # A value that cannot be flagged (None) is not "outside its range": rule 9 says so instead.
+    abnormal = any(f not in _NOT_ABNORMAL and f is not None for f in flags.values())
+    unjudged = _unjudged(flags, grades, singles, unread)
     urgency: Urgency
     if febrile:
         urgency, why = "now", "Fever with a very low neutrophil count is a medical emergency."
@@ -972,9 +1024,67 @@ def decide(
         )
     elif codes or abnormal:
         urgency, why = "routine", "Some results are outside their reference range."
+        if unjudged:
+            why = f"{why[:-1]}, and {_unjudged_words(unjudged)}."
+    elif unjudged:
+        urgency, why = "routine", f"{_unjudged_words(unjudged).capitalize()}."
     else:
         urgency, why = "none", ""
     return Decision(tuple(codes), low_lines, critical, urgency, why, deferred)
+
+
+# The counts a finding grades (hemoglobin, WBC, ANC, ALC, platelets): one of them unjudged is
+# never read as normal (decide, rule 9).
+_COUNT_TERMS: dict[str, tuple[str, ...]] = {}
+for _code, _analyte, _ in FINDING_RULES:
+    _COUNT_TERMS.setdefault(_analyte, ())
+    _COUNT_TERMS[_analyte] += (_code,)
+
+
+def _unjudged(
+    flags: Mapping[str, Flag | None],
+    grades: Mapping[str, int | None],
+    singles: Sequence[str],
+    unread: Collection[str],
+) -> tuple[str, ...]:
+    """The analytes that could not be judged (decide, rule 9), in ANALYTES order: given but
+    unreadable; a count with no flag against a range whose graded terms include one that
+    could not be graded (or that no term grades), unless a finding says it is abnormal; every
+    value, when not one could be judged."""
+    out = set(unread) - set(flags)
+    # A reported bound across a limit ("<2" with a limit of 1.8) cannot be flagged.
+    out.update(a for a, f in flags.items() if f is None and a not in _COUNT_TERMS)
+    for analyte_id, terms in _COUNT_TERMS.items():
+        if analyte_id not in flags or flags[analyte_id] not in (None, "no-range"):
+            continue
+        if any(code in singles for code in terms):
+            continue
+        graded = [grades[c] for c in terms if c in grades]
+        if flags[analyte_id] is None or not graded or any(g is None for g in graded):
+            out.add(analyte_id)
+    if flags and all(f in (None, "no-range") for f in flags.values()) and not singles:
+        out.update(flags)
+    return tuple(a for a in ANALYTES if a in out)
+
+
+def _unjudged_words(analytes: Sequence[str]) -> str:
+    """``the neutrophil count could not be judged, so ...``: why rule 9 holds."""
+    names = [_COUNT_NAMES.get(a, f"the {ANALYTES[a].name} value") for a in analytes]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    pronoun = "it is" if len(names) == 1 else "they are"
+    return (
+        f"{listed} could not be judged, so this result cannot show that {pronoun} normal; "
+        "ask your care team about it"
+    )
+
+
+_COUNT_NAMES = {
+    "hgb": "the hemoglobin",
+    "wbc": "the white cell count",
+    "anc": "the neutrophil count",
+    "alc": "the lymphocyte count",
+    "plt": "the platelet count",
+}
 
 
 def _single_finding(
@@ -983,7 +1093,7 @@ def _single_finding(
     """The finding of one analyte's term, with its grade, notes and explanation."""
     analyte_id = next(a for c, a, _ in FINDING_RULES if c == code)
     c = checked[analyte_id]
-    extra = _neutropenia_words(c) if code == "neutropenia" else ""
+    extra = _neutropenia_words(c, g.grade) if code == "neutropenia" else ""
     pattern = _mcv_pattern(checked.get("mcv")) if code == "anemia" else None
     if pattern:
         extra = MCV_PATTERNS[pattern]
@@ -995,15 +1105,26 @@ def _single_finding(
     if c.flag == "no-range" and g.grade:
         fixed = "no reference range applies: graded by the scheme's fixed cut-offs only."
         note = f"{fixed} {note}" if note else fixed
-    # A very high white count opens with "needs prompt review", not "the body's normal answer".
-    very_high = code == "leukocytosis" and (c.flag == "HH" or guard(c.span[0]) > VERY_HIGH_WBC)
+    # A count beyond its critical high limit (or a white count above 100) is worded for what it
+    # can be seen with and why it is urgent, never "the body's normal answer".
+    high_level = ""
+    if code == "leukocytosis" and guard(c.span[0]) > VERY_HIGH_WBC:
+        high_level = "hyper"
+    elif code in HIGH_TERMS and c.flag == "HH":
+        high_level = "critical"
     # Precautions where they apply (docs/clinical.md section 5): bleeding precautions below
     # 50 x10^9/L platelets (CTCAE v5.0 grade 3 and worse); infection precautions from grade 2
-    # (or when the grade cannot be told). A milder count keeps its explanation.
+    # (or when the grade cannot be told), and at any grade within CHEMO_WINDOW_DAYS of
+    # chemotherapy, when the count may still be falling to its low point. A milder count keeps
+    # its explanation.
     if code == "thrombocytopenia":
         with_precautions = guard(c.span[0]) < PLT_PRECAUTIONS
     else:
-        with_precautions = g.grade is None or g.grade >= PRECAUTIONS_GRADE
+        with_precautions = (
+            g.grade is None
+            or g.grade >= PRECAUTIONS_GRADE
+            or in_chemo_window(patient.days_since_chemo)
+        )
     severity = None
     if g.grade == 4:
         # A scheme's grade-4 word (CTCAE: life-threatening) describes a person's condition;
@@ -1019,9 +1140,14 @@ def _single_finding(
         extra=extra,
         pattern=pattern,
         patient=patient,
-        very_high=very_high,
+        high_level=high_level,
         with_precautions=with_precautions,
     )
+
+
+def is_child(patient: Patient) -> bool:
+    """Whether the person is known to be under 18 (an age that cannot tell is not a child's)."""
+    return patient.age is not None and at_least(patient.age, ADULT_FROM) is False
 
 
 def patient_info(patient: Patient) -> PatientInfo:

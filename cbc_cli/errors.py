@@ -153,12 +153,6 @@ def _name_terms(text: str, name: Callable[[str], str]) -> str:
     return _TERM.sub(lambda m: name(m.group(1)), text)
 
 
-def kind_of(code: str) -> str:
-    """The kind of an error code (``internal`` for a code not in :data:`CODES`)."""
-    known = CODES.get(code)
-    return known.kind if known else "internal"
-
-
 class UsageError(CbcError, ValueError):
     """A bad option, a conflicting combination of options, or no input (exit 2)."""
 

@@ -18,6 +18,9 @@ from typing import Literal, NamedTuple
 
 __all__ = [
     "CARE_TEAM_MESSAGES",
+    "CHILD_CARE_TEAM_MESSAGES",
+    "CHILD_NOTHING_CHECKED_MESSAGE",
+    "CHILD_SOON_WITH_FEVER_MESSAGE",
     "DISCLAIMER",
     "EXPLANATIONS",
     "MCV_PATTERNS",
@@ -35,6 +38,7 @@ __all__ = [
     "Topic",
     "explain",
     "finding_words",
+    "for_child",
     "recovery_context",
     "safety_line",
     "topic",
@@ -165,6 +169,35 @@ __all__ = [
 #      The warning signs (trouble breathing, headache, changes in vision, confusion) as listed
 #      by Center for Nurses, AML oncologic emergencies: leukostasis.
 #      https://www.centerfornurses.com/aml/oncologic-emergencies/leukostasis/
+# [WHO-ANAEMIA] World Health Organization. Anaemia (fact sheet).
+#      https://www.who.int/news-room/fact-sheets/detail/anaemia (children and pregnant women most
+#      affected; iron deficiency the most common nutritional cause; infections and inherited red
+#      cell disorders also cause it).
+# [ACOG-ANEMIA] American College of Obstetricians and Gynecologists. Anemia in pregnancy.
+#      Practice Bulletin 233. Obstet Gynecol 2021;138(2):e55-e64 (blood volume grows more than
+#      red cell mass; iron deficiency is the most common cause, then blood loss; folate and B12).
+# [ACOG-PLT] American College of Obstetricians and Gynecologists. Thrombocytopenia in
+#      pregnancy. Practice Bulletin 207. Obstet Gynecol 2019;133(3):e181-e193 (gestational
+#      thrombocytopenia: the most common cause, mild, late in pregnancy, harmless to mother and
+#      baby; preeclampsia and immune thrombocytopenia are other causes).
+# [CHILD-NEUTROPENIA] Alexandropoulou O, et al. Transient neutropenia in children with febrile
+#      illness and associated infectious agents: 2 years' follow-up. Eur J Pediatr
+#      2013;172(6):811-819 (mostly transient, under a month, with viral infections; a few last).
+# [MSD-ITP] MSD Manual Consumer Version. Immune thrombocytopenia (ITP).
+#      https://www.msdmanuals.com/home/blood-disorders/platelet-disorders/immune-thrombocytopenia-itp
+#      (in children it often follows a viral infection and usually goes away without treatment).
+# [CHILD-PANCYTOPENIA] Bhatnagar SK, et al. Pancytopenia in children: etiological profile.
+#      J Trop Pediatr 2005;51(4):236-239 (low B12 or folate and infections among the commonest
+#      causes, and quick to respond to treatment; marrow failure and leukemia also seen); Erlacher
+#      M, Strahm B. Missing cells: (pan)cytopenia in childhood. Front Pediatr 2015;3:64 (the work-up
+#      rests on a bone marrow test).
+# [HYPERLEUKO] Emergency Medicine Residents' Association. The white count: acute hyperleukocytosis
+#      and leukostasis. https://emra.org/emresident/article/the-white-count-acute-hyperleukocytosis-and-leukostasis
+#      (above 100 x10^9/L mostly from leukemia; a strong reaction to infection can reach 50;
+#      headache, changes in vision, confusion, breathing trouble as warning signs).
+# [MICHIELS-PLT] Michiels JJ. Acquired von Willebrand disease due to increasing platelet count.
+#      Clin Appl Thromb Hemost 1999;5(3):147-151. https://pubmed.ncbi.nlm.nih.gov/10725999
+#      (above 1,000 x10^9/L von Willebrand factor is lost and bleeding joins the clot risk).
 
 
 class Explanation(NamedTuple):
@@ -263,12 +296,13 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Hemoglobin is the protein in red blood cells that carries oxygen around the body; "
             "the red cell count and hematocrit measure the same cells in other ways."
         ),
-        # Chemotherapy lowers red cells [C1]; iron, B12, folate: anemia by MCV [C5]; blood loss,
-        # kidney disease, marrow disorders [ANEMIA-CAUSES].
+        # Iron, B12, folate: anemia by MCV [C5]; blood loss, kidney disease, medicines, marrow
+        # disorders [ANEMIA-CAUSES]; chemotherapy [C1], one cause of several. After
+        # chemotherapy: _AFTER_CHEMO_MEANING.
         meaning=(
-            "A low value is common during and after chemotherapy, which slows the bone marrow "
-            "(where blood cells are made) for a while. It can also be seen with blood loss, "
-            "low iron, vitamin B12 or folate, kidney disease, or a marrow disorder."
+            "A low value can be seen with low iron, blood loss, low vitamin B12 or folate, "
+            "kidney disease, some medicines or cancer treatments such as chemotherapy, or a "
+            "bone marrow disorder."
         ),
         # Fatigue, pallor, breathlessness: symptom table [C1]; dizziness, headaches and a fast
         # heartbeat [NCI-ANEMIA].
@@ -291,13 +325,12 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "The absolute neutrophil count (ANC) counts neutrophils, the white blood cells that "
             "are first to fight bacteria and fungi."
         ),
-        # Chemotherapy lowers them; small infections can become serious [C1]; other causes
-        # [MAYO-NEUTROPENIA].
+        # Causes [MAYO-NEUTROPENIA], chemotherapy among them [C1]; small infections can become
+        # serious [C1]. After chemotherapy: _AFTER_CHEMO_MEANING.
         meaning=(
-            "A low count is expected some days after many chemotherapy treatments and usually "
-            "climbs again as the bone marrow recovers. It can also be seen with some "
-            "infections, medicines or marrow disorders. With few neutrophils, an infection can "
-            "turn serious quickly."
+            "A low count can be seen with some infections (often viral), some medicines, "
+            "cancer treatments such as chemotherapy or radiation, low vitamins, or a bone "
+            "marrow disorder. With few neutrophils, an infection can turn serious quickly."
         ),
         # Signs of infection [CLEVELAND].
         notice=(
@@ -313,12 +346,12 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         title="Thrombocytopenia (low platelets)",
         # Platelets help clotting [C1].
         measures="Platelets are tiny cell pieces that help blood clot, so that bleeding stops.",
-        # Chemotherapy lowers them [C1]; other causes [MSD-PLATELETS].
+        # Causes [MSD-PLATELETS], chemotherapy among them [C1]. After chemotherapy:
+        # _AFTER_CHEMO_MEANING.
         meaning=(
-            "A low count can be seen after chemotherapy while the bone marrow recovers. It can "
-            "also come with some infections or medicines, the immune system clearing "
-            "platelets, or a marrow disorder. The lower the count, the more easily bleeding "
-            "starts."
+            "A low count can be seen with some infections or medicines, the immune system "
+            "clearing platelets, cancer treatments such as chemotherapy, or a bone marrow "
+            "disorder. The lower the count, the more easily bleeding starts."
         ),
         # Easy bruising or bleeding, prolonged bleeding [C1]; small red or purple spots
         # [HCI-BLEED].
@@ -342,12 +375,12 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "against infection, including neutrophils and lymphocytes."
         ),
         # Chemotherapy and radiation, viruses, marrow failure; small infections [C1]; medicines
-        # [MAYO-NEUTROPENIA].
+        # [MAYO-NEUTROPENIA]. After chemotherapy: _AFTER_CHEMO_MEANING.
         meaning=(
-            "A low total can be seen after chemotherapy or radiation, with some viral "
-            "infections and medicines, or with a bone marrow disorder. It often goes with low "
-            "neutrophils, the cells that matter most against infection; while the count is "
-            "low, even a small infection may become serious."
+            "A low total can be seen with some viral infections and medicines, cancer "
+            "treatments such as chemotherapy or radiation, or a bone marrow disorder. It often "
+            "goes with low neutrophils, the cells that matter most against infection; while "
+            "the count is low, even a small infection may become serious."
         ),
         # Recurrent infections: symptom table [C1].
         notice=(
@@ -365,11 +398,11 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Lymphocytes are white blood cells that recognise germs, make antibodies and "
             "remember infections met before."
         ),
-        # [MSD-LYMPHO]
+        # [MSD-LYMPHO]. After chemotherapy: _AFTER_CHEMO_MEANING.
         meaning=(
-            "A low count is common after chemotherapy, radiation or steroid medicines. It can "
-            "also be seen with some infections, or with conditions of the immune system or "
-            "bone marrow. While it is low, infections may be more likely."
+            "A low count can be seen with some infections, steroid medicines, cancer "
+            "treatments such as chemotherapy or radiation, or conditions of the immune system "
+            "or bone marrow. While it is low, infections may be more likely."
         ),
         # Recurrent infections: symptom table [C1].
         notice=(
@@ -388,7 +421,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "blood."
         ),
         # G-CSF raises white cells [C1]; other causes [AFP-WBC] [WILLIAMS-NEUTROPHILIA]. A
-        # very high count: see _VERY_HIGH_WBC.
+        # count beyond its critical limit, or above 100: see _CRITICAL_HIGH_WORDS.
         meaning=(
             "A high count is often the body's normal answer to infection, inflammation, stress "
             "or steroid medicines. It can also be seen with smoking, growth-factor treatment "
@@ -491,11 +524,11 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         # Suppression vs failure; the care team can tell which [C1] [C5]; infection and low
         # vitamins [MAYO-NEUTROPENIA] [MSD-PLATELETS].
         meaning=(
-            "Two low types together can follow chemotherapy or radiation, which hold the "
-            "marrow back for a time (marrow suppression). They can also come from a problem in "
-            "the marrow itself, which then cannot make enough cells (marrow failure), or from "
-            "causes such as infection or low vitamins. Your care team can tell which is more "
-            "likely, sometimes with further tests."
+            "Two low types together can be seen with infection, low vitamins, some medicines, "
+            "or treatment such as chemotherapy or radiation, which holds the marrow back for a "
+            "time (marrow suppression). They can also come from a problem in the marrow "
+            "itself, which then cannot make enough cells (marrow failure). Your care team can "
+            "tell which is more likely, sometimes with further tests."
         ),
         # Symptom table [C1].
         notice=(
@@ -525,11 +558,11 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         # Suppression vs failure; marrow biopsy as a further test [C1] [C5]; severe infection
         # and low vitamins [MAYO-NEUTROPENIA] [MSD-PLATELETS].
         meaning=(
-            "All three can drop together after chemotherapy or radiation, which hold the "
-            "marrow back for a time (marrow suppression). The same picture can also come from "
-            "a marrow that cannot make enough cells on its own (marrow failure), or from other "
-            "causes such as severe infection or low vitamins. Your care team can tell which is "
-            "more likely, sometimes with a bone marrow test."
+            "All three can drop together with severe infection, low vitamins, some medicines, "
+            "or treatment such as chemotherapy or radiation, which holds the marrow back for a "
+            "time (marrow suppression). The same picture can also come from a marrow that "
+            "cannot make enough cells on its own (marrow failure). Your care team can tell "
+            "which is more likely, sometimes with a bone marrow test."
         ),
         # Symptom table [C1].
         notice=(
@@ -609,25 +642,6 @@ EXPLANATIONS: MappingProxyType[str, Explanation] = MappingProxyType(
     {item.code: item for item in _EXPLANATION_LIST}
 )
 
-# A white count above 100 x10^9/L (CTCAE v5.0 grade 3; hyperleukocytosis [LEUKOSTASIS]) or
-# beyond the critical limit: the usual "normal answer to infection" opening would understate
-# it. Trouble breathing [C1]; headache, confusion and changes in vision [LEUKOSTASIS].
-_VERY_HIGH_WBC = (
-    "A white count this high needs prompt review by your care team, even if you feel well. "
-    "Infection, inflammation, steroid medicines or growth-factor treatment (G-CSF) can raise "
-    "the count, but a count this high can also come from a blood or marrow condition. Your "
-    "care team can tell which, sometimes with further tests."
-)
-_VERY_HIGH_WBC_SIGNS = (
-    "With a count this high, get help at once for trouble breathing, a bad headache, "
-    "confusion, or changes in your sight."
-)
-# With a fever reported [C1]: the fever's urgency is the care-team message's.
-_VERY_HIGH_WBC_FEVER = (
-    "You reported a temperature of 38.0 C or more: the care-team message says how soon to act "
-    "on it, and a fever that climbs higher needs care at once."
-)
-
 # A critical value's words by direction [C5] [C6]: the page above speaks of both; a result says
 # only what fits its values. Very high counts: leukostasis [LEUKOSTASIS]; clots, and bleeding
 # with very high platelets [STATPEARLS-PLT] [NIDIRECT-PCYT] [ONCOLINK-CLOT].
@@ -661,6 +675,225 @@ _CRITICAL_FEBRILE = (
 )
 _CRITICAL_FEBRILE_ACTION = (
     "Contact your care team now, or emergency services if the care team cannot be reached."
+)
+
+# What a low count can mean, fitted to the person (finding_words): the first that applies of
+# after chemotherapy (days since chemotherapy given), pregnancy, a child (under 18), else the
+# finding's own meaning, where chemotherapy is one cause of several [C6].
+# After chemotherapy, the treatment leads [C1] [CTCA-NADIR]; other causes as on the page.
+_AFTER_CHEMO_MEANING: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "anemia": (
+            "A low value is common during and after chemotherapy, which slows the bone marrow "
+            "(where blood cells are made) for a while. It can also be seen with blood loss, "
+            "low iron, vitamin B12 or folate, kidney disease, or a marrow disorder."
+        ),
+        "neutropenia": (
+            "A low count is expected some days after many chemotherapy treatments and usually "
+            "climbs again as the bone marrow recovers. It can also be seen with some "
+            "infections, medicines or marrow disorders. With few neutrophils, an infection can "
+            "turn serious quickly."
+        ),
+        "thrombocytopenia": (
+            "A low count can be seen after chemotherapy while the bone marrow recovers. It can "
+            "also come with some infections or medicines, the immune system clearing "
+            "platelets, or a marrow disorder. The lower the count, the more easily bleeding "
+            "starts."
+        ),
+        "leukopenia": (
+            "A low total is common after chemotherapy or radiation, and can also be seen with "
+            "some viral infections and medicines, or with a bone marrow disorder. It often goes "
+            "with low neutrophils, the cells that matter most against infection; while the "
+            "count is low, even a small infection may become serious."
+        ),
+        "lymphopenia": (
+            "A low count is common after chemotherapy, radiation or steroid medicines. It can "
+            "also be seen with some infections, or with conditions of the immune system or "
+            "bone marrow. While it is low, infections may be more likely."
+        ),
+        "bicytopenia": (
+            "Two low types together can follow chemotherapy or radiation, which hold the "
+            "marrow back for a time (marrow suppression). They can also come from a problem in "
+            "the marrow itself, which then cannot make enough cells (marrow failure), or from "
+            "causes such as infection or low vitamins. Your care team can tell which is more "
+            "likely, sometimes with further tests."
+        ),
+        "pancytopenia": (
+            "All three can drop together after chemotherapy or radiation, which hold the "
+            "marrow back for a time (marrow suppression). The same picture can also come from "
+            "a marrow that cannot make enough cells on its own (marrow failure), or from other "
+            "causes such as severe infection or low vitamins. Your care team can tell which is "
+            "more likely, sometimes with a bone marrow test."
+        ),
+    }
+)
+# In pregnancy: the blood's fluid grows more than its red cells, and iron deficiency is the
+# most common cause of anemia, then blood loss [ACOG-ANEMIA] [WHO-ANAEMIA]; a mildly low
+# platelet count late in pregnancy is most often gestational thrombocytopenia, harmless, with
+# preeclampsia and immune thrombocytopenia as other causes [ACOG-PLT].
+_PREGNANCY_MEANING: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "anemia": (
+            "In pregnancy the blood's fluid grows more than its red cells, so hemoglobin runs "
+            "a little lower, and the limits used here allow for that. A value below them is "
+            "most often from low iron; blood loss and low folate or vitamin B12 are other "
+            "causes your care team can check."
+        ),
+        "thrombocytopenia": (
+            "In pregnancy a mildly low count is common, most often late in pregnancy, and is "
+            "usually harmless for mother and baby (gestational thrombocytopenia). A lower "
+            "count can have other causes, such as preeclampsia or the immune system clearing "
+            "platelets, which your care team can check. The lower the count, the more easily "
+            "bleeding starts."
+        ),
+    }
+)
+# In children: neutrophils (and so white cells) most often fall for a short time with a viral
+# infection and recover within weeks [CHILD-NEUTROPENIA]; low platelets alone most often come
+# from immune thrombocytopenia after a viral infection, which usually settles by itself
+# [MSD-ITP]; anemia most often from low iron, also infections and inherited red cell
+# conditions [WHO-ANAEMIA]; all three low with infections or low B12 or folate, which respond
+# quickly to treatment, and the marrow itself as a reason to look into [CHILD-PANCYTOPENIA].
+_CHILD_MEANING: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "anemia": (
+            "In children a low value is most often from low iron, which a growing body needs "
+            "a lot of. It can also be seen with infections, blood loss, or an inherited "
+            "difference in the red cells, which your child's care team can check."
+        ),
+        "neutropenia": (
+            "In children a low count most often comes for a short time with a viral infection "
+            "and recovers within a few weeks. Some medicines can lower it too, and now and then "
+            "it lasts longer, which your child's care team can look into. With few neutrophils, "
+            "an infection can turn serious quickly."
+        ),
+        "thrombocytopenia": (
+            "In children a low platelet count on its own most often comes from the immune "
+            "system clearing platelets, often after a viral infection (immune "
+            "thrombocytopenia), and it usually settles by itself. Some infections and medicines "
+            "can lower it too. The lower the count, the more easily bleeding starts."
+        ),
+        "leukopenia": (
+            "In children a low total most often comes for a short time with a viral infection "
+            "and recovers within a few weeks; some medicines can lower it too. It often goes "
+            "with low neutrophils, the cells that matter most against infection; while the "
+            "count is low, even a small infection may become serious."
+        ),
+        "bicytopenia": (
+            "In children, two low types together can be seen with some infections or with low "
+            "vitamin B12 or folate, which usually get better once treated. The marrow itself "
+            "can also be the reason, so your child's care team will want to look into it, "
+            "sometimes with more tests."
+        ),
+        "pancytopenia": (
+            "In children, all three can drop together with some infections or with low vitamin "
+            "B12 or folate, which usually get better once treated. The marrow itself can also "
+            "be the reason, so your child's care team will want to look into it, sometimes "
+            "with a bone marrow test."
+        ),
+    }
+)
+# Under a child's two or three low types, instead of the marrow-failure summary, which names
+# adult conditions first (MDS is rare in children [CHILD-PANCYTOPENIA]): the topic stays linked.
+_CHILD_MARROW_BACKGROUND = (
+    "A blood count alone cannot tell the reason. If the counts stay low, your child's care team "
+    "may suggest more tests, which can include a bone marrow sample."
+)
+
+# A high count beyond its critical limit (finding_words ``high_level``): what it can be seen
+# with, why it is urgent and to act now [C5] [C6]; never the reassuring opening of a mildly high
+# count. White cells: above 100 x10^9/L mostly leukemia, strong reactions to infection reach
+# about 50 [HYPERLEUKO] [AFP-WBC]; the cells can crowd small vessels, mainly in the lungs and
+# brain [LEUKOSTASIS]. Platelets: reactive causes stay common [STATPEARLS-PLT], marrow
+# conditions that make too many; clots, and above 1,000 bleeding [MICHIELS-PLT]. Hemoglobin:
+# thick blood and clots, polycythemia, lung or heart disease, dehydration [NIDIRECT-PCYT]
+# [MAYO-HGB]. Warning signs of a clot or stroke [ONCOLINK-CLOT]; of leukostasis [LEUKOSTASIS].
+_CRITICAL_HIGH_ACTION = (
+    "Contact your care team now, even if you feel well. Get help at once, from emergency "
+    "services if needed, for {signs}."
+)
+_CLOT_SIGNS = (
+    "chest pain, sudden shortness of breath, a painful swollen leg, weakness on one side of the "
+    "body or trouble speaking"
+)
+_CRITICAL_HIGH_WORDS: MappingProxyType[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "hyper-wbc": (
+            "A white count above 100 x10^9/L needs your care team's review now, even if you feel "
+            "well. Counts this high are most often seen with a blood or marrow condition such "
+            "as leukemia, and only rarely with a reaction to infection. So many white cells can "
+            "crowd small blood vessels, mainly in the lungs and brain.",
+            "Some people notice nothing. Trouble breathing, a headache, changes in sight or "
+            "confusion can be signs that the cells are slowing the blood.",
+            _CRITICAL_HIGH_ACTION.format(
+                signs="trouble breathing, a bad headache, confusion, or changes in your sight"
+            ),
+        ),
+        "leukocytosis": (
+            "A white count this far above the range needs your care team's review now. It can "
+            "be seen with a strong reaction to a severe infection or inflammation, with "
+            "steroid or growth-factor treatment (G-CSF), or with a blood or marrow condition "
+            "such as leukemia; sometimes the sample or a typing error is the reason. Only the "
+            "care team can tell which.",
+            "What stands out is often the cause: fever, pain or feeling very unwell. Trouble "
+            "breathing, a headache or changes in sight matter most.",
+            _CRITICAL_HIGH_ACTION.format(
+                signs="trouble breathing, a bad headache, confusion, or changes in your sight"
+            ),
+        ),
+        "thrombocytosis": (
+            "A platelet count this far above the range needs your care team's review now. It "
+            "can still be a reaction to infection, inflammation, bleeding or low iron, but it "
+            "is also seen with marrow conditions that make too many platelets. At counts this "
+            "high, clots become more likely, and above about 1,000 x10^9/L bleeding does too, "
+            "because the platelets use up a protein the blood needs to clot.",
+            "Many people notice nothing. Signs of a clot (chest pain, sudden shortness of "
+            "breath, a painful swollen leg) or of bleeding (nosebleeds, bleeding gums, easy "
+            "bruising) matter most.",
+            _CRITICAL_HIGH_ACTION.format(signs=f"{_CLOT_SIGNS}, or heavy bleeding"),
+        ),
+        "erythrocytosis": (
+            "A hemoglobin this far above the range needs your care team's review now. Blood "
+            "this thick clots more easily, which can lead to a stroke or a clot in a leg or the "
+            "lungs. It can be seen with a marrow condition that makes too many red cells, "
+            "long-standing lung or heart disease, or losing a lot of body water, or come from a "
+            "sample or typing error.",
+            "Headaches, dizziness, blurred sight or red skin; or signs of a clot, such as chest "
+            "pain, sudden shortness of breath or a painful swollen leg.",
+            _CRITICAL_HIGH_ACTION.format(signs=_CLOT_SIGNS),
+        ),
+        "neutrophilia": (
+            "A neutrophil count this far above the range needs your care team's review now. It "
+            "can be seen with a strong reaction to a severe infection, with growth-factor "
+            "treatment (G-CSF), or with a blood or marrow condition; sometimes the sample or a "
+            "typing error is the reason. Only the care team can tell which.",
+            "What stands out is often the cause: fever, pain or feeling very unwell.",
+            _CRITICAL_HIGH_ACTION.format(
+                signs="trouble breathing, a bad headache, confusion, or feeling very unwell"
+            ),
+        ),
+    }
+)
+# A critical value's words for each count beyond its high limit, short: the count's own
+# finding says more.
+_CRITICAL_HIGH_CLAUSES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "wbc": "so many white cells can crowd small blood vessels",
+        "anc": "so many neutrophils usually mean a strong reaction or a marrow condition",
+        "plt": "so many platelets make clots, and bleeding, more likely",
+        "hgb": "blood this thick clots more easily",
+        "hct": "blood this thick clots more easily",
+    }
+)
+_CRITICAL_HIGH_SIGNS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "wbc": "trouble breathing, a headache, changes in sight or confusion with a very high "
+        "white count",
+        "anc": "fever, pain or feeling very unwell with very high neutrophils",
+        "plt": "signs of a clot or of bleeding with very high platelets",
+        "hgb": "headaches, dizziness or signs of a clot with very high hemoglobin",
+        "hct": "headaches, dizziness or signs of a clot with a very high hematocrit",
+    }
 )
 
 # --- 4. Patient topics ----------------------------------------------------------------------
@@ -966,11 +1199,50 @@ SOON_WITH_FEVER_MESSAGE: str = (
     "feel worse, start shivering, bleed, or have trouble breathing."
 )
 
+# The same messages when the person is a child (age under 18 given): the reader is most often a
+# parent, so the words address "your child" and "your child's care team" [C6].
+CHILD_CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "none": (
+            "All the values that could be checked were within range. This is not a "
+            "diagnosis, and your child's care team knows the whole picture, so keep to the "
+            "usual plan with them and tell them if your child seems unwell."
+        ),
+        "routine": (
+            "Mention these results to your child's care team at the next planned contact, "
+            "or sooner if your child seems unwell."
+        ),
+        "soon": (
+            "Contact your child's care team within a day (today or tomorrow) about these "
+            "results, and straight away if your child seems worse."
+        ),
+        "now": (
+            "Contact your child's care team now. If they cannot be reached, call emergency "
+            "services."
+        ),
+    }
+)
+CHILD_SOON_WITH_FEVER_MESSAGE: str = (
+    "Contact your child's care team today about the fever and these results, and straight "
+    "away if your child seems worse, starts shivering, bleeds, or has trouble breathing."
+)
+
+
+def for_child(why: str) -> str:
+    """A care-team reason (``engine.decide``'s ``why``) worded for a child's parent."""
+    return why.replace("your care team", "your child's care team")
+
 
 NOTHING_CHECKED_MESSAGE: str = (
     "None of these values could be compared with a reference range or graded, so "
     "this is NOT a sign that all is well. Give your age and sex (and check that "
     "units are included) so that ranges can apply, or ask your care team to look "
+    "at the results."
+)
+CHILD_NOTHING_CHECKED_MESSAGE: str = (
+    "None of these values could be compared with a reference range or graded, so "
+    "this is NOT a sign that all is well. Give your child's sex if it is missing (and check "
+    "that units are included) so that ranges can apply, or ask your child's care team to look "
     "at the results."
 )
 
@@ -1022,6 +1294,9 @@ def finding_words(
     with_precautions: bool = True,
     critical: tuple[str, ...] = (),
     febrile: bool = False,
+    person: str = "",
+    high_level: str = "",
+    high_analytes: tuple[str, ...] = (),
 ) -> FindingWords:
     """The words one finding carries in a result, fitted to what is known about the person.
 
@@ -1031,8 +1306,7 @@ def finding_words(
             MCV pattern).
         fever: the person reported a temperature of 38.0 C or more: the action and the
             infection precautions then never ask them to watch for a fever.
-        very_high: leukocytosis above 100 x10^9/L or beyond the critical limit: opens with
-            "needs prompt review" instead of "often the body's normal answer to infection".
+        very_high: leukocytosis above 100 x10^9/L: as ``high_level="hyper"``.
         days_since_chemo: for two or three low cell types, the marrow background says whether
             the pattern is expected after treatment.
         with_precautions: the count is low enough for the topic's precautions (platelets below
@@ -1042,21 +1316,32 @@ def finding_words(
         critical: for ``critical-value``, the directions beyond the limits ("low", "high");
             empty when unknown (a lab's "AA" flag): the words then cover both.
         febrile: febrile neutropenia is present: a critical value then says only to act now.
+        person: ``"pregnant"`` or ``"child"`` (under 18): a low count's meaning leads with the
+            causes that fit them, unless ``days_since_chemo`` is given, when chemotherapy leads;
+            a child's two or three low types get a background without adult conditions.
+        high_level: ``"critical"``: the count is beyond its critical high limit; ``"hyper"``:
+            a white count above 100 x10^9/L. The meaning, notice and action then say what it
+            can be seen with, why it is urgent, and to contact the care team now.
+        high_analytes: for ``critical-value``, the analytes beyond a high limit, each named in
+            what it can mean.
 
     Returns:
         Title, the four labelled parts, the precautions (or background) topic summary and the
         related topic codes. Raises KeyError for an unknown code.
     """
     page = explain(code)
-    meaning = page.meaning
+    meaning = _meaning_for(code, person, after_chemo=days_since_chemo is not None)
     action = page.action_fever if fever and page.action_fever else page.action
-    if code == "leukocytosis" and very_high:
-        meaning = _VERY_HIGH_WBC
-        # After a reported fever the care-team message sets the pace: no "next contact" line.
-        action = f"{_VERY_HIGH_WBC_SIGNS} {_VERY_HIGH_WBC_FEVER if fever else ROUTINE_FOLLOW_UP}"
     notice = page.notice
+    if code == "leukocytosis" and very_high and not high_level:
+        high_level = "hyper"
+    high_key = "hyper-wbc" if code == "leukocytosis" and high_level == "hyper" else code
+    if high_level and high_key in _CRITICAL_HIGH_WORDS:
+        meaning, notice, action = _CRITICAL_HIGH_WORDS[high_key]
     if code == "critical-value":
-        meaning, notice, action = _critical_words(set(critical), febrile=febrile)
+        meaning, notice, action = _critical_words(
+            set(critical), febrile=febrile, high_analytes=high_analytes
+        )
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None
@@ -1064,7 +1349,9 @@ def finding_words(
     if page.topics and code != "febrile-neutropenia":
         first = TOPICS[page.topics[0]]
         if first.code == "marrow-failure":
-            if with_precautions or days_since_chemo is not None:
+            if days_since_chemo is None and person == "child":
+                background = _CHILD_MARROW_BACKGROUND
+            elif with_precautions or days_since_chemo is not None:
                 background = _marrow_background(days_since_chemo)
         elif with_precautions:
             precautions = first.summary_fever if fever and first.summary_fever else first.summary
@@ -1080,14 +1367,50 @@ def finding_words(
     )
 
 
-def _critical_words(directions: set[str], *, febrile: bool) -> tuple[str, str, str]:
+def _meaning_for(code: str, person: str, *, after_chemo: bool) -> str:
+    """What a finding can mean, led by the causes that fit the person (see finding_words)."""
+    if after_chemo and code in _AFTER_CHEMO_MEANING:
+        return _AFTER_CHEMO_MEANING[code]
+    fitted = {"pregnant": _PREGNANCY_MEANING, "child": _CHILD_MEANING}.get(person)
+    return fitted.get(code, EXPLANATIONS[code].meaning) if fitted else EXPLANATIONS[code].meaning
+
+
+def _critical_high_meaning(analytes: tuple[str, ...]) -> str:
+    """A critical value's meaning for counts beyond their high limits, one clause each."""
+    clauses = [_CRITICAL_HIGH_CLAUSES[a] for a in analytes if a in _CRITICAL_HIGH_CLAUSES]
+    if not clauses or len(clauses) != len(analytes):
+        return _CRITICAL_HIGH
+    said = "; ".join(dict.fromkeys(clauses))
+    return (
+        "Labs phone results this far above the range to the care team at once, because "
+        f"{said}. Sometimes a problem with the sample or a typing error in the unit or value "
+        "is the reason. Only the care team can tell which."
+    )
+
+
+def _critical_high_notice(analytes: tuple[str, ...]) -> str:
+    """What a person might notice with counts beyond their high limits, for those counts."""
+    signs = [_CRITICAL_HIGH_SIGNS[a] for a in analytes if a in _CRITICAL_HIGH_SIGNS]
+    if not signs or len(signs) != len(analytes):
+        return _CRITICAL_HIGH_NOTICE
+    return (
+        f"It depends on the count: {'; '.join(dict.fromkeys(signs))}. Some people notice nothing."
+    )
+
+
+def _critical_words(
+    directions: set[str], *, febrile: bool, high_analytes: tuple[str, ...] = ()
+) -> tuple[str, str, str]:
     """What a critical value can mean, what a person might notice and what to do, for the
-    directions its values lie beyond."""
+    directions its values lie beyond (and, when known, the counts beyond a high limit)."""
     page = EXPLANATIONS["critical-value"]
     if directions == {"low"}:
         meaning, notice = _CRITICAL_LOW, page.notice
     elif directions == {"high"}:
-        meaning, notice = _CRITICAL_HIGH, _CRITICAL_HIGH_NOTICE
+        meaning, notice = (
+            _critical_high_meaning(high_analytes),
+            _critical_high_notice(high_analytes),
+        )
     else:
         meaning, notice = _CRITICAL_BOTH, f"{page.notice} {_CRITICAL_HIGH_NOTICE}"
     if febrile:

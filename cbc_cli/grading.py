@@ -109,10 +109,6 @@ class Threshold(NamedTuple):
         ref = lln if self.base == "LLN" else uln
         return None if ref is None else ref + self.number
 
-    def holds(self, value: float, limit: float) -> bool:
-        """Whether ``value`` satisfies this threshold (after the 12-digit guard)."""
-        return bool(_COMPARE[self.op](guard(value), guard_limit(limit)))
-
     def describe(self) -> str:
         """Words such as ``< 8 g/dL`` or ``< LLN``."""
         sign = {"below": "<", "at_most": "<=", "above": ">", "at_least": ">="}[self.op]
@@ -401,7 +397,7 @@ def grade_value(criterion: Criterion, value: float, lln: float | None, uln: floa
         if limit is None:
             missing = t.base
             continue
-        if _COMPARE[t.op](v, guard_limit(limit)):  # as Threshold.holds, the value guarded once
+        if _COMPARE[t.op](v, guard_limit(limit)):  # the value guarded once, each limit as it comes
             return Grade(t.grade, criterion.note, criterion)
     if missing is not None:
         word = "lower" if missing == "LLN" else "upper"

@@ -83,3 +83,6 @@ class Panel:
     """The person's id in the input (PID-3, a patient_id or mrn column), carried to the result."""
     collected: Moment | None = None
     """When the sample was taken, to the precision given, carried to the result."""
+    unread: frozenset[str] = frozenset()
+    """Analytes whose value was given but could not be read (an unreadable cell): never judged
+    normal by being left out (engine.decide)."""

@@ -27,9 +27,11 @@ if TYPE_CHECKING:
 MAGIC = b"PAR1"
 BATCH_ROWS = 16_384
 """Rows read at a time: a row group is read in slices of this size, never whole."""
-ROW_GROUP_ROWS = 131_072
-"""Rows of each row group written: a few slices held, so that readers get row groups of a
-usual size (a row group per slice would make a large footer and slow scans)."""
+ROW_GROUP_ROWS = 65_536
+"""Rows of each row group written: four slices held, so that readers get row groups of a
+usual size (a row group per slice would make a large footer and slow scans). Held with cbc's
+columns added, a row group of the benchmark export costs about 11 MiB, and the writer as much
+again while it encodes it: 131,072 rows took the run past 150 MiB (benchmarks/parquet.py)."""
 CSV_BUFFER = 1 << 20
 """Bytes of CSV text handed on at a time: the size of the columnar path's chunks."""
 
@@ -222,6 +224,7 @@ def write_parquet(
     schema = file.schema_arrow
     out_schema = output_schema(schema, arrow_options)
     partial = output.with_name(f".{output.name}.partial")
+    pool = pa.default_memory_pool()
     try:
         with pq.ParquetWriter(str(partial), out_schema) as writer:
             held: list[pa.RecordBatch] = []
@@ -238,6 +241,10 @@ def write_parquet(
                 if sum(b.num_rows for b in held) >= ROW_GROUP_ROWS:
                     writer.write_table(pa.Table.from_batches(held, out_schema))
                     held = []
+                    # Arrow's allocator (mimalloc) keeps the pages a row group freed for reuse,
+                    # and its pool grew with each one (1M rows: 35 MiB kept); given back here,
+                    # the run holds one row group and one slice, whatever the file's size.
+                    pool.release_unused()
             if held:
                 writer.write_table(pa.Table.from_batches(held, out_schema))
     except BaseException:

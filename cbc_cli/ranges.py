@@ -96,11 +96,6 @@ class Envelope(NamedTuple):
     inner_low: float | None
     inner_high: float | None
 
-    @property
-    def decided(self) -> bool:
-        """True when outer and inner agree: one range (or rows that agree) judges the value."""
-        return self.low == self.inner_low and self.high == self.inner_high
-
 
 def envelope(rows: Sequence[ReferenceRange], kind: Kind = "reference") -> Envelope:
     """The outer and inner envelope of rows' limits (see :class:`Envelope`)."""

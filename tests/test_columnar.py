@@ -680,6 +680,7 @@ _ENGINE_API = {
     "Decision",
     "care_message",
     "decide",
+    "is_child",
     "reported_value",
     "derive_counts",
     "judge_value",

@@ -4,19 +4,22 @@ the row path writes, and say the same notes."""
 from __future__ import annotations
 
 import io
-import itertools
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_columnar import AGES, EDGES, NOISE, SEXES
+from test_columnar import (
+    test_columnar_imports_only_the_engines_public_rules as _imports_only_public_rules,
+)
 
 from cbc_cli import columnar
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import BatchStats, count, run
-from cbc_cli.columnar_long import LongColumnarCsv, SampleIndex, plan_long
+from cbc_cli.columnar_long import LongColumnarCsv, plan_long
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
+from cbc_cli.long_index import SampleIndex, sample_keys
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
 from cbc_cli.readers.source import open_source
@@ -115,6 +118,23 @@ def _scalar(path: Path, scheme_id: str, limits: Limits = DEFAULT_LIMITS) -> tupl
 def _columnar(
     path: Path, scheme_id: str, limits: Limits = DEFAULT_LIMITS, jobs: int = 1
 ) -> tuple[str, ...]:
+    return _run(path, scheme_id, limits, jobs)[0]
+
+
+def _columnar_run(
+    path: Path, scheme_id: str, *, jobs: int, chunk: int
+) -> tuple[tuple[str, ...], LongColumnarCsv]:
+    original = columnar.CHUNK_BYTES
+    columnar.CHUNK_BYTES = chunk
+    try:
+        return _run(path, scheme_id, DEFAULT_LIMITS, jobs)
+    finally:
+        columnar.CHUNK_BYTES = original
+
+
+def _run(
+    path: Path, scheme_id: str, limits: Limits, jobs: int
+) -> tuple[tuple[str, ...], LongColumnarCsv]:
     scheme = resolve_scheme(scheme_id)
     source = open_source(str(path))
     fast = plan_long(source, "auto", {}, {}, limits)
@@ -128,7 +148,8 @@ def _columnar(
     )
     runner.run()
     source.close()
-    return out.getvalue(), "\n".join([*source.warnings, *runner.notes]), repr(_plain(stats))
+    notes = "\n".join([*source.warnings, *runner.notes])
+    return (out.getvalue(), notes, repr(_plain(stats))), runner
 
 
 def _plain(stats: BatchStats) -> tuple[object, ...]:
@@ -193,35 +214,34 @@ def test_a_sample_longer_than_several_chunks_is_read_whole(tmp_path: Path) -> No
         columnar.CHUNK_BYTES = original
 
 
-def test_a_derived_anc_is_judged_by_the_columnar_rules(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_derived_anc_is_judged_by_the_columnar_rules(tmp_path: Path, jobs: int) -> None:
     # WBC 2.0 x10^9/L with 20% neutrophils gives an ANC of 0.4 x10^9/L (engine.derive_counts),
     # grade 4 neutropenia by NCI CTCAE v5.0 (2017: ANC <0.5 x10^9/L). The columnar rules ask the
-    # engine for the derived count: the sample is not sent row by row, and the output is the
-    # row path's.
+    # engine for the derived count: the sample is not sent row by row (the runner's ``by_row``
+    # counts what the row path wrote in their place), and the output is the row path's.
     path = tmp_path / "long.csv"
-    path.write_text(
-        "sample_id,sex,age,analyte,value\n"
-        "S1,F,40,WBC,2.0\nS1,F,40,NEUT%,20\nS1,F,40,HGB,13.0\n"
-        "S2,M,50,WBC,7.0\nS2,M,50,NEUT%,60\n"
-    )
-    rows_read: list[int] = []
-    row_path = LongColumnarCsv._row_path
-
-    def counted(self: LongColumnarCsv, lines: list[bytes], first_line: int) -> bytes:
-        rows_read.append(first_line)
-        return row_path(self, lines, first_line)
-
-    monkeypatch.setattr(LongColumnarCsv, "_row_path", counted)
-    fast = _columnar(path, "ctcae5")
+    lines = ["sample_id,sex,age,analyte,value,flag"]
+    for i in range(200):  # enough samples that parts go to a worker with jobs=2
+        lines += [f"S{i},F,40,WBC,2.0,", f"S{i},F,40,NEUT%,20,", f"S{i},F,40,HGB,13.0,"]
+        lines += [f"T{i},M,50,WBC,7.0,", f"T{i},M,50,NEUT%,60,"]
+    path.write_text("\n".join(lines) + "\n")
+    fast, runner = _columnar_run(path, "ctcae5", jobs=jobs, chunk=1 << 12)
     assert fast == _scalar(path, "ctcae5")
-    assert rows_read == []
+    assert runner.by_row == 0
     header, first = (line.split(",") for line in fast[0].splitlines()[:2])
     cell = dict(zip(header, first, strict=True))
     assert cell["neutropenia_grade"] == "4"
     assert "neutropenia" in cell["findings"].split(";")
     assert cell["urgency"] == "now"  # as the row path decides for grade 4 neutropenia
+    # A critical flag from the lab raises the urgency in engine.decide: the row path reads
+    # those samples, and the count says so (it sees the samples a worker sent to the row path).
+    flagged = path.read_text().replace("S7,F,40,HGB,13.0,", "S7,F,40,HGB,13.0,HH")
+    flagged = flagged.replace("T150,M,50,WBC,7.0,", "T150,M,50,WBC,7.0,LL")
+    path.write_text(flagged)
+    fast, runner = _columnar_run(path, "ctcae5", jobs=jobs, chunk=1 << 12)
+    assert fast == _scalar(path, "ctcae5")
+    assert runner.by_row == 2
 
 
 def test_a_many_sample_export_matches_the_row_path(tmp_path: Path) -> None:
@@ -298,7 +318,7 @@ def test_sample_index_gives_the_first_line_of_each_key(
 ) -> None:
     import numpy as np
 
-    from cbc_cli.columnar_long import _key_hash
+    from cbc_cli.splitter import split
 
     if ordered:  # an export sorted by sample: nothing is looked up until a key is out of order
         keys = sorted(set(keys))
@@ -311,20 +331,17 @@ def test_sample_index_gives_the_first_line_of_each_key(
             for key, line in zip(part, lines.tolist(), strict=True):
                 got.append(index.get(key) or 0)
                 index.setdefault(key, line)
-        else:  # as the columnar path asks: the keys with a sample id
-            named = [i for i, (s, _) in enumerate(part) if s]
+        else:  # as the columnar path asks: the keys of a chunk's samples, from its fields
+            fields = split("".join(f"{s},{c}\n" for s, c in part).encode(), 2, ",")
+            assert fields is not None
+            keys_ = sample_keys(fields, 0, 1, np.arange(len(part)), start + 1)
             got = [0] * len(part)
-            if named:
-                raw = [(part[i][0].encode(), part[i][1].encode()) for i in named]
+            if keys_ is not None:
                 found = index.first_lines(
-                    np.array([_key_hash(*r) for r in raw], dtype=np.uint64),
-                    lines[named],
-                    raw[0],
-                    raw[-1],
-                    all(x < y for x, y in itertools.pairwise(raw)),
+                    keys_.hashes, keys_.lines, keys_.first, keys_.last, keys_.increasing
                 )
-                for i, line in zip(named, found.tolist(), strict=True):
-                    got[i] = line
+                for line, first in zip(keys_.lines.tolist(), found.tolist(), strict=True):
+                    got[line - start - 1] = first
         want = []
         for key, line in zip(part, lines.tolist(), strict=True):
             want.append(expected.get(key, 0) if key[0] else 0)
@@ -349,3 +366,13 @@ def test_cbc_check_takes_long_exports_through_the_columnar_path(
     assert (code, out) == (0, want)
     assert err == f"cbc: note: {notes}\n"
     assert "line 602 has the sample id of line 6" in err
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["long_plan.py", "long_samples.py", "long_index.py", "long_rules.py", "long_rowpath.py"],
+)
+def test_the_long_modules_ask_the_engine_and_restate_no_rule(module: str) -> None:
+    # columnar_long.py is checked with columnar.py (tests/test_columnar.py); so are the modules
+    # it was split into: the engine's public functions only, no thresholds of their own.
+    _imports_only_public_rules(module)

@@ -324,7 +324,9 @@ def test_nothing_checked_message() -> None:
     result = interpret({"hgb": "13.5", "anc": "3.5", "plt": "250"})
     assert {a.flag for a in result.analytes} == {"no-range"}
     assert all(g is None for g in result.grades.values())
-    assert result.urgency == "none"
+    # "Cannot grade" is never "normal" (docs/clinical.md section 4): the person is asked to
+    # check with the care team, never told there is nothing to do.
+    assert result.urgency == "routine"
     assert result.message == NOTHING_CHECKED_MESSAGE
 
 
@@ -427,10 +429,18 @@ def test_increased_terms_without_a_ctcae_grade() -> None:
         assert code not in result.grades
 
 
-def test_neutropenia_words_name_their_scheme() -> None:
-    explanation = finding(woman({"anc": "0.8"}), "neutropenia").explanation
-    assert "ASCO/IDSA" in explanation
-    assert "moderate" in explanation
+def test_neutropenia_shows_one_severity_word() -> None:
+    # ANC 1.2 is CTCAE v5.0 grade 2 ("moderate") and ASCO/IDSA "mild" (1.0 to below 1.5):
+    # one word is shown, the graded scheme's, named (docs/clinical.md section 4).
+    f = finding(woman({"anc": "1.2"}), "neutropenia")
+    assert (f.grade, f.severity) == (2, "moderate")
+    assert "ASCO/IDSA" not in f.explanation
+    assert "mild" not in f.explanation
+    # A reported bound the scheme cannot grade (could be grade 3 or 4) gets the ASCO/IDSA word,
+    # named, as the least it can be.
+    bound = finding(woman({"anc": "<0.9"}), "neutropenia")
+    assert bound.grade is None
+    assert "In ASCO/IDSA terms this is at least moderate neutropenia" in bound.explanation
 
 
 # --- the API docstring example ------------------------------------------------------------------
@@ -595,7 +605,10 @@ def test_a_deferred_wbc_says_why_and_is_no_critical_value() -> None:
     assert "critical-value" not in codes(result)
     assert result.urgency == "soon"
     assert "emergency" not in result.message
-    assert any("wbc 1.8 is below its critical limit" in n for n in result.notes)
+    # Said once: on the WBC row itself, not again among the panel's notes.
+    wbc_note = analyte(result, "wbc").range_note or ""
+    assert "the urgency follows it" in wbc_note
+    assert not any("critical limit" in n for n in result.notes)
 
 
 # Pancytopenia raises the urgency to "soon" only when a line is CTCAE grade 2 or worse (a

@@ -11,6 +11,9 @@ from cbc_cli import interpret
 from cbc_cli.errors import UsageError
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
+    CHILD_CARE_TEAM_MESSAGES,
+    CHILD_NOTHING_CHECKED_MESSAGE,
+    CHILD_SOON_WITH_FEVER_MESSAGE,
     DISCLAIMER,
     EXPLANATIONS,
     MCV_PATTERNS,
@@ -55,6 +58,8 @@ def _all_texts() -> list[str]:
         texts.extend(getattr(item, name) for name in FIELDS)
     texts.extend(MCV_PATTERNS.values())
     texts.extend(CARE_TEAM_MESSAGES.values())
+    texts.extend(CHILD_CARE_TEAM_MESSAGES.values())
+    texts.extend((CHILD_NOTHING_CHECKED_MESSAGE, CHILD_SOON_WITH_FEVER_MESSAGE))
     texts.append(NOTHING_CHECKED_MESSAGE)
     texts.append(DISCLAIMER)
     texts.extend(
@@ -67,6 +72,15 @@ def _all_texts() -> list[str]:
                 words = finding_words(item.code, fever=fever, very_high=True, days_since_chemo=days)
                 texts.extend(w for w in (words.precautions, words.background, words.meaning) if w)
                 texts.append(words.action)
+    # The words fitted to the person and to a critically high count (finding_words).
+    for item in EXPLANATIONS.values():
+        for person in ("", "child", "pregnant"):
+            for level in ("", "critical", "hyper"):
+                words = finding_words(
+                    item.code, person=person, high_level=level, high_analytes=("wbc", "plt")
+                )
+                texts.extend(w for w in (words.meaning, words.notice, words.action) if w)
+                texts.extend(w for w in (words.precautions, words.background) if w)
     for page in TOPICS.values():
         texts.extend((page.title, page.summary, page.summary_fever, *page.points))
     texts.extend((SAFETY_LINE, SAFETY_LINE_FEVER))
@@ -155,6 +169,13 @@ def test_texts_stay_short() -> None:
     for item in EXPLANATIONS.values():
         for name in ("measures", "meaning", "notice", "action", "action_fever"):
             assert len(getattr(item, name).split()) <= 70, (item.code, name)
+        for person in ("child", "pregnant"):
+            for level in ("", "critical", "hyper") if item.code != "critical-value" else ("",):
+                words = finding_words(item.code, person=person, high_level=level)
+                for part in (words.meaning, words.action):
+                    assert len(part.split()) <= 70, (item.code, person, level, part)
+                if item.code != "critical-value":  # its both-ways notice joins two lists
+                    assert len(words.notice.split()) <= 70, (item.code, person, level)
     for page in TOPICS.values():
         assert len(page.summary.split()) <= 60, page.code
         assert len(page.summary_fever.split()) <= 60, page.code
@@ -529,7 +550,12 @@ def test_very_high_white_count_opens_with_prompt_review() -> None:
     usual = finding_words("leukocytosis")
     assert usual.meaning.startswith("A high count is often the body's normal answer")
     high = finding_words("leukocytosis", very_high=True)
-    assert high.meaning.startswith("A white count this high needs prompt review")
+    # Above 100 x10^9/L: review now, and leukemia before infection (hyperleukocytosis is
+    # mostly from leukemia: docs/clinical.md section 5).
+    assert high.meaning.startswith(
+        "A white count above 100 x10^9/L needs your care team's review now"
+    )
+    assert high.meaning.index("leukemia") < high.meaning.index("infection")
     # Trouble breathing (docs/clinical.md section 1); leukostasis signs (docs/clinical.md
     # section 5: Center for Nurses; Ganzel 2012 for the 100 x10^9/L threshold).
     assert "trouble breathing" in high.action
@@ -652,7 +678,7 @@ def test_transplant_kind_is_checked() -> None:
 
 def test_white_count_of_150_needs_prompt_review() -> None:
     high = _by_code(_result({"wbc": "150 10^9/L"}, sex="female", age=54))["leukocytosis"]
-    assert high.meaning.startswith("A white count this high needs prompt review")
+    assert high.meaning.startswith("A white count above 100 x10^9/L needs your care team's")
     assert "confusion" in high.action
     usual = _by_code(_result({"wbc": 15}, sex="female", age=54))["leukocytosis"]
     assert usual.meaning.startswith("A high count is often the body's normal answer")
@@ -708,3 +734,43 @@ def test_febrile_neutropenia_keeps_to_its_emergency_action() -> None:
     assert words.precautions is None
     assert words.topics == ("infection-precautions",)
     assert "now" in words.action
+
+
+def test_a_childs_care_team_messages_address_the_parent() -> None:
+    # docs/clinical.md section 6: with an age under 18 the reader is most often a parent.
+    for text in (
+        *CHILD_CARE_TEAM_MESSAGES.values(),
+        CHILD_NOTHING_CHECKED_MESSAGE,
+        CHILD_SOON_WITH_FEVER_MESSAGE,
+    ):
+        assert "your child's care team" in text, text
+        assert not re.search(r"\byou (feel|start|bleed|have)\b", text), text
+    assert "emergency services" in CHILD_CARE_TEAM_MESSAGES["now"]
+
+
+@pytest.mark.parametrize("code", ["leukocytosis", "thrombocytosis", "erythrocytosis"])
+def test_a_critically_high_count_says_why_and_now(code: str) -> None:
+    # docs/clinical.md section 5: beyond its critical limit a high count is never worded as a
+    # mild one; it says what it can be seen with, why it is urgent, and to act now.
+    usual = finding_words(code)
+    high = finding_words(code, high_level="critical")
+    assert high.meaning != usual.meaning
+    assert "review now" in high.meaning
+    assert high.action.startswith("Contact your care team now")
+    assert "rarely" not in high.notice.lower()
+    assert "normal answer" not in high.meaning
+
+
+def test_a_low_count_leads_with_chemotherapy_only_after_it() -> None:
+    # docs/clinical.md section 5: chemotherapy leads when days since chemotherapy are given, is
+    # one cause of several otherwise, and gives way to causes that fit a child or a pregnancy.
+    for code in ("anemia", "neutropenia", "thrombocytopenia", "leukopenia", "pancytopenia"):
+        after = finding_words(code, days_since_chemo=10).meaning
+        assert after.lower().index("chemotherapy") < 80, code
+        plain = finding_words(code).meaning
+        assert not plain.startswith(("A low value is common during", "A low count is expected"))
+        child = finding_words(code, person="child").meaning
+        assert "chemotherapy" not in child, code
+    pregnant = finding_words("anemia", person="pregnant").meaning
+    assert "chemotherapy" not in pregnant
+    assert "iron" in pregnant

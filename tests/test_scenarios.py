@@ -221,6 +221,7 @@ def test_every_group_is_there() -> None:
         "marrow_failure_patterns",
         "age_sex_not_given",
         "transplant_series",
+        "nurse_review",
     }
     assert wanted <= groups, f"missing scenario groups: {sorted(wanted - groups)}"
 

@@ -234,7 +234,14 @@ class Sample:
         if not self.values and not errors:
             record.error = ErrorInfo(line=line, message=f"{prefix}: {empty}")
         else:
-            record.panel = Panel(self.values, patient, sample_id, self.lab, self.flags)
+            record.panel = Panel(
+                self.values,
+                patient,
+                sample_id,
+                self.lab,
+                self.flags,
+                unread=frozenset(self.cell.unread),
+            )
         return record
 
 

@@ -179,6 +179,7 @@ def _record(
         text, unit = _scalar(raw)
         if text is None:
             if raw is not None and not isinstance(raw, dict):
+                cell.unread.add(analyte_id)
                 cell.fail(keys[index], f"{keys[index]}: {raw!r} is not a number")
             continue
         usable, unit = cell.unit(
@@ -224,7 +225,9 @@ def _record(
         record.error = ErrorInfo(line=line, code="sample.empty", message=message)
     else:
         # The flags printed with the values ("9.1 L"), to compare with cbc's.
-        record.panel = Panel(values, patient, sample_id, lab, dict(cell.lab_flags))
+        record.panel = Panel(
+            values, patient, sample_id, lab, dict(cell.lab_flags), unread=frozenset(cell.unread)
+        )
     return record
 
 

@@ -80,9 +80,6 @@ _FLAG_AFTER = re.compile(
     r"(?:(?<=[\d.,])|\s+)(?:\(\s*(?P<p>LL|HH|AA|L|H|A)\s*\)|(?P<f>LL|HH|AA|L|H|A)|(?P<m>[*!]+))\s*$"
 )
 _FLAG_BEFORE = re.compile(r"^\s*(?P<m>[*!]+)\s*(?=[<>≤≥]?\s*[\d.])")
-LAB_FLAGS = ("L", "H", "LL", "HH", "A", "AA")
-"""The flags a lab prints beside a value (HL7 table 0078's low, high, critical and abnormal);
-a bare * or ! is read as A, abnormal."""
 
 
 def split_lab_flag(text: str) -> tuple[str, str | None]:
@@ -137,6 +134,8 @@ class CellReader:
         """The collection time read by :meth:`patient`, if any."""
         self.collected_problem: str | None = None
         """Why a given collection time could not be read."""
+        self.unread: set[str] = set()
+        """Analytes whose value was given but could not be read (its unit or number refused)."""
 
     def fail(
         self, column: str, exc: CbcError | str, line: int | None = None, code: str | None = None
@@ -179,6 +178,7 @@ class CellReader:
             same = declared.strip() == cell
         if same:
             return True, declared
+        self.unread.add(analyte_id)
         self.fail(
             column,
             f"{column}: the {analyte_id} unit is {declared!r} by the header or --unit but "
@@ -204,6 +204,7 @@ class CellReader:
                 ANALYTES[analyte_id], number, unit=unit or None, decimal_comma=self.decimal_comma
             )
         except CbcError as exc:
+            self.unread.add(analyte_id)
             self.fail(column, exc, line)
             return None
         if flag is not None:

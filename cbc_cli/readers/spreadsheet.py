@@ -27,8 +27,6 @@ from cbc_cli.errors import InputError, UsageError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, past
 from cbc_cli.readers.source import Source
 
-SPREADSHEET_FORMATS = ("xlsx", "ods")
-
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"

@@ -530,7 +530,9 @@ def wide_record(line: int, cells: list[str], tab: Tabular) -> Record:
         )
         record.error = ErrorInfo(line=line, code="sample.empty", message=message)
     else:
-        record.panel = Panel(values, patient, record.sample_id, lab, flags)
+        record.panel = Panel(
+            values, patient, record.sample_id, lab, flags, unread=frozenset(cell.unread)
+        )
     return record
 
 
@@ -682,5 +684,5 @@ def long_record(group: list[tuple[int, list[str]]], tab: Tabular, seen: SeenSamp
         )
         record.error = ErrorInfo(line=first_line, code="sample.empty", message=message)
     else:
-        record.panel = Panel(values, patient, sample_id, lab, flags)
+        record.panel = Panel(values, patient, sample_id, lab, flags, unread=frozenset(cell.unread))
     return record

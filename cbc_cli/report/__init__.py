@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 MAX_SAMPLES = 200
 """The most samples one HTML or PDF report holds: a page is for people to read, not an export."""
-FORMATS = ("html", "pdf")
 INSTALL_HINT = "pip install 'cbc-cli[report]' (from a clone: pip install '.[report]')"
 
 
