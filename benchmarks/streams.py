@@ -1,8 +1,10 @@
 """Streaming benchmark: `cbc check FILE --format csv` over FHIR NDJSON bulk exports and HL7 v2
 batches of 10 MB, 100 MB and 1 GB (benchmarks/gen_streams.py writes them once, under
-benchmarks/data/). For each it prints wall time, samples (rows out) per second and the peak
-memory of the whole process tree (proportional set size, see batch.measure). Memory should be
-flat: the same at 1 GB as at 10 MB.
+benchmarks/data/). For each it prints wall time, samples (rows out) per second, the CPU time
+of cbc's processes (user + system: on a machine shared with other work the wall time is mostly
+the machine's, the CPU time cbc's own) with samples per CPU second, and the peak memory of the
+whole process tree (proportional set size, see batch.measure). Memory should be flat: the same
+at 1 GB as at 10 MB.
 
 Usage: python benchmarks/streams.py [--formats fhir,hl7] [--sizes 10,100,1000] [--runs N]
 """
@@ -10,6 +12,7 @@ Usage: python benchmarks/streams.py [--formats fhir,hl7] [--sizes 10,100,1000] [
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,6 +33,12 @@ def data_file(kind: str, megabytes: int) -> Path:
     return path
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's ended children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--formats", default="fhir,hl7")
@@ -38,24 +47,31 @@ def main() -> int:
     args = parser.parse_args()
     cbc = shutil.which("cbc") or "cbc"
     out = DATA / "streams_out.csv"
-    print(f"{'input':24} {'MB':>7} {'samples':>10} {'wall s':>8} {'samples/s':>10} {'peak MiB':>9}")
+    print(
+        f"{'input':24} {'MB':>7} {'samples':>10} {'wall s':>8} {'samples/s':>10} {'CPU s':>8} "
+        f"{'per CPU s':>10} {'peak MiB':>9}"
+    )
     for kind in args.formats.split(","):
         peaks = []
         for megabytes in map(int, args.sizes.split(",")):
             path = data_file(kind, megabytes)
-            runs = [
-                measure([cbc, "check", str(path), "--format", "csv", "-o", str(out)], ok=(0, 1))
-                for _ in range(args.runs)
-            ]
+            runs = []
+            cpus = []
+            for _ in range(args.runs):
+                before = _children_cpu()
+                argv = [cbc, "check", str(path), "--format", "csv", "-o", str(out)]
+                runs.append(measure(argv, ok=(0, 1)))
+                cpus.append(_children_cpu() - before)
             with out.open("rb") as f:
                 samples = sum(1 for _ in f) - 1  # the header
             wall = statistics.median(w for w, _ in runs)
+            cpu = statistics.median(cpus)
             peak = max(m for _, m in runs)
             peaks.append(peak)
             size = path.stat().st_size / 1e6
             print(
                 f"{path.name:24} {size:7.0f} {samples:10,} {wall:8.1f} {samples / wall:10,.0f} "
-                f"{peak:9.0f}",
+                f"{cpu:8.1f} {samples / cpu:10,.0f} {peak:9.0f}",
                 flush=True,
             )
         print(f"{kind}: peak memory, largest over smallest input: {max(peaks) / peaks[0]:.2f}")

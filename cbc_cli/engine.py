@@ -15,6 +15,7 @@ from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
     CHILD_CARE_TEAM_MESSAGES,
     CHILD_NOTHING_CHECKED_MESSAGE,
+    CHILD_ROUTINE_FOLLOW_UP,
     CHILD_SOON_WITH_FEVER_MESSAGE,
     MCV_PATTERNS,
     NOTHING_CHECKED_MESSAGE,
@@ -693,10 +694,15 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             )
     urgency = decision.urgency
     if urgency in ("soon", "now"):
-        # Each finding's text ends "share at your next contact"; under soon/now that would
-        # contradict the care-team message, which governs.
+        # Each finding's text ends "share at your next contact" (a child's: "at the next
+        # contact"); under soon/now that would contradict the care-team message, which governs.
         findings = [
-            replace(f, action=f.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP))
+            replace(
+                f,
+                action=f.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP).replace(
+                    CHILD_ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP
+                ),
+            )
             for f in findings
         ]
     if "wbc" in decision.deferred and anc is not None:

@@ -18,8 +18,10 @@ from typing import Literal, NamedTuple
 
 __all__ = [
     "CARE_TEAM_MESSAGES",
+    "CHEMO_LEADS_UNTIL_DAY",
     "CHILD_CARE_TEAM_MESSAGES",
     "CHILD_NOTHING_CHECKED_MESSAGE",
+    "CHILD_ROUTINE_FOLLOW_UP",
     "CHILD_SOON_WITH_FEVER_MESSAGE",
     "DISCLAIMER",
     "EXPLANATIONS",
@@ -169,35 +171,52 @@ __all__ = [
 #      The warning signs (trouble breathing, headache, changes in vision, confusion) as listed
 #      by Center for Nurses, AML oncologic emergencies: leukostasis.
 #      https://www.centerfornurses.com/aml/oncologic-emergencies/leukostasis/
-# [WHO-ANAEMIA] World Health Organization. Anaemia (fact sheet).
-#      https://www.who.int/news-room/fact-sheets/detail/anaemia (children and pregnant women most
-#      affected; iron deficiency the most common nutritional cause; infections and inherited red
-#      cell disorders also cause it).
+# [WHO-ANAEMIA] World Health Organization. Anaemia (fact sheet, 1 May 2023).
+#      https://www.who.int/news-room/fact-sheets/detail/anaemia (young children and pregnant women
+#      most affected; often caused by a lack of iron; also infections, chronic diseases and family
+#      history, the largest causes being iron deficiency, thalassaemia and sickle cell trait).
 # [ACOG-ANEMIA] American College of Obstetricians and Gynecologists. Anemia in pregnancy.
-#      Practice Bulletin 233. Obstet Gynecol 2021;138(2):e55-e64 (blood volume grows more than
-#      red cell mass; iron deficiency is the most common cause, then blood loss; folate and B12).
+#      Practice Bulletin 233. Obstet Gynecol 2021;138(2):e55-e64. PMID 34293770 (the two most
+#      common causes in pregnancy: iron deficiency and acute blood loss; abstract read).
+#      Rogers VL, Roberts SW. Anemia in pregnancy. In: Current Medical Diagnosis & Treatment 2022.
+#      McGraw-Hill (plasma volume grows by about 50%, red cell volume by about 25%, so hemoglobin
+#      runs lower).
 # [ACOG-PLT] American College of Obstetricians and Gynecologists. Thrombocytopenia in
-#      pregnancy. Practice Bulletin 207. Obstet Gynecol 2019;133(3):e181-e193 (gestational
-#      thrombocytopenia: the most common cause, mild, late in pregnancy, harmless to mother and
-#      baby; preeclampsia and immune thrombocytopenia are other causes).
+#      pregnancy. Practice Bulletin 207. Obstet Gynecol 2019;133(3):e181-e193. PMID 30801473
+#      (gestational thrombocytopenia is benign and poses no risk to mother or fetus; abstract
+#      read). Myers B. Thrombocytopenia in pregnancy. The Obstetrician & Gynaecologist
+#      2009;11:177-183 (gestational thrombocytopenia about 75% of cases, preeclampsia 15-20%,
+#      immune thrombocytopenia rarer).
 # [CHILD-NEUTROPENIA] Alexandropoulou O, et al. Transient neutropenia in children with febrile
 #      illness and associated infectious agents: 2 years' follow-up. Eur J Pediatr
-#      2013;172(6):811-819 (mostly transient, under a month, with viral infections; a few last).
-# [MSD-ITP] MSD Manual Consumer Version. Immune thrombocytopenia (ITP).
-#      https://www.msdmanuals.com/home/blood-disorders/platelet-disorders/immune-thrombocytopenia-itp
-#      (in children it often follows a viral infection and usually goes away without treatment).
+#      2013;172(6):811-819 (abstract: 84.5% transient, under a month, mostly with viral
+#      infections; 25 of 161 chronic, 4 of them later a blood cancer).
+# [CHILD-ITP] Boston Children's Hospital. Immune thrombocytopenia (ITP): symptoms and causes.
+#      https://www.childrenshospital.org/conditions-and-treatments/conditions/i/itp/symptoms-and-causes
+#      (in children ITP often follows a viral infection; the acute form, over 90% of cases,
+#      usually goes away on its own within weeks or months).
 # [CHILD-PANCYTOPENIA] Bhatnagar SK, et al. Pancytopenia in children: etiological profile.
-#      J Trop Pediatr 2005;51(4):236-239 (low B12 or folate and infections among the commonest
-#      causes, and quick to respond to treatment; marrow failure and leukemia also seen); Erlacher
-#      M, Strahm B. Missing cells: (pan)cytopenia in childhood. Front Pediatr 2015;3:64 (the work-up
-#      rests on a bone marrow test).
+#      J Trop Pediatr 2005;51(4):236-239. PMID 16014764 (abstract: low B12 or folate 28%,
+#      infections 21%, both quick to respond to treatment; acute leukemia or MDS 21%, aplastic
+#      anemia 20%); Erlacher M, Strahm B. Missing cells: pathophysiology, diagnosis, and
+#      management of (pan)cytopenia in childhood. Front Pediatr 2015;3:64 (bone marrow analysis
+#      is central to the work-up of most children). MDS is rare in children (1 to 4 per million
+#      a year): Mathew P. Pediatric myelodysplastic syndrome. Medscape
+#      https://emedicine.medscape.com/article/988024-overview
 # [HYPERLEUKO] Emergency Medicine Residents' Association. The white count: acute hyperleukocytosis
 #      and leukostasis. https://emra.org/emresident/article/the-white-count-acute-hyperleukocytosis-and-leukostasis
-#      (above 100 x10^9/L mostly from leukemia; a strong reaction to infection can reach 50;
-#      headache, changes in vision, confusion, breathing trouble as warning signs).
-# [MICHIELS-PLT] Michiels JJ. Acquired von Willebrand disease due to increasing platelet count.
-#      Clin Appl Thromb Hemost 1999;5(3):147-151. https://pubmed.ncbi.nlm.nih.gov/10725999
-#      (above 1,000 x10^9/L von Willebrand factor is lost and bleeding joins the clot risk).
+#      (above 100 x10^9/L mostly a blood cancer; a strong reaction to infection, a leukemoid
+#      reaction, can pass 50; headache, changes in vision, confusion, breathing trouble as
+#      warning signs). Riley LK, Rupert J. Evaluation of patients with leukocytosis. Am Fam
+#      Physician 2015;92(11):1004-1011 (reactions of 50 to 100 in severe infection; above 100
+#      almost always leukemia or a myeloproliferative disorder).
+# [MICHIELS-PLT] Michiels JJ. Acquired von Willebrand disease due to increasing platelet count
+#      can readily explain the paradox of thrombosis and bleeding in thrombocythemia. Clin Appl
+#      Thromb Hemost 1999;5(3):147-151. https://pubmed.ncbi.nlm.nih.gov/10725999 (in
+#      thrombocythemia, above 1,000 x10^9/L von Willebrand factor is lost and bleeding joins the
+#      clot risk). Budde U, van Genderen PJJ. Acquired von Willebrand disease in patients with high
+#      platelet counts. Semin Thromb Hemost 1997;23(5):425-431 (with a reactive high count,
+#      bleeding is usually not a problem).
 
 
 class Explanation(NamedTuple):
@@ -677,6 +696,10 @@ _CRITICAL_FEBRILE_ACTION = (
     "Contact your care team now, or emergency services if the care team cannot be reached."
 )
 
+# The last day after chemotherapy on which it leads a low count's causes: the end of the
+# recovery phase in recovery_context (marrow cellularity usually normal by 40 to 60 days [C1]).
+CHEMO_LEADS_UNTIL_DAY = 60
+
 # What a low count can mean, fitted to the person (finding_words): the first that applies of
 # after chemotherapy (days since chemotherapy given), pregnancy, a child (under 18), else the
 # finding's own meaning, where chemotherapy is one cause of several [C6].
@@ -748,64 +771,71 @@ _PREGNANCY_MEANING: MappingProxyType[str, str] = MappingProxyType(
         ),
     }
 )
-# In children: neutrophils (and so white cells) most often fall for a short time with a viral
-# infection and recover within weeks [CHILD-NEUTROPENIA]; low platelets alone most often come
-# from immune thrombocytopenia after a viral infection, which usually settles by itself
-# [MSD-ITP]; anemia most often from low iron, also infections and inherited red cell
-# conditions [WHO-ANAEMIA]; all three low with infections or low B12 or folate, which respond
-# quickly to treatment, and the marrow itself as a reason to look into [CHILD-PANCYTOPENIA].
+# In children: neutrophils (and so white cells) often fall for a short time with a viral
+# infection and recover within weeks, now and then lasting or with another cause
+# [CHILD-NEUTROPENIA]; low platelets often from immune thrombocytopenia after a viral
+# infection, which usually settles by itself [CHILD-ITP]; anemia often from low iron, also
+# infections, chronic diseases and inherited red cell conditions [WHO-ANAEMIA]; two or three
+# low types with infections or low B12 or folate, which respond to treatment, and (in about
+# two cases in five in one series) a problem of the marrow itself, which the work-up (often a
+# marrow test) looks for [CHILD-PANCYTOPENIA]. A single count's words are shown beside a
+# child's two or three low types too, so none of them promises that the count will settle.
 _CHILD_MEANING: MappingProxyType[str, str] = MappingProxyType(
     {
         "anemia": (
-            "In children a low value is most often from low iron, which a growing body needs "
-            "a lot of. It can also be seen with infections, blood loss, or an inherited "
-            "difference in the red cells, which your child's care team can check."
+            "In children a low value is often from low iron. It can also be seen with "
+            "infections, blood loss, an inherited difference in the red cells, or other "
+            "conditions, which your child's care team can check."
         ),
         "neutropenia": (
-            "In children a low count most often comes for a short time with a viral infection "
-            "and recovers within a few weeks. Some medicines can lower it too, and now and then "
-            "it lasts longer, which your child's care team can look into. With few neutrophils, "
-            "an infection can turn serious quickly."
+            "In children a low count often comes for a short time with a viral infection and "
+            "recovers within a few weeks. Some medicines can lower it too, and now and then it "
+            "lasts longer or has another cause, which your child's care team can look into. "
+            "With few neutrophils, an infection can turn serious quickly."
         ),
         "thrombocytopenia": (
-            "In children a low platelet count on its own most often comes from the immune "
-            "system clearing platelets, often after a viral infection (immune "
-            "thrombocytopenia), and it usually settles by itself. Some infections and medicines "
-            "can lower it too. The lower the count, the more easily bleeding starts."
+            "In children a low platelet count can come from the immune system clearing "
+            "platelets, often after a viral infection (immune thrombocytopenia), which usually "
+            "settles by itself when platelets are the only low count. Some infections, "
+            "medicines or a problem in the bone marrow can lower it too, which your child's "
+            "care team can look into. The lower the count, the more easily bleeding starts."
         ),
         "leukopenia": (
-            "In children a low total most often comes for a short time with a viral infection "
-            "and recovers within a few weeks; some medicines can lower it too. It often goes "
+            "In children a low total often comes for a short time with a viral infection and "
+            "recovers within a few weeks; some medicines or other causes, which your child's "
+            "care team can look into, can lower it too. It often goes "
             "with low neutrophils, the cells that matter most against infection; while the "
             "count is low, even a small infection may become serious."
         ),
         "bicytopenia": (
             "In children, two low types together can be seen with some infections or with low "
-            "vitamin B12 or folate, which usually get better once treated. The marrow itself "
-            "can also be the reason, so your child's care team will want to look into it, "
+            "vitamin B12 or folate, which usually get better once treated, or with a problem in "
+            "the bone marrow itself. Your child's care team will want to find the reason, "
             "sometimes with more tests."
         ),
         "pancytopenia": (
             "In children, all three can drop together with some infections or with low vitamin "
-            "B12 or folate, which usually get better once treated. The marrow itself can also "
-            "be the reason, so your child's care team will want to look into it, sometimes "
-            "with a bone marrow test."
+            "B12 or folate, which usually get better once treated. A problem in the bone "
+            "marrow itself is another common reason, so your child's care team will want to "
+            "find the reason, often with a bone marrow test."
         ),
     }
 )
-# Under a child's two or three low types, instead of the marrow-failure summary, which names
-# adult conditions first (MDS is rare in children [CHILD-PANCYTOPENIA]): the topic stays linked.
+# Under a child's two or three low types, instead of the marrow-failure summary, which opens
+# with the conditions of adults (MDS is rare in children [CHILD-PANCYTOPENIA]): the topic stays
+# linked. The work-up is the care team's, often with a marrow test [CHILD-PANCYTOPENIA].
 _CHILD_MARROW_BACKGROUND = (
-    "A blood count alone cannot tell the reason. If the counts stay low, your child's care team "
-    "may suggest more tests, which can include a bone marrow sample."
+    "A blood count alone cannot tell the reason. Your child's care team will decide which "
+    "tests are needed, which can include a bone marrow sample."
 )
 
 # A high count beyond its critical limit (finding_words ``high_level``): what it can be seen
 # with, why it is urgent and to act now [C5] [C6]; never the reassuring opening of a mildly high
 # count. White cells: above 100 x10^9/L mostly leukemia, strong reactions to infection reach
-# about 50 [HYPERLEUKO] [AFP-WBC]; the cells can crowd small vessels, mainly in the lungs and
+# 50 to 100 [HYPERLEUKO] [AFP-WBC]; the cells can crowd small vessels, mainly in the lungs and
 # brain [LEUKOSTASIS]. Platelets: reactive causes stay common [STATPEARLS-PLT], marrow
-# conditions that make too many; clots, and above 1,000 bleeding [MICHIELS-PLT]. Hemoglobin:
+# conditions that make too many; clots, and above 1,000 bleeding, mainly with a marrow
+# condition [MICHIELS-PLT]. Hemoglobin:
 # thick blood and clots, polycythemia, lung or heart disease, dehydration [NIDIRECT-PCYT]
 # [MAYO-HGB]. Warning signs of a clot or stroke [ONCOLINK-CLOT]; of leukostasis [LEUKOSTASIS].
 _CRITICAL_HIGH_ACTION = (
@@ -843,10 +873,10 @@ _CRITICAL_HIGH_WORDS: MappingProxyType[str, tuple[str, str, str]] = MappingProxy
         ),
         "thrombocytosis": (
             "A platelet count this far above the range needs your care team's review now. It "
-            "can still be a reaction to infection, inflammation, bleeding or low iron, but it "
-            "is also seen with marrow conditions that make too many platelets. At counts this "
-            "high, clots become more likely, and above about 1,000 x10^9/L bleeding does too, "
-            "because the platelets use up a protein the blood needs to clot.",
+            "can be a reaction to infection, inflammation, bleeding or low iron, or a marrow "
+            "condition that makes too many platelets. Clots can become more likely, and above "
+            "about 1,000 x10^9/L, mainly with a marrow condition, bleeding can too: the "
+            "platelets use up a protein the blood needs to clot.",
             "Many people notice nothing. Signs of a clot (chest pain, sudden shortness of "
             "breath, a painful swollen leg) or of bleeding (nosebleeds, bleeding gums, easy "
             "bruising) matter most.",
@@ -1233,6 +1263,51 @@ def for_child(why: str) -> str:
     return why.replace("your care team", "your child's care team")
 
 
+# A finding's words for a child's parent (finding_words, person "child"): the same facts and
+# urgency, addressed to the parent who reads them [C6], so that the finding and the care-team
+# message speak to the same reader. Longer phrases first.
+_CHILD_REWORDING: tuple[tuple[str, str], ...] = (
+    (
+        "If you feel hot, shivery or unwell, take your temperature.",
+        "If your child feels hot, shivery or unwell, take their temperature.",
+    ),
+    (
+        "Pace yourself: save your energy for what matters most and rest in between. Get up "
+        "slowly, sitting for a moment before you stand.",
+        "Let your child rest when tired, with breaks between activities. Help them get up "
+        "slowly, sitting for a moment before they stand.",
+    ),
+    (
+        "Wash your hands often, and keep away from people who are ill and from crowds.",
+        "Wash hands often (yours and your child's), and keep your child away from people who "
+        "are ill and from crowds.",
+    ),
+    ("at your next contact", "at the next contact"),
+    ("if you feel worse", "if your child seems worse"),
+    ("If you feel very unwell", "If your child seems very unwell"),
+    ("even if you feel well", "even if your child seems well"),
+    ("if you feel unwell", "if your child seems unwell"),
+    ("prescribed for you,", "prescribed for your child,"),
+    ("changes in your sight", "changes in their sight"),
+    ("before taking any medicine", "before giving your child any medicine"),
+    ("before taking any supplement", "before giving your child any supplement"),
+    ("your care team", "your child's care team"),
+    ("Your care team", "Your child's care team"),
+)
+
+
+def _for_child_words(text: str) -> str:
+    """A finding's text worded for a child's parent (see _CHILD_REWORDING)."""
+    for old, new in _CHILD_REWORDING:
+        text = text.replace(old, new)
+    return text
+
+
+# ROUTINE_FOLLOW_UP as a child's finding says it: the engine swaps either for URGENT_FOLLOW_UP
+# when the urgency is soon or now.
+CHILD_ROUTINE_FOLLOW_UP: str = _for_child_words(ROUTINE_FOLLOW_UP)
+
+
 NOTHING_CHECKED_MESSAGE: str = (
     "None of these values could be compared with a reference range or graded, so "
     "this is NOT a sign that all is well. Give your age and sex (and check that "
@@ -1308,7 +1383,8 @@ def finding_words(
             infection precautions then never ask them to watch for a fever.
         very_high: leukocytosis above 100 x10^9/L: as ``high_level="hyper"``.
         days_since_chemo: for two or three low cell types, the marrow background says whether
-            the pattern is expected after treatment.
+            the pattern is expected after treatment; from day 0 to CHEMO_LEADS_UNTIL_DAY a low
+            count's meaning leads with chemotherapy.
         with_precautions: the count is low enough for the topic's precautions (platelets below
             50 x10^9/L; white cells or a cytopenia pattern at grade 2 or worse). False gives the
             explanation without the precautions list or the marrow-failure background (the
@@ -1317,7 +1393,8 @@ def finding_words(
             empty when unknown (a lab's "AA" flag): the words then cover both.
         febrile: febrile neutropenia is present: a critical value then says only to act now.
         person: ``"pregnant"`` or ``"child"`` (under 18): a low count's meaning leads with the
-            causes that fit them, unless ``days_since_chemo`` is given, when chemotherapy leads;
+            causes that fit them, unless ``days_since_chemo`` is 0 to CHEMO_LEADS_UNTIL_DAY,
+            when chemotherapy leads;
             a child's two or three low types get a background without adult conditions.
         high_level: ``"critical"``: the count is beyond its critical high limit; ``"hyper"``:
             a white count above 100 x10^9/L. The meaning, notice and action then say what it
@@ -1330,7 +1407,11 @@ def finding_words(
         related topic codes. Raises KeyError for an unknown code.
     """
     page = explain(code)
-    meaning = _meaning_for(code, person, after_chemo=days_since_chemo is not None)
+    # Chemotherapy leads only while low counts are still expected after it (recovery_context:
+    # by day 40 to 60 the marrow has usually recovered, and counts still low after that deserve
+    # a review [C1]); later it is one cause of several.
+    after_chemo = days_since_chemo is not None and 0 <= days_since_chemo <= CHEMO_LEADS_UNTIL_DAY
+    meaning = _meaning_for(code, person, after_chemo=after_chemo)
     action = page.action_fever if fever and page.action_fever else page.action
     notice = page.notice
     if code == "leukocytosis" and very_high and not high_level:
@@ -1355,6 +1436,10 @@ def finding_words(
                 background = _marrow_background(days_since_chemo)
         elif with_precautions:
             precautions = first.summary_fever if fever and first.summary_fever else first.summary
+    if person == "child":
+        meaning, notice, action = (_for_child_words(t) for t in (meaning, notice, action))
+        precautions = _for_child_words(precautions) if precautions else precautions
+        background = _for_child_words(background) if background else background
     return FindingWords(
         title=page.title,
         measures=page.measures,

@@ -119,6 +119,11 @@ class KeyIndex:
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def nbytes(self) -> int:
+        """The bytes its table holds: it grows with the keys stored, never with lookups."""
+        return int(self._table_keys.nbytes + self._table_ids.nbytes)
+
     def _home(self, keys: np.ndarray) -> np.ndarray:
         import numpy as np
 

@@ -24,13 +24,13 @@ import struct
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from cbc_cli.errors import CbcError
 
 T = TypeVar("T")
 
-_CHUNK = struct.Struct("<qq")  # first line, byte count
+_CHUNK = struct.Struct("<qqq")  # first line, byte count, note byte count
 _ANSWER = struct.Struct("<bqq")  # status, output byte count, tally (or error) byte count
 _OK, _FAILED = 0, 1
 _BUFFER = 1 << 20  # a socket buffer that holds a whole chunk saves switches between the two
@@ -67,11 +67,16 @@ class Worker(Generic[T]):
         self._channel = channel
         self._answers = channel.makefile("rb")
 
-    def send(self, first_line: int, body: bytes) -> None:
-        """Give the worker a chunk to judge."""
+    def send(self, first_line: int, body: bytes, note: object = None) -> None:
+        """Give the worker a chunk to judge, with a note for it to learn first (see start)."""
+        packed = b"" if note is None else pickle.dumps(note, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            self._channel.sendall(_CHUNK.pack(first_line, len(body)), socket.MSG_NOSIGNAL)
+            self._channel.sendall(
+                _CHUNK.pack(first_line, len(body), len(packed)), socket.MSG_NOSIGNAL
+            )
             self._channel.sendall(body, socket.MSG_NOSIGNAL)
+            if packed:
+                self._channel.sendall(packed, socket.MSG_NOSIGNAL)
         except OSError as exc:  # the worker has gone: EPIPE or ECONNRESET
             raise WorkerError() from exc
 
@@ -103,8 +108,13 @@ class Worker(Generic[T]):
         os.waitpid(self.pid, 0)
 
 
-def start(count: int, work: Callable[[int, bytes], tuple[bytes, T]]) -> list[Worker[T]]:
-    """Fork ``count`` workers that each run ``work`` on the chunks they are sent.
+def start(
+    count: int,
+    work: Callable[[int, bytes], tuple[bytes, T]],
+    learn: Callable[[Any], None] | None = None,
+) -> list[Worker[T]]:
+    """Fork ``count`` workers that each run ``work`` on the chunks they are sent, first giving
+    ``learn`` the note a chunk came with (what the parent passes on from the other workers).
 
     Call it while this process has no other thread: a fork copies only the calling thread.
     """
@@ -115,7 +125,7 @@ def start(count: int, work: Callable[[int, bytes], tuple[bytes, T]]) -> list[Wor
     try:
         with _no_interrupt():  # a Ctrl-C between a fork and its record would lose a worker
             for _ in range(count):
-                workers.append(_fork(work, workers))
+                workers.append(_fork(work, learn, workers))
     except BaseException:
         stop(workers)
         raise
@@ -141,7 +151,11 @@ def _no_interrupt() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-def _fork(work: Callable[[int, bytes], tuple[bytes, T]], siblings: list[Worker[T]]) -> Worker[T]:
+def _fork(
+    work: Callable[[int, bytes], tuple[bytes, T]],
+    learn: Callable[[Any], None] | None,
+    siblings: list[Worker[T]],
+) -> Worker[T]:
     parent_end, worker_end = socket.socketpair()
     for end in (parent_end, worker_end):
         with suppress(OSError):  # over the system's limit: the default size works, a little slower
@@ -166,7 +180,7 @@ def _fork(work: Callable[[int, bytes], tuple[bytes, T]], siblings: list[Worker[T
             for sibling in siblings:  # else a sibling would not see the parent's end close
                 sibling._answers.close()
                 sibling._channel.close()
-            _serve(work, worker_end)
+            _serve(work, learn, worker_end)
             code = 0
         finally:
             # Never unwind into the parent's code, flush its buffers or run its exit handlers.
@@ -175,14 +189,22 @@ def _fork(work: Callable[[int, bytes], tuple[bytes, T]], siblings: list[Worker[T
     return Worker(pid, parent_end)
 
 
-def _serve(work: Callable[[int, bytes], tuple[bytes, T]], channel: socket.socket) -> None:
+def _serve(
+    work: Callable[[int, bytes], tuple[bytes, T]],
+    learn: Callable[[Any], None] | None,
+    channel: socket.socket,
+) -> None:
     chunks = channel.makefile("rb")
     while len(head := chunks.read(_CHUNK.size)) == _CHUNK.size:
-        first_line, size = _CHUNK.unpack(head)
+        first_line, size, noted = _CHUNK.unpack(head)
         body = chunks.read(size)
-        if len(body) != size:
+        note = chunks.read(noted) if noted else b""
+        if len(body) != size or len(note) != noted:
             return  # the parent ended while sending
         try:
+            if note and learn is not None:
+                # From the parent over a socket only the two hold: no outside input.
+                learn(pickle.loads(note))  # noqa: S301
             data, tally = work(first_line, body)
             status, packed = _OK, pickle.dumps(tally, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # the parent raises it in its place in the run

@@ -466,3 +466,25 @@ def test_readers_decode_json_only_through_json_stream() -> None:
                     f"readers/{path.name}:{node.lineno} calls json.{node.attr}; "
                     "use json_stream.load (the limits are checked there)"
                 )
+
+
+# The modules of the FHIR reader, lowest first: each imports only those before it.
+FHIR_LAYERS = ("fields", "items", "observations", "store", "reader", "bundle", "grouping")
+
+
+def test_fhir_reader_modules_import_only_the_layers_below_them() -> None:
+    package = ROOT / "readers" / "fhir"
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__"}
+    assert modules == set(FHIR_LAYERS), "place a new FHIR module in FHIR_LAYERS"
+    for rank, name in enumerate(FHIR_LAYERS):
+        tree = ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {
+            (node.module or "").removeprefix("cbc_cli.readers.fhir.")
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("cbc_cli.readers.fhir")
+        }
+        assert "cbc_cli.readers.fhir" not in imported, f"fhir.{name} imports the package"
+        above = imported - set(FHIR_LAYERS[:rank])
+        assert not above, f"fhir.{name} imports {sorted(above)}, which are not below it"
+        assert len((package / f"{name}.py").read_text(encoding="utf-8").splitlines()) <= 400

@@ -1109,3 +1109,36 @@ def test_a_unit_option_and_a_long_unit_column_must_agree(tmp_path: Path) -> None
     (error,) = record.cell_errors
     assert (error.line, error.field) == (2, "value")
     assert error.message.startswith("value: the hgb unit is 'g/dL' by the header or --unit")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    days=st.integers(min_value=0, max_value=40_000),
+    sex=st.sampled_from([None, "female", "male"]),
+    pregnancy=st.sampled_from([None, 2]),
+)
+def test_classed_ranges_select_as_the_table(days: int, sex: Any, pregnancy: int | None) -> None:
+    """A run asks the ranges once per class of persons (batch.ClassedRanges): for an exact age
+    of any number of days, every analyte's reference row and critical limits are the ones the
+    table itself selects, after persons of other ages were asked first."""
+    from datetime import date, timedelta
+
+    from cbc_cli.age import Age
+    from cbc_cli.batch import ClassedRanges
+    from cbc_cli.panel import Patient
+
+    table = default_ranges()
+    classed = ClassedRanges(table)
+    collected = date(2024, 6, 1)
+    patient = Patient(
+        sex=sex,
+        age=Age.from_dates(collected - timedelta(days=days), collected),
+        pregnancy_trimester=pregnancy if sex == "female" else None,
+    )
+    for analyte in ANALYTES:
+        for kind in ("reference", "critical"):
+            for other in (days // 2, days + 400, days):  # fill the class cache first
+                born = collected - timedelta(days=other)
+                warm = patient._replace(age=Age.from_dates(born, collected))
+                classed.select(analyte, warm, kind)
+            assert classed.select(analyte, patient, kind) == table.select(analyte, patient, kind)

@@ -13,7 +13,6 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from helpers import QuietPipe, columnar_runner
@@ -30,7 +29,7 @@ from cbc_cli.readers.source import open_source
 HEADER = "sample_id,sex,age,wbc,hgb,plt,anc\n"
 
 
-def _export(rows: int, seed: int = 7) -> str:
+def wide_export(rows: int, seed: int = 7) -> str:
     """Rows of every kind the run treats differently: plain, cytopenic, unreadable cells,
     reported bounds, missing values, formula-looking ids, an unreadable sex, blank lines."""
     rng = random.Random(seed)
@@ -70,7 +69,7 @@ def test_any_jobs_writes_and_reports_what_jobs_1_does(
     monkeypatch.setattr(columnar, "CHUNK_BYTES", chunk)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
     path = tmp_path / "export.csv"
-    path.write_bytes(_export(2000).encode() + b"S-latin,F,40,6.1,13.1,250,3.1 \xe9\n")
+    path.write_bytes(wide_export(2000).encode() + b"S-latin,F,40,6.1,13.1,250,3.1 \xe9\n")
     one = _cli(capsysbinary, path, tmp_path / "one.csv", 1)
     assert one[0] == 3  # the unreadable cells
     assert "lines " in one[2]
@@ -84,7 +83,7 @@ def test_the_rules_agree_with_the_scalar_path_in_counts(
 ) -> None:
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 2048)
     path = tmp_path / "export.csv"
-    path.write_text(_export(1500, seed=11))
+    path.write_text(wide_export(1500, seed=11))
     scheme = resolve_scheme("ctcae5")
     source = open_source(str(path))
     expected = BatchStats()
@@ -94,15 +93,12 @@ def test_the_rules_agree_with_the_scalar_path_in_counts(
     runner, source = columnar_runner(path, jobs=1)
     threads = threading.active_count()
     seen: list[tuple[int, list[int]]] = []
-    absorb = runner._absorb
 
-    def absorbing(*args: Any) -> None:  # while a --jobs 1 run goes: no other thread, no child
-        seen.append((threading.active_count(), _children()))
-        absorb(*args)
+    def written(samples: int) -> None:  # after each chunk of a --jobs 1 run: no thread, no child
+        seen.append((threading.active_count(), child_pids()))
 
-    monkeypatch.setattr(runner, "_absorb", absorbing)
     try:
-        runner.run()
+        runner.run(written)
     finally:
         source.close()
     assert len(seen) > 5
@@ -135,7 +131,7 @@ def test_merged_statistics_equal_those_counted_in_one_go() -> None:
     assert merged == whole
 
 
-def _children() -> list[int]:
+def child_pids() -> list[int]:
     found = []
     for task in os.listdir("/proc/self/task"):
         try:
@@ -154,7 +150,7 @@ def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     # blocks on input, so nothing is waited for), whatever --jobs says, and no worker is left.
     path = tmp_path / "h.csv"
     path.write_text(HEADER)
-    data = _export(20000).encode()
+    data = wide_export(20000).encode()
     stream = QuietPipe(data, limit=len(data) // 2)
     runner, _ = columnar_runner(path, jobs=jobs, stream=stream)
     seen: list[int] = []
@@ -163,7 +159,7 @@ def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     assert main_thread is not None
 
     def interrupt() -> None:
-        seen.extend(_children())  # the workers, while the run waits for input
+        seen.extend(child_pids())  # the workers, while the run waits for input
         signal.pthread_kill(main_thread, signal.SIGINT)
 
     timer = threading.Timer(0.5, interrupt)
@@ -176,8 +172,8 @@ def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     finally:
         stream.more.set()
         timer.cancel()
-    assert len(seen) == jobs - 1
-    assert _children() == []
+    assert len(seen) == (jobs if jobs > 1 else 0)  # --jobs N: N workers judge; 1: none
+    assert child_pids() == []
 
 
 def test_jobs_below_one_is_a_usage_error(
@@ -196,7 +192,7 @@ def test_a_damaged_gzip_writes_what_was_read_whatever_the_jobs(
 ) -> None:
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
-    packed = gzip.compress(_export(3000).encode())
+    packed = gzip.compress(wide_export(3000).encode())
     path = tmp_path / "cut.csv.gz"
     path.write_bytes(packed[: len(packed) * 2 // 3])
     one = _cli(capsysbinary, path, tmp_path / "one.csv", 1, "--partial")
@@ -206,7 +202,7 @@ def test_a_damaged_gzip_writes_what_was_read_whatever_the_jobs(
     said = re.search(r"; OUT holds the rows up to input line (\d+) and is incomplete", one[2])
     assert said is not None, one[2]
     last = one[1].rstrip(b"\n").rsplit(b"\n", 1)[1].split(b",")[0].decode().lstrip("'")
-    lines = _export(3000).splitlines()
+    lines = wide_export(3000).splitlines()
     line = next(n for n, text in enumerate(lines, 1) if text.split(",")[0] == last)
     assert line <= int(said[1]) <= line + 1
     for jobs in (2, 3):
@@ -222,15 +218,15 @@ def test_rows_before_a_failed_chunk_are_written_whatever_the_jobs(
     tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "p.csv"
-    path.write_text(_export(3000))
+    path.write_text(wide_export(3000))
 
-    def broken(self: columnar.ColumnarCsv, body: bytes, first_line: int) -> object:
+    def broken(self: columnar.ColumnarCsv, first_line: int, body: bytes) -> object:
         if first_line > 1700:
             raise InputError("cannot go on", line=first_line)
-        return split(self, body, first_line)
+        return judge(self, first_line, body)
 
-    split = columnar.ColumnarCsv._split_chunk
-    monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
+    judge = columnar.ColumnarCsv.judge_chunk
+    monkeypatch.setattr(columnar.ColumnarCsv, "judge_chunk", broken)
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
     one = _cli(capsysbinary, path, tmp_path / "one.csv", 1, "--partial")

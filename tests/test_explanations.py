@@ -137,7 +137,8 @@ def test_diagnosis_only_mentioned_as_a_denial() -> None:
 
 # Sentences that say "take" without telling anyone to take a medicine.
 _TAKE_WITHOUT_PRESCRIBING = re.compile(
-    r"take your temperature|take care|do not take|before taking|can take months|take longer"
+    r"take (your|their) temperature|take care|do not take|before taking|can take months"
+    r"|take longer"
 )
 
 
@@ -774,3 +775,59 @@ def test_a_low_count_leads_with_chemotherapy_only_after_it() -> None:
     pregnant = finding_words("anemia", person="pregnant").meaning
     assert "chemotherapy" not in pregnant
     assert "iron" in pregnant
+
+
+def test_chemotherapy_stops_leading_once_low_counts_are_no_longer_expected() -> None:
+    # docs/clinical.md section 1 (marrow cellularity usually normal by 40 to 60 days) and the
+    # recovery note past day 60 ("counts that are still low now deserve a review"): a count
+    # still low at day 200 is not called expected; at day 60 it still is.
+    for code in ("anemia", "neutropenia", "thrombocytopenia", "leukopenia", "pancytopenia"):
+        late = finding_words(code, days_since_chemo=200).meaning
+        assert late == finding_words(code).meaning, code
+        assert "expected" not in late, code
+        assert "common during and after" not in late, code
+        edge = finding_words(code, days_since_chemo=60).meaning
+        assert edge.lower().index("chemotherapy") < 80, code
+
+
+def test_a_childs_finding_speaks_to_the_parent() -> None:
+    # docs/clinical.md section 6: with an age under 18 the reader is most often a parent, so the
+    # findings speak of "your child" as the care-team message does, never of "you" feeling
+    # unwell, and the urgency words are the same.
+    banned = re.compile(
+        r"\byou feel\b|yourself|\byour care team|\byour sight|prescribed for you\b"
+        r"|before taking|take your temperature|at your next contact"
+    )
+    for code in EXPLANATIONS:
+        for fever in (False, True):
+            for level in ("", "critical", "hyper"):
+                for days in (None, 10):
+                    for crit in ((), ("low",), ("high",)):
+                        words = finding_words(
+                            code,
+                            person="child",
+                            fever=fever,
+                            high_level=level,
+                            days_since_chemo=days,
+                            critical=crit,
+                        )
+                        adult = finding_words(
+                            code,
+                            fever=fever,
+                            high_level=level,
+                            days_since_chemo=days,
+                            critical=crit,
+                        )
+                        for part in (
+                            words.meaning,
+                            words.notice,
+                            words.action,
+                            words.precautions or "",
+                            words.background or "",
+                        ):
+                            assert not banned.search(part), (code, part)
+                        for urgent in ("at once", " now", "emergency services"):
+                            assert (urgent in words.action) == (urgent in adult.action), code
+    anc = finding_words("neutropenia", person="child")
+    assert "If your child feels hot" in anc.action
+    assert "your child's care team" in anc.action

@@ -934,20 +934,21 @@ def test_grouping_a_long_export_holds_one_sample_at_a_time(
     # Resources go to the store as they are read, and come back one sample at a time: the
     # reduced resources alive in memory stay a handful however long the export. (A count of
     # objects, not a tracemalloc peak: that would also count other tests' threads.)
-    from cbc_cli.readers import fhir
+    from cbc_cli.readers.fhir.items import Item
+    from cbc_cli.readers.fhir.reader import Reader
 
     def alive() -> int:
-        return sum(isinstance(o, fhir._Item) for o in gc.get_objects())
+        return sum(isinstance(o, Item) for o in gc.get_objects())
 
     counts: list[int] = []
-    read_line = fhir._Reader.read_line
+    read_line = Reader.read_line
 
     def counting(self: Any, text: str, number: int) -> None:
         if number % 997 == 0:
             counts.append(alive())
         read_line(self, text, number)
 
-    monkeypatch.setattr(fhir._Reader, "read_line", counting)
+    monkeypatch.setattr(Reader, "read_line", counting)
     resources = _bulk_export(1200)
     opened = read("".join(json.dumps(r) + "\n" for r in resources))
     kept = 0
@@ -963,12 +964,12 @@ def test_grouping_a_long_export_holds_one_sample_at_a_time(
 def test_no_room_for_the_temporary_store_is_one_clear_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cbc_cli.readers import fhir
+    from cbc_cli.readers.fhir.store import Store
 
     def full(self: Any, item: Any, keys: list[str]) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(fhir._Store, "add", full)
+    monkeypatch.setattr(Store, "add", full)
     path = tmp_path / "export.ndjson"
     path.write_text("".join(json.dumps(r) + "\n" for r in _bulk_export(3)))
     out = tmp_path / "out.csv"

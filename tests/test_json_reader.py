@@ -262,3 +262,41 @@ def test_every_ndjson_line_is_one_record_whatever_it_holds(
     assert [r.line for r in records] == expected
     for record in records:
         assert record.panel is not None or record.error is not None
+
+
+# --- one decoder loop, lenient or strict (json_stream.JsonValues) --------------------------------
+
+
+def test_one_loop_streams_leniently_and_reads_a_bundle_array_strictly() -> None:
+    from cbc_cli.readers.json_stream import ArrayItems, Broken, stream_values
+
+    text = '[{"a": 1}\n {"a": 2},, {"a": 3}]'
+    # Streaming a document tolerates the missing and the doubled comma.
+    assert [v for _, v in stream_values([text])] == [{"a": 1}, {"a": 2}, {"a": 3}]
+    # In memory (a FHIR Bundle's entries) the same array breaks at the missing comma, after
+    # the item before it, with the decoder's own message and position.
+    items = ArrayItems(text, 0)
+    got: list[tuple[int, object]] = []
+    with pytest.raises(json.JSONDecodeError) as broke:
+        got.extend(items)
+    assert got == [(1, {"a": 1})]
+    assert broke.value.msg == "Expecting ',' delimiter"
+    assert broke.value.pos == text.index('{"a": 2}')
+    # Strict still takes one comma before the "]", and stops just past the "]".
+    tail = ' "rest": 1}'
+    strict = ArrayItems("x [1, [2, 3],\n 4,]" + tail, 2)
+    assert list(strict) == [(1, 1), (2, [2, 3]), (3, 4)]
+    assert strict.pos == len("x [1, [2, 3],\n 4,]")
+    # A text that ends inside the array, and a broken item: errors, the items before yielded.
+    for cut, message in (("[1, 2", "Expecting ',' delimiter"), ("[1, ", "Expecting value")):
+        seen: list[tuple[int, object]] = []
+        with pytest.raises(json.JSONDecodeError) as ended:
+            seen.extend(ArrayItems(cut, 0))
+        assert ended.value.msg == message
+        assert [v for _, v in seen] == [1] if cut == "[1, " else [1, 2]
+    # Lenient: a broken value outside an array is a Broken row, and reading resynchronises.
+    ndjson = '{"a": 1}\n{"a": \n{"a": 3}\n'
+    values = [v for _, v in stream_values([ndjson[:12], ndjson[12:]])]
+    assert values[0] == {"a": 1}
+    assert isinstance(values[1], Broken)
+    assert values[2] == {"a": 3}

@@ -12,16 +12,17 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from helpers import columnar_runner, run_cli
+from helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cbc_cli import columnar
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import run
+from cbc_cli.columnar.reading import read_chunks
 from cbc_cli.errors import RangeFileError, UsageError
 from cbc_cli.grading import load_scheme_file
-from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
+from cbc_cli.limits import Limits, parse_limits
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import load_range_file, shipped_ranges_dir
 from cbc_cli.readers import read_input
@@ -232,13 +233,15 @@ def test_a_long_line_holds_about_the_limit_and_reads_in_linear_time(reader: str)
         if reader == "rows":
             lines = list(iter_lines(_source(Endless(head, size, tail)), limits))
         else:
-            runner, source = columnar_runner(ROOT / "examples" / "lab_export.csv", limits=limits)
-            source.close()
-            runner.source = _source(Endless(head, size, tail))
-            runner.fast.skip_bytes = len(b"sample_id,sex,age,hgb\n")
+            chunks = read_chunks(
+                _source(Endless(head, size, tail)).stream,
+                skip=len(b"sample_id,sex,age,hgb\n"),
+                line_limit=limit,
+                size=columnar.CHUNK_BYTES,
+            )
             lines = [
                 chunk.decode() if chunk.endswith(b"\n") else LongLine(chunk.decode())
-                for chunk in runner._chunks()
+                for chunk in chunks
             ]
         elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
@@ -285,13 +288,8 @@ def test_both_readers_cut_lines_alike_and_lose_nothing(
             (line.rstrip("\n").encode("utf-8"), isinstance(line, LongLine))
             for line in iter_lines(source, limits)
         ][1:]
-        patch.setattr(columnar, "CHUNK_BYTES", chunk)
-        runner, opened = columnar_runner(ROOT / "examples" / "lab_export.csv", limits=limits)
-        opened.close()
-        runner.source = _source(io.BytesIO(data))  # type: ignore[arg-type]
-        runner.fast.skip_bytes = 0
         pieces: list[tuple[bytes, bool]] = []
-        for body in runner._chunks():
+        for body in read_chunks(io.BytesIO(data), skip=0, line_limit=limit, size=chunk):
             if body.endswith((b"\n", b"\r")):
                 normal = body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
                 pieces += [(line, False) for line in normal.split(b"\n")[:-1]]
@@ -359,9 +357,7 @@ def test_a_deeply_nested_range_file_is_exit_4_in_one_line(
 
 def test_parse_limits_reads_names_and_sizes() -> None:
     limits = parse_limits(["field=8MiB", "line=512k", "json-depth=200", "ranges_file = 1G"])
-    assert limits == DEFAULT_LIMITS._replace(
-        field=8 << 20, line=512 << 10, json_depth=200, ranges_file=1 << 30
-    )
+    assert limits == Limits(field=8 << 20, line=512 << 10, json_depth=200, ranges_file=1 << 30)
     for bad in ("cell=1k", "field", "field=0", "field=-1", "field=1kb", "field=one"):
         with pytest.raises(UsageError):
             parse_limits([bad])

@@ -380,7 +380,7 @@ def test_sigterm_leaves_the_output_as_it_was_and_no_temporary_file(
     assert err == f"cbc: terminated; no output was written ({out} is unchanged)\n"
     assert out.read_text() == OLD
     assert _leftovers(tmp_path) == []
-    assert len(workers_seen) == (1 if jobs == "2" else 0)
+    assert len(workers_seen) == (2 if jobs == "2" else 0)  # --jobs N forks N workers
     for pid in workers_seen:  # stopped by cbc, not left behind
         assert (
             not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()

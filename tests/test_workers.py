@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers import columnar_runner
-from test_columnar_run import _children, _export
+from test_columnar_run import child_pids, wide_export
 
 from cbc_cli import columnar, workers
 from cbc_cli.errors import InputError
@@ -27,7 +27,7 @@ def test_an_error_in_a_worker_reaches_the_caller(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, picklable: bool
 ) -> None:
     path = tmp_path / "e.csv"
-    path.write_text(_export(2000))
+    path.write_text(wide_export(2000))
     parent = os.getpid()
     cell = "ZQX" + "7731"  # made here: the traceback's source lines must not show it either
 
@@ -35,15 +35,15 @@ def test_an_error_in_a_worker_reaches_the_caller(
         def __reduce__(self) -> tuple[object, ...]:
             raise TypeError("not picklable")
 
-    def broken(self: columnar.ColumnarCsv, body: bytes, first_line: int) -> object:
+    def broken(self: columnar.ColumnarCsv, first_line: int, body: bytes) -> object:
         if os.getpid() != parent and first_line > 1000:
             if picklable:
                 raise InputError("line 1234: cannot be read", line=1234, hint="fix it")
             raise Unpicklable(f"holds a patient value {cell}")
-        return split(self, body, first_line)
+        return judge(self, first_line, body)
 
-    split = columnar.ColumnarCsv._split_chunk
-    monkeypatch.setattr(columnar.ColumnarCsv, "_split_chunk", broken)
+    judge = columnar.ColumnarCsv.judge_chunk
+    monkeypatch.setattr(columnar.ColumnarCsv, "judge_chunk", broken)
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
     runner, source = columnar_runner(path, jobs=2)
     try:
@@ -62,14 +62,14 @@ def test_an_error_in_a_worker_reaches_the_caller(
             assert cell not in failed.value.__notes__[0]  # the frames, not the message
     finally:
         source.close()
-    assert _children() == []
+    assert child_pids() == []
 
 
 def test_a_worker_that_dies_is_reported_not_waited_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "d.csv"
-    path.write_text(_export(2000))
+    path.write_text(wide_export(2000))
     parent = os.getpid()
 
     def dying(self: columnar.ColumnarCsv, first_line: int, body: bytes) -> object:
@@ -86,14 +86,14 @@ def test_a_worker_that_dies_is_reported_not_waited_for(
             runner.run()
     finally:
         source.close()
-    assert _children() == []
+    assert child_pids() == []
 
 
 def test_without_a_fork_to_be_had_this_process_judges_every_chunk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "f.csv"
-    path.write_text(_export(1500))
+    path.write_text(wide_export(1500))
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
     outputs = []
     for jobs in (1, 3):
@@ -152,14 +152,14 @@ def judged(self, first_line, body):
             threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGKILL)).start()
     return data, tally
 
-def sending(self, first_line, body):
+def sending(self, first_line, body, note=None):
     if sent.get(self.pid) == 2:  # the worker has answered twice: wait until it is dead
         deadline = time.monotonic() + 10
         while open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z":
             assert time.monotonic() < deadline
             time.sleep(0.005)
     sent[self.pid] = sent.get(self.pid, 0) + 1
-    send(self, first_line, body)
+    send(self, first_line, body, note)
 
 def receiving(self):
     data, tally = receive(self)
@@ -179,7 +179,7 @@ finally:
 def test_a_worker_dead_before_its_next_chunk_is_an_error_and_loses_no_row(tmp_path: Path) -> None:
     # Sending to a dead worker must not end cbc by SIGPIPE (the CLI sets it to its default).
     path, out, judged = tmp_path / "k.csv", tmp_path / "out.csv", tmp_path / "judged"
-    path.write_text(_export(6000))
+    path.write_text(wide_export(6000))
     err = _assert_worker_error(_KILLED_BETWEEN, str(path), str(out), str(judged))
     # With --partial every row judged is kept (and said to be incomplete).
     assert out.read_bytes().count(b"\n") == 1 + int(judged.read_text())
@@ -191,7 +191,7 @@ def test_a_killed_worker_is_an_error_of_one_line_not_a_silent_end(
     tmp_path: Path, answers: int, delay: float
 ) -> None:
     path, out = tmp_path / "k.csv", tmp_path / "out.csv"
-    path.write_text(_export(6000))
+    path.write_text(wide_export(6000))
     out.write_text("the last good run\n")
     err = _assert_worker_error(_KILLER, str(answers), str(delay), str(path), str(out))
     # The output file is left as it was, and no temporary file is left beside it.

@@ -1,0 +1,163 @@
+"""The splitting stage: a chunk's lines made LF-ended and, when the columnar rules can take it
+(one row per line, UTF-8, no blank row, no field past the limit), the id of each row's text in
+each column read (cbc_cli.splitter) and the rows with a formula-looking field; any other chunk
+is left whole for the row reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cbc_cli.brief import dumps
+from cbc_cli.splitter import Fields
+from cbc_cli.writers.csv_writer import (
+    FORMULA_START,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+from cbc_cli.columnar.reading import Reading
+
+# Sample-id bytes written inside JSON quotes as they are: printable ASCII but quote and
+# backslash (no space either, so that stripping changes nothing).
+_PLAIN_ID = bytes(range(0x21, 0x7F)).replace(b'"', b"").replace(b"\\", b"")
+
+
+_FORMULA_BYTES = "".join(FORMULA_START).encode()
+
+
+@dataclass
+class _Split:
+    """A chunk as the splitting stage leaves it."""
+
+    normal: bytes
+    """The chunk's lines, each ending in LF, when the scalar reader takes it (else empty)."""
+    first_line: int
+    lines: list[bytes] | None = None
+    """The lines without their LF; None when the scalar reader takes the whole chunk."""
+    ids: dict[int, np.ndarray] = field(default_factory=dict)
+    """Column -> the index of each row's text in that column's vocabulary."""
+    known: dict[int, int] = field(default_factory=dict)
+    """Column -> how many texts its vocabulary had once this chunk was looked up."""
+    formula: np.ndarray | None = None
+    """Rows with a field that starts like a formula (when the guard is on)."""
+    long: bytes | None = None
+    """The first bytes of a line past ``Limits.line`` (then the chunk is that line alone)."""
+    sample_ids: list[bytes] | None = None
+    """Each row's sample id as JSON (brief records only; None without a sample id column)."""
+
+
+class Cells(Reading):
+    """The splitting stage of a columnar run (see cbc_cli.columnar)."""
+
+    def _split_chunk(self, body: bytes, first_line: int) -> _Split:
+        """The splitting stage: line ends made LF, then, for a chunk the columnar rules can
+        take, its lines, the text id of each row's cell in each column read, and the rows with a
+        formula-looking field; any other chunk is left whole for the scalar reader. Writes only
+        the vocabularies (the rules never do)."""
+        if not body.endswith((b"\n", b"\r")):
+            return _Split(b"", first_line, long=body)  # a line past the limit
+        normal = body.replace(b"\r\n", b"\n") if b"\r" in body else body
+        if b"\r" in normal:
+            normal = normal.replace(b"\r", b"\n")
+            return _Split(normal, first_line)
+        if b"\x00" in normal:
+            return _Split(normal, first_line)  # bytes to refuse
+        from cbc_cli.splitter import split
+
+        fields = split(normal, self.fast.raw_width, self.delim)
+        if fields is None:  # not one row per line
+            return _Split(normal, first_line)
+        if (fields.data >= 0x80).any() and not _is_utf8(normal):
+            return _Split(normal, first_line)  # Latin-1 lines: decoded one by one
+        if _has_blank_rows(fields, self.delim):
+            # A row of empty fields: the csv reader skips it as blank.
+            return _Split(normal, first_line)
+        if len(normal) > self.limits.field and _has_field_longer(fields, self.limits.field):
+            return _Split(normal, first_line)  # the scalar reader makes such rows error rows
+        lines = normal.split(b"\n")
+        lines.pop()  # the chunk ends with a line end
+        ids = {c: self._vocabulary(c).encode(fields, c) for c in self._text_columns}
+        known = {c: len(self._vocabulary(c).texts) for c in self._text_columns}
+        # A field starting with = + - @ TAB or CR may be made inert: the scalar path decides
+        # exactly (numbers are left alone), so such rows go there.
+        formula = _formula_rows(fields, self.delim) if self.formula_guard else None
+        column = self.fast.tab.columns.context.get("sample_id")
+        sample_ids = None
+        if self.sink == "brief" and column is not None:
+            starts, ends = fields.start(column).tolist(), fields.end(column).tolist()
+            sample_ids = _json_ids([normal[a:b] for a, b in zip(starts, ends, strict=True)])
+        # The lines are all the rules need of the bytes: the chunk itself is not kept.
+        return _Split(b"", first_line, lines, ids, known, formula, sample_ids=sample_ids)
+
+
+def _json_ids(raws: list[bytes]) -> list[bytes]:
+    """Sample id fields (UTF-8) as the brief record writes them: stripped, in JSON quotes; null
+    for an empty field."""
+    if all(raws) and not b"".join(raws).translate(None, _PLAIN_ID):
+        return [b'"' + raw + b'"' for raw in raws]  # the usual case: nothing to escape or strip
+    return [dumps(raw.decode("utf-8").strip() if raw else None).encode("utf-8") for raw in raws]
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _has_blank_rows(fields: Fields, delimiter: str) -> bool:
+    """Whether a row holds nothing but delimiters and white space (the csv reader skips it).
+
+    White space as ``str.strip`` has it, the scalar path's test: Unicode spaces included.
+    """
+    import numpy as np
+
+    first, last = fields.start(0), fields.ends[-1]
+    if not len(first):
+        return False
+    # Such a row's first field is empty or opens with white space: a control byte, a space, or
+    # a byte of a multi-byte character. Only those rows are looked at, as text.
+    lead = fields.data[first]
+    maybe = (fields.end(0) == first) | (lead <= 32) | (lead >= 0x80)
+    body = fields.body
+    for i in np.flatnonzero(maybe).tolist():
+        text = body[first[i] : last[i]].decode("utf-8")
+        if not text.replace(delimiter, "").strip():
+            return True
+    return False
+
+
+def _formula_rows(fields: Fields, delimiter: str) -> np.ndarray:
+    """Rows with a field that starts with one of the formula bytes."""
+    import numpy as np
+
+    data = fields.data
+    present = [c for c in _FORMULA_BYTES if bytes([c]) in fields.body]  # a fast scan each
+    if not present:
+        return np.zeros(0, dtype=np.int64)
+    # Every such byte in the chunk, then those that open a field (a delimiter is not a field).
+    hit = data == present[0]
+    for c in present[1:]:
+        hit |= data == c
+    at = np.flatnonzero(hit)
+    before = data[np.maximum(at - 1, 0)]
+    opens = (at == 0) | (before == ord(delimiter)) | (before == 10)
+    at = at[opens & (data[at] != ord(delimiter))]
+    return np.asarray(np.searchsorted(fields.start(0), at, side="right") - 1, dtype=np.int64)
+
+
+def _has_field_longer(fields: Fields, limit: int) -> bool:
+    """Whether a field of a regular chunk is longer than ``limit``."""
+    import numpy as np
+
+    # A field is no longer than its line: the lines are looked at first (a row each).
+    lines = np.diff(fields.ends[-1].astype(np.int64), prepend=-1) - 1
+    if int(lines.max(initial=0)) <= limit:
+        return False
+    marks = fields.ends.T.ravel().astype(np.int64)  # each field's end, in the chunk's order
+    return int((np.diff(marks, prepend=-1) - 1).max(initial=0)) > limit

@@ -1,0 +1,229 @@
+"""The run loop: chunks read in this process and judged here (``--jobs 1``) or by forked
+workers (cbc_cli.workers), which tell each other the combinations of answers they meet; the
+output written in input order, every chunk before a failure first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from cbc_cli.batch import (
+    merge,
+)
+from cbc_cli.readers.tabular import blank_note
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cbc_cli.workers import Worker
+
+
+from cbc_cli.columnar.reading import _line_count
+from cbc_cli.columnar.sinks import Sinks
+from cbc_cli.columnar.state import _Tally
+from cbc_cli.columnar.tables import (
+    _Learned,
+)
+
+
+@dataclass
+class ColumnarCsv(Sinks):
+    """Runs a planned input chunk by chunk, counting into ``stats`` and writing what ``sink``
+    says: CSV rows (the caller writes the header), brief NDJSON records, or nothing but the
+    counts of ``summary`` (then ``first`` holds the first sample's whole result)."""
+
+    def run(self, progress: Callable[[int], None] | None = None) -> None:
+        """Read the whole input after the header (the caller has written the output header) and
+        write each chunk's output lines, in input order.
+
+        With ``jobs`` 1 (or where no process can be forked) a plain loop: each chunk split,
+        judged and written before the next is read. With more, chunks are judged side by side
+        by forked worker processes (cbc_cli.workers), the same scheme as the long layout's.
+        Whatever fails, every chunk before the one that failed is written first, as one process
+        reading row by row would have.
+        """
+        from cbc_cli import workers
+
+        self._next_line = self.fast.header_line + 1
+        self._read_error: Exception | None = None
+        # This process reads the input, so that an interrupt or an error here never waits on a
+        # read a worker is blocked in (a pipe or a terminal can take any time).
+        chunks = self._chunks()
+        if self.jobs > 1 and workers.available():
+            self._run_shared(chunks, progress)
+        else:
+            while taken := self._take(chunks, 1):
+                self._absorb(*self.judge_chunk(*taken[0]), progress)
+        if self._read_error is not None:
+            raise self._read_error
+        if self._blank_rows:
+            self.notes.append(blank_note(self._blank_rows))
+
+    def _take(self, chunks: Iterator[bytes], n: int) -> list[tuple[int, bytes]]:
+        """Up to ``n`` more chunks, each with the number of its first line. An error in reading
+        ends the input here; it is raised once the chunks before it are written."""
+        taken: list[tuple[int, bytes]] = []
+        if self._read_error is not None:
+            return taken
+        try:
+            for body in islice(chunks, n):
+                taken.append((self._next_line, body))
+                self._next_line += _line_count(body) if body.endswith((b"\n", b"\r")) else 1
+        except Exception as exc:
+            self._read_error = exc
+        return taken
+
+    def _run_shared(self, chunks: Iterator[bytes], progress: Callable[[int], None] | None) -> None:
+        """Every chunk judged by ``jobs`` forked workers, each sent its next chunk as soon as
+        its last answer is read, while this process reads the input and writes the answers in
+        input order (or judges them all here, when the input is one chunk or no worker could be
+        forked).
+
+        This process judges no chunk beside the workers: writing every chunk's lines is about a
+        third of the work of judging them, so a process that also judged its share held the
+        workers up; nor does it judge a first chunk before the fork to warm the workers'
+        caches, since they tell each other what they meet (see learn) and that first chunk
+        kept them waiting (measured: benchmarks/batch.py, README "Speed and memory")."""
+        from collections import deque
+
+        from cbc_cli import workers
+
+        batch = self._take(chunks, self.jobs)
+        pool: list[workers.Worker[_Tally]] = []
+        if len(batch) > 1:
+            # Each worker tells what it met first, for the others to learn (one-word keys only:
+            # longer ones are chained by ids of each process's own).
+            self._telling, self._told = not self._stages, self._outcomes.count
+            # Forked before the progress bar can start its thread: a fork copies only this one.
+            with contextlib.suppress(OSError):  # no fork to be had: this process judges all
+                pool = workers.start(len(batch), self.judge_chunk, self.learn)
+            self._telling = False
+        shared = _Sharing()
+        try:
+            if not pool:
+                while batch:
+                    for chunk in batch:
+                        self._absorb(*self.judge_chunk(*chunk), progress)
+                    batch = self._take(chunks, self.jobs)
+                return
+            # The workers holding a chunk, in input order. A worker is sent its next chunk only
+            # once its last answer is read, so neither end ever waits on a buffer the other is
+            # not reading.
+            busy = deque(_send(pool, batch))
+            while busy:
+                worker = busy.popleft()
+                data, tally = worker.receive()
+                shared.add(worker.pid, tally)
+                try:
+                    # Its next chunk goes out before this one is written: it starts sooner, with
+                    # what the other workers met since it last heard.
+                    more = self._take(chunks, 1)
+                    if more:
+                        busy.extend(_send([worker], more, shared.news(worker.pid)))
+                finally:  # written even when a worker has died since it answered
+                    self._absorb(data, tally, progress)
+        finally:
+            workers.stop(pool)
+
+    def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
+        """One chunk, split and judged: its output lines and what it adds to the run's tally
+        (in a worker, with the combinations of answers it met first: see learn)."""
+        data, tally = self._process(self._split_chunk(body, first_line))
+        if self._telling:
+            tally.learned = self._news()
+        return data, tally
+
+    def _news(self) -> list[_Learned]:
+        """The combinations met since the last call (or learn), as the other processes learn
+        them."""
+        o, start = self._outcomes, self._told
+        self._told = o.count
+        return [
+            (
+                self._combo_keys[i],
+                o.tails[i],
+                int(o.urgency[i]),
+                bool(o.slow[i]),
+                o.verdicts[i],
+                o.extra[i],
+            )
+            for i in range(start, o.count)
+        ]
+
+    def learn(self, learned: list[_Learned]) -> None:
+        """Take in combinations of answers another process met (each with the outcome the
+        engine gave it there), so that this one never asks engine.decide about them again. A
+        row's key is worked out from the engine's answers alone (see _answer_id), so it means
+        the same in every process; keys already known here are left as they are."""
+        import numpy as np
+
+        if not learned:
+            return
+        keys = np.array([item[0] for item in learned], dtype=np.uint64)
+
+        def new(_keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            chosen = [learned[r] for r in rows.tolist()]
+            self._combo_keys.extend(item[0] for item in chosen)
+            parts = [list(part) for part in zip(*chosen, strict=True)]
+            _, tail, urgency, slow, verdict, extra = parts
+            return self._outcomes.extend(tail, urgency, np.array(slow, dtype=bool), verdict, extra)
+
+        self._combos.ids(keys, new)
+        self._told = self._outcomes.count
+
+    def _absorb(self, data: bytes, tally: _Tally, progress: Callable[[int], None] | None) -> None:
+        """Write a judged chunk's lines and add its tally to the run's."""
+        self._write(data)
+        self.written_through = tally.last_line
+        merge(self.stats, tally.stats)
+        if tally.summary is not None:
+            self.summary.merge(tally.summary)
+        if self.first is None:
+            self.first = tally.first
+        self.notes.extend(tally.notes)
+        self._blank_rows += tally.blank_rows
+        warnings = self.source.warnings
+        warnings += [w for w in tally.warnings if w not in warnings]
+        if progress is not None:
+            progress(self.stats.samples)
+
+
+def _send(
+    pool: list[Worker[_Tally]], chunks: list[tuple[int, bytes]], note: object = None
+) -> list[Worker[_Tally]]:
+    """Each chunk to the next worker (with ``note`` for it to learn first, if any); the workers
+    that got one, in order."""
+    for worker, chunk in zip(pool, chunks, strict=False):
+        worker.send(*chunk, note=note)
+    return pool[: len(chunks)]
+
+
+class _Sharing:
+    """The combinations of answers the workers met, for each to learn what the others met
+    (ColumnarCsv.learn): engine.decide is then asked about most combinations once in the run,
+    not once in each worker."""
+
+    def __init__(self) -> None:
+        self._met: list[tuple[int, _Learned]] = []
+        """Each combination with the worker that told it, in the order told."""
+        self._keys: set[int] = set()
+        self._heard: dict[int, int] = {}
+        """Worker -> how much of ``_met`` it has been sent."""
+
+    def add(self, worker: int, tally: _Tally) -> None:
+        """What ``worker`` met while judging the chunk of ``tally`` (taken off the tally)."""
+        for item in tally.learned:
+            if item[0] not in self._keys:
+                self._keys.add(item[0])
+                self._met.append((worker, item))
+        tally.learned = []
+
+    def news(self, worker: int) -> list[_Learned] | None:
+        """What the other workers met since ``worker`` last heard; None for nothing."""
+        start = self._heard.get(worker, 0)
+        self._heard[worker] = len(self._met)
+        return [item for teller, item in self._met[start:] if teller != worker] or None

@@ -1,0 +1,294 @@
+"""The sinks: a split chunk's output, gathered row by row from its combinations' outcomes (CSV
+lines, brief NDJSON records, or only the summary's counts), with the rows the answers do not
+cover (and whole chunks the splitting stage left) written by the row path's reader and
+engine in their place.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import TYPE_CHECKING
+
+from cbc_cli.batch import (
+    BatchSummary,
+    count,
+    interpret_record,
+)
+from cbc_cli.brief import brief_json, dumps
+from cbc_cli.engine import (
+    reported_value,
+)
+from cbc_cli.models import URGENCY_ORDER, Result
+from cbc_cli.readers.source import decode_line, long_line
+from cbc_cli.readers.tabular import blank_note, read_tabular, wide_record
+from cbc_cli.units import Quantity
+from cbc_cli.writers.csv_writer import (
+    contract_cells,
+    inert,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+from cbc_cli.columnar.cells import _Split
+from cbc_cli.columnar.rendering import _BRIEF_HEAD, _BRIEF_LINE
+from cbc_cli.columnar.rules import Rules
+from cbc_cli.columnar.state import _Tally
+from cbc_cli.columnar.tables import (
+    _Outcomes,
+)
+
+
+class Sinks(Rules):
+    """The output stage of a columnar run (see cbc_cli.columnar)."""
+
+    def _process(self, chunk: _Split) -> tuple[bytes, _Tally]:
+        """The output lines for one split chunk, and what they add to the run's tally."""
+        counts = self.sink == "summary" or self.count_summary
+        tally = _Tally(summary=BatchSummary() if counts else None)
+        said = len(self.source.warnings)
+        if chunk.long is not None:
+            text = long_line(chunk.long, self.source)
+            data = self._scalar_texts([text], chunk.first_line, tally)
+        elif chunk.lines is None:
+            data = self._scalar_chunk(chunk.normal, chunk.first_line, tally)
+        else:
+            data = self._columnar(chunk, tally)
+        # A worker's source is its own copy: what it notes travels back with the tally.
+        tally.warnings = self.source.warnings[said:]
+        lines = len(chunk.lines) if chunk.lines is not None else chunk.normal.count(b"\n")
+        tally.last_line = chunk.first_line + lines - 1
+        return data, tally
+
+    def _write(self, data: bytes) -> None:
+        if not data:
+            return
+        # Bytes go straight to the binary layer when there is one: no decode and re-encode.
+        raw = getattr(self.out, "buffer", None)
+        if raw is None:
+            self.out.write(data.decode("utf-8"))
+            return
+        self.out.flush()
+        raw.write(data)
+
+    def _scalar_chunk(self, normal: bytes, first_line: int, tally: _Tally) -> bytes:
+        raw_lines = normal.split(b"\n")
+        raw_lines.pop()
+        texts = [decode_line(raw, self.source) + "\n" for raw in raw_lines]
+        return self._scalar_texts(texts, first_line, tally)
+
+    def _scalar_texts(self, texts: list[str], first_line: int, tally: _Tally) -> bytes:
+        """The output lines of the scalar reader and engine for these lines."""
+        tab = read_tabular(
+            iter([self.fast.header_text + "\n", *texts]),
+            delimiter=self.delim,
+            column_options=self.columns,
+            unit_options=self.units,
+            first_line=first_line - 1,
+            limits=self.limits,
+        )
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=self.delim, lineterminator="\n")
+        for record in tab.records:
+            result = interpret_record(record, self.ranges, self.scheme, self.context)
+            count(tally.stats, result)
+            if self.sink == "csv":
+                self._count_summary(result, tally)
+                sample = contract_cells(result, self.fast.analytes, self.scheme)
+                for _, cells, _ in record.rows:
+                    writer.writerow([*self._input_cells(cells), *sample])
+            else:
+                buf.write(self._sink_text(result, tally))
+        # Blank rows are counted over the whole run, for one note at its end; the header's notes
+        # were said once (run).
+        tally.blank_rows += tab.blank_rows
+        blank = blank_note(tab.blank_rows)
+        tally.notes += [note for note in tab.notes[tab.header_notes :] if note != blank]
+        return buf.getvalue().encode("utf-8")
+
+    def _input_cells(self, cells: list[str]) -> list[str]:
+        width = len(self.fast.tab.header)
+        fitted = (cells + [""] * width)[:width]
+        return [inert(c) for c in fitted] if self.formula_guard else fitted
+
+    def _scalar_line(self, line_no: int, text: str, tally: _Tally) -> str:
+        """The output of one line by the scalar reader and engine, its line end included."""
+        cells = next(csv.reader([text], delimiter=self.delim))
+        record = wide_record(line_no, cells, self.fast.tab)
+        result = interpret_record(record, self.ranges, self.scheme, self.context)
+        count(tally.stats, result)
+        if self.sink != "csv":
+            return self._sink_text(result, tally)
+        self._count_summary(result, tally)
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=self.delim, lineterminator="\n")
+        writer.writerow(
+            [*self._input_cells(cells), *contract_cells(result, self.fast.analytes, self.scheme)]
+        )
+        return buf.getvalue()
+
+    @staticmethod
+    def _count_summary(result: Result, tally: _Tally) -> None:
+        """Count a result from the scalar engine into the chunk's summary, when it keeps one."""
+        if tally.summary is not None:
+            tally.summary.add(result)
+            if tally.first is None:
+                tally.first = result
+
+    def _sink_text(self, result: Result, tally: _Tally) -> str:
+        """What a brief or summary run makes of one result from the scalar engine."""
+        if tally.summary is not None:
+            tally.summary.add(result)
+            if tally.first is None:
+                tally.first = result
+            return ""
+        return brief_json(result) + "\n"
+
+    def _scalar_lines(self, lines: list[bytes], first_line: int, tally: _Tally) -> bytes:
+        return b"".join(
+            self._scalar_line(first_line + i, raw.decode("utf-8"), tally).encode("utf-8")
+            for i, raw in enumerate(lines)
+        )
+
+    def _columnar(self, chunk: _Split, tally: _Tally) -> bytes:
+        import numpy as np
+
+        lines, first_line, ids = chunk.lines or [], chunk.first_line, chunk.ids
+        n = len(lines)
+        person = self._person_keys(ids, n)
+        if (person < 0).all():  # no row's sex and age could be read: no limits to judge by
+            return self._scalar_lines(lines, first_line, tally)
+        by_analyte = {a: ids[self.index_of[a]] for a in self.read}
+        values = {a: self._column_values(a, chunk.known[self.index_of[a]]) for a in self.read}
+        combo_ids = self.judge_rows(by_analyte, values, np.where(person >= 0, person, 0))
+        outcomes = self._outcomes
+        # The scalar path takes a row whose code says so (see _new_combos), an unreadable sex
+        # or age, or a field that starts like a formula.
+        slow = outcomes.slow.take(combo_ids) | (person < 0)
+        if chunk.formula is not None:
+            slow[chunk.formula] = True
+        if self.sink == "summary" or self.count_summary:
+            # Each chunk's first row gets its whole result: a run of one sample shows it.
+            slow[0] = True
+        if self.sink == "brief":
+            # The record's pieces hold a value as the column gives it: a reported bound
+            # ("<0.5", written with its comparator) or a derived count goes row by row.
+            slow |= self._derived_rows
+            for a in self.read:
+                column = self.index_of[a]
+                self._value_pieces(a, chunk.known[column])
+                slow |= self._bounds_given[a].take(ids[column])
+        if slow.all():
+            return self._scalar_lines(lines, first_line, tally)
+        fast_ids = combo_ids[~slow]
+        per_urgency = np.bincount(outcomes.urgency.take(fast_ids), minlength=len(URGENCY_ORDER))
+        for urgency, k in zip(URGENCY_ORDER, per_urgency.tolist(), strict=True):
+            if k:
+                tally.stats.urgency[urgency] += k
+        tally.stats.samples += len(fast_ids)
+        slow_rows = np.flatnonzero(slow).tolist()
+        # In input order: the summary keeps the first problems as they come.
+        scalar = [
+            self._scalar_line(first_line + i, lines[i].decode("utf-8"), tally).encode("utf-8")
+            for i in slow_rows
+        ]
+        if tally.summary is not None:
+            _count_fast(tally.summary, outcomes, fast_ids, per_urgency.tolist())
+        if self.sink == "summary":
+            return b""
+        if self.sink == "brief":
+            return self._brief_lines(chunk, combo_ids, slow_rows, scalar)
+        tails = outcomes.tails.take(combo_ids)
+        tails[slow_rows] = b""
+        # Lines and their tails interleaved in one list, joined once: no bytes object per row.
+        out: list[bytes] = [b""] * (2 * n)
+        out[0::2] = lines
+        out[1::2] = tails.tolist()
+        for i, text in zip(slow_rows, scalar, strict=True):
+            out[2 * i] = text
+        return b"".join(out)
+
+    def _brief_lines(
+        self, chunk: _Split, combo_ids: np.ndarray, slow_rows: list[int], scalar: list[bytes]
+    ) -> bytes:
+        """A chunk's brief records, each assembled from pieces: its sample id and line, then
+        by turns its combination's pieces (see _brief_pieces) and the JSON of each value."""
+        import numpy as np
+
+        lines = chunk.lines or []
+        n, k = len(lines), len(self.read)
+        width = 2 * k + 5  # head, id, ',"line":', line, then k (piece, value) pairs, the tail
+        out: list[bytes] = [b""] * (width * n)
+        out[0::width] = [_BRIEF_HEAD] * n
+        out[1::width] = chunk.sample_ids or [b"null"] * n
+        out[2::width] = [_BRIEF_LINE] * n
+        first = chunk.first_line
+        out[3::width] = np.arange(first, first + n).astype(bytes).tolist()
+        pieces = self._piece_table().take(combo_ids, axis=0)  # rows x (k + 1)
+        for j, analyte in enumerate(self.read):
+            column = self.index_of[analyte]
+            values = self._value_pieces(analyte, chunk.known[column])
+            out[4 + 2 * j :: width] = pieces[:, j].tolist()
+            out[5 + 2 * j :: width] = values.take(chunk.ids[column]).tolist()
+        out[width - 1 :: width] = pieces[:, k].tolist()
+        for i, text in zip(slow_rows, scalar, strict=True):
+            out[width * i : width * (i + 1)] = [text] + [b""] * (width - 1)
+        return b"".join(out)
+
+    def _piece_table(self) -> np.ndarray:
+        """The brief pieces of every outcome so far, a row each (see _Outcomes.extra)."""
+        import numpy as np
+
+        table, outcomes = self._pieces, self._outcomes
+        if len(table) < outcomes.count:
+            more = np.full((outcomes.count - len(table), table.shape[1]), b"", dtype=object)
+            for row, word in enumerate(range(len(table), outcomes.count)):
+                if outcomes.extra[word]:
+                    more[row, :] = outcomes.extra[word]
+            table = self._pieces = np.concatenate([table, more])
+        return table
+
+    def _value_pieces(self, analyte: str, known: int) -> np.ndarray:
+        """For the first ``known`` texts of the analyte's column: each value's JSON as the
+        brief record writes it (reported_value: six significant digits), b"" for a text with
+        no value or one the scalar path reads; ``_bounds_given[analyte]`` marks the reported
+        bounds ("<0.5"), whose records the scalar path writes."""
+        import numpy as np
+
+        have = self._value_json.get(analyte, np.empty(0, dtype=object))
+        if len(have) >= known:
+            return have
+        values = self._column_values(analyte, known)[len(have) : known]
+        more = np.empty(len(values), dtype=object)
+        bound = np.zeros(len(values), dtype=bool)
+        for j, q in enumerate(values):
+            if isinstance(q, Quantity):
+                plain = q.comparator is None
+                more[j] = dumps(reported_value(q.value)).encode() if plain else b""
+                bound[j] = not plain
+            else:
+                more[j] = b""
+        self._bounds_given[analyte] = np.concatenate(
+            [self._bounds_given.get(analyte, np.zeros(0, dtype=bool)), bound]
+        )
+        have = self._value_json[analyte] = np.concatenate([have, more])
+        return have
+
+
+def _count_fast(
+    summary: BatchSummary, outcomes: _Outcomes, fast_ids: np.ndarray, per_urgency: list[int]
+) -> None:
+    """Count the rows the columnar rules judged (by outcome id) into the summary."""
+    import numpy as np
+
+    summary.samples += len(fast_ids)
+    for urgency, k in zip(URGENCY_ORDER, per_urgency, strict=True):
+        if k:
+            summary.urgency[urgency] += k
+    per_word = np.bincount(fast_ids)
+    for word in np.flatnonzero(per_word).tolist():
+        k = int(per_word[word])
+        for key in outcomes.extra[word]:
+            summary.findings[key] += k
