@@ -94,8 +94,9 @@ processes, 295 MiB at the peak with whole chunks, 111 MiB with an eighth)."""
 _ABSENT, _SCALAR = 0, 1
 """Answer ids every analyte has (see _Judged): no value, and a value only the scalar path reads."""
 _CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
-SINKS = ("csv", "brief", "summary")
-"""What a run makes of its answers: CSV rows, brief NDJSON records, or the summary's counts."""
+SINKS = ("csv", "brief", "summary", "ndjson")
+"""What a run makes of its answers: CSV rows, brief NDJSON records, the summary's counts, or
+whole results as NDJSON (cbc_cli.json_sink)."""
 _HOLE = "\x00"
 """A placeholder in a brief record's template: a row's sample id, line or value goes there."""
 _HOLE_JSON = b'"\\u0000"'
@@ -500,6 +501,8 @@ class ColumnarCsv:
     two vocabularies are small (see _person_keys)."""
     _class_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     """analyte -> the class of each person, as an array (rebuilt as persons come)."""
+    json_records: Any = None  # json-fast hook
+    """The "ndjson" sink's pieces (cbc_cli.json_sink.JsonRecords; set by json_sink.attach)."""
 
     def __post_init__(self) -> None:
         tab = self.fast.tab
@@ -727,6 +730,8 @@ class ColumnarCsv:
         # A brief record is about 18 times its input line: smaller chunks keep what a process
         # holds of the output (a chunk's pieces, joined, then written) near the CSV path's.
         chunk_bytes = max(1, CHUNK_BYTES // BRIEF_SHARE) if self.sink == "brief" else CHUNK_BYTES
+        if self.json_records is not None:  # json-fast hook
+            chunk_bytes = self.json_records.chunk_bytes
         size = max(1, chunk_bytes // 8)
         while True:
             chunk = stream.read(size)
@@ -806,7 +811,7 @@ class ColumnarCsv:
         formula = _formula_rows(fields, self.delim) if self.formula_guard else None
         column = self.fast.tab.columns.context.get("sample_id")
         sample_ids = None
-        if self.sink == "brief" and column is not None:
+        if self.sink in ("brief", "ndjson") and column is not None:  # json-fast hook: ndjson
             starts, ends = fields.start(column).tolist(), fields.end(column).tolist()
             sample_ids = _json_ids([normal[a:b] for a, b in zip(starts, ends, strict=True)])
         # The lines are all the rules need of the bytes: the chunk itself is not kept.
@@ -914,6 +919,8 @@ class ColumnarCsv:
             if tally.first is None:
                 tally.first = result
             return ""
+        if self.json_records is not None:  # json-fast hook
+            return str(self.json_records.scalar_text(result))
         return brief_json(result) + "\n"
 
     # -- the columnar rules ------------------------------------------------------------------
@@ -946,6 +953,8 @@ class ColumnarCsv:
                 column = self.index_of[a]
                 self._value_pieces(a, chunk.known[column])
                 slow |= self._bounds_given[a].take(ids[column])
+        if self.json_records is not None:  # json-fast hook
+            slow |= self.json_records.slow_rows(chunk, slow)
         if slow.all():
             return self._scalar_lines(lines, first_line, tally)
         fast_ids = combo_ids[~slow]
@@ -966,6 +975,8 @@ class ColumnarCsv:
             return b""
         if self.sink == "brief":
             return self._brief_lines(chunk, combo_ids, slow_rows, scalar)
+        if self.json_records is not None:  # json-fast hook
+            return bytes(self.json_records.lines(chunk, slow_rows, scalar))
         tails = outcomes.tails.take(combo_ids)
         tails[slow_rows] = b""
         # Lines and their tails interleaved in one list, joined once: no bytes object per row.
