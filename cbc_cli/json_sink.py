@@ -51,13 +51,16 @@ if TYPE_CHECKING:
 
     from cbc_cli.columnar import ColumnarCsv, _Split
 
-JSON_SHARE = 32
+JSON_SHARE = 64
 """A full NDJSON run reads chunks of CHUNK_BYTES / JSON_SHARE: a record is about 120 times its
-input line, so a chunk's output stays a few MB (benchmarks/batch.py)."""
+input line, so a chunk's output stays near 2 MB (1M rows at 2 processes: 168 MiB at the peak
+with a thirty-second and the answer sets' texts kept whole; see README, Speed and memory)."""
 _OPEN = b'{"sample_id": '
 _ANALYTES = "analytes"
 _AFTER = "findings"
 """The result's field after its analytes: the rest of the record starts there."""
+_GRADES = "grades"
+"""The result's field after its findings."""
 _SPLIT_AT = "comparator"
 """An analyte object's first field that depends on the person: the ones before it are the
 value's own (name, value, unit, input, unit given)."""
@@ -66,6 +69,14 @@ value's own (name, value, unit, input, unit given)."""
 def _text(data: Any) -> str:
     """JSON text as ``models.to_json`` writes it (default separators, UTF-8 kept)."""
     return json.dumps(data, default=vars, ensure_ascii=False)
+
+
+def _between(items: list[bytes], separator: bytes) -> list[bytes]:
+    """``items`` with ``separator`` between each two."""
+    out: list[bytes] = []
+    for i, item in enumerate(items):
+        out += [separator, item] if i else [item]
+    return out
 
 
 def _cut(obj: Any, at: str) -> tuple[str, str]:
@@ -123,8 +134,11 @@ class JsonRecords:
         self._head_arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._present: dict[str, np.ndarray] = {a: np.zeros(0, dtype=bool) for a in read}
         self._stages = [KeyIndex() for _ in read]
-        self._rests: list[bytes | None] = []
-        """By answer set id: the record after the analytes (None: the scalar path writes it)."""
+        self._rests: list[tuple[bytes, ...] | None] = []
+        """By answer set id: the record after the analytes, in pieces each kept once in
+        ``_pool`` (the same findings recur in many answer sets); None: the scalar path writes
+        its rows."""
+        self._pool: dict[bytes, bytes] = {}
         self._rest_array = np.empty(0, dtype=object)
         self._cited: set[int] = set()
         self._cited_array = np.zeros(0, dtype=bool)
@@ -183,7 +197,10 @@ class JsonRecords:
 
             key = self._stages[s].ids(key, new).astype(np.uint64)
         answers = key.astype(np.int64)
-        rest = self._rest_table().take(answers)
+        answer_list = answers.tolist()
+        joined = {a: self._joined(a) for a in set(answer_list)}
+        rest = np.empty(len(answer_list), dtype=object)
+        rest[:] = [joined[a] for a in answer_list]
         has_value = np.stack([t != 0 for t in tails.values()], axis=1)
         row_tails = {a: self._tail_table(a).take(t) for a, t in tails.items()}
         # An answer set whose words cite values (see _answer_set): each such row's rest, and
@@ -191,7 +208,8 @@ class JsonRecords:
         for r in np.flatnonzero(self._cited_table().take(answers)).tolist():
             values = self._row_values(value_ids, r)
             result = self._result(values, int(person[r]))
-            rest[r], overrides = self._pieces(result, values, int(person[r]))
+            parts, overrides = self._pieces(result, values, int(person[r]))
+            rest[r] = None if parts is None else b"".join(parts)
             for a, text in overrides.items():
                 row_tails[a][r] = text
         bad = np.fromiter((r is None for r in rest.tolist()), dtype=bool, count=len(rest))
@@ -400,15 +418,10 @@ class JsonRecords:
         """One fast row's value text ids, by analyte."""
         return {a: int(ids[r]) for a, ids in value_ids.items()}
 
-    def _rest_table(self) -> np.ndarray:
-        """By answer set id: the rest of its records (None: the scalar path writes them)."""
-        import numpy as np
-
-        table = self._rest_array
-        if len(table) != len(self._rests):
-            table = self._rest_array = np.empty(len(self._rests), dtype=object)
-            table[:] = self._rests
-        return table
+    def _joined(self, answer: int) -> bytes | None:
+        """The rest of the records of an answer set (None: the scalar path writes them)."""
+        parts = self._rests[answer]
+        return None if parts is None else b"".join(parts)
 
     def _cited_table(self) -> np.ndarray:
         """By answer set id: whether its words cite values (see _answer_set)."""
@@ -445,7 +458,7 @@ class JsonRecords:
 
     def _pieces(
         self, result: Result, value_ids: dict[str, int], person: int
-    ) -> tuple[bytes | None, dict[str, bytes]]:
+    ) -> tuple[tuple[bytes, ...] | None, dict[str, bytes]]:
         """A result's rest after its analytes, and the analyte objects' rests that are not
         the value's own (see _probe); None when an object's start is not the value's own."""
         overrides: dict[str, bytes] = {}
@@ -463,7 +476,13 @@ class JsonRecords:
                 return None, {}
             overrides[a] = rest
         _, after = _cut(result, _AFTER)
-        return b"], " + (after + "\n").encode("utf-8"), overrides
+        findings = [_text(f).encode("utf-8") for f in result.findings]
+        _, grades = _cut(result, _GRADES)
+        parts = (b'], "' + _AFTER.encode() + b'": [', *_between(findings, b", "))
+        parts += (b"], " + (grades + "\n").encode("utf-8"),)
+        if b"".join(parts) != b"], " + (after + "\n").encode("utf-8"):
+            raise AssertionError("a result's fields are not in the order assembled here")
+        return tuple(self._pool.setdefault(p, p) for p in parts), overrides
 
 
 class JsonDocument:
