@@ -113,7 +113,10 @@ class JsonRecords:
         self._pair_piece: list[bytes] = []
         """By pair id: status, error and the patient object, up to the analytes' ``[``."""
         self._patients: dict[int, Patient] = {}
-        """Person id -> the patient of the first pair with that id (probes use it)."""
+        """The sink's person id (see _person) -> the patient of its first pair (probes use it)."""
+        self._alike: dict[int, list[int]] = {}
+        """Columnar person id -> the sink's person ids of its patients."""
+        self._spots: dict[tuple[int, str], str] = {}
         self._identities: dict[tuple[str | None, str | None], bytes] = {}
         read = list(runner.read)
         self._read = read
@@ -272,6 +275,41 @@ class JsonRecords:
         self._present[analyte] = np.concatenate([have, more])
         self._heads[analyte].extend([b""] * len(values))
 
+    def _person(self, person: int, patient: Patient) -> int:
+        """The sink's person id of a patient of the columnar person id ``person``.
+
+        The columnar rules judge persons alike whose sex, conditions and side of every age
+        bound are the same, but the engine's words may name the age (``no range for band_pct
+        (age 3 weeks)``): a patient whose results for one value of each analyte read otherwise
+        than those of a patient of the same id gets an id of its own."""
+        firsts = []
+        for a in self._read:
+            values = self.runner._column_values(a, len(self.runner._values.get(a, [])))
+            q = next((v for v in values if isinstance(v, Quantity)), None)
+            if q is not None:  # the first value of the column: the same for every patient
+                firsts.append((a, q))
+        for known in self._alike.setdefault(person, []):
+            if all(self._spot(known, a, q) == self._spot_of(a, q, patient) for a, q in firsts):
+                return known
+        known = len(self._patients)
+        self._patients[known] = patient
+        self._alike[person].append(known)
+        return known
+
+    def _spot(self, person: int, analyte: str, q: Quantity) -> str:
+        """What the engine writes of the first value of the analyte's column for the sink's
+        person ``person`` (kept)."""
+        text = self._spots.get((person, analyte))
+        if text is None:
+            text = self._spots[(person, analyte)] = self._spot_of(
+                analyte, q, self._patients[person]
+            )
+        return text
+
+    def _spot_of(self, analyte: str, q: Quantity, patient: Patient) -> str:
+        result = interpret_panel(Panel({analyte: q}, patient), *self._rules())
+        return _cut(result, _ANALYTES)[1]
+
     def _pair_ids(self, chunk: _Split, fast: np.ndarray, n: int) -> np.ndarray:
         """Each fast row's (sex text, age text) pair id, with its person and patient piece."""
         import numpy as np
@@ -290,12 +328,10 @@ class JsonRecords:
             start = len(self._pair_person)
             for key in keys.tolist():
                 s, a = sexes[key >> 32], ages[key & 0xFFFFFFFF]
-                person = runner.person_id(s, a)
                 own = CellReader(None).patient({"sex": s, "age": a}.get)
                 context = runner.context
                 patient = merge_patient(own, context) if context is not None else own
-                self._patients.setdefault(person, patient)
-                self._pair_person.append(person)
+                self._pair_person.append(self._person(runner.person_id(s, a), patient))
                 piece = (
                     f', "status": "ok", "error": null, "patient": {_text(patient_info(patient))}'
                 )
