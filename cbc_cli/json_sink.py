@@ -143,7 +143,8 @@ class JsonRecords:
         its rows."""
         self._pool: dict[bytes, bytes] = {}
         self._rest_array = np.empty(0, dtype=object)
-        self._cited: set[int] = set()
+        self._cited: dict[int, tuple[str, ...]] = {}
+        """Answer set id -> the analytes whose objects cite other values (see _answer_set)."""
         self._cited_array = np.zeros(0, dtype=bool)
         self._probes_by_key: dict[str, dict[tuple[int, int], int]] = {a: {} for a in read}
         self._chunk: dict[str, Any] = {}
@@ -210,9 +211,7 @@ class JsonRecords:
         # its objects' rests, from the engine's result for that row's values.
         for r in np.flatnonzero(self._cited_table().take(answers)).tolist():
             values = self._row_values(value_ids, r)
-            result = self._result(values, int(person[r]))
-            parts, overrides = self._pieces(result, values, int(person[r]))
-            rest[r] = None if parts is None else b"".join(parts)
+            rest[r], overrides = self._cited_row(answer_list[r], values, int(person[r]))
             for a, text in overrides.items():
                 row_tails[a][r] = text
         bad = np.fromiter((r is None for r in rest.tolist()), dtype=bool, count=len(rest))
@@ -478,10 +477,26 @@ class JsonRecords:
         result = self._result(value_ids, person)
         rest, overrides = self._pieces(result, value_ids, person)
         answer = len(self._rests)
-        self._rests.append(rest)
+        self._rests.append(
+            None if rest is None else tuple(self._pool.setdefault(p, p) for p in rest)
+        )
         if overrides:
-            self._cited.add(answer)
+            self._cited[answer] = tuple(overrides)
         return answer
+
+    def _cited_row(
+        self, answer: int, value_ids: dict[str, int], person: int
+    ) -> tuple[bytes, dict[str, bytes]]:
+        """The rest of one row of an answer set whose words cite values, and the rests of the
+        objects that cite them (found so by its first row: the others are the values' own)."""
+        result = self._result(value_ids, person)
+        cited = self._cited[answer]
+        overrides = {
+            own.analyte: _cut(own, _SPLIT_AT)[1].encode("utf-8")
+            for own in result.analytes
+            if own.analyte in cited
+        }
+        return b"".join(self._rest_parts(result)), overrides
 
     def _result(self, value_ids: dict[str, int], person: int) -> Result:
         """The engine's result for one row's values (and person)."""
@@ -512,13 +527,18 @@ class JsonRecords:
                 return None, {}
             overrides[a] = rest
         _, after = _cut(result, _AFTER)
+        parts = self._rest_parts(result)
+        if b"".join(parts) != b"], " + (after + "\n").encode("utf-8"):
+            raise AssertionError("a result's fields are not in the order assembled here")
+        return parts, overrides
+
+    @staticmethod
+    def _rest_parts(result: Result) -> tuple[bytes, ...]:
+        """A result's record after its analytes, in pieces: each finding, then the rest."""
         findings = [_text(f).encode("utf-8") for f in result.findings]
         _, grades = _cut(result, _GRADES)
         parts = (b'], "' + _AFTER.encode() + b'": [', *_between(findings, b", "))
-        parts += (b"], " + (grades + "\n").encode("utf-8"),)
-        if b"".join(parts) != b"], " + (after + "\n").encode("utf-8"):
-            raise AssertionError("a result's fields are not in the order assembled here")
-        return tuple(self._pool.setdefault(p, p) for p in parts), overrides
+        return (*parts, b"], " + (grades + "\n").encode("utf-8"))
 
 
 class JsonDocument:
