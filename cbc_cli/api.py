@@ -32,6 +32,7 @@ from cbc_cli.grading import (
 
 # scheme_info lives with the schemes (the trend core uses it too); the library API names it.
 from cbc_cli.grading import scheme_info as scheme_info  # noqa: PLC0414
+from cbc_cli.keywords import PERSON_KEYWORDS
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
 from cbc_cli.models import Report, Result, identified, json_schema
 from cbc_cli.panel import LabRange, Panel, Patient
@@ -159,17 +160,7 @@ def build_panel(
 # profiles, lab_ranges, range_files) are both accepted; giving both is an error.
 KEYWORDS: MappingProxyType[str, str] = MappingProxyType(
     {
-        "sex": "--sex",
-        "age": "--age",
-        "dob": "--dob",
-        "collected": "--collected",
-        "pregnant": "--pregnant",
-        "profile": "--profile",
-        "profiles": "--profile",
-        "temp": "--temp",
-        "temperature": "--temp",
-        "days_since_chemo": "--days-since-chemo",
-        "transplant": "--transplant",
+        **PERSON_KEYWORDS,
         "grading": "--grading",
         "ranges": "--ranges",
         "range_files": "--ranges",
@@ -190,18 +181,11 @@ KEYWORDS: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 """Keyword -> the ``cbc check`` option it stands for (values mean the same as there)."""
+# Each person keyword (and date_format) under the name build_patient takes.
 _PERSON = {
-    "sex": "sex",
-    "age": "age",
-    "dob": "dob",
-    "collected": "collected",
-    "pregnant": "pregnant",
+    **{keyword: keyword for keyword in PERSON_KEYWORDS},
     "profile": "profiles",
-    "profiles": "profiles",
     "temp": "temperature",
-    "temperature": "temperature",
-    "days_since_chemo": "days_since_chemo",
-    "transplant": "transplant",
     "date_format": "date_format",
 }
 _FILE_ONLY = ("input_format", "column", "columns", "unit", "units", "skip_lines", "sheet")

@@ -7,7 +7,8 @@ Layers, highest first (README, "Config files and presets"):
 2. ``CBC_*`` environment variables (:data:`ENVIRONMENT`);
 3. ``--config FILE`` or ``CBC_CONFIG`` (a file that must exist);
 4. ``--preset NAME`` or ``CBC_PRESET`` (a file shipped in ``cbc_cli/presets``);
-5. ``./cbc.toml`` in the working folder;
+5. ``./cbc.toml`` in the working folder, only when neither ``--config`` nor ``CBC_CONFIG``
+   names a file (the named file takes its place: it is not read at all);
 6. the user's ``cbc.toml``: ``$XDG_CONFIG_HOME/cbc/cbc.toml``, else ``~/.config/cbc/cbc.toml``;
 7. the built-in defaults.
 
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from cbc_cli.errors import CbcError, RangeFileError, UsageError
+from cbc_cli.keywords import PERSON_KEYWORDS
 from cbc_cli.shape import Spec, conforms, first_error
 
 CONFIG_NAME = "cbc.toml"
@@ -79,22 +81,9 @@ _SPEC: Spec = {
     "units": (dict[str, str], None),
 }
 # Keys that would set something about a person. Never a default: a missing age must stay
-# missing (the ranges that fit it cannot be chosen), not become some lab's usual patient.
-_PERSON_KEYS = {
-    "sex": "--sex",
-    "gender": "--sex",
-    "age": "--age",
-    "dob": "--dob",
-    "birth_date": "--dob",
-    "collected": "--collected",
-    "pregnant": "--pregnant",
-    "profile": "--profile",
-    "profiles": "--profile",
-    "temp": "--temp",
-    "temperature": "--temp",
-    "days_since_chemo": "--days-since-chemo",
-    "transplant": "--transplant",
-}
+# missing (the ranges that fit it cannot be chosen), not become some lab's usual patient. The
+# library's person keywords, and two other names a settings file might use for them.
+_PERSON_KEYS = {**PERSON_KEYWORDS, "gender": "--sex", "birth_date": "--dob"}
 
 
 class Setting(NamedTuple):
@@ -143,8 +132,8 @@ class Settings:
         ``cbc.toml`` to keep them."""
         lines = [
             "# The settings in force, each with where it comes from (highest first: command",
-            "# line, CBC_* environment, --config/CBC_CONFIG, --preset/CBC_PRESET, ./cbc.toml,",
-            "# the user's cbc.toml, default).",
+            "# line, CBC_* environment, --config/CBC_CONFIG, --preset/CBC_PRESET, ./cbc.toml",
+            "# (not read when --config or CBC_CONFIG names a file), the user's cbc.toml, default).",
         ]
         for key in ("grading", "input_format", "date_format"):
             s: Setting = getattr(self, key)
@@ -530,7 +519,8 @@ def resolve(
     """The settings in force: ``options`` over ``environ``'s ``CBC_*`` variables over
     ``config`` (a path, or a dict with the keys of cbc.toml; else ``CBC_CONFIG``) over
     ``preset`` (else ``CBC_PRESET``) over ``cwd``'s ``cbc.toml`` over the user's ``cbc.toml``
-    over the defaults.
+    over the defaults. A settings file named by ``config`` or ``CBC_CONFIG`` takes the place of
+    ``cwd``'s ``cbc.toml``, which is then not read.
 
     Args:
         options: ``grading``, ``input_format``, ``date_format``, ``ranges`` (paths),
@@ -540,7 +530,8 @@ def resolve(
         preset: the name of a shipped preset (``cbc presets list``).
         environ: the environment to read ``CBC_*``, ``XDG_CONFIG_HOME`` and ``HOME`` from;
             None reads no environment and no user file.
-        cwd: the folder whose ``cbc.toml`` is read; None reads none.
+        cwd: the folder whose ``cbc.toml`` is read (unless a file is named by ``config`` or
+            ``CBC_CONFIG``); None reads none.
 
     Raises:
         UsageError: a settings file or value that is missing or not understood (exit 2).
@@ -551,7 +542,11 @@ def resolve(
     user = user_config_path(env) if environ is not None else None
     if user is not None and user.is_file():
         layers.append(load_file(user, origin=f"user file {user}"))
-    if cwd is not None:
+    from_env = env.get("CBC_CONFIG", "").strip()
+    named = (config is not None and not isinstance(config, Mapping)) or bool(from_env)
+    # A settings file named by --config or CBC_CONFIG takes the working folder's place: that
+    # cbc.toml is not read at all (a broken one must not stop a run that names another).
+    if cwd is not None and not named:
         here = Path(cwd) / CONFIG_NAME
         if here.is_file():
             layers.append(load_file(here, origin=f"file ./{CONFIG_NAME}", name=CONFIG_NAME))
@@ -560,7 +555,6 @@ def resolve(
         layer = load_preset(preset_name)
         origin = layer.origin if preset else f"{layer.origin} (env CBC_PRESET)"
         layers.append(_Layer(origin, layer.values, layer.file))
-    from_env = env.get("CBC_CONFIG", "").strip()
     if isinstance(config, Mapping):
         layers.append(_table(config, "config given to the call", Path(cwd or ".").resolve()))
     elif config is not None:

@@ -55,8 +55,9 @@ def test_single_sample_path_builds_no_pydantic_models() -> None:
         "interpret({'hgb': '9.1', 'anc': '0.8', 'plt': '62'}, sex='female', age=54)"
     )
     loaded = _modules_after(code)
-    assert "pydantic.main" not in loaded
-    assert "pydantic._internal._model_construction" not in loaded
+    # Not even imported: no package of Pydantic's is loaded (checked by package name alone,
+    # not by the names of Pydantic's private modules, which change between its releases).
+    assert not {m.split(".")[0] for m in loaded} & {"pydantic", "pydantic_core"}
     # numpy (columnar batch), hl7 and fhir.resources (message formats) load only on their paths.
     heavy = {"numpy", "hl7", "fhir", "polars", "duckdb", "pyarrow"}
     assert not {m.split(".")[0] for m in loaded} & heavy

@@ -147,6 +147,35 @@ def test_cbc_ranges_env_layers_a_lab_file(
     assert analyte["reference_range"]["source"] == "Our lab, 2026"
 
 
+@pytest.mark.parametrize("where", ["env", "working folder", "--config"])
+def test_cbc_ranges_shows_the_lab_files_cbc_check_judges_by(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    lab = tmp_path / "lab.toml"
+    lab.write_text(
+        '[[range]]\nanalyte = "hgb"\nage_from = "18y"\nlow = 11.5\nhigh = 15\n'
+        'unit = "g/dL"\nsource = "Our lab, 2026"\n'
+    )
+    settings = tmp_path / "cbc.toml"
+    settings.write_text(f"ranges = [{str(lab)!r}]\n")
+    monkeypatch.chdir(tmp_path / ".." if where == "--config" else tmp_path)
+    extra: list[str] = []
+    if where == "env":
+        settings.unlink()
+        monkeypatch.setenv("CBC_RANGES", str(lab))
+    elif where == "--config":
+        extra = ["--config", str(settings)]
+    code, out, err = run(capsys, "ranges", "show", "hgb", "--json", *extra)
+    assert code == 0, err
+    assert "Our lab, 2026" in {row["source"] for row in json.loads(out)}
+    code, out, err = run(capsys, "ranges", "list", "--json", *extra)
+    assert code == 0, err
+    assert "Our lab, 2026" in {row["source"] for row in json.loads(out)}
+
+
 def test_lab_range_option_overrides_the_default(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys,

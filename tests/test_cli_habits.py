@@ -354,8 +354,7 @@ def test_progress_follows_the_bytes_read(tmp_path: Path, monkeypatch: pytest.Mon
     source = open_source(str(path))
     with ExitStack() as stack:
         stack.callback(source.close)
-        update = check_file._progress(stack, source)
-        assert isinstance(update, check_file.ProgressLine)
+        update = check_file.ProgressLine(stack, source)
         assert made == [True]
         source.stream.read(2500)
         update(10)  # before PROGRESS_AFTER: nothing shown, the task still follows
@@ -364,6 +363,29 @@ def test_progress_follows_the_bytes_read(tmp_path: Path, monkeypatch: pytest.Mon
         assert task.total == 10000
         assert task.completed == 2500
         assert task.fields["samples"] == 10
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "table"])
+def test_the_progress_line_is_on_stderr_and_leaves_the_results_alone(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+) -> None:
+    # `cbc check big.csv -f csv > out.csv` on a terminal: the progress line shows on stderr
+    # (the terminal), and out.csv holds the results alone, as when no terminal is there.
+    from cbc_cli.cli.check_file import PROGRESS_AFTER
+
+    rows = "".join(f"S{n},F,54,9.1,0.8,62\n" for n in range(PROGRESS_AFTER + 1))
+    export = tmp_path / "big.csv"
+    export.write_text("sample_id,sex,age,hgb,anc,plt\n" + rows, encoding="utf-8")
+    code, plain, err = run(capsys, "check", str(export), "-f", fmt, "--jobs", "1")
+    assert (code, err) == (0, "")
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    code, out, err = run(capsys, "check", str(export), "-f", fmt, "--jobs", "1")
+    assert code == 0
+    assert out == plain
+    assert re.search(r"\d,\d{3} samples", err), err  # the line, counting as it reads
 
 
 def test_completion_script_for_bash(capsys: pytest.CaptureFixture[str]) -> None:

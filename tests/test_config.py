@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tomllib
 from pathlib import Path
 
 import pytest
 from helpers import run_cli
 
-from cbc_cli import interpret, interpret_file
+from cbc_cli import KEYWORDS, interpret, interpret_file
 from cbc_cli.config import (
     DEFAULT_GRADING,
     ENVIRONMENT,
@@ -235,6 +236,29 @@ def test_no_setting_gives_a_person_a_default_sex_or_age(tmp_path: Path) -> None:
     assert result.patient.age is None
 
 
+def test_every_person_option_of_cbc_check_is_refused_in_a_settings_file() -> None:
+    # One list of person keywords (cbc_cli.keywords) serves the library and the settings files:
+    # it holds every option in the Person panel of cbc check, and a settings file refuses each.
+    import typer  # noqa: TID251 - the test reads the options as Typer builds them
+
+    from cbc_cli.cli.app import build_app
+    from cbc_cli.keywords import PERSON_KEYWORDS
+
+    command = typer.main.get_command(build_app("check")).commands["check"]  # type: ignore[attr-defined]
+    person = {
+        opt
+        for p in command.params
+        if getattr(p, "rich_help_panel", None) == "Person"
+        for opt in p.opts
+    }
+    assert person == set(PERSON_KEYWORDS.values())
+    assert all(KEYWORDS[k] == option for k, option in PERSON_KEYWORDS.items())
+    for key, option in [*PERSON_KEYWORDS.items(), ("gender", "--sex"), ("birth_date", "--dob")]:
+        with pytest.raises(UsageError, match="never sets a person's sex, age") as exc:
+            resolve(config={key: "x"})
+        assert str(exc.value.hint).startswith(f"give {option} ")
+
+
 def test_missing_config_file_and_unknown_preset_are_usage_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"nope\.toml: no such file"):
         resolve(config=tmp_path / "nope.toml")
@@ -349,6 +373,41 @@ def test_cli_bad_config_is_exit_2_with_one_line(
     code, _, err = run_cli(capsys, "check", "--hgb", "9", "--config", "missing.toml")
     assert code == 2
     assert "missing.toml: no such file" in err
+
+
+def test_a_named_settings_file_takes_the_place_of_the_working_folder_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A broken ./cbc.toml must not stop a run that names another file with --config or
+    # CBC_CONFIG: the working folder's file is then not read at all.
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "cbc.toml", "grading = [\n")
+    other = _write(tmp_path / "other.toml", 'grading = "ctcae6"\n')
+    export = _write(
+        tmp_path / "export.csv",
+        "patient_id,collected_at,sex,age,hgb,anc,plt\nP1,2026-03-02,F,54,7.4,0.2,18\n",
+    )
+    assert run_cli(capsys, "check", str(export))[0] == 2  # the broken file is read here
+    for args in (["--config", str(other)], []):
+        if not args:
+            monkeypatch.setenv("CBC_CONFIG", str(other))
+        for command in ("check", "trend"):
+            code, out, err = run_cli(capsys, command, str(export), "-f", "json", *args)
+            assert (code, err) == (0, ""), err
+            assert json.loads(out)["grading"]["id"] == "ctcae6"
+        code, out, err = run_cli(capsys, "config", "show", *args)
+        assert code == 0, err
+        assert out.rstrip().endswith(f"# files read: {other}")
+    # Nor does a valid one add its entries under the named file's.
+    monkeypatch.delenv("CBC_CONFIG")
+    _write(tmp_path / "cbc.toml", '[units]\nhgb = "g/L"\n')
+    assert resolve(cwd=tmp_path).units["hgb"].value == "g/L"
+    named = resolve(cwd=tmp_path, config=other)
+    assert (named.units, named.files) == ({}, [str(other)])
+    by_env = resolve(cwd=tmp_path, environ={"CBC_CONFIG": str(other)})
+    assert (by_env.units, by_env.files) == ({}, [str(other)])
+    # A table given to the library is no file: the working folder's file is still read.
+    assert resolve(cwd=tmp_path, config={"grading": "daids"}).units["hgb"].value == "g/L"
 
 
 def test_cli_output_never_overwrites_a_settings_file(

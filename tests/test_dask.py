@@ -38,6 +38,7 @@ def client() -> Iterator[Any]:
     # on as a child of this process; tests/test_workers.py counts this process's children.
     from multiprocessing import resource_tracker
 
+    # multiprocessing's private tracker: the standard library has no public way to stop it.
     stop = getattr(resource_tracker._resource_tracker, "_stop", None)
     if stop is not None:
         stop()

@@ -21,7 +21,6 @@ import pytest
 from helpers import QuietPipe, run_cli
 
 from cbc_cli import batch, columnar, json_sink
-from cbc_cli.readers import source
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "CBC_DEBUG")}
@@ -39,15 +38,20 @@ def _export(rows: int) -> str:
 
 
 def _damaged_gzip(path: Path, rows: int = 1500) -> None:
-    """A gzip export cut short: the run reads part of it, then stops with an input error."""
-    packed = gzip.compress(_export(rows).encode())
+    """A gzip export cut short: the run reads part of it, then stops with an input error. Each
+    row carries a ward name 69 characters long, so that the part before the damage (about 90 KB)
+    is more than the row-by-row reader takes at a time (64 KiB): rows are written before the
+    damage is met."""
+    header, *lines = _export(rows).splitlines()
+    ward = "Haematology day unit " * 3 + "4 East"  # 69 characters
+    text = "\n".join([f"{header},ward", *(f"{line},{ward}" for line in lines)]) + "\n"
+    packed = gzip.compress(text.encode())
     path.write_bytes(packed[: len(packed) * 2 // 3])
 
 
 def _small_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Read in small pieces, so that rows are written before the damage is met (every path)."""
+    """Columnar chunks of 4 KiB, so that the columnar path too writes rows before the damage."""
     monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(source, "_CHUNK", 4096)
 
 
 def _leftovers(folder: Path) -> list[str]:

@@ -66,6 +66,7 @@ def _stop_jvm() -> None:
 
     from pyspark import SparkContext
 
+    # PySpark's private gateway and JVM handles: PySpark has no public way to end its JVM.
     gateway = SparkContext._gateway
     if gateway is None:
         return
@@ -79,7 +80,7 @@ def _stop_jvm() -> None:
         except subprocess.TimeoutExpired:
             proc.terminate()
             proc.wait(timeout=20)
-    SparkContext._gateway = None
+    SparkContext._gateway = None  # so that getOrCreate() starts a JVM again (no public reset)
     SparkContext._jvm = None
 
 

@@ -26,8 +26,8 @@ from cbc_cli.cli.options import (
     DateFormatOpt,
     FailOn,
     FormulaGuardOpt,
-    Grading,
-    InputFormat,
+    GradingOpt,
+    InputFormatOpt,
     JobsOpt,
     LabRangesOpt,
     LimitOpt,
@@ -37,6 +37,8 @@ from cbc_cli.cli.options import (
     PresetOpt,
     ProfileOpt,
     SexOpt,
+    SheetOpt,
+    SkipLinesOpt,
     Transplant,
     UnitOpt,
     fail_code,
@@ -250,33 +252,11 @@ def check(
             show_default=False,
         ),
     ] = None,
-    input_format: Annotated[
-        InputFormat | None,
-        typer.Option(
-            help="Input format (default: auto, detected from the content; also CBC_INPUT_FORMAT).",
-            show_default=False,
-            rich_help_panel="Files",
-        ),
-    ] = None,
+    input_format: InputFormatOpt = None,
     column: ColumnOpt = None,
     unit: UnitOpt = None,
-    skip_lines: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            help="Lines above the header to skip (default: the header is found in the first "
-            "30 lines).",
-            rich_help_panel="Files",
-        ),
-    ] = None,
-    sheet: Annotated[
-        str | None,
-        typer.Option(
-            help="The sheet of an .xlsx/.ods file: its name or position from 1 (default: the "
-            "first).",
-            rich_help_panel="Files",
-        ),
-    ] = None,
+    skip_lines: SkipLinesOpt = None,
+    sheet: SheetOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     output: OutputOpt = None,
@@ -293,14 +273,7 @@ def check(
             rich_help_panel="Ranges and grading",
         ),
     ] = None,
-    grading: Annotated[
-        Grading | None,
-        typer.Option(
-            help="Grading scheme (default: ctcae5; also CBC_SCHEME).",
-            show_default=False,
-            rich_help_panel="Ranges and grading",
-        ),
-    ] = None,
+    grading: GradingOpt = None,
     output_format: Annotated[
         OutputFormat,
         typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output"),

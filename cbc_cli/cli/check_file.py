@@ -382,7 +382,17 @@ class ProgressLine:
         self.stack = stack
         self.source = source
         self.size = input_size(source) if source is not None else None
-        self.bar = Progress(*progress_columns(self.size is not None), transient=True)
+        from cbc_cli.cli.options import make_console
+
+        # On stderr, as the check above says: Rich's own console is stdout, where the line (a
+        # blank one when stdout is a file) would land in the results. Nor are writes to stdout
+        # routed through it: the results go where they were sent.
+        self.bar = Progress(
+            *progress_columns(self.size is not None),
+            console=make_console(stderr=True),
+            transient=True,
+            redirect_stdout=False,
+        )
         self.task = self.bar.add_task("interpreting", total=self.size, samples=0)
         self.started = False
 

@@ -43,7 +43,7 @@ def config_show(
     ranges: LabRangesOpt = None,
     date_format: DateFormatOpt = None,
 ) -> None:
-    """Print the settings cbc check would use here, as TOML, each with where it comes from."""
+    """Print the settings cbc check and cbc trend would use here, as TOML, each with its origin."""
     chosen = settings(
         config,
         preset,

@@ -79,13 +79,6 @@ def print_view(renderable: "RenderableType") -> None:
     make_console().print(renderable)
 
 
-def range_files(options: list[Path] | None) -> tuple[str, ...]:
-    """The lab range files in force: those in CBC_RANGES, then those given with --ranges."""
-    # CBC_RANGES is read here, at the edge, and passed down: the core never reads the environment.
-    from_env = [p for p in os.environ.get("CBC_RANGES", "").split(os.pathsep) if p.strip()]
-    return (*from_env, *(str(p) for p in options or []))
-
-
 # Options that `check` and `trend` share, declared once.
 SexOpt = Annotated[str | None, typer.Option(help="female or male.", rich_help_panel="Person")]
 AgeOpt = Annotated[
@@ -103,13 +96,32 @@ ProfileOpt = Annotated[
     ),
 ]
 InputFormatOpt = Annotated[
-    InputFormat,
-    typer.Option(help="Input format; auto detects it from the content.", rich_help_panel="Files"),
+    InputFormat | None,
+    typer.Option(
+        help="Input format (default: auto, detected from the content; also CBC_INPUT_FORMAT).",
+        show_default=False,
+        rich_help_panel="Files",
+    ),
 ]
 ColumnOpt = Annotated[
     list[str] | None,
     typer.Option(
         help="Map a column the aliases do not know: NAME=ANALYTE (repeatable).",
+        rich_help_panel="Files",
+    ),
+]
+SkipLinesOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        help="Lines above the header to skip (default: the header is found in the first 30 lines).",
+        rich_help_panel="Files",
+    ),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="The sheet of an .xlsx/.ods file: its name or position from 1 (default: the first).",
         rich_help_panel="Files",
     ),
 ]
@@ -129,7 +141,12 @@ LabRangesOpt = Annotated[
     ),
 ]
 GradingOpt = Annotated[
-    Grading, typer.Option(help="Grading scheme.", rich_help_panel="Ranges and grading")
+    Grading | None,
+    typer.Option(
+        help="Grading scheme (default: ctcae5; also CBC_SCHEME).",
+        show_default=False,
+        rich_help_panel="Ranges and grading",
+    ),
 ]
 OutputOpt = Annotated[
     Path | None,
@@ -180,8 +197,9 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        help="A settings file (cbc.toml syntax; also CBC_CONFIG), over ./cbc.toml and the "
-        "user's; options and CBC_* variables override it (README, Config files and presets).",
+        help="A settings file (cbc.toml syntax; also CBC_CONFIG), read in place of ./cbc.toml "
+        "and over the user's; options and CBC_* variables override it (README, Config files "
+        "and presets).",
         show_default=False,
         rich_help_panel="Settings",
     ),
@@ -208,9 +226,10 @@ LimitOpt = Annotated[
 
 
 def settings(config: Path | None, preset: str | None, **options: object) -> "Settings":
-    """The settings in force: options over CBC_* variables over --config/CBC_CONFIG over
-    --preset/CBC_PRESET over ./cbc.toml over the user's cbc.toml (README, Config files and
-    presets). The environment and the working folder are read here, at the edge."""
+    """The settings in force for ``cbc check``, ``cbc trend`` and ``cbc config show``: options
+    over CBC_* variables over --config/CBC_CONFIG over --preset/CBC_PRESET over ./cbc.toml (not
+    read when --config or CBC_CONFIG names a file) over the user's cbc.toml (README, Config files
+    and presets). The environment and the working folder are read here, at the edge."""
     from cbc_cli.config import resolve
 
     try:

@@ -9,7 +9,7 @@ import typer
 
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.api import build_patient, default_ranges
-from cbc_cli.cli.options import CONTEXT, LimitOpt, print_view, range_files
+from cbc_cli.cli.options import CONTEXT, ConfigOpt, LimitOpt, PresetOpt, print_view, settings
 from cbc_cli.errors import UsageError
 from cbc_cli.limits import parse_limits
 from cbc_cli.wording import plural
@@ -28,6 +28,13 @@ RangesOpt = Annotated[
     list[Path] | None,
     typer.Option("--ranges", help="A lab's range file layered over the defaults (repeatable)."),
 ]
+
+
+def _loaded(ranges: list[Path] | None, config: Path | None, preset: str | None) -> "RangeTable":
+    """The ranges ``cbc check`` would judge by here: the shipped ones with the lab's files from
+    the settings (CBC_RANGES, --config, ./cbc.toml, ...) and --ranges layered above them."""
+    chosen = settings(config, preset, ranges=[str(p) for p in ranges or []])
+    return default_ranges(chosen.range_files())
 
 
 def _rows_json(table: "RangeTable", analyte: str | None = None) -> str:
@@ -59,9 +66,11 @@ def _rows_json(table: "RangeTable", analyte: str | None = None) -> str:
 def ranges_list(
     ranges: RangesOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
 ) -> None:
     """List every loaded range row and the file it comes from."""
-    table = default_ranges(range_files(ranges))
+    table = _loaded(ranges, config, preset)
     if as_json:
         sys.stdout.write(_rows_json(table) + "\n")
         return
@@ -79,6 +88,8 @@ def ranges_show(
     pregnant: Annotated[int | None, typer.Option(help="... and this trimester.")] = None,
     profile: Annotated[list[str] | None, typer.Option(help="... and this profile.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
 ) -> None:
     """Show the rows for one analyte, their sources, and which applies to a person."""
     found = find_analyte(analyte)
@@ -86,7 +97,7 @@ def ranges_show(
         raise UsageError(
             f"unknown analyte {analyte!r}", field="analyte", hint="known: " + ", ".join(ANALYTES)
         )
-    table = default_ranges(range_files(ranges))
+    table = _loaded(ranges, config, preset)
     if as_json:
         sys.stdout.write(_rows_json(table, found.id) + "\n")
         return

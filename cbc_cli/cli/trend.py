@@ -12,7 +12,7 @@ from collections import Counter
 from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -21,21 +21,23 @@ from cbc_cli.cli.formats import TrendRun, open_writer
 from cbc_cli.cli.options import (
     AgeOpt,
     ColumnOpt,
+    ConfigOpt,
     DateFormatOpt,
     FailOn,
     FormulaGuardOpt,
-    Grading,
     GradingOpt,
-    InputFormat,
     InputFormatOpt,
     LabRangesOpt,
     LimitOpt,
     OutputOpt,
+    PresetOpt,
     ProfileOpt,
     SexOpt,
+    SheetOpt,
+    SkipLinesOpt,
     UnitOpt,
     fail_code,
-    range_files,
+    settings,
     stdin_bytes,
 )
 from cbc_cli.errors import InputError, UsageError
@@ -44,9 +46,6 @@ from cbc_cli.models import Urgency
 from cbc_cli.output import OutputTarget, check_target
 from cbc_cli.parse import check_date_format
 from cbc_cli.wording import noun_for, plural
-
-if TYPE_CHECKING:
-    pass
 
 
 class TrendFormat(StrEnum):
@@ -134,13 +133,17 @@ def trend(
         ),
     ] = None,
     profile: ProfileOpt = None,
-    input_format: InputFormatOpt = InputFormat.auto,
+    input_format: InputFormatOpt = None,
     column: ColumnOpt = None,
     unit: UnitOpt = None,
+    skip_lines: SkipLinesOpt = None,
+    sheet: SheetOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
     limit: LimitOpt = None,
     date_format: DateFormatOpt = None,
     ranges: LabRangesOpt = None,
-    grading: GradingOpt = Grading.ctcae5,
+    grading: GradingOpt = None,
     output_format: Annotated[
         TrendFormat,
         typer.Option("--format", "-f", help="Output format.", rich_help_panel="Output"),
@@ -179,23 +182,36 @@ def trend(
         dob=_option_date(dob, "--dob"),
     )
     limits = parse_limits(limit or [])
-    check_target(output, [file, *range_files(ranges)])
-    table = default_ranges(range_files(ranges), limits)
-    scheme = resolve_scheme(grading.value)
+    # The same layers as cbc check: options over CBC_* over --config over --preset over
+    # ./cbc.toml over the user's file (README, Config files and presets).
+    chosen = settings(
+        config,
+        preset,
+        grading=grading.value if grading else None,
+        input_format=input_format.value if input_format else None,
+        date_format=date_format,
+        # --patient COLUMN maps the column to the person id for every reader, JSON included.
+        columns=[*(column or []), *([f"{patient}=patient_id"] if patient else [])],
+        units=unit,
+        ranges=ranges,
+    )
+    check_target(output, [file, *chosen.range_files(), *chosen.files])
+    table = default_ranges(chosen.range_files(), limits)
+    scheme = resolve_scheme(chosen.grading.value)
     source = open_source(file, stdin_bytes() if file == "-" else None)
     with ExitStack() as stack:
         stack.callback(source.close)
         # Written whole or not at all: the series is read and sorted before anything is written.
         target = stack.enter_context(OutputTarget(output))
-        # --patient COLUMN maps the column to the person id for every reader, JSON included.
-        columns = [*(column or []), *([f"{patient}=patient_id"] if patient else [])]
         data = read_input(
             source,
-            input_format.value,
-            columns,
-            unit or [],
+            chosen.input_format.value,
+            chosen.column_options(),
+            chosen.unit_options(),
             limits=limits,
-            date_format=check_date_format(date_format),
+            skip_lines=skip_lines,
+            sheet=sheet,
+            date_format=check_date_format(chosen.date_format.value),
         )
         report = build_trend(
             data.records, table, scheme, options, header=data.header, input_notes=data.notes
