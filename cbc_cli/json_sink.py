@@ -7,18 +7,20 @@ engine and the result model's own encoder:
 
 - per distinct value text of an analyte, the start of its object (name, value, unit, input,
   unit given);
-- per distinct value and person (the columnar person id: same sex, conditions and side of every
-  age bound), the rest of the object (flag, range, notes), made by ``engine.interpret_panel``
-  of a panel of that one value; what that panel's findings, grades and notes say of the value,
-  and ``engine.cross_words`` (what it puts into another analyte's finding), make the value's
-  *detail*;
+- per distinct value and person, the rest of the object (flag, range, notes), made by
+  ``engine.interpret_panel`` of a panel of that one value; what that panel's flag, findings,
+  grades and notes say, and ``engine.cross_words`` (what the value puts into another analyte's
+  finding), make the value's *detail*. A person is the columnar person id (same sex,
+  conditions and side of every age bound), split where the engine's words name the age;
 - per distinct sex and age text, the patient object; per distinct patient id and collection
   date text, the identity fields;
-- per distinct person and details of every analyte (the *answer set*), the rest of the record
-  (findings, grades, urgency, message, safety, notes), taken from the scalar result of the first
-  row that has it, whose own record, assembled from the pieces, must equal that result's JSON
-  byte for byte; where it does not (the engine words a value by another's, as a critical WBC
-  deferring to a known ANC), every row of that answer set goes to the scalar path.
+- per distinct set of details of every analyte (the *answer set*; with the person when the
+  run gives a profile, whose notes depend on the age), the rest of the record (findings,
+  grades, urgency, message, safety, notes), from the engine's result for the values of its
+  first row, its findings kept once for all answer sets. Where that result's analyte objects
+  are not each value's own (the engine words a value by another's: a critical WBC deferring to
+  a known ANC cites the ANC), each row of that answer set gets the rest, and the objects that
+  cite, from the engine's result for its own values.
 
 The row's sample id and line are spliced in. Rows whose notes read several values together (a
 count derived from the WBC and differential, or a typed count set against it) go to the scalar
@@ -54,7 +56,7 @@ if TYPE_CHECKING:
 JSON_SHARE = 64
 """A full NDJSON run reads chunks of CHUNK_BYTES / JSON_SHARE: a record is about 120 times its
 input line, so a chunk's output stays near 2 MB (1M rows at 2 processes: 168 MiB at the peak
-with a thirty-second and the answer sets' texts kept whole; see README, Speed and memory)."""
+with a thirty-second and each answer set's texts kept whole, 93 MiB as now)."""
 _OPEN = b'{"sample_id": '
 _ANALYTES = "analytes"
 _AFTER = "findings"
