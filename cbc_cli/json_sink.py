@@ -61,8 +61,9 @@ _OPEN = b'{"sample_id": '
 _ANALYTES = "analytes"
 _AFTER = "findings"
 """The result's field after its analytes: the rest of the record starts there."""
-_GRADES = "grades"
-"""The result's field after its findings."""
+_GRADES, _URGENCY = "grades", "urgency"
+"""The result's fields after its findings: each answer set's grades are kept apart from the
+message and notes that follow them, which far fewer answer sets tell apart."""
 _SPLIT_AT = "comparator"
 """An analyte object's first field that depends on the person: the ones before it are the
 value's own (name, value, unit, input, unit given)."""
@@ -538,9 +539,10 @@ class JsonRecords:
     def _rest_parts(result: Result) -> tuple[bytes, ...]:
         """A result's record after its analytes, in pieces: each finding, then the rest."""
         findings = [_text(f).encode("utf-8") for f in result.findings]
-        _, grades = _cut(result, _GRADES)
+        grades = _text(result.grades).encode("utf-8")
+        _, after = _cut(result, _URGENCY)
         parts = (b'], "' + _AFTER.encode() + b'": [', *_between(findings, b", "))
-        return (*parts, b"], " + (grades + "\n").encode("utf-8"))
+        return (*parts, b'], "' + _GRADES.encode() + b'": ', grades, b", ", (after + "\n").encode())
 
 
 class JsonDocument:
