@@ -3,7 +3,9 @@
 With --outputs, the other outputs of the columnar path instead: the terminal summary table
 (target: wall <= 1.5x cbc's own CSV output) and brief NDJSON (`--format ndjson --brief`) against
 a Polars peer that writes the same fields as NDJSON (target: wall <= the peer's at 1M rows; peak
-memory <= 150 MiB, flat from 1M to 3M rows).
+memory <= 150 MiB, flat from 1M to 3M rows), and whole results as NDJSON (`--format ndjson`,
+about 5 kB a row, written to /dev/null; no peer writes the same fields; target: peak memory
+<= 150 MiB, flat from 1M to 3M rows).
 
 Generates (once) deterministic wide exports of 1M and 3M rows under benchmarks/data/, then runs
 each program as a fresh process, alternately, and reports wall time, rows/s and peak memory
@@ -105,11 +107,12 @@ def outputs(runs: int) -> int:
     one, three = export(1_000_000), export(3_000_000)
     out, ndjson = DATA / "out.csv", DATA / "out.ndjson"
     cbc = shutil.which("cbc") or "cbc"
-    base, table, brief, peer = (
+    base, table, brief, peer, full = (
         "cbc check --format csv",
         "cbc check (summary table)",
         "cbc check --format ndjson --brief",
         "polars (brief fields, sink_ndjson)",
+        "cbc check --format ndjson",
     )
     cases = {
         base: ([cbc, "check", str(one), "--format", "csv", "-o", str(out)], None),
@@ -117,6 +120,8 @@ def outputs(runs: int) -> int:
         table: ([cbc, "check", str(one)], None),
         brief: ([cbc, "check", str(one), "--format", "ndjson", "--brief", "-o", str(ndjson)], None),
         peer: ([sys.executable, "polars_brief_peer.py", str(one), str(ndjson)], HERE / "peers"),
+        # 5.9 GB at 1M rows: written to a device, as is (cbc_cli.output), not kept on disk.
+        full: ([cbc, "check", str(one), "--format", "ndjson", "-o", os.devnull], None),
     }
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     for _ in range(runs):
@@ -141,6 +146,17 @@ def outputs(runs: int) -> int:
     print(
         f"cbc --brief at 3,000,000 rows: {statistics.median(w for w, _ in big):.2f} s, peak "
         f"{peak_3m:.0f} MiB ({(peak_3m / peak_1m - 1) * 100:+.1f}% vs 1M)"
+    )
+    full_3m = [
+        measure([cbc, "check", str(three), "--format", "ndjson", "-o", os.devnull])
+        for _ in range(max(1, runs // 2))
+    ]
+    full_1m, full_peak = max(m for _, m in results[full]), max(m for _, m in full_3m)
+    print(
+        f"cbc whole results at 3,000,000 rows: {statistics.median(w for w, _ in full_3m):.2f} s, "
+        f"peak {full_peak:.0f} MiB ({(full_peak / full_1m - 1) * 100:+.1f}% vs 1M); targets: "
+        f"peak <= 150 MiB: {'ok' if max(full_1m, full_peak) <= 150 else 'MISSED'}; flat within "
+        f"10%: {'ok' if abs(full_peak / full_1m - 1) <= 0.10 else 'MISSED'}"
     )
 
     def paired(a: str, b: str) -> float:

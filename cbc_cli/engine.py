@@ -568,10 +568,14 @@ def _neutropenia_words(anc: _Checked, grade: int | None) -> str:
     return ""
 
 
-def _mcv_pattern(mcv: _Checked | None) -> str | None:
-    if mcv is None or mcv.quantity.comparator is not None:
+def cross_words(q: Quantity) -> str | None:
+    """What one value puts into the words of another analyte's finding: an MCV's red-cell size
+    pattern (microcytic, normocytic, macrocytic), named in the anemia finding; None for any other
+    value, and for a reported bound. Everything else a finding says of a value comes from that
+    value alone (the columnar JSON sink, cbc_cli.json_sink, keys its finding texts by both)."""
+    if q.analyte != "mcv" or q.comparator is not None:
         return None
-    v = guard(mcv.quantity.value)
+    v = guard(q.value)
     return "microcytic" if v < MCV_MICRO else "macrocytic" if v > MCV_MACRO else "normocytic"
 
 
@@ -1100,7 +1104,8 @@ def _single_finding(
     analyte_id = next(a for c, a, _ in FINDING_RULES if c == code)
     c = checked[analyte_id]
     extra = _neutropenia_words(c, g.grade) if code == "neutropenia" else ""
-    pattern = _mcv_pattern(checked.get("mcv")) if code == "anemia" else None
+    mcv = checked.get("mcv")
+    pattern = cross_words(mcv.quantity) if code == "anemia" and mcv else None
     if pattern:
         extra = MCV_PATTERNS[pattern]
     note = g.note

@@ -242,8 +242,9 @@ def test_which_outputs_take_the_columnar_path() -> None:
     assert columnar_sink("csv", False) == columnar_sink("csv", True) == "csv"
     assert columnar_sink("table", False) == "summary"
     assert columnar_sink("ndjson", True) == "brief"
-    assert columnar_sink("ndjson", False) is None  # whole results: row by row
-    assert columnar_sink("json", True) is None
+    # Whole results too (cbc_cli.json_sink); the JSON document holds the same records.
+    assert columnar_sink("ndjson", False) == columnar_sink("json", False) == "ndjson"
+    assert columnar_sink("json", True) == "brief"
     assert columnar_sink("html", False) is None
 
 

@@ -151,8 +151,9 @@ def columnar_sink(fmt: str, brief: bool) -> str | None:
         return "csv"  # CSV carries no prose: --brief changes nothing in it
     if fmt == "table":
         return "summary"
-    if fmt == "ndjson" and brief:
-        return "brief"
+    if fmt in ("ndjson", "json"):
+        # The JSON document holds the NDJSON records, one per item (cbc_cli.json_sink).
+        return "brief" if brief else "ndjson"
     return None
 
 
@@ -172,7 +173,7 @@ def _columnar(
     output; False otherwise. With ``summary``, the CSV sink counts the terminal summary too,
     printed to stderr at the end."""
     sink = columnar_sink(fmt, options.brief)
-    if sink is None or (summary and sink == "brief"):  # brief records keep no summary: by row
+    if sink is None or (summary and sink in ("brief", "ndjson")):  # these keep no summary: by row
         return False
     planned = _fast_plan(source, options, context, long=False)
     if planned is None:
@@ -183,6 +184,13 @@ def _columnar(
 
     fast, columns, units = planned
     out = target.stream
+    document = None
+    if fmt == "json":
+        from cbc_cli.api import scheme_info
+        from cbc_cli.json_sink import JsonDocument
+
+        document = JsonDocument(out, scheme_info(scheme), brief=options.brief)
+        out = document.stream
     if sink == "csv":
         CsvWriter(
             out,
@@ -209,7 +217,18 @@ def _columnar(
         sink=sink,
         count_summary=summary and sink == "csv",
     )
-    _run_fast(runner, source, stats, target, stack)
+    if sink == "ndjson":
+        from cbc_cli.json_sink import attach
+
+        attach(runner)
+    try:
+        _run_fast(runner, source, stats, target, stack)
+    except InputError:
+        if document is not None and stats.samples == 0:
+            document.close()  # as the row path ends a document with no results
+        raise
+    if document is not None:
+        document.close()
     if sink == "summary":
         print_file_table(out, scheme, runner.summary, runner.first)
     elif summary:

@@ -87,7 +87,7 @@ class Cells(Reading):
         formula = _formula_rows(fields, self.delim) if self.formula_guard else None
         column = self.fast.tab.columns.context.get("sample_id")
         sample_ids = None
-        if self.sink == "brief" and column is not None:
+        if self.sink in ("brief", "ndjson") and column is not None:
             starts, ends = fields.start(column).tolist(), fields.end(column).tolist()
             sample_ids = _json_ids([normal[a:b] for a, b in zip(starts, ends, strict=True)])
         # The lines are all the rules need of the bytes: the chunk itself is not kept.

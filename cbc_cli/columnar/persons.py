@@ -80,9 +80,10 @@ class Persons(Cells):
         if missing_context(self.scheme, patient) is not None:
             # Not graded without it: the scalar path writes the error row (cbc_cli.batch).
             return -1
-        if self.sink == "brief" and is_child(patient):
-            # A child's brief record speaks to the parent ("your child's care team":
-            # engine.care_message), which no outcome shared with adults can: the row path.
+        if self.sink in ("brief", "ndjson") and is_child(patient):
+            # A child's record speaks to the parent ("your child's care team":
+            # engine.care_message; the findings' words too), which no outcome shared with
+            # adults can: the row path.
             return -1
         # Ranges and criteria are chosen by the age only through which side of each band bound
         # it lies on (Patient.fits): persons alike in those sides, sex and conditions share one

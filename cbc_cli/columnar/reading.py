@@ -26,6 +26,8 @@ class Reading(RunState):
 
         whole = columnar.CHUNK_BYTES
         size = max(1, whole // columnar.BRIEF_SHARE) if self.sink == "brief" else whole
+        if self.json_records is not None:  # whole results are larger still (json_sink)
+            size = self.json_records.chunk_bytes
         return read_chunks(
             self.source.stream, skip=self.fast.skip_bytes, line_limit=self.limits.line, size=size
         )

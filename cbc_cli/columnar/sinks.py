@@ -144,6 +144,8 @@ class Sinks(Rules):
             if tally.first is None:
                 tally.first = result
             return ""
+        if self.json_records is not None:
+            return str(self.json_records.scalar_text(result))
         return brief_json(result) + "\n"
 
     def _scalar_lines(self, lines: list[bytes], first_line: int, tally: _Tally) -> bytes:
@@ -180,6 +182,8 @@ class Sinks(Rules):
                 column = self.index_of[a]
                 self._value_pieces(a, chunk.known[column])
                 slow |= self._bounds_given[a].take(ids[column])
+        if self.json_records is not None:
+            slow |= self.json_records.slow_rows(chunk, slow)
         if slow.all():
             return self._scalar_lines(lines, first_line, tally)
         fast_ids = combo_ids[~slow]
@@ -200,6 +204,8 @@ class Sinks(Rules):
             return b""
         if self.sink == "brief":
             return self._brief_lines(chunk, combo_ids, slow_rows, scalar)
+        if self.json_records is not None:
+            return bytes(self.json_records.lines(chunk, slow_rows, scalar))
         tails = outcomes.tails.take(combo_ids)
         tails[slow_rows] = b""
         # Lines and their tails interleaved in one list, joined once: no bytes object per row.

@@ -6,7 +6,7 @@ adds to the run's statistics (_Tally).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import (
@@ -45,8 +45,9 @@ from cbc_cli.columnar.tables import (
     _Tuples,
 )
 
-SINKS = ("csv", "brief", "summary")
-"""What a run makes of its answers: CSV rows, brief NDJSON records, or the summary's counts."""
+SINKS = ("csv", "brief", "summary", "ndjson")
+"""What a run makes of its answers: CSV rows, brief NDJSON records, the summary's counts, or
+whole results as NDJSON (cbc_cli.json_sink)."""
 
 
 @dataclass
@@ -114,6 +115,8 @@ class RunState:
     two vocabularies are small (see _person_keys)."""
     _class_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     """analyte -> the class of each person, as an array (rebuilt as persons come)."""
+    json_records: Any = None
+    """The "ndjson" sink's pieces (cbc_cli.json_sink.JsonRecords; set by json_sink.attach)."""
     _combo_keys: list[int] = field(default_factory=list)
     """By outcome id, its key (see _key), while keys are one word (and so mean the same in
     every process)."""

@@ -53,12 +53,12 @@ from collections.abc import Iterator, Mapping
 
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
+from cbc_cli.readers.coded import Notes
 from cbc_cli.readers.fhir.bundle import read_document
 from cbc_cli.readers.fhir.fields import CBC_PANELS, LOINC_SYSTEM, UCUM_SYSTEM
 from cbc_cli.readers.fhir.grouping import Grouper
 from cbc_cli.readers.fhir.reader import Reader
 from cbc_cli.readers.fhir.store import no_room
-from cbc_cli.readers.hl7 import Notes
 from cbc_cli.readers.records import Record
 from cbc_cli.readers.source import Source, iter_lines
 

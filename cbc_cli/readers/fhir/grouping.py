@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
+from cbc_cli.readers.coded import Notes, Sample
 from cbc_cli.readers.fhir.fields import CBC_PANELS, ref_keys
 from cbc_cli.readers.fhir.items import (
     AMBIGUOUS,
@@ -24,7 +25,6 @@ from cbc_cli.readers.fhir.items import (
     Value,
 )
 from cbc_cli.readers.fhir.store import MemoryStore, Store
-from cbc_cli.readers.hl7 import Notes, Sample
 from cbc_cli.readers.records import CellReader, Record
 
 _CONTEXT_FIELDS = {

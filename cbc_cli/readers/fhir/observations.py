@@ -8,6 +8,7 @@ from sys import intern
 from typing import Any
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.readers.coded import match_code
 from cbc_cli.readers.fhir.fields import (
     Shape,
     as_dict,
@@ -20,7 +21,6 @@ from cbc_cli.readers.fhir.fields import (
     refs,
 )
 from cbc_cli.readers.fhir.items import Item, Value
-from cbc_cli.readers.hl7 import match_code
 
 
 def keep_observation(

@@ -11,6 +11,7 @@ from typing import Any
 
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo
+from cbc_cli.readers.coded import Notes, match_code
 from cbc_cli.readers.fhir.fields import (
     Shape,
     as_dict,
@@ -27,7 +28,6 @@ from cbc_cli.readers.fhir.fields import (
 from cbc_cli.readers.fhir.items import ERROR, Item, Pending
 from cbc_cli.readers.fhir.observations import keep_observation
 from cbc_cli.readers.fhir.store import MemoryStore, Store
-from cbc_cli.readers.hl7 import Notes, match_code
 from cbc_cli.readers.json_stream import JsonLimitError, load
 from cbc_cli.readers.records import Record
 
