@@ -448,8 +448,9 @@ class RangeTable:
         if chosen is None:
             chosen = self._select(analyte, patient, kind)
             # A chosen row is the class's; so are the candidates when the age is on one side of
-            # every bound (each is then checked against the person's whole span of ages). The
-            # rest (no range, or an age too coarse) name the person's own age or span: by age.
+            # every bound (each row that fits then covers the person's whole span of ages). The
+            # rest are kept by exact age: a "no range" names the person's age, and the
+            # candidates for an age too coarse depend on the span of ages it declares.
             shared = (
                 chosen.range is not None
                 or patient.age is None
