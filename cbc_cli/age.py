@@ -9,6 +9,8 @@ age with a bound in another unit can be undecidable (``--age 0`` against a band 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
 
@@ -171,6 +173,70 @@ def at_least(age: Age, bound: AgeBound) -> bool | None:
     if age_hi <= bound_lo:
         return False
     return None
+
+
+# How at_least counts an exact age in each unit: (counted from months, not days; divisor).
+_COUNTED = {"d": (False, 1), "w": (False, 7), "m": (True, 1), "y": (True, 12)}
+
+
+class AgeBounds:
+    """The age bounds of a set of rows (range rows, grading criteria), and where an age lies
+    among them.
+
+    Rules that choose by age band read an age only through :func:`at_least` against each bound,
+    so persons whose ages lie alike against every bound get the same answer: :meth:`sides` is
+    that class of ages, for a cache to be keyed by instead of the exact age.
+    """
+
+    def __init__(self, bounds: Iterable[AgeBound | None]) -> None:
+        by_unit: dict[str, set[int]] = {}
+        for bound in bounds:
+            if bound is not None:
+                by_unit.setdefault(bound.unit, set()).add(bound.n)
+        self._units = tuple(
+            (unit, *_COUNTED[unit], sorted(ns)) for unit, ns in sorted(by_unit.items())
+        )
+        # Declared ages are few (whole units, four digits at most) and each takes at_least
+        # against every bound: worked out once each.
+        self._declared: dict[Age, tuple[int, ...]] = {}
+
+    def sides(self, age: Age | None) -> tuple[int, ...] | None:
+        """Where ``age`` lies among the bounds: None for an unknown age; otherwise, for each unit
+        of the bounds in turn, how many of that unit's bounds the age is at least (``at_least``
+        True) and how many it may be at least (True or None). Two ages with equal sides get the
+        same answer from ``at_least`` against every bound.
+
+        An exact age is counted in each unit as ``at_least`` counts it (whole days, weeks,
+        months, years), so both numbers are equal. For a declared age ``at_least`` goes from
+        True through None (cannot tell) to False as a unit's bounds grow, so the two numbers
+        say which bounds it answers each way.
+        """
+        if age is None:
+            return None
+        days, months = age.exact_days, age.exact_months
+        if days is not None and months is not None:
+            found: list[int] = []
+            for _, by_months, divisor, ns in self._units:
+                count = bisect_right(ns, (months if by_months else days) // divisor)
+                found += (count, count)
+            return tuple(found)
+        known = self._declared.get(age)
+        if known is None:
+            found = []
+            for unit, _, _, ns in self._units:
+                answers = [at_least(age, AgeBound(n, unit)) for n in ns]
+                found += (answers.count(True), len(answers) - answers.count(False))
+            known = tuple(found)
+            if len(self._declared) < 100_000:
+                self._declared[age] = known
+        return known
+
+    @staticmethod
+    def decided(sides: tuple[int, ...] | None) -> bool:
+        """Whether :meth:`sides` says the age is on one side of every bound (``at_least`` never
+        None): always so for an exact age; not for a declared age too coarse for some bound,
+        nor for an unknown age."""
+        return sides is not None and all(sides[i] == sides[i + 1] for i in range(0, len(sides), 2))
 
 
 def in_band(age: Age, start: AgeBound, end: AgeBound | None) -> bool | None:

@@ -4,14 +4,13 @@ Reads a source with the reader its format needs, interprets each record with the
 a single sample, and hands each result to a writer. Holds one sample at a time.
 
 Reader-neutral: :func:`run` serves every record reader (JSON, NDJSON, HL7 v2, FHIR, row-by-row
-CSV). Across a run it asks the range table once per class of persons (:class:`ClassedRanges`):
-a file's people have as many exact ages as birth dates, yet the ranges choose by the side of
-each age bound an age lies on, so a run of adults asks the selection rules a handful of times.
+CSV). The range table and the grading scheme keep their answers by class of persons
+(``RangeTable.select``, ``grading.choose_criterion``): a file's people have as many exact ages as
+birth dates, yet a run of adults asks the selection rules a handful of times.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,7 @@ from cbc_cli.grading import Scheme, context_message, missing_context
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import ErrorInfo, Result, Urgency
 from cbc_cli.panel import Patient
-from cbc_cli.ranges import Kind, RangeTable, Selection
+from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record
 
 
@@ -142,65 +141,8 @@ def run(
     records: Iterator[Record], ranges: RangeTable, scheme: Scheme, context: Patient | None = None
 ) -> Iterator[tuple[Record, Result]]:
     """Interpret each record in order; never drops one."""
-    classed = ClassedRanges(ranges)
     for record in records:
-        yield record, interpret_record(record, classed, scheme, context)
-
-
-class ClassedRanges(RangeTable):
-    """A range table that answers :meth:`select` once per class of persons with an exact age.
-
-    The selection rules read an exact age (from dates) only through whether it is at least each
-    age bound of the analyte's rows (``Patient.fits``), so persons alike in sex, conditions and
-    those sides get the same row: the row chosen for the first stands for the rest. A selection
-    with no row is not shared (its reason names the age); a declared age ("34 y") goes to the
-    table's own cache, which is keyed by that age. Same answers as the table it wraps, which it
-    shares (rows and caches) rather than copies.
-    """
-
-    def __init__(self, table: RangeTable) -> None:
-        self.__dict__.update(table.__dict__)
-        self._table = table
-        self._classed: dict[tuple[object, ...], Selection] = {}
-        self._units: dict[tuple[str, str], tuple[tuple[str, list[int]], ...]] = {}
-
-    def select(self, analyte: str, patient: Patient, kind: Kind = "reference") -> Selection:
-        """As :meth:`RangeTable.select`."""
-        age = patient.age
-        days = None if age is None else age.exact_days
-        months = None if age is None else age.exact_months
-        if days is None or months is None:
-            return self._table.select(analyte, patient, kind)
-        key = (
-            analyte,
-            kind,
-            patient.sex,
-            patient.pregnancy_trimester,
-            patient.profiles,
-            self._sides(analyte, kind, days, months),
-        )
-        chosen = self._classed.get(key)
-        if chosen is None:
-            chosen = self._table.select(analyte, patient, kind)
-            if chosen.range is not None and len(self._classed) < 100_000:
-                self._classed[key] = chosen
-        return chosen
-
-    def _sides(self, analyte: str, kind: str, days: int, months: int) -> tuple[int, ...]:
-        """Where an exact age lies among the age bounds of the analyte's rows, unit by unit
-        (as ``age.at_least`` counts an exact age in each unit)."""
-        units = self._units.get((analyte, kind))
-        if units is None:
-            bounds: dict[str, set[int]] = {}
-            for row in self._table.rows_for(analyte):
-                for bound in (row.age_from, row.age_to):
-                    if bound is not None:
-                        bounds.setdefault(bound.unit, set()).add(bound.n)
-            units = self._units[(analyte, kind)] = tuple(
-                (unit, sorted(ns)) for unit, ns in sorted(bounds.items())
-            )
-        counts = {"d": days, "w": days // 7, "m": months, "y": months // 12}
-        return tuple(bisect_right(ns, counts[unit]) for unit, ns in units)
+        yield record, interpret_record(record, ranges, scheme, context)
 
 
 def count(stats: BatchStats, result: Result) -> None:

@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from cbc_cli.age import AgeBound, band_text, parse_bound
+from cbc_cli.age import AgeBound, AgeBounds, band_text, parse_bound
 from cbc_cli.analytes import find_analyte
 from cbc_cli.errors import RangeFileError, UnitError, UsageError
 from cbc_cli.limits import read_settings_file
@@ -161,15 +161,30 @@ class Scheme:
     criteria: tuple[Criterion, ...]
     not_graded: dict[str, str] = field(default_factory=dict)
     """Finding -> why the scheme cannot grade it (it has no term for it)."""
-    _chosen: dict[tuple[str, str | None, object], Grade | Criterion] = field(
-        default_factory=dict, compare=False, repr=False
+    _classed: dict[tuple[object, ...], Grade | Criterion] = field(
+        default_factory=dict, init=False, compare=False, repr=False
     )
-    """Memo of :func:`choose_criterion`, which depends only on finding, sex and age."""
+    """Memo of :func:`choose_criterion` by finding and class of persons (sex, and where the age
+    lies among the age bounds of the finding's criteria)."""
+    _by_age: dict[tuple[object, ...], Grade | Criterion] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    """Memo of :func:`choose_criterion` by finding, sex and exact age, for the answers that
+    name the age (no criterion for it)."""
+    _bounds: dict[str, AgeBounds] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
     _needs: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     def criteria_for(self, finding: str) -> list[Criterion]:
         """Every criterion of this scheme that grades ``finding``."""
         return [c for c in self.criteria if c.finding == finding]
+
+    def cache_size(self) -> int:
+        """How many answers :func:`choose_criterion` keeps: one for each finding and class of
+        persons asked about (alike in sex and the side of each of the finding's age bounds
+        their age lies on), and one for each exact age whose answer names that age."""
+        return len(self._classed) + len(self._by_age)
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -341,20 +356,35 @@ def load_scheme(scheme_id: str = DEFAULT_SCHEME) -> Scheme:
 
 def choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade | Criterion:
     """The criterion that grades ``finding`` for this person, or a Grade(None) saying why not."""
-    key = (finding, patient.sex, patient.age)
-    chosen = scheme._chosen.get(key)
+    # Only the sex and where the age lies among the finding's age bounds choose a criterion
+    # (Patient.fits): persons alike in these get the same answer, whatever their exact ages.
+    bounds = scheme._bounds.get(finding)
+    if bounds is None:
+        criteria = scheme.criteria_for(finding)
+        bounds = AgeBounds(b for c in criteria for b in (c.age_from, c.age_to))
+        scheme._bounds[finding] = bounds
+    key = (finding, patient.sex, bounds.sides(patient.age))
+    chosen = scheme._classed.get(key)
+    if chosen is not None:
+        return chosen
+    exact = (finding, patient.sex, patient.age)
+    chosen = scheme._by_age.get(exact)
     if chosen is None:
-        chosen = _choose_criterion(scheme, finding, patient)
-        if len(scheme._chosen) < 100_000:
-            scheme._chosen[key] = chosen
+        chosen, names_age = _choose_criterion(scheme, finding, patient)
+        cache, at = (scheme._by_age, exact) if names_age else (scheme._classed, key)
+        if len(cache) < 100_000:
+            cache[at] = chosen
     return chosen
 
 
-def _choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade | Criterion:
+def _choose_criterion(
+    scheme: Scheme, finding: str, patient: Patient
+) -> tuple[Grade | Criterion, bool]:
+    """The answer, and whether its text names the person's age (not to be shared by others)."""
     candidates = scheme.criteria_for(finding)
     if not candidates:
         reason = scheme.not_graded.get(finding, f"{scheme.title} has no criteria for {finding}")
-        return Grade(None, reason)
+        return Grade(None, reason), False
     matches: list[Criterion] = []
     needs: set[str] = set()
     for c in candidates:
@@ -371,12 +401,14 @@ def _choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade |
         return Grade(
             None,
             f"{scheme.title} grades {finding} by age and sex: needs " + " and ".join(sorted(needs)),
-        )
+        ), False
     if not matches:
         age = f" at age {patient.age.describe()}" if patient.age else ""
         bands = ", ".join(band_text(c.age_from, c.age_to) for c in candidates)
-        return Grade(None, f"{scheme.title} has no criteria for {finding}{age} (it covers {bands})")
-    return matches[0]
+        return Grade(
+            None, f"{scheme.title} has no criteria for {finding}{age} (it covers {bands})"
+        ), patient.age is not None
+    return matches[0], False
 
 
 def grade_value(criterion: Criterion, value: float, lln: float | None, uln: float | None) -> Grade:

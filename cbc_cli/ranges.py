@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from cbc_cli.age import DAYS_PER_UNIT, Age, AgeBound, band_text, parse_bound
+from cbc_cli.age import DAYS_PER_UNIT, Age, AgeBound, AgeBounds, band_text, parse_bound
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import RangeFileError, UnitError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, read_settings_file
@@ -393,8 +393,11 @@ class RangeTable:
         self._by_analyte: dict[str, list[ReferenceRange]] = {}
         for row in self.rows:
             self._by_analyte.setdefault(row.analyte, []).append(row)
-        # A batch asks the same question for every row; selection depends only on these keys.
-        self._chosen: dict[tuple[object, ...], Selection] = {}
+        # A batch asks the same question for every row: answers are kept by class of persons
+        # (see select), and by exact age for the few whose text names the age.
+        self._classed: dict[tuple[object, ...], Selection] = {}
+        self._by_age: dict[tuple[object, ...], Selection] = {}
+        self._bounds: dict[tuple[str, str], AgeBounds] = {}
         self._grouped: dict[tuple[str, str], list[list[ReferenceRange]]] = {}
 
     def rows_for(self, analyte: str) -> list[ReferenceRange]:
@@ -412,8 +415,28 @@ class RangeTable:
         against all of them and a lower or less specific row is never borrowed in their place.
         With no age given the person meets the ``age-unknown`` condition, whose rows come first.
         """
-        # Only these fields choose a range (not temperature or days since chemotherapy).
+        # Only the sex, the conditions and where the age lies among the age bounds of the
+        # analyte's rows choose a row (Patient.fits, Patient.conditions; not temperature or
+        # days since chemotherapy): persons alike in these get the same row, whatever their
+        # exact ages, so a file of as many ages as birth dates asks the rules a few times.
+        bounds = self._bounds.get((analyte, kind))
+        if bounds is None:
+            rows = (row for group in self._groups(analyte, kind) for row in group)
+            bounds = AgeBounds(b for row in rows for b in (row.age_from, row.age_to))
+            self._bounds[(analyte, kind)] = bounds
+        sides = bounds.sides(patient.age)
         key = (
+            analyte,
+            kind,
+            patient.sex,
+            patient.pregnancy_trimester,
+            patient.profiles,
+            sides,
+        )
+        chosen = self._classed.get(key)
+        if chosen is not None:
+            return chosen
+        exact = (
             analyte,
             kind,
             patient.sex,
@@ -421,12 +444,29 @@ class RangeTable:
             patient.pregnancy_trimester,
             patient.profiles,
         )
-        chosen = self._chosen.get(key)
+        chosen = self._by_age.get(exact)
         if chosen is None:
             chosen = self._select(analyte, patient, kind)
-            if len(self._chosen) < 100_000:
-                self._chosen[key] = chosen
+            # A chosen row is the class's; so are the candidates when the age is on one side of
+            # every bound (each row that fits then covers the person's whole span of ages). The
+            # rest are kept by exact age: a "no range" names the person's age, and the
+            # candidates for an age too coarse depend on the span of ages it declares.
+            shared = (
+                chosen.range is not None
+                or patient.age is None
+                or (bool(chosen.candidates) and AgeBounds.decided(sides))
+            )
+            cache, at = (self._classed, key) if shared else (self._by_age, exact)
+            if len(cache) < 100_000:
+                cache[at] = chosen
         return chosen
+
+    def cache_size(self) -> int:
+        """How many answers :meth:`select` keeps: one for each analyte, kind of limit and
+        class of persons asked about (alike in sex, conditions and the side of each of the
+        analyte's age bounds their age lies on), and one for each exact age whose answer names
+        that age (no range applies)."""
+        return len(self._classed) + len(self._by_age)
 
     def _groups(self, analyte: str, kind: Kind) -> list[list[ReferenceRange]]:
         """The analyte's rows of this kind in the order they are tried: condition rows before

@@ -1111,34 +1111,44 @@ def test_a_unit_option_and_a_long_unit_column_must_agree(tmp_path: Path) -> None
     assert error.message.startswith("value: the hgb unit is 'g/dL' by the header or --unit")
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    days=st.integers(min_value=0, max_value=40_000),
-    sex=st.sampled_from([None, "female", "male"]),
-    pregnancy=st.sampled_from([None, 2]),
-)
-def test_classed_ranges_select_as_the_table(days: int, sex: Any, pregnancy: int | None) -> None:
-    """A run asks the ranges once per class of persons (batch.ClassedRanges): for an exact age
-    of any number of days, every analyte's reference row and critical limits are the ones the
-    table itself selects, after persons of other ages were asked first."""
+def test_a_run_asks_the_rules_once_per_class_of_persons_not_per_birth_date() -> None:
+    """A file's people have as many exact ages as birth dates; the range table and the scheme
+    keep one answer per class of persons (adult women here), not one per birth date: what they
+    keep after 300 women aged 30 to 60 is what they keep after the first of them."""
     from datetime import date, timedelta
 
-    from cbc_cli.age import Age
-    from cbc_cli.batch import ClassedRanges
-    from cbc_cli.panel import Patient
+    from cbc_cli.grading import load_scheme_file
+    from cbc_cli.ranges import load_ranges, shipped_ranges_dir
 
-    table = default_ranges()
-    classed = ClassedRanges(table)
-    collected = date(2024, 6, 1)
-    patient = Patient(
-        sex=sex,
-        age=Age.from_dates(collected - timedelta(days=days), collected),
-        pregnancy_trimester=pregnancy if sex == "female" else None,
-    )
-    for analyte in ANALYTES:
-        for kind in ("reference", "critical"):
-            for other in (days // 2, days + 400, days):  # fill the class cache first
-                born = collected - timedelta(days=other)
-                warm = patient._replace(age=Age.from_dates(born, collected))
-                classed.select(analyte, warm, kind)
-            assert classed.select(analyte, patient, kind) == table.select(analyte, patient, kind)
+    def lines(count: int) -> bytes:
+        out = []
+        for i in range(count):
+            born = date(1964, 1, 1) + timedelta(days=37 * i)
+            out.append(
+                json.dumps(
+                    {
+                        "sample_id": f"s{i}",
+                        "sex": "F",
+                        "dob": born.isoformat(),
+                        "collected_at": "2024-06-01",
+                        "hgb": 9.0 + i % 50 / 10,
+                        "plt": 40 + i,
+                        "anc": 0.4 + i % 30 / 10,
+                    }
+                )
+            )
+        return "\n".join(out).encode("utf-8") + b"\n"
+
+    def cached(count: int) -> tuple[int, int]:
+        ranges = load_ranges()
+        scheme = load_scheme_file(shipped_ranges_dir() / "grading" / "ctcae5.toml")
+        source = Source(io.BufferedReader(io.BytesIO(lines(count))), "<women>")
+        results = [result for _, result in run(read_input(source).records, ranges, scheme)]
+        assert len(results) == count
+        assert all(r.status == "ok" for r in results)
+        return ranges.cache_size(), scheme.cache_size()
+
+    first = cached(1)
+    assert first[0] > 0
+    assert first[1] > 0
+    assert cached(300) == first
