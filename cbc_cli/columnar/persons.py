@@ -89,7 +89,7 @@ class Persons(Cells):
         # it lies on (Patient.fits): persons alike in those sides, sex and conditions share one
         # entry, so eighty ages of adults (or 3,000 ages in days) cost one set of bases, not one
         # each.
-        sides = None if patient.age is None else self._bands.sides(patient.age)
+        sides = self._bands.sides(patient.age)
         signature = (
             patient.sex,
             patient.pregnancy_trimester,
@@ -97,7 +97,7 @@ class Persons(Cells):
             sides,
             # An age too coarse for some bound is judged against every range it could fall in,
             # which its span decides (ranges._span): such ages are not merged.
-            patient.age if sides is not None and None in sides else None,
+            patient.age if sides is not None and not self._bands.decided(sides) else None,
         )
         index = self._person_by_signature.get(signature)
         if index is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from cbc_cli.age import AgeBounds
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import (
     BatchStats,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 from cbc_cli.columnar.plan import FastPlan
 from cbc_cli.columnar.tables import (
-    _AgeBands,
     _answer_bits,
     _empty_table,
     _Judged,
@@ -139,7 +139,7 @@ class RunState:
     _judged: dict[str, _Judged] = field(init=False, repr=False, compare=False)
     _stages: list[KeyIndex] = field(init=False, repr=False, compare=False)
     _layout: tuple[list[str], list[str]] = field(init=False, repr=False, compare=False)
-    _bands: _AgeBands = field(init=False, repr=False, compare=False)
+    _bands: AgeBounds = field(init=False, repr=False, compare=False)
     _chunk_parts: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
     _derived_rows: np.ndarray = field(init=False, repr=False, compare=False)
     """The rows of the last judge_rows call whose count was derived (engine.derive_counts)."""
@@ -204,7 +204,7 @@ class RunState:
             for b in (c.age_from, c.age_to)
             if b is not None
         }
-        self._bands = _AgeBands(sorted(bounds, key=str))
+        self._bands = AgeBounds(bounds)
         self._chunk_parts = {}
         if self.sink not in (*SINKS, "none"):
             raise ValueError(f"unknown sink {self.sink!r}")

@@ -1,18 +1,15 @@
 """The answer tables a run keeps across chunks: each analyte's answers from the engine and the
 classes of persons they are asked for (_Judged), the grids of answer ids by value and class
 (_Grid), ids for the tuples of texts a count is derived from (_Tuples), and each combination's
-outcome (_Outcomes); an answer's id worked out from the answer itself (_answer_id), and which
-side of each age bound a declared age lies on (_AgeBands). No rule is here: every answer is
-the engine's.
+outcome (_Outcomes), and an answer's id worked out from the answer itself (_answer_id). No
+rule is here: every answer is the engine's.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, get_args
 
-from cbc_cli.age import Age, AgeBound, at_least
 from cbc_cli.engine import (
     Basis,
     Decision,
@@ -28,53 +25,6 @@ if TYPE_CHECKING:
 
 _ABSENT, _SCALAR = 0, 1
 """Answer ids every analyte has (see _Judged): no value, and a value only the scalar path reads."""
-
-
-class _AgeBands:
-    """Which side of each age-band bound (age.at_least) a declared age lies on, worked out once
-    for each stretch of ages that lie alike, not once for each age.
-
-    For ages declared in one unit, at_least against a bound goes from False through None (it
-    cannot tell) to True as the count grows; the counts where some bound's answer changes cut
-    the ages of that unit into stretches, found by bisection (a few hundred calls of at_least
-    per unit met, once)."""
-
-    _MOST = 10_000
-    """Past the largest count an age is declared in (four digits, age.parse_age)."""
-
-    def __init__(self, bounds: list[AgeBound]) -> None:
-        self.bounds = bounds
-        self._cuts: dict[str, list[int]] = {}
-        self._sides: dict[tuple[str, int], tuple[bool | None, ...]] = {}
-
-    def sides(self, age: Age) -> tuple[bool | None, ...]:
-        """``at_least(age, bound)`` for each bound, in order."""
-        if age.is_exact or not 0 <= age.n < self._MOST:
-            return tuple(at_least(age, b) for b in self.bounds)
-        cuts = self._cuts.get(age.unit)
-        if cuts is None:
-            cuts = self._cuts[age.unit] = self._cuts_of(age.unit)
-        key = (age.unit, bisect_right(cuts, age.n))
-        found = self._sides.get(key)
-        if found is None:
-            found = self._sides[key] = tuple(at_least(age, b) for b in self.bounds)
-        return found
-
-    def _cuts_of(self, unit: str) -> list[int]:
-        """The counts of ``unit`` at which some bound's answer changes: for each bound, the
-        least count it does not answer False for, and the least it answers True for."""
-        cuts: set[int] = set()
-        for bound in self.bounds:
-            for answers in ((True, None), (True,)):
-                least, most = 0, self._MOST  # bisection: the least count answered so, or _MOST
-                while least < most:
-                    middle = (least + most) // 2
-                    if at_least(Age(middle, unit), bound) in answers:
-                        most = middle
-                    else:
-                        least = middle + 1
-                cuts.add(least)
-        return sorted(cuts)
 
 
 class _Judged:
