@@ -102,7 +102,7 @@ class ColumnarCsv(Sinks):
             with contextlib.suppress(OSError):  # no fork to be had: this process judges all
                 pool = workers.start(len(batch), self.judge_chunk, self.learn)
             self._telling = False
-        shared = _Sharing()
+        shared = _Sharing(len(pool))
         try:
             if not pool:
                 while batch:
@@ -207,12 +207,16 @@ class _Sharing:
     (ColumnarCsv.learn): engine.decide is then asked about most combinations once in the run,
     not once in each worker."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
         self._met: list[tuple[int, _Learned]] = []
-        """Each combination with the worker that told it, in the order told."""
+        """Each combination with the worker that told it, in the order told, from the first one
+        some worker has not been sent (those before are dropped: they grow with the input)."""
+        self._dropped = 0
+        """How many were told before the first one in ``_met``."""
         self._keys: set[int] = set()
         self._heard: dict[int, int] = {}
-        """Worker -> how much of ``_met`` it has been sent."""
+        """Worker -> how many of the combinations told it has been sent (or told itself)."""
 
     def add(self, worker: int, tally: _Tally) -> None:
         """What ``worker`` met while judging the chunk of ``tally`` (taken off the tally)."""
@@ -224,6 +228,13 @@ class _Sharing:
 
     def news(self, worker: int) -> list[_Learned] | None:
         """What the other workers met since ``worker`` last heard; None for nothing."""
-        start = self._heard.get(worker, 0)
-        self._heard[worker] = len(self._met)
-        return [item for teller, item in self._met[start:] if teller != worker] or None
+        start = self._heard.get(worker, 0) - self._dropped
+        told = self._dropped + len(self._met)
+        self._heard[worker] = told
+        news = [item for teller, item in self._met[start:] if teller != worker] or None
+        if len(self._heard) == self._workers:
+            done = min(self._heard.values()) - self._dropped
+            if done:
+                del self._met[:done]
+                self._dropped += done
+        return news
