@@ -1,11 +1,23 @@
 """Every test runs as in a pipeline with no terminal and no colour, and no lab ranges or settings
-from the environment of whoever runs the tests."""
+from the environment of whoever runs the tests; Ctrl-C raises KeyboardInterrupt, as in a
+process started from a terminal."""
 
 from __future__ import annotations
 
 import io
+import signal
+from collections.abc import Iterator
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_raises() -> Iterator[None]:
+    # A shell starts a background job (`.ci/run &`) with SIGINT ignored, and Python then leaves
+    # it ignored: the Ctrl-C tests would see no interrupt at all.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
 
 
 @pytest.fixture(autouse=True)
