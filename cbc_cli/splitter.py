@@ -79,10 +79,18 @@ _EMPTY = (1 << 64) - 1
 _MASK_VALUES = [(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1]
 
 
-def _masks() -> np.ndarray:
-    import numpy as np
+_MASK_ARRAY: list[np.ndarray] = []
 
-    return np.array(_MASK_VALUES, dtype=np.uint64)
+
+def _masks() -> np.ndarray:
+    """Element k keeps the low k bytes of a word (k from 0 to 8); made once, never written."""
+    if not _MASK_ARRAY:
+        import numpy as np
+
+        masks = np.array(_MASK_VALUES, dtype=np.uint64)
+        masks.flags.writeable = False
+        _MASK_ARRAY.append(masks)
+    return _MASK_ARRAY[0]
 
 
 def _words(fields: Fields, start: np.ndarray, end: np.ndarray) -> np.ndarray | None:

@@ -295,15 +295,16 @@ def _fast_plan(
     # numpy's BLAS is never used here: without its thread pool, a forked worker copies no
     # thread (and numpy loads a little sooner). A user's own setting is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from cbc_cli.columnar import plan
-    from cbc_cli.columnar_long import plan_long
     from cbc_cli.readers.columns import parse_column_options, parse_unit_options
+
+    if long:
+        from cbc_cli.columnar_long import plan_long as planner
+    else:  # a wide export never needs the long layout's modules (5 ms of imports)
+        from cbc_cli.columnar import plan as planner
 
     columns = parse_column_options(options.columns)
     units = parse_unit_options(options.units)
-    fast = (plan_long if long else plan)(
-        source, options.input_format, columns, units, options.limits
-    )
+    fast = planner(source, options.input_format, columns, units, options.limits)
     return None if fast is None else (fast, columns, units)
 
 
