@@ -5,12 +5,13 @@ the Python between numpy calls), so a large export is shared out to worker proce
 fork of the running process, so it starts with the same plan, ranges, criteria and caches and
 needs no set-up; each chunk it gets is judged by exactly the code the parent would run on it.
 
-The parent keeps the order: it hands each worker one chunk at a time and reads the answers back
-in input order. Parent and worker talk over a Unix socket pair, written with MSG_NOSIGNAL: the
-CLI lets SIGPIPE end the process (for ``cbc ... | head``), and a dead worker must show as an
-error, not end the parent in silence. A worker answers until the parent closes its end (or
-dies: the worker then reads the end of the stream and exits). Only Linux forks here; elsewhere
-(where fork without exec is unsafe or missing) the caller runs in one process.
+The parent keeps the order: it hands each worker one chunk at a time, takes each answer as soon
+as it comes (see Worker.fileno) and writes the answers in input order. Parent and worker talk
+over a Unix socket pair, written with MSG_NOSIGNAL: the CLI lets SIGPIPE end the process (for
+``cbc ... | head``), and a dead worker must show as an error, not end the parent in silence. A
+worker answers until the parent closes its end (or dies: the worker then reads the end of the
+stream and exits). Only Linux forks here; elsewhere (where fork without exec is unsafe or
+missing) the caller runs in one process.
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ class Worker(Generic[T]):
         self.pid = pid
         self._channel = channel
         self._answers = channel.makefile("rb")
+
+    def fileno(self) -> int:
+        """The parent's end of the socket, to wait on with others (selectors): it turns
+        readable when the answer to the chunk last sent starts to come, or the worker ends."""
+        return self._channel.fileno()
 
     def send(self, first_line: int, body: bytes, note: object = None) -> None:
         """Give the worker a chunk to judge, with a note for it to learn first (see start)."""

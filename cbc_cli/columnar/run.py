@@ -9,7 +9,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cbc_cli.batch import (
     merge,
@@ -88,7 +88,6 @@ class ColumnarCsv(Sinks):
         workers up; nor does it judge a first chunk before the fork to warm the workers'
         caches, since they tell each other what they meet (see learn) and that first chunk
         kept them waiting (measured: benchmarks/batch.py, README "Speed and memory")."""
-        from collections import deque
 
         from cbc_cli import workers
 
@@ -110,24 +109,85 @@ class ColumnarCsv(Sinks):
                         self._absorb(*self.judge_chunk(*chunk), progress)
                     batch = self._take(chunks, self.jobs)
                 return
-            # The workers holding a chunk, in input order. A worker is sent its next chunk only
-            # once its last answer is read, so neither end ever waits on a buffer the other is
-            # not reading.
-            busy = deque(_send(pool, batch))
-            while busy:
-                worker = busy.popleft()
-                data, tally = worker.receive()
-                shared.add(worker.pid, tally)
-                try:
-                    # Its next chunk goes out before this one is written: it starts sooner, with
-                    # what the other workers met since it last heard.
-                    more = self._take(chunks, 1)
-                    if more:
-                        busy.extend(_send([worker], more, shared.news(worker.pid)))
-                finally:  # written even when a worker has died since it answered
-                    self._absorb(data, tally, progress)
+            self._answer_as_they_come(pool, batch, chunks, shared, progress)
         finally:
             workers.stop(pool)
+
+    def _answer_as_they_come(
+        self,
+        pool: list[Worker[_Tally]],
+        batch: list[tuple[int, bytes]],
+        chunks: Iterator[bytes],
+        shared: _Sharing,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Each worker's answer taken as soon as it comes and the worker sent its next chunk
+        at once; the answers written in input order.
+
+        Answers come out of order (a chunk of new combinations takes longer): a worker kept
+        waiting until the answers before its own were read sat idle for a quarter of the run
+        (measured: benchmarks/batch.py). A worker is sent its next chunk only once its last
+        answer is read, so neither end ever waits on a buffer the other is not reading, and at
+        most one answer per worker is held here. A failure (the worker's error, or a worker
+        that died) takes the place of the chunk it struck: every chunk before it is written
+        first, then it is raised; nothing is sent after it, nor read past it.
+        """
+        import selectors
+
+        from cbc_cli.workers import WorkerError
+
+        done: dict[int, tuple[bytes, _Tally] | Exception] = {}  # chunk place -> its answer
+        holding: dict[int, int] = {}  # worker pid -> the place of the chunk it holds
+        written = sent = 0
+        failed: int | None = None  # the place of the first chunk that failed
+        with selectors.DefaultSelector() as waiting:
+            for worker, chunk in zip(pool, batch, strict=False):
+                worker.send(*chunk)
+                holding[worker.pid] = sent
+                sent += 1
+                waiting.register(worker, selectors.EVENT_READ)
+            while True:
+                while written in done:
+                    answer = done.pop(written)
+                    if isinstance(answer, Exception):
+                        raise answer
+                    self._absorb(*answer, progress)
+                    written += 1
+                if written == sent:
+                    return
+                for key, _ in waiting.select():
+                    worker = cast("Worker[_Tally]", key.fileobj)
+                    waiting.unregister(worker)
+                    place = holding.pop(worker.pid)
+                    if failed is not None and place > failed:
+                        continue  # past the failure: never written
+                    try:
+                        data, tally = worker.receive()
+                    except Exception as exc:
+                        done[place], failed = exc, _first(failed, place)
+                        continue
+                    shared.add(worker.pid, tally)
+                    done[place] = (data, tally)
+                    more = self._take(chunks, 1) if failed is None else []
+                    if not more:
+                        continue
+                    # It goes out before any answer is written: the worker starts sooner,
+                    # with what the other workers met since it last heard.
+                    try:
+                        worker.send(*more[0], note=shared.news(worker.pid))
+                    except WorkerError as exc:
+                        done[sent], failed = exc, _first(failed, sent)
+                    else:
+                        holding[worker.pid] = sent
+                        waiting.register(worker, selectors.EVENT_READ)
+                    sent += 1
+                if failed is not None:  # the answers past it are not waited for
+                    for key in list(waiting.get_map().values()):
+                        held = cast("Worker[_Tally]", key.fileobj)
+                        if holding[held.pid] > failed:
+                            waiting.unregister(held)
+                            del holding[held.pid]
+                    sent = min(sent, failed + 1)
 
     def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
         """One chunk, split and judged: its output lines and what it adds to the run's tally
@@ -192,14 +252,9 @@ class ColumnarCsv(Sinks):
             progress(self.stats.samples)
 
 
-def _send(
-    pool: list[Worker[_Tally]], chunks: list[tuple[int, bytes]], note: object = None
-) -> list[Worker[_Tally]]:
-    """Each chunk to the next worker (with ``note`` for it to learn first, if any); the workers
-    that got one, in order."""
-    for worker, chunk in zip(pool, chunks, strict=False):
-        worker.send(*chunk, note=note)
-    return pool[: len(chunks)]
+def _first(failed: int | None, place: int) -> int:
+    """The earlier of a failure already met (if any) and one at chunk ``place``."""
+    return place if failed is None else min(failed, place)
 
 
 class _Sharing:
