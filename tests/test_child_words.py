@@ -306,3 +306,27 @@ def test_for_parent_rewords_only_who_is_addressed() -> None:
     assert for_parent("a review for your child's care team") == (
         "a review for your child's care team"
     )
+
+
+def test_a_childs_lost_recovery_alert_after_a_transplant_speaks_to_the_parent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # ASTCT: neutrophil recovery is the first of 3 successive draws with ANC 0.5 or more; a later
+    # draw below 0.5 loses it (an alert, soon: the rules file's lost_urgency).
+    rows = ["patient_id,collected_at,age,anc"]
+    rows += [f"T9,2026-05-{day:02d},9,{anc}" for day, anc in ((5, 0.1), (12, 0.6), (13, 0.7))]
+    rows += ["T9,2026-05-14,9,0.8", "T9,2026-05-20,9,0.4"]
+    source = tmp_path / "tx.csv"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    argv = ["trend", str(source), "-a", "anc", "--since", "2026-05-01", "--transplant", "pb"]
+    _, out, _ = run(capsys, *argv, "--format", "json")
+    person = json.loads(out)["persons"][0]
+    (alert,) = person["alerts"]
+    assert alert["code"] == "neutrophil-recovery-lost"
+    assert "worth a call to your child's care team" in alert["message"]
+    assert alert["message"].endswith("only they can say what it means for your child.")
+    adult = source.read_text(encoding="utf-8").replace(",9,", ",45,")
+    source.write_text(adult, encoding="utf-8")
+    _, out, _ = run(capsys, *argv, "--format", "json")
+    (alert,) = json.loads(out)["persons"][0]["alerts"]
+    assert alert["message"].endswith("only they can say what it means for you.")
