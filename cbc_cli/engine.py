@@ -730,9 +730,9 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             "the other counts are compared with the ranges for the person's age and sex"
         )
     if patient.days_since_chemo is not None:
-        notes.append(recovery_context(patient.days_since_chemo))
+        notes.append(recovery_context(patient.days_since_chemo, child=is_child(patient)))
     if patient.transplant is not None:
-        notes.append(transplant_context(patient.transplant))
+        notes.append(transplant_context(patient.transplant, child=is_child(patient)))
     return Result(
         sample_id=panel.sample_id,
         patient_id=panel.patient_id,
