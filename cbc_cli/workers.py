@@ -34,7 +34,9 @@ T = TypeVar("T")
 _CHUNK = struct.Struct("<qqq")  # first line, byte count, note byte count
 _ANSWER = struct.Struct("<bqq")  # status, output byte count, tally (or error) byte count
 _OK, _FAILED = 0, 1
-_BUFFER = 1 << 20  # a socket buffer that holds a whole chunk saves switches between the two
+_BUFFER = 4 << 20
+"""Socket buffers that hold a whole answer and a queued chunk (see Worker.room) save switches
+between the processes; the system may cap them lower (net.core.wmem_max)."""
 
 
 def available() -> bool:
@@ -66,7 +68,16 @@ class Worker(Generic[T]):
     def __init__(self, pid: int, channel: socket.socket) -> None:
         self.pid = pid
         self._channel = channel
-        self._answers = channel.makefile("rb")
+        # Unbuffered: a buffer would read ahead into the worker's next answer, which the
+        # socket would then no longer show as waiting (see fileno).
+        self._answers = channel.makefile("rb", buffering=0)
+        # Linux reports twice the size asked for (the rest covers its own bookkeeping): half
+        # of it holds that many bytes of a chunk whole.
+        buffer = channel.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        self.room = max(0, buffer // 2 - _CHUNK.size)
+        """The most bytes of a chunk and its note that the socket's buffer holds whole: a
+        chunk that fits can be queued while the worker is busy (ColumnarCsv) without this
+        process ever waiting on the worker to read it."""
 
     def fileno(self) -> int:
         """The parent's end of the socket, to wait on with others (selectors): it turns
@@ -97,13 +108,20 @@ class Worker(Generic[T]):
         return data, cast(T, pickle.loads(packed))  # noqa: S301
 
     def _read(self, size: int) -> bytes:
+        """Exactly ``size`` bytes of the answer, not one more."""
+        got = bytearray(size)
+        view, done = memoryview(got), 0
         try:
-            got = self._answers.read(size)
+            while done < size:
+                more = self._answers.readinto(view[done:])
+                if not more:  # the stream ended: the worker died before or while answering
+                    raise WorkerError()
+                done += more
         except OSError as exc:
             raise WorkerError() from exc
-        if len(got) != size:  # the stream ended: the worker died before or while answering
-            raise WorkerError()
-        return got
+        finally:
+            view.release()
+        return bytes(got)
 
     def close(self) -> None:
         """Stop the worker at once (it may be mid-chunk after an error or an interrupt)."""

@@ -1,6 +1,7 @@
-"""Worker answers taken as they come (cbc_cli.columnar.run): a chunk that takes longer never
-holds the other workers up, yet the output is written in input order, byte for byte what
-``--jobs 1`` writes, whatever the input's shape; and a failure in a chunk answered before the
+"""Worker answers taken as they come, a chunk queued with each worker when the socket holds it
+(cbc_cli.columnar.run): a chunk that takes longer never holds the other workers up, yet the
+output is written in input order, byte for byte what ``--jobs 1`` writes, whatever the input's
+shape and whether or not chunks can be queued; and a failure in a chunk answered before the
 chunks ahead of it is raised only once those are written."""
 
 from __future__ import annotations
@@ -37,13 +38,17 @@ def _export(rows: int, end: bytes) -> bytes:
     return b"".join(lines).removesuffix(b"\n").removesuffix(b"\r") + end
 
 
+@pytest.mark.parametrize("buffer", [None, 4096])
 @pytest.mark.parametrize("end", [b"\n", b"\r\n", b""])
 def test_answers_that_come_out_of_order_are_written_in_input_order(
     tmp_path: Path,
     capsysbinary: pytest.CaptureFixture[bytes],
     monkeypatch: pytest.MonkeyPatch,
     end: bytes,
+    buffer: int | None,
 ) -> None:
+    if buffer is not None:  # socket buffers too small to queue a chunk: each waits its turn
+        monkeypatch.setattr(workers, "_BUFFER", buffer)
     parent = os.getpid()
     judge = columnar.ColumnarCsv.judge_chunk
 
