@@ -1,6 +1,7 @@
 """The run loop: chunks read in this process and judged here (``--jobs 1``) or by forked
-workers (cbc_cli.workers), which tell each other the combinations of answers they meet; the
-output written in input order, every chunk before a failure first.
+workers (cbc_cli.workers), each kept busy with a chunk in hand and the next one queued, which
+tell each other the combinations of answers they meet; their answers taken as they come and
+written in input order, every chunk before a failure first.
 """
 
 from __future__ import annotations
