@@ -20,12 +20,10 @@ from typing import Any
 import pytest
 from helpers import run_cli as run
 
-from cbc_cli import engine
 from cbc_cli.api import interpret
 from cbc_cli.models import PatientInfo
 from cbc_cli.trend.words import for_parent
 from cbc_cli.wording import (
-    ADULT_FROM,
     CHILD_URGENCY_TITLE,
     URGENCY_TITLE,
     is_child_info,
@@ -170,7 +168,6 @@ def test_who_counts_as_a_child_on_a_result(age: str | None, child: bool) -> None
 
 
 def test_the_pages_and_the_engine_agree_on_who_is_a_child() -> None:
-    assert ADULT_FROM == engine.ADULT_FROM
     for age in (0, 1, 6, 17, 18, 40):
         r = interpret({"hgb": "12.0"}, sex="female", age=age)
         assert is_child_info(r.patient) is (age < 18)
