@@ -7,7 +7,7 @@ Clinical facts used (docs/clinical.md sections 3 and 5): the pediatric bands end
 ANC below 0.5 x10^9/L is a critical value at every age and CTCAE v5.0 grade 4; children's
 platelets at 6 to 9 years are 187-400 x10^9/L (Mayo Clinic Health System, PLTC), adults'
 140-450 (Merck Manual); children's critical platelet limit is below 53 (Kost, Pediatrics 1991),
-adults' below 37 (Kost, JAMA 1990); with no age, the age-independent floor applies (ANC < 0.5).
+adults' below 37 (Kost, JAMA 1990); with no age, ANC < 0.5 is critical at every age.
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ def test_a_series_without_an_age_says_how_it_was_judged_and_stays_urgent(
     base = ["trend", str(source), "-a", "plt", "-a", "anc"]
     _, out, _ = run(capsys, *base, "--format", "json")
     person = json.loads(out)["persons"][0]
-    # No age: the age-independent floor (ANC < 0.5 critical at every age) keeps it urgent.
+    # No age: ANC < 0.5 is critical at every age, which keeps it urgent.
     assert person["urgency"] == "now"
     said = [n for n in person["notes"] if "judged against every range that could apply" in n]
     assert len(said) == 1
