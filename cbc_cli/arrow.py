@@ -581,17 +581,16 @@ class _Columnar:
         if fast is None:
             return None
         runner = ColumnarCsv(
-            fast,
-            source,
-            ranges,
-            scheme,
-            context,
-            io.StringIO(),
-            False,
-            BatchStats(),
-            columns,
-            units,
-            jobs=1,
+            fast=fast,
+            source=source,
+            ranges=ranges,
+            scheme=scheme,
+            context=context,
+            out=io.StringIO(),
+            formula_guard=False,
+            stats=BatchStats(),
+            columns=columns,
+            units=units,
         )
         return cls(runner, len(lay.names), lay.kinds)
 

@@ -15,21 +15,17 @@ in its place (the caller's ``row_path``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.batch import BatchStats
 from cbc_cli.columnar import ColumnarCsv, FastPlan, _formula_rows
+from cbc_cli.columnar.state import RunInputs
 from cbc_cli.engine import LAB_CRITICAL_FLAGS
-from cbc_cli.grading import Scheme
-from cbc_cli.limits import Limits
 from cbc_cli.long_samples import text_ids
 from cbc_cli.models import URGENCY_ORDER
-from cbc_cli.panel import Patient
-from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.columns import ColumnMap
 from cbc_cli.readers.records import CellReader, is_missing
-from cbc_cli.readers.source import Source
 from cbc_cli.readers.tabular import Tabular
 from cbc_cli.splitter import KeyIndex, Vocabulary
 from cbc_cli.units import Quantity
@@ -128,20 +124,10 @@ class LongRules:
     """The columnar rules over the samples of one long export, with their caches (cell texts,
     values read, persons, outcomes) kept across chunks."""
 
-    def __init__(
-        self,
-        fast: FastPlan,
-        source: Source,
-        ranges: RangeTable,
-        scheme: Scheme,
-        context: Patient | None,
-        out: TextIO,
-        formula_guard: bool,
-        columns: dict[str, str],
-        units: dict[str, str],
-        limits: Limits,
-    ) -> None:
-        self.fast, self.scheme, self.formula_guard = fast, scheme, formula_guard
+    def __init__(self, given: RunInputs) -> None:
+        """The rules of the run ``given`` (its plan, ranges, scheme, person, options)."""
+        fast, scheme = given.fast, given.scheme
+        self.fast, self.scheme, self.formula_guard = fast, scheme, given.formula_guard
         tab = fast.tab
         self.delim = tab.delimiter
         self.ctx = tab.columns.context
@@ -159,18 +145,17 @@ class LongRules:
             wide, fast.header_text, fast.header_line, fast.skip_bytes, width, list(ANALYTES)
         )
         self._rules = ColumnarCsv(
-            plan,
-            source,
-            ranges,
-            scheme,
-            context,
-            out,
-            formula_guard,
-            BatchStats(),
-            columns,
-            units,
-            jobs=1,
-            limits=limits,
+            fast=plan,
+            source=given.source,
+            ranges=given.ranges,
+            scheme=scheme,
+            context=given.context,
+            out=given.out,
+            formula_guard=given.formula_guard,
+            stats=BatchStats(),
+            columns=given.columns,
+            units=given.units,
+            limits=given.limits,
             sink="none",  # the verdicts only: this module writes its own lines
         )
         self.judge = _Judge(self._rules)

@@ -144,7 +144,18 @@ def _run(
     CsvWriter(out, tab.header, [], scheme, long=True, delimiter=tab.delimiter)
     stats = BatchStats()
     runner = LongColumnarCsv(
-        fast, source, default_ranges(), scheme, Patient(), out, True, stats, {}, {}, limits, jobs
+        fast=fast,
+        source=source,
+        ranges=default_ranges(),
+        scheme=scheme,
+        context=Patient(),
+        out=out,
+        formula_guard=True,
+        stats=stats,
+        columns={},
+        units={},
+        jobs=jobs,
+        limits=limits,
     )
     runner.run()
     source.close()

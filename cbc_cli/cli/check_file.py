@@ -202,16 +202,17 @@ def _columnar(
             delimiter=fast.tab.delimiter,
         )
     runner = ColumnarCsv(
-        fast,
-        source,
-        ranges,
-        scheme,
-        context,
-        out,
-        options.formula_guard and sink == "csv",  # the guard is for spreadsheets: CSV only
-        stats,
-        columns,
-        units,
+        fast=fast,
+        source=source,
+        ranges=ranges,
+        scheme=scheme,
+        context=context,
+        out=out,
+        # The guard is for spreadsheets: CSV only.
+        formula_guard=options.formula_guard and sink == "csv",
+        stats=stats,
+        columns=columns,
+        units=units,
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
         limits=options.limits,
         sink=sink,
@@ -266,18 +267,18 @@ def _columnar_long(
         delimiter=fast.tab.delimiter,
     )
     runner = LongColumnarCsv(
-        fast,
-        source,
-        ranges,
-        scheme,
-        context,
-        target.stream,
-        options.formula_guard,
-        stats,
-        columns,
-        units,
-        limits=options.limits,
+        fast=fast,
+        source=source,
+        ranges=ranges,
+        scheme=scheme,
+        context=context,
+        out=target.stream,
+        formula_guard=options.formula_guard,
+        stats=stats,
+        columns=columns,
+        units=units,
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
+        limits=options.limits,
     )
     _run_fast(runner, source, stats, target, stack)
     return True
