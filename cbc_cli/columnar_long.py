@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cbc_cli.batch import BatchStats, merge
-from cbc_cli.columnar import _line_count
+from cbc_cli.columnar.reading import line_count
 from cbc_cli.columnar.state import RunInputs
 from cbc_cli.long_index import SampleIndex, SampleKeys, SplitNotes, sample_keys
 from cbc_cli.long_plan import LONG_CONTEXT, plan_long
@@ -163,7 +163,7 @@ class LongColumnarCsv(RunInputs):
             if not started:
                 started = True
                 self._start()
-            line += _line_count(body) if ends else 1
+            line += line_count(body) if ends else 1
             if progress is not None:
                 progress(self.stats.samples)
             if self._carry and sum(map(len, self._carry)) > CARRY_CHUNKS * _chunk_bytes():

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.batch import BatchStats
-from cbc_cli.columnar import ColumnarCsv, FastPlan, _formula_rows
+from cbc_cli.columnar import ColumnarCsv, FastPlan
+from cbc_cli.columnar.cells import formula_rows
 from cbc_cli.columnar.state import RunInputs
 from cbc_cli.engine import LAB_CRITICAL_FLAGS
 from cbc_cli.long_samples import text_ids
@@ -252,7 +253,7 @@ class LongRules:
             critical = np.asarray(self._critical, dtype=bool)[flag_ids[:m]]
             slow[gid[critical]] = True
         if self.formula_guard:
-            formula = _formula_rows(fields, self.delim)
+            formula = formula_rows(fields, self.delim)
             slow[gid[formula[formula < m]]] = True
         person = self._sample_persons(fields, m, gid, starts)
         slow |= person < 0

@@ -42,9 +42,7 @@ numpy is imported only on this path.
 
 from __future__ import annotations
 
-from cbc_cli.columnar.cells import _formula_rows, _has_blank_rows, _has_field_longer, _is_utf8
 from cbc_cli.columnar.plan import FastPlan, plan, plan_layout
-from cbc_cli.columnar.reading import _line_count
 from cbc_cli.columnar.run import ColumnarCsv
 from cbc_cli.columnar.state import SINKS
 from cbc_cli.columnar.tables import Verdict
@@ -63,12 +61,6 @@ __all__ = [
     "ColumnarCsv",
     "FastPlan",
     "Verdict",
-    # The splitting helpers the long layout (cbc_cli.columnar_long) shares.
-    "_formula_rows",
-    "_has_blank_rows",
-    "_has_field_longer",
-    "_is_utf8",
-    "_line_count",
     "plan",
     "plan_layout",
 ]

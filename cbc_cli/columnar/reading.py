@@ -185,7 +185,7 @@ def _text_size(block: bytes) -> int:
     return size
 
 
-def _line_count(body: bytes) -> int:
+def line_count(body: bytes) -> int:
     """Lines in ``body`` as the readers count them (CRLF, CR and LF each end one line)."""
     if b"\r" not in body:
         import numpy as np
