@@ -44,9 +44,9 @@ number of its first."""
 
 class _Judge:
     """The wide path's rules, judged per sample: this module reaches ``ColumnarCsv`` only
-    through its ``judge_rows``, ``outcome`` and ``person_id`` (and ``_chunks`` for reading,
-    called by the runner). The rules are the engine's: no flag, grade or urgency is worked out
-    here."""
+    through its public ``read``, ``judge_rows``, ``outcome``, ``outcome_count`` and
+    ``person_id`` (and ``chunks`` for reading, called by the runner). The rules are the
+    engine's: no flag, grade or urgency is worked out here."""
 
     def __init__(self, rules: ColumnarCsv) -> None:
         self.rules = rules
@@ -68,7 +68,7 @@ class _Judge:
 
     def known(self) -> int:
         """How many outcome ids there are so far."""
-        return int(self.rules._outcomes.count)
+        return self.rules.outcome_count
 
     def verdict(self, outcome_id: int) -> Any:
         """The engine's verdict behind an outcome id; None when the row path decides."""
@@ -180,7 +180,7 @@ class LongRules:
     def chunks(self) -> Any:
         """The input after the header, a chunk of whole lines at a time (as the wide path reads
         it: ``ColumnarCsv``'s reader)."""
-        return self._rules._chunks()
+        return self._rules.chunks()
 
     def _ids(self, fields: Fields, name: str) -> np.ndarray | None:
         column = self.ctx.get(name)

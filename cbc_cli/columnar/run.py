@@ -52,7 +52,7 @@ class ColumnarCsv(Sinks):
         self._read_error: Exception | None = None
         # This process reads the input, so that an interrupt or an error here never waits on a
         # read a worker is blocked in (a pipe or a terminal can take any time).
-        chunks = self._chunks()
+        chunks = self.chunks()
         if self.jobs > 1 and workers.available():
             self._run_shared(chunks, progress)
         else:

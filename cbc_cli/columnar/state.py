@@ -237,5 +237,11 @@ class RunState(RunInputs):
         self._pieces = np.empty((0, len(self.read) + 1), dtype=object)
         """By outcome id: its brief record pieces (see _brief_pieces), b"" for a scalar one."""
 
+    @property
+    def outcome_count(self) -> int:
+        """How many outcome ids there are so far: each distinct combination of answers met
+        (see judge_rows and outcome), numbered from 0."""
+        return int(self._outcomes.count)
+
     def _vocabulary(self, column: int) -> Vocabulary:
         return self._vocabularies[column]
