@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar
 
 from cbc_cli.batch import BatchOptions, BatchStats, BatchSummary, count, run
 from cbc_cli.cli.formats import FileRun, open_writer, print_file_table
@@ -30,8 +30,12 @@ if TYPE_CHECKING:
     from rich.progress import ProgressColumn
 
     from cbc_cli.columnar import ColumnarCsv, FastPlan
+    from cbc_cli.columnar.state import RunInputs
     from cbc_cli.columnar_long import LongColumnarCsv
     from cbc_cli.models import Result
+
+_Run = TypeVar("_Run", bound="RunInputs")
+"""A columnar run, wide (ColumnarCsv) or long (LongColumnarCsv)."""
 
 # A progress bar appears on a terminal only once a run is this long.
 PROGRESS_AFTER = 5000
@@ -178,11 +182,10 @@ def _columnar(
     planned = _fast_plan(source, options, context, long=False)
     if planned is None:
         return False
-    from cbc_cli import workers
     from cbc_cli.columnar import ColumnarCsv
     from cbc_cli.writers.batch_writers import CsvWriter
 
-    fast, columns, units = planned
+    fast = planned[0]
     out = target.stream
     document = None
     if fmt == "json":
@@ -201,20 +204,17 @@ def _columnar(
             formula_guard=options.formula_guard,
             delimiter=fast.tab.delimiter,
         )
-    runner = ColumnarCsv(
-        fast=fast,
-        source=source,
-        ranges=ranges,
-        scheme=scheme,
-        context=context,
+    runner = _runner(
+        ColumnarCsv,
+        planned,
+        source,
+        options,
+        context,
+        ranges,
+        scheme,
+        stats,
         out=out,
-        # The guard is for spreadsheets: CSV only.
-        formula_guard=options.formula_guard and sink == "csv",
-        stats=stats,
-        columns=columns,
-        units=units,
-        jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
-        limits=options.limits,
+        formula_guard=options.formula_guard and sink == "csv",  # for spreadsheets: CSV only
         sink=sink,
         count_summary=summary and sink == "csv",
     )
@@ -252,11 +252,10 @@ def _columnar_long(
     planned = _fast_plan(source, options, context, long=True)
     if planned is None:
         return False
-    from cbc_cli import workers
     from cbc_cli.columnar_long import LongColumnarCsv
     from cbc_cli.writers.batch_writers import CsvWriter
 
-    fast, columns, units = planned
+    fast = planned[0]
     CsvWriter(
         target.stream,
         fast.tab.header,
@@ -266,22 +265,56 @@ def _columnar_long(
         formula_guard=options.formula_guard,
         delimiter=fast.tab.delimiter,
     )
-    runner = LongColumnarCsv(
+    runner = _runner(
+        LongColumnarCsv,
+        planned,
+        source,
+        options,
+        context,
+        ranges,
+        scheme,
+        stats,
+        out=target.stream,
+        formula_guard=options.formula_guard,
+    )
+    _run_fast(runner, source, stats, target, stack)
+    return True
+
+
+def _runner(
+    kind: type[_Run],
+    planned: tuple[FastPlan, dict[str, str], dict[str, str]],
+    source: Source,
+    options: BatchOptions,
+    context: Patient,
+    ranges: RangeTable,
+    scheme: Scheme,
+    stats: BatchStats,
+    *,
+    out: TextIO,
+    formula_guard: bool,
+    **more: Any,
+) -> _Run:
+    """A columnar run of ``kind`` (wide or long) over the planned export (see _fast_plan),
+    with the command's options; ``more``: what only that kind takes (the wide run's sink)."""
+    from cbc_cli import workers
+
+    fast, columns, units = planned
+    return kind(
         fast=fast,
         source=source,
         ranges=ranges,
         scheme=scheme,
         context=context,
-        out=target.stream,
-        formula_guard=options.formula_guard,
+        out=out,
+        formula_guard=formula_guard,
         stats=stats,
         columns=columns,
         units=units,
         jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
         limits=options.limits,
+        **more,
     )
-    _run_fast(runner, source, stats, target, stack)
-    return True
 
 
 def _fast_plan(
