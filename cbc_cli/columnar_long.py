@@ -1,9 +1,9 @@
 """Columnar evaluation of long CSV exports (a row per result, as LIS exports are) written as CSV:
 the run.
 
-The plan (which exports it covers) is cbc_cli.long_plan. The row path groups consecutive rows
-of one sample (the same ``sample_id`` and ``collected_at``) into a record and interprets it;
-this run does the same over whole chunks:
+The plan (which exports it covers) is ``cbc_cli.columnar.plan`` with ``long=True``. The row
+path groups consecutive rows of one sample (the same ``sample_id`` and ``collected_at``) into a
+record and interprets it; this run does the same over whole chunks:
 
 - the reader's chunks are split into fields and samples (cbc_cli.long_samples); the last sample
   of a chunk is held back and read again with the next chunk, where it may go on;
@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING, Any
 from cbc_cli.batch import BatchStats, merge
 from cbc_cli.columnar.reading import line_count
 from cbc_cli.columnar.state import RunInputs
-from cbc_cli.long_index import SampleIndex, SampleKeys, SplitNotes, sample_keys
-from cbc_cli.long_plan import LONG_CONTEXT, plan_long
+from cbc_cli.long_index import SampleKeys, SplitNotes, sample_keys
 from cbc_cli.long_rowpath import RowPath
 from cbc_cli.long_rules import LongRules
 from cbc_cli.long_samples import last_sample_start, plain, plain_lines, regular_samples
@@ -45,7 +44,7 @@ if TYPE_CHECKING:
     from cbc_cli.splitter import Fields
     from cbc_cli.workers import Worker
 
-__all__ = ["CARRY_CHUNKS", "LONG_CONTEXT", "LongColumnarCsv", "SampleIndex", "plan_long"]
+__all__ = ["CARRY_CHUNKS", "LongColumnarCsv"]
 
 CARRY_CHUNKS = 8
 """A sample whose rows fill this many chunks sends the rest of the input row by row (its rows
@@ -325,7 +324,7 @@ class LongColumnarCsv(RunInputs):
                 for raw in normal.split(b"\n")[:-1]:
                     yield decode_line(raw, self.source) + "\n"
 
-        tab = self._row.rest(start, lines(), self._split.seen)
+        tab = self._row.reader(start, lines(), self._split.seen)
         through = start - 1
         for n, record in enumerate(tab.records, start=1):
             self._row.write(record, self.stats)

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 
 from cbc_cli.batch import BatchStats, count, interpret_record
 from cbc_cli.columnar.state import RunInputs
-from cbc_cli.long_index import SampleIndex, SampleRecorder
+from cbc_cli.long_index import SampleRecorder
 from cbc_cli.readers.records import Record
-from cbc_cli.readers.tabular import Tabular, long_record, read_tabular
+from cbc_cli.readers.tabular import SeenSamples, Tabular, long_record, read_tabular
 from cbc_cli.writers.batch_writers import CsvWriter
 
 
@@ -50,21 +50,14 @@ class RowPath:
         """The records of these lines (``first_line`` is the first's number), the samples' keys
         by their first line, and the reader (its blank rows and notes)."""
         recorder = SampleRecorder()
-        tab = read_tabular(
-            iter([self.fast.header_text + "\n", *texts]),
-            delimiter=self.delim,
-            column_options=self.columns,
-            unit_options=self.units,
-            first_line=first_line - 1,
-            limits=self.limits,
-            seen=recorder,
-        )
+        tab = self.reader(first_line, iter(texts), recorder)
         records = list(tab.records)
         return records, recorder, tab
 
-    def rest(self, first_line: int, texts: Iterator[str], seen: SampleIndex) -> Tabular:
-        """A reader of all the lines left (one reader, so that a long sample is read whole),
-        asking the run's index which samples came before."""
+    def reader(self, first_line: int, texts: Iterator[str], seen: SeenSamples) -> Tabular:
+        """A reader of these lines (``first_line`` is the first's number) with the export's
+        header; for all the lines left, one reader, so that a long sample is read whole.
+        ``seen``: the run's index of the samples that came before, or a recorder of these."""
         return read_tabular(
             _chain(self.fast.header_text + "\n", texts),
             delimiter=self.delim,

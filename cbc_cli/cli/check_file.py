@@ -330,14 +330,11 @@ def _fast_plan(
     # thread (and numpy loads a little sooner). A user's own setting is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from cbc_cli.columnar import plan
-    from cbc_cli.columnar_long import plan_long
     from cbc_cli.readers.columns import parse_column_options, parse_unit_options
 
     columns = parse_column_options(options.columns)
     units = parse_unit_options(options.units)
-    fast = (plan_long if long else plan)(
-        source, options.input_format, columns, units, options.limits
-    )
+    fast = plan(source, options.input_format, columns, units, options.limits, long=long)
     return None if fast is None else (fast, columns, units)
 
 

@@ -25,7 +25,8 @@ measurements that chose this are in docs/streams.md and README "Speed and memory
 The modules, one stage each, in the order a chunk meets them (each builds on the one before;
 :class:`ColumnarCsv` is all of them):
 
-- ``plan``: whether an export can take this path, and where its data lines start;
+- ``plan``: whether an export (wide, or long for cbc_cli.columnar_long) can take this path,
+  and where its data lines start;
 - ``state``: what a run holds, set up from the plan; ``tables``: the answer tables it keeps;
 - ``reading``: the input cut into chunks of whole lines;
 - ``cells``: a chunk split into fields and each cell's text given an id;
@@ -42,7 +43,7 @@ numpy is imported only on this path.
 
 from __future__ import annotations
 
-from cbc_cli.columnar.plan import FastPlan, plan, plan_layout
+from cbc_cli.columnar.plan import FastPlan, plan
 from cbc_cli.columnar.run import ColumnarCsv
 from cbc_cli.columnar.state import SINKS
 from cbc_cli.columnar.tables import Verdict
@@ -62,5 +63,4 @@ __all__ = [
     "FastPlan",
     "Verdict",
     "plan",
-    "plan_layout",
 ]
