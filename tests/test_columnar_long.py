@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_columnar import AGES, EDGES, NOISE, SEXES
+from test_columnar import AGES, EDGES, NOISE, SEXES, export_text
 from test_columnar import (
     test_columnar_imports_only_the_engines_public_rules as _imports_only_public_rules,
 )
@@ -90,15 +90,7 @@ def long_exports(draw: st.DrawFn) -> str:
             cells.append(draw(st.sampled_from(["", "x", "@x", "-"])))
             rows.append(cells)
 
-    def line(cells: list[str]) -> str:
-        return ",".join(f'"{c}"' if "," in c or "\n" in c else c for c in cells)
-
-    text = "\n".join([",".join(header), *(line(r) for r in rows)]) + "\n"
-    if draw(st.booleans()):
-        text = text.replace("\n", "\r\n")
-    if draw(st.integers(0, 4)) == 0:
-        text = text.replace("\nS3,", "\n\nS3,")  # a blank line: that chunk is read by csv
-    return text
+    return export_text(draw, header, rows)
 
 
 def _scalar(path: Path, scheme_id: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, ...]:
