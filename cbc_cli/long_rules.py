@@ -75,7 +75,7 @@ class _Judge:
         return self.rules.outcome(outcome_id)
 
 
-class _Outcomes:
+class _SampleOutcomes:
     """By outcome id (ColumnarCsv.judge_rows): whether such a sample goes to the row path, its
     urgency's index, and what follows each of its rows. A row's tail is its flag cell (by the
     row's analyte: ``width`` per id, one for each analyte read, then one for a row without a
@@ -175,7 +175,7 @@ class LongRules:
         # Per analyte: each distinct value read, by value id; id 0 is "no value".
         self._quantities: list[list[Quantity | int]] = [[0] for _ in self.judge.read]
         self._persons: dict[tuple[int, int], int] = {}
-        self._outcomes = _Outcomes(len(self.judge.read) + 1)
+        self._outcomes = _SampleOutcomes(len(self.judge.read) + 1)
 
     def chunks(self) -> Any:
         """The input after the header, a chunk of whole lines at a time (as the wide path reads

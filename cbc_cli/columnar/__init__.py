@@ -27,7 +27,8 @@ The modules, one stage each, in the order a chunk meets them (each builds on the
 
 - ``plan``: whether an export (wide, or long for cbc_cli.columnar_long) can take this path,
   and where its data lines start;
-- ``state``: what a run holds, set up from the plan; ``tables``: the answer tables it keeps;
+- ``state``: what a run is given (``RunInputs``, the long layout's too) and holds, set up from
+  the plan; ``tables``: the answer tables it keeps;
 - ``reading``: the input cut into chunks of whole lines;
 - ``cells``: a chunk split into fields and each cell's text given an id;
 - ``persons``: each row's sex and age read once per pair and placed in a class of persons;
