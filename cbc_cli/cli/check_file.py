@@ -183,9 +183,7 @@ def _columnar(
     if planned is None:
         return False
     from cbc_cli.columnar import ColumnarCsv
-    from cbc_cli.writers.batch_writers import CsvWriter
 
-    fast = planned[0]
     out = target.stream
     document = None
     if fmt == "json":
@@ -194,16 +192,6 @@ def _columnar(
 
         document = JsonDocument(out, scheme_info(scheme), brief=options.brief)
         out = document.stream
-    if sink == "csv":
-        CsvWriter(
-            out,
-            fast.tab.header,
-            fast.analytes,
-            scheme,
-            long=False,
-            formula_guard=options.formula_guard,
-            delimiter=fast.tab.delimiter,
-        )
     runner = _runner(
         ColumnarCsv,
         planned,
@@ -214,7 +202,7 @@ def _columnar(
         scheme,
         stats,
         out=out,
-        formula_guard=options.formula_guard and sink == "csv",  # for spreadsheets: CSV only
+        csv=sink == "csv",
         sink=sink,
         count_summary=summary and sink == "csv",
     )
@@ -253,29 +241,9 @@ def _columnar_long(
     if planned is None:
         return False
     from cbc_cli.columnar_long import LongColumnarCsv
-    from cbc_cli.writers.batch_writers import CsvWriter
 
-    fast = planned[0]
-    CsvWriter(
-        target.stream,
-        fast.tab.header,
-        [],
-        scheme,
-        long=True,
-        formula_guard=options.formula_guard,
-        delimiter=fast.tab.delimiter,
-    )
     runner = _runner(
-        LongColumnarCsv,
-        planned,
-        source,
-        options,
-        context,
-        ranges,
-        scheme,
-        stats,
-        out=target.stream,
-        formula_guard=options.formula_guard,
+        LongColumnarCsv, planned, source, options, context, ranges, scheme, stats, out=target.stream
     )
     _run_fast(runner, source, stats, target, stack)
     return True
@@ -292,14 +260,28 @@ def _runner(
     stats: BatchStats,
     *,
     out: TextIO,
-    formula_guard: bool,
+    csv: bool = True,
     **more: Any,
 ) -> _Run:
     """A columnar run of ``kind`` (wide or long) over the planned export (see _fast_plan),
-    with the command's options; ``more``: what only that kind takes (the wide run's sink)."""
+    with the command's options; ``more``: what only that kind takes (the wide run's sink).
+    With ``csv`` (CSV output), the output's header is written first: the run writes the rows."""
     from cbc_cli import workers
+    from cbc_cli.writers.batch_writers import CsvWriter
 
     fast, columns, units = planned
+    # The formula guard is for spreadsheets: CSV output only.
+    formula_guard = options.formula_guard and csv
+    if csv:
+        CsvWriter(
+            out,
+            fast.tab.header,
+            fast.analytes,  # none for a long export: a row holds one result
+            scheme,
+            long=fast.tab.columns.is_long,
+            formula_guard=formula_guard,
+            delimiter=fast.tab.delimiter,
+        )
     return kind(
         fast=fast,
         source=source,
