@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
-from cbc_cli.age import AgeBound, at_least, band_text
+from cbc_cli.age import ADULT_FROM, at_least, band_text
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
@@ -67,10 +67,6 @@ FINDING_RULES: tuple[tuple[str, str, str], ...] = (
 LAB_CRITICAL_FLAGS = frozenset({"LL", "HH", "AA"})
 # The terms of a high count: beyond the critical high limit each is worded as urgent.
 HIGH_TERMS = frozenset(code for code, _, direction in FINDING_RULES if direction == "high")
-ADULT_FROM = AgeBound(18, "y")
-"""The age from which a person is an adult, for the words that address them (a child's care
-team, a child's causes): the age the pediatric reference and critical tables end at
-(docs/clinical.md section 3)."""
 LOW_FLAGS = frozenset({"L", "LL"})
 HIGH_FLAGS = frozenset({"H", "HH"})
 _NOT_LOW = HIGH_FLAGS | {"N"}
@@ -730,9 +726,9 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             "the other counts are compared with the ranges for the person's age and sex"
         )
     if patient.days_since_chemo is not None:
-        notes.append(recovery_context(patient.days_since_chemo))
+        notes.append(recovery_context(patient.days_since_chemo, child=is_child(patient)))
     if patient.transplant is not None:
-        notes.append(transplant_context(patient.transplant))
+        notes.append(transplant_context(patient.transplant, child=is_child(patient)))
     return Result(
         sample_id=panel.sample_id,
         patient_id=panel.patient_id,
