@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cbc_cli.age import AgeBound, at_least, parse_age
+from cbc_cli.age import ADULT_FROM, at_least, parse_age
 from cbc_cli.errors import CbcError
 from cbc_cli.models import PatientInfo, Result, Urgency
 
@@ -31,10 +31,6 @@ CHILD_URGENCY_TITLE = {
     "soon": "Contact your child's care team soon",
     "now": "Contact your child's care team now",
 }
-# The age from which a person is an adult: engine.ADULT_FROM, the age the pediatric reference
-# and critical tables end at (docs/clinical.md section 3); the engine imports this module, so
-# the bound is restated here (a test checks the two agree).
-ADULT_FROM = AgeBound(18, "y")
 # The labels of a finding's parts, in the order a person reads them (docs/clinical.md section 6).
 FINDING_LABELS = (
     ("measures", "What it measures"),
