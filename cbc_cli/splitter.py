@@ -79,12 +79,20 @@ _EMPTY = (1 << 64) - 1
 _MASK_VALUES = [(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1]
 
 
+_MASK_ARRAY: list[np.ndarray] = []
+
+
 def word_masks() -> np.ndarray:
     """By length ``k`` (0 to 8 bytes): the uint64 mask that keeps a word's first ``k`` bytes
-    (little-endian), so that a field loaded as 8 bytes from its start is cut to its length."""
-    import numpy as np
+    (little-endian), so that a field loaded as 8 bytes from its start is cut to its length.
+    Made once (it was made at each column of each chunk), and read-only."""
+    if not _MASK_ARRAY:
+        import numpy as np
 
-    return np.array(_MASK_VALUES, dtype=np.uint64)
+        masks = np.array(_MASK_VALUES, dtype=np.uint64)
+        masks.flags.writeable = False
+        _MASK_ARRAY.append(masks)
+    return _MASK_ARRAY[0]
 
 
 def _words(fields: Fields, start: np.ndarray, end: np.ndarray) -> np.ndarray | None:

@@ -5,12 +5,13 @@ the Python between numpy calls), so a large export is shared out to worker proce
 fork of the running process, so it starts with the same plan, ranges, criteria and caches and
 needs no set-up; each chunk it gets is judged by exactly the code the parent would run on it.
 
-The parent keeps the order: it hands each worker one chunk at a time and reads the answers back
-in input order. Parent and worker talk over a Unix socket pair, written with MSG_NOSIGNAL: the
-CLI lets SIGPIPE end the process (for ``cbc ... | head``), and a dead worker must show as an
-error, not end the parent in silence. A worker answers until the parent closes its end (or
-dies: the worker then reads the end of the stream and exits). Only Linux forks here; elsewhere
-(where fork without exec is unsafe or missing) the caller runs in one process.
+The parent keeps the order: it hands each worker one chunk at a time, takes each answer as soon
+as it comes (see Worker.fileno) and writes the answers in input order. Parent and worker talk
+over a Unix socket pair, written with MSG_NOSIGNAL: the CLI lets SIGPIPE end the process (for
+``cbc ... | head``), and a dead worker must show as an error, not end the parent in silence. A
+worker answers until the parent closes its end (or dies: the worker then reads the end of the
+stream and exits). Only Linux forks here; elsewhere (where fork without exec is unsafe or
+missing) the caller runs in one process.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ T = TypeVar("T")
 _CHUNK = struct.Struct("<qqq")  # first line, byte count, note byte count
 _ANSWER = struct.Struct("<bqq")  # status, output byte count, tally (or error) byte count
 _OK, _FAILED = 0, 1
-_BUFFER = 1 << 20  # a socket buffer that holds a whole chunk saves switches between the two
+_BUFFER = 4 << 20
+"""Socket buffers that hold a whole answer and a queued chunk (see Worker.room) save switches
+between the processes; the system may cap them lower (net.core.wmem_max)."""
 
 
 def available() -> bool:
@@ -65,7 +68,21 @@ class Worker(Generic[T]):
     def __init__(self, pid: int, channel: socket.socket) -> None:
         self.pid = pid
         self._channel = channel
-        self._answers = channel.makefile("rb")
+        # Unbuffered: a buffer would read ahead into the worker's next answer, which the
+        # socket would then no longer show as waiting (see fileno).
+        self._answers = channel.makefile("rb", buffering=0)
+        # Linux reports twice the size asked for (the rest covers its own bookkeeping): half
+        # of it holds that many bytes of a chunk whole.
+        buffer = channel.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        self.room = max(0, buffer // 2 - _CHUNK.size)
+        """The most bytes of a chunk and its note that the socket's buffer holds whole: a
+        chunk that fits can be queued while the worker is busy (ColumnarCsv) without this
+        process ever waiting on the worker to read it."""
+
+    def fileno(self) -> int:
+        """The parent's end of the socket, to wait on with others (selectors): it turns
+        readable when the answer to the chunk last sent starts to come, or the worker ends."""
+        return self._channel.fileno()
 
     def send(self, first_line: int, body: bytes, note: object = None) -> None:
         """Give the worker a chunk to judge, with a note for it to learn first (see start)."""
@@ -91,13 +108,20 @@ class Worker(Generic[T]):
         return data, cast(T, pickle.loads(packed))  # noqa: S301
 
     def _read(self, size: int) -> bytes:
+        """Exactly ``size`` bytes of the answer, not one more."""
+        got = bytearray(size)
+        view, done = memoryview(got), 0
         try:
-            got = self._answers.read(size)
+            while done < size:
+                more = self._answers.readinto(view[done:])
+                if not more:  # the stream ended: the worker died before or while answering
+                    raise WorkerError()
+                done += more
         except OSError as exc:
             raise WorkerError() from exc
-        if len(got) != size:  # the stream ended: the worker died before or while answering
-            raise WorkerError()
-        return got
+        finally:
+            view.release()
+        return bytes(got)
 
     def close(self) -> None:
         """Stop the worker at once (it may be mid-chunk after an error or an interrupt)."""

@@ -1,6 +1,7 @@
 """The run loop: chunks read in this process and judged here (``--jobs 1``) or by forked
-workers (cbc_cli.workers), which tell each other the combinations of answers they meet; the
-output written in input order, every chunk before a failure first.
+workers (cbc_cli.workers), each kept busy with a chunk in hand and the next one queued, which
+tell each other the combinations of answers they meet; their answers taken as they come and
+written in input order, every chunk before a failure first.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cbc_cli.batch import (
     merge,
@@ -78,8 +79,8 @@ class ColumnarCsv(Sinks):
         return taken
 
     def _run_shared(self, chunks: Iterator[bytes], progress: Callable[[int], None] | None) -> None:
-        """Every chunk judged by ``jobs`` forked workers, each sent its next chunk as soon as
-        its last answer is read, while this process reads the input and writes the answers in
+        """Every chunk judged by ``jobs`` forked workers, each with its next chunk queued
+        (see _answer_as_they_come), while this process reads the input and writes the answers in
         input order (or judges them all here, when the input is one chunk or no worker could be
         forked).
 
@@ -88,7 +89,6 @@ class ColumnarCsv(Sinks):
         workers up; nor does it judge a first chunk before the fork to warm the workers'
         caches, since they tell each other what they meet (see learn) and that first chunk
         kept them waiting (measured: benchmarks/batch.py, README "Speed and memory")."""
-        from collections import deque
 
         from cbc_cli import workers
 
@@ -110,24 +110,129 @@ class ColumnarCsv(Sinks):
                         self._absorb(*self.judge_chunk(*chunk), progress)
                     batch = self._take(chunks, self.jobs)
                 return
-            # The workers holding a chunk, in input order. A worker is sent its next chunk only
-            # once its last answer is read, so neither end ever waits on a buffer the other is
-            # not reading.
-            busy = deque(_send(pool, batch))
-            while busy:
-                worker = busy.popleft()
-                data, tally = worker.receive()
-                shared.add(worker.pid, tally)
-                try:
-                    # Its next chunk goes out before this one is written: it starts sooner, with
-                    # what the other workers met since it last heard.
-                    more = self._take(chunks, 1)
-                    if more:
-                        busy.extend(_send([worker], more, shared.news(worker.pid)))
-                finally:  # written even when a worker has died since it answered
-                    self._absorb(data, tally, progress)
+            self._answer_as_they_come(pool, batch, chunks, shared, progress)
         finally:
             workers.stop(pool)
+
+    def _answer_as_they_come(
+        self,
+        pool: list[Worker[_Tally]],
+        batch: list[tuple[int, bytes]],
+        chunks: Iterator[bytes],
+        shared: _Sharing,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Each worker's answer taken as soon as it comes, each worker holding a chunk in hand
+        and (room permitting) the next one queued; the answers written in input order.
+
+        Answers come out of order (a chunk of new combinations takes longer): a worker kept
+        waiting until the answers before its own were read, or until this process sent its
+        next chunk, sat idle for a fifth of the run (measured: README "Speed and memory").
+
+        Neither end ever waits on a buffer the other is not reading. A worker reads its queued
+        chunk before it answers it, so a queued chunk waits in the socket's buffer alone, and
+        is queued only when it fits there whole (Worker.room); otherwise it is sent once the
+        worker's hands are empty. Each answer that is next in input order is written as soon
+        as it comes, before more input is read (a pipe can go quiet): at most two answers per
+        worker wait here.
+
+        A failure (the worker's error, or a worker that died) takes the place of the chunk it
+        struck: every chunk before it is written first, then it is raised; nothing is sent
+        after it, nor any answer past it read.
+        """
+        import pickle
+        import selectors
+        from collections import deque
+
+        from cbc_cli.workers import WorkerError
+
+        done: dict[int, tuple[bytes, _Tally] | Exception] = {}  # chunk place -> its answer
+        # Worker pid -> the places of the chunks it holds, in the order it answers them.
+        holding: dict[int, deque[int]] = {worker.pid: deque() for worker in pool}
+        # Worker pid -> a chunk too large to queue, with its news and place: it is sent once
+        # the worker's hands are empty.
+        deferred: dict[int, tuple[tuple[int, bytes], list[_Learned] | None, int]] = {}
+        written = sent = 0  # sent: the chunks given a place (sent, or deferred)
+        failed: int | None = None  # the place of the first chunk that failed
+
+        def give(worker: Worker[_Tally]) -> None:
+            """Send ``worker`` chunks until it holds two, or the next would not fit queued."""
+            nonlocal sent, failed
+            places = holding[worker.pid]
+            while len(places) < 2:
+                if worker.pid in deferred:
+                    if places:
+                        return  # still too large to queue: it waits for empty hands
+                    chunk, news, place = deferred.pop(worker.pid)
+                    if failed is not None and place > failed:
+                        return
+                else:
+                    more = self._take(chunks, 1) if failed is None else []
+                    if not more:
+                        return
+                    chunk, news, place = more[0], shared.news(worker.pid), sent
+                    sent += 1
+                    if places:
+                        noted = len(pickle.dumps(news)) if news else 0
+                        if len(chunk[1]) + noted > worker.room:
+                            deferred[worker.pid] = (chunk, news, place)
+                            return
+                try:
+                    # The worker's news go with it: it learns them before judging.
+                    worker.send(*chunk, note=news)
+                except WorkerError as exc:
+                    done[place], failed = exc, _first(failed, place)
+                else:
+                    places.append(place)
+
+        def write_ready() -> None:
+            """Write the answers that are next in input order; raise a failure that is."""
+            nonlocal written
+            while written in done:
+                answer = done.pop(written)
+                if isinstance(answer, Exception):
+                    raise answer
+                self._absorb(*answer, progress)
+                written += 1
+
+        with selectors.DefaultSelector() as answering:
+            for worker, chunk in zip(pool, batch, strict=False):
+                worker.send(*chunk)
+                holding[worker.pid].append(sent)
+                sent += 1
+                answering.register(worker, selectors.EVENT_READ)
+            for worker in pool:
+                give(worker)
+            while True:
+                write_ready()
+                if failed is not None:
+                    sent = min(sent, failed + 1)  # the answers past it are not waited for
+                if written == sent:
+                    return
+                for key, _ in answering.select():
+                    worker = cast("Worker[_Tally]", key.fileobj)
+                    places = holding[worker.pid]
+                    place = places.popleft()
+                    if failed is not None and place > failed:
+                        answering.unregister(worker)  # past the failure: never read
+                        places.clear()
+                        continue
+                    try:
+                        data, tally = worker.receive()
+                    except Exception as exc:
+                        done[place], failed = exc, _first(failed, place)
+                        answering.unregister(worker)
+                        places.clear()
+                        continue
+                    shared.add(worker.pid, tally)
+                    done[place] = (data, tally)
+                    # Written before any more input is read: a read can wait on a quiet pipe,
+                    # and an interrupt then keeps every answer come so far. The worker is busy
+                    # meanwhile with the chunk it has queued.
+                    write_ready()
+                    give(worker)
+                    if not places:
+                        answering.unregister(worker)
 
     def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
         """One chunk, split and judged: its output lines and what it adds to the run's tally
@@ -192,14 +297,9 @@ class ColumnarCsv(Sinks):
             progress(self.stats.samples)
 
 
-def _send(
-    pool: list[Worker[_Tally]], chunks: list[tuple[int, bytes]], note: object = None
-) -> list[Worker[_Tally]]:
-    """Each chunk to the next worker (with ``note`` for it to learn first, if any); the workers
-    that got one, in order."""
-    for worker, chunk in zip(pool, chunks, strict=False):
-        worker.send(*chunk, note=note)
-    return pool[: len(chunks)]
+def _first(failed: int | None, place: int) -> int:
+    """The earlier of a failure already met (if any) and one at chunk ``place``."""
+    return place if failed is None else min(failed, place)
 
 
 class _Sharing:
