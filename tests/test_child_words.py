@@ -327,3 +327,97 @@ def test_a_childs_lost_recovery_alert_after_a_transplant_speaks_to_the_parent(
     _, out, _ = run(capsys, *argv, "--format", "json")
     (alert,) = json.loads(out)["persons"][0]["alerts"]
     assert alert["message"].endswith("only they can say what it means for you.")
+
+
+# --- a newborn (under 1 month) --------------------------------------------------------------
+# Newborn neutrophil limits change by the hour and day (Manroe 1979; docs/clinical.md section
+# 3), so an older child's "a low count often comes with a viral infection and recovers within a
+# few weeks" (Alexandropoulou 2013, children with febrile illness) does not hold; an infection in
+# a newborn can turn serious quickly (Merck Manual, Neonatal sepsis); a newborn's low hemoglobin
+# can come from blood lost around birth (Merck Manual, Anemia in the newborn), not most often
+# from low iron; a newborn's low platelets come from causes before birth, the mother's
+# antibodies or infection (Chakravorty & Roberts 2012), not immune thrombocytopenia after a viral
+# infection. A baby cannot report tiredness, dizziness, headaches or chest pain.
+
+
+def _result(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    """The JSON result of ``cbc check ARGS`` (one result)."""
+    _, out, _ = run(capsys, "check", *args, "--format", "json")
+    return json.loads(out)["results"][0]  # type: ignore[no-any-return]
+
+
+def _findings(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, dict[str, Any]]:
+    return {f["code"]: f for f in _result(capsys, *args)["findings"]}
+
+
+def test_a_newborns_low_neutrophils_are_not_reassured_as_a_childs_passing_virus(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    newborn = _result(capsys, "--anc", "0.3", "--age", "5d")
+    child = _result(capsys, "--anc", "0.3", "--age", "5y")
+    # The urgency and the codes are the same for both: ANC < 0.5 is critical at every age.
+    assert newborn["urgency"] == child["urgency"] == "now"
+    assert [f["code"] for f in newborn["findings"]] == [f["code"] for f in child["findings"]]
+    words = {f["code"]: f for f in newborn["findings"]}["neutropenia"]
+    assert "recovers within a few weeks" not in words["meaning"]
+    assert "viral infection" not in words["meaning"]
+    assert "exact age" in words["meaning"]
+    assert "infection" in words["meaning"]
+    assert "serious quickly" in words["meaning"]
+    # Signs of infection a parent can see in a baby, not a sore throat or burning urine.
+    assert "poor feeding" in words["notice"]
+    assert "sore throat" not in words["notice"]
+    assert "confusion" not in words["action"]
+    assert "38.0 C" in words["action"]
+    # An older child keeps the child's words.
+    older = {f["code"]: f for f in child["findings"]}["neutropenia"]
+    assert "viral infection" in older["meaning"]
+
+
+def test_a_newborns_low_hemoglobin_and_platelets_get_newborn_causes_and_signs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    found = _findings(capsys, "--hgb", "9", "--plt", "40", "--age", "5d")
+    anemia, plt = found["anemia"], found["thrombocytopenia"]
+    assert "low iron" not in anemia["meaning"]
+    assert "blood loss around birth" in anemia["meaning"]
+    assert "Tiredness" not in anemia["notice"]
+    assert "dizziness" not in anemia["notice"]
+    assert "pale" in anemia["notice"].lower()
+    assert "breathe fast" in anemia["notice"]
+    assert "chest pain" not in anemia["action"]
+    assert "fainting" not in anemia["action"]
+    # Pace yourself / get up slowly does not fit a baby.
+    assert anemia["precautions"] is None
+    assert "immune thrombocytopenia" not in plt["meaning"]
+    assert "viral infection" not in plt["meaning"]
+    assert "mother" in plt["meaning"]
+    assert "infection" in plt["meaning"]
+    assert "headache" not in plt["action"]
+    assert "changes in sight" not in plt["action"]
+    assert "razor" not in (plt["precautions"] or "")
+    assert "contact sports" not in (plt["precautions"] or "")
+    assert "aspirin or ibuprofen" in (plt["precautions"] or "")
+    for code in ("bicytopenia",):
+        assert "vitamin B12" not in found[code]["meaning"]
+        assert "tiredness" not in found[code]["notice"]
+
+
+def test_a_newborns_low_white_count_is_judged_against_the_exact_age(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    words = _findings(capsys, "--wbc", "2.0", "--age", "10d")["leukopenia"]
+    assert "recovers within a few weeks" not in words["meaning"]
+    assert "exact age" in words["meaning"]
+
+
+def test_newborn_is_under_one_month_and_decided_in_one_place() -> None:
+    from cbc_cli.age import parse_age
+    from cbc_cli.engine import reader
+    from cbc_cli.panel import Patient
+
+    assert reader(Patient(age=parse_age("5d"))) == "newborn"
+    assert reader(Patient(age=parse_age("3w"))) == "newborn"
+    assert reader(Patient(age=parse_age("2m"))) == "child"
+    assert reader(Patient(age=parse_age("40"))) == ""
+    assert reader(Patient()) == ""
