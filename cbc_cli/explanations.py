@@ -20,6 +20,7 @@ __all__ = [
     "CARE_TEAM_MESSAGES",
     "CHEMO_LEADS_UNTIL_DAY",
     "CHILD_CARE_TEAM_MESSAGES",
+    "CHILD_DISCLAIMER",
     "CHILD_NOTHING_CHECKED_MESSAGE",
     "CHILD_ROUTINE_FOLLOW_UP",
     "CHILD_SOON_WITH_FEVER_MESSAGE",
@@ -38,6 +39,8 @@ __all__ = [
     "Explanation",
     "FindingWords",
     "Topic",
+    "child_explanation",
+    "child_topic",
     "explain",
     "finding_words",
     "for_child",
@@ -1389,6 +1392,11 @@ def for_child(why: str) -> str:
 # urgency, addressed to the parent who reads them [C6], so that the finding and the care-team
 # message speak to the same reader. Longer phrases first.
 _CHILD_REWORDING: tuple[tuple[str, str], ...] = (
+    # A child rarely shaves: the razor is for anyone who does [HCI-BLEED].
+    (
+        "Use a soft toothbrush and an electric razor.",
+        "Use a soft toothbrush (and an electric razor for anyone who shaves).",
+    ),
     (
         "If you feel hot, shivery or unwell, take your temperature.",
         "If your child feels hot, shivery or unwell, take their temperature.",
@@ -1430,6 +1438,107 @@ def _for_child_words(text: str) -> str:
     return text
 
 
+# A topic's full page (cbc explain TOPIC --child) for a child's parent: the points that speak to
+# the reader about their own body, before the finding words' rewording; the same facts [C6].
+_CHILD_TOPIC_REWORDING: tuple[tuple[str, str], ...] = (
+    (
+        "Wash your hands often with soap and water, and ask the people around you to do the same.",
+        "Wash hands often with soap and water (yours and your child's), and ask the people "
+        "around your child to do the same.",
+    ),
+    (
+        "Keep away from people who have a cold, flu or another infection, and from crowds.",
+        "Keep your child away from people who have a cold, flu or another infection, and from "
+        "crowds.",
+    ),
+    (
+        "Ask your care team before taking medicine that lowers a fever",
+        "Ask your child's care team before giving your child medicine that lowers a fever",
+    ),
+    (
+        "If you feel hot, have chills or suddenly feel unwell, take your temperature.",
+        "If your child feels hot, has chills or suddenly seems unwell, take their temperature.",
+    ),
+    (
+        "Brush with a soft toothbrush and shave with an electric razor rather than a blade.",
+        "Brush with a soft toothbrush; anyone who shaves should use an electric razor rather "
+        "than a blade.",
+    ),
+    (
+        "on your own; they make bleeding more likely. Ask before taking any new medicine.",
+        "on your own; they make bleeding more likely. Ask before giving your child any new "
+        "medicine.",
+    ),
+    (
+        "Save your energy for what matters most and let others help. Balance rest with "
+        "activity: short, gentle walks often help more than a day in bed.",
+        "Let your child rest when tired, with breaks between activities; gentle activity "
+        "often helps more than a day in bed.",
+    ),
+    (
+        "Get up slowly: after lying down, sit for a moment before you stand, because "
+        "standing fast can make you dizzy.",
+        "Help your child get up slowly: after lying down, sit for a moment before standing, "
+        "because standing fast can cause dizziness.",
+    ),
+    (
+        "Stop and rest if you feel dizzy or short of breath while active, and tell your care team.",
+        "Let your child stop and rest if they feel dizzy or short of breath while active, and "
+        "tell your care team.",
+    ),
+    (
+        "Get help at once for trouble breathing, breathlessness while resting, chest pain, "
+        "or fainting.",
+        "Get help at once if your child has trouble breathing, is breathless while resting, "
+        "has chest pain, or faints.",
+    ),
+    (
+        "so that they can check it is safe and needed for you.",
+        "so that they can check it is safe and needed for your child.",
+    ),
+    (
+        "In an autologous transplant they are your own cells,",
+        "In an autologous transplant they are your child's own cells,",
+    ),
+    ("it varies with the treatment and the person.", "it varies with the treatment and the child."),
+)
+_CHILD_TOPIC_TITLES: MappingProxyType[str, str] = MappingProxyType(
+    {"anemia-care": "Looking after a child with low hemoglobin"}
+)
+
+
+def child_topic(code: str) -> Topic:
+    """A patient topic worded for a child's parent (``cbc explain TOPIC --child``): the same
+    facts as :func:`topic`, addressed to the parent, as a child's result is. Raises KeyError
+    for an unknown topic."""
+    page = topic(code)
+
+    def reword(text: str) -> str:
+        for old, new in _CHILD_TOPIC_REWORDING:
+            text = text.replace(old, new)
+        return _for_child_words(text)
+
+    return page._replace(
+        title=_CHILD_TOPIC_TITLES.get(code, page.title),
+        summary=reword(page.summary),
+        summary_fever=reword(page.summary_fever),
+        points=tuple(reword(p) for p in page.points),
+    )
+
+
+def child_explanation(code: str) -> Explanation:
+    """A finding's page worded for a child's parent (``cbc explain FINDING --child``): what it
+    can mean in children, and the parts addressed to the parent, as a child's result gives
+    them. Raises KeyError for an unknown code."""
+    page = explain(code)
+    return page._replace(
+        meaning=_for_child_words(_CHILD_MEANING.get(code, page.meaning)),
+        notice=_for_child_words(page.notice),
+        action=_for_child_words(page.action),
+        action_fever=_for_child_words(page.action_fever),
+    )
+
+
 # ROUTINE_FOLLOW_UP as a child's finding says it: the engine swaps either for URGENT_FOLLOW_UP
 # when the urgency is soon or now.
 CHILD_ROUTINE_FOLLOW_UP: str = _for_child_words(ROUTINE_FOLLOW_UP)
@@ -1452,6 +1561,8 @@ DISCLAIMER: str = (
     "This tool gives information only; it is not a medical device and does not "
     "diagnose or replace your care team."
 )
+# The same closing line on a child's page: the child's care team, not the reader's own [C6].
+CHILD_DISCLAIMER: str = DISCLAIMER.replace("your care team", "the care team")
 
 _TIMELINE_CAVEAT = (
     "This is the usual timeline, not a prediction for you, and it varies with the treatment given."

@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.explanations import DISCLAIMER
+from cbc_cli.explanations import CHILD_DISCLAIMER, DISCLAIMER
 from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE
 from cbc_cli.trend.model import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
 from cbc_cli.trend.words import day_words, value_text
@@ -473,5 +473,7 @@ def trend_view(report: TrendReport, *, charts: bool = True) -> RenderableType:
     if report.since:
         sources += f" Day 0 is {report.since}."
     parts.append(Text(sources, style="dim"))
-    parts.append(Text(DISCLAIMER, style="dim italic"))
+    # A page of children's series only closes on "the care team" (the child's, not the reader's).
+    children = bool(report.persons) and all(speaks_to_parent(p.latest) for p in report.persons)
+    parts.append(Text(CHILD_DISCLAIMER if children else DISCLAIMER, style="dim italic"))
     return Group(*parts)

@@ -421,3 +421,92 @@ def test_newborn_is_under_one_month_and_decided_in_one_place() -> None:
     assert reader(Patient(age=parse_age("2m"))) == "child"
     assert reader(Patient(age=parse_age("40"))) == ""
     assert reader(Patient()) == ""
+
+
+# --- cbc explain --child ----------------------------------------------------------------------
+# A child's result sends the parent to `cbc explain TOPIC`: the topic must then speak to the
+# parent too (docs/clinical.md section 6: the tool speaks to the person who reads it), with the
+# same precautions (soft toothbrush, no aspirin or NSAIDs unless the care team says so, avoiding
+# falls: docs/clinical.md section 5).
+
+_ADULT_SELF = re.compile(r"\b(?:you feel|yourself|prescribed for you|before you stand)\b")
+
+
+def test_a_childs_more_line_names_explain_child(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _, out, _ = run(capsys, "check", "--hgb", "8", "--plt", "30", "--age", "6")
+    page = _flat(out)
+    assert "More: cbc explain anemia-care, nutrition, growth-factors-transfusion --child" in page
+    assert "diagnose or replace the care team" in page
+    assert "replace your care team" not in page
+    # A child rarely shaves.
+    assert "Use a soft toothbrush (and an electric razor for anyone who shaves)." in page
+    html = tmp_path / "child.html"
+    run(capsys, "check", "--plt", "30", "--age", "6", "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8")
+    assert "growth-factors-transfusion --child</code>" in text
+    assert "replace your care team" not in text
+    assert "replace the care team" in text
+    # An adult's page is as before.
+    _, out, _ = run(capsys, "check", "--plt", "30", "--age", "60")
+    page = _flat(out)
+    assert "--child" not in page
+    assert "replace your care team" in page
+    assert "Use a soft toothbrush and an electric razor." in page
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "anemia-care",
+        "bleeding-precautions",
+        "infection-precautions",
+        "nutrition",
+        "transplant",
+        "chemotherapy-timeline",
+    ],
+)
+def test_explain_topic_child_speaks_to_the_parent(
+    capsys: pytest.CaptureFixture[str], topic: str
+) -> None:
+    _, adult, _ = run(capsys, "explain", topic)
+    code, out, _ = run(capsys, "explain", topic, "--child")
+    assert code == 0
+    page = _flat(out)
+    assert not _ADULT_SELF.search(page), page
+    assert "your care team" not in page.replace("your child's care team", "")
+    assert "replace the care team" in page
+    assert page != _flat(adult)
+
+
+def test_explain_child_keeps_the_precautions_and_titles_the_parent(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "explain", "anemia-care", "--child")
+    page = _flat(out)
+    assert page.startswith("Looking after a child with low hemoglobin")
+    assert "Looking after yourself" not in page
+    # Get up slowly (Huntsman Cancer Institute), still said.
+    assert "get up slowly" in page
+    _, out, _ = run(capsys, "explain", "bleeding-precautions", "--child")
+    page = _flat(out)
+    assert "soft toothbrush" in page
+    assert "anyone who shaves" in page
+    assert "aspirin" in page
+    assert "prescribed for your child" in page
+    _, out, _ = run(capsys, "explain", "infection-precautions", "--child")
+    page = _flat(out)
+    assert "If your child feels hot" in page
+    assert "38.0 C" in page
+    _, out, _ = run(capsys, "explain", "neutropenia", "--child")
+    page = _flat(out)
+    assert "In children a low count" in page
+    assert "--child" in page
+
+
+def test_explain_child_with_json_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "explain", "anemia-care", "--child", "--format", "json")
+    assert code == 2
+    assert out == ""
+    assert "--child" in err

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from cbc_cli import __version__
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.explanations import DISCLAIMER
+from cbc_cli.explanations import CHILD_DISCLAIMER, DISCLAIMER
 from cbc_cli.models import URGENCY_ORDER, AnalyteResult, Finding, Result, SchemeInfo, Urgency
 from cbc_cli.report import svg
 from cbc_cli.units import format_value
@@ -77,6 +77,7 @@ def environment() -> Environment:
     )
     env.globals["stylesheet"] = _trusted((TEMPLATES / "report.css").read_text(encoding="utf-8"))
     env.globals["disclaimer"] = DISCLAIMER
+    env.globals["whose_team"] = "your care team"
     env.globals["version"] = __version__
     env.globals["legend"] = _legend()
     env.filters["unit"] = unit_text
@@ -130,8 +131,17 @@ def check_page(
             title="Blood count report",
             worst=worst,
             worst_title=urgency_title(worst, child=child),
+            **_closing(bool(samples) and all(s["child"] for s in samples)),
         )
     )
+
+
+def _closing(children: bool) -> dict[str, str]:
+    """The page's information-only lines: a page of children's results only says "the care
+    team" (the child's), not "your care team"."""
+    if not children:
+        return {}
+    return {"disclaimer": CHILD_DISCLAIMER, "whose_team": "the care team"}
 
 
 def _num(analyte_id: str, value: float | None) -> str:
@@ -316,6 +326,7 @@ def trend_page(report: TrendReport) -> str:
             report=report,
             title="Blood counts over time",
             unplaced=[_unplaced(u) for u in report.unplaced],
+            **_closing(bool(report.persons) and all(p["child"] for p in persons)),
         )
     )
 
@@ -381,6 +392,7 @@ def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[s
         "span": span,
         "urgency": person.urgency,
         "urgency_title": urgency_title(person.urgency, child=child),
+        "child": child,
         "care_team": "your child's care team" if child else "the care team",
         "message": person.message,
         "alerts": person.alerts,
