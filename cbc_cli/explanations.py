@@ -1334,7 +1334,7 @@ CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
             "usual plan with them and tell them if you feel unwell."
         ),
         "routine": (
-            "Mention these results to your care team at your next planned contact, "
+            "Mention these results to your care team at your next planned visit or call, "
             "or sooner if you feel unwell."
         ),
         # Which signs need help at once is the safety line's job (it is worded for a reported
@@ -1364,7 +1364,7 @@ CHILD_CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
             "usual plan with them and tell them if your child seems unwell."
         ),
         "routine": (
-            "Mention these results to your child's care team at the next planned contact, "
+            "Mention these results to your child's care team at the next planned visit or call, "
             "or sooner if your child seems unwell."
         ),
         "soon": (

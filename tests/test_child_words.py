@@ -102,7 +102,7 @@ def test_a_childs_soon_and_routine_titles(capsys: pytest.CaptureFixture[str]) ->
     # Platelets 120 at 6 years: below the child's range (187), CTCAE v5.0 grade 1 (from the
     # LLN down to 75): routine.
     _, out, _ = run(capsys, "check", "--plt", "120", "--age", "6", "--sex", "male")
-    assert _titled("Mention at your child's next contact", out)
+    assert _titled("Tell your child's care team at the next visit or call", out)
     _, out, _ = run(capsys, "check", "--hgb", "7.5", "--age", "6", "--sex", "male")
     # Hemoglobin 7.5 g/dL: CTCAE v5.0 grade 3 (< 8.0), above the child's critical limit (6.9).
     assert _titled("Contact your child's care team soon", out)
@@ -510,3 +510,21 @@ def test_explain_child_with_json_is_a_usage_error(capsys: pytest.CaptureFixture[
     assert code == 2
     assert out == ""
     assert "--child" in err
+
+
+def test_the_routine_title_and_message_name_a_visit_or_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Platelets 120 x10^9/L: below the adult range (140, Merck Manual) and the child's (187 at
+    # 6 years), CTCAE v5.0 grade 1: routine for both; only the words differ.
+    adult = _result(capsys, "--plt", "120", "--age", "40")
+    child = _result(capsys, "--plt", "120", "--age", "6")
+    assert adult["urgency"] == child["urgency"] == "routine"
+    assert "at your next planned visit or call" in adult["message"]
+    assert "at the next planned visit or call" in child["message"]
+    assert "contact," not in adult["message"] + child["message"]
+    _, out, _ = run(capsys, "check", "--plt", "120", "--age", "40")
+    assert _titled("Tell your care team at your next visit or call", out)
+    assert urgency_title("routine", child=True) == (
+        "Tell your child's care team at the next visit or call"
+    )
