@@ -435,9 +435,13 @@ def person_view(
     if person.timeline:
         parts.append(Text(person.timeline, style="italic"))
     if person.message:
+        said = Text(person.message)
+        if person.safety:
+            said.append("\n")
+            said.append(person.safety, style="bold")
         parts.append(
             Panel(
-                Text(person.message),
+                said,
                 title=Text(urgency_title(person.urgency, child=child)),
                 title_align="left",
                 border_style=URGENCY_STYLE[person.urgency],

@@ -528,3 +528,60 @@ def test_the_routine_title_and_message_name_a_visit_or_call(
     assert urgency_title("routine", child=True) == (
         "Tell your child's care team at the next visit or call"
     )
+
+
+# --- cbc trend: when to seek care at once -----------------------------------------------------
+# The source documents' own rule (docs/clinical.md section 1): seek care at once for heavy
+# bleeding, a high fever or trouble breathing; with low neutrophils the fever is 38.0 C
+# (docs/clinical.md section 5). cbc check shows it under every abnormal result: trend's box must
+# too, for the latest counts.
+
+SAFETY_LOW_WHITE = (
+    "Seek care at once, day or night, for a temperature of 38.0 C or higher (100.4 F), heavy "
+    "bleeding, or trouble breathing."
+)
+
+
+def test_trend_box_carries_the_safety_line_for_a_childs_low_counts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The example's latest draw: ANC 0.9 (below 1.5, low at 6 years) and platelets 32.
+    source = "examples/trend_child_platelets.csv"
+    _, out, _ = run(capsys, "trend", source, "--format", "json")
+    person = json.loads(out)["persons"][0]
+    assert person["safety"] == SAFETY_LOW_WHITE
+    _, page, _ = run(capsys, "trend", source)
+    flat = _flat(page)
+    box = flat[flat.index("Contact your child's care team now") :]
+    assert SAFETY_LOW_WHITE in box
+    assert "diagnose or replace the care team" in flat
+    html = tmp_path / "t.html"
+    run(capsys, "trend", source, "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8")
+    assert f'<p class="safety"><strong>{SAFETY_LOW_WHITE}</strong></p>' in text
+    assert "replace the care team" in text
+    assert "replace your care team" not in text
+
+
+def test_trend_box_carries_the_safety_line_for_an_adult_and_none_when_recovered(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    adult = tmp_path / "adult.csv"
+    adult.write_text(SERIES, encoding="utf-8")
+    # Platelets 30 at 40 years: below the adult critical limit (37, Kost 1990): now; no ANC,
+    # so the fever is not named as neutropenic.
+    person, page = _trend(capsys, adult, "--age", "40")
+    assert person["urgency"] == "now"
+    assert person["safety"] == (
+        "Seek care at once, day or night, for heavy bleeding, a high fever, or trouble breathing."
+    )
+    assert person["safety"] in _flat(page)
+    # Counts back within range at the latest draw, nothing raised: no safety line.
+    recovered = tmp_path / "recovered.csv"
+    recovered.write_text(
+        "patient_id,collected_at,sex,plt\nA1,2026-03-02,F,250\nA1,2026-03-09,F,240\n", "utf-8"
+    )
+    person, page = _trend(capsys, recovered, "--age", "40")
+    assert person["urgency"] == "none"
+    assert person["safety"] is None
+    assert "Seek care at once" not in page

@@ -395,6 +395,7 @@ def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[s
         "child": child,
         "care_team": "your child's care team" if child else "the care team",
         "message": person.message,
+        "safety": person.safety,
         "alerts": person.alerts,
         "states": [
             {"name": _label(s.analyte), "state": STATE_WORDS[s.state], "message": s.message}

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import UsageError
+from cbc_cli.explanations import safety_line
 from cbc_cli.grading import Scheme, scheme_info
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record
@@ -194,8 +195,15 @@ def _person(
     urgency, message = analysis.care_team_message(
         latest, used[-1] if used else None, changes, alerts, since, child=child
     )
+    # The latest draw's line on when to seek care at once (engine.care_message: worded for a
+    # fever given, naming 38.0 C when neutrophils are low), as cbc check shows it; the seeds' own
+    # line when only the series raised the urgency.
+    safety = latest.safety if latest is not None else None
+    if safety is None and urgency != "none" and latest is not None:
+        safety = safety_line()
     if child:
         changes, alerts, milestones, states = _for_parent(changes, alerts, milestones, states)
+        safety = words.for_parent(safety) if safety else safety
     timeline = words.timeline_words(last_day, opts.transplant, rules)
     return PersonTrend(
         patient_id=patient_id,
@@ -228,6 +236,7 @@ def _person(
         watch=words.watch_words(latest, milestones, states, analytes),
         urgency=urgency,
         message=message,
+        safety=safety,
         notes=notes,
         latest=latest,
     )
