@@ -46,7 +46,7 @@ STATUS_WORDS = {
     "reached": ("reached", "green"),
     "lost": ("reached, then lost", "red"),
     "pending": ("not yet", "yellow"),
-    "not-needed": ("not needed", "dim"),
+    "not-needed": ("not applicable", "dim"),
     "cannot-tell": ("cannot tell", "dim"),
 }
 

@@ -585,3 +585,23 @@ def test_trend_box_carries_the_safety_line_for_an_adult_and_none_when_recovered(
     assert person["urgency"] == "none"
     assert person["safety"] is None
     assert "Seek care at once" not in page
+
+
+def test_a_recovery_milestone_that_does_not_apply_never_reads_as_an_all_clear(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Platelets 32 at 6 years: below the children's critical limit (53, Kost 1991), yet never
+    # below the platelet recovery level (20, ASTCT): the milestone does not apply.
+    source = "examples/trend_child_platelets.csv"
+    _, out, _ = run(capsys, "trend", source, "--since", "2026-03-02", "--format", "json")
+    person = json.loads(out)["persons"][0]
+    plt = next(s for s in person["states"] if s["analyte"] == "plt")
+    assert plt["state"] == "not-needed"  # the JSON code is unchanged
+    assert "not applicable" in plt["message"]
+    assert "32 x10^9/L at the latest draw, critically low" in plt["message"]
+    html = tmp_path / "t.html"
+    run(capsys, "trend", source, "--since", "2026-03-02", "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8")
+    assert "not needed" not in text
+    assert '<td data-label="Recovery">not applicable (never below 20)' in text
+    assert "<li>Platelets: no draw was below 20.</li>" not in text

@@ -39,7 +39,7 @@ from cbc_cli.wording import (
 
 if TYPE_CHECKING:
     from cbc_cli.readers.records import Record
-    from cbc_cli.trend import AnalyteTrend, PersonTrend, Point, TrendReport
+    from cbc_cli.trend import AnalyteTrend, CountState, PersonTrend, Point, TrendReport
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -50,7 +50,7 @@ STATUS_WORDS = {
     "reached": "reached",
     "lost": "reached, then lost",
     "pending": "not yet",
-    "not-needed": "not needed",
+    "not-needed": "not applicable",
     "cannot-tell": "cannot tell",
 }
 STATE_WORDS = {
@@ -59,7 +59,7 @@ STATE_WORDS = {
     "rising": "rising",
     "not-yet": "not yet",
     "lost": "lost",
-    "not-needed": "not needed",
+    "not-needed": "not applicable",
     "cannot-tell": "cannot tell",
 }
 
@@ -450,8 +450,18 @@ def _nadir_row(t: AnalyteTrend, person: PersonTrend, transplant: bool) -> dict[s
             if recovery and recovery.collected_at
             else ""
         ),
-        "state": STATE_WORDS[state.state] if state else "",
+        "state": _state_words(state),
     }
+
+
+def _state_words(state: CountState | None) -> str:
+    """The count's state in the table: "not applicable (never below 20)" for a recovery
+    milestone that does not apply, so that it never reads as an all-clear."""
+    if state is None:
+        return ""
+    if state.state == "not-needed" and state.level is not None:
+        return f"{STATE_WORDS[state.state]} (never below {state.level:g})"
+    return STATE_WORDS[state.state]
 
 
 def _draw_rows(person: PersonTrend, transplant: bool) -> list[dict[str, Any]]:
