@@ -605,3 +605,35 @@ def test_a_recovery_milestone_that_does_not_apply_never_reads_as_an_all_clear(
     assert "not needed" not in text
     assert '<td data-label="Recovery">not applicable (never below 20)' in text
     assert "<li>Platelets: no draw was below 20.</li>" not in text
+
+
+# --- cbc trend: options a file's columns overrule ---------------------------------------------
+
+
+def test_an_age_option_the_file_overrules_is_said_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The file's age column (52 at each draw) wins over --age 8, as on cbc check (a row's own
+    # person, the options filling gaps): the series is an adult's, and the note says so.
+    base = ["trend", "examples/trend_transplant.csv", "--since", "2026-05-01"]
+    _, out, _ = run(capsys, *base, "--transplant", "pb", "--age", "8", "--format", "json")
+    report = json.loads(out)
+    person = report["persons"][0]
+    notes = [n for n in person["notes"] if "was not used" in n]
+    assert notes == [
+        "--age (8 y) was not used: the file's age or date-of-birth column gives the age at "
+        "each draw (52 y at the latest)"
+    ]
+    assert "your child" not in person["message"]
+    # The transfusion column is read (a transfusion is in the JSON), so no note calls it
+    # ignored.
+    assert person["transfusions"]
+    assert not any("platelet_transfusion" in n and "ignored" in n for n in report["notes"])
+    assert not any("columns ignored" in n for n in report["notes"])
+    assert (
+        "column 'platelet_transfusion' is read as platelet transfusions (yes or no)"
+        in (report["notes"])
+    )
+    # The same age as the column's: nothing to say.
+    _, out, _ = run(capsys, *base, "--transplant", "pb", "--age", "52", "--format", "json")
+    assert not any("was not used" in n for n in json.loads(out)["persons"][0]["notes"])
