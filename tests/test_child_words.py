@@ -277,15 +277,35 @@ def test_a_series_without_an_age_says_how_it_was_judged_and_stays_urgent(
     person = json.loads(out)["persons"][0]
     # No age: ANC < 0.5 is critical at every age, which keeps it urgent.
     assert person["urgency"] == "now"
-    said = [n for n in person["notes"] if "judged against every range that could apply" in n]
-    assert len(said) == 1
-    assert said[0].startswith("sex and age not given: plt, anc were judged")
-    assert "--age or --dob" in said[0]
+    said = [n for n in person["notes"] if "judged against every range" in n]
+    assert said == [
+        "Sex and age not given: platelets and ANC were judged against every range for either "
+        "sex, from newborn to adult; each flag holds for all of them. Give the age (--age, "
+        "--dob or an age column) and the sex (--sex or a sex column) so that the person's own "
+        "ranges apply."
+    ]
     # Nothing says a child's range or an adult's was chosen: none was.
     assert person["analytes"][0]["range_low"] is None
     _, page, _ = run(capsys, *base)
-    assert "judged against every range that could apply" in _flat(page)
+    flat = _flat(page)
+    # Said before the care-team box, where it is read before acting.
+    assert flat.index("judged against every range") < flat.index("Contact your care team now")
     assert "child" not in page
+    html = tmp_path / "noage.html"
+    run(capsys, *base, "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8").replace("&#39;", "'")
+    assert text.index("were judged against every range") < text.index('class="urgency ')
+    # Only the age missing: the sex is not asked for.
+    source.write_text(
+        "patient_id,collected_at,sex,plt\nK1,2026-03-02,F,160\nK1,2026-03-09,F,70\n", "utf-8"
+    )
+    _, out, _ = run(capsys, "trend", str(source), "--format", "json")
+    notes = json.loads(out)["persons"][0]["notes"]
+    assert (
+        "Age not given: platelets were judged against every range from newborn to adult; each "
+        "flag holds for all of them. Give the age (--age, --dob or an age column) so that the "
+        "person's own ranges apply."
+    ) in notes
 
 
 def test_for_parent_rewords_only_who_is_addressed() -> None:

@@ -30,7 +30,7 @@ from cbc_cli.trend.model import (
 )
 from cbc_cli.trend.rules import TrendRules, load_trend_rules
 from cbc_cli.trend.series import Draw
-from cbc_cli.wording import envelope_footnote, envelope_reason, speaks_to_parent
+from cbc_cli.wording import envelope_reason, speaks_to_parent
 
 
 def build_trend(
@@ -332,11 +332,7 @@ def _unknown_person_notes(used: list[Draw], analytes: list[str]) -> list[str]:
             why = envelope_reason(a.range_note) if a.analyte in analytes else None
             if why is not None and a.analyte not in judged.setdefault(why, []):
                 judged[why].append(a.analyte)
-    return [
-        f"{envelope_footnote(why, names)}; give them (--sex, --age or --dob, or the file's "
-        "columns) so that the person's own ranges apply"
-        for why, names in judged.items()
-    ]
+    return [words.judged_note(why, names) for why, names in judged.items()]
 
 
 def _for_parent(
