@@ -110,6 +110,10 @@ ADULT_FROM = AgeBound(18, "y")
 """The age from which a person is an adult, for the words that address them (a child's care
 team, a child's causes): the age the pediatric reference and critical tables end at
 (docs/clinical.md section 3)."""
+NEWBORN_UNTIL = AgeBound(1, "m")
+"""The age until which a child is a newborn, for the words that fit a baby's first weeks (limits
+that change by the day, infections that turn serious quickly): the first month, the span of the
+newborn bands and critical limits (docs/clinical.md section 3)."""
 
 
 def parse_age(text: str) -> Age:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
-from cbc_cli.age import ADULT_FROM, at_least, band_text
+from cbc_cli.age import ADULT_FROM, NEWBORN_UNTIL, at_least, band_text
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
@@ -553,7 +553,7 @@ def _finding(
         with_precautions=with_precautions,
         critical=critical,
         febrile=febrile,
-        person="pregnant" if person.pregnancy_trimester else "child" if is_child(person) else "",
+        person=reader(person),
         high_level=high_level,
         high_analytes=high_analytes,
     )
@@ -1211,6 +1211,19 @@ def _single_finding(
 def is_child(patient: Patient) -> bool:
     """Whether the person is known to be under 18 (an age that cannot tell is not a child's)."""
     return patient.age is not None and at_least(patient.age, ADULT_FROM) is False
+
+
+def reader(patient: Patient) -> Literal["pregnant", "newborn", "child", ""]:
+    """Who a finding's words are written for (``explanations.finding_words``'s ``person``): the
+    one place that decides it. ``pregnant``; ``newborn`` (known to be under 1 month); ``child``
+    (known to be under 18); else "" (an adult, or an age that cannot tell). A newborn is a child
+    for the care-team message (:func:`is_child`); only the findings' words differ."""
+    if patient.pregnancy_trimester:
+        return "pregnant"
+    if not is_child(patient):
+        return ""
+    assert patient.age is not None
+    return "newborn" if at_least(patient.age, NEWBORN_UNTIL) is False else "child"
 
 
 def patient_info(patient: Patient) -> PatientInfo:

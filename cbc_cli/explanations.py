@@ -20,6 +20,7 @@ __all__ = [
     "CARE_TEAM_MESSAGES",
     "CHEMO_LEADS_UNTIL_DAY",
     "CHILD_CARE_TEAM_MESSAGES",
+    "CHILD_DISCLAIMER",
     "CHILD_NOTHING_CHECKED_MESSAGE",
     "CHILD_ROUTINE_FOLLOW_UP",
     "CHILD_SOON_WITH_FEVER_MESSAGE",
@@ -38,6 +39,8 @@ __all__ = [
     "Explanation",
     "FindingWords",
     "Topic",
+    "child_explanation",
+    "child_topic",
     "explain",
     "finding_words",
     "for_child",
@@ -203,6 +206,25 @@ __all__ = [
 #      is central to the work-up of most children). MDS is rare in children (1 to 4 per million
 #      a year): Mathew P. Pediatric myelodysplastic syndrome. Medscape
 #      https://emedicine.medscape.com/article/988024-overview
+# [NEWBORN-ANC] docs/clinical.md section 3: newborn neutrophils change by the hour (Manroe BL,
+#      et al. The neonatal blood count in health and disease. J Pediatr 1979;95(1):89-98; peak
+#      at 12-24 hours, lower limit 1.75 x10^9/L by 72 hours), so a newborn's count is read
+#      against the exact age.
+# [NEWBORN-ANEMIA] Walter AW. Anemia in the newborn. Merck Manual Consumer Version (reviewed
+#      November 2022). https://www.merckmanuals.com/home/children-s-health-issues/blood-problems-in-newborns/anemia-in-the-newborn
+#      (blood lost around birth, red cells broken down too fast, or too few made; a newborn may
+#      look pale; after rapid blood loss, a fast heart rate and fast, shallow breathing).
+# [NEWBORN-SEPSIS] Tesini BL. Neonatal sepsis. Merck Manual Professional Version (reviewed July
+#      2022). https://www.merckmanuals.com/professional/pediatrics/infections-in-neonates/neonatal-sepsis
+#      (0.5 to 8 in 1,000 births; most early cases show within hours of birth). Health On the
+#      Net Foundation. Sepsis neonatorum.
+#      https://www.hon.ch/Dossier/MotherChild/neonatal_problems/sepsis_neonatorum.html (a newborn
+#      with sepsis is often listless, feeds weakly, has a temperature that runs low or high, or
+#      has trouble breathing; up to 30 percent of deaths in the first weeks).
+# [NEWBORN-PLT] Chakravorty S, Roberts I. How I manage neonatal thrombocytopenia. Br J Haematol
+#      2012;156(2):155-162 (most newborn cases mild and short; early ones, in the first 72 hours,
+#      mostly from causes before birth; later ones mostly from infection; in term babies the
+#      mother's antibodies against the baby's platelets are the most important cause).
 # [HYPERLEUKO] Emergency Medicine Residents' Association. The white count: acute hyperleukocytosis
 #      and leukostasis. https://emra.org/emresident/article/the-white-count-acute-hyperleukocytosis-and-leukostasis
 #      (above 100 x10^9/L mostly a blood cancer; a strong reaction to infection, a leukemoid
@@ -821,6 +843,109 @@ _CHILD_MEANING: MappingProxyType[str, str] = MappingProxyType(
         ),
     }
 )
+# In a newborn (under 1 month: engine.reader): the limits change from day to day, so a count is
+# read against the exact age [NEWBORN-ANC]; an infection in a newborn can turn serious quickly
+# [NEWBORN-SEPSIS]; low hemoglobin with blood lost around birth, red cells broken down too fast, or
+# too few made [NEWBORN-ANEMIA]; low platelets from causes before birth, the mother's antibodies,
+# or infection [NEWBORN-PLT]. No text promises that a count will settle.
+_NEWBORN_MEANING: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "anemia": (
+            "In a newborn the usual hemoglobin changes quickly over the first weeks, so a value "
+            "is read against the baby's exact age. A low value can be seen with blood loss "
+            "around birth, with red cells breaking down too fast, with an infection, or with "
+            "other conditions of the first weeks, which your child's care team can check."
+        ),
+        "neutropenia": (
+            "In a newborn the usual neutrophil count changes from day to day, so a low count is "
+            "judged against the baby's exact age. A low count at this age can be seen with an "
+            "infection, which can turn serious quickly in a newborn, or with other conditions; "
+            "your child's care team can tell what it means."
+        ),
+        "thrombocytopenia": (
+            "In a newborn a low platelet count can be seen with conditions from before birth, "
+            "with antibodies from the mother that pass to the baby, or with an infection, "
+            "which your child's care team can check. The lower the count, the more easily "
+            "bleeding starts."
+        ),
+        "leukopenia": (
+            "In a newborn the usual white cell count changes from day to day, so a low total "
+            "is judged against the baby's exact age. It often goes with low neutrophils, the "
+            "cells that matter most against infection, and an infection can turn serious "
+            "quickly in a newborn; your child's care team can tell what it means."
+        ),
+        "bicytopenia": (
+            "In a newborn, two low types together can be seen with an infection or with other "
+            "conditions of the first weeks. Your child's care team will want to find the "
+            "reason, sometimes with more tests."
+        ),
+        "pancytopenia": (
+            "In a newborn, all three can drop together with a serious infection or with other "
+            "conditions of the first weeks. Your child's care team will want to find the "
+            "reason, sometimes with more tests."
+        ),
+    }
+)
+# What a parent might see in a newborn: a pale look, fast breathing [NEWBORN-ANEMIA]; an infection
+# as poor feeding, unusual sleepiness, a temperature running low or high, or trouble breathing
+# [NEWBORN-SEPSIS]; small red or purple spots, bruises, bleeding that keeps oozing [HCI-BLEED].
+# Symptoms a baby cannot report (tiredness, dizziness, headaches) are left out.
+_NEWBORN_INFECTION_SIGNS = (
+    "The low count itself is not felt. An infection may show as poor feeding, unusual "
+    "sleepiness, a temperature that runs high or low, or fast or hard breathing."
+)
+_NEWBORN_LINES_SIGNS = (
+    "It depends on which types are low: a pale look or fast breathing; signs of infection such "
+    "as poor feeding or unusual sleepiness; bruises or bleeding."
+)
+_NEWBORN_NOTICE: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "anemia": "Paler skin; a very low level can make a baby breathe fast.",
+        "neutropenia": _NEWBORN_INFECTION_SIGNS,
+        "leukopenia": _NEWBORN_INFECTION_SIGNS,
+        "thrombocytopenia": (
+            "Bruises or tiny red or purple dots on the skin, or bleeding that keeps oozing, "
+            "such as where blood was taken."
+        ),
+        "bicytopenia": _NEWBORN_LINES_SIGNS,
+        "pancytopenia": _NEWBORN_LINES_SIGNS,
+    }
+)
+# What to do, for the signs a parent can see in a newborn [NEWBORN-ANEMIA] [HCI-BLEED]
+# [NEWBORN-SEPSIS]; 38.0 C as for everyone [CANCERNET]: chest pain, fainting, headaches, changes
+# in sight or confusion cannot be told by a baby. A reported fever keeps the finding's own
+# action (finding_words).
+_NEWBORN_FEVER_NOW = (
+    "Take your baby's temperature if they feel hot or cold or seem unwell. Call your child's "
+    "care team at once, day or night, for a temperature of 38.0 C or higher, poor feeding, or "
+    "unusual sleepiness. " + ROUTINE_FOLLOW_UP
+)
+_NEWBORN_ACTION: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "neutropenia": _NEWBORN_FEVER_NOW,
+        "leukopenia": _NEWBORN_FEVER_NOW,
+        "anemia": (
+            "Get help at once if your baby breathes fast or with effort, or looks very pale or "
+            "unusually sleepy. " + ROUTINE_FOLLOW_UP
+        ),
+        "thrombocytopenia": (
+            "Get help at once for bleeding that will not stop, or blood in urine or stool. "
+            + ROUTINE_FOLLOW_UP
+        ),
+    }
+)
+# A newborn's precautions: the anemia-care summary (pace yourself, get up slowly) does not fit a
+# baby and is left out; of the bleeding precautions, what fits: no aspirin or NSAIDs unless the
+# care team says so [ADAM-BLEED], and avoiding knocks [HCI-BLEED].
+_NEWBORN_PRECAUTIONS: MappingProxyType[str, str | None] = MappingProxyType(
+    {
+        "anemia-care": None,
+        "bleeding-precautions": (
+            "Give no medicine, including aspirin or ibuprofen, unless your child's care team "
+            "says so, and handle your baby gently to avoid knocks."
+        ),
+    }
+)
 # Under a child's two or three low types, instead of the marrow-failure summary, which opens
 # with the conditions of adults (MDS is rare in children [CHILD-PANCYTOPENIA]): the topic stays
 # linked. The work-up is the care team's, often with a marrow test [CHILD-PANCYTOPENIA].
@@ -1209,7 +1334,7 @@ CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
             "usual plan with them and tell them if you feel unwell."
         ),
         "routine": (
-            "Mention these results to your care team at your next planned contact, "
+            "Mention these results to your care team at your next planned visit or call, "
             "or sooner if you feel unwell."
         ),
         # Which signs need help at once is the safety line's job (it is worded for a reported
@@ -1239,7 +1364,7 @@ CHILD_CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
             "usual plan with them and tell them if your child seems unwell."
         ),
         "routine": (
-            "Mention these results to your child's care team at the next planned contact, "
+            "Mention these results to your child's care team at the next planned visit or call, "
             "or sooner if your child seems unwell."
         ),
         "soon": (
@@ -1267,6 +1392,11 @@ def for_child(why: str) -> str:
 # urgency, addressed to the parent who reads them [C6], so that the finding and the care-team
 # message speak to the same reader. Longer phrases first.
 _CHILD_REWORDING: tuple[tuple[str, str], ...] = (
+    # A child rarely shaves: the razor is for anyone who does [HCI-BLEED].
+    (
+        "Use a soft toothbrush and an electric razor.",
+        "Use a soft toothbrush (and an electric razor for anyone who shaves).",
+    ),
     (
         "If you feel hot, shivery or unwell, take your temperature.",
         "If your child feels hot, shivery or unwell, take their temperature.",
@@ -1308,6 +1438,107 @@ def _for_child_words(text: str) -> str:
     return text
 
 
+# A topic's full page (cbc explain TOPIC --child) for a child's parent: the points that speak to
+# the reader about their own body, before the finding words' rewording; the same facts [C6].
+_CHILD_TOPIC_REWORDING: tuple[tuple[str, str], ...] = (
+    (
+        "Wash your hands often with soap and water, and ask the people around you to do the same.",
+        "Wash hands often with soap and water (yours and your child's), and ask the people "
+        "around your child to do the same.",
+    ),
+    (
+        "Keep away from people who have a cold, flu or another infection, and from crowds.",
+        "Keep your child away from people who have a cold, flu or another infection, and from "
+        "crowds.",
+    ),
+    (
+        "Ask your care team before taking medicine that lowers a fever",
+        "Ask your child's care team before giving your child medicine that lowers a fever",
+    ),
+    (
+        "If you feel hot, have chills or suddenly feel unwell, take your temperature.",
+        "If your child feels hot, has chills or suddenly seems unwell, take their temperature.",
+    ),
+    (
+        "Brush with a soft toothbrush and shave with an electric razor rather than a blade.",
+        "Brush with a soft toothbrush; anyone who shaves should use an electric razor rather "
+        "than a blade.",
+    ),
+    (
+        "on your own; they make bleeding more likely. Ask before taking any new medicine.",
+        "on your own; they make bleeding more likely. Ask before giving your child any new "
+        "medicine.",
+    ),
+    (
+        "Save your energy for what matters most and let others help. Balance rest with "
+        "activity: short, gentle walks often help more than a day in bed.",
+        "Let your child rest when tired, with breaks between activities; gentle activity "
+        "often helps more than a day in bed.",
+    ),
+    (
+        "Get up slowly: after lying down, sit for a moment before you stand, because "
+        "standing fast can make you dizzy.",
+        "Help your child get up slowly: after lying down, sit for a moment before standing, "
+        "because standing fast can cause dizziness.",
+    ),
+    (
+        "Stop and rest if you feel dizzy or short of breath while active, and tell your care team.",
+        "Let your child stop and rest if they feel dizzy or short of breath while active, and "
+        "tell your care team.",
+    ),
+    (
+        "Get help at once for trouble breathing, breathlessness while resting, chest pain, "
+        "or fainting.",
+        "Get help at once if your child has trouble breathing, is breathless while resting, "
+        "has chest pain, or faints.",
+    ),
+    (
+        "so that they can check it is safe and needed for you.",
+        "so that they can check it is safe and needed for your child.",
+    ),
+    (
+        "In an autologous transplant they are your own cells,",
+        "In an autologous transplant they are your child's own cells,",
+    ),
+    ("it varies with the treatment and the person.", "it varies with the treatment and the child."),
+)
+_CHILD_TOPIC_TITLES: MappingProxyType[str, str] = MappingProxyType(
+    {"anemia-care": "Looking after a child with low hemoglobin"}
+)
+
+
+def child_topic(code: str) -> Topic:
+    """A patient topic worded for a child's parent (``cbc explain TOPIC --child``): the same
+    facts as :func:`topic`, addressed to the parent, as a child's result is. Raises KeyError
+    for an unknown topic."""
+    page = topic(code)
+
+    def reword(text: str) -> str:
+        for old, new in _CHILD_TOPIC_REWORDING:
+            text = text.replace(old, new)
+        return _for_child_words(text)
+
+    return page._replace(
+        title=_CHILD_TOPIC_TITLES.get(code, page.title),
+        summary=reword(page.summary),
+        summary_fever=reword(page.summary_fever),
+        points=tuple(reword(p) for p in page.points),
+    )
+
+
+def child_explanation(code: str) -> Explanation:
+    """A finding's page worded for a child's parent (``cbc explain FINDING --child``): what it
+    can mean in children, and the parts addressed to the parent, as a child's result gives
+    them. Raises KeyError for an unknown code."""
+    page = explain(code)
+    return page._replace(
+        meaning=_for_child_words(_CHILD_MEANING.get(code, page.meaning)),
+        notice=_for_child_words(page.notice),
+        action=_for_child_words(page.action),
+        action_fever=_for_child_words(page.action_fever),
+    )
+
+
 # ROUTINE_FOLLOW_UP as a child's finding says it: the engine swaps either for URGENT_FOLLOW_UP
 # when the urgency is soon or now.
 CHILD_ROUTINE_FOLLOW_UP: str = _for_child_words(ROUTINE_FOLLOW_UP)
@@ -1330,6 +1561,8 @@ DISCLAIMER: str = (
     "This tool gives information only; it is not a medical device and does not "
     "diagnose or replace your care team."
 )
+# The same closing line on a child's page: the child's care team, not the reader's own [C6].
+CHILD_DISCLAIMER: str = DISCLAIMER.replace("your care team", "the care team")
 
 _TIMELINE_CAVEAT = (
     "This is the usual timeline, not a prediction for you, and it varies with the treatment given."
@@ -1397,10 +1630,12 @@ def finding_words(
         critical: for ``critical-value``, the directions beyond the limits ("low", "high");
             empty when unknown (a lab's "AA" flag): the words then cover both.
         febrile: febrile neutropenia is present: a critical value then says only to act now.
-        person: ``"pregnant"`` or ``"child"`` (under 18): a low count's meaning leads with the
-            causes that fit them, unless ``days_since_chemo`` is 0 to CHEMO_LEADS_UNTIL_DAY,
-            when chemotherapy leads;
-            a child's two or three low types get a background without adult conditions.
+        person: ``"pregnant"``, ``"child"`` (under 18) or ``"newborn"`` (under 1 month), as
+            ``engine.reader`` decides: a low count's meaning leads with the causes that fit
+            them, unless ``days_since_chemo`` is 0 to CHEMO_LEADS_UNTIL_DAY, when chemotherapy
+            leads; a child's or newborn's two or three low types get a background without adult
+            conditions, and their words address the parent. A newborn's low counts also get
+            the signs a parent can see and the precautions that fit a baby.
         high_level: ``"critical"``: the count is beyond its critical high limit; ``"hyper"``:
             a white count above 100 x10^9/L. The meaning, notice and action then say what it
             can be seen with, why it is urgent, and to contact the care team now.
@@ -1432,16 +1667,23 @@ def finding_words(
     precautions: str | None = None
     background: str | None = None
     # Febrile neutropenia is an emergency: its action is all it says; the topic stays linked.
+    young = person in ("child", "newborn")
     if page.topics and code != "febrile-neutropenia":
         first = TOPICS[page.topics[0]]
         if first.code == "marrow-failure":
-            if days_since_chemo is None and person == "child":
+            if days_since_chemo is None and young:
                 background = _CHILD_MARROW_BACKGROUND
             elif with_precautions or days_since_chemo is not None:
                 background = _marrow_background(days_since_chemo)
         elif with_precautions:
             precautions = first.summary_fever if fever and first.summary_fever else first.summary
-    if person == "child":
+            if person == "newborn" and first.code in _NEWBORN_PRECAUTIONS:
+                precautions = _NEWBORN_PRECAUTIONS[first.code]
+    if person == "newborn" and not high_level and code != "critical-value":
+        notice = _NEWBORN_NOTICE.get(code, notice)
+        if not (fever and page.action_fever):
+            action = _NEWBORN_ACTION.get(code, action)
+    if young:
         meaning, notice, action = (_for_child_words(t) for t in (meaning, notice, action))
         precautions = _for_child_words(precautions) if precautions else precautions
         background = _for_child_words(background) if background else background
@@ -1461,7 +1703,11 @@ def _meaning_for(code: str, person: str, *, after_chemo: bool) -> str:
     """What a finding can mean, led by the causes that fit the person (see finding_words)."""
     if after_chemo and code in _AFTER_CHEMO_MEANING:
         return _AFTER_CHEMO_MEANING[code]
-    fitted = {"pregnant": _PREGNANCY_MEANING, "child": _CHILD_MEANING}.get(person)
+    fitted = {
+        "pregnant": _PREGNANCY_MEANING,
+        "child": _CHILD_MEANING,
+        "newborn": _NEWBORN_MEANING,
+    }.get(person)
     return fitted.get(code, EXPLANATIONS[code].meaning) if fitted else EXPLANATIONS[code].meaning
 
 

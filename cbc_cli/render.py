@@ -19,6 +19,7 @@ from rich.text import Text
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
+    CHILD_DISCLAIMER,
     DISCLAIMER,
     EXPLANATIONS,
     SAFETY_LINE,
@@ -132,7 +133,13 @@ def _grade_words(grade: int | None, severity: str, scheme: SchemeInfo) -> str:
     return f"{scheme.title} grade {grade} ({severity})"
 
 
-def _labelled(f: Finding) -> list[RenderableType]:
+def more_line(topics: Iterable[str], *, child: bool = False) -> str:
+    """Where to read more: ``cbc explain TOPIC, ...``, with ``--child`` on a child's page so that
+    the topic speaks to the parent as the result does."""
+    return f"cbc explain {', '.join(topics)}" + (" --child" if child else "")
+
+
+def _labelled(f: Finding, *, child: bool = False) -> list[RenderableType]:
     """One line per labelled part of a finding, then where to read more."""
     lines: list[RenderableType] = []
     for name, label in FINDING_LABELS:
@@ -141,13 +148,14 @@ def _labelled(f: Finding) -> list[RenderableType]:
             # Text, never markup: the words are plain, and a [bracket] stays as typed.
             lines.append(Text.assemble((f"{label}: ", "bold"), words))
     if f.topics:
-        lines.append(Text(f"More: cbc explain {', '.join(f.topics)}", style="dim"))
+        lines.append(Text(f"More: {more_line(f.topics, child=child)}", style="dim"))
     return lines
 
 
 def findings_view(result: Result, scheme: SchemeInfo) -> RenderableType:
     """The findings, each with its grade, explanation, what to do and any grading note."""
     parts: list[RenderableType] = []
+    child = is_child_info(result.patient)
     for f in result.findings:
         head = Text()
         head.append("• ", style="bold")
@@ -160,7 +168,7 @@ def findings_view(result: Result, scheme: SchemeInfo) -> RenderableType:
             f" - {_grade_words(f.grade, f.severity, scheme) if graded else f.severity}",
             style="bold yellow" if loud else "",
         )
-        body: list[RenderableType] = _labelled(f)
+        body: list[RenderableType] = _labelled(f, child=child)
         if f.grade_note:
             body.append(Text(f.grade_note, style="dim italic"))
         parts.extend([head, Padding(Group(*body), (0, 0, 1, 2))])
@@ -221,12 +229,14 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
         parts.append(Text(f"Note: {note}", style="dim"))
     parts.append(sources_view(result, scheme))
     if disclaimer:
-        parts.append(Text(DISCLAIMER, style="dim italic"))
+        closing = CHILD_DISCLAIMER if is_child_info(patient) else DISCLAIMER
+        parts.append(Text(closing, style="dim italic"))
     return Group(*parts)
 
 
-def explanation_view(page: Explanation) -> RenderableType:
-    """The ``cbc explain FINDING`` page."""
+def explanation_view(page: Explanation, *, child: bool = False) -> RenderableType:
+    """The ``cbc explain FINDING`` page; ``child``: worded for a child's parent (the page's
+    texts from ``explanations.child_explanation``)."""
     return Group(
         Text(page.title, style="bold"),
         Text(""),
@@ -235,18 +245,19 @@ def explanation_view(page: Explanation) -> RenderableType:
         Text.assemble(("What you might notice: ", "bold"), page.notice),
         Text.assemble(("What to do: ", "bold"), page.action),
         *(
-            [Text(f"More: cbc explain {', '.join(page.topics)}", style="dim")]
+            [Text(f"More: {more_line(page.topics, child=child)}", style="dim")]
             if page.topics
             else []
         ),
         Text(""),
         Text(SAFETY_LINE, style="bold"),
-        Text(DISCLAIMER, style="dim italic"),
+        Text(CHILD_DISCLAIMER if child else DISCLAIMER, style="dim italic"),
     )
 
 
-def topic_view(page: Topic) -> RenderableType:
-    """The ``cbc explain TOPIC`` page: the title, then one short paragraph per point."""
+def topic_view(page: Topic, *, child: bool = False) -> RenderableType:
+    """The ``cbc explain TOPIC`` page: the title, then one short paragraph per point;
+    ``child``: the page is a child's (``explanations.child_topic``)."""
     points = Table.grid(padding=(0, 1, 0, 0))
     points.add_column(no_wrap=True)
     points.add_column()
@@ -257,7 +268,7 @@ def topic_view(page: Topic) -> RenderableType:
     if raised:
         parts.append(Text(""))
         parts.append(Text(f"Shown with: {', '.join(raised)}", style="dim"))
-    parts.extend([Text(""), Text(DISCLAIMER, style="dim italic")])
+    parts.extend([Text(""), Text(CHILD_DISCLAIMER if child else DISCLAIMER, style="dim italic")])
     return Group(*parts)
 
 

@@ -23,10 +23,10 @@ from rich.table import Table
 from rich.text import Text
 
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.explanations import DISCLAIMER
+from cbc_cli.explanations import CHILD_DISCLAIMER, DISCLAIMER
 from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE
 from cbc_cli.trend.model import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
-from cbc_cli.trend.words import day_words, value_text
+from cbc_cli.trend.words import day_words, is_judged_note, value_text
 from cbc_cli.wording import plural, speaks_to_parent, urgency_title
 
 CHART_HEIGHT = 10
@@ -46,7 +46,7 @@ STATUS_WORDS = {
     "reached": ("reached", "green"),
     "lost": ("reached, then lost", "red"),
     "pending": ("not yet", "yellow"),
-    "not-needed": ("not needed", "dim"),
+    "not-needed": ("not applicable", "dim"),
     "cannot-tell": ("cannot tell", "dim"),
 }
 
@@ -434,10 +434,17 @@ def person_view(
     parts.extend(_bullets("What to watch for", person.watch))
     if person.timeline:
         parts.append(Text(person.timeline, style="italic"))
+    # How the counts were judged without the age or sex: read before acting, so beside the box.
+    judged = [n for n in person.notes if is_judged_note(n)]
+    parts.extend(Text(f"Note: {note}", style="bold") for note in judged)
     if person.message:
+        said = Text(person.message)
+        if person.safety:
+            said.append("\n")
+            said.append(person.safety, style="bold")
         parts.append(
             Panel(
-                Text(person.message),
+                said,
                 title=Text(urgency_title(person.urgency, child=child)),
                 title_align="left",
                 border_style=URGENCY_STYLE[person.urgency],
@@ -449,7 +456,7 @@ def person_view(
             parts.append(Text(f"Line {draw.line}: not used: {draw.note}", style="dim"))
         for error in draw.errors:
             parts.append(Text(f"Could not read: {error}", style="red"))
-    parts.extend(Text(f"Note: {note}", style="dim") for note in person.notes)
+    parts.extend(Text(f"Note: {n}", style="dim") for n in person.notes if n not in judged)
     return Group(*parts)
 
 
@@ -473,5 +480,7 @@ def trend_view(report: TrendReport, *, charts: bool = True) -> RenderableType:
     if report.since:
         sources += f" Day 0 is {report.since}."
     parts.append(Text(sources, style="dim"))
-    parts.append(Text(DISCLAIMER, style="dim italic"))
+    # A page of children's series only closes on "the care team" (the child's, not the reader's).
+    children = bool(report.persons) and all(speaks_to_parent(p.latest) for p in report.persons)
+    parts.append(Text(CHILD_DISCLAIMER if children else DISCLAIMER, style="dim italic"))
     return Group(*parts)

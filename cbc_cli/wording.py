@@ -18,7 +18,7 @@ FLAG_WORDS = {
 }
 URGENCY_TITLE = {
     "none": "Nothing out of range",
-    "routine": "Mention at your next contact",
+    "routine": "Tell your care team at your next visit or call",
     "soon": "Contact your care team soon",
     "now": "Contact your care team now",
 }
@@ -27,7 +27,7 @@ URGENCY_TITLE = {
 # person who reads it). The urgency codes themselves never change.
 CHILD_URGENCY_TITLE = {
     "none": "Nothing out of range",
-    "routine": "Mention at your child's next contact",
+    "routine": "Tell your child's care team at the next visit or call",
     "soon": "Contact your child's care team soon",
     "now": "Contact your child's care team now",
 }

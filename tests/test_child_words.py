@@ -102,7 +102,7 @@ def test_a_childs_soon_and_routine_titles(capsys: pytest.CaptureFixture[str]) ->
     # Platelets 120 at 6 years: below the child's range (187), CTCAE v5.0 grade 1 (from the
     # LLN down to 75): routine.
     _, out, _ = run(capsys, "check", "--plt", "120", "--age", "6", "--sex", "male")
-    assert _titled("Mention at your child's next contact", out)
+    assert _titled("Tell your child's care team at the next visit or call", out)
     _, out, _ = run(capsys, "check", "--hgb", "7.5", "--age", "6", "--sex", "male")
     # Hemoglobin 7.5 g/dL: CTCAE v5.0 grade 3 (< 8.0), above the child's critical limit (6.9).
     assert _titled("Contact your child's care team soon", out)
@@ -277,15 +277,35 @@ def test_a_series_without_an_age_says_how_it_was_judged_and_stays_urgent(
     person = json.loads(out)["persons"][0]
     # No age: ANC < 0.5 is critical at every age, which keeps it urgent.
     assert person["urgency"] == "now"
-    said = [n for n in person["notes"] if "judged against every range that could apply" in n]
-    assert len(said) == 1
-    assert said[0].startswith("sex and age not given: plt, anc were judged")
-    assert "--age or --dob" in said[0]
+    said = [n for n in person["notes"] if "judged against every range" in n]
+    assert said == [
+        "Sex and age not given: platelets and ANC were judged against every range for either "
+        "sex, from newborn to adult; each flag holds for all of them. Give the age (--age, "
+        "--dob or an age column) and the sex (--sex or a sex column) so that the person's own "
+        "ranges apply."
+    ]
     # Nothing says a child's range or an adult's was chosen: none was.
     assert person["analytes"][0]["range_low"] is None
     _, page, _ = run(capsys, *base)
-    assert "judged against every range that could apply" in _flat(page)
+    flat = _flat(page)
+    # Said before the care-team box, where it is read before acting.
+    assert flat.index("judged against every range") < flat.index("Contact your care team now")
     assert "child" not in page
+    html = tmp_path / "noage.html"
+    run(capsys, *base, "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8").replace("&#39;", "'")
+    assert text.index("were judged against every range") < text.index('class="urgency ')
+    # Only the age missing: the sex is not asked for.
+    source.write_text(
+        "patient_id,collected_at,sex,plt\nK1,2026-03-02,F,160\nK1,2026-03-09,F,70\n", "utf-8"
+    )
+    _, out, _ = run(capsys, "trend", str(source), "--format", "json")
+    notes = json.loads(out)["persons"][0]["notes"]
+    assert (
+        "Age not given: platelets were judged against every range from newborn to adult; each "
+        "flag holds for all of them. Give the age (--age, --dob or an age column) so that the "
+        "person's own ranges apply."
+    ) in notes
 
 
 def test_for_parent_rewords_only_who_is_addressed() -> None:
@@ -327,3 +347,313 @@ def test_a_childs_lost_recovery_alert_after_a_transplant_speaks_to_the_parent(
     _, out, _ = run(capsys, *argv, "--format", "json")
     (alert,) = json.loads(out)["persons"][0]["alerts"]
     assert alert["message"].endswith("only they can say what it means for you.")
+
+
+# --- a newborn (under 1 month) --------------------------------------------------------------
+# Newborn neutrophil limits change by the hour and day (Manroe 1979; docs/clinical.md section
+# 3), so an older child's "a low count often comes with a viral infection and recovers within a
+# few weeks" (Alexandropoulou 2013, children with febrile illness) does not hold; an infection in
+# a newborn can turn serious quickly (Merck Manual, Neonatal sepsis); a newborn's low hemoglobin
+# can come from blood lost around birth (Merck Manual, Anemia in the newborn), not most often
+# from low iron; a newborn's low platelets come from causes before birth, the mother's
+# antibodies or infection (Chakravorty & Roberts 2012), not immune thrombocytopenia after a viral
+# infection. A baby cannot report tiredness, dizziness, headaches or chest pain.
+
+
+def _result(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    """The JSON result of ``cbc check ARGS`` (one result)."""
+    _, out, _ = run(capsys, "check", *args, "--format", "json")
+    return json.loads(out)["results"][0]  # type: ignore[no-any-return]
+
+
+def _findings(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, dict[str, Any]]:
+    return {f["code"]: f for f in _result(capsys, *args)["findings"]}
+
+
+def test_a_newborns_low_neutrophils_are_not_reassured_as_a_childs_passing_virus(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    newborn = _result(capsys, "--anc", "0.3", "--age", "5d")
+    child = _result(capsys, "--anc", "0.3", "--age", "5y")
+    # The urgency and the codes are the same for both: ANC < 0.5 is critical at every age.
+    assert newborn["urgency"] == child["urgency"] == "now"
+    assert [f["code"] for f in newborn["findings"]] == [f["code"] for f in child["findings"]]
+    words = {f["code"]: f for f in newborn["findings"]}["neutropenia"]
+    assert "recovers within a few weeks" not in words["meaning"]
+    assert "viral infection" not in words["meaning"]
+    assert "exact age" in words["meaning"]
+    assert "infection" in words["meaning"]
+    assert "serious quickly" in words["meaning"]
+    # Signs of infection a parent can see in a baby, not a sore throat or burning urine.
+    assert "poor feeding" in words["notice"]
+    assert "sore throat" not in words["notice"]
+    assert "confusion" not in words["action"]
+    assert "38.0 C" in words["action"]
+    # An older child keeps the child's words.
+    older = {f["code"]: f for f in child["findings"]}["neutropenia"]
+    assert "viral infection" in older["meaning"]
+
+
+def test_a_newborns_low_hemoglobin_and_platelets_get_newborn_causes_and_signs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    found = _findings(capsys, "--hgb", "9", "--plt", "40", "--age", "5d")
+    anemia, plt = found["anemia"], found["thrombocytopenia"]
+    assert "low iron" not in anemia["meaning"]
+    assert "blood loss around birth" in anemia["meaning"]
+    assert "Tiredness" not in anemia["notice"]
+    assert "dizziness" not in anemia["notice"]
+    assert "pale" in anemia["notice"].lower()
+    assert "breathe fast" in anemia["notice"]
+    assert "chest pain" not in anemia["action"]
+    assert "fainting" not in anemia["action"]
+    # Pace yourself / get up slowly does not fit a baby.
+    assert anemia["precautions"] is None
+    assert "immune thrombocytopenia" not in plt["meaning"]
+    assert "viral infection" not in plt["meaning"]
+    assert "mother" in plt["meaning"]
+    assert "infection" in plt["meaning"]
+    assert "headache" not in plt["action"]
+    assert "changes in sight" not in plt["action"]
+    assert "razor" not in (plt["precautions"] or "")
+    assert "contact sports" not in (plt["precautions"] or "")
+    assert "aspirin or ibuprofen" in (plt["precautions"] or "")
+    for code in ("bicytopenia",):
+        assert "vitamin B12" not in found[code]["meaning"]
+        assert "tiredness" not in found[code]["notice"]
+
+
+def test_a_newborns_low_white_count_is_judged_against_the_exact_age(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    words = _findings(capsys, "--wbc", "2.0", "--age", "10d")["leukopenia"]
+    assert "recovers within a few weeks" not in words["meaning"]
+    assert "exact age" in words["meaning"]
+
+
+def test_newborn_is_under_one_month_and_decided_in_one_place() -> None:
+    from cbc_cli.age import parse_age
+    from cbc_cli.engine import reader
+    from cbc_cli.panel import Patient
+
+    assert reader(Patient(age=parse_age("5d"))) == "newborn"
+    assert reader(Patient(age=parse_age("3w"))) == "newborn"
+    assert reader(Patient(age=parse_age("2m"))) == "child"
+    assert reader(Patient(age=parse_age("40"))) == ""
+    assert reader(Patient()) == ""
+
+
+# --- cbc explain --child ----------------------------------------------------------------------
+# A child's result sends the parent to `cbc explain TOPIC`: the topic must then speak to the
+# parent too (docs/clinical.md section 6: the tool speaks to the person who reads it), with the
+# same precautions (soft toothbrush, no aspirin or NSAIDs unless the care team says so, avoiding
+# falls: docs/clinical.md section 5).
+
+_ADULT_SELF = re.compile(r"\b(?:you feel|yourself|prescribed for you|before you stand)\b")
+
+
+def test_a_childs_more_line_names_explain_child(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _, out, _ = run(capsys, "check", "--hgb", "8", "--plt", "30", "--age", "6")
+    page = _flat(out)
+    assert "More: cbc explain anemia-care, nutrition, growth-factors-transfusion --child" in page
+    assert "diagnose or replace the care team" in page
+    assert "replace your care team" not in page
+    # A child rarely shaves.
+    assert "Use a soft toothbrush (and an electric razor for anyone who shaves)." in page
+    html = tmp_path / "child.html"
+    run(capsys, "check", "--plt", "30", "--age", "6", "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8")
+    assert "growth-factors-transfusion --child</code>" in text
+    assert "replace your care team" not in text
+    assert "replace the care team" in text
+    # An adult's page is as before.
+    _, out, _ = run(capsys, "check", "--plt", "30", "--age", "60")
+    page = _flat(out)
+    assert "--child" not in page
+    assert "replace your care team" in page
+    assert "Use a soft toothbrush and an electric razor." in page
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "anemia-care",
+        "bleeding-precautions",
+        "infection-precautions",
+        "nutrition",
+        "transplant",
+        "chemotherapy-timeline",
+    ],
+)
+def test_explain_topic_child_speaks_to_the_parent(
+    capsys: pytest.CaptureFixture[str], topic: str
+) -> None:
+    _, adult, _ = run(capsys, "explain", topic)
+    code, out, _ = run(capsys, "explain", topic, "--child")
+    assert code == 0
+    page = _flat(out)
+    assert not _ADULT_SELF.search(page), page
+    assert "your care team" not in page.replace("your child's care team", "")
+    assert "replace the care team" in page
+    assert page != _flat(adult)
+
+
+def test_explain_child_keeps_the_precautions_and_titles_the_parent(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "explain", "anemia-care", "--child")
+    page = _flat(out)
+    assert page.startswith("Looking after a child with low hemoglobin")
+    assert "Looking after yourself" not in page
+    # Get up slowly (Huntsman Cancer Institute), still said.
+    assert "get up slowly" in page
+    _, out, _ = run(capsys, "explain", "bleeding-precautions", "--child")
+    page = _flat(out)
+    assert "soft toothbrush" in page
+    assert "anyone who shaves" in page
+    assert "aspirin" in page
+    assert "prescribed for your child" in page
+    _, out, _ = run(capsys, "explain", "infection-precautions", "--child")
+    page = _flat(out)
+    assert "If your child feels hot" in page
+    assert "38.0 C" in page
+    _, out, _ = run(capsys, "explain", "neutropenia", "--child")
+    page = _flat(out)
+    assert "In children a low count" in page
+    assert "--child" in page
+
+
+def test_explain_child_with_json_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "explain", "anemia-care", "--child", "--format", "json")
+    assert code == 2
+    assert out == ""
+    assert "--child" in err
+
+
+def test_the_routine_title_and_message_name_a_visit_or_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Platelets 120 x10^9/L: below the adult range (140, Merck Manual) and the child's (187 at
+    # 6 years), CTCAE v5.0 grade 1: routine for both; only the words differ.
+    adult = _result(capsys, "--plt", "120", "--age", "40")
+    child = _result(capsys, "--plt", "120", "--age", "6")
+    assert adult["urgency"] == child["urgency"] == "routine"
+    assert "at your next planned visit or call" in adult["message"]
+    assert "at the next planned visit or call" in child["message"]
+    assert "contact," not in adult["message"] + child["message"]
+    _, out, _ = run(capsys, "check", "--plt", "120", "--age", "40")
+    assert _titled("Tell your care team at your next visit or call", out)
+    assert urgency_title("routine", child=True) == (
+        "Tell your child's care team at the next visit or call"
+    )
+
+
+# --- cbc trend: when to seek care at once -----------------------------------------------------
+# The source documents' own rule (docs/clinical.md section 1): seek care at once for heavy
+# bleeding, a high fever or trouble breathing; with low neutrophils the fever is 38.0 C
+# (docs/clinical.md section 5). cbc check shows it under every abnormal result: trend's box must
+# too, for the latest counts.
+
+SAFETY_LOW_WHITE = (
+    "Seek care at once, day or night, for a temperature of 38.0 C or higher (100.4 F), heavy "
+    "bleeding, or trouble breathing."
+)
+
+
+def test_trend_box_carries_the_safety_line_for_a_childs_low_counts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The example's latest draw: ANC 0.9 (below 1.5, low at 6 years) and platelets 32.
+    source = "examples/trend_child_platelets.csv"
+    _, out, _ = run(capsys, "trend", source, "--format", "json")
+    person = json.loads(out)["persons"][0]
+    assert person["safety"] == SAFETY_LOW_WHITE
+    _, page, _ = run(capsys, "trend", source)
+    flat = _flat(page)
+    box = flat[flat.index("Contact your child's care team now") :]
+    assert SAFETY_LOW_WHITE in box
+    assert "diagnose or replace the care team" in flat
+    html = tmp_path / "t.html"
+    run(capsys, "trend", source, "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8")
+    assert f'<p class="safety"><strong>{SAFETY_LOW_WHITE}</strong></p>' in text
+    assert "replace the care team" in text
+    assert "replace your care team" not in text
+
+
+def test_trend_box_carries_the_safety_line_for_an_adult_and_none_when_recovered(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    adult = tmp_path / "adult.csv"
+    adult.write_text(SERIES, encoding="utf-8")
+    # Platelets 30 at 40 years: below the adult critical limit (37, Kost 1990): now; no ANC,
+    # so the fever is not named as neutropenic.
+    person, page = _trend(capsys, adult, "--age", "40")
+    assert person["urgency"] == "now"
+    assert person["safety"] == (
+        "Seek care at once, day or night, for heavy bleeding, a high fever, or trouble breathing."
+    )
+    assert person["safety"] in _flat(page)
+    # Counts back within range at the latest draw, nothing raised: no safety line.
+    recovered = tmp_path / "recovered.csv"
+    recovered.write_text(
+        "patient_id,collected_at,sex,plt\nA1,2026-03-02,F,250\nA1,2026-03-09,F,240\n", "utf-8"
+    )
+    person, page = _trend(capsys, recovered, "--age", "40")
+    assert person["urgency"] == "none"
+    assert person["safety"] is None
+    assert "Seek care at once" not in page
+
+
+def test_a_recovery_milestone_that_does_not_apply_never_reads_as_an_all_clear(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Platelets 32 at 6 years: below the children's critical limit (53, Kost 1991), yet never
+    # below the platelet recovery level (20, ASTCT): the milestone does not apply.
+    source = "examples/trend_child_platelets.csv"
+    _, out, _ = run(capsys, "trend", source, "--since", "2026-03-02", "--format", "json")
+    person = json.loads(out)["persons"][0]
+    plt = next(s for s in person["states"] if s["analyte"] == "plt")
+    assert plt["state"] == "not-needed"  # the JSON code is unchanged
+    assert "not applicable" in plt["message"]
+    assert "32 x10^9/L at the latest draw, critically low" in plt["message"]
+    html = tmp_path / "t.html"
+    run(capsys, "trend", source, "--since", "2026-03-02", "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8")
+    assert "not needed" not in text
+    assert '<td data-label="Recovery">not applicable (never below 20)' in text
+    assert "<li>Platelets: no draw was below 20.</li>" not in text
+
+
+# --- cbc trend: options a file's columns overrule ---------------------------------------------
+
+
+def test_an_age_option_the_file_overrules_is_said_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The file's age column (52 at each draw) wins over --age 8, as on cbc check (a row's own
+    # person, the options filling gaps): the series is an adult's, and the note says so.
+    base = ["trend", "examples/trend_transplant.csv", "--since", "2026-05-01"]
+    _, out, _ = run(capsys, *base, "--transplant", "pb", "--age", "8", "--format", "json")
+    report = json.loads(out)
+    person = report["persons"][0]
+    notes = [n for n in person["notes"] if "was not used" in n]
+    assert notes == [
+        "--age (8 y) was not used: the file's age or date-of-birth column gives the age at "
+        "each draw (52 y at the latest)"
+    ]
+    assert "your child" not in person["message"]
+    # The transfusion column is read (a transfusion is in the JSON), so no note calls it
+    # ignored.
+    assert person["transfusions"]
+    assert not any("platelet_transfusion" in n and "ignored" in n for n in report["notes"])
+    assert not any("columns ignored" in n for n in report["notes"])
+    assert (
+        "column 'platelet_transfusion' is read as platelet transfusions (yes or no)"
+        in (report["notes"])
+    )
+    # The same age as the column's: nothing to say.
+    _, out, _ = run(capsys, *base, "--transplant", "pb", "--age", "52", "--format", "json")
+    assert not any("was not used" in n for n in json.loads(out)["persons"][0]["notes"])

@@ -565,10 +565,13 @@ def test_table_view_fits_the_width_and_reads_without_colour(width: int) -> None:
         "reached: Neutrophil recovery",
         "What fell",
         "What to watch for",
-        "Mention at your next contact",
         "information only",
     ):
         assert words in flat, words
+    # The box's title is cut at the box's edge on a narrow terminal; its message says it too.
+    assert "next planned visit or call" in flat
+    if width >= 60:
+        assert "Tell your care team at your next visit or call" in flat
     # Glyphs, not colours, tell the draws, the range band and the key levels apart.
     for glyph in ("●", "░", "╌", "+12"):
         assert glyph in out

@@ -34,12 +34,27 @@ def explain(
             "scripts that read --brief records.",
         ),
     ] = ExplainFormat.table,
+    child: Annotated[
+        bool,
+        typer.Option(
+            "--child",
+            help="Word the page for a child's parent, as a child's result is worded (the "
+            "'More:' line of a child's result names it).",
+        ),
+    ] = False,
 ) -> None:
     """Explain a finding or a patient topic in plain language (no argument: list them)."""
-    from cbc_cli.explanations import EXPLANATIONS, TOPICS
+    from cbc_cli.explanations import EXPLANATIONS, TOPICS, child_explanation, child_topic
     from cbc_cli.render import explanation_list, explanation_view, topic_view
 
     name = None if finding is None else finding.strip().lower()
+    if child and output_format is ExplainFormat.json:
+        raise UsageError(
+            "--child words a page for reading; --format json gives the texts as a program "
+            "reads them",
+            code="option.conflict",
+            hint="drop --child, or drop --format json",
+        )
     if output_format is ExplainFormat.json and (name is None or name in (*EXPLANATIONS, *TOPICS)):
         import json
 
@@ -52,9 +67,10 @@ def explain(
         print_view(explanation_list())
         return
     if name in EXPLANATIONS:
-        print_view(explanation_view(EXPLANATIONS[name]))
+        page = child_explanation(name) if child else EXPLANATIONS[name]
+        print_view(explanation_view(page, child=child))
     elif name in TOPICS:
-        print_view(topic_view(TOPICS[name]))
+        print_view(topic_view(child_topic(name) if child else TOPICS[name], child=child))
     else:
         import difflib
 

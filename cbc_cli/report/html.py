@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from cbc_cli import __version__
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.explanations import DISCLAIMER
+from cbc_cli.explanations import CHILD_DISCLAIMER, DISCLAIMER
 from cbc_cli.models import URGENCY_ORDER, AnalyteResult, Finding, Result, SchemeInfo, Urgency
 from cbc_cli.report import svg
 from cbc_cli.units import format_value
@@ -39,7 +39,7 @@ from cbc_cli.wording import (
 
 if TYPE_CHECKING:
     from cbc_cli.readers.records import Record
-    from cbc_cli.trend import AnalyteTrend, PersonTrend, Point, TrendReport
+    from cbc_cli.trend import AnalyteTrend, CountState, PersonTrend, Point, TrendReport
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -50,7 +50,7 @@ STATUS_WORDS = {
     "reached": "reached",
     "lost": "reached, then lost",
     "pending": "not yet",
-    "not-needed": "not needed",
+    "not-needed": "not applicable",
     "cannot-tell": "cannot tell",
 }
 STATE_WORDS = {
@@ -59,7 +59,7 @@ STATE_WORDS = {
     "rising": "rising",
     "not-yet": "not yet",
     "lost": "lost",
-    "not-needed": "not needed",
+    "not-needed": "not applicable",
     "cannot-tell": "cannot tell",
 }
 
@@ -77,6 +77,7 @@ def environment() -> Environment:
     )
     env.globals["stylesheet"] = _trusted((TEMPLATES / "report.css").read_text(encoding="utf-8"))
     env.globals["disclaimer"] = DISCLAIMER
+    env.globals["whose_team"] = "your care team"
     env.globals["version"] = __version__
     env.globals["legend"] = _legend()
     env.filters["unit"] = unit_text
@@ -130,8 +131,17 @@ def check_page(
             title="Blood count report",
             worst=worst,
             worst_title=urgency_title(worst, child=child),
+            **_closing(bool(samples) and all(s["child"] for s in samples)),
         )
     )
+
+
+def _closing(children: bool) -> dict[str, str]:
+    """The page's information-only lines: a page of children's results only says "the care
+    team" (the child's), not "your care team"."""
+    if not children:
+        return {}
+    return {"disclaimer": CHILD_DISCLAIMER, "whose_team": "the care team"}
 
 
 def _num(analyte_id: str, value: float | None) -> str:
@@ -316,6 +326,7 @@ def trend_page(report: TrendReport) -> str:
             report=report,
             title="Blood counts over time",
             unplaced=[_unplaced(u) for u in report.unplaced],
+            **_closing(bool(report.persons) and all(p["child"] for p in persons)),
         )
     )
 
@@ -345,6 +356,8 @@ def _x(point_at: str, origin: datetime) -> float:
 
 
 def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[str, Any]:
+    from cbc_cli.trend.words import is_judged_note
+
     transplant = report.transplant is not None
     used = [d for d in person.draws if d.used]
     span = ""
@@ -381,8 +394,10 @@ def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[s
         "span": span,
         "urgency": person.urgency,
         "urgency_title": urgency_title(person.urgency, child=child),
+        "child": child,
         "care_team": "your child's care team" if child else "the care team",
         "message": person.message,
+        "safety": person.safety,
         "alerts": person.alerts,
         "states": [
             {"name": _label(s.analyte), "state": STATE_WORDS[s.state], "message": s.message}
@@ -399,7 +414,9 @@ def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[s
         "timeline": person.timeline,
         "draws": _draw_rows(person, transplant),
         "columns": [f"{_label(t.analyte)} ({unit_text(t.unit)})" for t in person.analytes],
-        "notes": person.notes,
+        # How the counts were judged without the age or sex: beside the care-team box.
+        "judged": [n for n in person.notes if is_judged_note(n)],
+        "notes": [n for n in person.notes if not is_judged_note(n)],
         "unused": [f"Line {d.line}: not used: {d.note}" for d in person.draws if d.note],
         "errors": [e for d in person.draws for e in d.errors],
         "transfusion_info": person.transfusion_info,
@@ -437,8 +454,18 @@ def _nadir_row(t: AnalyteTrend, person: PersonTrend, transplant: bool) -> dict[s
             if recovery and recovery.collected_at
             else ""
         ),
-        "state": STATE_WORDS[state.state] if state else "",
+        "state": _state_words(state),
     }
+
+
+def _state_words(state: CountState | None) -> str:
+    """The count's state in the table: "not applicable (never below 20)" for a recovery
+    milestone that does not apply, so that it never reads as an all-clear."""
+    if state is None:
+        return ""
+    if state.state == "not-needed" and state.level is not None:
+        return f"{STATE_WORDS[state.state]} (never below {state.level:g})"
+    return STATE_WORDS[state.state]
 
 
 def _draw_rows(person: PersonTrend, transplant: bool) -> list[dict[str, Any]]:

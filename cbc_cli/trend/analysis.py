@@ -41,7 +41,7 @@ from cbc_cli.trend.words import (
     value_text,
     when_words,
 )
-from cbc_cli.wording import plural
+from cbc_cli.wording import FLAG_WORDS, plural
 
 
 def _grade(result: Result, a: AnalyteResult) -> tuple[int | None, str | None]:
@@ -176,8 +176,12 @@ def walk_milestone(
         start = next((i for i, (d, _) in enumerate(pairs) if d.when.date() >= since), len(pairs))
     if not any(below(i) for i in range(start, len(pairs))) and not (free and transfusions):
         after = " from day 0" if start else ""
+        # "Not needed" read as an all-clear beside a critically low count: the milestone does
+        # not apply, which says nothing of how the count stands now.
         return replace(
-            base, status="not-needed", note=f"no draw was below {level_text(rule)}{after}"
+            base,
+            status="not-needed",
+            note=f"not applicable: no draw was below {level_text(rule)}{after}",
         )
 
     by_day: dict[date, list[int]] = {}
@@ -432,7 +436,13 @@ def count_state(
             message=f"{cap(count_name(t.analyte))}: {text}.",
         )
 
-    if m.status in ("not-needed", "cannot-tell"):
+    if m.status == "not-needed":
+        # Never an all-clear: the latest value and its flag follow.
+        flag = FLAG_WORDS.get(latest.flag or "", "cannot flag")
+        return state(
+            m.status, f"recovery {m.note}; {value} {unit_words(t.unit)} at the latest draw, {flag}"
+        )
+    if m.status == "cannot-tell":
         return state(m.status, m.note)
     reached = _reached_ref(m)
     if m.status == "reached":

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from cbc_cli.age import Age
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import UsageError
+from cbc_cli.explanations import safety_line
 from cbc_cli.grading import Scheme, scheme_info
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record
@@ -27,7 +30,7 @@ from cbc_cli.trend.model import (
 )
 from cbc_cli.trend.rules import TrendRules, load_trend_rules
 from cbc_cli.trend.series import Draw
-from cbc_cli.wording import envelope_footnote, envelope_reason, speaks_to_parent
+from cbc_cli.wording import envelope_reason, speaks_to_parent
 
 
 def build_trend(
@@ -115,7 +118,12 @@ def build_trend(
 
     persons = [_person(pid, draws, analytes, opts, rules) for pid, draws in by_person.items()]
     unplaced.sort(key=lambda u: (u.line is None, u.line or 0))
-    notes.extend(input_notes)
+    column = (
+        header[transfusion_index].strip().lstrip("\ufeff")
+        if transfusion_index is not None
+        else None
+    )
+    notes.extend(_transfusion_column_notes(input_notes, column))
     return TrendReport(
         grading=scheme_info(scheme),
         rules=rules.origin,
@@ -174,6 +182,7 @@ def _person(
                         analysis.find_changes(c, pairs, since, rules.long_gap_days, opts.transplant)
                     )
 
+    notes.extend(_options_not_used(used, opts))
     notes.extend(_unknown_person_notes(used, analytes))
     alerts: list[Alert] = []
     if opts.transplant is not None and since is not None and len(used) >= 2:
@@ -194,8 +203,15 @@ def _person(
     urgency, message = analysis.care_team_message(
         latest, used[-1] if used else None, changes, alerts, since, child=child
     )
+    # The latest draw's line on when to seek care at once (engine.care_message: worded for a
+    # fever given, naming 38.0 C when neutrophils are low), as cbc check shows it; the seeds' own
+    # line when only the series raised the urgency.
+    safety = latest.safety if latest is not None else None
+    if safety is None and urgency != "none" and latest is not None:
+        safety = safety_line()
     if child:
         changes, alerts, milestones, states = _for_parent(changes, alerts, milestones, states)
+        safety = words.for_parent(safety) if safety else safety
     timeline = words.timeline_words(last_day, opts.transplant, rules)
     return PersonTrend(
         patient_id=patient_id,
@@ -228,9 +244,82 @@ def _person(
         watch=words.watch_words(latest, milestones, states, analytes),
         urgency=urgency,
         message=message,
+        safety=safety,
         notes=notes,
         latest=latest,
     )
+
+
+def _options_not_used(used: list[Draw], opts: TrendOptions) -> list[str]:
+    """Said once when ``--age``, ``--dob`` or ``--sex`` did not apply: a file's own age,
+    date-of-birth or sex column wins, the options filling only the rows that leave it empty
+    (batch.merge_patient, as ``cbc check`` reads a file), so an option never silently gives way."""
+    if not used:
+        return []
+    notes: list[str] = []
+    context = opts.context
+    latest = used[-1].result.patient
+    if opts.dob is not None:
+        given = [str(Age.from_dates(opts.dob, d.when.date())) for d in used]
+        if any(d.result.patient.age != g for d, g in zip(used, given, strict=True)):
+            notes.append(
+                f"--dob {opts.dob.isoformat()} was not used: the file's age or date-of-birth "
+                f"column gives the age at each draw ({latest.age} at the latest)"
+            )
+    elif (
+        context is not None
+        and context.age is not None
+        and any(d.result.patient.age != str(context.age) for d in used)
+    ):
+        notes.append(
+            f"--age ({context.age}) was not used: the file's age or date-of-birth column "
+            f"gives the age at each draw ({latest.age} at the latest)"
+        )
+    if (
+        context is not None
+        and context.sex is not None
+        and any(d.result.patient.sex != context.sex for d in used)
+    ):
+        notes.append(
+            f"--sex {context.sex} was not used: the file's sex column gives it at each draw "
+            f"({latest.sex} at the latest)"
+        )
+    return notes
+
+
+def _transfusion_column_notes(notes: Sequence[str], column: str | None) -> list[str]:
+    """The reader's notes, true for cbc trend: the reader calls a platelet transfusion column
+    an unknown lab result that "is ignored", but trend reads it (series.TRANSFUSION_COLUMNS)."""
+    if column is None:
+        return list(notes)
+    unknown = f"column {column!r} looks like a lab result but is not a name cbc knows"
+    if not any(n.startswith(unknown) for n in notes):
+        return list(notes)
+    kept: list[str] = [f"column {column!r} is read as platelet transfusions (yes or no)"]
+    for note in notes:
+        if note.startswith(unknown):
+            continue
+        count = _IGNORED.match(note)
+        if count is not None:
+            # One column fewer ignored, and one fewer that looks like a result.
+            ignored, looks = int(count["n"]) - 1, int(count["looks"] or 0) - 1
+            if ignored <= 0:
+                continue
+            parts = [f"{looks} that look{'s' if looks == 1 else ''} like results"] if looks else []
+            if count["other"]:
+                parts.append(count["other"])
+            detail = f" ({', '.join(parts)})" if parts else ""
+            kept.append(f"{ignored} of {count['total']} columns ignored{detail}")
+            continue
+        kept.append(note)
+    return kept
+
+
+# The reader's count of the columns it ignored (readers.columns).
+_IGNORED = re.compile(
+    r"^(?P<n>\d+) of (?P<total>\d+) columns ignored"
+    r"(?: \((?:(?P<looks>\d+) that looks? like results)?(?:, )?(?P<other>\d+ not interpreted)?\))?$"
+)
 
 
 def _unknown_person_notes(used: list[Draw], analytes: list[str]) -> list[str]:
@@ -243,11 +332,7 @@ def _unknown_person_notes(used: list[Draw], analytes: list[str]) -> list[str]:
             why = envelope_reason(a.range_note) if a.analyte in analytes else None
             if why is not None and a.analyte not in judged.setdefault(why, []):
                 judged[why].append(a.analyte)
-    return [
-        f"{envelope_footnote(why, names)}; give them (--sex, --age or --dob, or the file's "
-        "columns) so that the person's own ranges apply"
-        for why, names in judged.items()
-    ]
+    return [words.judged_note(why, names) for why, names in judged.items()]
 
 
 def _for_parent(

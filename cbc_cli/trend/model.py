@@ -211,6 +211,9 @@ class PersonTrend:
     watch: list[str]
     urgency: Urgency
     message: str
+    safety: str | None = None
+    """When to seek care at once, day or night (``cbc check``'s safety line for the latest
+    draw); None when the latest counts are within range and nothing raised the urgency."""
     notes: list[str]
     latest: Result | None
     """The engine's full result for the latest draw."""

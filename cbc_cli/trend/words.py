@@ -212,3 +212,41 @@ def watch_words(
             waiting.add(m.analyte)
             out.append(f"{m.title}: not yet; {m.note}.")
     return out
+
+
+# The note a series without the person's age or sex carries (trend.build): how its counts were
+# judged (against every range that could apply, docs/clinical.md section 3), in words, and how to
+# give what is missing. The pages show it beside the care-team box (judged_note tells it apart).
+_JUDGED = re.compile(r"^(?:Age|Sex|Sex and age|Age [^:]*) (?:not given|too coarse to choose): ")
+
+
+def judged_note(why: str, analyte_ids: list[str]) -> str:
+    """The series' one note for the counts judged against every range that could apply;
+    ``why`` as the engine says it (``age not given``, ``sex and age not given``, ``age 1 y too
+    coarse to choose``)."""
+    names = [count_name(a) for a in analyte_ids]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    verb = "was" if len(names) == 1 and not names[0].endswith("s") else "were"
+    no_age = "age not given" in why
+    no_sex = "sex" in why
+    if "too coarse" in why:
+        span, give = (
+            "every range the age could fall in",
+            "a more exact age (--dob, or the age in months or days)",
+        )
+    elif no_age and no_sex:
+        span = "every range for either sex, from newborn to adult"
+        give = "the age (--age, --dob or an age column) and the sex (--sex or a sex column)"
+    elif no_age:
+        span, give = "every range from newborn to adult", "the age (--age, --dob or an age column)"
+    else:
+        span, give = "the ranges for both sexes", "the sex (--sex or a sex column)"
+    return (
+        f"{cap(why)}: {listed} {verb} judged against {span}; each flag holds for all of them. "
+        f"Give {give} so that the person's own ranges apply."
+    )
+
+
+def is_judged_note(note: str) -> bool:
+    """Whether a person's note is :func:`judged_note`'s (shown beside the care-team box)."""
+    return _JUDGED.match(note) is not None and "judged against" in note
