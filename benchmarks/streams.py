@@ -12,6 +12,7 @@ Usage: python benchmarks/streams.py [--formats fhir,hl7] [--sizes 10,100,1000] [
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -51,7 +52,7 @@ def main() -> int:
         f"{'per CPU s':>10} {'peak MiB':>9}"
     )
     for kind in args.formats.split(","):
-        out = DATA / f"streams_out_{kind}.csv"  # one a format: two runs at once do not share it
+        out = DATA / f"streams_out_{os.getpid()}_{kind}.csv"  # two runs at once: not shared
         peaks = []
         for megabytes in map(int, args.sizes.split(",")):
             path = data_file(kind, megabytes)
