@@ -46,6 +46,10 @@ class _Person(NamedTuple):
     ident: str | None
 
 
+_PERSONS = 512
+"""Subjects whose Patient facts are kept for the samples after them: a small export fills it,
+so memory does not grow with a longer one (4096 held about 2 MiB); a subject past it is asked
+of the store again, one indexed lookup."""
 _MAX_DEPTH = 8  # panels within panels: deeper nesting is a reference loop
 
 
@@ -237,7 +241,7 @@ class Grouper:
 
     def _person(self, subject: str, scope: str) -> _Person | str | None:
         """What a subject reference names, a person's facts when a Patient: asked of the store
-        once for the samples of one person (a few thousand people kept at most)."""
+        once for the samples of one person (:data:`_PERSONS` people kept at most)."""
         key = (subject, scope if subject.startswith("#") else "")
         known = self._persons.get(key, _UNSEEN)
         if known is not _UNSEEN:
@@ -249,7 +253,7 @@ class Grouper:
             person = _Person(found.gender, found.birth, found.place, found.ident) if fits else OTHER
         else:
             person = found
-        if len(self._persons) >= 4096:
+        if len(self._persons) >= _PERSONS:
             self._persons.clear()
         self._persons[key] = person
         return person

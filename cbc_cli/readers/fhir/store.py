@@ -28,8 +28,12 @@ from cbc_cli.readers.fhir.items import (
 )
 from cbc_cli.readers.records import Record
 
-_CACHE_KIB = 4096
-"""SQLite's page cache for the store, in KiB: past it, pages go to the temporary file."""
+_CACHE_KIB = 1024
+"""SQLite's page cache for the store, in KiB: past it, pages go to the temporary file. SQLite
+sizes the sorter that builds the store's indexes from the same figure, so the store holds about
+twice this at most. Small on purpose: a 10 MB export fills it, so memory is the same for 10 MB
+as for 1 GB (with 4 MiB, the 1 GB peak was 5 MiB above the 10 MB one); the pages past it are
+read back from the operating system's file cache, which the process does not hold."""
 _BATCH = 2048
 """Rows of a table held before they are written in one statement."""
 
