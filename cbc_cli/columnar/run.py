@@ -145,11 +145,11 @@ class ColumnarCsv(Sinks):
         return [
             (
                 self._combo_keys[i],
-                o.tails[i],
+                o.tail(i),
                 int(o.urgency[i]),
                 bool(o.slow[i]),
                 o.verdicts[i],
-                o.extra[i],
+                o.extra_of(i),
             )
             for i in range(start, o.count)
         ]

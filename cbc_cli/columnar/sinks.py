@@ -206,7 +206,7 @@ class Sinks(Rules):
             return self._brief_lines(chunk, combo_ids, slow_rows, scalar)
         if self.json_records is not None:
             return bytes(self.json_records.lines(chunk, slow_rows, scalar))
-        tails = outcomes.tails.take(combo_ids)
+        tails = outcomes.tails(combo_ids)
         tails[slow_rows] = b""
         # Lines and their tails interleaved in one list, joined once: no bytes object per row.
         out: list[bytes] = [b""] * (2 * n)
@@ -232,29 +232,17 @@ class Sinks(Rules):
         out[2::width] = [_BRIEF_LINE] * n
         first = chunk.first_line
         out[3::width] = np.arange(first, first + n).astype(bytes).tolist()
-        pieces = self._piece_table().take(combo_ids, axis=0)  # rows x (k + 1)
+        # Each row's pieces as pool ids (rows x (k + 1)), then each column's pieces gathered.
+        pieces, pool = self._outcomes.pieces(combo_ids, k + 1), self._outcomes.pool.values
         for j, analyte in enumerate(self.read):
             column = self.index_of[analyte]
             values = self._value_pieces(analyte, chunk.known[column])
-            out[4 + 2 * j :: width] = pieces[:, j].tolist()
+            out[4 + 2 * j :: width] = pool.take(pieces[:, j]).tolist()
             out[5 + 2 * j :: width] = values.take(chunk.ids[column]).tolist()
-        out[width - 1 :: width] = pieces[:, k].tolist()
+        out[width - 1 :: width] = pool.take(pieces[:, k]).tolist()
         for i, text in zip(slow_rows, scalar, strict=True):
             out[width * i : width * (i + 1)] = [text] + [b""] * (width - 1)
         return b"".join(out)
-
-    def _piece_table(self) -> np.ndarray:
-        """The brief pieces of every outcome so far, a row each (see _Outcomes.extra)."""
-        import numpy as np
-
-        table, outcomes = self._pieces, self._outcomes
-        if len(table) < outcomes.count:
-            more = np.full((outcomes.count - len(table), table.shape[1]), b"", dtype=object)
-            for row, word in enumerate(range(len(table), outcomes.count)):
-                if outcomes.extra[word]:
-                    more[row, :] = outcomes.extra[word]
-            table = self._pieces = np.concatenate([table, more])
-        return table
 
     def _value_pieces(self, analyte: str, known: int) -> np.ndarray:
         """For the first ``known`` texts of the analyte's column: each value's JSON as the
@@ -296,5 +284,5 @@ def _count_fast(
     per_word = np.bincount(fast_ids)
     for word in np.flatnonzero(per_word).tolist():
         k = int(per_word[word])
-        for key in outcomes.extra[word]:
+        for key in outcomes.extra_of(word):
             summary.findings[key] += k
