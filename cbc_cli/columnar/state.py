@@ -146,6 +146,7 @@ class RunState:
     """The rows of the last judge_rows call whose count was derived (engine.derive_counts)."""
     _value_json: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
     _bounds_given: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
+    _value_len: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
     _next_line: int = field(init=False, repr=False, compare=False)
     _read_error: Exception | None = field(init=False, repr=False, compare=False)
 
@@ -213,6 +214,8 @@ class RunState:
         self._value_json = {}
         self._bounds_given = {}
         """analyte -> each vocabulary text's value as a brief record writes it (b"" for none)."""
+        self._value_len = {}
+        """analyte -> the length of each of those values."""
 
     def _vocabulary(self, column: int) -> Vocabulary:
         return self._vocabularies[column]

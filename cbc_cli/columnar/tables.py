@@ -219,6 +219,8 @@ class _Pool:
         self._ids: dict[Any, int] = {b"": 0}
         self.values = np.empty(64, dtype=object)
         self.values[0] = b""
+        self.lengths = np.zeros(64, dtype=np.int64)
+        """By id: the value's length, when it is bytes (0 else)."""
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -233,7 +235,9 @@ class _Pool:
                 i = known[item] = len(known)
                 if i == len(self.values):
                     self.values = _grown(self.values, 2 * i)
+                    self.lengths = _grown(self.lengths, 2 * i)
                 self.values[i] = item
+                self.lengths[i] = len(item) if isinstance(item, bytes) else 0
             out.append(i)
         return out
 
