@@ -106,6 +106,12 @@ class Age(NamedTuple):
         return self.n * (lo + hi) / 2 / 365.25
 
 
+ADULT_FROM = AgeBound(18, "y")
+"""The age from which a person is an adult, for the words that address them (a child's care
+team, a child's causes): the age the pediatric reference and critical tables end at
+(docs/clinical.md section 3)."""
+
+
 def parse_age(text: str) -> Age:
     """Parse a declared age: ``"54"`` (years), ``"54y"``, ``"6m"``, ``"3w"`` or ``"10d"``.
 

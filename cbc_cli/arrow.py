@@ -440,26 +440,6 @@ def _records(rows: Iterator[tuple[int, list[str], None]], lay: Layout) -> Iterat
     return (wide_record(line, cells, lay.tab) for line, cells, _ in rows)
 
 
-def interpret_records(
-    batches: Iterable[pa.RecordBatch],
-    schema: pa.Schema,
-    options: Options,
-    ranges: RangeTable,
-    scheme: Scheme,
-    context: Patient,
-) -> Iterator[tuple[Record, Result]]:
-    """Each sample of the stream as a record and its result, in order: what the CLI's writers
-    take (CSV, NDJSON, JSON, FHIR, HL7 output from Parquet input).
-
-    Raises:
-        InputError: no column is an analyte cbc reads (as for a CSV header).
-    """
-    lay = layout(schema.names, options)
-    rows = _Rows(lay, options)
-    for record in _records(rows.feed(batches), lay):
-        yield record, interpret_record(record, ranges, scheme, context)
-
-
 def interpret_batches(
     batches: Iterable[pa.RecordBatch], schema: pa.Schema | None = None, **options: Any
 ) -> Iterator[pa.RecordBatch]:
@@ -581,17 +561,16 @@ class _Columnar:
         if fast is None:
             return None
         runner = ColumnarCsv(
-            fast,
-            source,
-            ranges,
-            scheme,
-            context,
-            io.StringIO(),
-            False,
-            BatchStats(),
-            columns,
-            units,
-            jobs=1,
+            fast=fast,
+            source=source,
+            ranges=ranges,
+            scheme=scheme,
+            context=context,
+            out=io.StringIO(),
+            formula_guard=False,
+            stats=BatchStats(),
+            columns=columns,
+            units=units,
         )
         return cls(runner, len(lay.names), lay.kinds)
 

@@ -1,9 +1,9 @@
 """Columnar evaluation of long CSV exports (a row per result, as LIS exports are) written as CSV:
 the run.
 
-The plan (which exports it covers) is cbc_cli.long_plan. The row path groups consecutive rows
-of one sample (the same ``sample_id`` and ``collected_at``) into a record and interprets it;
-this run does the same over whole chunks:
+The plan (which exports it covers) is ``cbc_cli.columnar.plan`` with ``long=True``. The row
+path groups consecutive rows of one sample (the same ``sample_id`` and ``collected_at``) into a
+record and interprets it; this run does the same over whole chunks:
 
 - the reader's chunks are split into fields and samples (cbc_cli.long_samples); the last sample
   of a chunk is held back and read again with the next chunk, where it may go on;
@@ -25,21 +25,17 @@ from __future__ import annotations
 import contextlib
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from cbc_cli.batch import BatchStats, merge
-from cbc_cli.columnar import FastPlan, _line_count
-from cbc_cli.grading import Scheme
-from cbc_cli.limits import DEFAULT_LIMITS, Limits
-from cbc_cli.long_index import SampleIndex, SampleKeys, SplitNotes, sample_keys
-from cbc_cli.long_plan import LONG_CONTEXT, plan_long
+from cbc_cli.columnar.reading import line_count
+from cbc_cli.columnar.state import RunInputs
+from cbc_cli.long_index import SampleKeys, SplitNotes, sample_keys
 from cbc_cli.long_rowpath import RowPath
 from cbc_cli.long_rules import LongRules
 from cbc_cli.long_samples import last_sample_start, plain, plain_lines, regular_samples
-from cbc_cli.panel import Patient
-from cbc_cli.ranges import RangeTable
-from cbc_cli.readers.source import Source, decode_line, long_line
+from cbc_cli.readers.source import decode_line, long_line
 from cbc_cli.readers.tabular import blank_note
 
 if TYPE_CHECKING:
@@ -48,7 +44,7 @@ if TYPE_CHECKING:
     from cbc_cli.splitter import Fields
     from cbc_cli.workers import Worker
 
-__all__ = ["CARRY_CHUNKS", "LONG_CONTEXT", "LongColumnarCsv", "SampleIndex", "plan_long"]
+__all__ = ["CARRY_CHUNKS", "LongColumnarCsv"]
 
 CARRY_CHUNKS = 8
 """A sample whose rows fill this many chunks sends the rest of the input row by row (its rows
@@ -66,45 +62,15 @@ class _Piece:
     """Records the row path wrote for the part (see LongColumnarCsv.by_row)."""
 
 
-@dataclass
-class LongColumnarCsv:
-    """Runs a planned long export chunk by chunk, writing CSV and counting into ``stats``."""
-
-    fast: FastPlan
-    source: Source
-    ranges: RangeTable
-    scheme: Scheme
-    context: Patient | None
-    out: TextIO
-    formula_guard: bool
-    stats: BatchStats
-    columns: dict[str, str]
-    units: dict[str, str]
-    limits: Limits = DEFAULT_LIMITS
-    jobs: int = 1
-    """Processes that judge parts at once (see cbc_cli.workers); 1 for this one alone."""
-    notes: list[str] = field(default_factory=list)
-    written_through: int | None = None
-    """The last input line whose output has been written (for a partial output's message)."""
+class LongColumnarCsv(RunInputs):
+    """Runs a planned long export chunk by chunk, writing CSV and counting into ``stats``
+    (its inputs: :class:`cbc_cli.columnar.state.RunInputs`, keyword arguments only)."""
 
     def __post_init__(self) -> None:
-        tab = self.fast.tab
-        self.notes[:0] = tab.notes[: tab.header_notes]  # the header's, said once (as the row path)
-        self.delim = tab.delimiter
-        self.ctx = tab.columns.context
+        super().__post_init__()
+        self.ctx = self.fast.tab.columns.context
         self._keys = [self.ctx[k] for k in ("sample_id", "collected_at") if k in self.ctx]
-        self._rules = LongRules(
-            self.fast,
-            self.source,
-            self.ranges,
-            self.scheme,
-            self.context,
-            self.out,
-            self.formula_guard,
-            self.columns,
-            self.units,
-            self.limits,
-        )
+        self._rules = LongRules(self)
         self._raw: Any = None
         self._writing: Any = None
         self._waiting: deque[tuple[Any, int]] = deque()
@@ -117,16 +83,7 @@ class LongColumnarCsv:
         self._carry: list[bytes] = []
         self._carry_line = 0
         self._blank_rows = 0
-        self._row = RowPath(
-            self.fast,
-            self.ranges,
-            self.scheme,
-            self.context,
-            self.formula_guard,
-            self.columns,
-            self.units,
-            self.limits,
-        )
+        self._row = RowPath(self)
         self._by_row_parts = 0
 
     @property
@@ -205,7 +162,7 @@ class LongColumnarCsv:
             if not started:
                 started = True
                 self._start()
-            line += _line_count(body) if ends else 1
+            line += line_count(body) if ends else 1
             if progress is not None:
                 progress(self.stats.samples)
             if self._carry and sum(map(len, self._carry)) > CARRY_CHUNKS * _chunk_bytes():
@@ -367,7 +324,7 @@ class LongColumnarCsv:
                 for raw in normal.split(b"\n")[:-1]:
                     yield decode_line(raw, self.source) + "\n"
 
-        tab = self._row.rest(start, lines(), self._split.seen)
+        tab = self._row.reader(start, lines(), self._split.seen)
         through = start - 1
         for n, record in enumerate(tab.records, start=1):
             self._row.write(record, self.stats)

@@ -1293,6 +1293,11 @@ _CHILD_REWORDING: tuple[tuple[str, str], ...] = (
     ("before taking any supplement", "before giving your child any supplement"),
     ("your care team", "your child's care team"),
     ("Your care team", "Your child's care team"),
+    # The notes on the usual course after chemotherapy or a transplant (recovery_context,
+    # transplant_context) and febrile neutropenia's meaning.
+    ("not a prediction for you", "not a prediction for your child"),
+    ("(your own stem cells,", "(your child's own stem cells,"),
+    ("even when the person feels fairly well", "even when the child seems fairly well"),
 )
 
 
@@ -1526,13 +1531,14 @@ def safety_line(*, fever: bool = False, low_white: bool = False) -> str:
     return SAFETY_LINE_LOW_WHITE if low_white else SAFETY_LINE
 
 
-def recovery_context(days_since_chemo: int) -> str:
+def recovery_context(days_since_chemo: int, *, child: bool = False) -> str:
     """Place day N after chemotherapy on the usual recovery timeline.
 
     Before day 7 counts are usually still falling; days 7-14 are the usual low point; by 3 to
     4 weeks they usually recover; the marrow usually refills by day 40-60; past day 60 counts
     still low deserve a review (docs/clinical.md sections 1 and 5). Returns two or three
-    sentences. Raises ValueError for a negative number of days.
+    sentences; ``child``: worded for the parent of a child under 18 ("your child's care team",
+    "not a prediction for your child"). Raises ValueError for a negative number of days.
     """
     if days_since_chemo < 0:
         raise ValueError(f"days since chemotherapy cannot be negative, got {days_since_chemo}")
@@ -1569,13 +1575,15 @@ def recovery_context(days_since_chemo: int) -> str:
             "months, sometimes years, but counts that are still low now deserve a review with your "
             "care team."
         )
-    return f"{phase} {_TIMELINE_CAVEAT}"
+    text = f"{phase} {_TIMELINE_CAVEAT}"
+    return _for_child_words(text) if child else text
 
 
-def transplant_context(kind: Literal["auto", "allo"]) -> str:
+def transplant_context(kind: Literal["auto", "allo"], *, child: bool = False) -> str:
     """Where counts stand after an autologous (``auto``) or allogeneic (``allo``) stem cell
     transplant: what the transplant is and how engraftment is dated (docs/clinical.md sections
-    1 and 5). Raises ValueError for another kind."""
+    1 and 5); ``child``: worded for the parent of a child under 18. Raises ValueError for
+    another kind."""
     if kind == "auto":
         # [C1]
         what = (
@@ -1596,10 +1604,11 @@ def transplant_context(kind: Literal["auto", "allo"]) -> str:
     else:
         raise ValueError(f"unknown transplant kind {kind!r}; known: {', '.join(TRANSPLANT_KINDS)}")
     # ASTCT engraftment [C5].
-    return (
+    text = (
         f"{what} counts stay low until the new cells settle in the marrow (engraftment). "
         "Neutrophils count as engrafted from the first of three days in a row at 0.5 x10^9/L "
         "or more, platelets from the first of three days in a row at 20 x10^9/L or more "
         f"without a platelet transfusion in the week before (ASTCT).{deadline} This is the "
         "usual course, not a prediction for you."
     )
+    return _for_child_words(text) if child else text

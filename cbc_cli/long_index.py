@@ -229,12 +229,12 @@ def field_hashes(fields: Fields | None, column: int | None, rows: np.ndarray) ->
 
     if column is None or fields is None:
         return np.full(len(rows), word_hash(b""), dtype=np.uint64)
-    from cbc_cli.splitter import _masks
+    from cbc_cli.splitter import word_masks
 
     start, end = fields.start(column)[rows], fields.end(column)[rows]
     length = end - start
     h = length.astype(np.uint64) * np.uint64(_P1)
-    masks = _masks()
+    masks = word_masks()
     for k in range(0, int(length.max(initial=0)), 8):
         take = np.clip(length - k, 0, 8)
         w = fields.loads[np.minimum(start + k, end)] & masks.take(take)
@@ -259,14 +259,14 @@ def compare(fields: Fields, column: int, a: np.ndarray, b: np.ndarray) -> np.nda
     compared as bytes (as Python compares them, and UTF-8 text by code point)."""
     import numpy as np
 
-    from cbc_cli.splitter import _masks
+    from cbc_cli.splitter import word_masks
 
     start, end = fields.start(column), fields.end(column)
     sa, ea, sb, eb = start[a], end[a], start[b], end[b]
     la, lb = ea - sa, eb - sb
     out = np.zeros(len(a), dtype=np.int8)
     open_ = np.ones(len(a), dtype=bool)
-    masks = _masks()
+    masks = word_masks()
     longest = int(max(la.max(initial=0), lb.max(initial=0)))
     for k in range(0, longest, 8):
         # Big-endian words: their order is the order of their bytes (the padding is 0).

@@ -13,14 +13,10 @@ import io
 from collections.abc import Iterator
 
 from cbc_cli.batch import BatchStats, count, interpret_record
-from cbc_cli.columnar import FastPlan
-from cbc_cli.grading import Scheme
-from cbc_cli.limits import Limits
-from cbc_cli.long_index import SampleIndex, SampleRecorder
-from cbc_cli.panel import Patient
-from cbc_cli.ranges import RangeTable
+from cbc_cli.columnar.state import RunInputs
+from cbc_cli.long_index import SampleRecorder
 from cbc_cli.readers.records import Record
-from cbc_cli.readers.tabular import Tabular, long_record, read_tabular
+from cbc_cli.readers.tabular import SeenSamples, Tabular, long_record, read_tabular
 from cbc_cli.writers.batch_writers import CsvWriter
 
 
@@ -28,19 +24,11 @@ class RowPath:
     """Reads lines of a long export as the row path does, and writes its records' output lines
     into a buffer taken with :meth:`take`."""
 
-    def __init__(
-        self,
-        fast: FastPlan,
-        ranges: RangeTable,
-        scheme: Scheme,
-        context: Patient | None,
-        formula_guard: bool,
-        columns: dict[str, str],
-        units: dict[str, str],
-        limits: Limits,
-    ) -> None:
-        self.fast, self.ranges, self.scheme, self.context = fast, ranges, scheme, context
-        self.columns, self.units, self.limits = columns, units, limits
+    def __init__(self, given: RunInputs) -> None:
+        """The row path of the run ``given`` (its plan, ranges, scheme, person, options)."""
+        fast = self.fast = given.fast
+        self.ranges, self.scheme, self.context = given.ranges, given.scheme, given.context
+        self.columns, self.units, self.limits = given.columns, given.units, given.limits
         self.delim = fast.tab.delimiter
         self.written = 0
         """Records written so far."""
@@ -49,9 +37,9 @@ class RowPath:
             self._buffer,
             fast.tab.header,
             [],
-            scheme,
+            self.scheme,
             long=True,
-            formula_guard=formula_guard,
+            formula_guard=given.formula_guard,
             delimiter=self.delim,
         )
         self.take()  # the header: the caller writes it
@@ -62,21 +50,14 @@ class RowPath:
         """The records of these lines (``first_line`` is the first's number), the samples' keys
         by their first line, and the reader (its blank rows and notes)."""
         recorder = SampleRecorder()
-        tab = read_tabular(
-            iter([self.fast.header_text + "\n", *texts]),
-            delimiter=self.delim,
-            column_options=self.columns,
-            unit_options=self.units,
-            first_line=first_line - 1,
-            limits=self.limits,
-            seen=recorder,
-        )
+        tab = self.reader(first_line, iter(texts), recorder)
         records = list(tab.records)
         return records, recorder, tab
 
-    def rest(self, first_line: int, texts: Iterator[str], seen: SampleIndex) -> Tabular:
-        """A reader of all the lines left (one reader, so that a long sample is read whole),
-        asking the run's index which samples came before."""
+    def reader(self, first_line: int, texts: Iterator[str], seen: SeenSamples) -> Tabular:
+        """A reader of these lines (``first_line`` is the first's number) with the export's
+        header; for all the lines left, one reader, so that a long sample is read whole.
+        ``seen``: the run's index of the samples that came before, or a recorder of these."""
         return read_tabular(
             _chain(self.fast.header_text + "\n", texts),
             delimiter=self.delim,

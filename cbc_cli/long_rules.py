@@ -15,21 +15,18 @@ in its place (the caller's ``row_path``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.batch import BatchStats
-from cbc_cli.columnar import ColumnarCsv, FastPlan, _formula_rows
+from cbc_cli.columnar import ColumnarCsv, FastPlan
+from cbc_cli.columnar.cells import formula_rows
+from cbc_cli.columnar.state import RunInputs
 from cbc_cli.engine import LAB_CRITICAL_FLAGS
-from cbc_cli.grading import Scheme
-from cbc_cli.limits import Limits
 from cbc_cli.long_samples import text_ids
 from cbc_cli.models import URGENCY_ORDER
-from cbc_cli.panel import Patient
-from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.columns import ColumnMap
 from cbc_cli.readers.records import CellReader, is_missing
-from cbc_cli.readers.source import Source
 from cbc_cli.readers.tabular import Tabular
 from cbc_cli.splitter import KeyIndex, Vocabulary
 from cbc_cli.units import Quantity
@@ -47,9 +44,9 @@ number of its first."""
 
 class _Judge:
     """The wide path's rules, judged per sample: this module reaches ``ColumnarCsv`` only
-    through its ``judge_rows``, ``outcome`` and ``person_id`` (and ``_chunks`` for reading,
-    called by the runner). The rules are the engine's: no flag, grade or urgency is worked out
-    here."""
+    through its public ``read``, ``judge_rows``, ``outcome``, ``outcome_count`` and
+    ``person_id`` (and ``chunks`` for reading, called by the runner). The rules are the
+    engine's: no flag, grade or urgency is worked out here."""
 
     def __init__(self, rules: ColumnarCsv) -> None:
         self.rules = rules
@@ -71,14 +68,14 @@ class _Judge:
 
     def known(self) -> int:
         """How many outcome ids there are so far."""
-        return int(self.rules._outcomes.count)
+        return self.rules.outcome_count
 
     def verdict(self, outcome_id: int) -> Any:
         """The engine's verdict behind an outcome id; None when the row path decides."""
         return self.rules.outcome(outcome_id)
 
 
-class _Outcomes:
+class _SampleOutcomes:
     """By outcome id (ColumnarCsv.judge_rows): whether such a sample goes to the row path, its
     urgency's index, and what follows each of its rows. A row's tail is its flag cell (by the
     row's analyte: ``width`` per id, one for each analyte read, then one for a row without a
@@ -128,20 +125,10 @@ class LongRules:
     """The columnar rules over the samples of one long export, with their caches (cell texts,
     values read, persons, outcomes) kept across chunks."""
 
-    def __init__(
-        self,
-        fast: FastPlan,
-        source: Source,
-        ranges: RangeTable,
-        scheme: Scheme,
-        context: Patient | None,
-        out: TextIO,
-        formula_guard: bool,
-        columns: dict[str, str],
-        units: dict[str, str],
-        limits: Limits,
-    ) -> None:
-        self.fast, self.scheme, self.formula_guard = fast, scheme, formula_guard
+    def __init__(self, given: RunInputs) -> None:
+        """The rules of the run ``given`` (its plan, ranges, scheme, person, options)."""
+        fast, scheme = given.fast, given.scheme
+        self.fast, self.scheme, self.formula_guard = fast, scheme, given.formula_guard
         tab = fast.tab
         self.delim = tab.delimiter
         self.ctx = tab.columns.context
@@ -159,18 +146,17 @@ class LongRules:
             wide, fast.header_text, fast.header_line, fast.skip_bytes, width, list(ANALYTES)
         )
         self._rules = ColumnarCsv(
-            plan,
-            source,
-            ranges,
-            scheme,
-            context,
-            out,
-            formula_guard,
-            BatchStats(),
-            columns,
-            units,
-            jobs=1,
-            limits=limits,
+            fast=plan,
+            source=given.source,
+            ranges=given.ranges,
+            scheme=scheme,
+            context=given.context,
+            out=given.out,
+            formula_guard=given.formula_guard,
+            stats=BatchStats(),
+            columns=given.columns,
+            units=given.units,
+            limits=given.limits,
             sink="none",  # the verdicts only: this module writes its own lines
         )
         self.judge = _Judge(self._rules)
@@ -189,12 +175,12 @@ class LongRules:
         # Per analyte: each distinct value read, by value id; id 0 is "no value".
         self._quantities: list[list[Quantity | int]] = [[0] for _ in self.judge.read]
         self._persons: dict[tuple[int, int], int] = {}
-        self._outcomes = _Outcomes(len(self.judge.read) + 1)
+        self._outcomes = _SampleOutcomes(len(self.judge.read) + 1)
 
     def chunks(self) -> Any:
         """The input after the header, a chunk of whole lines at a time (as the wide path reads
         it: ``ColumnarCsv``'s reader)."""
-        return self._rules._chunks()
+        return self._rules.chunks()
 
     def _ids(self, fields: Fields, name: str) -> np.ndarray | None:
         column = self.ctx.get(name)
@@ -267,7 +253,7 @@ class LongRules:
             critical = np.asarray(self._critical, dtype=bool)[flag_ids[:m]]
             slow[gid[critical]] = True
         if self.formula_guard:
-            formula = _formula_rows(fields, self.delim)
+            formula = formula_rows(fields, self.delim)
             slow[gid[formula[formula < m]]] = True
         person = self._sample_persons(fields, m, gid, starts)
         slow |= person < 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cbc_cli.columnar import _has_blank_rows, _has_field_longer, _is_utf8
+from cbc_cli.columnar.cells import has_blank_rows, has_field_longer, is_utf8
 from cbc_cli.limits import Limits
 from cbc_cli.splitter import Vocabulary, split
 
@@ -34,11 +34,11 @@ def regular_samples(
     fields = split(data, width, delimiter)
     if fields is None:
         return None
-    if (fields.data >= 0x80).any() and not _is_utf8(data):
+    if (fields.data >= 0x80).any() and not is_utf8(data):
         return None
-    if _has_blank_rows(fields, delimiter):
+    if has_blank_rows(fields, delimiter):
         return None
-    if len(data) > limits.field and _has_field_longer(fields, limits.field):
+    if len(data) > limits.field and has_field_longer(fields, limits.field):
         return None
     if any(_padded_at_ends(fields, c) for c in keys):
         return None
@@ -74,12 +74,12 @@ def _same_as_previous(fields: Fields, column: int) -> np.ndarray:
     """Whether each row's field in ``column`` (from the second row) equals the row before's."""
     import numpy as np
 
-    from cbc_cli.splitter import _masks
+    from cbc_cli.splitter import word_masks
 
     start, end = fields.start(column), fields.end(column)
     length = end - start
     same = length[1:] == length[:-1]
-    masks = _masks()
+    masks = word_masks()
     for k in range(0, int(length.max(initial=0)), 8):
         w = fields.loads[np.minimum(start + k, end)] & masks.take(np.clip(length - k, 0, 8))
         same &= w[1:] == w[:-1]
@@ -132,5 +132,5 @@ def text_ids(vocabulary: Vocabulary, fields: Fields, column: int) -> np.ndarray:
     texts = np.ascontiguousarray(grid).view(np.dtype((np.void, width))).ravel()
     _, first, inverse = np.unique(texts, return_index=True, return_inverse=True)
     body = fields.body
-    ids = [vocabulary._text_id(body[start[r] : end[r]]) for r in first.tolist()]
+    ids = [vocabulary.text_id(body[start[r] : end[r]]) for r in first.tolist()]
     return np.asarray(ids, dtype=np.int64)[inverse.ravel()]

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
     from cbc_cli.batch import BatchOptions, BatchStats
 
-MAGIC = b"PAR1"
 BATCH_ROWS = 16_384
 """Rows read at a time: a row group is read in slices of this size, never whole."""
 ROW_GROUP_ROWS = 65_536
@@ -34,11 +33,6 @@ columns added, a row group of the benchmark export costs about 11 MiB, and the w
 again while it encodes it: 131,072 rows took the run past 150 MiB (benchmarks/parquet.py)."""
 CSV_BUFFER = 1 << 20
 """Bytes of CSV text handed on at a time: the size of the columnar path's chunks."""
-
-
-def is_parquet(head: bytes) -> bool:
-    """Whether the first bytes of an input are Parquet's magic."""
-    return head[:4] == MAGIC
 
 
 def open_parquet(path: str) -> Any:

@@ -23,6 +23,10 @@ from cbc_cli.units import unit_factor
 CONDITIONS = ("pregnancy-1", "pregnancy-2", "pregnancy-3", "profile-duffy-null", "age-unknown")
 """Conditions a row may be limited to; ``age-unknown`` is met exactly when no age is given."""
 Kind = Literal["reference", "critical"]
+SOME_AGE_FROM = AgeBound(1, "m")
+"""Without an age, the critical limits of the age bands from here up (children and adults) are
+weighed (RangeTable.critical_at_some_age); newborns' own limits need the baby's age."""
+
 # Mean lengths, used only to order, overlap-check and gap-check bands written in different units.
 _MEAN_DAYS = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
 
@@ -399,6 +403,7 @@ class RangeTable:
         self._by_age: dict[tuple[object, ...], Selection] = {}
         self._bounds: dict[tuple[str, str], AgeBounds] = {}
         self._grouped: dict[tuple[str, str], list[list[ReferenceRange]]] = {}
+        self._some_age: dict[tuple[str, str | None], Envelope | None] = {}
 
     def rows_for(self, analyte: str) -> list[ReferenceRange]:
         """Every row for an analyte, in load order."""
@@ -460,6 +465,36 @@ class RangeTable:
             if len(cache) < 100_000:
                 cache[at] = chosen
         return chosen
+
+    def critical_at_some_age(self, analyte: str, patient: Patient) -> Envelope | None:
+        """For a person whose age is not given: the critical limits of every age band from
+        SOME_AGE_FROM up (the highest layer's rows without a condition that fit the person's
+        sex), as an envelope; its inner limits (the highest low, the lowest high) are where a
+        value is critical at some of those ages. None when the age is given or no such row is
+        loaded.
+
+        The age-unknown rows decide when a value is critical for every age; between them and
+        these inner limits the value is critical for some ages only, which engine.decide does
+        not let a missing age leave below "soon" (docs/clinical.md section 5).
+        """
+        if patient.age is not None:
+            return None
+        key = (analyte, patient.sex)
+        if key not in self._some_age:
+            found: Envelope | None = None
+            for group in self._groups(analyte, "critical"):
+                rows = [
+                    r
+                    for r in group
+                    if r.condition is None
+                    and _days(r.age_to) > _days(SOME_AGE_FROM)
+                    and (patient.sex is None or r.sex in ("any", patient.sex))
+                ]
+                if rows:
+                    found = envelope(rows, "critical")
+                    break
+            self._some_age[key] = found
+        return self._some_age[key]
 
     def cache_size(self) -> int:
         """How many answers :meth:`select` keeps: one for each analyte, kind of limit and

@@ -32,12 +32,13 @@ from cbc_cli.units import format_value
 from cbc_cli.wording import (
     FINDING_LABELS,
     FLAG_WORDS,
-    URGENCY_TITLE,
     deferred_flag_words,
     envelope_footnote,
     envelope_reason,
+    is_child_info,
     person_words,
     plural,
+    urgency_title,
 )
 
 if TYPE_CHECKING:
@@ -203,7 +204,11 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
     parts.append(
         Panel(
             said,
-            title=Text("Could not be read" if unread else URGENCY_TITLE[urgency]),
+            title=Text(
+                "Could not be read"
+                if unread
+                else urgency_title(urgency, child=is_child_info(patient))
+            ),
             title_align="left",
             border_style="red" if unread else URGENCY_STYLE[urgency],
             box=box.HEAVY if urgency == "now" else box.ROUNDED,

@@ -27,7 +27,7 @@ from cbc_cli.explanations import DISCLAIMER
 from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE
 from cbc_cli.trend.model import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
 from cbc_cli.trend.words import day_words, value_text
-from cbc_cli.wording import URGENCY_TITLE, plural
+from cbc_cli.wording import plural, speaks_to_parent, urgency_title
 
 CHART_HEIGHT = 10
 SPARK = "▁▂▃▄▅▆▇█"
@@ -380,6 +380,8 @@ def person_view(
 ) -> RenderableType:
     """The page for one person: table, charts, milestones, changes, words, care-team message."""
     transplant = report.transplant is not None
+    # A child's series speaks to the parent, as its sentences do (trend.build).
+    child = speaks_to_parent(person.latest)
     used = [d for d in person.draws if d.used]
     head = Text("Counts over time", style="bold")
     if person.patient_id:
@@ -414,7 +416,8 @@ def person_view(
         parts.append(Text("Milestones", style="bold underline"))
         parts.extend(_milestone_line(m, transplant) for m in shown)
     if person.changes:
-        parts.append(Text("Changes worth a call to the care team", style="bold underline"))
+        team = "your child's care team" if child else "the care team"
+        parts.append(Text(f"Changes worth a call to {team}", style="bold underline"))
         parts.extend(Text(f"• {c.message}", style="yellow") for c in person.changes)
     for alert in person.alerts:
         parts.append(
@@ -435,7 +438,7 @@ def person_view(
         parts.append(
             Panel(
                 Text(person.message),
-                title=Text(URGENCY_TITLE[person.urgency]),
+                title=Text(urgency_title(person.urgency, child=child)),
                 title_align="left",
                 border_style=URGENCY_STYLE[person.urgency],
                 box=box.HEAVY if person.urgency == "now" else box.ROUNDED,

@@ -79,7 +79,9 @@ _EMPTY = (1 << 64) - 1
 _MASK_VALUES = [(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1]
 
 
-def _masks() -> np.ndarray:
+def word_masks() -> np.ndarray:
+    """By length ``k`` (0 to 8 bytes): the uint64 mask that keeps a word's first ``k`` bytes
+    (little-endian), so that a field loaded as 8 bytes from its start is cut to its length."""
     import numpy as np
 
     return np.array(_MASK_VALUES, dtype=np.uint64)
@@ -91,7 +93,7 @@ def _words(fields: Fields, start: np.ndarray, end: np.ndarray) -> np.ndarray | N
     length = end - start
     if len(length) and int(length.max()) > 8:
         return None
-    return fields.loads[start] & _masks().take(length)  # type: ignore[no-any-return]
+    return fields.loads[start] & word_masks().take(length)  # type: ignore[no-any-return]
 
 
 class KeyIndex:
@@ -240,13 +242,14 @@ class Vocabulary:
         keys = _words(fields, start, end)
         if keys is None:
             texts = [body[s:e] for s, e in zip(start.tolist(), end.tolist(), strict=True)]
-            return np.fromiter((self._text_id(t) for t in texts), dtype=np.int64, count=len(texts))
+            return np.fromiter((self.text_id(t) for t in texts), dtype=np.int64, count=len(texts))
         return self._index.ids(
             keys,
-            lambda _, rows: [self._text_id(body[start[r] : end[r]]) for r in rows.tolist()],
+            lambda _, rows: [self.text_id(body[start[r] : end[r]]) for r in rows.tolist()],
         )
 
-    def _text_id(self, raw: bytes) -> int:
+    def text_id(self, raw: bytes) -> int:
+        """The index of ``raw`` (UTF-8) in ``texts``, added as the next text when new."""
         found = self._by_text.get(raw)
         if found is None:
             found = self._by_text[raw] = len(self.texts)

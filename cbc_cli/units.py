@@ -34,11 +34,12 @@ _G_DL_PER_MMOL_L = 10_000 / 6_206
 # choice. Real values in 10^9/L this high are rare (leukemias) and can be given with their unit;
 # cells/uL values this size are everyday results.
 AMBIGUOUS_BARE = {"wbc": 100.0, "anc": 100.0, "alc": 100.0}
-# The critical limits that hold at every age (10^9/L; low, high), to say how urgent each reading
-# of such a bare number would be: the AGE-INDEPENDENT FLOOR rows of
-# reference_ranges/critical_limits.toml (docs/clinical.md section 5). A test keeps them equal.
-CRITICAL_AT_EVERY_AGE: dict[str, tuple[float | None, float | None]] = {
-    "wbc": (1.0, 50.0),
+# The critical limits used when no age is given (10^9/L; low, high: critical for adults and
+# children alike), to say how urgent each reading of such a bare number would be: the
+# age-unknown rows of reference_ranges/critical_limits.toml (docs/clinical.md section 5). A test
+# keeps them equal.
+CRITICAL_AGE_NOT_GIVEN: dict[str, tuple[float | None, float | None]] = {
+    "wbc": (2.0, 42.9),
     "anc": (0.5, None),
 }
 
@@ -344,7 +345,7 @@ def to_canonical(
 def _ambiguous_bare(analyte_id: str, number: float) -> str:
     """Why a bare white-cell count is refused, saying how urgent each reading would be: never a
     guess at the unit, but never silence about a value critical either way."""
-    low, high = CRITICAL_AT_EVERY_AGE.get(analyte_id, (None, None))
+    low, high = CRITICAL_AGE_NOT_GIVEN.get(analyte_id, (None, None))
     per_ul = number / 1000
     as_count = high is not None and number > high
     as_per_ul = low is not None and per_ul < low

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from cbc_cli.models import PatientInfo
+from cbc_cli.age import ADULT_FROM, at_least, parse_age
+from cbc_cli.errors import CbcError
+from cbc_cli.models import PatientInfo, Result, Urgency
 
 FLAG_WORDS = {
     "N": "normal",
@@ -19,6 +21,15 @@ URGENCY_TITLE = {
     "routine": "Mention at your next contact",
     "soon": "Contact your care team soon",
     "now": "Contact your care team now",
+}
+# The same titles for a child (age under 18 known): the reader is most often a parent, as the
+# care-team message below the title assumes (docs/clinical.md section 6: the tool speaks to the
+# person who reads it). The urgency codes themselves never change.
+CHILD_URGENCY_TITLE = {
+    "none": "Nothing out of range",
+    "routine": "Mention at your child's next contact",
+    "soon": "Contact your child's care team soon",
+    "now": "Contact your child's care team now",
 }
 # The labels of a finding's parts, in the order a person reads them (docs/clinical.md section 6).
 FINDING_LABELS = (
@@ -48,6 +59,31 @@ def person_words(patient: PatientInfo, degree: str = "C") -> list[str]:
     if patient.transplant:
         words.append(f"{patient.transplant} transplant")
     return words
+
+
+def urgency_title(urgency: Urgency, *, child: bool = False) -> str:
+    """The title over the care-team message: ``Contact your care team now``, and for a child's
+    parent ``Contact your child's care team now``."""
+    return (CHILD_URGENCY_TITLE if child else URGENCY_TITLE)[urgency]
+
+
+def is_child_info(patient: PatientInfo) -> bool:
+    """Whether a result's person is known to be under 18 (``PatientInfo.age``, as the engine
+    wrote it): the views then address a parent, as the engine's message does. An age that is
+    missing or cannot tell is not a child's."""
+    if not patient.age:
+        return False
+    try:
+        age = parse_age(patient.age)
+    except CbcError:
+        return False
+    return at_least(age, ADULT_FROM) is False
+
+
+def speaks_to_parent(latest: Result | None) -> bool:
+    """Whether a series (``cbc trend``) speaks to a parent: its latest draw is a child's (the age
+    at that draw, from ``--age``, ``--dob`` or the draw's own age or birth date, is under 18)."""
+    return latest is not None and is_child_info(latest.patient)
 
 
 def plural(n: int, noun: str) -> str:

@@ -404,11 +404,17 @@ def test_no_sex_vocabulary_outside_its_data_file() -> None:
 
 
 def test_removed_dead_code_stays_removed() -> None:
-    from cbc_cli import units
+    from cbc_cli import arrow, columnar, parquet, units
     from cbc_cli.readers import source
 
     assert not hasattr(units, "convert")
     assert not hasattr(source, "FORMATS")
+    # Parquet is read as CSV text: no record-by-record Arrow route, no second magic check.
+    assert not hasattr(arrow, "interpret_records")
+    assert not hasattr(parquet, "is_parquet")
+    # One plan for both layouts (columnar.plan, long=True); no private name re-exported.
+    assert not (ROOT / "long_plan.py").exists()
+    assert not [name for name in columnar.__all__ if name.startswith("_")]
 
 
 # What only an incremental JSON decoder needs: decoding a value at a position (raw_decode), or a

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_columnar import AGES, EDGES, NOISE, SEXES
+from test_columnar import AGES, EDGES, NOISE, SEXES, export_text
 from test_columnar import (
     test_columnar_imports_only_the_engines_public_rules as _imports_only_public_rules,
 )
@@ -17,7 +17,8 @@ from test_columnar import (
 from cbc_cli import columnar
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import BatchStats, count, run
-from cbc_cli.columnar_long import LongColumnarCsv, plan_long
+from cbc_cli.columnar import plan
+from cbc_cli.columnar_long import LongColumnarCsv
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.long_index import SampleIndex, sample_keys
 from cbc_cli.panel import Patient
@@ -89,15 +90,7 @@ def long_exports(draw: st.DrawFn) -> str:
             cells.append(draw(st.sampled_from(["", "x", "@x", "-"])))
             rows.append(cells)
 
-    def line(cells: list[str]) -> str:
-        return ",".join(f'"{c}"' if "," in c or "\n" in c else c for c in cells)
-
-    text = "\n".join([",".join(header), *(line(r) for r in rows)]) + "\n"
-    if draw(st.booleans()):
-        text = text.replace("\n", "\r\n")
-    if draw(st.integers(0, 4)) == 0:
-        text = text.replace("\nS3,", "\n\nS3,")  # a blank line: that chunk is read by csv
-    return text
+    return export_text(draw, header, rows)
 
 
 def _scalar(path: Path, scheme_id: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, ...]:
@@ -137,14 +130,25 @@ def _run(
 ) -> tuple[tuple[str, ...], LongColumnarCsv]:
     scheme = resolve_scheme(scheme_id)
     source = open_source(str(path))
-    fast = plan_long(source, "auto", {}, {}, limits)
+    fast = plan(source, "auto", {}, {}, limits, long=True)
     assert fast is not None
     out = io.StringIO()
     tab = fast.tab
     CsvWriter(out, tab.header, [], scheme, long=True, delimiter=tab.delimiter)
     stats = BatchStats()
     runner = LongColumnarCsv(
-        fast, source, default_ranges(), scheme, Patient(), out, True, stats, {}, {}, limits, jobs
+        fast=fast,
+        source=source,
+        ranges=default_ranges(),
+        scheme=scheme,
+        context=Patient(),
+        out=out,
+        formula_guard=True,
+        stats=stats,
+        columns={},
+        units={},
+        jobs=jobs,
+        limits=limits,
     )
     runner.run()
     source.close()
@@ -278,7 +282,7 @@ def test_a_many_sample_export_matches_the_row_path(tmp_path: Path) -> None:
 def test_the_shipped_long_export_takes_the_row_path_for_its_range_column() -> None:
     # A reference_range column changes how a value is judged: the columnar rules leave it.
     source = open_source(str(ROOT / "examples" / "long_export.csv"))
-    assert plan_long(source, "auto", {}, {}) is None
+    assert plan(source, "auto", {}, {}, long=True) is None
     source.close()
 
 
@@ -299,7 +303,7 @@ def test_plan_long_covers_only_what_it_can(tmp_path: Path, header: str, covered:
     path = tmp_path / "x.csv"
     path.write_text(header + "\n")
     source = open_source(str(path))
-    assert (plan_long(source, "auto", {}, {}) is not None) is covered
+    assert (plan(source, "auto", {}, {}, long=True) is not None) is covered
     source.close()
 
 
@@ -370,7 +374,7 @@ def test_cbc_check_takes_long_exports_through_the_columnar_path(
 
 @pytest.mark.parametrize(
     "module",
-    ["long_plan.py", "long_samples.py", "long_index.py", "long_rules.py", "long_rowpath.py"],
+    ["long_samples.py", "long_index.py", "long_rules.py", "long_rowpath.py"],
 )
 def test_the_long_modules_ask_the_engine_and_restate_no_rule(module: str) -> None:
     # columnar_long.py is checked with columnar.py (tests/test_columnar.py); so are the modules

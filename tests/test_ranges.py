@@ -4,7 +4,7 @@ Expected numbers are those of the sources: the Merck Manual CBC table for adults
 Laboratories' intervals (Dallman's mean +/- 2 SD) for children's red cells, ARUP for WBC, Mayo
 Clinic Health System for platelets, UCSF then Univ. of Iowa for neutrophils, Iowa for
 lymphocytes; WHO 2024 and Abbassi-Ghanavati 2009 in pregnancy; Kost 1990 and 1991, newborn
-hospital policies and the age-independent floor for critical limits.
+hospital policies and the age-unknown rows for critical limits.
 """
 
 from __future__ import annotations
@@ -519,14 +519,14 @@ def critical(table: RangeTable, analyte: str, patient: Patient) -> tuple[object,
 @pytest.mark.parametrize(
     ("analyte", "limits"),
     [
-        ("hgb", (6.6, 25.0)),
-        ("hct", (18, 70)),
-        ("plt", (25, 1000)),
-        ("wbc", (1.0, 50.0)),
+        ("hgb", (6.6, 20.8)),
+        ("hct", (18, 62)),
+        ("plt", (37, 916)),
+        ("wbc", (2.0, 42.9)),
         ("anc", (0.5, None)),
     ],
 )
-def test_age_unknown_uses_the_floor(
+def test_age_unknown_uses_the_age_unknown_rows(
     table: RangeTable, analyte: str, limits: tuple[object, ...]
 ) -> None:
     for patient in (Patient(), Patient(sex="female"), Patient(sex="male")):
@@ -534,7 +534,7 @@ def test_age_unknown_uses_the_floor(
         row = table.select(analyte, patient, "critical").range
         assert row is not None
         assert row.condition == "age-unknown"
-    # With an age, the age band's row, never the floor.
+    # With an age, the age band's row, never the age-unknown one.
     row = table.select(analyte, adult("female", 40), "critical").range
     assert row is not None
     assert row.condition is None
@@ -790,16 +790,40 @@ def test_command_line_says_how_a_value_without_an_age_was_judged(
     assert "No single range" in out
 
 
-def test_the_floor_is_critical_at_every_age(table: RangeTable) -> None:
-    # A value beyond an age-unknown row must be beyond the critical limit of every age band, so
-    # that a missing age never makes a critical value look less urgent.
+def test_age_unknown_rows_are_critical_for_adults_and_children(table: RangeTable) -> None:
+    # A value beyond an age-unknown row must be beyond the critical limit of every age band from
+    # 1 month up (children's and adults'), so that a missing age never makes such a value look
+    # less urgent for either; newborns' own limits need the baby's age.
     crit = [r for r in table.rows if r.has("critical") and r.layer == 0]
-    for floor in (r for r in crit if r.condition == "age-unknown"):
-        banded = [r for r in crit if r.analyte == floor.analyte and r.condition is None]
-        assert banded, floor.analyte
-        if floor.critical_low is not None:
+    mean_days = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
+    for row in (r for r in crit if r.condition == "age-unknown"):
+        banded = [
+            r
+            for r in crit
+            if r.analyte == row.analyte
+            and r.condition is None
+            and (r.age_to is None or r.age_to.n * mean_days[r.age_to.unit] > 30.4375)
+        ]
+        assert banded, row.analyte
+        if row.critical_low is not None:
             assert all(r.critical_low is not None for r in banded)
-            assert floor.critical_low <= min(r.critical_low or 0 for r in banded), floor.analyte
-        if floor.critical_high is not None:
+            assert row.critical_low <= min(r.critical_low or 0 for r in banded), row.analyte
+        if row.critical_high is not None:
             assert all(r.critical_high is not None for r in banded)
-            assert floor.critical_high >= max(r.critical_high or 0 for r in banded), floor.analyte
+            assert row.critical_high >= max(r.critical_high or 0 for r in banded), row.analyte
+
+
+@pytest.mark.parametrize(
+    ("analyte", "low", "high"),
+    # Kost 1991 children, Kost 1990 adults: the stricter of the two on each side.
+    [("plt", 53, 910), ("wbc", 2.1, 37.0), ("hgb", 6.9, 19.9), ("hct", 20, 61)],
+)
+def test_critical_at_some_age_is_the_stricter_of_children_and_adults(
+    table: RangeTable, analyte: str, low: float, high: float
+) -> None:
+    for patient in (Patient(), Patient(sex="female")):
+        some = table.critical_at_some_age(analyte, patient)
+        assert some is not None
+        assert (some.inner_low, some.inner_high) == (low, high)
+    # With an age the person's own band decides: nothing to weigh.
+    assert table.critical_at_some_age(analyte, adult("female", 40)) is None

@@ -14,7 +14,7 @@ import pytest
 from helpers import run_cli as run
 
 from cbc_cli.ranges import shipped_ranges_dir
-from cbc_cli.units import CRITICAL_AT_EVERY_AGE
+from cbc_cli.units import CRITICAL_AGE_NOT_GIVEN
 
 
 def test_deferred_wbc_row_says_why_in_the_table_json_and_html(
@@ -83,14 +83,14 @@ def test_a_quote_open_at_the_end_of_the_file_says_the_file_ends(
     assert "line limit" not in out
 
 
-def test_bare_white_count_limits_are_the_shipped_age_independent_floor() -> None:
-    # The refusal of a bare "150" says how urgent each reading is by the limits that hold at
-    # every age: those must be the shipped AGE-INDEPENDENT FLOOR rows.
+def test_bare_white_count_limits_are_the_shipped_age_unknown_rows() -> None:
+    # The refusal of a bare "150" says how urgent each reading is by the limits used when no age
+    # is given: those must be the shipped age-unknown rows.
     doc = tomllib.loads((shipped_ranges_dir() / "critical_limits.toml").read_text("utf-8"))
     floor = {
         r["analyte"]: (r.get("critical_low"), r.get("critical_high"))
         for r in doc["range"]
         if r.get("condition") == "age-unknown"
     }
-    for analyte, limits in CRITICAL_AT_EVERY_AGE.items():
+    for analyte, limits in CRITICAL_AGE_NOT_GIVEN.items():
         assert floor[analyte] == limits

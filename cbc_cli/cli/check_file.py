@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar
 
 from cbc_cli.batch import BatchOptions, BatchStats, BatchSummary, count, run
 from cbc_cli.cli.formats import FileRun, open_writer, print_file_table
@@ -30,8 +30,12 @@ if TYPE_CHECKING:
     from rich.progress import ProgressColumn
 
     from cbc_cli.columnar import ColumnarCsv, FastPlan
+    from cbc_cli.columnar.state import RunInputs
     from cbc_cli.columnar_long import LongColumnarCsv
     from cbc_cli.models import Result
+
+_Run = TypeVar("_Run", bound="RunInputs")
+"""A columnar run, wide (ColumnarCsv) or long (LongColumnarCsv)."""
 
 # A progress bar appears on a terminal only once a run is this long.
 PROGRESS_AFTER = 5000
@@ -178,11 +182,8 @@ def _columnar(
     planned = _fast_plan(source, options, context, long=False)
     if planned is None:
         return False
-    from cbc_cli import workers
     from cbc_cli.columnar import ColumnarCsv
-    from cbc_cli.writers.batch_writers import CsvWriter
 
-    fast, columns, units = planned
     out = target.stream
     document = None
     if fmt == "json":
@@ -191,29 +192,17 @@ def _columnar(
 
         document = JsonDocument(out, scheme_info(scheme), brief=options.brief)
         out = document.stream
-    if sink == "csv":
-        CsvWriter(
-            out,
-            fast.tab.header,
-            fast.analytes,
-            scheme,
-            long=False,
-            formula_guard=options.formula_guard,
-            delimiter=fast.tab.delimiter,
-        )
-    runner = ColumnarCsv(
-        fast,
+    runner = _runner(
+        ColumnarCsv,
+        planned,
         source,
+        options,
+        context,
         ranges,
         scheme,
-        context,
-        out,
-        options.formula_guard and sink == "csv",  # the guard is for spreadsheets: CSV only
         stats,
-        columns,
-        units,
-        jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
-        limits=options.limits,
+        out=out,
+        csv=sink == "csv",
         sink=sink,
         count_summary=summary and sink == "csv",
     )
@@ -251,36 +240,63 @@ def _columnar_long(
     planned = _fast_plan(source, options, context, long=True)
     if planned is None:
         return False
-    from cbc_cli import workers
     from cbc_cli.columnar_long import LongColumnarCsv
-    from cbc_cli.writers.batch_writers import CsvWriter
 
-    fast, columns, units = planned
-    CsvWriter(
-        target.stream,
-        fast.tab.header,
-        [],
-        scheme,
-        long=True,
-        formula_guard=options.formula_guard,
-        delimiter=fast.tab.delimiter,
-    )
-    runner = LongColumnarCsv(
-        fast,
-        source,
-        ranges,
-        scheme,
-        context,
-        target.stream,
-        options.formula_guard,
-        stats,
-        columns,
-        units,
-        limits=options.limits,
-        jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
+    runner = _runner(
+        LongColumnarCsv, planned, source, options, context, ranges, scheme, stats, out=target.stream
     )
     _run_fast(runner, source, stats, target, stack)
     return True
+
+
+def _runner(
+    kind: type[_Run],
+    planned: tuple[FastPlan, dict[str, str], dict[str, str]],
+    source: Source,
+    options: BatchOptions,
+    context: Patient,
+    ranges: RangeTable,
+    scheme: Scheme,
+    stats: BatchStats,
+    *,
+    out: TextIO,
+    csv: bool = True,
+    **more: Any,
+) -> _Run:
+    """A columnar run of ``kind`` (wide or long) over the planned export (see _fast_plan),
+    with the command's options; ``more``: what only that kind takes (the wide run's sink).
+    With ``csv`` (CSV output), the output's header is written first: the run writes the rows."""
+    from cbc_cli import workers
+    from cbc_cli.writers.batch_writers import CsvWriter
+
+    fast, columns, units = planned
+    # The formula guard is for spreadsheets: CSV output only.
+    formula_guard = options.formula_guard and csv
+    if csv:
+        CsvWriter(
+            out,
+            fast.tab.header,
+            fast.analytes,  # none for a long export: a row holds one result
+            scheme,
+            long=fast.tab.columns.is_long,
+            formula_guard=formula_guard,
+            delimiter=fast.tab.delimiter,
+        )
+    return kind(
+        fast=fast,
+        source=source,
+        ranges=ranges,
+        scheme=scheme,
+        context=context,
+        out=out,
+        formula_guard=formula_guard,
+        stats=stats,
+        columns=columns,
+        units=units,
+        jobs=options.jobs or min(workers.cpus(), MAX_JOBS),
+        limits=options.limits,
+        **more,
+    )
 
 
 def _fast_plan(
@@ -296,14 +312,11 @@ def _fast_plan(
     # thread (and numpy loads a little sooner). A user's own setting is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from cbc_cli.columnar import plan
-    from cbc_cli.columnar_long import plan_long
     from cbc_cli.readers.columns import parse_column_options, parse_unit_options
 
     columns = parse_column_options(options.columns)
     units = parse_unit_options(options.units)
-    fast = (plan_long if long else plan)(
-        source, options.input_format, columns, units, options.limits
-    )
+    fast = plan(source, options.input_format, columns, units, options.limits, long=long)
     return None if fast is None else (fast, columns, units)
 
 

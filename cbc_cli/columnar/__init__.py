@@ -25,8 +25,10 @@ measurements that chose this are in docs/streams.md and README "Speed and memory
 The modules, one stage each, in the order a chunk meets them (each builds on the one before;
 :class:`ColumnarCsv` is all of them):
 
-- ``plan``: whether an export can take this path, and where its data lines start;
-- ``state``: what a run holds, set up from the plan; ``tables``: the answer tables it keeps;
+- ``plan``: whether an export (wide, or long for cbc_cli.columnar_long) can take this path,
+  and where its data lines start;
+- ``state``: what a run is given (``RunInputs``, the long layout's too) and holds, set up from
+  the plan; ``tables``: the answer tables it keeps;
 - ``reading``: the input cut into chunks of whole lines;
 - ``cells``: a chunk split into fields and each cell's text given an id;
 - ``persons``: each row's sex and age read once per pair and placed in a class of persons;
@@ -42,9 +44,7 @@ numpy is imported only on this path.
 
 from __future__ import annotations
 
-from cbc_cli.columnar.cells import _formula_rows, _has_blank_rows, _has_field_longer, _is_utf8
-from cbc_cli.columnar.plan import FastPlan, plan, plan_layout
-from cbc_cli.columnar.reading import _line_count
+from cbc_cli.columnar.plan import FastPlan, plan
 from cbc_cli.columnar.run import ColumnarCsv
 from cbc_cli.columnar.state import SINKS
 from cbc_cli.columnar.tables import Verdict
@@ -63,12 +63,5 @@ __all__ = [
     "ColumnarCsv",
     "FastPlan",
     "Verdict",
-    # The splitting helpers the long layout (cbc_cli.columnar_long) shares.
-    "_formula_rows",
-    "_has_blank_rows",
-    "_has_field_longer",
-    "_is_utf8",
-    "_line_count",
     "plan",
-    "plan_layout",
 ]

@@ -71,12 +71,12 @@ class Cells(Reading):
         fields = split(normal, self.fast.raw_width, self.delim)
         if fields is None:  # not one row per line
             return _Split(normal, first_line)
-        if (fields.data >= 0x80).any() and not _is_utf8(normal):
+        if (fields.data >= 0x80).any() and not is_utf8(normal):
             return _Split(normal, first_line)  # Latin-1 lines: decoded one by one
-        if _has_blank_rows(fields, self.delim):
+        if has_blank_rows(fields, self.delim):
             # A row of empty fields: the csv reader skips it as blank.
             return _Split(normal, first_line)
-        if len(normal) > self.limits.field and _has_field_longer(fields, self.limits.field):
+        if len(normal) > self.limits.field and has_field_longer(fields, self.limits.field):
             return _Split(normal, first_line)  # the scalar reader makes such rows error rows
         lines = normal.split(b"\n")
         lines.pop()  # the chunk ends with a line end
@@ -84,7 +84,7 @@ class Cells(Reading):
         known = {c: len(self._vocabulary(c).texts) for c in self._text_columns}
         # A field starting with = + - @ TAB or CR may be made inert: the scalar path decides
         # exactly (numbers are left alone), so such rows go there.
-        formula = _formula_rows(fields, self.delim) if self.formula_guard else None
+        formula = formula_rows(fields, self.delim) if self.formula_guard else None
         column = self.fast.tab.columns.context.get("sample_id")
         sample_ids = None
         if self.sink in ("brief", "ndjson") and column is not None:
@@ -102,7 +102,8 @@ def _json_ids(raws: list[bytes]) -> list[bytes]:
     return [dumps(raw.decode("utf-8").strip() if raw else None).encode("utf-8") for raw in raws]
 
 
-def _is_utf8(data: bytes) -> bool:
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` decodes as UTF-8 (else the row reader takes it, as Latin-1)."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -110,7 +111,7 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _has_blank_rows(fields: Fields, delimiter: str) -> bool:
+def has_blank_rows(fields: Fields, delimiter: str) -> bool:
     """Whether a row holds nothing but delimiters and white space (the csv reader skips it).
 
     White space as ``str.strip`` has it, the scalar path's test: Unicode spaces included.
@@ -132,7 +133,7 @@ def _has_blank_rows(fields: Fields, delimiter: str) -> bool:
     return False
 
 
-def _formula_rows(fields: Fields, delimiter: str) -> np.ndarray:
+def formula_rows(fields: Fields, delimiter: str) -> np.ndarray:
     """Rows with a field that starts with one of the formula bytes."""
     import numpy as np
 
@@ -151,7 +152,7 @@ def _formula_rows(fields: Fields, delimiter: str) -> np.ndarray:
     return np.asarray(np.searchsorted(fields.start(0), at, side="right") - 1, dtype=np.int64)
 
 
-def _has_field_longer(fields: Fields, limit: int) -> bool:
+def has_field_longer(fields: Fields, limit: int) -> bool:
     """Whether a field of a regular chunk is longer than ``limit``."""
     import numpy as np
 

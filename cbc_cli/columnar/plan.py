@@ -7,17 +7,26 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.readers.source import Source, detect_format
 from cbc_cli.readers.tabular import Tabular, read_tabular
 
-if TYPE_CHECKING:
-    pass
-
-
-_CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
+WIDE_CONTEXT = {"sample_id", "patient_id", "sex", "age", "collected_at"}
+"""The context columns a wide export may have for the columnar path."""
+LONG_CONTEXT = {
+    "sample_id",
+    "patient_id",
+    "collected_at",
+    "sex",
+    "age",
+    "analyte",
+    "value",
+    "unit",
+    "lab_flag",
+}
+"""The columns a long export may have for the columnar path: a range column, a date of birth or
+anything else that changes how a value is judged sends the file row by row."""
 
 
 @dataclass
@@ -39,30 +48,20 @@ def plan(
     columns: dict[str, str],
     units: dict[str, str],
     limits: Limits = DEFAULT_LIMITS,
-) -> FastPlan | None:
-    """A plan when the input is a wide CSV/TSV the columnar rules cover, else None.
-
-    Covered: analyte columns (units in the header are fine) and the context columns sample_id,
-    patient_id, sex, age and collected_at. Anything else that changes how a value is judged (unit,
-    range or flag columns, a date of birth, temperature, pregnancy, profile) uses the scalar path.
-    """
-    return plan_layout(source, input_format, columns, units, limits, long=False, context=_CONTEXT)
-
-
-def plan_layout(
-    source: Source,
-    input_format: str,
-    columns: dict[str, str],
-    units: dict[str, str],
-    limits: Limits,
     *,
-    long: bool,
-    context: set[str],
+    long: bool = False,
 ) -> FastPlan | None:
-    """A plan for a CSV/TSV whose header maps to the layout asked for (long or wide) with only
-    the ``context`` columns (and columns cbc does not read), else None: the header line found
-    after a BOM and blank lines, as the row reader finds it. Shared by :func:`plan` and
-    cbc_cli.columnar_long."""
+    """A plan when the input is a CSV/TSV export of the layout asked for (wide, or long with
+    ``long``) that the columnar rules cover, else None: the header line found after a BOM and
+    blank lines, as the row reader finds it.
+
+    Covered: for a wide export, analyte columns (units in the header are fine) and the context
+    columns of WIDE_CONTEXT; for a long one, the columns of LONG_CONTEXT (a unit column and a
+    lab flag column included); for both, columns cbc does not read, which are carried through.
+    Anything else that changes how a value is judged (unit, range or flag columns, a date of
+    birth, temperature, pregnancy, profile) goes row by row.
+    """
+    context = LONG_CONTEXT if long else WIDE_CONTEXT
     if input_format not in ("auto", "csv", "tsv"):
         return None
     head = source.peek(1 << 16)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class Reading(RunState):
     """The reading stage of a columnar run (see cbc_cli.columnar)."""
 
-    def _chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Iterator[bytes]:
         """This run's input after the header, in chunks (see read_chunks); a brief NDJSON run
         reads smaller ones (a brief record is about 18 times its input line: smaller chunks
         keep what a process holds of the output near the CSV path's)."""
@@ -185,7 +185,7 @@ def _text_size(block: bytes) -> int:
     return size
 
 
-def _line_count(body: bytes) -> int:
+def line_count(body: bytes) -> int:
     """Lines in ``body`` as the readers count them (CRLF, CR and LF each end one line)."""
     if b"\r" not in body:
         import numpy as np

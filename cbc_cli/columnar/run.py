@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from cbc_cli.workers import Worker
 
 
-from cbc_cli.columnar.reading import _line_count
+from cbc_cli.columnar.reading import line_count
 from cbc_cli.columnar.sinks import Sinks
 from cbc_cli.columnar.state import _Tally
 from cbc_cli.columnar.tables import (
@@ -52,7 +52,7 @@ class ColumnarCsv(Sinks):
         self._read_error: Exception | None = None
         # This process reads the input, so that an interrupt or an error here never waits on a
         # read a worker is blocked in (a pipe or a terminal can take any time).
-        chunks = self._chunks()
+        chunks = self.chunks()
         if self.jobs > 1 and workers.available():
             self._run_shared(chunks, progress)
         else:
@@ -72,7 +72,7 @@ class ColumnarCsv(Sinks):
         try:
             for body in islice(chunks, n):
                 taken.append((self._next_line, body))
-                self._next_line += _line_count(body) if body.endswith((b"\n", b"\r")) else 1
+                self._next_line += line_count(body) if body.endswith((b"\n", b"\r")) else 1
         except Exception as exc:
             self._read_error = exc
         return taken

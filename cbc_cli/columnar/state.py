@@ -1,6 +1,7 @@
-"""What a columnar run holds, and its setting up: the plan, options and sink it was given, the
-vocabularies of the columns read, and the answer tables kept across chunks; what one chunk
-adds to the run's statistics (_Tally).
+"""What a columnar run holds, and its setting up: what every columnar run is given (RunInputs,
+shared with the long layout's run, cbc_cli.columnar_long), the sink, the vocabularies of the
+columns read, and the answer tables kept across chunks; what one chunk adds to the run's
+statistics (_Tally).
 """
 
 from __future__ import annotations
@@ -70,11 +71,11 @@ class _Tally:
     """A worker's combinations first met since it last told (see ColumnarCsv.learn)."""
 
 
-@dataclass
-class RunState:
-    """What a columnar run holds: the plan and options it was given, and the tables it keeps
-    across chunks (each module of the package adds the methods of one stage: see
-    cbc_cli.columnar). Set up from the plan when made."""
+@dataclass(kw_only=True)
+class RunInputs:
+    """What a columnar run is given, for a wide export (:class:`RunState`) or a long one
+    (cbc_cli.columnar_long.LongColumnarCsv), and what its caller reads back when it has run
+    (``notes``, ``written_through``). Keyword arguments only."""
 
     fast: FastPlan
     source: Source
@@ -83,21 +84,41 @@ class RunState:
     context: Patient | None
     out: TextIO
     formula_guard: bool
+    """Whether a cell that starts like a spreadsheet formula is guarded (CSV output)."""
     stats: BatchStats
+    """What the run counts into (samples, error rows, urgencies)."""
     columns: dict[str, str]
+    """The column options (``--column``), as cbc_cli.readers.columns parses them."""
     units: dict[str, str]
+    """The unit options (``--unit``), as cbc_cli.readers.columns parses them."""
     jobs: int = 1
     """Processes that judge chunks at once (see cbc_cli.workers); 1 for this one alone."""
     limits: Limits = DEFAULT_LIMITS
+    notes: list[str] = field(default_factory=list)
+    """The notes the run says, in order (the header's first)."""
+    written_through: int | None = None
+    """The last input line whose output has been written (for a partial output's message)."""
+    delim: str = field(init=False, repr=False, compare=False)
+    """The export's delimiter."""
+
+    def __post_init__(self) -> None:
+        tab = self.fast.tab
+        self.notes[:0] = tab.notes[: tab.header_notes]  # the header's, said once (as the row path)
+        self.delim = tab.delimiter
+
+
+@dataclass(kw_only=True)
+class RunState(RunInputs):
+    """What a columnar run holds: the inputs it was given, and the tables it keeps across chunks
+    (each module of the package adds the methods of one stage: see cbc_cli.columnar). Set up
+    from the plan when made."""
+
     sink: str = "csv"
     """One of SINKS."""
     count_summary: bool = False
     """The csv sink counts the summary too (``--summary``: the terminal summary on stderr)."""
     summary: BatchSummary = field(default_factory=BatchSummary)
     first: Result | None = None
-    notes: list[str] = field(default_factory=list)
-    written_through: int | None = None
-    """The last input line whose output has been written (for a partial output's message)."""
     _person_by_signature: dict[tuple[object, ...], int] = field(default_factory=dict)
     """Person id by what chooses their ranges and criteria (see _person)."""
     _values: dict[str, list[Quantity | int]] = field(default_factory=dict)
@@ -127,7 +148,6 @@ class RunState:
     """Whether judge_chunk reports the combinations it meets (a worker of a shared run)."""
 
     # Set up by __post_init__ from the plan, the scheme and the sink:
-    delim: str = field(init=False, repr=False, compare=False)
     graded: list[tuple[str, str, str]] = field(init=False, repr=False, compare=False)
     """The (term, analyte, direction) rules of FINDING_RULES the scheme grades."""
     read: list[str] = field(init=False, repr=False, compare=False)
@@ -151,9 +171,8 @@ class RunState:
     _read_error: Exception | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         tab = self.fast.tab
-        self.notes[:0] = tab.notes[: tab.header_notes]
-        self.delim = tab.delimiter
         self.graded = [
             (code, a, d) for code, a, d in FINDING_RULES if self.scheme.criteria_for(code)
         ]
@@ -216,6 +235,12 @@ class RunState:
         """analyte -> each vocabulary text's value as a brief record writes it (b"" for none)."""
         self._value_len = {}
         """analyte -> the length of each of those values."""
+
+    @property
+    def outcome_count(self) -> int:
+        """How many outcome ids there are so far: each distinct combination of answers met
+        (see judge_rows and outcome), numbered from 0."""
+        return int(self._outcomes.count)
 
     def _vocabulary(self, column: int) -> Vocabulary:
         return self._vocabularies[column]

@@ -66,6 +66,10 @@ class _Judged:
         if isinstance(q, int):
             return q
         judged = judge_value(q, basis)
+        if judged.critical_some_ages:
+            # No age given and critical for some ages only: the row path writes the note that
+            # asks for the age with the value (engine.decide, rule 5); such values are few.
+            return _SCALAR
         by_term = dict(judged.grades)
         grades = tuple(by_term[c].grade for c in self.graded)
         known = _answer_id(judged.flag, judged.certain, grades)

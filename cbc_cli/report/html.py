@@ -21,18 +21,20 @@ from markupsafe import Markup
 from cbc_cli import __version__
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import DISCLAIMER
-from cbc_cli.models import AnalyteResult, Finding, Result, SchemeInfo
+from cbc_cli.models import URGENCY_ORDER, AnalyteResult, Finding, Result, SchemeInfo, Urgency
 from cbc_cli.report import svg
 from cbc_cli.units import format_value
 from cbc_cli.wording import (
     FINDING_LABELS,
     FLAG_WORDS,
-    URGENCY_TITLE,
     deferred_flag_words,
     envelope_footnote,
     envelope_reason,
+    is_child_info,
     person_words,
     plural,
+    speaks_to_parent,
+    urgency_title,
 )
 
 if TYPE_CHECKING:
@@ -106,16 +108,17 @@ def check_page(
         _sample_view(i, r, scheme, rec)
         for i, (r, rec) in enumerate(zip(results, known, strict=True))
     ]
-    worst = max(
+    worst: Urgency = max(
         (r.urgency for r in results if r.urgency is not None),
-        key=("none", "routine", "soon", "now").index,
+        key=URGENCY_ORDER.index,
         default="none",
     )
+    most = [(i, s) for i, s in enumerate(samples) if s["urgency"] == worst and not s["unread"]]
     which = [
-        s["sample_id"] or (f"line {s['line']}" if s["line"] else f"sample {i + 1}")
-        for i, s in enumerate(samples)
-        if s["urgency"] == worst and not s["unread"]
+        s["sample_id"] or (f"line {s['line']}" if s["line"] else f"sample {i + 1}") for i, s in most
     ]
+    # The summary speaks to a parent only when every sample it names is a child's.
+    child = bool(most) and all(s["child"] for _, s in most)
     return (
         environment()
         .get_template("check.html.j2")
@@ -126,7 +129,7 @@ def check_page(
             many=len(samples) > 1,
             title="Blood count report",
             worst=worst,
-            urgency_title=URGENCY_TITLE,
+            worst_title=urgency_title(worst, child=child),
         )
     )
 
@@ -252,6 +255,8 @@ def _sample_view(
         if a.reference_range:
             sources.setdefault(a.reference_range.source, []).append(a.name)
     out = [a for a in r.analytes if a.flag not in ("N", "no-range", None)]
+    # A child's result speaks to the parent (engine.care_message): its title does too.
+    child = is_child_info(r.patient)
     return {
         "anchor": f"sample-{index + 1}",
         "sample_id": r.sample_id,
@@ -260,9 +265,10 @@ def _sample_view(
         "unread": r.status == "error",
         "error": r.error.message if r.error else None,
         "urgency": r.urgency or "none",
+        "child": child,
         "urgency_title": "Could not be read"
         if r.status == "error"
-        else URGENCY_TITLE[r.urgency or "none"],
+        else urgency_title(r.urgency or "none", child=child),
         "message": r.message,
         "safety": r.safety,
         "rows": [_row(index, a) for a in r.analytes],
@@ -309,7 +315,6 @@ def trend_page(report: TrendReport) -> str:
             persons=persons,
             report=report,
             title="Blood counts over time",
-            urgency_title=URGENCY_TITLE,
             unplaced=[_unplaced(u) for u in report.unplaced],
         )
     )
@@ -351,6 +356,7 @@ def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[s
     charts = []
     if len(used) >= 2:
         charts = [_chart(index, person, t, report) for t in person.analytes]
+    child = speaks_to_parent(person.latest)
     milestones = [
         {
             "status": m.status,
@@ -374,6 +380,8 @@ def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[s
         "draw_count": plural(len(used), "draw"),
         "span": span,
         "urgency": person.urgency,
+        "urgency_title": urgency_title(person.urgency, child=child),
+        "care_team": "your child's care team" if child else "the care team",
         "message": person.message,
         "alerts": person.alerts,
         "states": [

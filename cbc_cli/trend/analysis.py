@@ -11,7 +11,7 @@ from typing import Literal
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine import FINDING_RULES, HIGH_FLAGS, max_urgency
-from cbc_cli.explanations import CARE_TEAM_MESSAGES
+from cbc_cli.explanations import CARE_TEAM_MESSAGES, CHILD_CARE_TEAM_MESSAGES
 from cbc_cli.grading import guard
 from cbc_cli.models import AnalyteResult, Result, Urgency
 from cbc_cli.trend.model import (
@@ -373,9 +373,12 @@ def care_team_message(
     changes: list[Change],
     alerts: list[Alert],
     since: date | None,
+    *,
+    child: bool = False,
 ) -> tuple[Urgency, str]:
     """The person's urgency and care-team message: the latest draw's, raised by a change ending
-    at it or by an alert."""
+    at it or by an alert. ``child``: the series is a child's (the message then speaks to the
+    parent, as the latest draw's own message does)."""
     if latest is None or latest_draw is None:
         return "none", ""
     base: Urgency = latest.urgency or "none"
@@ -387,7 +390,8 @@ def care_team_message(
     if urgency == base:
         return urgency, latest.message
     why = " ".join(text for u, text in raised if u == urgency)
-    return urgency, f"{why} {CARE_TEAM_MESSAGES[urgency]}"
+    care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[urgency]
+    return urgency, f"{why} {care}"
 
 
 def recovery_milestone(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import UsageError
@@ -15,6 +16,7 @@ from cbc_cli.trend.model import (
     Alert,
     AnalyteTrend,
     Change,
+    CountState,
     DrawInfo,
     Milestone,
     PersonTrend,
@@ -25,6 +27,7 @@ from cbc_cli.trend.model import (
 )
 from cbc_cli.trend.rules import TrendRules, load_trend_rules
 from cbc_cli.trend.series import Draw
+from cbc_cli.wording import envelope_footnote, envelope_reason, speaks_to_parent
 
 
 def build_trend(
@@ -171,6 +174,7 @@ def _person(
                         analysis.find_changes(c, pairs, since, rules.long_gap_days, opts.transplant)
                     )
 
+    notes.extend(_unknown_person_notes(used, analytes))
     alerts: list[Alert] = []
     if opts.transplant is not None and since is not None and len(used) >= 2:
         alert = analysis.engraftment_alert(opts.transplant, since, used, milestones, rules)
@@ -179,6 +183,8 @@ def _person(
     alerts.extend(analysis.lost_alerts(milestones, rules, opts.transplant))
 
     latest = used[-1].result if used else None
+    # A child's series (the age at its latest draw under 18) speaks to the parent.
+    child = speaks_to_parent(latest)
     last_day = series.day_number(used[-1].when, since) if used else None
     states = [
         analysis.count_state(t, m, rules, opts.transplant, last_day, transfusions)
@@ -186,8 +192,11 @@ def _person(
         if (m := analysis.recovery_milestone(t.analyte, milestones, rules)) is not None
     ]
     urgency, message = analysis.care_team_message(
-        latest, used[-1] if used else None, changes, alerts, since
+        latest, used[-1] if used else None, changes, alerts, since, child=child
     )
+    if child:
+        changes, alerts, milestones, states = _for_parent(changes, alerts, milestones, states)
+    timeline = words.timeline_words(last_day, opts.transplant, rules)
     return PersonTrend(
         patient_id=patient_id,
         draws=[
@@ -212,7 +221,7 @@ def _person(
         states=states,
         changes=changes,
         alerts=alerts,
-        timeline=words.timeline_words(last_day, opts.transplant, rules),
+        timeline=words.for_parent(timeline) if child and timeline else timeline,
         fell=[s for t in trends if (s := words.fell_words(t, opts.transplant)) is not None],
         recovering=[s.message for s in states if s.state in ("recovered", "recovering")],
         rising=[s.message for s in states if s.state == "rising"],
@@ -221,4 +230,37 @@ def _person(
         message=message,
         notes=notes,
         latest=latest,
+    )
+
+
+def _unknown_person_notes(used: list[Draw], analytes: list[str]) -> list[str]:
+    """What ``cbc check`` says once on its page, said for the series: the counts judged against
+    every range that could apply, as the age or sex was not given (README, How results are
+    judged), with how to give them. A child's own ranges then apply, never an adult's."""
+    judged: dict[str, list[str]] = {}
+    for draw in used:
+        for a in draw.result.analytes:
+            why = envelope_reason(a.range_note) if a.analyte in analytes else None
+            if why is not None and a.analyte not in judged.setdefault(why, []):
+                judged[why].append(a.analyte)
+    return [
+        f"{envelope_footnote(why, names)}; give them (--sex, --age or --dob, or the file's "
+        "columns) so that the person's own ranges apply"
+        for why, names in judged.items()
+    ]
+
+
+def _for_parent(
+    changes: list[Change],
+    alerts: list[Alert],
+    milestones: list[Milestone],
+    states: list[CountState],
+) -> tuple[list[Change], list[Alert], list[Milestone], list[CountState]]:
+    """A child's changes, alerts, milestone notes and count states, worded for the parent
+    (words.for_parent); what the sentences built from them say follows."""
+    return (
+        [replace(c, message=words.for_parent(c.message)) for c in changes],
+        [replace(a, message=words.for_parent(a.message)) for a in alerts],
+        [replace(m, note=words.for_parent(m.note)) for m in milestones],
+        [replace(s, message=words.for_parent(s.message)) for s in states],
     )

@@ -3,6 +3,8 @@ usual course after chemotherapy or a transplant, and what to watch for."""
 
 from __future__ import annotations
 
+import re
+
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import EXPLANATIONS
 from cbc_cli.models import Result
@@ -18,6 +20,25 @@ GRAFT_WORDS = {
 }
 
 _SHORT = {"anc": "ANC", "plt": "platelets", "hgb": "hemoglobin", "wbc": "WBC", "alc": "lymphocytes"}
+
+
+# A child's series (wording.speaks_to_parent) is read by a parent: its sentences name "your
+# child's care team" and say what the usual course means for the child (docs/clinical.md section
+# 6). The same facts; only who is addressed changes.
+_FOR_PARENT = (
+    (re.compile(r"\b[Yy]our care team\b"), lambda m: m[0][0] + "our child's care team"),
+    (re.compile(r"\bthe care team\b"), lambda m: "your child's care team"),
+    (re.compile(r"\bfor you\b"), lambda m: "for your child"),
+)
+
+
+def for_parent(text: str) -> str:
+    """A sentence of a child's series worded for the parent who reads it: ``worth a call to the
+    care team`` becomes ``worth a call to your child's care team``, ``not a prediction for you``
+    ``not a prediction for your child``."""
+    for pattern, new in _FOR_PARENT:
+        text = pattern.sub(new, text)
+    return text
 
 
 def count_name(analyte_id: str) -> str:
