@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from cbc_cli import columnar
 from cbc_cli.batch import merge_patient
+from cbc_cli.columnar.sinks import join_parts
 from cbc_cli.engine import cross_words, interpret_panel, patient_info
 from cbc_cli.models import Result, SchemeInfo, to_json
 from cbc_cli.panel import Panel, Patient
@@ -262,7 +263,7 @@ class JsonRecords:
             grid[fast, width - 1] = made["rest"]
         for i, text in zip(slow_rows, scalar, strict=True):
             grid[i, 0] = text
-        return b"".join(grid.ravel().tolist())
+        return join_parts(grid.ravel().tolist())
 
     # -- the pieces ---------------------------------------------------------------------------
 

@@ -302,3 +302,56 @@ def test_schema_brief_validates_the_brief_json_document(
         "flag": "LL",
         "comparator": "<",
     }
+
+
+@given(st.lists(st.binary(max_size=40), max_size=5000), st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_parts_joined_a_block_at_a_time_are_the_same_bytes(
+    parts: list[bytes], counted: bool
+) -> None:
+    """join_parts gives what bytes.join gives, with the length counted by the caller or not."""
+    from cbc_cli.columnar.sinks import join_parts
+
+    for joined in (parts, [*parts, *[b"q", b""] * 2100, *parts]):  # over one block and under
+        total = sum(map(len, joined)) if counted else None
+        assert join_parts(joined, total) == b"".join(joined)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([b"", b",a\n", b",b\n"]),
+            st.lists(st.sampled_from([b"", b"x", b"yy", b"zzz"]), max_size=6).map(tuple),
+        ),
+        max_size=300,
+    )
+)
+@settings(max_examples=30, deadline=None)
+def test_outcomes_give_back_each_tail_and_extra_as_given(
+    items: list[tuple[bytes, tuple[bytes, ...]]],
+) -> None:
+    """Kept as ids into one pool of distinct values, an outcome's tail and extra read back as
+    they were given (their order, length and empty pieces kept), however they were batched."""
+    import numpy as np
+
+    from cbc_cli.columnar.tables import _Outcomes
+
+    outcomes = _Outcomes()
+    for start in range(0, len(items), 37):
+        batch = items[start : start + 37]
+        ids = outcomes.extend(
+            [t for t, _ in batch],
+            [0] * len(batch),
+            np.zeros(len(batch), bool),
+            [None] * len(batch),
+            [e for _, e in batch],
+        )
+        assert ids.tolist() == list(range(start, start + len(batch)))
+    assert [outcomes.extra_of(i) for i in range(len(items))] == [e for _, e in items]
+    every = np.arange(len(items))
+    assert outcomes.tails(every).tolist() == [t for t, _ in items]
+    width = 8
+    pieces = outcomes.pieces(every, width)
+    padded = [(*e, *[b""] * width)[:width] for _, e in items]
+    assert outcomes.pool.values.take(pieces).tolist() == [list(p) for p in padded]
+    assert len(outcomes.pool) <= 1 + 2 + 3  # the distinct texts only, once each

@@ -250,11 +250,11 @@ class ColumnarCsv(Sinks):
         return [
             (
                 self._combo_keys[i],
-                o.tails[i],
+                o.tail(i),
                 int(o.urgency[i]),
                 bool(o.slow[i]),
                 o.verdicts[i],
-                o.extra[i],
+                o.extra_of(i),
             )
             for i in range(start, o.count)
         ]
@@ -315,6 +315,9 @@ class _Sharing:
         self._dropped = 0
         """How many were told before the first one in ``_met``."""
         self._keys: set[int] = set()
+        """The keys in ``_met``: a worker may tell one another told before it heard of it. One
+        dropped is known to every worker (each has been sent it before its next chunk), so no
+        worker tells it again."""
         self._heard: dict[int, int] = {}
         """Worker -> how many of the combinations told it has been sent (or told itself)."""
 
@@ -335,6 +338,7 @@ class _Sharing:
         if len(self._heard) == self._workers:
             done = min(self._heard.values()) - self._dropped
             if done:
+                self._keys.difference_update(item[0] for _, item in self._met[:done])
                 del self._met[:done]
                 self._dropped += done
         return news

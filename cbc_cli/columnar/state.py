@@ -41,6 +41,7 @@ from cbc_cli.columnar.tables import (
     _answer_bits,
     _empty_table,
     _Judged,
+    _Keys,
     _Learned,
     _Outcomes,
     _Tuples,
@@ -138,7 +139,7 @@ class RunState(RunInputs):
     """analyte -> the class of each person, as an array (rebuilt as persons come)."""
     json_records: Any = None
     """The "ndjson" sink's pieces (cbc_cli.json_sink.JsonRecords; set by json_sink.attach)."""
-    _combo_keys: list[int] = field(default_factory=list)
+    _combo_keys: _Keys = field(default_factory=_Keys)
     """By outcome id, its key (see _key), while keys are one word (and so mean the same in
     every process)."""
     _told: int = 0
@@ -165,7 +166,7 @@ class RunState(RunInputs):
     """The rows of the last judge_rows call whose count was derived (engine.derive_counts)."""
     _value_json: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
     _bounds_given: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
-    _pieces: np.ndarray = field(init=False, repr=False, compare=False)
+    _value_len: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
     _next_line: int = field(init=False, repr=False, compare=False)
     _read_error: Exception | None = field(init=False, repr=False, compare=False)
 
@@ -232,10 +233,8 @@ class RunState(RunInputs):
         self._value_json = {}
         self._bounds_given = {}
         """analyte -> each vocabulary text's value as a brief record writes it (b"" for none)."""
-        import numpy as np
-
-        self._pieces = np.empty((0, len(self.read) + 1), dtype=object)
-        """By outcome id: its brief record pieces (see _brief_pieces), b"" for a scalar one."""
+        self._value_len = {}
+        """analyte -> the length of each of those values."""
 
     @property
     def outcome_count(self) -> int:

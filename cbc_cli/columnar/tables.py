@@ -7,7 +7,7 @@ rule is here: every answer is the engine's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, get_args
 
 from cbc_cli.engine import (
@@ -213,20 +213,73 @@ def _answer_bits(terms: int) -> int:
     return int(2 + (len(get_args(Flag)) + 1) * 3 * 6**terms - 1).bit_length()
 
 
+class _Pool:
+    """Dense ids for distinct values (texts, keys), each value kept once however many outcomes
+    share it; id 0 is b"". ``values`` holds them by id, for numpy to gather by id array."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._ids: dict[Any, int] = {b"": 0}
+        self.values = np.empty(64, dtype=object)
+        self.values[0] = b""
+        self.lengths = np.zeros(64, dtype=np.int64)
+        """By id: the value's length, when it is bytes (0 else)."""
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def ids(self, items: list[Any]) -> list[int]:
+        """The id of each item, new ones added."""
+        known = self._ids
+        out = []
+        for item in items:
+            i = known.get(item)
+            if i is None:
+                i = known[item] = len(known)
+                if i == len(self.values):
+                    self.values = _grown(self.values, 2 * i)
+                    self.lengths = _grown(self.lengths, 2 * i)
+                self.values[i] = item
+                self.lengths[i] = len(item) if isinstance(item, bytes) else 0
+            out.append(i)
+        return out
+
+
+def _grown(old: np.ndarray, size: int) -> np.ndarray:
+    """``old`` in a longer array (along its first axis) of ``size`` rows, the rest empty (None
+    or zeros)."""
+    import numpy as np
+
+    shape = (size, *old.shape[1:])
+    grown = np.empty(shape, dtype=old.dtype) if old.dtype == object else np.zeros(shape, old.dtype)
+    grown[: len(old)] = old
+    return grown
+
+
 class _Outcomes:
     """By outcome id: the bytes written after such a row (line end included), the index of
     its urgency in URGENCY_ORDER, whether the scalar path takes it instead, and what the sink
     makes of it (``extra``: a brief record's pieces, or the summary's (finding, grade) keys).
-    Arrays grown by doubling, so that adding a few words per chunk does not copy them all."""
+
+    A run meets new combinations of answers as long as it reads (ever rarer ones: 6,700 in the
+    first million rows of the benchmark export, more in each million after), so what each
+    holds is kept small: its tail and each item of its extra as ids into one pool of distinct
+    values (a brief record's pieces recur across combinations: 47,000 pieces at 1M rows, 1,100
+    distinct), in numpy arrays grown by doubling, so that adding a few outcomes per chunk does
+    not copy them all."""
 
     def __init__(self) -> None:
         import numpy as np
 
         self.count = 0
-        self.tails = np.empty(64, dtype=object)
+        self.pool = _Pool()
+        self.tail_ids = np.zeros(64, dtype=np.int32)
         self.urgency = np.zeros(64, dtype=np.int8)
         self.slow = np.zeros(64, dtype=bool)
-        self.extra = np.empty(64, dtype=object)
+        self.extra_ids = np.zeros((64, 0), dtype=np.int32)
+        """By outcome id: the pool ids of its extra's items, 0 past its length."""
+        self.extra_len = np.zeros(64, dtype=np.int16)
         self.verdicts: list[Any] = []
         """By id: the engine's verdict (see Verdict), None for the scalar path."""
 
@@ -242,27 +295,79 @@ class _Outcomes:
         import numpy as np
 
         start, end = self.count, self.count + len(tails)
-        if end > len(self.tails):
-            size = max(end, 2 * len(self.tails))
-            for name in ("tails", "urgency", "slow", "extra"):
-                old = getattr(self, name)
-                grown = (
-                    np.empty(size, dtype=old.dtype)
-                    if old.dtype == object
-                    else np.zeros(size, dtype=old.dtype)
-                )
-                grown[:start] = old[:start]
-                setattr(self, name, grown)
-        self.tails[start:end] = tails
+        if end > len(self.urgency):
+            size = max(end, 2 * len(self.urgency))
+            for name in ("tail_ids", "urgency", "slow", "extra_ids", "extra_len"):
+                setattr(self, name, _grown(getattr(self, name), size))
+        pool = self.pool
+        self.tail_ids[start:end] = pool.ids(tails)
         self.urgency[start:end] = urgency
         self.slow[start:end] = slow
         self.verdicts.extend(verdicts)
         if extra is not None:
-            # Element by element: numpy would make a list of equal tuples a 2-D array.
+            width = max(map(len, extra), default=0)
+            if width > self.extra_ids.shape[1]:
+                wider = np.zeros((len(self.extra_ids), width), dtype=np.int32)
+                wider[:, : self.extra_ids.shape[1]] = self.extra_ids
+                self.extra_ids = wider
             for i, item in enumerate(extra, start):
-                self.extra[i] = item
+                self.extra_ids[i, : len(item)] = pool.ids(list(item))
+                self.extra_len[i] = len(item)
         self.count = end
         return np.arange(start, end)
+
+    def tails(self, ids: np.ndarray) -> np.ndarray:
+        """The tail of each outcome of ``ids`` (an object array of bytes)."""
+        return self.pool.values.take(self.tail_ids.take(ids))
+
+    def tail(self, i: int) -> bytes:
+        """One outcome's tail."""
+        tail: bytes = self.pool.values[self.tail_ids[i]]
+        return tail
+
+    def extra_of(self, i: int) -> tuple[Any, ...]:
+        """What the sink makes of one outcome (see extend), as it was given."""
+        values = self.pool.values
+        return tuple(values[j] for j in self.extra_ids[i, : self.extra_len[i]].tolist())
+
+    def pieces(self, ids: np.ndarray, width: int) -> np.ndarray:
+        """The pool ids of the first ``width`` items of each outcome's extra (0, b"", past its
+        length), a row each: gather them with ``pool.values``."""
+        import numpy as np
+
+        have = min(width, self.extra_ids.shape[1])
+        rows = np.zeros((len(ids), width), dtype=np.int32)
+        rows[:, :have] = self.extra_ids[:, :have].take(ids, axis=0)
+        return rows
+
+
+class _Keys:
+    """A growing list of 64-bit keys in a numpy array (8 bytes each, not a Python int's 40)."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._count = 0
+        self._keys = np.zeros(64, dtype=np.uint64)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i: int) -> int:
+        if not 0 <= i < self._count:
+            raise IndexError(i)
+        return int(self._keys[i])
+
+    def extend(self, keys: Iterable[int]) -> None:
+        """Add keys at the end."""
+        import numpy as np
+
+        more = np.fromiter(keys, dtype=np.uint64)
+        end = self._count + len(more)
+        if end > len(self._keys):
+            self._keys = _grown(self._keys, max(end, 2 * len(self._keys)))
+        self._keys[self._count : end] = more
+        self._count = end
 
 
 _NO_VALUES: list[Quantity | int] = [_ABSENT]
