@@ -48,6 +48,9 @@ class ColumnarCsv(Sinks):
         reading row by row would have.
         """
         from cbc_cli import workers
+        from cbc_cli.heap import keep_freed_memory
+
+        keep_freed_memory()
 
         self._next_line = self.fast.header_line + 1
         self._read_error: Exception | None = None
