@@ -223,11 +223,12 @@ class Basis(NamedTuple):
     analyte's terms in FINDING_RULES, in that order."""
     uses_lln: bool
     scheme_title: str
-    some_age_low: float | None = None
-    some_age_high: float | None = None
-    """No age given: the limits beyond which a value is critical for some ages from 1 month up
-    (children's or adults'), where they are stricter than ``critical_low``/``critical_high``
-    (ranges.RangeTable.critical_at_some_age); None otherwise."""
+    every_age_low: float | None = None
+    every_age_high: float | None = None
+    """No age given: the limits beyond which a value is critical at every age from 1 month up
+    (the looser of the children's and the adults'), where they are looser than
+    ``critical_low``/``critical_high`` (ranges.RangeTable.critical_at_some_age); a value
+    critical but not beyond them is critical for some of those ages only. None otherwise."""
 
 
 class Judgement(NamedTuple):
@@ -248,9 +249,9 @@ class Judgement(NamedTuple):
     grades: tuple[tuple[str, Grade], ...]
     """(finding code, grade) for each of ``Basis.terms``."""
     critical_some_ages: tuple[str, ...] = ()
-    """No age given: the directions ("low", "high") in which the value, not critical for every
-    age, is beyond ``Basis.some_age_low``/``some_age_high`` at both ends of its span: critical
-    for some ages (decide, rule 5)."""
+    """No age given: the directions ("low", "high") in which the value is critical (LL/HH) but
+    not beyond ``Basis.every_age_low``/``every_age_high`` at both ends of its span: critical for
+    some ages from 1 month up only (its note asks for the age; decide words the message so)."""
 
     @property
     def certain(self) -> tuple[str, ...]:
@@ -290,12 +291,12 @@ def value_basis(
     )
     c_low, c_high = (crit.low, crit.high) if crit else (None, None)
     some = ranges.critical_at_some_age(analyte, patient)
-    some_low = some_high = None
+    every_low = every_high = None
     if some is not None:
-        if some.inner_low is not None and (c_low is None or some.inner_low > c_low):
-            some_low = some.inner_low
-        if some.inner_high is not None and (c_high is None or some.inner_high < c_high):
-            some_high = some.inner_high
+        if some.low is not None and c_low is not None and some.low < c_low:
+            every_low = some.low
+        if some.high is not None and c_high is not None and some.high > c_high:
+            every_high = some.high
     return Basis(
         analyte,
         limits,
@@ -305,8 +306,8 @@ def value_basis(
         terms,
         scheme.uses_lln,
         scheme.title,
-        some_low,
-        some_high,
+        every_low,
+        every_high,
     )
 
 
@@ -345,13 +346,13 @@ def judge_value(q: Quantity, basis: Basis) -> Judgement:
         for code, direction, chosen in basis.terms
     )
     some_ages: tuple[str, ...] = ()
-    if basis.some_age_low is not None and flag != "LL":
-        limit = guard_limit(basis.some_age_low)
-        if all(guard(v) < limit for v in span):
+    if flag == "LL" and basis.every_age_low is not None:
+        limit = guard_limit(basis.every_age_low)
+        if not all(guard(v) < limit for v in span):
             some_ages = ("low",)
-    if basis.some_age_high is not None and flag != "HH":
-        limit = guard_limit(basis.some_age_high)
-        if all(guard(v) > limit for v in span):
+    if flag == "HH" and basis.every_age_high is not None:
+        limit = guard_limit(basis.every_age_high)
+        if not all(guard(v) > limit for v in span):
             some_ages = ("high",)
     return Judgement(flag, (first, last), span, low, high, verdict, grades, some_ages)
 
@@ -408,13 +409,16 @@ def _check(
         word = "high" if info.high is None else "low"
         note = f"the range applied has no {side} limit, so a {word} value cannot be flagged"
     for direction in judged.critical_some_ages:
-        limit = basis.some_age_low if direction == "low" else basis.some_age_high
+        own = c_low if direction == "low" else c_high
+        other = basis.every_age_low if direction == "low" else basis.every_age_high
         side = "below" if direction == "low" else "above"
-        # Said with the value: a missing age must not hide that the labs of some ages would
-        # phone about it (docs/clinical.md section 5).
+        unit = f"x{analyte.unit}" if analyte.unit.startswith("10^") else analyte.unit
+        # Said with the value: its urgency holds for some ages only, and the age would tell
+        # (docs/clinical.md section 5).
         some = (
-            f"age not given: {side} {limit:g} {analyte.unit}, the limit at which labs phone the "
-            "care team at once for some ages; give the age so that the person's own limit applies"
+            f"age not given: {side} {own:g} {unit}, the limit at which labs phone the care team at "
+            f"once for a child or an adult (the other's limit is {other:g}); give the age so that "
+            "the person's own limit applies"
         )
         note = f"{note}; {some}" if note else some
     lab_flag = panel.lab_flags.get(q.analyte)
@@ -957,24 +961,20 @@ def decide(
        LL/HH/AA), except a low WBC when the ANC could be flagged: that WBC is ``deferred``, as
        its danger is its neutrophils', which the ANC's own grade and critical limit judge |
        Kost, JAMA 1990;263:704 (critical limits are lab policy, shipped as data).
-    5. soon | no age given and a value critical for some ages from 1 month up but not for
-       every one (beyond the children's or the adults' limit, not both: ``critical_some_ages``)
-       | project rule: a missing age never leaves such a value below "soon"
-       (docs/clinical.md section 5).
-    6. soon | pancytopenia with a line (hemoglobin, ANC or else WBC, platelets) of grade 2 or
+    5. soon | pancytopenia with a line (hemoglobin, ANC or else WBC, platelets) of grade 2 or
        worse in the scheme used, or a line that cannot be graded | project choice on NCI
        CTCAE v5.0 grades.
-    7. soon | any finding of grade 3 or 4 | NCI CTCAE v5.0.
-    8. soon | fever with counts that are not low | the seeds: seek care for a high fever.
-    9. routine | any other finding or value outside its range, bicytopenia and grade-1
+    6. soon | any finding of grade 3 or 4 | NCI CTCAE v5.0.
+    7. soon | fever with counts that are not low | the seeds: seek care for a high fever.
+    8. routine | any other finding or value outside its range, bicytopenia and grade-1
        pancytopenia included | project choice.
-    10. routine | a count that could not be judged: given but unreadable (``unread``), or a
+    9. routine | a count that could not be judged: given but unreadable (``unread``), or a
        count (hemoglobin, WBC, ANC, ALC, platelets) with neither a flag against a range nor a
        grade in each direction its scheme grades, or no value at all that could be judged |
        project rule: "cannot grade" is never "normal" (docs/clinical.md section 4).
-    11. none | everything checked within range and no fever.
+    10. none | everything checked within range and no fever.
 
-    Pancytopenia and bicytopenia add no urgency beyond rule 6: a pattern of values each just
+    Pancytopenia and bicytopenia add no urgency beyond rule 5: a pattern of values each just
     under its limit (CTCAE grade 1: mild, no intervention indicated) is not escalated past
     what its worst value warrants. Grade 2 is CTCAE's first grade at which an intervention may
     be indicated, and hemoglobin below 10 g/dL (anemia grade 2) is the IPSS cytopenia cut-off
@@ -991,10 +991,10 @@ def decide(
             the lab's flag when known.
         certain: (analyte, "low"/"high") pairs certainly beyond the range though not flagged so
             (a reported bound such as "<0.6" that lies beyond it at both ends).
-        unread: analytes whose value was given but could not be read (rule 10).
+        unread: analytes whose value was given but could not be read (rule 9).
         critical_some_ages: (analyte, "low"/"high") pairs whose value, with no age given, is
-            critical for some ages but not for every one (rule 5; Judgement.critical_some_ages);
-            a low WBC defers to an ANC that could be flagged, as in rule 4.
+            critical (rule 4) for some ages from 1 month up only (Judgement.critical_some_ages):
+            when every critical value is such, rule 4's message says that the age would tell.
     """
     singles: list[str] = []
     for code, analyte_id, direction in FINDING_RULES:
@@ -1030,7 +1030,6 @@ def decide(
         )
         beyond_limit.update({a: f for a, f in lab.items() if a not in beyond_limit})
     deferred = ("wbc",) if beyond_limit.get("wbc") == "LL" and anc_known else ()
-    some_ages = [p for p in critical_some_ages if not (p == ("wbc", "low") and anc_known)]
     critical = tuple(a for a in beyond_limit if a not in deferred)
     if critical:
         codes.append("critical-value")
@@ -1039,7 +1038,7 @@ def decide(
         (g := grades.get(LINE_TERMS[a])) is None or g >= PATTERN_GRADE for a in low_lines
     )
     anc_unjudged = flags.get("anc") in (None, "no-range") and "neutropenia" not in singles
-    # A value that cannot be flagged (None) is not "outside its range": rule 10 says so instead.
+    # A value that cannot be flagged (None) is not "outside its range": rule 9 says so instead.
     abnormal = any(f not in _NOT_ABNORMAL and f is not None for f in flags.values())
     unjudged = _unjudged(flags, grades, singles, unread)
     urgency: Urgency
@@ -1062,16 +1061,14 @@ def decide(
             ),
         )
     elif critical:
+        some_ages = {a for a, _ in critical_some_ages}
         urgency, why = (
             "now",
-            "A value is beyond the limits at which labs phone the care team at once.",
-        )
-    elif some_ages:
-        urgency, why = (
-            "soon",
             (
-                "No age was given, and for some ages a value is beyond the limits at which labs "
-                "phone the care team at once."
+                "No age was given: a value is beyond the limits at which labs phone the care team "
+                "at once for some ages, and the age would tell whether that includes this person."
+                if all(a in some_ages for a in critical)
+                else "A value is beyond the limits at which labs phone the care team at once."
             ),
         )
     elif pattern_urgent:
@@ -1096,7 +1093,7 @@ def decide(
 
 
 # The counts a finding grades (hemoglobin, WBC, ANC, ALC, platelets): one of them unjudged is
-# never read as normal (decide, rule 10).
+# never read as normal (decide, rule 9).
 _COUNT_TERMS: dict[str, tuple[str, ...]] = {}
 for _code, _analyte, _ in FINDING_RULES:
     _COUNT_TERMS.setdefault(_analyte, ())
@@ -1109,7 +1106,7 @@ def _unjudged(
     singles: Sequence[str],
     unread: Collection[str],
 ) -> tuple[str, ...]:
-    """The analytes that could not be judged (decide, rule 10), in ANALYTES order: given but
+    """The analytes that could not be judged (decide, rule 9), in ANALYTES order: given but
     unreadable; a count with no flag against a range whose graded terms include one that
     could not be graded (or that no term grades), unless a finding says it is abnormal; every
     value, when not one could be judged."""
@@ -1130,7 +1127,7 @@ def _unjudged(
 
 
 def _unjudged_words(analytes: Sequence[str]) -> str:
-    """``the neutrophil count could not be judged, so ...``: why rule 10 holds."""
+    """``the neutrophil count could not be judged, so ...``: why rule 9 holds."""
     names = [_COUNT_NAMES.get(a, f"the {ANALYTES[a].name} value") for a in analytes]
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     pronoun = "it is" if len(names) == 1 else "they are"

@@ -469,13 +469,14 @@ class RangeTable:
     def critical_at_some_age(self, analyte: str, patient: Patient) -> Envelope | None:
         """For a person whose age is not given: the critical limits of every age band from
         SOME_AGE_FROM up (the highest layer's rows without a condition that fit the person's
-        sex), as an envelope; its inner limits (the highest low, the lowest high) are where a
-        value is critical at some of those ages. None when the age is given or no such row is
+        sex), as an envelope; beyond its outer limits (the lowest low, the highest high) a value
+        is critical at every one of those ages. None when the age is given or no such row is
         loaded.
 
-        The age-unknown rows decide when a value is critical for every age; between them and
-        these inner limits the value is critical for some ages only, which engine.decide does
-        not let a missing age leave below "soon" (docs/clinical.md section 5).
+        The shipped age-unknown rows are the inner limits (the strictest), so that a value
+        critical at any of those ages is critical without an age; between them and the outer
+        ones it is critical for some ages only, which the value's note says (engine.judge_value,
+        docs/clinical.md section 5).
         """
         if patient.age is not None:
             return None

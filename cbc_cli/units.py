@@ -34,12 +34,12 @@ _G_DL_PER_MMOL_L = 10_000 / 6_206
 # choice. Real values in 10^9/L this high are rare (leukemias) and can be given with their unit;
 # cells/uL values this size are everyday results.
 AMBIGUOUS_BARE = {"wbc": 100.0, "anc": 100.0, "alc": 100.0}
-# The critical limits used when no age is given (10^9/L; low, high: critical for adults and
-# children alike), to say how urgent each reading of such a bare number would be: the
+# The critical limits used when no age is given (10^9/L; low, high: critical at any age from 1
+# month up), to say how urgent each reading of such a bare number would be: the
 # age-unknown rows of reference_ranges/critical_limits.toml (docs/clinical.md section 5). A test
 # keeps them equal.
 CRITICAL_AGE_NOT_GIVEN: dict[str, tuple[float | None, float | None]] = {
-    "wbc": (2.0, 42.9),
+    "wbc": (2.1, 37.0),
     "anc": (0.5, None),
 }
 

@@ -856,8 +856,8 @@ def test_decide_fever_with_an_unjudged_anc_is_now() -> None:
 # --- age or sex not given: every range that could apply (docs/clinical.md section 3) ----------
 # Expected values from the source tables: pediatric rows (ARUP/Dallman red cells, ARUP WBC, Mayo
 # platelets, UCSF then Iowa neutrophils), Kost 1990/1991 critical limits, the newborn policies and
-# the age-unknown rows (critical for adults and children alike: hgb < 6.6, hct < 18, plt < 37,
-# wbc < 2.0, ANC < 0.5).
+# the age-unknown rows (critical at any age from 1 month up: hgb < 6.9, hct < 20, plt < 53,
+# wbc < 2.1, ANC < 0.5).
 
 URGENT_PANEL = {"hgb": "5.0", "plt": "8", "anc": "0.1", "wbc": "0.5"}
 
@@ -866,43 +866,46 @@ def test_a_missing_age_and_sex_never_weaken_an_urgent_answer() -> None:
     unknown = interpret(URGENT_PANEL)
     known = interpret(URGENT_PANEL, sex="female", age=50)
     assert analyte(unknown, "hgb").flag in ("L", "LL")
-    for analyte_id in ("plt", "anc", "wbc"):  # below 37, 0.5, 2.0
+    for analyte_id in ("plt", "anc", "wbc"):  # below 53, 0.5, 2.1
         assert analyte(unknown, analyte_id).flag == "LL", analyte_id
     assert unknown.urgency == known.urgency == "now"
     assert "critical-value" in codes(unknown)
 
 
-def test_no_age_uses_the_limits_of_adults_and_children_alike() -> None:
+def test_no_age_uses_the_strictest_limits_of_adults_and_children() -> None:
     result = interpret({"hgb": "11", "plt": "8", "anc": "0.3"}, sex="female")
     assert analyte(result, "plt").flag == "LL"
     assert analyte(result, "anc").flag == "LL"
     assert result.urgency == "now"
-    # Platelets 30: critical for an adult (< 37, Kost 1990) and a child (< 53, Kost 1991), so
-    # critical without an age too, as the adult's own answer is.
+    # Platelets 30: critical for an adult (< 37, Kost 1990) and a child (< 53, Kost 1991).
     assert interpret({"plt": "30"}).urgency == interpret({"plt": "30"}, age=40).urgency == "now"
-    # Just inside: critical for children only (plt < 53, WBC < 2.1, hct < 20), so not LL.
-    inside = interpret({"plt": "38", "wbc": "2.0", "hct": "18"})
+    # Just inside the strictest limits (plt 53, WBC 2.1, hct 20): critical at no age from 1
+    # month up, so not LL without an age either.
+    inside = interpret({"plt": "53", "wbc": "2.1", "hct": "20"})
     assert all(a.flag != "LL" for a in inside.analytes), [a.flag for a in inside.analytes]
 
 
 @pytest.mark.parametrize(
-    ("values", "limit"),
+    ("values", "own", "other", "at"),
     [
-        ({"plt": "51"}, "53"),  # children < 53 (Kost 1991); adults < 37; CTCAE grade 2
-        ({"wbc": "2.05"}, "2.1"),  # children < 2.1; adults < 2.0; CTCAE grade 2
-        ({"wbc": "40"}, "37"),  # adults > 37.0 (Kost 1990); children > 42.9
-        ({"hgb": "20.0"}, "19.9"),  # adults > 19.9; children > 20.8
+        ({"plt": "51"}, "53", "37", 6),  # children < 53 (Kost 1991); adults < 37
+        ({"wbc": "2.05"}, "2.1", "2", 6),  # children < 2.1; adults < 2.0
+        ({"wbc": "40"}, "37", "42.9", 40),  # adults > 37.0 (Kost 1990); children > 42.9
+        ({"hgb": "20.0"}, "19.9", "20.8", 40),  # adults > 19.9; children > 20.8
     ],
 )
-def test_critical_for_some_ages_is_never_below_soon_without_an_age(
-    values: dict[str, str], limit: str
+def test_critical_for_some_ages_is_as_urgent_as_their_own_answer_without_an_age(
+    values: dict[str, str], own: str, other: str, at: int
 ) -> None:
     unknown = interpret(values)
-    assert unknown.urgency == "soon"
-    assert "critical-value" not in codes(unknown)
+    # As urgent as the answer of the person for whom it is critical, whose age was not given.
+    assert unknown.urgency == interpret(values, age=at, sex="female").urgency == "now"
+    assert "critical-value" in codes(unknown)
+    assert "the age would tell" in (unknown.message or "")
     (only,) = unknown.analytes
     assert only.range_note is not None
-    assert f"{limit} " in only.range_note
+    assert f"{own} " in only.range_note
+    assert f"limit is {other})" in only.range_note
     assert "give the age" in only.range_note
     # With an age, the person's own limit decides and no such note is written.
     for age in (6, 40):
@@ -911,13 +914,12 @@ def test_critical_for_some_ages_is_never_below_soon_without_an_age(
 
 
 def test_a_low_wbc_critical_for_some_ages_defers_to_a_known_anc() -> None:
-    # As a critical low WBC does (rule 4): its danger is its neutrophils'.
+    # As any critical low WBC does (rule 4): its danger is its neutrophils'.
     alone = interpret({"wbc": "2.05"}, sex="female")
-    assert alone.urgency == "soon"
-    assert "for some ages a value is beyond" in (alone.message or "")
+    assert alone.urgency == "now"
     result = interpret({"wbc": "2.05", "anc": "1.9"}, sex="female")
     assert result.urgency == "routine"
-    assert "for some ages a value is beyond" not in (result.message or "")
+    assert "the age would tell" not in (result.message or "")
 
 
 def test_child_critical_limits_kost_1991() -> None:

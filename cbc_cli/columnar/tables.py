@@ -68,7 +68,7 @@ class _Judged:
         judged = judge_value(q, basis)
         if judged.critical_some_ages:
             # No age given and critical for some ages only: the row path writes the note that
-            # asks for the age with the value (engine.decide, rule 5); such values are few.
+            # asks for the age with the value, and decide's message says so; such values are few.
             return _SCALAR
         by_term = dict(judged.grades)
         grades = tuple(by_term[c].grade for c in self.graded)
