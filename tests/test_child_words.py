@@ -714,8 +714,8 @@ def test_a_newborns_critical_value_speaks_of_a_babys_signs_not_an_adults(
 ) -> None:
     critical = _findings(capsys, "--anc", "0.3", "--age", "5d")["critical-value"]
     # Symptoms a baby cannot report, and chemotherapy, are not a newborn's words.
-    for adult in ("tiredness", "breathlessness", "fainting", "chills", "Some people"):
-        assert adult not in critical["notice"]
+    for word in ("tiredness", "breathlessness", "fainting", "chills", "Some people"):
+        assert word not in critical["notice"]
     assert "chemotherapy" not in critical["meaning"]
     # Signs a parent can see, the temperature running either way (Merck, Neonatal sepsis).
     for sign in ("pale", "fast breathing", "poor feeding", "sleepiness", "high or low"):
