@@ -32,6 +32,7 @@ __all__ = [
     "SAFETY_LINE",
     "SAFETY_LINE_FEVER",
     "SAFETY_LINE_LOW_WHITE",
+    "SAFETY_LINE_NEWBORN",
     "SOON_WITH_FEVER_MESSAGE",
     "TOPICS",
     "TRANSPLANT_KINDS",
@@ -221,6 +222,9 @@ __all__ = [
 #      https://www.hon.ch/Dossier/MotherChild/neonatal_problems/sepsis_neonatorum.html (a newborn
 #      with sepsis is often listless, feeds weakly, has a temperature that runs low or high, or
 #      has trouble breathing; up to 30 percent of deaths in the first weeks).
+# [NEWBORN-FEVER] Children's Hospital of Philadelphia. Fever in a Newborn. https://www.chop.edu
+#      (Conditions and Diseases; under 2 months, a temperature of 100.4 F / 38.0 C or more needs
+#      the emergency department at once).
 # [NEWBORN-PLT] Chakravorty S, Roberts I. How I manage neonatal thrombocytopenia. Br J Haematol
 #      2012;156(2):155-162 (most newborn cases mild and short; early ones, in the first 72 hours,
 #      mostly from causes before birth; later ones mostly from infection; in term babies the
@@ -289,7 +293,7 @@ class FindingWords(NamedTuple):
 
 
 # --- 2. Shared phrases ----------------------------------------------------------------------
-ROUTINE_FOLLOW_UP = "Otherwise, share this result with your care team at your next contact."
+ROUTINE_FOLLOW_UP = "Otherwise, share this result with your care team at your next visit or call."
 URGENT_FOLLOW_UP = "Otherwise, follow the care-team message for these results."
 
 # Low white cells: fever is the sign to act on at once [C1]; take the temperature when warm,
@@ -300,7 +304,7 @@ _FEVER_NOW = (
     "day or night, for a temperature of 38.0 C or higher, shaking chills, or confusion."
 )
 # The same advice for a person who has just reported a fever: never "watch for a fever" then,
-# and no "share at your next contact" after it: the care-team message sets how soon.
+# and no "share at your next visit or call" after it: the care-team message sets how soon.
 _FEVER_GIVEN = (
     "You reported a temperature of 38.0 C or more, which counts as a fever: follow the "
     "care-team message for these results, and get help at once if you feel worse."
@@ -322,6 +326,17 @@ SAFETY_LINE_LOW_WHITE = (
 SAFETY_LINE_FEVER = (
     "Seek care at once, day or night, if the fever you reported climbs higher, or for heavy "
     "bleeding or trouble breathing."
+)
+
+# A newborn's line on every result (engine.reader "newborn"): a temperature of 38.0 C (100.4 F)
+# or more under 2 months needs care at once [NEWBORN-FEVER]; at this age an infection can also
+# show as a temperature that runs low, poor feeding, sleepiness or trouble breathing
+# [NEWBORN-SEPSIS]; heavy bleeding as for everyone [C1]. The same words whatever the counts or a
+# reported fever: a baby's fever is itself the reason to go.
+SAFETY_LINE_NEWBORN = (
+    "Seek care at once, day or night, if your baby has a temperature of 38.0 C (100.4 F) or "
+    "higher or feels cold, feeds poorly, is unusually sleepy, has trouble breathing, or bleeds "
+    "heavily."
 )
 
 # --- 3. Findings ----------------------------------------------------------------------------
@@ -944,6 +959,14 @@ _NEWBORN_PRECAUTIONS: MappingProxyType[str, str | None] = MappingProxyType(
             "Give no medicine, including aspirin or ibuprofen, unless your child's care team "
             "says so, and handle your baby gently to avoid knocks."
         ),
+        # Clean hands and no sick contacts or crowds [ACS-INFECT]; a fever under 2 months needs
+        # a doctor at once [NEWBORN-FEVER], so no fever medicine that could hide it; the
+        # adults' food-safety line does not fit a baby fed milk.
+        "infection-precautions": (
+            "Wash hands before holding or feeding your baby, and keep your baby away from "
+            "people who are ill and from crowds. Give no fever medicine unless the care team "
+            "says so: a fever at this age needs a doctor straight away."
+        ),
     }
 )
 # Under a child's two or three low types, instead of the marrow-failure summary, which opens
@@ -952,6 +975,37 @@ _NEWBORN_PRECAUTIONS: MappingProxyType[str, str | None] = MappingProxyType(
 _CHILD_MARROW_BACKGROUND = (
     "A blood count alone cannot tell the reason. Your child's care team will decide which "
     "tests are needed, which can include a bone marrow sample."
+)
+# A newborn's two or three low types: at this age infection, causes from before birth and the
+# mother's antibodies lead [NEWBORN-SEPSIS] [NEWBORN-PLT], so the work-up can include the
+# mother's blood as well as the baby's; the marrow topic, written for adults, is not linked.
+_NEWBORN_MARROW_BACKGROUND = (
+    "A blood count alone cannot tell the reason. The baby's care team will decide which tests "
+    "are needed, which can include more blood tests of the baby and sometimes of the mother."
+)
+# Topics that speak of adults' conditions or care (marrow failure, the course after
+# chemotherapy, diet, pacing oneself, growth factors and transfusion): never linked from a
+# newborn's finding ("More:").
+_NOT_FOR_NEWBORN: frozenset[str] = frozenset(
+    {
+        "marrow-failure",
+        "chemotherapy-timeline",
+        "nutrition",
+        "anemia-care",
+        "growth-factors-transfusion",
+    }
+)
+# A newborn's critical value: what a parent can see (a pale look, fast breathing [NEWBORN-ANEMIA];
+# poor feeding, sleepiness, a temperature running high or low [NEWBORN-SEPSIS]; bruises or
+# bleeding [HCI-BLEED]) instead of symptoms a baby cannot report, and no chemotherapy.
+_NEWBORN_CRITICAL_NOTICE = (
+    "In a baby: a pale look, fast breathing, poor feeding, unusual sleepiness, a temperature "
+    "that runs high or low, bruises or bleeding. Some babies show nothing."
+)
+_NEWBORN_CRITICAL_LOW = (
+    "A value this low may need prompt attention. It can reflect a real change, or sometimes a "
+    "problem with the sample or a mistake in the value or its unit. Only the care team can "
+    "tell which."
 )
 
 # A high count beyond its critical limit (finding_words ``high_level``): what it can be seen
@@ -1412,7 +1466,7 @@ _CHILD_REWORDING: tuple[tuple[str, str], ...] = (
         "Wash hands often (yours and your child's), and keep your child away from people who "
         "are ill and from crowds.",
     ),
-    ("at your next contact", "at the next contact"),
+    ("at your next visit or call", "at the next visit or call"),
     ("if you feel worse", "if your child seems worse"),
     ("If you feel very unwell", "If your child seems very unwell"),
     ("even if you feel well", "even if your child seems well"),
@@ -1663,6 +1717,11 @@ def finding_words(
         meaning, notice, action = _critical_words(
             set(critical), febrile=febrile, high_analytes=high_analytes
         )
+        if person == "newborn" and "high" not in critical:
+            # Low, or a lab's "AA" (no direction): a baby's signs, never an adult's.
+            notice = _NEWBORN_CRITICAL_NOTICE
+            if not febrile and set(critical) == {"low"}:
+                meaning = _NEWBORN_CRITICAL_LOW
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None
@@ -1671,7 +1730,9 @@ def finding_words(
     if page.topics and code != "febrile-neutropenia":
         first = TOPICS[page.topics[0]]
         if first.code == "marrow-failure":
-            if days_since_chemo is None and young:
+            if days_since_chemo is None and person == "newborn":
+                background = _NEWBORN_MARROW_BACKGROUND
+            elif days_since_chemo is None and young:
                 background = _CHILD_MARROW_BACKGROUND
             elif with_precautions or days_since_chemo is not None:
                 background = _marrow_background(days_since_chemo)
@@ -1695,7 +1756,9 @@ def finding_words(
         action=action,
         precautions=precautions,
         background=background,
-        topics=page.topics,
+        topics=tuple(t for t in page.topics if t not in _NOT_FOR_NEWBORN)
+        if person == "newborn"
+        else page.topics,
     )
 
 
@@ -1762,7 +1825,7 @@ def _marrow_background(days_since_chemo: int | None) -> str:
     return _MARROW_AFTER_CHEMO.format(day=days_since_chemo)
 
 
-def safety_line(*, fever: bool = False, low_white: bool = False) -> str:
+def safety_line(*, fever: bool = False, low_white: bool = False, newborn: bool = False) -> str:
     """The line every abnormal result carries: seek care at once for heavy bleeding, a high
     fever or trouble breathing (docs/clinical.md section 1).
 
@@ -1771,7 +1834,11 @@ def safety_line(*, fever: bool = False, low_white: bool = False) -> str:
             that fever climbing instead of asking them to watch for one.
         low_white: neutrophils (or, without an ANC, white cells) are low: "a high fever" is
             then named as its threshold, 38.0 C (100.4 F) (docs/clinical.md section 5).
+        newborn: the person is under 1 month (``engine.reader``): the baby's own line, which
+            names 38.0 C and a baby's signs whatever the counts or a reported fever.
     """
+    if newborn:
+        return SAFETY_LINE_NEWBORN
     if fever:
         return SAFETY_LINE_FEVER
     return SAFETY_LINE_LOW_WHITE if low_white else SAFETY_LINE

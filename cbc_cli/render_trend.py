@@ -26,7 +26,7 @@ from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import CHILD_DISCLAIMER, DISCLAIMER
 from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE
 from cbc_cli.trend.model import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
-from cbc_cli.trend.words import day_words, is_judged_note, value_text
+from cbc_cli.trend.words import day_words, is_before_box_note, value_text
 from cbc_cli.wording import plural, speaks_to_parent, urgency_title
 
 CHART_HEIGHT = 10
@@ -434,8 +434,9 @@ def person_view(
     parts.extend(_bullets("What to watch for", person.watch))
     if person.timeline:
         parts.append(Text(person.timeline, style="italic"))
-    # How the counts were judged without the age or sex: read before acting, so beside the box.
-    judged = [n for n in person.notes if is_judged_note(n)]
+    # How the counts were judged without the age or sex, or an option the file overrode: read
+    # before acting, so above the box.
+    judged = [n for n in person.notes if is_before_box_note(n)]
     parts.extend(Text(f"Note: {note}", style="bold") for note in judged)
     if person.message:
         said = Text(person.message)

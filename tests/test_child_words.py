@@ -657,3 +657,139 @@ def test_an_age_option_the_file_overrules_is_said_once(
     # The same age as the column's: nothing to say.
     _, out, _ = run(capsys, *base, "--transplant", "pb", "--age", "52", "--format", "json")
     assert not any("was not used" in n for n in json.loads(out)["persons"][0]["notes"])
+
+
+# --- A newborn's page: no adult words left (CHOP, Fever in a Newborn: under 2 months, 38.0 C /
+# 100.4 F or more needs the emergency department at once; Merck Manual, Neonatal sepsis: the
+# temperature can also run low, with poor feeding, sleepiness or trouble breathing; Chakravorty &
+# Roberts, Br J Haematol 2012: newborn low platelets mostly from causes before birth, infection,
+# or the mother's antibodies). ----------------------------------------------------------------
+
+# Topics written for adults' conditions or care: never offered for a newborn.
+ADULT_TOPICS = {
+    "marrow-failure",
+    "chemotherapy-timeline",
+    "nutrition",
+    "anemia-care",
+    "growth-factors-transfusion",
+}
+
+
+def test_a_newborns_safety_line_names_the_fever_threshold_and_a_babys_signs() -> None:
+    from cbc_cli.explanations import safety_line
+
+    for fever in (False, True):
+        for low_white in (False, True):
+            line = safety_line(fever=fever, low_white=low_white, newborn=True)
+            # A fever under 2 months is 38.0 C / 100.4 F or more: care at once.
+            assert "38.0 C (100.4 F) or higher" in line
+            assert "at once" in line
+            # The temperature can run low in a sick newborn.
+            assert "feels cold" in line
+            for sign in ("feeds poorly", "unusually sleepy", "trouble breathing", "bleeds"):
+                assert sign in line
+            assert "a high fever" not in line
+    # Older people keep their own lines.
+    assert "baby" not in safety_line()
+    assert "baby" not in safety_line(low_white=True)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine.care_message (and the columnar path) must pass newborn=reader(...) to "
+    "explanations.safety_line; engine.py and columnar were out of this change's scope",
+)
+def test_every_newborn_result_carries_the_newborns_safety_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for args in (("--hgb", "9", "--plt", "40"), ("--anc", "0.3"), ("--hgb", "12")):
+        result = _result(capsys, *args, "--age", "5d")
+        assert result["safety"] is not None
+        assert "38.0 C (100.4 F)" in result["safety"]
+        assert "feels cold" in result["safety"]
+
+
+def test_a_newborns_critical_value_speaks_of_a_babys_signs_not_an_adults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    critical = _findings(capsys, "--anc", "0.3", "--age", "5d")["critical-value"]
+    # Symptoms a baby cannot report, and chemotherapy, are not a newborn's words.
+    for word in ("tiredness", "breathlessness", "fainting", "chills", "Some people"):
+        assert word not in critical["notice"]
+    assert "chemotherapy" not in critical["meaning"]
+    # Signs a parent can see, the temperature running either way (Merck, Neonatal sepsis).
+    for sign in ("pale", "fast breathing", "poor feeding", "sleepiness", "high or low"):
+        assert sign in critical["notice"]
+    assert "sample" in critical["meaning"]
+    # Nothing diagnosed: it "can" reflect a change.
+    assert "can reflect" in critical["meaning"]
+    # An adult keeps the adult words.
+    adult = _findings(capsys, "--anc", "0.3", "--age", "40")["critical-value"]
+    assert "chemotherapy" in adult["meaning"]
+    assert "fainting" in adult["notice"]
+
+
+def test_a_newborns_infection_precautions_fit_a_baby(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for temperature in ((), ("--temp", "38.5")):
+        found = _findings(capsys, "--anc", "0.3", "--age", "5d", *temperature)
+        words = found["neutropenia"]["precautions"] or ""
+        assert "food" not in words.lower()
+        assert "holding or feeding your baby" in words
+        assert "crowds" in words
+        # A fever under 2 months needs a doctor at once (CHOP): no medicine that hides it.
+        assert "Give no fever medicine unless the care team says so" in words
+        assert "doctor straight away" in words
+
+
+def test_a_newborns_more_line_and_background_leave_out_adult_topics(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for args in (
+        ("--hgb", "9", "--plt", "40"),
+        ("--wbc", "1", "--hgb", "7", "--plt", "40"),
+        ("--anc", "0.3"),
+    ):
+        found = _findings(capsys, *args, "--age", "5d")
+        for finding in found.values():
+            assert not ADULT_TOPICS & set(finding["topics"]), finding["code"]
+        for code in ("bicytopenia", "pancytopenia"):
+            if code in found:
+                background = found[code]["background"]
+                assert background.startswith("A blood count alone cannot tell the reason.")
+                # The mother's antibodies are a cause at this age (Chakravorty & Roberts).
+                assert "mother" in background
+                assert "bone marrow" not in background
+    _, page, _ = run(capsys, "check", "--hgb", "9", "--plt", "40", "--age", "5d")
+    for line in _flat(page).split("More: ")[1:]:
+        assert not any(t in line.split(" --child")[0] for t in ADULT_TOPICS)
+    # A child of 6 keeps the links.
+    older = _findings(capsys, "--hgb", "9", "--age", "6")["anemia"]
+    assert "anemia-care" in older["topics"]
+
+
+def test_routine_follow_up_says_visit_or_call(capsys: pytest.CaptureFixture[str]) -> None:
+    _, child, _ = run(capsys, "check", "--hgb", "11", "--age", "6", "--sex", "female")
+    assert "at the next visit or call" in _flat(child)
+    _, adult, _ = run(capsys, "check", "--hgb", "11", "--age", "40", "--sex", "female")
+    assert "at your next visit or call" in _flat(adult)
+    for page in (child, adult):
+        assert "next contact" not in _flat(page)
+
+
+def test_an_age_option_the_file_overrode_is_said_above_the_care_team_box(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    base = ["trend", "examples/trend_transplant.csv", "--since", "2026-05-01"]
+    argv = [*base, "--transplant", "pb", "--age", "8"]
+    _, out, _ = run(capsys, *argv)
+    page = _flat(out)
+    note = page.index("--age (8 y) was not used")
+    box = re.search(r"[┏╭][━─] Contact your care team now", out)
+    assert box is not None
+    assert note < page.index("Contact your care team now")
+    html = tmp_path / "trend.html"
+    run(capsys, *argv, "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8")
+    assert text.index("--age (8 y) was not used") < text.index('class="urgency ')

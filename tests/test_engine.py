@@ -398,7 +398,7 @@ def test_every_finding_code_has_a_complete_explanation() -> None:
         # A critical value's meaning is worded for its direction (low here), not the page's.
         assert code == "critical-value" or page.meaning in found.explanation, code
         assert page.notice in found.explanation, code
-        # Under a soon/now message the routine "at your next contact" ending gives way.
+        # Under a soon/now message the routine "at your next visit or call" ending gives way.
         assert found.action in {
             page.action,
             page.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP),
@@ -495,7 +495,7 @@ def test_a_one_sided_range_cannot_grade_the_other_side() -> None:
 def test_finding_actions_defer_to_an_urgent_message() -> None:
     result = interpret({"plt": "12", "anc": "0.3"}, sex="female", age=40, temperature="38.6")
     assert result.urgency == "now"
-    assert all("next contact" not in f.action for f in result.findings)
+    assert all("next visit or call" not in f.action for f in result.findings)
 
 
 def test_the_labs_critical_flag_makes_a_critical_value() -> None:

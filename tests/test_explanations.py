@@ -210,7 +210,7 @@ def test_a_reported_fever_is_never_something_to_watch_for(code: str, very_high: 
         for phrase in ("watch for", "38.0 c or higher", "high fever", "take your temperature"):
             assert phrase not in low, (code, part)
     if explain(code).action_fever or (code == "leukocytosis" and very_high):
-        # The fever sets the pace through the care-team message, never "at your next contact".
+        # The fever sets the pace through the care-team message, never "at your next visit or call".
         assert ROUTINE not in words.action, code
 
 
@@ -500,12 +500,12 @@ def test_fever_aware_actions_never_ask_to_watch_for_a_fever(code: str) -> None:
     assert "high fever" not in fever
     assert "take your temperature" not in fever.lower()
     assert "You reported a temperature of 38.0 C or more" in fever
-    # The fever sets the pace through the care-team message: no "at your next contact" after it.
+    # The fever sets the pace through the care-team message: no routine ending after it.
     assert ROUTINE not in fever
     assert "care-team message" in fever
 
 
-ROUTINE = "Otherwise, share this result with your care team at your next contact."
+ROUTINE = "Otherwise, share this result with your care team at your next visit or call."
 
 
 def test_fever_aware_infection_precautions() -> None:
@@ -796,7 +796,7 @@ def test_a_childs_finding_speaks_to_the_parent() -> None:
     # unwell, and the urgency words are the same.
     banned = re.compile(
         r"\byou feel\b|yourself|\byour care team|\byour sight|prescribed for you\b"
-        r"|before taking|take your temperature|at your next contact"
+        r"|before taking|take your temperature|at your next visit or call"
     )
     for code in EXPLANATIONS:
         for fever in (False, True):

@@ -250,3 +250,14 @@ def judged_note(why: str, analyte_ids: list[str]) -> str:
 def is_judged_note(note: str) -> bool:
     """Whether a person's note is :func:`judged_note`'s (shown beside the care-team box)."""
     return _JUDGED.match(note) is not None and "judged against" in note
+
+
+# build._options_not_used: "--age (8 y) was not used: ...", "--dob ... was not used: ...".
+_OPTION_NOT_USED = re.compile(r"^--(?:age|dob|sex) .*? was not used: ")
+
+
+def is_before_box_note(note: str) -> bool:
+    """Whether a person's note is read before the care-team box: how the counts were judged
+    without an age or sex (:func:`is_judged_note`), or an --age, --dob or --sex given but not
+    used (the file's own column won), since both change whose ranges the message rests on."""
+    return is_judged_note(note) or _OPTION_NOT_USED.match(note) is not None
