@@ -762,6 +762,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         fever=fever,
         after_chemo=patient.days_since_chemo is not None,
         child=is_child(patient),
+        newborn=reader(patient) == "newborn",
     )
     if patient.pregnancy_trimester:
         notes.append(
@@ -794,12 +795,15 @@ def care_message(
     fever: bool,
     after_chemo: bool = False,
     child: bool = False,
+    newborn: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
     each class of combinations it decides once. ``after_chemo``: days since chemotherapy were
     given (neutrophils may be low even when no count shows it). ``child``: the person is under
-    18 (:func:`is_child`): the message speaks of "your child" and "your child's care team"."""
+    18 (:func:`is_child`): the message speaks of "your child" and "your child's care team".
+    ``newborn``: under 1 month (:func:`reader`): the safety line is the baby's own, which names
+    38.0 C and a baby's signs (Fein and Avner 2019, The Febrile or Septic-Appearing Neonate)."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if fever and decision.urgency == "soon":
         # Never ask a person to watch for the fever they have just reported (the findings'
@@ -818,7 +822,8 @@ def care_message(
     # Low neutrophils (or, without an ANC, low white cells), or after chemotherapy, when they
     # may be low untested: the fever threshold is named.
     low_white = after_chemo or "neutropenia" in decision.codes or "wbc" in decision.low_lines
-    return message, None if plainly_normal else safety_line(fever=fever, low_white=low_white)
+    line = safety_line(fever=fever, low_white=low_white, newborn=newborn)
+    return message, None if plainly_normal else line
 
 
 def deferred_wbc_note(anc: str, note: str | None) -> str:

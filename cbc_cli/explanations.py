@@ -222,9 +222,10 @@ __all__ = [
 #      https://www.hon.ch/Dossier/MotherChild/neonatal_problems/sepsis_neonatorum.html (a newborn
 #      with sepsis is often listless, feeds weakly, has a temperature that runs low or high, or
 #      has trouble breathing; up to 30 percent of deaths in the first weeks).
-# [NEWBORN-FEVER] Children's Hospital of Philadelphia. Fever in a Newborn. https://www.chop.edu
-#      (Conditions and Diseases; under 2 months, a temperature of 100.4 F / 38.0 C or more needs
-#      the emergency department at once).
+# [NEWBORN-FEVER] Fein DM, Avner JR. The Febrile or Septic-Appearing Neonate. In: Strange and
+# Schafermeyer's Pediatric Emergency Medicine, 5e, McGraw-Hill 2019, ch. 2: a fever of 38.0 C
+# (100.4 F) or more in the first 28 days needs evaluation at once; a low temperature (below
+# 36 C) can be the sign instead.
 # [NEWBORN-PLT] Chakravorty S, Roberts I. How I manage neonatal thrombocytopenia. Br J Haematol
 #      2012;156(2):155-162 (most newborn cases mild and short; early ones, in the first 72 hours,
 #      mostly from causes before birth; later ones mostly from infection; in term babies the
@@ -329,7 +330,7 @@ SAFETY_LINE_FEVER = (
 )
 
 # A newborn's line on every result (engine.reader "newborn"): a temperature of 38.0 C (100.4 F)
-# or more under 2 months needs care at once [NEWBORN-FEVER]; at this age an infection can also
+# or more in the first weeks needs care at once [NEWBORN-FEVER]; at this age an infection can also
 # show as a temperature that runs low, poor feeding, sleepiness or trouble breathing
 # [NEWBORN-SEPSIS]; heavy bleeding as for everyone [C1]. The same words whatever the counts or a
 # reported fever: a baby's fever is itself the reason to go.

@@ -659,11 +659,11 @@ def test_an_age_option_the_file_overrules_is_said_once(
     assert not any("was not used" in n for n in json.loads(out)["persons"][0]["notes"])
 
 
-# --- A newborn's page: no adult words left (CHOP, Fever in a Newborn: under 2 months, 38.0 C /
-# 100.4 F or more needs the emergency department at once; Merck Manual, Neonatal sepsis: the
-# temperature can also run low, with poor feeding, sleepiness or trouble breathing; Chakravorty &
-# Roberts, Br J Haematol 2012: newborn low platelets mostly from causes before birth, infection,
-# or the mother's antibodies). ----------------------------------------------------------------
+# --- A newborn's page: no adult words left (Fein and Avner 2019, the febrile neonate: in the
+# first 28 days, 38.0 C / 100.4 F or more needs evaluation at once; Merck Manual, Neonatal
+# sepsis: the temperature can also run low, with poor feeding, sleepiness or trouble
+# breathing; Chakravorty & Roberts, Br J Haematol 2012: newborn low platelets mostly from
+# causes before birth, infection, or the mother's antibodies). ---------------------------------
 
 # Topics written for adults' conditions or care: never offered for a newborn.
 ADULT_TOPICS = {
@@ -694,11 +694,6 @@ def test_a_newborns_safety_line_names_the_fever_threshold_and_a_babys_signs() ->
     assert "baby" not in safety_line(low_white=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.care_message (and the columnar path) must pass newborn=reader(...) to "
-    "explanations.safety_line; engine.py and columnar were out of this change's scope",
-)
 def test_every_newborn_result_carries_the_newborns_safety_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -738,7 +733,7 @@ def test_a_newborns_infection_precautions_fit_a_baby(
         assert "food" not in words.lower()
         assert "holding or feeding your baby" in words
         assert "crowds" in words
-        # A fever under 2 months needs a doctor at once (CHOP): no medicine that hides it.
+        # A newborn's fever needs a doctor at once (Fein and Avner 2019): no medicine to hide it.
         assert "Give no fever medicine unless the care team says so" in words
         assert "doctor straight away" in words
 
