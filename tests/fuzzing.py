@@ -28,6 +28,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -282,8 +283,15 @@ def mutate(seed: bytes, rng: random.Random) -> bytes:
 # --- oracles ---------------------------------------------------------------------------------
 
 
-def _leaks(outcome: Outcome) -> bool:
-    return MARKER in outcome.err
+def _leaks(outcome: Outcome, data: bytes) -> bool:
+    """Whether stderr shows the marker planted in a data cell. A mutation after planting can
+    join lines so that the marker lands in the header line (a byte in place of the line end):
+    cbc then rightly names that header in its notes, so an input whose header line holds the
+    marker is not judged by this oracle."""
+    if MARKER not in outcome.err:
+        return False
+    header = next((line for line in re.split(rb"[\r\n]", data) if line.strip()), b"")
+    return MARKER.encode() not in header
 
 
 def _ndjson_lines(data: bytes) -> set[int]:
@@ -469,7 +477,7 @@ def _judge(outcome: Outcome, argv: list[str], data: bytes, codes: set[int], tall
         )
         tally.failures.append(Failure(kind, last[0][:200], argv, data))
         ok = False
-    if _leaks(outcome):
+    if _leaks(outcome, data):
         tally.failures.append(Failure("a cell value on stderr", "", argv, data))
         ok = False
     return ok
