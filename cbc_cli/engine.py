@@ -416,9 +416,9 @@ def _check(
         # Said with the value: its urgency holds for some ages only, and the age would tell
         # (docs/clinical.md section 5).
         some = (
-            f"age not given: {side} {own:g} {unit}, the limit at which labs phone the care team at "
-            f"once for a child or an adult (the other's limit is {other:g}); give the age so that "
-            "the person's own limit applies"
+            f"age not given: {side} {own:g} {unit}, critical for some ages (the stricter of the "
+            "children's and the adults' limits at which labs phone the care team at once; the "
+            f"looser limit is {other:g}); give the age so that the person's own limit applies"
         )
         note = f"{note}; {some}" if note else some
     lab_flag = panel.lab_flags.get(q.analyte)
