@@ -254,6 +254,9 @@ class Judgement(NamedTuple):
     """No age given: the directions ("low", "high") in which the value is critical (LL/HH) but
     not beyond ``Basis.every_age_low``/``every_age_high`` at both ends of its span: critical for
     some ages from 1 month up only (its note asks for the age; decide words the message so)."""
+    crossed: float | None = None
+    """The critical limit the value is beyond (flag LL or HH), which decide's message names;
+    always one of :func:`critical_limits`."""
 
     @property
     def certain(self) -> tuple[str, ...]:
@@ -356,7 +359,17 @@ def judge_value(q: Quantity, basis: Basis) -> Judgement:
         limit = guard_limit(basis.every_age_high)
         if not all(guard(v) > limit for v in span):
             some_ages = ("high",)
-    return Judgement(flag, (first, last), span, low, high, verdict, grades, some_ages)
+    crossed = c_low if flag == "LL" else c_high if flag == "HH" else None
+    return Judgement(flag, (first, last), span, low, high, verdict, grades, some_ages, crossed)
+
+
+def critical_limits(ranges: RangeTable, analyte: str) -> tuple[float, ...]:
+    """Every critical limit (low or high) of an analyte's range rows, sorted: the limits a
+    value can be judged beyond (:func:`value_basis` takes them from these rows), for the
+    columnar path to number each one's answers."""
+    rows = ranges.rows_for(analyte)
+    found = {v for r in rows for v in (r.critical_low, r.critical_high) if v is not None}
+    return tuple(sorted(found))
 
 
 def _check(
@@ -441,8 +454,7 @@ def _check(
         range_note=note,
         lab_flag=lab_flag,
     )
-    crossed = c_low if flag == "LL" else c_high if flag == "HH" else None
-    checked = _Checked(q, judged.low, judged.high, flag, judged.span, judged.ends, crossed)
+    checked = _Checked(q, judged.low, judged.high, flag, judged.span, judged.ends, judged.crossed)
     return checked, result, judged
 
 
@@ -542,10 +554,13 @@ def _envelope_note(patient: Patient, verdict: Flag, reason: str | None) -> str:
         return head + "high for all of them"
     if verdict == "N":
         return head + "within all of them"
+    # None of them fits this person: say what would let one fit.
+    needed = f"the {' and '.join(missing)} {'are' if len(missing) > 1 else 'is'}"
+    fits = f"no single range fits until {needed if missing else 'the exact age is'} given"
     return (
-        f"{reason}: the ranges that could apply disagree about this value"
+        f"{reason}: the ranges that could apply disagree about this value, so {fits}"
         if reason
-        else (head + "they disagree about this value")
+        else (head + f"they disagree about this value, so {fits}")
     )
 
 

@@ -120,6 +120,20 @@ def deferred_flag_words(note: str | None) -> str | None:
 _DEFERRED_ANC = re.compile(r"infection: (?P<anc>\S+) x10\^9/L(?:, (?P<state>[^;]+))?")
 
 
+def no_range_words(flag: str | None, note: str | None) -> str:
+    """The range cell when no single range was chosen for the value: judged against every
+    range that could apply, or no range fits this person, with what would let one fit when the
+    value's note (engine) says: ``none fits: give sex and age``."""
+    if flag not in (None, "no-range") and "every range that could apply" in (note or ""):
+        return "all that could apply"
+    found = _UNTIL_GIVEN.search(note or "")
+    return f"none fits: give {found['what']}" if found else "none fits this person"
+
+
+# What would let a range fit, in a value's note (engine._envelope_note).
+_UNTIL_GIVEN = re.compile(r"no single range fits until the (?P<what>.+?) (?:is|are) given")
+
+
 def envelope_reason(note: str | None) -> str | None:
     """Why a value was judged against every range that could apply (``sex and age not
     given``), or None when its note says something else."""

@@ -607,7 +607,8 @@ def test_a_deferred_wbc_says_why_and_is_no_critical_value() -> None:
     assert "emergency" not in result.message
     # Said once: on the WBC row itself, not again among the panel's notes.
     wbc_note = analyte(result, "wbc").range_note or ""
-    assert "the urgency follows it" in wbc_note
+    assert "the urgency follows the neutrophils" in wbc_note
+    assert "0.9 x10^9/L, low but not critical" in wbc_note  # the ANC's own state
     assert not any("critical limit" in n for n in result.notes)
 
 

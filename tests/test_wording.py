@@ -27,19 +27,22 @@ def test_deferred_wbc_row_says_why_in_the_table_json_and_html(
     result = json.loads(out)["results"][0]
     wbc = next(a for a in result["analytes"] if a["analyte"] == "wbc")
     assert wbc["flag"] == "LL"  # the contract's flag code is unchanged
-    assert "what matters for infection, is 0.9" in wbc["range_note"]
+    assert "matter most for infection: 0.9 x10^9/L, low but not critical" in wbc["range_note"]
     assert result["urgency"] == "soon"
     _code, out, _ = run(capsys, "check", *values)
     table = " ".join(out.split())
     # The flag cell of the WBC row says so before the care-team message's box; its note, with
     # the neutrophil count, is among the page's notes.
-    flag = table.index("LL critically low (the urgency follows the neutrophil count)")
+    flag = table.index(
+        "LL critically low (the urgency is set by the neutrophils: 0.9, low but not critical)"
+    )
     assert flag < table.index("Contact your care team")
-    assert "what matters for infection, is 0.9" in table
+    assert "the urgency follows the neutrophils" in table
     page = tmp_path / "r.html"
     run(capsys, "check", *values, "--format", "html", "-o", str(page))
     html = page.read_text(encoding="utf-8")
-    assert "what matters for infection, is 0.9" in html
+    assert "the urgency is set by the neutrophils: 0.9, low but not critical" in html
+    assert "the urgency follows the neutrophils" in html
 
 
 def test_no_age_note_is_said_once_on_the_page(capsys: pytest.CaptureFixture[str]) -> None:
