@@ -428,13 +428,24 @@ def _check(
         other = basis.every_age_low if direction == "low" else basis.every_age_high
         side = "below" if direction == "low" else "above"
         unit = f"x{analyte.unit}" if analyte.unit.startswith("10^") else analyte.unit
-        # Said with the value: its urgency holds for some ages only, and the age would tell
-        # (docs/clinical.md section 5).
-        some = (
-            f"age not given: {side} {own:g} {unit}, critical for some ages (the stricter of the "
-            "children's and the adults' limits at which labs phone the care team at once; the "
-            f"looser limit is {other:g}); give the age so that the person's own limit applies"
-        )
+        # Said with the value: its urgency holds for some ages only, whose (named when the
+        # rows tell), and the age would tell (docs/clinical.md section 5).
+        stricter = _whose_limit(ranges, q.analyte, patient, direction, own)
+        looser = _whose_limit(ranges, q.analyte, patient, direction, other)
+        if stricter and looser and own is not None and other is not None:
+            some = (
+                f"age not given: {side} {own:g} {unit}, the limit at which labs phone the care "
+                f"team at once for {stricter}; for {looser} the limit is {other:g}, so this value "
+                f"is critical for {_first_word(stricter)} but not for {_first_word(looser)}; "
+                "give the age so that the person's own limit applies"
+            )
+        else:
+            some = (
+                f"age not given: {side} {own:g} {unit}, critical for some ages (the stricter of "
+                "the children's and the adults' limits at which labs phone the care team at "
+                f"once; the looser limit is {other:g}); give the age so that the person's own "
+                "limit applies"
+            )
         note = f"{note}; {some}" if note else some
     newborn = _newborn_critical_words(q, patient, ranges, flag)
     if newborn:
@@ -456,6 +467,49 @@ def _check(
     )
     checked = _Checked(q, judged.low, judged.high, flag, judged.span, judged.ends, judged.crossed)
     return checked, result, judged
+
+
+def _whose_limit(
+    ranges: RangeTable, analyte: str, patient: Patient, direction: str, limit: float | None
+) -> str | None:
+    """Who a critical limit is for, from 1 month up: ``children (1 month to 18 years)``,
+    ``adults (18 years and over)``, or the bands of the rows that set it; None when no such
+    row (of the highest layer that has one) sets it."""
+    rows = [
+        r
+        for r in ranges.rows_for(analyte)
+        if r.condition is None
+        and (r.age_to is None or r.age_to.n * _BOUND_DAYS[r.age_to.unit] > _BOUND_DAYS["m"])
+        and (patient.sex is None or r.sex in ("any", patient.sex))
+        and r.has("critical")
+    ]
+    if not rows or limit is None:
+        return None
+    top = max(r.layer for r in rows)
+    bands = [
+        r
+        for r in rows
+        if r.layer == top and (r.critical_low if direction == "low" else r.critical_high) == limit
+    ]
+    if not bands:
+        return None
+    words = []
+    for r in bands:
+        to = _bound_words(r.age_to) if r.age_to else None
+        if r.age_from == ADULT_FROM and to is None:
+            words.append("adults (18 years and over)")
+        elif r.age_to == ADULT_FROM:
+            words.append(f"children ({_bound_words(r.age_from)} to 18 years)")
+        elif to is None:
+            words.append(f"ages {_bound_words(r.age_from)} and over")
+        else:
+            words.append(f"ages {_bound_words(r.age_from)} to {to}")
+    return " and ".join(dict.fromkeys(words))
+
+
+def _first_word(whose: str) -> str:
+    """``children`` of ``children (1 month to 18 years)``: the group, said again."""
+    return whose.split(" (", maxsplit=1)[0]
 
 
 def _newborn_critical_words(
