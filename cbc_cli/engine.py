@@ -1261,25 +1261,32 @@ def critical_words(
     the lab has no direction, and a lab's flag no limit: the lab is named instead).
     ``some_ages``: no age given, and every value is critical for some ages only (the value's
     note gives the other limit and asks for the age)."""
-    parts = []
+    parts, by_lab = [], []
     for analyte, flag, limit in counts:
         name, verb = _CRITICAL_NAMES.get(analyte, (f"the {ANALYTES[analyte].name} value", "is"))
         if limit is None or flag not in ("LL", "HH"):
-            parts.append((name, verb, "marked critical by the lab"))
+            by_lab.append(name)
             continue
         shown = _limit_text(limit, ANALYTES[analyte].unit)
         parts.append((name, verb, f"{'below' if flag == 'LL' else 'above'} {shown}"))
-    limits = "the limit" if len(parts) == 1 else "the limits"
+    said = []
     tail = "at which labs phone the care team at once"
     if some_ages:
         tail += " for some ages, and the age would tell whether that includes this person"
     if len(parts) == 1:
         name, verb, where = parts[0]
-        said = f"{name.capitalize()} {verb} {where}, {limits} {tail}."
-    else:
+        said.append(f"{name.capitalize()} {verb} {where}, the limit {tail}.")
+    elif parts:
         listed = ", ".join(f"{name} {where}" for name, _, where in parts)
-        said = f"Some counts are beyond {limits} {tail}: {listed}."
-    return f"No age was given. {said}" if some_ages else said
+        said.append(f"Some counts are beyond the limits {tail}: {listed}.")
+    if by_lab:
+        listed = by_lab[0] if len(by_lab) == 1 else f"{', '.join(by_lab[:-1])} and {by_lab[-1]}"
+        results = "a result" if len(by_lab) == 1 else "results"
+        said.append(
+            f"The lab marked {listed} as critical, {results} labs phone to the care team at once."
+        )
+    text = " ".join(said)
+    return f"No age was given. {text}" if some_ages else text
 
 
 def _unit_words(unit: str) -> str:
