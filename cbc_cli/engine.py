@@ -1229,12 +1229,14 @@ def reader(patient: Patient) -> Literal["pregnant", "newborn", "child", ""]:
 
 
 def patient_info(patient: Patient) -> PatientInfo:
-    """The output form of the person's context."""
+    """The output form of the person's context, with who the words are for (``child``: decided
+    here, by :func:`is_child`, so that no view works it back from the age text)."""
     return PatientInfo(
         sex=patient.sex,
         age=str(patient.age) if patient.age else None,
         age_exact=bool(patient.age and patient.age.is_exact),
         birth_date=patient.born.isoformat() if patient.born else None,
+        child=is_child(patient),
         pregnancy_trimester=patient.pregnancy_trimester,
         profiles=list(patient.profiles),
         temperature_c=patient.temperature_c,
