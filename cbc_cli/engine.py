@@ -165,6 +165,8 @@ DERIVED_COUNTS: dict[str, tuple[str, ...]] = {
 }
 """The counts :func:`derive_counts` works out from the WBC and these percentages (the first is
 needed, the others are added when given)."""
+DERIVATION_BASE = "wbc"
+"""The count the percentages of :data:`DERIVED_COUNTS` are shares of."""
 
 
 def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], list[str]]:
@@ -175,7 +177,7 @@ def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], lis
     """
     out = dict(values)
     notes: list[str] = []
-    wbc = values.get("wbc")
+    wbc = values.get(DERIVATION_BASE)
     if wbc is None or wbc.comparator is not None:
         return out, notes
     for target, pct_ids in DERIVED_COUNTS.items():
