@@ -167,6 +167,8 @@ DERIVED_COUNTS: dict[str, tuple[str, ...]] = {
 }
 """The counts :func:`derive_counts` works out from the WBC and these percentages (the first is
 needed, the others are added when given)."""
+DERIVATION_BASE = "wbc"
+"""The count the percentages of :data:`DERIVED_COUNTS` are shares of."""
 
 
 def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], list[str]]:
@@ -177,7 +179,7 @@ def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], lis
     """
     out = dict(values)
     notes: list[str] = []
-    wbc = values.get("wbc")
+    wbc = values.get(DERIVATION_BASE)
     if wbc is None or wbc.comparator is not None:
         return out, notes
     for target, pct_ids in DERIVED_COUNTS.items():
@@ -1442,12 +1444,14 @@ def reader(patient: Patient) -> Literal["pregnant", "newborn", "child", ""]:
 
 
 def patient_info(patient: Patient) -> PatientInfo:
-    """The output form of the person's context."""
+    """The output form of the person's context, with who the words are for (``child``: decided
+    here, by :func:`is_child`, so that no view works it back from the age text)."""
     return PatientInfo(
         sex=patient.sex,
         age=str(patient.age) if patient.age else None,
         age_exact=bool(patient.age and patient.age.is_exact),
         birth_date=patient.born.isoformat() if patient.born else None,
+        child=is_child(patient),
         pregnancy_trimester=patient.pregnancy_trimester,
         profiles=list(patient.profiles),
         temperature_c=patient.temperature_c,

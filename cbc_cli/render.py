@@ -36,7 +36,6 @@ from cbc_cli.wording import (
     deferred_flag_words,
     envelope_footnote,
     envelope_reason,
-    is_child_info,
     no_range_words,
     person_words,
     plural,
@@ -156,7 +155,7 @@ def _labelled(f: Finding, *, child: bool = False) -> list[RenderableType]:
 def findings_view(result: Result, scheme: SchemeInfo) -> RenderableType:
     """The findings, each with its grade, explanation, what to do and any grading note."""
     parts: list[RenderableType] = []
-    child = is_child_info(result.patient)
+    child = result.patient.child
     for f in result.findings:
         head = Text()
         head.append("• ", style="bold")
@@ -214,9 +213,7 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
         Panel(
             said,
             title=Text(
-                "Could not be read"
-                if unread
-                else urgency_title(urgency, child=is_child_info(patient))
+                "Could not be read" if unread else urgency_title(urgency, child=patient.child)
             ),
             title_align="left",
             border_style="red" if unread else URGENCY_STYLE[urgency],
@@ -230,7 +227,7 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
         parts.append(Text(f"Note: {note}", style="dim"))
     parts.append(sources_view(result, scheme))
     if disclaimer:
-        closing = CHILD_DISCLAIMER if is_child_info(patient) else DISCLAIMER
+        closing = CHILD_DISCLAIMER if patient.child else DISCLAIMER
         parts.append(Text(closing, style="dim italic"))
     return Group(*parts)
 

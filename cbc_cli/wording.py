@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from cbc_cli.age import ADULT_FROM, at_least, parse_age
-from cbc_cli.errors import CbcError
 from cbc_cli.models import PatientInfo, Result, Urgency
 
 FLAG_WORDS = {
@@ -67,23 +65,11 @@ def urgency_title(urgency: Urgency, *, child: bool = False) -> str:
     return (CHILD_URGENCY_TITLE if child else URGENCY_TITLE)[urgency]
 
 
-def is_child_info(patient: PatientInfo) -> bool:
-    """Whether a result's person is known to be under 18 (``PatientInfo.age``, as the engine
-    wrote it): the views then address a parent, as the engine's message does. An age that is
-    missing or cannot tell is not a child's."""
-    if not patient.age:
-        return False
-    try:
-        age = parse_age(patient.age)
-    except CbcError:
-        return False
-    return at_least(age, ADULT_FROM) is False
-
-
 def speaks_to_parent(latest: Result | None) -> bool:
     """Whether a series (``cbc trend``) speaks to a parent: its latest draw is a child's (the age
-    at that draw, from ``--age``, ``--dob`` or the draw's own age or birth date, is under 18)."""
-    return latest is not None and is_child_info(latest.patient)
+    at that draw, from ``--age``, ``--dob`` or the draw's own age or birth date, is under 18, as
+    the engine decided it: ``PatientInfo.child``)."""
+    return latest is not None and latest.patient.child
 
 
 def plural(n: int, noun: str) -> str:

@@ -693,6 +693,7 @@ _LIMIT_NAMES = {
     "plausible",
 }
 _ENGINE_API = {
+    "DERIVATION_BASE",
     "DERIVED_COUNTS",
     "FINDING_RULES",
     "LAB_CRITICAL_FLAGS",

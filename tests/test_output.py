@@ -340,7 +340,9 @@ def test_ctrl_c_leaves_the_output_as_it_was(
     assert err.count("\n") == 1
     if partial:
         assert err.startswith(f"cbc: interrupted; {out} holds the rows up to input line ")
-        assert out.read_text().count("\n") > 1000
+        # The rows judged before the interrupt are kept, those workers had answered while this
+        # process waited on the input included: about 3000 of the 3000 read.
+        assert out.read_text().count("\n") > 2000
     else:
         assert err == f"cbc: interrupted; no output was written ({out} is unchanged)\n"
         assert out.read_text() == OLD

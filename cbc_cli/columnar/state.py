@@ -16,6 +16,7 @@ from cbc_cli.batch import (
     BatchSummary,
 )
 from cbc_cli.engine import (
+    DERIVATION_BASE,
     DERIVED_COUNTS,
     FINDING_RULES,
     critical_limits,
@@ -190,7 +191,7 @@ class RunState(RunInputs):
         # each of them given (as 1), so that the columns it reads are its own to say.
         self._derivations = {}
         for target, percentages in DERIVED_COUNTS.items():
-            inputs = [a for a in ("wbc", *percentages) if a in self.read]
+            inputs = [a for a in (DERIVATION_BASE, *percentages) if a in self.read]
             trial = {a: Quantity(a, 1.0, None, "1") for a in inputs}
             if inputs and target in derive_counts(trial)[0]:
                 self._derivations[target] = inputs

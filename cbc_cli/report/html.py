@@ -30,7 +30,6 @@ from cbc_cli.wording import (
     deferred_flag_words,
     envelope_footnote,
     envelope_reason,
-    is_child_info,
     no_range_words,
     person_words,
     plural,
@@ -265,7 +264,7 @@ def _sample_view(
             sources.setdefault(a.reference_range.source, []).append(a.name)
     out = [a for a in r.analytes if a.flag not in ("N", "no-range", None)]
     # A child's result speaks to the parent (engine.care_message): its title does too.
-    child = is_child_info(r.patient)
+    child = r.patient.child
     return {
         "anchor": f"sample-{index + 1}",
         "sample_id": r.sample_id,

@@ -33,7 +33,7 @@ How time is counted (also in README):
 
 from __future__ import annotations
 
-from cbc_cli.trend.build import build_trend
+from cbc_cli.trend.build import TREND_READS, build_trend
 from cbc_cli.trend.csv_view import TREND_CSV_COLUMNS, trend_rows
 from cbc_cli.trend.model import (
     DEFAULT_ANALYTES,
@@ -78,6 +78,7 @@ __all__ = [
     "GRAFT_WORDS",
     "TRANSFUSION_COLUMNS",
     "TREND_CSV_COLUMNS",
+    "TREND_READS",
     "TREND_SCHEMA_VERSION",
     "Alert",
     "AnalyteTrend",
