@@ -978,7 +978,7 @@ _ANC_STATE = {
     "N": "within range",
     "H": "high",
     "HH": "critically high",
-    "no-range": "with no range that fits to judge it by",
+    "no-range": "no range fits it",
 }
 
 
