@@ -21,6 +21,7 @@ from cbc_cli.brief import brief_data, brief_schema
 from cbc_cli.cli import main
 from cbc_cli.cli.check_file import columnar_sink
 from cbc_cli.cli.formats import print_file_table
+from cbc_cli.columnar import sizes
 from cbc_cli.models import Result
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
@@ -97,12 +98,12 @@ def test_brief_records_and_summary_equal_the_row_path(
 ) -> None:
     path = tmp_path_factory.mktemp("export") / "export.csv"
     path.write_bytes(text.encode("utf-8"))
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = chunk  # small chunks: many chunks, each with scalar rows or not
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = chunk  # small chunks: many chunks, each with scalar rows or not
     try:
         _check_sinks(path, scheme_id, jobs)
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from cbc_cli import columnar, json_sink
 from cbc_cli.api import default_ranges, resolve_scheme, scheme_info
 from cbc_cli.batch import BatchStats, count, run
 from cbc_cli.cli import check_file
+from cbc_cli.columnar import sizes
 from cbc_cli.models import Flag
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
@@ -89,12 +90,12 @@ def _same_stats(a: BatchStats, b: BatchStats) -> None:
 
 @contextmanager
 def _chunks_of(size: int) -> Iterator[None]:
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = size
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = size
     try:
         yield
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 def _check(path: Path, scheme_id: str, jobs: int, context: Patient | None = None) -> None:
