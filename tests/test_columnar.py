@@ -701,6 +701,9 @@ _ENGINE_API = {
     "Basis",
     "Decision",
     "care_message",
+    # The critical limits a value can be beyond, to number the answers that name one (the
+    # message names the limit): the range table's values, no comparison with them.
+    "critical_limits",
     "decide",
     "is_child",
     "reported_value",

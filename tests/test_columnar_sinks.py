@@ -119,6 +119,12 @@ def test_brief_records_and_summary_equal_the_row_path(
         "D,F,40,,\nE,X,40,9,1\n",
         # ; as delimiter with decimal commas.
         "sample_id;sex;age;hgb;plt;anc\nA;F;54;7,1;20;0,3\nB;M;40;14,0;250;4,0\n",
+        # One critical value, persons whose limits differ (the message names the limit: plt
+        # < 37 adults, < 53 children, < 50 at 0-14 days, < 30 at 15 days to 1 month), a low
+        # and a high together, and a critical value for some ages only with no age.
+        "sample_id,sex,age,plt,wbc,hgb\nA,F,40,20,5,12\nB,F,8,20,5,12\nC,F,5d,20,5,16\n"
+        "D,F,3w,20,5,12\nE,M,40,20,45,21\nF,M,8,20,45,21\nG,,,20,45,12\nH,,,45,5,12\n"
+        "I,F,40,45,5,12\nJ,F,8,45,1.5,12\n",
     ],
 )
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -19,6 +19,7 @@ from cbc_cli.engine import (
     DERIVATION_BASE,
     DERIVED_COUNTS,
     FINDING_RULES,
+    critical_limits,
     derive_counts,
 )
 from cbc_cli.grading import Scheme
@@ -203,10 +204,11 @@ class RunState(RunInputs):
         for analyte in ANALYTES:
             if analyte in self.read or analyte in self._derivations:
                 terms = [code for code, a, _ in self.graded if a == analyte]
-                bits = _answer_bits(len(terms))
+                limits = critical_limits(self.ranges, analyte)
+                bits = _answer_bits(len(terms), len(limits))
                 if used + bits > room:
                     stage, used, room = stage + 1, 0, 32
-                self._judged[analyte] = _Judged(analyte, terms, stage, used, bits)
+                self._judged[analyte] = _Judged(analyte, terms, stage, used, bits, limits)
                 used += bits
         self._stages = [KeyIndex() for _ in range(stage)]
         self._layout = contract_layout(self.fast.analytes, self.scheme)
