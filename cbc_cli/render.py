@@ -36,6 +36,7 @@ from cbc_cli.wording import (
     deferred_flag_words,
     envelope_footnote,
     envelope_reason,
+    no_range_words,
     person_words,
     plural,
     urgency_title,
@@ -348,7 +349,6 @@ def batch_summary_view(summary: BatchSummary, scheme: SchemeInfo) -> RenderableT
 
 def _no_single_range(a: AnalyteResult) -> Text:
     """The range cell when no single range was chosen: judged against every range that could
-    apply (engine._check says so in the note), or none applies."""
-    if a.flag not in (None, "no-range") and "every range that could apply" in (a.range_note or ""):
-        return Text("all that could apply", "dim")
-    return Text("none applies", "dim")
+    apply (engine._check says so in the note), or none fits this person (and what would let
+    one fit)."""
+    return Text(no_range_words(a.flag, a.range_note), "dim")

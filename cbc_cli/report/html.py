@@ -30,6 +30,7 @@ from cbc_cli.wording import (
     deferred_flag_words,
     envelope_footnote,
     envelope_reason,
+    no_range_words,
     person_words,
     plural,
     speaks_to_parent,
@@ -192,10 +193,8 @@ def _row(index: int, a: AnalyteResult) -> dict[str, Any]:
         )
     if rng is not None:
         shown = range_text(a.analyte, rng.low, rng.high)
-    elif flag not in (None, "no-range") and "every range that could apply" in (a.range_note or ""):
-        shown = "all that could apply"
     else:
-        shown = "none applies"
+        shown = no_range_words(flag, a.range_note)
     critical = []
     if rng is not None and rng.critical_low is not None:
         critical.append(f"below {_num(a.analyte, rng.critical_low)}")
