@@ -107,6 +107,9 @@ class _Checked(NamedTuple):
     "<0.6" is beyond the range for certain even though it spans a critical limit."""
     limit: float | None = None
     """The critical limit the value is beyond (flag LL or HH), named in the message."""
+    note: str | None = None
+    """The value's note without its opening "beyond the critical limit" (a deferred WBC's
+    note says where it stands itself: deferred_wbc_note)."""
 
 
 def _span(q: Quantity) -> tuple[float, float]:
@@ -428,12 +431,13 @@ def _check(
             )
         )
     flag = judged.flag
+    critical_first = False  # the note opens "beyond the critical limit" (no range says so)
     if basis.envelope and judged.verdict is not None:
         note = _envelope_note(patient, judged.verdict, note)
     if flag is None:
         note = f"reported as {q.input}, which lies on both sides of a limit: cannot flag"
     elif flag in ("LL", "HH") and (basis.limits is None or basis.envelope) and note:
-        note = f"beyond the critical limit; {note}"
+        critical_first = True
     elif info is not None and (info.low is None) != (info.high is None):
         side = "upper" if info.high is None else "lower"
         word = "high" if info.high is None else "low"
@@ -465,8 +469,8 @@ def _check(
             )
         note = f"{note}; {some}" if note else some
     newborn = _newborn_critical_words(q, patient, ranges, flag)
-    if newborn:
-        note = f"{note}; {newborn}" if note else newborn
+    if newborn:  # first: a parent of a baby must not miss it behind the range's words
+        note = f"{newborn}; {note}" if note else newborn
     lab_flag = panel.lab_flags.get(q.analyte)
     result = AnalyteResult(
         analyte=q.analyte,
@@ -479,10 +483,12 @@ def _check(
         derived=q.input.startswith("derived:"),
         flag=flag,
         reference_range=info,
-        range_note=note,
+        range_note=f"beyond the critical limit; {note}" if critical_first else note,
         lab_flag=lab_flag,
     )
-    checked = _Checked(q, judged.low, judged.high, flag, judged.span, judged.ends, judged.crossed)
+    checked = _Checked(
+        q, judged.low, judged.high, flag, judged.span, judged.ends, judged.crossed, note
+    )
     return checked, result, judged
 
 
@@ -595,18 +601,23 @@ def _newborn_critical_words(
     for r in (r for r in rows if r.layer == top):
         assert r.age_to is not None  # (rows ending by 1 month, above)
         to = _bound_words(r.age_to)
-        band = f"under {to} old" if r.age_from.n == 0 else f"{_bound_words(r.age_from)} to {to}"
+        band = f"under {to} old" if r.age_from.n == 0 else f"{_bound_words(r.age_from)} to {to} old"
         unit = ANALYTES[q.analyte].unit
         if r.critical_low is not None and guard(hi) < guard_limit(r.critical_low):
-            beyond.append(f"{band}: below {_limit_text(r.critical_low, unit)}")
+            beyond.append(
+                f"below the limit for babies {band} ({_limit_text(r.critical_low, unit)})"
+            )
         elif r.critical_high is not None and guard(lo) > guard_limit(r.critical_high):
-            beyond.append(f"{band}: above {_limit_text(r.critical_high, unit)}")
+            beyond.append(
+                f"above the limit for babies {band} ({_limit_text(r.critical_high, unit)})"
+            )
     if not beyond:
         return None
+    # Opened so that an adult reader can pass it by at "if this is a baby" (a clinical
+    # reviewer's wording): the urgency is the one the adult limits give.
     return (
-        "age not given: for a baby under 1 month, this value is beyond the newborn limit at "
-        f"which labs phone the care team at once ({'; '.join(beyond)}); give the age, which "
-        "decides whether that limit applies"
+        "if this is a baby under 1 month old, give the age in days (such as 5d): babies this "
+        f"young have their own call limits, and this value is {' and '.join(beyond)}"
     )
 
 
@@ -961,7 +972,10 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     if "wbc" in decision.deferred and anc is not None:
         # The WBC row says itself why its LL does not set the urgency (the flag stays LL).
         analyte_results = [
-            replace(r, range_note=deferred_wbc_note(_shown(anc.quantity), r.range_note, anc.flag))
+            replace(
+                r,
+                range_note=deferred_wbc_note(_shown(anc.quantity), checked["wbc"].note, anc.flag),
+            )
             if r.analyte == "wbc"
             else r
             for r in analyte_results
@@ -1315,6 +1329,13 @@ def decide(
         )
     elif codes or abnormal:
         urgency, why = "routine", "Some results are outside their reference range."
+        if not abnormal and not certain:
+            # Found by the scheme's fixed cut-offs alone (hemoglobin 9 with no sex or age): no
+            # range fits to be outside of.
+            why = (
+                "Some counts are beyond the grading scheme's fixed cut-offs, though no reference "
+                "range fits to compare them with."
+            )
         if unjudged:
             why = f"{why[:-1]}, and {_unjudged_words(unjudged)}."
     elif unjudged:
