@@ -28,6 +28,7 @@ from rich.console import Console  # noqa: TID251 - views are tested on a fixed-w
 
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import interpret_record
+from cbc_cli.cli.app import exit_code
 from cbc_cli.errors import RangeFileError, UsageError
 from cbc_cli.parse import parse_moment
 from cbc_cli.readers import read_input
@@ -154,7 +155,7 @@ def test_invalid_rules_are_refused_naming_the_rule(
         parse_trend_rules(raw, "my_rules.toml")
     assert "my_rules.toml" in str(exc.value)
     assert message.lower() in str(exc.value).lower()
-    assert exc.value.exit_code == 4
+    assert exit_code(exc.value) == 4
 
 
 # --- a typical chemotherapy cycle ---------------------------------------------------------------
