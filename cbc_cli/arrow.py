@@ -662,7 +662,7 @@ def trend_schema() -> pa.Schema:
     """The schema of :func:`interpret_trend`: the columns of ``cbc trend --format csv``."""
     import pyarrow as pa
 
-    from cbc_cli.trend import TREND_CSV_COLUMNS
+    from cbc_cli.writers.trend_csv import TREND_CSV_COLUMNS
 
     return pa.schema(
         [
@@ -734,7 +734,8 @@ def interpret_trend(
     import pyarrow as pa
 
     from cbc_cli.parse import parse_date
-    from cbc_cli.trend import DEFAULT_ANALYTES, TrendOptions, build_trend, trend_rows
+    from cbc_cli.trend import DEFAULT_ANALYTES, TrendOptions, build_trend
+    from cbc_cli.writers.trend_csv import trend_rows
 
     settings = trend or TrendSettings()
     opts = options.pop("options", None) or make_options(**options)

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent / "cbc_cli"
 
 # The modules of the trend package, lowest first: each may import only those before it, so the
 # package has no import circle (and none through cbc_cli/trend/__init__.py, which imports them all).
-TREND_LAYERS = ("rules", "model", "words", "series", "analysis", "build", "csv_view")
+TREND_LAYERS = ("rules", "model", "words", "series", "analysis", "build")
 
 
 def _modules_after(code: str) -> set[str]:

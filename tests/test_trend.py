@@ -35,7 +35,6 @@ from cbc_cli.readers import read_input
 from cbc_cli.readers.source import Source, open_source
 from cbc_cli.render_trend import TrendChart, sparkline, trend_view
 from cbc_cli.trend import (
-    TREND_CSV_COLUMNS,
     Milestone,
     PersonTrend,
     TrendOptions,
@@ -45,8 +44,8 @@ from cbc_cli.trend import (
     parse_trend_rules,
     rules_path,
     trend_data,
-    trend_rows,
 )
+from cbc_cli.writers.trend_csv import TREND_CSV_COLUMNS, trend_rows
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "trend"
 HEADER = "patient_id,sample_id,collected_at,sex,age,anc,plt,hgb\n"
