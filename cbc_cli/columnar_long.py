@@ -382,6 +382,6 @@ class LongColumnarCsv(RunInputs):
 
 
 def _chunk_bytes() -> int:
-    from cbc_cli import columnar
+    from cbc_cli.columnar import sizes
 
-    return columnar.CHUNK_BYTES
+    return sizes.CHUNK_BYTES

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Literal, NamedTuple
 
-from cbc_cli.age import ADULT_FROM, NEWBORN_UNTIL, at_least, band_text
+from cbc_cli.age import ADULT_FROM, NEWBORN_UNTIL, AgeBound, at_least, band_text
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
@@ -104,6 +104,8 @@ class _Checked(NamedTuple):
     ends: tuple[Flag, Flag]
     """The flags at both ends of ``span``: both low (or both high) when a reported bound such as
     "<0.6" is beyond the range for certain even though it spans a critical limit."""
+    limit: float | None = None
+    """The critical limit the value is beyond (flag LL or HH), named in the message."""
 
 
 def _span(q: Quantity) -> tuple[float, float]:
@@ -165,6 +167,8 @@ DERIVED_COUNTS: dict[str, tuple[str, ...]] = {
 }
 """The counts :func:`derive_counts` works out from the WBC and these percentages (the first is
 needed, the others are added when given)."""
+DERIVATION_BASE = "wbc"
+"""The count the percentages of :data:`DERIVED_COUNTS` are shares of."""
 
 
 def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], list[str]]:
@@ -175,7 +179,7 @@ def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], lis
     """
     out = dict(values)
     notes: list[str] = []
-    wbc = values.get("wbc")
+    wbc = values.get(DERIVATION_BASE)
     if wbc is None or wbc.comparator is not None:
         return out, notes
     for target, pct_ids in DERIVED_COUNTS.items():
@@ -252,6 +256,9 @@ class Judgement(NamedTuple):
     """No age given: the directions ("low", "high") in which the value is critical (LL/HH) but
     not beyond ``Basis.every_age_low``/``every_age_high`` at both ends of its span: critical for
     some ages from 1 month up only (its note asks for the age; decide words the message so)."""
+    crossed: float | None = None
+    """The critical limit the value is beyond (flag LL or HH), which decide's message names;
+    always one of :func:`critical_limits`."""
 
     @property
     def certain(self) -> tuple[str, ...]:
@@ -354,7 +361,17 @@ def judge_value(q: Quantity, basis: Basis) -> Judgement:
         limit = guard_limit(basis.every_age_high)
         if not all(guard(v) > limit for v in span):
             some_ages = ("high",)
-    return Judgement(flag, (first, last), span, low, high, verdict, grades, some_ages)
+    crossed = c_low if flag == "LL" else c_high if flag == "HH" else None
+    return Judgement(flag, (first, last), span, low, high, verdict, grades, some_ages, crossed)
+
+
+def critical_limits(ranges: RangeTable, analyte: str) -> tuple[float, ...]:
+    """Every critical limit (low or high) of an analyte's range rows, sorted: the limits a
+    value can be judged beyond (:func:`value_basis` takes them from these rows), for the
+    columnar path to number each one's answers."""
+    rows = ranges.rows_for(analyte)
+    found = {v for r in rows for v in (r.critical_low, r.critical_high) if v is not None}
+    return tuple(sorted(found))
 
 
 def _check(
@@ -413,14 +430,28 @@ def _check(
         other = basis.every_age_low if direction == "low" else basis.every_age_high
         side = "below" if direction == "low" else "above"
         unit = f"x{analyte.unit}" if analyte.unit.startswith("10^") else analyte.unit
-        # Said with the value: its urgency holds for some ages only, and the age would tell
-        # (docs/clinical.md section 5).
-        some = (
-            f"age not given: {side} {own:g} {unit}, critical for some ages (the stricter of the "
-            "children's and the adults' limits at which labs phone the care team at once; the "
-            f"looser limit is {other:g}); give the age so that the person's own limit applies"
-        )
+        # Said with the value: its urgency holds for some ages only, whose (named when the
+        # rows tell), and the age would tell (docs/clinical.md section 5).
+        stricter = _whose_limit(ranges, q.analyte, patient, direction, own)
+        looser = _whose_limit(ranges, q.analyte, patient, direction, other)
+        if stricter and looser and own is not None and other is not None:
+            some = (
+                f"age not given: {side} {own:g} {unit}, the limit at which labs phone the care "
+                f"team at once for {stricter}; for {looser} the limit is {other:g}, so this value "
+                f"is critical for {_first_word(stricter)} but not for {_first_word(looser)}; "
+                "give the age so that the person's own limit applies"
+            )
+        else:
+            some = (
+                f"age not given: {side} {own:g} {unit}, critical for some ages (the stricter of "
+                "the children's and the adults' limits at which labs phone the care team at "
+                f"once; the looser limit is {other:g}); give the age so that the person's own "
+                "limit applies"
+            )
         note = f"{note}; {some}" if note else some
+    newborn = _newborn_critical_words(q, patient, ranges, flag)
+    if newborn:
+        note = f"{note}; {newborn}" if note else newborn
     lab_flag = panel.lab_flags.get(q.analyte)
     result = AnalyteResult(
         analyte=q.analyte,
@@ -436,8 +467,106 @@ def _check(
         range_note=note,
         lab_flag=lab_flag,
     )
-    checked = _Checked(q, judged.low, judged.high, flag, judged.span, judged.ends)
+    checked = _Checked(q, judged.low, judged.high, flag, judged.span, judged.ends, judged.crossed)
     return checked, result, judged
+
+
+def _whose_limit(
+    ranges: RangeTable, analyte: str, patient: Patient, direction: str, limit: float | None
+) -> str | None:
+    """Who a critical limit is for, from 1 month up: ``children (1 month to 18 years)``,
+    ``adults (18 years and over)``, or the bands of the rows that set it; None when no such
+    row (of the highest layer that has one) sets it."""
+    rows = [
+        r
+        for r in ranges.rows_for(analyte)
+        if r.condition is None
+        and (r.age_to is None or r.age_to.n * _BOUND_DAYS[r.age_to.unit] > _BOUND_DAYS["m"])
+        and (patient.sex is None or r.sex in ("any", patient.sex))
+        and r.has("critical")
+    ]
+    if not rows or limit is None:
+        return None
+    top = max(r.layer for r in rows)
+    bands = [
+        r
+        for r in rows
+        if r.layer == top and (r.critical_low if direction == "low" else r.critical_high) == limit
+    ]
+    if not bands:
+        return None
+    words = []
+    for r in bands:
+        to = _bound_words(r.age_to) if r.age_to else None
+        if r.age_from == ADULT_FROM and to is None:
+            words.append("adults (18 years and over)")
+        elif r.age_to == ADULT_FROM:
+            words.append(f"children ({_bound_words(r.age_from)} to 18 years)")
+        elif to is None:
+            words.append(f"ages {_bound_words(r.age_from)} and over")
+        else:
+            words.append(f"ages {_bound_words(r.age_from)} to {to}")
+    return " and ".join(dict.fromkeys(words))
+
+
+def _first_word(whose: str) -> str:
+    """``children`` of ``children (1 month to 18 years)``: the group, said again."""
+    return whose.split(" (", maxsplit=1)[0]
+
+
+def _newborn_critical_words(
+    q: Quantity, patient: Patient, ranges: RangeTable, flag: Flag | None
+) -> str | None:
+    """No age given: the value is beyond a newborn's critical limit (the table's rows ending by
+    1 month) but not critical from 1 month up, which is all the age-unknown limits cover: the
+    note says so and asks for the age (docs/clinical.md section 5). None otherwise."""
+    if patient.age is not None or patient.pregnancy_trimester or flag in ("LL", "HH", None):
+        return None
+    rows = [
+        r
+        for r in ranges.rows_for(q.analyte)
+        if r.condition is None
+        and r.age_to is not None
+        and r.age_to.n * _BOUND_DAYS[r.age_to.unit] <= _BOUND_DAYS["m"]
+        and (patient.sex is None or r.sex in ("any", patient.sex))
+        and r.has("critical")
+    ]
+    if not rows:
+        return None
+    top = max(r.layer for r in rows)
+    lo, hi = _span(q)
+    beyond = []
+    for r in (r for r in rows if r.layer == top):
+        assert r.age_to is not None  # (rows ending by 1 month, above)
+        to = _bound_words(r.age_to)
+        band = f"under {to} old" if r.age_from.n == 0 else f"{_bound_words(r.age_from)} to {to}"
+        unit = ANALYTES[q.analyte].unit
+        if r.critical_low is not None and guard(hi) < guard_limit(r.critical_low):
+            beyond.append(f"{band}: below {_limit_text(r.critical_low, unit)}")
+        elif r.critical_high is not None and guard(lo) > guard_limit(r.critical_high):
+            beyond.append(f"{band}: above {_limit_text(r.critical_high, unit)}")
+    if not beyond:
+        return None
+    return (
+        "age not given: for a baby under 1 month, this value is beyond the newborn limit at "
+        f"which labs phone the care team at once ({'; '.join(beyond)}); give the age, which "
+        "decides whether that limit applies"
+    )
+
+
+def _bound_words(bound: AgeBound) -> str:
+    """``15 days``, ``1 month``: an age bound in words."""
+    word = {"d": "day", "w": "week", "m": "month", "y": "year"}[bound.unit]
+    return f"{bound.n} {word}{'' if bound.n == 1 else 's'}"
+
+
+# Days in each unit of an age bound, as the range files compare them (1 m = 30.4375 d).
+_BOUND_DAYS = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
+
+
+def _limit_text(limit: float, unit: str) -> str:
+    """A limit with its unit, as the notes write it: ``53 x10^9/L``, ``20%``, ``6.9 g/dL``."""
+    return f"{limit:g}%" if unit == "%" else f"{limit:g} {_unit_words(unit)}"
 
 
 def _flags_disagree(lab: str, own: Flag) -> bool:
@@ -481,10 +610,13 @@ def _envelope_note(patient: Patient, verdict: Flag, reason: str | None) -> str:
         return head + "high for all of them"
     if verdict == "N":
         return head + "within all of them"
+    # None of them fits this person: say what would let one fit.
+    needed = f"the {' and '.join(missing)} {'are' if len(missing) > 1 else 'is'}"
+    fits = f"no single range fits until {needed if missing else 'the exact age is'} given"
     return (
-        f"{reason}: the ranges that could apply disagree about this value"
+        f"{reason}: the ranges that could apply disagree about this value, so {fits}"
         if reason
-        else (head + "they disagree about this value")
+        else (head + f"they disagree about this value, so {fits}")
     )
 
 
@@ -671,6 +803,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         certain=sure,
         unread=panel.unread,
         critical_some_ages={(a, d) for a, j in judged.items() for d in j.critical_some_ages},
+        critical_limits={a: c.limit for a, c in checked.items() if c.limit is not None},
     )
     notes.extend(_panel_notes(panel, values, checked, decision, ranges))
 
@@ -751,7 +884,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     if "wbc" in decision.deferred and anc is not None:
         # The WBC row says itself why its LL does not set the urgency (the flag stays LL).
         analyte_results = [
-            replace(r, range_note=deferred_wbc_note(_shown(anc.quantity), r.range_note))
+            replace(r, range_note=deferred_wbc_note(_shown(anc.quantity), r.range_note, anc.flag))
             if r.analyte == "wbc"
             else r
             for r in analyte_results
@@ -826,14 +959,27 @@ def care_message(
     return message, None if plainly_normal else line
 
 
-def deferred_wbc_note(anc: str, note: str | None) -> str:
+def deferred_wbc_note(anc: str, note: str | None, anc_flag: Flag | None = None) -> str:
     """The WBC row's note when its critical low defers to a known ANC (``decide`` rule 4);
-    ``anc`` is the ANC as shown, in 10^9/L."""
+    ``anc`` is the ANC as shown, in 10^9/L, ``anc_flag`` its own flag, said in words."""
+    state = _ANC_STATE.get(anc_flag or "", "")
     said = (
-        f"{DEFERRED_WBC_NOTE}; the neutrophil count, which is what matters for infection, is "
-        f"{anc} x10^9/L, and the urgency follows it"
+        f"{DEFERRED_WBC_NOTE}; with a neutrophil count given, the urgency follows the "
+        f"neutrophils, the white cells that matter most for infection: {anc} x10^9/L"
+        f"{', ' + state if state else ''}"
     )
     return f"{said}; {note}" if note else said
+
+
+# The ANC's own state, said with a deferred WBC (deferred_wbc_note).
+_ANC_STATE = {
+    "LL": "critically low",
+    "L": "low but not critical",
+    "N": "within range",
+    "H": "high",
+    "HH": "critically high",
+    "no-range": "no range fits it",
+}
 
 
 def _panel_notes(
@@ -946,6 +1092,7 @@ def decide(
     certain: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
     unread: Collection[str] = (),
     critical_some_ages: Collection[tuple[str, str]] = (),
+    critical_limits: Mapping[str, float] | None = None,
 ) -> Decision:
     """Findings and urgency from each analyte's flag and each graded term's grade.
 
@@ -1000,6 +1147,8 @@ def decide(
         critical_some_ages: (analyte, "low"/"high") pairs whose value, with no age given, is
             critical (rule 4) for some ages from 1 month up only (Judgement.critical_some_ages):
             when every critical value is such, rule 4's message says that the age would tell.
+        critical_limits: analyte -> the critical limit its LL or HH value is beyond, which
+            rule 4's message names with the count (critical_words).
     """
     singles: list[str] = []
     for code, analyte_id, direction in FINDING_RULES:
@@ -1069,11 +1218,9 @@ def decide(
         some_ages = {a for a, _ in critical_some_ages}
         urgency, why = (
             "now",
-            (
-                "No age was given: a value is beyond the limits at which labs phone the care team "
-                "at once for some ages, and the age would tell whether that includes this person."
-                if all(a in some_ages for a in critical)
-                else "A value is beyond the limits at which labs phone the care team at once."
+            critical_words(
+                [(a, beyond_limit[a], (critical_limits or {}).get(a)) for a in critical],
+                some_ages=all(a in some_ages for a in critical),
             ),
         )
     elif pattern_urgent:
@@ -1095,6 +1242,58 @@ def decide(
     else:
         urgency, why = "none", ""
     return Decision(tuple(codes), low_lines, critical, urgency, why, deferred)
+
+
+# How the care-team message names a count beyond its critical limit, with its verb.
+_CRITICAL_NAMES = {
+    "hgb": ("hemoglobin", "is"),
+    "hct": ("hematocrit", "is"),
+    "plt": ("platelets", "are"),
+    "wbc": ("white blood cells", "are"),
+    "anc": ("neutrophils", "are"),
+    "alc": ("lymphocytes", "are"),
+}
+
+
+def critical_words(
+    counts: Sequence[tuple[str, str, float | None]], *, some_ages: bool = False
+) -> str:
+    """Rule 4's message: each count beyond its critical limit, named with the limit it is
+    beyond. ``counts``: (analyte, flag, limit) in output order; the flag LL or HH (an AA from
+    the lab has no direction, and a lab's flag no limit: the lab is named instead).
+    ``some_ages``: no age given, and every value is critical for some ages only (the value's
+    note gives the other limit and asks for the age)."""
+    parts, by_lab = [], []
+    for analyte, flag, limit in counts:
+        name, verb = _CRITICAL_NAMES.get(analyte, (f"the {ANALYTES[analyte].name} value", "is"))
+        if limit is None or flag not in ("LL", "HH"):
+            by_lab.append(name)
+            continue
+        shown = _limit_text(limit, ANALYTES[analyte].unit)
+        parts.append((name, verb, f"{'below' if flag == 'LL' else 'above'} {shown}"))
+    said = []
+    tail = "at which labs phone the care team at once"
+    if some_ages:
+        tail += " for some ages, and the age would tell whether that includes this person"
+    if len(parts) == 1:
+        name, verb, where = parts[0]
+        said.append(f"{name.capitalize()} {verb} {where}, the limit {tail}.")
+    elif parts:
+        listed = ", ".join(f"{name} {where}" for name, _, where in parts)
+        said.append(f"Some counts are beyond the limits {tail}: {listed}.")
+    if by_lab:
+        listed = by_lab[0] if len(by_lab) == 1 else f"{', '.join(by_lab[:-1])} and {by_lab[-1]}"
+        results = "a result" if len(by_lab) == 1 else "results"
+        said.append(
+            f"The lab marked {listed} as critical, {results} labs phone to the care team at once."
+        )
+    text = " ".join(said)
+    return f"No age was given. {text}" if some_ages else text
+
+
+def _unit_words(unit: str) -> str:
+    """A unit as the notes write it: ``x10^9/L`` for a count, else as it is."""
+    return f"x{unit}" if unit.startswith("10^") else unit
 
 
 # The counts a finding grades (hemoglobin, WBC, ANC, ALC, platelets): one of them unjudged is
@@ -1190,6 +1389,22 @@ def _single_finding(
             or g.grade >= PRECAUTIONS_GRADE
             or in_chemo_window(patient.days_since_chemo)
         )
+    if (
+        reader(patient) == "newborn"
+        and g.grade
+        and g.criterion is not None
+        and g.criterion.age_from.n == 0
+        and g.criterion.age_to is None
+    ):
+        # The scheme's cut-offs are the same at every age (CTCAE), while a newborn's usual counts
+        # differ from an older child's in the first weeks (DAIDS grades newborns by days of age:
+        # docs/clinical.md section 4): the grade is kept, with what it does not take in.
+        fits = (
+            f"{scheme.title} uses the same cut-offs at every age, not a newborn's; the range "
+            "and the newborn critical limits for the baby's age are the better guide"
+        )
+        sep = " " if (note or "").endswith(".") else "; "
+        note = f"{note}{sep}{fits}{'.' if sep == ' ' else ''}" if note else fits
     severity = None
     if g.grade == 4:
         # A scheme's grade-4 word (CTCAE: life-threatening) describes a person's condition;
@@ -1229,12 +1444,14 @@ def reader(patient: Patient) -> Literal["pregnant", "newborn", "child", ""]:
 
 
 def patient_info(patient: Patient) -> PatientInfo:
-    """The output form of the person's context."""
+    """The output form of the person's context, with who the words are for (``child``: decided
+    here, by :func:`is_child`, so that no view works it back from the age text)."""
     return PatientInfo(
         sex=patient.sex,
         age=str(patient.age) if patient.age else None,
         age_exact=bool(patient.age and patient.age.is_exact),
         birth_date=patient.born.isoformat() if patient.born else None,
+        child=is_child(patient),
         pregnancy_trimester=patient.pregnancy_trimester,
         profiles=list(patient.profiles),
         temperature_c=patient.temperature_c,

@@ -230,6 +230,17 @@ __all__ = [
 #      2012;156(2):155-162 (most newborn cases mild and short; early ones, in the first 72 hours,
 #      mostly from causes before birth; later ones mostly from infection; in term babies the
 #      mother's antibodies against the baby's platelets are the most important cause).
+# [NEWBORN-PCYT] Walter AW. Perinatal polycythemia and hyperviscosity syndrome. Merck Manual
+#      Professional Version (reviewed/revised December 2022).
+#      https://www.merckmanuals.com/professional/pediatrics/perinatal-hematologic-disorders/perinatal-polycythemia-and-hyperviscosity-syndrome
+#      (a venous hematocrit of 65% or more can make the blood thick and slow in small vessels;
+#      signs are nonspecific: a ruddy look, feeding difficulties, lethargy, jaundice, a bluish
+#      colour, breathing trouble, seizures; causes include too little oxygen before birth, extra
+#      blood from the placenta, late cord clamping, a mother's diabetes; losing body water can
+#      mimic it). Kandasamy J. Polycythemia of the newborn: clinical presentation. Medscape,
+#      updated 22 December 2017. https://emedicine.medscape.com/article/976319-clinical
+#      (lethargy, irritability, jitteriness, tremors, breathing trouble, poor feeding; the most
+#      obvious finding a ruddy colour).
 # [HYPERLEUKO] Emergency Medicine Residents' Association. The white count: acute hyperleukocytosis
 #      and leukostasis. https://emra.org/emresident/article/the-white-count-acute-hyperleukocytosis-and-leukostasis
 #      (above 100 x10^9/L mostly a blood cancer; a strong reaction to infection, a leukemoid
@@ -1003,6 +1014,68 @@ _NEWBORN_CRITICAL_NOTICE = (
     "In a baby: a pale look, fast breathing, poor feeding, unusual sleepiness, a temperature "
     "that runs high or low, bruises or bleeding. Some babies show nothing."
 )
+# A newborn's count beyond its critical high limit: what it can be seen with at this age and
+# what a parent can see, never an adult's symptoms (headaches, chest pain, a swollen leg, changes
+# in sight) that a baby cannot report. Thick blood: [NEWBORN-PCYT]. A very high white count:
+# a strong reaction to infection [HYPERLEUKO], which in a newborn shows as poor feeding,
+# sleepiness, a temperature running high or low or breathing trouble [NEWBORN-SEPSIS]; a blood or
+# marrow condition [HYPERLEUKO]. Very high platelets: reactive causes common [STATPEARLS-PLT];
+# bleeding or bruising as for a low count [HCI-BLEED].
+_NEWBORN_THICK_BLOOD_SIGNS = (
+    "a red or dark red look, yellow skin or eyes (jaundice), poor feeding, unusual sleepiness, "
+    "jitteriness or trembling, fast or hard breathing, or a bluish colour"
+)
+_NEWBORN_HIGH_WBC_SIGNS = (
+    "poor feeding, unusual sleepiness, a temperature that runs high or low, or fast or hard "
+    "breathing"
+)
+_NEWBORN_HIGH_PLT_SIGNS = "bruises or bleeding, or a baby who seems unwell"
+_NEWBORN_HIGH_ACTION = (
+    "Contact your care team now, even if your baby seems well. Get help at once, from "
+    "emergency services if needed, if your baby has trouble breathing, turns blue or grey, has "
+    "a fit (seizure), or is hard to wake or will not feed."
+)
+_NEWBORN_HIGH_WBC_WORDS = (
+    "A white count this far above a newborn's range needs your care team's review now. It can "
+    "be seen with a strong reaction to an infection, which can turn serious quickly in a "
+    "newborn, or with a blood or marrow condition; sometimes the sample or a typing error is "
+    "the reason. Only the care team can tell which.",
+    f"Signs of an infection in a baby: {_NEWBORN_HIGH_WBC_SIGNS}. Some babies show nothing.",
+    _NEWBORN_HIGH_ACTION,
+)
+_NEWBORN_CRITICAL_HIGH_WORDS: MappingProxyType[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "erythrocytosis": (
+            "A hemoglobin or hematocrit this far above a newborn's range needs your care "
+            "team's review now. So many red cells make the blood thick, so that it flows slowly "
+            "through the smallest vessels. In a newborn this can be seen with too little oxygen "
+            "before birth, extra blood passed from the placenta at birth, or a mother's "
+            "diabetes; a baby who has lost body water can show the same numbers, and sometimes "
+            "the sample or a typing error is the reason. Only the care team can tell which.",
+            f"In a baby: {_NEWBORN_THICK_BLOOD_SIGNS}. Some babies show nothing.",
+            _NEWBORN_HIGH_ACTION,
+        ),
+        "leukocytosis": _NEWBORN_HIGH_WBC_WORDS,
+        "hyper-wbc": _NEWBORN_HIGH_WBC_WORDS,
+        "thrombocytosis": (
+            "A platelet count this far above a newborn's range needs your care team's review "
+            "now. It can be a reaction to infection, inflammation or bleeding, or, rarely, a "
+            "marrow condition; sometimes the sample or a typing error is the reason. Only the "
+            "care team can tell which.",
+            f"Often nothing. Watch for {_NEWBORN_HIGH_PLT_SIGNS}.",
+            _NEWBORN_HIGH_ACTION,
+        ),
+    }
+)
+# The same signs, one clause per count, in a newborn's critical value (finding_words).
+_NEWBORN_CRITICAL_HIGH_SIGNS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "wbc": f"with a very high white count, signs of infection: {_NEWBORN_HIGH_WBC_SIGNS}",
+        "plt": f"with very high platelets, {_NEWBORN_HIGH_PLT_SIGNS}",
+        "hgb": f"with very high hemoglobin or hematocrit, {_NEWBORN_THICK_BLOOD_SIGNS}",
+        "hct": f"with very high hemoglobin or hematocrit, {_NEWBORN_THICK_BLOOD_SIGNS}",
+    }
+)
 _NEWBORN_CRITICAL_LOW = (
     "A value this low may need prompt attention. It can reflect a real change, or sometimes a "
     "problem with the sample or a mistake in the value or its unit. Only the care team can "
@@ -1714,13 +1787,15 @@ def finding_words(
     high_key = "hyper-wbc" if code == "leukocytosis" and high_level == "hyper" else code
     if high_level and high_key in _CRITICAL_HIGH_WORDS:
         meaning, notice, action = _CRITICAL_HIGH_WORDS[high_key]
+        if person == "newborn" and high_key in _NEWBORN_CRITICAL_HIGH_WORDS:
+            meaning, notice, action = _NEWBORN_CRITICAL_HIGH_WORDS[high_key]
     if code == "critical-value":
         meaning, notice, action = _critical_words(
             set(critical), febrile=febrile, high_analytes=high_analytes
         )
-        if person == "newborn" and "high" not in critical:
-            # Low, or a lab's "AA" (no direction): a baby's signs, never an adult's.
-            notice = _NEWBORN_CRITICAL_NOTICE
+        if person == "newborn":
+            # A baby's signs, never an adult's: low, a lab's "AA" (no direction), or high.
+            notice = _newborn_critical_notice(set(critical), high_analytes)
             if not febrile and set(critical) == {"low"}:
                 meaning = _NEWBORN_CRITICAL_LOW
     meaning = f"{meaning} {extra}".strip()
@@ -1816,6 +1891,20 @@ def _critical_words(
     if febrile:
         return _CRITICAL_FEBRILE, notice, _CRITICAL_FEBRILE_ACTION
     return meaning, notice, page.action
+
+
+def _newborn_critical_notice(directions: set[str], high_analytes: tuple[str, ...]) -> str:
+    """What a parent might see with a newborn's critical value: the low signs, and for each
+    count beyond a high limit its own (unknown counts: the general signs)."""
+    if "high" not in directions:
+        return _NEWBORN_CRITICAL_NOTICE
+    signs = [_NEWBORN_CRITICAL_HIGH_SIGNS.get(a) for a in high_analytes]
+    if not signs or None in signs:
+        return _NEWBORN_CRITICAL_NOTICE
+    said = "; ".join(dict.fromkeys(s for s in signs if s))
+    if directions == {"high"}:
+        return f"It depends on the count: {said}. Some babies show nothing."
+    return f"{_NEWBORN_CRITICAL_NOTICE[: -len(' Some babies show nothing.')]} Also {said}."
 
 
 def _marrow_background(days_since_chemo: int | None) -> str:

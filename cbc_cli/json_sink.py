@@ -37,8 +37,8 @@ import csv
 import json
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from cbc_cli import columnar
 from cbc_cli.batch import merge_patient
+from cbc_cli.columnar import sizes
 from cbc_cli.columnar.sinks import join_parts
 from cbc_cli.engine import cross_words, interpret_panel, patient_info
 from cbc_cli.models import Result, SchemeInfo, to_json
@@ -107,7 +107,7 @@ class JsonRecords:
         import numpy as np
 
         self.runner = runner
-        self.chunk_bytes = max(1, columnar.CHUNK_BYTES // JSON_SHARE)
+        self.chunk_bytes = max(1, sizes.CHUNK_BYTES // JSON_SHARE)
         """How much input a chunk holds (see JSON_SHARE)."""
         ctx = runner.fast.tab.columns.context
         self._sex, self._age = ctx.get("sex"), ctx.get("age")

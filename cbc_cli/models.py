@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 Flag = Literal["N", "L", "H", "LL", "HH", "no-range"]
 """HL7 v2 table 0078 / FHIR interpretation codes, plus ``no-range`` (no range applies: not N)."""
@@ -51,6 +51,10 @@ class PatientInfo:
     birth_date: str | None = None
     """The date of birth (YYYY-MM-DD) when one was given as a full date; null otherwise (never
     worked back from an age)."""
+    child: bool = False
+    """True when the person is known to be under 18 (from the age or date of birth): the
+    ``message`` then speaks to a parent ("your child's care team"), as cbc's pages do. False for
+    an adult and when the age is missing or cannot tell."""
     pregnancy_trimester: int | None = None
     profiles: list[str] = field(default_factory=list)
     temperature_c: float | None = None
@@ -250,7 +254,7 @@ def identified(schema: dict[str, Any], kind: str, version: str | None = None) ->
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the JSON output (imports Pydantic: for ``cbc schema`` and tests).
 
-    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.1`` (the
+    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.2`` (the
     ``SCHEMA_VERSION``), which changes only when the field names do.
     """
     from pydantic import TypeAdapter

@@ -36,7 +36,7 @@ from cbc_cli.wording import (
     deferred_flag_words,
     envelope_footnote,
     envelope_reason,
-    is_child_info,
+    no_range_words,
     person_words,
     plural,
     urgency_title,
@@ -155,7 +155,7 @@ def _labelled(f: Finding, *, child: bool = False) -> list[RenderableType]:
 def findings_view(result: Result, scheme: SchemeInfo) -> RenderableType:
     """The findings, each with its grade, explanation, what to do and any grading note."""
     parts: list[RenderableType] = []
-    child = is_child_info(result.patient)
+    child = result.patient.child
     for f in result.findings:
         head = Text()
         head.append("• ", style="bold")
@@ -213,9 +213,7 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
         Panel(
             said,
             title=Text(
-                "Could not be read"
-                if unread
-                else urgency_title(urgency, child=is_child_info(patient))
+                "Could not be read" if unread else urgency_title(urgency, child=patient.child)
             ),
             title_align="left",
             border_style="red" if unread else URGENCY_STYLE[urgency],
@@ -229,7 +227,7 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
         parts.append(Text(f"Note: {note}", style="dim"))
     parts.append(sources_view(result, scheme))
     if disclaimer:
-        closing = CHILD_DISCLAIMER if is_child_info(patient) else DISCLAIMER
+        closing = CHILD_DISCLAIMER if patient.child else DISCLAIMER
         parts.append(Text(closing, style="dim italic"))
     return Group(*parts)
 
@@ -351,7 +349,6 @@ def batch_summary_view(summary: BatchSummary, scheme: SchemeInfo) -> RenderableT
 
 def _no_single_range(a: AnalyteResult) -> Text:
     """The range cell when no single range was chosen: judged against every range that could
-    apply (engine._check says so in the note), or none applies."""
-    if a.flag not in (None, "no-range") and "every range that could apply" in (a.range_note or ""):
-        return Text("all that could apply", "dim")
-    return Text("none applies", "dim")
+    apply (engine._check says so in the note), or none fits this person (and what would let
+    one fit)."""
+    return Text(no_range_words(a.flag, a.range_note), "dim")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from cbc_cli.age import ADULT_FROM, at_least, parse_age
-from cbc_cli.errors import CbcError
 from cbc_cli.models import PatientInfo, Result, Urgency
 
 FLAG_WORDS = {
@@ -67,23 +65,11 @@ def urgency_title(urgency: Urgency, *, child: bool = False) -> str:
     return (CHILD_URGENCY_TITLE if child else URGENCY_TITLE)[urgency]
 
 
-def is_child_info(patient: PatientInfo) -> bool:
-    """Whether a result's person is known to be under 18 (``PatientInfo.age``, as the engine
-    wrote it): the views then address a parent, as the engine's message does. An age that is
-    missing or cannot tell is not a child's."""
-    if not patient.age:
-        return False
-    try:
-        age = parse_age(patient.age)
-    except CbcError:
-        return False
-    return at_least(age, ADULT_FROM) is False
-
-
 def speaks_to_parent(latest: Result | None) -> bool:
     """Whether a series (``cbc trend``) speaks to a parent: its latest draw is a child's (the age
-    at that draw, from ``--age``, ``--dob`` or the draw's own age or birth date, is under 18)."""
-    return latest is not None and is_child_info(latest.patient)
+    at that draw, from ``--age``, ``--dob`` or the draw's own age or birth date, is under 18, as
+    the engine decided it: ``PatientInfo.child``)."""
+    return latest is not None and latest.patient.child
 
 
 def plural(n: int, noun: str) -> str:
@@ -97,7 +83,7 @@ def noun_for(n: int, noun: str) -> str:
 
 
 # The start of the WBC row's note when its critical low defers to a known ANC (engine).
-DEFERRED_WBC_NOTE = "below the critical limit"
+DEFERRED_WBC_NOTE = "below the critical limit for white cells"
 # A value judged against every range that could apply (no age or sex given): the pages say this
 # once for all such values (the JSON keeps each value's range_note).
 _ENVELOPE = re.compile(
@@ -111,7 +97,27 @@ def deferred_flag_words(note: str | None) -> str | None:
     beside its flag; None for any other value."""
     if not note or not note.startswith(DEFERRED_WBC_NOTE):
         return None
-    return "(the urgency follows the neutrophil count)"
+    found = _DEFERRED_ANC.search(note)
+    anc = f": {found['anc']}, {found['state']}" if found and found["state"] else ""
+    return f"(the urgency is set by the neutrophils{anc})"
+
+
+# The ANC and its state in a deferred WBC's note (engine.deferred_wbc_note).
+_DEFERRED_ANC = re.compile(r"infection: (?P<anc>\S+) x10\^9/L(?:, (?P<state>[^;]+))?")
+
+
+def no_range_words(flag: str | None, note: str | None) -> str:
+    """The range cell when no single range was chosen for the value: judged against every
+    range that could apply, or no range fits this person, with what would let one fit when the
+    value's note (engine) says: ``none fits: give sex and age``."""
+    if flag not in (None, "no-range") and "every range that could apply" in (note or ""):
+        return "all that could apply"
+    found = _UNTIL_GIVEN.search(note or "")
+    return f"none fits: give {found['what']}" if found else "none fits this person"
+
+
+# What would let a range fit, in a value's note (engine._envelope_note).
+_UNTIL_GIVEN = re.compile(r"no single range fits until the (?P<what>.+?) (?:is|are) given")
 
 
 def envelope_reason(note: str | None) -> str | None:

@@ -20,13 +20,15 @@ from typing import Any
 import pytest
 from helpers import run_cli as run
 
+from cbc_cli import schema_document
 from cbc_cli.api import interpret
-from cbc_cli.models import PatientInfo
+from cbc_cli.grading import load_scheme, scheme_info
+from cbc_cli.models import Result
+from cbc_cli.report.html import check_page
 from cbc_cli.trend.words import for_parent
 from cbc_cli.wording import (
     CHILD_URGENCY_TITLE,
     URGENCY_TITLE,
-    is_child_info,
     urgency_title,
 )
 
@@ -149,32 +151,65 @@ def test_febrile_neutropenia_in_a_child_speaks_of_the_child() -> None:
     assert "your child's care team now" in found.action
 
 
+# Who the pages address, read from the rendered pages (terminal, HTML) and the JSON, never from
+# internals: the pediatric bands end at 18 years (docs/clinical.md section 3), so a 17-year-old's
+# page speaks to a parent and an 18-year-old's does not; an age not given cannot tell (an adult's
+# words); a newborn is a child. ANC 0.4 is a critical value at every age: the title is "now".
 @pytest.mark.parametrize(
-    ("age", "child"),
+    ("person", "child"),
     [
-        (None, False),
-        ("17 y", True),
-        ("18 y", False),
-        ("54 y", False),
-        ("200 m", True),
-        ("216 m", False),
-        ("3 w", True),
-        ("10 d", True),
-        ("0 y", True),
+        ((), False),
+        (("--age", "17"), True),
+        (("--age", "18"), False),
+        (("--age", "54"), False),
+        (("--age", "10d"), True),
+        (("--age", "6m"), True),
+        # From the dates: one day short of 18 is still a child; the 18th birthday is not.
+        (("--dob", "2008-03-13", "--collected", "2026-03-12"), True),
+        (("--dob", "2008-03-12", "--collected", "2026-03-12"), False),
     ],
 )
-def test_who_counts_as_a_child_on_a_result(age: str | None, child: bool) -> None:
-    assert is_child_info(PatientInfo(age=age)) is child
+def test_who_the_pages_address(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, person: tuple[str, ...], child: bool
+) -> None:
+    values = ["check", "--anc", "0.4", *person]
+    _, out, _ = run(capsys, *values, "--format", "json")
+    result = json.loads(out)["results"][0]
+    assert result["urgency"] == "now"
+    assert result["patient"]["child"] is child
+    assert ("Contact your child's care team now" in result["message"]) is child
+
+    _, page, _ = run(capsys, *values)
+    assert _titled("Contact your child's care team now", page) is child
+    assert _titled("Contact your care team now", page) is not child
+
+    html = tmp_path / "page.html"
+    run(capsys, *values, "--format", "html", "-o", str(html))
+    text = html.read_text(encoding="utf-8").replace("&#39;", "'")
+    assert ("Contact your child's care team now" in text) is child
+    assert ("Contact your care team now" in text) is not child
 
 
-def test_the_pages_and_the_engine_agree_on_who_is_a_child() -> None:
+def test_the_pages_follow_the_engines_decision_not_the_age_text() -> None:
+    # The result carries who its words are for, decided once by the engine: a view reads
+    # PatientInfo.child and never works it back from the age text ("17 y").
     for age in (0, 1, 6, 17, 18, 40):
         r = interpret({"hgb": "12.0"}, sex="female", age=age)
-        assert is_child_info(r.patient) is (age < 18)
+        assert r.patient.child is (age < 18)
+    r = interpret({"anc": "0.4"}, age=17)
+    r.patient.age = "40 y"  # the text alone does not make an adult of the child
+    page = _page(r)
+    assert "Contact your child's care team now" in page
+    assert "Contact your care team now" not in page
     # Only the words change: the urgency codes are the same for both.
     assert set(CHILD_URGENCY_TITLE) == set(URGENCY_TITLE)
     assert urgency_title("now") == "Contact your care team now"
     assert urgency_title("now", child=True) == "Contact your child's care team now"
+
+
+def _page(result: Result) -> str:
+    """The HTML page of one result, its apostrophes as typed."""
+    return check_page([result], scheme_info(load_scheme())).replace("&#39;", "'")
 
 
 # --- cbc trend ------------------------------------------------------------------------------
@@ -788,3 +823,13 @@ def test_an_age_option_the_file_overrode_is_said_above_the_care_team_box(
     run(capsys, *argv, "--format", "html", "-o", str(html))
     text = html.read_text(encoding="utf-8")
     assert text.index("--age (8 y) was not used") < text.index('class="urgency ')
+
+
+def test_the_json_contract_names_who_the_words_are_for() -> None:
+    # schema 1.2: patient.child, a boolean, always present (cbc schema and the JSON agree).
+    schema = schema_document()
+    assert schema["$id"] == "urn:cbc-cli:schema:result:1.2"
+    child = schema["$defs"]["PatientInfo"]["properties"]["child"]
+    assert child["type"] == "boolean"
+    assert "under 18" in child["description"]
+    assert interpret({"hgb": "12.0"}).to_dict()["patient"]["child"] is False

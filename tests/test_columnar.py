@@ -17,6 +17,7 @@ from cbc_cli import columnar
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import run
+from cbc_cli.columnar import sizes
 from cbc_cli.grading import Grade
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.models import Flag
@@ -301,12 +302,12 @@ def test_columnar_equals_scalar(
 ) -> None:
     path = tmp_path_factory.mktemp("export") / "export.csv"
     path.write_bytes(text.encode("utf-8"))
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = chunk  # small chunks cut lines, CRLF pairs and numbers apart
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = chunk  # small chunks cut lines, CRLF pairs and numbers apart
     try:
         assert _columnar(path, scheme_id, jobs) == _scalar(path, scheme_id)
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -322,12 +323,12 @@ def test_derived_counts_match_the_scalar_path(
     # derived where the percentages pass 100 or a value is a reported bound.
     path = tmp_path_factory.mktemp("export") / "export.csv"
     path.write_bytes(text.encode("utf-8"))
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = chunk
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = chunk
     try:
         assert _columnar(path, scheme_id) == _scalar(path, scheme_id)
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 def _context(
@@ -416,12 +417,12 @@ def test_columnar_equals_scalar_past_the_limits(
     path = tmp_path_factory.mktemp("export") / "export.csv"
     path.write_bytes(text.encode("utf-8"))
     limits = Limits(field=40, line=120)
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = chunk
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = chunk
     try:
         assert _columnar(path, "ctcae5", jobs, limits) == _scalar(path, "ctcae5", limits)
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 def test_the_shipped_export_goes_columnar_and_matches() -> None:
@@ -543,12 +544,12 @@ def test_a_quoted_line_break_across_a_chunk_boundary_is_one_row(tmp_path: Path) 
     inside = body.index(b'"note\n') + len(b'"note\n')  # just past the quoted line break
     # First reads (CHUNK_BYTES // 8) that end a few bytes past it, and larger ones.
     for chunk in (8 * (inside + 4), 8 * (inside + 1), 1 << 20, 4_096):
-        original = columnar.CHUNK_BYTES
-        columnar.CHUNK_BYTES = chunk
+        original = sizes.CHUNK_BYTES
+        sizes.CHUNK_BYTES = chunk
         try:
             assert _columnar(path, "ctcae5") == _scalar(path, "ctcae5")
         finally:
-            columnar.CHUNK_BYTES = original
+            sizes.CHUNK_BYTES = original
 
 
 def test_persons_are_kept_by_pair_seen_not_by_every_sex_and_age(tmp_path: Path) -> None:
@@ -586,7 +587,7 @@ def test_an_error_while_judging_a_chunk_reaches_the_caller(
 
     original = columnar.ColumnarCsv.judge_chunk
     monkeypatch.setattr(columnar.ColumnarCsv, "judge_chunk", broken)
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 16_384)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 16_384)
     runner, source = columnar_runner(path)
     try:
         with pytest.raises(RuntimeError, match="judging failed"):
@@ -693,12 +694,16 @@ _LIMIT_NAMES = {
     "plausible",
 }
 _ENGINE_API = {
+    "DERIVATION_BASE",
     "DERIVED_COUNTS",
     "FINDING_RULES",
     "LAB_CRITICAL_FLAGS",
     "Basis",
     "Decision",
     "care_message",
+    # The critical limits a value can be beyond, to number the answers that name one (the
+    # message names the limit): the range table's values, no comparison with them.
+    "critical_limits",
     "decide",
     "is_child",
     "reported_value",

@@ -14,10 +14,9 @@ from test_columnar import (
     test_columnar_imports_only_the_engines_public_rules as _imports_only_public_rules,
 )
 
-from cbc_cli import columnar
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import BatchStats, count, run
-from cbc_cli.columnar import plan
+from cbc_cli.columnar import plan, sizes
 from cbc_cli.columnar_long import LongColumnarCsv
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 from cbc_cli.long_index import SampleIndex, sample_keys
@@ -117,12 +116,12 @@ def _columnar(
 def _columnar_run(
     path: Path, scheme_id: str, *, jobs: int, chunk: int
 ) -> tuple[tuple[str, ...], LongColumnarCsv]:
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = chunk
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = chunk
     try:
         return _run(path, scheme_id, DEFAULT_LIMITS, jobs)
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 def _run(
@@ -178,12 +177,12 @@ def test_long_columnar_equals_the_row_path(
 ) -> None:
     path = tmp_path_factory.mktemp("export") / "long.csv"
     path.write_bytes(text.encode("utf-8"))
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = chunk  # small chunks cut samples, lines and CRLF pairs apart
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = chunk  # small chunks cut samples, lines and CRLF pairs apart
     try:
         assert _columnar(path, scheme_id, jobs=jobs) == _scalar(path, scheme_id)
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -197,12 +196,12 @@ def test_long_columnar_equals_the_row_path_past_the_limits(
     path = tmp_path_factory.mktemp("export") / "long.csv"
     path.write_bytes("\n".join(lines).encode("utf-8"))
     limits = Limits(field=40, line=120)
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = chunk
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = chunk
     try:
         assert _columnar(path, "ctcae5", limits, jobs) == _scalar(path, "ctcae5", limits)
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 def test_a_sample_longer_than_several_chunks_is_read_whole(tmp_path: Path) -> None:
@@ -210,12 +209,12 @@ def test_a_sample_longer_than_several_chunks_is_read_whole(tmp_path: Path) -> No
     rows = ["sex,age,analyte,value"] + [f"F,40,{a},{v}" for a, v in [("hgb", "9.1")] * 400]
     path = tmp_path / "long.csv"
     path.write_text("\n".join(rows) + "\nF,40,plt,20\n")
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = 200
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = 200
     try:
         assert _columnar(path, "ctcae5") == _scalar(path, "ctcae5")
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -268,15 +267,15 @@ def test_a_many_sample_export_matches_the_row_path(tmp_path: Path) -> None:
             )
     path = tmp_path / "long.csv"
     path.write_text("\n".join(lines) + "\n")
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = 1 << 14
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = 1 << 14
     try:
         for jobs in (1, 2):
             fast = _columnar(path, "ctcae5", jobs=jobs)
             assert fast == _scalar(path, "ctcae5")
             assert "has the sample id of line" in fast[1]
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 def test_the_shipped_long_export_takes_the_row_path_for_its_range_column() -> None:

@@ -21,6 +21,7 @@ from cbc_cli import columnar
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import BatchStats, count, interpret_record, merge
 from cbc_cli.cli import main
+from cbc_cli.columnar import sizes
 from cbc_cli.errors import InputError
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
@@ -66,7 +67,7 @@ def test_any_jobs_writes_and_reports_what_jobs_1_does(
     monkeypatch: pytest.MonkeyPatch,
     chunk: int,
 ) -> None:
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", chunk)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
     path = tmp_path / "export.csv"
     path.write_bytes(wide_export(2000).encode() + b"S-latin,F,40,6.1,13.1,250,3.1 \xe9\n")
@@ -81,7 +82,7 @@ def test_any_jobs_writes_and_reports_what_jobs_1_does(
 def test_the_rules_agree_with_the_scalar_path_in_counts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 2048)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 2048)
     path = tmp_path / "export.csv"
     path.write_text(wide_export(1500, seed=11))
     scheme = resolve_scheme("ctcae5")
@@ -154,7 +155,7 @@ def test_an_interrupt_while_input_is_awaited_stops_the_run_at_once(
     stream = QuietPipe(data, limit=len(data) // 2)
     runner, _ = columnar_runner(path, jobs=jobs, stream=stream)
     seen: list[int] = []
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 8_192)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 8_192)
     main_thread = threading.main_thread().ident
     assert main_thread is not None
 
@@ -190,7 +191,7 @@ def test_jobs_below_one_is_a_usage_error(
 def test_a_damaged_gzip_writes_what_was_read_whatever_the_jobs(
     tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 4096)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
     packed = gzip.compress(wide_export(3000).encode())
     path = tmp_path / "cut.csv.gz"
@@ -227,7 +228,7 @@ def test_rows_before_a_failed_chunk_are_written_whatever_the_jobs(
 
     judge = columnar.ColumnarCsv.judge_chunk
     monkeypatch.setattr(columnar.ColumnarCsv, "judge_chunk", broken)
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 4096)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
     one = _cli(capsysbinary, path, tmp_path / "one.csv", 1, "--partial")
     assert one[0] == 3

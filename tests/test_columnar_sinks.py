@@ -21,6 +21,7 @@ from cbc_cli.brief import brief_data, brief_schema
 from cbc_cli.cli import main
 from cbc_cli.cli.check_file import columnar_sink
 from cbc_cli.cli.formats import print_file_table
+from cbc_cli.columnar import sizes
 from cbc_cli.models import Result
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
@@ -97,12 +98,12 @@ def test_brief_records_and_summary_equal_the_row_path(
 ) -> None:
     path = tmp_path_factory.mktemp("export") / "export.csv"
     path.write_bytes(text.encode("utf-8"))
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = chunk  # small chunks: many chunks, each with scalar rows or not
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = chunk  # small chunks: many chunks, each with scalar rows or not
     try:
         _check_sinks(path, scheme_id, jobs)
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 @pytest.mark.parametrize(
@@ -118,6 +119,12 @@ def test_brief_records_and_summary_equal_the_row_path(
         "D,F,40,,\nE,X,40,9,1\n",
         # ; as delimiter with decimal commas.
         "sample_id;sex;age;hgb;plt;anc\nA;F;54;7,1;20;0,3\nB;M;40;14,0;250;4,0\n",
+        # One critical value, persons whose limits differ (the message names the limit: plt
+        # < 37 adults, < 53 children, < 50 at 0-14 days, < 30 at 15 days to 1 month), a low
+        # and a high together, and a critical value for some ages only with no age.
+        "sample_id,sex,age,plt,wbc,hgb\nA,F,40,20,5,12\nB,F,8,20,5,12\nC,F,5d,20,5,16\n"
+        "D,F,3w,20,5,12\nE,M,40,20,45,21\nF,M,8,20,45,21\nG,,,20,45,12\nH,,,45,5,12\n"
+        "I,F,40,45,5,12\nJ,F,8,45,1.5,12\n",
     ],
 )
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -607,7 +607,8 @@ def test_a_deferred_wbc_says_why_and_is_no_critical_value() -> None:
     assert "emergency" not in result.message
     # Said once: on the WBC row itself, not again among the panel's notes.
     wbc_note = analyte(result, "wbc").range_note or ""
-    assert "the urgency follows it" in wbc_note
+    assert "the urgency follows the neutrophils" in wbc_note
+    assert "0.9 x10^9/L, low but not critical" in wbc_note  # the ANC's own state
     assert not any("critical limit" in n for n in result.notes)
 
 
@@ -886,16 +887,16 @@ def test_no_age_uses_the_strictest_limits_of_adults_and_children() -> None:
 
 
 @pytest.mark.parametrize(
-    ("values", "own", "other", "at"),
+    ("values", "own", "other", "at", "whose"),
     [
-        ({"plt": "51"}, "53", "37", 6),  # children < 53 (Kost 1991); adults < 37
-        ({"wbc": "2.05"}, "2.1", "2", 6),  # children < 2.1; adults < 2.0
-        ({"wbc": "40"}, "37", "42.9", 40),  # adults > 37.0 (Kost 1990); children > 42.9
-        ({"hgb": "20.0"}, "19.9", "20.8", 40),  # adults > 19.9; children > 20.8
+        ({"plt": "51"}, "53", "37", 6, "children"),  # children < 53 (Kost 1991); adults < 37
+        ({"wbc": "2.05"}, "2.1", "2", 6, "children"),  # children < 2.1; adults < 2.0
+        ({"wbc": "40"}, "37", "42.9", 40, "adults"),  # adults > 37.0 (Kost 1990); children > 42.9
+        ({"hgb": "20.0"}, "19.9", "20.8", 40, "adults"),  # adults > 19.9; children > 20.8
     ],
 )
 def test_critical_for_some_ages_is_as_urgent_as_their_own_answer_without_an_age(
-    values: dict[str, str], own: str, other: str, at: int
+    values: dict[str, str], own: str, other: str, at: int, whose: str
 ) -> None:
     unknown = interpret(values)
     # As urgent as the answer of the person for whom it is critical, whose age was not given.
@@ -905,7 +906,9 @@ def test_critical_for_some_ages_is_as_urgent_as_their_own_answer_without_an_age(
     (only,) = unknown.analytes
     assert only.range_note is not None
     assert f"{own} " in only.range_note
-    assert f"limit is {other})" in only.range_note
+    # The note names whose limit each is (a nurse could not tell from "for some ages").
+    assert f"at once for {whose} (" in only.range_note
+    assert f"the limit is {other}, so this value is critical for {whose} but not" in only.range_note
     assert "give the age" in only.range_note
     # With an age, the person's own limit decides and no such note is written.
     for age in (6, 40):

@@ -20,6 +20,7 @@ from cbc_cli import columnar, json_sink
 from cbc_cli.api import default_ranges, resolve_scheme, scheme_info
 from cbc_cli.batch import BatchStats, count, run
 from cbc_cli.cli import check_file
+from cbc_cli.columnar import sizes
 from cbc_cli.models import Flag
 from cbc_cli.panel import Patient
 from cbc_cli.readers import read_input
@@ -89,12 +90,12 @@ def _same_stats(a: BatchStats, b: BatchStats) -> None:
 
 @contextmanager
 def _chunks_of(size: int) -> Iterator[None]:
-    original = columnar.CHUNK_BYTES
-    columnar.CHUNK_BYTES = size
+    original = sizes.CHUNK_BYTES
+    sizes.CHUNK_BYTES = size
     try:
         yield
     finally:
-        columnar.CHUNK_BYTES = original
+        sizes.CHUNK_BYTES = original
 
 
 def _check(path: Path, scheme_id: str, jobs: int, context: Patient | None = None) -> None:
@@ -185,6 +186,12 @@ def test_a_run_context_is_written_alike(
         "D,F,40,,\nE,X,40,9,1\nF,F,40,9.1 L,0.3\n",
         # ; as delimiter with decimal commas; a critical WBC deferring to the ANC.
         "sample_id;sex;age;wbc;hgb;plt;anc\nA;F;54;1,5;7,1;20;0,3\nB;M;40;1,2;14,0;250;4,0\n",
+        # One critical value for persons whose limits differ (the message names the limit), a
+        # low and a high together, a newborn-only critical hemoglobin with no age (its note),
+        # and a WBC deferring to an ANC in each state.
+        "sample_id,sex,age,plt,wbc,hgb,anc\nA,F,40,20,5,12,3\nB,F,8,20,5,12,3\n"
+        "C,F,5d,20,5,16,3\nD,F,3w,20,5,12,3\nE,M,40,20,45,21,3\nG,,,20,45,9,3\n"
+        "H,,,45,5,7.5,3\nI,F,40,45,1.5,12,0.9\nJ,F,40,200,1.5,12,3\nK,,,200,1.5,25,0.3\n",
     ],
 )
 @pytest.mark.parametrize("jobs", [1, 2])

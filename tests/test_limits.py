@@ -16,9 +16,9 @@ from helpers import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cbc_cli import columnar
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import run
+from cbc_cli.columnar import sizes
 from cbc_cli.columnar.reading import read_chunks
 from cbc_cli.errors import RangeFileError, UsageError
 from cbc_cli.grading import load_scheme_file
@@ -237,7 +237,7 @@ def test_a_long_line_holds_about_the_limit_and_reads_in_linear_time(reader: str)
                 _source(Endless(head, size, tail)).stream,
                 skip=len(b"sample_id,sex,age,hgb\n"),
                 line_limit=limit,
-                size=columnar.CHUNK_BYTES,
+                size=sizes.CHUNK_BYTES,
             )
             lines = [
                 chunk.decode() if chunk.endswith(b"\n") else LongLine(chunk.decode())

@@ -21,6 +21,7 @@ import pytest
 from helpers import QuietPipe, run_cli
 
 from cbc_cli import batch, columnar, json_sink
+from cbc_cli.columnar import sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "CBC_DEBUG")}
@@ -51,7 +52,7 @@ def _damaged_gzip(path: Path, rows: int = 1500) -> None:
 
 def _small_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Columnar chunks of 4 KiB, so that the columnar path too writes rows before the damage."""
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 4096)
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -314,7 +315,7 @@ def test_ctrl_c_leaves_the_output_as_it_was(
     data = _export(6000).encode()
     stream = QuietPipe(data, limit=len(data) // 2)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(stream))
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 8192)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 8192)
     out = tmp_path / "out.txt"
     out.write_text(OLD)
     main_thread = threading.main_thread().ident
@@ -340,7 +341,9 @@ def test_ctrl_c_leaves_the_output_as_it_was(
     assert err.count("\n") == 1
     if partial:
         assert err.startswith(f"cbc: interrupted; {out} holds the rows up to input line ")
-        assert out.read_text().count("\n") > 1000
+        # The rows judged before the interrupt are kept, those workers had answered while this
+        # process waited on the input included: about 3000 of the 3000 read.
+        assert out.read_text().count("\n") > 2000
     else:
         assert err == f"cbc: interrupted; no output was written ({out} is unchanged)\n"
         assert out.read_text() == OLD

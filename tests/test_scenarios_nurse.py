@@ -107,7 +107,7 @@ def test_a_deferred_critical_wbc_is_noted_once(capsys: pytest.CaptureFixture[str
     code, out, _ = run_cli(capsys, *argv)
     assert code == 0
     page = " ".join(out.split())
-    assert page.count("the urgency follows it") == 1
+    assert page.count("the urgency follows the neutrophils") == 1
     assert "is below its critical limit, but the neutrophil count is known" not in page
 
 

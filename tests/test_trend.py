@@ -35,6 +35,7 @@ from cbc_cli.readers import read_input
 from cbc_cli.readers.source import Source, open_source
 from cbc_cli.render_trend import TrendChart, sparkline, trend_view
 from cbc_cli.trend import (
+    TREND_READS,
     Milestone,
     PersonTrend,
     TrendOptions,
@@ -53,7 +54,7 @@ HEADER = "patient_id,sample_id,collected_at,sex,age,anc,plt,hgb\n"
 
 def build(source: Source, **options: object) -> TrendReport:
     try:
-        data = read_input(source)
+        data = read_input(source, also_reads=TREND_READS)
         return build_trend(
             data.records,
             default_ranges(),
@@ -1088,3 +1089,84 @@ def test_json_and_schema_carry_lost_milestones_states_and_transfusion_info(
         "cannot-tell",
     }
     assert {"states", "rising", "transfusion_info"} <= set(defs["PersonTrend"]["properties"])
+
+
+# --- The reader's notes on the columns cbc trend reads itself ----------------------------------
+
+# A transfusion column, a second one (trend reads only the first, series.TRANSFUSION_COLUMNS
+# order of the header), a result cbc does not know and a plain comment column.
+_READ_HEADER = (
+    "patient_id,collected_at,sex,age,anc,plt,hgb,platelet_transfusion,plt_transfusion,"
+    "hb_a1c,comment"
+)
+_READ_ROWS = "P,2026-03-02,F,50,1.0,100,12,no,no,5,a\nP,2026-03-09,F,50,0.4,30,9,yes,no,5,b\n"
+_READ_NOTES = [
+    "column 'platelet_transfusion' is read as platelet transfusions (yes or no)",
+    "column 'plt_transfusion' looks like a lab result but is not a name cbc knows: it is "
+    "ignored; if it holds a count cbc reads, map it with --column 'plt_transfusion'=ANALYTE "
+    "(wbc, rbc, hgb, hct, mcv, mch, mchc, rdw, plt, anc, neut_pct, band_pct, alc, lymph_pct)",
+    "column 'hb_a1c' looks like a lab result but is not a name cbc knows: it is ignored; if it "
+    "holds a count cbc reads, map it with --column 'hb_a1c'=ANALYTE (wbc, rbc, hgb, hct, mcv, "
+    "mch, mchc, rdw, plt, anc, neut_pct, band_pct, alc, lymph_pct)",
+    # Of 11 columns: the second transfusion column, hb_a1c and the comment; not the first.
+    "3 of 11 columns ignored (2 that look like results)",
+]
+
+
+def test_the_reader_says_the_transfusion_column_is_read_on_both_routes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "series.csv"
+    path.write_text(f"{_READ_HEADER}\n{_READ_ROWS}", encoding="utf-8")
+    code, out, _ = run(capsys, "trend", str(path), "--format", "json")
+    assert code == 0
+    cli = json.loads(out)
+    assert cli["notes"] == _READ_NOTES
+    assert cli["persons"][0]["transfusions"] == ["2026-03-09"]  # the column is read indeed
+    library = build(open_source(str(path)))
+    assert library.notes == _READ_NOTES
+    assert json.loads(json.dumps(trend_data(library))) == cli
+    # cbc check reads no transfusion column: there it is ignored, and counted.
+    _, _, err = run(capsys, "check", str(path), "--format", "csv")
+    assert "column 'platelet_transfusion' looks like a lab result" in err
+    assert "4 of 11 columns ignored (3 that look like results)" in err
+
+
+@pytest.mark.parametrize("layout", ["tsv", "long", "ods"])
+def test_every_tabular_layout_notes_the_transfusion_column_as_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, layout: str
+) -> None:
+    header = "patient_id,collected_at,sex,age,plt,platelet_transfusion,comment"
+    rows = ["P,2026-03-02,F,50,100,no,a", "P,2026-03-09,F,50,30,yes,b"]
+    if layout == "long":
+        header = "patient_id,collected_at,sex,age,analyte,value,platelet_transfusion,comment"
+        rows = ["P,2026-03-02,F,50,plt,100,no,a", "P,2026-03-09,F,50,plt,30,yes,b"]
+    table = [line.split(",") for line in [header, *rows]]
+    if layout == "ods":
+        from test_spreadsheet import ods_bytes
+
+        path = tmp_path / "series.ods"
+        path.write_bytes(ods_bytes(table))  # type: ignore[arg-type]
+    else:
+        path = tmp_path / "series.tsv"
+        sep = "\t" if layout == "tsv" else ","
+        path.write_text("\n".join(sep.join(r) for r in table) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "trend", str(path), "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    # Only plain columns are left unread: nothing is said of them, and no count.
+    assert report["notes"] == [
+        "column 'platelet_transfusion' is read as platelet transfusions (yes or no)"
+    ]
+    assert report["persons"][0]["transfusions"] == ["2026-03-09"]
+    assert build(open_source(str(path))).notes == report["notes"]
+
+
+def test_a_json_series_says_nothing_of_its_fields() -> None:
+    # The JSON readers write no notes on the fields they skip, with or without also_reads.
+    text = '{"patient_id": "P", "collected_at": "2026-03-02", "plt": 100, "hb_a1c": 5}\n'
+    for reads in (None, TREND_READS):
+        source = text_source(text)
+        data = read_input(source, "ndjson", also_reads=reads)
+        list(data.records)
+        assert data.notes == []

@@ -27,19 +27,22 @@ def test_deferred_wbc_row_says_why_in_the_table_json_and_html(
     result = json.loads(out)["results"][0]
     wbc = next(a for a in result["analytes"] if a["analyte"] == "wbc")
     assert wbc["flag"] == "LL"  # the contract's flag code is unchanged
-    assert "what matters for infection, is 0.9" in wbc["range_note"]
+    assert "matter most for infection: 0.9 x10^9/L, low but not critical" in wbc["range_note"]
     assert result["urgency"] == "soon"
     _code, out, _ = run(capsys, "check", *values)
     table = " ".join(out.split())
     # The flag cell of the WBC row says so before the care-team message's box; its note, with
     # the neutrophil count, is among the page's notes.
-    flag = table.index("LL critically low (the urgency follows the neutrophil count)")
+    flag = table.index(
+        "LL critically low (the urgency is set by the neutrophils: 0.9, low but not critical)"
+    )
     assert flag < table.index("Contact your care team")
-    assert "what matters for infection, is 0.9" in table
+    assert "the urgency follows the neutrophils" in table
     page = tmp_path / "r.html"
     run(capsys, "check", *values, "--format", "html", "-o", str(page))
     html = page.read_text(encoding="utf-8")
-    assert "what matters for infection, is 0.9" in html
+    assert "the urgency is set by the neutrophils: 0.9, low but not critical" in html
+    assert "the urgency follows the neutrophils" in html
 
 
 def test_no_age_note_is_said_once_on_the_page(capsys: pytest.CaptureFixture[str]) -> None:
@@ -94,3 +97,44 @@ def test_bare_white_count_limits_are_the_shipped_age_unknown_rows() -> None:
     }
     for analyte, limits in CRITICAL_AGE_NOT_GIVEN.items():
         assert floor[analyte] == limits
+
+
+# --- A hematology nurse's review (docs/clinical.md section 5) -------------------------------------
+
+
+def test_no_range_cell_says_none_fits_and_what_would(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Hemoglobin 20.5 with no sex or age: the ranges that could apply disagree (a man's upper
+    # limit is above it, a woman's below), so no single range fits this person until the sex
+    # and age are given (docs/clinical.md section 3); "none applies" read as if no range existed.
+    _, out, _ = run(capsys, "check", "--hgb", "20.5")
+    table = " ".join(out.split())
+    assert "none fits: give sex and age" in table
+    assert "none applies" not in table
+    _, out, _ = run(capsys, "check", "--hgb", "20.5", "--format", "json")
+    (hgb,) = json.loads(out)["results"][0]["analytes"]
+    assert "no single range fits until the sex and age are given" in hgb["range_note"]
+    page = tmp_path / "r.html"
+    run(capsys, "check", "--hgb", "20.5", "--format", "html", "-o", str(page))
+    html = page.read_text(encoding="utf-8")
+    assert "none fits: give sex and age" in html
+    assert "none applies" not in html
+    # No range at all for the person (band neutrophils at 3 weeks, none in the shipped files).
+    _, out, _ = run(capsys, "check", "--band-pct", "5", "--age", "3w")
+    assert "none fits this person" in " ".join(out.split())
+
+
+def test_critical_box_names_the_count_and_limit_on_every_page(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Platelets 30 for a man of 70: below the adults' critical limit 37 (Kost 1990).
+    values = ["--plt", "30", "--sex", "male", "--age", "70"]
+    said = "Platelets are below 37 x10^9/L, the limit at which labs phone the care team at once."
+    _, out, _ = run(capsys, "check", *values)
+    assert said in " ".join(out.split())
+    _, out, _ = run(capsys, "check", *values, "--format", "json")
+    assert json.loads(out)["results"][0]["message"].startswith(said)
+    page = tmp_path / "r.html"
+    run(capsys, "check", *values, "--format", "html", "-o", str(page))
+    assert said in " ".join(page.read_text(encoding="utf-8").split())

@@ -15,6 +15,7 @@ import pytest
 from test_columnar_run import _cli
 
 from cbc_cli import columnar, workers
+from cbc_cli.columnar import sizes
 from cbc_cli.errors import InputError
 
 pytestmark = pytest.mark.skipif(not workers.available(), reason="workers fork on Linux only")
@@ -48,7 +49,7 @@ def test_answers_that_come_out_of_order_are_written_in_input_order(
     buffer: int | None,
 ) -> None:
     if buffer is not None:  # socket buffers too small to queue a chunk: each waits its turn
-        monkeypatch.setattr(workers, "_BUFFER", buffer)
+        monkeypatch.setattr(workers, "SOCKET_BUFFER_BYTES", buffer)
     parent = os.getpid()
     judge = columnar.ColumnarCsv.judge_chunk
 
@@ -58,7 +59,7 @@ def test_answers_that_come_out_of_order_are_written_in_input_order(
         return judge(self, first_line, body)
 
     monkeypatch.setattr(columnar.ColumnarCsv, "judge_chunk", uneven)
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 4096)
     path = tmp_path / "export.csv"
     path.write_bytes(_export(3000, end))
     limit = ("--limit", "line=4KiB")
@@ -74,7 +75,7 @@ def test_a_failure_answered_first_is_raised_once_the_chunks_before_it_are_writte
 ) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes(_export(3000, b"\n").replace(b"\r\n", b"\n"))
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 4096)
     whole = _cli(capsysbinary, path, tmp_path / "whole.csv", 1)[1]
     parent = os.getpid()
     judge = columnar.ColumnarCsv.judge_chunk

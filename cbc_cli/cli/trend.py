@@ -166,7 +166,7 @@ def trend(
     """Follow counts over time: nadir, days below key levels, recovery milestones, changes."""
     from cbc_cli.readers import read_input
     from cbc_cli.readers.source import open_source
-    from cbc_cli.trend import DEFAULT_ANALYTES, TrendOptions, build_trend
+    from cbc_cli.trend import DEFAULT_ANALYTES, TREND_READS, TrendOptions, build_trend
 
     if file is None:
         if sys.stdin.isatty():
@@ -216,6 +216,7 @@ def trend(
             skip_lines=skip_lines,
             sheet=sheet,
             date_format=check_date_format(chosen.date_format.value),
+            also_reads=TREND_READS,
         )
         report = build_trend(
             data.records, table, scheme, options, header=data.header, input_notes=data.notes

@@ -35,7 +35,7 @@ The modules, one stage each, in the order a chunk meets them (each builds on the
 - ``rendering``: what each sink makes of a new combination of answers;
 - ``rules``: the engine asked once per distinct value and combination (``judge_rows``);
 - ``sinks``: a chunk's output gathered from the answers, the scalar path filling in;
-- ``run``: the loop over chunks, here or in forked workers.
+- ``run``: the loop over chunks, here or in forked workers; ``sizes``: how large a chunk is.
 
 The input lines are copied to the CSV output byte for byte. Property tests check that this
 package and the scalar path write identical CSV and brief NDJSON and count the same summary.
@@ -49,16 +49,7 @@ from cbc_cli.columnar.run import ColumnarCsv
 from cbc_cli.columnar.state import SINKS
 from cbc_cli.columnar.tables import Verdict
 
-CHUNK_BYTES = 1 << 20
-"""About 25,000 rows of a typical export: larger chunks measured no faster (benchmarks/batch.py)
-and hold more memory. Read at each run (cbc_cli.columnar.reading), so that it can be set here."""
-BRIEF_SHARE = 8
-"""A brief NDJSON run reads chunks of CHUNK_BYTES / BRIEF_SHARE (measured: 1M rows at 2
-processes, 295 MiB at the peak with whole chunks, 111 MiB with an eighth)."""
-
 __all__ = [
-    "BRIEF_SHARE",
-    "CHUNK_BYTES",
     "SINKS",
     "ColumnarCsv",
     "FastPlan",

@@ -22,10 +22,10 @@ class Reading(RunState):
         """This run's input after the header, in chunks (see read_chunks); a brief NDJSON run
         reads smaller ones (a brief record is about 18 times its input line: smaller chunks
         keep what a process holds of the output near the CSV path's)."""
-        from cbc_cli import columnar  # its CHUNK_BYTES, read at each run (tests set it)
+        from cbc_cli.columnar import sizes  # read at each run (tests set them)
 
-        whole = columnar.CHUNK_BYTES
-        size = max(1, whole // columnar.BRIEF_SHARE) if self.sink == "brief" else whole
+        whole = sizes.CHUNK_BYTES
+        size = max(1, whole // sizes.BRIEF_SHARE) if self.sink == "brief" else whole
         if self.json_records is not None:  # whole results are larger still (json_sink)
             size = self.json_records.chunk_bytes
         return read_chunks(

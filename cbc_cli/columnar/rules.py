@@ -204,14 +204,17 @@ class Rules(Rendering):
             flags: dict[str, Flag | None] = {}
             grades: dict[str, int | None] = {}
             certain: set[tuple[str, str]] = set()
+            limits: dict[str, float] = {}
             for (analyte, pieces, _), answer_id in zip(columns, row, strict=True):
                 if answer_id:
-                    flag, sure, term_grades = pieces[answer_id]
+                    flag, sure, term_grades, crossed = pieces[answer_id]
                     flags[analyte] = flag
                     if sure:
                         certain.update(sure)
                     grades.update(term_grades)
-            verdicts.append((flags, grades, decide(flags, grades, certain=certain)))
+                    limits.update(crossed)
+            decision = decide(flags, grades, certain=certain, critical_limits=limits)
+            verdicts.append((flags, grades, decision))
         if not columns:
             verdicts = [None] * len(rows)
         urgencies = [0 if v is None else URGENCY_ORDER.index(v[2].urgency) for v in verdicts]

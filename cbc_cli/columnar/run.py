@@ -198,44 +198,60 @@ class ColumnarCsv(Sinks):
                 self._absorb(*answer, progress)
                 written += 1
 
-        with selectors.DefaultSelector() as answering:
-            for worker, chunk in zip(pool, batch, strict=False):
-                worker.send(*chunk)
-                holding[worker.pid].append(sent)
-                sent += 1
-                answering.register(worker, selectors.EVENT_READ)
-            for worker in pool:
+        def take(worker: Worker[_Tally], *, more: bool) -> None:
+            """The answer ``worker`` has begun to send, into ``done``; then, with ``more``,
+            its next chunk (which may wait on the input)."""
+            nonlocal failed
+            places = holding[worker.pid]
+            place = places.popleft()
+            if failed is not None and place > failed:
+                answering.unregister(worker)  # past the failure: never read
+                places.clear()
+                return
+            try:
+                data, tally = worker.receive()
+            except Exception as exc:
+                done[place], failed = exc, _first(failed, place)
+                answering.unregister(worker)
+                places.clear()
+                return
+            shared.add(worker.pid, tally)
+            done[place] = (data, tally)
+            # Written before any more input is read: a read can wait on a quiet pipe,
+            # and an interrupt then keeps every answer come so far. The worker is busy
+            # meanwhile with the chunk it has queued.
+            write_ready()
+            if more:
                 give(worker)
-            while True:
-                write_ready()
-                if failed is not None:
-                    sent = min(sent, failed + 1)  # the answers past it are not waited for
-                if written == sent:
-                    return
-                for key, _ in answering.select():
-                    worker = cast("Worker[_Tally]", key.fileobj)
-                    places = holding[worker.pid]
-                    place = places.popleft()
-                    if failed is not None and place > failed:
-                        answering.unregister(worker)  # past the failure: never read
-                        places.clear()
-                        continue
-                    try:
-                        data, tally = worker.receive()
-                    except Exception as exc:
-                        done[place], failed = exc, _first(failed, place)
-                        answering.unregister(worker)
-                        places.clear()
-                        continue
-                    shared.add(worker.pid, tally)
-                    done[place] = (data, tally)
-                    # Written before any more input is read: a read can wait on a quiet pipe,
-                    # and an interrupt then keeps every answer come so far. The worker is busy
-                    # meanwhile with the chunk it has queued.
-                    write_ready()
+            if not places:
+                answering.unregister(worker)
+
+        with selectors.DefaultSelector() as answering:
+            try:
+                for worker, chunk in zip(pool, batch, strict=False):
+                    worker.send(*chunk)
+                    holding[worker.pid].append(sent)
+                    sent += 1
+                    answering.register(worker, selectors.EVENT_READ)
+                for worker in pool:
                     give(worker)
-                    if not places:
-                        answering.unregister(worker)
+                while True:
+                    write_ready()
+                    if failed is not None:
+                        sent = min(sent, failed + 1)  # the answers past it are not waited for
+                    if written == sent:
+                        return
+                    for key, _ in answering.select():
+                        take(cast("Worker[_Tally]", key.fileobj), more=True)
+            except KeyboardInterrupt:
+                # Mostly met while this process waits on a quiet input: answers that came
+                # meanwhile are written too (workers ignore the interrupt and finish their
+                # answer), so the rows kept are every row judged so far.
+                with contextlib.suppress(Exception):
+                    while failed is None and (ready := answering.select(timeout=0)):
+                        for key, _ in ready:
+                            take(cast("Worker[_Tally]", key.fileobj), more=False)
+                raise
 
     def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
         """One chunk, split and judged: its output lines and what it adds to the run's tally

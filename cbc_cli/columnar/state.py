@@ -16,8 +16,10 @@ from cbc_cli.batch import (
     BatchSummary,
 )
 from cbc_cli.engine import (
+    DERIVATION_BASE,
     DERIVED_COUNTS,
     FINDING_RULES,
+    critical_limits,
     derive_counts,
 )
 from cbc_cli.grading import Scheme
@@ -189,7 +191,7 @@ class RunState(RunInputs):
         # each of them given (as 1), so that the columns it reads are its own to say.
         self._derivations = {}
         for target, percentages in DERIVED_COUNTS.items():
-            inputs = [a for a in ("wbc", *percentages) if a in self.read]
+            inputs = [a for a in (DERIVATION_BASE, *percentages) if a in self.read]
             trial = {a: Quantity(a, 1.0, None, "1") for a in inputs}
             if inputs and target in derive_counts(trial)[0]:
                 self._derivations[target] = inputs
@@ -202,10 +204,11 @@ class RunState(RunInputs):
         for analyte in ANALYTES:
             if analyte in self.read or analyte in self._derivations:
                 terms = [code for code, a, _ in self.graded if a == analyte]
-                bits = _answer_bits(len(terms))
+                limits = critical_limits(self.ranges, analyte)
+                bits = _answer_bits(len(terms), len(limits))
                 if used + bits > room:
                     stage, used, room = stage + 1, 0, 32
-                self._judged[analyte] = _Judged(analyte, terms, stage, used, bits)
+                self._judged[analyte] = _Judged(analyte, terms, stage, used, bits, limits)
                 used += bits
         self._stages = [KeyIndex() for _ in range(stage)]
         self._layout = contract_layout(self.fast.analytes, self.scheme)

@@ -37,10 +37,21 @@ class _Judged:
     an id: 0 for no value, 1 for a value only the scalar path reads (an unreadable cell).
     """
 
-    def __init__(self, analyte: str, graded: list[str], stage: int, shift: int, bits: int):
+    def __init__(
+        self,
+        analyte: str,
+        graded: list[str],
+        stage: int,
+        shift: int,
+        bits: int,
+        limits: tuple[float, ...] = (),
+    ):
         self.analyte = analyte
         self.graded = graded
         """The analyte's terms the scheme grades, in FINDING_RULES order."""
+        self.limits = limits
+        """Every critical limit of the analyte's rows, sorted: a value beyond one of them gets
+        an answer of its own per limit, which engine.decide's message names."""
         self.stage, self.shift, self.bits = stage, shift, bits
         """Where the answer id sits in a row's key words (see ColumnarCsv._key)."""
         self.bases: list[Basis] = []
@@ -72,26 +83,42 @@ class _Judged:
             return _SCALAR
         by_term = dict(judged.grades)
         grades = tuple(by_term[c].grade for c in self.graded)
-        known = _answer_id(judged.flag, judged.certain, grades)
+        crossed = judged.crossed
+        if crossed is not None and crossed not in self.limits:
+            return _SCALAR  # (every limit comes from a row: engine.critical_limits)
+        place = 0 if crossed is None else 1 + self.limits.index(crossed)
+        known = _answer_id(judged.flag, judged.certain, grades, place, len(self.limits))
         if known >> self.bits:  # pragma: no cover - the bits are counted from the answers
             raise AssertionError(f"more answers for {self.analyte} than its key bits hold")
         if known not in self.pieces:
             pairs = tuple((self.analyte, d) for d in judged.certain)
-            self.pieces[known] = (judged.flag, pairs, tuple(zip(self.graded, grades, strict=True)))
+            self.pieces[known] = (
+                judged.flag,
+                pairs,
+                tuple(zip(self.graded, grades, strict=True)),
+                () if crossed is None else ((self.analyte, crossed),),
+            )
         return known
 
 
-def _answer_id(flag: Flag | None, certain: tuple[str, ...], grades: tuple[int | None, ...]) -> int:
+def _answer_id(
+    flag: Flag | None,
+    certain: tuple[str, ...],
+    grades: tuple[int | None, ...],
+    place: int = 0,
+    limits: int = 0,
+) -> int:
     """An answer's id, worked out from the answer itself (so that every process gives an
     answer the same id, and a row's key means the same in each): the two fixed ids, then one
     for each flag (or none) x certainly low, certainly high or neither x each term's grade
-    (none, 0-4), as _answer_bits counts them."""
+    (none, 0-4) x the critical limit crossed (``place``: none, or 1 + its index among the
+    analyte's ``limits`` sorted limits), as _answer_bits counts them."""
     code = _FLAG_ORDER.index(flag) * 3 + _CERTAIN_ORDER.index(certain)
     for grade in grades:
         if grade is not None and not 0 <= grade <= 4:  # pragma: no cover - CTCAE grades 0-4
             raise AssertionError(f"grade {grade} is outside 0-4")
         code = code * 6 + (0 if grade is None else grade + 1)
-    return 2 + code
+    return 2 + code * (limits + 1) + place
 
 
 _FLAG_ORDER: tuple[Flag | None, ...] = (None, *get_args(Flag))
@@ -100,10 +127,15 @@ _FLAG_ORDER: tuple[Flag | None, ...] = (None, *get_args(Flag))
 _CERTAIN_ORDER: tuple[tuple[str, ...], ...] = ((), ("low",), ("high",))
 
 
-_Piece = tuple[Flag | None, tuple[tuple[str, str], ...], tuple[tuple[str, int | None], ...]]
+_Piece = tuple[
+    Flag | None,
+    tuple[tuple[str, str], ...],
+    tuple[tuple[str, int | None], ...],
+    tuple[tuple[str, float], ...],
+]
 
 
-_NO_PIECE: _Piece = (None, (), ())
+_NO_PIECE: _Piece = (None, (), (), ())
 
 
 class _Grid:
@@ -206,11 +238,11 @@ def _empty_table() -> np.ndarray:
     return np.full((0, 0), -2, dtype=np.int64)
 
 
-def _answer_bits(terms: int) -> int:
-    """Bits that hold every answer id of an analyte with ``terms`` graded terms: the two fixed
-    ids, then each flag (or none) x certainly low, certainly high or neither x each term's
-    grade (none, 0-4)."""
-    return int(2 + (len(get_args(Flag)) + 1) * 3 * 6**terms - 1).bit_length()
+def _answer_bits(terms: int, limits: int = 0) -> int:
+    """Bits that hold every answer id of an analyte with ``terms`` graded terms and ``limits``
+    critical limits: the two fixed ids, then each flag (or none) x certainly low, certainly
+    high or neither x each term's grade (none, 0-4) x the limit crossed (none or one)."""
+    return int(2 + (len(get_args(Flag)) + 1) * 3 * 6**terms * (limits + 1) - 1).bit_length()
 
 
 class _Pool:

@@ -3,7 +3,7 @@ per row. :func:`read_input` picks the reader from ``--input-format`` or the cont
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 
@@ -45,6 +45,7 @@ def read_input(
     skip_lines: int | None = None,
     sheet: str | None = None,
     date_format: str | None = None,
+    also_reads: Mapping[str, str] | None = None,
 ) -> Input:
     """Open the records of a source with the reader its format needs, within ``limits``
     (README, Limits). ``date_format`` (``dmy``, ``mdy``, ``ymd`` or a strptime pattern) reads
@@ -53,7 +54,11 @@ def read_input(
 
     Tabular input (CSV, TSV, a spreadsheet's sheet): ``skip_lines`` lines are skipped before
     the header (by default the header is found, see readers.tabular.find_header); ``sheet``
-    picks a workbook's sheet by name or position from 1 (the first by default).
+    picks a workbook's sheet by name or position from 1 (the first by default). ``also_reads``
+    ({column name: what it is read as}) names the columns the caller reads itself, such as
+    ``cbc trend``'s platelet transfusion column (``cbc_cli.trend.TREND_READS``): the notes say
+    they are read, never that they are ignored. Only tabular input notes its columns; the other
+    readers say nothing of fields they skip, so it changes nothing there.
 
     Raises:
         InputError: an empty or binary input, or a header with nothing cbc reads.
@@ -114,6 +119,7 @@ def read_input(
             limits=limits,
             skip_lines=skip_lines,
             date_format=date_format,
+            also_reads=also_reads,
         )
         return Input(
             tab.records,

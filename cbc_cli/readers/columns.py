@@ -419,18 +419,36 @@ def looks_clinical(header: str) -> bool:
     return False
 
 
-def unread_notes(cmap: ColumnMap) -> list[str]:
+def unread_notes(cmap: ColumnMap, also_reads: Mapping[str, str] | None = None) -> list[str]:
     """Notes on the columns of a header that cbc does not read: one per column that looks like
     a lab result (saying how to map it), one listing the results cbc does not interpret, and a
     count of every column ignored. Empty when no ignored column looks like a result: plain
-    columns (a comment, a ward) are carried through without a word."""
+    columns (a comment, a ward) are carried through without a word.
+
+    ``also_reads`` ({column name: what the caller reads it as}) names the columns a caller reads
+    itself (``cbc trend``'s platelet transfusion column): the first such column of each kind,
+    as the caller finds it, is noted as read (``column 'X' is read as ...``), never as ignored
+    nor counted among the ignored."""
     if not cmap.unread:
         return []
+
+    def column(index: int) -> str:
+        return cmap.header[index].strip().lstrip("\ufeff")
+
+    wanted = {fold(n): what for n, what in (also_reads or {}).items()}
+    first: dict[str, int] = {}  # what -> the first column of that kind, as the caller finds it
+    for index in range(len(cmap.header)):
+        what = wanted.get(fold(column(index)))
+        if what is not None:
+            first.setdefault(what, index)
+    read_as = {i: what for what, i in first.items() if i in cmap.unread}
+    read = [f"column {column(i)!r} is read as {what}" for i, what in sorted(read_as.items())]
+    ignored = [i for i in cmap.unread if i not in read_as]
     notes: list[str] = []
     known: list[str] = []
     unknown = 0
-    for index in cmap.unread:
-        raw = cmap.header[index].strip().lstrip("\ufeff")
+    for index in ignored:
+        raw = column(index)
         bare = _UNIT_IN_HEADER.match(raw)
         name = bare["name"] if bare and (bare["p"] or bare["b"]) else raw
         if fold(name) in _not_read() or fold(raw) in _not_read():
@@ -446,11 +464,11 @@ def unread_notes(cmap: ColumnMap) -> list[str]:
         shown = ", ".join(repr(k) for k in known[:8]) + (", ..." if len(known) > 8 else "")
         notes.append(f"not interpreted by cbc (results outside the counts it judges): {shown}")
     if not notes:
-        return []  # only plain columns (a comment, a ward): carried through, nothing to say
+        return read  # only plain columns (a comment, a ward): carried through, nothing to say
     parts = [f"{unknown} that look{'s' if unknown == 1 else ''} like results"] if unknown else []
     if known:
         parts.append(f"{len(known)} not interpreted")
     detail = f" ({', '.join(parts)})" if parts else ""
     total = len(cmap.header)
-    notes.append(f"{len(cmap.unread)} of {total} columns ignored{detail}")
-    return notes
+    notes.append(f"{len(ignored)} of {total} columns ignored{detail}")
+    return read + notes

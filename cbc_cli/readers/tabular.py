@@ -249,6 +249,7 @@ def read_tabular(
     skip_lines: int | None = None,
     date_format: str | None = None,
     seen: SeenSamples | None = None,
+    also_reads: Mapping[str, str] | None = None,
 ) -> Tabular:
     """Read the header and set up the record stream.
 
@@ -258,7 +259,9 @@ def read_tabular(
     With ``;`` as delimiter a comma inside a number is a decimal comma (``9,1``).
     ``first_line`` is the line number of the first line given (a part of a longer input).
     A data row past ``limits.line``, or with a cell past ``limits.field``, is an error row.
-    ``seen`` holds the long-layout samples read before (by default none).
+    ``seen`` holds the long-layout samples read before (by default none). ``also_reads``
+    ({column name: what it is read as}) names columns the caller reads itself: the notes say
+    they are read, not ignored (:func:`~cbc_cli.readers.columns.unread_notes`).
 
     Raises:
         InputError: no header, a header past a limit, or no column cbc can read as an analyte.
@@ -303,7 +306,7 @@ def read_tabular(
             f"{plural(found.skipped, 'line')} above the header skipped (the header is line "
             f"{header_line_no}; --skip-lines N sets how many)"
         )
-    tab.notes.extend(unread_notes(cmap))
+    tab.notes.extend(unread_notes(cmap, also_reads))
     tab.header_notes = len(tab.notes)
     rows = _rows(lines, delim, header_line_no, tab, limits)
     tab.records = long_records(rows, tab, seen) if cmap.is_long else _wide_records(rows, tab)

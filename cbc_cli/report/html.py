@@ -30,7 +30,7 @@ from cbc_cli.wording import (
     deferred_flag_words,
     envelope_footnote,
     envelope_reason,
-    is_child_info,
+    no_range_words,
     person_words,
     plural,
     speaks_to_parent,
@@ -193,10 +193,8 @@ def _row(index: int, a: AnalyteResult) -> dict[str, Any]:
         )
     if rng is not None:
         shown = range_text(a.analyte, rng.low, rng.high)
-    elif flag not in (None, "no-range") and "every range that could apply" in (a.range_note or ""):
-        shown = "all that could apply"
     else:
-        shown = "none applies"
+        shown = no_range_words(flag, a.range_note)
     critical = []
     if rng is not None and rng.critical_low is not None:
         critical.append(f"below {_num(a.analyte, rng.critical_low)}")
@@ -266,7 +264,7 @@ def _sample_view(
             sources.setdefault(a.reference_range.source, []).append(a.name)
     out = [a for a in r.analytes if a.flag not in ("N", "no-range", None)]
     # A child's result speaks to the parent (engine.care_message): its title does too.
-    child = is_child_info(r.patient)
+    child = r.patient.child
     return {
         "anchor": f"sample-{index + 1}",
         "sample_id": r.sample_id,

@@ -35,7 +35,7 @@ How time is counted (also in README):
 
 from __future__ import annotations
 
-from cbc_cli.trend.build import build_trend
+from cbc_cli.trend.build import TREND_READS, build_trend
 from cbc_cli.trend.model import (
     DEFAULT_ANALYTES,
     TREND_SCHEMA_VERSION,
@@ -78,6 +78,7 @@ __all__ = [
     "GRAFT_SOURCES",
     "GRAFT_WORDS",
     "TRANSFUSION_COLUMNS",
+    "TREND_READS",
     "TREND_SCHEMA_VERSION",
     "Alert",
     "AnalyteTrend",

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
 
 from cbc_cli.age import Age
 from cbc_cli.analytes import ANALYTES, find_analyte
@@ -32,6 +32,13 @@ from cbc_cli.trend.rules import TrendRules, load_trend_rules
 from cbc_cli.trend.series import Draw
 from cbc_cli.wording import envelope_reason, speaks_to_parent
 
+# The columns cbc trend reads beyond those the readers read (``series.TRANSFUSION_COLUMNS``), and
+# what each is read as: give them to the reader (``read_input(..., also_reads=TREND_READS)``) so
+# that its notes say the column is read, not ignored.
+TREND_READS: Mapping[str, str] = MappingProxyType(
+    dict.fromkeys(series.TRANSFUSION_COLUMNS, "platelet transfusions (yes or no)")
+)
+
 
 def build_trend(
     records: Iterable[Record],
@@ -53,7 +60,8 @@ def build_trend(
         rules: the trend rules (default: the shipped file).
         header: the tabular header, to read the person-id and transfusion columns from the rows.
         input_notes: the reader's notes (``Input.notes``); read after the records are consumed,
-            as readers add to them while reading.
+            as readers add to them while reading. Read with ``also_reads=TREND_READS``, they
+            say that the platelet transfusion column is read, not ignored.
 
     Returns:
         The report; a draw that cannot be read or placed is in ``unplaced`` with its line.
@@ -67,9 +75,11 @@ def build_trend(
         >>> from cbc_cli.api import default_ranges, resolve_scheme
         >>> from cbc_cli.readers import read_input
         >>> from cbc_cli.readers.source import open_source
-        >>> data = read_input(open_source("tests/fixtures/trend/chemo_cycle.csv"))
+        >>> data = read_input(open_source("tests/fixtures/trend/chemo_cycle.csv"),
+        ...                   also_reads=TREND_READS)
         >>> report = build_trend(data.records, default_ranges(), resolve_scheme("ctcae5"),
-        ...                      TrendOptions(since=date(2026, 3, 2)), header=data.header)
+        ...                      TrendOptions(since=date(2026, 3, 2)), header=data.header,
+        ...                      input_notes=data.notes)
         >>> [(m.code, m.day) for m in report.persons[0].milestones if m.status == "reached"][:1]
         [('neutrophil-recovery', 17)]
     """
@@ -118,12 +128,7 @@ def build_trend(
 
     persons = [_person(pid, draws, analytes, opts, rules) for pid, draws in by_person.items()]
     unplaced.sort(key=lambda u: (u.line is None, u.line or 0))
-    column = (
-        header[transfusion_index].strip().lstrip("\ufeff")
-        if transfusion_index is not None
-        else None
-    )
-    notes.extend(_transfusion_column_notes(input_notes, column))
+    notes.extend(input_notes)
     return TrendReport(
         grading=scheme_info(scheme),
         rules=rules.origin,
@@ -285,41 +290,6 @@ def _options_not_used(used: list[Draw], opts: TrendOptions) -> list[str]:
             f"({latest.sex} at the latest)"
         )
     return notes
-
-
-def _transfusion_column_notes(notes: Sequence[str], column: str | None) -> list[str]:
-    """The reader's notes, true for cbc trend: the reader calls a platelet transfusion column
-    an unknown lab result that "is ignored", but trend reads it (series.TRANSFUSION_COLUMNS)."""
-    if column is None:
-        return list(notes)
-    unknown = f"column {column!r} looks like a lab result but is not a name cbc knows"
-    if not any(n.startswith(unknown) for n in notes):
-        return list(notes)
-    kept: list[str] = [f"column {column!r} is read as platelet transfusions (yes or no)"]
-    for note in notes:
-        if note.startswith(unknown):
-            continue
-        count = _IGNORED.match(note)
-        if count is not None:
-            # One column fewer ignored, and one fewer that looks like a result.
-            ignored, looks = int(count["n"]) - 1, int(count["looks"] or 0) - 1
-            if ignored <= 0:
-                continue
-            parts = [f"{looks} that look{'s' if looks == 1 else ''} like results"] if looks else []
-            if count["other"]:
-                parts.append(count["other"])
-            detail = f" ({', '.join(parts)})" if parts else ""
-            kept.append(f"{ignored} of {count['total']} columns ignored{detail}")
-            continue
-        kept.append(note)
-    return kept
-
-
-# The reader's count of the columns it ignored (readers.columns).
-_IGNORED = re.compile(
-    r"^(?P<n>\d+) of (?P<total>\d+) columns ignored"
-    r"(?: \((?:(?P<looks>\d+) that looks? like results)?(?:, )?(?P<other>\d+ not interpreted)?\))?$"
-)
 
 
 def _unknown_person_notes(used: list[Draw], analytes: list[str]) -> list[str]:
