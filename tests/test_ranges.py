@@ -17,6 +17,7 @@ from helpers import run_cli
 
 from cbc_cli.age import Age, parse_age
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.cli.app import exit_code
 from cbc_cli.errors import RangeFileError
 from cbc_cli.panel import Patient, Sex
 from cbc_cli.ranges import (
@@ -420,7 +421,7 @@ def test_row_validation_errors(tmp_path: Path, text: str, index: int, message: s
     assert message in str(error)
     assert error.location == f"range #{index}"
     assert error.path == str(path)
-    assert error.exit_code == 4
+    assert exit_code(error) == 4
 
 
 @pytest.mark.parametrize(
@@ -450,7 +451,7 @@ def test_overlapping_rows_refused(tmp_path: Path, text: str) -> None:
     message = str(info.value)
     assert "overlap_lab.toml, range #1" in message
     assert "overlap_lab.toml, range #2" in message
-    assert info.value.exit_code == 4
+    assert exit_code(info.value) == 4
 
 
 def test_rows_that_do_not_overlap_are_accepted(tmp_path: Path) -> None:

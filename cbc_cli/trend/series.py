@@ -12,6 +12,7 @@ from datetime import date, datetime
 from cbc_cli.age import Age
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import interpret_record
+from cbc_cli.engine import is_derived
 from cbc_cli.errors import CbcError, UsageError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
@@ -276,7 +277,7 @@ def units_given(analyte_id: str, draws: list[Draw]) -> list[str]:
     found: dict[str, None] = {}
     for draw in draws:
         q = draw.record.panel.values.get(analyte_id) if draw.record.panel else None
-        if q is None or q.input.startswith("derived:"):
+        if q is None or is_derived(q):
             continue
         try:
             factor = unit_factor(analyte, q.unit or analyte.unit)
