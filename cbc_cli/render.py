@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.engine import SEVERE_GRADE
 from cbc_cli.explanations import (
     CHILD_DISCLAIMER,
     DISCLAIMER,
@@ -33,6 +34,9 @@ from cbc_cli.units import format_value
 from cbc_cli.wording import (
     FINDING_LABELS,
     FLAG_WORDS,
+    cap,
+    count_name,
+    counts_listed,
     deferred_flag_words,
     envelope_footnote,
     envelope_reason,
@@ -121,7 +125,7 @@ def _range_notes(result: Result) -> list[str]:
         if why:
             envelope.setdefault(why, []).append(a.analyte)
         else:
-            notes.append(f"{a.analyte}: {a.range_note}")
+            notes.append(f"{cap(count_name(a.analyte))}: {a.range_note}")
     return [envelope_footnote(w, names) for w, names in envelope.items()] + notes
 
 
@@ -163,7 +167,7 @@ def findings_view(result: Result, scheme: SchemeInfo) -> RenderableType:
         if f.pattern:
             head.append(f", {f.pattern}")
         graded = f.scheme is not None
-        loud = (f.grade or 0) >= 3 or f.severity in ("critical", "emergency")
+        loud = (f.grade or 0) >= SEVERE_GRADE or f.severity in ("critical", "emergency")
         head.append(
             f" - {_grade_words(f.grade, f.severity, scheme) if graded else f.severity}",
             style="bold yellow" if loud else "",
@@ -183,7 +187,7 @@ def sources_view(result: Result, scheme: SchemeInfo) -> RenderableType:
             seen.setdefault(a.reference_range.source, []).append(a.analyte)
     text = Text(style="dim", overflow="fold")
     for source, analytes in seen.items():
-        text.append(f"Range for {', '.join(analytes)}: {source}\n")
+        text.append(f"Range for {counts_listed(analytes)[0]}: {source}\n")
     text.append(f"Grading: {scheme.title}. {scheme.source}")
     return text
 

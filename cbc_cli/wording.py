@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from cbc_cli.analytes import ANALYTES
 from cbc_cli.models import PatientInfo, Result, Urgency
 
 FLAG_WORDS = {
@@ -127,9 +128,30 @@ def envelope_reason(note: str | None) -> str | None:
     return match["why"] if match else None
 
 
-def envelope_footnote(why: str, analytes: list[str]) -> str:
+_SHORT = {"anc": "ANC", "plt": "platelets", "hgb": "hemoglobin", "wbc": "WBC", "alc": "lymphocytes"}
+
+
+def cap(text: str) -> str:
+    """The text with its first letter capitalised, to start a sentence."""
+    return text[:1].upper() + text[1:]
+
+
+def count_name(analyte_id: str) -> str:
+    """The count's name in a sentence: ``ANC``, ``platelets``, ``hemoglobin``."""
+    return _SHORT.get(analyte_id, ANALYTES[analyte_id].name)
+
+
+def counts_listed(analyte_ids: list[str]) -> tuple[str, str]:
+    """``platelets and ANC``, ``were``: counts named in a sentence, with the verb they take."""
+    names = [count_name(a) for a in analyte_ids]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return listed, "was" if len(names) == 1 and not names[0].endswith("s") else "were"
+
+
+def envelope_footnote(why: str, analyte_ids: list[str]) -> str:
     """The one note for all the values judged against every range that could apply."""
+    listed, verb = counts_listed(analyte_ids)
     return (
-        f"{why}: {', '.join(analytes)} were judged against every range that could apply "
+        f"{why}: {listed} {verb} judged against every range that could apply "
         '("all that could apply"); each flag shown holds for all of them'
     )

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from cbc_cli import __version__
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.engine import SEVERE_GRADE
 from cbc_cli.explanations import CHILD_DISCLAIMER, DISCLAIMER
 from cbc_cli.models import URGENCY_ORDER, AnalyteResult, Finding, Result, SchemeInfo, Urgency
 from cbc_cli.report import svg
@@ -165,7 +166,7 @@ def _range_footnotes(analytes: list[AnalyteResult]) -> list[str]:
     for a in analytes:
         why = envelope_reason(a.range_note)
         if why:
-            envelope.setdefault(why, []).append(a.name)
+            envelope.setdefault(why, []).append(a.analyte)
     return [envelope_footnote(why, names) for why, names in envelope.items()]
 
 
@@ -239,7 +240,7 @@ def _finding_view(f: Finding, scheme: SchemeInfo) -> dict[str, Any]:
     return {
         "title": f.title + (f", {f.pattern}" if f.pattern else ""),
         "grade": _grade_words(f, scheme),
-        "loud": (f.grade or 0) >= 3,
+        "loud": (f.grade or 0) >= SEVERE_GRADE,
         "parts": parts,
         "grade_note": f.grade_note,
         "topics": f.topics,

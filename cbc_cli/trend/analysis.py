@@ -30,8 +30,6 @@ from cbc_cli.trend.rules import BelowRule, ChangeRule, GraftSource, MilestoneRul
 from cbc_cli.trend.series import Draw, day_number, iso_text
 from cbc_cli.trend.words import (
     GRAFT_WORDS,
-    cap,
-    count_name,
     days_words,
     draw_words,
     level_text,
@@ -41,7 +39,7 @@ from cbc_cli.trend.words import (
     value_text,
     when_words,
 )
-from cbc_cli.wording import FLAG_WORDS, plural
+from cbc_cli.wording import FLAG_WORDS, cap, count_name, plural
 
 
 def _grade(result: Result, a: AnalyteResult) -> tuple[int | None, str | None]:

@@ -30,7 +30,7 @@ from cbc_cli.trend.model import (
 )
 from cbc_cli.trend.rules import TrendRules, load_trend_rules
 from cbc_cli.trend.series import Draw
-from cbc_cli.wording import envelope_reason, speaks_to_parent
+from cbc_cli.wording import cap, envelope_reason, speaks_to_parent
 
 # The columns cbc trend reads beyond those the readers read (``series.TRANSFUSION_COLUMNS``), and
 # what each is read as: give them to the reader (``read_input(..., also_reads=TREND_READS)``) so
@@ -167,7 +167,7 @@ def _person(
         units = series.units_given(analyte_id, [d for d, _ in pairs])
         if len(units) > 1:
             notes.append(
-                f"{words.cap(ANALYTES[analyte_id].name)} was given in different units across "
+                f"{cap(ANALYTES[analyte_id].name)} was given in different units across "
                 f"draws ({', '.join(units)}); every value was converted to "
                 f"{ANALYTES[analyte_id].unit} before it was compared or charted."
             )

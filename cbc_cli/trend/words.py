@@ -12,16 +12,13 @@ from cbc_cli.models import Result
 from cbc_cli.trend.model import AnalyteTrend, CountState, DrawRef, Milestone
 from cbc_cli.trend.rules import ChemoTimeline, GraftSource, MilestoneRule, TrendRules
 from cbc_cli.units import format_value
-from cbc_cli.wording import plural
+from cbc_cli.wording import cap, count_name, counts_listed, plural
 
 GRAFT_WORDS = {
     "pb": "a peripheral blood graft",
     "marrow": "a marrow graft",
     "cord": "a cord blood graft",
 }
-
-_SHORT = {"anc": "ANC", "plt": "platelets", "hgb": "hemoglobin", "wbc": "WBC", "alc": "lymphocytes"}
-
 
 # A child's series (wording.speaks_to_parent) is read by a parent: its sentences name "your
 # child's care team" and say what the usual course means for the child (docs/clinical.md section
@@ -42,19 +39,9 @@ def for_parent(text: str) -> str:
     return text
 
 
-def count_name(analyte_id: str) -> str:
-    """The count's name in a sentence: ``ANC``, ``platelets``, ``hemoglobin``."""
-    return _SHORT.get(analyte_id, ANALYTES[analyte_id].name)
-
-
 def unit_words(unit: str) -> str:
     """``x10^9/L`` in a sentence, where a bare ``10^9/L`` after a number reads oddly."""
     return f"x{unit}" if unit.startswith("10^") else unit
-
-
-def cap(text: str) -> str:
-    """The text with its first letter capitalised, to start a sentence."""
-    return text[:1].upper() + text[1:]
 
 
 def lower_first(text: str) -> str:
@@ -225,9 +212,7 @@ def judged_note(why: str, analyte_ids: list[str]) -> str:
     """The series' one note for the counts judged against every range that could apply;
     ``why`` as the engine says it (``age not given``, ``sex and age not given``, ``age 1 y too
     coarse to choose``)."""
-    names = [count_name(a) for a in analyte_ids]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    verb = "was" if len(names) == 1 and not names[0].endswith("s") else "were"
+    listed, verb = counts_listed(analyte_ids)
     no_age = "age not given" in why
     no_sex = "sex" in why
     if "too coarse" in why:
