@@ -24,6 +24,7 @@ from cbc_cli.explanations import (
     SOON_WITH_FEVER_MESSAGE,
     URGENT_FOLLOW_UP,
     finding_words,
+    for_baby,
     for_child,
     recovery_context,
     safety_line,
@@ -885,8 +886,17 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     notes.extend(_panel_notes(panel, values, checked, decision, ranges))
 
     findings: list[Finding] = []
+    # Erythrocytosis the hemoglobin does not show (not given, or within its range) comes from
+    # the hematocrit (hct_erythrocytosis).
+    hgb_high = (
+        flags.get("hgb") in HIGH_FLAGS
+        or ("hgb", "high") in sure
+        or (grades.get("erythrocytosis") or 0) >= 1
+    )
     for code in decision.codes:
-        if code in outcome:
+        if code == "erythrocytosis" and not hgb_high and hct_erythrocytosis(flags, sure):
+            findings.append(_hct_finding(flags.get("hct"), scheme, patient))
+        elif code in outcome:
             findings.append(_single_finding(code, outcome[code], checked, scheme, patient))
         elif code in ("pancytopenia", "bicytopenia"):
             note = "not graded: a pattern of findings"
@@ -1012,7 +1022,8 @@ def care_message(
     each class of combinations it decides once. ``after_chemo``: days since chemotherapy were
     given (neutrophils may be low even when no count shows it). ``child``: the person is under
     18 (:func:`is_child`): the message speaks of "your child" and "your child's care team".
-    ``newborn``: under 1 month (:func:`reader`): the safety line is the baby's own, which names
+    ``newborn``: under 1 month (:func:`reader`): the message calls the child "your baby" (the
+    care team stays "your child's care team"), and the safety line is the baby's own, which names
     38.0 C and a baby's signs (Fein and Avner 2019, The Febrile or Septic-Appearing Neonate)."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if fever and decision.urgency == "soon":
@@ -1025,6 +1036,8 @@ def care_message(
     else:
         why = for_child(decision.why) if child else decision.why
         message = f"{why} {care}".strip()
+    if newborn:
+        message = for_baby(message)
     # The seeds' own rule (heavy bleeding, high fever, trouble breathing) on every result that
     # is not plainly within range (nothing checked is not "within range"), worded for a fever
     # the person already reported.
@@ -1237,6 +1250,9 @@ def decide(
         grade = grades.get(code)
         if flags[analyte_id] in beyond or (analyte_id, direction) in certain or (grade or 0) >= 1:
             singles.append(code)
+    if "erythrocytosis" not in singles and hct_erythrocytosis(flags, certain):
+        # In FINDING_RULES order: after anemia (from a certain bound only), before the rest.
+        singles.insert(int("anemia" in singles), "erythrocytosis")
     white = "anc" if "anc" in flags else "wbc"
     lines = {
         "hgb": "anemia" in singles,
@@ -1384,6 +1400,19 @@ def critical_words(
     return f"{lead} {text}"
 
 
+def hct_erythrocytosis(
+    flags: Mapping[str, Flag | None], certain: Collection[tuple[str, str]] = ()
+) -> bool:
+    """Whether a high hematocrit gives the erythrocytosis finding that the hemoglobin does not
+    (decide): the hematocrit is high (or certainly above its range) and the hemoglobin is not
+    given or not low. The same excess of red cells shows in either count; a newborn's
+    polycythemia is even defined by the venous hematocrit (65% or more: Walter AW, Merck Manual
+    Professional 2022, docs/clinical.md section 5). The schemes grade the hemoglobin only, so
+    such a finding is not graded."""
+    high = flags.get("hct") in HIGH_FLAGS or ("hct", "high") in certain
+    return high and flags.get("hgb") not in LOW_FLAGS
+
+
 def _unit_words(unit: str) -> str:
     """A unit as the notes write it: ``x10^9/L`` for a count, else as it is."""
     return f"x{unit}" if unit.startswith("10^") else unit
@@ -1443,6 +1472,24 @@ _COUNT_NAMES = {
 }
 
 
+def _hct_finding(flag: Flag | None, scheme: Scheme, patient: Patient) -> Finding:
+    """Erythrocytosis from a high hematocrit (hct_erythrocytosis): not graded, as the schemes
+    grade a high hemoglobin only; beyond the critical high limit, worded as urgent."""
+    if scheme.criteria_for("erythrocytosis"):
+        why = f"{scheme.title} grades a high hemoglobin, not a hematocrit"
+    else:
+        why = f"{scheme.title} has no criteria for erythrocytosis"
+    return _finding(
+        "erythrocytosis",
+        ["hct"],
+        note=f"not graded: {why}",
+        scheme=scheme,
+        severity="not graded",
+        patient=patient,
+        high_level="critical" if flag == "HH" else "",
+    )
+
+
 def _single_finding(
     code: str, g: Grade, checked: dict[str, _Checked], scheme: Scheme, patient: Patient
 ) -> Finding:
@@ -1494,10 +1541,12 @@ def _single_finding(
         # docs/clinical.md section 4): the grade is kept, with what it does not take in.
         fits = (
             f"{scheme.title} uses the same cut-offs at every age, not a newborn's; the range "
-            "and the newborn critical limits for the baby's age are the better guide"
+            "and the newborn critical limits for the baby's age are the better guide."
         )
+        # A sentence of its own, ending with a full stop, after a note that ends with one;
+        # else joined to the note's last clause.
         sep = " " if (note or "").endswith(".") else "; "
-        note = f"{note}{sep}{fits}{'.' if sep == ' ' else ''}" if note else fits
+        note = f"{note}{sep}{fits}" if note else fits
     severity = None
     if g.grade == 4:
         # A scheme's grade-4 word (CTCAE: life-threatening) describes a person's condition;
