@@ -13,6 +13,8 @@ Layout (one idea per block, so that a merge touches one block):
 Every text is written in the project's own words; facts come from the sources, sentences do not.
 """
 
+import re
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
@@ -44,6 +46,7 @@ __all__ = [
     "child_topic",
     "explain",
     "finding_words",
+    "for_baby",
     "for_child",
     "recovery_context",
     "safety_line",
@@ -233,14 +236,21 @@ __all__ = [
 # [NEWBORN-PCYT] Walter AW. Perinatal polycythemia and hyperviscosity syndrome. Merck Manual
 #      Professional Version (reviewed/revised December 2022).
 #      https://www.merckmanuals.com/professional/pediatrics/perinatal-hematologic-disorders/perinatal-polycythemia-and-hyperviscosity-syndrome
-#      (a venous hematocrit of 65% or more can make the blood thick and slow in small vessels;
-#      signs are nonspecific: a ruddy look, feeding difficulties, lethargy, jaundice, a bluish
-#      colour, breathing trouble, seizures; causes include too little oxygen before birth, extra
-#      blood from the placenta, late cord clamping, a mother's diabetes; losing body water can
-#      mimic it). Kandasamy J. Polycythemia of the newborn: clinical presentation. Medscape,
-#      updated 22 December 2017. https://emedicine.medscape.com/article/976319-clinical
-#      (lethargy, irritability, jitteriness, tremors, breathing trouble, poor feeding; the most
-#      obvious finding a ruddy colour).
+#      (a venous hematocrit of 65% or more can make the blood thick and slow (sludging) in small
+#      vessels, and only sometimes clot; signs are nonspecific: a ruddy look, feeding
+#      difficulties, lethargy, jaundice, a bluish colour, breathing trouble, seizures; causes
+#      include too little oxygen before birth, extra blood from the placenta, late cord
+#      clamping, a mother's diabetes; losing body water can mimic it). Wiswell TE, et al.
+#      Neonatal polycythemia: frequency of clinical manifestations and other associated
+#      findings. Pediatrics 1986;78(1):26.
+#      https://publications.aap.org/pediatrics/article-abstract/78/1/26/54109 (abstract: feeding
+#      problems, a ruddy look, lethargy, a bluish colour, breathing trouble, jitteriness; 14.5%
+#      showed nothing). Pappas A, Delaney-Black V. Differential diagnosis and management of
+#      polycythemia. Pediatr Clin North Am 2004;51(4):1063-1086. PMID 15275989 (above a venous
+#      hematocrit of 65% the blood thickens and flow to the organs can fall, with too little
+#      oxygen). Wirth FH, et al. Neonatal hyperviscosity: I. Incidence. Pediatrics
+#      1979;63(6):833-836. doi:10.1542/peds.63.6.833 (hematocrits from warmed heels in the first
+#      hour read falsely high and did not match the venous value).
 # [HYPERLEUKO] Emergency Medicine Residents' Association. The white count: acute hyperleukocytosis
 #      and leukostasis. https://emra.org/emresident/article/the-white-count-acute-hyperleukocytosis-and-leukostasis
 #      (above 100 x10^9/L mostly a blood cancer; a strong reaction to infection, a leukemoid
@@ -355,6 +365,13 @@ SAFETY_LINE_NEWBORN = (
 # measures/meaning/notice/action per [C6]; what a person might notice from the symptom table
 # [C1]. Each part says one thing: how to look after oneself is in the topic summary shown under
 # the finding, and treatment options are in the growth-factors-transfusion topic.
+# A critical value's signs with very low counts (symptom table [C1]); with high ones, see
+# _CRITICAL_HIGH_SIGNS_ANY. Both directions at once say both lists in one sentence.
+_CRITICAL_LOW_SIGNS = (
+    "great tiredness, breathlessness or fainting with very low hemoglobin; fever or chills with "
+    "very low white cells; bleeding or bruising with very low platelets"
+)
+
 _EXPLANATION_LIST: tuple[Explanation, ...] = (
     Explanation(
         code="anemia",
@@ -694,11 +711,7 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
             "Only the care team can tell which."
         ),
         # Symptom table [C1].
-        notice=(
-            "It depends on the count: great tiredness, breathlessness or fainting with very "
-            "low hemoglobin; fever or chills with very low white cells; bleeding or bruising "
-            "with very low platelets. Some people notice nothing."
-        ),
+        notice=(f"It depends on the count: {_CRITICAL_LOW_SIGNS}. Some people notice nothing."),
         action=(
             "If you feel very unwell, call emergency services. Otherwise contact your care "
             "team now, even if you feel well; the lab may already have told them."
@@ -730,11 +743,11 @@ _CRITICAL_BOTH = (
     "change, or sometimes a problem with the sample or a typing error in the unit or value. "
     "Only the care team can tell which."
 )
-_CRITICAL_HIGH_NOTICE = (
-    "It depends on the count: headaches, dizziness, changes in sight or trouble breathing with "
-    "a very high white count or hemoglobin; chest pain, sudden shortness of breath or a painful "
-    "swollen leg with a clot. Some people notice nothing."
+_CRITICAL_HIGH_SIGNS_ANY = (
+    "headaches, dizziness, changes in sight or trouble breathing with a very high white count "
+    "or hemoglobin; chest pain, sudden shortness of breath or a painful swollen leg with a clot"
 )
+
 # With febrile neutropenia, an emergency [C5]: no "typing error", no "the lab may have told
 # them": contact now.
 _CRITICAL_FEBRILE = (
@@ -820,6 +833,31 @@ _PREGNANCY_MEANING: MappingProxyType[str, str] = MappingProxyType(
         ),
     }
 )
+# A high count's causes for a child or a newborn: the same as on the finding's page
+# [AFP-WBC] [WILLIAMS-NEUTROPHILIA] [MAYO-HGB], without smoking, which does not fit them.
+_YOUNG_HIGH_MEANING: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "leukocytosis": (
+            "A high count is often the body's normal answer to infection, inflammation, stress "
+            "or steroid medicines. It can also be seen with growth-factor treatment (G-CSF), "
+            "the bone marrow bouncing back after chemotherapy, or, less often, a marrow or "
+            "blood condition. Your care team can tell which fits."
+        ),
+        "neutrophilia": (
+            "A high count is often seen when the body is fighting an infection or "
+            "inflammation, or with stress or steroid medicines. Growth-factor treatment "
+            "(G-CSF) raises neutrophils on purpose, and counts can overshoot for a while as "
+            "the marrow recovers after chemotherapy. Less often it comes from a marrow "
+            "condition; your care team can tell which fits."
+        ),
+        "erythrocytosis": (
+            "A high value can be seen when the body is short of water (dehydration), at high "
+            "altitude, with some lung or heart conditions, or after treatment with "
+            "erythropoietin. Less often it comes from a bone marrow condition that makes too "
+            "many red cells. Your care team can tell which fits."
+        ),
+    }
+)
 # In children: neutrophils (and so white cells) often fall for a short time with a viral
 # infection and recover within weeks, now and then lasting or with another cause
 # [CHILD-NEUTROPENIA]; low platelets often from immune thrombocytopenia after a viral
@@ -868,6 +906,7 @@ _CHILD_MEANING: MappingProxyType[str, str] = MappingProxyType(
             "marrow itself is another common reason, so your child's care team will want to "
             "find the reason, often with a bone marrow test."
         ),
+        **_YOUNG_HIGH_MEANING,
     }
 )
 # In a newborn (under 1 month: engine.reader): the limits change from day to day, so a count is
@@ -911,6 +950,36 @@ _NEWBORN_MEANING: MappingProxyType[str, str] = MappingProxyType(
             "conditions of the first weeks. Your child's care team will want to find the "
             "reason, sometimes with more tests."
         ),
+        # A high white or neutrophil count in a newborn: read against the exact age, as the
+        # usual counts change by the hour [NEWBORN-ANC]; often an answer to infection, which
+        # can turn serious quickly at this age [NEWBORN-SEPSIS], or to stress or inflammation
+        # [AFP-WBC]; less often a blood or marrow condition [HYPERLEUKO]. No smoking, steroid or
+        # chemotherapy causes, which do not fit a baby.
+        "leukocytosis": (
+            "In a newborn the usual white cell count is high in the first days and changes from "
+            "day to day, so a count is judged against the baby's exact age. A count above that "
+            "range is often the body's answer to an infection, which can turn serious quickly "
+            "in a newborn, or to stress or inflammation; less often it comes from a blood or "
+            "marrow condition. Your child's care team can tell which fits."
+        ),
+        "neutrophilia": (
+            "In a newborn the usual neutrophil count rises in the first day and changes from "
+            "day to day, so a count is judged against the baby's exact age. A count above that "
+            "range is often the body's answer to an infection, which can turn serious quickly "
+            "in a newborn, or to stress or inflammation; less often it comes from a blood or "
+            "marrow condition. Your child's care team can tell which fits."
+        ),
+        # Above the newborn range but below the critical limit: thick blood, its causes at this
+        # age, and that a heel-prick sample reads higher than a vein's [NEWBORN-PCYT].
+        "erythrocytosis": (
+            "In a newborn a hemoglobin or hematocrit above the range for the baby's age can "
+            "mean the blood is thicker than usual, so that it flows slowly through the "
+            "smallest vessels and can carry less oxygen to the organs. It can be seen with too "
+            "little oxygen before birth, extra blood passed from the placenta at birth, or a "
+            "mother's diabetes; a baby who has lost body water can show the same numbers. A "
+            "heel-prick sample can read higher than blood from a vein; the care team may "
+            "recheck it."
+        ),
     }
 )
 # What a parent might see in a newborn: a pale look, fast breathing [NEWBORN-ANEMIA]; an infection
@@ -921,9 +990,25 @@ _NEWBORN_INFECTION_SIGNS = (
     "The low count itself is not felt. An infection may show as poor feeding, unusual "
     "sleepiness, a temperature that runs high or low, or fast or hard breathing."
 )
+_NEWBORN_HIGH_INFECTION_SIGNS = (
+    "The high count itself is not felt. An infection may show as poor feeding, unusual "
+    "sleepiness, a temperature that runs high or low, or fast or hard breathing."
+)
 _NEWBORN_LINES_SIGNS = (
     "It depends on which types are low: a pale look or fast breathing; signs of infection such "
     "as poor feeding or unusual sleepiness; bruises or bleeding."
+)
+# Thick blood in a newborn: a ruddy look, jaundice, feeding difficulties, lethargy, a bluish
+# colour, breathing trouble [NEWBORN-PCYT] (Merck, Walter 2022), jitteriness (Wiswell 1986, in
+# [NEWBORN-PCYT]); some babies show nothing (Wiswell 1986). Seizures and a bluish colour call
+# for help at once, as does a baby hard to wake or not feeding [NEWBORN-SEPSIS].
+_NEWBORN_THICK_BLOOD_SIGNS = (
+    "a red or dark red look, yellow skin or eyes (jaundice), poor feeding, unusual sleepiness, "
+    "jitteriness or trembling, fast or hard breathing, or a bluish colour"
+)
+_NEWBORN_HELP_AT_ONCE = (
+    "if your baby has trouble breathing, turns blue or grey, has a fit (seizure), or is hard "
+    "to wake or will not feed"
 )
 _NEWBORN_NOTICE: MappingProxyType[str, str] = MappingProxyType(
     {
@@ -936,6 +1021,9 @@ _NEWBORN_NOTICE: MappingProxyType[str, str] = MappingProxyType(
         ),
         "bicytopenia": _NEWBORN_LINES_SIGNS,
         "pancytopenia": _NEWBORN_LINES_SIGNS,
+        "erythrocytosis": f"In a baby: {_NEWBORN_THICK_BLOOD_SIGNS}. Some babies show nothing.",
+        "leukocytosis": _NEWBORN_HIGH_INFECTION_SIGNS,
+        "neutrophilia": _NEWBORN_HIGH_INFECTION_SIGNS,
     }
 )
 # What to do, for the signs a parent can see in a newborn [NEWBORN-ANEMIA] [HCI-BLEED]
@@ -959,6 +1047,9 @@ _NEWBORN_ACTION: MappingProxyType[str, str] = MappingProxyType(
             "Get help at once for bleeding that will not stop, or blood in urine or stool. "
             + ROUTINE_FOLLOW_UP
         ),
+        "erythrocytosis": f"Get help at once {_NEWBORN_HELP_AT_ONCE}. {ROUTINE_FOLLOW_UP}",
+        "leukocytosis": _NEWBORN_FEVER_NOW,
+        "neutrophilia": _NEWBORN_FEVER_NOW,
     }
 )
 # A newborn's precautions: the anemia-care summary (pace yourself, get up slowly) does not fit a
@@ -1021,10 +1112,6 @@ _NEWBORN_CRITICAL_NOTICE = (
 # sleepiness, a temperature running high or low or breathing trouble [NEWBORN-SEPSIS]; a blood or
 # marrow condition [HYPERLEUKO]. Very high platelets: reactive causes common [STATPEARLS-PLT];
 # bleeding or bruising as for a low count [HCI-BLEED].
-_NEWBORN_THICK_BLOOD_SIGNS = (
-    "a red or dark red look, yellow skin or eyes (jaundice), poor feeding, unusual sleepiness, "
-    "jitteriness or trembling, fast or hard breathing, or a bluish colour"
-)
 _NEWBORN_HIGH_WBC_SIGNS = (
     "poor feeding, unusual sleepiness, a temperature that runs high or low, or fast or hard "
     "breathing"
@@ -1032,8 +1119,7 @@ _NEWBORN_HIGH_WBC_SIGNS = (
 _NEWBORN_HIGH_PLT_SIGNS = "bruises or bleeding, or a baby who seems unwell"
 _NEWBORN_HIGH_ACTION = (
     "Contact your care team now, even if your baby seems well. Get help at once, from "
-    "emergency services if needed, if your baby has trouble breathing, turns blue or grey, has "
-    "a fit (seizure), or is hard to wake or will not feed."
+    f"emergency services if needed, {_NEWBORN_HELP_AT_ONCE}."
 )
 _NEWBORN_HIGH_WBC_WORDS = (
     "A white count this far above a newborn's range needs your care team's review now. It can "
@@ -1048,10 +1134,11 @@ _NEWBORN_CRITICAL_HIGH_WORDS: MappingProxyType[str, tuple[str, str, str]] = Mapp
         "erythrocytosis": (
             "A hemoglobin or hematocrit this far above a newborn's range needs your care "
             "team's review now. So many red cells make the blood thick, so that it flows slowly "
-            "through the smallest vessels. In a newborn this can be seen with too little oxygen "
-            "before birth, extra blood passed from the placenta at birth, or a mother's "
-            "diabetes; a baby who has lost body water can show the same numbers, and sometimes "
-            "the sample or a typing error is the reason. Only the care team can tell which.",
+            "through the smallest vessels and can carry less oxygen to the organs. In a newborn "
+            "this can be seen with too little oxygen before birth, extra blood passed from the "
+            "placenta at birth, or a mother's diabetes; a baby who has lost body water can show "
+            "the same numbers. A heel-prick sample can read higher than blood from a vein, and "
+            "sometimes a typing error is the reason. Only the care team can tell which.",
             f"In a baby: {_NEWBORN_THICK_BLOOD_SIGNS}. Some babies show nothing.",
             _NEWBORN_HIGH_ACTION,
         ),
@@ -1176,6 +1263,19 @@ _CRITICAL_HIGH_SIGNS: MappingProxyType[str, str] = MappingProxyType(
         "plt": "signs of a clot or of bleeding with very high platelets",
         "hgb": "headaches, dizziness or signs of a clot with very high hemoglobin",
         "hct": "headaches, dizziness or signs of a clot with a very high hematocrit",
+    }
+)
+
+# A newborn's critical value, one clause per count beyond a high limit: thick blood slows in the
+# smallest vessels (sludging) and the organs can get less oxygen; it clots only sometimes
+# [NEWBORN-PCYT] (Walter 2022; Pappas 2004); the other counts as for everyone.
+_NEWBORN_CRITICAL_HIGH_CLAUSES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        **_CRITICAL_HIGH_CLAUSES,
+        "hgb": "blood this thick flows slowly through the smallest vessels and can carry less "
+        "oxygen to the organs",
+        "hct": "blood this thick flows slowly through the smallest vessels and can carry less "
+        "oxygen to the organs",
     }
 )
 
@@ -1566,6 +1666,22 @@ def _for_child_words(text: str) -> str:
     return text
 
 
+# A newborn's finding and care-team message: the parent's words, and the baby is "your baby"
+# throughout, as in the newborn lines; the care team stays "your child's care team".
+_CHILD_NOT_CARE_TEAM = re.compile(r"\b([Yy])our child\b(?!'s care team)")
+
+
+def for_baby(text: str) -> str:
+    """A text already worded for a child's parent, with the child called "your baby" (a
+    newborn's), except in "your child's care team"."""
+    return _CHILD_NOT_CARE_TEAM.sub(r"\1our baby", text)
+
+
+def _for_baby_words(text: str) -> str:
+    """A finding's text worded for a newborn's parent: _for_child_words, then "your baby"."""
+    return for_baby(_for_child_words(text))
+
+
 # A topic's full page (cbc explain TOPIC --child) for a child's parent: the points that speak to
 # the reader about their own body, before the finding words' rewording; the same facts [C6].
 _CHILD_TOPIC_REWORDING: tuple[tuple[str, str], ...] = (
@@ -1791,7 +1907,10 @@ def finding_words(
             meaning, notice, action = _NEWBORN_CRITICAL_HIGH_WORDS[high_key]
     if code == "critical-value":
         meaning, notice, action = _critical_words(
-            set(critical), febrile=febrile, high_analytes=high_analytes
+            set(critical),
+            febrile=febrile,
+            high_analytes=high_analytes,
+            newborn=person == "newborn",
         )
         if person == "newborn":
             # A baby's signs, never an adult's: low, a lab's "AA" (no direction), or high.
@@ -1821,9 +1940,10 @@ def finding_words(
         if not (fever and page.action_fever):
             action = _NEWBORN_ACTION.get(code, action)
     if young:
-        meaning, notice, action = (_for_child_words(t) for t in (meaning, notice, action))
-        precautions = _for_child_words(precautions) if precautions else precautions
-        background = _for_child_words(background) if background else background
+        reword = _for_baby_words if person == "newborn" else _for_child_words
+        meaning, notice, action = (reword(t) for t in (meaning, notice, action))
+        precautions = reword(precautions) if precautions else precautions
+        background = reword(background) if background else background
     return FindingWords(
         title=page.title,
         measures=page.measures,
@@ -1850,9 +1970,12 @@ def _meaning_for(code: str, person: str, *, after_chemo: bool) -> str:
     return fitted.get(code, EXPLANATIONS[code].meaning) if fitted else EXPLANATIONS[code].meaning
 
 
-def _critical_high_meaning(analytes: tuple[str, ...]) -> str:
-    """A critical value's meaning for counts beyond their high limits, one clause each."""
-    clauses = [_CRITICAL_HIGH_CLAUSES[a] for a in analytes if a in _CRITICAL_HIGH_CLAUSES]
+def _critical_high_meaning(
+    analytes: tuple[str, ...], known: Mapping[str, str] = _CRITICAL_HIGH_CLAUSES
+) -> str:
+    """A critical value's meaning for counts beyond their high limits, one clause each (from
+    ``known``: a newborn's own clauses, or everyone's)."""
+    clauses = [known[a] for a in analytes if a in known]
     if not clauses or len(clauses) != len(analytes):
         return _CRITICAL_HIGH
     said = "; ".join(dict.fromkeys(clauses))
@@ -1863,31 +1986,41 @@ def _critical_high_meaning(analytes: tuple[str, ...]) -> str:
     )
 
 
-def _critical_high_notice(analytes: tuple[str, ...]) -> str:
-    """What a person might notice with counts beyond their high limits, for those counts."""
+def _critical_notice(signs: str) -> str:
+    """A critical value's "What you might notice": the signs for its counts, said once."""
+    return f"It depends on the count: {signs}. Some people notice nothing."
+
+
+def _critical_high_signs(analytes: tuple[str, ...]) -> str:
+    """What a person might notice with counts beyond their high limits, for those counts (the
+    general signs when a count has none of its own), without the opening and closing words."""
     signs = [_CRITICAL_HIGH_SIGNS[a] for a in analytes if a in _CRITICAL_HIGH_SIGNS]
     if not signs or len(signs) != len(analytes):
-        return _CRITICAL_HIGH_NOTICE
-    return (
-        f"It depends on the count: {'; '.join(dict.fromkeys(signs))}. Some people notice nothing."
-    )
+        return _CRITICAL_HIGH_SIGNS_ANY
+    return "; ".join(dict.fromkeys(signs))
 
 
 def _critical_words(
-    directions: set[str], *, febrile: bool, high_analytes: tuple[str, ...] = ()
+    directions: set[str],
+    *,
+    febrile: bool,
+    high_analytes: tuple[str, ...] = (),
+    newborn: bool = False,
 ) -> tuple[str, str, str]:
     """What a critical value can mean, what a person might notice and what to do, for the
-    directions its values lie beyond (and, when known, the counts beyond a high limit)."""
+    directions its values lie beyond (and, when known, the counts beyond a high limit);
+    ``newborn``: a baby's own clause for thick blood."""
     page = EXPLANATIONS["critical-value"]
     if directions == {"low"}:
         meaning, notice = _CRITICAL_LOW, page.notice
     elif directions == {"high"}:
-        meaning, notice = (
-            _critical_high_meaning(high_analytes),
-            _critical_high_notice(high_analytes),
-        )
+        clauses = _NEWBORN_CRITICAL_HIGH_CLAUSES if newborn else _CRITICAL_HIGH_CLAUSES
+        meaning = _critical_high_meaning(high_analytes, clauses)
+        notice = _critical_notice(_critical_high_signs(high_analytes))
     else:
-        meaning, notice = _CRITICAL_BOTH, f"{page.notice} {_CRITICAL_HIGH_NOTICE}"
+        # Low and high (or a lab's "AA", no direction): one list of signs, said once.
+        high = _critical_high_signs(high_analytes) if high_analytes else _CRITICAL_HIGH_SIGNS_ANY
+        meaning, notice = _CRITICAL_BOTH, _critical_notice(f"{_CRITICAL_LOW_SIGNS}; {high}")
     if febrile:
         return _CRITICAL_FEBRILE, notice, _CRITICAL_FEBRILE_ACTION
     return meaning, notice, page.action

@@ -833,3 +833,161 @@ def test_a_childs_finding_speaks_to_the_parent() -> None:
     anc = finding_words("neutropenia", person="child")
     assert "If your child feels hot" in anc.action
     assert "your child's care team" in anc.action
+
+
+# --- A clinical reviewer's reading of the newborn and child pages (cbc check, as printed) ---
+
+
+def _page_words(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """cbc check's page for ARGS, line breaks and box edges folded into single spaces."""
+    code, out, _ = run_cli(capsys, "check", *args)
+    assert code == 0, out
+    return " ".join(re.sub(r"[┃│┏┓┗┛╭╮╰╯]", " ", out).split())
+
+
+def _finding_block(page: str, title: str) -> str:
+    """The words of one finding on a page, from its bullet to the next finding or the notes."""
+    start = page.index(f"• {title}")
+    rest = page[start + 2 :]
+    ends = [i for i in (rest.find("• "), rest.find("Range for "), rest.find("Grading:")) if i > 0]
+    return rest[: min(ends)] if ends else rest
+
+
+def test_a_newborns_thick_blood_is_said_to_flow_slowly_not_to_clot(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Walter AW, Perinatal polycythemia and hyperviscosity syndrome (Merck Manual Professional,
+    # reviewed December 2022): thick blood sludges in the small vessels, and only sometimes
+    # clots; Pappas & Delaney-Black 2004: flow to the organs can fall. Hematocrit 72% at 2 days
+    # is beyond the newborn critical limit (> 70%, St. Luke's: docs/clinical.md section 5).
+    critical = _finding_block(_page_words(capsys, "--hct", "72", "--age", "2d"), "Critical value")
+    assert "clots more easily" not in critical
+    assert "flows slowly through the smallest vessels" in critical
+    assert "less oxygen to the organs" in critical
+    # An adult's very high hemoglobin keeps the clot (nidirect polycythaemia: stroke, DVT).
+    adult = _page_words(capsys, "--hgb", "21.5", "--sex", "male", "--age", "50")
+    assert "clots more easily" in _finding_block(adult, "Critical value")
+
+
+def test_a_newborns_high_hemoglobin_below_the_critical_limit_has_a_babys_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Hemoglobin 25 g/dL at 2 days: above the newborn range (14.5-22.5, Dallman; ARUP 0040085),
+    # not above the critical limit (> 25.0, St. Luke's): a routine finding. Merck (Walter 2022):
+    # thick blood; causes at this age are too little oxygen before birth, extra blood from the
+    # placenta, a mother's diabetes, and losing body water mimics it; signs a ruddy look,
+    # jaundice, poor feeding, lethargy, a bluish colour, breathing trouble; jitteriness (Wiswell
+    # 1986). Wirth 1979: a heel-prick (capillary) hematocrit can read falsely high.
+    page = _page_words(capsys, "--hgb", "25", "--age", "2d")
+    assert "Tell your child's care team at the next visit or call" in page
+    high = _finding_block(page, "Erythrocytosis")
+    for said in (
+        "In a newborn",
+        "flows slowly through the smallest vessels",
+        "placenta",
+        "lost body water",
+        "A heel-prick sample can read higher than blood from a vein; the care team may recheck it.",
+        "jitteriness",
+        "jaundice",
+        "poor feeding",
+        "Some babies show nothing.",
+        "Get help at once if your baby has trouble breathing",
+        "share this result with your child's care team at the next visit or call",
+    ):
+        assert said in high, said
+    # An adult's words: none that a baby cannot tell or that does not fit a baby.
+    for adult in ("smoking", "headaches", "chest pain", "swollen leg", "stroke", "itching"):
+        assert adult not in high, adult
+    # Routine: no word of acting now.
+    assert " now" not in high
+
+
+def test_a_newborns_high_hematocrit_alone_has_the_thick_blood_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Merck (Walter 2022): neonatal polycythemia is a venous hematocrit of 65% or more; 66% at 2
+    # days is above the range (45.0-64.9, ARUP 0040080) and below the critical limit (> 70%).
+    page = _page_words(capsys, "--hct", "66", "--age", "2d")
+    assert "A heel-prick sample can read higher" in _finding_block(page, "Erythrocytosis")
+
+
+def test_newborn_thick_blood_jitteriness_cites_a_source_that_was_read() -> None:
+    # Jitteriness in neonatal polycythemia: Wiswell TE, et al. Pediatrics 1986;78(1):26 (the
+    # Medscape page once cited could not be found again).
+    from pathlib import Path
+
+    import cbc_cli.explanations as module
+
+    clinical = (Path(__file__).parents[1] / "docs" / "clinical.md").read_text()
+    assert "some babies with no sign [Wiswell 1986]" in clinical
+    assert "- [Wiswell 1986] Wiswell TE, et al." in clinical
+    assert "Pediatrics 1986;78(1):26" in clinical
+    code = Path(module.__file__).read_text()
+    assert "Wiswell TE, et al." in code
+    for text in (clinical, code):
+        assert "Kandasamy" not in text
+
+
+def test_two_critical_counts_say_what_you_might_notice_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Platelets 30 (below 53, Kost 1991 / 20-50 adult limits) and WBC 40 (above 37 for adults,
+    # Kost 1990): low and high at once. One "It depends on the count" with both lists.
+    critical = _finding_block(_page_words(capsys, "--plt", "30", "--wbc", "40"), "Critical value")
+    assert critical.count("It depends on the count") == 1
+    assert critical.count("Some people notice nothing") == 1
+    assert "bleeding or bruising with very low platelets" in critical
+    assert "with a very high white count" in critical
+    for crit in (("low", "high"), ()):
+        notice = finding_words("critical-value", critical=crit).notice
+        assert notice.count("It depends on the count") == 1, crit
+        assert notice.count("Some people notice nothing") == 1, crit
+
+
+def test_a_childs_high_count_does_not_name_smoking(capsys: pytest.CaptureFixture[str]) -> None:
+    # Riley & Rupert 2015 (Am Fam Physician) and the Williams table name smoking among the causes
+    # of a high white or neutrophil count, the Mayo Clinic among those of a high hemoglobin: a
+    # cause of adults, not of a child or a baby.
+    child = _finding_block(_page_words(capsys, "--wbc", "40", "--age", "10"), "Leukocytosis")
+    assert "smoking" not in child
+    assert "infection" in child
+    adult = _finding_block(_page_words(capsys, "--wbc", "15", "--age", "40"), "Leukocytosis")
+    assert "smoking" in adult
+    for code in EXPLANATIONS:
+        for person in ("child", "newborn"):
+            for level in ("", "critical"):
+                words = finding_words(code, person=person, high_level=level)
+                assert "smoking" not in words.meaning, (code, person, level)
+
+
+def test_the_newborn_ctcae_caveat_ends_with_a_full_stop(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    page = _page_words(capsys, "--plt", "45", "--age", "10d")
+    assert "the newborn critical limits for the baby's age are the better guide." in page
+
+
+def test_a_newborns_findings_call_the_baby_your_baby(capsys: pytest.CaptureFixture[str]) -> None:
+    # A newborn's lines speak of "your baby"; the care team is "your child's care team", as in
+    # the care-team message above them.
+    critical = _finding_block(_page_words(capsys, "--plt", "20", "--age", "10d"), "Critical value")
+    assert "If your baby seems very unwell" in critical
+    assert "even if your baby seems well" in critical
+    assert "your child's care team now" in critical
+    assert "your child seems" not in critical
+    stray = re.compile(r"\b[Yy]our child\b(?!'s care team)")
+    for code in EXPLANATIONS:
+        for fever in (False, True):
+            for level in ("", "critical"):
+                for crit in ((), ("low",), ("high",), ("low", "high")):
+                    words = finding_words(
+                        code, person="newborn", fever=fever, high_level=level, critical=crit
+                    )
+                    for part in (
+                        words.meaning,
+                        words.notice,
+                        words.action,
+                        words.precautions or "",
+                        words.background or "",
+                    ):
+                        assert not stray.search(part), (code, part)

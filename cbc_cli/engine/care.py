@@ -12,6 +12,7 @@ from cbc_cli.explanations import (
     CHILD_SOON_WITH_FEVER_MESSAGE,
     NOTHING_CHECKED_MESSAGE,
     SOON_WITH_FEVER_MESSAGE,
+    for_baby,
     for_child,
     safety_line,
 )
@@ -33,7 +34,8 @@ def care_message(
     each class of combinations it decides once. ``after_chemo``: days since chemotherapy were
     given (neutrophils may be low even when no count shows it). ``child``: the person is under
     18 (:func:`is_child`): the message speaks of "your child" and "your child's care team".
-    ``newborn``: under 1 month (:func:`reader`): the safety line is the baby's own, which names
+    ``newborn``: under 1 month (:func:`reader`): the message calls the child "your baby" (the
+    care team stays "your child's care team"), and the safety line is the baby's own, which names
     38.0 C and a baby's signs (Fein and Avner 2019, The Febrile or Septic-Appearing Neonate)."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if fever and decision.urgency == "soon":
@@ -46,6 +48,8 @@ def care_message(
     else:
         why = for_child(decision.why) if child else decision.why
         message = f"{why} {care}".strip()
+    if newborn:
+        message = for_baby(message)
     # Care straight away for heavy bleeding, a high fever or trouble breathing (docs/clinical.md
     # section 5), on every result that is not plainly within range (nothing checked is not
     # "within range"), worded for a fever the person already reported.

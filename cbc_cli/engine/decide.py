@@ -42,6 +42,19 @@ _DEFINITE_FLAGS = frozenset({"LL", "L", "N", "H", "HH", "no-range"})
 _NOT_ABNORMAL = frozenset({"N", "no-range"})
 
 
+def hct_erythrocytosis(
+    flags: Mapping[str, Flag | None], certain: Collection[tuple[str, str]] = ()
+) -> bool:
+    """Whether a high hematocrit gives the erythrocytosis finding that the hemoglobin does not
+    (decide): the hematocrit is high (or certainly above its range) and the hemoglobin is not
+    given or not low. The same excess of red cells shows in either count; a newborn's
+    polycythemia is even defined by the venous hematocrit (65% or more: Walter AW, Merck Manual
+    Professional 2022, docs/clinical.md section 5). The schemes grade the hemoglobin only, so
+    such a finding is not graded."""
+    high = flags.get("hct") in HIGH_FLAGS or ("hct", "high") in certain
+    return high and flags.get("hgb") not in LOW_FLAGS
+
+
 def decide(
     flags: Mapping[str, Flag | None],
     grades: Mapping[str, int | None],
@@ -121,6 +134,9 @@ def decide(
         grade = grades.get(code)
         if flags[analyte_id] in beyond or (analyte_id, direction) in certain or (grade or 0) >= 1:
             singles.append(code)
+    if "erythrocytosis" not in singles and hct_erythrocytosis(flags, certain):
+        # In FINDING_RULES order: after anemia (from a certain bound only), before the rest.
+        singles.insert(int("anemia" in singles), "erythrocytosis")
     white = "anc" if "anc" in flags else "wbc"
     lines = {
         "hgb": "anemia" in singles,

@@ -132,6 +132,24 @@ def in_chemo_window(days_since_chemo: int | None) -> bool:
     return days_since_chemo is not None and 0 <= days_since_chemo <= CHEMO_WINDOW_DAYS
 
 
+def hct_finding(flag: Flag | None, scheme: Scheme, patient: Patient) -> Finding:
+    """Erythrocytosis from a high hematocrit (decide.hct_erythrocytosis): not graded, as the
+    schemes grade a high hemoglobin only; beyond the critical high limit, worded as urgent."""
+    if scheme.criteria_for("erythrocytosis"):
+        why = f"{scheme.title} grades a high hemoglobin, not a hematocrit"
+    else:
+        why = f"{scheme.title} has no criteria for erythrocytosis"
+    return make_finding(
+        "erythrocytosis",
+        ["hct"],
+        note=f"not graded: {why}",
+        scheme=scheme,
+        severity="not graded",
+        patient=patient,
+        high_level="critical" if flag == "HH" else "",
+    )
+
+
 def single_finding(
     code: str, g: Grade, checked: dict[str, Checked], scheme: Scheme, patient: Patient
 ) -> Finding:
@@ -183,10 +201,12 @@ def single_finding(
         # docs/clinical.md section 4): the grade is kept, with what it does not take in.
         fits = (
             f"{scheme.title} uses the same cut-offs at every age, not a newborn's; the range "
-            "and the newborn critical limits for the baby's age are the better guide"
+            "and the newborn critical limits for the baby's age are the better guide."
         )
+        # A sentence of its own, ending with a full stop, after a note that ends with one;
+        # else joined to the note's last clause.
         sep = " " if (note or "").endswith(".") else "; "
-        note = f"{note}{sep}{fits}{'.' if sep == ' ' else ''}" if note else fits
+        note = f"{note}{sep}{fits}" if note else fits
     severity = None
     if g.grade == 4:
         # A scheme's grade-4 word (CTCAE: life-threatening) describes a person's condition;

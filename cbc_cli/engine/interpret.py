@@ -7,11 +7,12 @@ from dataclasses import replace
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.care import care_message, deferred_wbc_note
-from cbc_cli.engine.decide import FEVER_C, FN_ANC, decide
+from cbc_cli.engine.decide import FEVER_C, FN_ANC, decide, hct_erythrocytosis
 from cbc_cli.engine.derive import derive_counts, is_derived
 from cbc_cli.engine.findings import (
     critical_finding,
     febrile_finding,
+    hct_finding,
     pattern_finding,
     single_finding,
 )
@@ -28,6 +29,7 @@ from cbc_cli.engine.notes import (
 from cbc_cli.engine.person import is_child, patient_info, reader
 from cbc_cli.engine.values import (
     FINDING_RULES,
+    HIGH_FLAGS,
     LAB_CRITICAL_FLAGS,
     Checked,
     Judgement,
@@ -212,8 +214,17 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     notes.extend(panel_notes(panel, values, checked, decision, ranges))
 
     findings: list[Finding] = []
+    # Erythrocytosis the hemoglobin does not show (not given, or within its range) comes from
+    # the hematocrit (hct_erythrocytosis).
+    hgb_high = (
+        flags.get("hgb") in HIGH_FLAGS
+        or ("hgb", "high") in sure
+        or (grades.get("erythrocytosis") or 0) >= 1
+    )
     for code in decision.codes:
-        if code in outcome:
+        if code == "erythrocytosis" and not hgb_high and hct_erythrocytosis(flags, sure):
+            findings.append(hct_finding(flags.get("hct"), scheme, patient))
+        elif code in outcome:
             findings.append(single_finding(code, outcome[code], checked, scheme, patient))
         elif code in ("pancytopenia", "bicytopenia"):
             findings.append(pattern_finding(code, decision, grades, patient))
