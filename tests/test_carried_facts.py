@@ -1,0 +1,114 @@
+"""Facts the code worked out are carried forward as values: writers and views read them, never
+the text the code itself wrote (no ISO text parsed back, no notes matched by pattern)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+from cbc_cli.api import interpret, interpret_file, json_schema, resolve_scheme
+from cbc_cli.grading import scheme_info
+from cbc_cli.writers.fhir_writer import FhirWriter
+from cbc_cli.writers.hl7_writer import Hl7Writer
+
+ROOT = Path(__file__).resolve().parent.parent / "cbc_cli"
+
+# The modules that only present results: writers and views. Each reads the typed values a
+# Result (or a trend report) carries beside their ISO text.
+PRESENTERS = (
+    *sorted((ROOT / "writers").glob("*.py")),
+    ROOT / "render.py",
+    ROOT / "render_trend.py",
+    *sorted((ROOT / "report").glob("*.py")),
+)
+READ_BACK = {"fromisoformat", "parse_moment", "strptime", "parse_date", "parse_datetime"}
+
+
+def _calls(path: Path) -> list[str]:
+    """The names of the functions ``path`` calls (plain or as attributes)."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            f = node.func
+            names.append(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
+    return names
+
+
+def test_no_writer_or_view_parses_a_date_back_from_text() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(READ_BACK.intersection(_calls(path)))
+        for path in PRESENTERS
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def _hl7(*results: object) -> str:
+    out = io.StringIO()
+    writer = Hl7Writer(out, scheme_info(resolve_scheme("ctcae5")))
+    for r in results:
+        writer.write_result(r)  # type: ignore[arg-type]
+    writer.close()
+    return out.getvalue()
+
+
+def _fhir(*results: object) -> dict[str, object]:
+    out = io.StringIO()
+    writer = FhirWriter(out, scheme_info(resolve_scheme("ctcae5")))
+    for r in results:
+        writer.write_result(r)  # type: ignore[arg-type]
+    writer.close()
+    bundle: dict[str, object] = json.loads(out.getvalue())
+    return bundle
+
+
+def _segment(message: str, name: str) -> list[str]:
+    line = next(s for s in message.replace("\n", "\r").split("\r") if s.startswith(name + "|"))
+    return line.split("|")
+
+
+def test_a_day_first_collection_date_and_a_birth_date_reach_hl7_as_given() -> None:
+    # 03/04/2024 read day first is 3 April; the writers take the date the reader made, to the
+    # day (no time was given), not the text.
+    r = interpret(
+        {"hgb": "9.1", "anc": "0.8"},
+        sex="female",
+        dob="1970-05-06",
+        collected="03/04/2024",
+        date_format="dmy",
+    )
+    assert r.collected_at == "2024-04-03"
+    hl7 = _hl7(r)
+    assert _segment(hl7, "OBR")[7] == "20240403"
+    assert _segment(hl7, "PID")[7] == "19700506"
+    bundle = _fhir(r)
+    resources = [e["resource"] for e in bundle["entry"]]  # type: ignore[attr-defined]
+    report = next(x for x in resources if x["resourceType"] == "DiagnosticReport")
+    assert report["effectiveDateTime"] == "2024-04-03"
+    patient = next(x for x in resources if x["resourceType"] == "Patient")
+    assert patient["birthDate"] == "1970-05-06"
+
+
+def test_a_file_s_month_only_collection_keeps_its_precision_in_hl7() -> None:
+    csv = b"sample_id,sex,dob,collected_at,hgb\nA1,F,2001-02-03,2024-03,9.1\n"
+    (r,) = interpret_file(io.BytesIO(csv))
+    assert r.collected_at == "2024-03"
+    assert r.patient.born == date(2001, 2, 3)
+    hl7 = _hl7(r)
+    assert _segment(hl7, "OBR")[7] == "202403"
+    assert _segment(hl7, "PID")[7] == "20010203"
+
+
+def test_the_typed_values_stay_out_of_the_json_and_its_schema() -> None:
+    r = interpret({"hgb": "9.1"}, sex="female", dob="1970-05-06", collected="2024-04-03T08:30")
+    assert r.collected is not None
+    assert r.collected.has_time
+    data = json.loads(r.to_json())
+    schema = json_schema()["$defs"]
+    assert list(data) == list(schema["Result"]["properties"])
+    assert list(data["patient"]) == list(schema["PatientInfo"]["properties"])
+    assert data["collected_at"] == "2024-04-03T08:30"
+    assert data["patient"]["birth_date"] == "1970-05-06"
+    assert r.to_dict() == data
