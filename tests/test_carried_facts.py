@@ -9,8 +9,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-from cbc_cli.api import interpret, interpret_file, json_schema, resolve_scheme
+from cbc_cli.api import interpret, interpret_file, resolve_scheme
 from cbc_cli.grading import scheme_info
+from cbc_cli.models import json_schema
 from cbc_cli.writers.fhir_writer import FhirWriter
 from cbc_cli.writers.hl7_writer import Hl7Writer
 
