@@ -8,6 +8,10 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli
 
 from cbc_cli.api import interpret, interpret_file, resolve_scheme
 from cbc_cli.grading import scheme_info
@@ -113,3 +117,38 @@ def test_the_typed_values_stay_out_of_the_json_and_its_schema() -> None:
     assert data["collected_at"] == "2024-04-03T08:30"
     assert data["patient"]["birth_date"] == "1970-05-06"
     assert r.to_dict() == data
+
+
+def _trend_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, csv: str, *args: str
+) -> tuple[int, Any]:
+    path = tmp_path / "draws.csv"
+    path.write_text(csv, encoding="utf-8")
+    code, out, _ = run_cli(capsys, "trend", str(path), "--format", "json", *args)
+    return code, json.loads(out)
+
+
+def test_a_trend_with_dob_carries_the_birth_date_and_the_age_at_each_draw(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv = "sample_id,collected_at,anc\nA,2024-03-01,0.4\nB,2025-03-08,1.2\n"
+    code, data = _trend_json(capsys, tmp_path, csv, "--dob", "2019-03-05")
+    assert code == 0
+    latest = data["persons"][0]["latest"]["patient"]
+    assert latest["birth_date"] == "2019-03-05"
+    assert latest["age"] == "6 y"
+    assert latest["age_exact"] is True
+
+
+def test_a_trend_draw_dated_to_the_month_gets_no_age_from_the_dob(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The age on "2024-03" cannot be told from a birth date (as for cbc check --collected):
+    # the draw says so, and is not read as if taken on the 1st.
+    csv = "sample_id,collected_at,anc\nA,2024-02-01,0.4\nB,2024-03,1.2\n"
+    code, data = _trend_json(capsys, tmp_path, csv, "--dob", "2024-01-20")
+    assert code == 3
+    draws = {d["sample_id"]: d for d in data["persons"][0]["draws"]}
+    assert draws["A"]["errors"] == []
+    assert "gives only a month" in " ".join(draws["B"]["errors"])
+    assert "line 3" in " ".join(draws["B"]["errors"])
