@@ -26,7 +26,7 @@ from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import CHILD_DISCLAIMER, DISCLAIMER
 from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE
 from cbc_cli.trend.model import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
-from cbc_cli.trend.words import day_words, is_before_box_note, value_text
+from cbc_cli.trend.words import day_words, value_text
 from cbc_cli.wording import plural, speaks_to_parent, urgency_title
 
 CHART_HEIGHT = 10
@@ -436,8 +436,7 @@ def person_view(
         parts.append(Text(person.timeline, style="italic"))
     # How the counts were judged without the age or sex, or an option the file overrode: read
     # before acting, so above the box.
-    judged = [n for n in person.notes if is_before_box_note(n)]
-    parts.extend(Text(f"Note: {note}", style="bold") for note in judged)
+    parts.extend(Text(f"Note: {note}", style="bold") for note in person.notes_first)
     if person.message:
         said = Text(person.message)
         if person.safety:
@@ -457,7 +456,7 @@ def person_view(
             parts.append(Text(f"Line {draw.line}: not used: {draw.note}", style="dim"))
         for error in draw.errors:
             parts.append(Text(f"Could not read: {error}", style="red"))
-    parts.extend(Text(f"Note: {n}", style="dim") for n in person.notes if n not in judged)
+    parts.extend(Text(f"Note: {n}", style="dim") for n in person.notes_after)
     return Group(*parts)
 
 

@@ -152,3 +152,27 @@ def test_a_trend_draw_dated_to_the_month_gets_no_age_from_the_dob(
     assert draws["A"]["errors"] == []
     assert "gives only a month" in " ".join(draws["B"]["errors"])
     assert "line 3" in " ".join(draws["B"]["errors"])
+
+
+def test_the_notes_to_read_before_the_message_are_carried_apart(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The file's sex column wins over --sex, and no age is given: both notes change whose
+    # ranges the message rests on, so the trend carries them apart (JSON notes_first, also in
+    # notes) and the page puts them above the care-team box, each once.
+    csv = "patient_id,collected_at,sex,plt,anc\nK1,2026-03-02,F,160,1.9\nK1,2026-03-09,F,70,0.4\n"
+    _, data = _trend_json(capsys, tmp_path, csv, "--sex", "male", "-a", "plt", "-a", "anc")
+    person = data["persons"][0]
+    first = person["notes_first"]
+    assert len(first) == 2
+    assert first[0].startswith("--sex male was not used: the file's sex column")
+    assert first[1].startswith("Age not given: platelets and ANC were judged against every range")
+    assert [n for n in person["notes"] if n in first] == first
+    _, page, _ = run_cli(
+        capsys, "trend", str(tmp_path / "draws.csv"), "--sex", "male", "-a", "plt", "-a", "anc"
+    )
+    flat = " ".join(page.split())
+    box = flat.index("Contact your care team")
+    for note in ("--sex male was not used", "Age not given: platelets and ANC were judged"):
+        assert flat.count(note) == 1
+        assert flat.index(note) < box

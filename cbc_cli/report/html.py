@@ -354,8 +354,6 @@ def _x(point_at: str, origin: datetime) -> float:
 
 
 def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[str, Any]:
-    from cbc_cli.trend.words import is_before_box_note
-
     transplant = report.transplant is not None
     used = [d for d in person.draws if d.used]
     span = ""
@@ -413,8 +411,8 @@ def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[s
         "draws": _draw_rows(person, transplant),
         "columns": [f"{_label(t.analyte)} ({unit_text(t.unit)})" for t in person.analytes],
         # How the counts were judged without the age or sex: beside the care-team box.
-        "judged": [n for n in person.notes if is_before_box_note(n)],
-        "notes": [n for n in person.notes if not is_before_box_note(n)],
+        "judged": person.notes_first,
+        "notes": person.notes_after,
         "unused": [f"Line {d.line}: not used: {d.note}" for d in person.draws if d.note],
         "errors": [e for d in person.draws for e in d.errors],
         "transfusion_info": person.transfusion_info,

@@ -187,8 +187,9 @@ def _person(
                         analysis.find_changes(c, pairs, since, rules.long_gap_days, opts.transplant)
                     )
 
-    notes.extend(_options_not_used(used, opts))
-    notes.extend(_unknown_person_notes(used, analytes))
+    # Read before the message (they change whose ranges it rests on); kept in notes too.
+    first = [*_options_not_used(used, opts), *_unknown_person_notes(used, analytes)]
+    notes.extend(first)
     alerts: list[Alert] = []
     if opts.transplant is not None and since is not None and len(used) >= 2:
         alert = analysis.engraftment_alert(opts.transplant, since, used, milestones, rules)
@@ -251,6 +252,7 @@ def _person(
         message=message,
         safety=safety,
         notes=notes,
+        notes_first=first,
         latest=latest,
     )
 

@@ -215,8 +215,18 @@ class PersonTrend:
     """When to seek care at once, day or night (``cbc check``'s safety line for the latest
     draw); None when the latest counts are within range and nothing raised the urgency."""
     notes: list[str]
+    notes_first: list[str] = field(default_factory=list)
+    """The notes (each also in ``notes``) to read before the message, as they change whose
+    ranges it rests on: the counts judged without the person's age or sex, and an ``--age``,
+    ``--dob`` or ``--sex`` that a file's own column overrode. The pages show them above the
+    care-team box."""
     latest: Result | None
     """The engine's full result for the latest draw."""
+
+    @property
+    def notes_after(self) -> list[str]:
+        """The notes read after the message: ``notes`` without ``notes_first``."""
+        return [n for n in self.notes if n not in self.notes_first]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
