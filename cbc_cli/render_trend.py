@@ -59,10 +59,6 @@ def _log_scale(analyte_id: str) -> bool:
     return ANALYTES[analyte_id].dimension == "count9"
 
 
-def _when(collected_at: str) -> datetime:
-    return datetime.fromisoformat(collected_at)
-
-
 def sparkline(
     values: Sequence[float], *, log: bool = False, ascii_only: bool = False, length: int = SPARK_MAX
 ) -> str:
@@ -95,13 +91,13 @@ class TrendChart:
         trend: AnalyteTrend,
         *,
         transplant: bool = False,
-        transfusions: Sequence[str] = (),
+        transfusions: Sequence[date] = (),
         height: int = CHART_HEIGHT,
     ) -> None:
         self.trend = trend
         self.levels = sorted({b.below for b in trend.below})
         self.transplant = transplant
-        self.transfusions = [date.fromisoformat(t) for t in transfusions]
+        self.transfusions = list(transfusions)
         self.height = max(4, height)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -122,7 +118,7 @@ class TrendChart:
         label_w = max(len(s) for s in labels.values()) if labels else 1
         width = max(10, options.max_width - label_w - 1)
 
-        times = [_when(p.collected_at) for p in t.points]
+        times = [p.taken for p in t.points]
         start, end = min(times), max(times)
         span = (end - start).total_seconds()
 
@@ -187,7 +183,7 @@ class TrendChart:
         ticks = Text(caption.rjust(label_w) + " ", "dim")
         placed: list[tuple[int, str]] = []
         points = self.trend.points
-        candidates = [(col(_when(p.collected_at)), self._tick_label(p)) for p in points]
+        candidates = [(col(p.taken), self._tick_label(p)) for p in points]
         last = candidates[-1]
         for c, label in candidates:
             start_at = min(c, width - len(label))
@@ -207,9 +203,9 @@ class TrendChart:
     def _tick_label(self, p: Point) -> str:
         if p.day is not None:
             return f"{'+' if self.transplant and p.day > 0 else ''}{p.day}"
-        when = _when(p.collected_at)
-        first = _when(self.trend.points[0].collected_at)
-        last = _when(self.trend.points[-1].collected_at)
+        when = p.taken
+        first = self.trend.points[0].taken
+        last = self.trend.points[-1].taken
         return when.strftime("%m-%d") if first.year == last.year else when.date().isoformat()
 
     def _legend(self, glyph: dict[str, str], floor: float | None) -> Text:
@@ -404,7 +400,7 @@ def person_view(
                     TrendChart(
                         t,
                         transplant=transplant,
-                        transfusions=person.transfusions,
+                        transfusions=person.transfusion_dates,
                     ),
                     (0, 0, 1, 0),
                     expand=False,

@@ -16,6 +16,7 @@ from helpers import run_cli
 from cbc_cli.api import interpret, interpret_file, resolve_scheme
 from cbc_cli.grading import scheme_info
 from cbc_cli.models import json_schema
+from cbc_cli.trend import trend_json_schema
 from cbc_cli.writers.fhir_writer import FhirWriter
 from cbc_cli.writers.hl7_writer import Hl7Writer
 
@@ -176,3 +177,24 @@ def test_the_notes_to_read_before_the_message_are_carried_apart(
     for note in ("--sex male was not used", "Age not given: platelets and ANC were judged"):
         assert flat.count(note) == 1
         assert flat.index(note) < box
+
+
+def test_the_trend_s_typed_times_stay_out_of_its_json_and_schema(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv = "sample_id,collected_at,plt\nA,2026-03-02T08:30,40\nB,2026-03-09,90\n"
+    _, data = _trend_json(
+        capsys, tmp_path, csv, "--since", "2026-03-01", "--transfusion", "2026-03-03"
+    )
+    text = json.dumps(data)
+    schema = json.dumps(trend_json_schema())
+    for name in ("when", "since_date", "transfusion_dates"):
+        assert f'"{name}"' not in text
+        assert f'"{name}"' not in schema
+    person = data["persons"][0]
+    assert data["since"] == "2026-03-01"
+    assert person["transfusions"] == ["2026-03-03"]
+    assert [p["collected_at"] for p in person["analytes"][0]["points"]] == [
+        "2026-03-02T08:30",
+        "2026-03-09",
+    ]

@@ -137,6 +137,7 @@ def build_trend(
         persons=persons,
         unplaced=unplaced,
         notes=notes,
+        since_date=opts.since,
     )
 
 
@@ -237,6 +238,7 @@ def _person(
             for d in draws
         ],
         transfusions=[t.isoformat() for t in transfusions],
+        transfusion_dates=transfusions,
         transfusion_info=transfusion_info,
         analytes=trends,
         milestones=milestones,

@@ -90,6 +90,7 @@ class Draw:
             day=day_number(self.when, since),
             sample_id=self.record.sample_id,
             line=self.record.line,
+            when=self.when,
         )
 
 

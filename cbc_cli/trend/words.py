@@ -108,7 +108,11 @@ def fell_words(t: AnalyteTrend, transplant: GraftSource | None) -> str | None:
     if nadir.flag not in ("L", "LL") and not any(b.episodes for b in t.below):
         return None
     ref = DrawRef(
-        collected_at=nadir.collected_at, day=nadir.day, sample_id=nadir.sample_id, line=nadir.line
+        collected_at=nadir.collected_at,
+        day=nadir.day,
+        sample_id=nadir.sample_id,
+        line=nadir.line,
+        when=nadir.when,
     )
     text = (
         f"{cap(count_name(t.analyte))} fell to {value_text(t.analyte, nadir.value)} "
