@@ -34,9 +34,9 @@ T = TypeVar("T")
 _CHUNK = struct.Struct("<qqq")  # first line, byte count, note byte count
 _ANSWER = struct.Struct("<bqq")  # status, output byte count, tally (or error) byte count
 _OK, _FAILED = 0, 1
-_BUFFER = 4 << 20
+SOCKET_BUFFER_BYTES = 4 << 20
 """Socket buffers that hold a whole answer and a queued chunk (see Worker.room) save switches
-between the processes; the system may cap them lower (net.core.wmem_max)."""
+between the processes; the system may cap them lower (net.core.wmem_max). Read at each fork."""
 
 
 def available() -> bool:
@@ -183,8 +183,8 @@ def _fork(
     parent_end, worker_end = socket.socketpair()
     for end in (parent_end, worker_end):
         with suppress(OSError):  # over the system's limit: the default size works, a little slower
-            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _BUFFER)
-            end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _BUFFER)
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER_BYTES)
     try:
         pid = os.fork()
     except OSError:

@@ -17,6 +17,7 @@ from helpers import columnar_runner
 from test_columnar_run import child_pids, wide_export
 
 from cbc_cli import columnar, workers
+from cbc_cli.columnar import sizes
 from cbc_cli.errors import InputError
 
 pytestmark = pytest.mark.skipif(not workers.available(), reason="workers fork on Linux only")
@@ -44,7 +45,7 @@ def test_an_error_in_a_worker_reaches_the_caller(
 
     judge = columnar.ColumnarCsv.judge_chunk
     monkeypatch.setattr(columnar.ColumnarCsv, "judge_chunk", broken)
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 4096)
     runner, source = columnar_runner(path, jobs=2)
     try:
         if picklable:
@@ -79,7 +80,7 @@ def test_a_worker_that_dies_is_reported_not_waited_for(
 
     judge = columnar.ColumnarCsv.judge_chunk
     monkeypatch.setattr(columnar.ColumnarCsv, "judge_chunk", dying)
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 4096)
     runner, source = columnar_runner(path, jobs=3)
     try:
         with pytest.raises(workers.WorkerError, match="ended before it answered"):
@@ -94,7 +95,7 @@ def test_without_a_fork_to_be_had_this_process_judges_every_chunk(
 ) -> None:
     path = tmp_path / "f.csv"
     path.write_text(wide_export(1500))
-    monkeypatch.setattr(columnar, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(sizes, "CHUNK_BYTES", 4096)
     outputs = []
     for jobs in (1, 3):
         runner, source = columnar_runner(path, jobs=jobs)
@@ -129,7 +130,8 @@ def judged(self, first_line, body):
     return judge(self, first_line, body)
 
 columnar.ColumnarCsv.judge_chunk = judged
-columnar.CHUNK_BYTES = 4096
+from cbc_cli.columnar import sizes
+sizes.CHUNK_BYTES = 4096
 main(["check", sys.argv[3], "--format", "csv", "-o", sys.argv[4], "--jobs", "2"])
 """
 
@@ -168,7 +170,8 @@ def receiving(self):
 
 columnar.ColumnarCsv.judge_chunk = judged
 workers.Worker.send, workers.Worker.receive = sending, receiving
-columnar.CHUNK_BYTES = 4096
+from cbc_cli.columnar import sizes
+sizes.CHUNK_BYTES = 4096
 try:
     main(["check", sys.argv[1], "--format", "csv", "-o", sys.argv[2], "--jobs", "2", "--partial"])
 finally:

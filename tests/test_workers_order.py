@@ -49,7 +49,7 @@ def test_answers_that_come_out_of_order_are_written_in_input_order(
     buffer: int | None,
 ) -> None:
     if buffer is not None:  # socket buffers too small to queue a chunk: each waits its turn
-        monkeypatch.setattr(workers, "_BUFFER", buffer)
+        monkeypatch.setattr(workers, "SOCKET_BUFFER_BYTES", buffer)
     parent = os.getpid()
     judge = columnar.ColumnarCsv.judge_chunk
 
