@@ -153,6 +153,8 @@ def test_a_trend_draw_dated_to_the_month_gets_no_age_from_the_dob(
     assert draws["A"]["errors"] == []
     assert "gives only a month" in " ".join(draws["B"]["errors"])
     assert "line 3" in " ".join(draws["B"]["errors"])
+    # The --dob was used (for the birth date), not overridden by a column the file lacks.
+    assert not any("was not used" in n for n in data["persons"][0]["notes"])
 
 
 def test_the_notes_to_read_before_the_message_are_carried_apart(

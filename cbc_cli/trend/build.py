@@ -269,8 +269,14 @@ def _options_not_used(used: list[Draw], opts: TrendOptions) -> list[str]:
     context = opts.context
     latest = used[-1].result.patient
     if opts.dob is not None:
-        given = [str(Age.from_dates(opts.dob, d.when.date())) for d in used]
-        if any(d.result.patient.age != g for d, g in zip(used, given, strict=True)):
+        # A draw whose result carries --dob as its birth date used it (even one dated only to
+        # a month, which gets no age from it); another whose age differs was given its own.
+        dob = opts.dob.isoformat()
+        if any(
+            d.result.patient.birth_date != dob
+            and d.result.patient.age != str(Age.from_dates(opts.dob, d.when.date()))
+            for d in used
+        ):
             notes.append(
                 f"--dob {opts.dob.isoformat()} was not used: the file's age or date-of-birth "
                 f"column gives the age at each draw ({latest.age} at the latest)"
