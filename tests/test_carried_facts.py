@@ -22,13 +22,18 @@ from cbc_cli.writers.hl7_writer import Hl7Writer
 
 ROOT = Path(__file__).resolve().parent.parent / "cbc_cli"
 
-# The modules that only present results: writers and views. Each reads the typed values a
-# Result (or a trend report) carries beside their ISO text.
+# The modules that only present or analyse results: writers, views, the trend's analysis. Each
+# reads the typed values a Result (or a trend report) carries beside their ISO text.
 PRESENTERS = (
     *sorted((ROOT / "writers").glob("*.py")),
     ROOT / "render.py",
     ROOT / "render_trend.py",
     *sorted((ROOT / "report").glob("*.py")),
+    # The trend's analysis and words work from the draws' typed times (series reads the input).
+    *(
+        ROOT / "trend" / f"{name}.py"
+        for name in ("model", "words", "analysis", "build", "csv_view")
+    ),
 )
 READ_BACK = {"fromisoformat", "parse_moment", "strptime", "parse_date", "parse_datetime"}
 
