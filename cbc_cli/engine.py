@@ -5,6 +5,7 @@ Rules follow docs/clinical.md sections 4-6; the urgency rules are in decide (and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Literal, NamedTuple
@@ -231,8 +232,10 @@ class Basis(NamedTuple):
     every_age_high: float | None = None
     """No age given: the limits beyond which a value is critical at every age from 1 month up
     (the looser of the children's and the adults'), where they are looser than
-    ``critical_low``/``critical_high`` (ranges.RangeTable.critical_at_some_age); a value
-    critical but not beyond them is critical for some of those ages only. None otherwise."""
+    ``critical_low``/``critical_high`` (ranges.RangeTable.critical_at_some_age); an age too
+    coarse to choose one row: the loosest candidate's (infinite when one has none), the
+    strictest being ``critical_low``/``critical_high``. A value critical but not beyond them is
+    critical for some of those ages only. None otherwise."""
 
 
 class Judgement(NamedTuple):
@@ -304,6 +307,16 @@ def value_basis(
             every_low = some.low
         if some.high is not None and c_high is not None and some.high > c_high:
             every_high = some.high
+    elif crit is not None:
+        # An age (or sex) too coarse to choose one row ("0 y" for a baby, "2 w"): the strictest
+        # candidate's limit applies, as with no age at all, so that a coarse age never weakens
+        # an urgent answer; beyond it but not beyond every candidate's, the value is critical
+        # for some of the ages the person could be (docs/clinical.md section 5). A candidate
+        # with no limit on a side makes that side's every-age limit infinite.
+        if crit.inner_low is not None and crit.inner_low != crit.low:
+            c_low, every_low = crit.inner_low, -math.inf if crit.low is None else crit.low
+        if crit.inner_high is not None and crit.inner_high != crit.high:
+            c_high, every_high = crit.inner_high, math.inf if crit.high is None else crit.high
     return Basis(
         analyte,
         limits,
@@ -434,7 +447,9 @@ def _check(
         # rows tell), and the age would tell (docs/clinical.md section 5).
         stricter = _whose_limit(ranges, q.analyte, patient, direction, own)
         looser = _whose_limit(ranges, q.analyte, patient, direction, other)
-        if stricter and looser and own is not None and other is not None:
+        if patient.age is not None:
+            some = _coarse_age_words(ranges, q.analyte, patient, direction, own, other)
+        elif stricter and looser and own is not None and other is not None:
             some = (
                 f"age not given: {side} {own:g} {unit}, the limit at which labs phone the care "
                 f"team at once for {stricter}; for {looser} the limit is {other:g}, so this value "
@@ -507,6 +522,47 @@ def _whose_limit(
         else:
             words.append(f"ages {_bound_words(r.age_from)} to {to}")
     return " and ".join(dict.fromkeys(words))
+
+
+def _coarse_age_words(
+    ranges: RangeTable,
+    analyte: str,
+    patient: Patient,
+    direction: str,
+    own: float | None,
+    other: float | None,
+) -> str:
+    """The note of a value critical for some of the ages a coarse age could be (``0 y``): the
+    limit it is beyond and whose it is, the looser one, and how to give the age exactly."""
+    assert own is not None
+    assert other is not None
+    assert patient.age is not None
+    candidates = sorted(
+        ranges.select(analyte, patient, "critical").candidates,
+        key=lambda r: r.age_from.n * _BOUND_DAYS[r.age_from.unit],
+    )
+
+    def whose(limit: float) -> str:
+        bands = [
+            band_text(r.age_from, r.age_to)
+            for r in candidates
+            if (r.critical_low if direction == "low" else r.critical_high) == limit
+        ]
+        return "ages " + " and ".join(dict.fromkeys(bands)) if bands else "some ages"
+
+    side = "below" if direction == "low" else "above"
+    unit = _unit_words(ANALYTES[analyte].unit)
+    looser = (
+        f"for {whose(other)} the limit is {other:g}"
+        if math.isfinite(other)
+        else "for others of those ages there is none"
+    )
+    return (
+        f"the age given ({patient.age}) does not tell which limit applies: {side} {own:g} "
+        f"{unit}, the limit at which labs phone the care team at once for {whose(own)}; "
+        f"{looser}; give the age in months or days (such as 3m or 10d) so that the "
+        "person's own limit applies"
+    )
 
 
 def _first_word(whose: str) -> str:
@@ -647,14 +703,34 @@ def _grade(
     if len(outcomes) == 1:
         outcome = outcomes.pop()
         beyond = LOW_FLAGS if direction == "low" else HIGH_FLAGS
-        if basis.uses_lln and outcome.grade == 0 and flag in beyond and not chosen.has_grade_one:
-            # Beyond the range yet under the scheme's lowest grade: CTCAE leukocytosis starts at
-            # grade 3, so a high WBC below 100 has no grade there. Not 0: it is abnormal.
-            note = chosen.note or f"{basis.scheme_title} has no grade for this value"
-            return Grade(None, note, chosen)
+        if basis.uses_lln and outcome.grade == 0 and not chosen.has_grade_one:
+            if flag in beyond:
+                # Beyond the range yet under the scheme's lowest grade: CTCAE leukocytosis starts
+                # at grade 3, so a high WBC below 100 has no grade there. Not 0: it is abnormal.
+                note = chosen.note or f"{basis.scheme_title} has no grade for this value"
+                return Grade(None, note, chosen)
+            if flag not in not_abnormal and not _inside_every_candidate(direction, span, basis):
+                # No range fits (the ranges that could apply disagree): under the lowest grade
+                # the value may still be abnormal for this person, so 0 ("graded and not
+                # abnormal") cannot be said either.
+                side = "high" if direction == "high" else "low"
+                return Grade(
+                    None, f"cannot grade: no range fits to tell whether it is {side}", chosen
+                )
         return outcome
     grades = sorted(str(g.grade) for g in outcomes)
     return Grade(None, f"reported as {given}: could be grade {' or '.join(grades)}", chosen)
+
+
+def _inside_every_candidate(direction: str, span: tuple[float, float], basis: Basis) -> bool:
+    """Whether the value is within every candidate range on one side (not above the lowest
+    upper limit, or not below the highest lower limit): not high (or low) for any of them."""
+    env = basis.limits
+    inner = None if env is None else env.inner_high if direction == "high" else env.inner_low
+    if inner is None:
+        return False
+    limit = guard_limit(inner)
+    return all(guard(v) <= limit if direction == "high" else guard(v) >= limit for v in span)
 
 
 def _severity(grade: int | None, scheme: Scheme) -> str:
@@ -804,6 +880,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         unread=panel.unread,
         critical_some_ages={(a, d) for a, j in judged.items() for d in j.critical_some_ages},
         critical_limits={a: c.limit for a, c in checked.items() if c.limit is not None},
+        age_given=patient.age is not None,
     )
     notes.extend(_panel_notes(panel, values, checked, decision, ranges))
 
@@ -1093,6 +1170,7 @@ def decide(
     unread: Collection[str] = (),
     critical_some_ages: Collection[tuple[str, str]] = (),
     critical_limits: Mapping[str, float] | None = None,
+    age_given: bool = False,
 ) -> Decision:
     """Findings and urgency from each analyte's flag and each graded term's grade.
 
@@ -1144,11 +1222,12 @@ def decide(
         certain: (analyte, "low"/"high") pairs certainly beyond the range though not flagged so
             (a reported bound such as "<0.6" that lies beyond it at both ends).
         unread: analytes whose value was given but could not be read (rule 9).
-        critical_some_ages: (analyte, "low"/"high") pairs whose value, with no age given, is
-            critical (rule 4) for some ages from 1 month up only (Judgement.critical_some_ages):
-            when every critical value is such, rule 4's message says that the age would tell.
+        critical_some_ages: (analyte, "low"/"high") pairs whose value is critical (rule 4)
+            for some of the ages the person could be only, the age not given or too coarse
+            (Judgement.critical_some_ages): rule 4's message says that the age would tell.
         critical_limits: analyte -> the critical limit its LL or HH value is beyond, which
             rule 4's message names with the count (critical_words).
+        age_given: an age was given (too coarse to choose one limit, for critical_some_ages).
     """
     singles: list[str] = []
     for code, analyte_id, direction in FINDING_RULES:
@@ -1220,7 +1299,8 @@ def decide(
             "now",
             critical_words(
                 [(a, beyond_limit[a], (critical_limits or {}).get(a)) for a in critical],
-                some_ages=all(a in some_ages for a in critical),
+                some_ages=some_ages & set(critical),
+                age_given=age_given,
             ),
         )
     elif pattern_urgent:
@@ -1256,13 +1336,17 @@ _CRITICAL_NAMES = {
 
 
 def critical_words(
-    counts: Sequence[tuple[str, str, float | None]], *, some_ages: bool = False
+    counts: Sequence[tuple[str, str, float | None]],
+    *,
+    some_ages: Collection[str] = (),
+    age_given: bool = False,
 ) -> str:
     """Rule 4's message: each count beyond its critical limit, named with the limit it is
     beyond. ``counts``: (analyte, flag, limit) in output order; the flag LL or HH (an AA from
     the lab has no direction, and a lab's flag no limit: the lab is named instead).
-    ``some_ages``: no age given, and every value is critical for some ages only (the value's
-    note gives the other limit and asks for the age)."""
+    ``some_ages``: the counts critical for some of the ages the person could be only (no age
+    given, or ``age_given`` too coarse to choose one limit): the value's note gives the other
+    limit and asks for the age."""
     parts, by_lab = [], []
     for analyte, flag, limit in counts:
         name, verb = _CRITICAL_NAMES.get(analyte, (f"the {ANALYTES[analyte].name} value", "is"))
@@ -1270,16 +1354,22 @@ def critical_words(
             by_lab.append(name)
             continue
         shown = _limit_text(limit, ANALYTES[analyte].unit)
-        parts.append((name, verb, f"{'below' if flag == 'LL' else 'above'} {shown}"))
+        parts.append((name, verb, f"{'below' if flag == 'LL' else 'above'} {shown}", analyte))
     said = []
     tail = "at which labs phone the care team at once"
-    if some_ages:
-        tail += " for some ages, and the age would tell whether that includes this person"
+    every = {analyte for *_, analyte in parts} <= set(some_ages)
+    exact = "the exact age" if age_given else "the age"
+    if some_ages and every:
+        tail += f" for some ages, and {exact} would tell whether that includes this person"
     if len(parts) == 1:
-        name, verb, where = parts[0]
+        name, verb, where, _ = parts[0]
         said.append(f"{name.capitalize()} {verb} {where}, the limit {tail}.")
     elif parts:
-        listed = ", ".join(f"{name} {where}" for name, _, where in parts)
+        listed = ", ".join(
+            f"{name} {where}"
+            + (f" (for some ages only: {exact} would tell)" if a in some_ages and not every else "")
+            for name, _, where, a in parts
+        )
         said.append(f"Some counts are beyond the limits {tail}: {listed}.")
     if by_lab:
         listed = by_lab[0] if len(by_lab) == 1 else f"{', '.join(by_lab[:-1])} and {by_lab[-1]}"
@@ -1288,7 +1378,10 @@ def critical_words(
             f"The lab marked {listed} as critical, {results} labs phone to the care team at once."
         )
     text = " ".join(said)
-    return f"No age was given. {text}" if some_ages else text
+    if not some_ages:
+        return text
+    lead = "The age given does not tell which limit applies." if age_given else "No age was given."
+    return f"{lead} {text}"
 
 
 def _unit_words(unit: str) -> str:

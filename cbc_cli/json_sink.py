@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from cbc_cli.batch import merge_patient
@@ -420,7 +421,7 @@ class JsonRecords:
             self._tail_array[analyte] = table
         return table
 
-    def _identity_pieces(self, lines: list[bytes], fast: np.ndarray) -> list[bytes]:
+    def _identity_pieces(self, lines: Sequence[bytes], fast: np.ndarray) -> list[bytes]:
         """Each fast row's patient id and collection time fields, with the line's key."""
         columns = self._identity_columns
         if all(c is None for c in columns):

@@ -362,3 +362,26 @@ def test_outcomes_give_back_each_tail_and_extra_as_given(
     padded = [(*e, *[b""] * width)[:width] for _, e in items]
     assert outcomes.pool.values.take(pieces).tolist() == [list(p) for p in padded]
     assert len(outcomes.pool) <= 1 + 2 + 3  # the distinct texts only, once each
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"a,1\nbb,22\n\xc3\xa9,\n", b"x,y\n", b",\n,\n,\n"],
+)
+def test_chunk_lines_are_the_lines_split_at_each_line_feed(body: bytes) -> None:
+    # The summary and brief sinks read a chunk's lines through ChunkLines: each line, a slice,
+    # a count from the end, and all of them in turn are the bytes splitting the chunk gives.
+    from cbc_cli.columnar.cells import ChunkLines
+    from cbc_cli.splitter import split
+
+    fields = split(body, 2, ",")
+    assert fields is not None
+    lines = ChunkLines(body, fields.start(0), fields.end(1))
+    want = body.split(b"\n")[:-1]
+    assert len(lines) == len(want)
+    assert [lines[i] for i in range(len(want))] == want
+    assert list(lines) == want
+    assert lines[-1] == want[-1]
+    assert lines[1:] == want[1:]
+    with pytest.raises(IndexError):
+        lines[len(want)]

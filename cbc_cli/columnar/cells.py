@@ -6,8 +6,9 @@ is left whole for the row reader.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from cbc_cli.brief import dumps
 from cbc_cli.splitter import Fields
@@ -36,8 +37,9 @@ class _Split:
     normal: bytes
     """The chunk's lines, each ending in LF, when the scalar reader takes it (else empty)."""
     first_line: int
-    lines: list[bytes] | None = None
-    """The lines without their LF; None when the scalar reader takes the whole chunk."""
+    lines: Sequence[bytes] | None = None
+    """The lines without their LF (a list, or ChunkLines for a sink that writes none of them);
+    None when the scalar reader takes the whole chunk."""
     ids: dict[int, np.ndarray] = field(default_factory=dict)
     """Column -> the index of each row's text in that column's vocabulary."""
     known: dict[int, int] = field(default_factory=dict)
@@ -78,8 +80,15 @@ class Cells(Reading):
             return _Split(normal, first_line)
         if len(normal) > self.limits.field and has_field_longer(fields, self.limits.field):
             return _Split(normal, first_line)  # the scalar reader makes such rows error rows
-        lines = normal.split(b"\n")
-        lines.pop()  # the chunk ends with a line end
+        lines: Sequence[bytes]
+        if self.sink in ("summary", "brief"):
+            # These write no input line: only the rows the scalar path takes are read, cut from
+            # the chunk when asked for. A bytes object for every line was a fifth of the
+            # splitting stage's work.
+            lines = ChunkLines(normal, fields.start(0), fields.end(fields.ends.shape[0] - 1))
+        else:
+            lines = normal.split(b"\n")
+            lines.pop()  # the chunk ends with a line end
         ids = {c: self._vocabulary(c).encode(fields, c) for c in self._text_columns}
         known = {c: len(self._vocabulary(c).texts) for c in self._text_columns}
         # A field starting with = + - @ TAB or CR may be made inert: the scalar path decides
@@ -90,8 +99,38 @@ class Cells(Reading):
         if self.sink in ("brief", "ndjson") and column is not None:
             starts, ends = fields.start(column).tolist(), fields.end(column).tolist()
             sample_ids = _json_ids([normal[a:b] for a, b in zip(starts, ends, strict=True)])
-        # The lines are all the rules need of the bytes: the chunk itself is not kept.
+        # The lines are all the rules need of the bytes: the chunk is kept only as ChunkLines.
         return _Split(b"", first_line, lines, ids, known, formula, sample_ids=sample_ids)
+
+
+class ChunkLines(Sequence[bytes]):
+    """A regular chunk's lines without their LF, each cut from the chunk when it is read (the
+    same bytes as ``body.split(b"\\n")`` gives, without a bytes object for every line)."""
+
+    def __init__(self, body: bytes, starts: np.ndarray, ends: np.ndarray) -> None:
+        self._body, self._starts, self._ends = body, starts, ends
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._body[int(self._starts[i]) : int(self._ends[i])]
+
+    def __iter__(self) -> Iterator[bytes]:
+        starts, ends = self._starts.tolist(), self._ends.tolist()
+        return (self._body[a:b] for a, b in zip(starts, ends, strict=True))
 
 
 def _json_ids(raws: list[bytes]) -> list[bytes]:

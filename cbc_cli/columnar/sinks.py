@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from cbc_cli.batch import (
@@ -148,7 +149,7 @@ class Sinks(Rules):
             return str(self.json_records.scalar_text(result))
         return brief_json(result) + "\n"
 
-    def _scalar_lines(self, lines: list[bytes], first_line: int, tally: _Tally) -> bytes:
+    def _scalar_lines(self, lines: Sequence[bytes], first_line: int, tally: _Tally) -> bytes:
         return b"".join(
             self._scalar_line(first_line + i, raw.decode("utf-8"), tally).encode("utf-8")
             for i, raw in enumerate(lines)
