@@ -151,7 +151,7 @@ def build_panel(
     if isinstance(collected, date):
         moment = Moment(datetime(collected.year, collected.month, collected.day), "day")
     elif collected is not None:
-        moment = parse_moment(collected, "--collected", date_format)
+        moment = parse_moment(collected, "{collected}", date_format)
     return Panel(quantities, patient or Patient(), sample_id, ranges, flags, collected=moment)
 
 

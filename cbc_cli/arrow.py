@@ -40,7 +40,7 @@ from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.columns import parse_column_options, parse_unit_options
 from cbc_cli.readers.records import Record
 from cbc_cli.readers.tabular import Tabular, long_records, read_tabular, wide_record
-from cbc_cli.writers.csv_writer import contract_cells, contract_columns
+from cbc_cli.writers.csv_writer import added_columns, contract_cells
 
 if TYPE_CHECKING:
     import numpy as np
@@ -208,12 +208,10 @@ def layout(names: Sequence[str], options: Options) -> Layout:
     _, scheme, _ = _setup(options)
     long = tab.columns.is_long
     analytes = [] if long else list(dict.fromkeys(tab.columns.analytes.values()))
-    taken = {n.strip().lower() for n in names}
-    base = (["flag"] if long else []) + contract_columns(analytes, scheme)
-    added = [f"cbc_{c}" if c in taken else c for c in base]
+    added = added_columns(names, analytes, scheme, long=long)
     kinds = [
         "grade" if c.endswith(_GRADE_SUFFIX) else "flag" if c.endswith("flag") else "text"
-        for c in base
+        for c in added
     ]
     return Layout(list(names), tab, added, kinds, analytes)
 
@@ -664,7 +662,7 @@ def trend_schema() -> pa.Schema:
     """The schema of :func:`interpret_trend`: the columns of ``cbc trend --format csv``."""
     import pyarrow as pa
 
-    from cbc_cli.trend import TREND_CSV_COLUMNS
+    from cbc_cli.writers.trend_csv import TREND_CSV_COLUMNS
 
     return pa.schema(
         [
@@ -736,7 +734,8 @@ def interpret_trend(
     import pyarrow as pa
 
     from cbc_cli.parse import parse_date
-    from cbc_cli.trend import DEFAULT_ANALYTES, TrendOptions, build_trend, trend_rows
+    from cbc_cli.trend import DEFAULT_ANALYTES, TrendOptions, build_trend
+    from cbc_cli.writers.trend_csv import trend_rows
 
     settings = trend or TrendSettings()
     opts = options.pop("options", None) or make_options(**options)

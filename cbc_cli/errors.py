@@ -111,9 +111,9 @@ class CbcError(Exception):
     concerns: a keyword (``age``), an analyte (``hgb``) or a column, when there is one.
     """
 
-    exit_code = 70
-    """The exit code of this class's kind (the CLI maps codes to exit codes: cbc_cli.cli.app)."""
     kind = "internal"
+    """The kind of this class's codes (:data:`CODES`); the CLI alone maps a kind to its exit
+    code (cbc_cli.cli.app.EXIT_CODES)."""
     default_code = "error"
 
     def __init__(
@@ -156,7 +156,6 @@ def _name_terms(text: str, name: Callable[[str], str]) -> str:
 class UsageError(CbcError, ValueError):
     """A bad option, a conflicting combination of options, or no input (exit 2)."""
 
-    exit_code = 2
     kind = "usage"
     default_code = "option.invalid"
 
@@ -167,7 +166,6 @@ class InputError(CbcError, ValueError):
     ``field`` names the analyte or column, ``line`` the 1-based input line when there is one.
     """
 
-    exit_code = 3
     kind = "input"
     default_code = "input.invalid"
 
@@ -202,7 +200,6 @@ class RangeFileError(CbcError):
     ``path`` names the file and ``location`` the row in it (``range #3``) when known.
     """
 
-    exit_code = 4
     kind = "settings"
     default_code = "range_file.invalid"
 

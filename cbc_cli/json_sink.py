@@ -148,12 +148,23 @@ class JsonRecords:
         ``_pool`` (the same findings recur in many answer sets); None: the scalar path writes
         its rows."""
         self._pool: dict[bytes, bytes] = {}
-        self._rest_array = np.empty(0, dtype=object)
         self._cited: dict[int, tuple[str, ...]] = {}
         """Answer set id -> the analytes whose objects cite other values (see _answer_set)."""
         self._cited_array = np.zeros(0, dtype=bool)
         self._probes_by_key: dict[str, dict[tuple[int, int], int]] = {a: {} for a in read}
         self._chunk: dict[str, Any] = {}
+
+    @property
+    def answer_sets(self) -> int:
+        """How many distinct answer sets the sink has assembled a record's rest for (each asked
+        of the engine once), however many rows share them."""
+        return len(self._rests)
+
+    @property
+    def citing_sets(self) -> int:
+        """How many of those answer sets have values whose objects cite other values (a critical
+        WBC deferring to the ANC), assembled from the engine's result for their own values."""
+        return len(self._cited)
 
     # -- the hooks in cbc_cli.columnar --------------------------------------------------------
 

@@ -626,15 +626,18 @@ class RangeTable:
         analyte: str, patient: Patient, undecided: list[tuple[ReferenceRange, str]], kind: Kind
     ) -> str:
         label = "critical limits" if kind == "critical" else "ranges"
+        # Said for a reader: the analyte's name, and the bands youngest first.
+        name = ANALYTES[analyte].name if analyte in ANALYTES else analyte
         if any(why == "sex" for _, why in undecided):
             if patient.age is None:
-                return f"{analyte} {label} depend on sex and age, and neither is given"
-            return f"{analyte} {label} differ by sex, and the sex is not given"
+                return f"{name} {label} depend on sex and age, and neither is given"
+            return f"{name} {label} differ by sex, and the sex is not given"
         if patient.age is None:
-            return f"{analyte} {label} depend on age, and the age is not given"
-        bands = ", ".join(sorted({band_text(r.age_from, r.age_to) for r, _ in undecided}))
+            return f"{name} {label} depend on age, and the age is not given"
+        rows = sorted((r for r, _ in undecided), key=lambda r: (_days(r.age_from), _days(r.age_to)))
+        bands = ", ".join(dict.fromkeys(band_text(r.age_from, r.age_to) for r in rows))
         return (
-            f"age {patient.age.describe()} is not precise enough to choose between {analyte} "
+            f"age {patient.age.describe()} is not precise enough to choose between {name} "
             f"{label} for {bands}: give the birth and collection dates, or the age in months "
             "or days"
         )

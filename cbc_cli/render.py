@@ -349,6 +349,6 @@ def batch_summary_view(summary: BatchSummary, scheme: SchemeInfo) -> RenderableT
 
 def _no_single_range(a: AnalyteResult) -> Text:
     """The range cell when no single range was chosen: judged against every range that could
-    apply (engine._check says so in the note), or none fits this person (and what would let
+    apply (engine.interpret says so in the note), or none fits this person (and what would let
     one fit)."""
     return Text(no_range_words(a.flag, a.range_note), "dim")

@@ -116,7 +116,7 @@ def no_range_words(flag: str | None, note: str | None) -> str:
     return f"none fits: give {found['what']}" if found else "none fits this person"
 
 
-# What would let a range fit, in a value's note (engine._envelope_note).
+# What would let a range fit, in a value's note (engine.notes.envelope_note).
 _UNTIL_GIVEN = re.compile(r"no single range fits until the (?P<what>.+?) (?:is|are) given")
 
 

@@ -119,6 +119,18 @@ def test_bad_values_of_options_are_the_cli_errors() -> None:
         interpret(VALUES, temp="12")
 
 
+def test_errors_name_keywords_and_the_cli_names_options() -> None:
+    # The library speaks of its keyword (collected) and carries it as the field; only the CLI
+    # names the option (--collected).
+    with pytest.raises(InputError) as info:
+        build_panel(VALUES, collected="2024-13-45")
+    assert (info.value.code, info.value.field) == ("date.invalid", "collected")
+    assert info.value.message.startswith("collected '2024-13-45' ")
+    assert "--" not in info.value.message
+    message, _ = info.value.render(lambda term: f"--{term}")
+    assert message.startswith("--collected '2024-13-45' ")
+
+
 # --- results as data ----------------------------------------------------------------------------
 
 

@@ -30,9 +30,13 @@ CORE = (
 
 ROOT = Path(__file__).resolve().parent.parent / "cbc_cli"
 
+# The modules of the engine package, lowest first: each may import only those before it (and never
+# the package, whose __init__ imports them all and names the engine's public rules).
+ENGINE_LAYERS = ("person", "values", "derive", "decide", "care", "findings", "notes", "interpret")
+
 # The modules of the trend package, lowest first: each may import only those before it, so the
 # package has no import circle (and none through cbc_cli/trend/__init__.py, which imports them all).
-TREND_LAYERS = ("rules", "model", "words", "series", "analysis", "build", "csv_view")
+TREND_LAYERS = ("rules", "model", "words", "series", "analysis", "build")
 
 
 def _modules_after(code: str) -> set[str]:
@@ -128,6 +132,29 @@ def test_trend_modules_import_only_the_layers_below_them() -> None:
             if m.startswith(("cbc_cli.cli", "cbc_cli.render", "cbc_cli.writers"))
         }
         assert not edges, f"trend.{name} imports {sorted(edges)}"
+
+
+def test_engine_modules_import_only_the_layers_below_them() -> None:
+    package = ROOT / "engine"
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__"}
+    assert modules == set(ENGINE_LAYERS), "place a new engine module in ENGINE_LAYERS"
+    for rank, name in enumerate(ENGINE_LAYERS):
+        path = package / f"{name}.py"
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names if a.name.startswith("cbc_cli.engine"))
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"engine.{name}: relative import"
+                if (node.module or "").startswith("cbc_cli.engine"):
+                    imported.add(node.module or "")
+                elif node.module == "cbc_cli":
+                    assert "engine" not in {a.name for a in node.names}, f"engine.{name}"
+        assert "cbc_cli.engine" not in imported, f"engine.{name} imports the package"
+        above = {m.removeprefix("cbc_cli.engine.") for m in imported} - set(ENGINE_LAYERS[:rank])
+        assert not above, f"engine.{name} imports {sorted(above)}, which are not below it"
+        # One job each, small enough to read at a sitting.
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, f"engine.{name}"
 
 
 def test_core_reads_no_environment() -> None:
@@ -266,8 +293,10 @@ def test_no_import_circle_in_cbc_cli() -> None:
 def test_pure_core_imports_no_ui_io_or_edge_module() -> None:
     modules = _modules()
     known = set(modules)
-    core = [n for n in modules if n in PURE_CORE or n.startswith("cbc_cli.trend.")]
-    assert len(core) > len(PURE_CORE)  # the trend package's modules are in
+    core = [
+        n for n in modules if n in PURE_CORE or n.startswith(("cbc_cli.trend.", "cbc_cli.engine."))
+    ]
+    assert len(core) > len(PURE_CORE)  # the trend and engine packages' modules are in
     for name in core:
         imported = _imports(name, modules[name], known)
         top = {m.split(".")[0] for m in imported}

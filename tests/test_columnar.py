@@ -656,12 +656,12 @@ def test_a_changed_rule_changes_both_paths_alike(
 ) -> None:
     # One rule set: a change to how the engine flags or grades a value reaches the columnar
     # path with no edit there (it restates no rule that could fall out of step).
-    from cbc_cli import engine
+    from cbc_cli.engine import values
     from cbc_cli.grading import grade_value
 
     path = ROOT / "examples" / "lab_export.csv"
     before = _columnar(path, "ctcae5")
-    flag_value = engine.flag_value
+    flag_value = values.flag_value
 
     def stricter_flag(value: float, low: float | None, *args: object, **kw: object) -> str:
         flag = flag_value(value, low, *args, **kw)  # type: ignore[arg-type]
@@ -671,8 +671,9 @@ def test_a_changed_rule_changes_both_paths_alike(
         g = grade_value(criterion, value, *args)  # type: ignore[arg-type]
         return Grade(min(g.grade + 1, 4), g.note, g.criterion) if g.grade else g
 
-    monkeypatch.setattr(engine, "flag_value", stricter_flag)
-    monkeypatch.setattr(engine, "grade_value", one_grade_worse)
+    # Patched where a value is judged (engine.values), the one place both paths ask.
+    monkeypatch.setattr(values, "flag_value", stricter_flag)
+    monkeypatch.setattr(values, "grade_value", one_grade_worse)
     after = _columnar(path, "ctcae5")
     assert after != before
     assert after == _scalar(path, "ctcae5")

@@ -13,6 +13,7 @@ import pytest
 from helpers import run_cli
 
 from cbc_cli import KEYWORDS, interpret, interpret_file
+from cbc_cli.cli.app import exit_code
 from cbc_cli.config import (
     DEFAULT_GRADING,
     ENVIRONMENT,
@@ -222,7 +223,7 @@ def test_a_bad_settings_file_names_the_file_and_the_key(
     with pytest.raises(UsageError) as exc:
         resolve(cwd=tmp_path)
     assert exc.value.message.startswith(message), exc.value.message
-    assert exc.value.exit_code == 2
+    assert exit_code(exc.value) == 2
 
 
 def test_no_setting_gives_a_person_a_default_sex_or_age(tmp_path: Path) -> None:

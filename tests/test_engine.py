@@ -671,8 +671,8 @@ def test_mild_pancytopenia_is_still_named() -> None:
         ({"anc": "1.0"}, "38.1", "now"),
         # Febrile neutropenia proper: ANC below 0.5.
         ({"anc": "0.49"}, "38.3", "now"),
-        # ANC at its lower limit (1.8) is not low: fever alone is "soon" (the seeds: seek care
-        # for a high fever); just below the limit (1.79) it is neutropenia: "now".
+        # ANC at its lower limit (1.8) is not low: fever alone is "soon" (a high fever calls for
+        # care: docs/clinical.md section 5); just below the limit (1.79) it is neutropenia: "now".
         ({"anc": "1.8"}, "38.0", "soon"),
         ({"anc": "1.79"}, "38.0", "now"),
         ({"anc": "1.81"}, "38.0", "soon"),

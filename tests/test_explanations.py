@@ -467,7 +467,9 @@ def test_transplant_context_by_kind() -> None:
         transplant_context("cord")  # type: ignore[arg-type]
 
 
-def test_safety_line_is_the_seeds_rule_and_fever_aware() -> None:
+def test_safety_line_is_the_sources_rule_and_fever_aware() -> None:
+    # docs/clinical.md section 5: care straight away with heavy bleeding, a high fever or
+    # trouble breathing.
     assert safety_line() == SAFETY_LINE
     for phrase in ("at once", "heavy bleeding", "high fever", "trouble breathing"):
         assert phrase in SAFETY_LINE

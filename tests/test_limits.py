@@ -282,7 +282,7 @@ def test_both_readers_cut_lines_alike_and_lose_nothing(
         expected.pop()
     limits = Limits(line=limit)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("cbc_cli.readers.source._CHUNK", read)
+        patch.setattr("cbc_cli.readers.source.READ_BYTES", read)
         source = _source(io.BytesIO(b"x\n" + data))  # type: ignore[arg-type]
         got = [
             (line.rstrip("\n").encode("utf-8"), isinstance(line, LongLine))

@@ -28,13 +28,13 @@ from rich.console import Console  # noqa: TID251 - views are tested on a fixed-w
 
 from cbc_cli.api import default_ranges, resolve_scheme
 from cbc_cli.batch import interpret_record
+from cbc_cli.cli.app import exit_code
 from cbc_cli.errors import RangeFileError, UsageError
 from cbc_cli.parse import parse_moment
 from cbc_cli.readers import read_input
 from cbc_cli.readers.source import Source, open_source
 from cbc_cli.render_trend import TrendChart, sparkline, trend_view
 from cbc_cli.trend import (
-    TREND_CSV_COLUMNS,
     TREND_READS,
     Milestone,
     PersonTrend,
@@ -45,8 +45,8 @@ from cbc_cli.trend import (
     parse_trend_rules,
     rules_path,
     trend_data,
-    trend_rows,
 )
+from cbc_cli.writers.trend_csv import TREND_CSV_COLUMNS, trend_rows
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "trend"
 HEADER = "patient_id,sample_id,collected_at,sex,age,anc,plt,hgb\n"
@@ -155,7 +155,7 @@ def test_invalid_rules_are_refused_naming_the_rule(
         parse_trend_rules(raw, "my_rules.toml")
     assert "my_rules.toml" in str(exc.value)
     assert message.lower() in str(exc.value).lower()
-    assert exc.value.exit_code == 4
+    assert exit_code(exc.value) == 4
 
 
 # --- a typical chemotherapy cycle ---------------------------------------------------------------

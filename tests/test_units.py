@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cbc_cli.analytes import ANALYTES, Analyte
+from cbc_cli.cli.app import exit_code
 from cbc_cli.columnar import plan
 from cbc_cli.errors import InputError, PlausibilityError, UnitError
 from cbc_cli.parse import parse_temperature
@@ -231,7 +232,7 @@ def test_unknown_unit_error_lists_accepted_spellings() -> None:
     assert "10^9/L" in info.value.hint
     assert "/uL" in info.value.hint
     assert isinstance(info.value, InputError)
-    assert info.value.exit_code == 3
+    assert exit_code(info.value) == 3
 
 
 def test_unit_of_another_dimension_refused() -> None:

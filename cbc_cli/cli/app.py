@@ -48,7 +48,7 @@ def option_name(keyword: str) -> str:
 def exit_code(error: CbcError) -> int:
     """The exit code of an error: that of its code's kind (a code not in CODES: its class's)."""
     known = CODES.get(error.code)
-    return EXIT_CODES[known.kind] if known else error.exit_code
+    return EXIT_CODES[known.kind if known else error.kind]
 
 
 def _version(value: bool) -> None:

@@ -17,6 +17,8 @@ COMPLETE_VAR = "_CBC_COMPLETE"
 
 
 class Shell(StrEnum):
+    """The shells `cbc completion` writes a script for."""
+
     bash = "bash"
     zsh = "zsh"
     fish = "fish"

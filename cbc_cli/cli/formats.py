@@ -306,8 +306,8 @@ class _TrendWriter:
         elif fmt == "csv":
             import csv
 
-            from cbc_cli.trend import TREND_CSV_COLUMNS, trend_rows
             from cbc_cli.writers.csv_writer import inert
+            from cbc_cli.writers.trend_csv import TREND_CSV_COLUMNS, trend_rows
 
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(TREND_CSV_COLUMNS)

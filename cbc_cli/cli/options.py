@@ -26,6 +26,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 class OutputFormat(StrEnum):
+    """What `cbc check --format` writes (README, Outputs)."""
+
     table = "table"
     json = "json"
     ndjson = "ndjson"
@@ -38,6 +40,8 @@ class OutputFormat(StrEnum):
 
 
 class InputFormat(StrEnum):
+    """What `--input-format` reads a file as (``auto``: told by its name and first bytes)."""
+
     auto = "auto"
     csv = "csv"
     tsv = "tsv"
@@ -50,17 +54,23 @@ class InputFormat(StrEnum):
 
 
 class FailOn(StrEnum):
+    """Which results make `--fail-on` end with exit 1 (README, Exit codes)."""
+
     never = "never"
     abnormal = "abnormal"
     critical = "critical"
 
 
 class Transplant(StrEnum):  # explanations.TRANSPLANT_KINDS (a test checks)
+    """The kinds of stem-cell transplant `--transplant` takes: own cells or a donor's."""
+
     auto = "auto"
     allo = "allo"
 
 
 class Grading(StrEnum):  # the members are grading.SCHEME_CHOICES (a test checks)
+    """The grading schemes `--grading` names."""
+
     ctcae5 = "ctcae5"
     ctcae6 = "ctcae6"
     ctcae4 = "ctcae4"

@@ -49,6 +49,8 @@ from cbc_cli.wording import noun_for, plural
 
 
 class TrendFormat(StrEnum):
+    """What `cbc trend --format` writes."""
+
     table = "table"
     json = "json"
     csv = "csv"
@@ -57,6 +59,8 @@ class TrendFormat(StrEnum):
 
 
 class Graft(StrEnum):
+    """The graft sources `cbc trend --transplant` takes (peripheral blood, marrow, cord blood)."""
+
     pb = "pb"
     marrow = "marrow"
     cord = "cord"

@@ -18,7 +18,8 @@ from typing import BinaryIO
 from cbc_cli.errors import InputError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
 
-_CHUNK = 1 << 16
+READ_BYTES = 1 << 16
+"""How many bytes :func:`iter_lines` reads at a time (the lines it gives do not depend on it)."""
 
 
 @dataclass
@@ -174,7 +175,7 @@ def iter_lines(source: Source, limits: Limits = DEFAULT_LIMITS) -> Iterator[str]
     carry = b""  # a final CR may be the first half of a CRLF: it goes with the next read
     first = True
     while True:
-        chunk = stream.read(_CHUNK)
+        chunk = stream.read(READ_BYTES)
         if first:
             chunk = chunk.removeprefix(b"\xef\xbb\xbf")
             first = False

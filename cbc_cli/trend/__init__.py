@@ -9,8 +9,10 @@ read and checked like the range files. Each draw is interpreted by the same engi
 The modules, each importing only those above it: ``rules`` (the rules file), ``model`` (the
 report dataclasses and their JSON), ``words`` (the sentences), ``series`` (draws placed in time per
 person), ``analysis`` (nadirs, days below, milestones, states, changes, alerts), ``build``
-(``build_trend``, which puts them together) and ``csv_view`` (the CSV rows). The names below are
-the package's public ones; import them from ``cbc_cli.trend``.
+(``build_trend``, which puts them together). The names below are the package's public ones;
+import them from ``cbc_cli.trend``. Its views are edges: the CSV rows in
+``cbc_cli.writers.trend_csv``, the terminal in ``cbc_cli.render_trend``, the pages in
+``cbc_cli.report``.
 
 How time is counted (also in README):
 
@@ -34,7 +36,6 @@ How time is counted (also in README):
 from __future__ import annotations
 
 from cbc_cli.trend.build import TREND_READS, build_trend
-from cbc_cli.trend.csv_view import TREND_CSV_COLUMNS, trend_rows
 from cbc_cli.trend.model import (
     DEFAULT_ANALYTES,
     TREND_SCHEMA_VERSION,
@@ -77,7 +78,6 @@ __all__ = [
     "GRAFT_SOURCES",
     "GRAFT_WORDS",
     "TRANSFUSION_COLUMNS",
-    "TREND_CSV_COLUMNS",
     "TREND_READS",
     "TREND_SCHEMA_VERSION",
     "Alert",
@@ -108,5 +108,4 @@ __all__ = [
     "rules_path",
     "trend_data",
     "trend_json_schema",
-    "trend_rows",
 ]

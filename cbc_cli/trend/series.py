@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import interpret_record
+from cbc_cli.engine import is_derived
 from cbc_cli.errors import CbcError, UsageError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
@@ -281,7 +282,7 @@ def units_given(analyte_id: str, draws: list[Draw]) -> list[str]:
     found: dict[str, None] = {}
     for draw in draws:
         q = draw.record.panel.values.get(analyte_id) if draw.record.panel else None
-        if q is None or q.input.startswith("derived:"):
+        if q is None or is_derived(q):
             continue
         try:
             factor = unit_factor(analyte, q.unit or analyte.unit)

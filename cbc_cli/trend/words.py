@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.engine import LOW_FLAGS
 from cbc_cli.explanations import EXPLANATIONS
 from cbc_cli.models import Result
 from cbc_cli.trend.model import AnalyteTrend, CountState, DrawRef, Milestone
@@ -105,7 +106,7 @@ def fell_words(t: AnalyteTrend, transplant: GraftSource | None) -> str | None:
     nadir = t.nadir
     if nadir is None:
         return None
-    if nadir.flag not in ("L", "LL") and not any(b.episodes for b in t.below):
+    if nadir.flag not in LOW_FLAGS and not any(b.episodes for b in t.below):
         return None
     ref = DrawRef(
         collected_at=nadir.collected_at,

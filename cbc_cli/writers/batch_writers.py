@@ -16,7 +16,7 @@ from cbc_cli.brief import BRIEF_VERSION, brief_json
 from cbc_cli.grading import Scheme
 from cbc_cli.models import SCHEMA_VERSION, Result, SchemeInfo, to_json
 from cbc_cli.readers.records import Record
-from cbc_cli.writers.csv_writer import contract_cells, contract_columns, inert
+from cbc_cli.writers.csv_writer import added_columns, contract_cells, contract_columns, inert
 
 
 class ResultWriter(Protocol):
@@ -96,16 +96,10 @@ class CsvWriter:
         self.scheme = scheme
         self.long = long
         self.guard = formula_guard
-        taken = {h.strip().lower() for h in header}
-        added = [
-            f"cbc_{c}" if c in taken else c
-            for c in contract_columns([] if long else analytes, scheme)
-        ]
-        # Long input gets one flag per row; named cbc_flag when the input has its own flag.
-        flag = ["cbc_flag" if "flag" in taken else "flag"]
+        added = added_columns(header, analytes, scheme, long=long)
         # A column name is a cell like any other to a spreadsheet (both CSV paths write it here).
         names = [inert(h) for h in header] if formula_guard else header
-        self.writer.writerow([*names, *(flag if long else []), *added])
+        self.writer.writerow([*names, *added])
 
     def _cells(self, cells: list[str]) -> list[str]:
         fitted = (cells + [""] * self.width)[: self.width]

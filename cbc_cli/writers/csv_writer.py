@@ -57,6 +57,18 @@ def contract_columns(analytes: Iterable[str], scheme: Scheme) -> list[str]:
     ]
 
 
+def added_columns(
+    header: Sequence[str], analytes: Iterable[str], scheme: Scheme, *, long: bool
+) -> list[str]:
+    """The names of the columns cbc adds after an input's ``header``: a long input's ``flag``
+    (one per row), then :func:`contract_columns` (for a wide input's ``analytes``). One the input
+    already has (compared without case or surrounding space) is named ``cbc_<name>``, so that
+    every column name says whose it is."""
+    taken = {h.strip().lower() for h in header}
+    base = (["flag"] if long else []) + contract_columns([] if long else analytes, scheme)
+    return [f"cbc_{c}" if c in taken else c for c in base]
+
+
 def contract_cells(result: Result, analytes: Sequence[str], scheme: Scheme) -> list[str]:
     """The cells of :func:`contract_columns` for one result."""
     errors = ([result.error] if result.error else []) + list(result.cell_errors)

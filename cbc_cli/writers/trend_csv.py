@@ -1,5 +1,5 @@
 """The CSV view of ``cbc trend`` (``--format csv``): its columns and one row per person, draw and
-analyte."""
+analyte (a writer of the pure core's :class:`~cbc_cli.trend.TrendReport`)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,113 @@
+"""The engine: flags, grades, findings and urgency for one panel. A pure core: no I/O.
+
+Rules follow docs/clinical.md sections 2-6; the urgency rules are in :func:`decide` (and README
+"Urgency"). The modules, each importing only those before it:
+
+- ``person``: who a result speaks to (a child, a newborn) and the person as the result shows it;
+- ``values``: one value judged (flag and grades) by the basis that fits the person;
+- ``derive``: counts worked out from others (ANC, ALC) and a typed ANC checked against them;
+- ``decide``: the findings and urgency of a panel's flags and grades (the one rule set);
+- ``care``: the care-team message and safety line of a decision;
+- ``findings``: each finding with its grade, notes and words;
+- ``notes``: notes on how the values and the panel were read;
+- ``interpret``: :func:`interpret_panel`, which puts them together into one result.
+
+The names below are the engine's public ones; import them from ``cbc_cli.engine``.
+"""
+
+from __future__ import annotations
+
+from cbc_cli.engine.care import care_message, deferred_wbc_note
+from cbc_cli.engine.decide import (
+    FEVER_C,
+    FEVER_SINGLE_C,
+    FN_ANC,
+    LINE_TERMS,
+    PATTERN_GRADE,
+    SEVERE_GRADE,
+    Decision,
+    critical_words,
+    decide,
+    max_urgency,
+)
+from cbc_cli.engine.derive import (
+    ANC_DISAGREE_ABSOLUTE,
+    ANC_DISAGREE_RELATIVE,
+    DERIVATION_BASE,
+    DERIVED_COUNTS,
+    derive_counts,
+    is_derived,
+)
+from cbc_cli.engine.findings import (
+    CHEMO_WINDOW_DAYS,
+    MCV_MACRO,
+    MCV_MICRO,
+    NEUTROPENIA_WORDS,
+    PLT_PRECAUTIONS,
+    PRECAUTIONS_GRADE,
+    VERY_HIGH_WBC,
+    cross_words,
+    in_chemo_window,
+)
+from cbc_cli.engine.interpret import interpret_panel
+from cbc_cli.engine.person import is_child, patient_info, reader
+from cbc_cli.engine.values import (
+    FINDING_RULES,
+    HIGH_FLAGS,
+    HIGH_TERMS,
+    LAB_CRITICAL_FLAGS,
+    LOW_FLAGS,
+    Basis,
+    Judgement,
+    critical_limits,
+    flag_value,
+    judge_value,
+    reported_value,
+    value_basis,
+)
+
+__all__ = [
+    "ANC_DISAGREE_ABSOLUTE",
+    "ANC_DISAGREE_RELATIVE",
+    "CHEMO_WINDOW_DAYS",
+    "DERIVATION_BASE",
+    "DERIVED_COUNTS",
+    "FEVER_C",
+    "FEVER_SINGLE_C",
+    "FINDING_RULES",
+    "FN_ANC",
+    "HIGH_FLAGS",
+    "HIGH_TERMS",
+    "LAB_CRITICAL_FLAGS",
+    "LINE_TERMS",
+    "LOW_FLAGS",
+    "MCV_MACRO",
+    "MCV_MICRO",
+    "NEUTROPENIA_WORDS",
+    "PATTERN_GRADE",
+    "PLT_PRECAUTIONS",
+    "PRECAUTIONS_GRADE",
+    "SEVERE_GRADE",
+    "VERY_HIGH_WBC",
+    "Basis",
+    "Decision",
+    "Judgement",
+    "care_message",
+    "critical_limits",
+    "critical_words",
+    "cross_words",
+    "decide",
+    "deferred_wbc_note",
+    "derive_counts",
+    "flag_value",
+    "in_chemo_window",
+    "interpret_panel",
+    "is_child",
+    "is_derived",
+    "judge_value",
+    "max_urgency",
+    "patient_info",
+    "reader",
+    "reported_value",
+    "value_basis",
+]

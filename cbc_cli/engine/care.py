@@ -1,0 +1,80 @@
+"""The care-team message and the safety line of a decision (docs/clinical.md sections 5-6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cbc_cli.engine.decide import Decision
+from cbc_cli.explanations import (
+    CARE_TEAM_MESSAGES,
+    CHILD_CARE_TEAM_MESSAGES,
+    CHILD_NOTHING_CHECKED_MESSAGE,
+    CHILD_SOON_WITH_FEVER_MESSAGE,
+    NOTHING_CHECKED_MESSAGE,
+    SOON_WITH_FEVER_MESSAGE,
+    for_child,
+    safety_line,
+)
+from cbc_cli.models import Flag
+from cbc_cli.wording import DEFERRED_WBC_NOTE
+
+
+def care_message(
+    decision: Decision,
+    flags: Iterable[Flag | None],
+    *,
+    fever: bool,
+    after_chemo: bool = False,
+    child: bool = False,
+    newborn: bool = False,
+) -> tuple[str, str | None]:
+    """The care-team message and the safety line (None when plainly within range) of a
+    decision, given the flags of the values read: the engine's, and the columnar path's for
+    each class of combinations it decides once. ``after_chemo``: days since chemotherapy were
+    given (neutrophils may be low even when no count shows it). ``child``: the person is under
+    18 (:func:`is_child`): the message speaks of "your child" and "your child's care team".
+    ``newborn``: under 1 month (:func:`reader`): the safety line is the baby's own, which names
+    38.0 C and a baby's signs (Fein and Avner 2019, The Febrile or Septic-Appearing Neonate)."""
+    care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
+    if fever and decision.urgency == "soon":
+        # Never ask a person to watch for the fever they have just reported (the findings'
+        # actions are worded for it already: explanations.finding_words).
+        care = CHILD_SOON_WITH_FEVER_MESSAGE if child else SOON_WITH_FEVER_MESSAGE
+    nothing_judged = not decision.codes and not any(f not in (None, "no-range") for f in flags)
+    if decision.urgency in ("none", "routine") and nothing_judged:
+        message = CHILD_NOTHING_CHECKED_MESSAGE if child else NOTHING_CHECKED_MESSAGE
+    else:
+        why = for_child(decision.why) if child else decision.why
+        message = f"{why} {care}".strip()
+    # Care straight away for heavy bleeding, a high fever or trouble breathing (docs/clinical.md
+    # section 5), on every result that is not plainly within range (nothing checked is not
+    # "within range"), worded for a fever the person already reported.
+    plainly_normal = decision.urgency == "none" and not nothing_judged
+    # Low neutrophils (or, without an ANC, low white cells), or after chemotherapy, when they
+    # may be low untested: the fever threshold is named.
+    low_white = after_chemo or "neutropenia" in decision.codes or "wbc" in decision.low_lines
+    line = safety_line(fever=fever, low_white=low_white, newborn=newborn)
+    return message, None if plainly_normal else line
+
+
+def deferred_wbc_note(anc: str, note: str | None, anc_flag: Flag | None = None) -> str:
+    """The WBC row's note when its critical low defers to a known ANC (``decide`` rule 4);
+    ``anc`` is the ANC as shown, in 10^9/L, ``anc_flag`` its own flag, said in words."""
+    state = _ANC_STATE.get(anc_flag or "", "")
+    said = (
+        f"{DEFERRED_WBC_NOTE}; with a neutrophil count given, the urgency follows the "
+        f"neutrophils, the white cells that matter most for infection: {anc} x10^9/L"
+        f"{', ' + state if state else ''}"
+    )
+    return f"{said}; {note}" if note else said
+
+
+# The ANC's own state, said with a deferred WBC (deferred_wbc_note).
+_ANC_STATE = {
+    "LL": "critically low",
+    "L": "low but not critical",
+    "N": "within range",
+    "H": "high",
+    "HH": "critically high",
+    "no-range": "no range fits it",
+}

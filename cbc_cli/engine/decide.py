@@ -1,0 +1,335 @@
+"""Findings and urgency from a panel's flags and grades: :func:`decide`, the one place these
+rules live (README "Urgency"; docs/clinical.md section 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import NamedTuple
+
+from cbc_cli.analytes import ANALYTES
+from cbc_cli.engine.values import FINDING_RULES, HIGH_FLAGS, LOW_FLAGS, limit_text
+from cbc_cli.models import URGENCY_ORDER, Flag, Urgency
+
+# Fever with neutropenia, IDSA 2010 / ASCO-IDSA 2018 (docs/clinical.md section 5): a single
+# reading of 38.3 C or more, or 38.0 C or more sustained over an hour, with ANC below 0.5 x10^9/L.
+FEVER_C = 38.0
+FEVER_SINGLE_C = 38.3
+FN_ANC = 0.5
+
+
+class Decision(NamedTuple):
+    """What a panel's flags and grades amount to: the finding codes in output order, the
+    cytopenia lines behind a composite, the analytes at a critical level, the urgency and why,
+    and the analytes beyond a critical limit that did not count as critical (``deferred``)."""
+
+    codes: tuple[str, ...]
+    low_lines: tuple[str, ...]
+    critical: tuple[str, ...]
+    urgency: Urgency
+    why: str
+    deferred: tuple[str, ...] = ()
+
+
+# The term that grades each cell line of a cytopenia pattern.
+LINE_TERMS = {"hgb": "anemia", "anc": "neutropenia", "wbc": "leukopenia", "plt": "thrombocytopenia"}
+# A pattern of cytopenias raises the urgency when one of its lines is at least this grade.
+PATTERN_GRADE = 2
+
+
+# Grades from this one up make a finding "severe" for urgency (CTCAE grade 3 and 4).
+SEVERE_GRADE = 3
+_DEFINITE_FLAGS = frozenset({"LL", "L", "N", "H", "HH", "no-range"})
+_NOT_ABNORMAL = frozenset({"N", "no-range"})
+
+
+def decide(
+    flags: Mapping[str, Flag | None],
+    grades: Mapping[str, int | None],
+    *,
+    fever: bool = False,
+    febrile: bool = False,
+    lab_critical: Mapping[str, str] | Sequence[str] = (),
+    certain: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
+    unread: Collection[str] = (),
+    critical_some_ages: Collection[tuple[str, str]] = (),
+    critical_limits: Mapping[str, float] | None = None,
+    age_given: bool = False,
+) -> Decision:
+    """Findings and urgency from each analyte's flag and each graded term's grade.
+
+    The one place these rules live: the engine calls it for each panel, the columnar batch path
+    for each distinct combination of flags and grades (without temperature, which the columnar
+    path leaves to this engine's row-by-row path). The first rule that holds sets the urgency
+    (README "Urgency"; docs/clinical.md section 5). Each rule: urgency | when | source.
+
+    1. now | fever (38.0 C or more) with ANC below 0.5 x10^9/L: febrile neutropenia |
+       IDSA 2010 (Freifeld et al., Clin Infect Dis 2011;52:e56); ASCO/IDSA 2018 (Taplitz et
+       al., J Clin Oncol 2018;36:1443).
+    2. now | fever with any neutropenia (ANC below its range, or graded 1 or more) |
+       ASCO/IDSA 2018 also counts an ANC expected to fall below 0.5 within 48 h, which one
+       count cannot rule out.
+    3. now | fever with no ANC that could be judged (none given, or no range and no grade for
+       it) | project rule: a missing value never weakens an urgent answer.
+    4. now | a value beyond a critical limit (flag LL/HH) or flagged critical by the lab (HL7
+       LL/HH/AA), except a low WBC when the ANC could be flagged: that WBC is ``deferred``, as
+       its danger is its neutrophils', which the ANC's own grade and critical limit judge |
+       Kost, JAMA 1990;263:704 (critical limits are lab policy, shipped as data).
+    5. soon | pancytopenia with a line (hemoglobin, ANC or else WBC, platelets) of grade 2 or
+       worse in the scheme used, or a line that cannot be graded | project choice on NCI
+       CTCAE v5.0 grades.
+    6. soon | any finding of grade 3 or 4 | NCI CTCAE v5.0.
+    7. soon | fever with counts that are not low | a high fever calls for care
+       (docs/clinical.md section 5).
+    8. routine | any other finding or value outside its range, bicytopenia and grade-1
+       pancytopenia included | project choice.
+    9. routine | a count that could not be judged: given but unreadable (``unread``), or a
+       count (hemoglobin, WBC, ANC, ALC, platelets) with neither a flag against a range nor a
+       grade in each direction its scheme grades, or no value at all that could be judged |
+       project rule: "cannot grade" is never "normal" (docs/clinical.md section 4).
+    10. none | everything checked within range and no fever.
+
+    Pancytopenia and bicytopenia add no urgency beyond rule 5: a pattern of values each just
+    under its limit (CTCAE grade 1: mild, no intervention indicated) is not escalated past
+    what its worst value warrants. Grade 2 is CTCAE's first grade at which an intervention may
+    be indicated, and hemoglobin below 10 g/dL (anemia grade 2) is the IPSS cytopenia cut-off
+    (Greenberg et al., Blood 1997;89:2079): from there three low lines together are worth a
+    call within a day.
+
+    Args:
+        flags: analyte id -> flag, for the analytes read (None: cannot flag, a reported bound
+            across a limit).
+        grades: finding code -> grade (None: cannot grade), for the terms the scheme grades.
+        fever: a temperature of 38.0 C or more was given.
+        febrile: fever with ANC below 0.5 (febrile neutropenia).
+        lab_critical: analytes the lab flagged critical (HL7 LL/HH/AA) that cbc did not, with
+            the lab's flag when known.
+        certain: (analyte, "low"/"high") pairs certainly beyond the range though not flagged so
+            (a reported bound such as "<0.6" that lies beyond it at both ends).
+        unread: analytes whose value was given but could not be read (rule 9).
+        critical_some_ages: (analyte, "low"/"high") pairs whose value is critical (rule 4)
+            for some of the ages the person could be only, the age not given or too coarse
+            (Judgement.critical_some_ages): rule 4's message says that the age would tell.
+        critical_limits: analyte -> the critical limit its LL or HH value is beyond, which
+            rule 4's message names with the count (critical_words).
+        age_given: an age was given (too coarse to choose one limit, for critical_some_ages).
+    """
+    singles: list[str] = []
+    for code, analyte_id, direction in FINDING_RULES:
+        if analyte_id not in flags:
+            continue
+        beyond = LOW_FLAGS if direction == "low" else HIGH_FLAGS
+        grade = grades.get(code)
+        if flags[analyte_id] in beyond or (analyte_id, direction) in certain or (grade or 0) >= 1:
+            singles.append(code)
+    white = "anc" if "anc" in flags else "wbc"
+    lines = {
+        "hgb": "anemia" in singles,
+        white: "neutropenia" in singles or ("anc" not in flags and "leukopenia" in singles),
+        "plt": "thrombocytopenia" in singles,
+    }
+    low_lines = tuple(a for a, low in lines.items() if low)
+    codes = list(singles)
+    if len(low_lines) == 3:
+        codes.append("pancytopenia")
+    elif len(low_lines) == 2:
+        codes.append("bicytopenia")
+    if febrile:
+        codes.append("febrile-neutropenia")
+    # A low WBC is dangerous through its neutrophils: with an ANC that could be flagged, the
+    # ANC's own grade and critical limit judge that danger, not the total.
+    anc_known = flags.get("anc") in _DEFINITE_FLAGS
+    beyond_limit: dict[str, str] = {a: f for a, f in flags.items() if f in ("LL", "HH")}
+    if lab_critical:
+        lab = (
+            dict(lab_critical)
+            if isinstance(lab_critical, Mapping)
+            else dict.fromkeys(lab_critical, "AA")
+        )
+        beyond_limit.update({a: f for a, f in lab.items() if a not in beyond_limit})
+    deferred = ("wbc",) if beyond_limit.get("wbc") == "LL" and anc_known else ()
+    critical = tuple(a for a in beyond_limit if a not in deferred)
+    if critical:
+        codes.append("critical-value")
+    severe = any((grades.get(c) or 0) >= SEVERE_GRADE for c in singles)
+    pattern_urgent = len(low_lines) == 3 and any(
+        (g := grades.get(LINE_TERMS[a])) is None or g >= PATTERN_GRADE for a in low_lines
+    )
+    anc_unjudged = flags.get("anc") in (None, "no-range") and "neutropenia" not in singles
+    # A value that cannot be flagged (None) is not "outside its range": rule 9 says so instead.
+    abnormal = any(f not in _NOT_ABNORMAL and f is not None for f in flags.values())
+    unjudged = _unjudged(flags, grades, singles, unread)
+    urgency: Urgency
+    if febrile:
+        urgency, why = "now", "Fever with a very low neutrophil count is a medical emergency."
+    elif fever and "neutropenia" in singles:
+        urgency, why = (
+            "now",
+            (
+                "Fever with a low neutrophil count needs attention now: the count can fall "
+                "further within two days."
+            ),
+        )
+    elif fever and anc_unjudged:
+        urgency, why = (
+            "now",
+            (
+                "A fever can be an emergency when neutrophils are low, and no neutrophil count "
+                "could be judged."
+            ),
+        )
+    elif critical:
+        some_ages = {a for a, _ in critical_some_ages}
+        urgency, why = (
+            "now",
+            critical_words(
+                [(a, beyond_limit[a], (critical_limits or {}).get(a)) for a in critical],
+                some_ages=some_ages & set(critical),
+                age_given=age_given,
+            ),
+        )
+    elif pattern_urgent:
+        urgency, why = "soon", "All three kinds of blood cells are low."
+    elif severe:
+        urgency, why = "soon", "Some counts are very low or very high."
+    elif fever:
+        # A high fever calls for care (docs/clinical.md section 5): a normal count does not make
+        # a fever nothing.
+        urgency, why = (
+            "soon",
+            "A fever needs your care team's attention even when the counts are not low.",
+        )
+    elif codes or abnormal:
+        urgency, why = "routine", "Some results are outside their reference range."
+        if not abnormal and not certain:
+            # Found by the scheme's fixed cut-offs alone (hemoglobin 9 with no sex or age): no
+            # range fits to be outside of.
+            why = (
+                "Some counts are beyond the grading scheme's fixed cut-offs, though no reference "
+                "range fits to compare them with."
+            )
+        if unjudged:
+            why = f"{why[:-1]}, and {_unjudged_words(unjudged)}."
+    elif unjudged:
+        urgency, why = "routine", f"{_unjudged_words(unjudged).capitalize()}."
+    else:
+        urgency, why = "none", ""
+    return Decision(tuple(codes), low_lines, critical, urgency, why, deferred)
+
+
+# How the care-team message names a count beyond its critical limit, with its verb.
+_CRITICAL_NAMES = {
+    "hgb": ("hemoglobin", "is"),
+    "hct": ("hematocrit", "is"),
+    "plt": ("platelets", "are"),
+    "wbc": ("white blood cells", "are"),
+    "anc": ("neutrophils", "are"),
+    "alc": ("lymphocytes", "are"),
+}
+
+
+def critical_words(
+    counts: Sequence[tuple[str, str, float | None]],
+    *,
+    some_ages: Collection[str] = (),
+    age_given: bool = False,
+) -> str:
+    """Rule 4's message: each count beyond its critical limit, named with the limit it is
+    beyond. ``counts``: (analyte, flag, limit) in output order; the flag LL or HH (an AA from
+    the lab has no direction, and a lab's flag no limit: the lab is named instead).
+    ``some_ages``: the counts critical for some of the ages the person could be only (no age
+    given, or ``age_given`` too coarse to choose one limit): the value's note gives the other
+    limit and asks for the age."""
+    parts, by_lab = [], []
+    for analyte, flag, limit in counts:
+        name, verb = _CRITICAL_NAMES.get(analyte, (f"the {ANALYTES[analyte].name} value", "is"))
+        if limit is None or flag not in ("LL", "HH"):
+            by_lab.append(name)
+            continue
+        shown = limit_text(limit, ANALYTES[analyte].unit)
+        parts.append((name, verb, f"{'below' if flag == 'LL' else 'above'} {shown}", analyte))
+    said = []
+    tail = "at which labs phone the care team at once"
+    every = {analyte for *_, analyte in parts} <= set(some_ages)
+    exact = "the exact age" if age_given else "the age"
+    if some_ages and every:
+        tail += f" for some ages, and {exact} would tell whether that includes this person"
+    if len(parts) == 1:
+        name, verb, where, _ = parts[0]
+        said.append(f"{name.capitalize()} {verb} {where}, the limit {tail}.")
+    elif parts:
+        listed = ", ".join(
+            f"{name} {where}"
+            + (f" (for some ages only: {exact} would tell)" if a in some_ages and not every else "")
+            for name, _, where, a in parts
+        )
+        said.append(f"Some counts are beyond the limits {tail}: {listed}.")
+    if by_lab:
+        listed = by_lab[0] if len(by_lab) == 1 else f"{', '.join(by_lab[:-1])} and {by_lab[-1]}"
+        results = "a result" if len(by_lab) == 1 else "results"
+        said.append(
+            f"The lab marked {listed} as critical, {results} labs phone to the care team at once."
+        )
+    text = " ".join(said)
+    if not some_ages:
+        return text
+    lead = "The age given does not tell which limit applies." if age_given else "No age was given."
+    return f"{lead} {text}"
+
+
+# The counts a finding grades (hemoglobin, WBC, ANC, ALC, platelets): one of them unjudged is
+# never read as normal (decide, rule 9).
+_COUNT_TERMS: dict[str, tuple[str, ...]] = {}
+for _code, _analyte, _ in FINDING_RULES:
+    _COUNT_TERMS.setdefault(_analyte, ())
+    _COUNT_TERMS[_analyte] += (_code,)
+
+
+def _unjudged(
+    flags: Mapping[str, Flag | None],
+    grades: Mapping[str, int | None],
+    singles: Sequence[str],
+    unread: Collection[str],
+) -> tuple[str, ...]:
+    """The analytes that could not be judged (decide, rule 9), in ANALYTES order: given but
+    unreadable; a count with no flag against a range whose graded terms include one that
+    could not be graded (or that no term grades), unless a finding says it is abnormal; every
+    value, when not one could be judged."""
+    out = set(unread) - set(flags)
+    # A reported bound across a limit ("<2" with a limit of 1.8) cannot be flagged.
+    out.update(a for a, f in flags.items() if f is None and a not in _COUNT_TERMS)
+    for analyte_id, terms in _COUNT_TERMS.items():
+        if analyte_id not in flags or flags[analyte_id] not in (None, "no-range"):
+            continue
+        if any(code in singles for code in terms):
+            continue
+        graded = [grades[c] for c in terms if c in grades]
+        if flags[analyte_id] is None or not graded or any(g is None for g in graded):
+            out.add(analyte_id)
+    if flags and all(f in (None, "no-range") for f in flags.values()) and not singles:
+        out.update(flags)
+    return tuple(a for a in ANALYTES if a in out)
+
+
+def _unjudged_words(analytes: Sequence[str]) -> str:
+    """``the neutrophil count could not be judged, so ...``: why rule 9 holds."""
+    names = [_COUNT_NAMES.get(a, f"the {ANALYTES[a].name} value") for a in analytes]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    pronoun = "it is" if len(names) == 1 else "they are"
+    return (
+        f"{listed} could not be judged, so this result cannot show that {pronoun} normal; "
+        "ask your care team about it"
+    )
+
+
+_COUNT_NAMES = {
+    "hgb": "the hemoglobin",
+    "wbc": "the white cell count",
+    "anc": "the neutrophil count",
+    "alc": "the lymphocyte count",
+    "plt": "the platelet count",
+}
+
+
+def max_urgency(urgencies: list[Urgency]) -> Urgency:
+    """The most urgent of several urgencies (``none`` for an empty list)."""
+    return max(urgencies, key=URGENCY_ORDER.index, default="none")

@@ -1,0 +1,272 @@
+"""Each finding with its grade, notes and plain words: a single count's term, and the
+words one value puts into another's finding (docs/clinical.md sections 4-6)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cbc_cli.engine.decide import FEVER_C, FEVER_SINGLE_C, LINE_TERMS, PATTERN_GRADE, Decision
+from cbc_cli.engine.person import reader
+from cbc_cli.engine.values import FINDING_RULES, HIGH_TERMS, Checked
+from cbc_cli.explanations import MCV_PATTERNS, finding_words
+from cbc_cli.grading import Grade, Scheme, guard
+from cbc_cli.models import Finding, Flag
+from cbc_cli.panel import Patient
+from cbc_cli.units import Quantity
+
+# Anemia by MCV (docs/clinical.md section 5): microcytic < 80 fL, normocytic 80-100,
+# macrocytic > 100.
+MCV_MICRO, MCV_MACRO = 80.0, 100.0
+# A white count above this (10^9/L) is hyperleukocytosis (CTCAE v5.0 grade 3 leukocytosis): its
+# explanation says it needs review now and what it is mostly seen with (explanations,
+# _CRITICAL_HIGH_WORDS).
+VERY_HIGH_WBC = 100.0
+# ASCO/IDSA neutropenia words (docs/clinical.md section 4): each band is [low, high) in 10^9/L.
+NEUTROPENIA_WORDS = ((0.1, "profound"), (0.5, "severe"), (1.0, "moderate"), (1.5, "mild"))
+
+
+def _severity(grade: int | None, scheme: Scheme) -> str:
+    if grade is None:
+        return "not graded"
+    return "below grade 1" if grade == 0 else scheme.grade_words.get(grade, f"grade {grade}")
+
+
+def make_finding(
+    code: str,
+    analytes: list[str],
+    *,
+    grade: int | None = None,
+    note: str | None = None,
+    scheme: Scheme | None = None,
+    severity: str | None = None,
+    extra: str = "",
+    pattern: str | None = None,
+    patient: Patient | None = None,
+    high_level: str = "",
+    with_precautions: bool = True,
+    critical: tuple[str, ...] = (),
+    febrile: bool = False,
+    high_analytes: tuple[str, ...] = (),
+) -> Finding:
+    """One finding: its grade and severity (in the scheme's words), notes, and the plain words
+    explanations.finding_words gives for this person and situation."""
+    person = patient or Patient()
+    words = finding_words(
+        code,
+        extra=extra,
+        fever=has_fever(person),
+        days_since_chemo=person.days_since_chemo,
+        with_precautions=with_precautions,
+        critical=critical,
+        febrile=febrile,
+        person=reader(person),
+        high_level=high_level,
+        high_analytes=high_analytes,
+    )
+    return Finding(
+        code=code,
+        analytes=analytes,
+        grade=grade,
+        grade_note=note,
+        scheme=scheme.id if scheme else None,
+        severity=severity or (_severity(grade, scheme) if scheme else "not graded"),
+        title=words.title,
+        explanation=words.explanation,
+        action=words.action,
+        measures=words.measures,
+        meaning=words.meaning,
+        notice=words.notice,
+        precautions=words.precautions,
+        background=words.background,
+        topics=list(words.topics),
+        pattern=pattern,  # type: ignore[arg-type]
+    )
+
+
+def has_fever(patient: Patient) -> bool:
+    """A temperature of 38.0 C or more was given (the words then never ask to watch for one)."""
+    return patient.temperature_c is not None and patient.temperature_c >= FEVER_C
+
+
+def _neutropenia_words(anc: Checked, grade: int | None) -> str:
+    """The ASCO/IDSA severity word, only when the scheme could not grade the count: a graded
+    count shows its scheme's word alone, so a person never reads two answers for one count
+    (CTCAE grade 2 is "moderate" where ASCO/IDSA says "mild"; docs/clinical.md section 4)."""
+    if grade is not None:
+        return ""
+    hi = anc.span[1]
+    bound = anc.quantity.comparator is not None
+    for limit, word in NEUTROPENIA_WORDS:
+        if guard(hi) < limit:
+            least = f"at least {word}" if bound and word != "profound" else word
+            return f"In ASCO/IDSA terms this is {least} neutropenia (ANC below {limit:g} x10^9/L)."
+    return ""
+
+
+def cross_words(q: Quantity) -> str | None:
+    """What one value puts into the words of another analyte's finding: an MCV's red-cell size
+    pattern (microcytic, normocytic, macrocytic), named in the anemia finding; None for any other
+    value, and for a reported bound. Everything else a finding says of a value comes from that
+    value alone (the columnar JSON sink, cbc_cli.json_sink, keys its finding texts by both)."""
+    if q.analyte != "mcv" or q.comparator is not None:
+        return None
+    v = guard(q.value)
+    return "microcytic" if v < MCV_MICRO else "macrocytic" if v > MCV_MACRO else "normocytic"
+
+
+# Bleeding precautions are shown below this platelet count (10^9/L), the CTCAE v5.0 grade 3
+# cut-off; infection precautions from this grade of neutropenia, leukopenia or lymphopenia
+# (docs/clinical.md section 5).
+PLT_PRECAUTIONS = 50.0
+PRECAUTIONS_GRADE = 2
+# Days after chemotherapy during which a low white count may still be falling to its low point
+# or climbing back from it: counts are usually lowest about day 7-14 and near normal within about
+# four weeks (Cancer Treatment Centers of America, Nadir; Sunnybrook: neutrophils rise 3-4 weeks
+# after; docs/clinical.md section 5). Within it, infection precautions show at grade 1 too.
+CHEMO_WINDOW_DAYS = 28
+
+
+def in_chemo_window(days_since_chemo: int | None) -> bool:
+    """Whether day N after chemotherapy lies in the usual fall-and-recovery window (day 0 to
+    CHEMO_WINDOW_DAYS); False when the days are not given."""
+    return days_since_chemo is not None and 0 <= days_since_chemo <= CHEMO_WINDOW_DAYS
+
+
+def single_finding(
+    code: str, g: Grade, checked: dict[str, Checked], scheme: Scheme, patient: Patient
+) -> Finding:
+    """The finding of one analyte's term, with its grade, notes and explanation."""
+    analyte_id = next(a for c, a, _ in FINDING_RULES if c == code)
+    c = checked[analyte_id]
+    extra = _neutropenia_words(c, g.grade) if code == "neutropenia" else ""
+    mcv = checked.get("mcv")
+    pattern = cross_words(mcv.quantity) if code == "anemia" and mcv else None
+    if pattern:
+        extra = MCV_PATTERNS[pattern]
+    note = g.note
+    if note is None and g.grade == 0 and g.criterion is not None:
+        # Beyond the range yet below the scheme's lowest grade (leukocytosis under 100): the
+        # criterion's note says why, as the grading files promise for every grade.
+        note = g.criterion.note
+    if c.flag == "no-range" and g.grade:
+        fixed = "no reference range applies: graded by the scheme's fixed cut-offs only."
+        note = f"{fixed} {note}" if note else fixed
+    # A count beyond its critical high limit (or a white count above 100) is worded for what it
+    # can be seen with and why it is urgent, never "the body's normal answer".
+    high_level = ""
+    if code == "leukocytosis" and guard(c.span[0]) > VERY_HIGH_WBC:
+        high_level = "hyper"
+    elif code in HIGH_TERMS and c.flag == "HH":
+        high_level = "critical"
+    # Precautions where they apply (docs/clinical.md section 5): bleeding precautions below
+    # 50 x10^9/L platelets (CTCAE v5.0 grade 3 and worse); infection precautions from grade 2
+    # (or when the grade cannot be told), and at any grade within CHEMO_WINDOW_DAYS of
+    # chemotherapy, when the count may still be falling to its low point. A milder count keeps
+    # its explanation.
+    if code == "thrombocytopenia":
+        with_precautions = guard(c.span[0]) < PLT_PRECAUTIONS
+    else:
+        with_precautions = (
+            g.grade is None
+            or g.grade >= PRECAUTIONS_GRADE
+            or in_chemo_window(patient.days_since_chemo)
+        )
+    if (
+        reader(patient) == "newborn"
+        and g.grade
+        and g.criterion is not None
+        and g.criterion.age_from.n == 0
+        and g.criterion.age_to is None
+    ):
+        # The scheme's cut-offs are the same at every age (CTCAE), while a newborn's usual counts
+        # differ from an older child's in the first weeks (DAIDS grades newborns by days of age:
+        # docs/clinical.md section 4): the grade is kept, with what it does not take in.
+        fits = (
+            f"{scheme.title} uses the same cut-offs at every age, not a newborn's; the range "
+            "and the newborn critical limits for the baby's age are the better guide"
+        )
+        sep = " " if (note or "").endswith(".") else "; "
+        note = f"{note}{sep}{fits}{'.' if sep == ' ' else ''}" if note else fits
+    severity = None
+    if g.grade == 4:
+        # A scheme's grade-4 word (CTCAE: life-threatening) describes a person's condition;
+        # from a count alone it is the band the count falls in, not a judgement of the person.
+        severity = f"count in the {scheme.grade_words.get(4, 'grade 4')} band"
+    return make_finding(
+        code,
+        [analyte_id],
+        grade=g.grade,
+        note=note,
+        scheme=scheme,
+        severity=severity,
+        extra=extra,
+        pattern=pattern,
+        patient=patient,
+        high_level=high_level,
+        with_precautions=with_precautions,
+    )
+
+
+def pattern_finding(
+    code: str, decision: Decision, grades: Mapping[str, int | None], patient: Patient
+) -> Finding:
+    """A pattern of low lines (``pancytopenia``, ``bicytopenia``), not graded; its note says so
+    when no line is bad enough for the pattern to raise the urgency (decide, rule 5)."""
+    note = "not graded: a pattern of findings"
+    line_grades = [grades.get(LINE_TERMS[a]) for a in decision.low_lines]
+    mild = all(g is not None and g < PATTERN_GRADE for g in line_grades)
+    if mild:
+        # Said so that a mild pattern's "routine" does not read as an oversight.
+        note += (
+            f"; no line is grade {PATTERN_GRADE} or worse, so the pattern does not raise "
+            "the urgency by itself"
+        )
+    return make_finding(
+        code, list(decision.low_lines), note=note, patient=patient, with_precautions=not mild
+    )
+
+
+def febrile_finding(temp: float, patient: Patient) -> Finding:
+    """Febrile neutropenia, not graded: its note says how the temperature counts (a single
+    reading of FEVER_SINGLE_C or more at once, a lower fever when it lasts over an hour)."""
+    how = (
+        "a single reading of 38.3 C or more counts at once"
+        if temp >= FEVER_SINGLE_C
+        else "38.0 to 38.2 C counts when it lasts over an hour; treat it as urgent"
+    )
+    return make_finding(
+        "febrile-neutropenia",
+        ["temperature", "anc"],
+        note=f"not graded; temperature {temp:g} C: {how}",
+        severity="emergency",
+        patient=patient,
+    )
+
+
+def critical_finding(
+    decision: Decision,
+    flags: Mapping[str, Flag | None],
+    lab_critical: Mapping[str, str],
+    patient: Patient,
+) -> Finding:
+    """The critical value of the analytes decide found critical (``lab_critical``: those the lab
+    flagged critical that cbc did not, with the lab's flag), worded for the directions known."""
+    note = "not graded: critical limits are lab policy"
+    flagged = [a for a in lab_critical if a in decision.critical]
+    if flagged:
+        note += f"; the lab flagged {', '.join(flagged)} as critical"
+    ways = {
+        {"LL": "low", "HH": "high"}.get(flags.get(a) or lab_critical.get(a, ""), "")
+        for a in decision.critical
+    }
+    return make_finding(
+        "critical-value",
+        list(decision.critical),
+        severity="critical",
+        note=note,
+        patient=patient,
+        # An "AA" from the lab has no direction: the words then cover both.
+        critical=() if "" in ways else tuple(sorted(ways)),
+        febrile="febrile-neutropenia" in decision.codes,
+        high_analytes=tuple(a for a in decision.critical if flags.get(a) == "HH"),
+    )
