@@ -34,7 +34,7 @@ from cbc_cli.grading import (
 from cbc_cli.grading import scheme_info as scheme_info  # noqa: PLC0414
 from cbc_cli.keywords import PERSON_KEYWORDS
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, parse_limits
-from cbc_cli.models import Report, Result, identified, json_schema
+from cbc_cli.models import Report, Result, carry_moments, identified, json_schema
 from cbc_cli.panel import LabRange, Panel, Patient
 from cbc_cli.parse import (
     Moment,
@@ -313,7 +313,7 @@ def interpret(values: Mapping[str, str | float] | Panel, **options: object) -> R
             )
         _, scheme, table = _context(chosen)
         require_context(scheme, values.patient)
-        return interpret_panel(values, table, scheme)
+        return _interpreted(values, table, scheme)
     patient, scheme, table = _context(chosen)
     require_context(scheme, patient)
     panel = build_panel(
@@ -325,7 +325,13 @@ def interpret(values: Mapping[str, str | float] | Panel, **options: object) -> R
     lab = dict(parse_lab_range(text) for text in _strings(chosen.get("lab_range")))
     if lab:
         panel = replace(panel, lab_ranges=lab)  # the values' lab flags and collection time kept
-    return interpret_panel(panel, table, scheme)
+    return _interpreted(panel, table, scheme)
+
+
+def _interpreted(panel: Panel, table: RangeTable, scheme: Scheme) -> Result:
+    """The engine's result for a panel, with its typed collection time and birth date."""
+    result = interpret_panel(panel, table, scheme)
+    return carry_moments(result, panel.collected, panel.patient.born)
 
 
 def interpret_file(source: str | PathLike[str] | BinaryIO, **options: object) -> Iterator[Result]:

@@ -19,7 +19,7 @@ from typing import Any
 from cbc_cli.engine import interpret_panel, patient_info
 from cbc_cli.grading import Scheme, context_message, missing_context
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
-from cbc_cli.models import ErrorInfo, Result, Urgency
+from cbc_cli.models import ErrorInfo, Result, Urgency, carry_moments
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record
@@ -74,7 +74,7 @@ def interpret_record(
     command line, such as ``--sex`` for a one-person file).
     """
     if record.panel is None:
-        return Result(
+        failed = Result(
             sample_id=record.sample_id,
             line=record.line,
             patient_id=record.patient_id,
@@ -86,6 +86,7 @@ def interpret_record(
             urgency=None,
             message="This sample could not be read, so nothing in it was checked.",
         )
+        return carry_moments(failed, record.collected, None)
     panel = record.panel
     # One copy of the record's panel with what the record and the context add (not one each).
     changes: dict[str, Any] = {}
@@ -98,7 +99,7 @@ def interpret_record(
     need = missing_context(scheme, panel.patient)
     if need is not None:
         # Never graded by a band that may not be the person's: an error row in its place.
-        return Result(
+        refused = Result(
             sample_id=record.sample_id,
             line=record.line,
             status="error",
@@ -114,7 +115,10 @@ def interpret_record(
             message=f"This sample was not checked: {scheme.title} grades by the person's "
             f"{' and '.join(scheme.needs)}, and its {need} was not given.",
         )
-    result = interpret_panel(panel, ranges, scheme)
+        return carry_moments(refused, None, panel.patient.born)
+    result = carry_moments(
+        interpret_panel(panel, ranges, scheme), panel.collected, panel.patient.born
+    )
     # A new result, no one else's yet: set in place (a copy costs more than the rest here).
     result.line = record.line
     result.cell_errors = list(record.cell_errors)

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from cbc_cli.moment import Moment
 
 SCHEMA_VERSION = "1.2"
 
@@ -42,6 +46,9 @@ class PatientInfo:
     """The context the ranges and grades were chosen for."""
 
     __pydantic_config__ = _CONFIG
+    # The typed birth date lives in a slot beside the instance dict: vars() (and so every JSON
+    # writer, the columnar sink included) and the JSON Schema see only the declared fields.
+    __slots__ = ("__dict__", "__weakref__", "_born")
 
     sex: Literal["female", "male"] | None = None
     age: str | None = None
@@ -61,6 +68,16 @@ class PatientInfo:
     days_since_chemo: int | None = None
     transplant: Literal["auto", "allo"] | None = None
     """A stem cell transplant: autologous (own cells) or allogeneic (donor cells)."""
+
+    @property
+    def born(self) -> date | None:
+        """The date of birth as a date (``birth_date`` is its text), for writers: not in the
+        JSON. None when not known, or not set by whoever built this object."""
+        return getattr(self, "_born", None)
+
+    @born.setter
+    def born(self, value: date | None) -> None:
+        self._born = value
 
 
 @dataclass(kw_only=True)
@@ -148,6 +165,8 @@ class Result:
     """The interpretation of one sample."""
 
     __pydantic_config__ = _CONFIG
+    # The typed collection time lives in a slot beside the instance dict (see PatientInfo).
+    __slots__ = ("__dict__", "__weakref__", "_collected")
 
     sample_id: str | None = None
     patient_id: str | None = None
@@ -173,6 +192,17 @@ class Result:
     notes: list[str] = field(default_factory=list)
     cell_errors: list[ErrorInfo] = field(default_factory=list)
     """Cells that could not be read; the rest of the sample was interpreted."""
+
+    @property
+    def collected(self) -> Moment | None:
+        """When the sample was taken, typed and to the precision given (``collected_at`` is its
+        ISO text), for writers and views: not in the JSON. None when not given, or not set by
+        whoever built this result."""
+        return getattr(self, "_collected", None)
+
+    @collected.setter
+    def collected(self, value: Moment | None) -> None:
+        self._collected = value
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (dicts, lists, numbers, strings, None): ``json.dumps(r.to_dict())`` works."""
@@ -212,6 +242,19 @@ class Report:
     def to_json(self, *, indent: int | None = None) -> str:
         """The document as JSON text, as ``cbc check --format json`` writes it."""
         return to_json(self, indent=indent)
+
+
+def carry_moments(result: Result, collected: Moment | None, born: date | None) -> Result:
+    """``result`` with the typed collection time and birth date set beside their ISO text
+    (``collected_at``, ``patient.birth_date``), so that writers and views read them without
+    parsing the text again. Set in place (a new result, no one else's yet); returned.
+
+    For whoever builds a result from a panel (``panel.collected``, ``panel.patient.born``):
+    the engine makes the text, and this keeps the value it was made from.
+    """
+    result.collected = collected
+    result.patient.born = born
+    return result
 
 
 def _plain(value: Any) -> Any:

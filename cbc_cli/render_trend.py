@@ -26,7 +26,7 @@ from cbc_cli.analytes import ANALYTES
 from cbc_cli.explanations import CHILD_DISCLAIMER, DISCLAIMER
 from cbc_cli.render import FLAG_STYLE, URGENCY_STYLE
 from cbc_cli.trend.model import AnalyteTrend, Milestone, PersonTrend, Point, TrendReport
-from cbc_cli.trend.words import day_words, is_before_box_note, value_text
+from cbc_cli.trend.words import day_words, value_text
 from cbc_cli.wording import plural, speaks_to_parent, urgency_title
 
 CHART_HEIGHT = 10
@@ -57,10 +57,6 @@ def _label(analyte_id: str) -> str:
 
 def _log_scale(analyte_id: str) -> bool:
     return ANALYTES[analyte_id].dimension == "count9"
-
-
-def _when(collected_at: str) -> datetime:
-    return datetime.fromisoformat(collected_at)
 
 
 def sparkline(
@@ -95,13 +91,13 @@ class TrendChart:
         trend: AnalyteTrend,
         *,
         transplant: bool = False,
-        transfusions: Sequence[str] = (),
+        transfusions: Sequence[date] = (),
         height: int = CHART_HEIGHT,
     ) -> None:
         self.trend = trend
         self.levels = sorted({b.below for b in trend.below})
         self.transplant = transplant
-        self.transfusions = [date.fromisoformat(t) for t in transfusions]
+        self.transfusions = list(transfusions)
         self.height = max(4, height)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -122,7 +118,7 @@ class TrendChart:
         label_w = max(len(s) for s in labels.values()) if labels else 1
         width = max(10, options.max_width - label_w - 1)
 
-        times = [_when(p.collected_at) for p in t.points]
+        times = [p.taken for p in t.points]
         start, end = min(times), max(times)
         span = (end - start).total_seconds()
 
@@ -187,7 +183,7 @@ class TrendChart:
         ticks = Text(caption.rjust(label_w) + " ", "dim")
         placed: list[tuple[int, str]] = []
         points = self.trend.points
-        candidates = [(col(_when(p.collected_at)), self._tick_label(p)) for p in points]
+        candidates = [(col(p.taken), self._tick_label(p)) for p in points]
         last = candidates[-1]
         for c, label in candidates:
             start_at = min(c, width - len(label))
@@ -207,9 +203,9 @@ class TrendChart:
     def _tick_label(self, p: Point) -> str:
         if p.day is not None:
             return f"{'+' if self.transplant and p.day > 0 else ''}{p.day}"
-        when = _when(p.collected_at)
-        first = _when(self.trend.points[0].collected_at)
-        last = _when(self.trend.points[-1].collected_at)
+        when = p.taken
+        first = self.trend.points[0].taken
+        last = self.trend.points[-1].taken
         return when.strftime("%m-%d") if first.year == last.year else when.date().isoformat()
 
     def _legend(self, glyph: dict[str, str], floor: float | None) -> Text:
@@ -404,7 +400,7 @@ def person_view(
                     TrendChart(
                         t,
                         transplant=transplant,
-                        transfusions=person.transfusions,
+                        transfusions=person.transfusion_dates,
                     ),
                     (0, 0, 1, 0),
                     expand=False,
@@ -436,8 +432,7 @@ def person_view(
         parts.append(Text(person.timeline, style="italic"))
     # How the counts were judged without the age or sex, or an option the file overrode: read
     # before acting, so above the box.
-    judged = [n for n in person.notes if is_before_box_note(n)]
-    parts.extend(Text(f"Note: {note}", style="bold") for note in judged)
+    parts.extend(Text(f"Note: {note}", style="bold") for note in person.notes_first)
     if person.message:
         said = Text(person.message)
         if person.safety:
@@ -457,7 +452,7 @@ def person_view(
             parts.append(Text(f"Line {draw.line}: not used: {draw.note}", style="dim"))
         for error in draw.errors:
             parts.append(Text(f"Could not read: {error}", style="red"))
-    parts.extend(Text(f"Note: {n}", style="dim") for n in person.notes if n not in judged)
+    parts.extend(Text(f"Note: {n}", style="dim") for n in person.notes_after)
     return Group(*parts)
 
 

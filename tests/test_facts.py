@@ -167,11 +167,12 @@ def test_trend_reads_units_from_what_was_read_not_from_the_text() -> None:
 
 
 def test_hl7_output_keeps_the_precision_of_the_collection_time() -> None:
+    from cbc_cli.parse import parse_moment
     from cbc_cli.writers.hl7_writer import dtm
 
-    assert dtm("2024-03") == "202403"
-    assert dtm("2024-03-12") == "20240312"
-    assert dtm("2024-03-12T08:30+01:00") == "20240312083000+0100"
+    assert dtm(parse_moment("2024-03")) == "202403"
+    assert dtm(parse_moment("2024-03-12")) == "20240312"
+    assert dtm(parse_moment("2024-03-12T08:30+01:00")) == "20240312083000+0100"
     assert dtm(None) == ""
 
 

@@ -49,7 +49,7 @@ from cbc_cli.cli.options import (
 from cbc_cli.engine import interpret_panel
 from cbc_cli.errors import CbcError, InputError, UsageError
 from cbc_cli.limits import parse_limits
-from cbc_cli.models import Urgency
+from cbc_cli.models import Urgency, carry_moments
 from cbc_cli.output import OutputTarget, check_target
 from cbc_cli.parse import check_date_format, parse_sex, parse_temperature
 
@@ -447,7 +447,9 @@ def check(
         given, patient=patient, collected=collected, date_format=check_date_format(date_format)
     )
     panel = replace(panel, lab_ranges=lab)
-    result = interpret_panel(panel, table, scheme)
+    result = carry_moments(
+        interpret_panel(panel, table, scheme), panel.collected, panel.patient.born
+    )
     with OutputTarget(output, partial=partial) as target:
         one = OneSample(scheme, given, panel, collected, brief=brief)
         writer = open_writer(output_format.value, target.stream, one)

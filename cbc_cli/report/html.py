@@ -10,7 +10,7 @@ The page is one file: the stylesheet is inline, there is no script, and nothing 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -350,13 +350,13 @@ def _when(collected_at: str, day: int | None, transplant: bool) -> str:
     return f"{when} ({_day(day, transplant)})" if day is not None else when
 
 
-def _x(point_at: str, origin: datetime) -> float:
-    return (datetime.fromisoformat(point_at) - origin).total_seconds() / 86400
+def _x(point_at: datetime | date, origin: datetime) -> float:
+    if not isinstance(point_at, datetime):
+        point_at = datetime.combine(point_at, time())
+    return (point_at - origin).total_seconds() / 86400
 
 
 def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[str, Any]:
-    from cbc_cli.trend.words import is_before_box_note
-
     transplant = report.transplant is not None
     used = [d for d in person.draws if d.used]
     span = ""
@@ -414,8 +414,8 @@ def _person_view(index: int, person: PersonTrend, report: TrendReport) -> dict[s
         "draws": _draw_rows(person, transplant),
         "columns": [f"{_label(t.analyte)} ({unit_text(t.unit)})" for t in person.analytes],
         # How the counts were judged without the age or sex: beside the care-team box.
-        "judged": [n for n in person.notes if is_before_box_note(n)],
-        "notes": [n for n in person.notes if not is_before_box_note(n)],
+        "judged": person.notes_first,
+        "notes": person.notes_after,
         "unused": [f"Line {d.line}: not used: {d.note}" for d in person.draws if d.note],
         "errors": [e for d in person.draws for e in d.errors],
         "transfusion_info": person.transfusion_info,
@@ -496,12 +496,12 @@ def _draw_rows(person: PersonTrend, transplant: bool) -> list[dict[str, Any]]:
 
 def _chart(index: int, person: PersonTrend, t: AnalyteTrend, report: TrendReport) -> dict[str, Any]:
     transplant = report.transplant is not None
-    origin = datetime.fromisoformat(report.since if report.since else t.points[0].collected_at[:10])
+    origin = datetime.combine(report.since_date or t.points[0].taken.date(), time())
     with_days = t.points[0].day is not None
 
     def point(p: Point) -> svg.ChartPoint:
         return svg.ChartPoint(
-            _x(p.collected_at, origin),
+            _x(p.taken, origin),
             p.value,
             p.flag,
             f"{_num(t.analyte, p.value)} ({_day(p.day, transplant) or p.collected_at[:10]})",
@@ -511,17 +511,17 @@ def _chart(index: int, person: PersonTrend, t: AnalyteTrend, report: TrendReport
     levels = [svg.Level(b.below, f"{_label(t.analyte)} {b.below:g}") for b in t.below]
     marks: list[svg.Mark] = []
     if t.analyte == "plt":
-        for when in person.transfusions:
+        for when in person.transfusion_dates:
             marks.append(svg.Mark(_x(when, origin), "T", "transfusion"))
     state = next((s for s in person.states if s.analyte == t.analyte), None)
     for m in person.milestones:
         if state is None or m.code != state.milestone:
             continue
         level = f"{m.at_least:g}" if m.at_least is not None else "in range"
-        if m.status in ("reached", "lost") and m.collected_at:
-            marks.append(svg.Mark(_x(m.collected_at, origin), f"{level} reached", "milestone"))
-        if m.status == "lost" and m.lost_at is not None:
-            marks.append(svg.Mark(_x(m.lost_at.collected_at, origin), f"{level} lost", "milestone"))
+        if m.status in ("reached", "lost") and m.draws and m.draws[0].when:
+            marks.append(svg.Mark(_x(m.draws[0].when, origin), f"{level} reached", "milestone"))
+        if m.status == "lost" and m.lost_at is not None and m.lost_at.when:
+            marks.append(svg.Mark(_x(m.lost_at.when, origin), f"{level} lost", "milestone"))
     first_x, last_x = points[0].x, points[-1].x
     if with_days:
         ticks = [

@@ -62,6 +62,7 @@ def _point(draw: Draw, a: AnalyteResult, since: date | None) -> Point:
         flag=a.flag,
         grade=grade,
         graded_as=code,
+        when=draw.when,
     )
 
 
@@ -406,7 +407,10 @@ def recovery_milestone(
 
 def _reached_ref(m: Milestone) -> DrawRef:
     """The first draw of a reached milestone, for its date and day in words."""
-    return DrawRef(collected_at=m.collected_at or "", day=m.day, sample_id=None, line=None)
+    when = m.draws[0].when if m.draws else None
+    return DrawRef(
+        collected_at=m.collected_at or "", day=m.day, sample_id=None, line=None, when=when
+    )
 
 
 def count_state(
@@ -484,7 +488,7 @@ def count_state(
                 )
     free = rule.transfusion_free_days
     if free is not None:
-        taken = date.fromisoformat(latest.collected_at[:10])
+        taken = latest.taken.date()
         given = [d for d in transfusions if 0 <= (taken - d).days < free]
         if given:
             # A count raised by a transfusion does not show the marrow's own recovery.

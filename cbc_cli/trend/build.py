@@ -137,6 +137,7 @@ def build_trend(
         persons=persons,
         unplaced=unplaced,
         notes=notes,
+        since_date=opts.since,
     )
 
 
@@ -187,8 +188,9 @@ def _person(
                         analysis.find_changes(c, pairs, since, rules.long_gap_days, opts.transplant)
                     )
 
-    notes.extend(_options_not_used(used, opts))
-    notes.extend(_unknown_person_notes(used, analytes))
+    # Read before the message (they change whose ranges it rests on); kept in notes too.
+    first = [*_options_not_used(used, opts), *_unknown_person_notes(used, analytes)]
+    notes.extend(first)
     alerts: list[Alert] = []
     if opts.transplant is not None and since is not None and len(used) >= 2:
         alert = analysis.engraftment_alert(opts.transplant, since, used, milestones, rules)
@@ -236,6 +238,7 @@ def _person(
             for d in draws
         ],
         transfusions=[t.isoformat() for t in transfusions],
+        transfusion_dates=transfusions,
         transfusion_info=transfusion_info,
         analytes=trends,
         milestones=milestones,
@@ -251,6 +254,7 @@ def _person(
         message=message,
         safety=safety,
         notes=notes,
+        notes_first=first,
         latest=latest,
     )
 
@@ -265,8 +269,14 @@ def _options_not_used(used: list[Draw], opts: TrendOptions) -> list[str]:
     context = opts.context
     latest = used[-1].result.patient
     if opts.dob is not None:
-        given = [str(Age.from_dates(opts.dob, d.when.date())) for d in used]
-        if any(d.result.patient.age != g for d, g in zip(used, given, strict=True)):
+        # A draw whose result carries --dob as its birth date used it (even one dated only to
+        # a month, which gets no age from it); another whose age differs was given its own.
+        dob = opts.dob.isoformat()
+        if any(
+            d.result.patient.birth_date != dob
+            and d.result.patient.age != str(Age.from_dates(opts.dob, d.when.date()))
+            for d in used
+        ):
             notes.append(
                 f"--dob {opts.dob.isoformat()} was not used: the file's age or date-of-birth "
                 f"column gives the age at each draw ({latest.age} at the latest)"

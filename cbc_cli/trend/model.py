@@ -3,8 +3,8 @@ their JSON shape (``--format json``, ``cbc schema --trend``)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date, datetime
 from typing import Any, Literal
 
 from cbc_cli.models import Flag, Result, SchemeInfo, Urgency
@@ -18,6 +18,10 @@ CountStateName = Literal[
     "recovered", "recovering", "rising", "not-yet", "lost", "not-needed", "cannot-tell"
 ]
 TransfusionInfo = Literal["given", "not-given"]
+VIEWS_ONLY = {"json": False}
+"""Field metadata: a typed value carried beside its ISO text for the views (charts, day
+positions, transfusion windows), so that none parses the text back; kept out of the JSON
+(:func:`trend_data`) and its schema (:func:`trend_json_schema`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +53,8 @@ class DrawRef:
     """Calendar days since ``since`` (day 0); null without ``since``."""
     sample_id: str | None
     line: int | None
+    when: datetime | None = field(default=None, repr=False, compare=False, metadata=VIEWS_ONLY)
+    """When the draw was taken (wall clock), as ``collected_at`` was written from it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,6 +90,16 @@ class Point:
     grade: int | None
     graded_as: str | None
     """The finding the grade belongs to (neutropenia, anemia, ...)."""
+    when: datetime | None = field(default=None, repr=False, compare=False, metadata=VIEWS_ONLY)
+    """When the draw was taken (wall clock), as ``collected_at`` was written from it (set by
+    the trend analysis; None only in a report read back from its JSON)."""
+
+    @property
+    def taken(self) -> datetime:
+        """``when``, for the views: a point the analysis made always has it."""
+        if self.when is None:
+            raise ValueError("a point read back from JSON has no typed time: rebuild the trend")
+        return self.when
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,8 +231,22 @@ class PersonTrend:
     """When to seek care at once, day or night (``cbc check``'s safety line for the latest
     draw); None when the latest counts are within range and nothing raised the urgency."""
     notes: list[str]
+    transfusion_dates: list[date] = field(
+        default_factory=list, repr=False, compare=False, metadata=VIEWS_ONLY
+    )
+    """The platelet transfusion dates, as ``transfusions`` was written from them."""
+    notes_first: list[str] = field(default_factory=list)
+    """The notes (each also in ``notes``) to read before the message, as they change whose
+    ranges it rests on: the counts judged without the person's age or sex, and an ``--age``,
+    ``--dob`` or ``--sex`` that a file's own column overrode. The pages show them above the
+    care-team box."""
     latest: Result | None
     """The engine's full result for the latest draw."""
+
+    @property
+    def notes_after(self) -> list[str]:
+        """The notes read after the message: ``notes`` without ``notes_first``."""
+        return [n for n in self.notes if n not in self.notes_first]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -243,6 +273,8 @@ class TrendReport:
     persons: list[PersonTrend]
     unplaced: list[Unplaced]
     notes: list[str]
+    since_date: date | None = field(default=None, repr=False, compare=False, metadata=VIEWS_ONLY)
+    """Day 0 as a date, as ``since`` was written from it."""
 
     @property
     def failed(self) -> bool:
@@ -256,8 +288,38 @@ class TrendReport:
 
 
 def trend_data(report: TrendReport) -> dict[str, Any]:
-    """Plain data (dicts, lists, numbers, strings) for a report: what ``--format json`` writes."""
-    return asdict(report)
+    """Plain data (dicts, lists, numbers, strings) for a report: what ``--format json`` writes
+    (the fields the views alone read, ``VIEWS_ONLY``, left out)."""
+    data: dict[str, Any] = _plain(report)
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in fields(value)
+            if f.metadata.get("json", True)
+        }
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _drop_views_only(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` without the properties of the fields only the views read."""
+    hidden = {
+        cls.__name__: {f.name for f in fields(cls) if not f.metadata.get("json", True)}
+        for cls in (DrawRef, Point, PersonTrend, TrendReport)
+    }
+    for name, part in [("TrendReport", schema), *schema.get("$defs", {}).items()]:
+        for key in hidden.get(name, ()):
+            part["properties"].pop(key, None)
+            if key in part.get("required", []):
+                part["required"].remove(key)
+    return schema
 
 
 def trend_json_schema() -> dict[str, Any]:
@@ -265,4 +327,4 @@ def trend_json_schema() -> dict[str, Any]:
     from pydantic import TypeAdapter
 
     schema: dict[str, Any] = TypeAdapter(TrendReport).json_schema()
-    return schema
+    return _drop_views_only(schema)

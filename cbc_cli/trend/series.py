@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from cbc_cli.age import Age
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.batch import interpret_record
 from cbc_cli.engine import is_derived
@@ -17,7 +16,7 @@ from cbc_cli.errors import CbcError, UsageError
 from cbc_cli.grading import Scheme
 from cbc_cli.models import Result
 from cbc_cli.panel import Patient
-from cbc_cli.parse import date_order
+from cbc_cli.parse import build_patient, date_order
 from cbc_cli.ranges import RangeTable
 from cbc_cli.readers.records import Record, is_missing
 from cbc_cli.text import fold
@@ -92,6 +91,7 @@ class Draw:
             day=day_number(self.when, since),
             sample_id=self.record.sample_id,
             line=self.record.line,
+            when=self.when,
         )
 
 
@@ -168,9 +168,14 @@ def place(
             )
     context = opts.context
     if opts.dob is not None:
-        base = context or Patient()
-        # The age is worked out at each draw's own date, as for a single sample.
-        context = base._replace(age=Age.from_dates(opts.dob, when.date()))
+        # The age is worked out at each draw's own date by the one patient builder, as for a
+        # single sample; the birth date is carried to the result. A collection date that gives
+        # only a year or month cannot give an age: the draw says so and is read without one.
+        def problem(field: str, exc: CbcError) -> None:
+            errors.append(f"line {record.line}: {exc}" if record.line else str(exc))
+
+        dated = build_patient(dob=opts.dob, collected=record.collected, problems=problem)
+        context = (context or Patient())._replace(age=dated.age, born=dated.born)
     result = interpret_record(record, ranges, scheme, context)
     if result.status == "error":
         # Read but not interpreted (a scheme that grades by age and sex, without them): not a

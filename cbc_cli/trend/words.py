@@ -96,7 +96,11 @@ def fell_words(t: AnalyteTrend, transplant: GraftSource | None) -> str | None:
     if nadir.flag not in LOW_FLAGS and not any(b.episodes for b in t.below):
         return None
     ref = DrawRef(
-        collected_at=nadir.collected_at, day=nadir.day, sample_id=nadir.sample_id, line=nadir.line
+        collected_at=nadir.collected_at,
+        day=nadir.day,
+        sample_id=nadir.sample_id,
+        line=nadir.line,
+        when=nadir.when,
     )
     text = (
         f"{cap(count_name(t.analyte))} fell to {value_text(t.analyte, nadir.value)} "
@@ -204,10 +208,8 @@ def watch_words(
 
 # The note a series without the person's age or sex carries (trend.build): how its counts were
 # judged (against every range that could apply, docs/clinical.md section 3), in words, and how to
-# give what is missing. The pages show it beside the care-team box (judged_note tells it apart).
-_JUDGED = re.compile(r"^(?:Age|Sex|Sex and age|Age [^:]*) (?:not given|too coarse to choose): ")
-
-
+# give what is missing. build puts it in PersonTrend.notes_first: the pages show it beside the
+# care-team box.
 def judged_note(why: str, analyte_ids: list[str]) -> str:
     """The series' one note for the counts judged against every range that could apply;
     ``why`` as the engine says it (``age not given``, ``sex and age not given``, ``age 1 y too
@@ -231,19 +233,3 @@ def judged_note(why: str, analyte_ids: list[str]) -> str:
         f"{cap(why)}: {listed} {verb} judged against {span}; each flag holds for all of them. "
         f"Give {give} so that the person's own ranges apply."
     )
-
-
-def is_judged_note(note: str) -> bool:
-    """Whether a person's note is :func:`judged_note`'s (shown beside the care-team box)."""
-    return _JUDGED.match(note) is not None and "judged against" in note
-
-
-# build._options_not_used: "--age (8 y) was not used: ...", "--dob ... was not used: ...".
-_OPTION_NOT_USED = re.compile(r"^--(?:age|dob|sex) .*? was not used: ")
-
-
-def is_before_box_note(note: str) -> bool:
-    """Whether a person's note is read before the care-team box: how the counts were judged
-    without an age or sex (:func:`is_judged_note`), or an --age, --dob or --sex given but not
-    used (the file's own column won), since both change whose ranges the message rests on."""
-    return is_judged_note(note) or _OPTION_NOT_USED.match(note) is not None

@@ -43,9 +43,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.errors import InputError
 from cbc_cli.models import AnalyteResult, ErrorInfo, Result, SchemeInfo
-from cbc_cli.parse import parse_moment
+from cbc_cli.moment import Moment
 from cbc_cli.readers.records import Record
 from cbc_cli.writers.hl7_writer import AGE_UCUM, CBC_PANEL, UCUM
 
@@ -85,26 +84,25 @@ _HEMATOLOGY = {
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cbc-cli:fhir")
 
 
-def fhir_datetime(text: str | None) -> str | None:
-    """A FHIR dateTime for an ISO text, to the precision given.
+def fhir_datetime(moment: Moment | None) -> str | None:
+    """A FHIR dateTime for a moment (a result's ``collected``), to the precision given.
 
-    ``2024``, ``2024-03`` and ``2024-03-12`` stay as they are; a time keeps its zone, or gets
-    the local zone's offset when it has none (FHIR requires a zone on a time).
+    A year, month or date stays as it is; a time keeps its zone, or gets the local zone's offset
+    when it has none (FHIR requires a zone on a time).
 
-    >>> fhir_datetime("2024-03")
+    >>> from datetime import datetime
+    >>> fhir_datetime(Moment(datetime(2024, 3, 1), "month"))
     '2024-03'
-    >>> fhir_datetime("2024-03-12T08:30+01:00")
+    >>> from datetime import timedelta, timezone
+    >>> paris = timezone(timedelta(hours=1))
+    >>> fhir_datetime(Moment(datetime(2024, 3, 12, 8, 30, tzinfo=paris), "minute"))
     '2024-03-12T08:30:00+01:00'
     """
-    if text is None:
+    if moment is None:
         return None
-    try:
-        read = parse_moment(text)
-    except InputError:
-        return None
-    if not read.has_time:
-        return read.iso()
-    when = read.when
+    if not moment.has_time:
+        return moment.iso()
+    when = moment.when
     if when.tzinfo is None:
         when = when.astimezone()  # the local zone, with its offset on that day
     return when.isoformat()
@@ -165,7 +163,7 @@ class FhirWriter:
         """Write the resources of one sample, from its result alone."""
         self.samples += 1
         self._key = _sample_key(self.samples, result)
-        effective = fhir_datetime(result.collected_at)
+        effective = fhir_datetime(result.collected)
         subject = self._patient(result)
         refs: dict[str, str] = {}
         resources: list[tuple[str, dict[str, Any]]] = []

@@ -22,9 +22,8 @@ from datetime import UTC, date, datetime
 from typing import TextIO
 
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.errors import InputError
 from cbc_cli.models import AnalyteResult, ErrorInfo, Result, SchemeInfo
-from cbc_cli.parse import parse_moment
+from cbc_cli.moment import Moment
 from cbc_cli.readers.records import Record
 
 VERSION = "2.5.1"
@@ -55,19 +54,17 @@ def hl7_time(moment: datetime | date) -> str:
     return moment.strftime("%Y%m%d%H%M%S") + moment.strftime("%z")
 
 
-def dtm(text: str | None) -> str:
-    """A result's ISO time (``collected_at``, ``birth_date``) as an HL7 DTM to the precision
-    given (``2024-03`` is ``202403``: HL7 v2.5.1 section 2.A lets a DTM stop at any unit), read
-    by the one date parser; empty for none."""
-    if not text:
+def dtm(moment: Moment | date | None) -> str:
+    """A result's typed time (``collected``, ``patient.born``) as an HL7 DTM to the precision
+    given (a month is ``202403``: HL7 v2.5.1 section 2.A lets a DTM stop at any unit); empty for
+    none."""
+    if moment is None:
         return ""
-    try:
-        read = parse_moment(text)
-    except InputError:
-        return ""
-    if read.has_time:
-        return hl7_time(read.when)
-    return read.when.strftime({"year": "%Y", "month": "%Y%m"}.get(read.precision, "%Y%m%d"))
+    if not isinstance(moment, Moment):
+        return hl7_time(moment)
+    if moment.has_time:
+        return hl7_time(moment.when)
+    return moment.when.strftime({"year": "%Y", "month": "%Y%m"}.get(moment.precision, "%Y%m%d"))
 
 
 def number(value: float) -> str:
@@ -137,8 +134,8 @@ class Hl7Writer:
                 )
             )
         )
-        when = dtm(result.collected_at)
-        born = dtm(result.patient.birth_date)
+        when = dtm(result.collected)
+        born = dtm(result.patient.born)
         sex = {"female": "F", "male": "M"}.get(result.patient.sex or "", "")
         if result.patient_id or born or sex:
             seg.add(
