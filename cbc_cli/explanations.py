@@ -24,7 +24,6 @@ __all__ = [
     "CHILD_CARE_TEAM_MESSAGES",
     "CHILD_DISCLAIMER",
     "CHILD_NOTHING_CHECKED_MESSAGE",
-    "CHILD_ROUTINE_FOLLOW_UP",
     "CHILD_SOON_WITH_FEVER_MESSAGE",
     "DISCLAIMER",
     "EXPLANATIONS",
@@ -1783,11 +1782,6 @@ def child_explanation(code: str) -> Explanation:
     )
 
 
-# ROUTINE_FOLLOW_UP as a child's finding says it: the engine swaps either for URGENT_FOLLOW_UP
-# when the urgency is soon or now.
-CHILD_ROUTINE_FOLLOW_UP: str = _for_child_words(ROUTINE_FOLLOW_UP)
-
-
 NOTHING_CHECKED_MESSAGE: str = (
     "None of these values could be compared with a reference range or graded, so "
     "this is NOT a sign that all is well. Give your age and sex (and check that "
@@ -1854,6 +1848,7 @@ def finding_words(
     person: str = "",
     high_level: str = "",
     high_analytes: tuple[str, ...] = (),
+    urgent: bool = False,
 ) -> FindingWords:
     """The words one finding carries in a result, fitted to what is known about the person.
 
@@ -1885,6 +1880,8 @@ def finding_words(
             can be seen with, why it is urgent, and to contact the care team now.
         high_analytes: for ``critical-value``, the analytes beyond a high limit, each named in
             what it can mean.
+        urgent: the care-team message asks for contact soon or now: the action's closing
+            "share at your next visit" would contradict it, so it points to the message.
 
     Returns:
         Title, the four labelled parts, the precautions (or background) topic summary and the
@@ -1939,6 +1936,8 @@ def finding_words(
         notice = _NEWBORN_NOTICE.get(code, notice)
         if not (fever and page.action_fever):
             action = _NEWBORN_ACTION.get(code, action)
+    if urgent:
+        action = action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP)
     if young:
         reword = _for_baby_words if person == "newborn" else _for_child_words
         meaning, notice, action = (reword(t) for t in (meaning, notice, action))

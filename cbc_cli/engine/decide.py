@@ -29,6 +29,12 @@ class Decision(NamedTuple):
     why: str
     deferred: tuple[str, ...] = ()
 
+    @property
+    def urgent(self) -> bool:
+        """The care-team message asks for contact soon or now: the findings' own actions then
+        point to it instead of the next visit."""
+        return self.urgency in ("soon", "now")
+
 
 # The term that grades each cell line of a cytopenia pattern.
 LINE_TERMS = {"hgb": "anemia", "anc": "neutropenia", "wbc": "leukopenia", "plt": "thrombocytopenia"}

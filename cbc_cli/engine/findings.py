@@ -47,9 +47,11 @@ def make_finding(
     critical: tuple[str, ...] = (),
     febrile: bool = False,
     high_analytes: tuple[str, ...] = (),
+    urgent: bool = False,
 ) -> Finding:
     """One finding: its grade and severity (in the scheme's words), notes, and the plain words
-    explanations.finding_words gives for this person and situation."""
+    explanations.finding_words gives for this person and situation (``urgent``: the care-team
+    message asks for contact soon or now)."""
     person = patient or Patient()
     words = finding_words(
         code,
@@ -62,6 +64,7 @@ def make_finding(
         person=reader(person),
         high_level=high_level,
         high_analytes=high_analytes,
+        urgent=urgent,
     )
     return Finding(
         code=code,
@@ -132,7 +135,9 @@ def in_chemo_window(days_since_chemo: int | None) -> bool:
     return days_since_chemo is not None and 0 <= days_since_chemo <= CHEMO_WINDOW_DAYS
 
 
-def hct_finding(flag: Flag | None, scheme: Scheme, patient: Patient) -> Finding:
+def hct_finding(
+    flag: Flag | None, scheme: Scheme, patient: Patient, *, urgent: bool = False
+) -> Finding:
     """Erythrocytosis from a high hematocrit (decide.hct_erythrocytosis): not graded, as the
     schemes grade a high hemoglobin only; beyond the critical high limit, worded as urgent."""
     if scheme.criteria_for("erythrocytosis"):
@@ -147,11 +152,18 @@ def hct_finding(flag: Flag | None, scheme: Scheme, patient: Patient) -> Finding:
         severity="not graded",
         patient=patient,
         high_level="critical" if flag == "HH" else "",
+        urgent=urgent,
     )
 
 
 def single_finding(
-    code: str, g: Grade, checked: dict[str, Checked], scheme: Scheme, patient: Patient
+    code: str,
+    g: Grade,
+    checked: dict[str, Checked],
+    scheme: Scheme,
+    patient: Patient,
+    *,
+    urgent: bool = False,
 ) -> Finding:
     """The finding of one analyte's term, with its grade, notes and explanation."""
     analyte_id = next(a for c, a, _ in FINDING_RULES if c == code)
@@ -224,6 +236,7 @@ def single_finding(
         patient=patient,
         high_level=high_level,
         with_precautions=with_precautions,
+        urgent=urgent,
     )
 
 
@@ -242,11 +255,16 @@ def pattern_finding(
             "the urgency by itself"
         )
     return make_finding(
-        code, list(decision.low_lines), note=note, patient=patient, with_precautions=not mild
+        code,
+        list(decision.low_lines),
+        note=note,
+        patient=patient,
+        with_precautions=not mild,
+        urgent=decision.urgent,
     )
 
 
-def febrile_finding(temp: float, patient: Patient) -> Finding:
+def febrile_finding(temp: float, patient: Patient, *, urgent: bool = False) -> Finding:
     """Febrile neutropenia, not graded: its note says how the temperature counts (a single
     reading of FEVER_SINGLE_C or more at once, a lower fever when it lasts over an hour)."""
     how = (
@@ -260,6 +278,7 @@ def febrile_finding(temp: float, patient: Patient) -> Finding:
         note=f"not graded; temperature {temp:g} C: {how}",
         severity="emergency",
         patient=patient,
+        urgent=urgent,
     )
 
 
@@ -289,4 +308,5 @@ def critical_finding(
         critical=() if "" in ways else tuple(sorted(ways)),
         febrile="febrile-neutropenia" in decision.codes,
         high_analytes=tuple(a for a in decision.critical if flags.get(a) == "HH"),
+        urgent=decision.urgent,
     )

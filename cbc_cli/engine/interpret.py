@@ -39,9 +39,6 @@ from cbc_cli.engine.values import (
     value_basis,
 )
 from cbc_cli.explanations import (
-    CHILD_ROUTINE_FOLLOW_UP,
-    ROUTINE_FOLLOW_UP,
-    URGENT_FOLLOW_UP,
     recovery_context,
     transplant_context,
 )
@@ -223,28 +220,20 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     )
     for code in decision.codes:
         if code == "erythrocytosis" and not hgb_high and hct_erythrocytosis(flags, sure):
-            findings.append(hct_finding(flags.get("hct"), scheme, patient))
+            findings.append(hct_finding(flags.get("hct"), scheme, patient, urgent=decision.urgent))
         elif code in outcome:
-            findings.append(single_finding(code, outcome[code], checked, scheme, patient))
+            findings.append(
+                single_finding(
+                    code, outcome[code], checked, scheme, patient, urgent=decision.urgent
+                )
+            )
         elif code in ("pancytopenia", "bicytopenia"):
             findings.append(pattern_finding(code, decision, grades, patient))
         elif code == "febrile-neutropenia" and temp is not None:
-            findings.append(febrile_finding(temp, patient))
+            findings.append(febrile_finding(temp, patient, urgent=decision.urgent))
         elif code == "critical-value":
             findings.append(critical_finding(decision, flags, lab_critical, patient))
     urgency = decision.urgency
-    if urgency in ("soon", "now"):
-        # Each finding's text ends "share at your next contact" (a child's: "at the next
-        # contact"); under soon/now that would contradict the care-team message, which governs.
-        findings = [
-            replace(
-                f,
-                action=f.action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP).replace(
-                    CHILD_ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP
-                ),
-            )
-            for f in findings
-        ]
     if "wbc" in decision.deferred and anc is not None:
         # The WBC row says itself why its LL does not set the urgency (the flag stays LL).
         analyte_results = [
