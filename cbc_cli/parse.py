@@ -164,14 +164,19 @@ def parse_moment(text: str, what: str = "date", date_format: str | None = None) 
     (``%d/%m/%Y %H:%M``), tried first; year-first dates are read under every format. ``auto`` or
     None: as above.
 
+    ``what`` is the field as the caller names it, one token: a column (``collected_at``), a
+    keyword term (``{collected}``, which each edge words its own way) or an option typed on the
+    command line (``--since``); the error's ``field`` is that name without its marks.
+
     Raises:
         InputError: not a date, an impossible one, or an ambiguous one. The message names
-            ``what`` and never quotes the text (a date of birth identifies a person).
+            ``what`` and never quotes the text (a date of birth identifies a person), except a
+            value typed as an option, echoed back to the one who typed it.
     """
     raw = text.strip()
+    field = what.strip("-{}")
     if what.startswith(_OPTION):
         what = f"{what} {raw!r}"  # typed as an option: echoed back to the one who typed it
-    field = what.split()[0].strip("-{}")
     chosen = check_date_format(date_format)
     if chosen is not None and "%" in chosen:
         try:

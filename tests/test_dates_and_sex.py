@@ -217,3 +217,16 @@ def test_trend_says_which_order_would_read_the_ambiguous_draws(
     assert report["unplaced"] == []
     draws = report["persons"][0]["draws"]
     assert [d["collected_at"] for d in draws] == ["2026-03-01", "2026-03-05", "2026-03-13"]
+
+
+@pytest.mark.parametrize(
+    ("what", "field"),
+    [("collected_at", "collected_at"), ("{collected}", "collected"), ("--since", "since")],
+)
+def test_a_date_error_names_its_field_as_data(what: str, field: str) -> None:
+    # The field is data on the error, whatever words the message uses (a value typed as an
+    # option or keyword is echoed in the message, a column's never is).
+    with pytest.raises(InputError) as caught:
+        parse_moment("2024-13-45", what)
+    assert caught.value.field == field
+    assert ("2024-13-45" in caught.value.message) == what.startswith(("--", "{"))
