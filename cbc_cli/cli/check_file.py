@@ -267,13 +267,13 @@ def _runner(
     with the command's options; ``more``: what only that kind takes (the wide run's sink).
     With ``csv`` (CSV output), the output's header is written first: the run writes the rows."""
     from cbc_cli import workers
-    from cbc_cli.writers.batch_writers import CsvWriter
+    from cbc_cli.writers.batch_writers import write_csv_header
 
     fast, columns, units = planned
     # The formula guard is for spreadsheets: CSV output only.
     formula_guard = options.formula_guard and csv
     if csv:
-        CsvWriter(
+        write_csv_header(
             out,
             fast.tab.header,
             fast.analytes,  # none for a long export: a row holds one result

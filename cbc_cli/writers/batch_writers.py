@@ -70,6 +70,24 @@ class JsonWriter:
         self.out.write("\n]}\n" if self.count else "]}\n")
 
 
+def write_csv_header(
+    out: TextIO,
+    header: list[str],
+    analytes: list[str],
+    scheme: Scheme,
+    *,
+    long: bool,
+    formula_guard: bool = True,
+    delimiter: str = ",",
+) -> None:
+    """The header of cbc's CSV output: the input's column names, then cbc's added columns
+    (:func:`added_columns`). The columnar runs write the rows that follow it themselves."""
+    # A column name is a cell like any other to a spreadsheet (both CSV paths write it here).
+    names = [inert(h) for h in header] if formula_guard else header
+    added = added_columns(header, analytes, scheme, long=long)
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerow([*names, *added])
+
+
 class CsvWriter:
     """The input columns unchanged and in order, then cbc's columns.
 
@@ -96,10 +114,15 @@ class CsvWriter:
         self.scheme = scheme
         self.long = long
         self.guard = formula_guard
-        added = added_columns(header, analytes, scheme, long=long)
-        # A column name is a cell like any other to a spreadsheet (both CSV paths write it here).
-        names = [inert(h) for h in header] if formula_guard else header
-        self.writer.writerow([*names, *added])
+        write_csv_header(
+            out,
+            header,
+            analytes,
+            scheme,
+            long=long,
+            formula_guard=formula_guard,
+            delimiter=delimiter,
+        )
 
     def _cells(self, cells: list[str]) -> list[str]:
         fitted = (cells + [""] * self.width)[: self.width]
