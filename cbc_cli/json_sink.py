@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from cbc_cli.columnar import ColumnarCsv
-    from cbc_cli.columnar.cells import _Split
+    from cbc_cli.columnar.cells import SplitChunk
 
 JSON_SHARE = 64
 """A full NDJSON run reads chunks of CHUNK_BYTES / JSON_SHARE: a record is about 120 times its
@@ -172,7 +172,7 @@ class JsonRecords:
         """A row the scalar path judged, as its NDJSON line."""
         return to_json(result) + "\n"
 
-    def slow_rows(self, chunk: _Split, slow: np.ndarray) -> np.ndarray:
+    def slow_rows(self, chunk: SplitChunk, slow: np.ndarray) -> np.ndarray:
         """The rows of a chunk this sink leaves to the scalar path, beyond ``slow`` (those the
         columnar rules leave to it); makes the pieces the other rows need."""
         import numpy as np
@@ -245,7 +245,7 @@ class JsonRecords:
         }
         return more
 
-    def lines(self, chunk: _Split, slow_rows: list[int], scalar: list[bytes]) -> bytes:
+    def lines(self, chunk: SplitChunk, slow_rows: list[int], scalar: list[bytes]) -> bytes:
         """A chunk's NDJSON lines: the rows ``slow_rows`` as the scalar path wrote them
         (``scalar``), the others assembled from pieces."""
         import numpy as np
@@ -326,7 +326,7 @@ class JsonRecords:
         result = interpret_panel(Panel({analyte: q}, patient), *self._rules())
         return _cut(result, _ANALYTES)[1]
 
-    def _pair_ids(self, chunk: _Split, fast: np.ndarray, n: int) -> np.ndarray:
+    def _pair_ids(self, chunk: SplitChunk, fast: np.ndarray, n: int) -> np.ndarray:
         """Each fast row's (sex text, age text) pair id, with its person and patient piece."""
         import numpy as np
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from cbc_cli.columnar.cells import Cells
 from cbc_cli.columnar.tables import (
-    _DENSE_PERSONS,
+    DENSE_PERSON_PAIRS,
 )
 
 
@@ -42,7 +42,7 @@ class Persons(Cells):
         sex_i, sexes = encoded("sex")
         age_i, ages = encoded("age")
         n_sexes, n_ages = len(sexes), len(ages)
-        if n_sexes * n_ages <= _DENSE_PERSONS:
+        if n_sexes * n_ages <= DENSE_PERSON_PAIRS:
             # The usual export: a few sex texts and ages. A table of every pair, filled as pairs
             # come, is looked up faster than hashed keys.
             table = self._person_table

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 from cbc_cli.columnar.rendering import Rendering
 from cbc_cli.columnar.tables import (
-    _ABSENT,
-    _NO_VALUES,
-    _SCALAR,
+    ABSENT_ANSWER,
+    NO_VALUES,
+    SCALAR_ANSWER,
     Verdict,
 )
 
@@ -53,7 +53,10 @@ class Rules(Rendering):
             cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
             q = cell.value(analyte, self.column_of[analyte], text, unit)
             # A lab's flag with the value ("9.1 L") is compared with cbc's by the scalar engine.
-            values.append(_SCALAR if cell.errors or cell.lab_flags else _ABSENT if q is None else q)
+            if cell.errors or cell.lab_flags:
+                values.append(SCALAR_ANSWER)
+            else:
+                values.append(ABSENT_ANSWER if q is None else q)
         return values
 
     def _derive(
@@ -70,7 +73,7 @@ class Rules(Rendering):
             texts = member[len(member) - len(inputs) :]
             given = {a: values[a][i] for a, i in zip(inputs, texts, strict=True)}
             out, _ = derive_counts({a: q for a, q in given.items() if isinstance(q, Quantity)})
-            derived.append(out.get(target, _ABSENT))
+            derived.append(out.get(target, ABSENT_ANSWER))
         return derived
 
     def _parts(
@@ -155,7 +158,7 @@ class Rules(Rendering):
             # sample has) is no value on every row.
             none = np.zeros(n, dtype=np.int64)
             inputs_ids = {a: ids.get(a, none) for a in inputs}
-            inputs_values = {a: values.get(a, _NO_VALUES) for a in inputs}
+            inputs_values = {a: values.get(a, NO_VALUES) for a in inputs}
             # A count not given is asked of engine.derive_counts, once per distinct set of the
             # values it derives from.
             given = parts.get(target)
@@ -198,7 +201,7 @@ class Rules(Rendering):
         verdicts: list[Verdict | None] = []
         for row in zip(*(ids for _, _, ids in columns), strict=True) if columns else []:
             # A value only the scalar path reads, or no value at all (it writes an error row).
-            if _SCALAR in row or not any(row):
+            if SCALAR_ANSWER in row or not any(row):
                 verdicts.append(None)
                 continue
             flags: dict[str, Flag | None] = {}
