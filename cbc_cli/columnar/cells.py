@@ -89,8 +89,8 @@ class Cells(Reading):
         else:
             lines = normal.split(b"\n")
             lines.pop()  # the chunk ends with a line end
-        ids = {c: self._vocabulary(c).encode(fields, c) for c in self._text_columns}
-        known = {c: len(self._vocabulary(c).texts) for c in self._text_columns}
+        ids = {c: self.vocabulary(c).encode(fields, c) for c in self._text_columns}
+        known = {c: len(self.vocabulary(c).texts) for c in self._text_columns}
         # A field starting with = + - @ TAB or CR may be made inert: the scalar path decides
         # exactly (numbers are left alone), so such rows go there.
         formula = formula_rows(fields, self.delim) if self.formula_guard else None

@@ -37,7 +37,7 @@ class Persons(Cells):
         def encoded(name: str) -> tuple[np.ndarray, list[str]]:
             if name not in ctx:
                 return np.zeros(n, dtype=np.int64), [""]
-            return ids[ctx[name]], self._vocabulary(ctx[name]).texts
+            return ids[ctx[name]], self.vocabulary(ctx[name]).texts
 
         sex_i, sexes = encoded("sex")
         age_i, ages = encoded("age")

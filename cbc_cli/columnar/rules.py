@@ -7,7 +7,7 @@ gathers the answers row by row; this module compares no value with any limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from cbc_cli.engine import (
@@ -39,7 +39,7 @@ from cbc_cli.columnar.tables import (
 class Rules(Rendering):
     """The rules of a columnar run, asked of the engine (see cbc_cli.columnar)."""
 
-    def _column_values(self, analyte: str, known: int) -> list[Quantity | int]:
+    def column_values(self, analyte: str, known: int) -> list[Quantity | int]:
         """For the first ``known`` texts of the analyte's column (as many as it had once the
         chunk being judged was split): each text read by the scalar path's cell reader, as
         a quantity, or the answer id it has without asking: 0 no value, 1 for the scalar path
@@ -47,7 +47,7 @@ class Rules(Rendering):
         values = self._values.setdefault(analyte, [])
         if len(values) >= known:
             return values
-        texts = self._vocabulary(self.index_of[analyte]).texts[len(values) : known]
+        texts = self.vocabulary(self.index_of[analyte]).texts[len(values) : known]
         unit = self.fast.tab.columns.header_units.get(analyte)
         for text in texts:
             cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
@@ -58,6 +58,10 @@ class Rules(Rendering):
             else:
                 values.append(ABSENT_ANSWER if q is None else q)
         return values
+
+    def values_read(self, analyte: str) -> Sequence[Quantity | int]:
+        """The values of the analyte's column read so far (see column_values), by text id."""
+        return self._values.get(analyte, [])
 
     def _derive(
         self,

@@ -164,7 +164,7 @@ class Sinks(Rules):
         if (person < 0).all():  # no row's sex and age could be read: no limits to judge by
             return self._scalar_lines(lines, first_line, tally)
         by_analyte = {a: ids[self.index_of[a]] for a in self.read}
-        values = {a: self._column_values(a, chunk.known[self.index_of[a]]) for a in self.read}
+        values = {a: self.column_values(a, chunk.known[self.index_of[a]]) for a in self.read}
         combo_ids = self.judge_rows(by_analyte, values, np.where(person >= 0, person, 0))
         outcomes = self._outcomes
         # The scalar path takes a row whose code says so (see _new_combos), an unreadable sex
@@ -265,7 +265,7 @@ class Sinks(Rules):
         have = self._value_json.get(analyte, np.empty(0, dtype=object))
         if len(have) >= known:
             return have
-        values = self._column_values(analyte, known)[len(have) : known]
+        values = self.column_values(analyte, known)[len(have) : known]
         more = np.empty(len(values), dtype=object)
         bound = np.zeros(len(values), dtype=bool)
         for j, q in enumerate(values):

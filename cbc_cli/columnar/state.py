@@ -124,7 +124,7 @@ class RunState(RunInputs):
     _person_by_signature: dict[tuple[object, ...], int] = field(default_factory=dict)
     """Person id by what chooses their ranges and criteria (see _person)."""
     _values: dict[str, list[Quantity | int]] = field(default_factory=dict)
-    """analyte -> each text of its column's vocabulary, read (see _column_values)."""
+    """analyte -> each text of its column's vocabulary, read (see column_values)."""
     _derived: dict[str, list[Quantity | int]] = field(default_factory=dict)
     """target -> the count derived from each distinct set of input texts (see _derive)."""
     _combos: KeyIndex = field(default_factory=KeyIndex)
@@ -245,5 +245,12 @@ class RunState(RunInputs):
         (see judge_rows and outcome), numbered from 0."""
         return int(self._outcomes.count)
 
-    def _vocabulary(self, column: int) -> Vocabulary:
+    def vocabulary(self, column: int) -> Vocabulary:
+        """The distinct texts met so far in column ``column`` (an analyte's, or the sex or age
+        column), by text id."""
         return self._vocabularies[column]
+
+    def derivation_inputs(self) -> list[tuple[str, ...]]:
+        """For each count engine.derive_counts can work out from the columns read, the analytes
+        it is worked out from (the WBC first), in the order of DERIVED_COUNTS."""
+        return [tuple(inputs) for inputs in self._derivations.values()]
