@@ -5,7 +5,7 @@ a single sample, and hands each result to a writer. Holds one sample at a time.
 
 Reader-neutral: :func:`run` serves every record reader (JSON, NDJSON, HL7 v2, FHIR, row-by-row
 CSV). The range table and the grading scheme keep their answers by class of persons
-(``RangeTable.select``, ``grading.choose_criterion``): a file's people have as many exact ages as
+(``RangeTable.select``, ``Scheme.choose_criterion``): a file's people have as many exact ages as
 birth dates, yet a run of adults asks the selection rules a handful of times.
 """
 

@@ -164,12 +164,12 @@ class Scheme:
     _classed: dict[tuple[object, ...], Grade | Criterion] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
-    """Memo of :func:`choose_criterion` by finding and class of persons (sex, and where the age
+    """Memo of :meth:`choose_criterion` by finding and class of persons (sex, and where the age
     lies among the age bounds of the finding's criteria)."""
     _by_age: dict[tuple[object, ...], Grade | Criterion] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
-    """Memo of :func:`choose_criterion` by finding, sex and exact age, for the answers that
+    """Memo of :meth:`choose_criterion` by finding, sex and exact age, for the answers that
     name the age (no criterion for it)."""
     _bounds: dict[str, AgeBounds] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -181,10 +181,33 @@ class Scheme:
         return [c for c in self.criteria if c.finding == finding]
 
     def cache_size(self) -> int:
-        """How many answers :func:`choose_criterion` keeps: one for each finding and class of
+        """How many answers :meth:`choose_criterion` keeps: one for each finding and class of
         persons asked about (alike in sex and the side of each of the finding's age bounds
         their age lies on), and one for each exact age whose answer names that age."""
         return len(self._classed) + len(self._by_age)
+
+    def choose_criterion(self, finding: str, patient: Patient) -> Grade | Criterion:
+        """The criterion that grades ``finding`` for this person, or a Grade(None) saying why
+        not."""
+        # Only the sex and where the age lies among the finding's age bounds choose a criterion
+        # (Patient.fits): persons alike in these get the same answer, whatever their exact ages.
+        bounds = self._bounds.get(finding)
+        if bounds is None:
+            criteria = self.criteria_for(finding)
+            bounds = AgeBounds(b for c in criteria for b in (c.age_from, c.age_to))
+            self._bounds[finding] = bounds
+        key = (finding, patient.sex, bounds.sides(patient.age))
+        chosen = self._classed.get(key)
+        if chosen is not None:
+            return chosen
+        exact = (finding, patient.sex, patient.age)
+        chosen = self._by_age.get(exact)
+        if chosen is None:
+            chosen, names_age = _choose_criterion(self, finding, patient)
+            cache, at = (self._by_age, exact) if names_age else (self._classed, key)
+            if len(cache) < 100_000:
+                cache[at] = chosen
+        return chosen
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -352,29 +375,6 @@ def load_scheme(scheme_id: str = DEFAULT_SCHEME) -> Scheme:
             hint="use one of " + ", ".join(SCHEMES),
         )
     return load_scheme_file(shipped_ranges_dir() / "grading" / f"{scheme_id}.toml")
-
-
-def choose_criterion(scheme: Scheme, finding: str, patient: Patient) -> Grade | Criterion:
-    """The criterion that grades ``finding`` for this person, or a Grade(None) saying why not."""
-    # Only the sex and where the age lies among the finding's age bounds choose a criterion
-    # (Patient.fits): persons alike in these get the same answer, whatever their exact ages.
-    bounds = scheme._bounds.get(finding)
-    if bounds is None:
-        criteria = scheme.criteria_for(finding)
-        bounds = AgeBounds(b for c in criteria for b in (c.age_from, c.age_to))
-        scheme._bounds[finding] = bounds
-    key = (finding, patient.sex, bounds.sides(patient.age))
-    chosen = scheme._classed.get(key)
-    if chosen is not None:
-        return chosen
-    exact = (finding, patient.sex, patient.age)
-    chosen = scheme._by_age.get(exact)
-    if chosen is None:
-        chosen, names_age = _choose_criterion(scheme, finding, patient)
-        cache, at = (scheme._by_age, exact) if names_age else (scheme._classed, key)
-        if len(cache) < 100_000:
-            cache[at] = chosen
-    return chosen
 
 
 def _choose_criterion(

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from cbc_cli.columnar import ColumnarCsv
-    from cbc_cli.columnar.cells import _Split
+    from cbc_cli.columnar.cells import SplitChunk
 
 JSON_SHARE = 64
 """A full NDJSON run reads chunks of CHUNK_BYTES / JSON_SHARE: a record is about 120 times its
@@ -172,7 +172,7 @@ class JsonRecords:
         """A row the scalar path judged, as its NDJSON line."""
         return to_json(result) + "\n"
 
-    def slow_rows(self, chunk: _Split, slow: np.ndarray) -> np.ndarray:
+    def slow_rows(self, chunk: SplitChunk, slow: np.ndarray) -> np.ndarray:
         """The rows of a chunk this sink leaves to the scalar path, beyond ``slow`` (those the
         columnar rules leave to it); makes the pieces the other rows need."""
         import numpy as np
@@ -187,7 +187,7 @@ class JsonRecords:
             present[a] = self._present[a].take(chunk.ids[column])
         # The engine's notes read a count derived from the WBC and a differential (or why it
         # was not), and a typed count set against the one derived, from several values at once.
-        for inputs in runner._derivations.values():
+        for inputs in runner.derivation_inputs():
             more |= np.logical_and.reduce([present[a] for a in inputs[:2]])
         fast = np.flatnonzero(~(slow | more))
         if not len(fast) or not self._read:
@@ -245,7 +245,7 @@ class JsonRecords:
         }
         return more
 
-    def lines(self, chunk: _Split, slow_rows: list[int], scalar: list[bytes]) -> bytes:
+    def lines(self, chunk: SplitChunk, slow_rows: list[int], scalar: list[bytes]) -> bytes:
         """A chunk's NDJSON lines: the rows ``slow_rows`` as the scalar path wrote them
         (``scalar``), the others assembled from pieces."""
         import numpy as np
@@ -286,7 +286,7 @@ class JsonRecords:
         have = self._present[analyte]
         if len(have) >= known:
             return
-        values = self.runner._column_values(analyte, known)[len(have) : known]
+        values = self.runner.column_values(analyte, known)[len(have) : known]
         more = np.fromiter((isinstance(q, Quantity) for q in values), dtype=bool)
         self._present[analyte] = np.concatenate([have, more])
         self._heads[analyte].extend([b""] * len(values))
@@ -300,7 +300,7 @@ class JsonRecords:
         than those of a patient of the same id gets an id of its own."""
         firsts = []
         for a in self._read:
-            values = self.runner._column_values(a, len(self.runner._values.get(a, [])))
+            values = self.runner.values_read(a)
             q = next((v for v in values if isinstance(v, Quantity)), None)
             if q is not None:  # the first value of the column: the same for every patient
                 firsts.append((a, q))
@@ -326,7 +326,7 @@ class JsonRecords:
         result = interpret_panel(Panel({analyte: q}, patient), *self._rules())
         return _cut(result, _ANALYTES)[1]
 
-    def _pair_ids(self, chunk: _Split, fast: np.ndarray, n: int) -> np.ndarray:
+    def _pair_ids(self, chunk: SplitChunk, fast: np.ndarray, n: int) -> np.ndarray:
         """Each fast row's (sex text, age text) pair id, with its person and patient piece."""
         import numpy as np
 
@@ -334,8 +334,8 @@ class JsonRecords:
         zeros = np.zeros(n, dtype=np.int64)
         sex = chunk.ids[self._sex] if self._sex is not None else zeros
         age = chunk.ids[self._age] if self._age is not None else zeros
-        sexes = runner._vocabulary(self._sex).texts if self._sex is not None else [""]
-        ages = runner._vocabulary(self._age).texts if self._age is not None else [""]
+        sexes = runner.vocabulary(self._sex).texts if self._sex is not None else [""]
+        ages = runner.vocabulary(self._age).texts if self._age is not None else [""]
         keys = (sex.take(fast).astype(np.uint64) << np.uint64(32)) | age.take(fast).astype(
             np.uint64
         )
@@ -367,7 +367,7 @@ class JsonRecords:
         for each value and person not seen before."""
         import numpy as np
 
-        values = self.runner._column_values(analyte, len(self._present[analyte]))
+        values = self.runner.column_values(analyte, len(self._present[analyte]))
         keys = (value_ids.astype(np.uint64) << np.uint64(32)) | person.astype(np.uint64)
 
         def new(keys: np.ndarray, _: np.ndarray) -> list[int]:
@@ -520,7 +520,7 @@ class JsonRecords:
         values = {
             a: q
             for a, v in value_ids.items()
-            if isinstance(q := self.runner._column_values(a, v + 1)[v], Quantity)
+            if isinstance(q := self.runner.column_values(a, v + 1)[v], Quantity)
         }
         return interpret_panel(Panel(values, self._patients[person]), *self._rules())
 

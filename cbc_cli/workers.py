@@ -123,10 +123,15 @@ class Worker(Generic[T]):
             view.release()
         return bytes(got)
 
-    def close(self) -> None:
-        """Stop the worker at once (it may be mid-chunk after an error or an interrupt)."""
+    def close_channels(self) -> None:
+        """Close the parent's end of the socket to the worker, without stopping it (a worker
+        forked later closes the copy it inherits, so that only the parent holds that end)."""
         self._answers.close()
         self._channel.close()
+
+    def close(self) -> None:
+        """Stop the worker at once (it may be mid-chunk after an error or an interrupt)."""
+        self.close_channels()
         with suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
         os.waitpid(self.pid, 0)
@@ -202,8 +207,7 @@ def _fork(
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
             parent_end.close()
             for sibling in siblings:  # else a sibling would not see the parent's end close
-                sibling._answers.close()
-                sibling._channel.close()
+                sibling.close_channels()
             _serve(work, learn, worker_end)
             code = 0
         finally:

@@ -290,6 +290,99 @@ def test_no_import_circle_in_cbc_cli() -> None:
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
 
 
+# --- private names stay in their module ----------------------------------------------------------
+
+# A namedtuple's public API starts with an underscore so as not to clash with its fields.
+_NAMEDTUPLE_API = {"_replace", "_fields", "_asdict", "_make", "_field_defaults"}
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _private_names_used(source: str, module: str = "") -> list[str]:
+    """Each private name (a leading underscore; no dunder) the code of ``module`` (a cbc_cli
+    module's name, or "" for code outside the package) imports from another cbc_cli module, or
+    reads off a module or name it imported from one, as "line: what"."""
+    package = module.rpartition(".")[0] if module else ""
+    found: list[tuple[int, int, str]] = []
+    imported: set[str] = set()  # local names of what came from a cbc_cli module
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            # `import cbc_cli.units` binds cbc_cli; `import cbc_cli.units as units`, units.
+            imported |= {
+                a.asname or "cbc_cli" for a in node.names if a.name.split(".")[0] == "cbc_cli"
+            }
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            if base.split(".")[0] != "cbc_cli" or base == module:
+                continue
+            for alias in node.names:
+                if _is_private(alias.name):
+                    found.append((node.lineno, node.col_offset, f"from {base} import {alias.name}"))
+                else:
+                    imported.add(alias.asname or alias.name)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or node.attr in _NAMEDTUPLE_API:
+            continue
+        owner = node.value
+        while isinstance(owner, ast.Attribute):
+            owner = owner.value
+        if _is_private(node.attr) and isinstance(owner, ast.Name) and owner.id in imported:
+            found.append((node.lineno, node.col_offset, ast.unparse(node)))
+    return [f"{line}: {what}" for line, _, what in sorted(found)]
+
+
+def test_the_check_for_private_names_sees_them() -> None:
+    code = (
+        "from cbc_cli.columnar.tables import Outcomes, _Grid\n"
+        "from . import _sibling\n"
+        "from cbc_cli import __version__, workers\n"
+        "from cbc_cli.grading import Scheme\n"
+        "import cbc_cli.units\n"
+        "import os\n"
+        "workers._CHUNK, Scheme._bounds, cbc_cli.units._table, Outcomes().pool\n"
+        "Scheme()._bounds, os._exit, self._own, Outcomes._replace\n"
+    )
+    assert _private_names_used(code, "cbc_cli.columnar.cells") == [
+        "1: from cbc_cli.columnar.tables import _Grid",
+        "2: from cbc_cli.columnar import _sibling",
+        "7: workers._CHUNK",
+        "7: Scheme._bounds",
+        "7: cbc_cli.units._table",
+    ]
+    # A module's own names are its own (an import of itself is no import of another's).
+    assert _private_names_used("from cbc_cli.grading import _OPS\n", "cbc_cli.grading") == []
+
+
+def test_no_module_imports_a_private_name_of_another() -> None:
+    # A name used by another module is part of its module's interface: it has no underscore.
+    found = [
+        f"{path.relative_to(ROOT.parent)}:{use}"
+        for name, path in sorted(_modules().items())
+        for use in _private_names_used(path.read_text(encoding="utf-8"), name)
+    ]
+    assert found == [], "make these names public (no underscore) or keep them in their module"
+
+
+def test_no_test_imports_a_private_name_of_cbc_cli() -> None:
+    # Tests use cbc_cli as its other modules do. (Those that read a third-party library's
+    # private handles, Dask's and PySpark's, read no cbc_cli name.)
+    top = ROOT.parent
+    paths = sorted((top / "tests").rglob("*.py")) + sorted((top / "benchmarks").rglob("*.py"))
+    found = [
+        f"{path.relative_to(top)}:{use}"
+        for path in paths
+        for use in _private_names_used(path.read_text(encoding="utf-8"))
+    ]
+    assert found == [], "test cbc_cli through its public names"
+
+
 def test_pure_core_imports_no_ui_io_or_edge_module() -> None:
     modules = _modules()
     known = set(modules)

@@ -341,9 +341,9 @@ def test_outcomes_give_back_each_tail_and_extra_as_given(
     they were given (their order, length and empty pieces kept), however they were batched."""
     import numpy as np
 
-    from cbc_cli.columnar.tables import _Outcomes
+    from cbc_cli.columnar.tables import Outcomes
 
-    outcomes = _Outcomes()
+    outcomes = Outcomes()
     for start in range(0, len(items), 37):
         batch = items[start : start + 37]
         ids = outcomes.extend(

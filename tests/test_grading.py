@@ -20,7 +20,6 @@ from cbc_cli.grading import (
     SCHEMES,
     Criterion,
     Grade,
-    choose_criterion,
     grade_value,
     guard,
     load_scheme,
@@ -30,7 +29,7 @@ from cbc_cli.units import to_canonical
 
 
 def criterion(scheme: str, finding: str, patient: Patient | None = None) -> Criterion:
-    chosen = choose_criterion(load_scheme(scheme), finding, patient or Patient())
+    chosen = load_scheme(scheme).choose_criterion(finding, patient or Patient())
     assert isinstance(chosen, Criterion), chosen
     return chosen
 
@@ -405,7 +404,7 @@ def test_daids_adult_hemoglobin_by_sex(value: float, male: int, female: int) -> 
 
 
 def test_daids_adult_hemoglobin_needs_sex() -> None:
-    outcome = choose_criterion(load_scheme("daids21"), "anemia", Patient(age=parse_age("30")))
+    outcome = load_scheme("daids21").choose_criterion("anemia", Patient(age=parse_age("30")))
     assert isinstance(outcome, Grade)
     assert outcome.grade is None
     assert outcome.note is not None
@@ -419,7 +418,7 @@ def test_daids_child_hemoglobin_does_not_need_sex() -> None:
 
 @pytest.mark.parametrize("age", ["3", "5", "0", "18m"])
 def test_daids_lymphocytes_cannot_grade_at_five_or_younger(age: str) -> None:
-    outcome = choose_criterion(load_scheme("daids21"), "lymphopenia", Patient(age=parse_age(age)))
+    outcome = load_scheme("daids21").choose_criterion("lymphopenia", Patient(age=parse_age(age)))
     assert isinstance(outcome, Grade)
     assert outcome.grade is None
     assert outcome.note is not None
@@ -430,11 +429,11 @@ def test_daids_lymphocytes_older_than_five_whole_years() -> None:
     scheme = load_scheme("daids21")
     day_before = Age.from_dates(date(2018, 3, 10), date(2024, 3, 9))  # 5 y 364 d
     sixth_birthday = Age.from_dates(date(2018, 3, 10), date(2024, 3, 10))
-    assert isinstance(choose_criterion(scheme, "lymphopenia", Patient(age=day_before)), Grade)
-    crit = choose_criterion(scheme, "lymphopenia", Patient(age=sixth_birthday))
+    assert isinstance(scheme.choose_criterion("lymphopenia", Patient(age=day_before)), Grade)
+    crit = scheme.choose_criterion("lymphopenia", Patient(age=sixth_birthday))
     assert isinstance(crit, Criterion)
     assert isinstance(
-        choose_criterion(scheme, "lymphopenia", Patient(age=parse_age("6"))), Criterion
+        scheme.choose_criterion("lymphopenia", Patient(age=parse_age("6"))), Criterion
     )
 
 
@@ -454,14 +453,14 @@ def test_daids_neutrophils_by_age_in_days(days: int, band_start: str, grade_at_1
     scheme = load_scheme("daids21")
     born = date(2024, 2, 25)
     for age in (parse_age(f"{days}d"), Age.from_dates(born, born + timedelta(days=days))):
-        crit = choose_criterion(scheme, "neutropenia", Patient(age=age))
+        crit = scheme.choose_criterion("neutropenia", Patient(age=age))
         assert isinstance(crit, Criterion)
         assert str(crit.age_from) == band_start
         assert grade_value(crit, 1.4, None, None).grade == grade_at_1_4
 
 
 def test_daids_needs_a_precise_age_for_newborn_bands() -> None:
-    outcome = choose_criterion(load_scheme("daids21"), "neutropenia", Patient(age=parse_age("0")))
+    outcome = load_scheme("daids21").choose_criterion("neutropenia", Patient(age=parse_age("0")))
     assert isinstance(outcome, Grade)
     assert outcome.grade is None
     assert outcome.note is not None

@@ -1,4 +1,4 @@
-"""Answers kept by class of persons: RangeTable.select and grading.choose_criterion.
+"""Answers kept by class of persons: RangeTable.select and Scheme.choose_criterion.
 
 Both keep each answer for everyone alike in what can change it (sex, conditions, and the side of
 each age bound their age lies on, age.AgeBounds), not for each exact age. These tests hold the
@@ -21,7 +21,6 @@ from cbc_cli.grading import (
     SCHEMES,
     Criterion,
     Grade,
-    choose_criterion,
     load_scheme_file,
 )
 from cbc_cli.panel import Patient
@@ -193,9 +192,9 @@ def test_kept_criteria_are_the_criteria_chosen_afresh(person: Patient, other: Ag
         findings = {c.finding for c in scheme.criteria} | set(scheme.not_graded) | {"unknown"}
         for finding in sorted(findings):
             for someone in before:
-                choose_criterion(scheme, finding, someone)
-            kept = choose_criterion(scheme, finding, person)
-            assert kept == choose_criterion(fresh, finding, person)
+                scheme.choose_criterion(finding, someone)
+            kept = scheme.choose_criterion(finding, person)
+            assert kept == fresh.choose_criterion(finding, person)
 
 
 def _women(count: int) -> list[Patient]:
@@ -228,7 +227,7 @@ def test_many_exact_ages_in_one_band_keep_one_criterion() -> None:
     """DAIDS v2.1 grades anemia from 13 years by sex: 500 adult women keep one chosen
     criterion, the one for females from 13 years."""
     scheme = load_scheme_file(shipped_ranges_dir() / "grading" / "daids21.toml")
-    chosen = {choose_criterion(scheme, "anemia", woman) for woman in _women(500)}
+    chosen = {scheme.choose_criterion("anemia", woman) for woman in _women(500)}
     assert scheme.cache_size() == 1
     (criterion,) = chosen
     assert isinstance(criterion, Criterion)
@@ -247,7 +246,7 @@ def test_an_answer_that_names_the_age_is_not_shared_by_other_ages() -> None:
     scheme = dataclasses.replace(SCHEME_OBJECTS["daids21"])
     for years in (3, 4, 5):  # DAIDS v2.1 grades lymphocytes from 6 years only
         child = Patient(age=Age.from_dates(collected.replace(year=2024 - years), collected))
-        outcome = choose_criterion(scheme, "lymphopenia", child)
+        outcome = scheme.choose_criterion("lymphopenia", child)
         assert isinstance(outcome, Grade)
         assert outcome.grade is None
         assert outcome.note == (

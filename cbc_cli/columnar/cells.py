@@ -31,7 +31,7 @@ _FORMULA_BYTES = "".join(FORMULA_START).encode()
 
 
 @dataclass
-class _Split:
+class SplitChunk:
     """A chunk as the splitting stage leaves it."""
 
     normal: bytes
@@ -55,31 +55,31 @@ class _Split:
 class Cells(Reading):
     """The splitting stage of a columnar run (see cbc_cli.columnar)."""
 
-    def _split_chunk(self, body: bytes, first_line: int) -> _Split:
+    def _split_chunk(self, body: bytes, first_line: int) -> SplitChunk:
         """The splitting stage: line ends made LF, then, for a chunk the columnar rules can
         take, its lines, the text id of each row's cell in each column read, and the rows with a
         formula-looking field; any other chunk is left whole for the scalar reader. Writes only
         the vocabularies (the rules never do)."""
         if not body.endswith((b"\n", b"\r")):
-            return _Split(b"", first_line, long=body)  # a line past the limit
+            return SplitChunk(b"", first_line, long=body)  # a line past the limit
         normal = body.replace(b"\r\n", b"\n") if b"\r" in body else body
         if b"\r" in normal:
             normal = normal.replace(b"\r", b"\n")
-            return _Split(normal, first_line)
+            return SplitChunk(normal, first_line)
         if b"\x00" in normal:
-            return _Split(normal, first_line)  # bytes to refuse
+            return SplitChunk(normal, first_line)  # bytes to refuse
         from cbc_cli.splitter import split
 
         fields = split(normal, self.fast.raw_width, self.delim)
         if fields is None:  # not one row per line
-            return _Split(normal, first_line)
+            return SplitChunk(normal, first_line)
         if (fields.data >= 0x80).any() and not is_utf8(normal):
-            return _Split(normal, first_line)  # Latin-1 lines: decoded one by one
+            return SplitChunk(normal, first_line)  # Latin-1 lines: decoded one by one
         if has_blank_rows(fields, self.delim):
             # A row of empty fields: the csv reader skips it as blank.
-            return _Split(normal, first_line)
+            return SplitChunk(normal, first_line)
         if len(normal) > self.limits.field and has_field_longer(fields, self.limits.field):
-            return _Split(normal, first_line)  # the scalar reader makes such rows error rows
+            return SplitChunk(normal, first_line)  # the scalar reader makes such rows error rows
         lines: Sequence[bytes]
         if self.sink in ("summary", "brief"):
             # These write no input line: only the rows the scalar path takes are read, cut from
@@ -89,8 +89,8 @@ class Cells(Reading):
         else:
             lines = normal.split(b"\n")
             lines.pop()  # the chunk ends with a line end
-        ids = {c: self._vocabulary(c).encode(fields, c) for c in self._text_columns}
-        known = {c: len(self._vocabulary(c).texts) for c in self._text_columns}
+        ids = {c: self.vocabulary(c).encode(fields, c) for c in self._text_columns}
+        known = {c: len(self.vocabulary(c).texts) for c in self._text_columns}
         # A field starting with = + - @ TAB or CR may be made inert: the scalar path decides
         # exactly (numbers are left alone), so such rows go there.
         formula = formula_rows(fields, self.delim) if self.formula_guard else None
@@ -100,7 +100,7 @@ class Cells(Reading):
             starts, ends = fields.start(column).tolist(), fields.end(column).tolist()
             sample_ids = _json_ids([normal[a:b] for a, b in zip(starts, ends, strict=True)])
         # The lines are all the rules need of the bytes: the chunk is kept only as ChunkLines.
-        return _Split(b"", first_line, lines, ids, known, formula, sample_ids=sample_ids)
+        return SplitChunk(b"", first_line, lines, ids, known, formula, sample_ids=sample_ids)
 
 
 class ChunkLines(Sequence[bytes]):

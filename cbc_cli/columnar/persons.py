@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from cbc_cli.columnar.cells import Cells
 from cbc_cli.columnar.tables import (
-    _DENSE_PERSONS,
+    DENSE_PERSON_PAIRS,
 )
 
 
@@ -37,12 +37,12 @@ class Persons(Cells):
         def encoded(name: str) -> tuple[np.ndarray, list[str]]:
             if name not in ctx:
                 return np.zeros(n, dtype=np.int64), [""]
-            return ids[ctx[name]], self._vocabulary(ctx[name]).texts
+            return ids[ctx[name]], self.vocabulary(ctx[name]).texts
 
         sex_i, sexes = encoded("sex")
         age_i, ages = encoded("age")
         n_sexes, n_ages = len(sexes), len(ages)
-        if n_sexes * n_ages <= _DENSE_PERSONS:
+        if n_sexes * n_ages <= DENSE_PERSON_PAIRS:
             # The usual export: a few sex texts and ages. A table of every pair, filled as pairs
             # come, is looked up faster than hashed keys.
             table = self._person_table

@@ -31,18 +31,19 @@ _HOLE = "\x00"
 _HOLE_JSON = b'"\\u0000"'
 
 
-_BRIEF_HEAD = b'{"sample_id":'
+BRIEF_BEFORE_ID = b'{"sample_id":'
+"""The piece of a brief record before its sample id (brief_record)."""
 
 
-_BRIEF_LINE = b',"line":'
-"""The pieces of a brief record before its sample id and before its line (brief_record)."""
+BRIEF_BEFORE_LINE = b',"line":'
+"""The piece of a brief record between its sample id and its line (brief_record)."""
 
 
 class Rendering(Persons):
     """The sinks' side of a new combination of answers (see cbc_cli.columnar)."""
 
     def _sink_outcomes(self, verdicts: list[Verdict | None]) -> list[tuple[Any, ...]] | None:
-        """For new combinations, what the brief or summary sink needs (see _Outcomes.extra):
+        """For new combinations, what the brief or summary sink needs (see Outcomes.extra):
         nothing for one the scalar path takes."""
         if self.sink not in ("brief", "summary") and not self.count_summary:
             return None
@@ -95,7 +96,7 @@ class Rendering(Persons):
             analytes=analytes,
         )
         cut = (dumps(record) + "\n").encode("utf-8").split(_HOLE_JSON)
-        if cut[:2] != [_BRIEF_HEAD, _BRIEF_LINE] or len(cut) != 3 + len(analytes):
+        if cut[:2] != [BRIEF_BEFORE_ID, BRIEF_BEFORE_LINE] or len(cut) != 3 + len(analytes):
             raise RuntimeError("the brief record's fields are not in the order assembled here")
         slots = [b""] * (len(self.read) + 1)
         present = [j for j, a in enumerate(self.read) if a in flags]

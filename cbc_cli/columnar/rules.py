@@ -7,7 +7,7 @@ gathers the answers row by row; this module compares no value with any limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from cbc_cli.engine import (
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 from cbc_cli.columnar.rendering import Rendering
 from cbc_cli.columnar.tables import (
-    _ABSENT,
-    _NO_VALUES,
-    _SCALAR,
+    ABSENT_ANSWER,
+    NO_VALUES,
+    SCALAR_ANSWER,
     Verdict,
 )
 
@@ -39,7 +39,7 @@ from cbc_cli.columnar.tables import (
 class Rules(Rendering):
     """The rules of a columnar run, asked of the engine (see cbc_cli.columnar)."""
 
-    def _column_values(self, analyte: str, known: int) -> list[Quantity | int]:
+    def column_values(self, analyte: str, known: int) -> list[Quantity | int]:
         """For the first ``known`` texts of the analyte's column (as many as it had once the
         chunk being judged was split): each text read by the scalar path's cell reader, as
         a quantity, or the answer id it has without asking: 0 no value, 1 for the scalar path
@@ -47,14 +47,21 @@ class Rules(Rendering):
         values = self._values.setdefault(analyte, [])
         if len(values) >= known:
             return values
-        texts = self._vocabulary(self.index_of[analyte]).texts[len(values) : known]
+        texts = self.vocabulary(self.index_of[analyte]).texts[len(values) : known]
         unit = self.fast.tab.columns.header_units.get(analyte)
         for text in texts:
             cell = CellReader(None, decimal_comma=self.fast.tab.decimal_comma)
             q = cell.value(analyte, self.column_of[analyte], text, unit)
             # A lab's flag with the value ("9.1 L") is compared with cbc's by the scalar engine.
-            values.append(_SCALAR if cell.errors or cell.lab_flags else _ABSENT if q is None else q)
+            if cell.errors or cell.lab_flags:
+                values.append(SCALAR_ANSWER)
+            else:
+                values.append(ABSENT_ANSWER if q is None else q)
         return values
+
+    def values_read(self, analyte: str) -> Sequence[Quantity | int]:
+        """The values of the analyte's column read so far (see column_values), by text id."""
+        return self._values.get(analyte, [])
 
     def _derive(
         self,
@@ -70,7 +77,7 @@ class Rules(Rendering):
             texts = member[len(member) - len(inputs) :]
             given = {a: values[a][i] for a, i in zip(inputs, texts, strict=True)}
             out, _ = derive_counts({a: q for a, q in given.items() if isinstance(q, Quantity)})
-            derived.append(out.get(target, _ABSENT))
+            derived.append(out.get(target, ABSENT_ANSWER))
         return derived
 
     def _parts(
@@ -155,7 +162,7 @@ class Rules(Rendering):
             # sample has) is no value on every row.
             none = np.zeros(n, dtype=np.int64)
             inputs_ids = {a: ids.get(a, none) for a in inputs}
-            inputs_values = {a: values.get(a, _NO_VALUES) for a in inputs}
+            inputs_values = {a: values.get(a, NO_VALUES) for a in inputs}
             # A count not given is asked of engine.derive_counts, once per distinct set of the
             # values it derives from.
             given = parts.get(target)
@@ -198,7 +205,7 @@ class Rules(Rendering):
         verdicts: list[Verdict | None] = []
         for row in zip(*(ids for _, _, ids in columns), strict=True) if columns else []:
             # A value only the scalar path reads, or no value at all (it writes an error row).
-            if _SCALAR in row or not any(row):
+            if SCALAR_ANSWER in row or not any(row):
                 verdicts.append(None)
                 continue
             flags: dict[str, Flag | None] = {}

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 from cbc_cli.columnar.reading import line_count
 from cbc_cli.columnar.sinks import Sinks
-from cbc_cli.columnar.state import _Tally
+from cbc_cli.columnar.state import ChunkTally
 from cbc_cli.columnar.tables import (
-    _Learned,
+    LearnedCombination,
 )
 
 
@@ -96,7 +96,7 @@ class ColumnarCsv(Sinks):
         from cbc_cli import workers
 
         batch = self._take(chunks, self.jobs)
-        pool: list[workers.Worker[_Tally]] = []
+        pool: list[workers.Worker[ChunkTally]] = []
         if len(batch) > 1:
             # Each worker tells what it met first, for the others to learn (one-word keys only:
             # longer ones are chained by ids of each process's own).
@@ -119,7 +119,7 @@ class ColumnarCsv(Sinks):
 
     def _answer_as_they_come(
         self,
-        pool: list[Worker[_Tally]],
+        pool: list[Worker[ChunkTally]],
         batch: list[tuple[int, bytes]],
         chunks: Iterator[bytes],
         shared: _Sharing,
@@ -149,16 +149,16 @@ class ColumnarCsv(Sinks):
 
         from cbc_cli.workers import WorkerError
 
-        done: dict[int, tuple[bytes, _Tally] | Exception] = {}  # chunk place -> its answer
+        done: dict[int, tuple[bytes, ChunkTally] | Exception] = {}  # chunk place -> its answer
         # Worker pid -> the places of the chunks it holds, in the order it answers them.
         holding: dict[int, deque[int]] = {worker.pid: deque() for worker in pool}
         # Worker pid -> a chunk too large to queue, with its news and place: it is sent once
         # the worker's hands are empty.
-        deferred: dict[int, tuple[tuple[int, bytes], list[_Learned] | None, int]] = {}
+        deferred: dict[int, tuple[tuple[int, bytes], list[LearnedCombination] | None, int]] = {}
         written = sent = 0  # sent: the chunks given a place (sent, or deferred)
         failed: int | None = None  # the place of the first chunk that failed
 
-        def give(worker: Worker[_Tally]) -> None:
+        def give(worker: Worker[ChunkTally]) -> None:
             """Send ``worker`` chunks until it holds two, or the next would not fit queued."""
             nonlocal sent, failed
             places = holding[worker.pid]
@@ -198,7 +198,7 @@ class ColumnarCsv(Sinks):
                 self._absorb(*answer, progress)
                 written += 1
 
-        def take(worker: Worker[_Tally], *, more: bool) -> None:
+        def take(worker: Worker[ChunkTally], *, more: bool) -> None:
             """The answer ``worker`` has begun to send, into ``done``; then, with ``more``,
             its next chunk (which may wait on the input)."""
             nonlocal failed
@@ -242,7 +242,7 @@ class ColumnarCsv(Sinks):
                     if written == sent:
                         return
                     for key, _ in answering.select():
-                        take(cast("Worker[_Tally]", key.fileobj), more=True)
+                        take(cast("Worker[ChunkTally]", key.fileobj), more=True)
             except KeyboardInterrupt:
                 # Mostly met while this process waits on a quiet input: answers that came
                 # meanwhile are written too (workers ignore the interrupt and finish their
@@ -250,10 +250,10 @@ class ColumnarCsv(Sinks):
                 with contextlib.suppress(Exception):
                     while failed is None and (ready := answering.select(timeout=0)):
                         for key, _ in ready:
-                            take(cast("Worker[_Tally]", key.fileobj), more=False)
+                            take(cast("Worker[ChunkTally]", key.fileobj), more=False)
                 raise
 
-    def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, _Tally]:
+    def judge_chunk(self, first_line: int, body: bytes) -> tuple[bytes, ChunkTally]:
         """One chunk, split and judged: its output lines and what it adds to the run's tally
         (in a worker, with the combinations of answers it met first: see learn)."""
         data, tally = self._process(self._split_chunk(body, first_line))
@@ -261,7 +261,7 @@ class ColumnarCsv(Sinks):
             tally.learned = self._news()
         return data, tally
 
-    def _news(self) -> list[_Learned]:
+    def _news(self) -> list[LearnedCombination]:
         """The combinations met since the last call (or learn), as the other processes learn
         them."""
         o, start = self._outcomes, self._told
@@ -278,7 +278,7 @@ class ColumnarCsv(Sinks):
             for i in range(start, o.count)
         ]
 
-    def learn(self, learned: list[_Learned]) -> None:
+    def learn(self, learned: list[LearnedCombination]) -> None:
         """Take in combinations of answers another process met (each with the outcome the
         engine gave it there), so that this one never asks engine.decide about them again. A
         row's key is worked out from the engine's answers alone (see _answer_id), so it means
@@ -299,7 +299,9 @@ class ColumnarCsv(Sinks):
         self._combos.ids(keys, new)
         self._told = self._outcomes.count
 
-    def _absorb(self, data: bytes, tally: _Tally, progress: Callable[[int], None] | None) -> None:
+    def _absorb(
+        self, data: bytes, tally: ChunkTally, progress: Callable[[int], None] | None
+    ) -> None:
         """Write a judged chunk's lines and add its tally to the run's."""
         self._write(data)
         self.written_through = tally.last_line
@@ -328,7 +330,7 @@ class _Sharing:
 
     def __init__(self, workers: int) -> None:
         self._workers = workers
-        self._met: list[tuple[int, _Learned]] = []
+        self._met: list[tuple[int, LearnedCombination]] = []
         """Each combination with the worker that told it, in the order told, from the first one
         some worker has not been sent (those before are dropped: they grow with the input)."""
         self._dropped = 0
@@ -340,7 +342,7 @@ class _Sharing:
         self._heard: dict[int, int] = {}
         """Worker -> how many of the combinations told it has been sent (or told itself)."""
 
-    def add(self, worker: int, tally: _Tally) -> None:
+    def add(self, worker: int, tally: ChunkTally) -> None:
         """What ``worker`` met while judging the chunk of ``tally`` (taken off the tally)."""
         for item in tally.learned:
             if item[0] not in self._keys:
@@ -348,7 +350,7 @@ class _Sharing:
                 self._met.append((worker, item))
         tally.learned = []
 
-    def news(self, worker: int) -> list[_Learned] | None:
+    def news(self, worker: int) -> list[LearnedCombination] | None:
         """What the other workers met since ``worker`` last heard; None for nothing."""
         start = self._heard.get(worker, 0) - self._dropped
         told = self._dropped + len(self._met)

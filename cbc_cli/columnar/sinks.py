@@ -33,22 +33,22 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-from cbc_cli.columnar.cells import _Split
-from cbc_cli.columnar.rendering import _BRIEF_HEAD, _BRIEF_LINE
+from cbc_cli.columnar.cells import SplitChunk
+from cbc_cli.columnar.rendering import BRIEF_BEFORE_ID, BRIEF_BEFORE_LINE
 from cbc_cli.columnar.rules import Rules
-from cbc_cli.columnar.state import _Tally
+from cbc_cli.columnar.state import ChunkTally
 from cbc_cli.columnar.tables import (
-    _Outcomes,
+    Outcomes,
 )
 
 
 class Sinks(Rules):
     """The output stage of a columnar run (see cbc_cli.columnar)."""
 
-    def _process(self, chunk: _Split) -> tuple[bytes, _Tally]:
+    def _process(self, chunk: SplitChunk) -> tuple[bytes, ChunkTally]:
         """The output lines for one split chunk, and what they add to the run's tally."""
         counts = self.sink == "summary" or self.count_summary
-        tally = _Tally(summary=BatchSummary() if counts else None)
+        tally = ChunkTally(summary=BatchSummary() if counts else None)
         said = len(self.source.warnings)
         if chunk.long is not None:
             text = long_line(chunk.long, self.source)
@@ -74,13 +74,13 @@ class Sinks(Rules):
         self.out.flush()
         raw.write(data)
 
-    def _scalar_chunk(self, normal: bytes, first_line: int, tally: _Tally) -> bytes:
+    def _scalar_chunk(self, normal: bytes, first_line: int, tally: ChunkTally) -> bytes:
         raw_lines = normal.split(b"\n")
         raw_lines.pop()
         texts = [decode_line(raw, self.source) + "\n" for raw in raw_lines]
         return self._scalar_texts(texts, first_line, tally)
 
-    def _scalar_texts(self, texts: list[str], first_line: int, tally: _Tally) -> bytes:
+    def _scalar_texts(self, texts: list[str], first_line: int, tally: ChunkTally) -> bytes:
         """The output lines of the scalar reader and engine for these lines."""
         tab = read_tabular(
             iter([self.fast.header_text + "\n", *texts]),
@@ -114,7 +114,7 @@ class Sinks(Rules):
         fitted = (cells + [""] * width)[:width]
         return [inert(c) for c in fitted] if self.formula_guard else fitted
 
-    def _scalar_line(self, line_no: int, text: str, tally: _Tally) -> str:
+    def _scalar_line(self, line_no: int, text: str, tally: ChunkTally) -> str:
         """The output of one line by the scalar reader and engine, its line end included."""
         cells = next(csv.reader([text], delimiter=self.delim))
         record = wide_record(line_no, cells, self.fast.tab)
@@ -131,14 +131,14 @@ class Sinks(Rules):
         return buf.getvalue()
 
     @staticmethod
-    def _count_summary(result: Result, tally: _Tally) -> None:
+    def _count_summary(result: Result, tally: ChunkTally) -> None:
         """Count a result from the scalar engine into the chunk's summary, when it keeps one."""
         if tally.summary is not None:
             tally.summary.add(result)
             if tally.first is None:
                 tally.first = result
 
-    def _sink_text(self, result: Result, tally: _Tally) -> str:
+    def _sink_text(self, result: Result, tally: ChunkTally) -> str:
         """What a brief or summary run makes of one result from the scalar engine."""
         if tally.summary is not None:
             tally.summary.add(result)
@@ -149,13 +149,13 @@ class Sinks(Rules):
             return str(self.json_records.scalar_text(result))
         return brief_json(result) + "\n"
 
-    def _scalar_lines(self, lines: Sequence[bytes], first_line: int, tally: _Tally) -> bytes:
+    def _scalar_lines(self, lines: Sequence[bytes], first_line: int, tally: ChunkTally) -> bytes:
         return b"".join(
             self._scalar_line(first_line + i, raw.decode("utf-8"), tally).encode("utf-8")
             for i, raw in enumerate(lines)
         )
 
-    def _columnar(self, chunk: _Split, tally: _Tally) -> bytes:
+    def _columnar(self, chunk: SplitChunk, tally: ChunkTally) -> bytes:
         import numpy as np
 
         lines, first_line, ids = chunk.lines or [], chunk.first_line, chunk.ids
@@ -164,7 +164,7 @@ class Sinks(Rules):
         if (person < 0).all():  # no row's sex and age could be read: no limits to judge by
             return self._scalar_lines(lines, first_line, tally)
         by_analyte = {a: ids[self.index_of[a]] for a in self.read}
-        values = {a: self._column_values(a, chunk.known[self.index_of[a]]) for a in self.read}
+        values = {a: self.column_values(a, chunk.known[self.index_of[a]]) for a in self.read}
         combo_ids = self.judge_rows(by_analyte, values, np.where(person >= 0, person, 0))
         outcomes = self._outcomes
         # The scalar path takes a row whose code says so (see _new_combos), an unreadable sex
@@ -220,7 +220,7 @@ class Sinks(Rules):
         return b"".join(out)
 
     def _brief_lines(
-        self, chunk: _Split, combo_ids: np.ndarray, slow_rows: list[int], scalar: list[bytes]
+        self, chunk: SplitChunk, combo_ids: np.ndarray, slow_rows: list[int], scalar: list[bytes]
     ) -> bytes:
         """A chunk's brief records, each assembled from pieces: its sample id and line, then
         by turns its combination's pieces (see _brief_pieces) and the JSON of each value."""
@@ -230,15 +230,15 @@ class Sinks(Rules):
         n, k = len(lines), len(self.read)
         width = 2 * k + 5  # head, id, ',"line":', line, then k (piece, value) pairs, the tail
         out: list[bytes] = [b""] * (width * n)
-        out[0::width] = [_BRIEF_HEAD] * n
+        out[0::width] = [BRIEF_BEFORE_ID] * n
         out[1::width] = chunk.sample_ids or [b"null"] * n
-        out[2::width] = [_BRIEF_LINE] * n
+        out[2::width] = [BRIEF_BEFORE_LINE] * n
         first = chunk.first_line
         numbers = np.arange(first, first + n).astype(bytes)
         out[3::width] = numbers.tolist()
         # Each record's length, counted from the lengths of its pieces (see join_parts).
         size = np.char.str_len(numbers).astype(np.int64)
-        size += len(_BRIEF_HEAD) + len(_BRIEF_LINE)
+        size += len(BRIEF_BEFORE_ID) + len(BRIEF_BEFORE_LINE)
         size += np.fromiter(map(len, out[1::width]), dtype=np.int64, count=n)
         # Each row's pieces as pool ids (rows x (k + 1)), then each column's pieces gathered.
         pieces, pool = self._outcomes.pieces(combo_ids, k + 1), self._outcomes.pool
@@ -265,7 +265,7 @@ class Sinks(Rules):
         have = self._value_json.get(analyte, np.empty(0, dtype=object))
         if len(have) >= known:
             return have
-        values = self._column_values(analyte, known)[len(have) : known]
+        values = self.column_values(analyte, known)[len(have) : known]
         more = np.empty(len(values), dtype=object)
         bound = np.zeros(len(values), dtype=bool)
         for j, q in enumerate(values):
@@ -311,7 +311,7 @@ def join_parts(parts: list[bytes], total: int | None = None) -> bytes:
 
 
 def _count_fast(
-    summary: BatchSummary, outcomes: _Outcomes, fast_ids: np.ndarray, per_urgency: list[int]
+    summary: BatchSummary, outcomes: Outcomes, fast_ids: np.ndarray, per_urgency: list[int]
 ) -> None:
     """Count the rows the columnar rules judged (by outcome id) into the summary."""
     import numpy as np

@@ -1,7 +1,7 @@
 """What a columnar run holds, and its setting up: what every columnar run is given (RunInputs,
 shared with the long layout's run, cbc_cli.columnar_long), the sink, the vocabularies of the
 columns read, and the answer tables kept across chunks; what one chunk adds to the run's
-statistics (_Tally).
+statistics (ChunkTally).
 """
 
 from __future__ import annotations
@@ -40,13 +40,13 @@ if TYPE_CHECKING:
 
 from cbc_cli.columnar.plan import FastPlan
 from cbc_cli.columnar.tables import (
-    _answer_bits,
-    _empty_table,
-    _Judged,
-    _Keys,
-    _Learned,
-    _Outcomes,
-    _Tuples,
+    JudgedAnalyte,
+    KeyList,
+    LearnedCombination,
+    Outcomes,
+    TupleIds,
+    answer_bits,
+    empty_person_table,
 )
 
 SINKS = ("csv", "brief", "summary", "ndjson")
@@ -55,7 +55,7 @@ whole results as NDJSON (cbc_cli.json_sink)."""
 
 
 @dataclass
-class _Tally:
+class ChunkTally:
     """What one chunk adds to the run's statistics and notes."""
 
     stats: BatchStats = field(default_factory=BatchStats)
@@ -69,7 +69,7 @@ class _Tally:
     """The summary's counts (the summary sink only)."""
     first: Result | None = None
     """The chunk's first result (the summary sink: a run of one sample shows it whole)."""
-    learned: list[_Learned] = field(default_factory=list)
+    learned: list[LearnedCombination] = field(default_factory=list)
     """A worker's combinations first met since it last told (see ColumnarCsv.learn)."""
 
 
@@ -124,24 +124,24 @@ class RunState(RunInputs):
     _person_by_signature: dict[tuple[object, ...], int] = field(default_factory=dict)
     """Person id by what chooses their ranges and criteria (see _person)."""
     _values: dict[str, list[Quantity | int]] = field(default_factory=dict)
-    """analyte -> each text of its column's vocabulary, read (see _column_values)."""
+    """analyte -> each text of its column's vocabulary, read (see column_values)."""
     _derived: dict[str, list[Quantity | int]] = field(default_factory=dict)
     """target -> the count derived from each distinct set of input texts (see _derive)."""
     _combos: KeyIndex = field(default_factory=KeyIndex)
     """Each distinct key of a row's answers (see _key), with its id."""
-    _outcomes: _Outcomes = field(default_factory=_Outcomes)
+    _outcomes: Outcomes = field(default_factory=Outcomes)
     _blank_rows: int = 0
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _pairs: KeyIndex = field(default_factory=KeyIndex)
     """Person id + 1 by (sex text id << 32 | age text id)."""
-    _person_table: np.ndarray = field(default_factory=_empty_table)
+    _person_table: np.ndarray = field(default_factory=empty_person_table)
     """Person id (-1 unreadable, -2 not yet read) by sex text id and age text id, while the
     two vocabularies are small (see _person_keys)."""
     _class_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     """analyte -> the class of each person, as an array (rebuilt as persons come)."""
     json_records: Any = None
     """The "ndjson" sink's pieces (cbc_cli.json_sink.JsonRecords; set by json_sink.attach)."""
-    _combo_keys: _Keys = field(default_factory=_Keys)
+    _combo_keys: KeyList = field(default_factory=KeyList)
     """By outcome id, its key (see _key), while keys are one word (and so mean the same in
     every process)."""
     _told: int = 0
@@ -158,8 +158,8 @@ class RunState(RunInputs):
     index_of: dict[str, int] = field(init=False, repr=False, compare=False)
     _text_columns: list[int] = field(init=False, repr=False, compare=False)
     _derivations: dict[str, list[str]] = field(init=False, repr=False, compare=False)
-    _tuples: dict[str, _Tuples] = field(init=False, repr=False, compare=False)
-    _judged: dict[str, _Judged] = field(init=False, repr=False, compare=False)
+    _tuples: dict[str, TupleIds] = field(init=False, repr=False, compare=False)
+    _judged: dict[str, JudgedAnalyte] = field(init=False, repr=False, compare=False)
     _stages: list[KeyIndex] = field(init=False, repr=False, compare=False)
     _layout: tuple[list[str], list[str]] = field(init=False, repr=False, compare=False)
     _bands: AgeBounds = field(init=False, repr=False, compare=False)
@@ -195,7 +195,7 @@ class RunState(RunInputs):
             trial = {a: Quantity(a, 1.0, None, "1") for a in inputs}
             if inputs and target in derive_counts(trial)[0]:
                 self._derivations[target] = inputs
-        self._tuples = {t: _Tuples(len(inputs)) for t, inputs in self._derivations.items()}
+        self._tuples = {t: TupleIds(len(inputs)) for t, inputs in self._derivations.items()}
         # The analytes whose answers make up a row's key, each answer id in its own bits of a
         # word; past 63 bits the next word holds the id of the first word's contents above
         # its 32 bits of answers, and so on.
@@ -205,10 +205,10 @@ class RunState(RunInputs):
             if analyte in self.read or analyte in self._derivations:
                 terms = [code for code, a, _ in self.graded if a == analyte]
                 limits = critical_limits(self.ranges, analyte)
-                bits = _answer_bits(len(terms), len(limits))
+                bits = answer_bits(len(terms), len(limits))
                 if used + bits > room:
                     stage, used, room = stage + 1, 0, 32
-                self._judged[analyte] = _Judged(analyte, terms, stage, used, bits, limits)
+                self._judged[analyte] = JudgedAnalyte(analyte, terms, stage, used, bits, limits)
                 used += bits
         self._stages = [KeyIndex() for _ in range(stage)]
         self._layout = contract_layout(self.fast.analytes, self.scheme)
@@ -245,5 +245,12 @@ class RunState(RunInputs):
         (see judge_rows and outcome), numbered from 0."""
         return int(self._outcomes.count)
 
-    def _vocabulary(self, column: int) -> Vocabulary:
+    def vocabulary(self, column: int) -> Vocabulary:
+        """The distinct texts met so far in column ``column`` (an analyte's, or the sex or age
+        column), by text id."""
         return self._vocabularies[column]
+
+    def derivation_inputs(self) -> list[tuple[str, ...]]:
+        """For each count engine.derive_counts can work out from the columns read, the analytes
+        it is worked out from (the WBC first), in the order of DERIVED_COUNTS."""
+        return [tuple(inputs) for inputs in self._derivations.values()]

@@ -1,7 +1,7 @@
 """The answer tables a run keeps across chunks: each analyte's answers from the engine and the
-classes of persons they are asked for (_Judged), the grids of answer ids by value and class
-(_Grid), ids for the tuples of texts a count is derived from (_Tuples), and each combination's
-outcome (_Outcomes), and an answer's id worked out from the answer itself (_answer_id). No
+classes of persons they are asked for (JudgedAnalyte), the grids of answer ids by value and class
+(_Grid), ids for the tuples of texts a count is derived from (TupleIds), and each combination's
+outcome (Outcomes), and an answer's id worked out from the answer itself (_answer_id). No
 rule is here: every answer is the engine's.
 """
 
@@ -23,11 +23,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-_ABSENT, _SCALAR = 0, 1
-"""Answer ids every analyte has (see _Judged): no value, and a value only the scalar path reads."""
+ABSENT_ANSWER, SCALAR_ANSWER = 0, 1
+"""Answer ids every analyte has (see JudgedAnalyte): no value, and a value only the scalar path
+reads."""
 
 
-class _Judged:
+class JudgedAnalyte:
     """One analyte's answers from the engine, kept across chunks.
 
     Persons are grouped into classes by the basis their values are judged by
@@ -58,7 +59,7 @@ class _Judged:
         self.class_ids: dict[Basis, int] = {}
         self.class_of: list[int] = []
         """Class by person id."""
-        self.pieces: dict[int, _Piece] = {_ABSENT: _NO_PIECE, _SCALAR: _NO_PIECE}
+        self.pieces: dict[int, _Piece] = {ABSENT_ANSWER: _NO_PIECE, SCALAR_ANSWER: _NO_PIECE}
         """By answer id, what engine.decide is given of it: the flag, the (analyte, direction)
         pairs certainly beyond the range, and the (term, grade) pairs."""
         self.typed = _Grid()
@@ -80,12 +81,12 @@ class _Judged:
         if judged.critical_some_ages:
             # No age given and critical for some ages only: the row path writes the note that
             # asks for the age with the value, and decide's message says so; such values are few.
-            return _SCALAR
+            return SCALAR_ANSWER
         by_term = dict(judged.grades)
         grades = tuple(by_term[c].grade for c in self.graded)
         crossed = judged.crossed
         if crossed is not None and crossed not in self.limits:
-            return _SCALAR  # (every limit comes from a row: engine.critical_limits)
+            return SCALAR_ANSWER  # (every limit comes from a row: engine.critical_limits)
         place = 0 if crossed is None else 1 + self.limits.index(crossed)
         known = _answer_id(judged.flag, judged.certain, grades, place, len(self.limits))
         if known >> self.bits:  # pragma: no cover - the bits are counted from the answers
@@ -112,7 +113,7 @@ def _answer_id(
     answer the same id, and a row's key means the same in each): the two fixed ids, then one
     for each flag (or none) x certainly low, certainly high or neither x each term's grade
     (none, 0-4) x the critical limit crossed (``place``: none, or 1 + its index among the
-    analyte's ``limits`` sorted limits), as _answer_bits counts them."""
+    analyte's ``limits`` sorted limits), as answer_bits counts them."""
     code = _FLAG_ORDER.index(flag) * 3 + _CERTAIN_ORDER.index(certain)
     for grade in grades:
         if grade is not None and not 0 <= grade <= 4:  # pragma: no cover - CTCAE grades 0-4
@@ -188,7 +189,7 @@ _UNASKED = (1 << 64) - 1
 """A grid cell the engine has not been asked about (no answer id shifted into place is)."""
 
 
-class _Tuples:
+class TupleIds:
     """Dense ids for tuples of text ids (each below 2**32), kept across chunks: the inputs of a
     derived count. ``members`` holds each id's tuple."""
 
@@ -198,6 +199,7 @@ class _Tuples:
 
     @property
     def members(self) -> list[tuple[int, ...]]:
+        """By id, the tuple of text ids it stands for."""
         return self._members[-1]
 
     def ids(self, columns: list[np.ndarray]) -> np.ndarray:
@@ -228,17 +230,18 @@ class _Tuples:
         return ids
 
 
-_DENSE_PERSONS = 1 << 16
+DENSE_PERSON_PAIRS = 1 << 16
 """The most (sex text, age text) pairs the person table holds; past it, pairs are hashed."""
 
 
-def _empty_table() -> np.ndarray:
+def empty_person_table() -> np.ndarray:
+    """A person table that holds no (sex text, age text) pair yet (-2: not yet read)."""
     import numpy as np
 
     return np.full((0, 0), -2, dtype=np.int64)
 
 
-def _answer_bits(terms: int, limits: int = 0) -> int:
+def answer_bits(terms: int, limits: int = 0) -> int:
     """Bits that hold every answer id of an analyte with ``terms`` graded terms and ``limits``
     critical limits: the two fixed ids, then each flag (or none) x certainly low, certainly
     high or neither x each term's grade (none, 0-4) x the limit crossed (none or one)."""
@@ -289,7 +292,7 @@ def _grown(old: np.ndarray, size: int) -> np.ndarray:
     return grown
 
 
-class _Outcomes:
+class Outcomes:
     """By outcome id: the bytes written after such a row (line end included), the index of
     its urgency in URGENCY_ORDER, whether the scalar path takes it instead, and what the sink
     makes of it (``extra``: a brief record's pieces, or the summary's (finding, grade) keys).
@@ -373,7 +376,7 @@ class _Outcomes:
         return rows
 
 
-class _Keys:
+class KeyList:
     """A growing list of 64-bit keys in a numpy array (8 bytes each, not a Python int's 40)."""
 
     def __init__(self) -> None:
@@ -402,7 +405,7 @@ class _Keys:
         self._count = end
 
 
-_NO_VALUES: list[Quantity | int] = [_ABSENT]
+NO_VALUES: list[Quantity | int] = [ABSENT_ANSWER]
 """The values of an analyte no row has: id 0, no value."""
 
 
@@ -411,6 +414,6 @@ Verdict = tuple[dict[str, Flag | None], dict[str, int | None], Decision]
 each graded term's grade (in the engine's order), and the decision."""
 
 
-_Learned = tuple[int, bytes, int, bool, Any, Any]
+LearnedCombination = tuple[int, bytes, int, bool, Any, Any]
 """One combination of answers as one process tells the others: its key (see _key), and its
 outcome's tail, urgency index, whether the scalar path takes it, verdict and sink extra."""

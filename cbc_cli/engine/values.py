@@ -12,7 +12,6 @@ from cbc_cli.grading import (
     Criterion,
     Grade,
     Scheme,
-    choose_criterion,
     grade_value,
     guard,
     guard_limit,
@@ -211,7 +210,7 @@ def value_basis(
         limits = chosen.limits()
         envelope_used = limits is not None and chosen.range is None
     terms = tuple(
-        (code, direction, choose_criterion(scheme, code, patient))
+        (code, direction, scheme.choose_criterion(code, patient))
         for code, term_analyte, direction in FINDING_RULES
         if term_analyte == analyte
     )
