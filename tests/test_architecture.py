@@ -92,69 +92,65 @@ def test_cli_module_imports_render_lazily() -> None:
     assert not [m for m in loaded if m.startswith("cbc_cli.trend")]
 
 
-def _trend_imports(path: Path) -> set[str]:
-    """The cbc_cli modules a trend module imports (at the top or inside a function)."""
+def _layer_imports(path: Path, package: str, layers: tuple[str, ...]) -> set[str]:
+    """The cbc_cli modules a module of ``package`` (``trend``, ``engine``) imports, at the top
+    or inside a function; a name imported through the package's __init__ fails (__init__
+    imports every module: a circle)."""
     found: set[str] = set()
+    whole = f"cbc_cli.{package}"
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("cbc_cli"))
         elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, f"{path.name}: relative import"
+            assert node.level == 0, f"{package}.{path.stem}: relative import"
             module = node.module or ""
-            if module == "cbc_cli.trend":
+            if module == whole:
                 # `from cbc_cli.trend import series` names a module; anything else comes through
-                # __init__, which imports every module: a circle.
+                # __init__.
                 for alias in node.names:
-                    assert alias.name in TREND_LAYERS, (
-                        f"{path.name}: imports {alias.name} via __init__"
+                    assert alias.name in layers, (
+                        f"{package}.{path.stem}: imports {alias.name} via __init__"
                     )
-                    found.add(f"cbc_cli.trend.{alias.name}")
+                    found.add(f"{whole}.{alias.name}")
+            elif module == "cbc_cli":
+                assert package not in {a.name for a in node.names}, f"{package}.{path.stem}"
             elif module.startswith("cbc_cli"):
                 found.add(module)
     return found
 
 
-def test_trend_modules_import_only_the_layers_below_them() -> None:
-    package = ROOT / "trend"
-    modules = {p.stem for p in package.glob("*.py")} - {"__init__"}
-    assert modules == set(TREND_LAYERS), "place a new trend module in TREND_LAYERS"
-    for rank, name in enumerate(TREND_LAYERS):
-        imported = _trend_imports(package / f"{name}.py")
-        siblings = {
-            m.removeprefix("cbc_cli.trend.") for m in imported if m.startswith("cbc_cli.trend")
-        }
-        above = siblings - set(TREND_LAYERS[:rank])
-        assert not above, f"trend.{name} imports {sorted(above)}, which are not below it"
-        # The core of cbc trend imports no edge module (CLI, Rich views, writers).
+def _assert_layered(package: str, layers: tuple[str, ...]) -> None:
+    """Each module of ``package`` imports only the layers listed before it, none of the edge
+    modules (CLI, Rich views, writers), and stays small enough to read at a sitting."""
+    folder = ROOT / package
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__"}
+    assert modules == set(layers), f"place a new {package} module in its layers"
+    for rank, name in enumerate(layers):
+        path = folder / f"{name}.py"
+        imported = _layer_imports(path, package, layers)
+        prefix = f"cbc_cli.{package}."
+        siblings = {m.removeprefix(prefix) for m in imported if m.startswith(prefix)}
+        above = siblings - set(layers[:rank])
+        assert not above, f"{package}.{name} imports {sorted(above)}, which are not below it"
         edges = {
             m
             for m in imported
             if m.startswith(("cbc_cli.cli", "cbc_cli.render", "cbc_cli.writers"))
         }
-        assert not edges, f"trend.{name} imports {sorted(edges)}"
+        assert not edges, f"{package}.{name} imports {sorted(edges)}"
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 600, f"{package}.{name}"
+
+
+def test_trend_modules_import_only_the_layers_below_them() -> None:
+    _assert_layered("trend", TREND_LAYERS)
 
 
 def test_engine_modules_import_only_the_layers_below_them() -> None:
-    package = ROOT / "engine"
-    modules = {p.stem for p in package.glob("*.py")} - {"__init__"}
-    assert modules == set(ENGINE_LAYERS), "place a new engine module in ENGINE_LAYERS"
-    for rank, name in enumerate(ENGINE_LAYERS):
-        path = package / f"{name}.py"
-        imported: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                imported.update(a.name for a in node.names if a.name.startswith("cbc_cli.engine"))
-            elif isinstance(node, ast.ImportFrom):
-                assert node.level == 0, f"engine.{name}: relative import"
-                if (node.module or "").startswith("cbc_cli.engine"):
-                    imported.add(node.module or "")
-                elif node.module == "cbc_cli":
-                    assert "engine" not in {a.name for a in node.names}, f"engine.{name}"
-        assert "cbc_cli.engine" not in imported, f"engine.{name} imports the package"
-        above = {m.removeprefix("cbc_cli.engine.") for m in imported} - set(ENGINE_LAYERS[:rank])
-        assert not above, f"engine.{name} imports {sorted(above)}, which are not below it"
-        # One job each, small enough to read at a sitting.
-        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, f"engine.{name}"
+    _assert_layered("engine", ENGINE_LAYERS)
+    # One job each: the engine's modules are held to 400 lines.
+    for name in ENGINE_LAYERS:
+        lines = (ROOT / "engine" / f"{name}.py").read_text(encoding="utf-8").splitlines()
+        assert len(lines) <= 400, f"engine.{name}"
 
 
 def test_core_reads_no_environment() -> None:
