@@ -125,6 +125,10 @@ def test_brief_records_and_summary_equal_the_row_path(
         "sample_id,sex,age,plt,wbc,hgb\nA,F,40,20,5,12\nB,F,8,20,5,12\nC,F,5d,20,5,16\n"
         "D,F,3w,20,5,12\nE,M,40,20,45,21\nF,M,8,20,45,21\nG,,,20,45,12\nH,,,45,5,12\n"
         "I,F,40,45,5,12\nJ,F,8,45,1.5,12\n",
+        # A high hematocrit the hemoglobin does not show: erythrocytosis, not graded (the
+        # schemes grade the hemoglobin), counted so in the summary on both paths.
+        "sample_id,sex,age,hgb,lymph_pct,mcv,hct,alc\nS0,,,6.5,5,79.9,17,0.19\n"
+        "S3,,3m,9.9,5,79.9,47,0.19\nS4,M,40,15,,,56,\n",
     ],
 )
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -56,7 +56,7 @@ class Rendering(Persons):
             if self.sink != "brief":  # the summary's keys (the summary sink, or count_summary)
                 extra.append(
                     tuple(
-                        (c, "-" if grades.get(c) is None else str(grades[c]))
+                        (c, "-" if (g := decision.finding_grade(c, grades)) is None else str(g))
                         for c in decision.codes
                     )
                 )

@@ -28,6 +28,14 @@ class Decision(NamedTuple):
     urgency: Urgency
     why: str
     deferred: tuple[str, ...] = ()
+    ungraded: tuple[str, ...] = ()
+    """Finding codes decided without their term's grade: erythrocytosis from the hematocrit
+    alone (hct_erythrocytosis), which the schemes do not grade."""
+
+    def finding_grade(self, code: str, grades: Mapping[str, int | None]) -> int | None:
+        """The grade the finding ``code`` carries: its term's grade, or None for a finding no
+        term grades (a pattern, a critical value) or decided without it (``ungraded``)."""
+        return None if code in self.ungraded else grades.get(code)
 
     @property
     def urgent(self) -> bool:
@@ -140,9 +148,11 @@ def decide(
         grade = grades.get(code)
         if flags[analyte_id] in beyond or (analyte_id, direction) in certain or (grade or 0) >= 1:
             singles.append(code)
+    ungraded: tuple[str, ...] = ()
     if "erythrocytosis" not in singles and hct_erythrocytosis(flags, certain):
         # In FINDING_RULES order: after anemia (from a certain bound only), before the rest.
         singles.insert(int("anemia" in singles), "erythrocytosis")
+        ungraded = ("erythrocytosis",)
     white = "anc" if "anc" in flags else "wbc"
     lines = {
         "hgb": "anemia" in singles,
@@ -235,7 +245,7 @@ def decide(
         urgency, why = "routine", f"{_unjudged_words(unjudged).capitalize()}."
     else:
         urgency, why = "none", ""
-    return Decision(tuple(codes), low_lines, critical, urgency, why, deferred)
+    return Decision(tuple(codes), low_lines, critical, urgency, why, deferred, ungraded)
 
 
 # How the care-team message names a count beyond its critical limit, with its verb.

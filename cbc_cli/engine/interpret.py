@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.care import care_message, deferred_wbc_note
-from cbc_cli.engine.decide import FEVER_C, FN_ANC, decide, hct_erythrocytosis
+from cbc_cli.engine.decide import FEVER_C, FN_ANC, decide
 from cbc_cli.engine.derive import derive_counts, is_derived
 from cbc_cli.engine.findings import (
     critical_finding,
@@ -29,7 +29,6 @@ from cbc_cli.engine.notes import (
 from cbc_cli.engine.person import is_child, patient_info, reader
 from cbc_cli.engine.values import (
     FINDING_RULES,
-    HIGH_FLAGS,
     LAB_CRITICAL_FLAGS,
     Checked,
     Judgement,
@@ -211,15 +210,9 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     notes.extend(panel_notes(panel, values, checked, decision, ranges))
 
     findings: list[Finding] = []
-    # Erythrocytosis the hemoglobin does not show (not given, or within its range) comes from
-    # the hematocrit (hct_erythrocytosis).
-    hgb_high = (
-        flags.get("hgb") in HIGH_FLAGS
-        or ("hgb", "high") in sure
-        or (grades.get("erythrocytosis") or 0) >= 1
-    )
     for code in decision.codes:
-        if code == "erythrocytosis" and not hgb_high and hct_erythrocytosis(flags, sure):
+        if code == "erythrocytosis" and code in decision.ungraded:
+            # Erythrocytosis the hemoglobin does not show comes from the hematocrit.
             findings.append(hct_finding(flags.get("hct"), scheme, patient, urgent=decision.urgent))
         elif code in outcome:
             findings.append(
