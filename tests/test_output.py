@@ -372,7 +372,13 @@ def test_sigterm_leaves_the_output_as_it_was_and_no_temporary_file(
         cbc.stdin.flush()
         deadline = time.monotonic() + 60
         while not any(p.stat().st_size for p in tmp_path.glob(".out.txt.*.tmp")):
-            assert time.monotonic() < deadline, "no output was written"
+            # Said apart, so that a failure tells which: cbc ended early, or is still waiting.
+            if cbc.poll() is not None:
+                pytest.fail(f"cbc ended ({cbc.returncode}): {cbc.stderr.read().decode()}")
+            assert time.monotonic() < deadline, (
+                f"no output was written in 60 s; cbc still running, workers "
+                f"{_children_of(cbc.pid)}, files {sorted(p.name for p in tmp_path.iterdir())}"
+            )
             time.sleep(0.05)
         time.sleep(0.2)
         workers_seen = _children_of(cbc.pid)
