@@ -508,7 +508,7 @@ def test_the_labs_critical_flag_makes_a_critical_value() -> None:
     found = [f for f in result.findings if f.code == "critical-value"]
     assert found
     assert found[0].grade_note is not None
-    assert "the lab flagged plt as critical" in found[0].grade_note
+    assert "the lab flagged platelets as critical" in found[0].grade_note
 
 
 # --- urgency rules (engine.decide; README "Urgency"), each on every way in ----------------------

@@ -302,8 +302,8 @@ def test_lab_flag_disagreement_is_reported() -> None:
     [(_, result)] = interpret(obs)
     # Both flags by the lab's range: the note says so.
     assert (
-        "the lab flagged hgb N; cbc's flag is L (cbc judged it by the lab's range given with "
-        "the result)"
+        "the lab flagged hemoglobin N; cbc's flag is L (cbc judged it by the lab's range given "
+        "with the result)"
     ) in result.notes
 
 

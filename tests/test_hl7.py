@@ -152,7 +152,7 @@ def test_oru_values_units_ranges_flags_and_context() -> None:
     # The lab's OBX-8 disagrees with cbc for platelets: the engine says so.
     # Both flags by the lab's range: the note says so.
     assert (
-        "the lab flagged plt N; cbc's flag is L (cbc judged it by the lab's range given with "
+        "the lab flagged platelets N; cbc's flag is L (cbc judged it by the lab's range given with "
         "the result)"
     ) in result.notes
     assert not record.cell_errors
@@ -408,7 +408,7 @@ def test_writer_segments_fields_and_notes() -> None:
     assert findings
     assert "grade 4 (NCI CTCAE v5.0" in findings[0]
     assert any(n[4] == "PI" and n[3].startswith("urgency now:") for n in ntes)
-    assert any("the lab flagged plt N" in n[3] for n in ntes)
+    assert any("the lab flagged platelets N" in n[3] for n in ntes)
     # No raw component separator inside a note (escape() itself is tested below). The ANC's
     # ASCO/IDSA sentence with its "x10^9/L" is no longer shown beside a CTCAE grade (one
     # severity word per count, docs/clinical.md section 4).

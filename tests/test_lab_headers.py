@@ -480,11 +480,11 @@ def test_lab_flags_in_a_csv_are_kept_and_disagreements_named() -> None:
     }
     # Lab L and cbc L agree, and A (abnormal) agrees with H: only platelets are noted.
     [note] = [n for n in r1.notes if n.startswith("the lab flagged")]
-    assert note.startswith("the lab flagged plt H; cbc's flag is L (cbc's range: ")
+    assert note.startswith("the lab flagged platelets H; cbc's flag is L (cbc's range: ")
     assert "the lab flags by its own range, not given in the input" in note
     # 13.0 is within 12.0-16.0 for an adult woman: cbc says N, the lab H.
-    assert any(n.startswith("the lab flagged hgb H; cbc's flag is N") for n in r2.notes)
-    assert not any("wbc" in n for n in r2.notes if n.startswith("the lab flagged"))
+    assert any(n.startswith("the lab flagged hemoglobin H; cbc's flag is N") for n in r2.notes)
+    assert not any("white" in n for n in r2.notes if n.startswith("the lab flagged"))
 
 
 def test_a_flag_column_wins_over_a_flag_printed_with_the_value() -> None:
@@ -508,7 +508,9 @@ def test_lab_flags_in_values_typed_on_the_command_line(capsys: pytest.CaptureFix
     )  # fmt: skip
     result = json.loads(out)["results"][0]
     assert {a["analyte"]: a["lab_flag"] for a in result["analytes"]} == {"hgb": "H", "plt": None}
-    assert any(n.startswith("the lab flagged hgb H; cbc's flag is N") for n in result["notes"])
+    assert any(
+        n.startswith("the lab flagged hemoglobin H; cbc's flag is N") for n in result["notes"]
+    )
     r = interpret({"hgb": "9.1 L"}, sex="female", age=54)
     assert r.analytes[0].lab_flag == "L"
     assert r.analytes[0].value == 9.1

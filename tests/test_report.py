@@ -300,7 +300,7 @@ def test_every_field_of_a_lab_message_is_escaped(
     text = _words(page)
     assert f"sample FIL{PAYLOAD}" in text
     assert f"patient MRN{PAYLOAD}" in text
-    assert "the lab flagged plt <SCRIPT>" in text
+    assert "the lab flagged platelets <SCRIPT>" in text
     assert f"unknown unit '{PAYLOAD[:40]}'" in text  # (a unit is quoted in 40 characters)
     assert f"range '{PAYLOAD}'" in text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.decide import FEVER_C, FEVER_SINGLE_C, LINE_TERMS, PATTERN_GRADE, Decision
 from cbc_cli.engine.person import reader
 from cbc_cli.engine.values import FINDING_RULES, HIGH_TERMS, Checked
@@ -293,7 +294,8 @@ def critical_finding(
     note = "not graded: critical limits are lab policy"
     flagged = [a for a in lab_critical if a in decision.critical]
     if flagged:
-        note += f"; the lab flagged {', '.join(flagged)} as critical"
+        names = ", ".join(ANALYTES[a].name if a in ANALYTES else a for a in flagged)
+        note += f"; the lab flagged {names} as critical"
     ways = {
         {"LL": "low", "HH": "high"}.get(flags.get(a) or lab_critical.get(a, ""), "")
         for a in decision.critical

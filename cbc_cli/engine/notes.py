@@ -180,7 +180,7 @@ def lab_flag_note(r: AnalyteResult) -> str:
     else:
         ours = f"cbc's range: {info.source}" if info is not None else "cbc had no range for it"
         where = f"{ours}; the lab flags by its own range, not given in the input"
-    return f"the lab flagged {r.analyte} {r.lab_flag}; cbc's flag is {r.flag} ({where})"
+    return f"the lab flagged {r.name} {r.lab_flag}; cbc's flag is {r.flag} ({where})"
 
 
 def envelope_note(patient: Patient, verdict: Flag, reason: str | None) -> str:
