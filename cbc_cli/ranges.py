@@ -388,6 +388,11 @@ def _subtract(
     return pieces
 
 
+def _name(analyte: str) -> str:
+    """The analyte's name for a reason a reader sees (``band neutrophils``), not its id."""
+    return ANALYTES[analyte].name if analyte in ANALYTES else analyte
+
+
 class RangeTable:
     """All loaded range rows, layered: a higher layer (a lab's file) wins over a lower one."""
 
@@ -551,7 +556,7 @@ class RangeTable:
         label = "critical limit" if kind == "critical" else "range"
         return Selection(
             None,
-            f"no {label} for {analyte}"
+            f"no {label} for {_name(analyte)}"
             + (f" ({', '.join(who)})" if who else "")
             + " in the loaded files",
         )
@@ -617,7 +622,7 @@ class RangeTable:
             )
             return Selection(
                 None,
-                f"no {analyte} {label} is loaded for {who} {', '.join(parts)}, and {given}",
+                f"no {_name(analyte)} {label} is loaded for {who} {', '.join(parts)}, and {given}",
             )
         return Selection(None, reason, tuple(found.values()))
 
@@ -627,7 +632,7 @@ class RangeTable:
     ) -> str:
         label = "critical limits" if kind == "critical" else "ranges"
         # Said for a reader: the analyte's name, and the bands youngest first.
-        name = ANALYTES[analyte].name if analyte in ANALYTES else analyte
+        name = _name(analyte)
         if any(why == "sex" for _, why in undecided):
             if patient.age is None:
                 return f"{name} {label} depend on sex and age, and neither is given"

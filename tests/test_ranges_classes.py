@@ -242,7 +242,7 @@ def test_an_answer_that_names_the_age_is_not_shared_by_other_ages() -> None:
     for days in (5, 10, 20):  # the lab's hemoglobin rows leave boys under 3 months out
         baby = Patient(sex="male", age=Age.from_dates(collected - timedelta(days), collected))
         reason = table.select("hgb", baby).reason
-        assert reason == f"no range for hgb (male, age {days} days) in the loaded files"
+        assert reason == f"no range for hemoglobin (male, age {days} days) in the loaded files"
     scheme = dataclasses.replace(SCHEME_OBJECTS["daids21"])
     for years in (3, 4, 5):  # DAIDS v2.1 grades lymphocytes from 6 years only
         child = Patient(age=Age.from_dates(collected.replace(year=2024 - years), collected))

@@ -149,9 +149,13 @@ def decide(
         if flags[analyte_id] in beyond or (analyte_id, direction) in certain or (grade or 0) >= 1:
             singles.append(code)
     ungraded: tuple[str, ...] = ()
-    if "erythrocytosis" not in singles and hct_erythrocytosis(flags, certain):
-        # In FINDING_RULES order: after anemia (from a certain bound only), before the rest.
-        singles.insert(int("anemia" in singles), "erythrocytosis")
+    if (
+        "erythrocytosis" not in singles
+        and "anemia" not in singles  # a low hemoglobin (by flag, bound or grade) says otherwise
+        and hct_erythrocytosis(flags, certain)
+    ):
+        # In FINDING_RULES order: after anemia (absent here), before the rest.
+        singles.insert(0, "erythrocytosis")
         ungraded = ("erythrocytosis",)
     white = "anc" if "anc" in flags else "wbc"
     lines = {
@@ -189,7 +193,8 @@ def decide(
     anc_unjudged = flags.get("anc") in (None, "no-range") and "neutropenia" not in singles
     # A value that cannot be flagged (None) is not "outside its range": rule 9 says so instead.
     abnormal = any(f not in _NOT_ABNORMAL and f is not None for f in flags.values())
-    unjudged = _unjudged(flags, grades, singles, unread)
+    # A finding from the hematocrit alone does not judge the hemoglobin.
+    unjudged = _unjudged(flags, grades, [c for c in singles if c not in ungraded], unread)
     urgency: Urgency
     if febrile:
         urgency, why = "now", "Fever with a very low neutrophil count is a medical emergency."
