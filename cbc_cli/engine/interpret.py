@@ -110,7 +110,7 @@ def _check(
         stricter = whose_limit(ranges, q.analyte, patient, direction, own)
         looser = whose_limit(ranges, q.analyte, patient, direction, other)
         if patient.age is not None:
-            some = coarse_age_words(ranges, q.analyte, patient, direction, own, other)
+            some = coarse_age_words(ranges, q.analyte, patient, direction)
         elif stricter and looser and own is not None and other is not None:
             some = (
                 f"age not given: {side} {own:g} {unit}, the limit at which labs phone the care "

@@ -58,45 +58,41 @@ def whose_limit(
     return " and ".join(dict.fromkeys(words))
 
 
-def coarse_age_words(
-    ranges: RangeTable,
-    analyte: str,
-    patient: Patient,
-    direction: str,
-    own: float | None,
-    other: float | None,
-) -> str:
+def coarse_age_words(ranges: RangeTable, analyte: str, patient: Patient, direction: str) -> str:
     """The note of a value critical for some of the ages a coarse age could be (``0 y``): the
-    limit it is beyond and whose it is, the looser one, and how to give the age exactly."""
-    assert own is not None
-    assert other is not None
+    limit of every band the age could cover, in words and youngest first, so that a parent can
+    see their child's, and how to give the age exactly."""
     assert patient.age is not None
     candidates = sorted(
         ranges.select(analyte, patient, "critical").candidates,
-        key=lambda r: r.age_from.n * _BOUND_DAYS[r.age_from.unit],
+        key=lambda r: (_age_days(r.age_from), _age_days(r.age_to)),
     )
-
-    def whose(limit: float) -> str:
-        bands = [
-            band_text(r.age_from, r.age_to)
-            for r in candidates
-            if (r.critical_low if direction == "low" else r.critical_high) == limit
-        ]
-        return "ages " + " and ".join(dict.fromkeys(bands)) if bands else "some ages"
-
-    side = "below" if direction == "low" else "above"
     unit = unit_words(ANALYTES[analyte].unit)
-    looser = (
-        f"for {whose(other)} the limit is {other:g}"
-        if math.isfinite(other)
-        else "for others of those ages there is none"
-    )
+    said: dict[str, str] = {}
+    for r in candidates:
+        limit = r.critical_low if direction == "low" else r.critical_high
+        band = _band_words(r.age_from, r.age_to)
+        said.setdefault(band, f"{limit:g} {unit} {band}" if limit is not None else f"none {band}")
+    side = "below" if direction == "low" else "above"
     return (
-        f"the age given ({patient.age}) does not tell which limit applies: {side} {own:g} "
-        f"{unit}, the limit at which labs phone the care team at once for {whose(own)}; "
-        f"{looser}; give the age in months or days (such as 3m or 10d) so that the "
-        "person's own limit applies"
+        f"the age given ({patient.age}) does not tell which limit applies: labs phone the care "
+        f"team at once {side} {'; '.join(said.values())}; give the age in months or days (such "
+        "as 3m or 10d) so that the person's own limit applies"
     )
+
+
+def _age_days(bound: AgeBound | None) -> float:
+    """An age bound in days, for ordering bands (an open end last)."""
+    return math.inf if bound is None else bound.n * _BOUND_DAYS[bound.unit]
+
+
+def _band_words(start: AgeBound, end: AgeBound | None) -> str:
+    """``for babies under 15 days old``, ``from 1 month to 18 years old``: a band in words."""
+    if end is None:
+        return f"from {_bound_words(start)} old"
+    if start.n == 0:
+        return f"under {_bound_words(end)} old"
+    return f"from {_bound_words(start)} to {_bound_words(end)} old"
 
 
 def group_word(whose: str) -> str:
