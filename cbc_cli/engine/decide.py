@@ -241,8 +241,8 @@ def decide(
             # Found by the scheme's fixed cut-offs alone (hemoglobin 9 with no sex or age): no
             # range fits to be outside of.
             why = (
-                "Some counts are beyond the grading scheme's fixed cut-offs, though no reference "
-                "range fits to compare them with."
+                "Some results are beyond the grading scheme's fixed cut-offs, which are the "
+                "same at every age; no reference range fits to compare them with."
             )
         if unjudged:
             why = f"{why[:-1]}, and {_unjudged_words(unjudged)}."
