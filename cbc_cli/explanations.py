@@ -1784,8 +1784,8 @@ def child_explanation(code: str) -> Explanation:
 
 NOTHING_CHECKED_MESSAGE: str = (
     "None of these values could be compared with a reference range or graded, so "
-    "this is NOT a sign that all is well. Give your age and sex (and check that "
-    "units are included) so that ranges can apply, or ask your care team to look "
+    "this is NOT a sign that all is well. Give your age and sex if either is missing (and "
+    "check that units are included) so that ranges can apply, or ask your care team to look "
     "at the results."
 )
 CHILD_NOTHING_CHECKED_MESSAGE: str = (
