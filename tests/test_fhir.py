@@ -478,7 +478,7 @@ def test_no_range_comparators_derived_values_and_errors_in_the_bundle() -> None:
     band = observations["35332-6"]
     assert "interpretation" not in band
     assert "referenceRange" not in band
-    assert band["note"][0]["text"].startswith("no range for band_pct")
+    assert band["note"][0]["text"].startswith("no range for band neutrophils (% of WBC)")
     assert observations["777-3"]["valueQuantity"]["comparator"] == "<"
     anc = observations["751-8"]
     assert len(anc["derivedFrom"]) == 3

@@ -427,7 +427,7 @@ def test_no_range_has_no_flag_and_a_note() -> None:
     text = write_hl7([(Record(None), result)])
     band = next(s for s in text.split("\r") if s.startswith("OBX") and "35332-6" in s)
     assert band.split("|")[7:9] == ["", ""]
-    assert "no range for band_pct" in text
+    assert "no range for band neutrophils (% of WBC)" in text
 
 
 def test_round_trip_hl7_in_hl7_out_same_interpretation() -> None:
