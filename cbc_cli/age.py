@@ -34,6 +34,19 @@ class AgeBound(NamedTuple):
     def __str__(self) -> str:
         return f"{self.n}{self.unit}"
 
+    def mean_days(self) -> float:
+        """The bound in mean days (1 m = 30.4375 d), only to order and compare bands written
+        in different units; an age is placed among bands by :func:`at_least`."""
+        return self.n * _MEAN_DAYS[self.unit]
+
+
+_MEAN_DAYS = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
+
+
+def mean_days(bound: AgeBound | None) -> float:
+    """:meth:`AgeBound.mean_days`, an open end (None) after every bound."""
+    return float("inf") if bound is None else bound.mean_days()
+
 
 def parse_bound(text: str) -> AgeBound:
     """Parse ``"18y"``, ``"6m"``, ``"2w"`` or ``"10d"``.

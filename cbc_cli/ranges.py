@@ -12,7 +12,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from cbc_cli.age import DAYS_PER_UNIT, Age, AgeBound, AgeBounds, band_text, parse_bound
+from cbc_cli.age import (
+    DAYS_PER_UNIT,
+    Age,
+    AgeBound,
+    AgeBounds,
+    band_text,
+    mean_days,
+    parse_bound,
+)
 from cbc_cli.analytes import ANALYTES, find_analyte
 from cbc_cli.errors import RangeFileError, UnitError
 from cbc_cli.limits import DEFAULT_LIMITS, Limits, read_settings_file
@@ -27,12 +35,9 @@ SOME_AGE_FROM = AgeBound(1, "m")
 """Without an age, the critical limits of the age bands from here up (children and adults) are
 weighed (RangeTable.critical_at_some_age); newborns' own limits need the baby's age."""
 
-# Mean lengths, used only to order, overlap-check and gap-check bands written in different units.
-_MEAN_DAYS = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
-
-
-def _days(bound: AgeBound | None) -> float:
-    return float("inf") if bound is None else bound.n * _MEAN_DAYS[bound.unit]
+# Mean lengths (age.mean_days), used only to order, overlap-check and gap-check bands written
+# in different units.
+_days = mean_days
 
 
 _ROW: Spec = {
@@ -353,7 +358,7 @@ def _day_text(days: float) -> str:
     if days == 0:
         return "0d"
     for unit in ("y", "m", "w", "d"):
-        n = days / _MEAN_DAYS[unit]
+        n = days / AgeBound(1, unit).mean_days()
         if n == int(n):
             return f"{int(n)}{unit}"
     return f"{days:g} days"

@@ -43,8 +43,8 @@ from cbc_cli.explanations import (
 )
 from cbc_cli.grading import Grade, Scheme, guard
 from cbc_cli.models import AnalyteResult, Finding, RangeInfo, Result
-from cbc_cli.panel import Panel
-from cbc_cli.ranges import RangeTable
+from cbc_cli.panel import LabRange, Panel
+from cbc_cli.ranges import RangeTable, ReferenceRange
 from cbc_cli.units import Quantity
 
 
@@ -57,37 +57,27 @@ def _check(
     basis = value_basis(q.analyte, patient, ranges, scheme, lab)
     judged = judge_value(q, basis)
     c_low, c_high = basis.critical_low, basis.critical_high
-    info: RangeInfo | None
     note: str | None = None
     if lab is not None:
-        info = RangeInfo(
-            low=lab.low,
-            high=lab.high,
+        applied: LabRange | ReferenceRange | None = lab
+    else:
+        chosen = ranges.select(q.analyte, patient)
+        applied, note = chosen.range, chosen.reason
+    # No single range was chosen: the JSON's reference_range stays null and the note says how
+    # the value was judged against every range that could apply.
+    info = (
+        None
+        if applied is None
+        else RangeInfo(
+            low=applied.low,
+            high=applied.high,
             unit=analyte.unit,
-            source=lab.source,
-            origin="lab",
+            source=applied.source,
+            origin=applied.origin if isinstance(applied, ReferenceRange) else "lab",
             critical_low=c_low,
             critical_high=c_high,
         )
-    else:
-        chosen = ranges.select(q.analyte, patient)
-        row = chosen.range
-        note = chosen.reason
-        # No single range was chosen: the JSON's reference_range stays null and the note says
-        # how the value was judged against every range that could apply.
-        info = (
-            None
-            if row is None
-            else RangeInfo(
-                low=row.low,
-                high=row.high,
-                unit=analyte.unit,
-                source=row.source,
-                origin=row.origin,
-                critical_low=c_low,
-                critical_high=c_high,
-            )
-        )
+    )
     flag = judged.flag
     critical_first = False  # the note opens "beyond the critical limit" (no range says so)
     if basis.envelope and judged.verdict is not None:

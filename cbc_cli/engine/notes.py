@@ -5,10 +5,9 @@ differential, a profile that could not apply."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
-from cbc_cli.age import ADULT_FROM, AgeBound, band_text
+from cbc_cli.age import ADULT_FROM, AgeBound, band_text, mean_days
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.decide import Decision
 from cbc_cli.engine.derive import anc_disagreement
@@ -30,7 +29,7 @@ def whose_limit(
         r
         for r in ranges.rows_for(analyte)
         if r.condition is None
-        and (r.age_to is None or r.age_to.n * _BOUND_DAYS[r.age_to.unit] > _BOUND_DAYS["m"])
+        and mean_days(r.age_to) > _MONTH_DAYS
         and (patient.sex is None or r.sex in ("any", patient.sex))
         and r.has("critical")
     ]
@@ -65,7 +64,7 @@ def coarse_age_words(ranges: RangeTable, analyte: str, patient: Patient, directi
     assert patient.age is not None
     candidates = sorted(
         ranges.select(analyte, patient, "critical").candidates,
-        key=lambda r: (_age_days(r.age_from), _age_days(r.age_to)),
+        key=lambda r: (mean_days(r.age_from), mean_days(r.age_to)),
     )
     unit = unit_words(ANALYTES[analyte].unit)
     said: dict[str, str] = {}
@@ -79,11 +78,6 @@ def coarse_age_words(ranges: RangeTable, analyte: str, patient: Patient, directi
         f"team at once {side} {'; '.join(said.values())}; give the age in months or days (such "
         "as 3m or 10d) so that the person's own limit applies"
     )
-
-
-def _age_days(bound: AgeBound | None) -> float:
-    """An age bound in days, for ordering bands (an open end last)."""
-    return math.inf if bound is None else bound.n * _BOUND_DAYS[bound.unit]
 
 
 def _band_words(start: AgeBound, end: AgeBound | None) -> str:
@@ -113,7 +107,7 @@ def newborn_critical_words(
         for r in ranges.rows_for(q.analyte)
         if r.condition is None
         and r.age_to is not None
-        and r.age_to.n * _BOUND_DAYS[r.age_to.unit] <= _BOUND_DAYS["m"]
+        and mean_days(r.age_to) <= _MONTH_DAYS
         and (patient.sex is None or r.sex in ("any", patient.sex))
         and r.has("critical")
     ]
@@ -149,8 +143,8 @@ def _bound_words(bound: AgeBound) -> str:
     return f"{bound.n} {word}{'' if bound.n == 1 else 's'}"
 
 
-# Days in each unit of an age bound, as the range files compare them (1 m = 30.4375 d).
-_BOUND_DAYS = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
+# A newborn's bands end by 1 month (in mean days, as the range files compare bands).
+_MONTH_DAYS = AgeBound(1, "m").mean_days()
 
 
 def flags_disagree(lab: str, own: Flag) -> bool:
