@@ -23,7 +23,8 @@ engine and the result model's own encoder:
   cite, from the engine's result for its own values.
 
 The row's sample id and line are spliced in. Rows whose notes read several values together (a
-count derived from the WBC and differential, or a typed count set against it) go to the scalar
+count derived from the WBC and differential, or a typed count set against it; a hemoglobin and a
+hematocrit that do not fit together, asked of the engine once per distinct pair) go to the scalar
 path, as do the rows the columnar rules leave to it (cbc_cli.columnar). This module decides
 nothing: it compares no value with any limit and holds no clinical rule.
 
@@ -41,7 +42,13 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from cbc_cli.batch import merge_patient
 from cbc_cli.columnar import sizes
 from cbc_cli.columnar.sinks import join_parts
-from cbc_cli.engine import cross_words, interpret_panel, patient_info
+from cbc_cli.engine import (
+    PAIRED_COUNTS,
+    consistency_notes,
+    cross_words,
+    interpret_panel,
+    patient_info,
+)
 from cbc_cli.models import Result, SchemeInfo, to_json
 from cbc_cli.panel import Panel, Patient
 from cbc_cli.readers.records import CellReader
@@ -153,6 +160,9 @@ class JsonRecords:
         self._cited_array = np.zeros(0, dtype=bool)
         self._probes_by_key: dict[str, dict[tuple[int, int], int]] = {a: {} for a in read}
         self._chunk: dict[str, Any] = {}
+        self._paired: dict[tuple[str, str], tuple[KeyIndex, list[bool]]] = {}
+        """By pair of counts that must fit together: ids for the pairs of value text ids seen,
+        and whether the engine finds each pair out of keeping (see _pair_apart)."""
 
     @property
     def answer_sets(self) -> int:
@@ -189,6 +199,11 @@ class JsonRecords:
         # was not), and a typed count set against the one derived, from several values at once.
         for inputs in runner.derivation_inputs():
             more |= np.logical_and.reduce([present[a] for a in inputs[:2]])
+        # And a pair of counts that must fit together (hemoglobin and hematocrit): the engine's
+        # note on a pair that does not is not in any answer set, so such rows go there too.
+        for pair in PAIRED_COUNTS:
+            if all(a in self._read for a in pair):
+                more |= self._pair_apart(chunk, pair)
         fast = np.flatnonzero(~(slow | more))
         if not len(fast) or not self._read:
             self._chunk = {"fast": fast}
@@ -290,6 +305,34 @@ class JsonRecords:
         more = np.fromiter((isinstance(q, Quantity) for q in values), dtype=bool)
         self._present[analyte] = np.concatenate([have, more])
         self._heads[analyte].extend([b""] * len(values))
+
+    def _pair_apart(self, chunk: SplitChunk, pair: tuple[str, str]) -> np.ndarray:
+        """For each row of the chunk: whether the engine finds the values of ``pair`` there
+        out of keeping with each other (engine.consistency_notes), asked once per distinct pair
+        of value texts."""
+        import numpy as np
+
+        runner = self.runner
+        first, second = (chunk.ids[runner.index_of[a]] for a in pair)
+        index, apart = self._paired.setdefault(pair, (KeyIndex(), []))
+        values = [runner.values_read(a) for a in pair]
+
+        def new(keys: np.ndarray, _: np.ndarray) -> range:
+            start = len(apart)
+            for key in keys.tolist():
+                given = {
+                    a: q
+                    for a, q in zip(
+                        pair, (values[0][key >> 32], values[1][key & 0xFFFFFFFF]), strict=True
+                    )
+                    if isinstance(q, Quantity)
+                }
+                apart.append(bool(consistency_notes(given, None)))
+            return range(start, len(apart))
+
+        key = (first.astype(np.uint64) << np.uint64(32)) | second.astype(np.uint64)
+        ids = index.ids(key, new)
+        return np.asarray(apart, dtype=bool).take(ids)
 
     def _person(self, person: int, patient: Patient) -> int:
         """The sink's person id of a patient of the columnar person id ``person``.

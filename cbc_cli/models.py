@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from cbc_cli.moment import Moment
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 Flag = Literal["N", "L", "H", "LL", "HH", "no-range"]
 """HL7 v2 table 0078 / FHIR interpretation codes, plus ``no-range`` (no range applies: not N)."""
@@ -189,6 +189,10 @@ class Result:
     safety: str | None = None
     """On every abnormal result: when to seek care at once (heavy bleeding, a high fever,
     trouble breathing); null when nothing was out of range or the sample could not be read."""
+    consistency: list[str] = field(default_factory=list)
+    """Values of the sample that do not fit together (a typed ANC and the differential,
+    hemoglobin and hematocrit), each most likely a typing slip or a problem with the sample:
+    said before anything else."""
     notes: list[str] = field(default_factory=list)
     cell_errors: list[ErrorInfo] = field(default_factory=list)
     """Cells that could not be read; the rest of the sample was interpreted."""
@@ -297,7 +301,7 @@ def identified(schema: dict[str, Any], kind: str, version: str | None = None) ->
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the JSON output (imports Pydantic: for ``cbc schema`` and tests).
 
-    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.2`` (the
+    Headed by ``$schema`` (draft 2020-12) and ``$id`` ``urn:cbc-cli:schema:result:1.3`` (the
     ``SCHEMA_VERSION``), which changes only when the field names do.
     """
     from pydantic import TypeAdapter

@@ -206,6 +206,9 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
         parts.append(Text(f"Could not be read: {result.error.message}", style="red"))
     if result.analytes:
         parts.append(analyte_table(result))
+    # Values that do not fit together come before anything read from them.
+    for check in result.consistency:
+        parts.append(Text(f"Check these values: {check}", style="bold yellow"))
     notes = _range_notes(result)
     urgency = result.urgency or "none"
     unread = result.status == "error"

@@ -252,7 +252,7 @@ def test_read_input_given_a_path_says_what_it_takes() -> None:
 @pytest.mark.parametrize(
     ("kind", "argv", "schema_id"),
     [
-        ("result", [], "urn:cbc-cli:schema:result:1.2"),
+        ("result", [], "urn:cbc-cli:schema:result:1.3"),
         ("trend", ["--trend"], "urn:cbc-cli:schema:trend:2.0"),
         ("ranges", ["--ranges"], "urn:cbc-cli:schema:ranges"),
     ],

@@ -32,7 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent / "cbc_cli"
 
 # The modules of the engine package, lowest first: each may import only those before it (and never
 # the package, whose __init__ imports them all and names the engine's public rules).
-ENGINE_LAYERS = ("person", "values", "derive", "decide", "care", "findings", "notes", "interpret")
+ENGINE_LAYERS = (
+    "person",
+    "values",
+    "derive",
+    "agree",
+    "decide",
+    "care",
+    "findings",
+    "notes",
+    "interpret",
+)
 
 # The modules of the trend package, lowest first: each may import only those before it, so the
 # package has no import circle (and none through cbc_cli/trend/__init__.py, which imports them all).

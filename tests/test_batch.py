@@ -433,7 +433,7 @@ def test_json_is_one_document(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     document = json.loads(out)
     assert set(document) == {"schema_version", "grading", "results"}
-    assert document["schema_version"] == "1.2"
+    assert document["schema_version"] == "1.3"
     assert document["grading"]["id"] == "ctcae5"
     assert len(document["results"]) == 4
     first = document["results"][0]

@@ -22,7 +22,7 @@ def test_json_equals_the_library_result(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     assert err == ""
     document = json.loads(out)
-    assert document["schema_version"] == "1.2"
+    assert document["schema_version"] == "1.3"
     assert document["grading"]["id"] == "ctcae5"
     library = interpret({"hgb": "9.1", "anc": "0.8", "plt": "62"}, sex="female", age=54)
     assert document["results"] == [to_data(library)]

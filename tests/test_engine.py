@@ -746,8 +746,8 @@ def test_a_typed_anc_that_disagrees_with_the_differential_is_noted(
     anc: str, disagree: bool
 ) -> None:
     result = woman({"wbc": "5.0", "neut_pct": "50", "band_pct": "5", "anc": anc})
-    notes = [n for n in result.notes if "disagree" in n]
-    assert bool(notes) == disagree, result.notes
+    notes = [n for n in result.consistency if "disagree" in n]
+    assert bool(notes) == disagree, result.consistency
     assert analyte(result, "anc").value == float(anc)  # the typed one is used
     assert not analyte(result, "anc").derived
     if notes:
@@ -757,9 +757,9 @@ def test_a_typed_anc_that_disagrees_with_the_differential_is_noted(
 def test_small_counts_need_the_absolute_tolerance_too() -> None:
     # wbc 0.5 x 40 % = 0.2; typed 0.05 is 75 % off but only 0.15 x10^9/L: not noted.
     result = woman({"wbc": "0.5", "neut_pct": "40", "anc": "0.05"})
-    assert not [n for n in result.notes if "disagree" in n]
+    assert not [n for n in result.consistency if "disagree" in n]
     result = woman({"wbc": "0.5", "neut_pct": "40", "anc": "0.45"})  # 0.25 apart, 56 %
-    assert [n for n in result.notes if "disagree" in n]
+    assert [n for n in result.consistency if "disagree" in n]
 
 
 def test_duffy_null_profile_under_18_is_not_applied_and_says_why() -> None:

@@ -153,6 +153,23 @@ def test_derived_and_cross_checked_counts_are_written_alike(
     _check(path, scheme_id, 1)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=exports(always=("hgb", "hct")),
+    scheme_id=st.sampled_from(["ctcae5", "daids21"]),
+    jobs=st.sampled_from([1, 2]),
+)
+def test_pairs_that_do_not_fit_together_are_written_alike(
+    tmp_path_factory: pytest.TempPathFactory, text: str, scheme_id: str, jobs: int
+) -> None:
+    # Hemoglobin and hematocrit set against each other: the engine's note on a pair that does
+    # not fit together is in no answer set, so those rows are the row path's.
+    path = tmp_path_factory.mktemp("export") / "export.csv"
+    path.write_bytes(text.encode("utf-8"))
+    with _chunks_of(300):
+        _check(path, scheme_id, jobs)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     text=exports(always=("hgb", "mcv")),
@@ -192,6 +209,10 @@ def test_a_run_context_is_written_alike(
         "sample_id,sex,age,plt,wbc,hgb,anc\nA,F,40,20,5,12,3\nB,F,8,20,5,12,3\n"
         "C,F,5d,20,5,16,3\nD,F,3w,20,5,12,3\nE,M,40,20,45,21,3\nG,,,20,45,9,3\n"
         "H,,,45,5,7.5,3\nI,F,40,45,1.5,12,0.9\nJ,F,40,200,1.5,12,3\nK,,,200,1.5,25,0.3\n",
+        # Hemoglobin and hematocrit that do not fit together (said first), among pairs that do,
+        # the same values in other pairs, a bound, and SI units.
+        "sample_id,sex,age,hgb,hct\nA,F,50,9,66\nB,F,50,9,27\nC,F,50,12.5,56\nD,F,50,12.5,38\n"
+        "E,M,50,15,35\nF,M,50,<5,40\nG,F,50,90 g/L,0.66 L/L\nH,F,50,9,66\nI,,,9,27\n",
     ],
 )
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -257,7 +278,13 @@ def test_the_sink_asks_the_engine_and_restates_no_rule() -> None:
     # Only the engine's public functions that interpret a panel, say what a value puts into
     # another finding, and write the patient object: no criteria, ranges or thresholds.
     allowed = {
-        "cbc_cli.engine": {"cross_words", "interpret_panel", "patient_info"},
+        "cbc_cli.engine": {
+            "cross_words",
+            "interpret_panel",
+            "patient_info",
+            "consistency_notes",
+            "PAIRED_COUNTS",
+        },
         "cbc_cli.models": {"Result", "SchemeInfo", "to_json"},
         "cbc_cli.units": {"Quantity"},
     }

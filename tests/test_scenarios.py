@@ -34,6 +34,8 @@ Scenario format (one ``[[scenario]]`` table each)::
     message_lacks = ["..."]          #   "a|b" accepts either)
     text_has = ["..."]               # anything said: message, notes, findings, range notes
     text_lacks = ["..."]
+    consistency_has = ["..."]        # the notes on values that do not fit together, said first;
+    consistency_lacks = ["..."]      #   consistent = true: there must be none
     refused = true                   # the input must be refused (exit 3), with error_has = [...]
 
 A series scenario has ``draws`` (tables with ``collected_at`` and values, optionally
@@ -103,6 +105,9 @@ SINGLE_EXPECT_KEYS = frozenset(
         "text_lacks",
         "refused",
         "error_has",
+        "consistency_has",
+        "consistency_lacks",
+        "consistent",
     }
 )
 TREND_EXPECT_KEYS = frozenset(
@@ -222,6 +227,7 @@ def test_every_group_is_there() -> None:
         "age_sex_not_given",
         "transplant_series",
         "nurse_review",
+        "consistency",
     }
     assert wanted <= groups, f"missing scenario groups: {sorted(wanted - groups)}"
 
@@ -238,7 +244,7 @@ def _matches(text: str, wanted: str) -> bool:
 def _said(result: Mapping[str, Any]) -> str:
     """Everything a single-sample result says in words."""
     parts = [result.get("message") or "", result.get("safety") or ""]
-    parts += list(result.get("notes") or [])
+    parts += list(result.get("consistency") or []) + list(result.get("notes") or [])
     for f in result.get("findings") or []:
         parts += [f.get("title") or "", f.get("explanation") or "", f.get("action") or ""]
         parts += [f.get("precautions") or "", f.get("background") or "", f.get("grade_note") or ""]
@@ -317,6 +323,18 @@ def _check_result(problems: list[str], sc: Scenario, result: Mapping[str, Any]) 
     )
     _words(
         problems, "text", _said(result), expect.get("text_has", []), expect.get("text_lacks", [])
+    )
+    checks = list(result.get("consistency") or [])
+    if expect.get("consistent") and checks:
+        problems.append(f"consistency: expected none, got {checks!r}")
+    if "consistency_has" in expect and not checks:
+        problems.append("consistency: expected a note, got none")
+    _words(
+        problems,
+        "consistency",
+        "\n".join(checks),
+        expect.get("consistency_has", []),
+        expect.get("consistency_lacks", []),
     )
 
 

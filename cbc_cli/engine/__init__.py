@@ -5,7 +5,9 @@ Rules follow docs/clinical.md sections 2-6; the urgency rules are in :func:`deci
 
 - ``person``: who a result speaks to (a child, a newborn) and the person as the result shows it;
 - ``values``: one value judged (flag and grades) by the basis that fits the person;
-- ``derive``: counts worked out from others (ANC, ALC) and a typed ANC checked against them;
+- ``derive``: counts worked out from others (ANC, ALC);
+- ``agree``: values of a panel that do not fit together (a typed ANC and the differential,
+  hemoglobin and hematocrit);
 - ``decide``: the findings and urgency of a panel's flags and grades (the one rule set);
 - ``care``: the care-team message and safety line of a decision;
 - ``findings``: each finding with its grade, notes and words;
@@ -17,6 +19,14 @@ The names below are the engine's public ones; import them from ``cbc_cli.engine`
 
 from __future__ import annotations
 
+from cbc_cli.engine.agree import (
+    ANC_DISAGREE_ABSOLUTE,
+    ANC_DISAGREE_RELATIVE,
+    IMPLIED_MCHC_HIGH,
+    IMPLIED_MCHC_LOW,
+    PAIRED_COUNTS,
+    consistency_notes,
+)
 from cbc_cli.engine.care import care_message, deferred_wbc_note
 from cbc_cli.engine.decide import (
     FEVER_C,
@@ -31,8 +41,6 @@ from cbc_cli.engine.decide import (
     max_urgency,
 )
 from cbc_cli.engine.derive import (
-    ANC_DISAGREE_ABSOLUTE,
-    ANC_DISAGREE_RELATIVE,
     DERIVATION_BASE,
     DERIVED_COUNTS,
     derive_counts,
@@ -78,12 +86,15 @@ __all__ = [
     "FN_ANC",
     "HIGH_FLAGS",
     "HIGH_TERMS",
+    "IMPLIED_MCHC_HIGH",
+    "IMPLIED_MCHC_LOW",
     "LAB_CRITICAL_FLAGS",
     "LINE_TERMS",
     "LOW_FLAGS",
     "MCV_MACRO",
     "MCV_MICRO",
     "NEUTROPENIA_WORDS",
+    "PAIRED_COUNTS",
     "PATTERN_GRADE",
     "PLT_PRECAUTIONS",
     "PRECAUTIONS_GRADE",
@@ -93,6 +104,7 @@ __all__ = [
     "Decision",
     "Judgement",
     "care_message",
+    "consistency_notes",
     "critical_limits",
     "critical_words",
     "cross_words",

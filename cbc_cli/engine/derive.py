@@ -1,23 +1,13 @@
 """Counts worked out from others: ANC and ALC from the WBC and the differential percentages
-(docs/clinical.md section 2), and whether a typed ANC agrees with them."""
+(docs/clinical.md section 2)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 from cbc_cli.units import Quantity
 
 DERIVED = "derived:"
 """How a derived count's ``Quantity.input`` begins (``derived: wbc 4 x (neut_pct 50%) / 100``):
 :func:`is_derived` tells one by it."""
-
-
-# A typed ANC and WBC x (neutrophils % + bands %) / 100 disagree when they differ by more than
-# both of these (a project choice): 20 % is about the sampling error of a 100-cell manual
-# differential near 50 % (binomial 95 % limits: 50 +/- 1.96 x sqrt(50 x 50 / 100) = 40-60 %),
-# and 0.2 x10^9/L keeps small counts, where one cell more or less is a large share, quiet.
-ANC_DISAGREE_RELATIVE = 0.2
-ANC_DISAGREE_ABSOLUTE = 0.2
 
 
 DERIVED_COUNTS: dict[str, tuple[str, ...]] = {
@@ -61,25 +51,3 @@ def derive_counts(values: dict[str, Quantity]) -> tuple[dict[str, Quantity], lis
 def is_derived(q: Quantity) -> bool:
     """Whether a value was worked out by :func:`derive_counts` rather than given."""
     return q.input.startswith(DERIVED)
-
-
-def anc_disagreement(values: Mapping[str, Quantity], typed: Quantity | None) -> str | None:
-    """The note when a typed ANC and WBC x (neutrophils % + bands %) / 100 from the same panel
-    differ by more than both ANC_DISAGREE limits (the typed ANC is used); None when they agree,
-    or when either side is missing or a reported bound."""
-    wbc, neut, band = values.get("wbc"), values.get("neut_pct"), values.get("band_pct")
-    parts = [q for q in (wbc, neut, band, typed) if q is not None]
-    if not (wbc and neut and typed) or any(q.comparator is not None for q in parts):
-        return None
-    pct = neut.value + (band.value if band else 0.0)
-    computed = wbc.value * pct / 100
-    gap = abs(typed.value - computed)
-    if gap <= ANC_DISAGREE_ABSOLUTE or gap <= ANC_DISAGREE_RELATIVE * typed.value:
-        return None
-    bands = "" if band else " (no bands % given)"
-    return (
-        f"the anc given ({typed.value:g}) and wbc x (neutrophils % + bands %) / 100 "
-        f"({computed:.2f}{bands}) disagree by more than 20% and 0.2 x10^9/L; the anc "
-        "given was used. Check that both come from the same sample and were typed as "
-        "printed"
-    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.engine.agree import consistency_notes
 from cbc_cli.engine.care import care_message, deferred_wbc_note
 from cbc_cli.engine.decide import FEVER_C, FN_ANC, decide
 from cbc_cli.engine.derive import derive_counts, is_derived
@@ -23,7 +24,7 @@ from cbc_cli.engine.notes import (
     group_word,
     lab_flag_note,
     newborn_critical_words,
-    panel_notes,
+    profile_notes,
     whose_limit,
 )
 from cbc_cli.engine.person import is_child, patient_info, reader
@@ -197,7 +198,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         critical_limits={a: c.limit for a, c in checked.items() if c.limit is not None},
         age_given=patient.age is not None,
     )
-    notes.extend(panel_notes(panel, values, checked, decision, ranges))
+    notes.extend(profile_notes(panel, checked, ranges))
 
     findings: list[Finding] = []
     for code in decision.codes:
@@ -258,5 +259,6 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         urgency=urgency,
         message=message,
         safety=safety,
+        consistency=consistency_notes(values, panel.values.get("anc")),
         notes=notes,
     )

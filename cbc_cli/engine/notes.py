@@ -1,7 +1,6 @@
 """Notes on how a panel was read: a value judged against every range that could apply, a value
 critical for some ages only when no age (or a coarse one) was given (whose limit it is), or for a
-newborn, a lab's flag that disagrees with cbc's, a typed ANC that disagrees with the
-differential, a profile that could not apply."""
+newborn, a lab's flag that disagrees with cbc's, a profile that could not apply."""
 
 from __future__ import annotations
 
@@ -9,8 +8,6 @@ from collections.abc import Mapping
 
 from cbc_cli.age import ADULT_FROM, AgeBound, band_text, mean_days
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.engine.decide import Decision
-from cbc_cli.engine.derive import anc_disagreement
 from cbc_cli.engine.values import Checked, limit_text, unit_words, value_span
 from cbc_cli.grading import guard, guard_limit
 from cbc_cli.models import AnalyteResult, Flag
@@ -198,25 +195,7 @@ def envelope_note(patient: Patient, verdict: Flag, reason: str | None) -> str:
     )
 
 
-def panel_notes(
-    panel: Panel,
-    values: Mapping[str, Quantity],
-    checked: Mapping[str, Checked],
-    decision: Decision,
-    ranges: RangeTable,
-) -> list[str]:
-    """Notes on how the panel was read: a typed ANC that disagrees with the differential, a
-    profile that could not apply."""
-    # A deferred critical WBC is said once, on its own row (deferred_wbc_note), not here too.
-    notes: list[str] = []
-    disagreement = anc_disagreement(values, panel.values.get("anc"))
-    if disagreement:
-        notes.append(disagreement)
-    notes.extend(_profile_notes(panel, checked, ranges))
-    return notes
-
-
-def _profile_notes(panel: Panel, checked: Mapping[str, Checked], ranges: RangeTable) -> list[str]:
+def profile_notes(panel: Panel, checked: Mapping[str, Checked], ranges: RangeTable) -> list[str]:
     """Why an opted-in profile (duffy-null) was not applied: its rows are for some ages only
     (the adults its sources studied) and the person is outside them, or the age is unknown."""
     notes: list[str] = []

@@ -284,6 +284,7 @@ def _sample_view(
         "range_footnotes": _range_footnotes(r.analytes),
         "out_of_range": [f"{a.name} {FLAG_WORDS.get(a.flag or '', '')}" for a in out],
         "findings": [_finding_view(f, scheme) for f in r.findings],
+        "consistency": r.consistency,
         "notes": r.notes,
         "cell_errors": [
             (f"line {e.line}: " if e.line else "")

@@ -284,7 +284,10 @@ class FhirWriter:
         # The age and temperature are part of the report as ask-at-order-entry answers are in
         # HL7 v2 (the v2-to-FHIR mapping puts every OBX of the order in result).
         report["result"] = [{"reference": url} for url, _ in resources]
-        words = [result.message] if result.message else []
+        # Values that do not fit together are said before anything read from them.
+        words = [f"Check these values: {c}." for c in result.consistency]
+        if result.message:
+            words.append(result.message)
         if result.safety:
             words.append(result.safety)
         for f in result.findings:

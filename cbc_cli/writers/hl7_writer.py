@@ -244,6 +244,8 @@ class Hl7Writer:
         out: list[tuple[str, str]] = []
         if result.error is not None:
             out.append(("RE", f"not read: {_where(result.error)}"))
+        # Values that do not fit together are said before anything read from them.
+        out.extend(("RE", f"check these values: {c}") for c in result.consistency)
         for f in result.findings:
             if f.grade is not None:
                 grade = f"grade {f.grade} ({self.scheme.title}, {f.severity})"
