@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent / "cbc_cli"
 # the package, whose __init__ imports them all and names the engine's public rules).
 ENGINE_LAYERS = (
     "person",
+    "newborn",
     "values",
     "derive",
     "agree",

@@ -826,9 +826,9 @@ def test_an_age_option_the_file_overrode_is_said_above_the_care_team_box(
 
 
 def test_the_json_contract_names_who_the_words_are_for() -> None:
-    # schema 1.2: patient.child, a boolean, always present (cbc schema and the JSON agree).
+    # schema 1.2 (and on): patient.child, a boolean, always present (cbc schema and the JSON agree).
     schema = schema_document()
-    assert schema["$id"] == "urn:cbc-cli:schema:result:1.2"
+    assert schema["$id"] == "urn:cbc-cli:schema:result:1.3"
     child = schema["$defs"]["PatientInfo"]["properties"]["child"]
     assert child["type"] == "boolean"
     assert "under 18" in child["description"]

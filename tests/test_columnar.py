@@ -705,6 +705,10 @@ _ENGINE_API = {
     # The critical limits a value can be beyond, to number the answers that name one (the
     # message names the limit): the range table's values, no comparison with them.
     "critical_limits",
+    # Likewise a newborn's own limits (no age given), to number the answers beyond each set
+    # of them (the message names them), and their type.
+    "every_newborn_limit",
+    "NewbornLimit",
     "decide",
     "is_child",
     "reported_value",

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from cbc_cli.engine import (
+    NewbornLimit,
     decide,
     derive_counts,
 )
@@ -212,15 +213,19 @@ class Rules(Rendering):
             grades: dict[str, int | None] = {}
             certain: set[tuple[str, str]] = set()
             limits: dict[str, float] = {}
+            babies: list[tuple[str, NewbornLimit]] = []
             for (analyte, pieces, _), answer_id in zip(columns, row, strict=True):
                 if answer_id:
-                    flag, sure, term_grades, crossed = pieces[answer_id]
+                    flag, sure, term_grades, crossed, newborn = pieces[answer_id]
                     flags[analyte] = flag
                     if sure:
                         certain.update(sure)
                     grades.update(term_grades)
                     limits.update(crossed)
-            decision = decide(flags, grades, certain=certain, critical_limits=limits)
+                    babies.extend(newborn)
+            decision = decide(
+                flags, grades, certain=certain, critical_limits=limits, newborn=babies
+            )
             verdicts.append((flags, grades, decision))
         if not columns:
             verdicts = [None] * len(rows)

@@ -21,6 +21,7 @@ from cbc_cli.engine import (
     FINDING_RULES,
     critical_limits,
     derive_counts,
+    every_newborn_limit,
 )
 from cbc_cli.grading import Scheme
 from cbc_cli.limits import DEFAULT_LIMITS, Limits
@@ -205,10 +206,13 @@ class RunState(RunInputs):
             if analyte in self.read or analyte in self._derivations:
                 terms = [code for code, a, _ in self.graded if a == analyte]
                 limits = critical_limits(self.ranges, analyte)
-                bits = answer_bits(len(terms), len(limits))
+                newborn = every_newborn_limit(self.ranges, analyte)
+                bits = answer_bits(len(terms), len(limits), len(newborn))
                 if used + bits > room:
                     stage, used, room = stage + 1, 0, 32
-                self._judged[analyte] = JudgedAnalyte(analyte, terms, stage, used, bits, limits)
+                self._judged[analyte] = JudgedAnalyte(
+                    analyte, terms, stage, used, bits, limits, newborn
+                )
                 used += bits
         self._stages = [KeyIndex() for _ in range(stage)]
         self._layout = contract_layout(self.fast.analytes, self.scheme)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from cbc_cli.engine import (
     Basis,
     Decision,
+    NewbornLimit,
     judge_value,
 )
 from cbc_cli.models import Flag
@@ -46,6 +47,7 @@ class JudgedAnalyte:
         shift: int,
         bits: int,
         limits: tuple[float, ...] = (),
+        newborn: tuple[NewbornLimit, ...] = (),
     ):
         self.analyte = analyte
         self.graded = graded
@@ -53,6 +55,10 @@ class JudgedAnalyte:
         self.limits = limits
         """Every critical limit of the analyte's rows, sorted: a value beyond one of them gets
         an answer of its own per limit, which engine.decide's message names."""
+        self.newborn = newborn
+        """Every newborn critical limit of the analyte's rows (engine.every_newborn_limit): each
+        set of them a value is beyond (no age given) gets answers of its own, which
+        engine.care's message names."""
         self.stage, self.shift, self.bits = stage, shift, bits
         """Where the answer id sits in a row's key words (see ColumnarCsv._key)."""
         self.bases: list[Basis] = []
@@ -88,7 +94,18 @@ class JudgedAnalyte:
         if crossed is not None and crossed not in self.limits:
             return SCALAR_ANSWER  # (every limit comes from a row: engine.critical_limits)
         place = 0 if crossed is None else 1 + self.limits.index(crossed)
-        known = _answer_id(judged.flag, judged.certain, grades, place, len(self.limits))
+        if any(n not in self.newborn for n in judged.newborn):
+            return SCALAR_ANSWER  # (every newborn limit comes from a row: every_newborn_limit)
+        babies = sum(1 << i for i, n in enumerate(self.newborn) if n in judged.newborn)
+        known = _answer_id(
+            judged.flag,
+            judged.certain,
+            grades,
+            place,
+            len(self.limits),
+            babies,
+            len(self.newborn),
+        )
         if known >> self.bits:  # pragma: no cover - the bits are counted from the answers
             raise AssertionError(f"more answers for {self.analyte} than its key bits hold")
         if known not in self.pieces:
@@ -98,6 +115,7 @@ class JudgedAnalyte:
                 pairs,
                 tuple(zip(self.graded, grades, strict=True)),
                 () if crossed is None else ((self.analyte, crossed),),
+                tuple((self.analyte, n) for n in judged.newborn),
             )
         return known
 
@@ -108,18 +126,21 @@ def _answer_id(
     grades: tuple[int | None, ...],
     place: int = 0,
     limits: int = 0,
+    babies: int = 0,
+    newborn: int = 0,
 ) -> int:
     """An answer's id, worked out from the answer itself (so that every process gives an
     answer the same id, and a row's key means the same in each): the two fixed ids, then one
     for each flag (or none) x certainly low, certainly high or neither x each term's grade
     (none, 0-4) x the critical limit crossed (``place``: none, or 1 + its index among the
-    analyte's ``limits`` sorted limits), as answer_bits counts them."""
+    analyte's ``limits`` sorted limits) x the set of the analyte's ``newborn`` limits the
+    value is beyond (``babies``, a bit each), as answer_bits counts them."""
     code = _FLAG_ORDER.index(flag) * 3 + _CERTAIN_ORDER.index(certain)
     for grade in grades:
         if grade is not None and not 0 <= grade <= 4:  # pragma: no cover - CTCAE grades 0-4
             raise AssertionError(f"grade {grade} is outside 0-4")
         code = code * 6 + (0 if grade is None else grade + 1)
-    return 2 + code * (limits + 1) + place
+    return 2 + ((code * (limits + 1) + place) << newborn) + babies
 
 
 _FLAG_ORDER: tuple[Flag | None, ...] = (None, *get_args(Flag))
@@ -133,10 +154,11 @@ _Piece = tuple[
     tuple[tuple[str, str], ...],
     tuple[tuple[str, int | None], ...],
     tuple[tuple[str, float], ...],
+    tuple[tuple[str, NewbornLimit], ...],
 ]
 
 
-_NO_PIECE: _Piece = (None, (), (), ())
+_NO_PIECE: _Piece = (None, (), (), (), ())
 
 
 class _Grid:
@@ -241,11 +263,13 @@ def empty_person_table() -> np.ndarray:
     return np.full((0, 0), -2, dtype=np.int64)
 
 
-def answer_bits(terms: int, limits: int = 0) -> int:
-    """Bits that hold every answer id of an analyte with ``terms`` graded terms and ``limits``
-    critical limits: the two fixed ids, then each flag (or none) x certainly low, certainly
-    high or neither x each term's grade (none, 0-4) x the limit crossed (none or one)."""
-    return int(2 + (len(get_args(Flag)) + 1) * 3 * 6**terms * (limits + 1) - 1).bit_length()
+def answer_bits(terms: int, limits: int = 0, newborn: int = 0) -> int:
+    """Bits that hold every answer id of an analyte with ``terms`` graded terms, ``limits``
+    critical limits and ``newborn`` newborn limits: the two fixed ids, then each flag (or none)
+    x certainly low, certainly high or neither x each term's grade (none, 0-4) x the limit
+    crossed (none or one) x each set of newborn limits."""
+    answers = (len(get_args(Flag)) + 1) * 3 * 6**terms * (limits + 1) << newborn
+    return int(2 + answers - 1).bit_length()
 
 
 class _Pool:

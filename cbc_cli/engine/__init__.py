@@ -4,6 +4,7 @@ Rules follow docs/clinical.md sections 2-6; the urgency rules are in :func:`deci
 "Urgency"). The modules, each importing only those before it:
 
 - ``person``: who a result speaks to (a child, a newborn) and the person as the result shows it;
+- ``newborn``: a newborn's own critical limits, for a value judged without an age;
 - ``values``: one value judged (flag and grades) by the basis that fits the person;
 - ``derive``: counts worked out from others (ANC, ALC);
 - ``agree``: values of a panel that do not fit together (a typed ANC and the differential,
@@ -58,6 +59,7 @@ from cbc_cli.engine.findings import (
     in_chemo_window,
 )
 from cbc_cli.engine.interpret import interpret_panel
+from cbc_cli.engine.newborn import NewbornLimit, every_newborn_limit
 from cbc_cli.engine.person import is_child, patient_info, reader
 from cbc_cli.engine.values import (
     FINDING_RULES,
@@ -103,6 +105,7 @@ __all__ = [
     "Basis",
     "Decision",
     "Judgement",
+    "NewbornLimit",
     "care_message",
     "consistency_notes",
     "critical_limits",
@@ -111,6 +114,7 @@ __all__ = [
     "decide",
     "deferred_wbc_note",
     "derive_counts",
+    "every_newborn_limit",
     "flag_value",
     "in_chemo_window",
     "interpret_panel",

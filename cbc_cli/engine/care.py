@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.decide import Decision
+from cbc_cli.engine.newborn import NewbornLimit, band_words
+from cbc_cli.engine.values import limit_text
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,
     CHILD_CARE_TEAM_MESSAGES,
@@ -17,7 +20,7 @@ from cbc_cli.explanations import (
     safety_line,
 )
 from cbc_cli.models import Flag
-from cbc_cli.wording import DEFERRED_WBC_NOTE
+from cbc_cli.wording import DEFERRED_WBC_NOTE, count_name
 
 
 def care_message(
@@ -50,6 +53,10 @@ def care_message(
         message = f"{why} {care}".strip()
     if newborn:
         message = for_baby(message)
+    elif decision.newborn and decision.urgency != "now":
+        # No age given and a value beyond a newborn's own call limit: a parent must read it in
+        # the message itself, not only in the value's note (a clinical reviewer's finding).
+        message = f"{newborn_words(decision.newborn)} For anyone older: {message}"
     # Care straight away for heavy bleeding, a high fever or trouble breathing (docs/clinical.md
     # section 5), on every result that is not plainly within range (nothing checked is not
     # "within range"), worded for a fever the person already reported.
@@ -59,6 +66,30 @@ def care_message(
     low_white = after_chemo or "neutropenia" in decision.codes or "wbc" in decision.low_lines
     line = safety_line(fever=fever, low_white=low_white, newborn=newborn)
     return message, None if plainly_normal else line
+
+
+def newborn_words(beyond: Sequence[tuple[str, NewbornLimit]]) -> str:
+    """The message's opening when no age is given and values are beyond a newborn's own
+    critical limits (``Decision.newborn``): what it would mean for a baby, and to give the age."""
+    bands = {(n.age_from, n.age_to) for _, n in beyond}
+    one_band = len(bands) == 1
+    who = band_words(beyond[0][1]) if one_band else "under 1 month old"
+    said: list[str] = []
+    for i, (analyte, n) in enumerate(beyond):
+        same = i > 0 and beyond[i - 1][0] == analyte
+        side = "below" if n.direction == "low" else "above"
+        at = "" if one_band else f" ({'' if n.age_from.n == 0 else 'from '}{band_words(n)})"
+        words = f"{side} {limit_text(n.limit, ANALYTES[analyte].unit)}{at}"
+        if same:
+            said[-1] += f" or {words}"
+        else:
+            said.append(f"{count_name(analyte)} {words}")
+    listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])}, and {said[-1]}"
+    when = "at that age labs phone the care team" if one_band else "labs phone a baby's care team"
+    return (
+        f"If this is a baby {who}, contact the baby's care team now: {when} at once about "
+        f"{listed}. Give the age in days (such as 5d) for an answer that fits."
+    )
 
 
 def deferred_wbc_note(anc: str, note: str | None, anc_flag: Flag | None = None) -> str:

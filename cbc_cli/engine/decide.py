@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import NamedTuple
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.engine.newborn import NewbornLimit, newborn_order
 from cbc_cli.engine.values import FINDING_RULES, HIGH_FLAGS, LOW_FLAGS, limit_text
 from cbc_cli.models import URGENCY_ORDER, Flag, Urgency
 
@@ -31,6 +32,10 @@ class Decision(NamedTuple):
     ungraded: tuple[str, ...] = ()
     """Finding codes decided without their term's grade: erythrocytosis from the hematocrit
     alone (hct_erythrocytosis), which the schemes do not grade."""
+    newborn: tuple[tuple[str, NewbornLimit], ...] = ()
+    """No age given: (analyte, newborn limit) for each value beyond a newborn's own critical
+    limit and no limit from 1 month up, in catalogue order: the message says what it would
+    mean for a baby (engine.care), the urgency being the one the other limits give."""
 
     def finding_grade(self, code: str, grades: Mapping[str, int | None]) -> int | None:
         """The grade the finding ``code`` carries: its term's grade, or None for a finding no
@@ -81,6 +86,7 @@ def decide(
     critical_some_ages: Collection[tuple[str, str]] = (),
     critical_limits: Mapping[str, float] | None = None,
     age_given: bool = False,
+    newborn: Collection[tuple[str, NewbornLimit]] = (),
 ) -> Decision:
     """Findings and urgency from each analyte's flag and each graded term's grade.
 
@@ -139,6 +145,8 @@ def decide(
         critical_limits: analyte -> the critical limit its LL or HH value is beyond, which
             rule 4's message names with the count (critical_words).
         age_given: an age was given (too coarse to choose one limit, for critical_some_ages).
+        newborn: (analyte, limit) for each value beyond a newborn's own critical limit when no
+            age is given (Judgement.newborn): kept in the decision for its message.
     """
     singles: list[str] = []
     for code, analyte_id, direction in FINDING_RULES:
@@ -227,7 +235,7 @@ def decide(
     elif pattern_urgent:
         urgency, why = "soon", "All three kinds of blood cells are low."
     elif severe:
-        urgency, why = "soon", "Some counts are very low or very high."
+        urgency, why = "soon", _severe_words(singles, grades)
     elif fever:
         # A high fever calls for care (docs/clinical.md section 5): a normal count does not make
         # a fever nothing.
@@ -250,7 +258,24 @@ def decide(
         urgency, why = "routine", f"{_unjudged_words(unjudged).capitalize()}."
     else:
         urgency, why = "none", ""
-    return Decision(tuple(codes), low_lines, critical, urgency, why, deferred, ungraded)
+    order = list(ANALYTES)
+    babies = tuple(sorted(newborn, key=lambda pair: (order.index(pair[0]), newborn_order(pair[1]))))
+    return Decision(tuple(codes), low_lines, critical, urgency, why, deferred, ungraded, babies)
+
+
+def _severe_words(singles: Sequence[str], grades: Mapping[str, int | None]) -> str:
+    """Rule 6's message: the counts graded 3 or 4, named when one, else by direction (a
+    clinical reviewer found "very low or very high" said of low counts only)."""
+    rules = {code: (analyte, direction) for code, analyte, direction in FINDING_RULES}
+    severe = [rules[c] for c in singles if (grades.get(c) or 0) >= SEVERE_GRADE]
+    sides = {"very low" if d == "low" else "very high" for _, d in severe}
+    if len(severe) == 1:
+        analyte, _ = severe[0]
+        name, verb = _CRITICAL_NAMES.get(analyte, (f"the {ANALYTES[analyte].name}", "is"))
+        return f"{name.capitalize()} {verb} {sides.pop()}."
+    if len(sides) == 1:
+        return f"Some counts are {sides.pop()}."
+    return "Some counts are very low and some very high."
 
 
 # How the care-team message names a count beyond its critical limit, with its verb.

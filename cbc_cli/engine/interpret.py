@@ -117,7 +117,7 @@ def _check(
                 "limit applies"
             )
         note = f"{note}; {some}" if note else some
-    newborn = newborn_critical_words(q, patient, ranges, flag)
+    newborn = newborn_critical_words(q.analyte, judged.newborn)
     if newborn:  # first: a parent of a baby must not miss it behind the range's words
         note = f"{newborn}; {note}" if note else newborn
     lab_flag = panel.lab_flags.get(q.analyte)
@@ -197,6 +197,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         critical_some_ages={(a, d) for a, j in judged.items() for d in j.critical_some_ages},
         critical_limits={a: c.limit for a, c in checked.items() if c.limit is not None},
         age_given=patient.age is not None,
+        newborn={(a, n) for a, j in judged.items() for n in j.newborn},
     )
     notes.extend(profile_notes(panel, checked, ranges))
 

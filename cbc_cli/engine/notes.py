@@ -8,12 +8,11 @@ from collections.abc import Mapping
 
 from cbc_cli.age import ADULT_FROM, AgeBound, band_text, mean_days
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.engine.values import Checked, limit_text, unit_words, value_span
-from cbc_cli.grading import guard, guard_limit
+from cbc_cli.engine.newborn import NEWBORN_END_DAYS, NewbornLimit, band_words, bound_words
+from cbc_cli.engine.values import Checked, limit_text, unit_words
 from cbc_cli.models import AnalyteResult, Flag
 from cbc_cli.panel import Panel, Patient
 from cbc_cli.ranges import RangeTable
-from cbc_cli.units import Quantity
 
 
 def whose_limit(
@@ -26,7 +25,7 @@ def whose_limit(
         r
         for r in ranges.rows_for(analyte)
         if r.condition is None
-        and mean_days(r.age_to) > _MONTH_DAYS
+        and mean_days(r.age_to) > NEWBORN_END_DAYS
         and (patient.sex is None or r.sex in ("any", patient.sex))
         and r.has("critical")
     ]
@@ -42,15 +41,15 @@ def whose_limit(
         return None
     words = []
     for r in bands:
-        to = _bound_words(r.age_to) if r.age_to else None
+        to = bound_words(r.age_to) if r.age_to else None
         if r.age_from == ADULT_FROM and to is None:
             words.append("adults (18 years and over)")
         elif r.age_to == ADULT_FROM:
-            words.append(f"children ({_bound_words(r.age_from)} to 18 years)")
+            words.append(f"children ({bound_words(r.age_from)} to 18 years)")
         elif to is None:
-            words.append(f"ages {_bound_words(r.age_from)} and over")
+            words.append(f"ages {bound_words(r.age_from)} and over")
         else:
-            words.append(f"ages {_bound_words(r.age_from)} to {to}")
+            words.append(f"ages {bound_words(r.age_from)} to {to}")
     return " and ".join(dict.fromkeys(words))
 
 
@@ -80,10 +79,10 @@ def coarse_age_words(ranges: RangeTable, analyte: str, patient: Patient, directi
 def _band_words(start: AgeBound, end: AgeBound | None) -> str:
     """``for babies under 15 days old``, ``from 1 month to 18 years old``: a band in words."""
     if end is None:
-        return f"from {_bound_words(start)} old"
+        return f"from {bound_words(start)} old"
     if start.n == 0:
-        return f"under {_bound_words(end)} old"
-    return f"from {_bound_words(start)} to {_bound_words(end)} old"
+        return f"under {bound_words(end)} old"
+    return f"from {bound_words(start)} to {bound_words(end)} old"
 
 
 def group_word(whose: str) -> str:
@@ -91,57 +90,24 @@ def group_word(whose: str) -> str:
     return whose.split(" (", maxsplit=1)[0]
 
 
-def newborn_critical_words(
-    q: Quantity, patient: Patient, ranges: RangeTable, flag: Flag | None
-) -> str | None:
-    """No age given: the value is beyond a newborn's critical limit (the table's rows ending by
-    1 month) but not critical from 1 month up, which is all the age-unknown limits cover: the
-    note says so and asks for the age (docs/clinical.md section 5). None otherwise."""
-    if patient.age is not None or patient.pregnancy_trimester or flag in ("LL", "HH", None):
-        return None
-    rows = [
-        r
-        for r in ranges.rows_for(q.analyte)
-        if r.condition is None
-        and r.age_to is not None
-        and mean_days(r.age_to) <= _MONTH_DAYS
-        and (patient.sex is None or r.sex in ("any", patient.sex))
-        and r.has("critical")
-    ]
-    if not rows:
-        return None
-    top = max(r.layer for r in rows)
-    lo, hi = value_span(q)
-    beyond = []
-    for r in (r for r in rows if r.layer == top):
-        assert r.age_to is not None  # (rows ending by 1 month, above)
-        to = _bound_words(r.age_to)
-        band = f"under {to} old" if r.age_from.n == 0 else f"{_bound_words(r.age_from)} to {to} old"
-        unit = ANALYTES[q.analyte].unit
-        if r.critical_low is not None and guard(hi) < guard_limit(r.critical_low):
-            beyond.append(f"below the limit for babies {band} ({limit_text(r.critical_low, unit)})")
-        elif r.critical_high is not None and guard(lo) > guard_limit(r.critical_high):
-            beyond.append(
-                f"above the limit for babies {band} ({limit_text(r.critical_high, unit)})"
-            )
+def newborn_critical_words(analyte: str, beyond: tuple[NewbornLimit, ...]) -> str | None:
+    """No age given: the value is beyond a newborn's critical limit (``Judgement.newborn``) but
+    not critical from 1 month up, which is all the age-unknown limits cover: the note says so
+    and asks for the age (docs/clinical.md section 5). None when it is beyond none."""
     if not beyond:
         return None
+    unit = ANALYTES[analyte].unit
+    said = [
+        f"{'below' if n.direction == 'low' else 'above'} the limit for babies "
+        f"{band_words(n)} ({limit_text(n.limit, unit)})"
+        for n in beyond
+    ]
     # Opened so that an adult reader can pass it by at "if this is a baby" (a clinical
     # reviewer's wording): the urgency is the one the adult limits give.
     return (
         "if this is a baby under 1 month old, give the age in days (such as 5d): babies this "
-        f"young have their own call limits, and this value is {' and '.join(beyond)}"
+        f"young have their own call limits, and this value is {' and '.join(said)}"
     )
-
-
-def _bound_words(bound: AgeBound) -> str:
-    """``15 days``, ``1 month``: an age bound in words."""
-    word = {"d": "day", "w": "week", "m": "month", "y": "year"}[bound.unit]
-    return f"{bound.n} {word}{'' if bound.n == 1 else 's'}"
-
-
-# A newborn's bands end by 1 month (in mean days, as the range files compare bands).
-_MONTH_DAYS = AgeBound(1, "m").mean_days()
 
 
 def flags_disagree(lab: str, own: Flag) -> bool:

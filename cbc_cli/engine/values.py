@@ -8,6 +8,7 @@ import math
 from typing import NamedTuple
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.engine.newborn import NewbornLimit, beyond_newborn, newborn_limits
 from cbc_cli.grading import (
     Criterion,
     Grade,
@@ -151,6 +152,9 @@ class Basis(NamedTuple):
     coarse to choose one row: the loosest candidate's (infinite when one has none), the
     strictest being ``critical_low``/``critical_high``. A value critical but not beyond them is
     critical for some of those ages only. None otherwise."""
+    newborn: tuple[NewbornLimit, ...] = ()
+    """No age given: a newborn's own critical limits (engine.newborn), which the limits above
+    do not cover."""
 
 
 class Judgement(NamedTuple):
@@ -177,6 +181,9 @@ class Judgement(NamedTuple):
     crossed: float | None = None
     """The critical limit the value is beyond (flag LL or HH), which decide's message names;
     always one of :func:`critical_limits`."""
+    newborn: tuple[NewbornLimit, ...] = ()
+    """No age given and not critical from 1 month up: the newborn limits of ``Basis.newborn``
+    the value is beyond (its note and decide's message say what that means for a baby)."""
 
     @property
     def certain(self) -> tuple[str, ...]:
@@ -243,6 +250,7 @@ def value_basis(
         scheme.title,
         every_low,
         every_high,
+        newborn_limits(analyte, patient, ranges),
     )
 
 
@@ -290,7 +298,10 @@ def judge_value(q: Quantity, basis: Basis) -> Judgement:
         if not all(guard(v) > limit for v in span):
             some_ages = ("high",)
     crossed = c_low if flag == "LL" else c_high if flag == "HH" else None
-    return Judgement(flag, (first, last), span, low, high, verdict, grades, some_ages, crossed)
+    newborn = () if flag in ("LL", "HH", None) else beyond_newborn(basis.newborn, span)
+    return Judgement(
+        flag, (first, last), span, low, high, verdict, grades, some_ages, crossed, newborn
+    )
 
 
 def critical_limits(ranges: RangeTable, analyte: str) -> tuple[float, ...]:
