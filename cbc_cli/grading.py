@@ -79,6 +79,7 @@ _CRITERION: Spec = {
     "age_to": (str | None, None),
     "max_lab_grade": (Literal[1, 2, 3, 4], ...),
     "note": (str | None, None),
+    "note_from": (Literal[0, 1, 2, 3, 4], 0),
     "grades": ([_GRADE], ...),
 }
 _SCHEME: Spec = {
@@ -132,6 +133,9 @@ class Criterion(NamedTuple):
     note: str | None
     thresholds: tuple[Threshold, ...]
     """Highest grade first."""
+    note_from: int = 0
+    """The lowest grade ``note`` is said with (0: every grade): "a hemoglobin value alone
+    supports at most grade 3" says nothing to a grade 2."""
 
     @property
     def grade_one_from_limit(self) -> bool:
@@ -344,6 +348,7 @@ def load_scheme_file(path: Path) -> Scheme:
                 c["max_lab_grade"],
                 c["note"],
                 thresholds,
+                c["note_from"],
             )
         )
     words = {int(k): v for k, v in parsed["grade_words"].items()}
@@ -430,7 +435,8 @@ def grade_value(criterion: Criterion, value: float, lln: float | None, uln: floa
             missing = t.base
             continue
         if _COMPARE[t.op](v, guard_limit(limit)):  # the value guarded once, each limit as it comes
-            return Grade(t.grade, criterion.note, criterion)
+            note = criterion.note if t.grade >= criterion.note_from else None
+            return Grade(t.grade, note, criterion)
     if missing is not None:
         word = "lower" if missing == "LLN" else "upper"
         return Grade(
