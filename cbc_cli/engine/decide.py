@@ -58,7 +58,7 @@ PATTERN_GRADE = 2
 # Grades from this one up make a finding "severe" for urgency (CTCAE grade 3 and 4).
 SEVERE_GRADE = 3
 _DEFINITE_FLAGS = frozenset({"LL", "L", "N", "H", "HH", "no-range"})
-_NOT_ABNORMAL = frozenset({"N", "no-range"})
+_NOT_ABNORMAL = frozenset({"N", "no-range", None})
 
 
 def hct_erythrocytosis(
@@ -149,12 +149,11 @@ def decide(
             age is given (Judgement.newborn): kept in the decision for its message.
     """
     singles: list[str] = []
-    for code, analyte_id, direction in FINDING_RULES:
-        if analyte_id not in flags:
+    for code, analyte_id, direction, beyond in _RULES:
+        flag = flags.get(analyte_id, _ABSENT)
+        if flag is _ABSENT:
             continue
-        beyond = LOW_FLAGS if direction == "low" else HIGH_FLAGS
-        grade = grades.get(code)
-        if flags[analyte_id] in beyond or (analyte_id, direction) in certain or (grade or 0) >= 1:
+        if flag in beyond or (grades.get(code) or 0) >= 1 or (analyte_id, direction) in certain:
             singles.append(code)
     ungraded: tuple[str, ...] = ()
     if (
@@ -182,7 +181,12 @@ def decide(
     # A low WBC is dangerous through its neutrophils: with an ANC that could be flagged, the
     # ANC's own grade and critical limit judge that danger, not the total.
     anc_known = flags.get("anc") in _DEFINITE_FLAGS
-    beyond_limit: dict[str, str] = {a: f for a, f in flags.items() if f in ("LL", "HH")}
+    given = flags.values()
+    beyond_limit: dict[str, str] = (
+        {a: f for a, f in flags.items() if f in ("LL", "HH")}
+        if "LL" in given or "HH" in given
+        else {}
+    )
     if lab_critical:
         lab = (
             dict(lab_critical)
@@ -200,7 +204,7 @@ def decide(
     )
     anc_unjudged = flags.get("anc") in (None, "no-range") and "neutropenia" not in singles
     # A value that cannot be flagged (None) is not "outside its range": rule 9 says so instead.
-    abnormal = any(f not in _NOT_ABNORMAL and f is not None for f in flags.values())
+    abnormal = not _NOT_ABNORMAL.issuperset(given)
     # A finding from the hematocrit alone does not judge the hemoglobin.
     unjudged = _unjudged(flags, grades, [c for c in singles if c not in ungraded], unread)
     urgency: Urgency
@@ -258,9 +262,22 @@ def decide(
         urgency, why = "routine", f"{_unjudged_words(unjudged).capitalize()}."
     else:
         urgency, why = "none", ""
-    order = list(ANALYTES)
-    babies = tuple(sorted(newborn, key=lambda pair: (order.index(pair[0]), newborn_order(pair[1]))))
+    babies = tuple(sorted(newborn, key=_newborn_key)) if newborn else ()
     return Decision(tuple(codes), low_lines, critical, urgency, why, deferred, ungraded, babies)
+
+
+def _newborn_key(pair: tuple[str, NewbornLimit]) -> tuple[int, tuple[float, str, float]]:
+    """Catalogue order, then youngest band first."""
+    return _ANALYTE_ORDER[pair[0]], newborn_order(pair[1])
+
+
+_ANALYTE_ORDER = {a: i for i, a in enumerate(ANALYTES)}
+_ABSENT = object()
+# FINDING_RULES with the flags beyond each rule's side.
+_RULES = tuple(
+    (code, analyte, direction, LOW_FLAGS if direction == "low" else HIGH_FLAGS)
+    for code, analyte, direction in FINDING_RULES
+)
 
 
 def _severe_words(singles: Sequence[str], grades: Mapping[str, int | None]) -> str:
@@ -356,6 +373,9 @@ def _unjudged(
     unreadable; a count with no flag against a range whose graded terms include one that
     could not be graded (or that no term grades), unless a finding says it is abnormal; every
     value, when not one could be judged."""
+    given = flags.values()
+    if not unread and None not in given and "no-range" not in given:
+        return ()  # every value flagged against a range (the common case): nothing unjudged
     out = set(unread) - set(flags)
     # A reported bound across a limit ("<2" with a limit of 1.8) cannot be flagged.
     out.update(a for a, f in flags.items() if f is None and a not in _COUNT_TERMS)
