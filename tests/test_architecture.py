@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,7 @@ ENGINE_LAYERS = (
     "values",
     "derive",
     "agree",
+    "reasons",
     "decide",
     "care",
     "findings",
@@ -647,3 +649,23 @@ def test_the_architecture_map_names_no_module_that_is_gone() -> None:
     named = {n.split("/")[-1] for cell in first_cells for n in re.findall(r"`([\w/]+)`", cell)}
     assert named, "the map's tables were not found"
     assert sorted(named - names) == []
+
+
+def test_the_trend_core_words_name_no_command_line_option() -> None:
+    # The trend core's sentences reach library callers too (arrow.interpret_trend), who have no
+    # ``--age``: they name what to give, and the command line names its own options.
+    for path in sorted((ROOT / "trend").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if id(node) in docstrings or "--date-format" in node.value:
+                    continue  # a date's hint names the option both the library and CLI take
+                assert not re.search(r"(^|[\s(])--[a-z]", node.value), (path.name, node.value)

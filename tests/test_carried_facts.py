@@ -171,7 +171,7 @@ def test_the_notes_to_read_before_the_message_are_carried_apart(
     person = data["persons"][0]
     first = person["notes_first"]
     assert len(first) == 2
-    assert first[0].startswith("--sex male was not used: the file's sex column")
+    assert first[0].startswith("the sex given (male) was not used: the file's sex column")
     assert first[1].startswith("Age not given: platelets and ANC were judged against every range")
     assert [n for n in person["notes"] if n in first] == first
     _, page, _ = run_cli(
@@ -179,7 +179,10 @@ def test_the_notes_to_read_before_the_message_are_carried_apart(
     )
     flat = " ".join(page.split())
     box = flat.index("Contact your care team")
-    for note in ("--sex male was not used", "Age not given: platelets and ANC were judged"):
+    for note in (
+        "the sex given (male) was not used",
+        "Age not given: platelets and ANC were judged",
+    ):
         assert flat.count(note) == 1
         assert flat.index(note) < box
 

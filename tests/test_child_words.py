@@ -315,9 +315,8 @@ def test_a_series_without_an_age_says_how_it_was_judged_and_stays_urgent(
     said = [n for n in person["notes"] if "judged against every range" in n]
     assert said == [
         "Sex and age not given: platelets and ANC were judged against every range for either "
-        "sex, from newborn to adult; each flag holds for all of them. Give the age (--age, "
-        "--dob or an age column) and the sex (--sex or a sex column) so that the person's own "
-        "ranges apply."
+        "sex, from newborn to adult; each flag holds for all of them. Give the age (or a date "
+        "of birth) and the sex so that the person's own ranges apply."
     ]
     # Nothing says a child's range or an adult's was chosen: none was.
     assert person["analytes"][0]["range_low"] is None
@@ -338,8 +337,8 @@ def test_a_series_without_an_age_says_how_it_was_judged_and_stays_urgent(
     notes = json.loads(out)["persons"][0]["notes"]
     assert (
         "Age not given: platelets were judged against every range from newborn to adult; each "
-        "flag holds for all of them. Give the age (--age, --dob or an age column) so that the "
-        "person's own ranges apply."
+        "flag holds for all of them. Give the age (or a date of birth) so that the person's own "
+        "ranges apply."
     ) in notes
 
 
@@ -676,7 +675,7 @@ def test_an_age_option_the_file_overrules_is_said_once(
     person = report["persons"][0]
     notes = [n for n in person["notes"] if "was not used" in n]
     assert notes == [
-        "--age (8 y) was not used: the file's age or date-of-birth column gives the age at "
+        "the age given (8 y) was not used: the file's age or date-of-birth column gives the age at "
         "each draw (52 y at the latest)"
     ]
     assert "your child" not in person["message"]
@@ -815,14 +814,14 @@ def test_an_age_option_the_file_overrode_is_said_above_the_care_team_box(
     argv = [*base, "--transplant", "pb", "--age", "8"]
     _, out, _ = run(capsys, *argv)
     page = _flat(out)
-    note = page.index("--age (8 y) was not used")
+    note = page.index("the age given (8 y) was not used")
     box = re.search(r"[┏╭][━─] Contact your care team now", out)
     assert box is not None
     assert note < page.index("Contact your care team now")
     html = tmp_path / "trend.html"
     run(capsys, *argv, "--format", "html", "-o", str(html))
     text = html.read_text(encoding="utf-8")
-    assert text.index("--age (8 y) was not used") < text.index('class="urgency ')
+    assert text.index("the age given (8 y) was not used") < text.index('class="urgency ')
 
 
 def test_the_json_contract_names_who_the_words_are_for() -> None:

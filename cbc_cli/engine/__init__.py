@@ -9,6 +9,8 @@ Rules follow docs/clinical.md sections 2-6; the urgency rules are in :func:`deci
 - ``derive``: counts worked out from others (ANC, ALC);
 - ``agree``: values of a panel that do not fit together (a typed ANC and the differential,
   hemoglobin and hematocrit);
+- ``reasons``: the sentences the care-team message opens with (a critical value, a severe
+  grade, a count that could not be judged);
 - ``decide``: the findings and urgency of a panel's flags and grades (the one rule set);
 - ``care``: the care-team message and safety line of a decision;
 - ``findings``: each finding with its grade, notes and words;
@@ -37,7 +39,6 @@ from cbc_cli.engine.decide import (
     PATTERN_GRADE,
     SEVERE_GRADE,
     Decision,
-    critical_words,
     decide,
     max_urgency,
 )
@@ -61,6 +62,7 @@ from cbc_cli.engine.findings import (
 from cbc_cli.engine.interpret import interpret_panel
 from cbc_cli.engine.newborn import NewbornLimit, every_newborn_limit
 from cbc_cli.engine.person import is_child, patient_info, reader
+from cbc_cli.engine.reasons import critical_words
 from cbc_cli.engine.values import (
     FINDING_RULES,
     HIGH_FLAGS,

@@ -8,7 +8,8 @@ from typing import NamedTuple
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.newborn import NewbornLimit, newborn_order
-from cbc_cli.engine.values import FINDING_RULES, HIGH_FLAGS, LOW_FLAGS, limit_text
+from cbc_cli.engine.reasons import critical_words, severe_words, unjudged_words
+from cbc_cli.engine.values import FINDING_RULES, HIGH_FLAGS, LOW_FLAGS
 from cbc_cli.models import URGENCY_ORDER, Flag, Urgency
 
 # Fever with neutropenia, IDSA 2010 / ASCO-IDSA 2018 (docs/clinical.md section 5): a single
@@ -239,7 +240,10 @@ def decide(
     elif pattern_urgent:
         urgency, why = "soon", "All three kinds of blood cells are low."
     elif severe:
-        urgency, why = "soon", _severe_words(singles, grades)
+        urgency, why = (
+            "soon",
+            severe_words([_SIDES[c] for c in singles if (grades.get(c) or 0) >= SEVERE_GRADE]),
+        )
     elif fever:
         # A high fever calls for care (docs/clinical.md section 5): a normal count does not make
         # a fever nothing.
@@ -257,9 +261,9 @@ def decide(
                 "same at every age; no reference range fits to compare them with."
             )
         if unjudged:
-            why = f"{why[:-1]}, and {_unjudged_words(unjudged)}."
+            why = f"{why[:-1]}, and {unjudged_words(unjudged)}."
     elif unjudged:
-        urgency, why = "routine", f"{_unjudged_words(unjudged).capitalize()}."
+        urgency, why = "routine", f"{unjudged_words(unjudged).capitalize()}."
     else:
         urgency, why = "none", ""
     babies = tuple(sorted(newborn, key=_newborn_key)) if newborn else ()
@@ -272,87 +276,13 @@ def _newborn_key(pair: tuple[str, NewbornLimit]) -> tuple[int, tuple[float, str,
 
 
 _ANALYTE_ORDER = {a: i for i, a in enumerate(ANALYTES)}
+_SIDES = {code: (analyte, direction) for code, analyte, direction in FINDING_RULES}
 _ABSENT = object()
 # FINDING_RULES with the flags beyond each rule's side.
 _RULES = tuple(
     (code, analyte, direction, LOW_FLAGS if direction == "low" else HIGH_FLAGS)
     for code, analyte, direction in FINDING_RULES
 )
-
-
-def _severe_words(singles: Sequence[str], grades: Mapping[str, int | None]) -> str:
-    """Rule 6's message: the counts graded 3 or 4, named when one, else by direction (a
-    clinical reviewer found "very low or very high" said of low counts only)."""
-    rules = {code: (analyte, direction) for code, analyte, direction in FINDING_RULES}
-    severe = [rules[c] for c in singles if (grades.get(c) or 0) >= SEVERE_GRADE]
-    sides = {"very low" if d == "low" else "very high" for _, d in severe}
-    if len(severe) == 1:
-        analyte, _ = severe[0]
-        name, verb = _CRITICAL_NAMES.get(analyte, (f"the {ANALYTES[analyte].name}", "is"))
-        return f"{name.capitalize()} {verb} {sides.pop()}."
-    if len(sides) == 1:
-        return f"Some counts are {sides.pop()}."
-    return "Some counts are very low and some very high."
-
-
-# How the care-team message names a count beyond its critical limit, with its verb.
-_CRITICAL_NAMES = {
-    "hgb": ("hemoglobin", "is"),
-    "hct": ("hematocrit", "is"),
-    "plt": ("platelets", "are"),
-    "wbc": ("white blood cells", "are"),
-    "anc": ("neutrophils", "are"),
-    "alc": ("lymphocytes", "are"),
-}
-
-
-def critical_words(
-    counts: Sequence[tuple[str, str, float | None]],
-    *,
-    some_ages: Collection[str] = (),
-    age_given: bool = False,
-) -> str:
-    """Rule 4's message: each count beyond its critical limit, named with the limit it is
-    beyond. ``counts``: (analyte, flag, limit) in output order; the flag LL or HH (an AA from
-    the lab has no direction, and a lab's flag no limit: the lab is named instead).
-    ``some_ages``: the counts critical for some of the ages the person could be only (no age
-    given, or ``age_given`` too coarse to choose one limit): the value's note gives the other
-    limit and asks for the age."""
-    parts, by_lab = [], []
-    for analyte, flag, limit in counts:
-        name, verb = _CRITICAL_NAMES.get(analyte, (f"the {ANALYTES[analyte].name} value", "is"))
-        if limit is None or flag not in ("LL", "HH"):
-            by_lab.append(name)
-            continue
-        shown = limit_text(limit, ANALYTES[analyte].unit)
-        parts.append((name, verb, f"{'below' if flag == 'LL' else 'above'} {shown}", analyte))
-    said = []
-    tail = "at which labs phone the care team at once"
-    every = {analyte for *_, analyte in parts} <= set(some_ages)
-    exact = "the exact age" if age_given else "the age"
-    if some_ages and every:
-        tail += f" for some ages, and {exact} would tell whether that includes this person"
-    if len(parts) == 1:
-        name, verb, where, _ = parts[0]
-        said.append(f"{name.capitalize()} {verb} {where}, the limit {tail}.")
-    elif parts:
-        listed = ", ".join(
-            f"{name} {where}"
-            + (f" (for some ages only: {exact} would tell)" if a in some_ages and not every else "")
-            for name, _, where, a in parts
-        )
-        said.append(f"Some counts are beyond the limits {tail}: {listed}.")
-    if by_lab:
-        listed = by_lab[0] if len(by_lab) == 1 else f"{', '.join(by_lab[:-1])} and {by_lab[-1]}"
-        results = "a result" if len(by_lab) == 1 else "results"
-        said.append(
-            f"The lab marked {listed} as critical, {results} labs phone to the care team at once."
-        )
-    text = " ".join(said)
-    if not some_ages:
-        return text
-    lead = "The age given does not tell which limit applies." if age_given else "No age was given."
-    return f"{lead} {text}"
 
 
 # The counts a finding grades (hemoglobin, WBC, ANC, ALC, platelets): one of them unjudged is
@@ -390,26 +320,6 @@ def _unjudged(
     if flags and all(f in (None, "no-range") for f in flags.values()) and not singles:
         out.update(flags)
     return tuple(a for a in ANALYTES if a in out)
-
-
-def _unjudged_words(analytes: Sequence[str]) -> str:
-    """``the neutrophil count could not be judged, so ...``: why rule 9 holds."""
-    names = [_COUNT_NAMES.get(a, f"the {ANALYTES[a].name} value") for a in analytes]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    pronoun = "it is" if len(names) == 1 else "they are"
-    return (
-        f"{listed} could not be judged, so this result cannot show that {pronoun} normal; "
-        "ask your care team about it"
-    )
-
-
-_COUNT_NAMES = {
-    "hgb": "the hemoglobin",
-    "wbc": "the white cell count",
-    "anc": "the neutrophil count",
-    "alc": "the lymphocyte count",
-    "plt": "the platelet count",
-}
 
 
 def max_urgency(urgencies: list[Urgency]) -> Urgency:

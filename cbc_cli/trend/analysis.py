@@ -154,7 +154,7 @@ def walk_milestone(
         return replace(
             base,
             status="cannot-tell",
-            note="no reference range applies to these draws (give --sex and --age)",
+            note="no reference range applies to these draws (give the sex and age)",
         )
 
     def below(i: int) -> bool:
@@ -219,7 +219,7 @@ def walk_milestone(
     caveat = ""
     if free and transfusion_info == "not-given":
         caveat = (
-            "platelet transfusion dates were not given to cbc (--transfusion, or a "
+            "platelet transfusion dates were not given to cbc (with the series, or in a "
             f"platelet_transfusion column): a platelet transfusion in the {free} days before "
             "these draws would mean they do not count"
         )

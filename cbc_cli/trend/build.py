@@ -121,7 +121,7 @@ def build_trend(
             hint="name the field that holds the person id",
         )
     if len(by_person) > 1 and opts.transfusions:
-        notes.append("the --transfusion dates are applied to every person in the input")
+        notes.append("the transfusion dates given are applied to every person in the input")
     if not draws and not unplaced:
         notes.append("the input holds no draws")
     notes.extend(series.date_order_notes(draws, unplaced))
@@ -278,7 +278,8 @@ def _options_not_used(used: list[Draw], opts: TrendOptions) -> list[str]:
             for d in used
         ):
             notes.append(
-                f"--dob {opts.dob.isoformat()} was not used: the file's age or date-of-birth "
+                f"the date of birth given ({opts.dob.isoformat()}) was not used: the file's age or "
+                "date-of-birth "
                 f"column gives the age at each draw ({latest.age} at the latest)"
             )
     elif (
@@ -287,7 +288,7 @@ def _options_not_used(used: list[Draw], opts: TrendOptions) -> list[str]:
         and any(d.result.patient.age != str(context.age) for d in used)
     ):
         notes.append(
-            f"--age ({context.age}) was not used: the file's age or date-of-birth column "
+            f"the age given ({context.age}) was not used: the file's age or date-of-birth column "
             f"gives the age at each draw ({latest.age} at the latest)"
         )
     if (
@@ -296,8 +297,8 @@ def _options_not_used(used: list[Draw], opts: TrendOptions) -> list[str]:
         and any(d.result.patient.sex != context.sex for d in used)
     ):
         notes.append(
-            f"--sex {context.sex} was not used: the file's sex column gives it at each draw "
-            f"({latest.sex} at the latest)"
+            f"the sex given ({context.sex}) was not used: the file's sex column gives it at each "
+            f"draw ({latest.sex} at the latest)"
         )
     return notes
 

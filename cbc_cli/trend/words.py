@@ -220,15 +220,15 @@ def judged_note(why: str, analyte_ids: list[str]) -> str:
     if "too coarse" in why:
         span, give = (
             "every range the age could fall in",
-            "a more exact age (--dob, or the age in months or days)",
+            "a more exact age (a date of birth, or the age in months or days)",
         )
     elif no_age and no_sex:
         span = "every range for either sex, from newborn to adult"
-        give = "the age (--age, --dob or an age column) and the sex (--sex or a sex column)"
+        give = "the age (or a date of birth) and the sex"
     elif no_age:
-        span, give = "every range from newborn to adult", "the age (--age, --dob or an age column)"
+        span, give = "every range from newborn to adult", "the age (or a date of birth)"
     else:
-        span, give = "the ranges for both sexes", "the sex (--sex or a sex column)"
+        span, give = "the ranges for both sexes", "the sex"
     return (
         f"{cap(why)}: {listed} {verb} judged against {span}; each flag holds for all of them. "
         f"Give {give} so that the person's own ranges apply."
