@@ -709,6 +709,7 @@ _ENGINE_API = {
     # of them (the message names them), and their type.
     "every_newborn_limit",
     "NewbornLimit",
+    "PROMPT_ANALYTES",
     "decide",
     "is_child",
     "reported_value",

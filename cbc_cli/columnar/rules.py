@@ -214,17 +214,24 @@ class Rules(Rendering):
             certain: set[tuple[str, str]] = set()
             limits: dict[str, float] = {}
             babies: list[tuple[str, NewbornLimit]] = []
+            prompt: list[str] = []
             for (analyte, pieces, _), answer_id in zip(columns, row, strict=True):
                 if answer_id:
-                    flag, sure, term_grades, crossed, newborn = pieces[answer_id]
+                    flag, sure, term_grades, crossed, newborn, prompted = pieces[answer_id]
                     flags[analyte] = flag
                     if sure:
                         certain.update(sure)
                     grades.update(term_grades)
                     limits.update(crossed)
                     babies.extend(newborn)
+                    prompt.extend(prompted)
             decision = decide(
-                flags, grades, certain=certain, critical_limits=limits, newborn=babies
+                flags,
+                grades,
+                certain=certain,
+                critical_limits=limits,
+                newborn=babies,
+                prompt=prompt,
             )
             verdicts.append((flags, grades, decision))
         if not columns:

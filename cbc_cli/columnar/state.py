@@ -19,6 +19,7 @@ from cbc_cli.engine import (
     DERIVATION_BASE,
     DERIVED_COUNTS,
     FINDING_RULES,
+    PROMPT_ANALYTES,
     critical_limits,
     derive_counts,
     every_newborn_limit,
@@ -207,11 +208,12 @@ class RunState(RunInputs):
                 terms = [code for code, a, _ in self.graded if a == analyte]
                 limits = critical_limits(self.ranges, analyte)
                 newborn = every_newborn_limit(self.ranges, analyte)
-                bits = answer_bits(len(terms), len(limits), len(newborn))
+                prompts = analyte in PROMPT_ANALYTES
+                bits = answer_bits(len(terms), len(limits), len(newborn), prompts=prompts)
                 if used + bits > room:
                     stage, used, room = stage + 1, 0, 32
                 self._judged[analyte] = JudgedAnalyte(
-                    analyte, terms, stage, used, bits, limits, newborn
+                    analyte, terms, stage, used, bits, limits, newborn, prompts
                 )
                 used += bits
         self._stages = [KeyIndex() for _ in range(stage)]

@@ -48,6 +48,7 @@ class JudgedAnalyte:
         bits: int,
         limits: tuple[float, ...] = (),
         newborn: tuple[NewbornLimit, ...] = (),
+        prompts: bool = False,
     ):
         self.analyte = analyte
         self.graded = graded
@@ -56,6 +57,9 @@ class JudgedAnalyte:
         """Every critical limit of the analyte's rows, sorted: a value beyond one of them gets
         an answer of its own per limit, which engine.decide's message names."""
         self.newborn = newborn
+        self.prompts = prompts
+        """Whether a value can be at a prompt limit (engine.PROMPT_ANALYTES): such answers get
+        ids of their own."""
         """Every newborn critical limit of the analyte's rows (engine.every_newborn_limit): each
         set of them a value is beyond (no age given) gets answers of its own, which
         engine.care's message names."""
@@ -97,6 +101,8 @@ class JudgedAnalyte:
         if any(n not in self.newborn for n in judged.newborn):
             return SCALAR_ANSWER  # (every newborn limit comes from a row: every_newborn_limit)
         babies = sum(1 << i for i, n in enumerate(self.newborn) if n in judged.newborn)
+        if judged.prompt and not self.prompts:
+            return SCALAR_ANSWER  # (only PROMPT_ANALYTES have a prompt limit)
         known = _answer_id(
             judged.flag,
             judged.certain,
@@ -105,6 +111,8 @@ class JudgedAnalyte:
             len(self.limits),
             babies,
             len(self.newborn),
+            prompted=judged.prompt,
+            prompts=self.prompts,
         )
         if known >> self.bits:  # pragma: no cover - the bits are counted from the answers
             raise AssertionError(f"more answers for {self.analyte} than its key bits hold")
@@ -116,6 +124,7 @@ class JudgedAnalyte:
                 tuple(zip(self.graded, grades, strict=True)),
                 () if crossed is None else ((self.analyte, crossed),),
                 tuple((self.analyte, n) for n in judged.newborn),
+                (self.analyte,) if judged.prompt else (),
             )
         return known
 
@@ -128,19 +137,23 @@ def _answer_id(
     limits: int = 0,
     babies: int = 0,
     newborn: int = 0,
+    *,
+    prompted: bool = False,
+    prompts: bool = False,
 ) -> int:
     """An answer's id, worked out from the answer itself (so that every process gives an
     answer the same id, and a row's key means the same in each): the two fixed ids, then one
     for each flag (or none) x certainly low, certainly high or neither x each term's grade
     (none, 0-4) x the critical limit crossed (``place``: none, or 1 + its index among the
     analyte's ``limits`` sorted limits) x the set of the analyte's ``newborn`` limits the
-    value is beyond (``babies``, a bit each), as answer_bits counts them."""
+    value is beyond (``babies``, a bit each) x at the analyte's prompt limit or not (when it
+    ``prompts``), as answer_bits counts them."""
     code = _FLAG_ORDER.index(flag) * 3 + _CERTAIN_ORDER.index(certain)
     for grade in grades:
         if grade is not None and not 0 <= grade <= 4:  # pragma: no cover - CTCAE grades 0-4
             raise AssertionError(f"grade {grade} is outside 0-4")
         code = code * 6 + (0 if grade is None else grade + 1)
-    return 2 + ((code * (limits + 1) + place) << newborn) + babies
+    return 2 + (((((code * (limits + 1) + place) << newborn) + babies) << prompts) | prompted)
 
 
 _FLAG_ORDER: tuple[Flag | None, ...] = (None, *get_args(Flag))
@@ -155,10 +168,11 @@ _Piece = tuple[
     tuple[tuple[str, int | None], ...],
     tuple[tuple[str, float], ...],
     tuple[tuple[str, NewbornLimit], ...],
+    tuple[str, ...],
 ]
 
 
-_NO_PIECE: _Piece = (None, (), (), (), ())
+_NO_PIECE: _Piece = (None, (), (), (), (), ())
 
 
 class _Grid:
@@ -263,12 +277,13 @@ def empty_person_table() -> np.ndarray:
     return np.full((0, 0), -2, dtype=np.int64)
 
 
-def answer_bits(terms: int, limits: int = 0, newborn: int = 0) -> int:
+def answer_bits(terms: int, limits: int = 0, newborn: int = 0, *, prompts: bool = False) -> int:
     """Bits that hold every answer id of an analyte with ``terms`` graded terms, ``limits``
     critical limits and ``newborn`` newborn limits: the two fixed ids, then each flag (or none)
     x certainly low, certainly high or neither x each term's grade (none, 0-4) x the limit
-    crossed (none or one) x each set of newborn limits."""
-    answers = (len(get_args(Flag)) + 1) * 3 * 6**terms * (limits + 1) << newborn
+    crossed (none or one) x each set of newborn limits (x at a prompt limit or not, when the
+    analyte ``prompts``)."""
+    answers = (len(get_args(Flag)) + 1) * 3 * 6**terms * (limits + 1) << (newborn + prompts)
     return int(2 + answers - 1).bit_length()
 
 

@@ -60,7 +60,7 @@ from cbc_cli.engine.findings import (
     in_chemo_window,
 )
 from cbc_cli.engine.interpret import interpret_panel
-from cbc_cli.engine.newborn import NewbornLimit, every_newborn_limit
+from cbc_cli.engine.newborn import PROMPT_ANALYTES, NewbornLimit, every_newborn_limit
 from cbc_cli.engine.person import is_child, patient_info, reader
 from cbc_cli.engine.reasons import critical_words
 from cbc_cli.engine.values import (
@@ -102,6 +102,7 @@ __all__ = [
     "PATTERN_GRADE",
     "PLT_PRECAUTIONS",
     "PRECAUTIONS_GRADE",
+    "PROMPT_ANALYTES",
     "SEVERE_GRADE",
     "VERY_HIGH_WBC",
     "Basis",

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.newborn import NewbornLimit, newborn_order
-from cbc_cli.engine.reasons import critical_words, severe_words, unjudged_words
+from cbc_cli.engine.reasons import critical_words, prompt_words, severe_words, unjudged_words
 from cbc_cli.engine.values import FINDING_RULES, HIGH_FLAGS, LOW_FLAGS
 from cbc_cli.models import URGENCY_ORDER, Flag, Urgency
 
@@ -88,6 +88,7 @@ def decide(
     critical_limits: Mapping[str, float] | None = None,
     age_given: bool = False,
     newborn: Collection[tuple[str, NewbornLimit]] = (),
+    prompt: Collection[str] = (),
 ) -> Decision:
     """Findings and urgency from each analyte's flag and each graded term's grade.
 
@@ -112,6 +113,8 @@ def decide(
        worse in the scheme used, or a line that cannot be graded | project choice on NCI
        CTCAE v5.0 grades.
     6. soon | any finding of grade 3 or 4 | NCI CTCAE v5.0.
+    6b. soon | a newborn's hematocrit of 65% or more (``prompt``): polycythemia | Walter 2022
+       (Merck Manual Professional); contact within a day is a project choice.
     7. soon | fever with counts that are not low | a high fever calls for care
        (docs/clinical.md section 5).
     8. routine | any other finding or value outside its range, bicytopenia and grade-1
@@ -148,6 +151,8 @@ def decide(
         age_given: an age was given (too coarse to choose one limit, for critical_some_ages).
         newborn: (analyte, limit) for each value beyond a newborn's own critical limit when no
             age is given (Judgement.newborn): kept in the decision for its message.
+        prompt: analytes at or above their prompt limit (Judgement.prompt: a newborn's
+            polycythemia hematocrit), rule 6b.
     """
     singles: list[str] = []
     for code, analyte_id, direction, beyond in _RULES:
@@ -244,6 +249,8 @@ def decide(
             "soon",
             severe_words([_SIDES[c] for c in singles if (grades.get(c) or 0) >= SEVERE_GRADE]),
         )
+    elif prompt:
+        urgency, why = "soon", prompt_words()
     elif fever:
         # A high fever calls for care (docs/clinical.md section 5): a normal count does not make
         # a fever nothing.

@@ -198,6 +198,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         critical_limits={a: c.limit for a, c in checked.items() if c.limit is not None},
         age_given=patient.age is not None,
         newborn={(a, n) for a, j in judged.items() for n in j.newborn},
+        prompt=[a for a, j in judged.items() if j.prompt],
     )
     notes.extend(profile_notes(panel, checked, ranges))
 

@@ -1,12 +1,13 @@
 """The sentences the care-team message opens with, for the rules of :func:`decide` that name
-counts: a count beyond its critical limit (rule 4), counts graded 3 or 4 (rule 6), and counts
-that could not be judged (rule 9)."""
+counts: a count beyond its critical limit (rule 4), counts graded 3 or 4 (rule 6), a newborn's
+polycythemia (rule 6b), and counts that could not be judged (rule 9)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
 from cbc_cli.analytes import ANALYTES
+from cbc_cli.engine.newborn import NEWBORN_POLYCYTHEMIA_HCT
 from cbc_cli.engine.values import limit_text
 
 
@@ -33,6 +34,16 @@ _CRITICAL_NAMES = {
     "anc": ("neutrophils", "are"),
     "alc": ("lymphocytes", "are"),
 }
+
+
+def prompt_words() -> str:
+    """Rule 6b's message: a newborn's hematocrit at the polycythemia limit or above (the only
+    count with such a limit: engine.newborn.PROMPT_ANALYTES)."""
+    return (
+        f"Hematocrit is {NEWBORN_POLYCYTHEMIA_HCT:g}% or more, which in a baby under 1 month old "
+        "is called polycythemia: blood this thick can lower blood sugar and needs the care "
+        "team's review within a day."
+    )
 
 
 def critical_words(
