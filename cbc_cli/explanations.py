@@ -370,6 +370,15 @@ _CRITICAL_LOW_SIGNS = (
     "great tiredness, breathlessness or fainting with very low hemoglobin; fever or chills with "
     "very low white cells; bleeding or bruising with very low platelets"
 )
+# The same signs, one clause per count, for a critical value whose low counts are known: only
+# theirs are said (a nurse reviewer found hemoglobin and platelet signs beside a critical ANC).
+_CRITICAL_LOW_CLAUSES = {
+    "hgb": "great tiredness, breathlessness or fainting with very low hemoglobin",
+    "hct": "great tiredness, breathlessness or fainting with a very low hematocrit",
+    "wbc": "fever or chills with very low white cells",
+    "anc": "fever or chills with very low white cells",
+    "plt": "bleeding or bruising with very low platelets",
+}
 
 _EXPLANATION_LIST: tuple[Explanation, ...] = (
     Explanation(
@@ -1848,6 +1857,7 @@ def finding_words(
     person: str = "",
     high_level: str = "",
     high_analytes: tuple[str, ...] = (),
+    low_analytes: tuple[str, ...] = (),
     urgent: bool = False,
 ) -> FindingWords:
     """The words one finding carries in a result, fitted to what is known about the person.
@@ -1907,6 +1917,7 @@ def finding_words(
             set(critical),
             febrile=febrile,
             high_analytes=high_analytes,
+            low_analytes=low_analytes,
             newborn=person == "newborn",
         )
         if person == "newborn":
@@ -1986,7 +1997,10 @@ def _critical_high_meaning(
 
 
 def _critical_notice(signs: str) -> str:
-    """A critical value's "What you might notice": the signs for its counts, said once."""
+    """A critical value's "What you might notice": the signs for its counts, said once (the
+    signs of one count need no "it depends on the count")."""
+    if ";" not in signs:
+        return f"{signs[0].upper()}{signs[1:]}. Some people notice nothing."
     return f"It depends on the count: {signs}. Some people notice nothing."
 
 
@@ -2004,14 +2018,21 @@ def _critical_words(
     *,
     febrile: bool,
     high_analytes: tuple[str, ...] = (),
+    low_analytes: tuple[str, ...] = (),
     newborn: bool = False,
 ) -> tuple[str, str, str]:
     """What a critical value can mean, what a person might notice and what to do, for the
-    directions its values lie beyond (and, when known, the counts beyond a high limit);
-    ``newborn``: a baby's own clause for thick blood."""
+    directions its values lie beyond (and, when known, the counts beyond a high or a low
+    limit); ``newborn``: a baby's own clause for thick blood."""
     page = EXPLANATIONS["critical-value"]
+    low_clauses = [_CRITICAL_LOW_CLAUSES.get(a) for a in low_analytes]
+    low_signs = (
+        "; ".join(dict.fromkeys(c for c in low_clauses if c))
+        if low_clauses and None not in low_clauses
+        else _CRITICAL_LOW_SIGNS
+    )
     if directions == {"low"}:
-        meaning, notice = _CRITICAL_LOW, page.notice
+        meaning, notice = _CRITICAL_LOW, _critical_notice(low_signs)
     elif directions == {"high"}:
         clauses = _NEWBORN_CRITICAL_HIGH_CLAUSES if newborn else _CRITICAL_HIGH_CLAUSES
         meaning = _critical_high_meaning(high_analytes, clauses)
@@ -2019,7 +2040,7 @@ def _critical_words(
     else:
         # Low and high (or a lab's "AA", no direction): one list of signs, said once.
         high = _critical_high_signs(high_analytes) if high_analytes else _CRITICAL_HIGH_SIGNS_ANY
-        meaning, notice = _CRITICAL_BOTH, _critical_notice(f"{_CRITICAL_LOW_SIGNS}; {high}")
+        meaning, notice = _CRITICAL_BOTH, _critical_notice(f"{low_signs}; {high}")
     if febrile:
         return _CRITICAL_FEBRILE, notice, _CRITICAL_FEBRILE_ACTION
     return meaning, notice, page.action

@@ -752,10 +752,10 @@ def test_a_newborns_critical_value_speaks_of_a_babys_signs_not_an_adults(
     assert "sample" in critical["meaning"]
     # Nothing diagnosed: it "can" reflect a change.
     assert "can reflect" in critical["meaning"]
-    # An adult keeps the adult words.
+    # An adult keeps the adult words: the signs of very low white cells.
     adult = _findings(capsys, "--anc", "0.3", "--age", "40")["critical-value"]
     assert "chemotherapy" in adult["meaning"]
-    assert "fainting" in adult["notice"]
+    assert "chills" in adult["notice"]
 
 
 def test_a_newborns_infection_precautions_fit_a_baby(

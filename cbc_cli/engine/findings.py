@@ -48,6 +48,7 @@ def make_finding(
     critical: tuple[str, ...] = (),
     febrile: bool = False,
     high_analytes: tuple[str, ...] = (),
+    low_analytes: tuple[str, ...] = (),
     urgent: bool = False,
 ) -> Finding:
     """One finding: its grade and severity (in the scheme's words), notes, and the plain words
@@ -65,6 +66,7 @@ def make_finding(
         person=reader(person),
         high_level=high_level,
         high_analytes=high_analytes,
+        low_analytes=low_analytes,
         urgent=urgent,
     )
     return Finding(
@@ -310,5 +312,6 @@ def critical_finding(
         critical=() if "" in ways else tuple(sorted(ways)),
         febrile="febrile-neutropenia" in decision.codes,
         high_analytes=tuple(a for a in decision.critical if flags.get(a) == "HH"),
+        low_analytes=tuple(a for a in decision.critical if flags.get(a) == "LL"),
         urgent=decision.urgent,
     )
