@@ -383,7 +383,7 @@ _CRITICAL_LOW_CLAUSES = {
 _EXPLANATION_LIST: tuple[Explanation, ...] = (
     Explanation(
         code="anemia",
-        title="Anemia (low hemoglobin)",
+        title="Anemia (low hemoglobin or red cells)",
         # Red cells carry oxygen [C1].
         measures=(
             "Hemoglobin is the protein in red blood cells that carries oxygen around the body; "

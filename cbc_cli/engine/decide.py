@@ -31,8 +31,8 @@ class Decision(NamedTuple):
     why: str
     deferred: tuple[str, ...] = ()
     ungraded: tuple[str, ...] = ()
-    """Finding codes decided without their term's grade: erythrocytosis from the hematocrit
-    alone (hct_erythrocytosis), which the schemes do not grade."""
+    """Finding codes decided without their term's grade: erythrocytosis or anemia from the
+    hematocrit alone (hct_erythrocytosis, hct_anemia), which the schemes do not grade."""
     newborn: tuple[tuple[str, NewbornLimit], ...] = ()
     """No age given: (analyte, newborn limit) for each value beyond a newborn's own critical
     limit and no limit from 1 month up, in catalogue order: the message says what it would
@@ -73,6 +73,15 @@ def hct_erythrocytosis(
     such a finding is not graded."""
     high = flags.get("hct") in HIGH_FLAGS or ("hct", "high") in certain
     return high and flags.get("hgb") not in LOW_FLAGS
+
+
+def hct_anemia(flags: Mapping[str, Flag | None], certain: Collection[tuple[str, str]] = ()) -> bool:
+    """Whether a low hematocrit gives the anemia finding when no hemoglobin was given (decide):
+    the hematocrit is low (or certainly below its range). The same shortage of red cells shows
+    in either count (docs/clinical.md section 2); the schemes grade the hemoglobin only, so such
+    a finding is not graded. A hemoglobin given judges the anemia itself."""
+    low = flags.get("hct") in LOW_FLAGS or ("hct", "low") in certain
+    return low and "hgb" not in flags
 
 
 def decide(
@@ -170,6 +179,9 @@ def decide(
         # In FINDING_RULES order: after anemia (absent here), before the rest.
         singles.insert(0, "erythrocytosis")
         ungraded = ("erythrocytosis",)
+    elif "anemia" not in singles and hct_anemia(flags, certain):
+        singles.insert(0, "anemia")  # first, as in FINDING_RULES
+        ungraded = ("anemia",)
     white = "anc" if "anc" in flags else "wbc"
     lines = {
         "hgb": "anemia" in singles,

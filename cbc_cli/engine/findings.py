@@ -139,16 +139,18 @@ def in_chemo_window(days_since_chemo: int | None) -> bool:
 
 
 def hct_finding(
-    flag: Flag | None, scheme: Scheme, patient: Patient, *, urgent: bool = False
+    code: str, flag: Flag | None, scheme: Scheme, patient: Patient, *, urgent: bool = False
 ) -> Finding:
-    """Erythrocytosis from a high hematocrit (decide.hct_erythrocytosis): not graded, as the
-    schemes grade a high hemoglobin only; beyond the critical high limit, worded as urgent."""
-    if scheme.criteria_for("erythrocytosis"):
-        why = f"{scheme.title} grades a high hemoglobin, not a hematocrit"
+    """Erythrocytosis or anemia from the hematocrit alone (decide.hct_erythrocytosis,
+    decide.hct_anemia): not graded, as the schemes grade the hemoglobin only; beyond the
+    critical high limit, worded as urgent."""
+    side = "high" if code == "erythrocytosis" else "low"
+    if scheme.criteria_for(code):
+        why = f"{scheme.title} grades a {side} hemoglobin, not a hematocrit"
     else:
-        why = f"{scheme.title} has no criteria for erythrocytosis"
+        why = f"{scheme.title} has no criteria for {code}"
     return make_finding(
-        "erythrocytosis",
+        code,
         ["hct"],
         note=f"not graded: {why}",
         scheme=scheme,

@@ -204,9 +204,11 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
 
     findings: list[Finding] = []
     for code in decision.codes:
-        if code == "erythrocytosis" and code in decision.ungraded:
-            # Erythrocytosis the hemoglobin does not show comes from the hematocrit.
-            findings.append(hct_finding(flags.get("hct"), scheme, patient, urgent=decision.urgent))
+        if code in decision.ungraded:
+            # Erythrocytosis (or anemia) the hemoglobin does not show comes from the hematocrit.
+            findings.append(
+                hct_finding(code, flags.get("hct"), scheme, patient, urgent=decision.urgent)
+            )
         elif code in outcome:
             findings.append(
                 single_finding(
