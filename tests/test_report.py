@@ -666,7 +666,11 @@ def test_the_pdf_pages_render(tmp_path: Path, argv: tuple[str, ...]) -> None:
     ).stdout
     flat = " ".join(text.split())
     if argv[0] == "check":
-        for phrase in ("Contact your care team soon", "Anemia (low hemoglobin or red cells)", "Neutropenia"):
+        for phrase in (
+            "Contact your care team soon",
+            "Anemia (low hemoglobin or red cells)",
+            "Neutropenia",
+        ):
             assert phrase in flat
     else:
         assert "Changes worth a call to the care team" in flat
