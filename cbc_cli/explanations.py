@@ -376,7 +376,7 @@ _CRITICAL_LOW_CLAUSES = {
     "hgb": "great tiredness, breathlessness or fainting with very low hemoglobin",
     "hct": "great tiredness, breathlessness or fainting with a very low hematocrit",
     "wbc": "fever or chills with very low white cells",
-    "anc": "fever or chills with very low white cells",
+    "anc": "fever or chills with very low neutrophils",
     "plt": "bleeding or bruising with very low platelets",
 }
 
@@ -765,6 +765,15 @@ _CRITICAL_FEBRILE = (
 _CRITICAL_FEBRILE_ACTION = (
     "Contact your care team now, or emergency services if the care team cannot be reached."
 )
+# ...and what may be noticed beside a fever already reported: low neutrophils are not felt, and
+# fever may be the only sign [SUNNYBROOK]; shaking chills, confusion, shortness of breath
+# [CANCERNET] (a nurse reviewer found "fever or chills" said to a person who gave a fever).
+_CRITICAL_FEBRILE_NOTICE = (
+    "Low neutrophils themselves are not felt, and the fever may be the only sign of infection. "
+    "Also watch for shivering, feeling suddenly weak, drowsy or confused, fast breathing or a "
+    "racing heart."
+)
+_WHITE_CLAUSES = frozenset({"wbc", "anc"})
 
 # The last day after chemotherapy on which it leads a low count's causes: the end of the
 # recovery phase in recovery_context (marrow cellularity usually normal by 40 to 60 days [C1]).
@@ -1231,11 +1240,11 @@ _CRITICAL_HIGH_WORDS: MappingProxyType[str, tuple[str, str, str]] = MappingProxy
             _CRITICAL_HIGH_ACTION.format(signs=f"{_CLOT_SIGNS}, or heavy bleeding"),
         ),
         "erythrocytosis": (
-            "A hemoglobin this far above the range needs your care team's review now. Blood "
-            "this thick clots more easily, which can lead to a stroke or a clot in a leg or the "
-            "lungs. It can be seen with a marrow condition that makes too many red cells, "
-            "long-standing lung or heart disease, or losing a lot of body water, or come from a "
-            "sample or typing error.",
+            "A hemoglobin or hematocrit this far above the range needs your care team's review "
+            "now. Blood this thick clots more easily, which can lead to a stroke or a clot in a "
+            "leg or the lungs. It can be seen with a marrow condition that makes too many red "
+            "cells, lung or heart disease, or losing a lot of body water, or come "
+            "from a sample or typing error.",
             "Headaches, dizziness, blurred sight or red skin; or signs of a clot, such as chest "
             "pain, sudden shortness of breath or a painful swollen leg.",
             _CRITICAL_HIGH_ACTION.format(signs=_CLOT_SIGNS),
@@ -1612,6 +1621,13 @@ CHILD_CARE_TEAM_MESSAGES: MappingProxyType[str, str] = MappingProxyType(
             "services."
         ),
     }
+)
+# A baby under 1 month can worsen within hours (low blood sugar with thick blood
+# [NEWBORN-PCYT]; an infection [NEWBORN-FEVER]): "soon" is the same day for a newborn (a
+# nurse reviewer found "today or tomorrow" too slow for a 3-day-old).
+NEWBORN_SOON_MESSAGE: str = (
+    "Contact your child's care team today about these results, and straight away if your "
+    "child seems worse."
 )
 CHILD_SOON_WITH_FEVER_MESSAGE: str = (
     "Contact your child's care team today about the fever and these results, and straight "
@@ -2025,6 +2041,11 @@ def _critical_words(
     directions its values lie beyond (and, when known, the counts beyond a high or a low
     limit); ``newborn``: a baby's own clause for thick blood."""
     page = EXPLANATIONS["critical-value"]
+    if febrile:
+        # The fever is reported already: the white cells' clause gives way to the febrile words.
+        if low_analytes and set(low_analytes) <= _WHITE_CLAUSES and directions == {"low"}:
+            return _CRITICAL_FEBRILE, _CRITICAL_FEBRILE_NOTICE, _CRITICAL_FEBRILE_ACTION
+        low_analytes = tuple(a for a in low_analytes if a not in _WHITE_CLAUSES)
     low_clauses = [_CRITICAL_LOW_CLAUSES.get(a) for a in low_analytes]
     low_signs = (
         "; ".join(dict.fromkeys(c for c in low_clauses if c))
@@ -2056,7 +2077,9 @@ def _newborn_critical_notice(directions: set[str], high_analytes: tuple[str, ...
         return _NEWBORN_CRITICAL_NOTICE
     said = "; ".join(dict.fromkeys(s for s in signs if s))
     if directions == {"high"}:
-        return f"It depends on the count: {said}. Some babies show nothing."
+        opening = "It depends on the count: " if ";" in said else ""
+        said = said if opening else f"{said[0].upper()}{said[1:]}"
+        return f"{opening}{said}. Some babies show nothing."
     return f"{_NEWBORN_CRITICAL_NOTICE[: -len(' Some babies show nothing.')]} Also {said}."
 
 

@@ -185,6 +185,10 @@ class Result:
     """Every graded term whose analyte was read: 0 not abnormal, 1-4, null cannot be graded."""
     urgency: Urgency | None = "none"
     """How soon to contact the care team; null when the sample could not be read."""
+    newborn_urgency: Urgency | None = None
+    """No age given and a value beyond a newborn's own critical limit (not beyond any limit from
+    1 month up): how soon to contact the care team if the person is a baby under 1 month old,
+    ``now`` (the message opens with it, and the pages' titles say it); null otherwise."""
     message: str = ""
     safety: str | None = None
     """On every abnormal result: when to seek care at once (heavy bleeding, a high fever,

@@ -220,11 +220,14 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
         Panel(
             said,
             title=Text(
-                "Could not be read" if unread else urgency_title(urgency, child=patient.child)
+                "Could not be read"
+                if unread
+                else urgency_title(urgency, child=patient.child, newborn=result.newborn_urgency)
             ),
             title_align="left",
-            border_style="red" if unread else URGENCY_STYLE[urgency],
-            box=box.HEAVY if urgency == "now" else box.ROUNDED,
+            # Drawn as the most urgent answer the person could need (a newborn's "now").
+            border_style="red" if unread else URGENCY_STYLE[result.newborn_urgency or urgency],
+            box=box.HEAVY if (result.newborn_urgency or urgency) == "now" else box.ROUNDED,
         )
     )
     if result.findings:

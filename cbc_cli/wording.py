@@ -60,10 +60,24 @@ def person_words(patient: PatientInfo, degree: str = "C") -> list[str]:
     return words
 
 
-def urgency_title(urgency: Urgency, *, child: bool = False) -> str:
+def urgency_title(urgency: Urgency, *, child: bool = False, newborn: Urgency | None = None) -> str:
     """The title over the care-team message: ``Contact your care team now``, and for a child's
-    parent ``Contact your child's care team now``."""
+    parent ``Contact your child's care team now``; ``newborn``: the urgency for a baby under 1
+    month old when no age was given and it is higher (``Result.newborn_urgency``): the title
+    then says it, so that a parent who reads only the title does not miss it."""
+    if newborn is not None:
+        # Short enough for an 80-column box; the message below says what holds for others.
+        return f"{NEWBORN_TITLE[newborn]} (anyone older: see below)"
     return (CHILD_URGENCY_TITLE if child else URGENCY_TITLE)[urgency]
+
+
+# The title for a baby under 1 month old when no age was given (urgency_title).
+NEWBORN_TITLE = {
+    "none": "If this is a newborn, nothing is out of range",
+    "routine": "If this is a newborn, tell the care team at the next visit",
+    "soon": "If this is a newborn, contact the care team soon",
+    "now": "If this is a newborn, contact the care team now",
+}
 
 
 def speaks_to_parent(latest: Result | None) -> bool:

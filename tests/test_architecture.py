@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent / "cbc_cli"
 ENGINE_LAYERS = (
     "person",
     "newborn",
+    "prompt",
     "values",
     "derive",
     "agree",

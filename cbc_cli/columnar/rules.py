@@ -214,7 +214,7 @@ class Rules(Rendering):
             certain: set[tuple[str, str]] = set()
             limits: dict[str, float] = {}
             babies: list[tuple[str, NewbornLimit]] = []
-            prompt: list[str] = []
+            prompt: list[tuple[str, str]] = []
             for (analyte, pieces, _), answer_id in zip(columns, row, strict=True):
                 if answer_id:
                     flag, sure, term_grades, crossed, newborn, prompted = pieces[answer_id]

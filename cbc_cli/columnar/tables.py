@@ -102,7 +102,7 @@ class JudgedAnalyte:
             return SCALAR_ANSWER  # (every newborn limit comes from a row: every_newborn_limit)
         babies = sum(1 << i for i, n in enumerate(self.newborn) if n in judged.newborn)
         if judged.prompt and not self.prompts:
-            return SCALAR_ANSWER  # (only PROMPT_ANALYTES have a prompt limit)
+            return SCALAR_ANSWER  # (only PROMPT_ANALYTES have prompt limits)
         known = _answer_id(
             judged.flag,
             judged.certain,
@@ -111,7 +111,7 @@ class JudgedAnalyte:
             len(self.limits),
             babies,
             len(self.newborn),
-            prompted=judged.prompt,
+            prompted=_PROMPT_ORDER.index(judged.prompt),
             prompts=self.prompts,
         )
         if known >> self.bits:  # pragma: no cover - the bits are counted from the answers
@@ -124,7 +124,7 @@ class JudgedAnalyte:
                 tuple(zip(self.graded, grades, strict=True)),
                 () if crossed is None else ((self.analyte, crossed),),
                 tuple((self.analyte, n) for n in judged.newborn),
-                (self.analyte,) if judged.prompt else (),
+                tuple((self.analyte, d) for d in judged.prompt),
             )
         return known
 
@@ -138,7 +138,7 @@ def _answer_id(
     babies: int = 0,
     newborn: int = 0,
     *,
-    prompted: bool = False,
+    prompted: int = 0,
     prompts: bool = False,
 ) -> int:
     """An answer's id, worked out from the answer itself (so that every process gives an
@@ -146,20 +146,22 @@ def _answer_id(
     for each flag (or none) x certainly low, certainly high or neither x each term's grade
     (none, 0-4) x the critical limit crossed (``place``: none, or 1 + its index among the
     analyte's ``limits`` sorted limits) x the set of the analyte's ``newborn`` limits the
-    value is beyond (``babies``, a bit each) x at the analyte's prompt limit or not (when it
-    ``prompts``), as answer_bits counts them."""
+    value is beyond (``babies``, a bit each) x beyond neither prompt limit, the low or the high
+    one (``prompted``: 0, 1, 2; when the analyte ``prompts``), as answer_bits counts them."""
     code = _FLAG_ORDER.index(flag) * 3 + _CERTAIN_ORDER.index(certain)
     for grade in grades:
         if grade is not None and not 0 <= grade <= 4:  # pragma: no cover - CTCAE grades 0-4
             raise AssertionError(f"grade {grade} is outside 0-4")
         code = code * 6 + (0 if grade is None else grade + 1)
-    return 2 + (((((code * (limits + 1) + place) << newborn) + babies) << prompts) | prompted)
+    answer = ((code * (limits + 1) + place) << newborn) + babies
+    return 2 + (answer * 3 + prompted if prompts else answer)
 
 
 _FLAG_ORDER: tuple[Flag | None, ...] = (None, *get_args(Flag))
 
 
 _CERTAIN_ORDER: tuple[tuple[str, ...], ...] = ((), ("low",), ("high",))
+_PROMPT_ORDER: tuple[tuple[str, ...], ...] = ((), ("low",), ("high",))
 
 
 _Piece = tuple[
@@ -168,7 +170,7 @@ _Piece = tuple[
     tuple[tuple[str, int | None], ...],
     tuple[tuple[str, float], ...],
     tuple[tuple[str, NewbornLimit], ...],
-    tuple[str, ...],
+    tuple[tuple[str, str], ...],
 ]
 
 
@@ -281,9 +283,10 @@ def answer_bits(terms: int, limits: int = 0, newborn: int = 0, *, prompts: bool 
     """Bits that hold every answer id of an analyte with ``terms`` graded terms, ``limits``
     critical limits and ``newborn`` newborn limits: the two fixed ids, then each flag (or none)
     x certainly low, certainly high or neither x each term's grade (none, 0-4) x the limit
-    crossed (none or one) x each set of newborn limits (x at a prompt limit or not, when the
-    analyte ``prompts``)."""
-    answers = (len(get_args(Flag)) + 1) * 3 * 6**terms * (limits + 1) << (newborn + prompts)
+    crossed (none or one) x each set of newborn limits (x beyond neither prompt limit, the low
+    or the high one, when the analyte ``prompts``)."""
+    answers = (len(get_args(Flag)) + 1) * 3 * 6**terms * (limits + 1) << newborn
+    answers *= 3 if prompts else 1
     return int(2 + answers - 1).bit_length()
 
 

@@ -5,6 +5,8 @@ Rules follow docs/clinical.md sections 2-6; the urgency rules are in :func:`deci
 
 - ``person``: who a result speaks to (a child, a newborn) and the person as the result shows it;
 - ``newborn``: a newborn's own critical limits, for a value judged without an age;
+- ``prompt``: limits short of the critical ones at which a value calls for the care team
+  within a day;
 - ``values``: one value judged (flag and grades) by the basis that fits the person;
 - ``derive``: counts worked out from others (ANC, ALC);
 - ``agree``: values of a panel that do not fit together (a typed ANC and the differential,
@@ -60,8 +62,9 @@ from cbc_cli.engine.findings import (
     in_chemo_window,
 )
 from cbc_cli.engine.interpret import interpret_panel
-from cbc_cli.engine.newborn import PROMPT_ANALYTES, NewbornLimit, every_newborn_limit
+from cbc_cli.engine.newborn import NewbornLimit, every_newborn_limit
 from cbc_cli.engine.person import is_child, patient_info, reader
+from cbc_cli.engine.prompt import PROMPT_ANALYTES
 from cbc_cli.engine.reasons import critical_words
 from cbc_cli.engine.values import (
     FINDING_RULES,

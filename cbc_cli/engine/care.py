@@ -13,6 +13,7 @@ from cbc_cli.explanations import (
     CHILD_CARE_TEAM_MESSAGES,
     CHILD_NOTHING_CHECKED_MESSAGE,
     CHILD_SOON_WITH_FEVER_MESSAGE,
+    NEWBORN_SOON_MESSAGE,
     NOTHING_CHECKED_MESSAGE,
     SOON_WITH_FEVER_MESSAGE,
     for_baby,
@@ -41,6 +42,8 @@ def care_message(
     care team stays "your child's care team"), and the safety line is the baby's own, which names
     38.0 C and a baby's signs (Fein and Avner 2019, The Febrile or Septic-Appearing Neonate)."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
+    if newborn and decision.urgency == "soon":
+        care = NEWBORN_SOON_MESSAGE
     if fever and decision.urgency == "soon":
         # Never ask a person to watch for the fever they have just reported (the findings'
         # actions are worded for it already: explanations.finding_words).

@@ -97,7 +97,7 @@ def decide(
     critical_limits: Mapping[str, float] | None = None,
     age_given: bool = False,
     newborn: Collection[tuple[str, NewbornLimit]] = (),
-    prompt: Collection[str] = (),
+    prompt: Collection[tuple[str, str]] = (),
 ) -> Decision:
     """Findings and urgency from each analyte's flag and each graded term's grade.
 
@@ -122,8 +122,10 @@ def decide(
        worse in the scheme used, or a line that cannot be graded | project choice on NCI
        CTCAE v5.0 grades.
     6. soon | any finding of grade 3 or 4 | NCI CTCAE v5.0.
-    6b. soon | a newborn's hematocrit of 65% or more (``prompt``): polycythemia | Walter 2022
-       (Merck Manual Professional); contact within a day is a project choice.
+    6b. soon | a value beyond a prompt limit (``prompt``, engine.prompt): a hematocrit of 65%
+       or more for a baby who may be under 1 month old (polycythemia, Walter 2022, Merck Manual
+       Professional), or below 24% with no hemoglobin given (about CTCAE anemia grade 3) |
+       project choice.
     7. soon | fever with counts that are not low | a high fever calls for care
        (docs/clinical.md section 5).
     8. routine | any other finding or value outside its range, bicytopenia and grade-1
@@ -160,8 +162,8 @@ def decide(
         age_given: an age was given (too coarse to choose one limit, for critical_some_ages).
         newborn: (analyte, limit) for each value beyond a newborn's own critical limit when no
             age is given (Judgement.newborn): kept in the decision for its message.
-        prompt: analytes at or above their prompt limit (Judgement.prompt: a newborn's
-            polycythemia hematocrit), rule 6b.
+        prompt: (analyte, "low"/"high") beyond its prompt limit (Judgement.prompt), rule 6b;
+            a low hematocrit counts only when no hemoglobin was given (it then judges).
     """
     singles: list[str] = []
     for code, analyte_id, direction, beyond in _RULES:
@@ -261,8 +263,8 @@ def decide(
             "soon",
             severe_words([_SIDES[c] for c in singles if (grades.get(c) or 0) >= SEVERE_GRADE]),
         )
-    elif prompt:
-        urgency, why = "soon", prompt_words()
+    elif prompted := [p for p in prompt if p != ("hct", "low") or "hgb" not in flags]:
+        urgency, why = "soon", prompt_words(prompted)
     elif fever:
         # A high fever calls for care (docs/clinical.md section 5): a normal count does not make
         # a fever nothing.

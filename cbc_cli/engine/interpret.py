@@ -198,7 +198,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         critical_limits={a: c.limit for a, c in checked.items() if c.limit is not None},
         age_given=patient.age is not None,
         newborn={(a, n) for a, j in judged.items() for n in j.newborn},
-        prompt=[a for a, j in judged.items() if j.prompt],
+        prompt=[(a, d) for a, j in judged.items() for d in j.prompt],
     )
     notes.extend(profile_notes(panel, checked, ranges))
 
@@ -261,6 +261,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         findings=findings,
         grades=grades,
         urgency=urgency,
+        newborn_urgency="now" if decision.newborn and urgency != "now" else None,
         message=message,
         safety=safety,
         consistency=consistency_notes(values, panel.values.get("anc")),

@@ -1,43 +1,20 @@
-"""A newborn's own limits (docs/clinical.md section 5).
-
-- Critical limits, for a value judged without an age: the critical-limit rows that end by 1
-  month old, which the age-unknown limits (from 1 month up) do not cover. A value beyond one of
-  them is not called critical, since most people who give no age are not babies; the value's
-  note and the care-team message say what it would mean for a baby.
-- The polycythemia limit, for a baby who may be under 1 month old: a hematocrit at which the
-  care team should look within a day, below the critical limit (:func:`prompt_limit`).
-"""
+"""A newborn's own critical limits, for a value judged without an age (docs/clinical.md
+section 5): the critical-limit rows that end by 1 month old, which the age-unknown limits (from
+1 month up) do not cover. A value beyond one of them is not called critical, since most people
+who give no age are not babies; the value's note and the care-team message say what it would
+mean for a baby."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from cbc_cli.age import NEWBORN_UNTIL, AgeBound, at_least, mean_days
+from cbc_cli.age import AgeBound, mean_days
 from cbc_cli.grading import guard, guard_limit
 from cbc_cli.panel import Patient
 from cbc_cli.ranges import RangeTable
 
 NEWBORN_END_DAYS = AgeBound(1, "m").mean_days()
 """A newborn's bands end by 1 month (in mean days, as the range files compare bands)."""
-
-
-# A newborn's venous hematocrit of 65% or more is polycythemia (Walter 2022, docs/clinical.md
-# section 5): thick blood that can bring low blood sugar, jaundice, feeding and breathing trouble
-# well before the critical limit (70%). Contact within a day ("soon") is a project choice, after a
-# nurse reviewer found "next visit" too late for a baby a few days old.
-NEWBORN_POLYCYTHEMIA_HCT = 65.0
-PROMPT_ANALYTES = ("hct",)
-"""The analytes :func:`prompt_limit` can give a limit for."""
-
-
-def prompt_limit(analyte: str, patient: Patient) -> float | None:
-    """The value at and above which ``analyte`` calls for the care team within a day, short of
-    its critical limit: a newborn's polycythemia hematocrit, for a person whose age is given
-    and may be under 1 month (an age too coarse to tell counts, as for critical limits). None
-    for anyone else."""
-    if analyte != "hct" or patient.age is None or patient.pregnancy_trimester:
-        return None
-    return None if at_least(patient.age, NEWBORN_UNTIL) else NEWBORN_POLYCYTHEMIA_HCT
 
 
 class NewbornLimit(NamedTuple):

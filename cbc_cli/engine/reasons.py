@@ -1,28 +1,39 @@
 """The sentences the care-team message opens with, for the rules of :func:`decide` that name
-counts: a count beyond its critical limit (rule 4), counts graded 3 or 4 (rule 6), a newborn's
-polycythemia (rule 6b), and counts that could not be judged (rule 9)."""
+counts: a count beyond its critical limit (rule 4), counts graded 3 or 4 (rule 6), a value
+beyond a prompt limit (rule 6b), and counts that could not be judged (rule 9)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.engine.newborn import NEWBORN_POLYCYTHEMIA_HCT
+from cbc_cli.engine.prompt import NEWBORN_POLYCYTHEMIA_HCT, SEVERE_ANEMIA_HCT
 from cbc_cli.engine.values import limit_text
 
 
 def severe_words(severe: Sequence[tuple[str, str]]) -> str:
-    """Rule 6's message: the counts graded 3 or 4 (``severe``: analyte and direction), named
-    when one, else by direction (a clinical reviewer found "very low or very high" said of low
-    counts only)."""
-    sides = {"very low" if d == "low" else "very high" for _, d in severe}
-    if len(severe) == 1:
-        analyte, _ = severe[0]
-        name, verb = _CRITICAL_NAMES.get(analyte, (f"the {ANALYTES[analyte].name}", "is"))
-        return f"{name.capitalize()} {verb} {sides.pop()}."
-    if len(sides) == 1:
-        return f"Some counts are {sides.pop()}."
-    return "Some counts are very low and some very high."
+    """Rule 6's message: the counts graded 3 or 4 (``severe``: analyte and direction, in output
+    order), each named, low ones first ("Hemoglobin and neutrophils are very low."; a clinical
+    reviewer found "very low or very high" said of low counts only)."""
+    said = []
+    for side in ("low", "high"):
+        names = [
+            _CRITICAL_NAMES.get(a, (f"the {ANALYTES[a].name}", "is"))
+            for a, d in dict.fromkeys(severe)
+            if d == side
+        ]
+        if not names:
+            continue
+        verb = names[0][1] if len(names) == 1 else "are"
+        listed = _listed([n for n, _ in names])
+        said.append(f"{listed} {verb} very {side}")
+    text = " and ".join(said)
+    return f"{text[0].upper()}{text[1:]}."
+
+
+def _listed(names: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # How the care-team message names a count beyond its critical limit, with its verb.
@@ -36,14 +47,21 @@ _CRITICAL_NAMES = {
 }
 
 
-def prompt_words() -> str:
-    """Rule 6b's message: a newborn's hematocrit at the polycythemia limit or above (the only
-    count with such a limit: engine.newborn.PROMPT_ANALYTES)."""
-    return (
-        f"Hematocrit is {NEWBORN_POLYCYTHEMIA_HCT:g}% or more, which in a baby under 1 month old "
-        "is called polycythemia: blood this thick can lower blood sugar and needs the care "
-        "team's review within a day."
-    )
+def prompt_words(prompted: Sequence[tuple[str, str]]) -> str:
+    """Rule 6b's message: each value beyond its prompt limit (engine.prompt)."""
+    said = []
+    if ("hct", "high") in prompted:
+        said.append(
+            f"Hematocrit is {NEWBORN_POLYCYTHEMIA_HCT:g}% or more, which in a baby under 1 month "
+            "old is called polycythemia: blood this thick can lower blood sugar and needs the "
+            "care team's review today."
+        )
+    if ("hct", "low") in prompted:
+        said.append(
+            f"Hematocrit is below {SEVERE_ANEMIA_HCT:g}%, which goes with a very low hemoglobin "
+            "(below about 8 g/dL)."
+        )
+    return " ".join(said)
 
 
 def critical_words(

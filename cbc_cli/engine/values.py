@@ -8,7 +8,8 @@ import math
 from typing import NamedTuple
 
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.engine.newborn import NewbornLimit, beyond_newborn, newborn_limits, prompt_limit
+from cbc_cli.engine.newborn import NewbornLimit, beyond_newborn, newborn_limits
+from cbc_cli.engine.prompt import prompt_limits
 from cbc_cli.grading import (
     Criterion,
     Grade,
@@ -155,9 +156,9 @@ class Basis(NamedTuple):
     newborn: tuple[NewbornLimit, ...] = ()
     """No age given: a newborn's own critical limits (engine.newborn), which the limits above
     do not cover."""
-    prompt_high: float | None = None
-    """The value at and above which the care team should look within a day, short of the
-    critical limit (engine.newborn.prompt_limit: a newborn's polycythemia hematocrit)."""
+    prompt: tuple[float | None, float | None] = (None, None)
+    """The values below (low) and at or above (high) which the care team should look within a
+    day, short of the critical limits (engine.prompt.prompt_limits)."""
 
 
 class Judgement(NamedTuple):
@@ -187,9 +188,9 @@ class Judgement(NamedTuple):
     newborn: tuple[NewbornLimit, ...] = ()
     """No age given and not critical from 1 month up: the newborn limits of ``Basis.newborn``
     the value is beyond (its note and decide's message say what that means for a baby)."""
-    prompt: bool = False
-    """At or above ``Basis.prompt_high`` at both ends of its span, and not critical: decide
-    makes it "soon"."""
+    prompt: tuple[str, ...] = ()
+    """The sides ("low", "high") on which the value is beyond ``Basis.prompt`` at both ends of
+    its span, and not critical: decide makes it "soon" (rule 6b)."""
 
     @property
     def certain(self) -> tuple[str, ...]:
@@ -257,7 +258,7 @@ def value_basis(
         every_low,
         every_high,
         newborn_limits(analyte, patient, ranges),
-        prompt_limit(analyte, patient),
+        prompt_limits(analyte, patient),
     )
 
 
@@ -306,11 +307,13 @@ def judge_value(q: Quantity, basis: Basis) -> Judgement:
             some_ages = ("high",)
     crossed = c_low if flag == "LL" else c_high if flag == "HH" else None
     newborn = () if flag in ("LL", "HH", None) else beyond_newborn(basis.newborn, span)
-    prompt = (
-        basis.prompt_high is not None
-        and flag not in ("HH", None)
-        and guard(span[0]) >= guard_limit(basis.prompt_high)
-    )
+    prompt_low, prompt_high = basis.prompt
+    prompt: tuple[str, ...] = ()
+    if flag not in ("LL", "HH", None):
+        if prompt_low is not None and guard(span[1]) < guard_limit(prompt_low):
+            prompt = ("low",)
+        elif prompt_high is not None and guard(span[0]) >= guard_limit(prompt_high):
+            prompt = ("high",)
     return Judgement(
         flag, (first, last), span, low, high, verdict, grades, some_ages, crossed, newborn, prompt
     )

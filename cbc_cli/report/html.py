@@ -110,8 +110,9 @@ def check_page(
         _sample_view(i, r, scheme, rec)
         for i, (r, rec) in enumerate(zip(results, known, strict=True))
     ]
+    # Each sample as drawn: the most urgent answer the person could need (a newborn's "now").
     worst: Urgency = max(
-        (r.urgency for r in results if r.urgency is not None),
+        (r.newborn_urgency or r.urgency for r in results if r.urgency is not None),
         key=URGENCY_ORDER.index,
         default="none",
     )
@@ -273,11 +274,12 @@ def _sample_view(
         "who": _who(r, record),
         "unread": r.status == "error",
         "error": r.error.message if r.error else None,
-        "urgency": r.urgency or "none",
+        # Drawn as the most urgent answer the person could need (a newborn's "now").
+        "urgency": r.newborn_urgency or r.urgency or "none",
         "child": child,
         "urgency_title": "Could not be read"
         if r.status == "error"
-        else urgency_title(r.urgency or "none", child=child),
+        else urgency_title(r.urgency or "none", child=child, newborn=r.newborn_urgency),
         "message": r.message,
         "safety": r.safety,
         "rows": [_row(index, a) for a in r.analytes],
