@@ -43,9 +43,9 @@ from cbc_cli.batch import merge_patient
 from cbc_cli.columnar import sizes
 from cbc_cli.columnar.sinks import join_parts
 from cbc_cli.engine import (
-    PAIRED_COUNTS,
-    consistency_notes,
+    HGB_HCT,
     cross_words,
+    hgb_hct_disagreement,
     interpret_panel,
     patient_info,
 )
@@ -201,9 +201,8 @@ class JsonRecords:
             more |= np.logical_and.reduce([present[a] for a in inputs[:2]])
         # And a pair of counts that must fit together (hemoglobin and hematocrit): the engine's
         # note on a pair that does not is not in any answer set, so such rows go there too.
-        for pair in PAIRED_COUNTS:
-            if all(a in self._read for a in pair):
-                more |= self._pair_apart(chunk, pair)
+        if all(a in self._read for a in HGB_HCT):
+            more |= self._pair_apart(chunk, HGB_HCT)
         fast = np.flatnonzero(~(slow | more))
         if not len(fast) or not self._read:
             self._chunk = {"fast": fast}
@@ -308,8 +307,8 @@ class JsonRecords:
 
     def _pair_apart(self, chunk: SplitChunk, pair: tuple[str, str]) -> np.ndarray:
         """For each row of the chunk: whether the engine finds the values of ``pair`` there
-        out of keeping with each other (engine.consistency_notes), asked once per distinct pair
-        of value texts."""
+        out of keeping with each other (engine.hgb_hct_disagreement), asked once per distinct
+        pair of value texts."""
         import numpy as np
 
         runner = self.runner
@@ -327,7 +326,7 @@ class JsonRecords:
                     )
                     if isinstance(q, Quantity)
                 }
-                apart.append(bool(consistency_notes(given, None)))
+                apart.append(hgb_hct_disagreement(given) is not None)
             return range(start, len(apart))
 
         key = (first.astype(np.uint64) << np.uint64(32)) | second.astype(np.uint64)

@@ -1023,3 +1023,12 @@ def test_band_percentage_above_range_is_flagged() -> None:
     # UChicago Medicine: bands 0-6 % (16 years and up).
     assert analyte(woman({"band_pct": "12"}), "band_pct").flag == "H"
     assert analyte(woman({"band_pct": "4"}), "band_pct").flag == "N"
+
+
+def test_an_anemia_from_the_hematocrit_names_the_hematocrit_in_its_pattern() -> None:
+    # No hemoglobin given: the low hematocrit (below 36-47 %, Merck) is the red-cell line of
+    # the pattern, and the pattern names the count that was given.
+    result = woman({"hct": "30", "anc": "1.0", "plt": "60"})
+    pattern = finding(result, "pancytopenia")
+    assert pattern.analytes == ["hct", "anc", "plt"]
+    assert finding(result, "anemia").analytes == ["hct"]

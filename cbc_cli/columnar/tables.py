@@ -57,12 +57,12 @@ class JudgedAnalyte:
         """Every critical limit of the analyte's rows, sorted: a value beyond one of them gets
         an answer of its own per limit, which engine.decide's message names."""
         self.newborn = newborn
-        self.prompts = prompts
-        """Whether a value can be at a prompt limit (engine.PROMPT_ANALYTES): such answers get
-        ids of their own."""
         """Every newborn critical limit of the analyte's rows (engine.every_newborn_limit): each
         set of them a value is beyond (no age given) gets answers of its own, which
         engine.care's message names."""
+        self.prompts = prompts
+        """Whether a value can be beyond a prompt limit (engine.PROMPT_ANALYTES): such answers
+        get ids of their own."""
         self.stage, self.shift, self.bits = stage, shift, bits
         """Where the answer id sits in a row's key words (see ColumnarCsv._key)."""
         self.bases: list[Basis] = []
@@ -71,7 +71,9 @@ class JudgedAnalyte:
         """Class by person id."""
         self.pieces: dict[int, _Piece] = {ABSENT_ANSWER: _NO_PIECE, SCALAR_ANSWER: _NO_PIECE}
         """By answer id, what engine.decide is given of it: the flag, the (analyte, direction)
-        pairs certainly beyond the range, and the (term, grade) pairs."""
+        pairs certainly beyond the range, the (term, grade) pairs, the (analyte, critical
+        limit) crossed, the (analyte, newborn limit) pairs beyond and the (analyte, direction)
+        pairs beyond a prompt limit."""
         self.typed = _Grid()
         self.derived = _Grid()
 

@@ -27,10 +27,11 @@ from __future__ import annotations
 from cbc_cli.engine.agree import (
     ANC_DISAGREE_ABSOLUTE,
     ANC_DISAGREE_RELATIVE,
+    HGB_HCT,
     IMPLIED_MCHC_HIGH,
     IMPLIED_MCHC_LOW,
-    PAIRED_COUNTS,
     consistency_notes,
+    hgb_hct_disagreement,
 )
 from cbc_cli.engine.care import care_message, deferred_wbc_note
 from cbc_cli.engine.decide import (
@@ -91,6 +92,7 @@ __all__ = [
     "FEVER_SINGLE_C",
     "FINDING_RULES",
     "FN_ANC",
+    "HGB_HCT",
     "HIGH_FLAGS",
     "HIGH_TERMS",
     "IMPLIED_MCHC_HIGH",
@@ -101,7 +103,6 @@ __all__ = [
     "MCV_MACRO",
     "MCV_MICRO",
     "NEUTROPENIA_WORDS",
-    "PAIRED_COUNTS",
     "PATTERN_GRADE",
     "PLT_PRECAUTIONS",
     "PRECAUTIONS_GRADE",
@@ -122,6 +123,7 @@ __all__ = [
     "derive_counts",
     "every_newborn_limit",
     "flag_value",
+    "hgb_hct_disagreement",
     "in_chemo_window",
     "interpret_panel",
     "is_child",

@@ -54,15 +54,15 @@ def anc_disagreement(values: Mapping[str, Quantity], typed: Quantity | None) -> 
     )
 
 
-PAIRED_COUNTS: tuple[tuple[str, str], ...] = (("hgb", "hct"),)
-"""The pairs of counts :func:`hgb_hct_disagreement` sets against each other."""
+HGB_HCT = ("hgb", "hct")
+"""The pair of counts :func:`hgb_hct_disagreement` sets against each other."""
 
 
 def hgb_hct_disagreement(values: Mapping[str, Quantity]) -> str | None:
     """The note when a panel's hemoglobin and hematocrit do not fit together: their ratio, the
     MCHC it implies, lies outside IMPLIED_MCHC_LOW-IMPLIED_MCHC_HIGH g/dL. None when they fit,
     or when either is missing or a reported bound. ``values`` are in canonical units."""
-    hgb, hct = values.get("hgb"), values.get("hct")
+    hgb, hct = (values.get(a) for a in HGB_HCT)
     if hgb is None or hct is None or hgb.comparator is not None or hct.comparator is not None:
         return None
     if hct.value <= 0:

@@ -76,12 +76,13 @@ def newborn_words(beyond: Sequence[tuple[str, NewbornLimit]]) -> str:
     critical limits (``Decision.newborn``): what it would mean for a baby, and to give the age."""
     bands = {(n.age_from, n.age_to) for _, n in beyond}
     one_band = len(bands) == 1
-    who = band_words(beyond[0][1]) if one_band else "under 1 month old"
+    first = beyond[0][1]
+    who = band_words(first.age_from, first.age_to) if one_band else "under 1 month old"
     said: list[str] = []
     for i, (analyte, n) in enumerate(beyond):
         same = i > 0 and beyond[i - 1][0] == analyte
         side = "below" if n.direction == "low" else "above"
-        at = "" if one_band else f" ({'' if n.age_from.n == 0 else 'from '}{band_words(n)})"
+        at = "" if one_band else f" ({band_words(n.age_from, n.age_to)})"
         words = f"{side} {limit_text(n.limit, ANALYTES[analyte].unit)}{at}"
         if same:
             said[-1] += f" or {words}"

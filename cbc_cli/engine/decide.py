@@ -51,7 +51,13 @@ class Decision(NamedTuple):
 
 
 # The term that grades each cell line of a cytopenia pattern.
-LINE_TERMS = {"hgb": "anemia", "anc": "neutropenia", "wbc": "leukopenia", "plt": "thrombocytopenia"}
+LINE_TERMS = {
+    "hgb": "anemia",
+    "hct": "anemia",  # a low hematocrit with no hemoglobin given: not graded (hct_anemia)
+    "anc": "neutropenia",
+    "wbc": "leukopenia",
+    "plt": "thrombocytopenia",
+}
 # A pattern of cytopenias raises the urgency when one of its lines is at least this grade.
 PATTERN_GRADE = 2
 
@@ -185,8 +191,9 @@ def decide(
         singles.insert(0, "anemia")  # first, as in FINDING_RULES
         ungraded = ("anemia",)
     white = "anc" if "anc" in flags else "wbc"
+    red = "hct" if ungraded == ("anemia",) else "hgb"  # the count that shows the anemia
     lines = {
-        "hgb": "anemia" in singles,
+        red: "anemia" in singles,
         white: "neutropenia" in singles or ("anc" not in flags and "leukopenia" in singles),
         "plt": "thrombocytopenia" in singles,
     }

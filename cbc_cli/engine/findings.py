@@ -300,10 +300,14 @@ def critical_finding(
     if flagged:
         names = ", ".join(ANALYTES[a].name if a in ANALYTES else a for a in flagged)
         note += f"; the lab flagged {names} as critical"
-    ways = {
-        {"LL": "low", "HH": "high"}.get(flags.get(a) or lab_critical.get(a, ""), "")
+    # cbc's own LL or HH, else the lab's critical flag (an "AA" has no direction).
+    side = {
+        a: {"LL": "low", "HH": "high"}.get(
+            f if (f := flags.get(a)) in ("LL", "HH") else lab_critical.get(a, ""), ""
+        )
         for a in decision.critical
     }
+    ways = set(side.values())
     return make_finding(
         "critical-value",
         list(decision.critical),
@@ -313,7 +317,8 @@ def critical_finding(
         # An "AA" from the lab has no direction: the words then cover both.
         critical=() if "" in ways else tuple(sorted(ways)),
         febrile="febrile-neutropenia" in decision.codes,
-        high_analytes=tuple(a for a in decision.critical if flags.get(a) == "HH"),
-        low_analytes=tuple(a for a in decision.critical if flags.get(a) == "LL"),
+        high_analytes=tuple(a for a in decision.critical if side[a] == "high"),
+        # Every count's own signs, or (a direction unknown) the signs of every low count.
+        low_analytes=() if "" in ways else tuple(a for a in decision.critical if side[a] == "low"),
         urgent=decision.urgent,
     )

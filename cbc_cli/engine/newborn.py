@@ -71,10 +71,14 @@ def every_newborn_limit(ranges: RangeTable, analyte: str) -> tuple[NewbornLimit,
     return tuple(sorted(found, key=newborn_order))
 
 
-def band_words(n: NewbornLimit) -> str:
-    """``under 15 days old``, ``15 days to 1 month old``: a newborn limit's band in words."""
-    to = bound_words(n.age_to)
-    return f"under {to} old" if n.age_from.n == 0 else f"{bound_words(n.age_from)} to {to} old"
+def band_words(start: AgeBound, end: AgeBound | None) -> str:
+    """``under 15 days old``, ``from 15 days to 1 month old``, ``from 18 years old``: an age
+    band in words."""
+    if end is None:
+        return f"from {bound_words(start)} old"
+    if start.n == 0:
+        return f"under {bound_words(end)} old"
+    return f"from {bound_words(start)} to {bound_words(end)} old"
 
 
 def bound_words(bound: AgeBound) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cbc_cli.age import ADULT_FROM, AgeBound, band_text, mean_days
+from cbc_cli.age import ADULT_FROM, band_text, mean_days
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.newborn import NEWBORN_END_DAYS, NewbornLimit, band_words, bound_words
 from cbc_cli.engine.values import Checked, limit_text, unit_words
@@ -66,7 +66,7 @@ def coarse_age_words(ranges: RangeTable, analyte: str, patient: Patient, directi
     said: dict[str, str] = {}
     for r in candidates:
         limit = r.critical_low if direction == "low" else r.critical_high
-        band = _band_words(r.age_from, r.age_to)
+        band = band_words(r.age_from, r.age_to)
         said.setdefault(band, f"{limit:g} {unit} {band}" if limit is not None else f"none {band}")
     side = "below" if direction == "low" else "above"
     return (
@@ -74,15 +74,6 @@ def coarse_age_words(ranges: RangeTable, analyte: str, patient: Patient, directi
         f"team at once {side} {'; '.join(said.values())}; give the age in months or days (such "
         "as 3m or 10d) so that the person's own limit applies"
     )
-
-
-def _band_words(start: AgeBound, end: AgeBound | None) -> str:
-    """``for babies under 15 days old``, ``from 1 month to 18 years old``: a band in words."""
-    if end is None:
-        return f"from {bound_words(start)} old"
-    if start.n == 0:
-        return f"under {bound_words(end)} old"
-    return f"from {bound_words(start)} to {bound_words(end)} old"
 
 
 def group_word(whose: str) -> str:
@@ -99,7 +90,7 @@ def newborn_critical_words(analyte: str, beyond: tuple[NewbornLimit, ...]) -> st
     unit = ANALYTES[analyte].unit
     said = [
         f"{'below' if n.direction == 'low' else 'above'} the limit for babies "
-        f"{band_words(n)} ({limit_text(n.limit, unit)})"
+        f"{band_words(n.age_from, n.age_to)} ({limit_text(n.limit, unit)})"
         for n in beyond
     ]
     # Opened so that an adult reader can pass it by at "if this is a baby" (a clinical

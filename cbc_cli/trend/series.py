@@ -312,5 +312,5 @@ def date_order_notes(draws: list[Draw], unplaced: list[Unplaced]) -> list[str]:
     return [
         f"{len(either)} draw(s) have a collection date that could be read either way round "
         f"(day and month both 12 or less); the file's other dates are written with {words} "
-        f"(line {line}): if every date is, give the date format {order} to read them."
+        f"(line {line}): if every date is, give --date-format {order} to read them."
     ]
