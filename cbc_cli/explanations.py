@@ -1023,6 +1023,13 @@ _NEWBORN_THICK_BLOOD_SIGNS = (
     "a red or dark red look, yellow skin or eyes (jaundice), poor feeding, unusual sleepiness, "
     "jitteriness or trembling, fast or hard breathing, or a bluish colour"
 )
+# The same for a baby past the newborn weeks (under 1 year): the signs of thick blood a parent can
+# see [NEWBORN-PCYT], without the newborn's own (jaundice, jitteriness); a baby cannot tell of
+# headaches, blurred sight or chest pain, the adult signs (a nurse reviewer's finding at 2 months).
+_INFANT_THICK_BLOOD_SIGNS = (
+    "a red or dark red look, poor feeding, unusual sleepiness, fast or hard breathing, or a "
+    "bluish colour"
+)
 _NEWBORN_HELP_AT_ONCE = (
     "if your baby has trouble breathing, turns blue or grey, has a fit (seizure), or is hard "
     "to wake or will not feed"
@@ -1875,6 +1882,7 @@ def finding_words(
     high_analytes: tuple[str, ...] = (),
     low_analytes: tuple[str, ...] = (),
     urgent: bool = False,
+    infant: bool = False,
 ) -> FindingWords:
     """The words one finding carries in a result, fitted to what is known about the person.
 
@@ -1906,6 +1914,8 @@ def finding_words(
             can be seen with, why it is urgent, and to contact the care team now.
         high_analytes: for ``critical-value``, the analytes beyond a high limit, each named in
             what it can mean.
+        infant: the person is a child under 1 year (past the newborn weeks): thick blood's
+            signs and when to get help at once are a baby's, not an adult's.
         urgent: the care-team message asks for contact soon or now: the action's closing
             "share at your next visit" would contradict it, so it points to the message.
 
@@ -1941,6 +1951,10 @@ def finding_words(
             notice = _newborn_critical_notice(set(critical), high_analytes)
             if not febrile and set(critical) == {"low"}:
                 meaning = _NEWBORN_CRITICAL_LOW
+    if infant and person == "child":
+        notice, action = _infant_words(
+            code, set(critical), high_analytes, (notice, action), critical_high=bool(high_level)
+        )
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None
@@ -1982,6 +1996,30 @@ def finding_words(
         if person == "newborn"
         else page.topics,
     )
+
+
+def _infant_words(
+    code: str,
+    directions: set[str],
+    high_analytes: tuple[str, ...],
+    words: tuple[str, str],
+    *,
+    critical_high: bool,
+) -> tuple[str, str]:
+    """What a parent of a baby under 1 year might notice, and when to get help at once, with
+    thick blood (a high hemoglobin or hematocrit): a baby's signs, not an adult's (``words``:
+    the notice and action otherwise given)."""
+    notice, action = words
+    baby = f"In a baby: {_INFANT_THICK_BLOOD_SIGNS}. Some babies show nothing."
+    if code == "erythrocytosis":
+        if critical_high:
+            return baby, _NEWBORN_HIGH_ACTION
+        rest = action[action.index("Otherwise") :] if "Otherwise" in action else ""
+        return baby, f"Get help at once {_NEWBORN_HELP_AT_ONCE}. {rest}".strip()
+    thick = set(high_analytes) <= {"hgb", "hct"}
+    if code == "critical-value" and directions == {"high"} and high_analytes and thick:
+        return baby, action
+    return notice, action
 
 
 def _meaning_for(code: str, person: str, *, after_chemo: bool) -> str:

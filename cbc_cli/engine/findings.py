@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cbc_cli.age import AgeBound, at_least
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.decide import FEVER_C, FEVER_SINGLE_C, LINE_TERMS, PATTERN_GRADE, Decision
 from cbc_cli.engine.person import reader
@@ -30,6 +31,11 @@ def _severity(grade: int | None, scheme: Scheme) -> str:
     if grade is None:
         return "not graded"
     return "below grade 1" if grade == 0 else scheme.grade_words.get(grade, f"grade {grade}")
+
+
+INFANT_UNTIL = AgeBound(1, "y")
+"""A child under this age is a baby whose parent sees signs the child cannot tell
+(explanations.finding_words ``infant``)."""
 
 
 def make_finding(
@@ -68,6 +74,7 @@ def make_finding(
         high_analytes=high_analytes,
         low_analytes=low_analytes,
         urgent=urgent,
+        infant=person.age is not None and at_least(person.age, INFANT_UNTIL) is False,
     )
     return Finding(
         code=code,
