@@ -361,6 +361,8 @@ class Outcomes:
         self.extra_len = np.zeros(64, dtype=np.int16)
         self.verdicts: list[Any] = []
         """By id: the engine's verdict (see Verdict), None for the scalar path."""
+        self._shared: dict[Any, Any] = {}
+        """Each distinct flags dict, grades dict and decision the verdicts hold, kept once."""
 
     def extend(
         self,
@@ -382,7 +384,7 @@ class Outcomes:
         self.tail_ids[start:end] = pool.ids(tails)
         self.urgency[start:end] = urgency
         self.slow[start:end] = slow
-        self.verdicts.extend(verdicts)
+        self.verdicts.extend(map(self._share, verdicts))
         if extra is not None:
             width = max(map(len, extra), default=0)
             if width > self.extra_ids.shape[1]:
@@ -394,6 +396,21 @@ class Outcomes:
                 self.extra_len[i] = len(item)
         self.count = end
         return np.arange(start, end)
+
+    def _share(self, verdict: Verdict | None) -> Verdict | None:
+        """The verdict with its flags, grades and decision each the one kept for all verdicts
+        that hold the same: combinations differ in a few answers, so thousands of verdicts
+        share a few hundred of each (the long layout keeps them all, and memory must stay
+        flat as a run meets more)."""
+        if verdict is None:
+            return None
+        flags, grades, decision = verdict
+        shared = self._shared
+        return (
+            shared.setdefault(("flags", *flags.items()), flags),
+            shared.setdefault(("grades", *grades.items()), grades),
+            shared.setdefault(decision, decision),
+        )
 
     def tails(self, ids: np.ndarray) -> np.ndarray:
         """The tail of each outcome of ``ids`` (an object array of bytes)."""
