@@ -48,6 +48,22 @@ def mean_days(bound: AgeBound | None) -> float:
     return float("inf") if bound is None else bound.mean_days()
 
 
+def band_words(start: AgeBound, end: AgeBound | None) -> str:
+    """``under 15 days old``, ``from 15 days to 1 month old``, ``from 18 years old``: an age
+    band in words."""
+    if end is None:
+        return f"from {bound_words(start)} old"
+    if start.n == 0:
+        return f"under {bound_words(end)} old"
+    return f"from {bound_words(start)} to {bound_words(end)} old"
+
+
+def bound_words(bound: AgeBound) -> str:
+    """``15 days``, ``1 month``: an age bound in words."""
+    word = {"d": "day", "w": "week", "m": "month", "y": "year"}[bound.unit]
+    return f"{bound.n} {word}{'' if bound.n == 1 else 's'}"
+
+
 def parse_bound(text: str) -> AgeBound:
     """Parse ``"18y"``, ``"6m"``, ``"2w"`` or ``"10d"``.
 

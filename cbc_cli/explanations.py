@@ -2012,10 +2012,7 @@ def _infant_words(
     notice, action = words
     baby = f"In a baby: {_INFANT_THICK_BLOOD_SIGNS}. Some babies show nothing."
     if code == "erythrocytosis":
-        if critical_high:
-            return baby, _NEWBORN_HIGH_ACTION
-        rest = action[action.index("Otherwise") :] if "Otherwise" in action else ""
-        return baby, f"Get help at once {_NEWBORN_HELP_AT_ONCE}. {rest}".strip()
+        return baby, _NEWBORN_HIGH_ACTION if critical_high else _NEWBORN_ACTION[code]
     thick = set(high_analytes) <= {"hgb", "hct"}
     if code == "critical-value" and directions == {"high"} and high_analytes and thick:
         return baby, action

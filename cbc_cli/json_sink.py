@@ -160,9 +160,10 @@ class JsonRecords:
         self._cited_array = np.zeros(0, dtype=bool)
         self._probes_by_key: dict[str, dict[tuple[int, int], int]] = {a: {} for a in read}
         self._chunk: dict[str, Any] = {}
-        self._paired: dict[tuple[str, str], tuple[KeyIndex, list[bool]]] = {}
-        """By pair of counts that must fit together: ids for the pairs of value text ids seen,
-        and whether the engine finds each pair out of keeping (see _pair_apart)."""
+        self._pairs_seen = KeyIndex()
+        self._pairs_apart: list[bool] = []
+        """Ids for the (hemoglobin, hematocrit) text id pairs seen, and by id whether the
+        engine finds the pair out of keeping (see _pair_apart)."""
 
     @property
     def answer_sets(self) -> int:
@@ -202,7 +203,7 @@ class JsonRecords:
         # And a pair of counts that must fit together (hemoglobin and hematocrit): the engine's
         # note on a pair that does not is not in any answer set, so such rows go there too.
         if all(a in self._read for a in HGB_HCT):
-            more |= self._pair_apart(chunk, HGB_HCT)
+            more |= self._pair_apart(chunk)
         fast = np.flatnonzero(~(slow | more))
         if not len(fast) or not self._read:
             self._chunk = {"fast": fast}
@@ -305,15 +306,14 @@ class JsonRecords:
         self._present[analyte] = np.concatenate([have, more])
         self._heads[analyte].extend([b""] * len(values))
 
-    def _pair_apart(self, chunk: SplitChunk, pair: tuple[str, str]) -> np.ndarray:
-        """For each row of the chunk: whether the engine finds the values of ``pair`` there
-        out of keeping with each other (engine.hgb_hct_disagreement), asked once per distinct
-        pair of value texts."""
+    def _pair_apart(self, chunk: SplitChunk) -> np.ndarray:
+        """For each row of the chunk: whether the engine finds its hemoglobin and hematocrit out
+        of keeping with each other (engine.hgb_hct_disagreement), asked once per distinct pair
+        of value texts."""
         import numpy as np
 
-        runner = self.runner
+        runner, pair, apart = self.runner, HGB_HCT, self._pairs_apart
         first, second = (chunk.ids[runner.index_of[a]] for a in pair)
-        index, apart = self._paired.setdefault(pair, (KeyIndex(), []))
         values = [runner.values_read(a) for a in pair]
 
         def new(keys: np.ndarray, _: np.ndarray) -> range:
@@ -330,7 +330,7 @@ class JsonRecords:
             return range(start, len(apart))
 
         key = (first.astype(np.uint64) << np.uint64(32)) | second.astype(np.uint64)
-        ids = index.ids(key, new)
+        ids = self._pairs_seen.ids(key, new)
         return np.asarray(apart, dtype=bool).take(ids)
 
     def _person(self, person: int, patient: Patient) -> int:

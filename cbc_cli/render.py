@@ -38,6 +38,7 @@ from cbc_cli.wording import (
     count_name,
     counts_listed,
     deferred_flag_words,
+    drawn_urgency,
     envelope_footnote,
     envelope_reason,
     no_range_words,
@@ -225,9 +226,8 @@ def result_view(result: Result, scheme: SchemeInfo, *, disclaimer: bool = True) 
                 else urgency_title(urgency, child=patient.child, newborn=result.newborn_urgency)
             ),
             title_align="left",
-            # Drawn as the most urgent answer the person could need (a newborn's "now").
-            border_style="red" if unread else URGENCY_STYLE[result.newborn_urgency or urgency],
-            box=box.HEAVY if (result.newborn_urgency or urgency) == "now" else box.ROUNDED,
+            border_style="red" if unread else URGENCY_STYLE[drawn_urgency(result)],
+            box=box.HEAVY if drawn_urgency(result) == "now" else box.ROUNDED,
         )
     )
     if result.findings:

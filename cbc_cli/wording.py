@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.models import PatientInfo, Result, Urgency
@@ -69,6 +70,12 @@ def urgency_title(urgency: Urgency, *, child: bool = False, newborn: Urgency | N
         # Short enough for an 80-column box; the message below says what holds for others.
         return f"{NEWBORN_TITLE[newborn]} (anyone older: see below)"
     return (CHILD_URGENCY_TITLE if child else URGENCY_TITLE)[urgency]
+
+
+def drawn_urgency(result: Result) -> Urgency:
+    """The urgency a result's care-team box is drawn with: the most urgent answer the person
+    could need (a newborn's ``now`` when no age was given: ``Result.newborn_urgency``)."""
+    return result.newborn_urgency or result.urgency or "none"
 
 
 # The title for a baby under 1 month old when no age was given (urgency_title).
@@ -155,11 +162,15 @@ def count_name(analyte_id: str) -> str:
     return _SHORT.get(analyte_id, ANALYTES[analyte_id].name)
 
 
+def and_list(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: words listed in a sentence."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def counts_listed(analyte_ids: list[str]) -> tuple[str, str]:
     """``platelets and ANC``, ``were``: counts named in a sentence, with the verb they take."""
     names = [count_name(a) for a in analyte_ids]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return listed, "was" if len(names) == 1 and not names[0].endswith("s") else "were"
+    return and_list(names), "was" if len(names) == 1 and not names[0].endswith("s") else "were"
 
 
 def envelope_footnote(why: str, analyte_ids: list[str]) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from cbc_cli.age import band_words
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.decide import Decision
-from cbc_cli.engine.newborn import NewbornLimit, band_words
+from cbc_cli.engine.newborn import NewbornLimit
 from cbc_cli.engine.values import limit_text
 from cbc_cli.explanations import (
     CARE_TEAM_MESSAGES,

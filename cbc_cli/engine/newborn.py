@@ -6,6 +6,7 @@ mean for a baby."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from cbc_cli.age import AgeBound, mean_days
@@ -35,56 +36,31 @@ def newborn_limits(analyte: str, patient: Patient, ranges: RangeTable) -> tuple[
     if patient.age is not None or patient.pregnancy_trimester:
         return ()
     rows = [
-        r
-        for r in ranges.rows_for(analyte)
-        if r.condition is None
-        and r.age_to is not None
-        and mean_days(r.age_to) <= NEWBORN_END_DAYS
-        and (patient.sex is None or r.sex in ("any", patient.sex))
-        and r.has("critical")
+        (layer, limit)
+        for layer, sex, limit in _newborn_rows(ranges, analyte)
+        if patient.sex is None or sex in ("any", patient.sex)
     ]
-    if not rows:
-        return ()
-    top = max(r.layer for r in rows)
-    limits: list[NewbornLimit] = []
-    for r in rows:
-        if r.layer != top or r.age_to is None:
-            continue
-        if r.critical_low is not None:
-            limits.append(NewbornLimit("low", r.critical_low, r.age_from, r.age_to))
-        if r.critical_high is not None:
-            limits.append(NewbornLimit("high", r.critical_high, r.age_from, r.age_to))
-    return tuple(sorted(set(limits), key=newborn_order))
+    top = max((layer for layer, _ in rows), default=0)
+    return tuple(sorted({limit for layer, limit in rows if layer == top}, key=newborn_order))
 
 
 def every_newborn_limit(ranges: RangeTable, analyte: str) -> tuple[NewbornLimit, ...]:
     """Every newborn critical limit of an analyte's rows, whatever the sex or layer, in one
     fixed order: those :func:`newborn_limits` can give, for the columnar path to number each
     set of them a value is beyond."""
-    found = {
-        NewbornLimit(direction, limit, r.age_from, r.age_to)
-        for r in ranges.rows_for(analyte)
-        if r.condition is None and r.age_to is not None and mean_days(r.age_to) <= NEWBORN_END_DAYS
-        for direction, limit in (("low", r.critical_low), ("high", r.critical_high))
-        if limit is not None
-    }
+    found = {limit for _, _, limit in _newborn_rows(ranges, analyte)}
     return tuple(sorted(found, key=newborn_order))
 
 
-def band_words(start: AgeBound, end: AgeBound | None) -> str:
-    """``under 15 days old``, ``from 15 days to 1 month old``, ``from 18 years old``: an age
-    band in words."""
-    if end is None:
-        return f"from {bound_words(start)} old"
-    if start.n == 0:
-        return f"under {bound_words(end)} old"
-    return f"from {bound_words(start)} to {bound_words(end)} old"
-
-
-def bound_words(bound: AgeBound) -> str:
-    """``15 days``, ``1 month``: an age bound in words."""
-    word = {"d": "day", "w": "week", "m": "month", "y": "year"}[bound.unit]
-    return f"{bound.n} {word}{'' if bound.n == 1 else 's'}"
+def _newborn_rows(ranges: RangeTable, analyte: str) -> Iterator[tuple[int, str, NewbornLimit]]:
+    """(layer, sex, limit) for each critical limit of the analyte's rows that end by 1 month
+    old (no condition)."""
+    for r in ranges.rows_for(analyte):
+        if r.condition is not None or r.age_to is None or mean_days(r.age_to) > NEWBORN_END_DAYS:
+            continue
+        for direction, limit in (("low", r.critical_low), ("high", r.critical_high)):
+            if limit is not None:
+                yield r.layer, r.sex, NewbornLimit(direction, limit, r.age_from, r.age_to)
 
 
 def beyond_newborn(

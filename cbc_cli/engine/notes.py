@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cbc_cli.age import ADULT_FROM, band_text, mean_days
+from cbc_cli.age import ADULT_FROM, band_text, band_words, bound_words, mean_days
 from cbc_cli.analytes import ANALYTES
-from cbc_cli.engine.newborn import NEWBORN_END_DAYS, NewbornLimit, band_words, bound_words
+from cbc_cli.engine.newborn import NEWBORN_END_DAYS, NewbornLimit
 from cbc_cli.engine.values import Checked, limit_text, unit_words
 from cbc_cli.models import AnalyteResult, Flag
 from cbc_cli.panel import Panel, Patient

@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.prompt import NEWBORN_POLYCYTHEMIA_HCT, SEVERE_ANEMIA_HCT
 from cbc_cli.engine.values import limit_text
+from cbc_cli.wording import and_list
 
 
 def severe_words(severe: Sequence[tuple[str, str]]) -> str:
@@ -25,15 +26,10 @@ def severe_words(severe: Sequence[tuple[str, str]]) -> str:
         if not names:
             continue
         verb = names[0][1] if len(names) == 1 else "are"
-        listed = _listed([n for n, _ in names])
+        listed = and_list([n for n, _ in names])
         said.append(f"{listed} {verb} very {side}")
     text = " and ".join(said)
     return f"{text[0].upper()}{text[1:]}."
-
-
-def _listed(names: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # How the care-team message names a count beyond its critical limit, with its verb.
@@ -101,7 +97,7 @@ def critical_words(
         )
         said.append(f"Some counts are beyond the limits {tail}: {listed}.")
     if by_lab:
-        listed = by_lab[0] if len(by_lab) == 1 else f"{', '.join(by_lab[:-1])} and {by_lab[-1]}"
+        listed = and_list(by_lab)
         results = "a result" if len(by_lab) == 1 else "results"
         said.append(
             f"The lab marked {listed} as critical, {results} labs phone to the care team at once."
@@ -116,7 +112,7 @@ def critical_words(
 def unjudged_words(analytes: Sequence[str]) -> str:
     """``the neutrophil count could not be judged, so ...``: why rule 9 holds."""
     names = [_COUNT_NAMES.get(a, f"the {ANALYTES[a].name} value") for a in analytes]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    listed = and_list(names)
     pronoun = "it is" if len(names) == 1 else "they are"
     return (
         f"{listed} could not be judged, so this result cannot show that {pronoun} normal; "

@@ -29,6 +29,7 @@ from cbc_cli.wording import (
     FINDING_LABELS,
     FLAG_WORDS,
     deferred_flag_words,
+    drawn_urgency,
     envelope_footnote,
     envelope_reason,
     no_range_words,
@@ -112,7 +113,7 @@ def check_page(
     ]
     # Each sample as drawn: the most urgent answer the person could need (a newborn's "now").
     worst: Urgency = max(
-        (r.newborn_urgency or r.urgency for r in results if r.urgency is not None),
+        (drawn_urgency(r) for r in results if r.urgency is not None),
         key=URGENCY_ORDER.index,
         default="none",
     )
@@ -274,8 +275,7 @@ def _sample_view(
         "who": _who(r, record),
         "unread": r.status == "error",
         "error": r.error.message if r.error else None,
-        # Drawn as the most urgent answer the person could need (a newborn's "now").
-        "urgency": r.newborn_urgency or r.urgency or "none",
+        "urgency": drawn_urgency(r),
         "child": child,
         "urgency_title": "Could not be read"
         if r.status == "error"
