@@ -228,6 +228,9 @@ __all__ = [
 # Schafermeyer's Pediatric Emergency Medicine, 5e, McGraw-Hill 2019, ch. 2: a fever of 38.0 C
 # (100.4 F) or more in the first 28 days needs evaluation at once; a low temperature (below
 # 36 C) can be the sign instead.
+# [NICE-FEVER] National Institute for Health and Care Excellence. Fever in under 5s: assessment
+#      and initial management (NG143), 2019, updated 2021: a temperature of 38 C or higher in a
+#      baby younger than 3 months is a high-risk ("red") feature.
 # [NEWBORN-PLT] Chakravorty S, Roberts I. How I manage neonatal thrombocytopenia. Br J Haematol
 #      2012;156(2):155-162 (most newborn cases mild and short; early ones, in the first 72 hours,
 #      mostly from causes before birth; later ones mostly from infection; in term babies the
@@ -353,7 +356,8 @@ SAFETY_LINE_FEVER = (
 # or more in the first weeks needs care at once [NEWBORN-FEVER]; at this age an infection can also
 # show as a temperature that runs low, poor feeding, sleepiness or trouble breathing
 # [NEWBORN-SEPSIS]; heavy bleeding as for everyone [C1]. The same words whatever the counts or a
-# reported fever: a baby's fever is itself the reason to go.
+# reported fever: a baby's fever is itself the reason to go. Said up to 3 months old too: a
+# temperature of 38.0 C or more under 3 months is a high-risk sign [NICE-FEVER].
 SAFETY_LINE_NEWBORN = (
     "Seek care at once, day or night, if your baby has a temperature of 38.0 C (100.4 F) or "
     "higher or feels cold, feeds poorly, is unusually sleepy, has trouble breathing, or bleeds "

@@ -33,6 +33,7 @@ def care_message(
     after_chemo: bool = False,
     child: bool = False,
     newborn: bool = False,
+    young_baby: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
@@ -41,7 +42,9 @@ def care_message(
     18 (:func:`is_child`): the message speaks of "your child" and "your child's care team".
     ``newborn``: under 1 month (:func:`reader`): the message calls the child "your baby" (the
     care team stays "your child's care team"), and the safety line is the baby's own, which names
-    38.0 C and a baby's signs (Fein and Avner 2019, The Febrile or Septic-Appearing Neonate)."""
+    38.0 C and a baby's signs (Fein and Avner 2019, The Febrile or Septic-Appearing Neonate).
+    ``young_baby``: the person may be under 3 months old (age given): the safety line is the
+    baby's too, since any temperature of 38.0 C or more is then a high-risk sign (NICE NG143)."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if newborn and decision.urgency == "soon":
         care = NEWBORN_SOON_MESSAGE
@@ -68,7 +71,7 @@ def care_message(
     # Low neutrophils (or, without an ANC, low white cells), or after chemotherapy, when they
     # may be low untested: the fever threshold is named.
     low_white = after_chemo or "neutropenia" in decision.codes or "wbc" in decision.low_lines
-    line = safety_line(fever=fever, low_white=low_white, newborn=newborn)
+    line = safety_line(fever=fever, low_white=low_white, newborn=newborn or young_baby)
     return message, None if plainly_normal else line
 
 

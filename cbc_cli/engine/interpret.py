@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cbc_cli.age import AgeBound, at_least
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.agree import consistency_notes
 from cbc_cli.engine.care import care_message, deferred_wbc_note
@@ -47,6 +48,10 @@ from cbc_cli.models import AnalyteResult, Finding, RangeInfo, Result
 from cbc_cli.panel import LabRange, Panel
 from cbc_cli.ranges import RangeTable, ReferenceRange
 from cbc_cli.units import Quantity
+
+YOUNG_BABY_UNTIL = AgeBound(3, "m")
+"""Under this age a temperature of 38.0 C or more is a high-risk sign whatever else is seen
+(NICE NG143; docs/clinical.md section 5): the safety line names it (engine.care)."""
 
 
 def _check(
@@ -242,6 +247,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         after_chemo=patient.days_since_chemo is not None,
         child=is_child(patient),
         newborn=reader(patient) == "newborn",
+        young_baby=patient.age is not None and not at_least(patient.age, YOUNG_BABY_UNTIL),
     )
     if patient.pregnancy_trimester:
         notes.append(
