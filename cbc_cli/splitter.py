@@ -111,11 +111,17 @@ class KeyIndex:
     Each round looks every unresolved key up at its next slot: a stored equal key gives the id,
     an empty slot says the key is new. New keys are then inserted one by one (there are few:
     the distinct texts of a column, the distinct codes of rows). The table is kept at most a
-    quarter full, so most keys sit in their home slot; its size grows with the number of keys,
-    never with the number of rows. Keys must not be 2**64 - 1 (the empty slot).
+    sixteenth full while it is small (a column's texts: then nearly every key sits in its home
+    slot, and a chunk whose keys all do is looked up in one pass) and a quarter full from
+    SPARSE_SLOTS up; its size grows with the number of keys, never with the number of rows.
+    Keys must not be 2**64 - 1 (the empty slot).
     """
 
     _MULTIPLIER = 0x9E3779B97F4A7C15
+    SPARSE_SLOTS = 1 << 16
+    """Up to this many slots (1 MiB of table) a table is kept a sixteenth full: measured,
+    a fifth less time looking up a wide export's columns than a quarter full
+    (benchmarks/batch.py)."""
 
     def __init__(self) -> None:
         import numpy as np
@@ -173,10 +179,12 @@ class KeyIndex:
         hit = stored == keys
         if hit.all():  # the usual case: every key is known and sits in its home slot
             return out, np.zeros(0, dtype=np.int64)
-        out[~hit] = -1
-        empty = stored == _EMPTY
-        absent = [np.flatnonzero(empty)]
-        todo = np.flatnonzero(~hit & ~empty)
+        # Only the few keys away from home are looked at further.
+        todo = np.flatnonzero(~hit)
+        out[todo] = -1
+        empty = stored.take(todo) == _EMPTY
+        absent = [todo[empty]]
+        todo = todo[~empty]
         mask = (1 << self._bits) - 1
         for probe in range(1, self._longest + 1):
             if not len(todo):
@@ -195,16 +203,21 @@ class KeyIndex:
         """Store new keys (distinct, none stored yet) with their ids."""
         import numpy as np
 
-        if 4 * (self._count + len(keys)) > (1 << self._bits):
+        if self._crowded(self._count + len(keys)):
             stored = self._table_keys != _EMPTY
             old_keys, old_ids = self._table_keys[stored], self._table_ids[stored]
-            while 4 * (self._count + len(keys)) > (1 << self._bits):
+            while self._crowded(self._count + len(keys)):
                 self._bits += 1
             self._table_keys = np.full(1 << self._bits, _EMPTY, dtype=np.uint64)
             self._table_ids = np.full(1 << self._bits, -1, dtype=np.int64)
             self._count, self._longest = 0, 0
             self._place(old_keys, old_ids)
         self._place(keys, ids)
+
+    def _crowded(self, count: int) -> bool:
+        """Whether ``count`` keys fill the table past its share (see SPARSE_SLOTS)."""
+        slots = 1 << self._bits
+        return (16 if slots < self.SPARSE_SLOTS else 4) * count > slots
 
     def _place(self, keys: np.ndarray, ids: np.ndarray) -> None:
         # Linear probing for all keys at once: each round, every key looks at its current slot;
