@@ -717,10 +717,10 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         ),
         # A result words this for the direction of its values (_critical_words).
         meaning=(
-            "A result beyond one of these limits may need prompt attention. A very low count "
-            "can follow chemotherapy; a very high one can make clots more likely. Sometimes "
-            "the cause is a problem with the sample or a typing error in the unit or value. "
-            "Only the care team can tell which."
+            "A result beyond one of these limits needs the care team's attention now. A very "
+            "low count can follow chemotherapy; a very high one can make clots more likely. "
+            "Sometimes the cause is a problem with the sample or a typing error in the unit or "
+            "value. Only the care team can tell which."
         ),
         # Symptom table [C1].
         notice=(f"It depends on the count: {_CRITICAL_LOW_SIGNS}. Some people notice nothing."),
@@ -739,21 +739,21 @@ EXPLANATIONS: MappingProxyType[str, Explanation] = MappingProxyType(
 # only what fits its values. Very high counts: leukostasis [LEUKOSTASIS]; clots, and bleeding
 # with very high platelets [STATPEARLS-PLT] [NIDIRECT-PCYT] [ONCOLINK-CLOT].
 _CRITICAL_LOW = (
-    "A value this low may need prompt attention. It can reflect a real change, such as a very "
-    "low count after chemotherapy, or sometimes a problem with the sample or a typing error in "
-    "the unit or value. Only the care team can tell which."
+    "A value this low needs the care team's attention now. It can reflect a real change, such "
+    "as a very low count after chemotherapy, or sometimes a problem with the sample or a "
+    "typing error in the unit or value. Only the care team can tell which."
 )
 _CRITICAL_HIGH = (
     "A value this high can make clots more likely (and, for platelets, bleeding), and a very "
-    "high white count can slow the blood in small vessels, so it needs prompt review. It can "
-    "come from a blood or marrow condition or a strong reaction to illness, or sometimes from "
-    "a problem with the sample or a typing error in the unit or value. Only the care team can "
-    "tell which."
+    "high white count can slow the blood in small vessels, so it needs the care team's "
+    "attention now. It can come from a blood or marrow condition or a strong reaction to "
+    "illness, or sometimes from a problem with the sample or a typing error in the unit or "
+    "value. Only the care team can tell which."
 )
 _CRITICAL_BOTH = (
-    "Results beyond these limits, low or high, need prompt attention. They can reflect a real "
-    "change, or sometimes a problem with the sample or a typing error in the unit or value. "
-    "Only the care team can tell which."
+    "Results beyond these limits, low or high, need the care team's attention now. They can "
+    "reflect a real change, or sometimes a problem with the sample or a typing error in the "
+    "unit or value. Only the care team can tell which."
 )
 _CRITICAL_HIGH_SIGNS_ANY = (
     "headaches, dizziness, changes in sight or trouble breathing with a very high white count "
@@ -1192,9 +1192,9 @@ _NEWBORN_CRITICAL_HIGH_SIGNS: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 _NEWBORN_CRITICAL_LOW = (
-    "A value this low may need prompt attention. It can reflect a real change, or sometimes a "
-    "problem with the sample or a mistake in the value or its unit. Only the care team can "
-    "tell which."
+    "A value this low needs the care team's attention now. It can reflect a real change, or "
+    "sometimes a problem with the sample or a mistake in the value or its unit. Only the care "
+    "team can tell which."
 )
 
 # A high count beyond its critical limit (finding_words ``high_level``): what it can be seen
