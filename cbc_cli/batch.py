@@ -86,7 +86,7 @@ def interpret_record(
             urgency=None,
             message="This sample could not be read, so nothing in it was checked.",
         )
-        return carry_moments(failed, record.collected, None)
+        return _noted(carry_moments(failed, record.collected, None), record)
     panel = record.panel
     # One copy of the record's panel with what the record and the context add (not one each).
     changes: dict[str, Any] = {}
@@ -115,14 +115,28 @@ def interpret_record(
             message=f"This sample was not checked: {scheme.title} grades by the person's "
             f"{' and '.join(scheme.needs)}, and its {need} was not given.",
         )
-        return carry_moments(refused, None, panel.patient.born)
+        return _noted(carry_moments(refused, None, panel.patient.born), record)
     result = carry_moments(
         interpret_panel(panel, ranges, scheme), panel.collected, panel.patient.born
     )
     # A new result, no one else's yet: set in place (a copy costs more than the rest here).
     result.line = record.line
     result.cell_errors = list(record.cell_errors)
+    return _noted(result, record)
+
+
+def _noted(result: Result, record: Record) -> Result:
+    """``result`` with a note on a collection time that was given but could not be read (the
+    result then has none): the time is not needed to judge the values, and is not lost
+    unsaid."""
+    if record.collected_problem:
+        result.notes.append(collection_note(record.collected_problem))
     return result
+
+
+def collection_note(problem: str) -> str:
+    """The note on a result whose collection time could not be read (``problem``: why)."""
+    return f"The collection time was left out of this result: {problem}."
 
 
 def merge_patient(own: Patient, context: Patient) -> Patient:

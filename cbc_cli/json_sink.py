@@ -130,7 +130,7 @@ class JsonRecords:
         self._alike: dict[int, list[int]] = {}
         """Columnar person id -> the sink's person ids of its patients."""
         self._spots: dict[tuple[int, str], str] = {}
-        self._identities: dict[tuple[str | None, str | None], bytes] = {}
+        self._identities: dict[tuple[str | None, str | None], bytes | None] = {}
         read = list(runner.read)
         self._read = read
         self._probes = {a: KeyIndex() for a in read}
@@ -249,13 +249,20 @@ class JsonRecords:
         bad = np.fromiter((r is None for r in rest.tolist()), dtype=bool, count=len(rest))
         more[fast[bad]] = True
         keep = ~bad
+        identities = self._identity_pieces(lines, fast[keep])
+        unread = np.fromiter((p is None for p in identities), dtype=bool, count=len(identities))
+        if unread.any():
+            # A collection time that could not be read: the scalar path notes it in the result.
+            more[fast[keep][unread]] = True
+            keep[np.flatnonzero(keep)[unread]] = False
+            identities = [p for p in identities if p is not None]
         kept = fast[keep]
         self._chunk = {
             "fast": kept,
             "pairs": pairs[keep],
             "tails": {a: t[keep] for a, t in row_tails.items()},
             "present": has_value[keep],
-            "identities": self._identity_pieces(lines, kept),
+            "identities": identities,
             "rest": rest[keep],
         }
         return more
@@ -474,8 +481,9 @@ class JsonRecords:
             self._tail_array[analyte] = table
         return table
 
-    def _identity_pieces(self, lines: Sequence[bytes], fast: np.ndarray) -> list[bytes]:
-        """Each fast row's patient id and collection time fields, with the line's key."""
+    def _identity_pieces(self, lines: Sequence[bytes], fast: np.ndarray) -> list[bytes | None]:
+        """Each fast row's patient id and collection time fields, with the line's key; None
+        for a row whose collection time cannot be read (see _identity)."""
         columns = self._identity_columns
         if all(c is None for c in columns):
             piece = self._identity(None, None)
@@ -488,18 +496,21 @@ class JsonRecords:
             out.append(self._identity(pid, when))
         return out
 
-    def _identity(self, pid: str | None, when: str | None) -> bytes:
+    def _identity(self, pid: str | None, when: str | None) -> bytes | None:
         """The patient id and collection time fields of a row whose cells hold these texts,
-        as the scalar path writes them (read by its own reader)."""
-        known = self._identities.get((pid, when))
-        if known is not None:
-            return known
+        as the scalar path writes them (read by its own reader); None when the collection time
+        cannot be read, which the scalar path notes in the result (batch.interpret_record)."""
+        if (pid, when) in self._identities:
+            return self._identities[(pid, when)]
         tab = self.runner.fast.tab
         cells = [""] * len(tab.header)
         for column, text in zip(self._identity_columns, (pid, when), strict=True):
             if column is not None and text is not None:
                 cells[column] = text
         record = wide_record(0, cells, tab)
+        if record.collected_problem:
+            self._identities[(pid, when)] = None
+            return None
         # What interpret_record carries into a result it interprets.
         carried = bool(record.patient_id or record.collected)
         patient_id = record.patient_id if carried else None

@@ -294,3 +294,27 @@ def test_the_sink_asks_the_engine_and_restates_no_rule() -> None:
         if isinstance(node, ast.Attribute):
             assert node.attr not in {"less", "less_equal", "greater", "greater_equal"}
             assert node.attr not in _LIMIT_NAMES, ast.unparse(node)
+
+
+@pytest.mark.parametrize("quoted", [False, True])  # the columnar path; a chunk read row by row
+@pytest.mark.parametrize("fmt", ["ndjson", "json"])
+def test_a_collection_time_that_cannot_be_read_is_noted_not_dropped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, quoted: bool, fmt: str
+) -> None:
+    import json
+
+    sample = '"A"' if quoted else "A"
+    path = tmp_path / "export.csv"
+    path.write_text(
+        f"sample_id,sex,age,hgb,collected_at\n{sample},F,40,12.5,2026-13-45\nB,F,40,12.5,2026-03-01\n"
+    )
+    code, out, _ = run_cli(capsys, "check", str(path), "--format", fmt)
+    assert code == 0  # the values are judged: the time is not needed for them
+    results = (
+        json.loads(out)["results"] if fmt == "json" else [json.loads(x) for x in out.splitlines()]
+    )
+    unread, read = results
+    assert unread["collected_at"] is None
+    assert any("collection time was left out" in n and "collected_at" in n for n in unread["notes"])
+    assert read["collected_at"].startswith("2026-03-01")
+    assert not any("collection time" in n for n in read["notes"])
