@@ -2,10 +2,11 @@
 
 A full result carries each finding's plain-language texts, which make up most of its 5 kB of
 JSON; a script that tallies or routes results needs only the codes. The brief record keeps the
-sample's identity, status, urgency, the care-team message and the safety line, the finding
-codes, every grade, and each value with its unit and flag; ``cbc explain --format json`` gives
-the finding and topic texts once. Both batch paths (row by row and columnar) write it through
-this module, so their bytes agree. Pure: no I/O.
+sample's identity, status, urgency, the care-team message and the safety line, the notes on
+values that do not fit together, the finding codes, every grade, and each value with its unit
+and flag; ``cbc explain --format json`` gives the finding and topic texts once. Both batch
+paths (row by row and columnar) write it through this module, so their bytes agree. Pure: no
+I/O.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from typing_extensions import TypedDict
 from cbc_cli.explanations import EXPLANATIONS, TOPICS
 from cbc_cli.models import ErrorInfo, Flag, Result, Urgency, identified
 
-BRIEF_VERSION = "1.0"
-"""The brief record's version; its field names change only with it (README, Outputs)."""
+BRIEF_VERSION = "1.1"
+"""The brief record's version; its field names change only with it (README, Outputs). 1.1:
+``consistency`` added."""
 
 
 class BriefAnalyte(TypedDict):
@@ -57,6 +59,9 @@ class BriefResult(TypedDict):
     """The care-team message, as in the full result."""
     safety: str | None
     """When to seek care at once; on every result not plainly within range, else null."""
+    consistency: list[str]
+    """Values that do not fit together, to check first (hemoglobin and hematocrit, a typed
+    ANC and the differential), as in the full result; empty when all fit."""
     findings: list[str]
     """Finding codes in output order (``cbc explain CODE`` explains each)."""
     grades: dict[str, int | None]
@@ -98,6 +103,7 @@ def brief_data(result: Result) -> BriefResult:
         urgency=result.urgency,
         message=result.message,
         safety=result.safety,
+        consistency=list(result.consistency),
         findings=[f.code for f in result.findings],
         grades=dict(result.grades),
         analytes=analytes,
@@ -115,6 +121,7 @@ def brief_record(
     message: str,
     safety: str | None,
     findings: list[str],
+    consistency: list[str] | None = None,
     grades: dict[str, int | None],
     analytes: dict[str, BriefAnalyte],
     error: BriefError | None = None,
@@ -129,6 +136,7 @@ def brief_record(
         "urgency": urgency,
         "message": message,
         "safety": safety,
+        "consistency": consistency or [],
         "findings": findings,
         "grades": grades,
         "analytes": analytes,

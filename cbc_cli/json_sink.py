@@ -43,9 +43,7 @@ from cbc_cli.batch import merge_patient
 from cbc_cli.columnar import sizes
 from cbc_cli.columnar.sinks import join_parts
 from cbc_cli.engine import (
-    HGB_HCT,
     cross_words,
-    hgb_hct_disagreement,
     interpret_panel,
     patient_info,
 )
@@ -160,10 +158,6 @@ class JsonRecords:
         self._cited_array = np.zeros(0, dtype=bool)
         self._probes_by_key: dict[str, dict[tuple[int, int], int]] = {a: {} for a in read}
         self._chunk: dict[str, Any] = {}
-        self._pairs_seen = KeyIndex()
-        self._pairs_apart: list[bool] = []
-        """Ids for the (hemoglobin, hematocrit) text id pairs seen, and by id whether the
-        engine finds the pair out of keeping (see _pair_apart)."""
 
     @property
     def answer_sets(self) -> int:
@@ -191,19 +185,12 @@ class JsonRecords:
         runner = self.runner
         n = len(slow)
         more = np.zeros(n, dtype=bool)
-        present: dict[str, np.ndarray] = {}
         for a in self._read:
-            column = runner.index_of[a]
-            self._grow(a, chunk.known[column])
-            present[a] = self._present[a].take(chunk.ids[column])
+            self._grow(a, chunk.known[runner.index_of[a]])
         # The engine's notes read a count derived from the WBC and a differential (or why it
-        # was not), and a typed count set against the one derived, from several values at once.
-        for inputs in runner.derivation_inputs():
-            more |= np.logical_and.reduce([present[a] for a in inputs[:2]])
-        # And a pair of counts that must fit together (hemoglobin and hematocrit): the engine's
-        # note on a pair that does not is not in any answer set, so such rows go there too.
-        if all(a in self._read for a in HGB_HCT):
-            more |= self._pair_apart(chunk)
+        # was not), a typed count set against the one derived, and a hemoglobin and hematocrit
+        # that do not fit together, from several values at once.
+        more |= runner.values_set_against(chunk)
         fast = np.flatnonzero(~(slow | more))
         if not len(fast) or not self._read:
             self._chunk = {"fast": fast}
@@ -312,33 +299,6 @@ class JsonRecords:
         more = np.fromiter((isinstance(q, Quantity) for q in values), dtype=bool)
         self._present[analyte] = np.concatenate([have, more])
         self._heads[analyte].extend([b""] * len(values))
-
-    def _pair_apart(self, chunk: SplitChunk) -> np.ndarray:
-        """For each row of the chunk: whether the engine finds its hemoglobin and hematocrit out
-        of keeping with each other (engine.hgb_hct_disagreement), asked once per distinct pair
-        of value texts."""
-        import numpy as np
-
-        runner, pair, apart = self.runner, HGB_HCT, self._pairs_apart
-        first, second = (chunk.ids[runner.index_of[a]] for a in pair)
-        values = [runner.values_read(a) for a in pair]
-
-        def new(keys: np.ndarray, _: np.ndarray) -> range:
-            start = len(apart)
-            for key in keys.tolist():
-                given = {
-                    a: q
-                    for a, q in zip(
-                        pair, (values[0][key >> 32], values[1][key & 0xFFFFFFFF]), strict=True
-                    )
-                    if isinstance(q, Quantity)
-                }
-                apart.append(hgb_hct_disagreement(given) is not None)
-            return range(start, len(apart))
-
-        key = (first.astype(np.uint64) << np.uint64(32)) | second.astype(np.uint64)
-        ids = self._pairs_seen.ids(key, new)
-        return np.asarray(apart, dtype=bool).take(ids)
 
     def _person(self, person: int, patient: Patient) -> int:
         """The sink's person id of a patient of the columnar person id ``person``.

@@ -129,6 +129,10 @@ def test_brief_records_and_summary_equal_the_row_path(
         # schemes grade the hemoglobin), counted so in the summary on both paths.
         "sample_id,sex,age,hgb,lymph_pct,mcv,hct,alc\nS0,,,6.5,5,79.9,17,0.19\n"
         "S3,,3m,9.9,5,79.9,47,0.19\nS4,M,40,15,,,56,\n",
+        # Values that do not fit together (a brief record's consistency): hemoglobin and
+        # hematocrit apart and alike, a typed ANC far from the differential's, and one near it.
+        "sample_id,sex,age,hgb,hct,wbc,neut_pct,anc\nA,F,50,9,66,5,60,3\nB,F,50,9,27,5,60,3\n"
+        "C,F,50,12.5,56,5,60,0.5\nD,F,50,12.5,38,5,60,0.5\nE,F,50,12.5,38,5,60,3.1\n",
     ],
 )
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -158,7 +162,7 @@ def test_brief_records_carry_no_explanation_prose_and_fit_the_schema() -> None:
     for finding in results[3].findings:
         assert finding.explanation in full
         assert finding.explanation not in text
-    document = {"schema_version": "1.0", "brief": True, "grading": {}, "results": [record]}
+    document = {"schema_version": "1.1", "brief": True, "grading": {}, "results": [record]}
     jsonschema.validate(document, brief_schema())
 
 
@@ -294,7 +298,7 @@ def test_schema_brief_validates_the_brief_json_document(
 
     code, out = _cbc(capsys, monkeypatch, ["schema", "--brief"])
     schema = json.loads(out)
-    assert schema["$id"] == "urn:cbc-cli:schema:brief:1.0"
+    assert schema["$id"] == "urn:cbc-cli:schema:brief:1.1"
     path = str(ROOT / "examples" / "lab_export.csv")
     code, out = _cbc(capsys, monkeypatch, ["check", path, "--format", "json", "--brief"])
     assert code == 0
@@ -389,3 +393,22 @@ def test_chunk_lines_are_the_lines_split_at_each_line_feed(body: bytes) -> None:
     assert lines[1:] == want[1:]
     with pytest.raises(IndexError):
         lines[len(want)]
+
+
+def test_a_brief_record_says_which_values_do_not_fit_together(tmp_path: Path) -> None:
+    # The full result's consistency notes (engine.consistency_notes), not dropped from the
+    # brief record: the columnar path leaves such rows to the row path, which writes them.
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "sample_id,sex,age,hgb,hct,wbc,neut_pct,anc\n"
+        "A,F,50,9,66,,,\nB,F,50,9,27,,,\nC,F,50,12,36,5.0,60,0.5\n"
+    )
+    runner, source = columnar_runner(path, sink="brief")
+    runner.run()
+    source.close()
+    a, b, c = (json.loads(line) for line in runner.out.getvalue().splitlines())
+    assert len(a["consistency"]) == 1
+    assert "do not fit together" in a["consistency"][0]
+    assert b["consistency"] == []
+    assert len(c["consistency"]) == 1
+    assert "disagree" in c["consistency"][0]

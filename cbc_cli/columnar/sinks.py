@@ -18,6 +18,7 @@ from cbc_cli.batch import (
 )
 from cbc_cli.brief import brief_json, dumps
 from cbc_cli.engine import (
+    HGB_HCT,
     reported_value,
 )
 from cbc_cli.models import URGENCY_ORDER, Result
@@ -183,6 +184,8 @@ class Sinks(Rules):
                 column = self.index_of[a]
                 self._value_pieces(a, chunk.known[column])
                 slow |= self._bounds_given[a].take(ids[column])
+            # Values set against each other: the row path writes the notes on them.
+            slow |= self.values_set_against(chunk)
         if self.json_records is not None:
             slow |= self.json_records.slow_rows(chunk, slow)
         if slow.all():
@@ -218,6 +221,35 @@ class Sinks(Rules):
         # One join: a CSV chunk's output is about twice its input, and counting the parts'
         # lengths first (join_parts) cost more CPU than the join's own records hold in memory.
         return b"".join(out)
+
+    def values_set_against(self, chunk: SplitChunk) -> np.ndarray:
+        """The rows of a chunk whose values the engine sets against each other in notes that
+        no answer set holds (engine.consistency_notes, and a derived count's notes): a count
+        typed or derived beside the values it is derived from, and a hemoglobin and hematocrit
+        that do not fit together (cbc_cli.columnar.pairs). The sinks that write those notes
+        leave such rows to the scalar path."""
+        import numpy as np
+
+        rows = np.zeros(len(chunk.lines or ()), dtype=bool)
+        for inputs in self.derivation_inputs():
+            rows |= np.logical_and.reduce([self._given_rows(a, chunk) for a in inputs[:2]])
+        if all(a in self.read for a in HGB_HCT):
+            ids = [chunk.ids[self.index_of[a]] for a in HGB_HCT]
+            rows |= self._pair_check.apart(ids, [self.values_read(a) for a in HGB_HCT])
+        return rows
+
+    def _given_rows(self, analyte: str, chunk: SplitChunk) -> np.ndarray:
+        """Whether each row of the chunk holds a value of ``analyte`` (by text id, kept
+        across chunks)."""
+        import numpy as np
+
+        column = self.index_of[analyte]
+        values = self.column_values(analyte, chunk.known[column])
+        have = self._given.get(analyte, np.zeros(0, dtype=bool))
+        if len(have) < len(values):
+            more = (isinstance(q, Quantity) for q in values[len(have) :])
+            have = self._given[analyte] = np.concatenate([have, np.fromiter(more, dtype=bool)])
+        return have.take(chunk.ids[column])
 
     def _brief_lines(
         self, chunk: SplitChunk, combo_ids: np.ndarray, slow_rows: list[int], scalar: list[bytes]

@@ -15,6 +15,7 @@ from cbc_cli.batch import (
     BatchStats,
     BatchSummary,
 )
+from cbc_cli.columnar.pairs import PairCheck
 from cbc_cli.engine import (
     DERIVATION_BASE,
     DERIVED_COUNTS,
@@ -136,6 +137,10 @@ class RunState(RunInputs):
     _vocabularies: dict[int, Vocabulary] = field(default_factory=dict)
     _pairs: KeyIndex = field(default_factory=KeyIndex)
     """Person id + 1 by (sex text id << 32 | age text id)."""
+    _pair_check: PairCheck = field(default_factory=PairCheck)
+    """Whether a hemoglobin and hematocrit pair fits together, by pair of text ids."""
+    _given: dict[str, np.ndarray] = field(default_factory=dict)
+    """analyte -> whether each text of its column read so far holds a value."""
     _person_table: np.ndarray = field(default_factory=empty_person_table)
     """Person id (-1 unreadable, -2 not yet read) by sex text id and age text id, while the
     two vocabularies are small (see _person_keys)."""
