@@ -285,8 +285,8 @@ def decide(
             # Found by the scheme's fixed cut-offs alone (hemoglobin 9 with no sex or age): no
             # range fits to be outside of.
             why = (
-                "Some results are beyond the grading scheme's fixed cut-offs, which are the "
-                "same at every age; no reference range fits to compare them with."
+                "Some results are outside the limits the grading scheme uses at any age, though "
+                "no usual range could be chosen to compare them with."
             )
         if unjudged:
             why = f"{why[:-1]}, and {unjudged_words(unjudged)}."
