@@ -37,10 +37,10 @@ from cbc_cli.wording import (
     cap,
     count_name,
     counts_listed,
-    deferred_flag_words,
     drawn_urgency,
     envelope_footnote,
     envelope_reason,
+    flag_asides,
     no_range_words,
     person_words,
     plural,
@@ -105,12 +105,11 @@ def analyte_table(result: Result) -> Table:
 
 def _flag_text(a: AnalyteResult) -> str:
     """The flag cell: the code and its words; a critically low WBC that defers to the ANC says
-    why in the cell itself (the code stays LL)."""
+    why in the cell itself (the code stays LL), and a lab's flag that differs is shown beside
+    cbc's (flag_asides)."""
     flag = a.flag or "?"
-    if flag == "no-range":
-        return "no range"
-    words = f"{flag} {FLAG_WORDS.get(flag, 'cannot flag')}"
-    why = deferred_flag_words(a.range_note)
+    words = "no range" if flag == "no-range" else f"{flag} {FLAG_WORDS.get(flag, 'cannot flag')}"
+    why = flag_asides(a.lab_flag, a.flag, a.range_note)
     return f"{words} {why}" if why else words
 
 

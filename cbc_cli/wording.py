@@ -124,6 +124,25 @@ def deferred_flag_words(note: str | None) -> str | None:
     return f"(the urgency is set by the neutrophils{anc})"
 
 
+_LAB_FLAG_WORDS = {**FLAG_WORDS, "A": "abnormal", "AA": "critically abnormal"}
+
+
+def lab_flag_words(lab_flag: str | None, flag: str | None) -> str | None:
+    """The flag the lab printed, to show beside cbc's own when the two differ (a count only the
+    lab called critical is then urgent while cbc's flag reads "low"); None otherwise."""
+    if not lab_flag or lab_flag == flag:
+        return None
+    words = _LAB_FLAG_WORDS.get(lab_flag)
+    return f"(the lab's flag: {lab_flag} {words})" if words else f"(the lab's flag: {lab_flag})"
+
+
+def flag_asides(lab_flag: str | None, flag: str | None, note: str | None) -> str | None:
+    """What a flag cell says beside the flag: why a critically low WBC defers to the ANC
+    (deferred_flag_words), and the lab's own flag where it differs (lab_flag_words)."""
+    said = [w for w in (deferred_flag_words(note), lab_flag_words(lab_flag, flag)) if w]
+    return " ".join(said) or None
+
+
 # The ANC and its state in a deferred WBC's note (engine.deferred_wbc_note).
 _DEFERRED_ANC = re.compile(r"infection: (?P<anc>\S+) x10\^9/L(?:, (?P<state>[^;]+))?")
 

@@ -45,6 +45,23 @@ def test_deferred_wbc_row_says_why_in_the_table_json_and_html(
     assert "the urgency follows the neutrophils" in html
 
 
+def test_a_count_only_the_lab_called_critical_shows_the_labs_flag(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Platelets 100 flagged LL by the lab: cbc's own flag is L (140-450, Merck) and the care-team
+    # box says "now" (a lab's critical flag counts, HL7 table 0078). A nurse reviewer found a
+    # table that showed only "L low" under a "now" box: the lab's flag is shown beside cbc's.
+    values = ["--plt", "100 LL", "--hgb", "12.5", "--sex", "female", "--age", "40"]
+    _, out, _ = run(capsys, "check", *values)
+    table = " ".join(out.split())
+    assert "L low (the lab's flag: LL critically low)" in table
+    assert "Contact your care team now" in table
+    assert "N normal (the lab" not in table  # a flag the lab did not print is not invented
+    page = tmp_path / "r.html"
+    run(capsys, "check", *values, "--format", "html", "-o", str(page))
+    assert "the lab&#39;s flag: LL critically low" in page.read_text(encoding="utf-8")
+
+
 def test_no_age_note_is_said_once_on_the_page(capsys: pytest.CaptureFixture[str]) -> None:
     # No age or sex: each value is judged against every range that could apply (docs/clinical.md
     # section 3); the page says so once, the JSON keeps it on each value.

@@ -28,10 +28,10 @@ from cbc_cli.units import format_value
 from cbc_cli.wording import (
     FINDING_LABELS,
     FLAG_WORDS,
-    deferred_flag_words,
     drawn_urgency,
     envelope_footnote,
     envelope_reason,
+    flag_asides,
     no_range_words,
     person_words,
     plural,
@@ -215,9 +215,10 @@ def _row(index: int, a: AnalyteResult) -> dict[str, Any]:
         "range": shown,
         "critical": ", ".join(critical),
         "bar": bar,
-        # A deferred WBC points from its flag to its note; the envelope note is said once for
-        # the sample (``_range_footnotes``), not under each value.
-        "flag_why": deferred_flag_words(a.range_note),
+        # A deferred WBC points from its flag to its note, and a lab's flag that differs is
+        # shown beside cbc's; the envelope note is said once for the sample
+        # (``_range_footnotes``), not under each value.
+        "flag_why": flag_asides(a.lab_flag, a.flag, a.range_note),
         "note": None if envelope_reason(a.range_note) else a.range_note,
         "lab_flag": a.lab_flag,
     }
