@@ -1959,6 +1959,8 @@ def finding_words(
         notice, action = _infant_words(
             code, set(critical), high_analytes, (notice, action), critical_high=bool(high_level)
         )
+        if code == "erythrocytosis" and high_level:
+            meaning = _INFANT_THICK_BLOOD_MEANING
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None
@@ -2000,6 +2002,18 @@ def finding_words(
         if person == "newborn"
         else page.topics,
     )
+
+
+# Thick blood beyond its critical limit in a baby under 1 year: the causes that fit a baby (a
+# heart or lung condition that lowers the blood's oxygen, losing body water) [MAYO-HGB]
+# [NIDIRECT-PCYT], not an adult's stroke, leg clot or marrow condition, which a nurse reviewer
+# found said to the parent of a 5-month-old.
+_INFANT_THICK_BLOOD_MEANING = (
+    "A hemoglobin or hematocrit this far above the range needs your care team's review now. "
+    "Blood this thick flows slowly and clots more easily. In a baby it is most often seen with "
+    "a heart or lung condition that lowers the oxygen in the blood, or with losing a lot of "
+    "body water (dehydration), or it comes from a sample or typing error."
+)
 
 
 def _infant_words(
