@@ -230,7 +230,8 @@ __all__ = [
 # 36 C) can be the sign instead.
 # [NICE-FEVER] National Institute for Health and Care Excellence. Fever in under 5s: assessment
 #      and initial management (NG143), 2019, updated 2021: a temperature of 38 C or higher in a
-#      baby younger than 3 months is a high-risk ("red") feature.
+#      baby younger than 3 months is a high-risk ("red") feature; from 3 to 6 months, 39 C or
+#      higher is an intermediate-risk ("amber") one, which needs a face-to-face assessment.
 # [NEWBORN-PLT] Chakravorty S, Roberts I. How I manage neonatal thrombocytopenia. Br J Haematol
 #      2012;156(2):155-162 (most newborn cases mild and short; early ones, in the first 72 hours,
 #      mostly from causes before birth; later ones mostly from infection; in term babies the
@@ -358,6 +359,12 @@ SAFETY_LINE_FEVER = (
 # [NEWBORN-SEPSIS]; heavy bleeding as for everyone [C1]. The same words whatever the counts or a
 # reported fever: a baby's fever is itself the reason to go. Said up to 3 months old too: a
 # temperature of 38.0 C or more under 3 months is a high-risk sign [NICE-FEVER].
+# A baby of 3 to 6 months (an age given): "a high fever" named as NICE's threshold for the age,
+# 39.0 C (102.2 F) [NICE-FEVER]; low neutrophils name 38.0 C instead, as for everyone.
+SAFETY_LINE_INFANT = (
+    "Seek care at once, day or night, if your baby has a temperature of 39.0 C (102.2 F) or "
+    "higher, trouble breathing, or heavy bleeding."
+)
 SAFETY_LINE_NEWBORN = (
     "Seek care at once, day or night, if your baby has a temperature of 38.0 C (100.4 F) or "
     "higher or feels cold, feeds poorly, is unusually sleepy, has trouble breathing, or bleeds "
@@ -2144,7 +2151,9 @@ def _marrow_background(days_since_chemo: int | None) -> str:
     return _MARROW_AFTER_CHEMO.format(day=days_since_chemo)
 
 
-def safety_line(*, fever: bool = False, low_white: bool = False, newborn: bool = False) -> str:
+def safety_line(
+    *, fever: bool = False, low_white: bool = False, newborn: bool = False, infant: bool = False
+) -> str:
     """The line every abnormal result carries: seek care at once for heavy bleeding, a high
     fever or trouble breathing (docs/clinical.md section 1).
 
@@ -2155,12 +2164,16 @@ def safety_line(*, fever: bool = False, low_white: bool = False, newborn: bool =
             then named as its threshold, 38.0 C (100.4 F) (docs/clinical.md section 5).
         newborn: the person is under 1 month (``engine.reader``): the baby's own line, which
             names 38.0 C and a baby's signs whatever the counts or a reported fever.
+        infant: a baby of 3 to 6 months (an age given): "a high fever" is named as 39.0 C,
+            NICE's threshold at that age, unless the counts or a fever call for another line.
     """
     if newborn:
         return SAFETY_LINE_NEWBORN
     if fever:
         return SAFETY_LINE_FEVER
-    return SAFETY_LINE_LOW_WHITE if low_white else SAFETY_LINE
+    if low_white:
+        return SAFETY_LINE_LOW_WHITE
+    return SAFETY_LINE_INFANT if infant else SAFETY_LINE
 
 
 def recovery_context(days_since_chemo: int, *, child: bool = False) -> str:

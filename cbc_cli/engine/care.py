@@ -34,6 +34,7 @@ def care_message(
     child: bool = False,
     newborn: bool = False,
     young_baby: bool = False,
+    infant: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
@@ -44,7 +45,9 @@ def care_message(
     care team stays "your child's care team"), and the safety line is the baby's own, which names
     38.0 C and a baby's signs (Fein and Avner 2019, The Febrile or Septic-Appearing Neonate).
     ``young_baby``: the person may be under 3 months old (age given): the safety line is the
-    baby's too, since any temperature of 38.0 C or more is then a high-risk sign (NICE NG143)."""
+    baby's too, since any temperature of 38.0 C or more is then a high-risk sign (NICE NG143).
+    ``infant``: a baby of 3 to 6 months (age given): the line names 39.0 C, NICE's threshold at
+    that age, for "a high fever"."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if newborn and decision.urgency == "soon":
         care = NEWBORN_SOON_MESSAGE
@@ -71,7 +74,9 @@ def care_message(
     # Low neutrophils (or, without an ANC, low white cells), or after chemotherapy, when they
     # may be low untested: the fever threshold is named.
     low_white = after_chemo or "neutropenia" in decision.codes or "wbc" in decision.low_lines
-    line = safety_line(fever=fever, low_white=low_white, newborn=newborn or young_baby)
+    line = safety_line(
+        fever=fever, low_white=low_white, newborn=newborn or young_baby, infant=infant
+    )
     return message, None if plainly_normal else line
 
 
