@@ -702,8 +702,8 @@ _EXPLANATION_LIST: tuple[Explanation, ...] = (
         ),
         # Shaking chills, confusion, shortness of breath [CANCERNET].
         notice=(
-            "Fever, chills or shivering, feeling suddenly weak, drowsy or confused, fast "
-            "breathing or a racing heart."
+            "Besides the fever: chills or shivering, feeling suddenly weak, drowsy or "
+            "confused, fast breathing or a racing heart."
         ),
         # Contact the care team or emergency services now [C5].
         action=(
