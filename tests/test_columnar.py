@@ -716,6 +716,10 @@ _ENGINE_API = {
     "derive_counts",
     "judge_value",
     "value_basis",
+    # Whether a hemoglobin and hematocrit fit together, asked once per distinct pair of texts
+    # (cbc_cli.columnar.pairs): the engine's own check, not restated.
+    "HGB_HCT",
+    "hgb_hct_disagreement",
 }
 
 
