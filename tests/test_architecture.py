@@ -159,6 +159,23 @@ def test_trend_modules_import_only_the_layers_below_them() -> None:
     _assert_layered("trend", TREND_LAYERS)
 
 
+EXPLANATIONS_LAYERS = (
+    "sources",
+    "phrases",
+    "pages",
+    "people",
+    "critical",
+    "topics",
+    "messages",
+    "compose",
+)
+"""The modules of the wording package, lowest first (see cbc_cli.explanations)."""
+
+
+def test_wording_modules_import_only_the_layers_below_them() -> None:
+    _assert_layered("explanations", EXPLANATIONS_LAYERS)
+
+
 def test_engine_modules_import_only_the_layers_below_them() -> None:
     _assert_layered("engine", ENGINE_LAYERS)
     # One job each: the engine's modules are held to 400 lines.

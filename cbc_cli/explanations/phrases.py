@@ -1,0 +1,109 @@
+"""The types of the wording (a finding's page, a topic, a finding's words for one result) and
+the phrases many texts share: the follow-up lines, the fever lines and the seek-care lines.
+
+The keys in brackets in the comments are the sources listed in
+``cbc_cli.explanations.sources``.
+"""
+
+from typing import NamedTuple
+
+
+class Explanation(NamedTuple):
+    """Plain-language page for one finding code."""
+
+    code: str
+    title: str
+    measures: str
+    meaning: str
+    notice: str
+    action: str
+    action_fever: str = ""
+    """The action when the person reported a temperature of 38.0 C or more ("" = ``action``)."""
+    topics: tuple[str, ...] = ()
+    """Patient topics (``TOPICS`` codes) that go with this finding; the first one's summary is
+    shown under the finding as its precautions or background."""
+
+
+class Topic(NamedTuple):
+    """A patient topic: ``cbc explain TOPIC`` prints it in full; findings show its summary."""
+
+    code: str
+    title: str
+    summary: str
+    """A few short sentences, shown under the findings that raise the topic."""
+    points: tuple[str, ...]
+    """The full page, one short paragraph each."""
+    summary_fever: str = ""
+    """The summary when the person reported a fever ("" = ``summary``)."""
+
+
+class FindingWords(NamedTuple):
+    """The words of one finding as the result carries them (see ``finding_words``)."""
+
+    title: str
+    measures: str
+    meaning: str
+    notice: str
+    action: str
+    precautions: str | None
+    background: str | None
+    topics: tuple[str, ...]
+
+    @property
+    def explanation(self) -> str:
+        """What it can mean and what a person might notice, as one paragraph."""
+        return " ".join(p for p in (self.meaning, self.notice) if p)
+
+
+ROUTINE_FOLLOW_UP = "Otherwise, share this result with your care team at your next visit or call."
+URGENT_FOLLOW_UP = "Otherwise, follow the care-team message for these results."
+
+# Low white cells: fever is the sign to act on at once [C1]; take the temperature when warm,
+# chilled or unwell [SUNNYBROOK]; 38 C, shaking chills and confusion call for the care team
+# right away [CANCERNET].
+FEVER_NOW = (
+    "If you feel hot, shivery or unwell, take your temperature. Call your care team at once, "
+    "day or night, for a temperature of 38.0 C or higher, shaking chills, or confusion."
+)
+# The same advice for a person who has just reported a fever: never "watch for a fever" then,
+# and no "share at your next visit or call" after it: the care-team message sets how soon.
+FEVER_GIVEN = (
+    "You reported a temperature of 38.0 C or more, which counts as a fever: follow the "
+    "care-team message for these results, and get help at once if you feel worse."
+)
+
+# The source documents' own rule for every person [C1], on every abnormal result.
+SAFETY_LINE = (
+    "Seek care at once, day or night, for heavy bleeding, a high fever, or trouble breathing."
+)
+# The same rule when neutrophils (or, without an ANC, white cells) are low: "a high fever" is
+# then the febrile-neutropenia threshold, named. IDSA 2010 / ASCO-IDSA 2018 [C5]: one reading of
+# 38.3 C, or 38.0 C lasting an hour; one reading cannot show it lasted, so 38.0 C (100.4 F) is the
+# point to act on, as [CANCERNET] says.
+SAFETY_LINE_LOW_WHITE = (
+    "Seek care at once, day or night, for a temperature of 38.0 C or higher (100.4 F), heavy "
+    "bleeding, or trouble breathing."
+)
+# The same rule when a fever was reported [C1]: the fever itself is in the care-team message.
+SAFETY_LINE_FEVER = (
+    "Seek care at once, day or night, if the fever you reported climbs higher, or for heavy "
+    "bleeding or trouble breathing."
+)
+
+# A newborn's line on every result (engine.reader "newborn"): a temperature of 38.0 C (100.4 F)
+# or more in the first weeks needs care at once [NEWBORN-FEVER]; at this age an infection can also
+# show as a temperature that runs low, poor feeding, sleepiness or trouble breathing
+# [NEWBORN-SEPSIS]; heavy bleeding as for everyone [C1]. The same words whatever the counts or a
+# reported fever: a baby's fever is itself the reason to go. Said up to 3 months old too: a
+# temperature of 38.0 C or more under 3 months is a high-risk sign [NICE-FEVER].
+# A baby of 3 to 6 months (an age given): "a high fever" named as NICE's threshold for the age,
+# 39.0 C (102.2 F) [NICE-FEVER]; low neutrophils name 38.0 C instead, as for everyone.
+SAFETY_LINE_INFANT = (
+    "Seek care at once, day or night, if your baby has a temperature of 39.0 C (102.2 F) or "
+    "higher, trouble breathing, or heavy bleeding."
+)
+SAFETY_LINE_NEWBORN = (
+    "Seek care at once, day or night, if your baby has a temperature of 38.0 C (100.4 F) or "
+    "higher or feels cold, feeds poorly, is unusually sleepy, has trouble breathing, or bleeds "
+    "heavily."
+)
