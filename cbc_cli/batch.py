@@ -130,13 +130,18 @@ def _noted(result: Result, record: Record) -> Result:
     result then has none): the time is not needed to judge the values, and is not lost
     unsaid."""
     if record.collected_problem:
-        result.notes.append(collection_note(record.collected_problem))
+        result.notes.append(collection_note(record.collected_at, record.collected_problem))
     return result
 
 
-def collection_note(problem: str) -> str:
-    """The note on a result whose collection time could not be read (``problem``: why)."""
-    return f"The collection time was left out of this result: {problem}."
+def collection_note(given: str | None, problem: str) -> str:
+    """The note on a result whose collection time, as ``given``, could not be read
+    (``problem``: why)."""
+    shown = f' "{given}"' if given else ""
+    return (
+        f"The collection time{shown} could not be read, so it was left out of this result (check "
+        f"it against the lab report): {problem}."
+    )
 
 
 def merge_patient(own: Patient, context: Patient) -> Patient:

@@ -72,13 +72,15 @@ def hgb_hct_disagreement(values: Mapping[str, Quantity]) -> str | None:
         return None
     usual = hgb.value * 100 / MCHC_TYPICAL
     return (
-        f"hemoglobin {hgb.value:g} g/dL and hematocrit {hct.value:g}% do not fit together. The "
+        f"hemoglobin {hgb.value:g} g/dL and hematocrit {hct.value:g}% do not fit together: both "
+        "cannot be right. The "
         f"hematocrit is usually about three times the hemoglobin (about {usual:.0f}% for "
         f"{hgb.value:g} g/dL); this pair would mean a concentration of hemoglobin inside the red "
         f"cells (the MCHC) of {mchc:.1f} g/dL, outside the {REFERENCE_MCHC} g/dL usual at any "
         "age. A typing slip or a problem with the sample is the likely reason: check both "
-        "against the lab report, and if they were typed as printed, ask the care team or the "
-        "lab about them. Until then, the message and findings use the values as typed."
+        "against the lab report. If they were typed as printed, ask the care team or the lab "
+        "about them, and do not wait for that to act on the care-team message, which uses the "
+        "values as typed."
     )
 
 

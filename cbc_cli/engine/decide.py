@@ -285,8 +285,9 @@ def decide(
             # Found by the scheme's fixed cut-offs alone (hemoglobin 9 with no sex or age): no
             # range fits to be outside of.
             why = (
-                "Some results are outside the limits the grading scheme uses at any age, though "
-                "no usual range could be chosen to compare them with."
+                "Some results are beyond grading limits that are the same at any age. Give the "
+                "age and sex, if they were not given, so that they can also be compared with "
+                "the usual range for the person."
             )
         if unjudged:
             why = f"{why[:-1]}, and {unjudged_words(unjudged)}."

@@ -114,8 +114,9 @@ def finding_words(
             can be seen with, why it is urgent, and to contact the care team now.
         high_analytes: for ``critical-value``, the analytes beyond a high limit, each named in
             what it can mean.
-        infant: the person is a child under 1 year (past the newborn weeks): thick blood's
-            signs and when to get help at once are a baby's, not an adult's.
+        infant: the person is a child under 1 year (past the newborn weeks): the signs of
+            thick blood and of anemia, when to get help at once, and the precautions are a
+            baby's, not an adult's.
         urgent: the care-team message asks for contact soon or now: the action's closing
             "share at your next visit" would contradict it, so it points to the message.
 
@@ -157,6 +158,12 @@ def finding_words(
         )
         if code == "erythrocytosis" and high_level:
             meaning = _INFANT_THICK_BLOOD_MEANING
+        if code == "anemia":
+            # A baby cannot tell of dizziness, headaches or chest pain (a nurse reviewer's
+            # finding at 4 months): a newborn's signs of anemia are a baby's too.
+            notice = NEWBORN_NOTICE[code]
+            if not (fever and page.action_fever):
+                action = NEWBORN_ACTION[code]
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None
@@ -173,7 +180,7 @@ def finding_words(
                 background = _marrow_background(days_since_chemo)
         elif with_precautions:
             precautions = first.summary_fever if fever and first.summary_fever else first.summary
-            if person == "newborn" and first.code in NEWBORN_PRECAUTIONS:
+            if (person == "newborn" or infant) and first.code in NEWBORN_PRECAUTIONS:
                 precautions = NEWBORN_PRECAUTIONS[first.code]
     if person == "newborn" and not high_level and code != "critical-value":
         notice = NEWBORN_NOTICE.get(code, notice)

@@ -85,9 +85,12 @@ SAFETY_LINE_LOW_WHITE = (
     "bleeding, or trouble breathing."
 )
 # The same rule when a fever was reported [C1]: the fever itself is in the care-team message.
+# Shivering, confusion and fast breathing call for care at once whatever the temperature
+# [CANCERNET]; a nurse reviewer read "if the fever you reported climbs higher" as "wait until it
+# climbs".
 SAFETY_LINE_FEVER = (
-    "Seek care at once, day or night, if the fever you reported climbs higher, or for heavy "
-    "bleeding or trouble breathing."
+    "Seek care at once, day or night, if the fever climbs higher, for shivering, fainting, "
+    "confusion or fast breathing, or for heavy bleeding or trouble breathing."
 )
 
 # A newborn's line on every result (engine.reader "newborn"): a temperature of 38.0 C (100.4 F)
@@ -96,14 +99,16 @@ SAFETY_LINE_FEVER = (
 # [NEWBORN-SEPSIS]; heavy bleeding as for everyone [C1]. The same words whatever the counts or a
 # reported fever: a baby's fever is itself the reason to go. Said up to 3 months old too: a
 # temperature of 38.0 C or more under 3 months is a high-risk sign [NICE-FEVER].
-# A baby of 3 to 6 months (an age given): "a high fever" named as NICE's threshold for the age,
-# 39.0 C (102.2 F) [NICE-FEVER]; low neutrophils name 38.0 C instead, as for everyone.
-SAFETY_LINE_INFANT = (
-    "Seek care at once, day or night, if your baby has a temperature of 39.0 C (102.2 F) or "
-    "higher, trouble breathing, or heavy bleeding."
-)
 SAFETY_LINE_NEWBORN = (
     "Seek care at once, day or night, if your baby has a temperature of 38.0 C (100.4 F) or "
     "higher or feels cold, feeds poorly, is unusually sleepy, has trouble breathing, or bleeds "
+    "heavily."
+)
+# A baby of 3 to 6 months (an age given): "a high fever" named as NICE's threshold for the age,
+# 39.0 C (102.2 F), with a baby's signs of illness (poor feeding, sleepiness or being hard to
+# wake, trouble breathing) [NICE-FEVER]; low neutrophils name 38.0 C instead, as for everyone.
+SAFETY_LINE_INFANT = (
+    "Seek care at once, day or night, if your baby has a temperature of 39.0 C (102.2 F) or "
+    "higher, feeds poorly, is unusually sleepy or floppy, has trouble breathing, or bleeds "
     "heavily."
 )

@@ -179,7 +179,9 @@ cites, with what the text takes from it. No code: the texts are in the modules b
 # [NICE-FEVER] National Institute for Health and Care Excellence. Fever in under 5s: assessment
 #      and initial management (NG143), 2019, updated 2021: a temperature of 38 C or higher in a
 #      baby younger than 3 months is a high-risk ("red") feature; from 3 to 6 months, 39 C or
-#      higher is an intermediate-risk ("amber") one, which needs a face-to-face assessment.
+#      higher is an intermediate-risk ("amber") one, which needs a face-to-face assessment, as
+#      do poor feeding and reduced activity in an infant; not waking, or not staying awake, is
+#      a high-risk one.
 # [NEWBORN-PLT] Chakravorty S, Roberts I. How I manage neonatal thrombocytopenia. Br J Haematol
 #      2012;156(2):155-162 (most newborn cases mild and short; early ones, in the first 72 hours,
 #      mostly from causes before birth; later ones mostly from infection; in term babies the
