@@ -56,10 +56,11 @@ def make_finding(
     high_analytes: tuple[str, ...] = (),
     low_analytes: tuple[str, ...] = (),
     urgent: bool = False,
+    lab_only: bool = False,
 ) -> Finding:
     """One finding: its grade and severity (in the scheme's words), notes, and the plain words
     explanations.finding_words gives for this person and situation (``urgent``: the care-team
-    message asks for contact soon or now)."""
+    message asks for contact soon or now; ``lab_only``: a critical value only the lab flagged)."""
     person = patient or Patient()
     words = finding_words(
         code,
@@ -74,6 +75,7 @@ def make_finding(
         high_analytes=high_analytes,
         low_analytes=low_analytes,
         urgent=urgent,
+        lab_only=lab_only,
         infant=person.age is not None and at_least(person.age, INFANT_UNTIL) is False,
     )
     return Finding(
@@ -328,4 +330,5 @@ def critical_finding(
         # Every count's own signs, or (a direction unknown) the signs of every low count.
         low_analytes=() if "" in ways else tuple(a for a in decision.critical if side[a] == "low"),
         urgent=decision.urgent,
+        lab_only=bool(decision.critical) and set(decision.critical) <= set(lab_critical),
     )

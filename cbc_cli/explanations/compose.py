@@ -20,6 +20,7 @@ from cbc_cli.explanations.critical import (
     CRITICAL_HIGH_SIGNS_ANY,
     CRITICAL_HIGH_WORDS,
     CRITICAL_LOW,
+    LAB_CRITICAL_MEANING,
     NEWBORN_CRITICAL_HIGH_CLAUSES,
     WHITE_CLAUSES,
 )
@@ -83,6 +84,7 @@ def finding_words(
     low_analytes: tuple[str, ...] = (),
     urgent: bool = False,
     infant: bool = False,
+    lab_only: bool = False,
 ) -> FindingWords:
     """The words one finding carries in a result, fitted to what is known about the person.
 
@@ -117,6 +119,9 @@ def finding_words(
         infant: the person is a child under 1 year (past the newborn weeks): the signs of
             thick blood and of anemia, when to get help at once, and the precautions are a
             baby's, not an adult's.
+        lab_only: for ``critical-value``, every count in it is one only the lab flagged critical
+            (cbc's own flag reads low, high or normal): what it can mean says so, and that the
+            care team's attention is needed now all the same.
         urgent: the care-team message asks for contact soon or now: the action's closing
             "share at your next visit" would contradict it, so it points to the message.
 
@@ -152,6 +157,8 @@ def finding_words(
             notice = _newborn_critical_notice(set(critical), high_analytes)
             if not febrile and set(critical) == {"low"}:
                 meaning = NEWBORN_CRITICAL_LOW
+        if lab_only and not febrile:
+            meaning = LAB_CRITICAL_MEANING
     if infant and person == "child":
         notice, action = _infant_words(
             code, set(critical), high_analytes, (notice, action), critical_high=bool(high_level)

@@ -32,6 +32,17 @@ CRITICAL_HIGH_SIGNS_ANY = (
     "or hemoglobin; chest pain, sudden shortness of breath or a painful swollen leg with a clot"
 )
 
+# A count only the lab flagged critical (HL7 LL/HH/AA) while cbc's own flag reads low, high or
+# normal: labs' critical limits are their own policy [C5], so the two can differ; the lab's call
+# stands (a nurse reviewer found "a value this low" beside cbc's "L low" and "N normal").
+LAB_CRITICAL_MEANING = (
+    "The lab marked this result as critical, and labs phone such results to the care team at "
+    "once. Each lab sets its own limits, so cbc's own flag may read only low, high or even "
+    "normal; the care team's attention is needed now all the same. It can reflect a real "
+    "change, or sometimes a problem with the sample or a typing error in the unit or value. "
+    "Only the care team can tell which."
+)
+
 # With febrile neutropenia, an emergency [C5]: no "typing error", no "the lab may have told
 # them": contact now.
 CRITICAL_FEBRILE = (
