@@ -22,7 +22,7 @@ from cbc_cli.batch import BatchStats
 from cbc_cli.columnar import ColumnarCsv, FastPlan
 from cbc_cli.columnar.cells import formula_rows
 from cbc_cli.columnar.state import RunInputs
-from cbc_cli.engine import LAB_CRITICAL_FLAGS
+from cbc_cli.engine import LAB_ABNORMAL_FLAGS, LAB_CRITICAL_FLAGS
 from cbc_cli.long_samples import text_ids
 from cbc_cli.models import URGENCY_ORDER
 from cbc_cli.readers.columns import ColumnMap
@@ -167,6 +167,9 @@ class LongRules:
         self._analyte_of: list[int] = []
         self._missing: dict[int, list[bool]] = {}
         self._critical: list[bool] = []
+        self._lab_abnormal: list[bool] = []
+        """By lab flag text id: whether it flags a value outside the lab's own range, not
+        critically (engine.LAB_ABNORMAL_FLAGS)."""
         self._entries = KeyIndex()
         self._entry_analyte: list[int] = []
         self._entry_value: list[int] = []
@@ -252,6 +255,10 @@ class LongRules:
                 )
             critical = np.asarray(self._critical, dtype=bool)[flag_ids[:m]]
             slow[gid[critical]] = True
+            for text in flags[len(self._lab_abnormal) :]:
+                self._lab_abnormal.append(
+                    not is_missing(text) and text.strip().upper() in LAB_ABNORMAL_FLAGS
+                )
         if self.formula_guard:
             formula = formula_rows(fields, self.delim)
             slow[gid[formula[formula < m]]] = True
@@ -282,6 +289,14 @@ class LongRules:
         which[has_value] = analyte[has_value]
         sample_outcome = combo[gid]
         flag_codes = outcomes.flag_codes.take(sample_outcome * width + which)
+        if flag_ids is not None:
+            # A value within cbc's range that the lab flagged outside its own makes the sample
+            # "routine" (engine.decide, rule 8), which no outcome shared with other samples
+            # knows: the row path decides.
+            normal = (self.delim + "N").encode("utf-8")
+            cbc_normal = np.asarray([cell == normal for cell in outcomes.flags], dtype=bool)
+            lab_abnormal = np.asarray(self._lab_abnormal, dtype=bool)[flag_ids[:m]]
+            slow[gid[lab_abnormal & cbc_normal.take(flag_codes)]] = True
         fast = ~slow
         stats.samples += int(fast.sum())
         per_urgency = np.bincount(o_urgency[combo[fast]], minlength=len(URGENCY_ORDER))

@@ -699,6 +699,7 @@ _ENGINE_API = {
     "DERIVED_COUNTS",
     "FINDING_RULES",
     "LAB_CRITICAL_FLAGS",
+    "LAB_ABNORMAL_FLAGS",
     "Basis",
     "Decision",
     "care_message",

@@ -475,9 +475,11 @@ def test_safety_line_is_the_sources_rule_and_fever_aware() -> None:
         assert phrase in SAFETY_LINE
     fever = safety_line(fever=True)
     assert fever == SAFETY_LINE_FEVER
-    # A person who reported a fever is not told to watch for one.
+    # A person who reported a fever is not told to watch for one, nor to wait for it to climb:
+    # shivering, fainting, confusion or fast breathing call for care at once (Cancer.Net).
     assert "high fever" not in fever
-    assert "fever you reported" in fever
+    assert "fever climbs higher" in fever
+    assert "shivering, fainting, confusion or fast breathing" in fever
     assert "heavy bleeding" in fever
     assert "trouble breathing" in fever
 
@@ -916,13 +918,13 @@ def test_newborn_thick_blood_jitteriness_cites_a_source_that_was_read() -> None:
     # Medscape page once cited could not be found again).
     from pathlib import Path
 
-    import cbc_cli.explanations as module
+    import cbc_cli.explanations.sources as module
 
     clinical = (Path(__file__).parents[1] / "docs" / "clinical.md").read_text()
     assert "some babies with no sign [Wiswell 1986]" in clinical
     assert "- [Wiswell 1986] Wiswell TE, et al." in clinical
     assert "Pediatrics 1986;78(1):26" in clinical
-    code = Path(module.__file__).read_text()
+    code = Path(module.__file__).read_text()  # the wording's sources
     assert "Wiswell TE, et al." in code
     for text in (clinical, code):
         assert "Kandasamy" not in text

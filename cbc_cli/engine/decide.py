@@ -97,6 +97,7 @@ def decide(
     fever: bool = False,
     febrile: bool = False,
     lab_critical: Mapping[str, str] | Sequence[str] = (),
+    lab_abnormal: Collection[str] = (),
     certain: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
     unread: Collection[str] = (),
     critical_some_ages: Collection[tuple[str, str]] = (),
@@ -135,7 +136,8 @@ def decide(
     7. soon | fever with counts that are not low | a high fever calls for care
        (docs/clinical.md section 5).
     8. routine | any other finding or value outside its range, bicytopenia and grade-1
-       pancytopenia included | project choice.
+       pancytopenia included, or a value within cbc's range that the lab flagged outside its
+       own (``lab_abnormal``) | project choice.
     9. routine | a count that could not be judged: given but unreadable (``unread``), or a
        count (hemoglobin, WBC, ANC, ALC, platelets) with neither a flag against a range nor a
        grade in each direction its scheme grades, or no value at all that could be judged |
@@ -157,6 +159,8 @@ def decide(
         febrile: fever with ANC below 0.5 (febrile neutropenia).
         lab_critical: analytes the lab flagged critical (HL7 LL/HH/AA) that cbc did not, with
             the lab's flag when known.
+        lab_abnormal: analytes within cbc's range (flag N) that the lab flagged L, H or A by its
+            own range (rule 8).
         certain: (analyte, "low"/"high") pairs certainly beyond the range though not flagged so
             (a reported bound such as "<0.6" that lies beyond it at both ends).
         unread: analytes whose value was given but could not be read (rule 9).
@@ -279,9 +283,14 @@ def decide(
             "soon",
             "A fever needs your care team's attention even when the counts are not low.",
         )
-    elif codes or abnormal:
+    elif codes or abnormal or lab_abnormal:
         urgency, why = "routine", "Some results are outside their reference range."
-        if not abnormal and not certain:
+        if lab_abnormal and not codes and not abnormal:
+            why = (
+                "The lab flagged some results outside its own reference range, though they are "
+                "within the range cbc uses."
+            )
+        elif not abnormal and not certain:
             # Found by the scheme's fixed cut-offs alone (hemoglobin 9 with no sex or age): no
             # range fits to be outside of.
             why = (

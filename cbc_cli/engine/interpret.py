@@ -31,6 +31,7 @@ from cbc_cli.engine.notes import (
 from cbc_cli.engine.person import is_child, patient_info, reader
 from cbc_cli.engine.values import (
     FINDING_RULES,
+    LAB_ABNORMAL_FLAGS,
     LAB_CRITICAL_FLAGS,
     Checked,
     Judgement,
@@ -194,12 +195,20 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         for r in analyte_results
         if r.flag not in ("LL", "HH") and (r.lab_flag or "").upper() in LAB_CRITICAL_FLAGS
     }
+    # A value within cbc's range that the lab flagged outside its own (the lab's range is not
+    # given): never "nothing out of range" (decide, rule 8).
+    lab_abnormal = [
+        r.analyte
+        for r in analyte_results
+        if r.flag == "N" and (r.lab_flag or "").upper() in LAB_ABNORMAL_FLAGS
+    ]
     decision = decide(
         flags,
         grades,
         fever=fever,
         febrile=febrile,
         lab_critical=lab_critical,
+        lab_abnormal=lab_abnormal,
         certain=sure,
         unread=panel.unread,
         critical_some_ages={(a, d) for a, j in judged.items() for d in j.critical_some_ages},
