@@ -17,6 +17,9 @@ from cbc_cli.models import URGENCY_ORDER, Flag, Urgency
 FEVER_C = 38.0
 FEVER_SINGLE_C = 38.3
 FN_ANC = 0.5
+LAB_ABNORMAL_FLAGS = frozenset({"L", "H", "A"})
+"""The lab's flags (HL7 table 0078) for a value outside its own range, not critically: a value
+within cbc's range so flagged is no "nothing out of range" (rule 8)."""
 
 
 class Decision(NamedTuple):

@@ -9,7 +9,7 @@ from cbc_cli.age import AgeBound, at_least
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.agree import consistency_notes
 from cbc_cli.engine.care import care_message, deferred_wbc_note
-from cbc_cli.engine.decide import FEVER_C, FN_ANC, decide
+from cbc_cli.engine.decide import FEVER_C, FN_ANC, LAB_ABNORMAL_FLAGS, decide
 from cbc_cli.engine.derive import derive_counts, is_derived
 from cbc_cli.engine.findings import (
     critical_finding,
@@ -31,7 +31,6 @@ from cbc_cli.engine.notes import (
 from cbc_cli.engine.person import is_child, patient_info, reader
 from cbc_cli.engine.values import (
     FINDING_RULES,
-    LAB_ABNORMAL_FLAGS,
     LAB_CRITICAL_FLAGS,
     Checked,
     Judgement,

@@ -36,9 +36,6 @@ FINDING_RULES: tuple[tuple[str, str, str], ...] = (
     ("thrombocytosis", "plt", "high"),
 )
 LAB_CRITICAL_FLAGS = frozenset({"LL", "HH", "AA"})
-LAB_ABNORMAL_FLAGS = frozenset({"L", "H", "A"})
-"""The lab's flags (HL7 table 0078) for a value outside its own range, not critically: a value
-within cbc's range so flagged is no "nothing out of range" (engine.decide, rule 8)."""
 # The terms of a high count: beyond the critical high limit each is worded as urgent.
 HIGH_TERMS = frozenset(code for code, _, direction in FINDING_RULES if direction == "high")
 LOW_FLAGS = frozenset({"L", "LL"})
