@@ -315,6 +315,6 @@ def test_a_collection_time_that_cannot_be_read_is_noted_not_dropped(
     )
     unread, read = results
     assert unread["collected_at"] is None
-    assert any("collection time \"2026-13-45\" could not be read" in n for n in unread["notes"])
+    assert any('collection time "2026-13-45" could not be read' in n for n in unread["notes"])
     assert read["collected_at"].startswith("2026-03-01")
     assert not any("collection time" in n for n in read["notes"])
