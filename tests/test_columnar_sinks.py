@@ -404,9 +404,10 @@ def test_a_brief_record_says_which_values_do_not_fit_together(tmp_path: Path) ->
         "A,F,50,9,66,,,\nB,F,50,9,27,,,\nC,F,50,12,36,5.0,60,0.5\n"
     )
     runner, source = columnar_runner(path, sink="brief")
+    runner.out = out = io.StringIO()
     runner.run()
     source.close()
-    a, b, c = (json.loads(line) for line in runner.out.getvalue().splitlines())
+    a, b, c = (json.loads(line) for line in out.getvalue().splitlines())
     assert len(a["consistency"]) == 1
     assert "do not fit together" in a["consistency"][0]
     assert b["consistency"] == []
