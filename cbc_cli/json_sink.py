@@ -146,7 +146,6 @@ class JsonRecords:
         self._heads: dict[str, list[bytes]] = {a: [] for a in read}
         """analyte -> by value text id: the object's start (b"" until a probe made it)."""
         self._head_arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._present: dict[str, np.ndarray] = {a: np.zeros(0, dtype=bool) for a in read}
         self._stages = [KeyIndex() for _ in read]
         self._rests: list[tuple[bytes, ...] | None] = []
         """By answer set id: the record after the analytes, in pieces each kept once in
@@ -289,16 +288,12 @@ class JsonRecords:
     # -- the pieces ---------------------------------------------------------------------------
 
     def _grow(self, analyte: str, known: int) -> None:
-        """Whether each of the first ``known`` texts of the analyte's column holds a value."""
-        import numpy as np
-
-        have = self._present[analyte]
-        if len(have) >= known:
-            return
-        values = self.runner.column_values(analyte, known)[len(have) : known]
-        more = np.fromiter((isinstance(q, Quantity) for q in values), dtype=bool)
-        self._present[analyte] = np.concatenate([have, more])
-        self._heads[analyte].extend([b""] * len(values))
+        """Read the first ``known`` texts of the analyte's column, each with no object start
+        yet (see _heads)."""
+        heads = self._heads[analyte]
+        if len(heads) < known:
+            self.runner.column_values(analyte, known)
+            heads.extend([b""] * (known - len(heads)))
 
     def _person(self, person: int, patient: Patient) -> int:
         """The sink's person id of a patient of the columnar person id ``person``.
@@ -376,7 +371,7 @@ class JsonRecords:
         for each value and person not seen before."""
         import numpy as np
 
-        values = self.runner.column_values(analyte, len(self._present[analyte]))
+        values = self.runner.column_values(analyte, len(self._heads[analyte]))
         keys = (value_ids.astype(np.uint64) << np.uint64(32)) | person.astype(np.uint64)
 
         def new(keys: np.ndarray, _: np.ndarray) -> list[int]:

@@ -130,10 +130,11 @@ _LAB_FLAG_WORDS = {**FLAG_WORDS, "A": "abnormal", "AA": "critically abnormal"}
 def lab_flag_words(lab_flag: str | None, flag: str | None) -> str | None:
     """The flag the lab printed, to show beside cbc's own when the two differ (a count only the
     lab called critical is then urgent while cbc's flag reads "low"); None otherwise."""
-    if not lab_flag or lab_flag == flag:
+    code = (lab_flag or "").strip().upper()
+    if not code or code == flag:
         return None
-    words = _LAB_FLAG_WORDS.get(lab_flag)
-    return f"(the lab's flag: {lab_flag} {words})" if words else f"(the lab's flag: {lab_flag})"
+    words = _LAB_FLAG_WORDS.get(code)
+    return f"(the lab's flag: {code} {words})" if words else f"(the lab's flag: {code})"
 
 
 def flag_asides(lab_flag: str | None, flag: str | None, note: str | None) -> str | None:

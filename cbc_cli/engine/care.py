@@ -34,7 +34,7 @@ def care_message(
     child: bool = False,
     newborn: bool = False,
     young_baby: bool = False,
-    infant: bool = False,
+    under_six_months: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
@@ -46,8 +46,8 @@ def care_message(
     38.0 C and a baby's signs (Fein and Avner 2019, The Febrile or Septic-Appearing Neonate).
     ``young_baby``: the person may be under 3 months old (age given): the safety line is the
     baby's too, since any temperature of 38.0 C or more is then a high-risk sign (NICE NG143).
-    ``infant``: a baby of 3 to 6 months (age given): the line names 39.0 C, NICE's threshold at
-    that age, for "a high fever"."""
+    ``under_six_months``: a baby of 3 to 6 months (age given): the line names 39.0 C, NICE's
+    threshold at that age, for "a high fever"."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if newborn and decision.urgency == "soon":
         care = NEWBORN_SOON_MESSAGE
@@ -75,7 +75,10 @@ def care_message(
     # may be low untested: the fever threshold is named.
     low_white = after_chemo or "neutropenia" in decision.codes or "wbc" in decision.low_lines
     line = safety_line(
-        fever=fever, low_white=low_white, newborn=newborn or young_baby, infant=infant
+        fever=fever,
+        low_white=low_white,
+        newborn=newborn or young_baby,
+        under_six_months=under_six_months,
     )
     return message, None if plainly_normal else line
 

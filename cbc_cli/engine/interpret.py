@@ -52,7 +52,7 @@ from cbc_cli.units import Quantity
 YOUNG_BABY_UNTIL = AgeBound(3, "m")
 """Under this age a temperature of 38.0 C or more is a high-risk sign whatever else is seen
 (NICE NG143; docs/clinical.md section 5): the safety line names it (engine.care)."""
-INFANT_FEVER_UNTIL = AgeBound(6, "m")
+SIX_MONTHS = AgeBound(6, "m")
 """From YOUNG_BABY_UNTIL to this age a temperature of 39.0 C or more is NICE NG143's threshold
 (intermediate risk): the safety line names it instead of "a high fever" (engine.care)."""
 
@@ -259,7 +259,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         child=is_child(patient),
         newborn=reader(patient) == "newborn",
         young_baby=patient.age is not None and not at_least(patient.age, YOUNG_BABY_UNTIL),
-        infant=patient.age is not None and not at_least(patient.age, INFANT_FEVER_UNTIL),
+        under_six_months=patient.age is not None and not at_least(patient.age, SIX_MONTHS),
     )
     if patient.pregnancy_trimester:
         notes.append(

@@ -59,9 +59,9 @@ from cbc_cli.explanations.phrases import (
     ROUTINE_FOLLOW_UP,
     SAFETY_LINE,
     SAFETY_LINE_FEVER,
-    SAFETY_LINE_INFANT,
     SAFETY_LINE_LOW_WHITE,
     SAFETY_LINE_NEWBORN,
+    SAFETY_LINE_UNDER_SIX_MONTHS,
     URGENT_FOLLOW_UP,
     FindingWords,
 )
@@ -355,7 +355,11 @@ def _marrow_background(days_since_chemo: int | None) -> str:
 
 
 def safety_line(
-    *, fever: bool = False, low_white: bool = False, newborn: bool = False, infant: bool = False
+    *,
+    fever: bool = False,
+    low_white: bool = False,
+    newborn: bool = False,
+    under_six_months: bool = False,
 ) -> str:
     """The line every abnormal result carries: seek care at once for heavy bleeding, a high
     fever or trouble breathing (docs/clinical.md section 1).
@@ -367,7 +371,7 @@ def safety_line(
             then named as its threshold, 38.0 C (100.4 F) (docs/clinical.md section 5).
         newborn: the person is under 1 month (``engine.reader``): the baby's own line, which
             names 38.0 C and a baby's signs whatever the counts or a reported fever.
-        infant: a baby of 3 to 6 months (an age given): "a high fever" is named as 39.0 C,
+        under_six_months: a baby of 3 to 6 months (an age given): "a high fever" is named as 39.0 C,
             NICE's threshold at that age, unless the counts or a fever call for another line.
     """
     if newborn:
@@ -376,7 +380,7 @@ def safety_line(
         return SAFETY_LINE_FEVER
     if low_white:
         return SAFETY_LINE_LOW_WHITE
-    return SAFETY_LINE_INFANT if infant else SAFETY_LINE
+    return SAFETY_LINE_UNDER_SIX_MONTHS if under_six_months else SAFETY_LINE
 
 
 def recovery_context(days_since_chemo: int, *, child: bool = False) -> str:

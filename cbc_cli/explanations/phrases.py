@@ -107,7 +107,7 @@ SAFETY_LINE_NEWBORN = (
 # A baby of 3 to 6 months (an age given): "a high fever" named as NICE's threshold for the age,
 # 39.0 C (102.2 F), with a baby's signs of illness (poor feeding, sleepiness or being hard to
 # wake, trouble breathing) [NICE-FEVER]; low neutrophils name 38.0 C instead, as for everyone.
-SAFETY_LINE_INFANT = (
+SAFETY_LINE_UNDER_SIX_MONTHS = (
     "Seek care at once, day or night, if your baby has a temperature of 39.0 C (102.2 F) or "
     "higher, feeds poorly, is unusually sleepy or floppy, has trouble breathing, or bleeds "
     "heavily."
