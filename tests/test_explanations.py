@@ -478,7 +478,7 @@ def test_safety_line_is_the_sources_rule_and_fever_aware() -> None:
     # A person who reported a fever is not told to watch for one, nor to wait for it to climb:
     # shivering, fainting, confusion or fast breathing call for care at once (Cancer.Net).
     assert "high fever" not in fever
-    assert "fever climbs higher" in fever
+    assert "a fever that keeps rising" in fever
     assert "shivering, fainting, confusion or fast breathing" in fever
     assert "heavy bleeding" in fever
     assert "trouble breathing" in fever

@@ -72,15 +72,14 @@ def hgb_hct_disagreement(values: Mapping[str, Quantity]) -> str | None:
         return None
     usual = hgb.value * 100 / MCHC_TYPICAL
     return (
-        f"hemoglobin {hgb.value:g} g/dL and hematocrit {hct.value:g}% do not fit together: both "
-        "cannot be right. The "
+        f"hemoglobin {hgb.value:g} g/dL and hematocrit {hct.value:g}% do not fit together, so one "
+        "may be mistyped: check both against the lab report now, and if they match it, follow "
+        "the care-team message as it stands: it uses the values as typed. The "
         f"hematocrit is usually about three times the hemoglobin (about {usual:.0f}% for "
         f"{hgb.value:g} g/dL); this pair would mean a concentration of hemoglobin inside the red "
         f"cells (the MCHC) of {mchc:.1f} g/dL, outside the {REFERENCE_MCHC} g/dL usual at any "
-        "age. A typing slip or a problem with the sample is the likely reason: check both "
-        "against the lab report. If they were typed as printed, ask the care team or the lab "
-        "about them, and do not wait for that to act on the care-team message, which uses the "
-        "values as typed."
+        "age: a typing slip or a problem with the sample is the usual reason. Ask the care team "
+        "or the lab about the pair when you contact them."
     )
 
 

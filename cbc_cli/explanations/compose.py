@@ -365,16 +365,18 @@ def safety_line(
     fever or trouble breathing (docs/clinical.md section 1).
 
     Args:
-        fever: the person reported a temperature of 38.0 C or more; the line then speaks of
-            that fever climbing instead of asking them to watch for one.
+        fever: the person reported a temperature of 38.0 C or more; the line then names the
+            signs that call for care at once beside the care-team message, instead of asking
+            them to watch for a fever.
         low_white: neutrophils (or, without an ANC, white cells) are low: "a high fever" is
             then named as its threshold, 38.0 C (100.4 F) (docs/clinical.md section 5).
         newborn: the person is under 1 month (``engine.reader``): the baby's own line, which
             names 38.0 C and a baby's signs whatever the counts or a reported fever.
-        under_six_months: a baby of 3 to 6 months (an age given): "a high fever" is named as 39.0 C,
-            NICE's threshold at that age, unless the counts or a fever call for another line.
+        under_six_months: a baby of 3 to 6 months (an age given): "a high fever" is named as
+            39.0 C, NICE's threshold at that age; with a fever reported or low white cells, the
+            baby's own line (38.0 C and a baby's signs), as under 3 months.
     """
-    if newborn:
+    if newborn or (under_six_months and (fever or low_white)):
         return SAFETY_LINE_NEWBORN
     if fever:
         return SAFETY_LINE_FEVER

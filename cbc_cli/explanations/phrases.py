@@ -86,11 +86,12 @@ SAFETY_LINE_LOW_WHITE = (
 )
 # The same rule when a fever was reported [C1]: the fever itself is in the care-team message.
 # Shivering, confusion and fast breathing call for care at once whatever the temperature
-# [CANCERNET]; a nurse reviewer read "if the fever you reported climbs higher" as "wait until it
-# climbs".
+# [CANCERNET]; nurse reviewers read "if the fever (you reported) climbs higher" as "wait until it
+# climbs", so the line starts from the care-team message, which already says when to call.
 SAFETY_LINE_FEVER = (
-    "Seek care at once, day or night, if the fever climbs higher, for shivering, fainting, "
-    "confusion or fast breathing, or for heavy bleeding or trouble breathing."
+    "As well as following the care-team message, seek care at once, day or night, for "
+    "shivering, fainting, confusion or fast breathing, a fever that keeps rising, heavy "
+    "bleeding or trouble breathing."
 )
 
 # A newborn's line on every result (engine.reader "newborn"): a temperature of 38.0 C (100.4 F)
