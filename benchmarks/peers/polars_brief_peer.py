@@ -13,49 +13,19 @@ from __future__ import annotations
 import sys
 
 import polars as pl
-from polars_rules import flag_exprs, grade_exprs
-from rules import ANALYTES, GRADED
+from polars_rules import finding_exprs, flag_exprs, grade_exprs
+from rules import ANALYTES
 
 from cbc_cli.analytes import ANALYTES as CATALOGUE
 from cbc_cli.explanations import CARE_TEAM_MESSAGES, SAFETY_LINE
-
-HIGH = {
-    "erythrocytosis": "hgb",
-    "leukocytosis": "wbc",
-    "neutrophilia": "anc",
-    "thrombocytosis": "plt",
-}
-LINES = ("anemia", "neutropenia", "thrombocytopenia")
 
 
 def main(src: str, dst: str) -> None:
     frame = pl.scan_csv(src, infer_schema_length=10_000).with_row_index("line", offset=2)
     flags, grades = flag_exprs(), grade_exprs()
-    found = {f: grades[f].fill_null(0) >= 1 for f in GRADED}
-    found |= {f: flags[a].is_in(["H", "HH"]).fill_null(False) for f, a in HIGH.items()}
-    low_lines = pl.sum_horizontal([found[f].cast(pl.Int8) for f in LINES])
-    critical_any = pl.any_horizontal([flags[a].is_in(["LL", "HH"]) for a in ANALYTES]).fill_null(
-        False
-    )
-    codes = [pl.when(hit).then(pl.lit(f)) for f, hit in found.items()]
-    codes.append(pl.when(low_lines == 3).then(pl.lit("pancytopenia")))
-    codes.append(pl.when(low_lines == 2).then(pl.lit("bicytopenia")))
-    codes.append(pl.when(critical_any).then(pl.lit("critical-value")))
-    findings = pl.concat_list(codes).list.drop_nulls()
-    pattern_urgent = (low_lines == 3) & pl.any_horizontal(
-        [grades[f].fill_null(9) >= 2 for f in LINES]
-    )
-    severe = pl.any_horizontal([grades[f].fill_null(0) >= 3 for f in GRADED])
-    abnormal = pl.any_horizontal([~flags[a].is_in(["N"]).fill_null(True) for a in ANALYTES])
-    urgency = (
-        pl.when(critical_any)
-        .then(pl.lit("now"))
-        .when(pattern_urgent | severe)
-        .then(pl.lit("soon"))
-        .when((findings.list.len() > 0) | abnormal)
-        .then(pl.lit("routine"))
-        .otherwise(pl.lit("none"))
-    )
+    judged = finding_exprs(flags, grades)
+    findings, urgency, critical_any = judged.codes, judged.urgency, judged.critical_any
+    pattern_urgent, severe, abnormal = judged.pattern_urgent, judged.severe, judged.abnormal
     message = (
         pl.when(critical_any)
         .then(

@@ -1,12 +1,15 @@
-"""The peers' flags and CTCAE v5.0 grades as Polars expressions (rules.py gives the numbers):
-shared by polars_peer.py, polars_long_peer.py and polars_brief_peer.py."""
+"""The peers' flags, CTCAE v5.0 grades, finding codes and urgency as Polars expressions (rules.py
+gives the numbers): shared by polars_peer.py, polars_long_peer.py and polars_brief_peer.py."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 from rules import ANALYTES, GRADED, adult_ranges, bound, critical, ctcae_cutoffs
+
+from cbc_cli.engine.prompt import SEVERE_ANEMIA_HCT  # a code constant in cbc, with its source
 
 FEMALE = pl.col("sex") == "F"
 
@@ -43,3 +46,90 @@ def grade_exprs() -> dict[str, Any]:
         grade = grade.when(v < lln).then(pl.lit(1, dtype=pl.Int8))
         grades[finding] = grade.otherwise(pl.lit(0, dtype=pl.Int8))
     return grades
+
+
+# cbc's single findings in its order (cbc_cli.engine.values.FINDING_RULES), for the analytes
+# of the benchmark's export: (code, analyte, side).
+RULES = (
+    ("anemia", "hgb", "low"),
+    ("erythrocytosis", "hgb", "high"),
+    ("leukopenia", "wbc", "low"),
+    ("leukocytosis", "wbc", "high"),
+    ("neutropenia", "anc", "low"),
+    ("neutrophilia", "anc", "high"),
+    ("thrombocytopenia", "plt", "low"),
+    ("thrombocytosis", "plt", "high"),
+)
+SIDE_FLAGS = {"low": ["L", "LL"], "high": ["H", "HH"]}
+
+
+@dataclass
+class Findings:
+    """A row's finding codes and urgency, with the conditions behind the urgency (which the
+    brief peer also words as cbc's messages)."""
+
+    codes: Any
+    """The finding codes, a list in cbc's order."""
+    texts: list[Any]
+    """Each finding's code where the row has it, else null, in cbc's order."""
+    urgency: Any
+    critical_any: Any
+    pattern_urgent: Any
+    severe: Any
+    abnormal: Any
+
+
+def finding_exprs(flags: dict[str, Any], grades: dict[str, Any]) -> Findings:
+    """Finding codes and urgency by cbc's rules for these counts (README, Urgency;
+    cbc_cli.engine.decide): a finding where the flag is beyond its side or the term is graded
+    1 or more; erythrocytosis from a high hematocrit when the hemoglobin is not low, anemia
+    from a low one when no hemoglobin is given; a low WBC's critical value deferred to a
+    given ANC. Urgency: a critical value: now; three low lines with one of grade 2 or worse,
+    any grade 3 or 4, or a hematocrit below the prompt limit with no hemoglobin given: soon;
+    any finding or flag outside the range: routine; else none."""
+
+    def flagged(analyte: str, side: str) -> Any:
+        return flags[analyte].is_in(SIDE_FLAGS[side]).fill_null(False)
+
+    found: dict[str, Any] = {}
+    for code, analyte, side in RULES:
+        hit = flagged(analyte, side)
+        if code in grades:
+            hit = hit | (grades[code].fill_null(0) >= 1)
+        found[code] = hit
+    hgb_given = flags["hgb"].is_not_null()
+    from_hct = ~found["anemia"] & ~found["erythrocytosis"] & flagged("hct", "high")
+    found["erythrocytosis"] = found["erythrocytosis"] | (from_hct & ~flagged("hgb", "low"))
+    found["anemia"] = found["anemia"] | (flagged("hct", "low") & ~hgb_given)
+    anc_given = flags["anc"].is_not_null()
+    white = pl.when(anc_given).then(found["neutropenia"]).otherwise(found["leukopenia"])
+    lines = [found["anemia"], white, found["thrombocytopenia"]]
+    low_lines = pl.sum_horizontal([line.cast(pl.Int8) for line in lines])
+    beyond = [flags[a].is_in(["LL", "HH"]).fill_null(False) for a in ANALYTES if a != "wbc"]
+    beyond.append(flags["wbc"].eq("HH").fill_null(False))
+    beyond.append(flags["wbc"].eq("LL").fill_null(False) & ~anc_given)
+    critical_any = pl.any_horizontal(beyond)
+    codes = [pl.when(found[code]).then(pl.lit(code)) for code, _, _ in RULES]
+    codes.append(pl.when(low_lines == 3).then(pl.lit("pancytopenia")))
+    codes.append(pl.when(low_lines == 2).then(pl.lit("bicytopenia")))
+    codes.append(pl.when(critical_any).then(pl.lit("critical-value")))
+    findings = pl.concat_list(codes).list.drop_nulls()
+    any_found = pl.any_horizontal([c.is_not_null() for c in codes])
+    white_grade = pl.when(anc_given).then(grades["neutropenia"]).otherwise(grades["leukopenia"])
+    line_grades = [grades["anemia"], white_grade, grades["thrombocytopenia"]]
+    pattern_urgent = (low_lines == 3) & pl.any_horizontal(
+        [line & (g.fill_null(9) >= 2) for line, g in zip(lines, line_grades, strict=True)]
+    )
+    severe = pl.any_horizontal([found[f] & (grades[f].fill_null(0) >= 3) for f in GRADED])
+    prompted = (pl.col("hct").cast(pl.Float64) < SEVERE_ANEMIA_HCT).fill_null(False) & ~hgb_given
+    abnormal = pl.any_horizontal([flags[a].is_in(["L", "LL", "H", "HH"]) for a in ANALYTES])
+    urgency = (
+        pl.when(critical_any)
+        .then(pl.lit("now"))
+        .when(pattern_urgent | severe | prompted)
+        .then(pl.lit("soon"))
+        .when(any_found | abnormal.fill_null(False))
+        .then(pl.lit("routine"))
+        .otherwise(pl.lit("none"))
+    )
+    return Findings(findings, codes, urgency, critical_any, pattern_urgent, severe, abnormal)

@@ -33,9 +33,15 @@ def adult_ranges() -> dict[tuple[str, str], tuple[float, float]]:
 
 
 def critical() -> dict[str, tuple[float | None, float | None]]:
-    """analyte -> (critical low, critical high) for adults."""
+    """analyte -> (critical low, critical high) for adults: the rows whose age band holds every
+    age from 18 years on, with no condition (the file also has children's and newborns' rows,
+    and rows for an age not given)."""
     rows = tomllib.loads((DATA / "critical_limits.toml").read_text())["range"]
-    return {r["analyte"]: (r.get("critical_low"), r.get("critical_high")) for r in rows}
+    return {
+        r["analyte"]: (r.get("critical_low"), r.get("critical_high"))
+        for r in rows
+        if "condition" not in r and "age_to" not in r and r["age_from"] in ("0d", "18y")
+    }
 
 
 def ctcae_cutoffs() -> dict[str, list[tuple[int, float]]]:
