@@ -22,7 +22,14 @@ from cbc_cli.explanations import CARE_TEAM_MESSAGES, SAFETY_LINE
 
 def main(src: str, dst: str) -> None:
     frame = pl.scan_csv(src, infer_schema_length=10_000).with_row_index("line", offset=2)
-    flags, grades = flag_exprs(), grade_exprs()
+    exprs, grades = flag_exprs(), grade_exprs()
+    # The flags and grades made once as columns, the rest read from them (as polars_peer.py).
+    frame = frame.with_columns(
+        [e.alias(f"{a}_flag") for a, e in exprs.items()]
+        + [e.alias(f"{f}_grade") for f, e in grades.items()]
+    )
+    flags = {a: pl.col(f"{a}_flag") for a in exprs}
+    grades = {f: pl.col(f"{f}_grade") for f in grades}
     judged = finding_exprs(flags, grades)
     findings, urgency, critical_any = judged.codes, judged.urgency, judged.critical_any
     pattern_urgent, severe, abnormal = judged.pattern_urgent, judged.severe, judged.abnormal
