@@ -189,6 +189,16 @@ def parse_moment(text: str, what: str = "date", date_format: str | None = None) 
             return Moment(when, ("second" if seconds else "minute") if timed else "day")
     try:
         moment = _read_moment(raw, chosen)
+    except _NotOnCalendar:
+        # Written the right way, but no such day or time (2026-13-45, 31.04.2026, 25:00): a
+        # slip in typing, which the format hint would not mend.
+        raise InputError(
+            f"{what} is written as a date, but no such date or time exists (a month past 12, a "
+            "day past the month's end, or an hour past 23)",
+            code="date.invalid",
+            field=field,
+            hint="check the day, the month and any time against the lab report",
+        ) from None
     except ValueError:
         moment = None
     if isinstance(moment, Moment):
@@ -271,6 +281,10 @@ def _read_moment(raw: str, chosen: str | None) -> Moment | str | None:
     )
 
 
+class _NotOnCalendar(ValueError):
+    """A date or time in a shape that is read whose numbers name no day or time."""
+
+
 def _moment(
     y: str,
     m: str | None,
@@ -281,7 +295,8 @@ def _moment(
     zone: str | None,
     fraction: str | None,
 ) -> Moment:
-    """Build the moment; ValueError when a number is out of its calendar's range."""
+    """Build the moment; ValueError when it is incomplete, _NotOnCalendar when a number is out
+    of its calendar's range."""
     if (d and not m) or (minute is None and hour is not None) or (zone and not hour):
         raise ValueError("incomplete")
     if (hour and not d) or (fraction and not second):
@@ -294,16 +309,19 @@ def _moment(
             digits = zone[1:].replace(":", "")
             offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
             tz = timezone(-offset if zone[0] == "-" else offset)
-    when = datetime(
-        int(y),
-        int(m or 1),
-        int(d or 1),
-        int(hour or 0),
-        int(minute or 0),
-        int(second or 0),
-        round(float("0" + fraction.replace(",", ".")) * 1e6) % 1_000_000 if fraction else 0,
-        tzinfo=tz,
-    )
+    try:
+        when = datetime(
+            int(y),
+            int(m or 1),
+            int(d or 1),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            round(float("0" + fraction.replace(",", ".")) * 1e6) % 1_000_000 if fraction else 0,
+            tzinfo=tz,
+        )
+    except ValueError as exc:
+        raise _NotOnCalendar() from exc
     precision: Precision = (
         ("second" if second else "minute") if hour else "day" if d else "month" if m else "year"
     )

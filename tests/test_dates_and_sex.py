@@ -65,12 +65,25 @@ def test_ymd_refuses_a_year_last_date_and_bad_formats_are_usage_errors() -> None
         parse_date("2024-03-12", "dob", "european")
 
 
-@pytest.mark.parametrize(
-    "text", ["31/02/2024", "2024-02-30", "2024-13-01", "3/4/24", "yesterday", "", "20241301"]
-)
-def test_impossible_or_unknown_dates_are_refused(text: str) -> None:
-    with pytest.raises(InputError, match="not a date"):
+@pytest.mark.parametrize("text", ["3/4/24", "yesterday", "", "2024-1-2-3"])
+def test_unknown_dates_are_refused_with_the_shapes_read(text: str) -> None:
+    with pytest.raises(InputError, match="not a date") as caught:
         parse_date(text, "dob")
+    assert "YYYY-MM-DD" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["31/02/2024", "2024-02-30", "2024-13-01", "20241301", "31.04.2024", "2024-03-01T25:00"],
+)
+def test_a_date_written_right_that_names_no_day_is_a_slip_to_check(text: str) -> None:
+    # Someone who wrote the date in a shape cbc reads is not told how to write it: a month
+    # past 12 or a day past the month's end is a typing slip to check against the report.
+    with pytest.raises(InputError, match="no such date or time exists") as caught:
+        parse_date(text, "dob")
+    assert caught.value.code == "date.invalid"
+    assert "lab report" in (caught.value.hint or "")
+    assert "YYYY-MM-DD" not in (caught.value.hint or "")
 
 
 def test_a_date_with_only_a_month_is_not_a_birth_date() -> None:
