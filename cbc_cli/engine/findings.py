@@ -280,11 +280,15 @@ def pattern_finding(
 
 def febrile_finding(temp: float, patient: Patient, *, urgent: bool = False) -> Finding:
     """Febrile neutropenia, not graded: its note says how the temperature counts (a single
-    reading of FEVER_SINGLE_C or more at once, a lower fever when it lasts over an hour)."""
+    reading of FEVER_SINGLE_C or more at once; a lower fever, in the definition, when it lasts
+    over an hour, which no one should wait to see)."""
     how = (
         "a single reading of 38.3 C or more counts at once"
         if temp >= FEVER_SINGLE_C
-        else "38.0 to 38.2 C counts when it lasts over an hour; treat it as urgent"
+        # What to do first: "counts when it lasts over an hour" alone read to a nurse reviewer
+        # as "wait an hour" (patients are told to call at 38.0 C: Cancer.Net, docs/clinical.md).
+        else "act now, without waiting to recheck it (the definition counts 38.0 to 38.2 C "
+        "when it lasts over an hour)"
     )
     return make_finding(
         "febrile-neutropenia",

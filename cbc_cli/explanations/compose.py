@@ -117,8 +117,8 @@ def finding_words(
         high_analytes: for ``critical-value``, the analytes beyond a high limit, each named in
             what it can mean.
         infant: the person is a child under 1 year (past the newborn weeks): the signs of
-            thick blood and of anemia, when to get help at once, and the precautions are a
-            baby's, not an adult's.
+            thick blood and of low counts (a critical low value's too), when to get help at
+            once, and the precautions are a baby's, not an adult's.
         lab_only: for ``critical-value``, every count in it is one only the lab flagged critical
             (cbc's own flag reads low, high or normal): what it can mean says so, and that the
             care team's attention is needed now all the same.
@@ -165,12 +165,15 @@ def finding_words(
         )
         if code == "erythrocytosis" and high_level:
             meaning = _INFANT_THICK_BLOOD_MEANING
-        if code == "anemia":
-            # A baby cannot tell of dizziness, headaches or chest pain (a nurse reviewer's
-            # finding at 4 months): a newborn's signs of anemia are a baby's too.
+        if code in INFANT_LOW_CODES:
+            # A baby cannot tell of dizziness, headaches, shaking chills, confusion or a sore
+            # throat (nurse reviewers' findings at 4 and 9 months): a newborn's signs of a low
+            # count, and when to get help at once, are a baby's too.
             notice = NEWBORN_NOTICE[code]
             if not (fever and page.action_fever):
-                action = NEWBORN_ACTION[code]
+                action = NEWBORN_ACTION.get(code, action)
+        elif code == "critical-value" and set(critical) == {"low"}:
+            notice = NEWBORN_CRITICAL_NOTICE
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None
@@ -212,6 +215,13 @@ def finding_words(
         if person == "newborn"
         else page.topics,
     )
+
+
+# The low counts whose signs a baby under 1 year shows as a newborn does (NEWBORN_NOTICE: what a
+# parent can see, with nothing a newborn alone has).
+INFANT_LOW_CODES = frozenset(
+    {"anemia", "neutropenia", "leukopenia", "thrombocytopenia", "bicytopenia", "pancytopenia"}
+)
 
 
 # Thick blood beyond its critical limit in a baby under 1 year: the causes that fit a baby (a
