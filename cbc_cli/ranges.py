@@ -17,6 +17,7 @@ from cbc_cli.age import (
     Age,
     AgeBound,
     AgeBounds,
+    at_least,
     band_text,
     mean_days,
     parse_bound,
@@ -375,6 +376,24 @@ def _span(age: Age | None) -> tuple[float, float]:
     return float(age.n * shortest), float((age.n + 1) * longest)
 
 
+def _bound_days(bound: AgeBound | None, age: Age | None, span: tuple[float, float]) -> float:
+    """A band's end in days, placed against the span of ages a person could be (_span): a bound
+    the person is certainly past, or certainly short of, lies at or beyond that end of the span.
+
+    Mean days alone (1m = 30.4 days) left part of a declared month (0 m: up to 31 days) outside
+    bands that end at 1m, so that the critical limits of every day of a baby's first month were
+    dropped as leaving a gap."""
+    days = _days(bound)
+    if bound is None or age is None:
+        return days
+    past = at_least(age, bound)
+    if past is True:
+        return min(days, span[0])
+    if past is False:
+        return max(days, span[1])
+    return days
+
+
 def _subtract(
     pieces: list[tuple[float, float]], taken: list[tuple[float, float]]
 ) -> list[tuple[float, float]]:
@@ -597,7 +616,14 @@ class RangeTable:
                     sex_ok, age_ok = person.fits(row.sex, row.age_from, row.age_to)
                     if sex_ok is False or age_ok is False:
                         continue
-                    piece = span if age_ok else (_days(row.age_from), _days(row.age_to))
+                    piece = (
+                        span
+                        if age_ok
+                        else (
+                            _bound_days(row.age_from, patient.age, span),
+                            _bound_days(row.age_to, patient.age, span),
+                        )
+                    )
                     if _subtract(uncovered, [piece]) != uncovered:  # covers some of what is left
                         found.setdefault(id(row), row)
                         taken.append(piece)

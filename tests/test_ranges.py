@@ -21,6 +21,7 @@ from cbc_cli.cli.app import exit_code
 from cbc_cli.errors import RangeFileError
 from cbc_cli.panel import Patient, Sex
 from cbc_cli.ranges import (
+    Kind,
     RangeTable,
     ReferenceRange,
     check_layer,
@@ -180,6 +181,29 @@ def test_declared_age_zero_is_not_precise_enough(table: RangeTable) -> None:
     reason = no_range(table, "hgb", Patient(sex="female", age=parse_age("0")))
     assert "not precise enough" in reason
     assert "hemoglobin" in reason
+
+
+DECLARED_AGES = (
+    [f"{n}d" for n in range(0, 35)]
+    + [f"{n}w" for n in range(0, 10)]
+    + [f"{n}m" for n in range(0, 25)]
+    + [str(n) for n in range(0, 20)]
+)
+
+
+@pytest.mark.parametrize("kind", ["reference", "critical"])
+@pytest.mark.parametrize("analyte", ["hgb", "hct", "wbc", "anc", "plt"])
+def test_every_declared_age_has_a_range_or_candidates(
+    table: RangeTable, analyte: str, kind: Kind
+) -> None:
+    # The shipped files cover every age from birth for these counts, so a declared age, however
+    # coarse, is judged against the rows that could apply: never "none loaded". Bands ending at
+    # 1m once left part of "0 m" (counted up to 31 days) uncovered, dropping a baby's every
+    # critical limit for the first month.
+    for sex in (None, "female"):
+        for age in DECLARED_AGES:
+            chosen = table.select(analyte, Patient(sex=sex, age=parse_age(age)), kind)
+            assert chosen.range is not None or chosen.candidates, (age, sex, chosen.reason)
 
 
 def test_exact_age_selects_pediatric_band(table: RangeTable) -> None:
