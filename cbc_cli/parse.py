@@ -193,8 +193,8 @@ def parse_moment(text: str, what: str = "date", date_format: str | None = None) 
         # Written the right way, but no such day or time (2026-13-45, 31.04.2026, 25:00): a
         # slip in typing, which the format hint would not mend.
         raise InputError(
-            f"{what} is written as a date, but no such date or time exists (a month past 12, a "
-            "day past the month's end, or an hour past 23)",
+            f"{what} is written as a date but names no real day or time, such as month 13, "
+            "31 April or 25:00",
             code="date.invalid",
             field=field,
             hint="check the day, the month and any time against the lab report",

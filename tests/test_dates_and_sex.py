@@ -79,7 +79,7 @@ def test_unknown_dates_are_refused_with_the_shapes_read(text: str) -> None:
 def test_a_date_written_right_that_names_no_day_is_a_slip_to_check(text: str) -> None:
     # Someone who wrote the date in a shape cbc reads is not told how to write it: a month
     # past 12 or a day past the month's end is a typing slip to check against the report.
-    with pytest.raises(InputError, match="no such date or time exists") as caught:
+    with pytest.raises(InputError, match="names no real day or time") as caught:
         parse_date(text, "dob")
     assert caught.value.code == "date.invalid"
     assert "lab report" in (caught.value.hint or "")

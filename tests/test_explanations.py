@@ -20,6 +20,7 @@ from cbc_cli.explanations import (
     NOTHING_CHECKED_MESSAGE,
     SAFETY_LINE,
     SAFETY_LINE_FEVER,
+    SAFETY_LINE_FEVER_NOW,
     SAFETY_LINE_LOW_WHITE,
     TOPICS,
     TRANSPLANT_KINDS,
@@ -482,6 +483,15 @@ def test_safety_line_is_the_sources_rule_and_fever_aware() -> None:
     assert "shivering, fainting, confusion or fast breathing" in fever
     assert "heavy bleeding" in fever
     assert "trouble breathing" in fever
+    # When the message already says "now", the fever is not something to watch.
+    now = safety_line(fever=True, now=True)
+    assert "keeps rising" not in now
+    assert "shivering, fainting, confusion or fast breathing" in now
+    # A baby under 1 year with a fever, low white cells or a "now" gets a baby's line.
+    for given in ({"fever": True}, {"low_white": True}, {"now": True}):
+        assert "feeds poorly" in safety_line(infant=True, **given)
+        assert "confusion" not in safety_line(infant=True, **given)
+    assert safety_line(infant=True) == SAFETY_LINE
 
 
 @pytest.mark.parametrize(
@@ -610,7 +620,9 @@ def test_nothing_checked_is_not_normal_and_keeps_the_safety_line() -> None:
 
 def test_a_reported_fever_changes_the_words_not_the_rule() -> None:
     result = _result({"anc": 0.8, "hgb": 13.5, "plt": 250}, sex="female", age=54, temperature=38.4)
-    assert result.safety == SAFETY_LINE_FEVER
+    # Fever with low neutrophils: contact now, so the line does not name a fever to watch.
+    assert result.urgency == "now"
+    assert result.safety == SAFETY_LINE_FEVER_NOW
     neutropenia = _by_code(result)["neutropenia"]
     assert "38.0 C or higher" not in neutropenia.action
     assert "You reported a temperature" in neutropenia.action

@@ -429,7 +429,7 @@ def test_collection_dates_iso_and_hl7(text: str, expected: datetime, has_time: b
         ("02/03/2026", "YYYY-MM-DD"),
         ("yesterday", "YYYY-MM-DD"),
         ("", "YYYY-MM-DD"),
-        ("2026-02-30", "no such date or time exists"),
+        ("2026-02-30", "names no real day or time"),
     ],
 )
 def test_unreadable_collection_dates_are_refused(text: str, said: str) -> None:
@@ -480,7 +480,7 @@ def test_draws_without_a_usable_date_are_reported_with_their_line() -> None:
     ]
     reasons = [u.reason for u in report.unplaced]
     assert reasons[0] == "no collection date: this draw cannot be placed in time"
-    assert "collected_at is written as a date, but no such date" in reasons[1]
+    assert "collected_at is written as a date but names no real day" in reasons[1]
     assert "10 fields" in reasons[2]
     assert report.failed
     assert len(only(report).draws) == 3

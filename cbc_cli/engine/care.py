@@ -35,6 +35,7 @@ def care_message(
     newborn: bool = False,
     young_baby: bool = False,
     under_six_months: bool = False,
+    infant: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
@@ -47,7 +48,8 @@ def care_message(
     ``young_baby``: the person may be under 3 months old (age given): the safety line is the
     baby's too, since any temperature of 38.0 C or more is then a high-risk sign (NICE NG143).
     ``under_six_months``: a baby of 3 to 6 months (age given): the line names 39.0 C, NICE's
-    threshold at that age, for "a high fever"."""
+    threshold at that age, for "a high fever". ``infant``: a baby under 1 year (age given):
+    with a fever, low white cells or an urgency of now, the baby's own line."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if newborn and decision.urgency == "soon":
         care = NEWBORN_SOON_MESSAGE
@@ -79,6 +81,8 @@ def care_message(
         low_white=low_white,
         newborn=newborn or young_baby,
         under_six_months=under_six_months,
+        infant=infant,
+        now=decision.urgency == "now",
     )
     return message, None if plainly_normal else line
 

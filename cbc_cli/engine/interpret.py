@@ -12,6 +12,7 @@ from cbc_cli.engine.care import care_message, deferred_wbc_note
 from cbc_cli.engine.decide import FEVER_C, FN_ANC, LAB_ABNORMAL_FLAGS, decide
 from cbc_cli.engine.derive import derive_counts, is_derived
 from cbc_cli.engine.findings import (
+    INFANT_UNTIL,
     critical_finding,
     febrile_finding,
     hct_finding,
@@ -260,6 +261,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         newborn=reader(patient) == "newborn",
         young_baby=patient.age is not None and not at_least(patient.age, YOUNG_BABY_UNTIL),
         under_six_months=patient.age is not None and not at_least(patient.age, SIX_MONTHS),
+        infant=patient.age is not None and at_least(patient.age, INFANT_UNTIL) is False,
     )
     if patient.pregnancy_trimester:
         notes.append(

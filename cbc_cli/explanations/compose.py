@@ -59,6 +59,7 @@ from cbc_cli.explanations.phrases import (
     ROUTINE_FOLLOW_UP,
     SAFETY_LINE,
     SAFETY_LINE_FEVER,
+    SAFETY_LINE_FEVER_NOW,
     SAFETY_LINE_LOW_WHITE,
     SAFETY_LINE_NEWBORN,
     SAFETY_LINE_UNDER_SIX_MONTHS,
@@ -220,7 +221,15 @@ def finding_words(
 # The low counts whose signs a baby under 1 year shows as a newborn does (NEWBORN_NOTICE: what a
 # parent can see, with nothing a newborn alone has).
 INFANT_LOW_CODES = frozenset(
-    {"anemia", "neutropenia", "leukopenia", "thrombocytopenia", "bicytopenia", "pancytopenia"}
+    {
+        "anemia",
+        "neutropenia",
+        "leukopenia",
+        "thrombocytopenia",
+        "bicytopenia",
+        "pancytopenia",
+        "febrile-neutropenia",
+    }
 )
 
 
@@ -370,6 +379,8 @@ def safety_line(
     low_white: bool = False,
     newborn: bool = False,
     under_six_months: bool = False,
+    infant: bool = False,
+    now: bool = False,
 ) -> str:
     """The line every abnormal result carries: seek care at once for heavy bleeding, a high
     fever or trouble breathing (docs/clinical.md section 1).
@@ -383,13 +394,16 @@ def safety_line(
         newborn: the person is under 1 month (``engine.reader``): the baby's own line, which
             names 38.0 C and a baby's signs whatever the counts or a reported fever.
         under_six_months: a baby of 3 to 6 months (an age given): "a high fever" is named as
-            39.0 C, NICE's threshold at that age; with a fever reported or low white cells, the
-            baby's own line (38.0 C and a baby's signs), as under 3 months.
+            39.0 C, NICE's threshold at that age.
+        infant: a baby under 1 year (an age given): with a fever reported, low white cells or
+            a care-team message that says "now", the baby's own line (38.0 C and a baby's
+            signs), as under 3 months, never an adult's signs nor a threshold of 39.0 C.
+        now: the care-team message says to contact the care team now.
     """
-    if newborn or (under_six_months and (fever or low_white)):
+    if newborn or ((infant or under_six_months) and (fever or low_white or now)):
         return SAFETY_LINE_NEWBORN
     if fever:
-        return SAFETY_LINE_FEVER
+        return SAFETY_LINE_FEVER_NOW if now else SAFETY_LINE_FEVER
     if low_white:
         return SAFETY_LINE_LOW_WHITE
     return SAFETY_LINE_UNDER_SIX_MONTHS if under_six_months else SAFETY_LINE

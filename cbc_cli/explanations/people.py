@@ -282,6 +282,13 @@ NEWBORN_NOTICE: MappingProxyType[str, str] = MappingProxyType(
         "erythrocytosis": f"In a baby: {_NEWBORN_THICK_BLOOD_SIGNS}. Some babies show nothing.",
         "leukocytosis": _NEWBORN_HIGH_INFECTION_SIGNS,
         "neutrophilia": _NEWBORN_HIGH_INFECTION_SIGNS,
+        # With a fever, what a parent can see of an infection turning serious in a baby [NICE-FEVER]
+        # (a pale, mottled, grey or blue look; not waking or not staying awake; fast breathing;
+        # poor feeding), never an adult's shivering or confusion, which a baby cannot tell of.
+        "febrile-neutropenia": (
+            "Besides the fever: poor feeding, being unusually sleepy or floppy or hard to wake, "
+            "a pale, grey or mottled look, or fast or hard breathing."
+        ),
     }
 )
 # What to do, for the signs a parent can see in a newborn [NEWBORN-ANEMIA] [HCI-BLEED]
@@ -290,8 +297,8 @@ NEWBORN_NOTICE: MappingProxyType[str, str] = MappingProxyType(
 # action (finding_words).
 _NEWBORN_FEVER_NOW = (
     "Take your baby's temperature if they feel hot or cold or seem unwell. Call your child's "
-    "care team at once, day or night, for a temperature of 38.0 C or higher, poor feeding, or "
-    "unusual sleepiness. " + ROUTINE_FOLLOW_UP
+    "care team at once, day or night, for a temperature of 38.0 C or higher, a baby who feels "
+    "cold, poor feeding, unusual sleepiness, or fast or hard breathing. " + ROUTINE_FOLLOW_UP
 )
 NEWBORN_ACTION: MappingProxyType[str, str] = MappingProxyType(
     {

@@ -66,10 +66,12 @@ FEVER_NOW = (
     "day or night, for a temperature of 38.0 C or higher, shaking chills, or confusion."
 )
 # The same advice for a person who has just reported a fever: never "watch for a fever" then,
-# and no "share at your next visit or call" after it: the care-team message sets how soon.
+# and no "share at your next visit or call" after it: the care-team message sets how soon (now
+# with low neutrophils; within a day with counts that are not low). "Get help at once if you feel
+# worse" read to a nurse reviewer as a condition on acting at all: the fever is not waited out.
 FEVER_GIVEN = (
-    "You reported a temperature of 38.0 C or more, which counts as a fever: follow the "
-    "care-team message for these results, and get help at once if you feel worse."
+    "You reported a temperature of 38.0 C or more, which counts as a fever: contact your care "
+    "team as the care-team message says, without waiting to see whether it passes."
 )
 
 # The source documents' own rule for every person [C1], on every abnormal result.
@@ -84,14 +86,20 @@ SAFETY_LINE_LOW_WHITE = (
     "Seek care at once, day or night, for a temperature of 38.0 C or higher (100.4 F), heavy "
     "bleeding, or trouble breathing."
 )
-# The same rule when a fever was reported [C1]: the fever itself is in the care-team message.
-# Shivering, confusion and fast breathing call for care at once whatever the temperature
-# [CANCERNET]; nurse reviewers read "if the fever (you reported) climbs higher" as "wait until it
-# climbs", so the line starts from the care-team message, which already says when to call.
+# The same rule when a fever was reported [C1]: the fever itself is in the care-team message,
+# which the line follows ("Also"), in the same box on a page. Shivering, confusion and fast
+# breathing call for care at once whatever the temperature [CANCERNET]; nurse reviewers read "if
+# the fever (you reported) climbs higher" as "wait until it climbs". With counts that are not low
+# (the message: within a day) a fever that keeps rising is one more reason not to wait for the
+# call; when the message already says "now", naming it read as "watch it" (a nurse reviewer), so
+# SAFETY_LINE_FEVER_NOW leaves it out.
 SAFETY_LINE_FEVER = (
-    "As well as following the care-team message, seek care at once, day or night, for "
-    "shivering, fainting, confusion or fast breathing, a fever that keeps rising, heavy "
-    "bleeding or trouble breathing."
+    "Also seek care at once, day or night, for shivering, fainting, confusion or fast "
+    "breathing, a fever that keeps rising, heavy bleeding or trouble breathing."
+)
+SAFETY_LINE_FEVER_NOW = (
+    "Also seek care at once, day or night, for shivering, fainting, confusion or fast "
+    "breathing, heavy bleeding or trouble breathing."
 )
 
 # A newborn's line on every result (engine.reader "newborn"): a temperature of 38.0 C (100.4 F)
