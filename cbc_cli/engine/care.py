@@ -10,6 +10,7 @@ from cbc_cli.engine.decide import Decision
 from cbc_cli.engine.newborn import NewbornLimit
 from cbc_cli.engine.values import limit_text
 from cbc_cli.explanations import (
+    BABY_FEVER_IF_YOUNG,
     CARE_TEAM_MESSAGES,
     CHILD_CARE_TEAM_MESSAGES,
     CHILD_NOTHING_CHECKED_MESSAGE,
@@ -36,6 +37,7 @@ def care_message(
     young_baby: bool = False,
     under_six_months: bool = False,
     infant: bool = False,
+    age_unknown: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
@@ -49,7 +51,9 @@ def care_message(
     baby's too, since any temperature of 38.0 C or more is then a high-risk sign (NICE NG143).
     ``under_six_months``: a baby of 3 to 6 months (age given): the line names 39.0 C, NICE's
     threshold at that age, for "a high fever". ``infant``: a baby under 1 year (age given):
-    with a fever, low white cells or an urgency of now, the baby's own line."""
+    with a fever, low white cells or an urgency of now, the baby's own line. ``age_unknown``:
+    no age was given: with a fever the message is not "now" for, it opens with what the fever
+    would mean for a baby under 3 months (decide, rule 4b), as for a newborn's limits."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if newborn and decision.urgency == "soon":
         care = NEWBORN_SOON_MESSAGE
@@ -65,10 +69,14 @@ def care_message(
         message = f"{why} {care}".strip()
     if newborn:
         message = for_baby(message)
-    elif decision.newborn and decision.urgency != "now":
-        # No age given and a value beyond a newborn's own call limit: a parent must read it in
-        # the message itself, not only in the value's note (a clinical reviewer's finding).
-        message = f"{newborn_words(decision.newborn)} For anyone older: {message}"
+    elif decision.urgency != "now" and (decision.newborn or (fever and age_unknown)):
+        # No age given and a value beyond a newborn's own call limit, or a fever, which under 3
+        # months needs a doctor at once (decide, rule 4b): a parent must read it in the message
+        # itself, not only in the value's note (a clinical reviewer's finding).
+        said = [newborn_words(decision.newborn)] if decision.newborn else []
+        if fever and age_unknown:
+            said.append(BABY_FEVER_IF_YOUNG)
+        message = f"{' '.join(said)} For anyone older: {message}"
     # Care straight away for heavy bleeding, a high fever or trouble breathing (docs/clinical.md
     # section 5), on every result that is not plainly within range (nothing checked is not
     # "within range"), worded for a fever the person already reported.

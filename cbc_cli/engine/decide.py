@@ -17,6 +17,9 @@ from cbc_cli.models import URGENCY_ORDER, Flag, Urgency
 FEVER_C = 38.0
 FEVER_SINGLE_C = 38.3
 FN_ANC = 0.5
+# A newborn's temperature this low can be the sign of an infection instead of a fever (Fein and
+# Avner 2019, The Febrile or Septic-Appearing Neonate; docs/clinical.md section 5).
+NEWBORN_LOW_TEMP_C = 36.0
 LAB_ABNORMAL_FLAGS = frozenset({"L", "H", "A"})
 """The lab's flags (HL7 table 0078) for a value outside its own range, not critically: a value
 within cbc's range so flagged is no "nothing out of range" (rule 8)."""
@@ -108,6 +111,8 @@ def decide(
     age_given: bool = False,
     newborn: Collection[tuple[str, NewbornLimit]] = (),
     prompt: Collection[tuple[str, str]] = (),
+    young_baby: bool = False,
+    cold_newborn: bool = False,
 ) -> Decision:
     """Findings and urgency from each analyte's flag and each graded term's grade.
 
@@ -128,6 +133,11 @@ def decide(
        LL/HH/AA), except a low WBC when the ANC could be flagged: that WBC is ``deferred``, as
        its danger is its neutrophils', which the ANC's own grade and critical limit judge |
        Kost, JAMA 1990;263:704 (critical limits are lab policy, shipped as data).
+    4b. now | fever in a baby under 3 months (``young_baby``, an age given), whatever the counts
+       | NICE NG143 (a temperature of 38 C or more under 3 months is a high-risk sign); Fein and
+       Avner 2019 (in the first 28 days it needs evaluation at once).
+    4c. now | a temperature below 36.0 C in a baby under 1 month (``cold_newborn``) | Fein and
+       Avner 2019 (a low temperature can be a newborn's sign of infection instead of a fever).
     5. soon | pancytopenia with a line (hemoglobin, ANC or else WBC, platelets) of grade 2 or
        worse in the scheme used, or a line that cannot be graded | project choice on NCI
        CTCAE v5.0 grades.
@@ -177,6 +187,9 @@ def decide(
             age is given (Judgement.newborn): kept in the decision for its message.
         prompt: (analyte, "low"/"high") beyond its prompt limit (Judgement.prompt), rule 6b;
             a low hematocrit counts only when no hemoglobin was given (it then judges).
+        young_baby: the person is a baby under 3 months (an age given): a fever is rule 4b.
+        cold_newborn: a temperature below NEWBORN_LOW_TEMP_C was given for a baby under 1
+            month (rule 4c).
     """
     singles: list[str] = []
     for code, analyte_id, direction, beyond in _RULES:
@@ -268,6 +281,22 @@ def decide(
                 [(a, beyond_limit[a], (critical_limits or {}).get(a)) for a in critical],
                 some_ages=some_ages & set(critical),
                 age_given=age_given,
+            ),
+        )
+    elif fever and young_baby:
+        urgency, why = (
+            "now",
+            (
+                "A temperature of 38.0 C or more in a baby under 3 months old needs a doctor "
+                "straight away, even when the counts are not low."
+            ),
+        )
+    elif cold_newborn:
+        urgency, why = (
+            "now",
+            (
+                "A temperature below 36.0 C in a baby under 1 month old can be the sign of an "
+                "infection and needs a doctor straight away."
             ),
         )
     elif pattern_urgent:

@@ -9,7 +9,13 @@ from cbc_cli.age import AgeBound, at_least
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.agree import consistency_notes
 from cbc_cli.engine.care import care_message, deferred_wbc_note
-from cbc_cli.engine.decide import FEVER_C, FN_ANC, LAB_ABNORMAL_FLAGS, decide
+from cbc_cli.engine.decide import (
+    FEVER_C,
+    FN_ANC,
+    LAB_ABNORMAL_FLAGS,
+    NEWBORN_LOW_TEMP_C,
+    decide,
+)
 from cbc_cli.engine.derive import derive_counts, is_derived
 from cbc_cli.engine.findings import (
     INFANT_UNTIL,
@@ -190,6 +196,8 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     anc = checked.get("anc")
     fever = temp is not None and temp >= FEVER_C
     febrile = fever and anc is not None and guard(anc.span[1]) < FN_ANC
+    young_baby = patient.age is not None and not at_least(patient.age, YOUNG_BABY_UNTIL)
+    newborn = reader(patient) == "newborn"
     lab_critical = {
         r.analyte: (r.lab_flag or "").upper()
         for r in analyte_results
@@ -216,6 +224,8 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         age_given=patient.age is not None,
         newborn={(a, n) for a, j in judged.items() for n in j.newborn},
         prompt=[(a, d) for a, j in judged.items() for d in j.prompt],
+        young_baby=young_baby,
+        cold_newborn=newborn and temp is not None and temp < NEWBORN_LOW_TEMP_C,
     )
     notes.extend(profile_notes(panel, checked, ranges))
 
@@ -258,10 +268,11 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         fever=fever,
         after_chemo=patient.days_since_chemo is not None,
         child=is_child(patient),
-        newborn=reader(patient) == "newborn",
-        young_baby=patient.age is not None and not at_least(patient.age, YOUNG_BABY_UNTIL),
+        newborn=newborn,
+        young_baby=young_baby,
         under_six_months=patient.age is not None and not at_least(patient.age, SIX_MONTHS),
         infant=patient.age is not None and at_least(patient.age, INFANT_UNTIL) is False,
+        age_unknown=patient.age is None,
     )
     if patient.pregnancy_trimester:
         notes.append(

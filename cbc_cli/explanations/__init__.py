@@ -20,6 +20,7 @@ from cbc_cli.explanations.compose import (
     transplant_context,
 )
 from cbc_cli.explanations.messages import (
+    BABY_FEVER_IF_YOUNG,
     CARE_TEAM_MESSAGES,
     CHILD_CARE_TEAM_MESSAGES,
     CHILD_DISCLAIMER,
@@ -54,6 +55,7 @@ from cbc_cli.explanations.phrases import (
 from cbc_cli.explanations.topics import TOPICS, topic
 
 __all__ = [
+    "BABY_FEVER_IF_YOUNG",
     "CARE_TEAM_MESSAGES",
     "CHEMO_LEADS_UNTIL_DAY",
     "CHILD_CARE_TEAM_MESSAGES",

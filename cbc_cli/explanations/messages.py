@@ -95,6 +95,15 @@ NEWBORN_SOON_MESSAGE: str = (
     "Contact your child's care team today about these results, and straight away if your "
     "child seems worse."
 )
+# No age given with a fever the message is not "now" for: what it would mean for a baby under 3
+# months, where a temperature of 38 C or more is a high-risk sign (NICE NG143; decide, rule 4b),
+# as a newborn's own limits are said without an age (engine.care).
+BABY_FEVER_IF_YOUNG: str = (
+    "If this is a baby under 3 months old, contact the baby's care team now: at that age a "
+    "temperature of 38.0 C or more needs a doctor straight away. Give the age (such as 6w) for "
+    "an answer that fits."
+)
+
 CHILD_SOON_WITH_FEVER_MESSAGE: str = (
     "Contact your child's care team today about the fever and these results, and straight "
     "away if your child seems worse, starts shivering, bleeds, or has trouble breathing."
