@@ -38,6 +38,7 @@ def care_message(
     under_six_months: bool = False,
     infant: bool = False,
     age_unknown: bool = False,
+    toddler: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
@@ -53,7 +54,9 @@ def care_message(
     threshold at that age, for "a high fever". ``infant``: a baby under 1 year (age given):
     with a fever, low white cells or an urgency of now, the baby's own line. ``age_unknown``:
     no age was given: with a fever the message is not "now" for, it opens with what the fever
-    would mean for a baby under 3 months (decide, rule 4b), as for a newborn's limits."""
+    would mean for a baby under 3 months (decide, rule 4b), as for a newborn's limits.
+    ``toddler``: a child of 1 to 2 years (age given): the baby's line, worded for a young child,
+    in the same cases as ``infant``."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if newborn and decision.urgency == "soon":
         care = NEWBORN_SOON_MESSAGE
@@ -91,6 +94,7 @@ def care_message(
         under_six_months=under_six_months,
         infant=infant,
         now=decision.urgency == "now",
+        toddler=toddler,
     )
     return message, None if plainly_normal else line
 

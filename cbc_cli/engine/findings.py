@@ -36,6 +36,9 @@ def _severity(grade: int | None, scheme: Scheme) -> str:
 INFANT_UNTIL = AgeBound(1, "y")
 """A child under this age is a baby whose parent sees signs the child cannot tell
 (explanations.finding_words ``infant``)."""
+TODDLER_UNTIL = AgeBound(2, "y")
+"""A child from INFANT_UNTIL to under this age cannot tell of most signs either: the baby's
+signs, worded for a young child (explanations.finding_words ``toddler``)."""
 
 
 def make_finding(
@@ -77,6 +80,9 @@ def make_finding(
         urgent=urgent,
         lab_only=lab_only,
         infant=person.age is not None and at_least(person.age, INFANT_UNTIL) is False,
+        toddler=person.age is not None
+        and at_least(person.age, INFANT_UNTIL) is True
+        and at_least(person.age, TODDLER_UNTIL) is False,
     )
     return Finding(
         code=code,

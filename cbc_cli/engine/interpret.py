@@ -19,6 +19,7 @@ from cbc_cli.engine.decide import (
 from cbc_cli.engine.derive import derive_counts, is_derived
 from cbc_cli.engine.findings import (
     INFANT_UNTIL,
+    TODDLER_UNTIL,
     critical_finding,
     febrile_finding,
     hct_finding,
@@ -273,6 +274,9 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         under_six_months=patient.age is not None and not at_least(patient.age, SIX_MONTHS),
         infant=patient.age is not None and at_least(patient.age, INFANT_UNTIL) is False,
         age_unknown=patient.age is None,
+        toddler=patient.age is not None
+        and at_least(patient.age, INFANT_UNTIL) is True
+        and at_least(patient.age, TODDLER_UNTIL) is False,
     )
     if patient.pregnancy_trimester:
         notes.append(

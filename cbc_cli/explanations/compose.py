@@ -85,6 +85,7 @@ def finding_words(
     low_analytes: tuple[str, ...] = (),
     urgent: bool = False,
     infant: bool = False,
+    toddler: bool = False,
     lab_only: bool = False,
 ) -> FindingWords:
     """The words one finding carries in a result, fitted to what is known about the person.
@@ -120,6 +121,9 @@ def finding_words(
         infant: the person is a child under 1 year (past the newborn weeks): the signs of
             thick blood and of low counts (a critical low value's too), when to get help at
             once, and the precautions are a baby's, not an adult's.
+        toddler: the person is a child from 1 year to under 2: the words ``infant`` gives, worded
+            for a young child (for_young_child_words); a child this young cannot tell of
+            confusion, chest pain or changes in sight either.
         lab_only: for ``critical-value``, every count in it is one only the lab flagged critical
             (cbc's own flag reads low, high or normal): what it can mean says so, and that the
             care team's attention is needed now all the same.
@@ -160,7 +164,8 @@ def finding_words(
                 meaning = NEWBORN_CRITICAL_LOW
         if lab_only and not febrile:
             meaning = LAB_CRITICAL_MEANING
-    if infant and person == "child":
+    small = (infant or toddler) and person == "child"
+    if small:
         notice, action = _infant_words(
             code, set(critical), high_analytes, (notice, action), critical_high=bool(high_level)
         )
@@ -191,12 +196,15 @@ def finding_words(
                 background = _marrow_background(days_since_chemo)
         elif with_precautions:
             precautions = first.summary_fever if fever and first.summary_fever else first.summary
-            if (person == "newborn" or infant) and first.code in NEWBORN_PRECAUTIONS:
+            if (person == "newborn" or small) and first.code in NEWBORN_PRECAUTIONS:
                 precautions = NEWBORN_PRECAUTIONS[first.code]
     if person == "newborn" and not high_level and code != "critical-value":
         notice = NEWBORN_NOTICE.get(code, notice)
         if not (fever and page.action_fever):
             action = NEWBORN_ACTION.get(code, action)
+    if toddler and small:
+        meaning, notice, action = (for_young_child_words(t) for t in (meaning, notice, action))
+        precautions = for_young_child_words(precautions) if precautions else precautions
     if urgent:
         action = action.replace(ROUTINE_FOLLOW_UP, URGENT_FOLLOW_UP)
     if young:
@@ -231,6 +239,30 @@ INFANT_LOW_CODES = frozenset(
         "febrile-neutropenia",
     }
 )
+
+
+# A baby's words for a child of 1 to 2 years (finding_words ``toddler``): the same signs a parent
+# can see [NICE-FEVER] (the traffic-light signs are for all children under 5), the child called a
+# child, and feeding as eating or drinking.
+_YOUNG_CHILD_REWORDING: tuple[tuple[str, str], ...] = (
+    ("Some babies show nothing.", "Some young children show nothing."),
+    ("In a baby:", "In a young child:"),
+    ("In a baby it", "In a young child it"),
+    ("your baby's", "your child's"),
+    ("your baby", "your child"),
+    ("a baby who", "a child who"),
+    ("make a baby", "make a young child"),
+    ("poor feeding", "eating or drinking poorly"),
+    ("feeds poorly", "eats or drinks poorly"),
+    ("will not feed", "will not eat or drink"),
+)
+
+
+def for_young_child_words(text: str) -> str:
+    """A baby's words (finding_words ``infant``) for the parent of a child of 1 to 2 years."""
+    for old, new in _YOUNG_CHILD_REWORDING:
+        text = text.replace(old, new)
+    return text
 
 
 # Thick blood beyond its critical limit in a baby under 1 year: the causes that fit a baby (a
@@ -381,6 +413,7 @@ def safety_line(
     under_six_months: bool = False,
     infant: bool = False,
     now: bool = False,
+    toddler: bool = False,
 ) -> str:
     """The line every abnormal result carries: seek care at once for heavy bleeding, a high
     fever or trouble breathing (docs/clinical.md section 1).
@@ -399,9 +432,13 @@ def safety_line(
             a care-team message that says "now", the baby's own line (38.0 C and a baby's
             signs), as under 3 months, never an adult's signs nor a threshold of 39.0 C.
         now: the care-team message says to contact the care team now.
+        toddler: a child from 1 year to under 2 (an age given): in the same cases as
+            ``infant``, the baby's line worded for a young child.
     """
     if newborn or ((infant or under_six_months) and (fever or low_white or now)):
         return SAFETY_LINE_NEWBORN
+    if toddler and (fever or low_white or now):
+        return for_young_child_words(SAFETY_LINE_NEWBORN)
     if fever:
         return SAFETY_LINE_FEVER_NOW if now else SAFETY_LINE_FEVER
     if low_white:
