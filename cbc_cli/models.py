@@ -187,8 +187,9 @@ class Result:
     """How soon to contact the care team; null when the sample could not be read."""
     newborn_urgency: Urgency | None = None
     """No age given and a value beyond a newborn's own critical limit (not beyond any limit from
-    1 month up): how soon to contact the care team if the person is a baby under 1 month old,
-    ``now`` (the message opens with it, and the pages' titles say it); null otherwise."""
+    1 month up), or a temperature of 38.0 C or more or below 36.0 C: how soon to contact the care
+    team if the person is a baby under 1 month old, ``now`` (the message opens with it, and the
+    pages' titles say it); null otherwise."""
     message: str = ""
     safety: str | None = None
     """On every abnormal result: when to seek care at once (heavy bleeding, a high fever,

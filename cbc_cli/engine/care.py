@@ -10,6 +10,7 @@ from cbc_cli.engine.decide import Decision
 from cbc_cli.engine.newborn import NewbornLimit
 from cbc_cli.engine.values import limit_text
 from cbc_cli.explanations import (
+    BABY_COLD_IF_NEWBORN,
     BABY_FEVER_IF_YOUNG,
     CARE_TEAM_MESSAGES,
     CHILD_CARE_TEAM_MESSAGES,
@@ -39,6 +40,7 @@ def care_message(
     infant: bool = False,
     age_unknown: bool = False,
     toddler: bool = False,
+    cold: bool = False,
 ) -> tuple[str, str | None]:
     """The care-team message and the safety line (None when plainly within range) of a
     decision, given the flags of the values read: the engine's, and the columnar path's for
@@ -56,7 +58,8 @@ def care_message(
     no age was given: with a fever the message is not "now" for, it opens with what the fever
     would mean for a baby under 3 months (decide, rule 4b), as for a newborn's limits.
     ``toddler``: a child of 1 to 2 years (age given): the baby's line, worded for a young child,
-    in the same cases as ``infant``."""
+    in the same cases as ``infant``. ``cold``: a temperature below 36.0 C was given: with no age,
+    the message opens with what it would mean for a baby under 1 month (decide, rule 4c)."""
     care = (CHILD_CARE_TEAM_MESSAGES if child else CARE_TEAM_MESSAGES)[decision.urgency]
     if newborn and decision.urgency == "soon":
         care = NEWBORN_SOON_MESSAGE
@@ -72,13 +75,15 @@ def care_message(
         message = f"{why} {care}".strip()
     if newborn:
         message = for_baby(message)
-    elif decision.urgency != "now" and (decision.newborn or (fever and age_unknown)):
+    elif decision.urgency != "now" and (decision.newborn or (age_unknown and (fever or cold))):
         # No age given and a value beyond a newborn's own call limit, or a fever, which under 3
         # months needs a doctor at once (decide, rule 4b): a parent must read it in the message
         # itself, not only in the value's note (a clinical reviewer's finding).
         said = [newborn_words(decision.newborn)] if decision.newborn else []
         if fever and age_unknown:
             said.append(BABY_FEVER_IF_YOUNG)
+        if cold and age_unknown:
+            said.append(BABY_COLD_IF_NEWBORN)
         message = f"{' '.join(said)} For anyone older: {message}"
     # Care straight away for heavy bleeding, a high fever or trouble breathing (docs/clinical.md
     # section 5), on every result that is not plainly within range (nothing checked is not

@@ -266,12 +266,15 @@ def decide(
             ),
         )
     elif fever and anc_unjudged:
+        # Typed but not judged (no range for an age not given): said so, not "no count".
+        unjudged_anc = (
+            "the neutrophil count given could not be judged against a range"
+            if "anc" in flags
+            else "no neutrophil count was given"
+        )
         urgency, why = (
             "now",
-            (
-                "A fever can be an emergency when neutrophils are low, and no neutrophil count "
-                "could be judged."
-            ),
+            f"A fever can be an emergency when neutrophils are low, and {unjudged_anc}.",
         )
     elif critical:
         some_ages = {a for a, _ in critical_some_ages}

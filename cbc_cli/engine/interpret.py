@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cbc_cli.age import AgeBound, at_least
+from cbc_cli.age import NEWBORN_UNTIL, AgeBound, at_least
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.agree import consistency_notes
 from cbc_cli.engine.care import care_message, deferred_wbc_note
@@ -199,6 +199,11 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
     febrile = fever and anc is not None and guard(anc.span[1]) < FN_ANC
     young_baby = patient.age is not None and not at_least(patient.age, YOUNG_BABY_UNTIL)
     newborn = reader(patient) == "newborn"
+    # Below NEWBORN_LOW_TEMP_C, for a baby who may be under 1 month (an age such as 28d cannot
+    # tell): a missing fact never weakens an urgent answer (decide, rule 4c).
+    cold = temp is not None and temp < NEWBORN_LOW_TEMP_C
+    may_be_newborn = patient.age is not None and at_least(patient.age, NEWBORN_UNTIL) is not True
+    cold_newborn = cold and may_be_newborn
     lab_critical = {
         r.analyte: (r.lab_flag or "").upper()
         for r in analyte_results
@@ -226,7 +231,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         newborn={(a, n) for a, j in judged.items() for n in j.newborn},
         prompt=[(a, d) for a, j in judged.items() for d in j.prompt],
         young_baby=young_baby,
-        cold_newborn=newborn and temp is not None and temp < NEWBORN_LOW_TEMP_C,
+        cold_newborn=cold_newborn,
     )
     notes.extend(profile_notes(panel, checked, ranges))
 
@@ -274,6 +279,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         under_six_months=patient.age is not None and not at_least(patient.age, SIX_MONTHS),
         infant=patient.age is not None and at_least(patient.age, INFANT_UNTIL) is False,
         age_unknown=patient.age is None,
+        cold=cold,
         toddler=patient.age is not None
         and at_least(patient.age, INFANT_UNTIL) is True
         and at_least(patient.age, TODDLER_UNTIL) is False,
@@ -296,7 +302,9 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         findings=findings,
         grades=grades,
         urgency=urgency,
-        newborn_urgency="now" if decision.newborn and urgency != "now" else None,
+        newborn_urgency="now"
+        if urgency != "now" and (decision.newborn or (patient.age is None and (fever or cold)))
+        else None,
         message=message,
         safety=safety,
         consistency=consistency_notes(values, panel.values.get("anc")),

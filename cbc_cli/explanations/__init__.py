@@ -20,6 +20,7 @@ from cbc_cli.explanations.compose import (
     transplant_context,
 )
 from cbc_cli.explanations.messages import (
+    BABY_COLD_IF_NEWBORN,
     BABY_FEVER_IF_YOUNG,
     CARE_TEAM_MESSAGES,
     CHILD_CARE_TEAM_MESSAGES,
@@ -55,6 +56,7 @@ from cbc_cli.explanations.phrases import (
 from cbc_cli.explanations.topics import TOPICS, topic
 
 __all__ = [
+    "BABY_COLD_IF_NEWBORN",
     "BABY_FEVER_IF_YOUNG",
     "CARE_TEAM_MESSAGES",
     "CHEMO_LEADS_UNTIL_DAY",

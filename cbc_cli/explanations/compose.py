@@ -58,6 +58,8 @@ from cbc_cli.explanations.people import (
 from cbc_cli.explanations.phrases import (
     ROUTINE_FOLLOW_UP,
     SAFETY_LINE,
+    SAFETY_LINE_BABY_FEVER,
+    SAFETY_LINE_BABY_FEVER_NOW,
     SAFETY_LINE_FEVER,
     SAFETY_LINE_FEVER_NOW,
     SAFETY_LINE_LOW_WHITE,
@@ -435,10 +437,12 @@ def safety_line(
         toddler: a child from 1 year to under 2 (an age given): in the same cases as
             ``infant``, the baby's line worded for a young child.
     """
-    if newborn or ((infant or under_six_months) and (fever or low_white or now)):
-        return SAFETY_LINE_NEWBORN
-    if toddler and (fever or low_white or now):
-        return for_young_child_words(SAFETY_LINE_NEWBORN)
+    baby = newborn or ((infant or under_six_months) and (fever or low_white or now))
+    if baby or (toddler and (fever or low_white or now)):
+        line = SAFETY_LINE_NEWBORN
+        if fever:  # the fever is given: the signs beside it, as SAFETY_LINE_FEVER
+            line = SAFETY_LINE_BABY_FEVER_NOW if now else SAFETY_LINE_BABY_FEVER
+        return line if baby else for_young_child_words(line)
     if fever:
         return SAFETY_LINE_FEVER_NOW if now else SAFETY_LINE_FEVER
     if low_white:

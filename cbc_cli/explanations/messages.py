@@ -104,6 +104,14 @@ BABY_FEVER_IF_YOUNG: str = (
     "an answer that fits."
 )
 
+# No age given with a temperature below 36.0 C: what it would mean for a baby under 1 month
+# (Fein and Avner 2019; decide, rule 4c).
+BABY_COLD_IF_NEWBORN: str = (
+    "If this is a baby under 1 month old, contact the baby's care team now: at that age a "
+    "temperature below 36.0 C can be the sign of an infection. Give the age (such as 10d) for an "
+    "answer that fits."
+)
+
 CHILD_SOON_WITH_FEVER_MESSAGE: str = (
     "Contact your child's care team today about the fever and these results, and straight "
     "away if your child seems worse, starts shivering, bleeds, or has trouble breathing."

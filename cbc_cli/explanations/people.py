@@ -327,13 +327,15 @@ NEWBORN_PRECAUTIONS: MappingProxyType[str, str | None] = MappingProxyType(
             "Give no medicine, including aspirin or ibuprofen, unless your child's care team "
             "says so, and handle your baby gently to avoid knocks."
         ),
-        # Clean hands and no sick contacts or crowds [ACS-INFECT]; a fever under 2 months needs
-        # a doctor at once [NEWBORN-FEVER], so no fever medicine that could hide it; the
-        # adults' food-safety line does not fit a baby fed milk.
+        # Clean hands and no sick contacts or crowds [ACS-INFECT]; with low white cells a fever
+        # needs a doctor at once (as it does under 3 months whatever the counts [NEWBORN-FEVER]),
+        # so no fever medicine that could hide it (the reason is the count, not the age: a
+        # nurse reviewer's finding at 18 months); the adults' food-safety line does not fit a
+        # baby fed milk.
         "infection-precautions": (
             "Wash hands before holding or feeding your baby, and keep your baby away from "
             "people who are ill and from crowds. Give no fever medicine unless the care team "
-            "says so: a fever at this age needs a doctor straight away."
+            "says so: with a count this low, a fever needs a doctor straight away."
         ),
     }
 )

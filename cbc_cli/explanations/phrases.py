@@ -102,6 +102,19 @@ SAFETY_LINE_FEVER_NOW = (
     "breathing, heavy bleeding or trouble breathing."
 )
 
+# A baby's line after a reported fever (safety_line): never "if your baby has a temperature of 38.0
+# C or higher" to a parent who has just given one (a nurse reviewer's finding), and no "feels
+# cold" beside a fever; what a parent can see of an infection turning serious [NICE-FEVER] (poor
+# feeding, being hard to wake, a pale, grey or mottled look, trouble breathing), heavy bleeding
+# as for everyone [C1]; a fever that keeps rising only when the message is not "now" (as
+# SAFETY_LINE_FEVER).
+SAFETY_LINE_BABY_FEVER_NOW = (
+    "Also seek care at once, day or night, if your baby feeds poorly, is unusually sleepy or "
+    "floppy or hard to wake, looks pale, grey or mottled, has trouble breathing, or bleeds "
+    "heavily."
+)
+SAFETY_LINE_BABY_FEVER = SAFETY_LINE_BABY_FEVER_NOW[:-1] + ", or if the fever keeps rising."
+
 # A newborn's line on every result (engine.reader "newborn"): a temperature of 38.0 C (100.4 F)
 # or more in the first weeks needs care at once [NEWBORN-FEVER]; at this age an infection can also
 # show as a temperature that runs low, poor feeding, sleepiness or trouble breathing
