@@ -380,9 +380,14 @@ def _bound_days(bound: AgeBound | None, age: Age | None, span: tuple[float, floa
     """A band's end in days, placed against the span of ages a person could be (_span): a bound
     the person is certainly past, or certainly short of, lies at or beyond that end of the span.
 
+    A bound that may fall within the span (``at_least`` cannot tell) is placed inside it: at the
+    middle of where the bound's possible days (1m: 28 to 31) meet the span, so that the bands on
+    both sides of it each cover some of the ages the person could be.
+
     Mean days alone (1m = 30.4 days) left part of a declared month (0 m: up to 31 days) outside
     bands that end at 1m, so that the critical limits of every day of a baby's first month were
-    dropped as leaving a gap."""
+    dropped as leaving a gap; and placed 1m past every age "28d" could be, so that the band from
+    1 month was dropped for it."""
     days = _days(bound)
     if bound is None or age is None:
         return days
@@ -391,7 +396,9 @@ def _bound_days(bound: AgeBound | None, age: Age | None, span: tuple[float, floa
         return min(days, span[0])
     if past is False:
         return max(days, span[1])
-    return days
+    shortest, longest = DAYS_PER_UNIT[bound.unit]
+    low, high = max(bound.n * shortest, span[0]), min(bound.n * longest, span[1])
+    return (low + high) / 2 if low <= high else days
 
 
 def _subtract(

@@ -9,7 +9,7 @@ hospital policies and the age-unknown rows for critical limits.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -204,6 +204,53 @@ def test_every_declared_age_has_a_range_or_candidates(
         for age in DECLARED_AGES:
             chosen = table.select(analyte, Patient(sex=sex, age=parse_age(age)), kind)
             assert chosen.range is not None or chosen.candidates, (age, sex, chosen.reason)
+
+
+def _exact_ages_for(declared: Age) -> list[Age]:
+    """Exact ages (from birth and collection dates) that the declared age could stand for,
+    near both ends of its span: born on days of every month length, collected that many days
+    later."""
+    per_day = {"d": (1, 1), "w": (7, 7), "m": (28, 31), "y": (365, 366)}[declared.unit]
+    lo, hi = declared.n * per_day[0], (declared.n + 1) * per_day[1]
+    born_days = [date(2023, m, d) for m in range(1, 13) for d in (1, 28)]
+    born_days += [date(2024, 1, 31), date(2024, 2, 29), date(2023, 3, 31), date(2024, 12, 31)]
+    found: list[Age] = []
+    for born in born_days:
+        for offset in {*range(lo, min(lo + 4, hi)), *range(max(lo, hi - 4), hi)}:
+            exact = Age.from_dates(born, born + timedelta(days=offset))
+            assert exact.exact_days is not None
+            assert exact.exact_months is not None
+            count = {
+                "d": exact.exact_days,
+                "w": exact.exact_days // 7,
+                "m": exact.exact_months,
+                "y": exact.exact_months // 12,
+            }[declared.unit]
+            if count == declared.n:
+                found.append(exact)
+    return found
+
+
+@pytest.mark.parametrize("kind", ["reference", "critical"])
+@pytest.mark.parametrize("analyte", ["hgb", "wbc", "anc", "plt"])
+def test_a_declared_age_is_judged_against_every_band_its_exact_ages_meet(
+    table: RangeTable, analyte: str, kind: Kind
+) -> None:
+    # A declared age ("28d", "0m", "12w") stands for exact ages that may fall in more than one
+    # band: each band one of them is judged by must be among the declared age's candidates, or
+    # a stricter critical limit is missed ("28d" once lost the 1-month band's platelets 53).
+    for declared in (
+        [f"{n}d" for n in range(20, 35)]
+        + [f"{n}w" for n in range(0, 14)]
+        + [f"{n}m" for n in range(0, 14)]
+        + ["0", "1", "2"]
+    ):
+        age = parse_age(declared)
+        chosen = table.select(analyte, Patient(sex="female", age=age), kind)
+        allowed = set(chosen.candidates) | ({chosen.range} if chosen.range else set())
+        for exact in _exact_ages_for(age):
+            row = table.select(analyte, Patient(sex="female", age=exact), kind).range
+            assert row is None or row in allowed, (declared, exact, row)
 
 
 def test_exact_age_selects_pediatric_band(table: RangeTable) -> None:
