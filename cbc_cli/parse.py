@@ -197,7 +197,9 @@ def parse_moment(text: str, what: str = "date", date_format: str | None = None) 
             "31 April or 25:00",
             code="date.invalid",
             field=field,
-            hint="check the day, the month and any time against the lab report",
+            # A day-first date read month-first (25/12/2026 with mdy) is one too.
+            hint="check the day, the month and any time against the lab report, and the date "
+            "format: --date-format dmy (day first) or mdy (month first)",
         ) from None
     except ValueError:
         moment = None

@@ -1005,3 +1005,29 @@ def test_a_newborns_findings_call_the_baby_your_baby(capsys: pytest.CaptureFixtu
                         words.background or "",
                     ):
                         assert not stray.search(part), (code, part)
+
+
+@pytest.mark.parametrize("temperature", [None, 38.4])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"anc": 0.4},
+        {"anc": 0.8, "plt": 40, "wbc": 3.0},
+        {"hgb": 7.0, "plt": 30, "anc": 0.6},
+        {"hgb": 23.0},
+        {"wbc": 1.5},
+        {"wbc": 10.0, "anc": 3.0, "plt": 300},
+    ],
+)
+def test_a_young_childs_words_never_call_them_a_baby_who_feeds(
+    values: Mapping[str, float], temperature: float | None
+) -> None:
+    # 1 to 2 years: the baby's signs, worded for a young child (eats or drinks, not feeds).
+    result = _result(values, sex="female", age="18m", temperature=temperature)
+    words = [result.message, result.safety or ""]
+    for f in result.findings:
+        words += [f.meaning, f.notice, f.action, f.precautions or ""]
+    said = " ".join(words).lower()
+    for word in ("baby", "babies", "feeds", "poor feeding", "will not feed", "shivering"):
+        assert word not in said, word
+    assert "confusion" not in said

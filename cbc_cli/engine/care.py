@@ -12,6 +12,7 @@ from cbc_cli.engine.values import limit_text
 from cbc_cli.explanations import (
     BABY_COLD_IF_NEWBORN,
     BABY_FEVER_IF_YOUNG,
+    BABY_SOON_WITH_FEVER_MESSAGE,
     CARE_TEAM_MESSAGES,
     CHILD_CARE_TEAM_MESSAGES,
     CHILD_NOTHING_CHECKED_MESSAGE,
@@ -21,6 +22,7 @@ from cbc_cli.explanations import (
     SOON_WITH_FEVER_MESSAGE,
     for_baby,
     for_child,
+    for_young_child_words,
     safety_line,
 )
 from cbc_cli.models import Flag
@@ -67,6 +69,9 @@ def care_message(
         # Never ask a person to watch for the fever they have just reported (the findings'
         # actions are worded for it already: explanations.finding_words).
         care = CHILD_SOON_WITH_FEVER_MESSAGE if child else SOON_WITH_FEVER_MESSAGE
+        if infant or toddler:  # a baby's signs, not "starts shivering" (a code reviewer's read)
+            care = BABY_SOON_WITH_FEVER_MESSAGE
+            care = for_young_child_words(care) if toddler else care
     nothing_judged = not decision.codes and not any(f not in (None, "no-range") for f in flags)
     if decision.urgency in ("none", "routine") and nothing_judged:
         message = CHILD_NOTHING_CHECKED_MESSAGE if child else NOTHING_CHECKED_MESSAGE

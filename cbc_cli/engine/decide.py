@@ -133,11 +133,11 @@ def decide(
        LL/HH/AA), except a low WBC when the ANC could be flagged: that WBC is ``deferred``, as
        its danger is its neutrophils', which the ANC's own grade and critical limit judge |
        Kost, JAMA 1990;263:704 (critical limits are lab policy, shipped as data).
-    4b. now | fever in a baby under 3 months (``young_baby``, an age given), whatever the counts
+    4b. now | fever in a baby who may be under 3 months (``young_baby``), whatever the counts
        | NICE NG143 (a temperature of 38 C or more under 3 months is a high-risk sign); Fein and
        Avner 2019 (in the first 28 days it needs evaluation at once).
-    4c. now | a temperature below 36.0 C in a baby under 1 month (``cold_newborn``) | Fein and
-       Avner 2019 (a low temperature can be a newborn's sign of infection instead of a fever).
+    4c. now | a temperature below 36.0 C in a baby who may be under 1 month (``cold_newborn``) |
+       Fein and Avner 2019 (a low temperature can be a newborn's sign of infection, not a fever).
     5. soon | pancytopenia with a line (hemoglobin, ANC or else WBC, platelets) of grade 2 or
        worse in the scheme used, or a line that cannot be graded | project choice on NCI
        CTCAE v5.0 grades.
@@ -187,7 +187,8 @@ def decide(
             age is given (Judgement.newborn): kept in the decision for its message.
         prompt: (analyte, "low"/"high") beyond its prompt limit (Judgement.prompt), rule 6b;
             a low hematocrit counts only when no hemoglobin was given (it then judges).
-        young_baby: the person is a baby under 3 months (an age given): a fever is rule 4b.
+        young_baby: the person may be a baby under 3 months (an age given that cannot tell
+            counts): a fever is rule 4b.
         cold_newborn: a temperature below NEWBORN_LOW_TEMP_C was given for a baby under 1
             month (rule 4c).
     """
@@ -295,13 +296,8 @@ def decide(
             ),
         )
     elif cold_newborn:
-        urgency, why = (
-            "now",
-            (
-                "A temperature below 36.0 C in a baby under 1 month old can be the sign of an "
-                "infection and needs a doctor straight away."
-            ),
-        )
+        why = "A temperature below 36.0 C in a baby under 1 month old can be the sign of an "
+        urgency, why = "now", why + "infection and needs a doctor straight away."
     elif pattern_urgent:
         urgency, why = "soon", "All three kinds of blood cells are low."
     elif severe:

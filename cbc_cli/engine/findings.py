@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cbc_cli.age import AgeBound, at_least
 from cbc_cli.analytes import ANALYTES
 from cbc_cli.engine.decide import FEVER_C, FEVER_SINGLE_C, LINE_TERMS, PATTERN_GRADE, Decision
-from cbc_cli.engine.person import reader
+from cbc_cli.engine.person import reader, young_child
 from cbc_cli.engine.values import FINDING_RULES, HIGH_TERMS, Checked
 from cbc_cli.explanations import MCV_PATTERNS, finding_words
 from cbc_cli.grading import Grade, Scheme, guard
@@ -31,14 +30,6 @@ def _severity(grade: int | None, scheme: Scheme) -> str:
     if grade is None:
         return "not graded"
     return "below grade 1" if grade == 0 else scheme.grade_words.get(grade, f"grade {grade}")
-
-
-INFANT_UNTIL = AgeBound(1, "y")
-"""A child under this age is a baby whose parent sees signs the child cannot tell
-(explanations.finding_words ``infant``)."""
-TODDLER_UNTIL = AgeBound(2, "y")
-"""A child from INFANT_UNTIL to under this age cannot tell of most signs either: the baby's
-signs, worded for a young child (explanations.finding_words ``toddler``)."""
 
 
 def make_finding(
@@ -79,10 +70,8 @@ def make_finding(
         low_analytes=low_analytes,
         urgent=urgent,
         lab_only=lab_only,
-        infant=person.age is not None and at_least(person.age, INFANT_UNTIL) is False,
-        toddler=person.age is not None
-        and at_least(person.age, INFANT_UNTIL) is True
-        and at_least(person.age, TODDLER_UNTIL) is False,
+        infant=young_child(person) == "infant",
+        toddler=young_child(person) == "toddler",
     )
     return Finding(
         code=code,

@@ -18,8 +18,6 @@ from cbc_cli.engine.decide import (
 )
 from cbc_cli.engine.derive import derive_counts, is_derived
 from cbc_cli.engine.findings import (
-    INFANT_UNTIL,
-    TODDLER_UNTIL,
     critical_finding,
     febrile_finding,
     hct_finding,
@@ -36,7 +34,7 @@ from cbc_cli.engine.notes import (
     profile_notes,
     whose_limit,
 )
-from cbc_cli.engine.person import is_child, patient_info, reader
+from cbc_cli.engine.person import is_child, patient_info, reader, young_child
 from cbc_cli.engine.values import (
     FINDING_RULES,
     LAB_CRITICAL_FLAGS,
@@ -277,12 +275,10 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         newborn=newborn,
         young_baby=young_baby,
         under_six_months=patient.age is not None and not at_least(patient.age, SIX_MONTHS),
-        infant=patient.age is not None and at_least(patient.age, INFANT_UNTIL) is False,
+        infant=young_child(patient) == "infant",
         age_unknown=patient.age is None,
         cold=cold,
-        toddler=patient.age is not None
-        and at_least(patient.age, INFANT_UNTIL) is True
-        and at_least(patient.age, TODDLER_UNTIL) is False,
+        toddler=young_child(patient) == "toddler",
     )
     if patient.pregnancy_trimester:
         notes.append(

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cbc_cli.age import ADULT_FROM, NEWBORN_UNTIL, at_least
+from cbc_cli.age import ADULT_FROM, NEWBORN_UNTIL, AgeBound, at_least
 from cbc_cli.models import PatientInfo
 from cbc_cli.panel import Patient
+
+INFANT_UNTIL = AgeBound(1, "y")
+"""A child under this age is a baby whose parent sees signs the child cannot tell
+(explanations.finding_words ``infant``)."""
+TODDLER_UNTIL = AgeBound(2, "y")
+"""A child from INFANT_UNTIL to under this age cannot tell of most signs either: the baby's
+signs, worded for a young child (explanations.finding_words ``toddler``)."""
 
 
 def is_child(patient: Patient) -> bool:
@@ -43,3 +50,15 @@ def patient_info(patient: Patient) -> PatientInfo:
         days_since_chemo=patient.days_since_chemo,
         transplant=patient.transplant,
     )
+
+
+def young_child(patient: Patient) -> Literal["infant", "toddler", ""]:
+    """How young a child the words are for, the one place that decides it: ``infant`` when the
+    person may be under 1 year (an age given that cannot tell, such as 52w, counts: a baby's
+    words and lines are the more careful), ``toddler`` when 1 year or more and may be under 2,
+    else ""."""
+    if patient.age is None or not is_child(patient):
+        return ""
+    if at_least(patient.age, INFANT_UNTIL) is not True:
+        return "infant"
+    return "toddler" if at_least(patient.age, TODDLER_UNTIL) is not True else ""

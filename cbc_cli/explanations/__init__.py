@@ -15,6 +15,7 @@ The package, one idea per module, lowest first (each imports only those before i
 
 from cbc_cli.explanations.compose import (
     finding_words,
+    for_young_child_words,
     recovery_context,
     safety_line,
     transplant_context,
@@ -22,6 +23,7 @@ from cbc_cli.explanations.compose import (
 from cbc_cli.explanations.messages import (
     BABY_COLD_IF_NEWBORN,
     BABY_FEVER_IF_YOUNG,
+    BABY_SOON_WITH_FEVER_MESSAGE,
     CARE_TEAM_MESSAGES,
     CHILD_CARE_TEAM_MESSAGES,
     CHILD_DISCLAIMER,
@@ -58,6 +60,7 @@ from cbc_cli.explanations.topics import TOPICS, topic
 __all__ = [
     "BABY_COLD_IF_NEWBORN",
     "BABY_FEVER_IF_YOUNG",
+    "BABY_SOON_WITH_FEVER_MESSAGE",
     "CARE_TEAM_MESSAGES",
     "CHEMO_LEADS_UNTIL_DAY",
     "CHILD_CARE_TEAM_MESSAGES",
@@ -89,6 +92,7 @@ __all__ = [
     "finding_words",
     "for_baby",
     "for_child",
+    "for_young_child_words",
     "recovery_context",
     "safety_line",
     "topic",

@@ -112,6 +112,14 @@ BABY_COLD_IF_NEWBORN: str = (
     "answer that fits."
 )
 
+# The same for a baby (or, reworded, a young child) of 3 months or more, the fever within a day:
+# what a parent can see of it turning serious [NICE-FEVER], not an adult's "starts shivering".
+BABY_SOON_WITH_FEVER_MESSAGE: str = (
+    "Contact your child's care team today about the fever and these results, and straight "
+    "away if your baby seems worse, feeds poorly, is unusually sleepy or floppy, bleeds, or has "
+    "trouble breathing."
+)
+
 CHILD_SOON_WITH_FEVER_MESSAGE: str = (
     "Contact your child's care team today about the fever and these results, and straight "
     "away if your child seems worse, starts shivering, bleeds, or has trouble breathing."
