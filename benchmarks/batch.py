@@ -110,9 +110,10 @@ def _children(pid: int) -> list[int]:
 
 
 def agreement(src: Path) -> str:
-    """How many rows of ``src`` the Polars peer judges as cbc does: each column of the peer's
-    output but the input's own (which Polars rewrites: "4.10" as "4.1") and the error text
-    (cbc leaves it empty, Polars writes it quoted) holds cbc's value."""
+    """Whether the Polars peer writes cbc's columns, and how many rows of ``src`` it judges as
+    cbc does: each column of the peer's output but the input's own (which Polars rewrites:
+    "4.10" as "4.1") and the error text (cbc leaves it empty, Polars writes it quoted) holds
+    cbc's value."""
     import csv
 
     mine, theirs = DATA / "agree_cbc.csv", DATA / "agree_polars.csv"
@@ -130,6 +131,8 @@ def agreement(src: Path) -> str:
             with src.open(newline="") as header:
                 given = set(next(csv.reader(header)))
             judged = [c for c in polars.fieldnames or () if c not in given and c != "error"]
+            alike = ours.fieldnames == polars.fieldnames
+            columns = "the same columns" if alike else "OTHER columns"
             rows = same = 0
             for x, y in zip(ours, polars, strict=True):
                 rows += 1
@@ -137,7 +140,10 @@ def agreement(src: Path) -> str:
     finally:
         mine.unlink(missing_ok=True)
         theirs.unlink(missing_ok=True)
-    return f"the Polars peer agrees with cbc on {same:,} of {rows:,} rows ({', '.join(judged)})"
+    return (
+        f"the Polars peer writes {columns} as cbc and agrees with it on {same:,} of {rows:,} rows "
+        f"({', '.join(judged)})"
+    )
 
 
 def outputs(runs: int) -> int:

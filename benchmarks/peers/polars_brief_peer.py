@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 import polars as pl
-from polars_rules import finding_exprs, flag_exprs, grade_exprs
+from polars_rules import finding_exprs, judged_columns
 from rules import ANALYTES
 
 from cbc_cli.analytes import ANALYTES as CATALOGUE
@@ -22,14 +22,7 @@ from cbc_cli.explanations import CARE_TEAM_MESSAGES, SAFETY_LINE
 
 def main(src: str, dst: str) -> None:
     frame = pl.scan_csv(src, infer_schema_length=10_000).with_row_index("line", offset=2)
-    exprs, grades = flag_exprs(), grade_exprs()
-    # The flags and grades made once as columns, the rest read from them (as polars_peer.py).
-    frame = frame.with_columns(
-        [e.alias(f"{a}_flag") for a, e in exprs.items()]
-        + [e.alias(f"{f}_grade") for f, e in grades.items()]
-    )
-    flags = {a: pl.col(f"{a}_flag") for a in exprs}
-    grades = {f: pl.col(f"{f}_grade") for f in grades}
+    frame, flags, grades = judged_columns(frame)
     judged = finding_exprs(flags, grades)
     findings, urgency, critical_any = judged.codes, judged.urgency, judged.critical_any
     pattern_urgent, severe, abnormal = judged.pattern_urgent, judged.severe, judged.abnormal

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 
 import polars as pl
-from polars_rules import finding_exprs, flag_exprs, grade_exprs
+from polars_rules import finding_exprs, flag_exprs, grade_exprs, judged_columns
 from rules import ANALYTES, GRADED
 
 
@@ -21,16 +21,14 @@ def main(src: str, dst: str, *, flags_grades_only: bool = False) -> None:
         frame = pl.scan_parquet(src)
     else:
         frame = pl.scan_csv(src, infer_schema_length=10_000)
-    flags, grades = flag_exprs(), grade_exprs()
-    exprs = [flags[a].alias(f"{a}_flag") for a in ANALYTES]
-    exprs += [grades[f].alias(f"{f}_grade") for f in GRADED]
-    frame = frame.with_columns(exprs)
-    if not flags_grades_only:
-        # From the flag and grade columns once made: written over the expressions that make
-        # them, Polars took half as long again (1.5-1.8 s against 0.9-1.0 s at 1M rows).
-        judged = finding_exprs(
-            {a: pl.col(f"{a}_flag") for a in ANALYTES}, {f: pl.col(f"{f}_grade") for f in GRADED}
-        )
+    if flags_grades_only:
+        flags, grades = flag_exprs(), grade_exprs()
+        exprs = [flags[a].alias(f"{a}_flag") for a in ANALYTES]
+        exprs += [grades[f].alias(f"{f}_grade") for f in GRADED]
+        frame = frame.with_columns(exprs)
+    else:
+        frame, flags, grades = judged_columns(frame)
+        judged = finding_exprs(flags, grades)
         frame = frame.with_columns(
             # The codes joined as text: a list column built per row and joined took Polars
             # about four times as long (3.9 s at 1M rows).

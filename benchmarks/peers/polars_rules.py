@@ -7,9 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from rules import ANALYTES, GRADED, adult_ranges, bound, critical, ctcae_cutoffs
-
-from cbc_cli.engine.prompt import SEVERE_ANEMIA_HCT  # a code constant in cbc, with its source
+from rules import (
+    ANALYTES,
+    GRADED,
+    GRADED_HIGH,
+    SEVERE_ANEMIA_HCT,
+    adult_ranges,
+    bound,
+    critical,
+    ctcae_above,
+    ctcae_cutoffs,
+)
 
 FEMALE = pl.col("sex") == "F"
 
@@ -34,7 +42,8 @@ def flag_exprs() -> dict[str, Any]:
 
 
 def grade_exprs() -> dict[str, Any]:
-    """Each graded finding's CTCAE v5.0 grade (0-4; null for no value)."""
+    """Each graded finding's CTCAE v5.0 grade (0-4; null for no value), in cbc's column order
+    (GRADE_COLUMNS)."""
     ranges, cuts = adult_ranges(), ctcae_cutoffs()
     grades: dict[str, Any] = {}
     for finding, a in GRADED.items():
@@ -44,6 +53,21 @@ def grade_exprs() -> dict[str, Any]:
         for g, cut in cuts[finding]:
             grade = grade.when(v < cut).then(pl.lit(g, dtype=pl.Int8))
         grade = grade.when(v < lln).then(pl.lit(1, dtype=pl.Int8))
+        grades[finding] = grade.otherwise(pl.lit(0, dtype=pl.Int8))
+    grades["lymphopenia"] = pl.lit(None, dtype=pl.Int8)  # no ALC in the export
+    above = ctcae_above()
+    for finding, a in GRADED_HIGH.items():
+        v = pl.col(a).cast(pl.Float64)
+        uln = pl.when(FEMALE).then(bound(ranges, a, "F", 1)).otherwise(bound(ranges, a, "M", 1))
+        grade = pl.when(v.is_null()).then(pl.lit(None, dtype=pl.Int8))
+        for g, limit, over_uln in above[finding]:
+            grade = grade.when(v > (uln + limit if over_uln else limit)).then(
+                pl.lit(g, dtype=pl.Int8)
+            )
+        if (1, 0.0, True) not in above[finding]:
+            # A high count short of the lowest grade (leukocytosis: 100) has no grade in the
+            # scheme: cbc leaves it empty, never 0.
+            grade = grade.when(v > uln).then(pl.lit(None, dtype=pl.Int8))
         grades[finding] = grade.otherwise(pl.lit(0, dtype=pl.Int8))
     return grades
 
@@ -120,7 +144,9 @@ def finding_exprs(flags: dict[str, Any], grades: dict[str, Any]) -> Findings:
     pattern_urgent = (low_lines == 3) & pl.any_horizontal(
         [line & (g.fill_null(9) >= 2) for line, g in zip(lines, line_grades, strict=True)]
     )
-    severe = pl.any_horizontal([found[f] & (grades[f].fill_null(0) >= 3) for f in GRADED])
+    severe = pl.any_horizontal(
+        [found[f] & (grades[f].fill_null(0) >= 3) for f, _, _ in RULES if f in grades]
+    )
     prompted = (pl.col("hct").cast(pl.Float64) < SEVERE_ANEMIA_HCT).fill_null(False) & ~hgb_given
     abnormal = pl.any_horizontal([flags[a].is_in(["L", "LL", "H", "HH"]) for a in ANALYTES])
     urgency = (
@@ -133,3 +159,20 @@ def finding_exprs(flags: dict[str, Any], grades: dict[str, Any]) -> Findings:
         .otherwise(pl.lit("none"))
     )
     return Findings(findings, codes, urgency, critical_any, pattern_urgent, severe, abnormal)
+
+
+def judged_columns(frame: Any) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The frame with each analyte's flag and each term's grade made once as columns
+    (``{a}_flag``, ``{f}_grade``), and expressions that read them back: the findings and
+    urgency are then worked out from the columns (written over the expressions that make them,
+    Polars took half as long again: 1.5-1.8 s against 0.9-1.0 s at 1M rows)."""
+    flags, grades = flag_exprs(), grade_exprs()
+    frame = frame.with_columns(
+        [e.alias(f"{a}_flag") for a, e in flags.items()]
+        + [e.alias(f"{f}_grade") for f, e in grades.items()]
+    )
+    return (
+        frame,
+        {a: pl.col(f"{a}_flag") for a in flags},
+        {f: pl.col(f"{f}_grade") for f in grades},
+    )

@@ -13,6 +13,14 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parents[2] / "reference_ranges"
 ANALYTES = ("wbc", "rbc", "hgb", "hct", "mcv", "plt", "anc")
 GRADED = {"anemia": "hgb", "neutropenia": "anc", "thrombocytopenia": "plt", "leukopenia": "wbc"}
+# The terms graded above a limit, and cbc's grade columns in its order (lymphopenia grades the
+# ALC, which the export has not: an empty column).
+GRADED_HIGH = {"leukocytosis": "wbc", "erythrocytosis": "hgb"}
+GRADE_COLUMNS = (*GRADED, "lymphopenia", *GRADED_HIGH)
+# cbc_cli.engine.prompt.SEVERE_ANEMIA_HCT (a code constant there, with its source), kept here so
+# that the peers do not import cbc's engine (its import time would count against them);
+# batch.py's agreement check shows any drift.
+SEVERE_ANEMIA_HCT = 24.0
 
 
 def bound(
@@ -55,4 +63,23 @@ def ctcae_cutoffs() -> dict[str, list[tuple[int, float]]]:
                 for g in c["grades"]
                 if not isinstance(g["below"], str)
             ]
+    return out
+
+
+def ctcae_above() -> dict[str, list[tuple[int, float, bool]]]:
+    """finding -> [(grade, limit, above the ULN by it)] for the terms graded above a limit,
+    highest grade first: ``above = 100`` is (3, 100.0, False), ``above = "ULN+4"`` (3, 4.0,
+    True), ``"ULN"`` (1, 0.0, True)."""
+    scheme = tomllib.loads((DATA / "grading" / "ctcae5.toml").read_text())
+    out: dict[str, list[tuple[int, float, bool]]] = {}
+    for c in scheme["criterion"]:
+        if c["finding"] in GRADED_HIGH:
+            steps = []
+            for g in c["grades"]:
+                above = g["above"]
+                if isinstance(above, str):
+                    steps.append((g["grade"], float(above[3:] or 0), True))
+                else:
+                    steps.append((g["grade"], float(above), False))
+            out[c["finding"]] = steps
     return out
