@@ -142,6 +142,13 @@ def finding_words(
     # a review [C1]); later it is one cause of several.
     after_chemo = days_since_chemo is not None and 0 <= days_since_chemo <= CHEMO_LEADS_UNTIL_DAY
     meaning = _meaning_for(code, person, after_chemo=after_chemo)
+    if person == "child" and (
+        (code == "thrombocytopenia" and infant) or (code == "neutropenia" and fever)
+    ):
+        # No child's reassurance ("usually settles by itself", "recovers within a few weeks")
+        # for a baby's low platelets, nor beside a fever with low neutrophils (a nurse
+        # reviewer's finding at 28 days and 9 months): the causes without it.
+        meaning = EXPLANATIONS[code].meaning
     action = page.action_fever if fever and page.action_fever else page.action
     notice = page.notice
     if code == "leukocytosis" and very_high and not high_level:
