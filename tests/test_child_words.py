@@ -715,14 +715,21 @@ def test_a_newborns_safety_line_names_the_fever_threshold_and_a_babys_signs() ->
     for fever in (False, True):
         for low_white in (False, True):
             line = safety_line(fever=fever, low_white=low_white, newborn=True)
-            # A fever under 2 months is 38.0 C / 100.4 F or more: care at once.
-            assert "38.0 C (100.4 F) or higher" in line
             assert "at once" in line
-            # The temperature can run low in a sick newborn.
-            assert "feels cold" in line
             for sign in ("feeds poorly", "unusually sleepy", "trouble breathing", "bleeds"):
                 assert sign in line
             assert "a high fever" not in line
+            if fever:
+                # A fever given: not asked about again, nor set beside "feels cold"; what a
+                # parent can see of it turning serious instead (NICE NG143).
+                assert "38.0 C" not in line
+                assert "feels cold" not in line
+                assert "mottled" in line
+            else:
+                # A fever under 2 months is 38.0 C / 100.4 F or more: care at once.
+                assert "38.0 C (100.4 F) or higher" in line
+                # The temperature can run low in a sick newborn.
+                assert "feels cold" in line
     # Older people keep their own lines.
     assert "baby" not in safety_line()
     assert "baby" not in safety_line(low_white=True)
