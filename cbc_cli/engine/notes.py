@@ -69,10 +69,18 @@ def coarse_age_words(ranges: RangeTable, analyte: str, patient: Patient, directi
         band = band_words(r.age_from, r.age_to)
         said.setdefault(band, f"{limit:g} {unit} {band}" if limit is not None else f"none {band}")
     side = "below" if direction == "low" else "above"
+    # An age in days or weeks is already as fine as an age is typed: only the dates tell where a
+    # month ends (28d may be past 1 month or not; a nurse reviewer found "give the age in days"
+    # asked of a parent who had).
+    ask = (
+        "give the date of birth and the date the sample was taken"
+        if patient.age.unit in ("d", "w")
+        else "give the age in months or days (such as 3m or 10d)"
+    )
     return (
         f"the age given ({patient.age}) does not tell which limit applies: labs phone the care "
-        f"team at once {side} {'; '.join(said.values())}; give the age in months or days (such "
-        "as 3m or 10d) so that the person's own limit applies"
+        f"team at once {side} {'; '.join(said.values())}; {ask} so that the person's own limit "
+        "applies"
     )
 
 

@@ -29,6 +29,7 @@ from cbc_cli.explanations.messages import (
     TRANSPLANT_KINDS,
     for_baby_words,
     for_child_words,
+    reword,
 )
 from cbc_cli.explanations.pages import (
     CRITICAL_LOW_CLAUSES,
@@ -269,9 +270,7 @@ _YOUNG_CHILD_REWORDING: tuple[tuple[str, str], ...] = (
 
 def for_young_child_words(text: str) -> str:
     """A baby's words (finding_words ``infant``) for the parent of a child of 1 to 2 years."""
-    for old, new in _YOUNG_CHILD_REWORDING:
-        text = text.replace(old, new)
-    return text
+    return reword(text, _YOUNG_CHILD_REWORDING)
 
 
 # Thick blood beyond its critical limit in a baby under 1 year: the causes that fit a baby (a

@@ -174,11 +174,16 @@ _CHILD_REWORDING: tuple[tuple[str, str], ...] = (
 )
 
 
-def for_child_words(text: str) -> str:
-    """A finding's text worded for a child's parent (see _CHILD_REWORDING)."""
-    for old, new in _CHILD_REWORDING:
+def reword(text: str, table: tuple[tuple[str, str], ...]) -> str:
+    """``text`` with each phrase of ``table`` replaced, in order (a person's wording)."""
+    for old, new in table:
         text = text.replace(old, new)
     return text
+
+
+def for_child_words(text: str) -> str:
+    """A finding's text worded for a child's parent (see _CHILD_REWORDING)."""
+    return reword(text, _CHILD_REWORDING)
 
 
 # A newborn's finding and care-team message: the parent's words, and the baby is "your baby"
