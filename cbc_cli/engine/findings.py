@@ -56,6 +56,7 @@ def make_finding(
     explanations.finding_words gives for this person and situation (``urgent``: the care-team
     message asks for contact soon or now; ``lab_only``: a critical value only the lab flagged)."""
     person = patient or Patient()
+    young = young_child(person)
     words = finding_words(
         code,
         extra=extra,
@@ -70,8 +71,8 @@ def make_finding(
         low_analytes=low_analytes,
         urgent=urgent,
         lab_only=lab_only,
-        infant=young_child(person) == "infant",
-        toddler=young_child(person) == "toddler",
+        infant=young == "infant",
+        toddler=young == "toddler",
     )
     return Finding(
         code=code,

@@ -266,6 +266,7 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
             else r
             for r in analyte_results
         ]
+    young = young_child(patient)
     message, safety = care_message(
         decision,
         [r.flag for r in analyte_results],
@@ -275,10 +276,10 @@ def interpret_panel(panel: Panel, ranges: RangeTable, scheme: Scheme) -> Result:
         newborn=newborn,
         young_baby=young_baby,
         under_six_months=patient.age is not None and not at_least(patient.age, SIX_MONTHS),
-        infant=young_child(patient) == "infant",
+        infant=young == "infant",
         age_unknown=patient.age is None,
         cold=cold,
-        toddler=young_child(patient) == "toddler",
+        toddler=young == "toddler",
     )
     if patient.pregnancy_trimester:
         notes.append(

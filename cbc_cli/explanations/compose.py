@@ -212,7 +212,7 @@ def finding_words(
         notice = NEWBORN_NOTICE.get(code, notice)
         if not (fever and page.action_fever):
             action = NEWBORN_ACTION.get(code, action)
-    if toddler and small:
+    if small and toddler:
         meaning, notice, action = (for_young_child_words(t) for t in (meaning, notice, action))
         precautions = for_young_child_words(precautions) if precautions else precautions
     if urgent:
