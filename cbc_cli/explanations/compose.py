@@ -43,6 +43,7 @@ from cbc_cli.explanations.people import (
     CHILD_MARROW_BACKGROUND,
     CHILD_MEANING,
     INFANT_THICK_BLOOD_SIGNS,
+    INFANT_THROMBOCYTOPENIA_MEANING,
     NEWBORN_ACTION,
     NEWBORN_CRITICAL_HIGH_SIGNS,
     NEWBORN_CRITICAL_HIGH_WORDS,
@@ -143,12 +144,13 @@ def finding_words(
     # a review [C1]); later it is one cause of several.
     after_chemo = days_since_chemo is not None and 0 <= days_since_chemo <= CHEMO_LEADS_UNTIL_DAY
     meaning = _meaning_for(code, person, after_chemo=after_chemo)
-    if person == "child" and (
-        (code == "thrombocytopenia" and infant) or (code == "neutropenia" and fever)
-    ):
-        # No child's reassurance ("usually settles by itself", "recovers within a few weeks")
-        # for a baby's low platelets, nor beside a fever with low neutrophils (a nurse
-        # reviewer's finding at 28 days and 9 months): the causes without it.
+    if person == "child" and code == "thrombocytopenia" and infant:
+        # No child's "usually settles by itself" for a baby (a nurse reviewer's finding at 28
+        # days), nor an adult's list of causes.
+        meaning = INFANT_THROMBOCYTOPENIA_MEANING
+    elif person == "child" and code == "neutropenia" and fever:
+        # No "recovers within a few weeks" beside a fever (a nurse reviewer's finding at 9
+        # months): the causes without it.
         meaning = EXPLANATIONS[code].meaning
     action = page.action_fever if fever and page.action_fever else page.action
     notice = page.notice
@@ -190,6 +192,8 @@ def finding_words(
                 action = NEWBORN_ACTION.get(code, action)
         elif code == "critical-value" and set(critical) == {"low"}:
             notice = NEWBORN_CRITICAL_NOTICE
+            if not febrile and not lab_only:  # no adult's "after chemotherapy" for a baby
+                meaning = NEWBORN_CRITICAL_LOW
     meaning = f"{meaning} {extra}".strip()
     precautions: str | None = None
     background: str | None = None

@@ -160,6 +160,16 @@ CHILD_MEANING: MappingProxyType[str, str] = MappingProxyType(
         **_YOUNG_HIGH_MEANING,
     }
 )
+# A baby's low platelets past the newborn weeks (under 1 year): the same causes as a child's
+# [CHILD-ITP] and a newborn's [NEWBORN-PLT] (an infection; antibodies that clear platelets, in the
+# first months sometimes the mother's), without the child's promise that it usually settles,
+# nor an adult's chemotherapy, which a nurse reviewer found alarming at 6 weeks and 9 months.
+INFANT_THROMBOCYTOPENIA_MEANING = (
+    "In a baby a low platelet count can be seen with an infection, with antibodies that clear "
+    "platelets (in the first months sometimes the mother's), with some medicines, or rarely "
+    "with a problem in the bone marrow, which your child's care team can check. The lower the "
+    "count, the more easily bleeding starts."
+)
 # In a newborn (under 1 month: engine.reader): the limits change from day to day, so a count is
 # read against the exact age [NEWBORN-ANC]; an infection in a newborn can turn serious quickly
 # [NEWBORN-SEPSIS]; low hemoglobin with blood lost around birth, red cells broken down too fast, or
